@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { isRetryable } from './classify.ts';
+import type { Association, FailureClass, FailureRecord } from './types.ts';
+
+/** FSx limits on CreateDataRepositoryTask (facts §2.2). */
+const MAX_TASK_PATHS = 100;
+const MAX_PATH_LENGTH = 4096;
+// DataRepositoryTaskPath pattern: ^[^\u0000\u0085\u2028\u2029\r\n]{0,4096}$
+const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+/** Folder under a data repository association's S3 path where our completion reports go. */
+const REPORT_FOLDER = 'fsx-export-analyzer-reports';
+
+/** A re-export we intend to start: one CreateDataRepositoryTask request. */
+interface ExportTask {
+  readonly fileSystemId: string;
+  /** Paths relative to the file-system root, no leading slash, sorted, unique. */
+  readonly paths: readonly string[];
+  /** Log events whose failures this task retries, sorted, unique. */
+  readonly eventIds: readonly string[];
+  readonly classes: readonly FailureClass[];
+  /** How long to wait before starting: 0 for internal errors, the busy delay for busy files. */
+  readonly delaySeconds: number;
+  /** Deterministic idempotency token: the same failures always give the same token. */
+  readonly clientRequestToken: string;
+  /** S3 path for the FAILED_FILES_ONLY completion report; undefined when no association is known. */
+  readonly reportPath: string | undefined;
+}
+
+/** A retryable failure that cannot be re-exported, and why. */
+interface Unplanned {
+  readonly fileSystemId: string | undefined;
+  readonly eventId: string;
+  readonly class: FailureClass;
+  /** What the record named: its path, or its S3 key as `s3://bucket/key`. */
+  readonly target: string | undefined;
+  readonly reason: string;
+}
+
+interface Plan {
+  readonly tasks: readonly ExportTask[];
+  readonly unplanned: readonly Unplanned[];
+}
+
+interface PlanOptions {
+  readonly maxPathsPerTask: number;
+  readonly busyDelaySeconds: number;
+  /** Overrides the derived completion-report path for every file system. */
+  readonly reportPath: string | undefined;
+  /**
+   * Associations per file system. A file system missing from the map has unknown associations
+   * (the CLI's dry run): S3-key-only records then cannot be mapped and report paths stay unset.
+   */
+  readonly associations: ReadonlyMap<string, readonly Association[]>;
+  /** File systems whose associations could not be read, with the reason. */
+  readonly associationErrors: ReadonlyMap<string, string>;
+}
+
+type PathResult = { readonly path: string } | { readonly reason: string };
+
+/**
+ * Normalises a path from a record to what CreateDataRepositoryTask expects for export: relative to
+ * the file-system root, no leading slash, no empty or `.` segments. Rejects `..` (it would leave the
+ * file system) and anything the API's path pattern forbids.
+ *
+ * @example normalisePath('/ns1//dir/./file.bin') // { path: 'ns1/dir/file.bin' }
+ */
+function normalisePath(raw: string): PathResult {
+  if (FORBIDDEN_PATH_CHARS.test(raw)) {
+    return { reason: 'path contains a line break or NUL, which FSx does not accept' };
+  }
+  const segments: string[] = [];
+  for (const segment of raw.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') return { reason: 'path contains "..", which leaves the file system root' };
+    segments.push(segment);
+  }
+  const path = segments.join('/');
+  if (path.length === 0) return { reason: 'path is the file system root; not re-exported whole' };
+  if (path.length > MAX_PATH_LENGTH) {
+    return { reason: `path is longer than ${MAX_PATH_LENGTH} characters, the FSx task limit` };
+  }
+  return { path };
+}
+
+function withSlash(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+function splitS3(uri: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (match?.[1] === undefined) return undefined;
+  const prefix = match[2] ?? '';
+  return { bucket: match[1], prefix: prefix === '' ? '' : withSlash(prefix) };
+}
+
+/**
+ * Maps an S3 key to its file-system path through the associations: the association whose bucket
+ * matches and whose prefix is the longest prefix of the key (associations cannot overlap, so at
+ * most one really matches). Returns undefined when no association covers the key.
+ *
+ * @example keyToPath('pre/a/b.txt', 'bkt', [{ fileSystemPath: '/ns1', dataRepositoryPath: 's3://bkt/pre/' }]) // '/ns1/a/b.txt'
+ */
+function keyToPath(
+  key: string,
+  bucket: string | undefined,
+  associations: readonly Association[],
+): string | undefined {
+  let bestMatch: { prefix: string; fsPath: string } | undefined;
+  for (const association of associations) {
+    const repository = splitS3(association.dataRepositoryPath);
+    if (repository === undefined) continue;
+    if (bucket !== undefined && repository.bucket !== bucket) continue;
+    if (!key.startsWith(repository.prefix)) continue;
+    if (bestMatch === undefined || repository.prefix.length > bestMatch.prefix.length) {
+      bestMatch = { prefix: repository.prefix, fsPath: association.fileSystemPath };
+    }
+  }
+  if (bestMatch === undefined) return undefined;
+  return withSlash(bestMatch.fsPath) + key.slice(bestMatch.prefix.length);
+}
+
+function isUnder(path: string, fileSystemPath: string): boolean {
+  const root = withSlash(fileSystemPath).replace(/^\/+/, '');
+  return root === '' || withSlash(path).startsWith(root);
+}
+
+/**
+ * Chooses where a task's completion report goes: inside the association that covers most of the
+ * task's paths (FSx rejects a report path outside every association), preferring AVAILABLE ones.
+ * Ties go to the lowest association id so the choice, and so the request, is deterministic.
+ */
+function reportPathFor(
+  paths: readonly string[],
+  associations: readonly Association[],
+): string | undefined {
+  const ranked = associations
+    .filter((association) => association.dataRepositoryPath.startsWith('s3://'))
+    .map((association) => ({
+      association,
+      available: association.lifecycle === 'AVAILABLE' ? 1 : 0,
+      covered: paths.filter((path) => isUnder(path, association.fileSystemPath)).length,
+    }))
+    .sort(
+      (a, b) =>
+        b.available - a.available ||
+        b.covered - a.covered ||
+        a.association.associationId.localeCompare(b.association.associationId),
+    );
+  const chosen = ranked[0]?.association;
+  if (chosen === undefined) return undefined;
+  return `${chosen.dataRepositoryPath.replace(/\/+$/, '')}/${REPORT_FOLDER}`;
+}
+
+/**
+ * Derives the idempotency token for a task from the file system, its paths and the log event ids
+ * behind them: a duplicate delivery of the same batch gives the same token, so FSx returns the
+ * task it already started instead of starting a second one. 47 characters of `[A-Za-z0-9_-]`.
+ */
+function clientRequestToken(
+  fileSystemId: string,
+  paths: readonly string[],
+  eventIds: readonly string[],
+): string {
+  const digest = createHash('sha256')
+    .update(fileSystemId)
+    .update('\0')
+    .update(paths.join('\0'))
+    .update('\0\0')
+    .update(eventIds.join('\0'))
+    .digest('base64url');
+  return `fea-${digest.slice(0, 43)}`;
+}
+
+interface Candidate {
+  readonly path: string;
+  readonly delaySeconds: number;
+  readonly eventIds: Set<string>;
+  readonly classes: Set<FailureClass>;
+}
+
+function resolvePath(
+  record: FailureRecord,
+  options: PlanOptions,
+): { path: string } | { reason: string } {
+  if (record.path !== undefined) return normalisePath(record.path);
+  if (record.s3Key === undefined) return { reason: 'the record names no file path or S3 key' };
+  const fileSystemId = record.fileSystemId as string;
+  const associations = options.associations.get(fileSystemId);
+  if (associations === undefined) {
+    const error = options.associationErrors.get(fileSystemId);
+    return {
+      reason:
+        error === undefined
+          ? 'only an S3 key is known; its path needs the data repository associations (not read in a dry run)'
+          : `only an S3 key is known and the data repository associations could not be read: ${error}`,
+    };
+  }
+  const path = keyToPath(record.s3Key, record.bucket, associations);
+  if (path === undefined) {
+    return { reason: 'the S3 key is under no data repository association of the file system' };
+  }
+  return normalisePath(path);
+}
+
+function targetOf(record: FailureRecord): string | undefined {
+  if (record.path !== undefined) return record.path;
+  if (record.s3Key === undefined) return undefined;
+  return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}
+
+/**
+ * Plans the re-exports for a set of records: retryable records (`transient`, `busy`) with a known
+ * path become EXPORT_TO_REPOSITORY tasks, deduplicated per file system and path, grouped by delay,
+ * and split into tasks of at most `maxPathsPerTask` paths (FSx allows 100). Everything retryable
+ * that cannot be planned is returned with its reason, so nothing is dropped silently.
+ */
+function planReexports(records: readonly FailureRecord[], options: PlanOptions): Plan {
+  const maxPaths = Math.min(Math.max(1, Math.floor(options.maxPathsPerTask)), MAX_TASK_PATHS);
+  const byFileSystem = new Map<string, Map<string, Candidate>>();
+  const unplanned: Unplanned[] = [];
+  for (const record of records) {
+    if (!isRetryable(record.class)) continue;
+    const skip = (reason: string): void => {
+      unplanned.push({
+        fileSystemId: record.fileSystemId,
+        eventId: record.eventId,
+        class: record.class,
+        target: targetOf(record),
+        reason,
+      });
+    };
+    if (record.fileSystemId === undefined) {
+      skip('no file-system id in the record or the log stream name');
+      continue;
+    }
+    const resolved = resolvePath(record, options);
+    if ('reason' in resolved) {
+      skip(resolved.reason);
+      continue;
+    }
+    const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
+    const paths = byFileSystem.get(record.fileSystemId) ?? new Map<string, Candidate>();
+    byFileSystem.set(record.fileSystemId, paths);
+    const existing = paths.get(resolved.path);
+    if (existing === undefined) {
+      paths.set(resolved.path, {
+        path: resolved.path,
+        delaySeconds,
+        eventIds: new Set([record.eventId]),
+        classes: new Set([record.class]),
+      });
+    } else {
+      existing.eventIds.add(record.eventId);
+      existing.classes.add(record.class);
+      // A path that is both busy and failed internally waits for its writer: exporting it
+      // earlier would most likely fail busy again.
+      paths.set(resolved.path, { ...existing, delaySeconds: Math.max(existing.delaySeconds, delaySeconds) });
+    }
+  }
+
+  const tasks: ExportTask[] = [];
+  for (const fileSystemId of [...byFileSystem.keys()].sort()) {
+    const candidates = [...(byFileSystem.get(fileSystemId)?.values() ?? [])];
+    const delays = [...new Set(candidates.map((candidate) => candidate.delaySeconds))].sort(
+      (a, b) => a - b,
+    );
+    for (const delaySeconds of delays) {
+      const group = candidates
+        .filter((candidate) => candidate.delaySeconds === delaySeconds)
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (const part of chunk(group, maxPaths)) {
+        const paths = part.map((candidate) => candidate.path);
+        const eventIds = [...new Set(part.flatMap((candidate) => [...candidate.eventIds]))].sort();
+        const classes = [...new Set(part.flatMap((candidate) => [...candidate.classes]))].sort();
+        const associations = options.associations.get(fileSystemId);
+        tasks.push({
+          fileSystemId,
+          paths,
+          eventIds,
+          classes,
+          delaySeconds,
+          clientRequestToken: clientRequestToken(fileSystemId, paths, eventIds),
+          reportPath:
+            options.reportPath ??
+            (associations === undefined ? undefined : reportPathFor(paths, associations)),
+        });
+      }
+    }
+  }
+  return { tasks, unplanned };
+}
+
+/**
+ * File systems whose associations the plan needs: those with a retryable record that names only
+ * an S3 key, and, unless a report path override is set, every file system that gets a task.
+ */
+function associationsNeeded(
+  records: readonly FailureRecord[],
+  reportPathOverride: string | undefined,
+): string[] {
+  const needed = new Set<string>();
+  for (const record of records) {
+    if (!isRetryable(record.class) || record.fileSystemId === undefined) continue;
+    if (reportPathOverride === undefined || record.path === undefined) {
+      needed.add(record.fileSystemId);
+    }
+  }
+  return [...needed].sort();
+}
+
+export {
+  associationsNeeded,
+  clientRequestToken,
+  keyToPath,
+  MAX_TASK_PATHS,
+  normalisePath,
+  planReexports,
+  REPORT_FOLDER,
+  reportPathFor,
+};
+export type { ExportTask, Plan, PlanOptions, Unplanned };

@@ -1,0 +1,104 @@
+/**
+ * Domain types shared by the pure core (decode → parse → classify → plan → render).
+ * Nothing here depends on AWS SDK types: adapters in lib/aws/ translate at the edge.
+ */
+
+/** The eight classes every recognised record falls into. */
+export type FailureClass =
+  | 'transient'
+  | 'busy'
+  | 'permission'
+  | 'limit'
+  | 'skipped'
+  | 'report'
+  | 'import'
+  | 'unknown';
+
+/** Which FSx activity a documented event belongs to. */
+export type EventKind = 'export' | 'import' | 'restore' | 'report';
+
+/** One CloudWatch Logs subscription payload after decoding, `DATA_MESSAGE` only. */
+export interface LogBatch {
+  readonly owner: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly subscriptionFilters: readonly string[];
+  /** File-system id taken from a `datarepo_<fs-id>` stream name, when it has one. */
+  readonly streamFileSystemId: string | undefined;
+  readonly events: readonly LogEvent[];
+}
+
+/**
+ * One log event. `message` is `unknown` because a malformed payload may carry anything there;
+ * the parser counts non-strings as unparseable instead of failing the batch.
+ */
+export interface LogEvent {
+  readonly id: string;
+  readonly timestamp: number;
+  readonly message: unknown;
+  /** Set by the decoder when the event itself was malformed (not an object, id not a string…). */
+  readonly defect?: string;
+}
+
+/** Where a record came from, kept for the summary and console links. */
+export interface EventOrigin {
+  readonly eventId: string;
+  readonly timestamp: number;
+  readonly owner: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+}
+
+/** A log event recognised as an FSx data repository record. */
+export interface FailureRecord extends EventOrigin {
+  readonly kind: 'record';
+  /** Canonical identifier: the documented error code (old table) or the label when only the new table has it. Unknown codes are kept as written. */
+  readonly code: string;
+  readonly class: FailureClass;
+  /** How the record was recognised. */
+  readonly format: 'json' | 'text';
+  readonly fileSystemId: string | undefined;
+  /** File path as written in the record (not yet normalised). */
+  readonly path: string | undefined;
+  readonly s3Key: string | undefined;
+  readonly bucket: string | undefined;
+  readonly associationId: string | undefined;
+  /** Time the record states, as ISO-8601 when it could be read; otherwise the log event time is used. */
+  readonly time: string | undefined;
+  readonly level: 'ERROR' | 'WARN' | undefined;
+  /** Raw message, truncated; untrusted. */
+  readonly message: string;
+}
+
+/** A log event that is not recognisable as an FSx data repository record. */
+export interface UnparseableEvent extends EventOrigin {
+  readonly kind: 'unparseable';
+  /** Why it could not be read, e.g. "message is not a string". */
+  readonly reason: string;
+  /** Truncated raw sample; untrusted. */
+  readonly sample: string;
+}
+
+/** The outcome of parsing one log event: every event is exactly one of these. */
+export type ParsedEvent = FailureRecord | UnparseableEvent;
+
+/** A data repository association, reduced to what mapping and report paths need. */
+export interface Association {
+  readonly associationId: string;
+  readonly fileSystemId: string;
+  readonly lifecycle: string;
+  /** e.g. `/ns1` or `/ns1/`; `/` links the whole file system. */
+  readonly fileSystemPath: string;
+  /** e.g. `s3://bucket/prefix/`. */
+  readonly dataRepositoryPath: string;
+}
+
+/** An SNS message as we publish it: one per invocation. */
+export interface Publication {
+  /** Printable ASCII, one line, fewer than 100 characters. */
+  readonly subject: string;
+  /** Plain text for email, under the 256 KB SNS limit. */
+  readonly body: string;
+  /** SNS message attributes for subscription filter policies. A list becomes `String.Array`. */
+  readonly attributes: Readonly<Record<string, string | readonly string[]>>;
+}

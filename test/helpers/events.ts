@@ -1,0 +1,60 @@
+import { gzipSync } from 'node:zlib';
+import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
+import type { LogBatch, LogEvent } from '../../lib/types.ts';
+
+/** A readable fixture for one log event: the message is what FSx would write. */
+interface EventSpec {
+  readonly id?: string;
+  readonly timestamp?: number;
+  readonly message: unknown;
+}
+
+const DEFAULT_STREAM = 'datarepo_fs-0123456789abcdef0';
+
+/** Builds a decoded subscription payload (what `awslogs.data` holds before gzip and base64). */
+function payload(
+  events: readonly EventSpec[],
+  overrides: Partial<CloudWatchLogsDecodedData> = {},
+): CloudWatchLogsDecodedData {
+  return {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/fsx/lustre',
+    logStream: DEFAULT_STREAM,
+    subscriptionFilters: ['fsx-export-analyzer'],
+    logEvents: events.map((event, index) => ({
+      id: event.id ?? `3${String(index).padStart(55, '0')}`,
+      timestamp: event.timestamp ?? 1_764_072_000_000 + index,
+      message: event.message as string,
+    })),
+    ...overrides,
+  };
+}
+
+/** Gzips and base64-encodes a payload into the Lambda event CloudWatch Logs sends. */
+function lambdaEvent(data: unknown): CloudWatchLogsEvent {
+  const json = typeof data === 'string' ? data : JSON.stringify(data);
+  return { awslogs: { data: gzipSync(json).toString('base64') } };
+}
+
+/** Builds a decoded batch directly, for tests of the pure core. */
+function batch(events: readonly EventSpec[], logStream = DEFAULT_STREAM): LogBatch {
+  const fs = /^datarepo_(fs-[0-9a-f]{8,})$/.exec(logStream)?.[1];
+  return {
+    owner: '123456789012',
+    logGroup: '/aws/fsx/lustre',
+    logStream,
+    subscriptionFilters: ['fsx-export-analyzer'],
+    streamFileSystemId: fs,
+    events: events.map(
+      (event, index): LogEvent => ({
+        id: event.id ?? `ev-${index}`,
+        timestamp: event.timestamp ?? 1_764_072_000_000 + index,
+        message: event.message,
+      }),
+    ),
+  };
+}
+
+export { batch, DEFAULT_STREAM, lambdaEvent, payload };
+export type { EventSpec };
