@@ -32,7 +32,8 @@ type Row = [
   hint: string,
 ];
 
-const IMPORT_HINT = 'Import-side event: automatic export is not affected and it is not retried here.';
+const IMPORT_HINT =
+  'Import-side event: automatic export is not affected and it is not retried here.';
 
 /**
  * The documented events, both table versions merged (facts §1.3). Rows are in the docs' order.
@@ -46,9 +47,7 @@ const ROWS: readonly Row[] = [
     'export',
     'transient',
     'ERROR',
-    [
-      'Failed to export S3 object with key {key} in S3 bucket {bucket} due to an internal error.',
-    ],
+    ['Failed to export S3 object with key {key} in S3 bucket {bucket} due to an internal error.'],
     'INTERNAL_ERROR',
     'Internal FSx error while exporting; re-exported automatically. If it keeps failing, check the file system is AVAILABLE and open an AWS support case.',
   ],
@@ -136,9 +135,7 @@ const ROWS: readonly Row[] = [
     'export',
     'transient',
     'ERROR',
-    [
-      'Automatic export encountered an internal error while exporting a file system object',
-    ],
+    ['Automatic export encountered an internal error while exporting a file system object'],
     undefined,
     'Automatic export hit an internal error; re-exported automatically. If it recurs, check the association is AVAILABLE (not MISCONFIGURED) and contact AWS support.',
   ],
@@ -162,7 +159,7 @@ const ROWS: readonly Row[] = [
       'Failed to upload data repository task completion report into bucket {bucket} because the completion report path {value} does not belong to a data repository associated with this file system',
     ],
     undefined,
-    'The completion report path is outside every data repository association of the file system. Point REPORT_PATH (or the task request) inside an association\'s S3 path.',
+    "The completion report path is outside every data repository association of the file system. Point REPORT_PATH (or the task request) inside an association's S3 path.",
   ],
   // Import events.
   [
@@ -185,8 +182,7 @@ const ROWS: readonly Row[] = [
       'Failed to import S3 object with key {key} in S3 bucket {bucket} due to an S3 object in an unsupported tier {value}.',
     ],
     'S3ObjectInUnsupportedTier',
-    'The object is in Glacier Flexible Retrieval or Deep Archive; restore it first. ' +
-      IMPORT_HINT,
+    `The object is in Glacier Flexible Retrieval or Deep Archive; restore it first. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportSymlinkInUnsupportedTierWarning',
@@ -198,7 +194,7 @@ const ROWS: readonly Row[] = [
       'Failed to import S3 object with key {key} in S3 bucket {bucket} due to an S3 symlink object in an unsupported tier {value}.',
     ],
     'S3SymlinkInUnsupportedTier',
-    'The symlink object is in an archive storage class; restore it first. ' + IMPORT_HINT,
+    `The symlink object is in an archive storage class; restore it first. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportAccessDenied',
@@ -223,7 +219,7 @@ const ROWS: readonly Row[] = [
       'Failed to delete local file for S3 object with key {key} in S3 bucket {bucket} because access to the S3 object was denied.',
     ],
     undefined,
-    'Automatic import was denied access to the object. ' + IMPORT_HINT,
+    `Automatic import was denied access to the object. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportObjectPathNotPosixCompliant',
@@ -235,7 +231,7 @@ const ROWS: readonly Row[] = [
       'Failed to import S3 object with key {key} in S3 bucket {bucket} because S3 object is not POSIX compliant.',
     ],
     'S3ObjectPathNotPosixCompliant',
-    'The object key is not a valid POSIX path; rename it in S3. ' + IMPORT_HINT,
+    `The object key is not a valid POSIX path; rename it in S3. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportObjectTypeMismatch',
@@ -247,7 +243,7 @@ const ROWS: readonly Row[] = [
       'Failed to import S3 object with key {key} in S3 bucket {bucket} because an S3 object with the same name has already been imported into the file system.',
     ],
     'S3ObjectTypeMismatch',
-    'A file and a directory share the same name; rename one of them. ' + IMPORT_HINT,
+    `A file and a directory share the same name; rename one of them. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportDirectoryMetadataUpdateError',
@@ -257,7 +253,7 @@ const ROWS: readonly Row[] = [
     'ERROR',
     ['Failed to update local directory metadata due to an internal error.'],
     undefined,
-    'Internal error while importing directory metadata. ' + IMPORT_HINT,
+    `Internal error while importing directory metadata. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportObjectDeleted',
@@ -267,7 +263,7 @@ const ROWS: readonly Row[] = [
     'ERROR',
     ['Failed to import S3 object with key {key} because it was not found in S3 bucket {bucket}.'],
     'S3FileDeleted',
-    'The object no longer exists in S3. ' + IMPORT_HINT,
+    `The object no longer exists in S3. ${IMPORT_HINT}`,
   ],
   [
     'S3ImportBucketDoesNotExist',
@@ -301,7 +297,7 @@ const ROWS: readonly Row[] = [
     'ERROR',
     ['Failed to create local directory due to an internal error.'],
     undefined,
-    'Internal error while importing a directory. ' + IMPORT_HINT,
+    `Internal error while importing a directory. ${IMPORT_HINT}`,
   ],
   [
     'NoDiskSpace',
@@ -325,7 +321,7 @@ const ROWS: readonly Row[] = [
       'Failed to import S3 object with key {key} in S3 bucket {bucket} because the file exceeds the maximum supported file name length (255).',
     ],
     undefined,
-    'A file name in the key exceeds 255 bytes; rename the object. ' + IMPORT_HINT,
+    `A file name in the key exceeds 255 bytes; rename the object. ${IMPORT_HINT}`,
   ],
   // HSM restore events (new table only; labels shared with import rows are resolved by template).
   [
@@ -344,7 +340,9 @@ const ROWS: readonly Row[] = [
     'restore',
     'import',
     'WARN',
-    ['Failed to restore file because S3 object {key} in bucket {bucket} was in an unsupported {value}.'],
+    [
+      'Failed to restore file because S3 object {key} in bucket {bucket} was in an unsupported {value}.',
+    ],
     undefined,
     'Restore the object from Glacier before hsm_restore. Not retried here.',
   ],
@@ -354,7 +352,9 @@ const ROWS: readonly Row[] = [
     'restore',
     'import',
     'ERROR',
-    ['Failed to restore file because S3 object with key {key} was not found in S3 bucket {bucket}.'],
+    [
+      'Failed to restore file because S3 object with key {key} was not found in S3 bucket {bucket}.',
+    ],
     undefined,
     'The S3 object behind a released file is gone; its data cannot be restored.',
   ],

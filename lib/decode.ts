@@ -139,6 +139,7 @@ function decodeLambdaEvent(
   return toBatch(decodeData(parsed.data.awslogs.data, maxDecompressedBytes), 'awslogs.data');
 }
 
+export type { Decoded };
 export {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decodeData,
@@ -146,4 +147,3 @@ export {
   fileSystemIdFromStream,
   toBatch,
 };
-export type { Decoded };

@@ -1,6 +1,13 @@
 import { CATALOG, type CatalogEntry, isKnownName, lookup } from './classify.ts';
 import { truncateEnd } from './text.ts';
-import type { EventKind, EventOrigin, FailureRecord, LogBatch, LogEvent, ParsedEvent } from './types.ts';
+import type {
+  EventKind,
+  EventOrigin,
+  FailureRecord,
+  LogBatch,
+  LogEvent,
+  ParsedEvent,
+} from './types.ts';
 
 /*
  * AWS has never published a sample FSx data repository event record (facts §1.1), so nothing here
@@ -73,7 +80,8 @@ const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
 // Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
 // recognisable (class `unknown`) instead of unparseable.
-const CODE_TOKEN = /\b(?:S3(?:Export|Import|CompletionReport)[A-Za-z]+|InternalAutoExportError|NoDiskSpace)\b/g;
+const CODE_TOKEN =
+  /\b(?:S3(?:Export|Import|CompletionReport)[A-Za-z]+|InternalAutoExportError|NoDiskSpace)\b/g;
 const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
 const TEXT_PATH = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*(?:"([^"]*)"|(\S+))/i;
 const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
@@ -105,9 +113,16 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
   return { entry, anchor, pattern: new RegExp(`${source}\\.?`, 'is') };
 }
 
+// Most literal text first: a template that is a prefix of another ("…report into {bucket}" and
+// "…report into bucket {bucket} because…") must not shadow the longer, more specific one.
 const TEMPLATES: readonly CompiledTemplate[] = CATALOG.flatMap((entry) =>
-  entry.templates.map((template) => compileTemplate(entry, template)),
-);
+  entry.templates.map((template) => ({
+    compiled: compileTemplate(entry, template),
+    literal: template.replace(/\{(?:key|bucket|value)\}/g, '').length,
+  })),
+)
+  .sort((a, b) => b.literal - a.literal)
+  .map(({ compiled }) => compiled);
 
 interface TemplateMatch {
   readonly entry: CatalogEntry;
@@ -471,5 +486,5 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   return record;
 }
 
-export { parseEvent, recognise };
 export type { Recognised };
+export { parseEvent, recognise };

@@ -152,5 +152,5 @@ async function processBatches(
   };
 }
 
-export { processBatches };
 export type { ExportRequest, FsxPort, PipelineOptions, StartResult };
+export { processBatches };

@@ -71,7 +71,8 @@ function normalisePath(raw: string): PathResult {
   const segments: string[] = [];
   for (const segment of raw.split('/')) {
     if (segment === '' || segment === '.') continue;
-    if (segment === '..') return { reason: 'path contains "..", which leaves the file system root' };
+    if (segment === '..')
+      return { reason: 'path contains "..", which leaves the file system root' };
     segments.push(segment);
   }
   const path = segments.join('/');
@@ -262,7 +263,10 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
       existing.classes.add(record.class);
       // A path that is both busy and failed internally waits for its writer: exporting it
       // earlier would most likely fail busy again.
-      paths.set(resolved.path, { ...existing, delaySeconds: Math.max(existing.delaySeconds, delaySeconds) });
+      paths.set(resolved.path, {
+        ...existing,
+        delaySeconds: Math.max(existing.delaySeconds, delaySeconds),
+      });
     }
   }
 
@@ -316,6 +320,7 @@ function associationsNeeded(
   return [...needed].sort();
 }
 
+export type { ExportTask, Plan, PlanOptions, Unplanned };
 export {
   associationsNeeded,
   clientRequestToken,
@@ -326,4 +331,3 @@ export {
   REPORT_FOLDER,
   reportPathFor,
 };
-export type { ExportTask, Plan, PlanOptions, Unplanned };

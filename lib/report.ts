@@ -188,6 +188,7 @@ function toJsonReport(report: Report): Record<string, unknown> {
   };
 }
 
+export type { Analysis, Report, Source, TaskOutcome };
 export {
   analyzeBatches,
   countByClass,
@@ -198,7 +199,6 @@ export {
   reportSeverity,
   toJsonReport,
 };
-export type { Analysis, Report, Source, TaskOutcome };
 
 // JSON.stringify escapes C0 controls but not C1 controls, line separators or bidi overrides;
 // escaping them keeps the output valid JSON and harmless in a terminal.

@@ -55,6 +55,9 @@ function display(text: string, max = 200): string {
 function toAsciiLine(text: string, max: number): string {
   const ascii = text
     .normalize('NFKD')
+    // Decomposed accents drop to their base letter ("é" → "e"); anything else non-printable
+    // becomes a space.
+    .replace(/\p{M}+/gu, '')
     .replace(/[^\x20-\x7e]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();

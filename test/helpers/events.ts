@@ -56,5 +56,5 @@ function batch(events: readonly EventSpec[], logStream = DEFAULT_STREAM): LogBat
   };
 }
 
-export { batch, DEFAULT_STREAM, lambdaEvent, payload };
 export type { EventSpec };
+export { batch, DEFAULT_STREAM, lambdaEvent, payload };

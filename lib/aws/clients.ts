@@ -1,0 +1,20 @@
+import { FSxClient } from '@aws-sdk/client-fsx';
+import { SNSClient } from '@aws-sdk/client-sns';
+
+/*
+ * The only place AWS SDK clients are created. They live at module scope so a warm Lambda
+ * container reuses their connections and resolved credentials across invocations.
+ *
+ * Region, endpoint and credentials come from the SDK's standard settings (AWS_REGION,
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_SNS, the Lambda role's credentials…),
+ * so nothing is configured here.
+ *
+ * Retries are left at the SDK defaults on purpose: the standard retry strategy already retries
+ * throttling errors, 5xx responses and transient network failures (3 attempts with exponential
+ * backoff and jitter). What still fails after that is reported in the summary (FSx) or fails the
+ * invocation so Lambda retries it (SNS); retrying again on top would only multiply the attempts.
+ */
+const fsxClient = new FSxClient({});
+const snsClient = new SNSClient({});
+
+export { fsxClient, snsClient };

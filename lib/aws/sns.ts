@@ -1,0 +1,63 @@
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { describeError, PublishError } from '../errors.ts';
+import type { Publication } from '../types.ts';
+
+/**
+ * Turns our attributes into SNS message attributes. SNS rejects an attribute whose value is
+ * empty, so empty strings and empty lists are left out rather than failing the whole publish.
+ */
+function toMessageAttributes(
+  attributes: Publication['attributes'],
+): Record<string, MessageAttributeValue> {
+  const result: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (typeof value === 'string') {
+      if (value.length > 0) result[name] = { DataType: 'String', StringValue: value };
+    } else if (value.length > 0) {
+      result[name] = { DataType: 'String.Array', StringValue: JSON.stringify(value) };
+    }
+  }
+  return result;
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error && error.name.length > 0 ? error.name : 'Error';
+}
+
+/**
+ * Publishes the summary to the topic.
+ *
+ * @returns The SNS MessageId.
+ * @throws PublishError with a one-line message and the SDK error as `cause`; the handler lets it
+ * fail the invocation so Lambda retries the batch and the summary is not lost.
+ */
+async function publishSummary(
+  client: SNSClient,
+  topicArn: string,
+  publication: Publication,
+): Promise<string> {
+  const messageAttributes = toMessageAttributes(publication.attributes);
+  try {
+    const response = await client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: publication.subject,
+        Message: publication.body,
+        ...(Object.keys(messageAttributes).length > 0
+          ? { MessageAttributes: messageAttributes }
+          : {}),
+      }),
+    );
+    if (response.MessageId === undefined || response.MessageId === '') {
+      throw new Error('the response has no MessageId');
+    }
+    return response.MessageId;
+  } catch (error) {
+    throw new PublishError(
+      `SNS Publish to ${topicArn} failed: ${nameOf(error)}: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+export { publishSummary, toMessageAttributes };

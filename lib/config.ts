@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { display } from './text.ts';
+
+/**
+ * The Lambda's settings, read once from the environment. A wrong value fails the cold start with
+ * a one-line `ConfigError` naming the variable, instead of surfacing later as an FSx or SNS error.
+ */
+interface BaseConfig {
+  /** Optional override for every task's completion-report path (`s3://…`). */
+  readonly reportPath: string | undefined;
+  readonly maxPathsPerTask: number;
+  readonly busyDelaySeconds: number;
+  readonly associationCacheSeconds: number;
+  readonly maxDecompressedBytes: number;
+  /** AWS Region for console links; undefined outside Lambda when nothing sets it. */
+  readonly region: string | undefined;
+}
+
+/** Dry run: nothing is started or published, so the topic is optional. */
+interface DryRunConfig extends BaseConfig {
+  readonly dryRun: true;
+  readonly summaryTopicArn: string | undefined;
+}
+
+interface LiveConfig extends BaseConfig {
+  readonly dryRun: false;
+  readonly summaryTopicArn: string;
+}
+
+type Config = DryRunConfig | LiveConfig;
+
+// arn:<partition>:sns:<region>:<account>:<topic>; topic names are 1–256 of [A-Za-z0-9_-],
+// FIFO topics end in `.fifo`.
+const TOPIC_ARN =
+  /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z0-9]+)+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+// The CompletionReport Path pattern forbids these characters (facts §2.2).
+const FORBIDDEN_REPORT_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+$/;
+const TRUE_WORDS = ['true', '1', 'yes'];
+const FALSE_WORDS = ['false', '0', 'no'];
+
+/** What each variable must be, completing "Environment variable NAME …". */
+const EXPECTED = {
+  SUMMARY_TOPIC_ARN: 'must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)',
+  REPORT_PATH:
+    'must be an s3://bucket/prefix path of 3 to 4357 characters without line breaks or NUL',
+  MAX_PATHS_PER_TASK: 'must be an integer from 1 to 100',
+  DRY_RUN: 'must be true, false, 1, 0, yes or no',
+  BUSY_DELAY_SECONDS: 'must be an integer from 0 to 900',
+  ASSOCIATION_CACHE_SECONDS: 'must be an integer from 0 to 86400',
+  MAX_DECOMPRESSED_BYTES: 'must be an integer from 1024 to 268435456',
+  AWS_REGION: 'must be an AWS Region name such as us-east-1',
+} as const;
+
+type Variable = keyof typeof EXPECTED;
+
+// An empty variable is what most deployment tools write for "not set".
+const unsetIfEmpty = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+function integer(min: number, max: number, fallback: number) {
+  return z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,15}$/)
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .default(fallback),
+  );
+}
+
+function optionalString(check: (value: string) => boolean) {
+  return z.preprocess(unsetIfEmpty, z.string().refine(check).optional());
+}
+
+const EnvSchema = z.object({
+  SUMMARY_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
+  REPORT_PATH: optionalString(
+    (value) =>
+      value.length >= 3 &&
+      value.length <= 4357 &&
+      /^s3:\/\/[^/]+/.test(value) &&
+      !FORBIDDEN_REPORT_CHARS.test(value),
+  ),
+  MAX_PATHS_PER_TASK: integer(1, 100, 100),
+  DRY_RUN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value))
+      .transform((value) => TRUE_WORDS.includes(value))
+      .default(false),
+  ),
+  // 900 s is the longest delay SQS allows, which the deferral queue will use.
+  BUSY_DELAY_SECONDS: integer(0, 900, 600),
+  ASSOCIATION_CACHE_SECONDS: integer(0, 86_400, 300),
+  MAX_DECOMPRESSED_BYTES: integer(1024, 268_435_456, 32 * 1024 * 1024),
+  AWS_REGION: optionalString((value) => REGION.test(value)),
+});
+
+function describeIssue(error: z.ZodError, env: Record<string, string | undefined>): string {
+  const name = String(error.issues[0]?.path[0] ?? 'unknown') as Variable;
+  const raw = env[name] ?? '';
+  // The value is echoed so the operator sees the typo, shortened and escaped to stay one line.
+  return `Environment variable ${name} ${EXPECTED[name] ?? 'is invalid'} (got "${display(raw, 80)}")`;
+}
+
+/**
+ * Reads and validates the analyzer's environment variables.
+ *
+ * @param env - Defaults to `process.env`; tests pass a plain object.
+ * @returns A frozen config object.
+ * @throws ConfigError naming the first invalid variable.
+ */
+function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(Object.keys(EXPECTED).map((name) => [name, env[name]]));
+  const parsed = EnvSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
+  const values = parsed.data;
+  const base: BaseConfig = {
+    reportPath: values.REPORT_PATH,
+    maxPathsPerTask: values.MAX_PATHS_PER_TASK,
+    busyDelaySeconds: values.BUSY_DELAY_SECONDS,
+    associationCacheSeconds: values.ASSOCIATION_CACHE_SECONDS,
+    maxDecompressedBytes: values.MAX_DECOMPRESSED_BYTES,
+    region: values.AWS_REGION,
+  };
+  if (values.DRY_RUN) {
+    return Object.freeze({ ...base, dryRun: true, summaryTopicArn: values.SUMMARY_TOPIC_ARN });
+  }
+  if (values.SUMMARY_TOPIC_ARN === undefined) {
+    throw new ConfigError(
+      'Environment variable SUMMARY_TOPIC_ARN is required unless DRY_RUN is true',
+    );
+  }
+  return Object.freeze({ ...base, dryRun: false, summaryTopicArn: values.SUMMARY_TOPIC_ARN });
+}
+
+export type { Config };
+export { loadConfig };

@@ -1,0 +1,792 @@
+/**
+ * The SNS message operators receive as a plain-text email. Everything a log line can carry is
+ * untrusted, so every such value goes through `display()`/`sanitize()` (body) or `toAsciiLine()`
+ * (subject, attributes) on its way out. The small shared builders (tables, console links, export
+ * commands, the "needs a person" grouping) are exported for the terminal renderer.
+ */
+import { Buffer } from 'node:buffer';
+import { CLASS_ORDER, classTitle, hintFor } from './classify.ts';
+import type { ExportTask, Unplanned } from './plan.ts';
+import {
+  countByClass,
+  countByCode,
+  countByFileSystem,
+  fileSystemsOf,
+  type Report,
+  reportSeverity,
+  type Source,
+  type TaskOutcome,
+} from './report.ts';
+import { display, toAsciiLine } from './text.ts';
+import type { FailureClass, FailureRecord, Publication } from './types.ts';
+
+/** Prose is wrapped here: email clients show plain text as written. */
+const WIDTH = 76;
+/** SNS allows 262,144 bytes for body and attributes together; the rest is safety margin. */
+const BODY_BUDGET = 250_000;
+const SUBJECT_MAX = 99;
+const MAX_SAMPLES = 5;
+const MAX_CODES = 20;
+const MAX_CODES_PER_HINT = 10;
+const MAX_OUTCOMES = 50;
+const MAX_REASONS = 10;
+const MAX_SOURCES = 10;
+const MAX_FILE_SYSTEMS = 20;
+const MAX_COMMAND_PATHS = 10;
+/** A command keeps adding paths only while it is shorter than this (it always names one). */
+const COMMAND_CHARS = 4_000;
+const MAX_ATTRIBUTE_IDS = 50;
+const PATH_CHARS = 160;
+const SAMPLE_CHARS = 200;
+const REASON_CHARS = 600;
+const TRUNCATED = "[truncated: the full report is in the analyzer's logs]";
+
+/** Classes a person has to act on: no retry can fix them. */
+const PERSON_CLASSES: readonly FailureClass[] = ['permission', 'limit', 'report', 'unknown'];
+
+const CLASS_ACTION: Record<FailureClass, string> = {
+  transient: 're-exported',
+  busy: 're-export after delay',
+  permission: 'a person must act',
+  limit: 'a person must act',
+  report: 'a person must act',
+  unknown: 'a person must act',
+  skipped: 'none (warning)',
+  import: 'not retried',
+};
+
+interface ClassRow {
+  readonly cls: FailureClass;
+  readonly count: number;
+  readonly action: string;
+}
+
+/** Codes that share one remediation hint within a class, with a few affected files. */
+interface HintGroup {
+  readonly hint: string;
+  readonly count: number;
+  /** Most frequent first. */
+  readonly codes: ReadonlyArray<readonly [code: string, count: number]>;
+  /** Raw (untrusted) distinct targets, at most five. */
+  readonly samples: readonly string[];
+}
+
+interface PersonFinding {
+  readonly cls: FailureClass;
+  readonly count: number;
+  readonly groups: readonly HintGroup[];
+}
+
+interface TableOptions {
+  readonly indent?: string;
+  /** Per column; default left. */
+  readonly align?: ReadonlyArray<'left' | 'right'>;
+  /** Styles a cell's text; padding is added outside, so styling never shifts the columns. */
+  readonly paint?: (cell: string, row: number, column: number) => string;
+}
+
+/** One row per class with at least one record, most severe first. */
+function classRows(report: Pick<Report, 'records'>): ClassRow[] {
+  const counts = countByClass(report.records);
+  return CLASS_ORDER.filter((cls) => counts[cls] > 0).map((cls) => ({
+    cls,
+    count: counts[cls],
+    action: CLASS_ACTION[cls],
+  }));
+}
+
+// encodeURIComponent throws on lone surrogates; log names arrive from untrusted payloads.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
+
+function consoleEncode(value: string): string {
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\ufffd')).replace(/%/g, '$25');
+}
+
+/**
+ * Link to a log stream in the CloudWatch console. The console encodes the fragment twice
+ * (`%` itself becomes `$25`), so `/aws/fsx/lustre` is written `$252Faws$252Ffsx$252Flustre`.
+ * The result is plain ASCII whatever the input.
+ */
+function consoleLink(region: string, logGroup: string, logStream: string): string {
+  const host = encodeURIComponent(region.replace(LONE_SURROGATE, '\ufffd'));
+  return (
+    `https://${host}.console.aws.amazon.com/cloudwatch/home?region=${host}` +
+    `#logsV2:log-groups/log-group/${consoleEncode(logGroup)}/log-events/${consoleEncode(logStream)}`
+  );
+}
+
+/**
+ * Lays out already sanitised cells as aligned columns. Width is the string length of each cell;
+ * the last column is never padded, so no line ends in spaces.
+ */
+function formatTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  options: TableOptions = {},
+): string[] {
+  const all = [header, ...rows];
+  const columns = Math.max(...all.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, column) =>
+    Math.max(...all.map((row) => (row[column] ?? '').length)),
+  );
+  const indent = options.indent ?? '  ';
+  return all.map((row, index) => {
+    const cells = widths.map((width, column) => {
+      const cell = row[column] ?? '';
+      const painted = options.paint === undefined ? cell : options.paint(cell, index - 1, column);
+      const pad = ' '.repeat(width - cell.length);
+      if (options.align?.[column] === 'right') return pad + painted;
+      return column === columns - 1 ? painted : painted + pad;
+    });
+    return (indent + cells.join('  ')).trimEnd();
+  });
+}
+
+/** Wraps one paragraph of sanitised text at `width` columns. */
+function wrap(text: string, indent = '', width = WIDTH, hanging = indent): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (word === '') continue;
+    if (line === '') line = indent + word;
+    else if (line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = hanging + word;
+    } else line += ` ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** A list item: wrapped, continuation lines indented under its text. */
+function bullet(text: string): string[] {
+  return wrap(text, '* ', WIDTH, '  ');
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+// Anything a terminal or an email would interpret; kept exact in `$'…'` quoting instead.
+const SHELL_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+const SHELL_PLAIN = /^[A-Za-z0-9_./:=,+@%-]+$/;
+
+function ansiCQuote(value: string): string {
+  let out = "$'";
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '\\' || char === "'") out += `\\${char}`;
+    else if (SHELL_ESCAPE.test(char) || (code >= 0xd800 && code <= 0xdfff)) {
+      // \x for ASCII only: bash writes \xHH as a raw byte, which is not UTF-8 above 0x7f.
+      out +=
+        code <= 0x7f
+          ? `\\x${code.toString(16).padStart(2, '0')}`
+          : `\\u${code.toString(16).padStart(4, '0')}`;
+    } else out += char;
+  }
+  return `${out}'`;
+}
+
+/**
+ * Quotes one argument for a POSIX shell. Plain text gets single quotes; text with control or
+ * bidi characters gets bash `$'…'` quoting, which keeps the exact bytes while the email itself
+ * stays free of them.
+ */
+function shellQuote(value: string): string {
+  if (SHELL_ESCAPE.test(value) || HAS_LONE_SURROGATE.test(value)) return ansiCQuote(value);
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+function shellArg(value: string): string {
+  return SHELL_PLAIN.test(value) ? value : shellQuote(value);
+}
+
+/**
+ * The AWS CLI command that re-exports a task's paths by hand. It names at most ten paths (and
+ * stops early on very long ones) so it stays pasteable; `pathsShown` tells the caller to say so.
+ */
+function exportCommand(task: ExportTask): { command: string; pathsShown: number } {
+  const report =
+    task.reportPath === undefined
+      ? 'Enabled=false'
+      : `Enabled=true,Path=${task.reportPath},Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY`;
+  const quoted: string[] = [];
+  let length = 0;
+  for (const path of task.paths.slice(0, MAX_COMMAND_PATHS)) {
+    const arg = shellQuote(path);
+    if (quoted.length > 0 && length + arg.length + 1 > COMMAND_CHARS) break;
+    quoted.push(arg);
+    length += arg.length + 1;
+  }
+  const command = [
+    'aws fsx create-data-repository-task',
+    `--file-system-id ${shellArg(task.fileSystemId)}`,
+    '--type EXPORT_TO_REPOSITORY',
+    `--paths ${quoted.join(' ')}`,
+    `--report ${shellArg(report)}`,
+  ].join(' ');
+  return { command, pathsShown: quoted.length };
+}
+
+/** What a record points at: its path, else its S3 object, else nothing. */
+function targetOf(record: FailureRecord): string | undefined {
+  if (record.path !== undefined) return record.path;
+  if (record.s3Key === undefined) return undefined;
+  return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
+}
+
+function pushSample(samples: string[], value: string | undefined): void {
+  if (value !== undefined && samples.length < MAX_SAMPLES && !samples.includes(value)) {
+    samples.push(value);
+  }
+}
+
+/**
+ * The classes a person must act on, each split by remediation hint (unknown codes all share
+ * one), with counts per code and a few affected files.
+ */
+function personFindings(report: Pick<Report, 'records'>): PersonFinding[] {
+  const findings: PersonFinding[] = [];
+  for (const cls of PERSON_CLASSES) {
+    const records = report.records.filter((record) => record.class === cls);
+    if (records.length === 0) continue;
+    const groups = new Map<
+      string,
+      { count: number; codes: Map<string, number>; samples: string[] }
+    >();
+    for (const record of records) {
+      const hint = hintFor(record.code);
+      const group = groups.get(hint) ?? { count: 0, codes: new Map(), samples: [] };
+      group.count++;
+      group.codes.set(record.code, (group.codes.get(record.code) ?? 0) + 1);
+      pushSample(group.samples, targetOf(record));
+      groups.set(hint, group);
+    }
+    findings.push({
+      cls,
+      count: records.length,
+      groups: [...groups]
+        .map(([hint, group]) => ({
+          hint,
+          count: group.count,
+          codes: [...group.codes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+          samples: group.samples,
+        }))
+        .sort((a, b) => b.count - a.count),
+    });
+  }
+  return findings;
+}
+
+/** Every task's outcome; a report built without outcomes shows its plan as planned. */
+function outcomesOf(report: Pick<Report, 'outcomes' | 'plan'>): readonly TaskOutcome[] {
+  if (report.outcomes.length > 0 || report.plan.tasks.length === 0) return report.outcomes;
+  return report.plan.tasks.map((task) => ({ status: 'planned', task }));
+}
+
+/**
+ * Whether a person must act: a record no retry fixes, a refused task, a retryable failure that
+ * could not be planned, or an event we could not read.
+ */
+function needsPerson(
+  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes'>,
+): boolean {
+  return (
+    report.records.some((record) => PERSON_CLASSES.includes(record.class)) ||
+    // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
+    report.outcomes.some(
+      (outcome) => outcome.status === 'refused' || outcome.status === 'deferred',
+    ) ||
+    report.plan.unplanned.length > 0 ||
+    report.unparseable.length > 0
+  );
+}
+
+/** Whether `new Date(millis).toISOString()` works: it throws outside ±8.64e15 ms. */
+function isDateMillis(millis: number): boolean {
+  return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15;
+}
+
+/** Earliest and latest event time (records and unparseable events), as ISO UTC. */
+function timeRange(
+  report: Pick<Report, 'records' | 'unparseable'>,
+): { from: string; to: string } | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  // A loop, not Math.min(...spread): a large batch would overflow the argument stack.
+  for (const events of [report.records, report.unparseable]) {
+    for (const { timestamp } of events) {
+      if (!isDateMillis(timestamp)) continue;
+      if (timestamp < min) min = timestamp;
+      if (timestamp > max) max = timestamp;
+    }
+  }
+  if (!isDateMillis(min) || !isDateMillis(max)) return undefined;
+  return { from: new Date(min).toISOString(), to: new Date(max).toISOString() };
+}
+
+/** Retryable failures that were not planned, grouped by reason, largest group first. */
+function groupUnplanned(
+  unplanned: readonly Unplanned[],
+): Array<{ reason: string; count: number; samples: string[] }> {
+  const groups = new Map<string, { count: number; samples: string[] }>();
+  for (const item of unplanned) {
+    const group = groups.get(item.reason) ?? { count: 0, samples: [] };
+    group.count++;
+    pushSample(group.samples, item.target ?? `(no path; event ${item.eventId})`);
+    groups.set(item.reason, group);
+  }
+  return [...groups]
+    .map(([reason, group]) => ({ reason, ...group }))
+    .sort((a, b) => b.count - a.count);
+}
+
+/** Sources merged by account, group and stream (a stream may arrive in several batches). */
+function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
+  const merged = new Map<string, Source>();
+  for (const source of report.sources) {
+    const key = JSON.stringify([source.owner, source.logGroup, source.logStream]);
+    const existing = merged.get(key);
+    merged.set(key, { ...source, events: (existing?.events ?? 0) + source.events });
+  }
+  return [...merged.values()];
+}
+
+interface Counts {
+  readonly failed: number;
+  readonly reexported: number;
+  readonly planned: number;
+  readonly needPerson: number;
+  readonly unparseable: number;
+}
+
+function pathsWith(outcomes: readonly TaskOutcome[], status: TaskOutcome['status']): number {
+  return outcomes
+    .filter((outcome) => outcome.status === status)
+    .reduce((sum, outcome) => sum + outcome.task.paths.length, 0);
+}
+
+function headlineCounts(report: Report): Counts {
+  const outcomes = outcomesOf(report);
+  return {
+    failed: report.records.length,
+    reexported: pathsWith(outcomes, 'started'),
+    planned: pathsWith(outcomes, 'planned'),
+    // Deferred paths count too: today nobody re-exports them but the person reading this.
+    needPerson:
+      report.records.filter((record) => PERSON_CLASSES.includes(record.class)).length +
+      report.plan.unplanned.length +
+      pathsWith(outcomes, 'refused') +
+      pathsWith(outcomes, 'deferred'),
+    unparseable: report.unparseable.length,
+  };
+}
+
+function subjectLine(report: Report, counts: Counts): string {
+  const prefix = report.dryRun ? '[dry run] ' : '';
+  let main: string;
+  if (report.records.length === 0) {
+    const groups = [...new Set(report.sources.map((source) => source.logGroup))];
+    const group = groups.length === 1 ? toAsciiLine(groups[0] ?? '', 40) : '';
+    const where = groups.length > 1 ? plural(groups.length, 'log group') : group || 'the log';
+    main =
+      counts.unparseable > 0
+        ? `FSx event log: ${plural(counts.unparseable, 'unparseable event')} in ${where}`
+        : `FSx event log: no export failures in ${plural(report.events, 'event')}`;
+  } else {
+    const ids = fileSystemsOf(report);
+    const single = ids.length === 1 ? toAsciiLine(ids[0] ?? '', 30) : '';
+    const where =
+      ids.length > 1
+        ? plural(ids.length, 'file system')
+        : single === ''
+          ? 'an unknown file system'
+          : single;
+    const title = report.records.every((record) => record.class === 'import')
+      ? 'FSx import events'
+      : 'FSx export failures';
+    main = `${title} on ${where}: ${counts.failed} failed`;
+    const optional = [
+      report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
+      `${counts.needPerson} need a person`,
+      ...(counts.unparseable > 0 ? [`${counts.unparseable} unparseable`] : []),
+    ];
+    // Counts are added only while they fit, so the subject is never cut mid-word.
+    for (const part of optional) {
+      if (prefix.length + main.length + 2 + part.length > SUBJECT_MAX) break;
+      main += `, ${part}`;
+    }
+  }
+  return toAsciiLine(prefix + main, SUBJECT_MAX);
+}
+
+function section(title: string, lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : [title, '-'.repeat(title.length), ...lines];
+}
+
+function classCounts(counts: Record<FailureClass, number>): string {
+  return CLASS_ORDER.filter((cls) => counts[cls] > 0)
+    .map((cls) => `${counts[cls]} ${cls}`)
+    .join(', ');
+}
+
+function headlineSection(report: Report, counts: Counts): string[] {
+  const retried = report.dryRun
+    ? `${plural(counts.planned, 'path')} to re-export`
+    : `${plural(counts.reexported, 'path')} re-exported`;
+  const summary =
+    counts.failed > 0
+      ? `${plural(counts.failed, 'FSx data repository failure')}: ${retried}, ${counts.needPerson} need a person.`
+      : counts.unparseable > 0
+        ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
+        : 'No FSx data repository failure was found.';
+  const lines = [...wrap(summary), ''];
+  let read = `Read ${plural(report.events, 'log event')}: ${plural(report.records.length, 'FSx record')}, ${counts.unparseable} unparseable.`;
+  if (report.skippedMessages > 0) {
+    read += ` Skipped ${plural(report.skippedMessages, 'control message')}.`;
+  }
+  lines.push(...wrap(read));
+  const fileSystems = countByFileSystem(report.records);
+  for (const [id, byClass] of fileSystems.slice(0, MAX_FILE_SYSTEMS)) {
+    const total = Object.values(byClass).reduce((sum, count) => sum + count, 0);
+    lines.push(
+      ...wrap(
+        `File system ${display(id, 64)}: ${plural(total, 'record')} (${classCounts(byClass)}).`,
+        '',
+        WIDTH,
+        '  ',
+      ),
+    );
+  }
+  if (fileSystems.length > MAX_FILE_SYSTEMS) {
+    lines.push(`And ${plural(fileSystems.length - MAX_FILE_SYSTEMS, 'more file system')}.`);
+  }
+  const range = timeRange(report);
+  if (range !== undefined) lines.push(...wrap(`Events from ${range.from} to ${range.to} (UTC).`));
+  if (report.dryRun) {
+    lines.push(
+      '',
+      ...wrap(
+        'DRY RUN: nothing was re-exported and FSx was not called. The re-exports below are only what would be started.',
+      ),
+    );
+  }
+  return lines;
+}
+
+function personSection(report: Report, outcomes: readonly TaskOutcome[]): string[] {
+  const lines: string[] = [];
+  for (const finding of personFindings(report)) {
+    lines.push(`* ${classTitle(finding.cls)}: ${plural(finding.count, 'record')}`);
+    for (const group of finding.groups) {
+      const codes = group.codes
+        .slice(0, MAX_CODES_PER_HINT)
+        .map(([code, count]) => `${display(code, 80)} (${count})`);
+      if (group.codes.length > MAX_CODES_PER_HINT) {
+        codes.push(`and ${plural(group.codes.length - MAX_CODES_PER_HINT, 'more code')}`);
+      }
+      lines.push('', ...wrap(`Codes: ${codes.join(', ')}`, '  ', WIDTH, '    '));
+      lines.push(...wrap(`What to do: ${group.hint}`, '  ', WIDTH, '    '));
+      if (group.samples.length > 0) {
+        lines.push(`  Examples (${group.samples.length} of ${group.count}):`);
+        for (const sample of group.samples) lines.push(`    ${display(sample, PATH_CHARS)}`);
+      }
+    }
+    lines.push('');
+  }
+  const refused = outcomes.filter((outcome) => outcome.status === 'refused');
+  if (refused.length > 0) {
+    const paths = pathsWith(refused, 'refused');
+    lines.push(
+      ...bullet(
+        `FSx refused ${plural(refused.length, 're-export task')} (${plural(paths, 'path')}): see RE-EXPORTS below.`,
+      ),
+    );
+  }
+  const deferred = outcomes.filter((outcome) => outcome.status === 'deferred');
+  if (deferred.length > 0) {
+    const paths = pathsWith(deferred, 'deferred');
+    lines.push(
+      ...bullet(
+        `${plural(deferred.length, 're-export task')} (${plural(paths, 'busy path')}) deferred: run the command under RE-EXPORTS once the delay has passed.`,
+      ),
+    );
+  }
+  if (report.plan.unplanned.length > 0) {
+    lines.push(
+      ...bullet(
+        `${plural(report.plan.unplanned.length, 'retryable failure')} could not be re-exported: see RE-EXPORTS below.`,
+      ),
+    );
+  }
+  if (report.unparseable.length > 0) {
+    lines.push(
+      ...bullet(
+        `${plural(report.unparseable.length, 'log event')} could not be read as FSx records: see UNPARSEABLE EVENTS below.`,
+      ),
+    );
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+function classSection(report: Report): string[] {
+  const rows = classRows(report);
+  if (rows.length === 0) return [];
+  const lines = formatTable(
+    ['Class', 'Records', 'Action'],
+    rows.map((row) => [row.cls, String(row.count), row.action]),
+    { align: ['left', 'right', 'left'] },
+  );
+  const fileSystems = countByFileSystem(report.records);
+  if (fileSystems.length > 1) {
+    lines.push('', 'By file system:');
+    for (const [id, counts] of fileSystems.slice(0, MAX_FILE_SYSTEMS)) {
+      lines.push(...wrap(`${display(id, 64)}: ${classCounts(counts)}`, '  ', WIDTH, '    '));
+    }
+    if (fileSystems.length > MAX_FILE_SYSTEMS) {
+      lines.push(`  and ${plural(fileSystems.length - MAX_FILE_SYSTEMS, 'more file system')}`);
+    }
+  }
+  return lines;
+}
+
+function codeSection(report: Report): string[] {
+  const codes = countByCode(report.records);
+  if (codes.length === 0) return [];
+  const classOf = new Map<string, FailureClass>();
+  for (const record of report.records) {
+    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
+  }
+  const lines = formatTable(
+    ['Records', 'Code', 'Class'],
+    codes
+      .slice(0, MAX_CODES)
+      .map(([code, count]) => [String(count), display(code, 60), classOf.get(code) ?? 'unknown']),
+    { align: ['right', 'left', 'left'] },
+  );
+  if (codes.length > MAX_CODES) {
+    lines.push(`  and ${plural(codes.length - MAX_CODES, 'more code')}`);
+  }
+  return lines;
+}
+
+function commandLines(task: ExportTask, lead: string): string[] {
+  const { command, pathsShown } = exportCommand(task);
+  const lines = [`  ${lead}`, `    ${command}`];
+  if (pathsShown < task.paths.length) {
+    lines.push(
+      ...wrap(
+        `(The command names the first ${pathsShown} of ${task.paths.length} paths; run it again with the others, listed in the analyzer's logs.)`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+    );
+  }
+  return lines;
+}
+
+function outcomeLines(outcome: TaskOutcome): string[] {
+  const { task } = outcome;
+  const fs = display(task.fileSystemId, 64);
+  const paths = plural(task.paths.length, 'path');
+  const token = `  Token: ${display(task.clientRequestToken, 64)}`;
+  switch (outcome.status) {
+    case 'started':
+      return [
+        ...bullet(
+          `Started task ${display(outcome.taskId, 64)} on ${fs}: ${paths} (${display(outcome.lifecycle, 32)}).`,
+        ),
+        token,
+      ];
+    case 'refused': {
+      const lines = [
+        ...bullet(`Refused by FSx on ${fs}: ${paths}.`),
+        token,
+        ...wrap(
+          `${display(outcome.error, 80)}: ${display(outcome.reason, REASON_CHARS)}`,
+          '  ',
+          WIDTH,
+          '  ',
+        ),
+      ];
+      return outcome.retryLater
+        ? [...lines, ...commandLines(task, 'Re-export later with:')]
+        : lines;
+    }
+    case 'deferred':
+      return [
+        ...bullet(`Deferred on ${fs}: ${paths}, delay ${task.delaySeconds} s.`),
+        token,
+        ...wrap(display(outcome.reason, REASON_CHARS), '  ', WIDTH, '  '),
+        ...commandLines(task, 'Once the delay has passed, run:'),
+      ];
+    case 'planned': {
+      const delay = task.delaySeconds > 0 ? ` after ${task.delaySeconds} s` : '';
+      return [
+        ...bullet(`Would start on ${fs}${delay}: ${paths}.`),
+        token,
+        ...task.paths.slice(0, 3).map((path) => `    ${display(path, PATH_CHARS)}`),
+        ...(task.paths.length > 3 ? [`    and ${task.paths.length - 3} more`] : []),
+      ];
+    }
+  }
+}
+
+function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): string[] {
+  const lines: string[] = [];
+  if (outcomes.length > 0) {
+    const tally = (['started', 'refused', 'deferred', 'planned'] as const)
+      .map(
+        (status) =>
+          [status, outcomes.filter((outcome) => outcome.status === status).length] as const,
+      )
+      .filter(([, count]) => count > 0)
+      .map(([status, count]) => `${count} ${status}`);
+    lines.push(`${plural(outcomes.length, 'task')}: ${tally.join(', ')}.`, '');
+    for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) lines.push(...outcomeLines(outcome));
+    if (outcomes.length > MAX_OUTCOMES) {
+      lines.push(`and ${plural(outcomes.length - MAX_OUTCOMES, 'more task')}.`);
+    }
+  }
+  const unplanned = groupUnplanned(report.plan.unplanned);
+  if (unplanned.length > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push(
+      ...wrap(
+        `Not re-exported: ${plural(report.plan.unplanned.length, 'retryable failure')} could not be planned.`,
+      ),
+    );
+    for (const group of unplanned.slice(0, MAX_REASONS)) {
+      lines.push(...bullet(`${group.count} x ${display(group.reason, REASON_CHARS)}`));
+      for (const sample of group.samples) lines.push(`    ${display(sample, PATH_CHARS)}`);
+    }
+    if (unplanned.length > MAX_REASONS) {
+      lines.push(`and ${plural(unplanned.length - MAX_REASONS, 'more reason')}.`);
+    }
+  }
+  return lines;
+}
+
+function unparseableSection(report: Report): string[] {
+  const count = report.unparseable.length;
+  if (count === 0) return [];
+  const lines = wrap(
+    `${plural(count, 'log event')} could not be read as FSx data repository records. They were kept, not dropped: they are counted here and remain in the log group (see WHERE TO LOOK).`,
+  );
+  lines.push('', `Examples (${Math.min(count, MAX_SAMPLES)} of ${count}):`);
+  for (const event of report.unparseable.slice(0, MAX_SAMPLES)) {
+    lines.push(
+      ...bullet(`${display(event.reason, REASON_CHARS)} (event ${display(event.eventId, 64)})`),
+      `    ${display(event.sample, SAMPLE_CHARS)}`,
+    );
+  }
+  return lines;
+}
+
+function sourceSection(report: Report): string[] {
+  const sources = uniqueSources(report);
+  const lines: string[] = [];
+  for (const source of sources.slice(0, MAX_SOURCES)) {
+    lines.push(
+      `* Log group:  ${display(source.logGroup, 200)}`,
+      `  Log stream: ${display(source.logStream, 200)}`,
+      `  Account:    ${display(source.owner, 32)}`,
+    );
+    if (report.region !== undefined) {
+      lines.push(`  Console:    ${consoleLink(report.region, source.logGroup, source.logStream)}`);
+    }
+  }
+  if (sources.length > MAX_SOURCES) {
+    lines.push(`and ${plural(sources.length - MAX_SOURCES, 'more log stream')}.`);
+  }
+  return lines;
+}
+
+function utf8(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * Joins the lines within the byte budget. Sections are bounded, so this only bites on
+ * adversarial input; it then cuts at a line boundary (never inside a character) and says so.
+ */
+function fitBody(lines: readonly string[], footer: readonly string[]): string {
+  const full = [...lines, ...footer].join('\n');
+  if (utf8(full) <= BODY_BUDGET) return full;
+  const tail = ['', TRUNCATED, ...footer];
+  let budget = BODY_BUDGET - utf8(tail.join('\n')) - 1;
+  const kept: string[] = [];
+  for (const line of lines) {
+    const size = utf8(line) + 1;
+    if (size > budget) break;
+    kept.push(line);
+    budget -= size;
+  }
+  return [...kept, ...tail].join('\n');
+}
+
+function messageAttributes(report: Report): Record<string, string | readonly string[]> {
+  const ids = [
+    ...new Set(
+      fileSystemsOf(report)
+        .map((id) => toAsciiLine(id, 64))
+        .filter((id) => id !== ''),
+    ),
+  ].slice(0, MAX_ATTRIBUTE_IDS);
+  const classes = classRows(report).map((row) => row.cls);
+  return {
+    fileSystemId: ids[0] ?? 'unknown',
+    ...(ids.length > 0 ? { fileSystemIds: ids } : {}),
+    mostSevereClass: reportSeverity(report) ?? 'none',
+    ...(classes.length > 0 ? { classes } : {}),
+    needsPerson: String(needsPerson(report)),
+    dryRun: String(report.dryRun),
+  };
+}
+
+/**
+ * Renders a report as the SNS message: an ASCII subject under 100 characters, a plain-text body
+ * under 250,000 bytes (the most urgent sections first), and attributes for filter policies.
+ */
+function renderEmail(report: Report): Publication {
+  const counts = headlineCounts(report);
+  const outcomes = outcomesOf(report);
+  const person = needsPerson(report) || outcomes.some((outcome) => outcome.status === 'deferred');
+  const sections = [
+    headlineSection(report, counts),
+    person ? section('WHAT NEEDS A PERSON', personSection(report, outcomes)) : [],
+    section('FAILURES BY CLASS', classSection(report)),
+    section('FAILURES BY CODE', codeSection(report)),
+    section('RE-EXPORTS', reexportSection(report, outcomes)),
+    section('UNPARSEABLE EVENTS', unparseableSection(report)),
+    section('WHERE TO LOOK', sourceSection(report)),
+  ].filter((lines) => lines.length > 0);
+  const lines = sections.flatMap((lines, index) => (index === 0 ? lines : ['', ...lines]));
+  const footer = ['', `Sent by fsx-export-analyzer at ${display(report.generatedAt, 64)}.`];
+  return {
+    subject: subjectLine(report, counts),
+    body: fitBody(lines, footer),
+    attributes: messageAttributes(report),
+  };
+}
+
+export type { ClassRow, HintGroup, PersonFinding, TableOptions };
+export {
+  classRows,
+  consoleLink,
+  exportCommand,
+  formatTable,
+  groupUnplanned,
+  needsPerson,
+  outcomesOf,
+  personFindings,
+  renderEmail,
+  shellQuote,
+  targetOf,
+  timeRange,
+  uniqueSources,
+  wrap,
+};

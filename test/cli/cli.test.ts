@@ -1,0 +1,544 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { CLASS_ORDER } from '../../lib/classify.ts';
+
+// These tests run the real binary on the bundle the global setup built (dist/), exactly as a
+// user would after `npm run build`.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'fsx-export-analyzer.js');
+const EVENTS = join(ROOT, 'samples', 'events');
+const LINES = join(ROOT, 'samples', 'lines');
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment without anything that changes the CLI's behaviour, plus `env`. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  for (const name of [
+    'DEBUG',
+    'NO_COLOR',
+    'DRY_RUN',
+    'SUMMARY_TOPIC_ARN',
+    'REPORT_PATH',
+    'BUSY_DELAY_SECONDS',
+    'MAX_DECOMPRESSED_BYTES',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+  ]) {
+    delete base[name];
+  }
+  return { ...base, AWS_EC2_METADATA_DISABLED: 'true', ...env };
+}
+
+/** Runs `node bin/fsx-export-analyzer.js ...args` and resolves with its exit code and output. */
+function cli(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: cleanEnv(options.env ?? {}), maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+function nonBlankLines(text: string): string[] {
+  return text.split('\n').filter((line) => line.trim().length > 0);
+}
+
+/** A sample file's payload: gunzipped for a Lambda event, as is for a decoded payload. */
+function payloadOf(text: string): unknown {
+  const document = JSON.parse(text) as { awslogs?: { data: string } };
+  if (document.awslogs === undefined) return document;
+  return JSON.parse(gunzipSync(Buffer.from(document.awslogs.data, 'base64')).toString('utf8'));
+}
+
+interface JsonReport {
+  events: number;
+  records: number;
+  unparseable: number;
+  skippedMessages: number;
+  byClass: Record<string, number>;
+  byCode: Record<string, number>;
+  fileSystems: Record<string, unknown>;
+  sources: Array<{ logGroup: string; logStream: string; events: number }>;
+  retries: Array<{
+    fileSystemId: string;
+    paths: string[];
+    delaySeconds: number;
+    clientRequestToken: string;
+  }>;
+}
+
+let scratch = '';
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'fsx-export-analyzer-cli-'));
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('CLI: help and usage', () => {
+  it('prints the commands with --help and exits 0', async () => {
+    // Prepare
+    const args = ['--help'];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    for (const word of ['analyze', 'invoke', 'make-event', '--version', 'Exit status']) {
+      expect(run.stdout).toContain(word);
+    }
+  });
+
+  it('prints the options of one command with <command> --help', async () => {
+    // Prepare
+    const args = ['analyze', '--help'];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    for (const option of ['--json', '--email', '--log-group', '--log-stream', '--file-system-id']) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+
+  it('prints the version from package.json', async () => {
+    // Prepare
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+
+    // Act
+    const run = await cli(['--version']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"', '--help'],
+    [['analyze', '--bogus', 'x.json'], "Unknown option '--bogus'", 'analyze --help'],
+    [
+      ['analyze', '--json', '--email', 'x.json'],
+      '--json and --email cannot be combined',
+      'analyze --help',
+    ],
+    [['analyze'], 'no FILE given', 'analyze --help'],
+    [[], 'no command given', '--help'],
+  ])('rejects %j with exit 2 and a usage hint', async (args, problem, hint) => {
+    // Prepare
+    const expectedHint = `Try "fsx-export-analyzer ${hint}".`;
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(problem);
+    expect(run.stderr).toContain(expectedHint);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('CLI: analyze', () => {
+  it('analyses the sample events and prints a report', async () => {
+    // Prepare
+    const args = ['analyze', 'samples/events'];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    for (const id of ['fs-0a1b2c3d4e5f60718', 'fs-07f3e9a1c2b4d6e8f', 'fs-0c5d8e2f1a9b3c7d4']) {
+      expect(run.stdout).toContain(id);
+    }
+    // Not a terminal: no colour escapes.
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('prints one parseable JSON report with --json', async () => {
+    // Prepare
+    const args = ['analyze', '--json', 'samples/events'];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.events).toBe(report.records + report.unparseable);
+    expect(report.events).toBeGreaterThan(0);
+    expect(report.unparseable).toBeGreaterThan(0);
+    expect(report.skippedMessages).toBe(1);
+    expect(Object.keys(report.byClass).sort()).toEqual([...CLASS_ORDER].sort());
+    // The samples cover every class.
+    for (const cls of CLASS_ORDER) expect(report.byClass[cls]).toBeGreaterThan(0);
+    expect(Object.keys(report.fileSystems).length).toBeGreaterThanOrEqual(3);
+    expect(report.sources.map((source) => source.logGroup)).toContain('/aws/fsx/prod-lustre');
+    expect(report.retries.length).toBeGreaterThan(0);
+    for (const retry of report.retries) {
+      expect(retry.fileSystemId).toMatch(/^fs-[0-9a-f]{17}$/);
+      expect(retry.paths.length).toBeGreaterThan(0);
+      expect(typeof retry.delaySeconds).toBe('number');
+      expect(retry.clientRequestToken).toMatch(/^[A-Za-z0-9_.-]{1,63}$/);
+    }
+  });
+
+  it('honours BUSY_DELAY_SECONDS for busy re-exports', async () => {
+    // Prepare
+    const env = { BUSY_DELAY_SECONDS: '120' };
+
+    // Act
+    const run = await cli(['analyze', '--json', 'samples/events'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    const delays = new Set(report.retries.map((retry) => retry.delaySeconds));
+    expect([...delays].sort()).toEqual([0, 120]);
+  });
+
+  it('rejects an invalid BUSY_DELAY_SECONDS in one line with exit 2', async () => {
+    // Prepare
+    const env = { BUSY_DELAY_SECONDS: 'soon' };
+
+    // Act
+    const run = await cli(['analyze', 'samples/events'], { env });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toContain('BUSY_DELAY_SECONDS');
+  });
+
+  it('prints the email with --email: a Subject line, a blank line, then the body', async () => {
+    // Prepare
+    const args = ['analyze', '--email', 'samples/events'];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const [subject, blank, ...body] = run.stdout.split('\n');
+    expect(subject).toMatch(/^Subject: \S/);
+    expect(blank).toBe('');
+    expect(body.join('\n').trim().length).toBeGreaterThan(0);
+  });
+
+  it('reports a bad file in one stderr line, still analyses the good ones, and exits 2', async () => {
+    // Prepare
+    const good1 = join(scratch, 'good-1.json');
+    const good2 = join(scratch, 'good-2.json');
+    const bad = join(scratch, 'broken-event.json');
+    await copyFile(join(EVENTS, 'prod-lustre-cfd.json'), good1);
+    await copyFile(join(EVENTS, 'genomics-import-restore.json'), good2);
+    await writeFile(bad, JSON.stringify({ awslogs: { data: 'this is not base64!' } }));
+
+    // Act
+    const run = await cli(['analyze', '--json', good1, bad, good2]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toEqual([
+      `fsx-export-analyzer: ${bad}: awslogs.data is not valid base64`,
+    ]);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.sources.map((source) => source.logStream)).toEqual([
+      'datarepo_fs-0a1b2c3d4e5f60718',
+      'datarepo_fs-0c5d8e2f1a9b3c7d4',
+    ]);
+  });
+
+  it('reports a missing file in one line and exits 2 without a report', async () => {
+    // Prepare
+    const missing = join(scratch, 'does-not-exist.json');
+
+    // Act
+    const run = await cli(['analyze', missing]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(nonBlankLines(run.stderr)).toEqual([
+      `fsx-export-analyzer: ${missing}: no such file or directory`,
+    ]);
+  });
+
+  it('reads raw log lines from standard input with -', async () => {
+    // Prepare
+    const text = await readFile(join(LINES, 'ml-training-new-labels.log'), 'utf8');
+    const args = ['analyze', '--json', '--file-system-id', 'fs-07f3e9a1c2b4d6e8f', '-'];
+
+    // Act
+    const run = await cli(args, { input: text });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.events).toBe(nonBlankLines(text).length);
+    expect(report.sources).toEqual([
+      expect.objectContaining({
+        logGroup: '/aws/fsx/lustre',
+        logStream: 'datarepo_fs-07f3e9a1c2b4d6e8f',
+      }),
+    ]);
+  });
+
+  it('analyses the filter-log-events sample', async () => {
+    // Prepare
+    const args = [
+      'analyze',
+      '--json',
+      '--log-group',
+      '/aws/fsx/lustre',
+      'samples/filter-log-events.json',
+    ];
+
+    // Act
+    const run = await cli(args);
+
+    // Assess
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.sources.map((source) => source.logStream)).toEqual([
+      'datarepo_fs-0e1f2a3b4c5d6e7f8',
+      'datarepo_fs-07f3e9a1c2b4d6e8f',
+    ]);
+    expect(report.records).toBe(report.events);
+  });
+});
+
+describe('CLI: make-event', () => {
+  it('makes an event that analyses like the raw lines it came from', async () => {
+    // Prepare
+    const source = join(LINES, 'prod-lustre-cfd.log');
+    const eventFile = join(scratch, 'made-event.json');
+    const made = await cli([
+      'make-event',
+      '--log-group',
+      '/aws/fsx/prod-lustre',
+      '--file-system-id',
+      'fs-0a1b2c3d4e5f60718',
+      source,
+    ]);
+    await writeFile(eventFile, made.stdout);
+
+    // Act
+    const fromEvent = await cli(['analyze', '--json', eventFile]);
+    const fromLines = await cli([
+      'analyze',
+      '--json',
+      '--log-group',
+      '/aws/fsx/prod-lustre',
+      '--file-system-id',
+      'fs-0a1b2c3d4e5f60718',
+      source,
+    ]);
+
+    // Assess
+    expect(made.code).toBe(0);
+    expect(fromEvent.code).toBe(0);
+    const eventReport = JSON.parse(fromEvent.stdout) as JsonReport;
+    const linesReport = JSON.parse(fromLines.stdout) as JsonReport;
+    expect(eventReport.events).toBe(nonBlankLines(await readFile(source, 'utf8')).length);
+    expect(eventReport.byCode).toEqual(linesReport.byCode);
+    expect(eventReport.fileSystems).toEqual(linesReport.fileSystems);
+    expect(eventReport.sources[0]).toMatchObject({
+      logGroup: '/aws/fsx/prod-lustre',
+      logStream: 'datarepo_fs-0a1b2c3d4e5f60718',
+    });
+  });
+
+  it('is deterministic: the same lines give the same event', async () => {
+    // Prepare
+    const args = ['make-event', '--file-system-id', 'fs-0c5d8e2f1a9b3c7d4', '-'];
+    const input = 'Failed to export file because it is being used by another process.\n';
+
+    // Act
+    const first = await cli(args, { input });
+    const second = await cli(args, { input });
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(payloadOf(first.stdout)).toEqual(payloadOf(second.stdout));
+    expect(payloadOf(first.stdout)).toMatchObject({
+      messageType: 'DATA_MESSAGE',
+      logStream: 'datarepo_fs-0c5d8e2f1a9b3c7d4',
+      logEvents: [{ timestamp: Date.parse('2025-11-25T12:00:00Z'), message: input.trim() }],
+    });
+  });
+
+  it('keeps samples/events in sync with samples/lines', async () => {
+    // Prepare
+    const out = join(scratch, 'regenerated');
+
+    // Act
+    const run = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(ROOT, 'scripts', 'make-samples.mjs'), '--out', out],
+        { cwd: ROOT, env: cleanEnv({}) },
+        (error, stdout, stderr) => resolve({ code: error === null ? 0 : 1, stdout, stderr }),
+      );
+    });
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const committed = (await readdir(EVENTS)).sort();
+    expect((await readdir(out)).sort()).toEqual(committed);
+    for (const name of committed) {
+      // Payloads, not bytes: gzip output may differ between zlib versions. Run `npm run samples`
+      // when this fails.
+      const expected = payloadOf(await readFile(join(EVENTS, name), 'utf8'));
+      const actual = payloadOf(await readFile(join(out, name), 'utf8'));
+      expect(actual, name).toEqual(expected);
+    }
+  });
+});
+
+describe('CLI: invoke', () => {
+  it('runs the Lambda handler in dry-run mode and prints its result as JSON', async () => {
+    // Prepare
+    const env = { AWS_REGION: 'us-east-1' };
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', 'samples/events/ml-training-new-labels.json'], {
+      env,
+    });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ dryRun: true, events: 17 });
+  });
+
+  it('rejects a file that is not a Lambda event with exit 2 before loading the handler', async () => {
+    // Prepare
+    const file = join(scratch, 'not-an-event.json');
+    await writeFile(file, JSON.stringify({ hello: 'world' }));
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', file]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toEqual([
+      `fsx-export-analyzer: ${file}: event.awslogs is missing`,
+    ]);
+  });
+});
+
+describe('CLI: bundle', () => {
+  it('loads no AWS SDK code for analyze: the SDK is only reachable by dynamic import', async () => {
+    // Prepare
+    const meta = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-meta.json'), 'utf8')) as {
+      outputs: Record<
+        string,
+        {
+          imports: Array<{ path: string; kind: string; external?: boolean }>;
+          inputs: Record<string, unknown>;
+        }
+      >;
+    };
+    const usesSdk = (output: string): boolean =>
+      Object.keys(meta.outputs[output]?.inputs ?? {}).some((input) =>
+        /@aws-sdk|@smithy/.test(input),
+      );
+
+    // Act
+    const reached = new Set<string>();
+    const queue = ['dist/cli.js'];
+    for (let output = queue.pop(); output !== undefined; output = queue.pop()) {
+      if (reached.has(output)) continue;
+      reached.add(output);
+      for (const edge of meta.outputs[output]?.imports ?? []) {
+        if (edge.kind === 'import-statement' && edge.external !== true) queue.push(edge.path);
+      }
+    }
+
+    // Assess
+    expect(meta.outputs['dist/cli.js']).toBeDefined();
+    expect([...reached].filter(usesSdk)).toEqual([]);
+    // The check means something only if the SDK is in the bundle at all, behind a dynamic import.
+    expect(Object.keys(meta.outputs).some(usesSdk)).toBe(true);
+    const dynamic = meta.outputs['dist/cli.js']?.imports.filter((e) => e.kind === 'dynamic-import');
+    expect(dynamic?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Function: main', () => {
+  function fakeIo(env: Record<string, string | undefined>) {
+    const errors: string[] = [];
+    return {
+      errors,
+      io: {
+        stdout: () => {
+          throw new Error('stdout is closed');
+        },
+        stderr: (text: string) => {
+          errors.push(text);
+        },
+        readStdin: () => Promise.resolve(''),
+        isTTY: false,
+        env,
+      },
+    };
+  }
+
+  it('reports an unexpected error in one line with a DEBUG hint and exits 1', async () => {
+    // Prepare
+    const { io, errors } = fakeIo({});
+
+    // Act
+    const code = await main(['--version'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(errors).toEqual([
+      'fsx-export-analyzer: unexpected error: stdout is closed (set DEBUG=1 for a stack trace)\n',
+    ]);
+  });
+
+  it('prints the stack of an unexpected error with DEBUG=1', async () => {
+    // Prepare
+    const { io, errors } = fakeIo({ DEBUG: '1' });
+
+    // Act
+    const code = await main(['--version'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(errors.join('')).toMatch(/^Error: stdout is closed\n\s+at /);
+  });
+});

@@ -1,0 +1,584 @@
+import {
+  BadRequest,
+  CreateDataRepositoryTaskCommand,
+  DataRepositoryTaskExecuting,
+  DescribeDataRepositoryAssociationsCommand,
+  FileSystemNotFound,
+  FSxClient,
+  FSxServiceException,
+  IncompatibleParameterError,
+  InternalServerError,
+  ServiceLimitExceeded,
+  UnsupportedOperation,
+} from '@aws-sdk/client-fsx';
+import {
+  NotFoundException,
+  PublishCommand,
+  type PublishCommandInput,
+  SNSClient,
+} from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
+
+const FS = 'fs-0123456789abcdef0';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
+const REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
+
+const fsxMock = mockClient(FSxClient);
+const snsMock = mockClient(SNSClient);
+
+const CONTEXT: Context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'fsx-export-analyzer',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer',
+  memoryLimitInMB: '256',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/fsx-export-analyzer',
+  logStreamName: '2026/11/25/[$LATEST]0123456789abcdef',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+const transient = (path: string): EventSpec => ({
+  message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
+});
+const busy = (path: string): EventSpec => ({
+  message: `Failed to export file because it is being used by another process. path=${path}`,
+});
+
+let consoleLog: MockInstance<typeof console.log>;
+
+/**
+ * Loads a fresh copy of the handler module with the given environment, as a Lambda cold start
+ * would. The errors and telemetry modules come from the same fresh module graph, so `instanceof`
+ * checks and spies see the instances the handler uses.
+ */
+async function coldStart(env: Record<string, string> = {}) {
+  vi.resetModules();
+  const defaults: Record<string, string> = {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    AWS_REGION: 'eu-west-1',
+    DRY_RUN: '',
+    REPORT_PATH: '',
+    MAX_PATHS_PER_TASK: '',
+    BUSY_DELAY_SECONDS: '',
+    ASSOCIATION_CACHE_SECONDS: '',
+    MAX_DECOMPRESSED_BYTES: '',
+    // Metrics and logs go to the global console (spied below), logs at SILENT to keep output quiet.
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+  for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
+  const { handler } = await import('../../functions/analyzer.ts');
+  const errors = await import('../../lib/errors.ts');
+  const { logger } = await import('../../lib/aws/telemetry.ts');
+  return { handler, errors, logger };
+}
+
+/** The EMF documents the handler printed. */
+function emfDocuments(): Array<Record<string, unknown>> {
+  return consoleLog.mock.calls
+    .map((call) => call[0])
+    .filter((line): line is string => typeof line === 'string' && line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function createdTasks() {
+  return fsxMock.commandCalls(CreateDataRepositoryTaskCommand).map((call) => call.args[0].input);
+}
+
+function publishedMessages(): PublishCommandInput[] {
+  return snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+}
+
+describe('Function: handler', () => {
+  beforeEach(() => {
+    fsxMock.reset();
+    snsMock.reset();
+    consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({
+      Associations: [
+        {
+          AssociationId: 'dra-0123456789abcdef0',
+          FileSystemId: FS,
+          Lifecycle: 'AVAILABLE',
+          FileSystemPath: '/ns1',
+          DataRepositoryPath: 's3://ml-archive/datasets/',
+        },
+      ],
+    });
+    let taskNumber = 0;
+    fsxMock.on(CreateDataRepositoryTaskCommand).callsFake(() => {
+      taskNumber++;
+      return {
+        DataRepositoryTask: {
+          TaskId: `task-${String(taskNumber).padStart(17, '0')}`,
+          Lifecycle: 'PENDING',
+          Type: 'EXPORT_TO_REPOSITORY',
+          CreationTime: new Date('2026-11-25T12:00:00Z'),
+        },
+      };
+    });
+    snsMock.on(PublishCommand).resolves({ MessageId: 'msg-0001' });
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('re-exports transient failures in one task and publishes one summary', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(payload([transient('/ns1/dir/a.bin'), transient('/ns1/dir/b.bin')]));
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toEqual({
+      events: 2,
+      records: 2,
+      unparseable: 0,
+      tasksStarted: 1,
+      tasksRefused: 0,
+      tasksDeferred: 0,
+      published: 'msg-0001',
+      dryRun: false,
+    });
+    expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 1);
+    expect(fsxMock).toHaveReceivedCommandWith(CreateDataRepositoryTaskCommand, {
+      Type: 'EXPORT_TO_REPOSITORY',
+      FileSystemId: FS,
+      Paths: ['ns1/dir/a.bin', 'ns1/dir/b.bin'],
+      Report: {
+        Enabled: true,
+        Path: REPORT_PATH,
+        Format: 'REPORT_CSV_20191124',
+        Scope: 'FAILED_FILES_ONLY',
+      },
+    });
+    expect(fsxMock).toHaveReceivedCommandWith(DescribeDataRepositoryAssociationsCommand, {
+      Filters: [{ Name: 'file-system-id', Values: [FS] }],
+    });
+    expect(createdTasks()[0]?.ClientRequestToken).toMatch(/^[A-Za-z0-9_-]{1,63}$/);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
+    expect(publishedMessages()[0]?.Message).toContain('task-00000000000000001');
+  });
+
+  it('sends the same idempotency token when the same batch arrives twice', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(payload([transient('/ns1/a'), transient('/ns1/b')]));
+
+    // Act
+    await handler(event, CONTEXT);
+    await handler(event, CONTEXT);
+
+    // Assess
+    const tokens = createdTasks().map((input) => input.ClientRequestToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBeDefined();
+    expect(tokens[1]).toBe(tokens[0]);
+  });
+
+  it('splits 250 distinct paths into 3 tasks of at most 100 paths', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const specs = Array.from({ length: 250 }, (_, index) =>
+      transient(`/ns1/run/file-${String(index).padStart(3, '0')}.bin`),
+    );
+
+    // Act
+    const result = await handler(lambdaEvent(payload(specs)), CONTEXT);
+
+    // Assess
+    const tasks = createdTasks();
+    expect(tasks.map((input) => input.Paths?.length)).toEqual([100, 100, 50]);
+    expect(new Set(tasks.flatMap((input) => input.Paths ?? [])).size).toBe(250);
+    expect(tasks.every((input) => input.Paths?.every((path) => !path.startsWith('/')))).toBe(true);
+    expect(new Set(tasks.map((input) => input.ClientRequestToken)).size).toBe(3);
+    expect(result).toMatchObject({ tasksStarted: 3, records: 250 });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('defers busy files instead of starting a task, and says so', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(payload([busy('/ns1/open.log')]));
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
+    expect(result).toMatchObject({ tasksStarted: 0, tasksDeferred: 1, published: 'msg-0001' });
+    expect(publishedMessages()[0]?.Message).toMatch(
+      /Deferred on fs-0123456789abcdef0: 1 path, delay 600 s/,
+    );
+  });
+
+  it('maps an S3-key-only record to its file-system path through the associations', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(
+      payload([
+        {
+          message:
+            'Failed to export S3 object with key datasets/run1/x.bin in S3 bucket ml-archive due to an internal error.',
+        },
+      ]),
+    );
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ records: 1, tasksStarted: 1 });
+    expect(fsxMock).toHaveReceivedCommandWith(CreateDataRepositoryTaskCommand, {
+      FileSystemId: FS,
+      Paths: ['ns1/run1/x.bin'],
+    });
+  });
+
+  it('reads the associations once for several invocations of a warm container', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(lambdaEvent(payload([transient('/ns1/one')])), CONTEXT);
+    await handler(lambdaEvent(payload([transient('/ns1/two')])), CONTEXT);
+    await handler(lambdaEvent(payload([transient('/ns1/three')])), CONTEXT);
+
+    // Assess
+    expect(fsxMock).toHaveReceivedCommandTimes(DescribeDataRepositoryAssociationsCommand, 1);
+    expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 3);
+  });
+
+  it('uses REPORT_PATH instead of the derived report path', async () => {
+    // Prepare
+    const { handler } = await coldStart({ REPORT_PATH: 's3://other-bucket/reports' });
+
+    // Act
+    await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+    // Assess
+    expect(fsxMock).toHaveReceivedCommandTimes(DescribeDataRepositoryAssociationsCommand, 0);
+    expect(fsxMock).toHaveReceivedCommandWith(CreateDataRepositoryTaskCommand, {
+      Report: {
+        Enabled: true,
+        Path: 's3://other-bucket/reports',
+        Format: 'REPORT_CSV_20191124',
+        Scope: 'FAILED_FILES_ONLY',
+      },
+    });
+  });
+
+  it.each([
+    [
+      new DataRepositoryTaskExecuting({ $metadata: {}, message: 'A task is executing' }),
+      'DataRepositoryTaskExecuting',
+    ],
+    [
+      new ServiceLimitExceeded({
+        $metadata: {},
+        message: 'Limit reached',
+        Limit: 'TOTAL_USER_TAGS',
+      }),
+      'ServiceLimitExceeded',
+    ],
+    [
+      new IncompatibleParameterError({
+        $metadata: {},
+        message: 'Token reused',
+        Parameter: 'Report',
+      }),
+      'IncompatibleParameterError',
+    ],
+    [new BadRequest({ $metadata: {}, message: 'Invalid report path' }), 'BadRequest'],
+    [
+      new FileSystemNotFound({ $metadata: {}, message: 'No such file system' }),
+      'FileSystemNotFound',
+    ],
+    [
+      new UnsupportedOperation({ $metadata: {}, message: 'No data repository linked' }),
+      'UnsupportedOperation',
+    ],
+    [
+      new InternalServerError({ $metadata: {}, message: 'Internal failure' }),
+      'InternalServerError',
+    ],
+    [
+      new FSxServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Rate exceeded',
+      }),
+      'Throttling',
+    ],
+    [
+      new FSxServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Not authorized',
+      }),
+      'AccessDenied',
+    ],
+    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'NetworkError'],
+  ])('reports %s as %s in the summary and still succeeds', async (error, name) => {
+    // Prepare
+    const { handler, logger } = await coldStart();
+    const warn = vi.spyOn(logger, 'warn');
+    fsxMock.on(CreateDataRepositoryTaskCommand).rejects(error);
+
+    // Act
+    const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ tasksStarted: 0, tasksRefused: 1, published: 'msg-0001' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(publishedMessages()[0]?.Message).toContain(`${name}:`);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      'Re-export refused',
+      expect.objectContaining({ error: name, fileSystemId: FS }),
+    );
+  });
+
+  it('reports unreadable associations instead of failing', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    fsxMock
+      .on(DescribeDataRepositoryAssociationsCommand)
+      .rejects(new FileSystemNotFound({ $metadata: {}, message: 'File system not found' }));
+
+    // Act
+    const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ tasksRefused: 1, published: 'msg-0001' });
+    expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
+    expect(publishedMessages()[0]?.Message).toContain('NoReportPath');
+  });
+
+  it('sends no AWS command at all in a dry run and logs the summary', async () => {
+    // Prepare
+    const { handler, logger } = await coldStart({ DRY_RUN: 'true', SUMMARY_TOPIC_ARN: '' });
+    const info = vi.spyOn(logger, 'info');
+    const event = lambdaEvent(payload([transient('/ns1/a'), busy('/ns1/b')]));
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(fsxMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(result).toEqual({
+      events: 2,
+      records: 2,
+      unparseable: 0,
+      tasksStarted: 0,
+      tasksRefused: 0,
+      tasksDeferred: 0,
+      published: null,
+      dryRun: true,
+    });
+    expect(info).toHaveBeenCalledWith(
+      'Dry run: summary not published',
+      expect.objectContaining({
+        subject: expect.any(String),
+        body: expect.stringContaining('Would start'),
+      }),
+    );
+  });
+
+  it('skips a CONTROL_MESSAGE without any AWS call', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(
+      payload(
+        [{ id: '', message: 'CWL CONTROL MESSAGE: Checking health of destination Lambda.' }],
+        {
+          messageType: 'CONTROL_MESSAGE',
+          owner: 'CloudwatchLogs',
+          logGroup: '',
+          logStream: '',
+          subscriptionFilters: [],
+        },
+      ),
+    );
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ events: 0, published: null });
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(fsxMock.calls()).toHaveLength(0);
+  });
+
+  it('publishes nothing for a batch without findings', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(payload([]));
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ events: 0, records: 0, published: null });
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['bad base64', { awslogs: { data: '***not base64***' } }, /not valid base64/],
+    [
+      'data that is not gzip',
+      { awslogs: { data: Buffer.from('{"messageType":"DATA_MESSAGE"}').toString('base64') } },
+      /not gzip/,
+    ],
+    [
+      'a decompression bomb over MAX_DECOMPRESSED_BYTES',
+      lambdaEvent(payload([{ message: 'x'.repeat(50_000) }])),
+      /more than 1024 bytes \(MAX_DECOMPRESSED_BYTES\)/,
+    ],
+    ['an event without awslogs', { hello: 'world' }, /event\.awslogs is missing/],
+  ])('rejects %s with a DecodeError and logs the reason', async (_, event, reason) => {
+    // Prepare
+    const { handler, errors, logger } = await coldStart({ MAX_DECOMPRESSED_BYTES: '1024' });
+    const error = vi.spyOn(logger, 'error');
+
+    // Act
+    const invocation = handler(event, CONTEXT);
+
+    // Assess
+    await expect(invocation).rejects.toBeInstanceOf(errors.DecodeError);
+    await expect(invocation).rejects.toThrow(reason);
+    expect(error).toHaveBeenCalledWith('Undecodable batch', {
+      reason: expect.stringMatching(reason),
+    });
+    expect(fsxMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(emfDocuments().some((document) => 'UndecodableBatches' in document)).toBe(true);
+  });
+
+  it('fails the invocation with a PublishError when SNS refuses, after flushing metrics', async () => {
+    // Prepare
+    const { handler, errors } = await coldStart();
+    snsMock
+      .on(PublishCommand)
+      .rejects(new NotFoundException({ $metadata: {}, message: 'Topic does not exist' }));
+
+    // Act
+    const invocation = handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+    // Assess
+    await expect(invocation).rejects.toBeInstanceOf(errors.PublishError);
+    await expect(invocation).rejects.toThrow(
+      `SNS Publish to ${TOPIC} failed: NotFoundException: Topic does not exist`,
+    );
+    expect(emfDocuments()).toContainEqual(expect.objectContaining({ EventsRead: 1, Records: 1 }));
+  });
+
+  it('counts bad records in a good batch and still processes the rest', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    const event = lambdaEvent(
+      payload([transient('/ns1/a'), { message: 42 }, { message: 'hello, not an FSx record' }]),
+    );
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({
+      events: 3,
+      records: 1,
+      unparseable: 2,
+      tasksStarted: 1,
+      published: 'msg-0001',
+    });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(fsxMock).toHaveReceivedCommandWith(CreateDataRepositoryTaskCommand, {
+      Paths: ['ns1/a'],
+    });
+  });
+
+  it('emits EMF metrics with class, file-system and error dimensions', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    fsxMock
+      .on(CreateDataRepositoryTaskCommand)
+      .rejects(new DataRepositoryTaskExecuting({ $metadata: {}, message: 'busy' }));
+    const event = lambdaEvent(
+      payload([transient('/ns1/a'), transient('/ns1/b'), busy('/ns1/c'), { message: 7 }]),
+    );
+
+    // Act
+    await handler(event, CONTEXT);
+
+    // Assess
+    const documents = emfDocuments();
+    expect(documents).toContainEqual(
+      expect.objectContaining({
+        EventsRead: 4,
+        Records: 3,
+        Unparseable: 1,
+        ReexportsStarted: 0,
+        ReexportsRefused: 1,
+        ReexportsDeferred: 1,
+        ReexportPathsStarted: 0,
+        RetryableNotPlanned: 0,
+        service: 'fsx-export-analyzer',
+      }),
+    );
+    expect(documents).toContainEqual(expect.objectContaining({ Class: 'transient', Failures: 2 }));
+    expect(documents).toContainEqual(expect.objectContaining({ Class: 'busy', Failures: 1 }));
+    expect(documents).toContainEqual(
+      expect.objectContaining({ FileSystemId: FS, Class: 'transient', Failures: 2 }),
+    );
+    expect(documents).toContainEqual(
+      expect.objectContaining({ Error: 'DataRepositoryTaskExecuting', ReexportsRefused: 1 }),
+    );
+    const main = documents.find((document) => 'EventsRead' in document) as {
+      _aws: { CloudWatchMetrics: Array<{ Namespace: string }> };
+    };
+    expect(main._aws.CloudWatchMetrics[0]?.Namespace).toBe('FsxExportAnalyzer');
+  });
+
+  it.each([
+    [
+      { MAX_PATHS_PER_TASK: 'abc' },
+      'Environment variable MAX_PATHS_PER_TASK must be an integer from 1 to 100 (got "abc")',
+    ],
+    [
+      { SUMMARY_TOPIC_ARN: '' },
+      'Environment variable SUMMARY_TOPIC_ARN is required unless DRY_RUN is true',
+    ],
+    [
+      { BUSY_DELAY_SECONDS: '3600' },
+      'Environment variable BUSY_DELAY_SECONDS must be an integer from 0 to 900 (got "3600")',
+    ],
+  ])('fails the cold start with a ConfigError naming the variable for %j', async (env, message) => {
+    // Prepare
+    const loading = coldStart(env);
+
+    // Act
+    const failure = await loading.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ConfigError', message });
+  });
+});

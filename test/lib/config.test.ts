@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
+
+describe('Function: loadConfig', () => {
+  it('applies the defaults when only the topic is set', () => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toEqual({
+      summaryTopicArn: TOPIC,
+      reportPath: undefined,
+      maxPathsPerTask: 100,
+      dryRun: false,
+      busyDelaySeconds: 600,
+      associationCacheSeconds: 300,
+      maxDecompressedBytes: 33_554_432,
+      region: undefined,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    // Prepare
+    const env = {
+      SUMMARY_TOPIC_ARN: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts.fifo',
+      REPORT_PATH: 's3://bucket/reports',
+      MAX_PATHS_PER_TASK: ' 25 ',
+      DRY_RUN: 'No',
+      BUSY_DELAY_SECONDS: '900',
+      ASSOCIATION_CACHE_SECONDS: '0',
+      MAX_DECOMPRESSED_BYTES: '1024',
+      AWS_REGION: 'eu-central-1',
+    };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toEqual({
+      summaryTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts.fifo',
+      reportPath: 's3://bucket/reports',
+      maxPathsPerTask: 25,
+      dryRun: false,
+      busyDelaySeconds: 900,
+      associationCacheSeconds: 0,
+      maxDecompressedBytes: 1024,
+      region: 'eu-central-1',
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['Yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+    ['', false],
+  ])('reads DRY_RUN=%j as %s', (value, expected) => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC, DRY_RUN: value };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config.dryRun).toBe(expected);
+  });
+
+  it('needs no topic in a dry run', () => {
+    // Prepare
+    const env = { DRY_RUN: 'true', SUMMARY_TOPIC_ARN: '' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({ dryRun: true, summaryTopicArn: undefined });
+  });
+
+  it('treats empty strings as unset', () => {
+    // Prepare
+    const env = {
+      SUMMARY_TOPIC_ARN: TOPIC,
+      REPORT_PATH: '',
+      MAX_PATHS_PER_TASK: '',
+      BUSY_DELAY_SECONDS: '',
+      AWS_REGION: '',
+    };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({
+      reportPath: undefined,
+      maxPathsPerTask: 100,
+      busyDelaySeconds: 600,
+      region: undefined,
+    });
+  });
+
+  it('requires the topic outside a dry run', () => {
+    // Prepare
+    const env = { DRY_RUN: 'false' };
+
+    // Act
+    const load = () => loadConfig(env);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'Environment variable SUMMARY_TOPIC_ARN is required unless DRY_RUN is true',
+    );
+  });
+
+  it.each([
+    [
+      'MAX_PATHS_PER_TASK',
+      'abc',
+      'Environment variable MAX_PATHS_PER_TASK must be an integer from 1 to 100 (got "abc")',
+    ],
+    [
+      'MAX_PATHS_PER_TASK',
+      '101',
+      'Environment variable MAX_PATHS_PER_TASK must be an integer from 1 to 100 (got "101")',
+    ],
+    [
+      'MAX_PATHS_PER_TASK',
+      '0',
+      'Environment variable MAX_PATHS_PER_TASK must be an integer from 1 to 100 (got "0")',
+    ],
+    [
+      'MAX_PATHS_PER_TASK',
+      '2.5',
+      'Environment variable MAX_PATHS_PER_TASK must be an integer from 1 to 100 (got "2.5")',
+    ],
+    [
+      'BUSY_DELAY_SECONDS',
+      '901',
+      'Environment variable BUSY_DELAY_SECONDS must be an integer from 0 to 900 (got "901")',
+    ],
+    [
+      'BUSY_DELAY_SECONDS',
+      '-1',
+      'Environment variable BUSY_DELAY_SECONDS must be an integer from 0 to 900 (got "-1")',
+    ],
+    [
+      'ASSOCIATION_CACHE_SECONDS',
+      '86401',
+      'Environment variable ASSOCIATION_CACHE_SECONDS must be an integer from 0 to 86400 (got "86401")',
+    ],
+    [
+      'MAX_DECOMPRESSED_BYTES',
+      '1023',
+      'Environment variable MAX_DECOMPRESSED_BYTES must be an integer from 1024 to 268435456 (got "1023")',
+    ],
+    [
+      'MAX_DECOMPRESSED_BYTES',
+      '1e9',
+      'Environment variable MAX_DECOMPRESSED_BYTES must be an integer from 1024 to 268435456 (got "1e9")',
+    ],
+    [
+      'DRY_RUN',
+      'maybe',
+      'Environment variable DRY_RUN must be true, false, 1, 0, yes or no (got "maybe")',
+    ],
+    [
+      'SUMMARY_TOPIC_ARN',
+      'arn:aws:sqs:eu-west-1:123456789012:queue',
+      'Environment variable SUMMARY_TOPIC_ARN must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>) (got "arn:aws:sqs:eu-west-1:123456789012:queue")',
+    ],
+    [
+      'SUMMARY_TOPIC_ARN',
+      'arn:aws:sns:eu-west-1:12345:topic',
+      'Environment variable SUMMARY_TOPIC_ARN must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>) (got "arn:aws:sns:eu-west-1:12345:topic")',
+    ],
+    [
+      'REPORT_PATH',
+      '/local/reports',
+      'Environment variable REPORT_PATH must be an s3://bucket/prefix path of 3 to 4357 characters without line breaks or NUL (got "/local/reports")',
+    ],
+    [
+      'REPORT_PATH',
+      's3://bucket/a\nb',
+      'Environment variable REPORT_PATH must be an s3://bucket/prefix path of 3 to 4357 characters without line breaks or NUL (got "s3://bucket/a\\x0ab")',
+    ],
+    [
+      'AWS_REGION',
+      'Europe',
+      'Environment variable AWS_REGION must be an AWS Region name such as us-east-1 (got "Europe")',
+    ],
+  ])('rejects %s=%j with a message naming it', (name, value, message) => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC, [name]: value };
+
+    // Act
+    const load = () => loadConfig(env);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it('rejects a report path longer than the FSx limit', () => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC, REPORT_PATH: `s3://bucket/${'a'.repeat(4346)}` };
+
+    // Act
+    const load = () => loadConfig(env);
+
+    // Assess
+    expect(load).toThrow(
+      /^Environment variable REPORT_PATH must be .* \(got "s3:\/\/bucket\/a+…a+"\)$/,
+    );
+  });
+
+  it('keeps the error message on one line and short for a huge value', () => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC, MAX_PATHS_PER_TASK: `1\n${'9'.repeat(10_000)}` };
+
+    // Act
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    // Assess
+    expect(message).toMatch(/^Environment variable MAX_PATHS_PER_TASK /);
+    expect(message).not.toMatch(/[\r\n]/);
+    expect(message.length).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { processBatches } from '../../lib/pipeline.ts';
+import { analyzeBatches, countByClass, countByCode, toJsonText } from '../../lib/report.ts';
+import { batch } from '../helpers/events.ts';
+
+describe('Function: analyzeBatches', () => {
+  it('accounts for every event exactly once, whatever the messages (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(fc.string(), fc.json(), fc.anything()), { maxLength: 30 }), {
+          maxLength: 5,
+        }),
+        (batches) => {
+          // Prepare
+          const input = batches.map((messages) => batch(messages.map((message) => ({ message }))));
+
+          // Act
+          const analysis = analyzeBatches(input);
+
+          // Assess
+          expect(analysis.events).toBe(analysis.records.length + analysis.unparseable.length);
+          expect(analysis.events).toBe(batches.flat().length);
+          const ids = [...analysis.records, ...analysis.unparseable].map(
+            (e) => `${e.logStream}/${e.eventId}`,
+          );
+          expect(ids).toHaveLength(analysis.events);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Function: countByClass / countByCode', () => {
+  it('counts every class, zeros included, and codes by frequency', () => {
+    // Prepare
+    const { records } = analyzeBatches([
+      batch([
+        { message: '{"errorCode":"S3ExportResourceBusy"}' },
+        { message: '{"errorCode":"S3ExportResourceBusy"}' },
+        { message: '{"errorCode":"S3ExportAccessDenied"}' },
+      ]),
+    ]);
+
+    // Act
+    const byClass = countByClass(records);
+    const byCode = countByCode(records);
+
+    // Assess
+    expect(byClass).toEqual({
+      permission: 1,
+      limit: 0,
+      report: 0,
+      unknown: 0,
+      transient: 0,
+      busy: 2,
+      import: 0,
+      skipped: 0,
+    });
+    expect(byCode).toEqual([
+      ['S3ExportResourceBusy', 2],
+      ['S3ExportAccessDenied', 1],
+    ]);
+  });
+});
+
+describe('Function: toJsonText', () => {
+  it('prints the stable fields and escapes characters a terminal would act on', async () => {
+    // Prepare
+    const report = await processBatches(
+      [
+        batch([
+          { message: '{"errorCode":"InternalAutoExportError","filePath":"/ns1/\u202egnp.exe"}' },
+          { message: 'noise\u2028x' },
+        ]),
+      ],
+      {
+        maxPathsPerTask: 100,
+        busyDelaySeconds: 600,
+        reportPath: undefined,
+        region: undefined,
+        dryRun: true,
+      },
+      undefined,
+    );
+
+    // Act
+    const text = toJsonText(report);
+    const json = JSON.parse(text);
+
+    // Assess
+    expect(text).not.toMatch(/[\u2028\u202e]/);
+    expect(json).toMatchObject({
+      events: 2,
+      records: 1,
+      unparseable: 1,
+      byCode: { InternalAutoExportError: 1 },
+    });
+    expect(Object.keys(json.byClass)).toHaveLength(8);
+    expect(json.retries).toEqual([
+      expect.objectContaining({
+        fileSystemId: 'fs-0123456789abcdef0',
+        paths: ['ns1/\u202egnp.exe'],
+        delaySeconds: 0,
+        clientRequestToken: expect.stringMatching(/^fea-/),
+      }),
+    ]);
+  });
+});
