@@ -431,6 +431,9 @@ function normaliseName(value: string): string {
   return value.trim().toLowerCase();
 }
 
+const NONE: readonly CatalogEntry[] = [];
+const LOOKUP_CACHE_LIMIT = 2_000;
+const lookupCache = new Map<string, readonly CatalogEntry[]>();
 const byCode = new Map<string, CatalogEntry>();
 const byLabel = new Map<string, CatalogEntry[]>();
 for (const entry of CATALOG) {
@@ -453,10 +456,14 @@ for (const entry of CATALOG) {
  * @example lookup('resource busy')        // the same entry, by its new label
  */
 function lookup(codeOrLabel: string): readonly CatalogEntry[] {
+  // Logs repeat the same few codes; remember each exact spelling (bounded against hostile input).
+  const cached = lookupCache.get(codeOrLabel);
+  if (cached !== undefined) return cached;
   const key = normaliseName(codeOrLabel);
   const entry = byCode.get(key);
-  if (entry !== undefined) return [entry];
-  return byLabel.get(key) ?? [];
+  const found = entry === undefined ? (byLabel.get(key) ?? NONE) : [entry];
+  if (lookupCache.size < LOOKUP_CACHE_LIMIT) lookupCache.set(codeOrLabel, found);
+  return found;
 }
 
 /** True when a string is a documented code, completion-report code or label. */

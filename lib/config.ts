@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the same validation at a fraction of the bundle size (the classic API adds ~430 KiB).
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.ts';
 import { display } from './text.ts';
 
@@ -60,20 +61,20 @@ const unsetIfEmpty = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 function integer(min: number, max: number, fallback: number) {
-  return z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .trim()
-      .regex(/^\d{1,15}$/)
-      .transform(Number)
-      .pipe(z.number().int().min(min).max(max))
-      .default(fallback),
+  return z.pipe(
+    z.transform(unsetIfEmpty),
+    z._default(
+      z.pipe(
+        z.string().check(z.trim(), z.regex(/^\d{1,15}$/)),
+        z.pipe(z.transform(Number), z.number().check(z.int(), z.gte(min), z.lte(max))),
+      ),
+      fallback,
+    ),
   );
 }
 
 function optionalString(check: (value: string) => boolean) {
-  return z.preprocess(unsetIfEmpty, z.string().refine(check).optional());
+  return z.pipe(z.transform(unsetIfEmpty), z.optional(z.string().check(z.refine(check))));
 }
 
 const EnvSchema = z.object({
@@ -86,15 +87,19 @@ const EnvSchema = z.object({
       !FORBIDDEN_REPORT_CHARS.test(value),
   ),
   MAX_PATHS_PER_TASK: integer(1, 100, 100),
-  DRY_RUN: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value))
-      .transform((value) => TRUE_WORDS.includes(value))
-      .default(false),
+  DRY_RUN: z.pipe(
+    z.transform(unsetIfEmpty),
+    z._default(
+      z.pipe(
+        z.string().check(
+          z.trim(),
+          z.toLowerCase(),
+          z.refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value)),
+        ),
+        z.transform((value: string) => TRUE_WORDS.includes(value)),
+      ),
+      false,
+    ),
   ),
   // 900 s is the longest delay SQS allows, which the deferral queue will use.
   BUSY_DELAY_SECONDS: integer(0, 900, 600),
@@ -103,7 +108,7 @@ const EnvSchema = z.object({
   AWS_REGION: optionalString((value) => REGION.test(value)),
 });
 
-function describeIssue(error: z.ZodError, env: Record<string, string | undefined>): string {
+function describeIssue(error: z.core.$ZodError, env: Record<string, string | undefined>): string {
   const name = String(error.issues[0]?.path[0] ?? 'unknown') as Variable;
   const raw = env[name] ?? '';
   // The value is echoed so the operator sees the typo, shortened and escaped to stay one line.

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+// zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
+import * as z from 'zod/mini';
 import { DecodeError, describeError } from './errors.ts';
 import type { LogBatch, LogEvent } from './types.ts';
 
@@ -10,16 +11,20 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const STREAM_FS_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
 
 const LambdaEventSchema = z.object({
-  awslogs: z.object({ data: z.string().min(1, 'is empty') }, 'is missing'),
+  awslogs: z.object(
+    { data: z.string({ error: 'is not a string' }).check(z.minLength(1, 'is empty')) },
+    { error: 'is missing or not an object' },
+  ),
 });
 
+const text = z.string({ error: 'is not a string' });
 const PayloadSchema = z.object({
-  messageType: z.string(),
-  owner: z.string(),
-  logGroup: z.string(),
-  logStream: z.string(),
-  subscriptionFilters: z.array(z.string()).optional(),
-  logEvents: z.array(z.unknown(), 'is not an array'),
+  messageType: text,
+  owner: text,
+  logGroup: text,
+  logStream: text,
+  subscriptionFilters: z.optional(z.array(text, { error: 'is not an array' })),
+  logEvents: z.array(z.unknown(), { error: 'is not an array' }),
 });
 
 /** A decoded subscription payload: a batch of log events, or a message we skip. */
@@ -27,7 +32,7 @@ type Decoded =
   | { readonly type: 'data'; readonly batch: LogBatch }
   | { readonly type: 'skipped'; readonly messageType: string };
 
-function firstIssue(error: z.ZodError, prefix: string): string {
+function firstIssue(error: z.core.$ZodError, prefix: string): string {
   const issue = error.issues[0];
   if (issue === undefined) return `${prefix} is invalid`;
   const path = [prefix, ...issue.path.map(String)].join('.');
@@ -48,6 +53,10 @@ function toLogEvent(raw: unknown, index: number): LogEvent {
     return { id: `#${index}`, timestamp: 0, message: raw, defect: 'log event is not an object' };
   }
   const { id, timestamp, message } = raw as Record<string, unknown>;
+  if (typeof id === 'string' && id.length > 0 && typeof timestamp === 'number') {
+    // Well-formed (the norm): use the parsed object as it is instead of copying it.
+    if (Number.isFinite(timestamp)) return raw as LogEvent;
+  }
   const event = {
     id: typeof id === 'string' && id.length > 0 ? id : `#${index}`,
     timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,

@@ -1,13 +1,6 @@
 import { CATALOG, type CatalogEntry, isKnownName, lookup } from './classify.ts';
 import { truncateEnd } from './text.ts';
-import type {
-  EventKind,
-  EventOrigin,
-  FailureRecord,
-  LogBatch,
-  LogEvent,
-  ParsedEvent,
-} from './types.ts';
+import type { EventKind, LogBatch, LogEvent, ParsedEvent, UnparseableEvent } from './types.ts';
 
 /*
  * AWS has never published a sample FSx data repository event record (facts §1.1), so nothing here
@@ -75,6 +68,45 @@ const KIND_VALUES: Record<string, EventKind> = {
   hsmrestore: 'restore',
 };
 
+type Role = 'code' | 'message' | 'path' | 'key' | 'bucket' | 'fs' | 'dra' | 'time' | 'level';
+interface RoleInfo {
+  readonly role: Role;
+  /** Position in its list: a lower rank wins when a record has several such fields. */
+  readonly rank: number;
+}
+
+const ROLES = new Map<string, RoleInfo>();
+for (const [role, names] of [
+  ['code', CODE_FIELDS],
+  ['message', MESSAGE_FIELDS],
+  ['path', PATH_FIELDS],
+  ['key', KEY_FIELDS],
+  ['bucket', BUCKET_FIELDS],
+  ['fs', FS_FIELDS],
+  ['dra', DRA_FIELDS],
+  ['time', TIME_FIELDS],
+  ['level', LEVEL_FIELDS],
+] as const) {
+  names.forEach((name, rank) => {
+    ROLES.set(name, { role, rank });
+  });
+}
+
+// Records of one file system repeat the same few field names; normalising each name once per
+// container keeps the walk cheap. Bounded, so hostile input cannot grow it without limit.
+const ROLE_CACHE_LIMIT = 2_000;
+const roleCache = new Map<string, RoleInfo | null>();
+
+function roleOf(rawKey: string): RoleInfo | undefined {
+  let info = roleCache.get(rawKey);
+  if (info === undefined) {
+    info = ROLES.get(rawKey.toLowerCase().replace(/[_-]/g, '')) ?? null;
+    if (roleCache.size < ROLE_CACHE_LIMIT) roleCache.set(rawKey, info);
+  }
+  return info ?? undefined;
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const FS_ID = /\b(?:fs|fc)-[0-9a-f]{8,}\b/;
 const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
@@ -124,6 +156,12 @@ const TEMPLATES: readonly CompiledTemplate[] = CATALOG.flatMap((entry) =>
   .sort((a, b) => b.literal - a.literal)
   .map(({ compiled }) => compiled);
 
+/** Entries whose message text names an S3 key or a bucket: the text can add those fields. */
+const TEXT_NAMES_KEY = new Set(CATALOG.filter((e) => e.templates.some((t) => t.includes('{key}'))));
+const TEXT_NAMES_BUCKET = new Set(
+  CATALOG.filter((e) => e.templates.some((t) => t.includes('{bucket}'))),
+);
+
 interface TemplateMatch {
   readonly entry: CatalogEntry;
   readonly key: string | undefined;
@@ -143,10 +181,6 @@ function matchTemplate(text: string): TemplateMatch | undefined {
     return { entry: template.entry, key: key?.trim(), bucket };
   }
   return undefined;
-}
-
-function normaliseKey(key: string): string {
-  return key.toLowerCase().replace(/[_-]/g, '');
 }
 
 /** Everything the JSON walk found, before deciding what the record is. */
@@ -178,23 +212,13 @@ function toIsoTime(value: string | number): string | undefined {
     // Epoch seconds (the FSx API's own timestamp format) or milliseconds (CloudWatch's).
     millis = value < 1e11 ? value * 1000 : value;
   } else {
+    // Already ISO-8601 UTC (the common case): keep it rather than parse and print it again.
+    if (ISO_UTC.test(value)) return value;
     millis = Date.parse(value);
   }
   if (!Number.isFinite(millis)) return undefined;
   const date = new Date(millis);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function pushRanked(
-  list: Array<{ rank: number; value: string }>,
-  names: readonly string[],
-  key: string,
-  value: string,
-): boolean {
-  const rank = names.indexOf(key);
-  if (rank < 0) return false;
-  list.push({ rank, value });
-  return true;
 }
 
 function best(list: Array<{ rank: number; value: string }>): string | undefined {
@@ -219,76 +243,103 @@ function collectFields(root: unknown): Fields {
     kind: undefined,
     s3Uri: undefined,
   };
-  const queue: Array<{ key: string; value: unknown; depth: number }> = [
-    { key: '', value: root, depth: 0 },
-  ];
-  let visited = 0;
-  for (let head = 0; head < queue.length && visited < MAX_NODES; head++) {
-    visited++;
-    const { key, value, depth } = queue[head] as { key: string; value: unknown; depth: number };
+  // Parallel arrays instead of an object per node: this runs for every field of every record.
+  const keys: string[] = [''];
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  for (let head = 0; head < values.length; head++) {
+    const value = values[head];
+    const key = keys[head] as string;
     if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_DEPTH) continue;
+      const depth = (depths[head] as number) + 1;
+      if (depth > MAX_DEPTH) continue;
       if (Array.isArray(value)) {
-        for (const item of value) queue.push({ key, value: item, depth: depth + 1 });
+        for (const item of value) {
+          if (values.length >= MAX_NODES) break;
+          keys.push(key);
+          values.push(item);
+          depths.push(depth);
+        }
       } else {
-        for (const [childKey, child] of Object.entries(value)) {
-          queue.push({ key: normaliseKey(childKey), value: child, depth: depth + 1 });
+        const object = value as Record<string, unknown>;
+        for (const childKey in object) {
+          if (values.length >= MAX_NODES) break;
+          keys.push(childKey);
+          values.push(object[childKey]);
+          depths.push(depth);
         }
       }
       continue;
     }
-    if (typeof value === 'number') {
-      if (fields.time === undefined && TIME_FIELDS.includes(key)) fields.time = toIsoTime(value);
-      continue;
+    if (typeof value === 'string') {
+      if (value.length > 0) collectString(fields, roleOf(key), value);
+    } else if (typeof value === 'number' && fields.time === undefined) {
+      if (roleOf(key)?.role === 'time') fields.time = toIsoTime(value);
     }
-    if (typeof value !== 'string' || value.length === 0) continue;
-    collectString(fields, key, value);
   }
   return fields;
 }
 
-function collectString(fields: Fields, key: string, value: string): void {
-  if (pushRanked(fields.codes, CODE_FIELDS, key, value)) return;
-  const known = value.length <= MAX_CODE_LENGTH && isKnownName(value);
-  if (pushRanked(fields.messages, MESSAGE_FIELDS, key, value)) {
-    if (known) fields.known.push(value);
-    return;
-  }
-  // A file or object that happens to be named like a code is still a path, never the code.
-  if (pushRanked(fields.paths, PATH_FIELDS, key, value)) {
-    recordS3Uri(fields, value);
-    return;
-  }
-  if (pushRanked(fields.keys, KEY_FIELDS, key, value)) return;
-  if (pushRanked(fields.buckets, BUCKET_FIELDS, key, value)) return;
-  if (known) {
-    fields.known.push(value);
-    return;
-  }
-  if (FS_FIELDS.includes(key) || (fields.fileSystemId === undefined && FS_ID.test(value))) {
-    const id = FS_ID.exec(value)?.[0];
-    if (id !== undefined && (fields.fileSystemId === undefined || FS_FIELDS.includes(key))) {
-      fields.fileSystemId = id;
+function collectString(fields: Fields, info: RoleInfo | undefined, value: string): void {
+  const role = info?.role;
+  const rank = info?.rank ?? 0;
+  switch (role) {
+    case 'code':
+      fields.codes.push({ rank, value });
+      return;
+    case 'message':
+      fields.messages.push({ rank, value });
+      if (value.length <= MAX_CODE_LENGTH && isKnownName(value)) fields.known.push(value);
+      return;
+    case 'path':
+      // A file or object that happens to be named like a code is still a path, never the code.
+      fields.paths.push({ rank, value });
+      recordS3Uri(fields, value);
+      return;
+    case 'key':
+      fields.keys.push({ rank, value });
+      return;
+    case 'bucket':
+      fields.buckets.push({ rank, value });
+      return;
+    case 'fs': {
+      const id = FS_ID.exec(value)?.[0];
+      if (id !== undefined) fields.fileSystemId = id;
+      return;
     }
-    return;
+    case 'dra':
+      fields.associationId ??= DRA_ID.exec(value)?.[0];
+      return;
+    case 'time':
+      fields.time ??= toIsoTime(value);
+      return;
+    case 'level':
+      fields.level ??= toLevel(value);
+      return;
+    default:
+      collectOther(fields, value);
   }
-  if (DRA_FIELDS.includes(key) || DRA_ID.test(value)) {
-    fields.associationId ??= DRA_ID.exec(value)?.[0];
-    return;
+}
+
+/** A string in a field with no known role: a code or label, an id, an event kind or an S3 URI. */
+function collectOther(fields: Fields, value: string): void {
+  if (value.length <= MAX_CODE_LENGTH) {
+    if (isKnownName(value)) {
+      fields.known.push(value);
+      return;
+    }
+    const kind = KIND_VALUES[value.toLowerCase().replace(/[\s_-]/g, '')];
+    if (kind !== undefined) {
+      // A generic field such as `type: "Export"` tells the event kind, never the error code.
+      fields.kind ??= kind;
+      return;
+    }
   }
-  if (TIME_FIELDS.includes(key)) {
-    fields.time ??= toIsoTime(value);
-    return;
+  if (fields.fileSystemId === undefined && value.includes('fs-')) {
+    fields.fileSystemId = FS_ID.exec(value)?.[0];
   }
-  if (LEVEL_FIELDS.includes(key)) {
-    fields.level ??= toLevel(value);
-    return;
-  }
-  const kind = KIND_VALUES[value.toLowerCase().replace(/[\s_-]/g, '')];
-  if (kind !== undefined) {
-    // A generic field such as `type: "Export"` tells the event kind, never the error code.
-    fields.kind ??= kind;
-    return;
+  if (fields.associationId === undefined && value.includes('dra-')) {
+    fields.associationId = DRA_ID.exec(value)?.[0];
   }
   recordS3Uri(fields, value);
 }
@@ -330,22 +381,34 @@ interface Recognised {
 function recogniseJson(root: unknown): Recognised | undefined {
   const fields = collectFields(root);
   const message = best(fields.messages);
-  const knownCode = fields.codes
-    .filter((item) => isKnownName(item.value))
-    .sort((a, b) => a.rank - b.rank)[0]?.value;
-  // Template matching reads the message field first, then any code field holding a sentence.
-  let template = message === undefined ? undefined : matchTemplate(message);
-  if (template === undefined) {
-    for (const item of fields.codes) {
-      template = matchTemplate(item.value);
-      if (template !== undefined) break;
+  let knownCode: { rank: number; value: string } | undefined;
+  for (const item of fields.codes) {
+    if ((knownCode === undefined || item.rank < knownCode.rank) && isKnownName(item.value)) {
+      knownCode = item;
     }
   }
-  const named = knownCode ?? fields.known[0];
+  const named = knownCode?.value ?? fields.known[0];
+  const candidates = named === undefined ? [] : lookup(named);
+  // Template matching reads the message field first, then any code field holding a sentence.
+  // It is skipped when the code alone settles the entry and the fields already name what the
+  // text could add: most JSON records then cost one walk and no regular expression.
+  const only = candidates.length === 1 ? candidates[0] : undefined;
+  const textCouldAdd =
+    only === undefined ||
+    (fields.keys.length === 0 && TEXT_NAMES_KEY.has(only)) ||
+    (fields.buckets.length === 0 && TEXT_NAMES_BUCKET.has(only));
+  let template: TemplateMatch | undefined;
+  if (textCouldAdd) {
+    template = message === undefined ? undefined : matchTemplate(message);
+    for (const item of fields.codes) {
+      if (template !== undefined) break;
+      template = matchTemplate(item.value);
+    }
+  }
   let entry: CatalogEntry | undefined;
   let code: string | undefined;
   if (named !== undefined) {
-    entry = narrow(lookup(named), template, fields.kind);
+    entry = narrow(candidates, template, fields.kind);
     code = entry?.code;
   } else if (template !== undefined) {
     entry = template.entry;
@@ -441,35 +504,45 @@ function sampleOf(value: unknown): string {
   }
 }
 
-/**
- * Parses one log event of a batch into a failure record or an unparseable event. Total: every
- * input gives exactly one result and nothing is thrown, so a bad record never sinks its batch.
- */
-function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
-  const origin: EventOrigin = {
+function unparseable(event: LogEvent, batch: LogBatch, reason: string): UnparseableEvent {
+  return {
     eventId: event.id,
     timestamp: event.timestamp,
     owner: batch.owner,
     logGroup: batch.logGroup,
     logStream: batch.logStream,
-  };
-  const unparseable = (reason: string): ParsedEvent => ({
-    ...origin,
     kind: 'unparseable',
     reason,
     sample: sampleOf(event.message),
-  });
-  if (event.defect !== undefined) return unparseable(event.defect);
-  if (typeof event.message !== 'string') {
-    return unparseable(`message is ${describeType(event.message)}, not a string`);
+  };
+}
+
+/**
+ * Parses one log event of a batch into a failure record or an unparseable event. Total: every
+ * input gives exactly one result and nothing is thrown, so a bad record never sinks its batch.
+ */
+function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
+  if (event.defect !== undefined) return unparseable(event, batch, event.defect);
+  const message = event.message;
+  if (typeof message !== 'string') {
+    return unparseable(event, batch, `message is ${describeType(message)}, not a string`);
   }
-  if (event.message.trim().length === 0) return unparseable('message is empty');
-  const found = recognise(event.message);
+  if (message.trim().length === 0) return unparseable(event, batch, 'message is empty');
+  const found = recognise(message);
   if (found === undefined) {
-    return unparseable('not a documented FSx data repository event (no known code or message)');
+    return unparseable(
+      event,
+      batch,
+      'not a documented FSx data repository event (no known code or message)',
+    );
   }
-  const record: FailureRecord = {
-    ...origin,
+  // Written out rather than spread: object spread is markedly slower on this hot path.
+  return {
+    eventId: event.id,
+    timestamp: event.timestamp,
+    owner: batch.owner,
+    logGroup: batch.logGroup,
+    logStream: batch.logStream,
     kind: 'record',
     code: found.code,
     class: found.entry?.class ?? 'unknown',
@@ -481,9 +554,8 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
     associationId: found.associationId,
     time: found.time,
     level: found.level,
-    message: truncateEnd(event.message, MESSAGE_KEEP),
+    message: truncateEnd(message, MESSAGE_KEEP),
   };
-  return record;
 }
 
 export type { Recognised };

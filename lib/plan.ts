@@ -7,6 +7,8 @@ const MAX_TASK_PATHS = 100;
 const MAX_PATH_LENGTH = 4096;
 // DataRepositoryTaskPath pattern: ^[^\u0000\u0085\u2028\u2029\r\n]{0,4096}$
 const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+// Empty (`//`), `.` or `..` segments, or a trailing slash.
+const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
 /** Folder under a data repository association's S3 path where our completion reports go. */
 const REPORT_FOLDER = 'fsx-export-analyzer-reports';
 
@@ -67,6 +69,11 @@ type PathResult = { readonly path: string } | { readonly reason: string };
 function normalisePath(raw: string): PathResult {
   if (FORBIDDEN_PATH_CHARS.test(raw)) {
     return { reason: 'path contains a line break or NUL, which FSx does not accept' };
+  }
+  // Fast path for the usual "/ns1/dir/file": nothing to collapse, only the leading slash to drop.
+  if (raw.length <= MAX_PATH_LENGTH && !ODD_SEGMENTS.test(raw)) {
+    const path = raw.charCodeAt(0) === 47 ? raw.slice(1) : raw;
+    if (path.length > 0) return { path };
   }
   const segments: string[] = [];
   for (const segment of raw.split('/')) {
@@ -174,18 +181,18 @@ function clientRequestToken(
 
 interface Candidate {
   readonly path: string;
-  readonly delaySeconds: number;
-  readonly eventIds: Set<string>;
+  delaySeconds: number;
+  readonly eventIds: string[];
   readonly classes: Set<FailureClass>;
 }
 
 function resolvePath(
   record: FailureRecord,
+  fileSystemId: string,
   options: PlanOptions,
-): { path: string } | { reason: string } {
+): PathResult {
   if (record.path !== undefined) return normalisePath(record.path);
   if (record.s3Key === undefined) return { reason: 'the record names no file path or S3 key' };
-  const fileSystemId = record.fileSystemId as string;
   const associations = options.associations.get(fileSystemId);
   if (associations === undefined) {
     const error = options.associationErrors.get(fileSystemId);
@@ -209,6 +216,16 @@ function targetOf(record: FailureRecord): string | undefined {
   return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
 }
 
+function unplannedOf(record: FailureRecord, reason: string): Unplanned {
+  return {
+    fileSystemId: record.fileSystemId,
+    eventId: record.eventId,
+    class: record.class,
+    target: targetOf(record),
+    reason,
+  };
+}
+
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) {
@@ -229,61 +246,60 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
   const unplanned: Unplanned[] = [];
   for (const record of records) {
     if (!isRetryable(record.class)) continue;
-    const skip = (reason: string): void => {
-      unplanned.push({
-        fileSystemId: record.fileSystemId,
-        eventId: record.eventId,
-        class: record.class,
-        target: targetOf(record),
-        reason,
-      });
-    };
     if (record.fileSystemId === undefined) {
-      skip('no file-system id in the record or the log stream name');
+      unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
       continue;
     }
-    const resolved = resolvePath(record, options);
+    const resolved = resolvePath(record, record.fileSystemId, options);
     if ('reason' in resolved) {
-      skip(resolved.reason);
+      unplanned.push(unplannedOf(record, resolved.reason));
       continue;
     }
     const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
-    const paths = byFileSystem.get(record.fileSystemId) ?? new Map<string, Candidate>();
-    byFileSystem.set(record.fileSystemId, paths);
+    let paths = byFileSystem.get(record.fileSystemId);
+    if (paths === undefined) {
+      paths = new Map<string, Candidate>();
+      byFileSystem.set(record.fileSystemId, paths);
+    }
     const existing = paths.get(resolved.path);
     if (existing === undefined) {
       paths.set(resolved.path, {
         path: resolved.path,
         delaySeconds,
-        eventIds: new Set([record.eventId]),
+        eventIds: [record.eventId],
         classes: new Set([record.class]),
       });
     } else {
-      existing.eventIds.add(record.eventId);
+      existing.eventIds.push(record.eventId);
       existing.classes.add(record.class);
       // A path that is both busy and failed internally waits for its writer: exporting it
       // earlier would most likely fail busy again.
-      paths.set(resolved.path, {
-        ...existing,
-        delaySeconds: Math.max(existing.delaySeconds, delaySeconds),
-      });
+      existing.delaySeconds = Math.max(existing.delaySeconds, delaySeconds);
     }
   }
 
   const tasks: ExportTask[] = [];
   for (const fileSystemId of [...byFileSystem.keys()].sort()) {
-    const candidates = [...(byFileSystem.get(fileSystemId)?.values() ?? [])];
-    const delays = [...new Set(candidates.map((candidate) => candidate.delaySeconds))].sort(
-      (a, b) => a - b,
-    );
-    for (const delaySeconds of delays) {
-      const group = candidates
-        .filter((candidate) => candidate.delaySeconds === delaySeconds)
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
+    // Sorting the path strings themselves (code-unit order) is much cheaper than a comparator.
+    const sortedPaths = [...byPath.keys()].sort();
+    const delays = [...new Set(sortedPaths.map((path) => byPath.get(path)?.delaySeconds ?? 0))];
+    for (const delaySeconds of delays.sort((a, b) => a - b)) {
+      const group: Candidate[] = [];
+      for (const path of sortedPaths) {
+        const candidate = byPath.get(path);
+        if (candidate?.delaySeconds === delaySeconds) group.push(candidate);
+      }
       for (const part of chunk(group, maxPaths)) {
         const paths = part.map((candidate) => candidate.path);
-        const eventIds = [...new Set(part.flatMap((candidate) => [...candidate.eventIds]))].sort();
-        const classes = [...new Set(part.flatMap((candidate) => [...candidate.classes]))].sort();
+        const ids = new Set<string>();
+        const classSet = new Set<FailureClass>();
+        for (const candidate of part) {
+          for (const id of candidate.eventIds) ids.add(id);
+          for (const cls of candidate.classes) classSet.add(cls);
+        }
+        const eventIds = [...ids].sort();
+        const classes = [...classSet].sort();
         const associations = options.associations.get(fileSystemId);
         tasks.push({
           fileSystemId,

@@ -454,7 +454,7 @@ describe('CLI: invoke', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(nonBlankLines(run.stderr)).toEqual([
-      `fsx-export-analyzer: ${file}: event.awslogs is missing`,
+      `fsx-export-analyzer: ${file}: event.awslogs is missing or not an object`,
     ]);
   });
 });

@@ -120,7 +120,7 @@ describe('Function: parseEvent (JSON records)', () => {
       format: 'json',
       path: '/ns1/sim/out.h5',
       fileSystemId: 'fs-0fedcba9876543210',
-      time: '2026-11-25T10:00:00.000Z',
+      time: '2026-11-25T10:00:00Z',
     });
   });
 

@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: where serverless.yml is. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OSLS = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
+
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Condition?: string;
+  readonly DependsOn?: unknown;
+}
+
+interface Template {
+  readonly Resources: Record<string, Resource>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Outputs?: Record<string, unknown>;
+}
+
+/** An IAM, key or resource policy statement, as far as these tests read it. */
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Action?: string | readonly string[];
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: unknown;
+}
+
+/**
+ * The environment osls runs in: no AWS credentials or profile of any kind and no instance
+ * metadata, so a step that needed AWS would fail instead of quietly using what the machine has.
+ */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^AWS_/.test(name) && name !== 'AWS_CA_BUNDLE') delete env[name];
+  }
+  for (const name of ['DRY_RUN', 'SUMMARY_TOPIC_ARN', 'REPORT_PATH']) delete env[name];
+  return {
+    ...env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+    AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+  };
+}
+
+/** Runs `osls ...args` in the repository with this Node.js, without stdin. */
+function osls(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [OSLS, ...args],
+      { cwd: ROOT, env: offlineEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 150_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+/**
+ * `osls package` into `directory` (not .serverless/, so packages can run side by side). osls
+ * still empties the repository's .serverless/ first, as every `osls package` does.
+ */
+async function packageInto(directory: string, args: readonly string[] = []): Promise<Run> {
+  return osls(['package', '--package', directory, ...args]);
+}
+
+async function readTemplate(directory: string): Promise<Template> {
+  const text = await readFile(join(directory, 'cloudformation-template-update-stack.json'), 'utf8');
+  return JSON.parse(text) as Template;
+}
+
+function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+function resource(template: Template, logicalId: string): Resource {
+  const found = template.Resources[logicalId];
+  if (found === undefined) throw new Error(`the template has no resource ${logicalId}`);
+  return found;
+}
+
+/** Every policy statement anywhere in the template: IAM, key, topic and queue policies. */
+function allStatements(value: unknown): Statement[] {
+  if (Array.isArray(value)) return value.flatMap(allStatements);
+  if (value === null || typeof value !== 'object') return [];
+  const entries = Object.entries(value);
+  const own = entries.flatMap(([key, child]) =>
+    key === 'Statement' && Array.isArray(child) ? (child as Statement[]) : [],
+  );
+  return [...own, ...entries.flatMap(([, child]) => allStatements(child))];
+}
+
+function actionsOf(statement: Statement): string[] {
+  const action = statement.Action;
+  if (action === undefined) return [];
+  return typeof action === 'string' ? [action] : [...action];
+}
+
+/** The names of the files in a zip archive, read from its central directory. */
+function zipEntries(zip: Buffer): string[] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip archive');
+  const count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+/**
+ * What CloudFormation's Fn::Sub makes of `text`: `${Name}` and `${Name.Attribute}` become
+ * `<Name.Attribute>` (and are returned, to check they exist), `${!Literal}` becomes `${Literal}`.
+ */
+function substitute(text: string): { readonly result: string; readonly references: string[] } {
+  const references: string[] = [];
+  const result = text.replace(/\$\{(!?)([^}]*)\}/g, (_match, literal: string, name: string) => {
+    if (literal === '!') return `\${${name}}`;
+    references.push(name);
+    return `<${name}>`;
+  });
+  return { result, references };
+}
+
+export type { Resource, Run, Statement, Template };
+export {
+  actionsOf,
+  allStatements,
+  osls,
+  packageInto,
+  ROOT,
+  readTemplate,
+  resource,
+  resourcesOfType,
+  substitute,
+  zipEntries,
+};

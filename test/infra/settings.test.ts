@@ -1,0 +1,136 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+// infra/settings.cjs computes serverless.yml values from the parameters; osls calls each export
+// with a resolver for `${...}` variables. Here the resolver is a plain map.
+
+type Resolver = { resolveVariable: (name: string) => Promise<unknown> };
+
+interface Settings {
+  subscriptions(resolver: Resolver): Promise<Array<{ cloudwatchLog: unknown }>>;
+  createTaskResources(resolver: Resolver): Promise<Array<{ 'Fn::Sub': string }>>;
+  durationAlarmThresholdMs(resolver: Resolver): Promise<number>;
+}
+
+const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
+
+function resolver(params: Record<string, unknown>): Resolver {
+  const variables: Record<string, unknown> = {
+    'self:service': 'fsx-export-analyzer',
+    'sls:stage': 'prod',
+    ...Object.fromEntries(Object.entries(params).map(([name, value]) => [`param:${name}`, value])),
+  };
+  return { resolveVariable: async (name) => variables[name] };
+}
+
+describe('Settings: subscriptions', () => {
+  it('makes one empty-pattern subscription per distinct log group of the list', async () => {
+    // Prepare
+    const logGroups = ' /aws/fsx/lustre, /aws/fsx/team-a /aws/fsx/lustre,,';
+
+    // Act
+    const events = await settings.subscriptions(resolver({ logGroups }));
+
+    // Assess
+    expect(events).toEqual([
+      { cloudwatchLog: { logGroup: '/aws/fsx/lustre', filter: '' } },
+      { cloudwatchLog: { logGroup: '/aws/fsx/team-a', filter: '' } },
+    ]);
+  });
+
+  it.each([
+    ['', 'Parameter logGroups must name at least one log group'],
+    [
+      '/aws/lambda/fsx-export-analyzer-prod-analyzer',
+      "Parameter logGroups must not contain the analyzer's own log group",
+    ],
+    ['/aws/lambda/other', '"/aws/lambda/other" is not an FSx log group'],
+    ['/aws/fsx/', '"/aws/fsx/" is not an FSx log group'],
+    ['/aws/fsx/lustre:*', '"/aws/fsx/lustre:*" is not an FSx log group'],
+  ])('refuses logGroups %j', async (logGroups, message) => {
+    // Prepare
+    const params = resolver({ logGroups });
+
+    // Act
+    const result = settings.subscriptions(params);
+
+    // Assess
+    await expect(result).rejects.toThrow(message);
+  });
+});
+
+describe('Settings: createTaskResources', () => {
+  const arn = (resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+  });
+
+  it('allows every file system of the account and Region for *', async () => {
+    // Prepare
+    const params = resolver({ fileSystemIds: '*' });
+
+    // Act
+    const resources = await settings.createTaskResources(params);
+
+    // Assess
+    expect(resources).toEqual([arn('file-system/*'), arn('task/*')]);
+  });
+
+  it('allows only the listed file systems', async () => {
+    // Prepare
+    const params = resolver({ fileSystemIds: 'fs-0123456789abcdef0, fs-01234567' });
+
+    // Act
+    const resources = await settings.createTaskResources(params);
+
+    // Assess
+    expect(resources).toEqual([
+      arn('file-system/fs-0123456789abcdef0'),
+      arn('file-system/fs-01234567'),
+      arn('task/*'),
+    ]);
+  });
+
+  it.each([
+    ['', 'must be * or a list of file system ids'],
+    ['*,fs-0123456789abcdef0', 'either * or a list of file system ids, not both'],
+    ['fs-XYZ', '"fs-XYZ" is not a file system id'],
+    ['fs-*', '"fs-*" is not a file system id'],
+  ])('refuses fileSystemIds %j', async (fileSystemIds, message) => {
+    // Prepare
+    const params = resolver({ fileSystemIds });
+
+    // Act
+    const result = settings.createTaskResources(params);
+
+    // Assess
+    await expect(result).rejects.toThrow(message);
+  });
+});
+
+describe('Settings: durationAlarmThresholdMs', () => {
+  it.each([
+    [60, 48_000],
+    ['900', 720_000],
+    [3, 2_400],
+  ])('is 80%% of a %j s timeout in milliseconds', async (timeout, threshold) => {
+    // Prepare
+    const params = resolver({ timeout });
+
+    // Act
+    const result = await settings.durationAlarmThresholdMs(params);
+
+    // Assess
+    expect(result).toBe(threshold);
+  });
+
+  it.each([0, 901, 'abc', 1.5])('refuses a timeout of %j', async (timeout) => {
+    // Prepare
+    const params = resolver({ timeout });
+
+    // Act
+    const result = settings.durationAlarmThresholdMs(params);
+
+    // Assess
+    await expect(result).rejects.toThrow('Parameter timeout must be a whole number');
+  });
+});
