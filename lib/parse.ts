@@ -120,6 +120,9 @@ const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
 
 interface CompiledTemplate {
   readonly entry: CatalogEntry;
+  /** The opening words, lower case: where a documented text starts. */
+  readonly head: string;
+  /** The longest literal part, lower case: present in any text the template can match. */
   readonly anchor: string;
   readonly pattern: RegExp;
 }
@@ -142,7 +145,8 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
     .filter((part) => !part.startsWith('{'))
     .reduce((a, b) => (b.length > a.length ? b : a), '')
     .toLowerCase();
-  return { entry, anchor, pattern: new RegExp(`${source}\\.?`, 'is') };
+  const head = (parts[0] ?? '').toLowerCase();
+  return { entry, head, anchor, pattern: new RegExp(`${source}\\.?`, 'is') };
 }
 
 // Most literal text first: a template that is a prefix of another ("…report into {bucket}" and
@@ -170,17 +174,30 @@ interface TemplateMatch {
 
 /** Matches a message against every documented template; undefined when none fits. */
 function matchTemplate(text: string): TemplateMatch | undefined {
-  if (!TEMPLATE_HINT.test(text)) return undefined;
+  const hint = TEMPLATE_HINT.exec(text);
+  if (hint === null) return undefined;
   const lower = text.toLowerCase();
+  // Fast path: a documented text begins where the hint was found, so only the templates that
+  // open with the words found there are tried.
+  for (const template of TEMPLATES) {
+    if (!lower.startsWith(template.head, hint.index)) continue;
+    const match = applyTemplate(template, text);
+    if (match !== undefined) return match;
+  }
+  // Slow path, for unusual spacing or a hint word earlier in a prefix.
   for (const template of TEMPLATES) {
     if (!lower.includes(template.anchor)) continue;
-    const match = template.pattern.exec(text);
-    if (match === null) continue;
-    const key = match.groups?.['key'];
-    const bucket = match.groups?.['bucket'];
-    return { entry: template.entry, key: key?.trim(), bucket };
+    const match = applyTemplate(template, text);
+    if (match !== undefined) return match;
   }
   return undefined;
+}
+
+function applyTemplate(template: CompiledTemplate, text: string): TemplateMatch | undefined {
+  const match = template.pattern.exec(text);
+  if (match === null) return undefined;
+  const key = match.groups?.['key'];
+  return { entry: template.entry, key: key?.trim(), bucket: match.groups?.['bucket'] };
 }
 
 /** Everything the JSON walk found, before deciding what the record is. */

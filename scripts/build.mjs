@@ -45,6 +45,8 @@ export async function buildAll() {
     outdir: join(dist, 'lambda'),
     outExtension: { '.js': '.mjs' },
     minify: true,
+    // Error class names survive minification, so logs and `invoke local` say "DecodeError".
+    keepNames: true,
     sourcemap: 'linked',
     metafile: true,
   });

@@ -1,15 +1,9 @@
 import {
-  BadRequest,
   CreateDataRepositoryTaskCommand,
   DataRepositoryTaskExecuting,
   DescribeDataRepositoryAssociationsCommand,
   FileSystemNotFound,
   FSxClient,
-  FSxServiceException,
-  IncompatibleParameterError,
-  InternalServerError,
-  ServiceLimitExceeded,
-  UnsupportedOperation,
 } from '@aws-sdk/client-fsx';
 import {
   NotFoundException,
@@ -20,9 +14,10 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
+import { controlMessage, type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
+import { FS } from '../helpers/fixtures.ts';
+import { fsxExceptions, genericError, socketError } from '../helpers/fsx-errors.ts';
 
-const FS = 'fs-0123456789abcdef0';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 const REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
 
@@ -282,58 +277,10 @@ describe('Function: handler', () => {
   });
 
   it.each([
-    [
-      new DataRepositoryTaskExecuting({ $metadata: {}, message: 'A task is executing' }),
-      'DataRepositoryTaskExecuting',
-    ],
-    [
-      new ServiceLimitExceeded({
-        $metadata: {},
-        message: 'Limit reached',
-        Limit: 'TOTAL_USER_TAGS',
-      }),
-      'ServiceLimitExceeded',
-    ],
-    [
-      new IncompatibleParameterError({
-        $metadata: {},
-        message: 'Token reused',
-        Parameter: 'Report',
-      }),
-      'IncompatibleParameterError',
-    ],
-    [new BadRequest({ $metadata: {}, message: 'Invalid report path' }), 'BadRequest'],
-    [
-      new FileSystemNotFound({ $metadata: {}, message: 'No such file system' }),
-      'FileSystemNotFound',
-    ],
-    [
-      new UnsupportedOperation({ $metadata: {}, message: 'No data repository linked' }),
-      'UnsupportedOperation',
-    ],
-    [
-      new InternalServerError({ $metadata: {}, message: 'Internal failure' }),
-      'InternalServerError',
-    ],
-    [
-      new FSxServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: {},
-        message: 'Rate exceeded',
-      }),
-      'Throttling',
-    ],
-    [
-      new FSxServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: {},
-        message: 'Not authorized',
-      }),
-      'AccessDenied',
-    ],
-    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'NetworkError'],
+    ...fsxExceptions(),
+    [genericError('ThrottlingException', 'Rate exceeded'), 'Throttling'],
+    [genericError('AccessDeniedException', 'Not authorized'), 'AccessDenied'],
+    [socketError('ECONNRESET', 'read ECONNRESET'), 'NetworkError'],
   ])('reports %s as %s in the summary and still succeeds', async (error, name) => {
     // Prepare
     const { handler, logger } = await coldStart();
@@ -404,18 +351,7 @@ describe('Function: handler', () => {
   it('skips a CONTROL_MESSAGE without any AWS call', async () => {
     // Prepare
     const { handler } = await coldStart();
-    const event = lambdaEvent(
-      payload(
-        [{ id: '', message: 'CWL CONTROL MESSAGE: Checking health of destination Lambda.' }],
-        {
-          messageType: 'CONTROL_MESSAGE',
-          owner: 'CloudwatchLogs',
-          logGroup: '',
-          logStream: '',
-          subscriptionFilters: [],
-        },
-      ),
-    );
+    const event = lambdaEvent(controlMessage());
 
     // Act
     const result = await handler(event, CONTEXT);

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { LogBatch, LogEvent } from '../../lib/types.ts';
+import { FS } from './fixtures.ts';
 
 /** A readable fixture for one log event: the message is what FSx would write. */
 interface EventSpec {
@@ -9,7 +10,7 @@ interface EventSpec {
   readonly message: unknown;
 }
 
-const DEFAULT_STREAM = 'datarepo_fs-0123456789abcdef0';
+const DEFAULT_STREAM = `datarepo_${FS}`;
 
 /** Builds a decoded subscription payload (what `awslogs.data` holds before gzip and base64). */
 function payload(
@@ -31,10 +32,29 @@ function payload(
   };
 }
 
+/** The health check CloudWatch Logs sends when a subscription is created, as a decoded payload. */
+function controlMessage(): CloudWatchLogsDecodedData {
+  return payload(
+    [{ id: '', message: 'CWL CONTROL MESSAGE: Checking health of destination Lambda.' }],
+    {
+      messageType: 'CONTROL_MESSAGE',
+      owner: 'CloudwatchLogs',
+      logGroup: '',
+      logStream: '',
+      subscriptionFilters: [],
+    },
+  );
+}
+
+/** The message of an FSx JSON log record with the given error code and file path. */
+function json(code: string, path: string): string {
+  return JSON.stringify({ errorCode: code, filePath: path });
+}
+
 /** Gzips and base64-encodes a payload into the Lambda event CloudWatch Logs sends. */
 function lambdaEvent(data: unknown): CloudWatchLogsEvent {
-  const json = typeof data === 'string' ? data : JSON.stringify(data);
-  return { awslogs: { data: gzipSync(json).toString('base64') } };
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  return { awslogs: { data: gzipSync(text).toString('base64') } };
 }
 
 /** Builds a decoded batch directly, for tests of the pure core. */
@@ -57,4 +77,4 @@ function batch(events: readonly EventSpec[], logStream = DEFAULT_STREAM): LogBat
 }
 
 export type { EventSpec };
-export { batch, DEFAULT_STREAM, lambdaEvent, payload };
+export { batch, controlMessage, DEFAULT_STREAM, json, lambdaEvent, payload };

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 /** The repository root: where serverless.yml is. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OSLS = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
+const require = createRequire(import.meta.url);
+const OSLS = require.resolve('osls/bin/serverless.js');
 
 interface Run {
   readonly code: number;
@@ -142,7 +145,76 @@ function substitute(text: string): { readonly result: string; readonly reference
   return { result, references };
 }
 
-export type { Resource, Run, Statement, Template };
+/** A resource type as the CloudFormation resource specification describes it. */
+interface ResourceSpec {
+  readonly properties: Record<string, { readonly required?: boolean }>;
+  readonly attributes: Record<string, unknown>;
+}
+
+/**
+ * The CloudFormation resource types by name, from @aws-cdk/aws-service-spec: AWS's resource
+ * specification and registry schemas, packaged offline.
+ */
+function resourceSpecs(): ReadonlyMap<string, ResourceSpec> {
+  const file = require.resolve('@aws-cdk/aws-service-spec/db.json.gz');
+  const db = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as {
+    schema: {
+      resource: { entities: Record<string, ResourceSpec & { cloudFormationType: string }> };
+    };
+  };
+  return new Map(
+    Object.values(db.schema.resource.entities).map((spec) => [spec.cloudFormationType, spec]),
+  );
+}
+
+/**
+ * What the template gets wrong against the specification: unknown types or properties, missing
+ * required properties, Fn::GetAtt of attributes that do not exist, Refs to nothing. Empty when
+ * CloudFormation would accept every resource's shape.
+ */
+function specProblems(template: Template, specs: ReadonlyMap<string, ResourceSpec>): string[] {
+  const problems: string[] = [];
+  for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
+    const spec = specs.get(Type);
+    if (spec === undefined) {
+      problems.push(`${logicalId}: unknown type ${Type}`);
+      continue;
+    }
+    for (const name of Object.keys(Properties)) {
+      if (spec.properties[name] === undefined) problems.push(`${logicalId}: unknown ${name}`);
+    }
+    for (const [name, property] of Object.entries(spec.properties)) {
+      if (property.required === true && !(name in Properties)) {
+        problems.push(`${logicalId}: missing ${name}`);
+      }
+    }
+  }
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'Fn::GetAtt' && Array.isArray(child)) {
+        const [logicalId, attribute] = child as [string, string];
+        const target = template.Resources[logicalId];
+        const spec = target === undefined ? undefined : specs.get(target.Type);
+        if (spec?.attributes[attribute] === undefined) {
+          problems.push(`Fn::GetAtt ${logicalId}.${attribute} does not exist`);
+        }
+      }
+      if (key === 'Ref' && typeof child === 'string' && !child.startsWith('AWS::')) {
+        if (template.Resources[child] === undefined) problems.push(`Ref ${child} does not exist`);
+      }
+      visit(child);
+    }
+  };
+  visit(template);
+  return problems;
+}
+
+export type { Resource, ResourceSpec, Run, Statement, Template };
 export {
   actionsOf,
   allStatements,
@@ -151,7 +223,9 @@ export {
   ROOT,
   readTemplate,
   resource,
+  resourceSpecs,
   resourcesOfType,
+  specProblems,
   substitute,
   zipEntries,
 };

@@ -10,7 +10,9 @@ import {
   type Run,
   readTemplate,
   resource,
+  resourceSpecs,
   resourcesOfType,
+  specProblems,
   substitute,
   type Template,
   zipEntries,
@@ -111,6 +113,18 @@ describe('Stack: osls package', () => {
       'infra/lambda/analyzer.js',
       'infra/lambda/package.json',
     ]);
+  });
+
+  it('matches the CloudFormation resource specification: types, properties, attributes, refs', () => {
+    // Prepare
+    const specs = resourceSpecs();
+
+    // Act
+    const problems = [...specProblems(defaults, specs), ...specProblems(custom, specs)];
+
+    // Assess
+    expect(problems).toEqual([]);
+    expect(Object.keys(defaults.Resources).length).toBeGreaterThanOrEqual(22);
   });
 
   it('runs the function on nodejs22.x or newer, on arm64, with the sized memory and timeout', () => {

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeData, decodeLambdaEvent, fileSystemIdFromStream } from '../../lib/decode.ts';
 import { DecodeError } from '../../lib/errors.ts';
-import { lambdaEvent, payload } from '../helpers/events.ts';
+import { controlMessage, lambdaEvent, payload } from '../helpers/events.ts';
 
 function base64Gzip(text: string | Buffer): string {
   return gzipSync(text).toString('base64');
@@ -41,20 +41,7 @@ describe('Function: decodeLambdaEvent', () => {
 
   it('skips a CONTROL_MESSAGE instead of failing', () => {
     // Prepare
-    const event = lambdaEvent({
-      messageType: 'CONTROL_MESSAGE',
-      owner: 'CloudwatchLogs',
-      logGroup: '',
-      logStream: '',
-      subscriptionFilters: [],
-      logEvents: [
-        {
-          id: '',
-          timestamp: 1,
-          message: 'CWL CONTROL MESSAGE: Checking health of destination Lambda.',
-        },
-      ],
-    });
+    const event = lambdaEvent(controlMessage());
 
     // Act
     const decoded = decodeLambdaEvent(event);

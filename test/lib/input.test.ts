@@ -2,18 +2,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lib/errors.ts';
 import { type InputContext, readInput } from '../../lib/input.ts';
-import { lambdaEvent, payload } from '../helpers/events.ts';
+import { controlMessage, lambdaEvent, payload } from '../helpers/events.ts';
 
 const CONTEXT: InputContext = { maxDecompressedBytes: 1024 * 1024 };
 const BUSY = 'Failed to export file because it is being used by another process.';
-const CONTROL = {
-  messageType: 'CONTROL_MESSAGE',
-  owner: 'CloudwatchLogs',
-  logGroup: '',
-  logStream: '',
-  subscriptionFilters: [],
-  logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health.' }],
-};
+const CONTROL = controlMessage();
 
 /** Runs readInput expecting an InputError; returns it for assertions on the message. */
 function inputError(text: string, context: InputContext = CONTEXT): InputError {

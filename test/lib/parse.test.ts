@@ -4,8 +4,7 @@ import { CATALOG } from '../../lib/classify.ts';
 import { parseEvent, recognise } from '../../lib/parse.ts';
 import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../lib/types.ts';
 import { batch } from '../helpers/events.ts';
-
-const FS = 'fs-0123456789abcdef0';
+import { FS } from '../helpers/fixtures.ts';
 
 /** Parses one message as if it came from the default `datarepo_<fs>` stream. */
 function parseOne(message: unknown): ParsedEvent {

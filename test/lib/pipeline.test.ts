@@ -8,15 +8,8 @@ import {
 } from '../../lib/pipeline.ts';
 import type { Association } from '../../lib/types.ts';
 import { batch, type EventSpec } from '../helpers/events.ts';
+import { DRA, FS } from '../helpers/fixtures.ts';
 
-const FS = 'fs-0123456789abcdef0';
-const DRA: Association = {
-  associationId: 'dra-0123456789abcdef0',
-  fileSystemId: FS,
-  lifecycle: 'AVAILABLE',
-  fileSystemPath: '/ns1',
-  dataRepositoryPath: 's3://ml-archive/datasets/',
-};
 const OPTIONS: PipelineOptions = {
   maxPathsPerTask: 100,
   busyDelaySeconds: 600,

@@ -12,15 +12,7 @@ import {
 import { analyzeBatches } from '../../lib/report.ts';
 import type { Association, FailureRecord } from '../../lib/types.ts';
 import { batch, type EventSpec } from '../helpers/events.ts';
-
-const FS = 'fs-0123456789abcdef0';
-const DRA: Association = {
-  associationId: 'dra-0123456789abcdef0',
-  fileSystemId: FS,
-  lifecycle: 'AVAILABLE',
-  fileSystemPath: '/ns1',
-  dataRepositoryPath: 's3://ml-archive/datasets/',
-};
+import { DRA, FS } from '../helpers/fixtures.ts';
 
 function records(events: EventSpec[], stream = `datarepo_${FS}`): FailureRecord[] {
   return [...analyzeBatches([batch(events, stream)]).records];

@@ -2,112 +2,30 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { hintFor } from '../../lib/classify.ts';
 import { explainFsxError } from '../../lib/fsx-errors.ts';
-import { type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
 import { type ExportTask, planReexports } from '../../lib/plan.ts';
 import { consoleLink, exportCommand, renderEmail } from '../../lib/render-email.ts';
 import type { Report, TaskOutcome } from '../../lib/report.ts';
-import type { FailureRecord, LogBatch, Publication, UnparseableEvent } from '../../lib/types.ts';
-import { batch } from '../helpers/events.ts';
+import type { Publication } from '../../lib/types.ts';
+import { batch, json } from '../helpers/events.ts';
+import { FS } from '../helpers/fixtures.ts';
+import {
+  emptyReport,
+  record,
+  reportOf,
+  startedOutcome,
+  task,
+  unparseable,
+} from '../helpers/reports.ts';
 
-const FS = 'fs-0123456789abcdef0';
-const STREAM = `datarepo_${FS}`;
-const REPORT_PATH = 's3://bucket/prefix/fsx-export-analyzer-reports';
 // \n is the only control character an email body may hold (and no tab is ever written).
 const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const HOSTILE =
   '\u001b[2J\u001b]0;x\u0007\r\nBcc: a@b.c\u0000\u2028\u202egnp.exe\u0085\u2066\ud800';
 
-const OPTIONS: PipelineOptions = {
-  maxPathsPerTask: 100,
-  busyDelaySeconds: 300,
-  reportPath: undefined,
-  region: 'eu-west-1',
-  dryRun: true,
-  now: () => new Date('2025-11-25T12:30:00.000Z'),
-};
-
-function json(code: string, path: string): string {
-  return JSON.stringify({ errorCode: code, filePath: path });
-}
-
-/** Parses real events through the pipeline (no FSx port, so nothing is started). */
-async function reportOf(
-  batches: readonly LogBatch[],
-  overrides: Partial<PipelineOptions> = {},
-): Promise<Report> {
-  return processBatches(batches, { ...OPTIONS, ...overrides }, undefined);
-}
-
 /** The same report as if FSx had been called: each planned task gets the given outcome. */
 function withOutcomes(report: Report, outcome: (task: ExportTask) => TaskOutcome): Report {
   return { ...report, dryRun: false, outcomes: report.plan.tasks.map(outcome) };
-}
-
-function emptyReport(overrides: Partial<Report> = {}): Report {
-  return {
-    generatedAt: '2025-11-25T12:30:00.000Z',
-    region: 'eu-west-1',
-    dryRun: false,
-    sources: [],
-    skippedMessages: 0,
-    events: 0,
-    records: [],
-    unparseable: [],
-    plan: { tasks: [], unplanned: [] },
-    outcomes: [],
-    ...overrides,
-  };
-}
-
-function record(index: number, overrides: Partial<FailureRecord> = {}): FailureRecord {
-  return {
-    kind: 'record',
-    eventId: `ev-${index}`,
-    timestamp: 1_764_072_000_000 + index,
-    owner: '123456789012',
-    logGroup: '/aws/fsx/lustre',
-    logStream: STREAM,
-    code: 'S3ExportInternalError',
-    class: 'transient',
-    format: 'json',
-    fileSystemId: FS,
-    path: `/ns1/file-${index}.bin`,
-    s3Key: undefined,
-    bucket: undefined,
-    associationId: undefined,
-    time: undefined,
-    level: 'ERROR',
-    message: 'message',
-    ...overrides,
-  };
-}
-
-function unparseable(index: number, overrides: Partial<UnparseableEvent> = {}): UnparseableEvent {
-  return {
-    kind: 'unparseable',
-    eventId: `bad-${index}`,
-    timestamp: 1_764_072_000_000 + index,
-    owner: '123456789012',
-    logGroup: '/aws/fsx/lustre',
-    logStream: STREAM,
-    reason: 'message is empty',
-    sample: '',
-    ...overrides,
-  };
-}
-
-function task(overrides: Partial<ExportTask> = {}): ExportTask {
-  return {
-    fileSystemId: FS,
-    paths: ['ns1/a.bin'],
-    eventIds: ['ev-0'],
-    classes: ['transient'],
-    delaySeconds: 0,
-    clientRequestToken: 'fea-token-0',
-    reportPath: REPORT_PATH,
-    ...overrides,
-  };
 }
 
 /** Body text with line breaks and indentation folded, to find wrapped prose. */
@@ -156,12 +74,7 @@ describe('Function: renderEmail', () => {
       ]),
       (planned) =>
         planned.delaySeconds === 0
-          ? {
-              status: 'started',
-              task: planned,
-              taskId: 'task-0123456789abcdef0',
-              lifecycle: 'PENDING',
-            }
+          ? startedOutcome(planned, 'task-0123456789abcdef0')
           : { status: 'deferred', task: planned, reason: 'busy files wait 300 s' },
     );
 
@@ -408,12 +321,7 @@ describe('Function: renderEmail', () => {
     const report = emptyReport({
       plan: { tasks: [started, refused, deferred, planned], unplanned: [] },
       outcomes: [
-        {
-          status: 'started',
-          task: started,
-          taskId: 'task-0123456789abcdef0',
-          lifecycle: 'PENDING',
-        },
+        startedOutcome(started, 'task-0123456789abcdef0'),
         {
           status: 'refused',
           task: refused,
@@ -681,7 +589,7 @@ describe('Function: renderEmail', () => {
     // Prepare
     const report = withOutcomes(
       await reportOf([batch([{ message: json('S3ExportInternalError', '/ns1/a.bin') }])]),
-      (planned) => ({ status: 'started', task: planned, taskId: 'task-1', lifecycle: 'PENDING' }),
+      (planned) => startedOutcome(planned, 'task-1'),
     );
 
     // Act

@@ -1,85 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { hintFor } from '../../lib/classify.ts';
-import { type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
-import type { ExportTask } from '../../lib/plan.ts';
 import { renderTerminal } from '../../lib/render-terminal.ts';
-import type { Report } from '../../lib/report.ts';
-import type { FailureRecord, LogBatch } from '../../lib/types.ts';
-import { batch } from '../helpers/events.ts';
+import { batch, json } from '../helpers/events.ts';
+import { FS } from '../helpers/fixtures.ts';
+import { emptyReport, record, reportOf, startedOutcome, task } from '../helpers/reports.ts';
 
-const FS = 'fs-0123456789abcdef0';
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const SGR = /\u001b\[[0-9;]*m/g;
 const HOSTILE = '\u001b[2J\u001b]0;x\u0007\r\nfake line\u0000\u2028\u202egnp.exe\u009b31m';
-
-const OPTIONS: PipelineOptions = {
-  maxPathsPerTask: 100,
-  busyDelaySeconds: 300,
-  reportPath: undefined,
-  region: 'eu-west-1',
-  dryRun: true,
-  now: () => new Date('2025-11-25T12:30:00.000Z'),
-};
-
-function json(code: string, path: string): string {
-  return JSON.stringify({ errorCode: code, filePath: path });
-}
-
-async function reportOf(batches: readonly LogBatch[]): Promise<Report> {
-  return processBatches(batches, OPTIONS, undefined);
-}
-
-function emptyReport(overrides: Partial<Report> = {}): Report {
-  return {
-    generatedAt: '2025-11-25T12:30:00.000Z',
-    region: undefined,
-    dryRun: false,
-    sources: [],
-    skippedMessages: 0,
-    events: 0,
-    records: [],
-    unparseable: [],
-    plan: { tasks: [], unplanned: [] },
-    outcomes: [],
-    ...overrides,
-  };
-}
-
-function record(index: number, overrides: Partial<FailureRecord> = {}): FailureRecord {
-  return {
-    kind: 'record',
-    eventId: `ev-${index}`,
-    timestamp: 1_764_072_000_000 + index,
-    owner: '123456789012',
-    logGroup: '/aws/fsx/lustre',
-    logStream: `datarepo_${FS}`,
-    code: 'S3ExportInternalError',
-    class: 'transient',
-    format: 'json',
-    fileSystemId: FS,
-    path: `/ns1/file-${index}.bin`,
-    s3Key: undefined,
-    bucket: undefined,
-    associationId: undefined,
-    time: undefined,
-    level: 'ERROR',
-    message: 'message',
-    ...overrides,
-  };
-}
-
-function task(overrides: Partial<ExportTask> = {}): ExportTask {
-  return {
-    fileSystemId: FS,
-    paths: ['ns1/a.bin'],
-    eventIds: ['ev-0'],
-    classes: ['transient'],
-    delaySeconds: 0,
-    clientRequestToken: 'fea-token-0',
-    reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
-    ...overrides,
-  };
-}
 
 /** The lines of the block that starts with `title`, up to the next blank line. */
 function block(output: string, title: string): string[] {
@@ -180,14 +108,10 @@ describe('Function: renderTerminal', () => {
       delaySeconds: 300,
     });
     const report = emptyReport({
+      region: undefined,
       plan: { tasks: [started, refused, deferred], unplanned: [] },
       outcomes: [
-        {
-          status: 'started',
-          task: started,
-          taskId: 'task-0123456789abcdef0',
-          lifecycle: 'PENDING',
-        },
+        startedOutcome(started, 'task-0123456789abcdef0'),
         {
           status: 'refused',
           task: refused,
@@ -335,7 +259,7 @@ describe('Function: renderTerminal', () => {
     );
 
     // Act
-    const output = renderTerminal(emptyReport({ records, events: 55 }));
+    const output = renderTerminal(emptyReport({ region: undefined, records, events: 55 }));
 
     // Assess
     expect(output).not.toContain('q'.repeat(80));
@@ -347,7 +271,7 @@ describe('Function: renderTerminal', () => {
 
   it('renders an empty report', () => {
     // Prepare
-    const report = emptyReport();
+    const report = emptyReport({ region: undefined });
 
     // Act
     const output = renderTerminal(report);

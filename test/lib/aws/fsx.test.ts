@@ -6,18 +6,14 @@ import {
   DescribeDataRepositoryAssociationsCommand,
   FileSystemNotFound,
   FSxClient,
-  FSxServiceException,
-  IncompatibleParameterError,
-  InternalServerError,
-  ServiceLimitExceeded,
-  UnsupportedOperation,
 } from '@aws-sdk/client-fsx';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFsxAdapter } from '../../../lib/aws/fsx.ts';
 import type { ExportRequest } from '../../../lib/pipeline.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import { fsxExceptions, genericError, socketError } from '../../helpers/fsx-errors.ts';
 
-const FS = 'fs-0123456789abcdef0';
 const fsxMock = mockClient(FSxClient);
 const client = new FSxClient({ region: 'eu-west-1' });
 
@@ -36,16 +32,6 @@ function dra(id: string, fileSystemPath: string, dataRepositoryPath: string) {
     FileSystemPath: fileSystemPath,
     DataRepositoryPath: dataRepositoryPath,
   };
-}
-
-/** A service error as the SDK deserialises an unmodelled wire code (throttling, auth). */
-function genericError(name: string, message: string): FSxServiceException {
-  return new FSxServiceException({ name, $fault: 'client', $metadata: {}, message });
-}
-
-/** A Node socket error as the HTTP handler raises it. */
-function socketError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
 }
 
 describe('Function: createFsxAdapter', () => {
@@ -277,39 +263,7 @@ describe('Function: createFsxAdapter', () => {
     });
 
     it.each([
-      [
-        new DataRepositoryTaskExecuting({ $metadata: {}, message: 'A task is executing' }),
-        'DataRepositoryTaskExecuting',
-      ],
-      [
-        new ServiceLimitExceeded({
-          $metadata: {},
-          message: 'Limit reached',
-          Limit: 'TOTAL_USER_TAGS',
-        }),
-        'ServiceLimitExceeded',
-      ],
-      [
-        new IncompatibleParameterError({
-          $metadata: {},
-          message: 'Token reused',
-          Parameter: 'Report',
-        }),
-        'IncompatibleParameterError',
-      ],
-      [new BadRequest({ $metadata: {}, message: 'Invalid path' }), 'BadRequest'],
-      [
-        new FileSystemNotFound({ $metadata: {}, message: 'No such file system' }),
-        'FileSystemNotFound',
-      ],
-      [
-        new UnsupportedOperation({ $metadata: {}, message: 'No data repository' }),
-        'UnsupportedOperation',
-      ],
-      [
-        new InternalServerError({ $metadata: {}, message: 'Internal error' }),
-        'InternalServerError',
-      ],
+      ...fsxExceptions(),
       [genericError('ThrottlingException', 'Rate exceeded'), 'Throttling'],
       [genericError('TooManyRequestsException', 'Slow down'), 'Throttling'],
       [genericError('RequestLimitExceeded', 'Request limit exceeded'), 'Throttling'],

@@ -1,0 +1,107 @@
+import { type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
+import type { ExportTask } from '../../lib/plan.ts';
+import type { Report, TaskOutcome } from '../../lib/report.ts';
+import type { FailureRecord, LogBatch, UnparseableEvent } from '../../lib/types.ts';
+import { DEFAULT_STREAM } from './events.ts';
+import { FS } from './fixtures.ts';
+
+/** The region reports are made in, so renderers can link to the console. */
+const REGION = 'eu-west-1';
+const GENERATED_AT = '2025-11-25T12:30:00.000Z';
+/** The completion-report path of {@link task}. */
+const REPORT_PATH = 's3://bucket/prefix/fsx-export-analyzer-reports';
+
+/** Dry-run pipeline options in {@link REGION} with a clock fixed at generation time. */
+const OPTIONS: PipelineOptions = {
+  maxPathsPerTask: 100,
+  busyDelaySeconds: 300,
+  reportPath: undefined,
+  region: REGION,
+  dryRun: true,
+  now: () => new Date(GENERATED_AT),
+};
+
+/** Parses real events through the pipeline (no FSx port, so nothing is started). */
+async function reportOf(
+  batches: readonly LogBatch[],
+  overrides: Partial<PipelineOptions> = {},
+): Promise<Report> {
+  return processBatches(batches, { ...OPTIONS, ...overrides }, undefined);
+}
+
+/** A report with nothing in it, made in {@link REGION} (override `region` for none). */
+function emptyReport(overrides: Partial<Report> = {}): Report {
+  return {
+    generatedAt: GENERATED_AT,
+    region: REGION,
+    dryRun: false,
+    sources: [],
+    skippedMessages: 0,
+    events: 0,
+    records: [],
+    unparseable: [],
+    plan: { tasks: [], unplanned: [] },
+    outcomes: [],
+    ...overrides,
+  };
+}
+
+/** The `index`th transient JSON record of {@link FS}, for reports built by hand. */
+function record(index: number, overrides: Partial<FailureRecord> = {}): FailureRecord {
+  return {
+    kind: 'record',
+    eventId: `ev-${index}`,
+    timestamp: 1_764_072_000_000 + index,
+    owner: '123456789012',
+    logGroup: '/aws/fsx/lustre',
+    logStream: DEFAULT_STREAM,
+    code: 'S3ExportInternalError',
+    class: 'transient',
+    format: 'json',
+    fileSystemId: FS,
+    path: `/ns1/file-${index}.bin`,
+    s3Key: undefined,
+    bucket: undefined,
+    associationId: undefined,
+    time: undefined,
+    level: 'ERROR',
+    message: 'message',
+    ...overrides,
+  };
+}
+
+/** The `index`th event of {@link FS}'s stream that could not be read as a record. */
+function unparseable(index: number, overrides: Partial<UnparseableEvent> = {}): UnparseableEvent {
+  return {
+    kind: 'unparseable',
+    eventId: `bad-${index}`,
+    timestamp: 1_764_072_000_000 + index,
+    owner: '123456789012',
+    logGroup: '/aws/fsx/lustre',
+    logStream: DEFAULT_STREAM,
+    reason: 'message is empty',
+    sample: '',
+    ...overrides,
+  };
+}
+
+/** A planned re-export of one transient path of {@link FS}, reporting to {@link REPORT_PATH}. */
+function task(overrides: Partial<ExportTask> = {}): ExportTask {
+  return {
+    fileSystemId: FS,
+    paths: ['ns1/a.bin'],
+    eventIds: ['ev-0'],
+    classes: ['transient'],
+    delaySeconds: 0,
+    clientRequestToken: 'fea-token-0',
+    reportPath: REPORT_PATH,
+    ...overrides,
+  };
+}
+
+/** The outcome of a task FSx accepted as `taskId` and has not run yet (PENDING). */
+function startedOutcome(task: ExportTask, taskId: string): TaskOutcome {
+  return { status: 'started', task, taskId, lifecycle: 'PENDING' };
+}
+
+export { emptyReport, record, reportOf, startedOutcome, task, unparseable };
