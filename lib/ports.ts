@@ -1,0 +1,120 @@
+import type { FailureClass } from './types.ts';
+
+/*
+ * Ports for durable re-export (deferral queue, attempts ledger, task outcomes). Pure types: the
+ * adapters live in lib/aws/ (sqs.ts, ledger.ts, fsx.ts) and tests pass plain objects.
+ */
+
+/**
+ * A re-export waiting in the deferral queue: the body of one SQS message. Paths are already
+ * normalised (relative to the file-system root) and at most 100.
+ */
+interface DeferredExport {
+  readonly version: 1;
+  readonly fileSystemId: string;
+  readonly paths: readonly string[];
+  /** Log events whose failures these paths retry: they make the task token deterministic. */
+  readonly eventIds: readonly string[];
+  readonly classes: readonly FailureClass[];
+  /** Why it waits: `busy`, or the FSx error that refused it (e.g. `DataRepositoryTaskExecuting`). */
+  readonly reason: string;
+  /** Completion-report path chosen by the analyzer; the retrier derives one when undefined. */
+  readonly reportPath: string | undefined;
+  readonly logGroup: string;
+  readonly logStream: string;
+  /** When the analyzer deferred it (ISO-8601). */
+  readonly deferredAt: string;
+}
+
+/** Sends re-exports to the deferral queue. */
+interface DeferralPort {
+  /**
+   * Enqueues every item with its delay (0–900 s). Resolves only when all were accepted; throws
+   * otherwise, so the caller fails and Lambda retries rather than lose a path.
+   */
+  defer(items: readonly { message: DeferredExport; delaySeconds: number }[]): Promise<void>;
+}
+
+/** What the ledger knows of one (file system, path). */
+interface AttemptHistory {
+  readonly fileSystemId: string;
+  readonly path: string;
+  /** Tasks that re-exported this path within the attempts window, oldest first. */
+  readonly taskIds: readonly string[];
+  readonly lastAttemptAt: string | undefined;
+}
+
+/** A task we started, remembered until its outcome has been reported. */
+interface TrackedTask {
+  readonly taskId: string;
+  readonly fileSystemId: string;
+  readonly paths: readonly string[];
+  readonly clientRequestToken: string;
+  readonly reportPath: string;
+  readonly startedAt: string;
+  /** Which function started it. */
+  readonly startedBy: 'analyzer' | 'retrier';
+}
+
+/** The attempts ledger and task tracking, in DynamoDB. All writes are idempotent. */
+interface LedgerPort {
+  /** Attempt histories for the given paths; paths never attempted are absent from the map. */
+  attempts(
+    fileSystemId: string,
+    paths: readonly string[],
+  ): Promise<ReadonlyMap<string, AttemptHistory>>;
+  /**
+   * Records that `taskId` re-exported these paths. Recording the same task again changes nothing
+   * (a retried invocation must not count twice).
+   */
+  recordAttempt(
+    fileSystemId: string,
+    paths: readonly string[],
+    taskId: string,
+    at: Date,
+  ): Promise<void>;
+  /**
+   * Claims the right to start one new task on a file system in the coalescing window that
+   * contains `at`. True for exactly one caller per (file system, window), even concurrently.
+   */
+  claimWindow(fileSystemId: string, at: Date, windowSeconds: number): Promise<boolean>;
+  /** Remembers a started task for the outcome check. Idempotent per task id. */
+  trackTask(task: TrackedTask): Promise<void>;
+  /** Tasks whose outcome has not been reported yet. */
+  openTasks(): Promise<readonly TrackedTask[]>;
+  /** Marks a task's outcome as reported; true only for the first caller (no double report). */
+  closeTask(taskId: string, lifecycle: string, at: Date): Promise<boolean>;
+}
+
+/** A data repository task as DescribeDataRepositoryTasks reports it. */
+interface TaskStatus {
+  readonly taskId: string;
+  readonly fileSystemId: string;
+  /** PENDING, EXECUTING, FAILED, SUCCEEDED, CANCELED or CANCELING. */
+  readonly lifecycle: string;
+  readonly totalCount: number | undefined;
+  readonly succeededCount: number | undefined;
+  readonly failedCount: number | undefined;
+  /** FailureDetails.Message, when FAILED. */
+  readonly failureMessage: string | undefined;
+  readonly reportPath: string | undefined;
+  readonly endTime: string | undefined;
+}
+
+/** FSx task queries the retrier and the outcome check need, beyond FsxPort. */
+interface FsxTaskPort {
+  /** PENDING or EXECUTING tasks on the file system (any type: FSx runs one at a time). */
+  activeTasks(fileSystemId: string): Promise<readonly TaskStatus[]>;
+  /** The tasks with these ids (any number; the adapter pages by 50). Unknown ids are omitted. */
+  describeTasks(taskIds: readonly string[]): Promise<readonly TaskStatus[]>;
+}
+
+export type {
+  AttemptHistory,
+  DeferralPort,
+  DeferredExport,
+  FsxTaskPort,
+  LedgerPort,
+  TaskStatus,
+  TrackedTask,
+};
