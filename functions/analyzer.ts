@@ -1,15 +1,20 @@
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { fsxClient, snsClient } from '../lib/aws/clients.ts';
+import { dynamoClient, fsxClient, snsClient, sqsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
+import { createIdempotencyStore, idempotencyConfig } from '../lib/aws/idempotency.ts';
+import { createLedger } from '../lib/aws/ledger.ts';
 import { publishSummary } from '../lib/aws/sns.ts';
+import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { logger, metrics, recordReportMetrics } from '../lib/aws/telemetry.ts';
-import { type Config, loadConfig } from '../lib/config.ts';
+import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
 import { describeError } from '../lib/errors.ts';
-import { processBatches } from '../lib/pipeline.ts';
+import { type DurableOptions, processBatches } from '../lib/pipeline.ts';
 import { renderEmail } from '../lib/render-email.ts';
 import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/report.ts';
+import type { LogBatch } from '../lib/types.ts';
 
 /** What one invocation did; Lambda records it for asynchronous on-success destinations. */
 interface AnalyzerResult {
@@ -19,14 +24,21 @@ interface AnalyzerResult {
   readonly tasksStarted: number;
   readonly tasksRefused: number;
   readonly tasksDeferred: number;
+  /** Tasks sent to the deferral queue; present only when a queue or a ledger is configured. */
+  readonly tasksQueued?: number;
+  /** Paths handed to a person after K attempts; present only with a queue or a ledger. */
+  readonly pathsEscalated?: number;
   /** SNS MessageId of the summary, or null when nothing was published. */
   readonly published: string | null;
   readonly dryRun: boolean;
 }
 
-function loadConfigOrLog(): Config {
+/** Idempotency records live at least as long as Lambda retries an asynchronous event (6 h). */
+const MIN_IDEMPOTENCY_SECONDS = 6 * 60 * 60;
+
+function loadConfigOrLog(): { config: Config; reexport: ReexportConfig } {
   try {
-    return loadConfig();
+    return { config: loadConfig(), reexport: loadReexportConfig() };
   } catch (error) {
     // Fails the cold start; the log line says which variable to fix.
     logger.error('Invalid configuration', { reason: describeError(error) });
@@ -36,8 +48,26 @@ function loadConfigOrLog(): Config {
 
 // Read once per container: configuration does not change between invocations, and the adapter's
 // association cache lives as long as the container.
-const config = loadConfigOrLog();
+const { config, reexport } = loadConfigOrLog();
 const fsxAdapter = createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds });
+// A dry run makes no AWS call at all, so it has no queue and no ledger either.
+const ledgerTable = config.dryRun ? undefined : reexport.ledgerTable;
+const queueUrl = config.dryRun ? undefined : reexport.deferralQueueUrl;
+const durable: DurableOptions | undefined =
+  ledgerTable === undefined && queueUrl === undefined
+    ? undefined
+    : {
+        deferral: queueUrl === undefined ? undefined : createDeferralQueue(sqsClient, queueUrl),
+        ledger:
+          ledgerTable === undefined
+            ? undefined
+            : createLedger(dynamoClient, {
+                tableName: ledgerTable,
+                attemptWindowHours: reexport.attemptWindowHours,
+              }),
+        retryLaterSeconds: reexport.retryLaterSeconds,
+        maxAttempts: reexport.maxAttempts,
+      };
 
 function countOutcomes(report: Report, status: Report['outcomes'][number]['status']): number {
   return report.outcomes.filter((outcome) => outcome.status === status).length;
@@ -54,6 +84,8 @@ function logReport(report: Report): void {
     tasksStarted: countOutcomes(report, 'started'),
     tasksRefused: countOutcomes(report, 'refused'),
     tasksDeferred: countOutcomes(report, 'deferred'),
+    tasksQueued: countOutcomes(report, 'queued'),
+    pathsEscalated: report.escalated?.length ?? 0,
     tasksPlanned: countOutcomes(report, 'planned'),
     retryableNotPlanned: report.plan.unplanned.length,
     fileSystems: fileSystemsOf(report),
@@ -70,41 +102,57 @@ function logReport(report: Report): void {
       clientRequestToken: outcome.task.clientRequestToken,
     });
   }
+  for (const outcome of report.outcomes) {
+    if (outcome.status !== 'queued') continue;
+    logger.info('Re-export queued', {
+      fileSystemId: outcome.task.fileSystemId,
+      reason: outcome.reason,
+      delaySeconds: outcome.delaySeconds,
+      paths: outcome.task.paths.length,
+      clientRequestToken: outcome.task.clientRequestToken,
+    });
+  }
+  if ((report.escalated?.length ?? 0) > 0) {
+    // Every path, so the logs hold the whole list the email may shorten.
+    logger.warn('Re-exports escalated to a person', { escalated: report.escalated });
+  }
 }
 
-async function analyze(event: unknown): Promise<AnalyzerResult> {
-  let decoded: ReturnType<typeof decodeLambdaEvent>;
-  try {
-    decoded = decodeLambdaEvent(event, config.maxDecompressedBytes);
-  } catch (error) {
-    // Failing the invocation keeps the batch: Lambda retries it, then hands it to the
-    // on-failure destination. Only the reason is logged, never the payload.
-    logger.error('Undecodable batch', { reason: describeError(error) });
-    metrics.addMetric('UndecodableBatches', MetricUnit.Count, 1);
-    throw error;
-  }
-  if (decoded.type === 'skipped') {
-    logger.info('Skipped a non-data message', { messageType: decoded.messageType });
-    return {
-      events: 0,
-      records: 0,
-      unparseable: 0,
-      tasksStarted: 0,
-      tasksRefused: 0,
-      tasksDeferred: 0,
-      published: null,
-      dryRun: config.dryRun,
-    };
-  }
+/** The result's optional counts, present only when durable re-export is configured. */
+function durableCounts(report: Report): Pick<AnalyzerResult, 'tasksQueued' | 'pathsEscalated'> {
+  if (durable === undefined) return {};
+  return {
+    tasksQueued: countOutcomes(report, 'queued'),
+    pathsEscalated: report.escalated?.length ?? 0,
+  };
+}
 
+/** Set by `analyze` when it really ran: a replay of a stored result leaves it false. */
+interface RunMarker {
+  ran: boolean;
+}
+
+/**
+ * Analyses one decoded batch. Its first argument is the raw event only so that the idempotency
+ * wrapper hashes `awslogs.data`; the second, the Lambda context, lets it bound the in-progress
+ * record by the remaining time.
+ */
+async function analyze(
+  _event: unknown,
+  _context: Context,
+  batch: LogBatch,
+  marker: RunMarker,
+): Promise<AnalyzerResult> {
+  marker.ran = true;
   const report = await processBatches(
-    [decoded.batch],
+    [batch],
     {
       maxPathsPerTask: config.maxPathsPerTask,
       busyDelaySeconds: config.busyDelaySeconds,
       reportPath: config.reportPath,
       region: config.region,
       dryRun: config.dryRun,
+      ...(durable === undefined ? {} : { durable }),
     },
     config.dryRun ? undefined : fsxAdapter,
     0,
@@ -134,9 +182,81 @@ async function analyze(event: unknown): Promise<AnalyzerResult> {
     tasksStarted: countOutcomes(report, 'started'),
     tasksRefused: countOutcomes(report, 'refused'),
     tasksDeferred: countOutcomes(report, 'deferred'),
+    ...durableCounts(report),
     published,
     dryRun: config.dryRun,
   };
+}
+
+/**
+ * With a ledger table, the same batch delivered again (CloudWatch Logs and Lambda's asynchronous
+ * retries both deliver at least once) returns the stored result of the first run: nothing is
+ * started, queued or published twice. A duplicate that arrives while the first still runs fails
+ * with IdempotencyAlreadyInProgressError, and Lambda's retry later gets the stored result. A run
+ * that throws leaves no record, so its retry runs again in full.
+ */
+const analyzeOnce =
+  ledgerTable === undefined
+    ? analyze
+    : makeIdempotent(analyze, {
+        persistenceStore: createIdempotencyStore(dynamoClient, ledgerTable),
+        config: idempotencyConfig({
+          expiresAfterSeconds: Math.max(
+            MIN_IDEMPOTENCY_SECONDS,
+            reexport.attemptWindowHours * 60 * 60,
+          ),
+        }),
+      });
+
+async function analyzeEvent(event: unknown, context: Context): Promise<AnalyzerResult> {
+  let decoded: ReturnType<typeof decodeLambdaEvent>;
+  try {
+    decoded = decodeLambdaEvent(event, config.maxDecompressedBytes);
+  } catch (error) {
+    // Failing the invocation keeps the batch: Lambda retries it, then hands it to the
+    // on-failure destination. Only the reason is logged, never the payload.
+    logger.error('Undecodable batch', { reason: describeError(error) });
+    metrics.addMetric('UndecodableBatches', MetricUnit.Count, 1);
+    throw error;
+  }
+  if (decoded.type === 'skipped') {
+    logger.info('Skipped a non-data message', { messageType: decoded.messageType });
+    return {
+      events: 0,
+      records: 0,
+      unparseable: 0,
+      tasksStarted: 0,
+      tasksRefused: 0,
+      tasksDeferred: 0,
+      published: null,
+      dryRun: config.dryRun,
+    };
+  }
+  const marker: RunMarker = { ran: false };
+  try {
+    const result = await analyzeOnce(event, context, decoded.batch, marker);
+    if (!marker.ran) {
+      logger.info('Duplicate batch: returned the stored result, nothing done again', {
+        logGroup: decoded.batch.logGroup,
+        logStream: decoded.batch.logStream,
+        events: decoded.batch.events.length,
+      });
+      metrics.addMetric('DuplicateBatches', MetricUnit.Count, 1);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') {
+      logger.warn(
+        'The same batch is being analysed by another invocation; failing so Lambda retries it',
+        {
+          logGroup: decoded.batch.logGroup,
+          logStream: decoded.batch.logStream,
+        },
+      );
+      metrics.addMetric('DuplicateBatchesInProgress', MetricUnit.Count, 1);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -146,7 +266,7 @@ async function analyze(event: unknown): Promise<AnalyzerResult> {
 const handler = async (event: unknown, context: Context): Promise<AnalyzerResult> => {
   logger.addContext(context);
   try {
-    return await analyze(event);
+    return await analyzeEvent(event, context);
   } finally {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }

@@ -1,28 +1,38 @@
 // osls plugin (serverless.yml `plugins:`): refuses to package or deploy without the Lambda
-// bundle. The analyzer's package patterns name dist/lambda/analyzer.mjs, which `npm run build`
-// writes; osls would otherwise zip the entry point without it and deploy a function that fails
-// at every cold start.
+// bundles. Each function's package patterns name dist/lambda/<function>.mjs, which
+// `npm run build` writes; osls would otherwise zip the entry point without it and deploy a
+// function that fails at every cold start.
 'use strict';
 
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const BUNDLE = 'dist/lambda/analyzer.mjs';
+/** The bundle of each function: dist/lambda/<function name>.mjs. */
+const bundleOf = (functionName) => `dist/lambda/${functionName}.mjs`;
 
 class CheckBundle {
-  constructor(serverless) {
+  constructor(serverless, options = {}) {
     this.serverless = serverless;
-    const check = () => this.check();
+    this.options = options;
     this.hooks = {
-      'before:package:createDeploymentArtifacts': check,
-      'before:package:function:package': check,
+      'before:package:createDeploymentArtifacts': () => this.check(this.functionNames()),
+      // `osls deploy function -f <name>` packages that one function.
+      'before:package:function:package': () =>
+        this.check(this.options.function ? [this.options.function] : this.functionNames()),
     };
   }
 
-  check() {
-    if (!existsSync(join(this.serverless.serviceDir, BUNDLE))) {
+  functionNames() {
+    return this.serverless.service.getAllFunctions();
+  }
+
+  check(functionNames) {
+    const missing = functionNames
+      .map(bundleOf)
+      .filter((bundle) => !existsSync(join(this.serverless.serviceDir, bundle)));
+    if (missing.length > 0) {
       throw new this.serverless.classes.Error(
-        `${BUNDLE} is missing: build it with \`npm run build\` (\`npm run package\` builds and packages).`,
+        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: build with \`npm run build\` (\`npm run package\` builds and packages).`,
       );
     }
   }

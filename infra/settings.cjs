@@ -10,6 +10,11 @@ const FSX_LOG_GROUP = /^\/aws\/fsx\/[.\-_/#A-Za-z0-9]{1,503}$/;
 const FILE_SYSTEM_ID = /^fs-[0-9a-f]{8,}$/;
 // Duration alarm: fires when an invocation comes this close to the timeout.
 const DURATION_ALARM_SHARE = 0.8;
+// The retrier's event source mapping gathers messages for up to this long (coalescing).
+const RETRIER_BATCHING_WINDOW_SECONDS = 60;
+// SQS limits: the longest message delay and the longest visibility timeout.
+const SQS_MAX_DELAY_SECONDS = 900;
+const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Splits a comma- or whitespace-separated parameter into its distinct, non-empty items. */
 function listParam(value) {
@@ -86,4 +91,87 @@ async function durationAlarmThresholdMs({ resolveVariable }) {
   return Math.round(timeout * 1000 * DURATION_ALARM_SHARE);
 }
 
-module.exports = { subscriptions, createTaskResources, durationAlarmThresholdMs };
+/** A whole number parameter within [min, max], or a one-line error naming it. */
+async function integerParam(resolveVariable, name, min, max, unit) {
+  const raw = await resolveVariable(`param:${name}`);
+  const text = String(raw ?? '').trim();
+  const value = typeof raw === 'number' ? raw : /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(`Parameter ${name} must be a whole number${unit} from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** The retrier's timeout in seconds (parameter retrierTimeout). */
+function retrierTimeout(resolveVariable) {
+  return integerParam(resolveVariable, 'retrierTimeout', 1, 900, ' of seconds');
+}
+
+/**
+ * How long the retrier's event source mapping gathers deferral messages before invoking it. One
+ * value for the mapping (serverless.yml) and the visibility timeout below, which must cover it.
+ */
+async function retrierBatchingWindowSeconds() {
+  return RETRIER_BATCHING_WINDOW_SECONDS;
+}
+
+/**
+ * The deferral queue's visibility timeout: AWS asks for at least six times the consuming
+ * function's timeout, so Lambda can retry a batch when the function is throttled, plus the
+ * batching window, during which the mapping already holds the messages in flight. With the
+ * defaults: 6 x 60 + 60 = 420 s. It is also how long a message the retrier hands back (a partial
+ * batch failure: "wait") stays invisible before its next receive.
+ */
+async function deferralVisibilityTimeout({ resolveVariable }) {
+  const timeout = await retrierTimeout(resolveVariable);
+  return Math.min(SQS_MAX_VISIBILITY_SECONDS, 6 * timeout + RETRIER_BATCHING_WINDOW_SECONDS);
+}
+
+/**
+ * The deferral queue's maxReceiveCount (parameter maxReceives): after that many receives a
+ * message moves to the dead-letter queue. The retrier gets the same value as MAX_RECEIVES, so it
+ * knows which receive is the last and can name the paths in its email before the move.
+ */
+async function maxReceiveCount({ resolveVariable }) {
+  return integerParam(resolveVariable, 'maxReceives', 1, 1000, '');
+}
+
+/**
+ * The outcome check's schedule (parameter outcomeCheckMinutes): `rate(1 minute)` or
+ * `rate(N minutes)`, the only forms EventBridge accepts for minutes.
+ */
+async function outcomeSchedule({ resolveVariable }) {
+  const minutes = await integerParam(
+    resolveVariable,
+    'outcomeCheckMinutes',
+    1,
+    1440,
+    ' of minutes',
+  );
+  return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
+}
+
+/**
+ * The deferral-stalled alarm's threshold in seconds: the longest a message should stay in the
+ * deferral queue by design, that is the longest delay SQS allows (900 s; the analyzer's delays
+ * are at most that) plus one visibility timeout per receive before it is dead-lettered. Older
+ * means nobody receives the queue (event source mapping disabled or deleted), and its messages
+ * would otherwise expire unseen after the retention period. With the defaults: 900 + 5 x 420 =
+ * 3000 s.
+ */
+async function deferralAgeAlarmSeconds(resolver) {
+  const visibility = await deferralVisibilityTimeout(resolver);
+  const receives = await maxReceiveCount(resolver);
+  return SQS_MAX_DELAY_SECONDS + receives * visibility;
+}
+
+module.exports = {
+  subscriptions,
+  createTaskResources,
+  durationAlarmThresholdMs,
+  retrierBatchingWindowSeconds,
+  deferralVisibilityTimeout,
+  maxReceiveCount,
+  outcomeSchedule,
+  deferralAgeAlarmSeconds,
+};

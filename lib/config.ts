@@ -31,6 +31,27 @@ interface LiveConfig extends BaseConfig {
 
 type Config = DryRunConfig | LiveConfig;
 
+/**
+ * Durable re-export settings: the deferral queue, the attempts ledger and the retrier's limits.
+ * Read by `loadReexportConfig`, apart from `Config`, so that with the queue and the ledger unset
+ * the analyzer's configuration, and behaviour, stay exactly what they were.
+ */
+interface ReexportConfig {
+  /** SQS queue that holds re-exports which must wait; unset: they are only reported. */
+  readonly deferralQueueUrl: string | undefined;
+  /** DynamoDB table of the attempts ledger and the idempotency records; unset: no ledger. */
+  readonly ledgerTable: string | undefined;
+  /** Delay before a refused-but-retryable re-export is tried again (0–900 s). */
+  readonly retryLaterSeconds: number;
+  /** K: re-exports of one path within the window before a person is asked instead. */
+  readonly maxAttempts: number;
+  readonly attemptWindowHours: number;
+  /** At most one new task per file system per window of this many seconds. */
+  readonly coalesceWindowSeconds: number;
+  /** N: the queue's maxReceiveCount; a message received N times goes to the dead-letter queue. */
+  readonly maxReceives: number;
+}
+
 // arn:<partition>:sns:<region>:<account>:<topic>; topic names are 1–256 of [A-Za-z0-9_-],
 // FIFO topics end in `.fifo`.
 const TOPIC_ARN =
@@ -38,6 +59,10 @@ const TOPIC_ARN =
 // The CompletionReport Path pattern forbids these characters (facts §2.2).
 const FORBIDDEN_REPORT_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+$/;
+// https://<host>/<account>/<queue name>; plain http only to a loopback emulator (tests, local runs).
+const QUEUE_URL =
+  /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?|http:\/\/(?:localhost|127\.0\.0\.1)(?::\d{1,5})?)\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const TRUE_WORDS = ['true', '1', 'yes'];
 const FALSE_WORDS = ['false', '0', 'no'];
 
@@ -52,6 +77,14 @@ const EXPECTED = {
   ASSOCIATION_CACHE_SECONDS: 'must be an integer from 0 to 86400',
   MAX_DECOMPRESSED_BYTES: 'must be an integer from 1024 to 268435456',
   AWS_REGION: 'must be an AWS Region name such as us-east-1',
+  DEFERRAL_QUEUE_URL:
+    'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/name',
+  LEDGER_TABLE: 'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)',
+  RETRY_LATER_SECONDS: 'must be an integer from 0 to 900',
+  MAX_ATTEMPTS: 'must be an integer from 1 to 20',
+  ATTEMPT_WINDOW_HOURS: 'must be an integer from 1 to 720',
+  COALESCE_WINDOW_SECONDS: 'must be an integer from 60 to 3600',
+  MAX_RECEIVES: 'must be an integer from 1 to 1000',
 } as const;
 
 type Variable = keyof typeof EXPECTED;
@@ -108,6 +141,27 @@ const EnvSchema = z.object({
   AWS_REGION: optionalString((value) => REGION.test(value)),
 });
 
+const ReexportSchema = z.object({
+  DEFERRAL_QUEUE_URL: optionalString((value) => QUEUE_URL.test(value)),
+  LEDGER_TABLE: optionalString((value) => TABLE_NAME.test(value)),
+  // 900 s is the longest delay SQS allows for a message.
+  RETRY_LATER_SECONDS: integer(0, 900, 300),
+  MAX_ATTEMPTS: integer(1, 20, 3),
+  ATTEMPT_WINDOW_HOURS: integer(1, 720, 24),
+  COALESCE_WINDOW_SECONDS: integer(60, 3600, 300),
+  MAX_RECEIVES: integer(1, 1000, 5),
+});
+
+const REEXPORT_VARIABLES = [
+  'DEFERRAL_QUEUE_URL',
+  'LEDGER_TABLE',
+  'RETRY_LATER_SECONDS',
+  'MAX_ATTEMPTS',
+  'ATTEMPT_WINDOW_HOURS',
+  'COALESCE_WINDOW_SECONDS',
+  'MAX_RECEIVES',
+] as const satisfies readonly Variable[];
+
 function describeIssue(error: z.core.$ZodError, env: Record<string, string | undefined>): string {
   const name = String(error.issues[0]?.path[0] ?? 'unknown') as Variable;
   const raw = env[name] ?? '';
@@ -123,7 +177,7 @@ function describeIssue(error: z.core.$ZodError, env: Record<string, string | und
  * @throws ConfigError naming the first invalid variable.
  */
 function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const input = Object.fromEntries(Object.keys(EXPECTED).map((name) => [name, env[name]]));
+  const input = Object.fromEntries(Object.keys(EnvSchema.shape).map((name) => [name, env[name]]));
   const parsed = EnvSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   const values = parsed.data;
@@ -146,5 +200,28 @@ function loadConfig(env: Record<string, string | undefined> = process.env): Conf
   return Object.freeze({ ...base, dryRun: false, summaryTopicArn: values.SUMMARY_TOPIC_ARN });
 }
 
-export type { Config };
-export { loadConfig };
+/**
+ * Reads and validates the durable re-export variables (queue, ledger, retry limits). Every one is
+ * optional; see `ReexportConfig` for the defaults.
+ *
+ * @param env - Defaults to `process.env`; tests pass a plain object.
+ * @throws ConfigError naming the first invalid variable.
+ */
+function loadReexportConfig(env: Record<string, string | undefined> = process.env): ReexportConfig {
+  const input = Object.fromEntries(REEXPORT_VARIABLES.map((name) => [name, env[name]]));
+  const parsed = ReexportSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
+  const values = parsed.data;
+  return Object.freeze({
+    deferralQueueUrl: values.DEFERRAL_QUEUE_URL,
+    ledgerTable: values.LEDGER_TABLE,
+    retryLaterSeconds: values.RETRY_LATER_SECONDS,
+    maxAttempts: values.MAX_ATTEMPTS,
+    attemptWindowHours: values.ATTEMPT_WINDOW_HOURS,
+    coalesceWindowSeconds: values.COALESCE_WINDOW_SECONDS,
+    maxReceives: values.MAX_RECEIVES,
+  });
+}
+
+export type { Config, ReexportConfig };
+export { loadConfig, loadReexportConfig };

@@ -6,11 +6,13 @@
  */
 import { Buffer } from 'node:buffer';
 import { CLASS_ORDER, classTitle, hintFor } from './classify.ts';
+import { failuresCsvPath } from './outcomes.ts';
 import type { ExportTask, Unplanned } from './plan.ts';
 import {
   countByClass,
   countByCode,
   countByFileSystem,
+  type Escalation,
   fileSystemsOf,
   type Report,
   reportSeverity,
@@ -36,6 +38,7 @@ const MAX_COMMAND_PATHS = 10;
 /** A command keeps adding paths only while it is shorter than this (it always names one). */
 const COMMAND_CHARS = 4_000;
 const MAX_ATTRIBUTE_IDS = 50;
+/** Longest path and reason shown in a line; the logs keep them whole. */
 const PATH_CHARS = 160;
 const SAMPLE_CHARS = 200;
 const REASON_CHARS = 600;
@@ -164,6 +167,7 @@ function bullet(text: string): string[] {
   return wrap(text, '* ', WIDTH, '  ');
 }
 
+/** `1 path`, `2 paths`. */
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
@@ -279,9 +283,15 @@ function personFindings(report: Pick<Report, 'records'>): PersonFinding[] {
   return findings;
 }
 
-/** Every task's outcome; a report built without outcomes shows its plan as planned. */
-function outcomesOf(report: Pick<Report, 'outcomes' | 'plan'>): readonly TaskOutcome[] {
+/**
+ * Every task's outcome; a report built without outcomes shows its plan as planned. A report made
+ * with a ledger (`escalated` set) is never one of those: its tasks may all have been escalated.
+ */
+function outcomesOf(
+  report: Pick<Report, 'outcomes' | 'plan' | 'escalated'>,
+): readonly TaskOutcome[] {
   if (report.outcomes.length > 0 || report.plan.tasks.length === 0) return report.outcomes;
+  if (report.escalated !== undefined) return report.outcomes;
   return report.plan.tasks.map((task) => ({ status: 'planned', task }));
 }
 
@@ -290,10 +300,11 @@ function outcomesOf(report: Pick<Report, 'outcomes' | 'plan'>): readonly TaskOut
  * could not be planned, or an event we could not read.
  */
 function needsPerson(
-  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes'>,
+  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes' | 'escalated'>,
 ): boolean {
   return (
     report.records.some((record) => PERSON_CLASSES.includes(record.class)) ||
+    (report.escalated?.length ?? 0) > 0 ||
     // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
     report.outcomes.some(
       (outcome) => outcome.status === 'refused' || outcome.status === 'deferred',
@@ -356,6 +367,8 @@ function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
 interface Counts {
   readonly failed: number;
   readonly reexported: number;
+  /** Paths waiting in the deferral queue for the retrier. */
+  readonly queued: number;
   readonly planned: number;
   readonly needPerson: number;
   readonly unparseable: number;
@@ -372,13 +385,16 @@ function headlineCounts(report: Report): Counts {
   return {
     failed: report.records.length,
     reexported: pathsWith(outcomes, 'started'),
+    queued: pathsWith(outcomes, 'queued'),
     planned: pathsWith(outcomes, 'planned'),
-    // Deferred paths count too: today nobody re-exports them but the person reading this.
+    // Deferred paths count too: without a queue nobody re-exports them but the person reading
+    // this. Queued paths do not: the retrier takes them on.
     needPerson:
       report.records.filter((record) => PERSON_CLASSES.includes(record.class)).length +
       report.plan.unplanned.length +
       pathsWith(outcomes, 'refused') +
-      pathsWith(outcomes, 'deferred'),
+      pathsWith(outcomes, 'deferred') +
+      (report.escalated?.length ?? 0),
     unparseable: report.unparseable.length,
   };
 }
@@ -409,6 +425,7 @@ function subjectLine(report: Report, counts: Counts): string {
     main = `${title} on ${where}: ${counts.failed} failed`;
     const optional = [
       report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
+      ...(counts.queued > 0 ? [`${counts.queued} queued`] : []),
       `${counts.needPerson} need a person`,
       ...(counts.unparseable > 0 ? [`${counts.unparseable} unparseable`] : []),
     ];
@@ -421,6 +438,7 @@ function subjectLine(report: Report, counts: Counts): string {
   return toAsciiLine(prefix + main, SUBJECT_MAX);
 }
 
+/** An underlined section; nothing at all when it has no lines. */
 function section(title: string, lines: readonly string[]): string[] {
   return lines.length === 0 ? [] : [title, '-'.repeat(title.length), ...lines];
 }
@@ -434,7 +452,7 @@ function classCounts(counts: Record<FailureClass, number>): string {
 function headlineSection(report: Report, counts: Counts): string[] {
   const retried = report.dryRun
     ? `${plural(counts.planned, 'path')} to re-export`
-    : `${plural(counts.reexported, 'path')} re-exported`;
+    : `${plural(counts.reexported, 'path')} re-exported${counts.queued > 0 ? `, ${counts.queued} queued for a later re-export` : ''}`;
   const summary =
     counts.failed > 0
       ? `${plural(counts.failed, 'FSx data repository failure')}: ${retried}, ${counts.needPerson} need a person.`
@@ -495,6 +513,7 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
     }
     lines.push('');
   }
+  lines.push(...escalationLines(report.escalated ?? []));
   const refused = outcomes.filter((outcome) => outcome.status === 'refused');
   if (refused.length > 0) {
     const paths = pathsWith(refused, 'refused');
@@ -528,6 +547,65 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
     );
   }
   while (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** The escalated paths of one file system as a task, so `exportCommand` can name them. */
+function escalatedTask(fileSystemId: string, escalations: readonly Escalation[]): ExportTask {
+  return {
+    fileSystemId,
+    paths: escalations.map((escalation) => escalation.path),
+    eventIds: [],
+    classes: [],
+    delaySeconds: 0,
+    clientRequestToken: '',
+    reportPath: escalations.find((escalation) => escalation.reportPath !== undefined)?.reportPath,
+  };
+}
+
+/**
+ * Paths re-exported too often, under "needs a person": per file system, each path with the tasks
+ * that re-exported it and when, where the last task's failures are, and a command to re-export
+ * them by hand once the cause is fixed.
+ */
+function escalationLines(escalated: readonly Escalation[]): string[] {
+  if (escalated.length === 0) return [];
+  const lines = bullet(
+    `${plural(escalated.length, 'path')} failed again after repeated re-exports and will not be re-exported automatically any more. Read the tasks' failures.csv, fix the cause, then re-export by hand:`,
+  );
+  const byFileSystem = new Map<string, Escalation[]>();
+  for (const escalation of escalated) {
+    const group = byFileSystem.get(escalation.fileSystemId) ?? [];
+    group.push(escalation);
+    byFileSystem.set(escalation.fileSystemId, group);
+  }
+  for (const [fileSystemId, group] of [...byFileSystem].slice(0, MAX_FILE_SYSTEMS)) {
+    lines.push('', `  On ${display(fileSystemId, 64)}:`);
+    for (const escalation of group.slice(0, MAX_OUTCOMES)) {
+      const tasks = escalation.taskIds.map((id) => display(id, 64));
+      const last = escalation.taskIds.at(-1);
+      lines.push(`    ${display(escalation.path, PATH_CHARS)}`);
+      lines.push(
+        ...wrap(
+          `${plural(escalation.taskIds.length, 're-export')}: ${tasks.join(', ')}; last at ${display(escalation.lastAttemptAt ?? 'unknown', 64)}.`,
+          '      ',
+          WIDTH,
+          '      ',
+        ),
+      );
+      if (last !== undefined && escalation.reportPath !== undefined) {
+        lines.push(`      Failures: ${display(failuresCsvPath(escalation.reportPath, last), 400)}`);
+      }
+    }
+    if (group.length > MAX_OUTCOMES) {
+      lines.push(`    and ${plural(group.length - MAX_OUTCOMES, 'more path')}`);
+    }
+    lines.push(...commandLines(escalatedTask(fileSystemId, group), 'Re-export by hand with:'));
+  }
+  if (byFileSystem.size > MAX_FILE_SYSTEMS) {
+    lines.push(`  and ${plural(byFileSystem.size - MAX_FILE_SYSTEMS, 'more file system')}`);
+  }
+  lines.push('');
   return lines;
 }
 
@@ -572,6 +650,7 @@ function codeSection(report: Report): string[] {
   return lines;
 }
 
+/** A lead line and the task's by-hand export command, saying when it names only some paths. */
 function commandLines(task: ExportTask, lead: string): string[] {
   const { command, pathsShown } = exportCommand(task);
   const lines = [`  ${lead}`, `    ${command}`];
@@ -616,6 +695,19 @@ function outcomeLines(outcome: TaskOutcome): string[] {
         ? [...lines, ...commandLines(task, 'Re-export later with:')]
         : lines;
     }
+    case 'queued':
+      return [
+        ...bullet(
+          `Queued on ${fs}: ${paths}, re-exported by the retrier from ${display(outcome.notBefore, 64)} (in ${outcome.delaySeconds} s).`,
+        ),
+        token,
+        ...wrap(
+          `${display(outcome.reason, 80)}: ${display(outcome.detail, REASON_CHARS)}`,
+          '  ',
+          WIDTH,
+          '  ',
+        ),
+      ];
     case 'deferred':
       return [
         ...bullet(`Deferred on ${fs}: ${paths}, delay ${task.delaySeconds} s.`),
@@ -638,7 +730,7 @@ function outcomeLines(outcome: TaskOutcome): string[] {
 function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): string[] {
   const lines: string[] = [];
   if (outcomes.length > 0) {
-    const tally = (['started', 'refused', 'deferred', 'planned'] as const)
+    const tally = (['started', 'queued', 'refused', 'deferred', 'planned'] as const)
       .map(
         (status) =>
           [status, outcomes.filter((outcome) => outcome.status === status).length] as const,
@@ -775,18 +867,27 @@ function renderEmail(report: Report): Publication {
 
 export type { ClassRow, HintGroup, PersonFinding, TableOptions };
 export {
+  bullet,
   classRows,
+  commandLines,
   consoleLink,
+  escalationLines,
   exportCommand,
+  fitBody,
   formatTable,
   groupUnplanned,
   needsPerson,
   outcomesOf,
+  PATH_CHARS,
   personFindings,
+  plural,
+  REASON_CHARS,
   renderEmail,
+  section,
   shellQuote,
   targetOf,
   timeRange,
   uniqueSources,
+  WIDTH,
   wrap,
 };

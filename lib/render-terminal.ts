@@ -7,6 +7,7 @@ import { classTitle } from './classify.ts';
 import {
   classRows,
   consoleLink,
+  escalationLines,
   exportCommand,
   formatTable,
   groupUnplanned,
@@ -58,6 +59,7 @@ const STATUS_STYLE: Record<TaskOutcome['status'], Style> = {
   started: 'green',
   refused: 'red',
   deferred: 'yellow',
+  queued: 'cyan',
   planned: 'cyan',
 };
 
@@ -154,6 +156,8 @@ function outcomeDetail(outcome: TaskOutcome): string {
       return display(outcome.error, 64);
     case 'deferred':
       return 'waiting for the writer';
+    case 'queued':
+      return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
     case 'planned':
       return 'dry run';
   }
@@ -198,6 +202,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
     }
     if (outcome.status === 'refused' || outcome.status === 'deferred') {
       lines.push(...wrap(display(outcome.reason, 600), '    ', WIDTH, '    '));
+    }
+    if (outcome.status === 'queued') {
+      lines.push(...wrap(display(outcome.detail, 600), '    ', WIDTH, '    '));
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);
@@ -249,6 +256,11 @@ function personLines(report: Report, paint: Paint): string[] {
       for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
     }
   }
+  // The email's lines: plain text, already sanitised, and the same words in both places.
+  lines.push(
+    ...escalationLines(report.escalated ?? []).map((line) => (line === '' ? line : `  ${line}`)),
+  );
+  while (lines.at(-1) === '') lines.pop();
   const refused = outcomesOf(report).filter((outcome) => outcome.status === 'refused');
   if (refused.length > 0) {
     lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.length} (see Re-exports)`);

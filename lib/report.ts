@@ -21,7 +21,34 @@ type TaskOutcome =
       readonly retryLater: boolean;
     }
   | { readonly status: 'deferred'; readonly task: ExportTask; readonly reason: string }
+  | {
+      /** Sent to the deferral queue: the retrier starts it once FSx and the file are free. */
+      readonly status: 'queued';
+      readonly task: ExportTask;
+      /** SQS delay before the retrier first sees it. */
+      readonly delaySeconds: number;
+      /** `busy`, or the FSx error that refused the start (e.g. `DataRepositoryTaskExecuting`). */
+      readonly reason: string;
+      /** Why, in words, for the summary. */
+      readonly detail: string;
+      /** Earliest time the retrier looks at it (ISO-8601). */
+      readonly notBefore: string;
+    }
   | { readonly status: 'planned'; readonly task: ExportTask };
+
+/**
+ * A path that is not re-exported again because it was re-exported `maxAttempts` times within the
+ * attempts window and still fails: a person takes over, with the history to start from.
+ */
+interface Escalation {
+  readonly fileSystemId: string;
+  readonly path: string;
+  /** Tasks that re-exported it within the window, oldest first. */
+  readonly taskIds: readonly string[];
+  readonly lastAttemptAt: string | undefined;
+  /** Completion-report path of those tasks, where their failures.csv lie (when known). */
+  readonly reportPath: string | undefined;
+}
 
 /** The batches' origin, for headers and console links. */
 interface Source {
@@ -45,6 +72,8 @@ interface Report {
   readonly unparseable: readonly UnparseableEvent[];
   readonly plan: Plan;
   readonly outcomes: readonly TaskOutcome[];
+  /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
+  readonly escalated?: readonly Escalation[];
 }
 
 /** The result of parsing batches, before any re-export is planned. */
@@ -183,6 +212,7 @@ function toJsonReport(report: Report): Record<string, unknown> {
       reportPath: task.reportPath ?? null,
     })),
     notRetried: report.plan.unplanned,
+    escalated: report.escalated ?? [],
     outcomes: report.outcomes.map(({ task, ...outcome }) => ({
       ...outcome,
       fileSystemId: task.fileSystemId,
@@ -215,7 +245,7 @@ function toJsonReport(report: Report): Record<string, unknown> {
   };
 }
 
-export type { Analysis, Report, Source, TaskOutcome };
+export type { Analysis, Escalation, Report, Source, TaskOutcome };
 export {
   analyzeBatches,
   countByClass,

@@ -1,4 +1,4 @@
-// Builds the CLI (with the handler as a lazily loaded chunk) and the minified Lambda bundle.
+// Builds the CLI (with the handler as a lazily loaded chunk) and the minified Lambda bundles.
 // Run by `npm ci` (prepare), `npm run build`, the test setup and the benchmark.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -38,10 +38,15 @@ export async function buildAll() {
     sourcemap: 'linked',
     metafile: true,
   });
-  // The Lambda artifact: one minified file, AWS SDK v3 bundled at the version we pin.
+  // The Lambda artifacts: one minified file per function (analyzer, retrier, outcome check),
+  // AWS SDK v3 bundled at the version we pin.
   const lambda = await build({
     ...common,
-    entryPoints: { analyzer: 'functions/analyzer.ts' },
+    entryPoints: {
+      analyzer: 'functions/analyzer.ts',
+      retrier: 'functions/retrier.ts',
+      outcomes: 'functions/outcomes.ts',
+    },
     outdir: join(dist, 'lambda'),
     outExtension: { '.js': '.mjs' },
     minify: true,

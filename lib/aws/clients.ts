@@ -1,20 +1,27 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /*
  * The only place AWS SDK clients are created. They live at module scope so a warm Lambda
  * container reuses their connections and resolved credentials across invocations.
  *
  * Region, endpoint and credentials come from the SDK's standard settings (AWS_REGION,
- * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_SNS, the Lambda role's credentials…),
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL_SQS,
+ * AWS_ENDPOINT_URL_DYNAMODB, the Lambda role's credentials…),
  * so nothing is configured here.
  *
  * Retries are left at the SDK defaults on purpose: the standard retry strategy already retries
- * throttling errors, 5xx responses and transient network failures (3 attempts with exponential
- * backoff and jitter). What still fails after that is reported in the summary (FSx) or fails the
- * invocation so Lambda retries it (SNS); retrying again on top would only multiply the attempts.
+ * throttling errors, 5xx responses and transient network failures (3 attempts, 4 for DynamoDB,
+ * with exponential backoff and jitter). What still fails after that is reported in the summary or
+ * queued (FSx), or fails the invocation so Lambda retries it (SNS, SQS, DynamoDB); retrying again
+ * on top would only multiply the attempts.
  */
 const fsxClient = new FSxClient({});
 const snsClient = new SNSClient({});
+// Pure: each function's bundle keeps only the clients it uses (the packages have no side effects).
+const sqsClient = /* @__PURE__ */ new SQSClient({});
+const dynamoClient = /* @__PURE__ */ new DynamoDBClient({});
 
-export { fsxClient, snsClient };
+export { dynamoClient, fsxClient, snsClient, sqsClient };

@@ -1,11 +1,16 @@
 import {
   CreateDataRepositoryTaskCommand,
   type DataRepositoryAssociation,
+  type DataRepositoryTask,
+  type DataRepositoryTaskFilter,
   DescribeDataRepositoryAssociationsCommand,
   type DescribeDataRepositoryAssociationsCommandOutput,
+  DescribeDataRepositoryTasksCommand,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
+import { AnalyzerError } from '../errors.ts';
 import type { ExportRequest, FsxPort, StartResult } from '../pipeline.ts';
+import type { FsxTaskPort, TaskStatus } from '../ports.ts';
 import { truncateEnd } from '../text.ts';
 import type { Association } from '../types.ts';
 
@@ -24,6 +29,26 @@ const PAGE_SIZE = 25;
  */
 const MAX_PAGES = 20;
 const MAX_MESSAGE = 300;
+/** DescribeDataRepositoryTasks takes at most 50 TaskIds and answers at most 50 tasks a page. */
+const TASK_PAGE_SIZE = 50;
+/** TaskId pattern (facts §2.3); anything else cannot be a task, and FSx would fail the call. */
+const TASK_ID = /^task-[0-9a-f]{17,}$/;
+const ACTIVE_LIFECYCLES = ['PENDING', 'EXECUTING'];
+
+/**
+ * An FSx call that failed after the SDK's retries. `errorName` is normalised like a StartResult
+ * error (`Throttling`, `NetworkError`, `AccessDenied`, an FSx error shape name…); `cause` keeps
+ * the SDK error.
+ */
+class FsxCallError extends AnalyzerError {
+  public readonly errorName: string;
+
+  public constructor(message: string, errorName: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FsxCallError';
+    this.errorName = errorName;
+  }
+}
 
 /** CreateDataRepositoryTask's documented errors (facts §2.4): reported under their own name. */
 const DOCUMENTED = new Set([
@@ -116,12 +141,46 @@ function isNotFound(error: unknown): boolean {
   return field(error, 'name') === 'DataRepositoryAssociationNotFound';
 }
 
+function isTaskNotFound(error: unknown): boolean {
+  return field(error, 'name') === 'DataRepositoryTaskNotFound';
+}
+
+/** Wraps an SDK error in a one-line FsxCallError naming the call and what it was about. */
+function callError(operation: string, subject: string, error: unknown): FsxCallError {
+  const name = errorName(error);
+  return new FsxCallError(
+    `FSx ${operation} for ${subject} failed: ${name}: ${errorMessage(error)}`,
+    name,
+    {
+      cause: error,
+    },
+  );
+}
+
+function toTaskStatus(task: DataRepositoryTask): TaskStatus | undefined {
+  if (task.TaskId === undefined || task.TaskId === '') return undefined;
+  return {
+    taskId: task.TaskId,
+    // File Cache tasks carry a FileCacheId instead; the ports only deal with file systems.
+    fileSystemId: task.FileSystemId ?? task.FileCacheId ?? '',
+    lifecycle: task.Lifecycle ?? 'UNKNOWN',
+    totalCount: task.Status?.TotalCount,
+    succeededCount: task.Status?.SucceededCount,
+    failedCount: task.Status?.FailedCount,
+    failureMessage: task.FailureDetails?.Message,
+    reportPath: task.Report?.Path,
+    endTime: task.EndTime?.toISOString(),
+  };
+}
+
 /**
- * Creates the FSx adapter the pipeline uses. Associations are cached per file system for
- * `cacheSeconds` in this instance, so a warm container reads them once per period instead of once
- * per log batch.
+ * Creates the FSx adapter the pipeline, the retrier and the outcome check use. Associations are
+ * cached per file system for `cacheSeconds` in this instance, so a warm container reads them once
+ * per period instead of once per log batch. `startExport` never throws for an FSx refusal;
+ * `activeTasks` and `describeTasks` throw an FsxCallError (after the SDK's retries) and leave the
+ * decision to the caller.
  */
-function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxPort {
+function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxAdapter {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { expires: number; associations: readonly Association[] }>();
 
@@ -198,8 +257,96 @@ function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxPor
     }
   }
 
-  return { listAssociations, startExport };
+  /** Every page of one DescribeDataRepositoryTasks query; SDK errors propagate unchanged. */
+  async function describeTaskPages(
+    query: { TaskIds: string[] } | { Filters: DataRepositoryTaskFilter[] },
+  ): Promise<TaskStatus[]> {
+    const tasks: TaskStatus[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const response = await client.send(
+        new DescribeDataRepositoryTasksCommand({
+          ...query,
+          MaxResults: TASK_PAGE_SIZE,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+      for (const task of response.DataRepositoryTasks ?? []) {
+        const status = toTaskStatus(task);
+        if (status !== undefined) tasks.push(status);
+      }
+      nextToken = response.NextToken;
+      if (nextToken === undefined || nextToken === '') return tasks;
+    }
+    throw new Error(`DescribeDataRepositoryTasks returned more than ${MAX_PAGES} pages`);
+  }
+
+  async function activeTasks(fileSystemId: string): Promise<readonly TaskStatus[]> {
+    let tasks: TaskStatus[];
+    try {
+      tasks = await describeTaskPages({
+        Filters: [
+          { Name: 'file-system-id', Values: [fileSystemId] },
+          { Name: 'task-lifecycle', Values: [...ACTIVE_LIFECYCLES] },
+        ],
+      });
+    } catch (error) {
+      // Like the associations call, "not found" for a filter means nothing matched.
+      if (isTaskNotFound(error)) return [];
+      throw callError('DescribeDataRepositoryTasks', `active tasks of ${fileSystemId}`, error);
+    }
+    // Checked again here: waiting on another file system's task would delay for nothing.
+    return tasks.filter(
+      (task) => task.fileSystemId === fileSystemId && ACTIVE_LIFECYCLES.includes(task.lifecycle),
+    );
+  }
+
+  /**
+   * One chunk of at most 50 ids. FSx fails the whole call with DataRepositoryTaskNotFound when
+   * any id is unknown (expired from its history, another Region), so the chunk is then asked id
+   * by id and only the unknown ones are left out: dropping the whole chunk would leave its known
+   * tasks open in the ledger for ever.
+   */
+  async function describeChunk(taskIds: string[]): Promise<TaskStatus[]> {
+    try {
+      return await describeTaskPages({ TaskIds: taskIds });
+    } catch (error) {
+      if (!isTaskNotFound(error)) {
+        throw callError('DescribeDataRepositoryTasks', `${taskIds.length} task ids`, error);
+      }
+    }
+    const tasks: TaskStatus[] = [];
+    for (const taskId of taskIds) {
+      try {
+        tasks.push(...(await describeTaskPages({ TaskIds: [taskId] })));
+      } catch (error) {
+        if (!isTaskNotFound(error)) throw callError('DescribeDataRepositoryTasks', taskId, error);
+      }
+    }
+    return tasks;
+  }
+
+  async function describeTasks(taskIds: readonly string[]): Promise<readonly TaskStatus[]> {
+    // Ids that cannot be task ids are unknown by definition; sending them would fail the chunk.
+    const wanted = [...new Set(taskIds)].filter((taskId) => TASK_ID.test(taskId));
+    const found = new Map<string, TaskStatus>();
+    for (let start = 0; start < wanted.length; start += TASK_PAGE_SIZE) {
+      for (const task of await describeChunk(wanted.slice(start, start + TASK_PAGE_SIZE))) {
+        found.set(task.taskId, task);
+      }
+    }
+    // In the order asked, without anything FSx added that was not asked for.
+    return wanted.flatMap((taskId) => {
+      const task = found.get(taskId);
+      return task === undefined ? [] : [task];
+    });
+  }
+
+  return { listAssociations, startExport, activeTasks, describeTasks };
 }
 
-export type { FsxAdapterOptions };
-export { createFsxAdapter };
+/** The FSx adapter: the pipeline's port and the task queries of the retrier and outcome check. */
+type FsxAdapter = FsxPort & FsxTaskPort;
+
+export type { FsxAdapter, FsxAdapterOptions };
+export { createFsxAdapter, FsxCallError };

@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CLASS_ORDER } from '../classify.ts';
+import type { OutcomeReport } from '../outcomes.ts';
 import { countByClass, countByFileSystem, type Report } from '../report.ts';
+import type { RetrierReport } from '../retrier.ts';
 
 /*
  * Powertools is configured once per container. Empty variables count as unset, like in
@@ -47,6 +49,18 @@ function recordReportMetrics(metrics: Metrics, report: Report): void {
     started.reduce((sum, outcome) => sum + outcome.task.paths.length, 0),
   );
   metrics.addMetric('RetryableNotPlanned', MetricUnit.Count, report.plan.unplanned.length);
+  metrics.addMetric(
+    'ReexportsQueued',
+    MetricUnit.Count,
+    outcomes.filter((outcome) => outcome.status === 'queued').length,
+  );
+  metrics.addMetric('ReexportsEscalated', MetricUnit.Count, report.escalated?.length ?? 0);
+  // The alarm on a person's work: refusals no later retry can fix.
+  metrics.addMetric(
+    'ReexportsRefusedPermanent',
+    MetricUnit.Count,
+    refused.filter((outcome) => !outcome.retryLater).length,
+  );
 
   // Only classes that occurred: a zero for each of eight classes on every invocation would
   // multiply the EMF lines without telling a dashboard anything a missing point does not.
@@ -77,4 +91,42 @@ function recordReportMetrics(metrics: Metrics, report: Report): void {
   }
 }
 
-export { logger, metrics, recordReportMetrics };
+/**
+ * Adds one retrier invocation's EMF metrics: tasks started, records sent back to wait, messages
+ * about to be dead-lettered, paths escalated to a person and permanent refusals (the names the
+ * analyzer uses too, so one alarm covers both functions).
+ */
+function recordRetrierMetrics(metrics: Metrics, report: RetrierReport, malformed: number): void {
+  metrics.addMetric('RetrierMessages', MetricUnit.Count, report.messages + malformed);
+  metrics.addMetric('RetrierTasksStarted', MetricUnit.Count, report.started.length);
+  metrics.addMetric(
+    'RetrierPathsStarted',
+    MetricUnit.Count,
+    report.started.reduce((sum, start) => sum + start.task.paths.length, 0),
+  );
+  metrics.addMetric(
+    'RetrierWaits',
+    MetricUnit.Count,
+    report.waiting.reduce((sum, wait) => sum + wait.messages, 0),
+  );
+  metrics.addMetric('DeadLettered', MetricUnit.Count, report.deadLettered.length);
+  metrics.addMetric('MalformedDeferrals', MetricUnit.Count, malformed);
+  metrics.addMetric('ReexportsEscalated', MetricUnit.Count, report.escalated.length);
+  metrics.addMetric('ReexportsRefusedPermanent', MetricUnit.Count, report.refused.length);
+}
+
+/** Adds one outcome check's EMF metrics: tasks that ended well, and those that did not. */
+function recordOutcomeMetrics(metrics: Metrics, report: OutcomeReport): void {
+  const succeeded = report.finished.filter((finished) => finished.lifecycle === 'SUCCEEDED');
+  metrics.addMetric('ReexportsSucceeded', MetricUnit.Count, succeeded.length);
+  // FAILED, CANCELED and UNKNOWN alike: the task did not export what it was started for.
+  metrics.addMetric('ReexportsFailed', MetricUnit.Count, report.finished.length - succeeded.length);
+  metrics.addMetric(
+    'ReexportPathsFailed',
+    MetricUnit.Count,
+    report.finished.reduce((sum, finished) => sum + (finished.status?.failedCount ?? 0), 0),
+  );
+  metrics.addMetric('ReexportsOpen', MetricUnit.Count, report.stillOpen);
+}
+
+export { logger, metrics, recordOutcomeMetrics, recordReportMetrics, recordRetrierMetrics };

@@ -1,4 +1,15 @@
 import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BadRequest,
   CreateDataRepositoryTaskCommand,
   DataRepositoryTaskExecuting,
   DescribeDataRepositoryAssociationsCommand,
@@ -11,18 +22,27 @@ import {
   type PublishCommandInput,
   SNSClient,
 } from '@aws-sdk/client-sns';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { controlMessage, type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { fsxExceptions, genericError, socketError } from '../helpers/fsx-errors.ts';
+import { attemptId, attemptItem } from '../helpers/lambda.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 const REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
 
 const fsxMock = mockClient(FSxClient);
 const snsMock = mockClient(SNSClient);
+const ddbMock = mockClient(DynamoDBClient);
+const sqsMock = mockClient(SQSClient);
 
 const CONTEXT: Context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -516,5 +536,317 @@ describe('Function: handler', () => {
 
     // Assess
     expect(failure).toMatchObject({ name: 'ConfigError', message });
+  });
+
+  describe('with a deferral queue and an attempts ledger', () => {
+    const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/fsx-export-analyzer-deferrals';
+    const TABLE = 'fsx-export-analyzer-test-ledger';
+    const durable = (env: Record<string, string> = {}) =>
+      coldStart({ DEFERRAL_QUEUE_URL: QUEUE, LEDGER_TABLE: TABLE, ...env });
+
+    /** The idempotency record of the batch (Powertools writes it first, INPROGRESS). */
+    const isIdempotencyPut = (input: PutItemCommandInput) =>
+      input.Item?.['status']?.S === 'INPROGRESS';
+
+    function sentEntries() {
+      return sqsMock
+        .commandCalls(SendMessageBatchCommand)
+        .flatMap((call) => (call.args[0].input as SendMessageBatchCommandInput).Entries ?? []);
+    }
+
+    beforeEach(() => {
+      ddbMock.reset();
+      sqsMock.reset();
+      ddbMock.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [] } });
+      ddbMock.on(UpdateItemCommand).resolves({});
+      ddbMock.on(PutItemCommand).resolves({});
+      ddbMock.on(DeleteItemCommand).resolves({});
+      sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+        Successful: (input.Entries ?? []).map((entry) => ({
+          Id: entry.Id,
+          MessageId: `msg-${entry.Id}`,
+          MD5OfMessageBody: 'not checked by the mock',
+        })),
+        Failed: [],
+      }));
+    });
+
+    it('queues busy files with the busy delay and says when the retrier takes them', async () => {
+      // Prepare
+      const { handler } = await durable();
+
+      // Act
+      const result = await handler(lambdaEvent(payload([busy('/ns1/open.log')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({
+        tasksStarted: 0,
+        tasksDeferred: 0,
+        tasksQueued: 1,
+        pathsEscalated: 0,
+        published: 'msg-0001',
+      });
+      expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
+      const entries = sentEntries();
+      expect(entries).toHaveLength(1);
+      expect(entries[0]?.DelaySeconds).toBe(600);
+      expect(JSON.parse(entries[0]?.MessageBody ?? '{}')).toMatchObject({
+        version: 1,
+        fileSystemId: FS,
+        paths: ['ns1/open.log'],
+        reason: 'busy',
+        classes: ['busy'],
+      });
+      const message = publishedMessages()[0];
+      expect(message?.Subject).toContain('1 queued');
+      expect(message?.Message).toMatch(
+        /Queued on fs-0123456789abcdef0: 1 path, re-exported by the\s+retrier from/,
+      );
+    });
+
+    it('queues a task FSx refused for now with RETRY_LATER_SECONDS', async () => {
+      // Prepare
+      const { handler } = await durable({ RETRY_LATER_SECONDS: '120' });
+      fsxMock
+        .on(CreateDataRepositoryTaskCommand)
+        .rejects(new DataRepositoryTaskExecuting({ $metadata: {}, message: 'A task runs' }));
+
+      // Act
+      const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({ tasksRefused: 0, tasksQueued: 1 });
+      expect(sentEntries()[0]?.DelaySeconds).toBe(120);
+      expect(JSON.parse(sentEntries()[0]?.MessageBody ?? '{}')).toMatchObject({
+        reason: 'DataRepositoryTaskExecuting',
+      });
+      expect(emfDocuments()).toContainEqual(
+        expect.objectContaining({ ReexportsQueued: 1, ReexportsRefusedPermanent: 0 }),
+      );
+    });
+
+    it('counts a permanent refusal for the alarm and queues nothing', async () => {
+      // Prepare
+      const { handler } = await durable();
+      fsxMock
+        .on(CreateDataRepositoryTaskCommand)
+        .rejects(new BadRequest({ $metadata: {}, message: 'Invalid path' }));
+
+      // Act
+      const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({ tasksRefused: 1, tasksQueued: 0 });
+      expect(sqsMock.calls()).toHaveLength(0);
+      expect(emfDocuments()).toContainEqual(
+        expect.objectContaining({ ReexportsRefused: 1, ReexportsRefusedPermanent: 1 }),
+      );
+    });
+
+    it('records the attempt and the task in the ledger, and stores the result', async () => {
+      // Prepare
+      const { handler } = await durable();
+
+      // Act
+      const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({ tasksStarted: 1 });
+      expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        TableName: TABLE,
+        Key: { id: { S: attemptId('ns1/a') } },
+      });
+      expect(ddbMock).toHaveReceivedCommandWith(PutItemCommand, {
+        TableName: TABLE,
+        Item: expect.objectContaining({
+          id: { S: 'task#task-00000000000000001' },
+          startedBy: { S: 'analyzer' },
+        }),
+      });
+      const puts = ddbMock.commandCalls(PutItemCommand).map((call) => call.args[0].input);
+      expect(puts.filter(isIdempotencyPut)).toHaveLength(1);
+      expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'COMPLETED' } }),
+      });
+    });
+
+    it('escalates a path re-exported K times instead of starting it again', async () => {
+      // Prepare
+      const { handler } = await durable();
+      ddbMock.on(BatchGetItemCommand).resolves({
+        Responses: {
+          [TABLE]: [
+            attemptItem('ns1/a', [
+              'task-00000000000000001',
+              'task-00000000000000002',
+              'task-00000000000000003',
+            ]),
+          ],
+        },
+      });
+
+      // Act
+      const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({ tasksStarted: 0, pathsEscalated: 1 });
+      expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
+      const message = publishedMessages()[0];
+      expect(message?.Subject).toContain('1 need a person');
+      expect(message?.Message?.replace(/\s+/g, ' ')).toContain(
+        'will not be re-exported automatically any more',
+      );
+      expect(emfDocuments()).toContainEqual(expect.objectContaining({ ReexportsEscalated: 1 }));
+    });
+
+    it('returns the stored result for a batch it already analysed, doing nothing again', async () => {
+      // Prepare
+      const { handler } = await durable();
+      const stored = {
+        events: 1,
+        records: 1,
+        unparseable: 0,
+        tasksStarted: 1,
+        tasksRefused: 0,
+        tasksDeferred: 0,
+        tasksQueued: 0,
+        pathsEscalated: 0,
+        published: 'msg-first',
+        dryRun: false,
+      };
+      ddbMock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+        if (!isIdempotencyPut(input)) return {};
+        throw new ConditionalCheckFailedException({
+          $metadata: {},
+          message: 'The conditional request failed',
+          Item: marshall({
+            id: input.Item?.['id']?.S,
+            status: 'COMPLETED',
+            expiration: Math.floor(Date.now() / 1000) + 3600,
+            data: stored,
+          }),
+        });
+      });
+
+      // Act
+      const result = await handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toEqual(stored);
+      expect(fsxMock.calls()).toHaveLength(0);
+      expect(snsMock.calls()).toHaveLength(0);
+      expect(sqsMock.calls()).toHaveLength(0);
+      expect(emfDocuments()).toContainEqual(expect.objectContaining({ DuplicateBatches: 1 }));
+    });
+
+    it('fails a duplicate that arrives while the first is still running', async () => {
+      // Prepare
+      const { handler, logger } = await durable();
+      const warn = vi.spyOn(logger, 'warn');
+      ddbMock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
+        if (!isIdempotencyPut(input)) return {};
+        throw new ConditionalCheckFailedException({
+          $metadata: {},
+          message: 'The conditional request failed',
+          Item: marshall({
+            id: input.Item?.['id']?.S,
+            status: 'INPROGRESS',
+            expiration: Math.floor(Date.now() / 1000) + 3600,
+            in_progress_expiration: Date.now() + 60_000,
+          }),
+        });
+      });
+
+      // Act
+      const invocation = handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      await expect(invocation).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
+      expect(fsxMock.calls()).toHaveLength(0);
+      expect(snsMock.calls()).toHaveLength(0);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('being analysed by another invocation'),
+        expect.any(Object),
+      );
+    });
+
+    it('fails the invocation and publishes nothing when SQS refuses the deferral', async () => {
+      // Prepare
+      const { handler } = await durable();
+      sqsMock
+        .on(SendMessageBatchCommand)
+        .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+      // Act
+      const invocation = handler(lambdaEvent(payload([busy('/ns1/w')])), CONTEXT);
+
+      // Assess
+      await expect(invocation).rejects.toMatchObject({ name: 'DeferralError' });
+      expect(snsMock.calls()).toHaveLength(0);
+      // The in-progress record is removed, so Lambda's retry runs the batch again in full.
+      expect(ddbMock).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    });
+
+    it('fails the invocation when the ledger cannot be read', async () => {
+      // Prepare
+      const { handler } = await durable();
+      ddbMock
+        .on(BatchGetItemCommand)
+        .rejects(
+          new ProvisionedThroughputExceededException({ $metadata: {}, message: 'Slow down' }),
+        );
+
+      // Act
+      const invocation = handler(lambdaEvent(payload([transient('/ns1/a')])), CONTEXT);
+
+      // Assess
+      await expect(invocation).rejects.toMatchObject({ name: 'LedgerError' });
+      expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
+      expect(snsMock.calls()).toHaveLength(0);
+    });
+
+    it('makes no AWS call at all in a dry run, queue and table notwithstanding', async () => {
+      // Prepare
+      const { handler } = await durable({ DRY_RUN: 'true' });
+
+      // Act
+      const result = await handler(
+        lambdaEvent(payload([transient('/ns1/a'), busy('/ns1/b')])),
+        CONTEXT,
+      );
+
+      // Assess
+      expect(result).toMatchObject({ published: null, dryRun: true });
+      expect(result).not.toHaveProperty('tasksQueued');
+      expect([
+        ...fsxMock.calls(),
+        ...snsMock.calls(),
+        ...ddbMock.calls(),
+        ...sqsMock.calls(),
+      ]).toEqual([]);
+    });
+
+    it.each([
+      [
+        { LEDGER_TABLE: 'a b' },
+        'Environment variable LEDGER_TABLE must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -) (got "a b")',
+      ],
+      [
+        { MAX_ATTEMPTS: '50' },
+        'Environment variable MAX_ATTEMPTS must be an integer from 1 to 20 (got "50")',
+      ],
+    ])('fails the cold start with a ConfigError for %j', async (env, message) => {
+      // Prepare
+      const loading = durable(env);
+
+      // Act
+      const failure = await loading.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(failure).toMatchObject({ name: 'ConfigError', message });
+    });
   });
 });

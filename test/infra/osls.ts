@@ -49,7 +49,15 @@ function offlineEnv(): NodeJS.ProcessEnv {
   for (const name of Object.keys(env)) {
     if (/^AWS_/.test(name) && name !== 'AWS_CA_BUNDLE') delete env[name];
   }
-  for (const name of ['DRY_RUN', 'SUMMARY_TOPIC_ARN', 'REPORT_PATH']) delete env[name];
+  for (const name of [
+    'DRY_RUN',
+    'SUMMARY_TOPIC_ARN',
+    'REPORT_PATH',
+    'DEFERRAL_QUEUE_URL',
+    'LEDGER_TABLE',
+  ]) {
+    delete env[name];
+  }
   return {
     ...env,
     AWS_EC2_METADATA_DISABLED: 'true',

@@ -10,6 +10,11 @@ interface Settings {
   subscriptions(resolver: Resolver): Promise<Array<{ cloudwatchLog: unknown }>>;
   createTaskResources(resolver: Resolver): Promise<Array<{ 'Fn::Sub': string }>>;
   durationAlarmThresholdMs(resolver: Resolver): Promise<number>;
+  retrierBatchingWindowSeconds(resolver: Resolver): Promise<number>;
+  deferralVisibilityTimeout(resolver: Resolver): Promise<number>;
+  maxReceiveCount(resolver: Resolver): Promise<number>;
+  outcomeSchedule(resolver: Resolver): Promise<string>;
+  deferralAgeAlarmSeconds(resolver: Resolver): Promise<number>;
 }
 
 const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
@@ -133,4 +138,116 @@ describe('Settings: durationAlarmThresholdMs', () => {
     // Assess
     await expect(result).rejects.toThrow('Parameter timeout must be a whole number');
   });
+});
+
+describe('Settings: deferralVisibilityTimeout', () => {
+  it.each([
+    [60, 420],
+    ['30', 240],
+    [900, 5_460],
+  ])('is 6 x a %j s retrier timeout plus the batching window', async (retrierTimeout, seconds) => {
+    // Prepare
+    const params = resolver({ retrierTimeout });
+    const window = await settings.retrierBatchingWindowSeconds(params);
+
+    // Act
+    const result = await settings.deferralVisibilityTimeout(params);
+
+    // Assess
+    expect(window).toBe(60);
+    expect(result).toBe(seconds);
+    expect(result).toBe(6 * Number(retrierTimeout) + window);
+  });
+
+  it.each([0, 901, '', 'abc', 2.5])('refuses a retrierTimeout of %j', async (retrierTimeout) => {
+    // Prepare
+    const params = resolver({ retrierTimeout });
+
+    // Act
+    const result = settings.deferralVisibilityTimeout(params);
+
+    // Assess
+    await expect(result).rejects.toThrow('Parameter retrierTimeout must be a whole number');
+  });
+});
+
+describe('Settings: maxReceiveCount', () => {
+  it.each([
+    ['5', 5],
+    [' 7 ', 7],
+    [1, 1],
+    ['1000', 1000],
+  ])('turns maxReceives %j into the number %j', async (maxReceives, count) => {
+    // Prepare
+    const params = resolver({ maxReceives });
+
+    // Act
+    const result = await settings.maxReceiveCount(params);
+
+    // Assess
+    expect(result).toBe(count);
+  });
+
+  it.each(['0', '1001', '', 'five', '5.5', '-1'])('refuses maxReceives %j', async (maxReceives) => {
+    // Prepare
+    const params = resolver({ maxReceives });
+
+    // Act
+    const result = settings.maxReceiveCount(params);
+
+    // Assess
+    await expect(result).rejects.toThrow(
+      'Parameter maxReceives must be a whole number from 1 to 1000',
+    );
+  });
+});
+
+describe('Settings: outcomeSchedule', () => {
+  it.each([
+    ['10', 'rate(10 minutes)'],
+    ['1', 'rate(1 minute)'],
+    [1440, 'rate(1440 minutes)'],
+  ])('makes outcomeCheckMinutes %j the schedule %j', async (outcomeCheckMinutes, schedule) => {
+    // Prepare
+    const params = resolver({ outcomeCheckMinutes });
+
+    // Act
+    const result = await settings.outcomeSchedule(params);
+
+    // Assess
+    expect(result).toBe(schedule);
+  });
+
+  it.each(['0', '1441', 'hourly'])(
+    'refuses outcomeCheckMinutes %j',
+    async (outcomeCheckMinutes) => {
+      // Prepare
+      const params = resolver({ outcomeCheckMinutes });
+
+      // Act
+      const result = settings.outcomeSchedule(params);
+
+      // Assess
+      await expect(result).rejects.toThrow('Parameter outcomeCheckMinutes must be a whole number');
+    },
+  );
+});
+
+describe('Settings: deferralAgeAlarmSeconds', () => {
+  it.each([
+    [60, '5', 900 + 5 * 420],
+    [30, '7', 900 + 7 * 240],
+  ])(
+    'is the longest delay plus maxReceives visibility timeouts (retrierTimeout %j, maxReceives %j)',
+    async (retrierTimeout, maxReceives, seconds) => {
+      // Prepare
+      const params = resolver({ retrierTimeout, maxReceives });
+
+      // Act
+      const result = await settings.deferralAgeAlarmSeconds(params);
+
+      // Assess
+      expect(result).toBe(seconds);
+    },
+  );
 });

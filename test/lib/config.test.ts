@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.ts';
+import { loadConfig, loadReexportConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
@@ -239,5 +239,128 @@ describe('Function: loadConfig', () => {
     expect(message).toMatch(/^Environment variable MAX_PATHS_PER_TASK /);
     expect(message).not.toMatch(/[\r\n]/);
     expect(message.length).toBeLessThan(200);
+  });
+});
+
+describe('Function: loadReexportConfig', () => {
+  it('applies the documented defaults, with neither queue nor ledger', () => {
+    // Prepare
+    const env = {};
+
+    // Act
+    const config = loadReexportConfig(env);
+
+    // Assess
+    expect(config).toEqual({
+      deferralQueueUrl: undefined,
+      ledgerTable: undefined,
+      retryLaterSeconds: 300,
+      maxAttempts: 3,
+      attemptWindowHours: 24,
+      coalesceWindowSeconds: 300,
+      maxReceives: 5,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable, empty ones as unset', () => {
+    // Prepare
+    const env = {
+      DEFERRAL_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fsx-deferrals',
+      LEDGER_TABLE: 'fsx-export-analyzer-prod-ledger',
+      RETRY_LATER_SECONDS: '0',
+      MAX_ATTEMPTS: '20',
+      ATTEMPT_WINDOW_HOURS: '720',
+      COALESCE_WINDOW_SECONDS: ' 60 ',
+      MAX_RECEIVES: '',
+    };
+
+    // Act
+    const config = loadReexportConfig(env);
+
+    // Assess
+    expect(config).toEqual({
+      deferralQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fsx-deferrals',
+      ledgerTable: 'fsx-export-analyzer-prod-ledger',
+      retryLaterSeconds: 0,
+      maxAttempts: 20,
+      attemptWindowHours: 720,
+      coalesceWindowSeconds: 60,
+      maxReceives: 5,
+    });
+  });
+
+  it('accepts a plain-http queue URL only on the loopback interface (local emulators)', () => {
+    // Prepare
+    const local = { DEFERRAL_QUEUE_URL: 'http://127.0.0.1:4566/123456789012/deferrals' };
+    const remote = { DEFERRAL_QUEUE_URL: 'http://sqs.eu-west-1.amazonaws.com/123456789012/q' };
+
+    // Act
+    const config = loadReexportConfig(local);
+    const load = () => loadReexportConfig(remote);
+
+    // Assess
+    expect(config.deferralQueueUrl).toBe(local.DEFERRAL_QUEUE_URL);
+    expect(load).toThrow(/^Environment variable DEFERRAL_QUEUE_URL must be an SQS queue URL/);
+  });
+
+  it.each([
+    [
+      'DEFERRAL_QUEUE_URL',
+      'arn:aws:sqs:eu-west-1:123456789012:q',
+      'Environment variable DEFERRAL_QUEUE_URL must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/name (got "arn:aws:sqs:eu-west-1:123456789012:q")',
+    ],
+    [
+      'LEDGER_TABLE',
+      'no spaces allowed',
+      'Environment variable LEDGER_TABLE must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -) (got "no spaces allowed")',
+    ],
+    [
+      'RETRY_LATER_SECONDS',
+      '901',
+      'Environment variable RETRY_LATER_SECONDS must be an integer from 0 to 900 (got "901")',
+    ],
+    [
+      'MAX_ATTEMPTS',
+      '0',
+      'Environment variable MAX_ATTEMPTS must be an integer from 1 to 20 (got "0")',
+    ],
+    [
+      'ATTEMPT_WINDOW_HOURS',
+      '721',
+      'Environment variable ATTEMPT_WINDOW_HOURS must be an integer from 1 to 720 (got "721")',
+    ],
+    [
+      'COALESCE_WINDOW_SECONDS',
+      '59',
+      'Environment variable COALESCE_WINDOW_SECONDS must be an integer from 60 to 3600 (got "59")',
+    ],
+    [
+      'MAX_RECEIVES',
+      'five',
+      'Environment variable MAX_RECEIVES must be an integer from 1 to 1000 (got "five")',
+    ],
+  ])('rejects %s=%j with a message naming it', (name, value, message) => {
+    // Prepare
+    const env = { [name]: value };
+
+    // Act
+    const load = () => loadReexportConfig(env);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it('leaves the analyzer configuration unchanged by the durable variables', () => {
+    // Prepare
+    const env = { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: 'table', MAX_ATTEMPTS: 'bad' };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).not.toHaveProperty('ledgerTable');
+    expect(config).not.toHaveProperty('maxAttempts');
   });
 });

@@ -357,6 +357,87 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('FSx refused 1 re-export task (1 path)');
   });
 
+  it('tells when and why a queued re-export waits, and keeps it out of "need a person"', () => {
+    // Prepare
+    const queued = task({ clientRequestToken: 'fea-queued', paths: ['ns1/q1', 'ns1/q2'] });
+    const report = emptyReport({
+      records: [record(0), record(1)],
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [
+        {
+          status: 'queued',
+          task: queued,
+          delaySeconds: 300,
+          reason: 'DataRepositoryTaskExecuting',
+          detail: 'another data repository task is executing on the file system',
+          notBefore: '2025-11-25T12:35:00.000Z',
+        },
+      ],
+    });
+
+    // Act
+    const { subject, body } = renderEmail(report);
+
+    // Assess
+    expect(subject).toBe(
+      `FSx export failures on ${FS}: 2 failed, 0 re-exported, 2 queued, 0 need a person`,
+    );
+    expect(flat(body)).toContain(
+      '* Queued on fs-0123456789abcdef0: 2 paths, re-exported by the retrier from 2025-11-25T12:35:00.000Z (in 300 s).',
+    );
+    expect(flat(body)).toContain(
+      'DataRepositoryTaskExecuting: another data repository task is executing on the file system',
+    );
+    expect(body).toContain('1 task: 1 queued.');
+    expect(flat(body)).toContain(
+      '0 paths re-exported, 2 queued for a later re-export, 0 need a person.',
+    );
+    expect(body).not.toContain('WHAT NEEDS A PERSON');
+  });
+
+  it('lists escalated paths under "needs a person" with their history and a command', () => {
+    // Prepare
+    const report = emptyReport({
+      records: [record(0)],
+      outcomes: [],
+      plan: { tasks: [task()], unplanned: [] },
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/a.bin',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002', 'task-00000000000000003'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
+        },
+      ],
+    });
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    const text = flat(publication.body);
+    expect(publication.subject).toBe(
+      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 need a person`,
+    );
+    expect(publication.attributes['needsPerson']).toBe('true');
+    expect(publication.body).toContain('WHAT NEEDS A PERSON');
+    expect(text).toContain(
+      '1 path failed again after repeated re-exports and will not be re-exported automatically any more.',
+    );
+    expect(text).toContain(
+      '3 re-exports: task-00000000000000001, task-00000000000000002, task-00000000000000003; last at 2025-11-25T11:00:00.000Z.',
+    );
+    expect(publication.body).toContain(
+      '      Failures: s3://bucket/prefix/fsx-export-analyzer-reports/task-00000000000000003/failures.csv',
+    );
+    expect(publication.body).toContain(
+      "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
+    );
+    // A ledger run that escalated every task has no outcomes; its plan is not shown as planned.
+    expect(publication.body).not.toContain('Would start');
+  });
+
   it('lists at most 50 tasks', () => {
     // Prepare
     const tasks = Array.from({ length: 55 }, (_, index) =>

@@ -138,6 +138,52 @@ describe('Function: renderTerminal', () => {
     expect(output).toContain('  Refused re-exports: 1 (see Re-exports)');
   });
 
+  it('shows queued re-exports and the escalated paths with their history', () => {
+    // Prepare
+    const queued = task({
+      clientRequestToken: 'fea-queued',
+      paths: ['ns1/w.bin'],
+      delaySeconds: 600,
+    });
+    const report = emptyReport({
+      region: undefined,
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [
+        {
+          status: 'queued',
+          task: queued,
+          delaySeconds: 600,
+          reason: 'busy',
+          detail: 'busy files wait 600 s for their writer to finish',
+          notBefore: '2025-11-25T12:40:00.000Z',
+        },
+      ],
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/x.bin',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: undefined,
+        },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const table = block(output, 'Re-exports');
+    expect(table[1]).toMatch(
+      /^ {2}queued .* fea-queued {2}queued \(busy\) until 2025-11-25T12:40:00.000Z$/,
+    );
+    expect(output).toContain('    busy files wait 600 s for their writer to finish');
+    expect(output).not.toContain('Re-export by hand later');
+    const person = output.slice(output.indexOf('What a person must fix'));
+    expect(person).toContain('ns1/x.bin');
+    expect(person).toContain('2 re-exports: task-00000000000000001, task-00000000000000002');
+  });
+
   it('lists what was not retried, unparseable samples and what a person must fix', async () => {
     // Prepare
     const report = await reportOf([

@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { processBatches } from '../../lib/pipeline.ts';
-import { analyzeBatches, countByClass, countByCode, toJsonText } from '../../lib/report.ts';
+import {
+  analyzeBatches,
+  countByClass,
+  countByCode,
+  toJsonReport,
+  toJsonText,
+} from '../../lib/report.ts';
 import { batch } from '../helpers/events.ts';
+import { emptyReport, task } from '../helpers/reports.ts';
 
 describe('Function: analyzeBatches', () => {
   it('accounts for every event exactly once, whatever the messages (property)', () => {
@@ -106,5 +113,52 @@ describe('Function: toJsonText', () => {
         clientRequestToken: expect.stringMatching(/^fea-/),
       }),
     ]);
+  });
+});
+
+describe('Function: toJsonReport', () => {
+  it('lists queued outcomes with when and why, and the escalated paths', () => {
+    // Prepare
+    const queued = task({ clientRequestToken: 'fea-queued' });
+    const escalation = {
+      fileSystemId: 'fs-0123456789abcdef0',
+      path: 'ns1/x.bin',
+      taskIds: ['task-00000000000000001'],
+      lastAttemptAt: '2025-11-25T11:00:00.000Z',
+      reportPath: undefined,
+    };
+    const report = emptyReport({
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [
+        {
+          status: 'queued',
+          task: queued,
+          delaySeconds: 600,
+          reason: 'busy',
+          detail: 'busy files wait',
+          notBefore: '2025-11-25T12:40:00.000Z',
+        },
+      ],
+      escalated: [escalation],
+    });
+
+    // Act
+    const json = toJsonReport(report);
+
+    // Assess
+    expect(json['outcomes']).toEqual([
+      {
+        status: 'queued',
+        delaySeconds: 600,
+        reason: 'busy',
+        detail: 'busy files wait',
+        notBefore: '2025-11-25T12:40:00.000Z',
+        fileSystemId: 'fs-0123456789abcdef0',
+        clientRequestToken: 'fea-queued',
+        paths: 1,
+      },
+    ]);
+    expect(json['escalated']).toEqual([escalation]);
+    expect(toJsonReport(emptyReport())['escalated']).toEqual([]);
   });
 });

@@ -1,0 +1,5 @@
+// The retrier's Lambda entry point, as serverless.yml names it (infra/lambda/retrier.handler).
+//
+// It only re-exports the handler of the bundle `npm run build` writes to dist/lambda/retrier.mjs,
+// for the reason infra/lambda/analyzer.js gives: `osls invoke local` cannot load an `.mjs` file.
+export { handler } from '../../dist/lambda/retrier.mjs';

@@ -1,0 +1,201 @@
+import type { ExportRequest, FsxPort, StartResult } from '../../lib/pipeline.ts';
+import type {
+  AttemptHistory,
+  DeferralPort,
+  DeferredExport,
+  FsxTaskPort,
+  LedgerPort,
+  TaskStatus,
+  TrackedTask,
+} from '../../lib/ports.ts';
+import type { Association } from '../../lib/types.ts';
+import { DRA } from './fixtures.ts';
+
+/*
+ * In-memory fakes of the durable re-export ports, for the pure core's unit tests: no SDK, no
+ * HTTP. Each records what it was asked, and can be told to fail.
+ */
+
+/** A deferral port that keeps what it was given; `error` makes `defer` throw instead. */
+function fakeDeferral(error?: Error) {
+  const deferred: { message: DeferredExport; delaySeconds: number }[] = [];
+  const port: DeferralPort = {
+    async defer(items) {
+      if (error !== undefined) throw error;
+      deferred.push(...items);
+    },
+  };
+  return { port, deferred };
+}
+
+interface LedgerState {
+  /** `<fs> <path>` → task ids, oldest first. */
+  readonly attempts: Map<string, { taskIds: string[]; lastAttemptAt: string }>;
+  readonly windows: Set<string>;
+  readonly tasks: Map<string, { task: TrackedTask; closed: string | undefined }>;
+}
+
+/**
+ * An attempts ledger in a few maps, with the port's semantics: recording a task twice changes
+ * nothing, a window is claimed once, a task closes once. `seed` pre-loads attempts as
+ * `{ [path]: taskIds }` of one file system; `failing` names methods that throw.
+ */
+function fakeLedger(
+  options: {
+    fileSystemId?: string;
+    seed?: Record<string, readonly string[]>;
+    failing?: ReadonlyArray<keyof LedgerPort>;
+  } = {},
+) {
+  const state: LedgerState = { attempts: new Map(), windows: new Set(), tasks: new Map() };
+  const key = (fileSystemId: string, path: string) => `${fileSystemId} ${path}`;
+  for (const [path, taskIds] of Object.entries(options.seed ?? {})) {
+    state.attempts.set(key(options.fileSystemId ?? 'fs-0123456789abcdef0', path), {
+      taskIds: [...taskIds],
+      lastAttemptAt: '2026-11-25T11:00:00.000Z',
+    });
+  }
+  const calls: string[] = [];
+  const guard = (name: keyof LedgerPort): void => {
+    calls.push(name);
+    if (options.failing?.includes(name)) throw new Error(`LedgerError: ${name} failed`);
+  };
+  const port: LedgerPort = {
+    async attempts(fileSystemId, paths) {
+      guard('attempts');
+      const found = new Map<string, AttemptHistory>();
+      for (const path of paths) {
+        const entry = state.attempts.get(key(fileSystemId, path));
+        if (entry !== undefined) {
+          found.set(path, {
+            fileSystemId,
+            path,
+            taskIds: [...entry.taskIds],
+            lastAttemptAt: entry.lastAttemptAt,
+          });
+        }
+      }
+      return found;
+    },
+    async recordAttempt(fileSystemId, paths, taskId, at) {
+      guard('recordAttempt');
+      for (const path of paths) {
+        const entry = state.attempts.get(key(fileSystemId, path)) ?? {
+          taskIds: [],
+          lastAttemptAt: at.toISOString(),
+        };
+        if (!entry.taskIds.includes(taskId)) {
+          entry.taskIds.push(taskId);
+          entry.lastAttemptAt = at.toISOString();
+        }
+        state.attempts.set(key(fileSystemId, path), entry);
+      }
+    },
+    async claimWindow(fileSystemId, at, windowSeconds) {
+      guard('claimWindow');
+      const start = Math.floor(at.getTime() / 1000 / windowSeconds) * windowSeconds;
+      const id = `${fileSystemId} ${start}`;
+      if (state.windows.has(id)) return false;
+      state.windows.add(id);
+      return true;
+    },
+    async trackTask(task) {
+      guard('trackTask');
+      if (!state.tasks.has(task.taskId)) state.tasks.set(task.taskId, { task, closed: undefined });
+    },
+    async openTasks() {
+      guard('openTasks');
+      return [...state.tasks.values()]
+        .filter((entry) => entry.closed === undefined)
+        .map((entry) => entry.task);
+    },
+    async closeTask(taskId, lifecycle) {
+      guard('closeTask');
+      const entry = state.tasks.get(taskId);
+      if (entry === undefined || entry.closed !== undefined) return false;
+      entry.closed = lifecycle;
+      return true;
+    },
+  };
+  return { port, state, calls };
+}
+
+/** A tracked task of the default file system, for ledgers seeded by hand. */
+function trackedTask(taskId: string, overrides: Partial<TrackedTask> = {}): TrackedTask {
+  return {
+    taskId,
+    fileSystemId: 'fs-0123456789abcdef0',
+    paths: ['ns1/a.bin'],
+    clientRequestToken: `fea-${taskId}`,
+    reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    startedAt: '2026-11-25T11:00:00.000Z',
+    startedBy: 'analyzer',
+    ...overrides,
+  };
+}
+
+/** A finished or running task as FSx describes it. */
+function taskStatus(taskId: string, overrides: Partial<TaskStatus> = {}): TaskStatus {
+  return {
+    taskId,
+    fileSystemId: 'fs-0123456789abcdef0',
+    lifecycle: 'SUCCEEDED',
+    totalCount: 1,
+    succeededCount: 1,
+    failedCount: 0,
+    failureMessage: undefined,
+    reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    endTime: '2026-11-25T11:30:00.000Z',
+    ...overrides,
+  };
+}
+
+/**
+ * An FSx port with task queries: starts answer with the scripted results (then succeed with
+ * numbered task ids), `active` lists the running tasks per file system, `known` the tasks
+ * `describeTasks` finds. `failing` names methods that throw.
+ */
+function fakeFsx(
+  options: {
+    results?: StartResult[];
+    associations?: readonly Association[] | Error;
+    active?: Record<string, readonly TaskStatus[]>;
+    known?: readonly TaskStatus[];
+    failing?: ReadonlyArray<'activeTasks' | 'describeTasks'>;
+  } = {},
+) {
+  const results = [...(options.results ?? [])];
+  const started: ExportRequest[] = [];
+  const listed: string[] = [];
+  const described: string[][] = [];
+  const port: FsxPort & FsxTaskPort = {
+    async listAssociations(fileSystemId) {
+      listed.push(fileSystemId);
+      const associations = options.associations ?? [DRA];
+      if (associations instanceof Error) throw associations;
+      return associations;
+    },
+    async startExport(request) {
+      started.push(request);
+      return (
+        results.shift() ?? {
+          ok: true,
+          taskId: `task-${String(started.length).padStart(17, '0')}`,
+          lifecycle: 'PENDING',
+        }
+      );
+    },
+    async activeTasks(fileSystemId) {
+      if (options.failing?.includes('activeTasks')) throw new Error('FsxCallError: throttled');
+      return options.active?.[fileSystemId] ?? [];
+    },
+    async describeTasks(taskIds) {
+      described.push([...taskIds]);
+      if (options.failing?.includes('describeTasks')) throw new Error('FsxCallError: throttled');
+      return (options.known ?? []).filter((task) => taskIds.includes(task.taskId));
+    },
+  };
+  return { port, started, listed, described };
+}
+
+export { fakeDeferral, fakeFsx, fakeLedger, taskStatus, trackedTask };
