@@ -21,6 +21,7 @@ import { processBatches } from '../lib/pipeline.ts';
 import { renderEmail } from '../lib/render-email.ts';
 import { renderTerminal } from '../lib/render-terminal.ts';
 import { toJsonText } from '../lib/report.ts';
+import { sanitize } from '../lib/text.ts';
 import type { LogBatch } from '../lib/types.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -276,7 +277,8 @@ async function readSource(source: Source): Promise<string> {
 }
 
 function complain(io: Io, message: string): void {
-  io.stderr(`${PROGRAM}: ${message}\n`);
+  // File names and messages can carry untrusted text: one visible-escaped line, always.
+  io.stderr(`${PROGRAM}: ${sanitize(message)}\n`);
 }
 
 async function analyze(args: string[], io: Io): Promise<number> {

@@ -14,6 +14,7 @@ import { describeError } from '../lib/errors.ts';
 import { type DurableOptions, processBatches } from '../lib/pipeline.ts';
 import { renderEmail } from '../lib/render-email.ts';
 import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/report.ts';
+import { sanitize } from '../lib/text.ts';
 import type { LogBatch } from '../lib/types.ts';
 
 /** What one invocation did; Lambda records it for asynchronous on-success destinations. */
@@ -220,7 +221,15 @@ async function analyzeEvent(event: unknown, context: Context): Promise<AnalyzerR
     throw error;
   }
   if (decoded.type === 'skipped') {
-    logger.info('Skipped a non-data message', { messageType: decoded.messageType });
+    // CloudWatch sends CONTROL_MESSAGE health checks; any other type is new and worth a look.
+    if (decoded.messageType === 'CONTROL_MESSAGE') {
+      logger.info('Skipped a non-data message', { messageType: decoded.messageType });
+    } else {
+      logger.warn('Skipped a message of an unknown type', {
+        messageType: sanitize(decoded.messageType.slice(0, 64)),
+      });
+      metrics.addMetric('UnknownMessageTypes', MetricUnit.Count, 1);
+    }
     return {
       events: 0,
       records: 0,

@@ -10,12 +10,15 @@ const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const STREAM_FS_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
 
-const LambdaEventSchema = z.object({
-  awslogs: z.object(
-    { data: z.string({ error: 'is not a string' }).check(z.minLength(1, 'is empty')) },
-    { error: 'is missing or not an object' },
-  ),
-});
+const LambdaEventSchema = z.object(
+  {
+    awslogs: z.object(
+      { data: z.string({ error: 'is not a string' }).check(z.minLength(1, 'is empty')) },
+      { error: 'is missing or not an object' },
+    ),
+  },
+  { error: 'is not a JSON object' },
+);
 
 const text = z.string({ error: 'is not a string' });
 const PayloadSchema = z.object({

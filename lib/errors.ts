@@ -1,3 +1,5 @@
+import { sanitize } from './text.ts';
+
 /**
  * The analyzer's errors. Every error we raise on purpose is an `AnalyzerError`, so the CLI and the
  * handler can tell "bad input, say it in one line" from a bug. `cause` keeps the original error.
@@ -41,10 +43,14 @@ class PublishError extends AnalyzerError {
   }
 }
 
-/** One line describing any thrown value, for users and logs (never a stack trace). */
+/**
+ * One line describing any thrown value, for users and logs (never a stack trace). Parser errors
+ * quote the input they choked on, so the line is sanitised: an escape sequence in a payload must
+ * not reach a terminal through an error message.
+ */
 function describeError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n', 1)[0] ?? '';
+  return sanitize(text.split('\n', 1)[0] ?? '');
 }
 
 export { AnalyzerError, ConfigError, DecodeError, describeError, InputError, PublishError };

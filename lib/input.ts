@@ -1,5 +1,6 @@
 import { decodeLambdaEvent, fileSystemIdFromStream, toBatch } from './decode.ts';
 import { DecodeError, InputError } from './errors.ts';
+import { sanitize } from './text.ts';
 import type { LogBatch } from './types.ts';
 
 /*
@@ -199,7 +200,7 @@ function fromNdjson(lines: readonly string[], collector: Collector): Input {
     if (line.trim().length === 0) return;
     const where = `line ${index + 1}`;
     const parsed = tryParse(line);
-    if (!parsed.ok) throw new InputError(`${where}: is not valid JSON: ${parsed.error}`);
+    if (!parsed.ok) throw new InputError(`${where}: is not valid JSON: ${sanitize(parsed.error)}`);
     const kind = documentKind(parsed.value);
     if (kind === undefined) {
       throw new InputError(`${where}: is neither a Lambda event nor a subscription payload`);

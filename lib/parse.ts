@@ -117,6 +117,8 @@ const CODE_TOKEN =
 const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
 const TEXT_PATH = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*(?:"([^"]*)"|(\S+))/i;
 const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
+const TEMPLATE_SCAN_LIMIT = 8_192;
+const SLOW_PATH_LIMIT = 2_048;
 
 interface CompiledTemplate {
   readonly entry: CatalogEntry;
@@ -125,9 +127,11 @@ interface CompiledTemplate {
   /** The longest literal part, lower case: present in any text the template can match. */
   readonly anchor: string;
   readonly pattern: RegExp;
+  /** The same pattern, sticky: tried only at the position where a documented text starts. */
+  readonly sticky: RegExp;
 }
 
-const BUCKET_GROUP = '(?<bucket>[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])';
+const BUCKET_GROUP = '(?<bucket>[A-Za-z0-9][A-Za-z0-9._-]{0,253}[A-Za-z0-9])';
 
 /** Turns a documented message text into a regular expression that captures its variable parts. */
 function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplate {
@@ -135,9 +139,11 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
   let source = '';
   parts.forEach((part, index) => {
     const last = index === parts.length - 1 || (index === parts.length - 2 && parts.at(-1) === '');
+    // Bounded groups: S3 keys are at most 1,024 bytes and report paths 4,357 characters, and an
+    // unbounded lazy group makes a long line of repeated openings cost quadratic time.
     if (part === '{bucket}') source += BUCKET_GROUP;
-    else if (part === '{key}') source += last ? '(?<key>\\S+)' : '(?<key>.+?)';
-    else if (part === '{value}') source += last ? '(?<value>\\S+)' : '(?<value>.+?)';
+    else if (part === '{key}') source += last ? '(?<key>\\S{1,1024})' : '(?<key>.{1,1024}?)';
+    else if (part === '{value}') source += last ? '(?<value>\\S{1,4400})' : '(?<value>.{1,4400}?)';
     else source += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
   });
   // The longest literal part is checked with `includes` first: far cheaper than the regex.
@@ -146,7 +152,13 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
     .reduce((a, b) => (b.length > a.length ? b : a), '')
     .toLowerCase();
   const head = (parts[0] ?? '').toLowerCase();
-  return { entry, head, anchor, pattern: new RegExp(`${source}\\.?`, 'is') };
+  return {
+    entry,
+    head,
+    anchor,
+    pattern: new RegExp(`${source}\\.?`, 'is'),
+    sticky: new RegExp(`${source}\\.?`, 'iys'),
+  };
 }
 
 // Most literal text first: a template that is a prefix of another ("…report into {bucket}" and
@@ -173,31 +185,42 @@ interface TemplateMatch {
 }
 
 /** Matches a message against every documented template; undefined when none fits. */
-function matchTemplate(text: string): TemplateMatch | undefined {
+function matchTemplate(message: string): TemplateMatch | undefined {
+  // A documented message is a few hundred characters plus a key of at most 1,024 bytes: reading
+  // further only gives hostile input more room to cost time.
+  const text =
+    message.length > TEMPLATE_SCAN_LIMIT ? message.slice(0, TEMPLATE_SCAN_LIMIT) : message;
   const hint = TEMPLATE_HINT.exec(text);
   if (hint === null) return undefined;
   const lower = text.toLowerCase();
   // Fast path: a documented text begins where the hint was found, so only the templates that
-  // open with the words found there are tried.
+  // open with the words found there are tried, and only at that position.
   for (const template of TEMPLATES) {
     if (!lower.startsWith(template.head, hint.index)) continue;
-    const match = applyTemplate(template, text);
+    template.sticky.lastIndex = hint.index;
+    const match = applyTemplate(template.sticky, template.entry, text);
     if (match !== undefined) return match;
   }
-  // Slow path, for unusual spacing or a hint word earlier in a prefix.
+  // Slow path, for unusual spacing or a hint word earlier in a prefix; only for lines of
+  // documented length, where a search from every position stays cheap.
+  if (text.length > SLOW_PATH_LIMIT) return undefined;
   for (const template of TEMPLATES) {
     if (!lower.includes(template.anchor)) continue;
-    const match = applyTemplate(template, text);
+    const match = applyTemplate(template.pattern, template.entry, text);
     if (match !== undefined) return match;
   }
   return undefined;
 }
 
-function applyTemplate(template: CompiledTemplate, text: string): TemplateMatch | undefined {
-  const match = template.pattern.exec(text);
+function applyTemplate(
+  pattern: RegExp,
+  entry: CatalogEntry,
+  text: string,
+): TemplateMatch | undefined {
+  const match = pattern.exec(text);
   if (match === null) return undefined;
   const key = match.groups?.['key'];
-  return { entry: template.entry, key: key?.trim(), bucket: match.groups?.['bucket'] };
+  return { entry, key: key?.trim(), bucket: match.groups?.['bucket'] };
 }
 
 /** Everything the JSON walk found, before deciding what the record is. */
@@ -541,6 +564,7 @@ function unparseable(event: LogEvent, batch: LogBatch, reason: string): Unparsea
 function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   if (event.defect !== undefined) return unparseable(event, batch, event.defect);
   const message = event.message;
+  if (message === undefined) return unparseable(event, batch, 'message is missing');
   if (typeof message !== 'string') {
     return unparseable(event, batch, `message is ${describeType(message)}, not a string`);
   }

@@ -28,36 +28,29 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { controlMessage, type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
-import { FS } from '../helpers/fixtures.ts';
+import { DRA_REPORT_PATH, FS, taskId } from '../helpers/fixtures.ts';
 import { fsxExceptions, genericError, socketError } from '../helpers/fsx-errors.ts';
-import { attemptId, attemptItem } from '../helpers/lambda.ts';
-
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
-const REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
+import {
+  attemptId,
+  attemptItem,
+  CONTEXT,
+  coldStartWith,
+  emfDocuments,
+  rejectionOf,
+  resetHandlerTest,
+  TABLE,
+  TOPIC,
+  taskCreated,
+  WIRE_DRA,
+} from '../helpers/lambda.ts';
 
 const fsxMock = mockClient(FSxClient);
 const snsMock = mockClient(SNSClient);
 const ddbMock = mockClient(DynamoDBClient);
 const sqsMock = mockClient(SQSClient);
-
-const CONTEXT: Context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'fsx-export-analyzer',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/fsx-export-analyzer',
-  logStreamName: '2026/11/25/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
 
 const transient = (path: string): EventSpec => ({
   message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
@@ -73,35 +66,23 @@ let consoleLog: MockInstance<typeof console.log>;
  * would. The errors and telemetry modules come from the same fresh module graph, so `instanceof`
  * checks and spies see the instances the handler uses.
  */
-async function coldStart(env: Record<string, string> = {}) {
-  vi.resetModules();
-  const defaults: Record<string, string> = {
-    SUMMARY_TOPIC_ARN: TOPIC,
-    AWS_REGION: 'eu-west-1',
-    DRY_RUN: '',
-    REPORT_PATH: '',
-    MAX_PATHS_PER_TASK: '',
-    BUSY_DELAY_SECONDS: '',
-    ASSOCIATION_CACHE_SECONDS: '',
-    MAX_DECOMPRESSED_BYTES: '',
-    // Metrics and logs go to the global console (spied below), logs at SILENT to keep output quiet.
-    POWERTOOLS_DEV: 'true',
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  };
-  for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
-  const { handler } = await import('../../functions/analyzer.ts');
-  const errors = await import('../../lib/errors.ts');
-  const { logger } = await import('../../lib/aws/telemetry.ts');
-  return { handler, errors, logger };
-}
-
-/** The EMF documents the handler printed. */
-function emfDocuments(): Array<Record<string, unknown>> {
-  return consoleLog.mock.calls
-    .map((call) => call[0])
-    .filter((line): line is string => typeof line === 'string' && line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+function coldStart(env: Record<string, string> = {}) {
+  return coldStartWith(
+    {
+      REPORT_PATH: '',
+      MAX_PATHS_PER_TASK: '',
+      BUSY_DELAY_SECONDS: '',
+      ASSOCIATION_CACHE_SECONDS: '',
+      MAX_DECOMPRESSED_BYTES: '',
+      ...env,
+    },
+    async () => {
+      const { handler } = await import('../../functions/analyzer.ts');
+      const errors = await import('../../lib/errors.ts');
+      const { logger } = await import('../../lib/aws/telemetry.ts');
+      return { handler, errors, logger };
+    },
+  );
 }
 
 function createdTasks() {
@@ -117,36 +98,16 @@ describe('Function: handler', () => {
     fsxMock.reset();
     snsMock.reset();
     consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({
-      Associations: [
-        {
-          AssociationId: 'dra-0123456789abcdef0',
-          FileSystemId: FS,
-          Lifecycle: 'AVAILABLE',
-          FileSystemPath: '/ns1',
-          DataRepositoryPath: 's3://ml-archive/datasets/',
-        },
-      ],
-    });
+    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({ Associations: [WIRE_DRA] });
     let taskNumber = 0;
     fsxMock.on(CreateDataRepositoryTaskCommand).callsFake(() => {
       taskNumber++;
-      return {
-        DataRepositoryTask: {
-          TaskId: `task-${String(taskNumber).padStart(17, '0')}`,
-          Lifecycle: 'PENDING',
-          Type: 'EXPORT_TO_REPOSITORY',
-          CreationTime: new Date('2026-11-25T12:00:00Z'),
-        },
-      };
+      return taskCreated(taskId(taskNumber));
     });
     snsMock.on(PublishCommand).resolves({ MessageId: 'msg-0001' });
   });
 
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
-  });
+  afterEach(resetHandlerTest);
 
   it('re-exports transient failures in one task and publishes one summary', async () => {
     // Prepare
@@ -174,7 +135,7 @@ describe('Function: handler', () => {
       Paths: ['ns1/dir/a.bin', 'ns1/dir/b.bin'],
       Report: {
         Enabled: true,
-        Path: REPORT_PATH,
+        Path: DRA_REPORT_PATH,
         Format: 'REPORT_CSV_20191124',
         Scope: 'FAILED_FILES_ONLY',
       },
@@ -382,6 +343,26 @@ describe('Function: handler', () => {
     expect(fsxMock.calls()).toHaveLength(0);
   });
 
+  it('warns and counts a message type it does not know, and skips it', async () => {
+    // Prepare
+    const { handler, logger } = await coldStart();
+    const warn = vi.spyOn(logger, 'warn');
+    const event = lambdaEvent({ ...payload([]), messageType: 'FUTURE_MESSAGE' });
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ events: 0, published: null });
+    expect(warn).toHaveBeenCalledWith('Skipped a message of an unknown type', {
+      messageType: 'FUTURE_MESSAGE',
+    });
+    expect(emfDocuments(consoleLog).some((document) => 'UnknownMessageTypes' in document)).toBe(
+      true,
+    );
+    expect(fsxMock.calls()).toHaveLength(0);
+  });
+
   it('publishes nothing for a batch without findings', async () => {
     // Prepare
     const { handler } = await coldStart();
@@ -424,7 +405,9 @@ describe('Function: handler', () => {
     });
     expect(fsxMock.calls()).toHaveLength(0);
     expect(snsMock.calls()).toHaveLength(0);
-    expect(emfDocuments().some((document) => 'UndecodableBatches' in document)).toBe(true);
+    expect(emfDocuments(consoleLog).some((document) => 'UndecodableBatches' in document)).toBe(
+      true,
+    );
   });
 
   it('fails the invocation with a PublishError when SNS refuses, after flushing metrics', async () => {
@@ -442,7 +425,9 @@ describe('Function: handler', () => {
     await expect(invocation).rejects.toThrow(
       `SNS Publish to ${TOPIC} failed: NotFoundException: Topic does not exist`,
     );
-    expect(emfDocuments()).toContainEqual(expect.objectContaining({ EventsRead: 1, Records: 1 }));
+    expect(emfDocuments(consoleLog)).toContainEqual(
+      expect.objectContaining({ EventsRead: 1, Records: 1 }),
+    );
   });
 
   it('counts bad records in a good batch and still processes the rest', async () => {
@@ -483,7 +468,7 @@ describe('Function: handler', () => {
     await handler(event, CONTEXT);
 
     // Assess
-    const documents = emfDocuments();
+    const documents = emfDocuments(consoleLog);
     expect(documents).toContainEqual(
       expect.objectContaining({
         EventsRead: 4,
@@ -529,10 +514,7 @@ describe('Function: handler', () => {
     const loading = coldStart(env);
 
     // Act
-    const failure = await loading.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failure = await rejectionOf(loading);
 
     // Assess
     expect(failure).toMatchObject({ name: 'ConfigError', message });
@@ -540,7 +522,6 @@ describe('Function: handler', () => {
 
   describe('with a deferral queue and an attempts ledger', () => {
     const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/fsx-export-analyzer-deferrals';
-    const TABLE = 'fsx-export-analyzer-test-ledger';
     const durable = (env: Record<string, string> = {}) =>
       coldStart({ DEFERRAL_QUEUE_URL: QUEUE, LEDGER_TABLE: TABLE, ...env });
 
@@ -620,7 +601,7 @@ describe('Function: handler', () => {
       expect(JSON.parse(sentEntries()[0]?.MessageBody ?? '{}')).toMatchObject({
         reason: 'DataRepositoryTaskExecuting',
       });
-      expect(emfDocuments()).toContainEqual(
+      expect(emfDocuments(consoleLog)).toContainEqual(
         expect.objectContaining({ ReexportsQueued: 1, ReexportsRefusedPermanent: 0 }),
       );
     });
@@ -638,7 +619,7 @@ describe('Function: handler', () => {
       // Assess
       expect(result).toMatchObject({ tasksRefused: 1, tasksQueued: 0 });
       expect(sqsMock.calls()).toHaveLength(0);
-      expect(emfDocuments()).toContainEqual(
+      expect(emfDocuments(consoleLog)).toContainEqual(
         expect.objectContaining({ ReexportsRefused: 1, ReexportsRefusedPermanent: 1 }),
       );
     });
@@ -674,15 +655,7 @@ describe('Function: handler', () => {
       // Prepare
       const { handler } = await durable();
       ddbMock.on(BatchGetItemCommand).resolves({
-        Responses: {
-          [TABLE]: [
-            attemptItem('ns1/a', [
-              'task-00000000000000001',
-              'task-00000000000000002',
-              'task-00000000000000003',
-            ]),
-          ],
-        },
+        Responses: { [TABLE]: [attemptItem('ns1/a', [taskId(1), taskId(2), taskId(3)])] },
       });
 
       // Act
@@ -696,7 +669,9 @@ describe('Function: handler', () => {
       expect(message?.Message?.replace(/\s+/g, ' ')).toContain(
         'will not be re-exported automatically any more',
       );
-      expect(emfDocuments()).toContainEqual(expect.objectContaining({ ReexportsEscalated: 1 }));
+      expect(emfDocuments(consoleLog)).toContainEqual(
+        expect.objectContaining({ ReexportsEscalated: 1 }),
+      );
     });
 
     it('returns the stored result for a batch it already analysed, doing nothing again', async () => {
@@ -736,7 +711,9 @@ describe('Function: handler', () => {
       expect(fsxMock.calls()).toHaveLength(0);
       expect(snsMock.calls()).toHaveLength(0);
       expect(sqsMock.calls()).toHaveLength(0);
-      expect(emfDocuments()).toContainEqual(expect.objectContaining({ DuplicateBatches: 1 }));
+      expect(emfDocuments(consoleLog)).toContainEqual(
+        expect.objectContaining({ DuplicateBatches: 1 }),
+      );
     });
 
     it('fails a duplicate that arrives while the first is still running', async () => {
@@ -840,10 +817,7 @@ describe('Function: handler', () => {
       const loading = durable(env);
 
       // Act
-      const failure = await loading.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await rejectionOf(loading);
 
       // Assess
       expect(failure).toMatchObject({ name: 'ConfigError', message });

@@ -14,15 +14,21 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { FS } from '../helpers/fixtures.ts';
-import { CONTEXT, emfDocuments, POWERTOOLS_ENV, taskItem } from '../helpers/lambda.ts';
+import { DRA_REPORT_PATH, FS, taskId } from '../helpers/fixtures.ts';
+import {
+  CONTEXT,
+  coldStartWith,
+  emfDocuments,
+  flat,
+  rejectionOf,
+  resetHandlerTest,
+  TABLE,
+  taskItem,
+} from '../helpers/lambda.ts';
 
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
-const TABLE = 'fsx-export-analyzer-test-ledger';
-const REPORT = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
-const T1 = 'task-00000000000000001';
-const T2 = 'task-00000000000000002';
-const T3 = 'task-00000000000000003';
+const T1 = taskId(1);
+const T2 = taskId(2);
+const T3 = taskId(3);
 
 const fsxMock = mockClient(FSxClient);
 const snsMock = mockClient(SNSClient);
@@ -30,19 +36,13 @@ const ddbMock = mockClient(DynamoDBClient);
 
 let consoleLog: MockInstance<typeof console.log>;
 
-async function coldStart(env: Record<string, string> = {}) {
-  vi.resetModules();
-  const defaults: Record<string, string> = {
-    SUMMARY_TOPIC_ARN: TOPIC,
-    LEDGER_TABLE: TABLE,
-    AWS_REGION: 'eu-west-1',
-    DRY_RUN: '',
-    ...POWERTOOLS_ENV,
-  };
-  for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
-  const { handler } = await import('../../functions/outcomes.ts');
-  const { logger } = await import('../../lib/aws/telemetry.ts');
-  return { handler, logger };
+/** A fresh copy of the outcomes module with this environment, as a cold start. */
+function coldStart(env: Record<string, string> = {}) {
+  return coldStartWith({ LEDGER_TABLE: TABLE, ...env }, async () => {
+    const { handler } = await import('../../functions/outcomes.ts');
+    const { logger } = await import('../../lib/aws/telemetry.ts');
+    return { handler, logger };
+  });
 }
 
 function wireTask(
@@ -57,13 +57,11 @@ function wireTask(
     Type: 'EXPORT_TO_REPOSITORY',
     CreationTime: new Date('2026-11-25T11:00:00Z'),
     EndTime: new Date('2026-11-25T11:20:00Z'),
-    Report: { Enabled: true, Path: REPORT },
+    Report: { Enabled: true, Path: DRA_REPORT_PATH },
     Status: { TotalCount: counts[0], SucceededCount: counts[1], FailedCount: counts[2] },
     ...(lifecycle === 'FAILED' ? { FailureDetails: { Message: 'Some files failed' } } : {}),
   };
 }
-
-const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');
 
 describe('Function: outcomes handler', () => {
   beforeEach(() => {
@@ -83,10 +81,7 @@ describe('Function: outcomes handler', () => {
     snsMock.on(PublishCommand).resolves({ MessageId: 'msg-0001' });
   });
 
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
-  });
+  afterEach(resetHandlerTest);
 
   it('reports the tasks that ended in one email and closes them', async () => {
     // Prepare
@@ -111,7 +106,7 @@ describe('Function: outcomes handler', () => {
     expect(flat(input?.Message)).toContain(
       `Task ${T2} on ${FS}: FAILED. 4 files, 1 exported, 3 failed.`,
     );
-    expect(input?.Message).toContain(`${REPORT}/${T2}/failures.csv`);
+    expect(input?.Message).toContain(`${DRA_REPORT_PATH}/${T2}/failures.csv`);
     expect(flat(input?.Message)).toContain('Its paths already count as attempts');
     expect(emfDocuments(consoleLog)).toContainEqual(
       expect.objectContaining({ ReexportsSucceeded: 1, ReexportsFailed: 1, ReexportsOpen: 1 }),
@@ -185,10 +180,7 @@ describe('Function: outcomes handler', () => {
     const loading = coldStart({ LEDGER_TABLE: '' });
 
     // Act
-    const failure = await loading.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failure = await rejectionOf(loading);
 
     // Assess
     expect(failure).toMatchObject({

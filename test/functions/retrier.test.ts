@@ -18,19 +18,22 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { clientRequestToken } from '../../lib/plan.ts';
-import { FS } from '../helpers/fixtures.ts';
+import { DRA_REPORT_PATH, FS, taskId } from '../helpers/fixtures.ts';
 import {
   attemptItem,
   CONTEXT,
+  coldStartWith,
   deferred,
   emfDocuments,
-  POWERTOOLS_ENV,
+  flat,
+  rejectionOf,
+  resetHandlerTest,
   sqsRecord,
+  TABLE,
+  taskCreated,
+  WIRE_DRA,
 } from '../helpers/lambda.ts';
 
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
-const TABLE = 'fsx-export-analyzer-test-ledger';
-const REPORT = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
 const RUNNING = 'task-0aaaaaaaaaaaaaaaa';
 
 const fsxMock = mockClient(FSxClient);
@@ -40,23 +43,22 @@ const ddbMock = mockClient(DynamoDBClient);
 let consoleLog: MockInstance<typeof console.log>;
 
 /** A fresh copy of the retrier module with this environment, as a cold start. */
-async function coldStart(env: Record<string, string> = {}) {
-  vi.resetModules();
-  const defaults: Record<string, string> = {
-    SUMMARY_TOPIC_ARN: TOPIC,
-    LEDGER_TABLE: TABLE,
-    AWS_REGION: 'eu-west-1',
-    DRY_RUN: '',
-    REPORT_PATH: '',
-    MAX_PATHS_PER_TASK: '',
-    MAX_ATTEMPTS: '',
-    COALESCE_WINDOW_SECONDS: '',
-    MAX_RECEIVES: '',
-    ...POWERTOOLS_ENV,
-  };
-  for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
-  const { handler } = await import('../../functions/retrier.ts');
-  return { handler };
+function coldStart(env: Record<string, string> = {}) {
+  return coldStartWith(
+    {
+      LEDGER_TABLE: TABLE,
+      REPORT_PATH: '',
+      MAX_PATHS_PER_TASK: '',
+      MAX_ATTEMPTS: '',
+      COALESCE_WINDOW_SECONDS: '',
+      MAX_RECEIVES: '',
+      ...env,
+    },
+    async () => {
+      const { handler } = await import('../../functions/retrier.ts');
+      return { handler };
+    },
+  );
 }
 
 function event(...records: SQSEvent['Records']): SQSEvent {
@@ -67,8 +69,6 @@ function published(): string[] {
   return snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input.Message ?? '');
 }
 
-const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');
-
 describe('Function: retrier handler', () => {
   beforeEach(() => {
     fsxMock.reset();
@@ -76,35 +76,15 @@ describe('Function: retrier handler', () => {
     ddbMock.reset();
     consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     fsxMock.on(DescribeDataRepositoryTasksCommand).resolves({ DataRepositoryTasks: [] });
-    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({
-      Associations: [
-        {
-          AssociationId: 'dra-0123456789abcdef0',
-          FileSystemId: FS,
-          Lifecycle: 'AVAILABLE',
-          FileSystemPath: '/ns1',
-          DataRepositoryPath: 's3://ml-archive/datasets/',
-        },
-      ],
-    });
-    fsxMock.on(CreateDataRepositoryTaskCommand).resolves({
-      DataRepositoryTask: {
-        TaskId: 'task-00000000000000001',
-        Lifecycle: 'PENDING',
-        Type: 'EXPORT_TO_REPOSITORY',
-        CreationTime: new Date('2026-11-25T12:00:00Z'),
-      },
-    });
+    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({ Associations: [WIRE_DRA] });
+    fsxMock.on(CreateDataRepositoryTaskCommand).resolves(taskCreated(taskId(1)));
     ddbMock.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [] } });
     ddbMock.on(PutItemCommand).resolves({});
     ddbMock.on(UpdateItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({ MessageId: 'msg-0001' });
   });
 
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
-  });
+  afterEach(resetHandlerTest);
 
   it('coalesces the records of a file system into one task and sends one email', async () => {
     // Prepare
@@ -129,7 +109,7 @@ describe('Function: retrier handler', () => {
         ['ns1/a', 'ns1/b', 'ns1/c'],
         ['ev-ns1/a', 'ev-ns1/b', 'ev-ns1/c'],
       ),
-      Report: expect.objectContaining({ Path: REPORT }),
+      Report: expect.objectContaining({ Path: DRA_REPORT_PATH }),
     });
     expect(fsxMock).toHaveReceivedCommandWith(DescribeDataRepositoryTasksCommand, {
       Filters: expect.arrayContaining([{ Name: 'file-system-id', Values: [FS] }]),
@@ -227,15 +207,7 @@ describe('Function: retrier handler', () => {
     // Prepare
     const { handler } = await coldStart();
     ddbMock.on(BatchGetItemCommand).resolves({
-      Responses: {
-        [TABLE]: [
-          attemptItem('ns1/a', [
-            'task-00000000000000001',
-            'task-00000000000000002',
-            'task-00000000000000003',
-          ]),
-        ],
-      },
+      Responses: { [TABLE]: [attemptItem('ns1/a', [taskId(1), taskId(2), taskId(3)])] },
     });
 
     // Act
@@ -282,7 +254,7 @@ describe('Function: retrier handler', () => {
     expect(flat(body)).toContain(`Message last on ${FS}: 1 path`);
     expect(body).not.toContain('Message early');
     expect(body).toContain(
-      `aws fsx create-data-repository-task --file-system-id ${FS} --type EXPORT_TO_REPOSITORY --paths 'ns1/a' --report Enabled=true,Path=${REPORT},`,
+      `aws fsx create-data-repository-task --file-system-id ${FS} --type EXPORT_TO_REPOSITORY --paths 'ns1/a' --report Enabled=true,Path=${DRA_REPORT_PATH},`,
     );
     expect(emfDocuments(consoleLog)).toContainEqual(expect.objectContaining({ DeadLettered: 1 }));
   });
@@ -339,10 +311,7 @@ describe('Function: retrier handler', () => {
     const loading = coldStart({ LEDGER_TABLE: '' });
 
     // Act
-    const failure = await loading.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failure = await rejectionOf(loading);
 
     // Assess
     expect(failure).toMatchObject({

@@ -9,7 +9,7 @@ import type {
   TrackedTask,
 } from '../../lib/ports.ts';
 import type { Association } from '../../lib/types.ts';
-import { DRA } from './fixtures.ts';
+import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
 /*
  * In-memory fakes of the durable re-export ports, for the pure core's unit tests: no SDK, no
@@ -50,7 +50,7 @@ function fakeLedger(
   const state: LedgerState = { attempts: new Map(), windows: new Set(), tasks: new Map() };
   const key = (fileSystemId: string, path: string) => `${fileSystemId} ${path}`;
   for (const [path, taskIds] of Object.entries(options.seed ?? {})) {
-    state.attempts.set(key(options.fileSystemId ?? 'fs-0123456789abcdef0', path), {
+    state.attempts.set(key(options.fileSystemId ?? FS, path), {
       taskIds: [...taskIds],
       lastAttemptAt: '2026-11-25T11:00:00.000Z',
     });
@@ -124,10 +124,10 @@ function fakeLedger(
 function trackedTask(taskId: string, overrides: Partial<TrackedTask> = {}): TrackedTask {
   return {
     taskId,
-    fileSystemId: 'fs-0123456789abcdef0',
+    fileSystemId: FS,
     paths: ['ns1/a.bin'],
     clientRequestToken: `fea-${taskId}`,
-    reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    reportPath: DRA_REPORT_PATH,
     startedAt: '2026-11-25T11:00:00.000Z',
     startedBy: 'analyzer',
     ...overrides,
@@ -138,13 +138,13 @@ function trackedTask(taskId: string, overrides: Partial<TrackedTask> = {}): Trac
 function taskStatus(taskId: string, overrides: Partial<TaskStatus> = {}): TaskStatus {
   return {
     taskId,
-    fileSystemId: 'fs-0123456789abcdef0',
+    fileSystemId: FS,
     lifecycle: 'SUCCEEDED',
     totalCount: 1,
     succeededCount: 1,
     failedCount: 0,
     failureMessage: undefined,
-    reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    reportPath: DRA_REPORT_PATH,
     endTime: '2026-11-25T11:30:00.000Z',
     ...overrides,
   };
@@ -180,7 +180,7 @@ function fakeFsx(
       return (
         results.shift() ?? {
           ok: true,
-          taskId: `task-${String(started.length).padStart(17, '0')}`,
+          taskId: taskId(started.length),
           lifecycle: 'PENDING',
         }
       );

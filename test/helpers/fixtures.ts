@@ -12,4 +12,12 @@ const DRA: Association = {
   dataRepositoryPath: 's3://ml-archive/datasets/',
 };
 
-export { DRA, FS };
+/** The completion-report path derived from {@link DRA}: where re-exports of {@link FS} report. */
+const DRA_REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
+
+/** The `n`th task id the fakes and mocks hand out: `task-` and `n` in 17 digits. */
+function taskId(n: number): string {
+  return `task-${String(n).padStart(17, '0')}`;
+}
+
+export { DRA, DRA_REPORT_PATH, FS, taskId };

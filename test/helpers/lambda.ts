@@ -1,16 +1,27 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type {
+  CreateDataRepositoryTaskCommandOutput,
+  DataRepositoryAssociation,
+} from '@aws-sdk/client-fsx';
 import type { Context, SQSRecord } from 'aws-lambda';
-import type { MockInstance } from 'vitest';
+import { type MockInstance, vi } from 'vitest';
 import type { DeferredExport } from '../../lib/ports.ts';
-import { FS } from './fixtures.ts';
+import { DRA, DRA_REPORT_PATH, FS } from './fixtures.ts';
 
 /*
- * What the handler tests share: a Lambda context, SQS records as the event source mapping builds
- * them, the EMF documents a handler printed, and DynamoDB items in the ledger's layout (see
+ * What the handler tests share: a cold start with a stubbed environment, a Lambda context, SQS
+ * records as the event source mapping builds them, FSx responses for mocked clients, the EMF
+ * documents a handler printed, and DynamoDB items in the ledger's layout (see
  * lib/aws/ledger.ts) for mocked responses.
  */
 
+/** The summary topic the handler tests publish to. */
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
+/** The ledger table the handler tests name in `LEDGER_TABLE`. */
+const TABLE = 'fsx-export-analyzer-test-ledger';
+
+/** The context Lambda passes the analyzer function; every handler test may pass it. */
 const CONTEXT: Context = {
   callbackWaitsForEmptyEventLoop: true,
   functionName: 'fsx-export-analyzer',
@@ -33,7 +44,71 @@ const POWERTOOLS_ENV: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
+/** What every handler's cold start gets unless the test sets it: {@link TOPIC}, no dry run. */
+const HANDLER_ENV: Record<string, string> = {
+  SUMMARY_TOPIC_ARN: TOPIC,
+  AWS_REGION: 'eu-west-1',
+  DRY_RUN: '',
+  ...POWERTOOLS_ENV,
+};
+
+/** {@link DRA} as DescribeDataRepositoryAssociations returns it. */
+const WIRE_DRA: DataRepositoryAssociation = {
+  AssociationId: DRA.associationId,
+  FileSystemId: DRA.fileSystemId,
+  Lifecycle: 'AVAILABLE',
+  FileSystemPath: DRA.fileSystemPath,
+  DataRepositoryPath: DRA.dataRepositoryPath,
+};
+
 type Item = Record<string, AttributeValue>;
+
+/**
+ * Loads a fresh module graph with {@link HANDLER_ENV} and then `env` stubbed, as a Lambda cold
+ * start would: `load` imports the handler module (and any module whose instances the test needs,
+ * such as the errors or the logger) after the reset. Undo with `vi.unstubAllEnvs()`.
+ */
+async function coldStartWith<T>(env: Record<string, string>, load: () => Promise<T>): Promise<T> {
+  vi.resetModules();
+  for (const [name, value] of Object.entries({ ...HANDLER_ENV, ...env })) vi.stubEnv(name, value);
+  return load();
+}
+
+/**
+ * For `afterEach` of a handler test: drops the environment {@link coldStartWith} stubbed and
+ * restores the test's spies (console.log, the logger).
+ */
+function resetHandlerTest(): void {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+}
+
+/** What `promise` rejects with, or `undefined` when it resolves. */
+function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** The text with every run of white space (line breaks of a wrapped email too) as one space. */
+function flat(text: string | undefined): string {
+  return (text ?? '').replace(/\s+/g, ' ');
+}
+
+/** The CreateDataRepositoryTask response for a task FSx accepted as `taskId` (PENDING). */
+function taskCreated(
+  taskId: string,
+): Pick<CreateDataRepositoryTaskCommandOutput, 'DataRepositoryTask'> {
+  return {
+    DataRepositoryTask: {
+      TaskId: taskId,
+      Lifecycle: 'PENDING',
+      Type: 'EXPORT_TO_REPOSITORY',
+      CreationTime: new Date('2026-11-25T12:00:00Z'),
+    },
+  };
+}
 
 /** A deferral message body of {@link FS}, as the analyzer writes it. */
 function deferred(paths: readonly string[], overrides: Partial<DeferredExport> = {}) {
@@ -44,7 +119,7 @@ function deferred(paths: readonly string[], overrides: Partial<DeferredExport> =
     eventIds: paths.map((path) => `ev-${path}`),
     classes: ['busy'],
     reason: 'busy',
-    reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    reportPath: DRA_REPORT_PATH,
     logGroup: '/aws/fsx/lustre',
     logStream: `datarepo_${FS}`,
     deferredAt: '2026-11-25T11:50:00.000Z',
@@ -111,7 +186,7 @@ function taskItem(
     fileSystemId: { S: FS },
     paths: { L: (options.paths ?? ['ns1/a.bin']).map((path) => ({ S: path })) },
     clientRequestToken: { S: `fea-${taskId}` },
-    reportPath: { S: 's3://ml-archive/datasets/fsx-export-analyzer-reports' },
+    reportPath: { S: DRA_REPORT_PATH },
     startedAt: { S: options.startedAt ?? new Date(Date.now() - 60_000).toISOString() },
     startedBy: { S: options.startedBy ?? 'analyzer' },
     status: { S: 'OPEN' },
@@ -123,9 +198,17 @@ export {
   attemptId,
   attemptItem,
   CONTEXT,
+  coldStartWith,
   deferred,
   emfDocuments,
+  flat,
   POWERTOOLS_ENV,
+  rejectionOf,
+  resetHandlerTest,
   sqsRecord,
+  TABLE,
+  TOPIC,
+  taskCreated,
   taskItem,
+  WIRE_DRA,
 };

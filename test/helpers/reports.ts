@@ -104,4 +104,19 @@ function startedOutcome(task: ExportTask, taskId: string): TaskOutcome {
   return { status: 'started', task, taskId, lifecycle: 'PENDING' };
 }
 
-export { emptyReport, record, reportOf, startedOutcome, task, unparseable };
+/**
+ * The outcome of a task of busy files queued for the retrier with a 600 s delay, so not before
+ * ten minutes after generation; `detail` is the summary's wording.
+ */
+function queuedOutcome(task: ExportTask, detail: string): TaskOutcome {
+  return {
+    status: 'queued',
+    task,
+    delaySeconds: 600,
+    reason: 'busy',
+    detail,
+    notBefore: '2025-11-25T12:40:00.000Z',
+  };
+}
+
+export { emptyReport, queuedOutcome, record, reportOf, startedOutcome, task, unparseable };

@@ -13,6 +13,7 @@ import {
   resource,
   resourceSpecs,
   resourcesOfType,
+  type Statement,
   specProblems,
   substitute,
   type Template,
@@ -99,6 +100,16 @@ function variablesOf(template: Template, logicalId: string): Record<string, unkn
     | { Variables?: Record<string, unknown> }
     | undefined;
   return environment?.Variables ?? {};
+}
+
+/** The statements of a role's inline policies, and the same by their Sid. */
+function policiesOf(role: Resource): {
+  statements: Statement[];
+  bySid: Record<string, Statement>;
+} {
+  const statements = allStatements(role.Properties?.['Policies']);
+  const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+  return { statements, bySid };
 }
 
 let workDir: string;
@@ -650,8 +661,7 @@ describe('Stack: osls package', () => {
     const role = resource(custom, 'AnalyzerRole');
 
     // Act
-    const statements = allStatements(role.Properties?.['Policies']);
-    const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+    const { statements, bySid } = policiesOf(role);
     const arn = (resource: string) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
     });
@@ -697,9 +707,7 @@ describe('Stack: osls package', () => {
     const unscoped = statements.filter((statement) => statement.Resource === '*');
     expect(unscoped.flatMap(actionsOf)).toEqual(['fsx:DescribeDataRepositoryAssociations']);
     expect(
-      allStatements(resource(defaults, 'AnalyzerRole').Properties?.['Policies']).find(
-        (statement) => statement.Sid === 'StartExportTasks',
-      )?.Resource,
+      policiesOf(resource(defaults, 'AnalyzerRole')).bySid['StartExportTasks']?.Resource,
     ).toEqual([arn('file-system/*'), arn('task/*')]);
   });
 
@@ -708,8 +716,7 @@ describe('Stack: osls package', () => {
     const role = resource(custom, 'RetrierRole');
 
     // Act
-    const statements = allStatements(role.Properties?.['Policies']);
-    const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+    const { statements, bySid } = policiesOf(role);
 
     // Assess
     expect(resource(custom, FUNCTIONS.retrier).Properties?.['Role']).toEqual({
@@ -737,9 +744,7 @@ describe('Stack: osls package', () => {
     expect(bySid['ConsumeDeferralQueue']?.Resource).toEqual(DEFERRAL_ARN);
     // The same file systems as the analyzer may re-export on.
     expect(bySid['StartExportTasks']?.Resource).toEqual(
-      allStatements(resource(custom, 'AnalyzerRole').Properties?.['Policies']).find(
-        (statement) => statement.Sid === 'StartExportTasks',
-      )?.Resource,
+      policiesOf(resource(custom, 'AnalyzerRole')).bySid['StartExportTasks']?.Resource,
     );
     expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
     expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
@@ -757,8 +762,7 @@ describe('Stack: osls package', () => {
     const role = resource(custom, 'OutcomesRole');
 
     // Act
-    const statements = allStatements(role.Properties?.['Policies']);
-    const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+    const { statements, bySid } = policiesOf(role);
 
     // Assess
     expect(resource(custom, FUNCTIONS.outcomes).Properties?.['Role']).toEqual({

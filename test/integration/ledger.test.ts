@@ -11,6 +11,7 @@ import { createLedger } from '../../lib/aws/ledger.ts';
 import type { LedgerPort, TrackedTask } from '../../lib/ports.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { FS } from '../helpers/fixtures.ts';
+import { CONTEXT } from '../helpers/lambda.ts';
 
 /*
  * The ledger and the Powertools idempotency store against dynalite, a real DynamoDB
@@ -247,23 +248,9 @@ describe('Integration: DynamoDB ledger on dynalite', () => {
 
   describe('Powertools idempotency store', () => {
     const EVENT = { awslogs: { data: 'x' } };
-    // A handler-shaped function gets the Lambda context, as the analyzer's handler will: Powertools
-    // then also records when an in-flight invocation would have timed out.
-    const CONTEXT: Context = {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: 'fsx-export-analyzer',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer',
-      memoryLimitInMB: '256',
-      awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-      logGroupName: '/aws/lambda/fsx-export-analyzer',
-      logStreamName: '2026/11/25/[$LATEST]0123456789abcdef',
-      getRemainingTimeInMillis: () => 30_000,
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
 
+    // A handler-shaped function gets the Lambda context (CONTEXT), as the analyzer's handler will:
+    // Powertools then also records when an in-flight invocation would have timed out.
     function idempotent<T>(
       work: () => Promise<T>,
     ): (event: unknown, context: Context) => Promise<T> {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DurableOptions,
-  type ExportRequest,
-  type FsxPort,
-  type PipelineOptions,
-  processBatches,
-  type StartResult,
-} from '../../lib/pipeline.ts';
+import { type DurableOptions, type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
 import { clientRequestToken } from '../../lib/plan.ts';
-import type { Association } from '../../lib/types.ts';
 import { batch, type EventSpec } from '../helpers/events.ts';
-import { fakeDeferral, fakeLedger } from '../helpers/fake-ports.ts';
-import { DRA, FS } from '../helpers/fixtures.ts';
+import { fakeDeferral, fakeFsx, fakeLedger } from '../helpers/fake-ports.ts';
+import { FS } from '../helpers/fixtures.ts';
 
 const OPTIONS: PipelineOptions = {
   maxPathsPerTask: 100,
@@ -21,33 +13,6 @@ const OPTIONS: PipelineOptions = {
   dryRun: false,
   now: () => new Date('2026-11-25T12:00:00Z'),
 };
-
-/** A recording fake of the FSx port: answers each start with the next scripted result. */
-function fakeFsx(
-  results: StartResult[] = [],
-  associations: readonly Association[] | Error = [DRA],
-) {
-  const started: ExportRequest[] = [];
-  const listed: string[] = [];
-  const port: FsxPort = {
-    async listAssociations(fileSystemId) {
-      listed.push(fileSystemId);
-      if (associations instanceof Error) throw associations;
-      return associations;
-    },
-    async startExport(request) {
-      started.push(request);
-      return (
-        results.shift() ?? {
-          ok: true,
-          taskId: `task-${String(started.length).padStart(17, '0')}`,
-          lifecycle: 'PENDING',
-        }
-      );
-    },
-  };
-  return { port, started, listed };
-}
 
 const internal = (path: string): EventSpec => ({
   message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
@@ -105,9 +70,9 @@ describe('Function: processBatches', () => {
 
   it('reports an FSx refusal with its meaning and goes on with the next task', async () => {
     // Prepare
-    const fsx = fakeFsx([
-      { ok: false, error: 'DataRepositoryTaskExecuting', message: 'A task is running' },
-    ]);
+    const fsx = fakeFsx({
+      results: [{ ok: false, error: 'DataRepositoryTaskExecuting', message: 'A task is running' }],
+    });
     const paths = Array.from({ length: 150 }, (_, i) => internal(`/ns1/f${i}`));
 
     // Act
@@ -127,8 +92,8 @@ describe('Function: processBatches', () => {
 
   it('refuses to start without a report path and says why', async () => {
     // Prepare
-    const none = fakeFsx([], []);
-    const broken = fakeFsx([], new Error('AccessDeniedException: not allowed'));
+    const none = fakeFsx({ associations: [] });
+    const broken = fakeFsx({ associations: new Error('AccessDeniedException: not allowed') });
     const input = [batch([internal('/ns1/a')])];
 
     // Act
@@ -251,7 +216,7 @@ describe('Function: processBatches with a deferral queue and a ledger', () => {
     'NetworkError',
   ])('queues a task refused with %s for RETRY_LATER_SECONDS', async (error) => {
     // Prepare
-    const fsx = fakeFsx([{ ok: false, error, message: 'try later' }]);
+    const fsx = fakeFsx({ results: [{ ok: false, error, message: 'try later' }] });
     const queue = fakeDeferral();
 
     // Act
@@ -271,7 +236,7 @@ describe('Function: processBatches with a deferral queue and a ledger', () => {
 
   it('keeps a permanent refusal as refused: a person must act, nothing is queued', async () => {
     // Prepare
-    const fsx = fakeFsx([{ ok: false, error: 'BadRequest', message: 'Invalid path' }]);
+    const fsx = fakeFsx({ results: [{ ok: false, error: 'BadRequest', message: 'Invalid path' }] });
     const queue = fakeDeferral();
 
     // Act
@@ -290,7 +255,7 @@ describe('Function: processBatches with a deferral queue and a ledger', () => {
 
   it('queues a task whose report path is missing because the associations could not be read', async () => {
     // Prepare
-    const fsx = fakeFsx([], new Error('ThrottlingException: Rate exceeded'));
+    const fsx = fakeFsx({ associations: new Error('ThrottlingException: Rate exceeded') });
     const queue = fakeDeferral();
 
     // Act

@@ -3,7 +3,14 @@ import { hintFor } from '../../lib/classify.ts';
 import { renderTerminal } from '../../lib/render-terminal.ts';
 import { batch, json } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
-import { emptyReport, record, reportOf, startedOutcome, task } from '../helpers/reports.ts';
+import {
+  emptyReport,
+  queuedOutcome,
+  record,
+  reportOf,
+  startedOutcome,
+  task,
+} from '../helpers/reports.ts';
 
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const SGR = /\u001b\[[0-9;]*m/g;
@@ -148,16 +155,7 @@ describe('Function: renderTerminal', () => {
     const report = emptyReport({
       region: undefined,
       plan: { tasks: [queued], unplanned: [] },
-      outcomes: [
-        {
-          status: 'queued',
-          task: queued,
-          delaySeconds: 600,
-          reason: 'busy',
-          detail: 'busy files wait 600 s for their writer to finish',
-          notBefore: '2025-11-25T12:40:00.000Z',
-        },
-      ],
+      outcomes: [queuedOutcome(queued, 'busy files wait 600 s for their writer to finish')],
       escalated: [
         {
           fileSystemId: FS,

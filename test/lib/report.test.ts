@@ -9,7 +9,7 @@ import {
   toJsonText,
 } from '../../lib/report.ts';
 import { batch } from '../helpers/events.ts';
-import { emptyReport, task } from '../helpers/reports.ts';
+import { emptyReport, queuedOutcome, task } from '../helpers/reports.ts';
 
 describe('Function: analyzeBatches', () => {
   it('accounts for every event exactly once, whatever the messages (property)', () => {
@@ -129,16 +129,7 @@ describe('Function: toJsonReport', () => {
     };
     const report = emptyReport({
       plan: { tasks: [queued], unplanned: [] },
-      outcomes: [
-        {
-          status: 'queued',
-          task: queued,
-          delaySeconds: 600,
-          reason: 'busy',
-          detail: 'busy files wait',
-          notBefore: '2025-11-25T12:40:00.000Z',
-        },
-      ],
+      outcomes: [queuedOutcome(queued, 'busy files wait')],
       escalated: [escalation],
     });
 

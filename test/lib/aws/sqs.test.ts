@@ -63,6 +63,14 @@ function acceptAll(input: SendMessageBatchCommandInput): SendMessageBatchCommand
   };
 }
 
+/** `count` deferrals of {@link MESSAGE} without delay, the nth of the one path `ns1/<n>`. */
+function onePathEach(count: number): Array<{ message: DeferredExport; delaySeconds: number }> {
+  return Array.from({ length: count }, (_, index) => ({
+    message: message({ paths: [`ns1/${index}`] }),
+    delaySeconds: 0,
+  }));
+}
+
 const bytes = (text: string | undefined) => Buffer.byteLength(text ?? '');
 
 describe('Function: createDeferralQueue', () => {
@@ -276,10 +284,7 @@ describe('Function: createDeferralQueue', () => {
       ],
     }));
     const queue = createDeferralQueue(client, QUEUE);
-    const items = Array.from({ length: 15 }, (_, index) => ({
-      message: message({ paths: [`ns1/${index}`] }),
-      delaySeconds: 0,
-    }));
+    const items = onePathEach(15);
 
     // Act
     const deferral = queue.defer(items);
@@ -328,10 +333,7 @@ describe('Function: createDeferralQueue', () => {
     });
     sqsMock.on(SendMessageBatchCommand).rejects(error);
     const queue = createDeferralQueue(client, QUEUE);
-    const items = Array.from({ length: 12 }, (_, index) => ({
-      message: message({ paths: [`ns1/${index}`] }),
-      delaySeconds: 0,
-    }));
+    const items = onePathEach(12);
 
     // Act
     const deferral = queue.defer(items);
@@ -353,10 +355,7 @@ describe('Function: createDeferralQueue', () => {
       .callsFakeOnce(acceptAll)
       .rejects(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     const queue = createDeferralQueue(client, QUEUE);
-    const items = Array.from({ length: 12 }, (_, index) => ({
-      message: message({ paths: [`ns1/${index}`] }),
-      delaySeconds: 0,
-    }));
+    const items = onePathEach(12);
 
     // Act
     const deferral = queue.defer(items);
