@@ -81,8 +81,19 @@ async function check(): Promise<OutcomeResult> {
       });
     } else {
       // Tasks are closed before the email goes out, so two overlapping runs never report one
-      // twice; if this publish fails, the run fails (alarm) and the outcomes logged above remain.
-      published = await publishSummary(snsClient, config.summaryTopicArn, publication);
+      // twice. If the publish fails, this run's closes are undone so the next run reports them,
+      // and the run fails (alarm); the outcomes logged above remain either way.
+      try {
+        published = await publishSummary(snsClient, config.summaryTopicArn, publication);
+      } catch (error) {
+        const closedAt = new Date(report.generatedAt);
+        await Promise.all(
+          report.finished.map((finished) =>
+            ports.ledger.reopenTask(finished.tracked.taskId, closedAt),
+          ),
+        );
+        throw error;
+      }
       logger.info('Outcome email published', { messageId: published });
     }
   }

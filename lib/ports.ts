@@ -84,6 +84,11 @@ interface LedgerPort {
   openTasks(): Promise<readonly TrackedTask[]>;
   /** Marks a task's outcome as reported; true only for the first caller (no double report). */
   closeTask(taskId: string, lifecycle: string, at: Date): Promise<boolean>;
+  /**
+   * Undoes `closeTask` when the report could not be sent, so the next run reports the task.
+   * Only reopens the close made at `closedAt` (never another run's).
+   */
+  reopenTask(taskId: string, closedAt: Date): Promise<void>;
 }
 
 /** A data repository task as DescribeDataRepositoryTasks reports it. */

@@ -691,9 +691,14 @@ function outcomeLines(outcome: TaskOutcome): string[] {
           '  ',
         ),
       ];
-      return outcome.retryLater
-        ? [...lines, ...commandLines(task, 'Re-export later with:')]
-        : lines;
+      // Always name the paths: after a permanent refusal a person re-exports them by hand.
+      return [
+        ...lines,
+        ...commandLines(
+          task,
+          outcome.retryLater ? 'Re-export later with:' : 'Once the cause is fixed, re-export with:',
+        ),
+      ];
     }
     case 'queued':
       return [

@@ -31,7 +31,7 @@ export async function buildAll() {
   // CLI and benchmark: code splitting keeps the AWS SDK in a chunk that only `invoke` loads.
   const cli = await build({
     ...common,
-    entryPoints: { cli: 'cli/main.ts', bench: 'scripts/bench.ts' },
+    entryPoints: { cli: 'cli/main.ts', bench: 'scripts/bench.ts', load: 'scripts/load.ts' },
     outdir: dist,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -528,7 +528,34 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     }
   }
 
-  return { attempts, recordAttempt, claimWindow, trackTask, openTasks, closeTask };
+  async function reopenTask(taskId: string, closedAt: Date): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { id: { S: `task#${taskId}` } },
+          UpdateExpression: 'SET #status = :open REMOVE #lifecycle, #closedAt',
+          // Only this run's close is undone: a task another run closed stays closed.
+          ConditionExpression: '#status = :closed AND #closedAt = :closedAt',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#lifecycle': 'lifecycle',
+            '#closedAt': 'closedAt',
+          },
+          ExpressionAttributeValues: marshall({
+            ':closed': CLOSED,
+            ':open': OPEN,
+            ':closedAt': closedAt.toISOString(),
+          }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) return;
+      throw failure('UpdateItem', tableName, error);
+    }
+  }
+
+  return { attempts, recordAttempt, claimWindow, trackTask, openTasks, closeTask, reopenTask };
 }
 
 export type { LedgerOptions };

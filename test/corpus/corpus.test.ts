@@ -32,7 +32,8 @@ import {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fsx-export-analyzer.js');
-const DOCS = join(ROOT, 'docs', 'corpus.md');
+const DOCS = join(ROOT, 'README.md');
+const DOCS_HEADING = '### Bad input: what each kind produces';
 
 /** Characters no output line may carry: C0 except tab and line feed, DEL, C1, separators, bidi. */
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -382,10 +383,13 @@ describe('Corpus: hostile lines do not stall the analysis', () => {
   }, 60_000);
 });
 
-describe('Corpus: docs/corpus.md', () => {
+describe('Corpus: the README table', () => {
   it('lists every kind in its table, and no other', async () => {
-    // Prepare
-    const docs = await readFile(DOCS, 'utf8');
+    // Prepare: the README section, up to the next heading.
+    const readme = await readFile(DOCS, 'utf8');
+    const section = readme.slice(readme.indexOf(DOCS_HEADING));
+    const end = section.slice(DOCS_HEADING.length).search(/\n#{2,3} /);
+    const docs = end < 0 ? section : section.slice(0, DOCS_HEADING.length + end);
 
     // Act
     const rows = docs

@@ -116,6 +116,11 @@ function fakeLedger(
       entry.closed = lifecycle;
       return true;
     },
+    async reopenTask(taskId) {
+      guard('reopenTask');
+      const entry = state.tasks.get(taskId);
+      if (entry !== undefined) entry.closed = undefined;
+    },
   };
   return { port, state, calls };
 }

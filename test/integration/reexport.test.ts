@@ -1,12 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerResult } from '../../functions/analyzer.ts';
@@ -15,13 +6,15 @@ import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, POWERTOOLS_ENV } from '../helpers/lambda.ts';
+import { type FaultProxy, startDynamoProxy } from '../servers/dynamo-proxy.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
+import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
 import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
 
 /*
  * The three functions end to end with the real SDK clients over HTTP: DynamoDB is dynalite (the
- * ledger and the idempotency records), FSx and SQS are the test servers, SNS is a tiny awsQuery
- * Publish responder below. The test plays Lambda: it invokes the analyzer with subscription
+ * ledger and the idempotency records, behind a fault-injecting proxy), FSx, SQS and SNS are the
+ * test servers. The test plays Lambda: it invokes the analyzer with subscription
  * events, feeds the deferral queue to the retrier as the SQS event source mapping would
  * (ReportBatchItemFailures, maxReceiveCount), and runs the outcome check. The queue's clock is the
  * test's, so delays pass without waiting; everything else runs on real time.
@@ -37,137 +30,6 @@ const RETRY_LATER_SECONDS = 300;
  * 4 for DynamoDB (this SDK version's default). A fault scripted that many times outlasts them.
  */
 const ATTEMPTS = { FSx: 3, SQS: 3, SNS: 3, DynamoDB: 4 } as const;
-
-type FaultKind = 'throttle' | 'server-error';
-
-interface Fault {
-  readonly operation: string;
-  times: number;
-  readonly kind: FaultKind;
-}
-
-function takeFault(faults: Fault[], operation: string): FaultKind | undefined {
-  const fault = faults.find((candidate) => candidate.operation === operation);
-  if (fault === undefined) return undefined;
-  fault.times -= 1;
-  if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
-  return fault.kind;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-/** SNS Publish over awsQuery (form in, XML out), with scripted throttling and 5xx. */
-async function startSnsServer() {
-  const published: { subject: string; message: string }[] = [];
-  const faults: Fault[] = [];
-  let calls = 0;
-  const xml = (response: ServerResponse, status: number, body: string) => {
-    response.writeHead(status, { 'content-type': 'text/xml' });
-    response.end(`<?xml version="1.0"?>\n${body}`);
-  };
-  const server = createServer((request, response) => {
-    readBody(request).then(
-      (body) => {
-        const params = new URLSearchParams(body.toString('utf8'));
-        calls += 1;
-        const fault = params.get('Action') === 'Publish' ? takeFault(faults, 'Publish') : undefined;
-        if (fault !== undefined || params.get('Action') !== 'Publish') {
-          const [status, type, code] =
-            fault === 'server-error'
-              ? [500, 'Receiver', 'InternalError']
-              : fault === 'throttle'
-                ? [400, 'Sender', 'Throttling']
-                : [400, 'Sender', 'InvalidAction'];
-          xml(
-            response,
-            status,
-            `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${type}</Type><Code>${code}</Code><Message>scripted ${code}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-          );
-          return;
-        }
-        published.push({
-          subject: params.get('Subject') ?? '',
-          message: params.get('Message') ?? '',
-        });
-        xml(
-          response,
-          200,
-          `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
-        );
-      },
-      () => response.destroy(),
-    );
-  });
-  const endpoint = await listen(server);
-  return {
-    endpoint,
-    published,
-    calls: () => calls,
-    inject: (fault: Fault) => faults.push({ ...fault }),
-    stop: () => close(server),
-  };
-}
-
-/** A proxy in front of dynalite that answers scripted throttling and 5xx per operation. */
-async function startDynamoProxy(target: string) {
-  const faults: Fault[] = [];
-  const calls: string[] = [];
-  const server = createServer((request, response) => {
-    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    calls.push(operation);
-    const fault = takeFault(faults, operation);
-    if (fault !== undefined) {
-      readBody(request).then(
-        () => {
-          const [status, type] =
-            fault === 'throttle' ? [400, 'ThrottlingException'] : [500, 'InternalServerError'];
-          response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-          response.end(
-            JSON.stringify({
-              __type: `com.amazonaws.dynamodb.v20120810#${type}`,
-              message: `scripted ${type}`,
-            }),
-          );
-        },
-        () => response.destroy(),
-      );
-      return;
-    }
-    const upstream = httpRequest(
-      `${target}${request.url ?? '/'}`,
-      { method: request.method, headers: request.headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
-  });
-  const endpoint = await listen(server);
-  return {
-    endpoint,
-    calls,
-    inject: (fault: Fault) => faults.push({ ...fault }),
-    stop: () => close(server),
-  };
-}
 
 type Handlers = {
   analyzer: (event: unknown, context: Context) => Promise<AnalyzerResult>;
@@ -188,10 +50,10 @@ const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');
 
 describe('Integration: durable re-export end to end', () => {
   let dynamo: LocalDynamo;
-  let dynamoProxy: Awaited<ReturnType<typeof startDynamoProxy>>;
+  let dynamoProxy: FaultProxy;
   let fsx: FsxServer;
   let sqs: SqsServer;
-  let sns: Awaited<ReturnType<typeof startSnsServer>>;
+  let sns: SnsServer;
   let queueClock: number;
   let handlers: Handlers;
 
@@ -401,6 +263,27 @@ describe('Integration: durable re-export end to end', () => {
     expect(sns.published).toHaveLength(1);
   });
 
+  it('starts and queues once, and emails once, when the same batch arrives three times in a row', async () => {
+    // Prepare
+    const event = lambdaEvent(
+      payload([transient('/ns1/a.bin'), transient('/ns1/b.bin'), busy('/ns1/c.log')]),
+    );
+
+    // Act
+    const results = [];
+    for (let delivery = 1; delivery <= 3; delivery++) {
+      results.push(await handlers.analyzer(event, CONTEXT));
+    }
+
+    // Assess
+    for (const result of results) expect(result).toEqual(results[0]);
+    expect(results[0]).toMatchObject({ tasksStarted: 1, tasksQueued: 1 });
+    expect(created()).toHaveLength(1);
+    expect(fsx.tasks()).toHaveLength(1);
+    expect(queued()).toMatchObject([{ paths: ['ns1/c.log'], reason: 'busy' }]);
+    expect(sns.published).toHaveLength(1);
+  });
+
   it('escalates a path that failed again after K re-exports instead of starting another task', async () => {
     // Prepare
     const taskIds: string[] = [];
@@ -495,9 +378,11 @@ describe('Integration: durable re-export end to end', () => {
       }
       if (service === 'SQS') expect(sqs.calls).toHaveLength(2);
       if (service === 'DynamoDB') {
-        expect(dynamoProxy.calls.filter((call) => call === operation).length).toBeGreaterThan(1);
+        expect(
+          dynamoProxy.calls.filter((call) => call.operation === operation).length,
+        ).toBeGreaterThan(1);
       }
-      if (service === 'SNS') expect(sns.calls()).toBe(2);
+      if (service === 'SNS') expect(sns.calls).toHaveLength(2);
     });
   });
 
