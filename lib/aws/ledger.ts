@@ -499,26 +499,26 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     );
   }
 
-  async function closeTask(taskId: string, lifecycle: string, at: Date): Promise<boolean> {
+  /** A conditional update of a tracked task's status; false when the condition did not hold. */
+  async function updateTask(
+    taskId: string,
+    update: string,
+    condition: string,
+    values: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await client.send(
         new UpdateItemCommand({
           TableName: tableName,
           Key: { id: { S: `task#${taskId}` } },
-          UpdateExpression: 'SET #status = :closed, #lifecycle = :lifecycle, #closedAt = :closedAt',
-          // Only an open task closes: the second of two concurrent reporters gets false.
-          ConditionExpression: '#status = :open',
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#lifecycle': 'lifecycle',
             '#closedAt': 'closedAt',
           },
-          ExpressionAttributeValues: marshall({
-            ':closed': CLOSED,
-            ':open': OPEN,
-            ':lifecycle': lifecycle,
-            ':closedAt': at.toISOString(),
-          }),
+          ExpressionAttributeValues: marshall({ ':closed': CLOSED, ':open': OPEN, ...values }),
         }),
       );
       return true;
@@ -528,31 +528,24 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     }
   }
 
+  function closeTask(taskId: string, lifecycle: string, at: Date): Promise<boolean> {
+    // Only an open task closes: the second of two concurrent reporters gets false.
+    return updateTask(
+      taskId,
+      'SET #status = :closed, #lifecycle = :lifecycle, #closedAt = :closedAt',
+      '#status = :open',
+      { ':lifecycle': lifecycle, ':closedAt': at.toISOString() },
+    );
+  }
+
   async function reopenTask(taskId: string, closedAt: Date): Promise<void> {
-    try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { id: { S: `task#${taskId}` } },
-          UpdateExpression: 'SET #status = :open REMOVE #lifecycle, #closedAt',
-          // Only this run's close is undone: a task another run closed stays closed.
-          ConditionExpression: '#status = :closed AND #closedAt = :closedAt',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#lifecycle': 'lifecycle',
-            '#closedAt': 'closedAt',
-          },
-          ExpressionAttributeValues: marshall({
-            ':closed': CLOSED,
-            ':open': OPEN,
-            ':closedAt': closedAt.toISOString(),
-          }),
-        }),
-      );
-    } catch (error) {
-      if (isConditionalFailure(error)) return;
-      throw failure('UpdateItem', tableName, error);
-    }
+    // Only this run's close is undone: a task another run closed stays closed.
+    await updateTask(
+      taskId,
+      'SET #status = :open REMOVE #lifecycle, #closedAt',
+      '#status = :closed AND #closedAt = :closedAt',
+      { ':closedAt': closedAt.toISOString() },
+    );
   }
 
   return { attempts, recordAttempt, claimWindow, trackTask, openTasks, closeTask, reopenTask };
