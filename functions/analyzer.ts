@@ -5,7 +5,7 @@ import { dynamoClient, fsxClient, snsClient, sqsClient } from '../lib/aws/client
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createIdempotencyStore, idempotencyConfig } from '../lib/aws/idempotency.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { publishSummary } from '../lib/aws/sns.ts';
+import { deliver } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { logger, metrics, recordReportMetrics } from '../lib/aws/telemetry.ts';
 import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
@@ -93,25 +93,25 @@ function logReport(report: Report): void {
     dryRun: report.dryRun,
   });
   for (const outcome of report.outcomes) {
-    if (outcome.status !== 'refused') continue;
-    logger.warn('Re-export refused', {
+    const common = {
       fileSystemId: outcome.task.fileSystemId,
-      error: outcome.error,
-      reason: outcome.reason,
-      retryLater: outcome.retryLater,
       paths: outcome.task.paths.length,
       clientRequestToken: outcome.task.clientRequestToken,
-    });
-  }
-  for (const outcome of report.outcomes) {
-    if (outcome.status !== 'queued') continue;
-    logger.info('Re-export queued', {
-      fileSystemId: outcome.task.fileSystemId,
-      reason: outcome.reason,
-      delaySeconds: outcome.delaySeconds,
-      paths: outcome.task.paths.length,
-      clientRequestToken: outcome.task.clientRequestToken,
-    });
+    };
+    if (outcome.status === 'refused') {
+      logger.warn('Re-export refused', {
+        ...common,
+        error: outcome.error,
+        reason: outcome.reason,
+        retryLater: outcome.retryLater,
+      });
+    } else if (outcome.status === 'queued') {
+      logger.info('Re-export queued', {
+        ...common,
+        reason: outcome.reason,
+        delaySeconds: outcome.delaySeconds,
+      });
+    }
   }
   if ((report.escalated?.length ?? 0) > 0) {
     // Every path, so the logs hold the whole list the email may shorten.
@@ -163,18 +163,9 @@ async function analyze(
 
   let published: string | null = null;
   if (hasFindings(report)) {
-    const publication = renderEmail(report);
-    if (config.dryRun) {
-      logger.info('Dry run: summary not published', {
-        subject: publication.subject,
-        body: publication.body,
-      });
-    } else {
-      // A PublishError fails the invocation on purpose: Lambda retries, and the deterministic
-      // task tokens make the repeated CreateDataRepositoryTask calls return the same tasks.
-      published = await publishSummary(snsClient, config.summaryTopicArn, publication);
-      logger.info('Summary published', { messageId: published });
-    }
+    // A PublishError fails the invocation on purpose: Lambda retries, and the deterministic
+    // task tokens make the repeated CreateDataRepositoryTask calls return the same tasks.
+    published = await deliver(snsClient, config, renderEmail(report), 'summary');
   }
   return {
     events: report.events,

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { publishSummary } from '../lib/aws/sns.ts';
+import { deliver } from '../lib/aws/sns.ts';
 import { logger, metrics, recordOutcomeMetrics } from '../lib/aws/telemetry.ts';
 import { loadConfig, loadReexportConfig } from '../lib/config.ts';
 import { ConfigError, describeError } from '../lib/errors.ts';
@@ -73,28 +73,19 @@ async function check(): Promise<OutcomeResult> {
   logOutcomes(report);
   let published: string | null = null;
   if (report.finished.length > 0) {
-    const publication = renderOutcomeEmail(report);
-    if (config.dryRun) {
-      logger.info('Dry run: outcome email not published', {
-        subject: publication.subject,
-        body: publication.body,
-      });
-    } else {
-      // Tasks are closed before the email goes out, so two overlapping runs never report one
-      // twice. If the publish fails, this run's closes are undone so the next run reports them,
-      // and the run fails (alarm); the outcomes logged above remain either way.
-      try {
-        published = await publishSummary(snsClient, config.summaryTopicArn, publication);
-      } catch (error) {
-        const closedAt = new Date(report.generatedAt);
-        await Promise.all(
-          report.finished.map((finished) =>
-            ports.ledger.reopenTask(finished.tracked.taskId, closedAt),
-          ),
-        );
-        throw error;
-      }
-      logger.info('Outcome email published', { messageId: published });
+    // Tasks are closed before the email goes out, so two overlapping runs never report one
+    // twice. If the publish fails, this run's closes are undone so the next run reports them,
+    // and the run fails (alarm); the outcomes logged above remain either way.
+    try {
+      published = await deliver(snsClient, config, renderOutcomeEmail(report), 'outcome email');
+    } catch (error) {
+      const closedAt = new Date(report.generatedAt);
+      await Promise.all(
+        report.finished.map((finished) =>
+          ports.ledger.reopenTask(finished.tracked.taskId, closedAt),
+        ),
+      );
+      throw error;
     }
   }
   return { finished: report.finished.length, stillOpen: report.stillOpen, published };

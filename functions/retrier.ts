@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { publishSummary } from '../lib/aws/sns.ts';
+import { deliver } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
 import { logger, metrics, recordRetrierMetrics } from '../lib/aws/telemetry.ts';
 import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
@@ -196,18 +196,9 @@ async function retry(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   recordRetrierMetrics(metrics, report, malformed.size);
   logRetrierReport(report, malformed.size);
   if (hasNews(report)) {
-    const publication = renderRetrierEmail(report);
-    if (config.dryRun) {
-      logger.info('Dry run: retrier email not published', {
-        subject: publication.subject,
-        body: publication.body,
-      });
-    } else {
-      // One email per invocation. A PublishError fails the whole invocation: every record comes
-      // back, and the deterministic tokens and the ADD-only ledger make the repeat harmless.
-      const messageId = await publishSummary(snsClient, config.summaryTopicArn, publication);
-      logger.info('Retrier email published', { messageId });
-    }
+    // One email per invocation. A PublishError fails the whole invocation: every record comes
+    // back, and the deterministic tokens and the ADD-only ledger make the repeat harmless.
+    await deliver(snsClient, config, renderRetrierEmail(report), 'retrier email');
   }
   return { batchItemFailures: response.batchItemFailures };
 }

@@ -1,6 +1,7 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { describeError, PublishError } from '../errors.ts';
 import type { Publication } from '../types.ts';
+import { logger } from './telemetry.ts';
 
 /**
  * Turns our attributes into SNS message attributes. SNS rejects an attribute whose value is
@@ -60,4 +61,33 @@ async function publishSummary(
   }
 }
 
-export { publishSummary, toMessageAttributes };
+/** Where a function's emails go: a topic, or only the logs in a dry run. */
+type Destination =
+  | { readonly dryRun: true; readonly summaryTopicArn: string | undefined }
+  | { readonly dryRun: false; readonly summaryTopicArn: string };
+
+/**
+ * Publishes one email, or in a dry run logs what would have been published. `label` names it in
+ * the log lines ("summary", "retrier email"). Returns the SNS MessageId, or null in a dry run.
+ *
+ * @throws PublishError when SNS refuses: the caller's invocation fails, on purpose.
+ */
+async function deliver(
+  client: SNSClient,
+  destination: Destination,
+  publication: Publication,
+  label: string,
+): Promise<string | null> {
+  if (destination.dryRun) {
+    logger.info(`Dry run: ${label} not published`, {
+      subject: publication.subject,
+      body: publication.body,
+    });
+    return null;
+  }
+  const messageId = await publishSummary(client, destination.summaryTopicArn, publication);
+  logger.info(`${label.charAt(0).toUpperCase()}${label.slice(1)} published`, { messageId });
+  return messageId;
+}
+
+export { deliver, publishSummary, toMessageAttributes };
