@@ -18,12 +18,27 @@ import {
 } from '../lib/errors.ts';
 import { DEFAULT_LOG_GROUP, type InputContext, readInput } from '../lib/input.ts';
 import { processBatches } from '../lib/pipeline.ts';
-import { renderEmail } from '../lib/render-email.ts';
-import { renderTerminal } from '../lib/render-terminal.ts';
-import { toJsonText } from '../lib/report.ts';
-import { sanitize } from '../lib/text.ts';
 import type { LogBatch } from '../lib/types.ts';
-import packageJson from '../package.json' with { type: 'json' };
+import {
+  type Command,
+  checkFileSystemId,
+  complain,
+  consoleRegion,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  fileProblem,
+  type Io,
+  isDebug,
+  line,
+  PROGRAM,
+  parseOrUsage,
+  printReport,
+  reportFormat,
+  setting,
+  UsageError,
+  VERSION,
+} from './common.ts';
 
 /*
  * The command-line interface. Only pure lib/ modules are imported statically: `analyze` must run
@@ -31,31 +46,12 @@ import packageJson from '../package.json' with { type: 'json' };
  * SDK) is imported dynamically by `invoke` alone, which esbuild turns into a separate chunk.
  */
 
-const PROGRAM = 'fsx-export-analyzer';
-const VERSION: string = packageJson.version;
-
-/** What `main` needs from the process; tests pass fakes. */
-interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly readStdin: () => Promise<string>;
-  readonly isTTY: boolean;
-  readonly env: Record<string, string | undefined>;
-}
-
-/** Exit statuses: the contract scripts rely on. */
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-
 /** Extensions `analyze DIR` reads; anything else in the directory is ignored. */
 const INPUT_EXTENSIONS = ['.json', '.ndjson', '.log', '.txt'];
 /** make-event defaults: the documented example stream, and a fixed start so output is stable. */
 const DEFAULT_OWNER = '123456789012';
 const DEFAULT_EVENT_STREAM = 'datarepo_fs-0123456789abcdef0';
 const DEFAULT_START_TIME = '2025-11-25T12:00:00.000Z';
-const FS_ID = /^(?:fs|fc)-[0-9a-f]{8,}$/;
-
 const HELP = `${PROGRAM} ${VERSION}
 Reads Amazon FSx for Lustre data repository event logs, classifies automatic-export failures
 and shows which files a retry would re-export.
@@ -64,6 +60,10 @@ Usage:
   ${PROGRAM} analyze [options] FILE... | -     analyse log files; dry run, never calls AWS
   ${PROGRAM} invoke FILE [--dry-run]           run the Lambda handler on a Lambda event file
   ${PROGRAM} make-event [options] FILE... | -  turn raw log lines into a Lambda event
+  ${PROGRAM} scan --log-group NAME [options]    analyse a time window read from CloudWatch Logs
+  ${PROGRAM} reexport --log-group NAME --class CLASS [options]
+                                               re-export what failed with CLASS, after a fix
+  ${PROGRAM} doctor [--file-system-id ID]      check that export failures are being watched
   ${PROGRAM} <command> --help                  options of one command
   ${PROGRAM} --help | -h                       this text
   ${PROGRAM} --version                         the version
@@ -138,61 +138,12 @@ const COMMAND_HELP: Record<string, string> = {
   'make-event': MAKE_EVENT_HELP,
 };
 
-/** Wrong arguments: printed with a hint to the relevant `--help`, exit status 2. */
-class UsageError extends AnalyzerError {
-  public readonly command: string | undefined;
-
-  public constructor(message: string, command?: string) {
-    super(message);
-    this.name = 'UsageError';
-    this.command = command;
-  }
-}
-
-function line(text: string): string {
-  return text.endsWith('\n') ? text : `${text}\n`;
-}
-
-/** An environment variable, with empty meaning unset (what most tools write for "not set"). */
-function setting(env: Io['env'], name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function isDebug(env: Io['env']): boolean {
-  const value = setting(env, 'DEBUG');
-  return value !== undefined && value !== '0' && value !== 'false';
-}
-
-/** Runs node:util parseArgs, turning its errors into a usage error for `command`. */
-function parseOrUsage<T>(command: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    // parseArgs explains how to pass a positional starting with '-' in a second sentence;
-    // the first sentence is the problem.
-    const message = describeError(error).split(/\.\s/, 1)[0] ?? 'invalid arguments';
-    throw new UsageError(message, command);
-  }
-}
-
-function checkFileSystemId(value: string | undefined, command: string): void {
-  if (value !== undefined && !FS_ID.test(value)) {
-    throw new UsageError(
-      `--file-system-id must look like fs-0123456789abcdef0 (got "${value}")`,
-      command,
-    );
-  }
-}
-
-/** A one-line reason for a file-system error, without the path (the caller names the file). */
-function fileProblem(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return describeError(error);
-}
+/** Commands that call AWS, each in its own lazily loaded module. */
+const AWS_COMMANDS = {
+  scan: () => import('./scan.ts'),
+  reexport: () => import('./reexport.ts'),
+  doctor: () => import('./doctor.ts'),
+} satisfies Record<string, () => Promise<Command>>;
 
 /** One input of a command: a file, or standard input. */
 interface Source {
@@ -276,11 +227,6 @@ async function readSource(source: Source): Promise<string> {
   }
 }
 
-function complain(io: Io, message: string): void {
-  // File names and messages can carry untrusted text: one visible-escaped line, always.
-  io.stderr(`${PROGRAM}: ${sanitize(message)}\n`);
-}
-
 async function analyze(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOrUsage('analyze', () =>
     parseArgs({
@@ -302,9 +248,7 @@ async function analyze(args: string[], io: Io): Promise<number> {
     io.stdout(ANALYZE_HELP);
     return EXIT_OK;
   }
-  if (values.json === true && values.email === true) {
-    throw new UsageError('--json and --email cannot be combined', 'analyze');
-  }
+  const format = reportFormat(values, 'analyze');
   if (positionals.length === 0) {
     throw new UsageError('no FILE given (use - to read standard input)', 'analyze');
   }
@@ -355,21 +299,12 @@ async function analyze(args: string[], io: Io): Promise<number> {
       maxPathsPerTask: 100,
       busyDelaySeconds: config.busyDelaySeconds,
       reportPath: config.reportPath,
-      region:
-        values.region ?? setting(io.env, 'AWS_REGION') ?? setting(io.env, 'AWS_DEFAULT_REGION'),
+      region: consoleRegion(values.region, io.env),
     },
     undefined,
     skippedMessages,
   );
-  if (values.json === true) {
-    io.stdout(line(toJsonText(report)));
-  } else if (values.email === true) {
-    const publication = renderEmail(report);
-    io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));
-  } else {
-    const color = io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
-    io.stdout(line(renderTerminal(report, { color })));
-  }
+  printReport(report, format, io);
   return bad > 0 ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -583,6 +518,10 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     case 'help': {
       const topic = rest[0];
+      if (topic !== undefined && Object.hasOwn(AWS_COMMANDS, topic)) {
+        io.stdout((await AWS_COMMANDS[topic as keyof typeof AWS_COMMANDS]()).help);
+        return EXIT_OK;
+      }
       io.stdout(topic === undefined ? HELP : (COMMAND_HELP[topic] ?? HELP));
       return EXIT_OK;
     }
@@ -595,6 +534,11 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return invoke(rest, io);
     case 'make-event':
       return makeEvent(rest, io);
+    case 'scan':
+    case 'reexport':
+    case 'doctor':
+      // These call AWS: their modules (and the SDK) load only when one of them runs.
+      return (await AWS_COMMANDS[command]()).command(rest, io);
     default:
       throw new UsageError(
         command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`,

@@ -1,0 +1,152 @@
+import { AnalyzerError, describeError } from '../lib/errors.ts';
+import { renderEmail } from '../lib/render-email.ts';
+import { renderTerminal } from '../lib/render-terminal.ts';
+import type { Report } from '../lib/report.ts';
+import { toJsonText } from '../lib/report.ts';
+import { sanitize } from '../lib/text.ts';
+import packageJson from '../package.json' with { type: 'json' };
+
+/*
+ * What every command of the CLI shares: the process seam (Io), exit statuses, usage errors,
+ * argument helpers and report printing. Pure: importing this loads no AWS SDK code.
+ */
+
+const PROGRAM = 'fsx-export-analyzer';
+const VERSION: string = packageJson.version;
+
+/** What `main` needs from the process; tests pass fakes. */
+interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readStdin: () => Promise<string>;
+  readonly isTTY: boolean;
+  readonly env: Record<string, string | undefined>;
+}
+
+/** A command in its own module: its --help text and how it runs. */
+interface Command {
+  readonly help: string;
+  readonly command: (args: string[], io: Io) => Promise<number>;
+}
+
+/** Exit statuses: the contract scripts rely on. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const FS_ID = /^(?:fs|fc)-[0-9a-f]{8,}$/;
+
+/** Wrong arguments: printed with a hint to the relevant `--help`, exit status 2. */
+class UsageError extends AnalyzerError {
+  public readonly command: string | undefined;
+
+  public constructor(message: string, command?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.command = command;
+  }
+}
+
+function line(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** An environment variable, with empty meaning unset (what most tools write for "not set"). */
+function setting(env: Io['env'], name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function isDebug(env: Io['env']): boolean {
+  const value = setting(env, 'DEBUG');
+  return value !== undefined && value !== '0' && value !== 'false';
+}
+
+/** Runs node:util parseArgs, turning its errors into a usage error for `command`. */
+function parseOrUsage<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    // parseArgs explains how to pass a positional starting with '-' in a second sentence;
+    // the first sentence is the problem.
+    const message = describeError(error).split(/\.\s/, 1)[0] ?? 'invalid arguments';
+    throw new UsageError(message, command);
+  }
+}
+
+function checkFileSystemId(value: string | undefined, command: string): void {
+  if (value !== undefined && !FS_ID.test(value)) {
+    throw new UsageError(
+      `--file-system-id must look like fs-0123456789abcdef0 (got "${value}")`,
+      command,
+    );
+  }
+}
+
+/** A one-line reason for a file-system error, without the path (the caller names the file). */
+function fileProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return describeError(error);
+}
+
+function complain(io: Io, message: string): void {
+  // File names and messages can carry untrusted text: one visible-escaped line, always.
+  io.stderr(`${PROGRAM}: ${sanitize(message)}\n`);
+}
+
+/** How a report is printed: the analyze and scan formats. */
+type ReportFormat = 'terminal' | 'json' | 'email';
+
+/** Chooses the report format from --json / --email, refusing both at once. */
+function reportFormat(
+  values: { readonly json?: boolean; readonly email?: boolean },
+  command: string,
+): ReportFormat {
+  if (values.json === true && values.email === true) {
+    throw new UsageError('--json and --email cannot be combined', command);
+  }
+  if (values.json === true) return 'json';
+  return values.email === true ? 'email' : 'terminal';
+}
+
+/** Prints a report as analyze does: terminal text (colour on a TTY), JSON, or the email. */
+function printReport(report: Report, format: ReportFormat, io: Io): void {
+  if (format === 'json') {
+    io.stdout(line(toJsonText(report)));
+  } else if (format === 'email') {
+    const publication = renderEmail(report);
+    io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));
+  } else {
+    const color = io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
+    io.stdout(line(renderTerminal(report, { color })));
+  }
+}
+
+/** The Region for console links: --region, else the SDK's standard variables. */
+function consoleRegion(value: string | undefined, env: Io['env']): string | undefined {
+  return value ?? setting(env, 'AWS_REGION') ?? setting(env, 'AWS_DEFAULT_REGION');
+}
+
+export type { Command, Io, ReportFormat };
+export {
+  checkFileSystemId,
+  complain,
+  consoleRegion,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  FS_ID,
+  fileProblem,
+  isDebug,
+  line,
+  PROGRAM,
+  parseOrUsage,
+  printReport,
+  reportFormat,
+  setting,
+  UsageError,
+  VERSION,
+};
