@@ -53,9 +53,9 @@ const COALESCE_WINDOW_SECONDS = 300;
 /** The deferral queue's visibility timeout: when a handed-back message is received again. */
 const VISIBILITY_SECONDS = 420;
 /**
- * The clients in lib/aws/clients.ts use the SDK defaults, which have no request timeout: a hung
- * call would last until the Lambda timeout. The tests give them one (below), so a `timeout`
- * fault ends like a slow AWS answer does with a configured client: a TimeoutError the SDK retries.
+ * The clients in lib/aws/clients.ts time an attempt out after 10 s; the tests shorten that
+ * (below), so a `timeout` fault ends as it would in production, only sooner: a TimeoutError the
+ * SDK retries.
  */
 const REQUEST_TIMEOUT_MS = 300;
 /** Lambda retries a failed asynchronous invocation after about a minute, then two. */
