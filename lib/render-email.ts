@@ -6,6 +6,13 @@
  */
 import { Buffer } from 'node:buffer';
 import { CLASS_ORDER, classTitle, hintFor } from './classify.ts';
+import {
+  cloudWatchHome,
+  fileSystemOfStream,
+  insightsLink,
+  insightsQuery,
+  minuteWindow,
+} from './insights.ts';
 import { failuresCsvPath } from './outcomes.ts';
 import type { ExportTask, Unplanned } from './plan.ts';
 import {
@@ -58,10 +65,41 @@ const CLASS_ACTION: Record<FailureClass, string> = {
   import: 'not retried',
 };
 
+/** In a dry run nothing is re-exported: the table says what would be. */
+const DRY_RUN_ACTION: Partial<Record<FailureClass, string>> = {
+  transient: 'would be re-exported',
+  busy: 'would re-export after delay',
+};
+
+const UNPARSEABLE_ACTION = 'a person should read them';
+/** Longest "what happens" cell: the class table stays within the email width. */
+const ACTION_CHARS = 29;
+
 interface ClassRow {
   readonly cls: FailureClass;
   readonly count: number;
   readonly action: string;
+}
+
+/**
+ * One row of the compact class table, in plain counts so any email (summary, digest) can build
+ * it. `files` and `fileSystems` are distinct counts; undefined or 0 shows as "-" (not known).
+ */
+interface ClassTableRow {
+  /** A failure class, or `unparseable` for events that could not be read as records. */
+  readonly label: FailureClass | 'unparseable';
+  readonly records: number;
+  /** Distinct files: paths (else S3 objects) per file system. */
+  readonly files: number | undefined;
+  readonly fileSystems: number | undefined;
+  /** What happens to them, e.g. "re-exported", "a person must act"; see {@link classAction}. */
+  readonly action: string;
+}
+
+interface ClassTableOptions {
+  readonly indent?: string | undefined;
+  /** Styles a cell (the terminal's colours); row -1 is the header. */
+  readonly paint?: TableOptions['paint'];
 }
 
 /** Codes that share one remediation hint within a class, with a few affected files. */
@@ -81,11 +119,11 @@ interface PersonFinding {
 }
 
 interface TableOptions {
-  readonly indent?: string;
+  readonly indent?: string | undefined;
   /** Per column; default left. */
-  readonly align?: ReadonlyArray<'left' | 'right'>;
+  readonly align?: ReadonlyArray<'left' | 'right'> | undefined;
   /** Styles a cell's text; padding is added outside, so styling never shifts the columns. */
-  readonly paint?: (cell: string, row: number, column: number) => string;
+  readonly paint?: ((cell: string, row: number, column: number) => string) | undefined;
 }
 
 /** One row per class with at least one record, most severe first. */
@@ -96,6 +134,117 @@ function classRows(report: Pick<Report, 'records'>): ClassRow[] {
     count: counts[cls],
     action: CLASS_ACTION[cls],
   }));
+}
+
+/** What happens to a class's records: "re-exported", "a person must act", … */
+function classAction(cls: FailureClass, dryRun = false): string {
+  return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
+}
+
+const LABEL_ORDER: ReadonlyArray<ClassTableRow['label']> = [...CLASS_ORDER, 'unparseable'];
+
+/** Untrusted text in at most `max` characters once sanitised (escapes are longer). */
+function fitCell(text: string, max: number): string {
+  let limit = max;
+  let shown = display(text, limit);
+  while (shown.length > max && limit > 1) {
+    limit--;
+    shown = display(text, limit);
+  }
+  return shown;
+}
+
+function countCell(count: number | undefined): string {
+  return count === undefined || count <= 0 ? '-' : String(count);
+}
+
+/**
+ * The compact per-class table: one row per label with records, most severe first
+ * (`CLASS_ORDER`, unparseable last), columns class, records, files, file systems and what
+ * happens. Short rows (at most 76 columns with the default indent), so it reads in a
+ * proportional-font mail client too. No rows, no lines.
+ */
+function classTableLines(
+  rows: readonly ClassTableRow[],
+  options: ClassTableOptions = {},
+): string[] {
+  const shown = rows
+    .filter((row) => row.records > 0)
+    .sort((a, b) => LABEL_ORDER.indexOf(a.label) - LABEL_ORDER.indexOf(b.label));
+  if (shown.length === 0) return [];
+  return formatTable(
+    ['Class', 'Records', 'Files', 'File systems', 'What happens'],
+    shown.map((row) => [
+      row.label,
+      String(row.records),
+      countCell(row.files),
+      countCell(row.fileSystems),
+      fitCell(row.action, ACTION_CHARS),
+    ]),
+    {
+      indent: options.indent,
+      align: ['left', 'right', 'right', 'right', 'left'],
+      paint: options.paint,
+    },
+  );
+}
+
+/**
+ * The class table's rows for a report: per class, its records, distinct files (path, else S3
+ * object, per file system) and file systems; unparseable events last, their file systems read
+ * from `datarepo_<id>` stream names. One pass over the records.
+ */
+function classTableRows(
+  report: Pick<Report, 'records' | 'unparseable' | 'dryRun'>,
+): ClassTableRow[] {
+  // Targets kept per file system, not joined into keys: no new string per record.
+  const tallies = new Map<FailureClass, { records: number; files: Map<string, Set<string>> }>();
+  for (const record of report.records) {
+    let tally = tallies.get(record.class);
+    if (tally === undefined) {
+      tally = { records: 0, files: new Map() };
+      tallies.set(record.class, tally);
+    }
+    tally.records++;
+    const fileSystem = record.fileSystemId ?? '';
+    let targets = tally.files.get(fileSystem);
+    if (targets === undefined) {
+      targets = new Set();
+      tally.files.set(fileSystem, targets);
+    }
+    const target = targetOf(record);
+    if (target !== undefined) targets.add(target);
+  }
+  const rows: ClassTableRow[] = [];
+  for (const cls of CLASS_ORDER) {
+    const tally = tallies.get(cls);
+    if (tally === undefined) continue;
+    let files = 0;
+    for (const targets of tally.files.values()) files += targets.size;
+    rows.push({
+      label: cls,
+      records: tally.records,
+      files,
+      // Records without a file system id count no file system.
+      fileSystems: tally.files.size - (tally.files.has('') ? 1 : 0),
+      action: classAction(cls, report.dryRun),
+    });
+  }
+  if (report.unparseable.length > 0) {
+    const fileSystems = new Set<string>();
+    for (const event of report.unparseable) {
+      const id = fileSystemOfStream(event.logStream);
+      if (id !== undefined) fileSystems.add(id);
+    }
+    rows.push({
+      label: 'unparseable',
+      records: report.unparseable.length,
+      files: undefined,
+      fileSystems: fileSystems.size,
+      action: UNPARSEABLE_ACTION,
+    });
+  }
+  return rows;
 }
 
 // encodeURIComponent throws on lone surrogates; log names arrive from untrusted payloads.
@@ -112,11 +261,52 @@ function consoleEncode(value: string): string {
  * The result is plain ASCII whatever the input.
  */
 function consoleLink(region: string, logGroup: string, logStream: string): string {
-  const host = encodeURIComponent(region.replace(LONE_SURROGATE, '\ufffd'));
   return (
-    `https://${host}.console.aws.amazon.com/cloudwatch/home?region=${host}` +
+    cloudWatchHome(region) +
     `#logsV2:log-groups/log-group/${consoleEncode(logGroup)}/log-events/${consoleEncode(logStream)}`
   );
+}
+
+/**
+ * The Logs Insights link that lists the report's events: its log groups, its event time range
+ * widened to whole minutes, a query narrowed to its file systems' `datarepo_` streams when every
+ * event came from one. Undefined without a region, an event time or a log group.
+ */
+function reportInsightsLink(
+  report: Pick<Report, 'region' | 'sources' | 'records' | 'unparseable'>,
+): string | undefined {
+  if (report.region === undefined || report.region === '') return undefined;
+  const window = eventWindow(report);
+  // Widened to whole minutes, the window must still be a valid date range.
+  if (window === undefined || !isDateMillis(window.last + 60_000)) return undefined;
+  if (!isDateMillis(window.first - 60_000)) return undefined;
+  const logGroups = new Set<string>();
+  for (const source of report.sources) logGroups.add(source.logGroup);
+  // Distinct names first: a batch has thousands of events but only a few streams.
+  const streams = new Set<string>();
+  for (const events of [report.records, report.unparseable]) {
+    for (const event of events) {
+      logGroups.add(event.logGroup);
+      streams.add(event.logStream);
+    }
+  }
+  const fileSystems = new Set<string>();
+  let everyStreamKnown = true;
+  for (const stream of streams) {
+    const id = fileSystemOfStream(stream);
+    if (id === undefined) everyStreamKnown = false;
+    else fileSystems.add(id);
+  }
+  logGroups.delete('');
+  if (logGroups.size === 0) return undefined;
+  const { start, end } = minuteWindow(window.first, window.last);
+  return insightsLink({
+    region: report.region,
+    logGroups: [...logGroups].sort(),
+    start,
+    end,
+    query: insightsQuery({ fileSystemIds: everyStreamKnown ? [...fileSystems] : undefined }),
+  });
 }
 
 /**
@@ -319,10 +509,10 @@ function isDateMillis(millis: number): boolean {
   return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15;
 }
 
-/** Earliest and latest event time (records and unparseable events), as ISO UTC. */
-function timeRange(
+/** Earliest and latest event time (records and unparseable events) in milliseconds. */
+function eventWindow(
   report: Pick<Report, 'records' | 'unparseable'>,
-): { from: string; to: string } | undefined {
+): { first: number; last: number } | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   // A loop, not Math.min(...spread): a large batch would overflow the argument stack.
@@ -334,7 +524,16 @@ function timeRange(
     }
   }
   if (!isDateMillis(min) || !isDateMillis(max)) return undefined;
-  return { from: new Date(min).toISOString(), to: new Date(max).toISOString() };
+  return { first: min, last: max };
+}
+
+/** Earliest and latest event time (records and unparseable events), as ISO UTC. */
+function timeRange(
+  report: Pick<Report, 'records' | 'unparseable'>,
+): { from: string; to: string } | undefined {
+  const window = eventWindow(report);
+  if (window === undefined) return undefined;
+  return { from: new Date(window.first).toISOString(), to: new Date(window.last).toISOString() };
 }
 
 /** Retryable failures that were not planned, grouped by reason, largest group first. */
@@ -460,6 +659,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
         ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
         : 'No FSx data repository failure was found.';
   const lines = [...wrap(summary), ''];
+  // The shape at a glance, before any detail.
+  const table = classTableLines(classTableRows(report));
+  if (table.length > 0) lines.push(...table, '');
   let read = `Read ${plural(report.events, 'log event')}: ${plural(report.records.length, 'FSx record')}, ${counts.unparseable} unparseable.`;
   if (report.skippedMessages > 0) {
     read += ` Skipped ${plural(report.skippedMessages, 'control message')}.`;
@@ -482,6 +684,11 @@ function headlineSection(report: Report, counts: Counts): string[] {
   }
   const range = timeRange(report);
   if (range !== undefined) lines.push(...wrap(`Events from ${range.from} to ${range.to} (UTC).`));
+  const link = reportInsightsLink(report);
+  if (link !== undefined) {
+    // Never wrapped: a link cut in two does not work.
+    lines.push('', 'These events in CloudWatch Logs Insights:', `  ${link}`);
+  }
   if (report.dryRun) {
     lines.push(
       '',
@@ -606,27 +813,6 @@ function escalationLines(escalated: readonly Escalation[]): string[] {
     lines.push(`  and ${plural(byFileSystem.size - MAX_FILE_SYSTEMS, 'more file system')}`);
   }
   lines.push('');
-  return lines;
-}
-
-function classSection(report: Report): string[] {
-  const rows = classRows(report);
-  if (rows.length === 0) return [];
-  const lines = formatTable(
-    ['Class', 'Records', 'Action'],
-    rows.map((row) => [row.cls, String(row.count), row.action]),
-    { align: ['left', 'right', 'left'] },
-  );
-  const fileSystems = countByFileSystem(report.records);
-  if (fileSystems.length > 1) {
-    lines.push('', 'By file system:');
-    for (const [id, counts] of fileSystems.slice(0, MAX_FILE_SYSTEMS)) {
-      lines.push(...wrap(`${display(id, 64)}: ${classCounts(counts)}`, '  ', WIDTH, '    '));
-    }
-    if (fileSystems.length > MAX_FILE_SYSTEMS) {
-      lines.push(`  and ${plural(fileSystems.length - MAX_FILE_SYSTEMS, 'more file system')}`);
-    }
-  }
   return lines;
 }
 
@@ -855,7 +1041,6 @@ function renderEmail(report: Report): Publication {
   const sections = [
     headlineSection(report, counts),
     person ? section('WHAT NEEDS A PERSON', personSection(report, outcomes)) : [],
-    section('FAILURES BY CLASS', classSection(report)),
     section('FAILURES BY CODE', codeSection(report)),
     section('RE-EXPORTS', reexportSection(report, outcomes)),
     section('UNPARSEABLE EVENTS', unparseableSection(report)),
@@ -870,10 +1055,13 @@ function renderEmail(report: Report): Publication {
   };
 }
 
-export type { ClassRow, HintGroup, PersonFinding, TableOptions };
+export type { ClassRow, ClassTableOptions, ClassTableRow, HintGroup, PersonFinding, TableOptions };
 export {
   bullet,
+  classAction,
   classRows,
+  classTableLines,
+  classTableRows,
   commandLines,
   consoleLink,
   escalationLines,
@@ -888,6 +1076,7 @@ export {
   plural,
   REASON_CHARS,
   renderEmail,
+  reportInsightsLink,
   section,
   shellQuote,
   targetOf,

@@ -11,6 +11,7 @@ import {
   commandLines,
   escalationLines,
   fitBody,
+  formatTable,
   PATH_CHARS,
   plural,
   REASON_CHARS,
@@ -80,6 +81,76 @@ function joinSections(sections: readonly (readonly string[])[]): string[] {
   return sections
     .filter((lines) => lines.length > 0)
     .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
+}
+
+/** "-" for a count that is zero or not known, so the eye skips it. */
+function cell(count: number | undefined): string {
+  return count === undefined || count <= 0 ? '-' : String(count);
+}
+
+function distinct(values: Iterable<string>): number {
+  return new Set(values).size;
+}
+
+/**
+ * The retrier's shape at a glance: what a person must take over first, then what was started
+ * and what waits. Rows with nothing are left out; short rows for any mail client.
+ */
+function retrierTable(report: RetrierReport): string[] {
+  const paths = (tasks: ReadonlyArray<{ readonly task: ExportTask }>): number =>
+    tasks.reduce((sum, item) => sum + item.task.paths.length, 0);
+  const ids = (tasks: ReadonlyArray<{ readonly task: ExportTask }>): number =>
+    distinct(tasks.map((item) => item.task.fileSystemId));
+  const rows = [
+    [
+      'escalated',
+      report.escalated.length,
+      distinct(report.escalated.map((escalation) => escalation.fileSystemId)),
+      'a person must act',
+    ],
+    ['refused', paths(report.refused), ids(report.refused), 'a person must act'],
+    ['dead-lettered', paths(report.deadLettered), ids(report.deadLettered), 'a person must act'],
+    ['started', paths(report.started), ids(report.started), 'outcome follows'],
+  ] as const;
+  const shown: string[][] = rows
+    .filter(([, count]) => count > 0)
+    .map(([label, count, fileSystems, action]) => [label, cell(count), cell(fileSystems), action]);
+  const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
+  if (waiting > 0) {
+    shown.push([
+      'waiting',
+      '-',
+      cell(distinct(report.waiting.map((wait) => wait.fileSystemId))),
+      `${plural(waiting, 'message')} back to the queue`,
+    ]);
+  }
+  if (shown.length === 0) return [];
+  return formatTable(['Re-exports', 'Paths', 'File systems', 'What happens'], shown, {
+    align: ['left', 'right', 'right', 'left'],
+  });
+}
+
+/** The outcome check's shape at a glance: tasks, paths and failed files per result. */
+function outcomeTable(finished: readonly FinishedTask[], order: readonly string[]): string[] {
+  const rows: string[][] = [];
+  for (const lifecycle of order) {
+    const tasks = finished.filter((item) => item.lifecycle === lifecycle);
+    if (tasks.length === 0) continue;
+    const known = tasks.filter((item) => item.status?.failedCount !== undefined);
+    rows.push([
+      display(lifecycle.toLowerCase(), 20),
+      String(tasks.length),
+      cell(tasks.reduce((sum, item) => sum + item.tracked.paths.length, 0)),
+      known.length === 0
+        ? '-'
+        : String(known.reduce((sum, item) => sum + (item.status?.failedCount ?? 0), 0)),
+      cell(distinct(tasks.map((item) => item.tracked.fileSystemId))),
+    ]);
+  }
+  if (rows.length === 0) return [];
+  return formatTable(['Result', 'Tasks', 'Paths', 'Failed files', 'File systems'], rows, {
+    align: ['left', 'right', 'right', 'right', 'right'],
+  });
 }
 
 function pathLines(task: ExportTask, indent: string): string[] {
@@ -205,6 +276,7 @@ function renderRetrierEmail(report: RetrierReport): Publication {
   );
   const lines = joinSections([
     headline,
+    retrierTable(report),
     section('WHAT NEEDS A PERSON', retrierPersonLines(report)),
     section('RE-EXPORTS STARTED', startedLines(report)),
     section('STILL WAITING', waitingLines(report)),
@@ -323,6 +395,7 @@ function renderOutcomeEmail(report: OutcomeReport): Publication {
   };
   const lines = joinSections([
     headline,
+    outcomeTable(report.finished, order),
     section('WHAT NEEDS A PERSON', list(problems)),
     section('RE-EXPORTED', list(successes)),
   ]);

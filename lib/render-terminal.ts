@@ -6,6 +6,8 @@
 import { classTitle } from './classify.ts';
 import {
   classRows,
+  classTableLines,
+  classTableRows,
   consoleLink,
   escalationLines,
   exportCommand,
@@ -13,6 +15,7 @@ import {
   groupUnplanned,
   outcomesOf,
   personFindings,
+  reportInsightsLink,
   timeRange,
   uniqueSources,
   wrap,
@@ -86,26 +89,26 @@ function summaryLines(report: Report, paint: Paint): string[] {
   if (report.skippedMessages > 0) lines.push(`Control messages skipped: ${report.skippedMessages}`);
   const range = timeRange(report);
   if (range !== undefined) lines.push(`Time range:      ${range.from} to ${range.to}`);
+  const link = reportInsightsLink(report);
+  // On a line of its own, never wrapped or coloured, so a terminal can open it.
+  if (link !== undefined) lines.push('Logs Insights:', `  ${link}`);
   if (report.dryRun) {
     lines.push('', paint('Dry run: FSx was not called; re-exports are only planned.', 'cyan'));
   }
   return lines;
 }
 
+/** The shape at a glance: the same compact table as the email, coloured by class. */
 function classTable(report: Report, paint: Paint): string[] {
-  const rows = classRows(report).map((row) => [row.cls, String(row.count), row.action]);
-  rows.push(['unparseable', String(report.unparseable.length), 'kept; a person should read them']);
-  return [
-    ...heading(paint, 'Failures by class'),
-    ...formatTable(['Class', 'Count', 'Action'], rows, {
-      align: ['left', 'right', 'left'],
-      paint: (cell, row, column) => {
-        if (row < 0) return paint(cell, 'bold');
-        if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
-        return cell;
-      },
-    }),
-  ];
+  const lines = classTableLines(classTableRows(report), {
+    paint: (cell, row, column) => {
+      if (row < 0) return paint(cell, 'bold');
+      if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
+      if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
+      return cell;
+    },
+  });
+  return lines.length === 0 ? [] : [...heading(paint, 'Failures by class'), ...lines];
 }
 
 function codeTable(report: Report, paint: Paint): string[] {
@@ -306,9 +309,7 @@ function renderTerminal(report: Report, options: TerminalOptions = {}): string {
   const paint = painter(options.color === true);
   const lines = [
     ...summaryLines(report, paint),
-    ...(report.events + report.records.length + report.unparseable.length > 0
-      ? classTable(report, paint)
-      : []),
+    ...classTable(report, paint),
     ...codeTable(report, paint),
     ...fileSystemTable(report, paint),
     ...reexportLines(report, paint),

@@ -104,6 +104,20 @@ function assessTerminal(text: string): void {
   expect(text).not.toMatch(LONE_SURROGATE);
 }
 
+/**
+ * The Logs Insights links of an email body or terminal output (log group names and the query
+ * come from events): on a line of their own, and only URL-safe characters, whatever the input.
+ */
+function insightsLinks(text: string): string[] {
+  const links = text.split('\n').filter((line) => line.includes('#logsV2:logs-insights'));
+  for (const link of links) {
+    expect(link).toMatch(
+      /^ {2}https:\/\/eu-west-1\.console\.aws\.amazon\.com\/[A-Za-z0-9._~:/?#$'()*=-]+$/,
+    );
+  }
+  return links;
+}
+
 /** Hostile values for every untrusted string a batch can carry. */
 const hostileBatch = fc.record({
   logGroup: hostile,
@@ -252,6 +266,10 @@ describe('Security: what reaches a person carries no control character', () => {
       expect(report.events).toBe(report.records.length + report.unparseable.length);
       assessPublication(publication);
       assessTerminal(terminal);
+      // No link only when the hostile log group is empty.
+      const links = values.logGroup === '' ? 0 : 1;
+      expect(insightsLinks(publication.body)).toHaveLength(links);
+      expect(insightsLinks(terminal)).toHaveLength(links);
     });
 
     // Act
@@ -276,6 +294,8 @@ describe('Security: what reaches a person carries no control character', () => {
       assessTerminal(terminal);
       expect(publication.body).toContain('\\x1b]0;t\\x07');
       expect(terminal).toContain('\\x1b]0;t\\x07');
+      expect(insightsLinks(publication.body)).toHaveLength(1);
+      expect(insightsLinks(terminal)).toHaveLength(1);
       for (const value of Object.values(publication.attributes).flat()) {
         expect(value).toMatch(/^[\x20-\x7e]*$/);
       }

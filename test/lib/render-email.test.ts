@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { hintFor } from '../../lib/classify.ts';
+import { CLASS_ORDER, hintFor } from '../../lib/classify.ts';
 import { explainFsxError } from '../../lib/fsx-errors.ts';
 import { type ExportTask, planReexports } from '../../lib/plan.ts';
-import { consoleLink, exportCommand, renderEmail } from '../../lib/render-email.ts';
+import {
+  type ClassTableRow,
+  classTableLines,
+  classTableRows,
+  consoleLink,
+  exportCommand,
+  renderEmail,
+  reportInsightsLink,
+} from '../../lib/render-email.ts';
 import type { Report, TaskOutcome } from '../../lib/report.ts';
 import type { Publication } from '../../lib/types.ts';
 import { batch, json } from '../helpers/events.ts';
@@ -113,8 +121,13 @@ describe('Function: renderEmail', () => {
       needsPerson: 'true',
       dryRun: 'true',
     });
-    expect(publication.body).toContain('By file system:');
-    expect(publication.body).toContain('  fs-22222222: 1 permission');
+    expect(publication.body).toContain(
+      '  Class       Records  Files  File systems  What happens\n  permission        3      3             3  a person must act\n',
+    );
+    expect(publication.body).toContain('File system fs-22222222: 1 record (1 permission).');
+    expect(publication.body).toContain(
+      'filter*20*40logStream*20in*20*5b*22datarepo_fs-11111111*22*2c*20*22datarepo_fs-22222222*22*2c*20*22datarepo_fs-33333333*22*5d',
+    );
   });
 
   it('reports a log with only unparseable events', async () => {
@@ -140,7 +153,10 @@ describe('Function: renderEmail', () => {
     expect(publication.body).toContain('Read 3 log events: 0 FSx records, 3 unparseable.');
     expect(flat(publication.body)).toContain('They were kept, not dropped');
     expect(publication.body).toContain('message is a number, not a string (event ev-2)');
-    expect(publication.body).not.toContain('FAILURES BY CLASS');
+    expect(publication.body).toContain(
+      '  Class        Records  Files  File systems  What happens\n  unparseable        3      -             1  a person should read them\n',
+    );
+    expect(publication.body).not.toContain('FAILURES BY CODE');
     expect(publication.body).not.toContain('RE-EXPORTS');
   });
 
@@ -192,7 +208,6 @@ describe('Function: renderEmail', () => {
     // Assess
     const titles = [
       'WHAT NEEDS A PERSON',
-      'FAILURES BY CLASS',
       'FAILURES BY CODE',
       'RE-EXPORTS',
       'UNPARSEABLE EVENTS',
@@ -200,8 +215,10 @@ describe('Function: renderEmail', () => {
     ].map((title) => `\n\n${title}\n${'-'.repeat(title.length)}\n`);
     const positions = [
       'FSx data repository failures',
+      '\n\n  Class        Records  Files  File systems  What happens\n',
       'Read 4 log events: 3 FSx records, 1 unparseable.',
       'Events from 2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.003Z (UTC).',
+      '\n\nThese events in CloudWatch Logs Insights:\n  https://eu-west-1.console.aws.amazon.com/',
       'DRY RUN',
       ...titles,
     ].map((marker) => body.indexOf(marker));
@@ -250,22 +267,58 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('    s3://bkt/k/new.bin');
     const person = body.slice(
       body.indexOf('WHAT NEEDS A PERSON'),
-      body.indexOf('FAILURES BY CLASS'),
+      body.indexOf('FAILURES BY CODE'),
     );
     expect(person.indexOf('Access denied')).toBeLessThan(person.indexOf('S3 limits exceeded'));
     expect(person.indexOf('S3 limits exceeded')).toBeLessThan(person.indexOf('Unknown codes'));
   });
 
-  it('tabulates every class present with its action', async () => {
+  it('opens with a compact per-class table, most severe first', async () => {
+    // Prepare
+    const report = withOutcomes(
+      await reportOf([
+        batch([
+          { message: json('S3ExportInternalError', '/ns1/b.bin') },
+          { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+          { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+          { message: json('S3ExportLocalObjectNotMatchDra', '/other/e.bin') },
+          { message: json('S3ImportObjectDeleted', '/ns1/f.bin') },
+          { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+          { message: 'garbage' },
+        ]),
+      ]),
+      (planned) => startedOutcome(planned, 'task-1'),
+    );
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const table = [
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  a person must act',
+      '  transient          1      1             1  re-exported',
+      '  busy               2      1             1  re-export after delay',
+      '  import             1      1             1  not retried',
+      '  skipped            1      1             1  none (warning)',
+      '  unparseable        1      -             1  a person should read them',
+    ].join('\n');
+    expect(
+      body.startsWith(
+        `6 FSx data repository failures: 2 paths re-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
+      ),
+    ).toBe(true);
+    expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
+    expect(body).not.toContain('FAILURES BY CLASS');
+    expect(body).toContain('        2  S3ExportResourceBusy            busy');
+  });
+
+  it('says in the class table what a dry run would do', async () => {
     // Prepare
     const report = await reportOf([
       batch([
-        { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
         { message: json('S3ExportInternalError', '/ns1/b.bin') },
         { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
-        { message: json('S3ExportResourceBusy', '/ns1/d.bin') },
-        { message: json('S3ExportLocalObjectNotMatchDra', '/other/e.bin') },
-        { message: json('S3ImportObjectDeleted', '/ns1/f.bin') },
       ]),
     ]);
 
@@ -273,18 +326,35 @@ describe('Function: renderEmail', () => {
     const { body } = renderEmail(report);
 
     // Assess
+    expect(body).toContain('  transient        1      1             1  would be re-exported\n');
     expect(body).toContain(
-      [
-        '  Class       Records  Action',
-        '  permission        1  a person must act',
-        '  transient         1  re-exported',
-        '  busy              2  re-export after delay',
-        '  import            1  not retried',
-        '  skipped           1  none (warning)',
-      ].join('\n'),
+      '  busy             1      1             1  would re-export after delay\n',
     );
-    expect(body).toContain('        2  S3ExportResourceBusy            busy');
-    expect(body).not.toContain('By file system:');
+  });
+
+  it('links the Logs Insights query of the window only when the region is known', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        {
+          timestamp: Date.UTC(2025, 10, 25, 11, 58, 30),
+          message: json('S3ExportAccessDenied', '/ns1/a.bin'),
+        },
+        { timestamp: Date.UTC(2025, 10, 25, 12, 3, 0), message: 'garbage' },
+      ]),
+    ]);
+
+    // Act
+    const withRegion = renderEmail(report).body;
+    const withoutRegion = renderEmail({ ...report, region: undefined }).body;
+
+    // Assess
+    const link = withRegion.split('\n').find((line) => line.includes('logs-insights'));
+    expect(link).toBe(
+      "  https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'2025-11-25T12*3a04*3a00.000Z~start~'2025-11-25T11*3a58*3a00.000Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20*40logStream*2c*20*40message*0a*7c*20filter*20*40logStream*20in*20*5b*22datarepo_fs-0123456789abcdef0*22*5d*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*201000~source~(~'*2faws*2ffsx*2flustre))",
+    );
+    expect(withoutRegion).not.toContain('logs-insights');
+    expect(withoutRegion).not.toContain('Logs Insights');
   });
 
   it('caps the code list at 20 lines', () => {
@@ -751,7 +821,163 @@ describe('Function: exportCommand', () => {
   });
 });
 
+describe('Function: classTableLines', () => {
+  /** A row of plain counts, as a digest would pass them. */
+  function row(label: ClassTableRow['label'], records: number): ClassTableRow {
+    return { label, records, files: records, fileSystems: 1, action: `act on ${label}` };
+  }
+
+  it('orders the rows by severity, unparseable last, and drops empty ones', () => {
+    // Prepare
+    const rows = [row('unparseable', 4), row('busy', 2), row('import', 0), row('permission', 1)];
+
+    // Act
+    const lines = classTableLines(rows);
+
+    // Assess
+    expect(lines).toEqual([
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  act on permission',
+      '  busy               2      2             1  act on busy',
+      '  unparseable        4      4             1  act on unparseable',
+    ]);
+  });
+
+  it('returns no lines at all for no rows or only empty rows', () => {
+    // Prepare
+    const empty = [row('transient', 0), row('unparseable', 0)];
+
+    // Act
+    const lines = [classTableLines([]), classTableLines(empty)];
+
+    // Assess
+    expect(lines).toEqual([[], []]);
+  });
+
+  it('keeps every line within the email width with every class and large counts', () => {
+    // Prepare
+    const rows: ClassTableRow[] = [...CLASS_ORDER, 'unparseable' as const].map((label) => ({
+      label,
+      records: 1_234_567,
+      files: undefined,
+      fileSystems: 0,
+      action: `\u001b[31m${'very long action '.repeat(10)}`,
+    }));
+
+    // Act
+    const lines = classTableLines(rows);
+
+    // Assess
+    expect(lines).toHaveLength(CLASS_ORDER.length + 2);
+    expect(lines.slice(1).map((line) => line.trim().split(/ +/)[0])).toEqual([
+      ...CLASS_ORDER,
+      'unparseable',
+    ]);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(76);
+      expect(line).not.toMatch(FORBIDDEN);
+    }
+    expect(lines[1]).toMatch(/^ {2}permission +1234567 +- +- +\\x1b\[31mvery lo.*action$/);
+  });
+});
+
+describe('Function: classTableRows', () => {
+  it('counts records, distinct files per file system and file systems per class', () => {
+    // Prepare
+    const report = emptyReport({
+      dryRun: true,
+      records: [
+        record(0, { path: '/ns1/a.bin' }),
+        record(1, { path: '/ns1/a.bin' }),
+        record(2, { path: '/ns1/a.bin', fileSystemId: 'fs-22222222' }),
+        record(3, { path: undefined, s3Key: 'k', bucket: 'b' }),
+        record(4, { class: 'limit', path: undefined, fileSystemId: undefined }),
+      ],
+      unparseable: [
+        unparseable(5),
+        unparseable(6, { logStream: 'datarepo_fs-33333333' }),
+        unparseable(7, { logStream: 'other' }),
+      ],
+    });
+
+    // Act
+    const rows = classTableRows(report);
+
+    // Assess
+    expect(rows).toEqual([
+      { label: 'limit', records: 1, files: 0, fileSystems: 0, action: 'a person must act' },
+      {
+        label: 'transient',
+        records: 4,
+        files: 3,
+        fileSystems: 2,
+        action: 'would be re-exported',
+      },
+      {
+        label: 'unparseable',
+        records: 3,
+        files: undefined,
+        fileSystems: 2,
+        action: 'a person should read them',
+      },
+    ]);
+  });
+});
+
+describe('Function: reportInsightsLink', () => {
+  it('lists every data repository stream when an event came from another stream', () => {
+    // Prepare
+    const report = emptyReport({
+      sources: [{ owner: '1', logGroup: '/aws/fsx/b', logStream: 'x', events: 2 }],
+      records: [record(0, { logGroup: '/aws/fsx/a' }), record(1, { logStream: 'not-datarepo' })],
+    });
+
+    // Act
+    const link = reportInsightsLink(report);
+
+    // Assess
+    expect(link).toContain(
+      'filter*20*40logStream*20like*20*2f*5edatarepo_*2f*0a*7c*20sort*20*40timestamp*20desc',
+    );
+    expect(link).toContain(
+      "~source~(~'*2faws*2ffsx*2fa~'*2faws*2ffsx*2fb~'*2faws*2ffsx*2flustre))",
+    );
+  });
+
+  it('gives no link without a region, an event time or a log group', () => {
+    // Prepare
+    const reports = [
+      emptyReport({ region: undefined, records: [record(0)] }),
+      emptyReport({ records: [record(0, { timestamp: Number.NaN })] }),
+      emptyReport({ records: [record(0, { timestamp: 8.64e15 })] }),
+      emptyReport({ records: [record(0, { logGroup: '' })] }),
+      emptyReport(),
+    ];
+
+    // Act
+    const links = reports.map(reportInsightsLink);
+
+    // Assess
+    expect(links).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
 describe('Function: consoleLink', () => {
+  it('uses the console host of the China and GovCloud partitions', () => {
+    // Prepare
+    const regions = ['cn-northwest-1', 'us-gov-west-1', 'ap-southeast-2'];
+
+    // Act
+    const links = regions.map((region) => consoleLink(region, '/g', 's'));
+
+    // Assess
+    expect(links).toEqual([
+      'https://cn-northwest-1.console.amazonaws.cn/cloudwatch/home?region=cn-northwest-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://us-gov-west-1.console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#logsV2:log-groups/log-group/$252Fg/log-events/s',
+    ]);
+  });
+
   it('encodes the group and stream the way the console does', () => {
     // Prepare
     const group = '/aws/fsx/lustre';

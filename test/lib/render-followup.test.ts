@@ -61,7 +61,16 @@ describe('Function: renderRetrierEmail', () => {
     expect(text).toContain(
       'The retrier took 3 queued re-exports: 1 task started (2 paths), 0 paths need a person, 2 messages back to the queue.',
     );
-    expect(publication.body).toContain('RE-EXPORTS STARTED');
+    expect(publication.body).toContain(
+      [
+        '',
+        '  Re-exports  Paths  File systems  What happens',
+        '  started         2             1  outcome follows',
+        '  waiting         -             1  2 messages back to the queue',
+        '',
+        'RE-EXPORTS STARTED',
+      ].join('\n'),
+    );
     expect(text).toContain(
       `* Started task ${T1} on ${FS}: 2 paths from 3 queued messages (PENDING).`,
     );
@@ -119,6 +128,14 @@ describe('Function: renderRetrierEmail', () => {
     const body = publication.body;
     const text = flat(body);
     expect(body.indexOf('WHAT NEEDS A PERSON')).toBeLessThan(body.indexOf('Sent by'));
+    // The shape first: what a person takes over, before any detail.
+    const table = [
+      '  Re-exports     Paths  File systems  What happens',
+      '  escalated          1             1  a person must act',
+      '  refused            1             1  a person must act',
+      '  dead-lettered      2             1  a person must act',
+    ].join('\n');
+    expect(body).toContain(`\n\n${table}\n\nWHAT NEEDS A PERSON\n`);
     expect(text).toContain(`2 re-exports: ${T1}, ${T2}; last at 2026-11-25T11:00:00.000Z.`);
     expect(text).toContain(
       `FSx refused the re-export on ${FS} for good: 1 path from 1 queued message.`,
@@ -201,6 +218,12 @@ describe('Function: renderOutcomeEmail', () => {
       '2 re-export tasks ended: 1 failed, 1 succeeded. 2 tasks still running, reported when they end.',
     );
     expect(body.indexOf(T2)).toBeLessThan(body.indexOf(T1));
+    const table = [
+      '  Result     Tasks  Paths  Failed files  File systems',
+      '  failed         1      4             3             1',
+      '  succeeded      1      1             0             1',
+    ].join('\n');
+    expect(body).toContain(`\n\n${table}\n\nWHAT NEEDS A PERSON\n`);
     expect(text).toContain(`* Task ${T2} on ${FS}: FAILED. 4 files, 1 exported, 3 failed.`);
     expect(text).toContain('FSx: Some files could not be exported');
     expect(body).toContain(`  Failed files: ${REPORT}/${T2}/failures.csv`);

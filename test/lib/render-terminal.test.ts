@@ -42,17 +42,40 @@ describe('Function: renderTerminal', () => {
 
     // Assess
     expect(block(output, 'Failures by class')).toEqual([
-      '  Class        Count  Action',
-      '  permission       1  a person must act',
-      '  transient        1  re-exported',
-      '  busy             2  re-export after delay',
-      '  unparseable      1  kept; a person should read them',
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  a person must act',
+      '  transient          1      1             1  would be re-exported',
+      '  busy               2      2             1  would re-export after delay',
+      '  unparseable        1      -             1  a person should read them',
     ]);
     expect(output).toContain('Events read:     5');
     expect(output).toContain(
       'Time range:      2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.004Z',
     );
     expect(output).toContain('Dry run: FSx was not called');
+    // The shape first: the class table comes before every detail table.
+    expect(output.indexOf('Failures by class')).toBeLessThan(output.indexOf('Failures by code'));
+  });
+
+  it('prints the Logs Insights link of the window on its own line, only with a region', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([{ message: json('S3ExportAccessDenied', '/ns1/a.bin') }]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report, { color: true });
+    const withoutRegion = renderTerminal({ ...report, region: undefined });
+
+    // Assess
+    const lines = output.split('\n');
+    const label = lines.indexOf('Logs Insights:');
+    expect(label).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Time range:')));
+    expect(lines[label + 1]).toBe(
+      "  https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'2025-11-25T12*3a01*3a00.000Z~start~'2025-11-25T12*3a00*3a00.000Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20*40logStream*2c*20*40message*0a*7c*20filter*20*40logStream*20in*20*5b*22datarepo_fs-0123456789abcdef0*22*5d*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*201000~source~(~'*2faws*2ffsx*2flustre))",
+    );
+    expect(withoutRegion).not.toContain('Logs Insights');
+    expect(withoutRegion).not.toContain('https://');
   });
 
   it('prints per-code and per-file-system tables', async () => {
