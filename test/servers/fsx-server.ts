@@ -7,9 +7,9 @@ import {
 } from './aws-json-server.ts';
 
 /*
- * An in-memory FSx for Lustre, just enough for the analyzer, the retrier and the outcome check:
- * CreateDataRepositoryTask, DescribeDataRepositoryTasks and DescribeDataRepositoryAssociations,
- * over awsJson1_1 with the real target prefix. The rules follow the API reference (facts §2.2–2.6)
+ * An in-memory FSx for Lustre, just enough for the analyzer, the retrier, the outcome check and
+ * doctor: CreateDataRepositoryTask, DescribeDataRepositoryTasks, DescribeDataRepositoryAssociations
+ * and DescribeFileSystems, over awsJson1_1 with the real target prefix. The rules follow the API reference (facts §2.2–2.6)
  * where it is explicit; where it is silent (which check wins first, NextToken format) the choice
  * is marked.
  */
@@ -38,6 +38,9 @@ const TOKEN = /^[A-Za-z0-9_.-]{1,63}$/;
 const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
 const TASK_PAGE_LIMIT = 50;
 const ASSOCIATION_PAGE_LIMIT = 25;
+/** DescribeFileSystems: MaxResults up to 2147483647; FileSystemIds at most 50 (FSX-MODEL). */
+const FILE_SYSTEM_PAGE_LIMIT = 2_147_483_647;
+const FILE_SYSTEM_IDS_LIMIT = 50;
 
 /** A data repository association to seed, as the test describes it. */
 interface AssociationSeed {
@@ -46,6 +49,27 @@ interface AssociationSeed {
   /** `dra-` + 17 hex when omitted. */
   readonly associationId?: string;
   readonly lifecycle?: string;
+  /** FailureDetails.Message (FSx sets it on MISCONFIGURED and FAILED associations). */
+  readonly failureMessage?: string;
+  /** S3.AutoExportPolicy.Events; all three (NEW, CHANGED, DELETED) unless set. `[]`: no policy. */
+  readonly autoExportEvents?: readonly string[];
+}
+
+/** How DescribeFileSystems shows a seeded file system; every field has a healthy default. */
+interface FileSystemSeed {
+  /** LUSTRE unless set (WINDOWS, ONTAP, OPENZFS are listed too, without Lustre settings). */
+  readonly fileSystemType?: string;
+  /** AVAILABLE unless set. */
+  readonly lifecycle?: string;
+  /**
+   * LustreConfiguration.LogConfiguration: WARN_ERROR to /aws/fsx/lustre unless set; `null` for
+   * none at all (as FSx shows a file system that never had logging configured).
+   */
+  readonly logConfiguration?: { readonly Level: string; readonly Destination?: string } | null;
+  /** The Name tag. */
+  readonly name?: string;
+  /** Clock milliseconds; the server's `now` unless set. */
+  readonly creationTime?: number;
 }
 
 /** A task as DescribeDataRepositoryTasks returns it on the wire (timestamps in epoch seconds). */
@@ -98,8 +122,15 @@ interface FsxServer {
   readonly calls: AwsJsonServer['calls'];
   inject(fault: Fault): void;
   stop(): Promise<void>;
-  /** Adds a file system with its data repository associations (none: it has no repository). */
-  addFileSystem(fileSystemId: string, associations?: readonly AssociationSeed[]): void;
+  /**
+   * Adds a file system with its data repository associations (none: it has no repository);
+   * `seed` sets what DescribeFileSystems shows of it.
+   */
+  addFileSystem(
+    fileSystemId: string,
+    associations?: readonly AssociationSeed[],
+    seed?: FileSystemSeed,
+  ): void;
   /** Adds a task without the API's checks; returns its id. */
   addTask(seed: TaskSeed): string;
   /**
@@ -121,12 +152,26 @@ interface StoredAssociation {
   readonly ResourceARN: string;
   readonly FileSystemId: string;
   readonly Lifecycle: string;
+  readonly FailureDetails?: { readonly Message: string };
   readonly FileSystemPath: string;
   readonly DataRepositoryPath: string;
   readonly BatchImportMetaDataOnCreate: boolean;
   readonly ImportedFileChunkSize: number;
   readonly S3: unknown;
   readonly CreationTime: number;
+}
+
+/** A file system as DescribeFileSystems returns it on the wire (the fields doctor reads). */
+interface WireFileSystem {
+  readonly FileSystemId: string;
+  readonly FileSystemType: string;
+  readonly Lifecycle: string;
+  readonly OwnerId: string;
+  readonly CreationTime: number;
+  readonly ResourceARN: string;
+  readonly StorageCapacity: number;
+  readonly Tags?: readonly { readonly Key: string; readonly Value: string }[];
+  readonly LustreConfiguration?: Record<string, unknown>;
 }
 
 const bad = (message: string) => new AwsJsonError('BadRequest', message);
@@ -207,6 +252,8 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
   const region = options.region ?? 'us-east-1';
   const seconds = () => now() / 1000;
   const fileSystems = new Map<string, StoredAssociation[]>();
+  // Same keys as fileSystems, in insertion order: what DescribeFileSystems lists.
+  const described = new Map<string, WireFileSystem>();
   const tasks: WireTask[] = [];
   const tokens = new Map<string, { fingerprint: Record<string, string>; taskId: string }>();
 
@@ -397,6 +444,32 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
     return { Associations: items, ...(next === undefined ? {} : { NextToken: next }) };
   }
 
+  function describeFileSystems(input: Record<string, unknown>): unknown {
+    let selected = [...described.values()];
+    if (input['FileSystemIds'] !== undefined) {
+      const ids = stringList(input['FileSystemIds'], 'FileSystemIds', FILE_SYSTEM_IDS_LIMIT);
+      if (ids.some((id) => !FILE_SYSTEM_ID.test(id))) throw bad('A file system id is invalid');
+      const missing = ids.filter((id) => !described.has(id));
+      // One unknown id fails the whole call (the API documents FileSystemNotFound for it).
+      if (missing.length > 0) {
+        throw new AwsJsonError(
+          'FileSystemNotFound',
+          `File system '${missing.join(', ')}' does not exist.`,
+        );
+      }
+      selected = selected.filter((fileSystem) => ids.includes(fileSystem.FileSystemId));
+    }
+    const { items, next } = page(
+      selected,
+      pageStart(input),
+      pageSize(input, FILE_SYSTEM_PAGE_LIMIT, false, options.maxPageSize),
+    );
+    return {
+      FileSystems: items.map((fileSystem) => structuredClone(fileSystem)),
+      ...(next === undefined ? {} : { NextToken: next }),
+    };
+  }
+
   function setLifecycle(
     taskId: string,
     lifecycle: string,
@@ -430,6 +503,7 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
       CreateDataRepositoryTask: createTask,
       DescribeDataRepositoryTasks: describeTasks,
       DescribeDataRepositoryAssociations: describeAssociations,
+      DescribeFileSystems: describeFileSystems,
     },
   });
 
@@ -438,8 +512,34 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
     calls: server.calls,
     inject: server.inject,
     stop: server.stop,
-    addFileSystem(fileSystemId, associations = []) {
+    addFileSystem(fileSystemId, associations = [], shown: FileSystemSeed = {}) {
       if (!FILE_SYSTEM_ID.test(fileSystemId)) throw new Error(`fsx-server: bad id ${fileSystemId}`);
+      const type = shown.fileSystemType ?? 'LUSTRE';
+      const logConfiguration =
+        shown.logConfiguration === undefined
+          ? {
+              Level: 'WARN_ERROR',
+              Destination: `arn:aws:logs:${region}:${ACCOUNT}:log-group:/aws/fsx/lustre`,
+            }
+          : shown.logConfiguration;
+      described.set(fileSystemId, {
+        FileSystemId: fileSystemId,
+        FileSystemType: type,
+        Lifecycle: shown.lifecycle ?? 'AVAILABLE',
+        OwnerId: ACCOUNT,
+        CreationTime: (shown.creationTime ?? now()) / 1000,
+        ResourceARN: arn('file-system', fileSystemId),
+        StorageCapacity: 1200,
+        ...(shown.name === undefined ? {} : { Tags: [{ Key: 'Name', Value: shown.name }] }),
+        ...(type === 'LUSTRE'
+          ? {
+              LustreConfiguration: {
+                DeploymentType: 'PERSISTENT_2',
+                ...(logConfiguration === null ? {} : { LogConfiguration: logConfiguration }),
+              },
+            }
+          : {}),
+      });
       fileSystems.set(
         fileSystemId,
         associations.map((seed) => {
@@ -449,11 +549,21 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
             ResourceARN: arn('association', id),
             FileSystemId: fileSystemId,
             Lifecycle: seed.lifecycle ?? 'AVAILABLE',
+            ...(seed.failureMessage === undefined
+              ? {}
+              : { FailureDetails: { Message: seed.failureMessage } }),
             FileSystemPath: seed.fileSystemPath,
             DataRepositoryPath: withSlash(seed.dataRepositoryPath),
             BatchImportMetaDataOnCreate: false,
             ImportedFileChunkSize: 1024,
-            S3: { AutoExportPolicy: { Events: ['NEW', 'CHANGED', 'DELETED'] } },
+            S3:
+              seed.autoExportEvents?.length === 0
+                ? {}
+                : {
+                    AutoExportPolicy: {
+                      Events: [...(seed.autoExportEvents ?? ['NEW', 'CHANGED', 'DELETED'])],
+                    },
+                  },
             CreationTime: seconds(),
           };
         }),
@@ -489,5 +599,14 @@ async function startFsxServer(options: FsxServerOptions = {}): Promise<FsxServer
   };
 }
 
-export type { AssociationSeed, FsxServer, FsxServerOptions, TaskCounts, TaskSeed, WireTask };
+export type {
+  AssociationSeed,
+  FileSystemSeed,
+  FsxServer,
+  FsxServerOptions,
+  TaskCounts,
+  TaskSeed,
+  WireFileSystem,
+  WireTask,
+};
 export { startFsxServer };

@@ -1,0 +1,335 @@
+import {
+  type CloudWatchLogsClient,
+  DescribeSubscriptionFiltersCommand,
+  type DescribeSubscriptionFiltersCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  type DataRepositoryAssociation,
+  DescribeDataRepositoryAssociationsCommand,
+  type DescribeDataRepositoryAssociationsCommandOutput,
+  DescribeFileSystemsCommand,
+  type DescribeFileSystemsCommandOutput,
+  type FileSystem,
+  type FSxClient,
+} from '@aws-sdk/client-fsx';
+import {
+  type AssociationFacts,
+  type Checked,
+  DEFAULT_LOG_GROUP,
+  type FileSystemFacts,
+  type FileSystemInventory,
+  type Inventory,
+  type LogGroupFacts,
+  logGroupName,
+  type SubscriptionFilterFacts,
+} from '../doctor.ts';
+import { AnalyzerError } from '../errors.ts';
+import { display } from '../text.ts';
+
+/*
+ * Reads what `doctor` checks: the FSx for Lustre file systems (DescribeFileSystems), each one's
+ * data repository associations (DescribeDataRepositoryAssociations) and the subscription filters
+ * of their event log groups (DescribeSubscriptionFilters). Only a failure to list the file
+ * systems fails the run; a lookup that fails for one file system or one log group becomes that
+ * item's "could not check" finding, so one missing permission does not hide everything else.
+ */
+
+/** DescribeFileSystems answers at most 2147483647 a page; 100 keeps the responses small. */
+const FILE_SYSTEM_PAGE = 100;
+/** DescribeDataRepositoryAssociations refuses MaxResults above 25 (facts §3.1). */
+const ASSOCIATION_PAGE = 25;
+/** DescribeSubscriptionFilters: limit 1-50. */
+const FILTER_PAGE = 50;
+/** Bounds a NextToken that never ends (a file system has at most 8 associations). */
+const MAX_PAGES = 100;
+/** Parallel lookups: enough to be quick on a busy account, few enough not to be throttled. */
+const CONCURRENCY = 4;
+
+/** A failure that stops the whole run (file systems cannot be listed); exit status 2. */
+class InventoryError extends AnalyzerError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InventoryError';
+  }
+}
+
+interface InventoryClients {
+  readonly fsx: FSxClient;
+  readonly logs: CloudWatchLogsClient;
+}
+
+interface InventoryOptions {
+  /** Only this file system (--file-system-id). */
+  readonly fileSystemId?: string | undefined;
+  /** Shown in findings and messages; the clients' own Region is used for the calls. */
+  readonly region?: string | undefined;
+  /** Progress for long runs (stderr in the CLI). */
+  readonly progress?: ((text: string) => void) | undefined;
+}
+
+function field(error: unknown, name: string): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const value = (error as Record<string, unknown>)[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** `Name: first line of the message`, sanitised and short: what went wrong, for one line. */
+function reasonOf(error: unknown): string {
+  const name = field(error, 'name');
+  const message = (field(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? '';
+  const text = name === undefined || name === 'Error' ? message : `${name}: ${message}`;
+  return display(text.trim() === '' ? 'unknown error' : text, 200);
+}
+
+function isNamed(error: unknown, ...names: string[]): boolean {
+  const name = field(error, 'name');
+  return name !== undefined && names.includes(name);
+}
+
+// Errors that mean "these credentials may not do this" or "these credentials are no good".
+const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
+const BAD_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+]);
+
+/** What to do about a failed DescribeFileSystems, as a parenthesis after the reason. */
+function listingHint(error: unknown): string {
+  const name = field(error, 'name') ?? '';
+  if (name === 'CredentialsProviderError') {
+    return ' (no AWS credentials: set AWS_PROFILE, or run where a role provides them)';
+  }
+  if (BAD_CREDENTIALS.has(name)) return ' (the AWS credentials were refused: refresh them)';
+  if (DENIED.has(name)) return ' (needs fsx:DescribeFileSystems)';
+  // Network errors, throttling after the retries, server errors: the reason says it all, and a
+  // wrong AWS_ENDPOINT_URL* is the usual suspect for a refused connection.
+  return '';
+}
+
+function toFileSystem(entry: FileSystem): FileSystemFacts | undefined {
+  if (entry.FileSystemId === undefined) return undefined;
+  const log = entry.LustreConfiguration?.LogConfiguration;
+  const name = entry.Tags?.find((tag) => tag.Key === 'Name')?.Value;
+  return {
+    fileSystemId: entry.FileSystemId,
+    lifecycle: entry.Lifecycle ?? 'UNKNOWN',
+    name,
+    arn: entry.ResourceARN,
+    ownerId: entry.OwnerId,
+    creationTime: entry.CreationTime,
+    logging:
+      log?.Level === undefined ? undefined : { level: log.Level, destination: log.Destination },
+  };
+}
+
+function toAssociation(entry: DataRepositoryAssociation): AssociationFacts | undefined {
+  if (entry.AssociationId === undefined) return undefined;
+  return {
+    associationId: entry.AssociationId,
+    lifecycle: entry.Lifecycle ?? 'UNKNOWN',
+    fileSystemPath: entry.FileSystemPath,
+    dataRepositoryPath: entry.DataRepositoryPath,
+    failureMessage: entry.FailureDetails?.Message,
+    exportEvents: entry.S3?.AutoExportPolicy?.Events ?? [],
+    importEvents: entry.S3?.AutoImportPolicy?.Events ?? [],
+    importedFileChunkSize: entry.ImportedFileChunkSize,
+  };
+}
+
+/** Runs `work` over `items`, at most CONCURRENCY at a time, keeping the order. */
+async function mapLimited<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  return results;
+}
+
+async function listFileSystems(
+  fsx: FSxClient,
+  options: InventoryOptions,
+): Promise<{ lustre: FileSystemFacts[] }> {
+  const lustre: FileSystemFacts[] = [];
+  const where = options.region === undefined ? '' : ` in ${options.region}`;
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let response: DescribeFileSystemsCommandOutput;
+    try {
+      response = await fsx.send(
+        new DescribeFileSystemsCommand({
+          ...(options.fileSystemId === undefined
+            ? { MaxResults: FILE_SYSTEM_PAGE }
+            : { FileSystemIds: [options.fileSystemId] }),
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+    } catch (error) {
+      if (isNamed(error, 'FileSystemNotFound') && options.fileSystemId !== undefined) {
+        throw new InventoryError(`file system ${options.fileSystemId} not found${where}`, {
+          cause: error,
+        });
+      }
+      throw new InventoryError(
+        `cannot list FSx file systems${where}: ${reasonOf(error)}${listingHint(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    for (const entry of response.FileSystems ?? []) {
+      if (entry.FileSystemType !== 'LUSTRE') {
+        if (options.fileSystemId !== undefined && entry.FileSystemId === options.fileSystemId) {
+          throw new InventoryError(
+            `${options.fileSystemId} is an FSx for ${display(entry.FileSystemType ?? 'unknown', 20)} ` +
+              'file system; doctor checks FSx for Lustre file systems only',
+          );
+        }
+        continue;
+      }
+      const facts = toFileSystem(entry);
+      if (facts !== undefined) lustre.push(facts);
+    }
+    nextToken = response.NextToken;
+    if (nextToken === undefined || nextToken === '') return { lustre };
+  }
+  throw new InventoryError(`DescribeFileSystems returned more than ${MAX_PAGES} pages`);
+}
+
+async function listAssociations(
+  fsx: FSxClient,
+  fileSystemId: string,
+): Promise<Checked<readonly AssociationFacts[]>> {
+  const associations: AssociationFacts[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let response: DescribeDataRepositoryAssociationsCommandOutput;
+    try {
+      response = await fsx.send(
+        new DescribeDataRepositoryAssociationsCommand({
+          Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
+          MaxResults: ASSOCIATION_PAGE,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+    } catch (error) {
+      // FSx answers "not found" rather than an empty list when there is none.
+      if (isNamed(error, 'DataRepositoryAssociationNotFound')) {
+        return { ok: true, value: associations };
+      }
+      return {
+        ok: false,
+        reason: reasonOf(error),
+        permission: 'fsx:DescribeDataRepositoryAssociations',
+      };
+    }
+    for (const entry of response.Associations ?? []) {
+      const facts = toAssociation(entry);
+      if (facts !== undefined) associations.push(facts);
+    }
+    nextToken = response.NextToken;
+    if (nextToken === undefined || nextToken === '') return { ok: true, value: associations };
+  }
+  return {
+    ok: false,
+    reason: `more than ${MAX_PAGES} pages of associations`,
+    permission: 'fsx:DescribeDataRepositoryAssociations',
+  };
+}
+
+async function describeLogGroup(
+  logs: CloudWatchLogsClient,
+  logGroup: string,
+): Promise<Checked<LogGroupFacts>> {
+  const filters: SubscriptionFilterFacts[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let response: DescribeSubscriptionFiltersCommandOutput;
+    try {
+      response = await logs.send(
+        new DescribeSubscriptionFiltersCommand({
+          logGroupName: logGroup,
+          limit: FILTER_PAGE,
+          ...(nextToken === undefined ? {} : { nextToken }),
+        }),
+      );
+    } catch (error) {
+      if (isNamed(error, 'ResourceNotFoundException'))
+        return { ok: true, value: { exists: false } };
+      return { ok: false, reason: reasonOf(error), permission: 'logs:DescribeSubscriptionFilters' };
+    }
+    for (const entry of response.subscriptionFilters ?? []) {
+      filters.push({
+        filterName: entry.filterName ?? '',
+        destinationArn: entry.destinationArn ?? '',
+        filterPattern: entry.filterPattern ?? '',
+      });
+    }
+    nextToken = response.nextToken;
+    if (nextToken === undefined || nextToken === '') {
+      return { ok: true, value: { exists: true, filters } };
+    }
+  }
+  return {
+    ok: false,
+    reason: `more than ${MAX_PAGES} pages of subscription filters`,
+    permission: 'logs:DescribeSubscriptionFilters',
+  };
+}
+
+/** The log group a file system logs to, when logging is on. */
+function loggedTo(fileSystem: FileSystemFacts): string | undefined {
+  const logging = fileSystem.logging;
+  if (logging === undefined || logging.level === 'DISABLED') return undefined;
+  return logging.destination === undefined
+    ? DEFAULT_LOG_GROUP
+    : (logGroupName(logging.destination) ?? DEFAULT_LOG_GROUP);
+}
+
+/**
+ * Reads the inventory doctor checks. Throws an InventoryError (one line naming the permission)
+ * only when the file systems cannot be listed, or the named one does not exist or is not Lustre.
+ */
+async function readInventory(
+  clients: InventoryClients,
+  options: InventoryOptions = {},
+): Promise<Inventory> {
+  const { lustre } = await listFileSystems(clients.fsx, options);
+  options.progress?.(
+    `doctor: ${lustre.length} FSx for Lustre file system(s); reading associations`,
+  );
+  const associations = await mapLimited(lustre, (fileSystem) =>
+    listAssociations(clients.fsx, fileSystem.fileSystemId),
+  );
+  const fileSystems: FileSystemInventory[] = lustre.map((fileSystem, index) => ({
+    fileSystem,
+    associations: associations[index] ?? {
+      ok: false,
+      reason: 'not looked up',
+      permission: 'fsx:DescribeDataRepositoryAssociations',
+    },
+  }));
+  const groups = [
+    ...new Set(lustre.map(loggedTo).filter((group): group is string => group !== undefined)),
+  ];
+  if (groups.length > 0) {
+    options.progress?.(`doctor: reading the subscription filters of ${groups.length} log group(s)`);
+  }
+  const lookups = await mapLimited(groups, (group) => describeLogGroup(clients.logs, group));
+  const logGroups = new Map<string, Checked<LogGroupFacts>>();
+  groups.forEach((group, index) => {
+    const lookup = lookups[index];
+    if (lookup !== undefined) logGroups.set(group, lookup);
+  });
+  return { region: options.region, fileSystems, logGroups };
+}
+
+export type { InventoryClients, InventoryOptions };
+export { InventoryError, readInventory };

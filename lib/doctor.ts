@@ -1,0 +1,867 @@
+import { display, sanitize } from './text.ts';
+
+/*
+ * `doctor`: "am I even watching?". Pure: from an inventory of FSx for Lustre file systems, their
+ * data repository associations and the subscription filters of their event log groups (read by
+ * lib/aws/inventory.ts) to findings, each with a severity and the fix, and their renderings (a
+ * terminal table that also reads well in an email, and a JSON document for scripts).
+ *
+ * Every string from AWS is untrusted: findings carry it sanitised and shortened (display), and
+ * values that go into a suggested shell command are quoted for the shell.
+ */
+
+/** The default event log group of FSx for Lustre (facts §1.2). */
+const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
+/** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
+const SERVICE = 'fsx-export-analyzer';
+const DEPLOYED_ANALYZER = /^fsx-export-analyzer-[A-Za-z0-9_-]+-analyzer$/;
+/** CloudWatch Logs allows two subscription filters per log group (facts §4.2). */
+const FILTERS_PER_LOG_GROUP = 2;
+/** Logging to CloudWatch Logs exists only for file systems created after this (facts §1.2). */
+const LOGGING_SINCE = Date.parse('2021-11-30T23:00:00Z');
+const AUTO_EXPORT_EVENTS = ['NEW', 'CHANGED', 'DELETED'] as const;
+/** Table layout: fits a 100-column terminal and a plain-text email. */
+const WIDTH = 100;
+const FS_COLUMN = 21;
+const CHECK_COLUMN = 13;
+const STATUS_COLUMN = 8;
+const MAX_VALUE = 120;
+
+/** How bad a finding is. PROBLEM and UNKNOWN make `doctor` exit 1. */
+type Severity = 'OK' | 'NOTE' | 'WARN' | 'PROBLEM' | 'UNKNOWN';
+type Check = 'file-system' | 'logging' | 'subscription' | 'associations' | 'association';
+
+/** One check's outcome. `key` is stable across runs, so two runs can be compared (diffFindings). */
+interface Finding {
+  readonly key: string;
+  readonly fileSystemId: string;
+  readonly check: Check;
+  /** What was checked: the file system, a log group name, an association id. Sanitised. */
+  readonly subject: string;
+  readonly severity: Severity;
+  /** One sentence, sanitised. */
+  readonly detail: string;
+  /** What to do, in words; undefined when nothing is to be done. */
+  readonly fix: string | undefined;
+  /** Ready-to-paste commands for the fix. */
+  readonly commands: readonly string[];
+}
+
+/** What a lookup found, or why it could not look. */
+type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string; readonly permission: string };
+
+interface LoggingFacts {
+  /** DISABLED | WARN_ONLY | ERROR_ONLY | WARN_ERROR (anything else is shown as is). */
+  readonly level: string;
+  /** A log group ARN; undefined means the default group. */
+  readonly destination: string | undefined;
+}
+
+/** A file system as DescribeFileSystems describes it, reduced to what doctor checks. */
+interface FileSystemFacts {
+  readonly fileSystemId: string;
+  readonly lifecycle: string;
+  /** The Name tag, if any. */
+  readonly name: string | undefined;
+  /** arn:<partition>:fsx:<region>:<account>:file-system/<id>: gives the fix commands' ARNs. */
+  readonly arn: string | undefined;
+  readonly ownerId: string | undefined;
+  readonly creationTime: Date | undefined;
+  /** undefined: the file system has no LogConfiguration (logging off). */
+  readonly logging: LoggingFacts | undefined;
+}
+
+interface AssociationFacts {
+  readonly associationId: string;
+  readonly lifecycle: string;
+  readonly fileSystemPath: string | undefined;
+  readonly dataRepositoryPath: string | undefined;
+  readonly failureMessage: string | undefined;
+  /** S3.AutoExportPolicy.Events; empty when the association has no automatic export. */
+  readonly exportEvents: readonly string[];
+  /** S3.AutoImportPolicy.Events: kept in the fix command, which sets the whole S3 block. */
+  readonly importEvents: readonly string[];
+  readonly importedFileChunkSize: number | undefined;
+}
+
+interface SubscriptionFilterFacts {
+  readonly filterName: string;
+  readonly destinationArn: string;
+  readonly filterPattern: string;
+}
+
+type LogGroupFacts =
+  | { readonly exists: true; readonly filters: readonly SubscriptionFilterFacts[] }
+  | { readonly exists: false };
+
+interface FileSystemInventory {
+  readonly fileSystem: FileSystemFacts;
+  readonly associations: Checked<readonly AssociationFacts[]>;
+}
+
+/** Everything doctor looked at, as read by lib/aws/inventory.ts. */
+interface Inventory {
+  readonly region: string | undefined;
+  /** FSx for Lustre file systems only, in DescribeFileSystems order. */
+  readonly fileSystems: readonly FileSystemInventory[];
+  /** Keyed by log group name. */
+  readonly logGroups: ReadonlyMap<string, Checked<LogGroupFacts>>;
+}
+
+interface DoctorOptions {
+  /** --function: the analyzer's function name or ARN; default: the deployed stack's naming. */
+  readonly functionRef?: string | undefined;
+}
+
+interface DoctorResult {
+  readonly region: string | undefined;
+  readonly fileSystems: number;
+  /** The Name tags of the file systems that have one (sanitised), by file system id. */
+  readonly names: Readonly<Record<string, string>>;
+  readonly findings: readonly Finding[];
+  readonly counts: Readonly<Record<Severity, number>>;
+  /** Nothing is wrong: no PROBLEM, no UNKNOWN, and at least one file system. */
+  readonly healthy: boolean;
+}
+
+/** What changed between two runs: the base of a scheduled doctor that alerts on a change. */
+interface FindingsDiff {
+  /** Findings whose key is new, or whose severity changed. */
+  readonly changed: readonly Finding[];
+  /** Findings of the previous run whose key is gone (the resource was deleted). */
+  readonly gone: readonly Finding[];
+}
+
+const SEVERITIES: readonly Severity[] = ['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN'];
+const ARN = /^arn:([^:]+):([^:]*):([^:]*):(\d{12})?:(.*)$/;
+
+/** A value for a shell command: bare when it is plainly safe, single-quoted otherwise. */
+function shellQuote(value: string): string {
+  const safe = sanitize(value);
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(safe) ? safe : `'${safe.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The log group name in a log group ARN (`arn:aws:logs:r:a:log-group:NAME` or `...:NAME:*`);
+ * undefined for anything else.
+ */
+function logGroupName(destination: string): string | undefined {
+  const match = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:(.+?)(?::\*)?$/.exec(destination);
+  return match?.[1];
+}
+
+interface ArnParts {
+  readonly partition: string;
+  readonly service: string;
+  readonly region: string;
+  readonly account: string;
+  readonly resource: string;
+}
+
+function parseArn(arn: string | undefined): ArnParts | undefined {
+  const match = arn === undefined ? null : ARN.exec(arn);
+  if (match === null) return undefined;
+  return {
+    partition: match[1] ?? 'aws',
+    service: match[2] ?? '',
+    region: match[3] ?? '',
+    account: match[4] ?? '',
+    resource: match[5] ?? '',
+  };
+}
+
+/** The function name of a Lambda ARN (without version or alias), else undefined. */
+function lambdaFunctionName(arn: string): string | undefined {
+  const parts = parseArn(arn);
+  if (parts === undefined || parts.service !== 'lambda') return undefined;
+  const match = /^function:([^:]+)(?::[^:]+)?$/.exec(parts.resource);
+  return match?.[1];
+}
+
+/**
+ * Whether a subscription filter's destination is the analyzer: the function named by --function
+ * (a name, or an ARN compared without qualifier), else any function named as the stack names it
+ * (fsx-export-analyzer-<stage>-analyzer).
+ */
+function isAnalyzer(destinationArn: string, functionRef: string | undefined): boolean {
+  const name = lambdaFunctionName(destinationArn);
+  if (name === undefined) return false;
+  if (functionRef === undefined) return DEPLOYED_ANALYZER.test(name);
+  if (functionRef.startsWith('arn:')) {
+    const wanted = parseArn(functionRef);
+    const actual = parseArn(destinationArn);
+    return (
+      wanted !== undefined &&
+      actual !== undefined &&
+      lambdaFunctionName(functionRef) === name &&
+      wanted.partition === actual.partition &&
+      wanted.region === actual.region &&
+      wanted.account === actual.account
+    );
+  }
+  return functionRef === name;
+}
+
+interface Context {
+  readonly fileSystemId: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+function contextOf(fileSystem: FileSystemFacts, region: string | undefined): Context {
+  const arn = parseArn(fileSystem.arn);
+  return {
+    fileSystemId: display(fileSystem.fileSystemId, 40),
+    partition: arn?.partition ?? 'aws',
+    region: arn?.region || region || '<region>',
+    account: arn?.account || fileSystem.ownerId || '<account-id>',
+  };
+}
+
+function finding(
+  context: Context,
+  check: Check,
+  subject: string,
+  severity: Severity,
+  detail: string,
+  fix?: string,
+  commands: readonly string[] = [],
+): Finding {
+  return {
+    key: `${context.fileSystemId}|${check}|${subject}`,
+    fileSystemId: context.fileSystemId,
+    check,
+    subject,
+    severity,
+    detail,
+    fix,
+    commands,
+  };
+}
+
+function couldNotCheck(
+  context: Context,
+  check: Check,
+  subject: string,
+  what: string,
+  failure: { readonly reason: string; readonly permission: string },
+): Finding {
+  return finding(
+    context,
+    check,
+    subject,
+    'UNKNOWN',
+    `could not check ${what}: ${display(failure.reason, MAX_VALUE)} (needs ${failure.permission})`,
+    `Grant ${failure.permission} to the identity running doctor, then run it again.`,
+  );
+}
+
+function fileSystemFindings(fileSystem: FileSystemFacts, context: Context): Finding[] {
+  if (fileSystem.lifecycle === 'AVAILABLE') return [];
+  const lifecycle = display(fileSystem.lifecycle, 40);
+  const detail =
+    fileSystem.lifecycle === 'MISCONFIGURED'
+      ? 'file system is MISCONFIGURED: FSx cannot reach a resource it needs'
+      : `file system is ${lifecycle}, not AVAILABLE`;
+  return [finding(context, 'file-system', context.fileSystemId, 'NOTE', detail)];
+}
+
+function loggingFix(context: Context, level: string, logGroup: string): string {
+  const destination = `arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}`;
+  return (
+    `aws fsx update-file-system --file-system-id ${shellQuote(context.fileSystemId)} ` +
+    `--lustre-configuration ${shellQuote(`LogConfiguration={Level=${level},Destination=${destination}}`)}`
+  );
+}
+
+/** The logging finding, and the log group to check for the subscription (if logging is on). */
+function loggingFindings(
+  fileSystem: FileSystemFacts,
+  context: Context,
+): { findings: Finding[]; logGroup: string | undefined } {
+  const logging = fileSystem.logging;
+  const level = logging?.level ?? 'DISABLED';
+  const destination = logging?.destination;
+  const parsed = destination === undefined ? undefined : logGroupName(destination);
+  const logGroup = parsed ?? DEFAULT_LOG_GROUP;
+  const shown = display(logGroup, MAX_VALUE);
+  if (level === 'DISABLED') {
+    const created = fileSystem.creationTime?.getTime();
+    if (created !== undefined && created < LOGGING_SINCE) {
+      return {
+        findings: [
+          finding(
+            context,
+            'logging',
+            context.fileSystemId,
+            'PROBLEM',
+            'event logging is off, and this file system predates CloudWatch logging (created ' +
+              'before 30 Nov 2021): export failures are not logged anywhere',
+            'Event logging cannot be turned on for file systems created before 30 Nov 2021. ' +
+              'Check export task completion reports instead, or move to a newer file system.',
+          ),
+        ],
+        logGroup: undefined,
+      };
+    }
+    return {
+      findings: [
+        finding(
+          context,
+          'logging',
+          context.fileSystemId,
+          'PROBLEM',
+          'data repository event logging is off (the default for file systems created with ' +
+            'the CLI or API): export failures are not logged, so nothing can alert on them',
+          `Turn on logging at WARN_ERROR to ${DEFAULT_LOG_GROUP}:`,
+          [loggingFix(context, 'WARN_ERROR', DEFAULT_LOG_GROUP)],
+        ),
+      ],
+      logGroup: undefined,
+    };
+  }
+  const unparsed =
+    destination !== undefined && parsed === undefined
+      ? ` (destination ${display(destination, MAX_VALUE)} is not a log group ARN; assuming ${DEFAULT_LOG_GROUP})`
+      : '';
+  if (level === 'WARN_ONLY') {
+    return {
+      findings: [
+        finding(
+          context,
+          'logging',
+          context.fileSystemId,
+          'PROBLEM',
+          `logging WARN_ONLY to ${shown}${unparsed}: export failures are ERROR events and are ` +
+            'not logged',
+          'Log errors too (WARN_ERROR), to the same log group:',
+          [loggingFix(context, 'WARN_ERROR', logGroup)],
+        ),
+      ],
+      logGroup,
+    };
+  }
+  if (level === 'ERROR_ONLY') {
+    return {
+      findings: [
+        finding(
+          context,
+          'logging',
+          context.fileSystemId,
+          'NOTE',
+          `logging ERROR_ONLY to ${shown}${unparsed}: export failures are logged; warnings ` +
+            '(skipped exports of released files or of paths outside any association) are not',
+          'Optional: log warnings too (WARN_ERROR):',
+          [loggingFix(context, 'WARN_ERROR', logGroup)],
+        ),
+      ],
+      logGroup,
+    };
+  }
+  if (level === 'WARN_ERROR') {
+    return {
+      findings: [
+        finding(
+          context,
+          'logging',
+          context.fileSystemId,
+          'OK',
+          `logging WARN_ERROR to ${shown}${unparsed}`,
+        ),
+      ],
+      logGroup,
+    };
+  }
+  return {
+    findings: [
+      finding(
+        context,
+        'logging',
+        context.fileSystemId,
+        'WARN',
+        `logging level ${display(level, 40)} is not one doctor knows; log group ${shown}`,
+        'Check the level in the FSx console; WARN_ERROR logs every export failure.',
+      ),
+    ],
+    logGroup,
+  };
+}
+
+function subscriptionFix(
+  context: Context,
+  logGroup: string,
+  functionRef: string | undefined,
+): { fix: string; commands: string[] } {
+  const functionName =
+    functionRef === undefined
+      ? `${SERVICE}-<stage>-analyzer`
+      : (lambdaFunctionName(functionRef) ?? functionRef);
+  const functionArn =
+    functionRef?.startsWith('arn:') === true
+      ? functionRef
+      : `arn:${context.partition}:lambda:${context.region}:${context.account}:function:${functionName}`;
+  const sourceArn = `arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}:*`;
+  return {
+    fix:
+      `Deploy the stack with this log group in its logGroups parameter (npx osls deploy ` +
+      `--stage <stage> --param="logGroups=${sanitize(logGroup)}"), or subscribe the ` +
+      'analyzer by hand:',
+    commands: [
+      `aws lambda add-permission --function-name ${shellQuote(functionArn)} ` +
+        `--statement-id fsx-export-analyzer-logs --principal logs.amazonaws.com ` +
+        `--action lambda:InvokeFunction --source-arn ${shellQuote(sourceArn)} ` +
+        `--source-account ${shellQuote(context.account)}`,
+      `aws logs put-subscription-filter --log-group-name ${shellQuote(logGroup)} ` +
+        `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellQuote(functionArn)}`,
+    ],
+  };
+}
+
+function subscriptionFindings(
+  context: Context,
+  logGroup: string,
+  lookup: Checked<LogGroupFacts> | undefined,
+  options: DoctorOptions,
+): Finding[] {
+  const shown = display(logGroup, MAX_VALUE);
+  const whose =
+    options.functionRef === undefined
+      ? `the analyzer (a function named ${SERVICE}-<stage>-analyzer)`
+      : `the analyzer (${display(options.functionRef, MAX_VALUE)})`;
+  if (lookup === undefined) {
+    return [
+      couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, {
+        reason: 'not looked up',
+        permission: 'logs:DescribeSubscriptionFilters',
+      }),
+    ];
+  }
+  if (!lookup.ok) {
+    return [couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, lookup)];
+  }
+  if (!lookup.value.exists) {
+    const { commands } = subscriptionFix(context, logGroup, options.functionRef);
+    return [
+      finding(
+        context,
+        'subscription',
+        shown,
+        'PROBLEM',
+        `log group ${shown} does not exist (yet): no subscription filter can be added until ` +
+          'it does, so the first export failures would reach nobody',
+        'Create the log group now (FSx writes into an existing group; a custom destination that ' +
+          'was deleted must be created again anyway), then deploy the stack with it, or ' +
+          'subscribe the analyzer by hand:',
+        [`aws logs create-log-group --log-group-name ${shellQuote(logGroup)}`, ...commands],
+      ),
+    ];
+  }
+  const filters = lookup.value.filters;
+  const ours = filters.filter((filter) => isAnalyzer(filter.destinationArn, options.functionRef));
+  const first = ours[0];
+  if (first !== undefined) {
+    const target = display(
+      lambdaFunctionName(first.destinationArn) ?? first.destinationArn,
+      MAX_VALUE,
+    );
+    if (first.filterPattern.trim() !== '') {
+      return [
+        finding(
+          context,
+          'subscription',
+          shown,
+          'WARN',
+          `${shown} is subscribed to ${target} with filter pattern ` +
+            `"${display(first.filterPattern, 60)}": only matching events reach the analyzer`,
+          'The stack subscribes with an empty pattern (every event); redeploy it to restore that.',
+        ),
+      ];
+    }
+    return [
+      finding(
+        context,
+        'subscription',
+        shown,
+        'OK',
+        `${shown} is subscribed to ${target} (filter ${display(first.filterName, 60)})`,
+      ),
+    ];
+  }
+  const others = filters
+    .map((filter) =>
+      display(lambdaFunctionName(filter.destinationArn) ?? filter.destinationArn, 80),
+    )
+    .join(', ');
+  if (filters.length >= FILTERS_PER_LOG_GROUP) {
+    return [
+      finding(
+        context,
+        'subscription',
+        shown,
+        'PROBLEM',
+        `${shown} has no subscription to ${whose}, and already has ${filters.length} filters ` +
+          `(${others}): a log group allows only ${FILTERS_PER_LOG_GROUP}`,
+        `Remove one of the filters (aws logs delete-subscription-filter --log-group-name ` +
+          `${shellQuote(logGroup)} --filter-name NAME), then deploy the stack with this log group.`,
+      ),
+    ];
+  }
+  const { fix, commands } = subscriptionFix(context, logGroup, options.functionRef);
+  return [
+    finding(
+      context,
+      'subscription',
+      shown,
+      'PROBLEM',
+      `${shown} has no subscription to ${whose}` +
+        (others === '' ? '' : ` (it has: ${others})`) +
+        ': export failures are logged but nobody is told',
+      fix,
+      commands,
+    ),
+  ];
+}
+
+const MISCONFIGURED_FIX =
+  'Automatic export has stopped. Usual causes: FSx lacks IAM permissions to the bucket; the ' +
+  "bucket's FSx event notification was deleted or changed; other event notifications on the " +
+  'bucket overlap the FSx event types. After fixing, the association returns to AVAILABLE ' +
+  'within 15 minutes; to re-check at once, update it with one of its current settings:';
+
+/** The --s3 value that turns automatic export on and keeps the automatic-import events. */
+function s3Policies(importEvents: readonly string[]): string {
+  const exported = 'AutoExportPolicy={Events=[NEW,CHANGED,DELETED]}';
+  const kept = importEvents.filter((event) => /^[A-Z_]+$/.test(event));
+  return kept.length === 0 ? exported : `AutoImportPolicy={Events=[${kept.join(',')}]},${exported}`;
+}
+
+function associationFindings(association: AssociationFacts, context: Context): Finding[] {
+  const id = display(association.associationId, 40);
+  const link =
+    `${display(association.fileSystemPath ?? '?', 60)} -> ` +
+    `${display(association.dataRepositoryPath ?? '?', 80)}`;
+  const results: Finding[] = [];
+  const lifecycle = association.lifecycle;
+  if (lifecycle === 'MISCONFIGURED') {
+    const reason =
+      association.failureMessage === undefined
+        ? ''
+        : `: ${display(association.failureMessage, MAX_VALUE)}`;
+    const chunk = association.importedFileChunkSize;
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'PROBLEM',
+        `${id} ${link} is MISCONFIGURED${reason}; automatic export silently stops`,
+        MISCONFIGURED_FIX,
+        [
+          `aws fsx update-data-repository-association --association-id ${shellQuote(association.associationId)}` +
+            (chunk === undefined ? '' : ` --imported-file-chunk-size ${chunk}`),
+        ],
+      ),
+    );
+    return results;
+  }
+  if (lifecycle === 'FAILED') {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'PROBLEM',
+        `${id} ${link} is FAILED (terminal: e.g. its path or bucket was deleted)` +
+          (association.failureMessage === undefined
+            ? ''
+            : `: ${display(association.failureMessage, MAX_VALUE)}`),
+        'A FAILED association cannot recover: delete it and create it again.',
+      ),
+    );
+    return results;
+  }
+  if (lifecycle === 'DELETING') {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'PROBLEM',
+        `${id} ${link} is being deleted: nothing under it will be exported`,
+        'If that is not intended, create the association again once the deletion ends.',
+      ),
+    );
+    return results;
+  }
+  if (lifecycle === 'CREATING' || lifecycle === 'UPDATING') {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'NOTE',
+        `${id} ${link} is ${lifecycle}: run doctor again once it is AVAILABLE`,
+      ),
+    );
+    return results;
+  }
+  if (lifecycle !== 'AVAILABLE') {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'WARN',
+        `${id} ${link} is in lifecycle ${display(lifecycle, 40)}, which doctor does not know`,
+      ),
+    );
+    return results;
+  }
+  const events = AUTO_EXPORT_EVENTS.filter((event) => association.exportEvents.includes(event));
+  if (events.length === 0) {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'WARN',
+        `${id} ${link} is AVAILABLE, but automatic export is off for this association ` +
+          '(nothing to watch)',
+        'If files written under it should reach S3 on their own, turn automatic export on:',
+        [
+          `aws fsx update-data-repository-association --association-id ${shellQuote(association.associationId)} ` +
+            `--s3 ${shellQuote(s3Policies(association.importEvents))}`,
+        ],
+      ),
+    );
+    return results;
+  }
+  const missing = AUTO_EXPORT_EVENTS.filter((event) => !events.includes(event));
+  if (missing.length > 0) {
+    results.push(
+      finding(
+        context,
+        'association',
+        id,
+        'NOTE',
+        `${id} ${link} is AVAILABLE; automatic export of ${events.join(', ')} only ` +
+          `(${missing.join(', ')} not exported)`,
+      ),
+    );
+    return results;
+  }
+  results.push(
+    finding(
+      context,
+      'association',
+      id,
+      'OK',
+      `${id} ${link} is AVAILABLE; automatic export of NEW, CHANGED, DELETED`,
+    ),
+  );
+  return results;
+}
+
+function countBy(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { OK: 0, NOTE: 0, WARN: 0, PROBLEM: 0, UNKNOWN: 0 };
+  for (const item of findings) counts[item.severity] += 1;
+  return counts;
+}
+
+/**
+ * Checks every file system of the inventory: its lifecycle, event logging, the subscription of
+ * its log group to the analyzer, and each data repository association.
+ */
+function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResult {
+  const findings: Finding[] = [];
+  const names: Record<string, string> = {};
+  for (const { fileSystem, associations } of inventory.fileSystems) {
+    const context = contextOf(fileSystem, inventory.region);
+    if (fileSystem.name !== undefined && fileSystem.name !== '') {
+      names[context.fileSystemId] = display(fileSystem.name, 60);
+    }
+    findings.push(...fileSystemFindings(fileSystem, context));
+    const logging = loggingFindings(fileSystem, context);
+    findings.push(...logging.findings);
+    if (logging.logGroup !== undefined) {
+      findings.push(
+        ...subscriptionFindings(
+          context,
+          logging.logGroup,
+          inventory.logGroups.get(logging.logGroup),
+          options,
+        ),
+      );
+    }
+    if (!associations.ok) {
+      findings.push(
+        couldNotCheck(
+          context,
+          'associations',
+          context.fileSystemId,
+          'the data repository associations',
+          associations,
+        ),
+      );
+    } else if (associations.value.length === 0) {
+      findings.push(
+        finding(
+          context,
+          'associations',
+          context.fileSystemId,
+          'NOTE',
+          'no data repository association: no S3 link, so nothing is exported automatically',
+        ),
+      );
+    } else {
+      for (const association of associations.value) {
+        findings.push(...associationFindings(association, context));
+      }
+    }
+  }
+  const counts = countBy(findings);
+  return {
+    region: inventory.region,
+    fileSystems: inventory.fileSystems.length,
+    names,
+    findings,
+    counts,
+    healthy: inventory.fileSystems.length > 0 && counts.PROBLEM === 0 && counts.UNKNOWN === 0,
+  };
+}
+
+/**
+ * Compares two runs by finding key: what is new or changed severity, and what disappeared. A
+ * scheduled doctor stores the previous findings and alerts when `changed` is not empty.
+ */
+function diffFindings(previous: readonly Finding[], current: readonly Finding[]): FindingsDiff {
+  const before = new Map(previous.map((item) => [item.key, item]));
+  const now = new Set(current.map((item) => item.key));
+  return {
+    changed: current.filter((item) => before.get(item.key)?.severity !== item.severity),
+    gone: previous.filter((item) => !now.has(item.key)),
+  };
+}
+
+/** Splits text into lines of at most `width` characters, at spaces where it can. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(' ', width);
+    const cut = space > width / 3 ? space : width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines;
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text.slice(0, width - 1)} ` : text.padEnd(width);
+}
+
+function summaryLine(result: DoctorResult): string {
+  const where = result.region === undefined ? '' : ` in ${sanitize(result.region)}`;
+  const systems = `${result.fileSystems} FSx for Lustre file system${result.fileSystems === 1 ? '' : 's'}${where}`;
+  const counts = SEVERITIES.filter((severity) => result.counts[severity] > 0)
+    .map((severity) => `${result.counts[severity]} ${severity}`)
+    .join(', ');
+  const verdict = result.healthy ? 'watching: nothing to fix' : 'NOT fully watched: see below';
+  return `doctor: ${systems}; ${counts === '' ? 'no findings' : counts}; ${verdict}`;
+}
+
+/**
+ * The terminal (and email) rendering: a summary line, a table of file system, check, status and
+ * detail within 100 columns, then the "How to fix" list, commands unwrapped so they paste whole.
+ */
+function renderDoctorText(result: DoctorResult): string {
+  const out: string[] = [summaryLine(result), ''];
+  if (result.fileSystems === 0) {
+    const where = result.region === undefined ? 'this Region' : sanitize(result.region);
+    out.push(`No FSx for Lustre file systems in ${where}: is this the right Region (--region)?`);
+    return `${out.join('\n')}\n`;
+  }
+  const named = Object.entries(result.names).map(
+    ([id, name]) => `${sanitize(id)} ${sanitize(name)}`,
+  );
+  if (named.length > 0) out.push(...wrap(`Names: ${named.join('; ')}`, WIDTH), '');
+  const detailWidth = WIDTH - FS_COLUMN - CHECK_COLUMN - STATUS_COLUMN;
+  const indent = ' '.repeat(FS_COLUMN + CHECK_COLUMN + STATUS_COLUMN);
+  out.push(
+    `${pad('FILE SYSTEM', FS_COLUMN)}${pad('CHECK', CHECK_COLUMN)}${pad('STATUS', STATUS_COLUMN)}DETAIL`,
+  );
+  const fixes: Finding[] = [];
+  for (const item of result.findings) {
+    const lines = wrap(sanitize(item.detail), detailWidth);
+    out.push(
+      `${pad(sanitize(item.fileSystemId), FS_COLUMN)}${pad(item.check, CHECK_COLUMN)}` +
+        `${pad(item.severity, STATUS_COLUMN)}${lines[0] ?? ''}`,
+    );
+    for (const more of lines.slice(1)) out.push(`${indent}${more}`);
+    if (item.fix !== undefined) fixes.push(item);
+  }
+  if (fixes.length > 0) {
+    out.push('', 'How to fix:');
+    fixes.forEach((item, index) => {
+      const head = `${index + 1}. ${sanitize(item.fileSystemId)} ${item.check} (${item.severity}): `;
+      const lines = wrap(`${head}${sanitize(item.fix ?? '')}`, WIDTH - 3);
+      out.push(lines[0] ?? '', ...lines.slice(1).map((more) => `   ${more}`));
+      for (const command of item.commands) out.push(`     ${sanitize(command)}`);
+    });
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The JSON document for scripts: stable field names, one entry per finding. */
+function renderDoctorJson(result: DoctorResult): string {
+  const document = {
+    region: result.region ?? null,
+    fileSystems: result.fileSystems,
+    names: result.names,
+    healthy: result.healthy,
+    counts: result.counts,
+    findings: result.findings.map((item) => ({
+      key: item.key,
+      fileSystemId: item.fileSystemId,
+      check: item.check,
+      subject: item.subject,
+      severity: item.severity,
+      detail: item.detail,
+      fix: item.fix ?? null,
+      commands: item.commands,
+    })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+export type {
+  AssociationFacts,
+  Check,
+  Checked,
+  DoctorOptions,
+  DoctorResult,
+  FileSystemFacts,
+  FileSystemInventory,
+  Finding,
+  FindingsDiff,
+  Inventory,
+  LogGroupFacts,
+  LoggingFacts,
+  Severity,
+  SubscriptionFilterFacts,
+};
+export {
+  DEFAULT_LOG_GROUP,
+  diagnose,
+  diffFindings,
+  isAnalyzer,
+  lambdaFunctionName,
+  logGroupName,
+  renderDoctorJson,
+  renderDoctorText,
+  shellQuote,
+};
