@@ -775,6 +775,21 @@ function summaryLine(result: DoctorResult): string {
 }
 
 /**
+ * Findings with the same fix, once each with every file system it concerns: file systems that
+ * share a log group share its subscription fix, which should be read (and run) once.
+ */
+function fixGroups(fixes: readonly Finding[]): Array<{ item: Finding; fileSystemIds: string[] }> {
+  const groups = new Map<string, { item: Finding; fileSystemIds: string[] }>();
+  for (const item of fixes) {
+    const same = JSON.stringify([item.check, item.severity, item.fix, item.commands]);
+    const group = groups.get(same);
+    if (group === undefined) groups.set(same, { item, fileSystemIds: [item.fileSystemId] });
+    else group.fileSystemIds.push(item.fileSystemId);
+  }
+  return [...groups.values()];
+}
+
+/**
  * The terminal (and email) rendering: a summary line, a table of file system, check, status and
  * detail within 100 columns, then the "How to fix" list, commands unwrapped so they paste whole.
  */
@@ -806,8 +821,8 @@ function renderDoctorText(result: DoctorResult): string {
   }
   if (fixes.length > 0) {
     out.push('', 'How to fix:');
-    fixes.forEach((item, index) => {
-      const head = `${index + 1}. ${sanitize(item.fileSystemId)} ${item.check} (${item.severity}): `;
+    fixGroups(fixes).forEach(({ item, fileSystemIds }, index) => {
+      const head = `${index + 1}. ${fileSystemIds.map(sanitize).join(', ')} ${item.check} (${item.severity}): `;
       const lines = wrap(`${head}${sanitize(item.fix ?? '')}`, WIDTH - 3);
       out.push(lines[0] ?? '', ...lines.slice(1).map((more) => `   ${more}`));
       for (const command of item.commands) out.push(`     ${sanitize(command)}`);

@@ -428,6 +428,35 @@ describe('Function: renderDoctorText', () => {
     expect(output).toContain('How to fix:\n1. fs-0123456789abcdef0 logging (PROBLEM): ');
   });
 
+  it('lists a fix shared by file systems on the same log group once, naming them all', () => {
+    // Prepare
+    const second = 'fs-0fedcba9876543210';
+    const base = inventory({ logGroups: { [GROUP]: subscribed(filter(OTHER)) } });
+    const [first] = base.fileSystems;
+    if (first === undefined) throw new Error('no file system');
+    const shared: Inventory = {
+      ...base,
+      fileSystems: [
+        first,
+        {
+          fileSystem: fileSystem({
+            fileSystemId: second,
+            arn: `arn:aws:fsx:${REGION}:${ACCOUNT}:file-system/${second}`,
+          }),
+          associations: { ok: true, value: [association()] },
+        },
+      ],
+    };
+
+    // Act
+    const output = renderDoctorText(diagnose(shared));
+
+    // Assess: two table rows, one fix.
+    expect(output.match(/ subscription PROBLEM /g)).toHaveLength(2);
+    expect(output).toContain(`How to fix:\n1. ${FS}, ${second} subscription (PROBLEM): `);
+    expect(output).not.toContain('\n2. ');
+  });
+
   it('says when the Region has no FSx for Lustre file system', () => {
     // Prepare
     const result = diagnose({ region: 'eu-north-1', fileSystems: [], logGroups: new Map() });
