@@ -21,6 +21,15 @@ interface Io {
   readonly readStdin: () => Promise<string>;
   readonly isTTY: boolean;
   readonly env: Record<string, string | undefined>;
+  /** Whether stderr is a terminal: live progress lines (`scan`) only then. Default false. */
+  readonly stderrIsTTY?: boolean;
+  /** Whether stdin is a terminal a person can answer on (`reexport` asks). Default false. */
+  readonly stdinIsTTY?: boolean;
+  /**
+   * Asks a question on the terminal and resolves with the answer line; undefined when stdin ends
+   * or the person presses Ctrl-C. Absent: nothing can be asked.
+   */
+  readonly prompt?: (question: string) => Promise<string | undefined>;
 }
 
 /** A command in its own module: its --help text and how it runs. */

@@ -580,12 +580,47 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Asks one question on the terminal (question on stderr, so stdout stays the command's output).
+ * Ctrl-C or the end of stdin answers undefined; readline is loaded only when a question is asked.
+ */
+async function prompt(question: string): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline');
+  return new Promise((resolve) => {
+    const reader = createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const finish = (answer: string | undefined) => {
+      if (answered) return;
+      answered = true;
+      reader.close();
+      resolve(answer);
+    };
+    reader.on('SIGINT', () => {
+      process.stderr.write('\n');
+      finish(undefined);
+    });
+    reader.on('close', () => finish(undefined));
+    reader.question(question, (answer) => finish(answer));
+  });
+}
+
+/** Exit status of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
+const EXIT_INTERRUPTED = 130;
+
 /** Runs the CLI on this process: its arguments, streams and environment; sets the exit code. */
 async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   // `... | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
     throw error;
+  });
+  // The SDK warns on every AWS command that its releases after January 2027 need Node 22: news
+  // for whoever upgrades the pinned SDK, noise for an operator mid-incident. Set it to false to see it.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  // Ctrl-C in the middle of a long scan: one line, no stack trace, nothing half-printed after it.
+  process.once('SIGINT', () => {
+    process.stderr.write(`\n${PROGRAM}: interrupted\n`);
+    process.exit(EXIT_INTERRUPTED);
   });
   process.exitCode = await main(argv, {
     stdout: (text) => {
@@ -597,6 +632,9 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
     readStdin,
     isTTY: process.stdout.isTTY === true,
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+    prompt,
   });
 }
 

@@ -55,6 +55,16 @@ interface PlanOptions {
   readonly associations: ReadonlyMap<string, readonly Association[]>;
   /** File systems whose associations could not be read, with the reason. */
   readonly associationErrors: ReadonlyMap<string, string>;
+  /**
+   * Classes to re-export; default: the retryable ones (`transient`, `busy`). `reexport` sets the
+   * classes a person fixed the cause of, e.g. `permission`.
+   */
+  readonly classes?: ReadonlySet<FailureClass> | undefined;
+}
+
+/** Whether the plan re-exports records of this class under these options. */
+function isPlanned(cls: FailureClass, classes: ReadonlySet<FailureClass> | undefined): boolean {
+  return classes === undefined ? isRetryable(cls) : classes.has(cls);
 }
 
 type PathResult = { readonly path: string } | { readonly reason: string };
@@ -235,17 +245,18 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Plans the re-exports for a set of records: retryable records (`transient`, `busy`) with a known
- * path become EXPORT_TO_REPOSITORY tasks, deduplicated per file system and path, grouped by delay,
- * and split into tasks of at most `maxPathsPerTask` paths (FSx allows 100). Everything retryable
- * that cannot be planned is returned with its reason, so nothing is dropped silently.
+ * Plans the re-exports for a set of records: retryable records (`transient`, `busy`), or those
+ * of `options.classes`, with a known path become EXPORT_TO_REPOSITORY tasks, deduplicated per file
+ * system and path, grouped by delay, and split into tasks of at most `maxPathsPerTask` paths (FSx
+ * allows 100). Everything planned-for that cannot be planned is returned with its reason, so
+ * nothing is dropped silently.
  */
 function planReexports(records: readonly FailureRecord[], options: PlanOptions): Plan {
   const maxPaths = Math.min(Math.max(1, Math.floor(options.maxPathsPerTask)), MAX_TASK_PATHS);
   const byFileSystem = new Map<string, Map<string, Candidate>>();
   const unplanned: Unplanned[] = [];
   for (const record of records) {
-    if (!isRetryable(record.class)) continue;
+    if (!isPlanned(record.class, options.classes)) continue;
     if (record.fileSystemId === undefined) {
       unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
       continue;
@@ -321,14 +332,16 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
 /**
  * File systems whose associations the plan needs: those with a retryable record that names only
  * an S3 key, and, unless a report path override is set, every file system that gets a task.
+ * `classes` as in PlanOptions.
  */
 function associationsNeeded(
   records: readonly FailureRecord[],
   reportPathOverride: string | undefined,
+  classes?: ReadonlySet<FailureClass>,
 ): string[] {
   const needed = new Set<string>();
   for (const record of records) {
-    if (!isRetryable(record.class) || record.fileSystemId === undefined) continue;
+    if (!isPlanned(record.class, classes) || record.fileSystemId === undefined) continue;
     if (reportPathOverride === undefined || record.path === undefined) {
       needed.add(record.fileSystemId);
     }

@@ -7,7 +7,7 @@ import { buildAll } from '../scripts/build.mjs';
 export default async function setup(): Promise<void> {
   // FEA_SKIP_BUILD=1 reuses dist/ as it is: for parallel runs of tests that do not need a fresh
   // bundle, since a build replaces dist/ under any CLI test running at the same moment.
-  if (process.env.FEA_SKIP_BUILD === '1') return;
+  if (process.env['FEA_SKIP_BUILD'] === '1') return;
   try {
     await buildAll();
   } catch (error) {

@@ -1,0 +1,356 @@
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandInput,
+  type FilterLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { fileSystemIdFromStream } from '../decode.ts';
+import { AnalyzerError } from '../errors.ts';
+import { sanitize, truncateEnd } from '../text.ts';
+import type { LogBatch, LogEvent } from '../types.ts';
+import type { TimeWindow } from '../window.ts';
+
+/*
+ * Reads a time window of a log group with FilterLogEvents, paging through `nextToken` until it
+ * is exhausted, and returns the events as the pipeline's LogBatch[]: one batch per log stream,
+ * as a subscription would have delivered them (and as `analyze` reads `aws logs
+ * filter-log-events` output).
+ *
+ * Memory: every event of the window is held until the analysis has run, then its parsed record
+ * stays in the report. Measured with 330-character JSON records (200,000 and
+ * 1,000,000 synthetic events through this reader and the pipeline): about 1 KB per event once
+ * read, 1.3 KB per event at the peak (events plus records). A 1,000,000-event window therefore
+ * needs about 1.3 GB of heap, which small machines (CloudShell, a 2 GB container) do not have,
+ * so `maxEvents` (default 500,000, about 650 MB) stops the read with a clear error instead of
+ * running out of memory; --file-system-id, a shorter window or --max-events (with
+ * NODE_OPTIONS=--max-old-space-size=...) changes that. The previous window of `scan` is reduced
+ * to counts as soon as it is read.
+ */
+
+/** Default cap on the events of one window (see the memory note above). */
+const DEFAULT_MAX_EVENTS = 500_000;
+/** FilterLogEvents answers at most 10,000 events (or 1 MB) a page; asking for that is the default. */
+const PAGE_LIMIT = 10_000;
+const MAX_MESSAGE = 300;
+/** Log group names (LOGS-MODEL): 1–512 of `[.\-_/#A-Za-z0-9]`. */
+const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+const LOG_GROUP_ARN = /^arn:[^:]+:logs:[^:]*:\d{12}:log-group:[.\-_/#A-Za-z0-9]{1,512}(?::\*)?$/;
+
+/** What to read. */
+interface LogWindowQuery {
+  /** A log group name, or a log group ARN (sent as `logGroupIdentifier`). */
+  readonly logGroup: string;
+  /** Only `datarepo_<id>` streams (logStreamNamePrefix) when set. */
+  readonly fileSystemId?: string | undefined;
+  /** [start, end) in epoch milliseconds. */
+  readonly window: TimeWindow;
+}
+
+/** Where a read is after a page. */
+interface ReadProgress {
+  readonly events: number;
+  readonly pages: number;
+  readonly elapsedMs: number;
+}
+
+interface ReadOptions {
+  /** Called after every page, with the totals so far. */
+  readonly onProgress?: (progress: ReadProgress) => void;
+  /** Stops the read with an error past this many events (default 500,000). */
+  readonly maxEvents?: number;
+  /** Aborts the HTTP request in flight (Ctrl-C). */
+  readonly abortSignal?: AbortSignal;
+  /** Clock in milliseconds, for `elapsedMs`; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** A window read in full. */
+interface LogWindow extends ReadProgress {
+  readonly batches: LogBatch[];
+}
+
+/**
+ * A read that failed after the SDK's retries. `errorName` is the AWS error name; `usage` says the
+ * fix lies with the caller's settings (unknown log group, credentials, permissions, Region), as
+ * opposed to a service failure (throttling, 5xx, network) that may pass.
+ */
+class LogsReadError extends AnalyzerError {
+  public readonly errorName: string;
+  public readonly usage: boolean;
+
+  public constructor(message: string, errorName: string, usage: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LogsReadError';
+    this.errorName = errorName;
+    this.usage = usage;
+  }
+}
+
+function field(error: unknown, name: string): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const value = (error as Record<string, unknown>)[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'RequestLimitExceeded',
+]);
+const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
+const BAD_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidClientTokenId',
+  'IncompleteSignature',
+  'SignatureDoesNotMatch',
+]);
+const EXPIRED = new Set([
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'RequestExpired',
+  'TokenRefreshRequired',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Turns an SDK error into one line that says what to fix. The AWS message is kept (sanitised,
+ * shortened) after the explanation, so nothing the service said is lost.
+ */
+function readError(error: unknown, query: LogWindowQuery): LogsReadError {
+  const name = field(error, 'name') ?? 'Error';
+  const code = field(error, 'code');
+  const message = truncateEnd(
+    sanitize((field(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? ''),
+    MAX_MESSAGE,
+  );
+  const group = sanitize(query.logGroup);
+  const explain = (text: string, usage: boolean) =>
+    new LogsReadError(`${text} (${name}: ${message})`, name, usage, { cause: error });
+  if (name === 'ResourceNotFoundException') {
+    return explain(
+      `log group "${group}" does not exist in this account and Region: check --log-group and --region (or AWS_REGION)`,
+      true,
+    );
+  }
+  if (ACCESS_DENIED.has(name)) {
+    return explain(
+      `not allowed to read log group "${group}": the caller needs the IAM permission logs:FilterLogEvents on it`,
+      true,
+    );
+  }
+  if (EXPIRED.has(name) || /expired/i.test(message)) {
+    return explain(
+      'the AWS credentials have expired: refresh them (e.g. aws sso login, or a new session token) and run again',
+      true,
+    );
+  }
+  if (BAD_CREDENTIALS.has(name)) {
+    return explain(
+      'AWS rejected the credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      true,
+    );
+  }
+  if (name === 'CredentialsProviderError') {
+    return explain(
+      'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      true,
+    );
+  }
+  if (/region is missing/i.test(message)) {
+    return explain('no AWS Region: pass --region or set AWS_REGION', true);
+  }
+  if (name === 'InvalidParameterException') {
+    return explain(`CloudWatch Logs refused the query on "${group}"`, true);
+  }
+  if (name === 'AbortError') return explain('the read was interrupted', false);
+  if (THROTTLING.has(name)) {
+    return explain(
+      'CloudWatch Logs kept throttling FilterLogEvents after the SDK retries: run again later, or narrow the window (--since/--until, --file-system-id)',
+      false,
+    );
+  }
+  if ((code !== undefined && NETWORK_CODES.has(code)) || name === 'TimeoutError') {
+    return explain(
+      'the CloudWatch Logs endpoint could not be reached: check the network, AWS_ENDPOINT_URL and --region',
+      false,
+    );
+  }
+  return explain(`FilterLogEvents on "${group}" failed`, false);
+}
+
+/** The request's constant part: group (name or ARN), stream prefix, time range. */
+function baseInput(query: LogWindowQuery): FilterLogEventsCommandInput {
+  const isArn = query.logGroup.startsWith('arn:');
+  if (isArn ? !LOG_GROUP_ARN.test(query.logGroup) : !LOG_GROUP_NAME.test(query.logGroup)) {
+    throw new LogsReadError(
+      `--log-group must be a log group name (1 to 512 of A-Z a-z 0-9 . - _ / #) or a log group ARN (got "${sanitize(query.logGroup)}")`,
+      'InvalidLogGroup',
+      true,
+    );
+  }
+  return {
+    ...(isArn ? { logGroupIdentifier: query.logGroup } : { logGroupName: query.logGroup }),
+    ...(query.fileSystemId === undefined
+      ? {}
+      : { logStreamNamePrefix: `datarepo_${query.fileSystemId}` }),
+    startTime: query.window.start,
+    // The API reference: "Events with a timestamp later than this time are not returned", so
+    // endTime is inclusive; the window is [start, end), hence end - 1 (timestamps are whole ms).
+    endTime: query.window.end - 1,
+    limit: PAGE_LIMIT,
+  };
+}
+
+/** Collects events into one LogEvent list per log stream, in first-seen order. */
+class StreamCollector {
+  private readonly streams = new Map<string, LogEvent[]>();
+  private count = 0;
+
+  public add(page: FilterLogEventsCommandOutput, fallbackStream: string): number {
+    let added = 0;
+    for (const raw of page.events ?? []) {
+      const stream =
+        raw.logStreamName === undefined || raw.logStreamName === ''
+          ? fallbackStream
+          : raw.logStreamName;
+      let events = this.streams.get(stream);
+      if (events === undefined) {
+        events = [];
+        this.streams.set(stream, events);
+      }
+      const id = raw.eventId === undefined || raw.eventId === '' ? undefined : raw.eventId;
+      const timestamp = typeof raw.timestamp === 'number' ? raw.timestamp : 0;
+      // A malformed event is kept with a defect so it is counted as unparseable, never dropped.
+      events.push(
+        id === undefined
+          ? {
+              id: `${stream}#${this.count + added + 1}`,
+              timestamp,
+              message: raw.message,
+              defect: 'log event id is missing',
+            }
+          : { id, timestamp, message: raw.message },
+      );
+      added++;
+    }
+    this.count += added;
+    return added;
+  }
+
+  public batches(logGroup: string, fileSystemId: string | undefined): LogBatch[] {
+    const batches: LogBatch[] = [];
+    for (const [logStream, events] of this.streams) {
+      batches.push({
+        owner: 'unknown',
+        logGroup,
+        logStream,
+        subscriptionFilters: [],
+        streamFileSystemId: fileSystemIdFromStream(logStream) ?? fileSystemId,
+        events,
+      });
+    }
+    return batches;
+  }
+}
+
+/** The log group's name for batches and console links: the ARN's name part for an ARN. */
+function groupName(logGroup: string): string {
+  const match = /:log-group:([^:]+)/.exec(logGroup);
+  return match?.[1] ?? logGroup;
+}
+
+/**
+ * Reads every event of `query.window` (paging until `nextToken` is gone) and groups them per log
+ * stream. `onProgress` runs after each page.
+ *
+ * @throws LogsReadError with a one-line message naming what to fix, after the SDK's retries; also
+ *   when the window holds more than `maxEvents` events or the service repeats a `nextToken`.
+ */
+async function readLogWindow(
+  client: CloudWatchLogsClient,
+  query: LogWindowQuery,
+  options: ReadOptions = {},
+): Promise<LogWindow> {
+  const now = options.now ?? Date.now;
+  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const started = now();
+  const input = baseInput(query);
+  const fallbackStream =
+    query.fileSystemId === undefined ? 'unknown' : `datarepo_${query.fileSystemId}`;
+  const collector = new StreamCollector();
+  let events = 0;
+  let pages = 0;
+  let nextToken: string | undefined;
+  const seenTokens = new Set<string>();
+  do {
+    let page: FilterLogEventsCommandOutput;
+    try {
+      page = await client.send(
+        new FilterLogEventsCommand(nextToken === undefined ? input : { ...input, nextToken }),
+        options.abortSignal === undefined ? {} : { abortSignal: options.abortSignal },
+      );
+    } catch (error) {
+      throw readError(error, query);
+    }
+    pages++;
+    events += collector.add(page, fallbackStream);
+    options.onProgress?.({ events, pages, elapsedMs: now() - started });
+    if (events > maxEvents) {
+      throw new LogsReadError(
+        `the window holds more than ${maxEvents} events, more than one read should hold in memory: narrow it with --since/--until or --file-system-id, or raise --max-events`,
+        'TooManyEvents',
+        true,
+      );
+    }
+    nextToken = page.nextToken === '' ? undefined : page.nextToken;
+    if (nextToken !== undefined) {
+      // A token that comes back would page for ever.
+      if (seenTokens.has(nextToken)) {
+        throw new LogsReadError(
+          'CloudWatch Logs returned a nextToken it had returned before; stopping instead of looping',
+          'RepeatedToken',
+          false,
+        );
+      }
+      seenTokens.add(nextToken);
+    }
+  } while (nextToken !== undefined);
+  return {
+    batches: collector.batches(groupName(query.logGroup), query.fileSystemId),
+    events,
+    pages,
+    elapsedMs: now() - started,
+  };
+}
+
+/**
+ * A CloudWatch Logs client for the CLI: Region, endpoint (AWS_ENDPOINT_URL,
+ * AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) and credentials from the standard settings; `region`
+ * overrides the Region. Five attempts: a long scan meets throttling more often than one call.
+ */
+function createLogsClient(region: string | undefined): CloudWatchLogsClient {
+  return new CloudWatchLogsClient({
+    ...(region === undefined ? {} : { region }),
+    maxAttempts: 5,
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+export type { LogWindow, LogWindowQuery, ReadOptions, ReadProgress };
+export { createLogsClient, DEFAULT_MAX_EVENTS, LogsReadError, readLogWindow };
