@@ -60,16 +60,19 @@ Usage:
   ${PROGRAM} analyze [options] FILE... | -     analyse log files; dry run, never calls AWS
   ${PROGRAM} invoke FILE [--dry-run]           run the Lambda handler on a Lambda event file
   ${PROGRAM} make-event [options] FILE... | -  turn raw log lines into a Lambda event
-  ${PROGRAM} scan --log-group NAME [options]    analyse a time window read from CloudWatch Logs
-  ${PROGRAM} reexport --log-group NAME --class CLASS [options]
-                                               re-export what failed with CLASS, after a fix
-  ${PROGRAM} doctor [--file-system-id ID]      check that export failures are being watched
+  ${PROGRAM} scan [--since 24h] [options]       analyse a window read from CloudWatch Logs, with
+                                               the trend against the window before it
+  ${PROGRAM} reexport --class CLASS [options]   after a fix, re-export what failed with CLASS
+  ${PROGRAM} doctor [options]                  check that export failures are being watched
   ${PROGRAM} <command> --help                  options of one command
   ${PROGRAM} --help | -h                       this text
   ${PROGRAM} --version                         the version
 
-Exit status: 0 success; 1 unexpected error, or the handler failed (invoke);
-2 bad usage, bad configuration or an unreadable input file.
+Exit status: 0 success; 1 unexpected error, the handler failed (invoke), an AWS call failed
+(scan), a re-export was refused (reexport) or something is wrong (doctor); 2 bad usage, bad
+configuration, an unreadable input file, or AWS access missing.
+scan, reexport and doctor call AWS with the standard settings (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL...); analyze, invoke --dry-run and make-event never do.
 Set DEBUG=1 to print stack traces of unexpected errors.
 `;
 

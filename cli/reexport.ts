@@ -459,7 +459,7 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
           clientRequestToken: task.clientRequestToken,
           reportPath: task.reportPath,
           startedAt: at.toISOString(),
-          startedBy: 'analyzer',
+          startedBy: 'reexport',
         });
       }
     }

@@ -53,7 +53,8 @@ interface TrackedTask {
   readonly reportPath: string;
   readonly startedAt: string;
   /** Which function started it. */
-  readonly startedBy: 'analyzer' | 'retrier';
+  /** Who started it: a function of the stack, or a person with `fsx-export-analyzer reexport`. */
+  readonly startedBy: 'analyzer' | 'retrier' | 'reexport';
 }
 
 /** The attempts ledger and task tracking, in DynamoDB. All writes are idempotent. */

@@ -305,6 +305,10 @@ function countsLine(finished: FinishedTask): string {
   return parts.length === 0 ? 'FSx reported no counts.' : `${parts.join(', ')}.`;
 }
 
+function startedByText(startedBy: FinishedTask['tracked']['startedBy']): string {
+  return startedBy === 'reexport' ? 'a person (fsx-export-analyzer reexport)' : `the ${startedBy}`;
+}
+
 function finishedLines(finished: FinishedTask): string[] {
   const { tracked, status } = finished;
   const lines = [
@@ -312,7 +316,7 @@ function finishedLines(finished: FinishedTask): string[] {
       `Task ${display(tracked.taskId, 64)} on ${display(tracked.fileSystemId, 64)}: ${finished.lifecycle}. ${countsLine(finished)}`,
     ),
     ...wrap(
-      `Started by the ${tracked.startedBy} at ${display(tracked.startedAt, 64)} for ${plural(tracked.paths.length, 'path')}${status?.endTime === undefined ? '' : `; ended at ${display(status.endTime, 64)}`}.`,
+      `Started by ${startedByText(tracked.startedBy)} at ${display(tracked.startedAt, 64)} for ${plural(tracked.paths.length, 'path')}${status?.endTime === undefined ? '' : `; ended at ${display(status.endTime, 64)}`}.`,
       '  ',
       WIDTH,
       '  ',

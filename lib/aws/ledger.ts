@@ -193,7 +193,7 @@ function toTrackedTask(item: Item): TrackedTask | undefined {
     clientRequestToken === undefined ||
     reportPath === undefined ||
     startedAt === undefined ||
-    (startedBy !== 'analyzer' && startedBy !== 'retrier') ||
+    (startedBy !== 'analyzer' && startedBy !== 'retrier' && startedBy !== 'reexport') ||
     paths === undefined
   ) {
     return undefined;

@@ -372,6 +372,7 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
       const taskIds = fsx.tasks().map((task) => task.TaskId);
       const open = await ledger.openTasks();
       expect(open.map((task) => task.taskId).sort()).toEqual([...taskIds].sort());
+      expect(open.map((task) => task.startedBy)).toEqual(taskIds.map(() => 'reexport'));
       const attempts = await ledger.attempts(FS, ['ns1/a.bin', 'ns1/b.bin']);
       expect(attempts.get('ns1/a.bin')?.taskIds).toEqual([taskIds[0]]);
     });

@@ -93,6 +93,24 @@ describe('Function: planReexports', () => {
     ]);
   });
 
+  it('plans only the chosen classes when given, retryable or not (reexport after a fix)', () => {
+    // Prepare
+    const input = records([
+      internal('/ns1/i.h5'),
+      { message: JSON.stringify({ errorCode: 'S3ExportAccessDenied', filePath: '/ns1/p' }) },
+    ]);
+
+    // Act
+    const chosen = planReexports(input, options({ classes: new Set(['permission']) }));
+    const lambda = planReexports(input, options());
+
+    // Assess
+    expect(chosen.tasks.map((task) => [task.paths, task.classes])).toEqual([
+      [['ns1/p'], ['permission']],
+    ]);
+    expect(lambda.tasks.map((task) => task.paths)).toEqual([['ns1/i.h5']]);
+  });
+
   it('waits for the writer when a path is both busy and internal', () => {
     // Prepare
     const input = records([internal('/ns1/x'), busy('/ns1/x')]);

@@ -185,7 +185,7 @@ describe('Function: renderOutcomeEmail', () => {
       stillOpen: 2,
       finished: [
         {
-          tracked: trackedTask(T1, { startedBy: 'retrier' }),
+          tracked: trackedTask(T1, { startedBy: 'reexport' }),
           lifecycle: 'SUCCEEDED',
           status: taskStatus(T1, { totalCount: 10, succeededCount: 10 }),
           failuresCsv: undefined,
@@ -232,7 +232,7 @@ describe('Function: renderOutcomeEmail', () => {
     expect(body).toContain('    ns1/c\n    and 1 more');
     expect(text).toContain(`* Task ${T1} on ${FS}: SUCCEEDED. 10 files, 10 exported, 0 failed.`);
     expect(text).toContain(
-      'Started by the retrier at 2026-11-25T11:00:00.000Z for 1 path; ended at',
+      'Started by a person (fsx-export-analyzer reexport) at 2026-11-25T11:00:00.000Z for 1 path; ended at',
     );
     expect(publication.attributes).toMatchObject({ summary: 'outcomes', needsPerson: 'true' });
   });
