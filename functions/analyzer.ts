@@ -2,20 +2,30 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { dynamoClient, fsxClient, snsClient, sqsClient } from '../lib/aws/clients.ts';
+import { createDigestStore, type DigestStore } from '../lib/aws/digests.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createIdempotencyStore, idempotencyConfig } from '../lib/aws/idempotency.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { logger, metrics, recordReportMetrics } from '../lib/aws/telemetry.ts';
-import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
+import {
+  type Config,
+  type DigestConfig,
+  loadConfig,
+  loadDigestConfig,
+  loadReexportConfig,
+  type ReexportConfig,
+} from '../lib/config.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
+import { alertingReport, groupReport } from '../lib/digest.ts';
 import { describeError } from '../lib/errors.ts';
 import { type DurableOptions, processBatches } from '../lib/pipeline.ts';
+import { type HeldBack, heldNote, withHeldNote } from '../lib/render-digest.ts';
 import { renderEmail } from '../lib/render-email.ts';
 import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/report.ts';
 import { sanitize } from '../lib/text.ts';
-import type { LogBatch } from '../lib/types.ts';
+import type { LogBatch, Publication } from '../lib/types.ts';
 
 /** What one invocation did; Lambda records it for asynchronous on-success destinations. */
 interface AnalyzerResult {
@@ -31,15 +41,17 @@ interface AnalyzerResult {
   readonly pathsEscalated?: number;
   /** SNS MessageId of the summary, or null when nothing was published. */
   readonly published: string | null;
+  /** Failures held back for the digest; present only when digests are on. */
+  readonly heldForDigest?: number;
   readonly dryRun: boolean;
 }
 
 /** Idempotency records live at least as long as Lambda retries an asynchronous event (6 h). */
 const MIN_IDEMPOTENCY_SECONDS = 6 * 60 * 60;
 
-function loadConfigOrLog(): { config: Config; reexport: ReexportConfig } {
+function loadConfigOrLog(): { config: Config; reexport: ReexportConfig; digest: DigestConfig } {
   try {
-    return { config: loadConfig(), reexport: loadReexportConfig() };
+    return { config: loadConfig(), reexport: loadReexportConfig(), digest: loadDigestConfig() };
   } catch (error) {
     // Fails the cold start; the log line says which variable to fix.
     logger.error('Invalid configuration', { reason: describeError(error) });
@@ -49,7 +61,7 @@ function loadConfigOrLog(): { config: Config; reexport: ReexportConfig } {
 
 // Read once per container: configuration does not change between invocations, and the adapter's
 // association cache lives as long as the container.
-const { config, reexport } = loadConfigOrLog();
+const { config, reexport, digest } = loadConfigOrLog();
 const fsxAdapter = createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds });
 // A dry run makes no AWS call at all, so it has no queue and no ledger either.
 const ledgerTable = config.dryRun ? undefined : reexport.ledgerTable;
@@ -69,6 +81,72 @@ const durable: DurableOptions | undefined =
         retryLaterSeconds: reexport.retryLaterSeconds,
         maxAttempts: reexport.maxAttempts,
       };
+
+// Digests need the ledger table for their windows; without it (or with W = 0) every batch with
+// findings is emailed, exactly as before digests existed.
+const digestStore: DigestStore | undefined =
+  ledgerTable === undefined || digest.windowMinutes === 0
+    ? undefined
+    : createDigestStore(dynamoClient, {
+        tableName: ledgerTable,
+        windowSeconds: digest.windowMinutes * 60,
+      });
+
+/** What to email for a report with findings, and how many failures were held for the digest. */
+interface Gated {
+  readonly publication: Publication | undefined;
+  readonly held: number;
+}
+
+/**
+ * Alert digests: each (file system, class) group of the batch either opens a window (it is shown
+ * in the summary) or is counted in the open one (held for the digest). The summary goes out when
+ * at least one group alerts or a held group has an escalation new to its window; otherwise the
+ * batch publishes nothing. If the window state cannot be read or written, the full summary goes
+ * out: an email too many is better than an alert lost.
+ */
+async function gate(report: Report, store: DigestStore): Promise<Gated> {
+  const { groups, overflow } = groupReport(report);
+  const shown = new Set<string>();
+  const held: HeldBack[] = [];
+  for (const group of overflow) for (const id of group.eventIds) shown.add(id);
+  try {
+    for (const group of groups) {
+      const result = await store.observe(group);
+      if (result.alerted || result.urgent) {
+        for (const id of group.eventIds) shown.add(id);
+      } else {
+        held.push({ group, windowEnd: result.windowEnd });
+      }
+    }
+  } catch (error) {
+    logger.error('Alert windows unavailable: sending the full summary', {
+      reason: describeError(error),
+    });
+    metrics.addMetric('DigestStateErrors', MetricUnit.Count, 1);
+    return { publication: renderEmail(report), held: 0 };
+  }
+  const heldCount = held.reduce((sum, item) => sum + item.group.failures, 0);
+  metrics.addMetric('HeldForDigest', MetricUnit.Count, heldCount);
+  if (held.length > 0) {
+    logger.info('Repeats held for the digest', {
+      held: heldCount,
+      groups: held.map((item) => ({
+        scope: sanitize(item.group.key.scope.slice(0, 256)),
+        class: item.group.key.cls,
+        failures: item.group.failures,
+        windowEnd: new Date(item.windowEnd * 1000).toISOString(),
+      })),
+    });
+  }
+  if (shown.size === 0) {
+    logger.info('Every failure of the batch was a repeat: no summary published');
+    metrics.addMetric('SummariesHeld', MetricUnit.Count, 1);
+    return { publication: undefined, held: heldCount };
+  }
+  const publication = renderEmail(held.length === 0 ? report : alertingReport(report, shown));
+  return { publication: withHeldNote(publication, heldNote(held)), held: heldCount };
+}
 
 function countOutcomes(report: Report, status: Report['outcomes'][number]['status']): number {
   return report.outcomes.filter((outcome) => outcome.status === status).length;
@@ -162,10 +240,19 @@ async function analyze(
   logReport(report);
 
   let published: string | null = null;
+  let heldForDigest = 0;
   if (hasFindings(report)) {
+    const gated =
+      digestStore === undefined
+        ? { publication: renderEmail(report), held: 0 }
+        : await gate(report, digestStore);
+    heldForDigest = gated.held;
     // A PublishError fails the invocation on purpose: Lambda retries, and the deterministic
-    // task tokens make the repeated CreateDataRepositoryTask calls return the same tasks.
-    published = await deliver(snsClient, config, renderEmail(report), 'summary');
+    // task tokens make the repeated CreateDataRepositoryTask calls return the same tasks. The
+    // retry alerts again for the groups this run opened (the store knows the batch).
+    if (gated.publication !== undefined) {
+      published = await deliver(snsClient, config, gated.publication, 'summary');
+    }
   }
   return {
     events: report.events,
@@ -176,6 +263,7 @@ async function analyze(
     tasksDeferred: countOutcomes(report, 'deferred'),
     ...durableCounts(report),
     published,
+    ...(digestStore === undefined ? {} : { heldForDigest }),
     dryRun: config.dryRun,
   };
 }

@@ -165,7 +165,33 @@ async function deferralAgeAlarmSeconds(resolver) {
   return SQS_MAX_DELAY_SECONDS + receives * visibility;
 }
 
+/**
+ * The alert window W in minutes (parameter digestWindowMinutes), as the analyzer's and the
+ * digest function's DIGEST_WINDOW_MINUTES. A string: Lambda environment values are strings.
+ */
+async function digestWindowMinutes({ resolveVariable }) {
+  const minutes = await integerParam(
+    resolveVariable,
+    'digestWindowMinutes',
+    1,
+    1440,
+    ' of minutes',
+  );
+  return String(minutes);
+}
+
+/**
+ * The digest function's schedule (parameter digestCheckMinutes): a window's digest goes out at
+ * most this long after the window ends.
+ */
+async function digestSchedule({ resolveVariable }) {
+  const minutes = await integerParam(resolveVariable, 'digestCheckMinutes', 1, 60, ' of minutes');
+  return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
+}
+
 module.exports = {
+  digestSchedule,
+  digestWindowMinutes,
   subscriptions,
   createTaskResources,
   durationAlarmThresholdMs,

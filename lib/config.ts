@@ -85,6 +85,7 @@ const EXPECTED = {
   ATTEMPT_WINDOW_HOURS: 'must be an integer from 1 to 720',
   COALESCE_WINDOW_SECONDS: 'must be an integer from 60 to 3600',
   MAX_RECEIVES: 'must be an integer from 1 to 1000',
+  DIGEST_WINDOW_MINUTES: 'must be an integer from 0 (digests off) to 1440',
 } as const;
 
 type Variable = keyof typeof EXPECTED;
@@ -150,6 +151,11 @@ const ReexportSchema = z.object({
   ATTEMPT_WINDOW_HOURS: integer(1, 720, 24),
   COALESCE_WINDOW_SECONDS: integer(60, 3600, 300),
   MAX_RECEIVES: integer(1, 1000, 5),
+});
+
+const DigestSchema = z.object({
+  // 0 or unset: every batch with findings is emailed, as before digests existed.
+  DIGEST_WINDOW_MINUTES: integer(0, 1440, 0),
 });
 
 const REEXPORT_VARIABLES = [
@@ -223,5 +229,24 @@ function loadReexportConfig(env: Record<string, string | undefined> = process.en
   });
 }
 
-export type { Config, ReexportConfig };
-export { loadConfig, loadReexportConfig };
+/** Alert-digest settings. */
+interface DigestConfig {
+  /** Window W in minutes; 0 turns digests off (every batch with findings is emailed). */
+  readonly windowMinutes: number;
+}
+
+/**
+ * Reads and validates DIGEST_WINDOW_MINUTES (0–1440, default 0: off). Digests also need
+ * LEDGER_TABLE, which `loadReexportConfig` reads.
+ *
+ * @param env - Defaults to `process.env`; tests pass a plain object.
+ * @throws ConfigError naming the variable.
+ */
+function loadDigestConfig(env: Record<string, string | undefined> = process.env): DigestConfig {
+  const parsed = DigestSchema.safeParse({ DIGEST_WINDOW_MINUTES: env['DIGEST_WINDOW_MINUTES'] });
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
+  return Object.freeze({ windowMinutes: parsed.data.DIGEST_WINDOW_MINUTES });
+}
+
+export type { Config, DigestConfig, ReexportConfig };
+export { loadConfig, loadDigestConfig, loadReexportConfig };

@@ -38,7 +38,8 @@ export async function buildAll() {
     sourcemap: 'linked',
     metafile: true,
   });
-  // The Lambda artifacts: one minified file per function (analyzer, retrier, outcome check),
+  // The Lambda artifacts: one minified file per function (analyzer, retrier, outcome check,
+  // digest),
   // AWS SDK v3 bundled at the version we pin.
   const lambda = await build({
     ...common,
@@ -46,6 +47,7 @@ export async function buildAll() {
       analyzer: 'functions/analyzer.ts',
       retrier: 'functions/retrier.ts',
       outcomes: 'functions/outcomes.ts',
+      digest: 'functions/digest.ts',
     },
     outdir: join(dist, 'lambda'),
     outExtension: { '.js': '.mjs' },

@@ -3,6 +3,8 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
+  InternalServerError,
   ProvisionedThroughputExceededException,
   PutItemCommand,
   type PutItemCommandInput,
@@ -54,6 +56,9 @@ const sqsMock = mockClient(SQSClient);
 
 const transient = (path: string): EventSpec => ({
   message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
+});
+const denied = (path: string): EventSpec => ({
+  message: JSON.stringify({ errorCode: 'S3ExportAccessDenied', filePath: path }),
 });
 const busy = (path: string): EventSpec => ({
   message: `Failed to export file because it is being used by another process. path=${path}`,
@@ -782,6 +787,40 @@ describe('Function: handler', () => {
       expect(snsMock.calls()).toHaveLength(0);
     });
 
+    it('reads no alert window and sends every summary when DIGEST_WINDOW_MINUTES is unset', async () => {
+      // Prepare
+      const { handler } = await durable();
+
+      // Act
+      const result = await handler(lambdaEvent(payload([denied('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result.published).toBe('msg-0001');
+      expect(result).not.toHaveProperty('heldForDigest');
+      expect(ddbMock).toHaveReceivedCommandTimes(GetItemCommand, 0);
+    });
+
+    it('sends the full summary when the alert windows cannot be read, and counts it', async () => {
+      // Prepare
+      const { handler } = await durable({ DIGEST_WINDOW_MINUTES: '60' });
+      ddbMock
+        .on(GetItemCommand)
+        .rejects(new InternalServerError({ $metadata: {}, message: 'Internal server error' }));
+
+      // Act
+      const result = await handler(
+        lambdaEvent(payload([denied('/ns1/a'), denied('/ns1/b')])),
+        CONTEXT,
+      );
+
+      // Assess
+      expect(result).toMatchObject({ published: 'msg-0001', heldForDigest: 0 });
+      expect(publishedMessages()[0]?.Subject).toMatch(/: 2 failed/);
+      expect(emfDocuments(consoleLog).some((document) => 'DigestStateErrors' in document)).toBe(
+        true,
+      );
+    });
+
     it('makes no AWS call at all in a dry run, queue and table notwithstanding', async () => {
       // Prepare
       const { handler } = await durable({ DRY_RUN: 'true' });
@@ -811,6 +850,10 @@ describe('Function: handler', () => {
       [
         { MAX_ATTEMPTS: '50' },
         'Environment variable MAX_ATTEMPTS must be an integer from 1 to 20 (got "50")',
+      ],
+      [
+        { DIGEST_WINDOW_MINUTES: '90m' },
+        'Environment variable DIGEST_WINDOW_MINUTES must be an integer from 0 (digests off) to 1440 (got "90m")',
       ],
     ])('fails the cold start with a ConfigError for %j', async (env, message) => {
       // Prepare

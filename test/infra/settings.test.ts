@@ -14,6 +14,8 @@ interface Settings {
   deferralVisibilityTimeout(resolver: Resolver): Promise<number>;
   maxReceiveCount(resolver: Resolver): Promise<number>;
   outcomeSchedule(resolver: Resolver): Promise<string>;
+  digestSchedule(resolver: Resolver): Promise<string>;
+  digestWindowMinutes(resolver: Resolver): Promise<string>;
   deferralAgeAlarmSeconds(resolver: Resolver): Promise<number>;
 }
 
@@ -250,4 +252,61 @@ describe('Settings: deferralAgeAlarmSeconds', () => {
       expect(result).toBe(seconds);
     },
   );
+});
+
+describe('Settings: digestWindowMinutes and digestSchedule', () => {
+  it.each([
+    ['60', '60'],
+    [1, '1'],
+    [' 1440 ', '1440'],
+  ])('makes digestWindowMinutes %j the variable %j', async (digestWindowMinutes, variable) => {
+    // Prepare
+    const params = resolver({ digestWindowMinutes });
+
+    // Act
+    const result = await settings.digestWindowMinutes(params);
+
+    // Assess
+    expect(result).toBe(variable);
+  });
+
+  it.each(['0', '1441', '1h'])('refuses digestWindowMinutes %j', async (digestWindowMinutes) => {
+    // Prepare
+    const params = resolver({ digestWindowMinutes });
+
+    // Act
+    const result = settings.digestWindowMinutes(params);
+
+    // Assess
+    await expect(result).rejects.toThrow(
+      `Parameter digestWindowMinutes must be a whole number of minutes from 1 to 1440 (got "${digestWindowMinutes}")`,
+    );
+  });
+
+  it.each([
+    ['5', 'rate(5 minutes)'],
+    ['1', 'rate(1 minute)'],
+  ])('makes digestCheckMinutes %j the schedule %j', async (digestCheckMinutes, schedule) => {
+    // Prepare
+    const params = resolver({ digestCheckMinutes });
+
+    // Act
+    const result = await settings.digestSchedule(params);
+
+    // Assess
+    expect(result).toBe(schedule);
+  });
+
+  it.each(['0', '61'])('refuses digestCheckMinutes %j', async (digestCheckMinutes) => {
+    // Prepare
+    const params = resolver({ digestCheckMinutes });
+
+    // Act
+    const result = settings.digestSchedule(params);
+
+    // Assess
+    await expect(result).rejects.toThrow(
+      `Parameter digestCheckMinutes must be a whole number of minutes from 1 to 60 (got "${digestCheckMinutes}")`,
+    );
+  });
 });

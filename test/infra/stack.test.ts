@@ -36,6 +36,7 @@ const FUNCTIONS = {
   analyzer: 'AnalyzerLambdaFunction',
   retrier: 'RetrierLambdaFunction',
   outcomes: 'OutcomesLambdaFunction',
+  digest: 'DigestLambdaFunction',
 } as const;
 /** What each deployed function gets as a Ref on top of its plain-string environment. */
 const DEPLOY_REFS = {
@@ -46,6 +47,7 @@ const DEPLOY_REFS = {
   },
   retrier: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
   outcomes: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
+  digest: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
 } as const;
 const SERVICE_DIMENSION = [{ Name: 'service', Value: 'fsx-export-analyzer-dev' }];
 const PSEUDO_PARAMETERS = ['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix'];
@@ -69,6 +71,7 @@ const ALARMS = {
   DeferralQueueStalledAlarm: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage' },
   RetrierErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   OutcomesErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
+  DigestErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   ReexportsFailedAlarm: { Namespace: 'FsxExportAnalyzer', MetricName: 'ReexportsFailed' },
 } as const;
 
@@ -92,6 +95,8 @@ const CUSTOM_ARGS = [
   '--param=maxAttempts=4',
   '--param=attemptWindowHours=12',
   '--param=coalesceWindowSeconds=600',
+  '--param=digestWindowMinutes=30',
+  '--param=digestCheckMinutes=1',
 ];
 
 /** A function's deployed environment variables. */
@@ -586,12 +591,17 @@ describe('Stack: osls package', () => {
 
   it('runs the outcome check on an EventBridge schedule of outcomeCheckMinutes', () => {
     // Prepare
-    const rules = (template: Template) => resourcesOfType(template, 'AWS::Events::Rule');
+    const rules = (template: Template) =>
+      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.outcomes),
+      );
 
     // Act
     const [ruleId, rule] = rules(defaults)[0] ?? ['', undefined];
     const permissions = resourcesOfType(defaults, 'AWS::Lambda::Permission').filter(
-      ([, grant]) => grant.Properties?.['Principal'] === 'events.amazonaws.com',
+      ([, grant]) =>
+        grant.Properties?.['Principal'] === 'events.amazonaws.com' &&
+        JSON.stringify(grant.Properties?.['FunctionName']).includes(FUNCTIONS.outcomes),
     );
 
     // Assess
@@ -785,6 +795,72 @@ describe('Stack: osls package', () => {
     expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
   });
 
+  it('runs the digest function every digestCheckMinutes, one run at a time, with W from digestWindowMinutes', () => {
+    // Prepare
+    const rules = (template: Template) =>
+      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.digest),
+      );
+
+    // Act
+    const [ruleId, rule] = rules(defaults)[0] ?? ['', undefined];
+    const permissions = resourcesOfType(defaults, 'AWS::Lambda::Permission').filter(
+      ([, grant]) =>
+        grant.Properties?.['Principal'] === 'events.amazonaws.com' &&
+        JSON.stringify(grant.Properties?.['FunctionName']).includes(FUNCTIONS.digest),
+    );
+
+    // Assess
+    expect(rules(defaults)).toHaveLength(1);
+    expect(rule?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [FUNCTIONS.digest, 'Arn'] } })],
+    });
+    expect(rules(custom)[0]?.[1].Properties?.['ScheduleExpression']).toBe('rate(1 minute)');
+    expect(permissions.map(([, grant]) => grant.Properties?.['SourceArn'])).toEqual([
+      { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    ]);
+    expect(resource(defaults, FUNCTIONS.digest).Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      MemorySize: 256,
+      Timeout: 60,
+      Architectures: ['arm64'],
+    });
+    expect(variablesOf(defaults, FUNCTIONS.digest)).toMatchObject({ DIGEST_WINDOW_MINUTES: '60' });
+    expect(variablesOf(defaults, FUNCTIONS.analyzer)).toMatchObject({
+      DIGEST_WINDOW_MINUTES: '60',
+    });
+    expect(variablesOf(custom, FUNCTIONS.digest)).toMatchObject({ DIGEST_WINDOW_MINUTES: '30' });
+    expect(variablesOf(custom, FUNCTIONS.analyzer)).toMatchObject({ DIGEST_WINDOW_MINUTES: '30' });
+  });
+
+  it('gives the digest function its own role: the ledger (scan and update), the topic', () => {
+    // Prepare
+    const role = resource(custom, 'DigestRole');
+
+    // Act
+    const { statements, bySid } = policiesOf(role);
+
+    // Assess
+    expect(resource(custom, FUNCTIONS.digest).Properties?.['Role']).toEqual({
+      'Fn::GetAtt': ['DigestRole', 'Arn'],
+    });
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sns:Publish',
+    ]);
+    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['DigestLogGroup', 'Arn'] });
+    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
+    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
+    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
+  });
+
   it('gives each function a role of its own and osls no default role', () => {
     // Prepare
     const roles = resourcesOfType(defaults, 'AWS::IAM::Role').map(([logicalId]) => logicalId);
@@ -795,8 +871,8 @@ describe('Stack: osls package', () => {
     );
 
     // Assess
-    expect(roles.sort()).toEqual(['AnalyzerRole', 'OutcomesRole', 'RetrierRole']);
-    expect(new Set(used).size).toBe(3);
+    expect(roles.sort()).toEqual(['AnalyzerRole', 'DigestRole', 'OutcomesRole', 'RetrierRole']);
+    expect(new Set(used).size).toBe(4);
     expect(defaults.Resources).not.toHaveProperty('IamRoleLambdaExecution');
   });
 
@@ -872,6 +948,7 @@ describe('Stack: osls package', () => {
     for (const [logicalId, functionId] of [
       ['RetrierErrorsAlarm', FUNCTIONS.retrier],
       ['OutcomesErrorsAlarm', FUNCTIONS.outcomes],
+      ['DigestErrorsAlarm', FUNCTIONS.digest],
     ] as const) {
       expect(properties(logicalId)).toMatchObject({
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],

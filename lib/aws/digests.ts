@@ -1,0 +1,672 @@
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type BatchGroup,
+  type DigestClass,
+  type DigestWindow,
+  decideRoll,
+  type GroupKey,
+  increment,
+  MAX_ESCALATED,
+  MAX_HASHES,
+  type OutcomeCounts,
+  type Recovered,
+} from '../digest.ts';
+import { AnalyzerError, describeError } from '../errors.ts';
+
+/*
+ * Alert-digest windows in the ledger's table (partition key `id`, TTL on `expiration`), one item
+ * per (file system or log group, class):
+ *
+ * digest  id = digest#fs#<class>#<file-system id> | digest#lg#<class>#<log group>
+ *         (a scope over 1,000 bytes is replaced by `sha256:<hex>`: a key stops at 2,048 bytes)
+ *         kind = "digest", scopeKind, scope, cls, status = "OPEN" | "QUIET", windowSeconds,
+ *         windowStart, windowEnd (epoch seconds), prevStart (the previous window's start),
+ *         alertedAt, lastFailureAt, expiration = now + 3 windows + 14 days,
+ *         pending (Number Set): starts of rolled windows whose digest is not yet published,
+ *         recoveredAt / recoveredSince: a recovery notice not yet published,
+ *         logGroups (String Set): where the group's failures were logged (for console links).
+ *         Per window <s> (its start), top-level attributes so that ADD works on them:
+ *         w<s>_held, w<s>_new, w<s>_recurring, w<s>_untracked, w<s>_started, w<s>_queued,
+ *         w<s>_deferred, w<s>_refused, w<s>_escalated (Numbers), w<s>_codes (Map code → N),
+ *         w<s>_samples (String Set), w<s>_h (String Set of path hashes), w<s>_e (String Set of
+ *         escalated path hashes).
+ *
+ * Why per-window attributes: rolling a window is then one conditional UpdateItem that moves
+ * `windowStart` on and adds the old start to `pending`; the old window's counters stay where they
+ * are, exact, until the digest that shows them is published and acknowledged. An analyzer that
+ * read the old window writes with the condition `windowStart = <old>`, fails after the roll, reads
+ * again and counts into the new window: no count is lost or counted twice.
+ */
+
+interface DigestStoreOptions {
+  readonly tableName: string;
+  /** Window length W in seconds. */
+  readonly windowSeconds: number;
+  /** Clock; injectable for tests. */
+  readonly now?: () => Date;
+}
+
+/** What `observe` did with one batch group. */
+interface ObserveResult {
+  /** The group opened a window: show its failures in this invocation's summary. */
+  readonly alerted: boolean;
+  /** Held, but with an escalation new to this window. */
+  readonly urgent: boolean;
+  /** End of the window the failures were counted in (epoch seconds). */
+  readonly windowEnd: number;
+}
+
+/** Something the digest run must publish and then acknowledge. */
+interface PendingWork {
+  readonly digests: readonly DigestWindow[];
+  readonly recovered: readonly Recovered[];
+  /** Due windows whose roll lost a race with an analyzer; the next run takes them. */
+  readonly skipped: number;
+}
+
+interface DigestStore {
+  observe(group: BatchGroup): Promise<ObserveResult>;
+  /** Rolls every due window and returns every unpublished digest and recovery notice. */
+  collect(): Promise<PendingWork>;
+  /** Clears what a published email carried. */
+  acknowledge(work: Pick<PendingWork, 'digests' | 'recovered'>): Promise<void>;
+}
+
+/** A DynamoDB request of the digest store failed; `cause` is the SDK error. */
+class DigestStoreError extends AnalyzerError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DigestStoreError';
+  }
+}
+
+type Item = Record<string, AttributeValue>;
+
+const OPEN = 'OPEN';
+const QUIET = 'QUIET';
+/** Read-and-write rounds of one observation before it gives up and alerts instead. */
+const OBSERVE_ROUNDS = 4;
+const MAX_SCAN_PAGES = 50;
+const MAX_SCOPE_BYTES = 1000;
+const RETENTION_SECONDS = 14 * 24 * 60 * 60;
+const COUNTERS = [
+  'held',
+  'new',
+  'recurring',
+  'untracked',
+  'started',
+  'queued',
+  'deferred',
+  'refused',
+  'escalated',
+] as const;
+const CLASSES = new Set<string>([
+  'transient',
+  'busy',
+  'permission',
+  'limit',
+  'skipped',
+  'report',
+  'import',
+  'unknown',
+  'unparseable',
+]);
+
+function nameOf(error: unknown): string {
+  return error instanceof Error && error.name.length > 0 ? error.name : 'Error';
+}
+
+function failure(operation: string, tableName: string, error: unknown): DigestStoreError {
+  if (error instanceof DigestStoreError) return error;
+  return new DigestStoreError(
+    `DynamoDB ${operation} on ${tableName} failed: ${nameOf(error)}: ${describeError(error)}`,
+    { cause: error },
+  );
+}
+
+function isConditionalFailure(error: unknown): boolean {
+  return nameOf(error) === 'ConditionalCheckFailedException';
+}
+
+function itemId(key: GroupKey): string {
+  const scope =
+    Buffer.byteLength(key.scope, 'utf8') > MAX_SCOPE_BYTES
+      ? `sha256:${createHash('sha256').update(key.scope).digest('hex')}`
+      : key.scope;
+  return `digest#${key.scopeKind === 'fileSystem' ? 'fs' : 'lg'}#${key.cls}#${scope}`;
+}
+
+function num(item: Item, name: string): number {
+  const value = Number(item[name]?.N ?? '0');
+  return Number.isFinite(value) ? value : 0;
+}
+
+function optionalNum(item: Item, name: string): number | undefined {
+  const raw = item[name]?.N;
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function stringSet(item: Item, name: string): Set<string> {
+  return new Set(item[name]?.SS ?? []);
+}
+
+function keyOf(item: Item): GroupKey | undefined {
+  const scope = item['scope']?.S;
+  const cls = item['cls']?.S;
+  const scopeKind = item['scopeKind']?.S;
+  if (scope === undefined || cls === undefined || !CLASSES.has(cls)) return undefined;
+  if (scopeKind !== 'fileSystem' && scopeKind !== 'logGroup') return undefined;
+  return { scope, scopeKind, cls: cls as DigestClass };
+}
+
+/** Identifies a batch's share of a group: its log event ids are unique. */
+function batchIdOf(group: BatchGroup): string {
+  return createHash('sha256').update(group.eventIds.join('\n')).digest('base64url').slice(0, 22);
+}
+
+/** Attribute names of window `start`. */
+function w(start: number, field: string): string {
+  return `w${start}_${field}`;
+}
+
+function windowOf(item: Item, key: GroupKey, start: number, windowSeconds: number): DigestWindow {
+  const codes = new Map<string, number>();
+  for (const [code, value] of Object.entries(item[w(start, 'codes')]?.M ?? {})) {
+    const count = Number(value.N ?? '0');
+    if (Number.isFinite(count) && count > 0) codes.set(code, count);
+  }
+  const outcomes: OutcomeCounts = {
+    started: num(item, w(start, 'started')),
+    queued: num(item, w(start, 'queued')),
+    deferred: num(item, w(start, 'deferred')),
+    refused: num(item, w(start, 'refused')),
+    escalated: num(item, w(start, 'escalated')),
+  };
+  const windowStart = optionalNum(item, 'windowStart');
+  // The window after `start` began where `start` ended; the current one ends at windowEnd.
+  const windowEnd =
+    windowStart !== undefined && windowStart > start && windowStart - start <= windowSeconds
+      ? windowStart
+      : start + windowSeconds;
+  return {
+    key,
+    logGroups: [...stringSet(item, 'logGroups')].sort(),
+    windowStart: start,
+    windowEnd,
+    held: num(item, w(start, 'held')),
+    newFailures: num(item, w(start, 'new')),
+    recurringFailures: num(item, w(start, 'recurring')),
+    untracked: num(item, w(start, 'untracked')),
+    outcomes,
+    codes,
+    samples: [...stringSet(item, w(start, 'samples'))].sort(),
+  };
+}
+
+/**
+ * Creates the digest store on the ledger's table (see the item layout at the top of this file).
+ * Every method throws DigestStoreError (one line, SDK error as `cause`) when DynamoDB fails; a
+ * failed conditional write is an answer, not an error.
+ */
+function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions): DigestStore {
+  const { tableName, windowSeconds } = options;
+  const now = options.now ?? (() => new Date());
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
+    throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
+  }
+  const seconds = (): number => Math.floor(now().getTime() / 1000);
+  const expirationFrom = (at: number): number => at + 3 * windowSeconds + RETENTION_SECONDS;
+
+  async function getItem(id: string): Promise<Item | undefined> {
+    try {
+      const response = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { id: { S: id } }, ConsistentRead: true }),
+      );
+      return response.Item;
+    } catch (error) {
+      throw failure('GetItem', tableName, error);
+    }
+  }
+
+  /** Runs an UpdateItem; false when its condition failed. */
+  async function update(input: {
+    id: string;
+    set: string[];
+    add: string[];
+    remove: string[];
+    del?: string[];
+    condition: string;
+    names: Record<string, string>;
+    values: Item;
+  }): Promise<Item | false> {
+    const clauses = [
+      input.set.length > 0 ? `SET ${input.set.join(', ')}` : '',
+      input.add.length > 0 ? `ADD ${input.add.join(', ')}` : '',
+      input.remove.length > 0 ? `REMOVE ${input.remove.join(', ')}` : '',
+      (input.del?.length ?? 0) > 0 ? `DELETE ${input.del?.join(', ')}` : '',
+    ].filter((clause) => clause !== '');
+    try {
+      const response = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { id: { S: input.id } },
+          UpdateExpression: clauses.join(' '),
+          ConditionExpression: input.condition,
+          ExpressionAttributeNames: input.names,
+          ...(Object.keys(input.values).length > 0
+            ? { ExpressionAttributeValues: input.values }
+            : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return response.Attributes ?? {};
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw failure('UpdateItem', tableName, error);
+    }
+  }
+
+  /** QUIET (or no item) → OPEN: the caller alerts. */
+  function open(id: string, group: BatchGroup, at: number): Promise<Item | false> {
+    const hashes = new Set<string>();
+    for (const hash of group.targets) {
+      if (hash !== undefined && hashes.size < MAX_HASHES) hashes.add(hash);
+    }
+    const escalated = [...new Set(group.escalations)].slice(0, MAX_ESCALATED);
+    const set = [
+      '#kind = :kind',
+      '#scopeKind = :scopeKind',
+      '#scope = :scope',
+      '#cls = :cls',
+      '#status = :open',
+      '#windowSeconds = :windowSeconds',
+      '#windowStart = :at',
+      '#windowEnd = :end',
+      '#alertedAt = :at',
+      '#lastFailureAt = :last',
+      '#expiration = :expiration',
+      '#codes = :emptyMap',
+      '#alertBatch = :batch',
+    ];
+    const values: Item = {
+      ':batch': { S: batchIdOf(group) },
+      ':kind': { S: 'digest' },
+      ':scopeKind': { S: group.key.scopeKind },
+      ':scope': { S: group.key.scope },
+      ':cls': { S: group.key.cls },
+      ':open': { S: OPEN },
+      ':quiet': { S: QUIET },
+      ':windowSeconds': { N: String(windowSeconds) },
+      ':at': { N: String(at) },
+      ':end': { N: String(at + windowSeconds) },
+      ':last': { N: String(group.lastAt > 0 ? group.lastAt : at) },
+      ':expiration': { N: String(expirationFrom(at)) },
+      ':emptyMap': { M: {} },
+    };
+    const names: Record<string, string> = {
+      '#id': 'id',
+      '#kind': 'kind',
+      '#scopeKind': 'scopeKind',
+      '#scope': 'scope',
+      '#cls': 'cls',
+      '#status': 'status',
+      '#windowSeconds': 'windowSeconds',
+      '#windowStart': 'windowStart',
+      '#windowEnd': 'windowEnd',
+      '#alertedAt': 'alertedAt',
+      '#lastFailureAt': 'lastFailureAt',
+      '#expiration': 'expiration',
+      '#codes': w(at, 'codes'),
+      '#prevStart': 'prevStart',
+      '#alertBatch': 'alertBatch',
+    };
+    if (hashes.size > 0) {
+      set.push('#hashes = :hashes');
+      names['#hashes'] = w(at, 'h');
+      values[':hashes'] = { SS: [...hashes] };
+    }
+    const add: string[] = [];
+    if (group.logGroups.length > 0) {
+      add.push('#logGroups :logGroups');
+      names['#logGroups'] = 'logGroups';
+      values[':logGroups'] = { SS: [...new Set(group.logGroups)] };
+    }
+    if (escalated.length > 0) {
+      set.push('#escalatedSet = :escalatedSet');
+      names['#escalatedSet'] = w(at, 'e');
+      values[':escalatedSet'] = { SS: escalated };
+    }
+    return update({
+      id,
+      set,
+      add,
+      remove: ['#prevStart'],
+      condition: 'attribute_not_exists(#id) OR #status = :quiet',
+      names,
+      values,
+    });
+  }
+
+  /** Counts a batch group into the open window it was read in; false when the window moved. */
+  async function count(
+    id: string,
+    item: Item,
+    group: BatchGroup,
+    start: number,
+  ): Promise<{ written: Item | false; urgent: boolean }> {
+    const prev = optionalNum(item, 'prevStart');
+    const codeMap = item[w(start, 'codes')]?.M ?? {};
+    const view = {
+      hashes: stringSet(item, w(start, 'h')),
+      previousHashes: prev === undefined ? new Set<string>() : stringSet(item, w(prev, 'h')),
+      escalated: stringSet(item, w(start, 'e')),
+      samples: item[w(start, 'samples')]?.SS?.length ?? 0,
+      codes: new Set(Object.keys(codeMap)),
+    };
+    const inc = increment(view, group);
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#windowStart': 'windowStart',
+      '#expiration': 'expiration',
+    };
+    const values: Item = {
+      ':open': { S: OPEN },
+      ':ws': { N: String(start) },
+      ':expiration': { N: String(expirationFrom(seconds())) },
+    };
+    const set = ['#expiration = :expiration'];
+    const add: string[] = [];
+    const numbers: Record<(typeof COUNTERS)[number], number> = {
+      held: inc.held,
+      new: inc.newFailures,
+      recurring: inc.recurringFailures,
+      untracked: inc.untracked,
+      started: inc.outcomes.started,
+      queued: inc.outcomes.queued,
+      deferred: inc.outcomes.deferred,
+      refused: inc.outcomes.refused,
+      escalated: inc.outcomes.escalated,
+    };
+    for (const counter of COUNTERS) {
+      if (numbers[counter] === 0) continue;
+      names[`#${counter}`] = w(start, counter);
+      values[`:${counter}`] = { N: String(numbers[counter]) };
+      add.push(`#${counter} :${counter}`);
+    }
+    const known = stringSet(item, 'logGroups');
+    const newGroups = group.logGroups.filter((logGroup) => !known.has(logGroup));
+    if (newGroups.length > 0) {
+      names['#logGroups'] = 'logGroups';
+      values[':logGroups'] = { SS: [...new Set(newGroups)] };
+      add.push('#logGroups :logGroups');
+    }
+    const sets: Array<[string, readonly string[]]> = [
+      ['h', inc.addHashes],
+      ['samples', inc.addSamples],
+      ['e', inc.newEscalations.slice(0, Math.max(0, MAX_ESCALATED - view.escalated.size))],
+    ];
+    for (const [field, members] of sets) {
+      if (members.length === 0) continue;
+      names[`#set_${field}`] = w(start, field);
+      values[`:set_${field}`] = { SS: [...new Set(members)] };
+      add.push(`#set_${field} :set_${field}`);
+    }
+    if (inc.codes.size > 0) {
+      // DynamoDB refuses names and values an expression does not use.
+      names['#codes'] = w(start, 'codes');
+      values[':zero'] = { N: '0' };
+    }
+    let index = 0;
+    for (const [code, n] of inc.codes) {
+      names[`#c${index}`] = code;
+      values[`:c${index}`] = { N: String(n) };
+      set.push(`#codes.#c${index} = if_not_exists(#codes.#c${index}, :zero) + :c${index}`);
+      index += 1;
+    }
+    if (group.lastAt > num(item, 'lastFailureAt')) {
+      names['#lastFailureAt'] = 'lastFailureAt';
+      values[':last'] = { N: String(group.lastAt) };
+      set.push('#lastFailureAt = :last');
+    }
+    const written = await update({
+      id,
+      set,
+      add,
+      remove: [],
+      condition: '#status = :open AND #windowStart = :ws',
+      names,
+      values,
+    });
+    return { written, urgent: inc.newEscalations.length > 0 };
+  }
+
+  async function observe(group: BatchGroup): Promise<ObserveResult> {
+    const id = itemId(group.key);
+    for (let round = 0; round < OBSERVE_ROUNDS; round++) {
+      const item = await getItem(id);
+      const at = seconds();
+      const start = item === undefined ? undefined : optionalNum(item, 'windowStart');
+      if (item !== undefined && item['status']?.S === OPEN && start !== undefined) {
+        if (item['alertBatch']?.S === batchIdOf(group) && start === num(item, 'alertedAt')) {
+          // The same batch again (Lambda retried an invocation that failed after opening the
+          // window, e.g. the publish): it alerted, so it alerts again rather than being held.
+          return { alerted: true, urgent: true, windowEnd: num(item, 'windowEnd') };
+        }
+        const { written, urgent } = await count(id, item, group, start);
+        if (written !== false) {
+          return { alerted: false, urgent, windowEnd: num(written, 'windowEnd') };
+        }
+        continue;
+      }
+      const opened = await open(id, group, at);
+      if (opened !== false) return { alerted: true, urgent: true, windowEnd: at + windowSeconds };
+      // Another analyzer opened it first: count into its window in the next round.
+    }
+    // Contention beyond reason: alerting is the safe side (an email too many, never one too few).
+    return { alerted: true, urgent: true, windowEnd: seconds() + windowSeconds };
+  }
+
+  async function scanDue(at: number): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    for (let page = 0; page < MAX_SCAN_PAGES; page++) {
+      let response: ScanCommandOutput;
+      try {
+        response = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            ConsistentRead: true,
+            FilterExpression:
+              '#kind = :digest AND ((#status = :open AND #windowEnd <= :now) OR attribute_exists(#pending) OR attribute_exists(#recoveredAt))',
+            ExpressionAttributeNames: {
+              '#kind': 'kind',
+              '#status': 'status',
+              '#windowEnd': 'windowEnd',
+              '#pending': 'pending',
+              '#recoveredAt': 'recoveredAt',
+            },
+            ExpressionAttributeValues: {
+              ':digest': { S: 'digest' },
+              ':open': { S: OPEN },
+              ':now': { N: String(at) },
+            },
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        );
+      } catch (error) {
+        throw failure('Scan', tableName, error);
+      }
+      items.push(...(response.Items ?? []));
+      startKey = response.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return items;
+  }
+
+  /** Rolls one due window; the item after the roll, the item unchanged, or false (lost a race). */
+  async function rollItem(item: Item, at: number): Promise<Item | false> {
+    const id = item['id']?.S ?? '';
+    const status = item['status']?.S === OPEN ? 'OPEN' : 'QUIET';
+    const start = optionalNum(item, 'windowStart');
+    const end = optionalNum(item, 'windowEnd');
+    const own = optionalNum(item, 'windowSeconds') ?? windowSeconds;
+    if (start === undefined || end === undefined) return item;
+    const decision = decideRoll(status, end, num(item, w(start, 'held')), at, own);
+    if (decision.kind === 'none') return item;
+    const prev = optionalNum(item, 'prevStart');
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#windowStart': 'windowStart',
+      '#escalatedSet': w(start, 'e'),
+    };
+    const values: Item = { ':open': { S: OPEN }, ':ws': { N: String(start) } };
+    const remove = ['#escalatedSet'];
+    if (prev !== undefined && prev !== start) {
+      names['#prevHashes'] = w(prev, 'h');
+      remove.push('#prevHashes');
+    }
+    if (decision.kind === 'digest') {
+      Object.assign(names, {
+        '#windowEnd': 'windowEnd',
+        '#prevStart': 'prevStart',
+        '#nextCodes': w(decision.nextStart, 'codes'),
+        '#pending': 'pending',
+        '#expiration': 'expiration',
+      });
+      Object.assign(values, {
+        ':next': { N: String(decision.nextStart) },
+        ':nextEnd': { N: String(decision.nextEnd) },
+        ':emptyMap': { M: {} },
+        ':startSet': { NS: [String(start)] },
+        ':expiration': { N: String(expirationFrom(at)) },
+      });
+      return update({
+        id,
+        set: [
+          '#windowStart = :next',
+          '#windowEnd = :nextEnd',
+          '#prevStart = :ws',
+          '#nextCodes = :emptyMap',
+          '#expiration = :expiration',
+        ],
+        add: ['#pending :startSet'],
+        remove,
+        condition: '#status = :open AND #windowStart = :ws',
+        names,
+        values,
+      });
+    }
+    // Recovered: only if still nothing was held (an analyzer may have counted since the scan).
+    Object.assign(names, {
+      '#held': w(start, 'held'),
+      '#hashes': w(start, 'h'),
+      '#codes': w(start, 'codes'),
+      '#samples': w(start, 'samples'),
+      '#prevStart': 'prevStart',
+      '#recoveredAt': 'recoveredAt',
+      '#recoveredSince': 'recoveredSince',
+    });
+    Object.assign(values, {
+      ':quiet': { S: QUIET },
+      ':end': { N: String(end) },
+      ':since': { N: String(num(item, 'lastFailureAt') || start) },
+    });
+    return update({
+      id,
+      set: ['#status = :quiet', '#recoveredAt = :end', '#recoveredSince = :since'],
+      add: [],
+      remove: [...remove, '#hashes', '#codes', '#samples', '#prevStart'],
+      condition: '#status = :open AND #windowStart = :ws AND attribute_not_exists(#held)',
+      names,
+      values,
+    });
+  }
+
+  async function collect(): Promise<PendingWork> {
+    const at = seconds();
+    const digests: DigestWindow[] = [];
+    const recovered: Recovered[] = [];
+    let skipped = 0;
+    for (const scanned of await scanDue(at)) {
+      const item = await rollItem(scanned, at);
+      if (item === false) {
+        skipped += 1;
+        continue;
+      }
+      const key = keyOf(item);
+      if (key === undefined) continue;
+      const own = optionalNum(item, 'windowSeconds') ?? windowSeconds;
+      const starts = (item['pending']?.NS ?? []).map(Number).filter(Number.isFinite);
+      for (const start of starts.sort((a, b) => a - b)) {
+        digests.push(windowOf(item, key, start, own));
+      }
+      const recoveredAt = optionalNum(item, 'recoveredAt');
+      if (recoveredAt !== undefined) {
+        recovered.push({
+          key,
+          windowEnd: recoveredAt,
+          lastFailureAt: num(item, 'recoveredSince'),
+          windowSeconds: own,
+        });
+      }
+    }
+    return { digests, recovered, skipped };
+  }
+
+  async function acknowledge(work: Pick<PendingWork, 'digests' | 'recovered'>): Promise<void> {
+    for (const digest of work.digests) {
+      const start = digest.windowStart;
+      const names: Record<string, string> = {
+        '#id': 'id',
+        '#pending': 'pending',
+        '#codes': w(start, 'codes'),
+        '#samples': w(start, 'samples'),
+      };
+      for (const counter of COUNTERS) names[`#${counter}`] = w(start, counter);
+      // The window's path hashes stay: the next window's recurring check reads them.
+      await update({
+        id: itemId(digest.key),
+        set: [],
+        add: [],
+        remove: [...COUNTERS.map((counter) => `#${counter}`), '#codes', '#samples'],
+        del: ['#pending :startSet'],
+        condition: 'attribute_exists(#id)',
+        names,
+        values: { ':startSet': { NS: [String(start)] } },
+      });
+    }
+    for (const notice of work.recovered) {
+      // Only this notice: a newer recovery of the same group (a later window) stays pending.
+      await update({
+        id: itemId(notice.key),
+        set: [],
+        add: [],
+        remove: ['#recoveredAt', '#recoveredSince'],
+        condition: '#recoveredAt = :at',
+        names: { '#recoveredAt': 'recoveredAt', '#recoveredSince': 'recoveredSince' },
+        values: { ':at': { N: String(notice.windowEnd) } },
+      });
+    }
+  }
+
+  return { observe, collect, acknowledge };
+}
+
+/** The item id of a group, for tests and operators reading the table. */
+function digestItemId(key: GroupKey): string {
+  return itemId(key);
+}
+
+export type { DigestStore, DigestStoreOptions, ObserveResult, PendingWork };
+export { createDigestStore, DigestStoreError, digestItemId };
