@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { requestHandler } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { diagnose, lambdaFunctionName, renderDoctorJson, renderDoctorText } from '../lib/doctor.ts';
 import {
@@ -53,16 +54,6 @@ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, ...) are read as by the AWS CLI.
 
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * Per-attempt timeouts: the SDK sets none, and a doctor that hangs on a dead endpoint helps
- * nobody at 3 a.m. The SDK's standard retries (3 attempts) still apply.
- */
-const requestHandler = {
-  connectionTimeout: 3_000,
-  requestTimeout: 10_000,
-  throwOnRequestTimeout: true,
-};
 
 function checkFunction(value: string | undefined): void {
   if (value === undefined) return;

@@ -3,6 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
+import { requestHandler } from '../lib/aws/http.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { CLASS_ORDER } from '../lib/classify.ts';
@@ -400,7 +401,8 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
   }
 
   const fsxClient =
-    deps.fsxClient?.(region) ?? new FSxClient(region === undefined ? {} : { region });
+    deps.fsxClient?.(region) ??
+    new FSxClient(region === undefined ? { requestHandler } : { requestHandler, region });
   try {
     const fsx = createFsxAdapter(fsxClient, { cacheSeconds: 0 });
     const plan = planReexports(
@@ -427,7 +429,9 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
         ? undefined
         : createLedger(
             deps.dynamoClient?.(region) ??
-              new DynamoDBClient(region === undefined ? {} : { region }),
+              new DynamoDBClient(
+                region === undefined ? { requestHandler } : { requestHandler, region },
+              ),
             { tableName: ledgerTable, attemptWindowHours },
           );
     const activeBefore = await activeTaskIds(fileSystems, fsx);

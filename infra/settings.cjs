@@ -189,8 +189,19 @@ async function digestSchedule({ resolveVariable }) {
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 }
 
+/**
+ * The scheduled doctor's schedule (parameter doctorCheckMinutes, 5 to 1440): how late a file
+ * system that stopped being watched is noticed.
+ */
+async function doctorSchedule({ resolveVariable }) {
+  const minutes = await integerParam(resolveVariable, 'doctorCheckMinutes', 5, 1440, ' of minutes');
+  if (minutes % 60 === 0) return minutes === 60 ? 'rate(1 hour)' : `rate(${minutes / 60} hours)`;
+  return `rate(${minutes} minutes)`;
+}
+
 module.exports = {
   digestSchedule,
+  doctorSchedule,
   digestWindowMinutes,
   subscriptions,
   createTaskResources,

@@ -63,6 +63,7 @@ const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+$/;
 const QUEUE_URL =
   /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?|http:\/\/(?:localhost|127\.0\.0\.1)(?::\d{1,5})?)\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const TRUE_WORDS = ['true', '1', 'yes'];
 const FALSE_WORDS = ['false', '0', 'no'];
 
@@ -86,6 +87,7 @@ const EXPECTED = {
   COALESCE_WINDOW_SECONDS: 'must be an integer from 60 to 3600',
   MAX_RECEIVES: 'must be an integer from 1 to 1000',
   DIGEST_WINDOW_MINUTES: 'must be an integer from 0 (digests off) to 1440',
+  ANALYZER_FUNCTION_NAME: 'must be a Lambda function name (1 to 64 of A-Z a-z 0-9 _ -)',
 } as const;
 
 type Variable = keyof typeof EXPECTED;
@@ -156,6 +158,10 @@ const ReexportSchema = z.object({
 const DigestSchema = z.object({
   // 0 or unset: every batch with findings is emailed, as before digests existed.
   DIGEST_WINDOW_MINUTES: integer(0, 1440, 0),
+});
+
+const DoctorSchema = z.object({
+  ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
 });
 
 const REEXPORT_VARIABLES = [
@@ -248,5 +254,41 @@ function loadDigestConfig(env: Record<string, string | undefined> = process.env)
   return Object.freeze({ windowMinutes: parsed.data.DIGEST_WINDOW_MINUTES });
 }
 
-export type { Config, DigestConfig, ReexportConfig };
-export { loadConfig, loadDigestConfig, loadReexportConfig };
+/** The scheduled doctor's settings: where to publish, where to keep state, whom to look for. */
+type DoctorConfig = Config & {
+  /** The ledger table, where the findings of the previous run are kept. */
+  readonly ledgerTable: string;
+  /** The Region the checks run in (the Lambda runtime always sets AWS_REGION). */
+  readonly region: string;
+  /** The analyzer a log group's subscription filter must point to; undefined: the stack's naming. */
+  readonly analyzerFunction: string | undefined;
+};
+
+/**
+ * Reads the scheduled doctor's settings: those of `loadConfig` (topic, dry run, Region), plus
+ * LEDGER_TABLE and AWS_REGION (both required) and ANALYZER_FUNCTION_NAME.
+ *
+ * @param env - Defaults to `process.env`; tests pass a plain object.
+ * @throws ConfigError naming the first invalid or missing variable.
+ */
+function loadDoctorConfig(env: Record<string, string | undefined> = process.env): DoctorConfig {
+  const config = loadConfig(env);
+  const { ledgerTable } = loadReexportConfig(env);
+  if (ledgerTable === undefined) {
+    throw new ConfigError('Environment variable LEDGER_TABLE is required by the scheduled doctor');
+  }
+  if (config.region === undefined) {
+    throw new ConfigError('Environment variable AWS_REGION is required by the scheduled doctor');
+  }
+  const parsed = DoctorSchema.safeParse({ ANALYZER_FUNCTION_NAME: env['ANALYZER_FUNCTION_NAME'] });
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
+  return Object.freeze({
+    ...config,
+    ledgerTable,
+    region: config.region,
+    analyzerFunction: parsed.data.ANALYZER_FUNCTION_NAME,
+  });
+}
+
+export type { Config, DigestConfig, DoctorConfig, ReexportConfig };
+export { loadConfig, loadDigestConfig, loadDoctorConfig, loadReexportConfig };

@@ -1,4 +1,5 @@
-import { display, sanitize } from './text.ts';
+import { display, sanitize, toAsciiLine } from './text.ts';
+import type { Publication } from './types.ts';
 
 /*
  * `doctor`: "am I even watching?". Pure: from an inventory of FSx for Lustre file systems, their
@@ -831,6 +832,145 @@ function renderDoctorText(result: DoctorResult): string {
   return `${out.join('\n')}\n`;
 }
 
+/** What a scheduled doctor keeps of a run: enough to tell the next run what changed. */
+interface FindingState {
+  readonly key: string;
+  readonly fileSystemId: string;
+  readonly check: Check;
+  readonly severity: Severity;
+}
+
+/** One change worth telling a person about: a finding that appeared, changed or went away. */
+interface FindingChange {
+  readonly key: string;
+  readonly fileSystemId: string;
+  readonly check: Check;
+  /** undefined: the finding is new (first run: everything is new). */
+  readonly before: Severity | undefined;
+  /** undefined: the finding is gone (its file system or association was deleted). */
+  readonly after: Severity | undefined;
+  /** The current finding's detail; for a gone finding, undefined. */
+  readonly detail: string | undefined;
+}
+
+/** Severities a person acts on: a change into or out of one of these is worth an email. */
+const ACTIONABLE: ReadonlySet<Severity> = new Set(['WARN', 'PROBLEM', 'UNKNOWN']);
+const SUBJECT_MAX = 99;
+/** File system ids in the fileSystemIds attribute, as in the follow-up emails. */
+const MAX_ATTRIBUTE_IDS = 50;
+
+/** The part of each finding a scheduled doctor stores between runs. */
+function toFindingState(findings: readonly Finding[]): FindingState[] {
+  return findings.map((item) => ({
+    key: item.key,
+    fileSystemId: item.fileSystemId,
+    check: item.check,
+    severity: item.severity,
+  }));
+}
+
+/**
+ * The changes between the stored state of the previous run (undefined: there was none) and this
+ * run that a person should hear of: a finding that became, or stopped being, WARN, PROBLEM or
+ * UNKNOWN. A new healthy file system, or OK turning into NOTE, is not worth an email.
+ */
+function doctorChanges(
+  previous: readonly FindingState[] | undefined,
+  current: readonly Finding[],
+): FindingChange[] {
+  const before = new Map((previous ?? []).map((item) => [item.key, item]));
+  const changes: FindingChange[] = [];
+  for (const item of current) {
+    const was = before.get(item.key)?.severity;
+    before.delete(item.key);
+    if (was === item.severity) continue;
+    if (!ACTIONABLE.has(item.severity) && (was === undefined || !ACTIONABLE.has(was))) continue;
+    changes.push({
+      key: item.key,
+      fileSystemId: item.fileSystemId,
+      check: item.check,
+      before: was,
+      after: item.severity,
+      detail: item.detail,
+    });
+  }
+  for (const gone of before.values()) {
+    if (!ACTIONABLE.has(gone.severity)) continue;
+    changes.push({
+      key: gone.key,
+      fileSystemId: gone.fileSystemId,
+      check: gone.check,
+      before: gone.severity,
+      after: undefined,
+      detail: undefined,
+    });
+  }
+  return changes;
+}
+
+function changeLine(change: FindingChange): string {
+  const what = `${sanitize(change.fileSystemId)} ${change.check}`;
+  if (change.after === undefined) return `${what}: ${change.before ?? ''} -> gone (deleted?)`;
+  const from = change.before === undefined ? 'new' : change.before;
+  return `${what}: ${from} -> ${change.after}: ${sanitize(change.detail ?? '')}`;
+}
+
+/** Like the follow-up emails' attributes, so one subscription filter policy handles them all. */
+function doctorAttributes(
+  changes: readonly FindingChange[],
+  needsPerson: boolean,
+): Publication['attributes'] {
+  const ids = [...new Set(changes.map((change) => toAsciiLine(change.fileSystemId, 64)))]
+    .filter((id) => id !== '')
+    .sort()
+    .slice(0, MAX_ATTRIBUTE_IDS);
+  const attributes: Record<string, string | readonly string[]> = {
+    summary: 'doctor',
+    fileSystemId: ids[0] ?? 'unknown',
+    needsPerson: String(needsPerson),
+    dryRun: 'false',
+  };
+  if (ids.length > 0) attributes['fileSystemIds'] = ids;
+  return attributes;
+}
+
+/**
+ * The email of a scheduled doctor run that found changes: the subject says whether things got
+ * worse or are fixed, the body lists the changes, then the whole doctor report with its fixes.
+ */
+function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange[]): Publication {
+  const worse = changes.filter(
+    (change) => change.after !== undefined && ACTIONABLE.has(change.after),
+  );
+  const where = result.region === undefined ? '' : ` in ${result.region}`;
+  const subject =
+    worse.length === 0
+      ? `FSx doctor${where}: fixed, export failures are watched again`
+      : `FSx doctor${where}: ${worse.length} new problem${worse.length === 1 ? '' : 's'}: ${worse
+          .map((change) => `${change.fileSystemId} ${change.check}`)
+          .join(', ')}`;
+  const lines = [
+    worse.length === 0
+      ? 'Every problem the last check reported is gone.'
+      : 'Something changed that can stop export failures from reaching you, or automatic export itself.',
+    '',
+    'WHAT CHANGED',
+    '------------',
+  ];
+  for (const change of changes)
+    lines.push(
+      ...wrap(`* ${changeLine(change)}`, 76).map((text, index) =>
+        index === 0 ? text : `  ${text}`,
+      ),
+    );
+  lines.push('', 'THE WHOLE CHECK', '---------------', renderDoctorText(result).trimEnd());
+  return {
+    subject: toAsciiLine(subject, SUBJECT_MAX),
+    body: `${lines.join('\n')}\n`,
+    attributes: doctorAttributes(changes, worse.length > 0),
+  };
+}
+
 /** The JSON document for scripts: stable field names, one entry per finding. */
 function renderDoctorJson(result: DoctorResult): string {
   const document = {
@@ -862,6 +1002,8 @@ export type {
   FileSystemFacts,
   FileSystemInventory,
   Finding,
+  FindingChange,
+  FindingState,
   FindingsDiff,
   Inventory,
   LogGroupFacts,
@@ -873,10 +1015,13 @@ export {
   DEFAULT_LOG_GROUP,
   diagnose,
   diffFindings,
+  doctorChanges,
   isAnalyzer,
   lambdaFunctionName,
   logGroupName,
+  renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,
   shellQuote,
+  toFindingState,
 };

@@ -39,8 +39,7 @@ export async function buildAll() {
     metafile: true,
   });
   // The Lambda artifacts: one minified file per function (analyzer, retrier, outcome check,
-  // digest),
-  // AWS SDK v3 bundled at the version we pin.
+  // digest, scheduled doctor), AWS SDK v3 bundled at the version we pin.
   const lambda = await build({
     ...common,
     entryPoints: {
@@ -48,6 +47,7 @@ export async function buildAll() {
       retrier: 'functions/retrier.ts',
       outcomes: 'functions/outcomes.ts',
       digest: 'functions/digest.ts',
+      doctor: 'functions/doctor.ts',
     },
     outdir: join(dist, 'lambda'),
     outExtension: { '.js': '.mjs' },

@@ -37,6 +37,7 @@ const FUNCTIONS = {
   retrier: 'RetrierLambdaFunction',
   outcomes: 'OutcomesLambdaFunction',
   digest: 'DigestLambdaFunction',
+  doctor: 'DoctorLambdaFunction',
 } as const;
 /** What each deployed function gets as a Ref on top of its plain-string environment. */
 const DEPLOY_REFS = {
@@ -48,6 +49,7 @@ const DEPLOY_REFS = {
   retrier: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
   outcomes: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
   digest: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
+  doctor: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
 } as const;
 const SERVICE_DIMENSION = [{ Name: 'service', Value: 'fsx-export-analyzer-dev' }];
 const PSEUDO_PARAMETERS = ['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix'];
@@ -72,6 +74,7 @@ const ALARMS = {
   RetrierErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   OutcomesErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   DigestErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
+  DoctorErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   ReexportsFailedAlarm: { Namespace: 'FsxExportAnalyzer', MetricName: 'ReexportsFailed' },
 } as const;
 
@@ -97,6 +100,7 @@ const CUSTOM_ARGS = [
   '--param=coalesceWindowSeconds=600',
   '--param=digestWindowMinutes=30',
   '--param=digestCheckMinutes=1',
+  '--param=doctorCheckMinutes=15',
 ];
 
 /** A function's deployed environment variables. */
@@ -861,6 +865,63 @@ describe('Stack: osls package', () => {
     expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
   });
 
+  it('runs the doctor every doctorCheckMinutes, one run at a time, looking for this stage analyzer', () => {
+    // Prepare
+    const rules = (template: Template) =>
+      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.doctor),
+      );
+
+    // Act
+    const [, rule] = rules(defaults)[0] ?? ['', undefined];
+
+    // Assess
+    expect(rules(defaults)).toHaveLength(1);
+    expect(rule?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+    });
+    expect(rules(custom)[0]?.[1].Properties?.['ScheduleExpression']).toBe('rate(15 minutes)');
+    expect(resource(defaults, FUNCTIONS.doctor).Properties).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      MemorySize: 256,
+      Timeout: 60,
+    });
+    expect(variablesOf(defaults, FUNCTIONS.doctor)).toMatchObject({
+      ANALYZER_FUNCTION_NAME: 'fsx-export-analyzer-dev-analyzer',
+    });
+  });
+
+  it('gives the doctor its own read-only role: FSx and subscription describes, one ledger item, the topic', () => {
+    // Prepare
+    const role = resource(custom, 'DoctorRole');
+
+    // Act
+    const { statements, bySid } = policiesOf(role);
+
+    // Assess
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'fsx:DescribeDataRepositoryAssociations',
+      'fsx:DescribeFileSystems',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:DescribeSubscriptionFilters',
+      'logs:PutLogEvents',
+      'sns:Publish',
+    ]);
+    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['DoctorLogGroup', 'Arn'] });
+    expect(bySid['ReadFileSystems']?.Resource).toBe('*');
+    expect(bySid['ReadSubscriptionFilters']?.Resource).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:*`,
+    });
+    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
+    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
+    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
+  });
+
   it('gives each function a role of its own and osls no default role', () => {
     // Prepare
     const roles = resourcesOfType(defaults, 'AWS::IAM::Role').map(([logicalId]) => logicalId);
@@ -871,8 +932,14 @@ describe('Stack: osls package', () => {
     );
 
     // Assess
-    expect(roles.sort()).toEqual(['AnalyzerRole', 'DigestRole', 'OutcomesRole', 'RetrierRole']);
-    expect(new Set(used).size).toBe(4);
+    expect(roles.sort()).toEqual([
+      'AnalyzerRole',
+      'DigestRole',
+      'DoctorRole',
+      'OutcomesRole',
+      'RetrierRole',
+    ]);
+    expect(new Set(used).size).toBe(5);
     expect(defaults.Resources).not.toHaveProperty('IamRoleLambdaExecution');
   });
 
@@ -949,6 +1016,7 @@ describe('Stack: osls package', () => {
       ['RetrierErrorsAlarm', FUNCTIONS.retrier],
       ['OutcomesErrorsAlarm', FUNCTIONS.outcomes],
       ['DigestErrorsAlarm', FUNCTIONS.digest],
+      ['DoctorErrorsAlarm', FUNCTIONS.doctor],
     ] as const) {
       expect(properties(logicalId)).toMatchObject({
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadReexportConfig } from '../../lib/config.ts';
+import { loadConfig, loadDoctorConfig, loadReexportConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
@@ -362,5 +362,46 @@ describe('Function: loadReexportConfig', () => {
     // Assess
     expect(config).not.toHaveProperty('ledgerTable');
     expect(config).not.toHaveProperty('maxAttempts');
+  });
+});
+
+describe('Function: loadDoctorConfig', () => {
+  const base = {
+    SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures',
+    LEDGER_TABLE: 'fsx-export-analyzer-prod-ledger',
+    AWS_REGION: 'eu-west-1',
+  };
+
+  it('reads the topic, the ledger table, the Region and the analyzer to look for', () => {
+    // Prepare
+    const env = { ...base, ANALYZER_FUNCTION_NAME: 'fsx-export-analyzer-prod-analyzer' };
+
+    // Act
+    const config = loadDoctorConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({
+      dryRun: false,
+      summaryTopicArn: base.SUMMARY_TOPIC_ARN,
+      ledgerTable: base.LEDGER_TABLE,
+      region: 'eu-west-1',
+      analyzerFunction: 'fsx-export-analyzer-prod-analyzer',
+    });
+  });
+
+  it.each([
+    [{ ...base, LEDGER_TABLE: '' }, 'LEDGER_TABLE is required by the scheduled doctor'],
+    [{ ...base, AWS_REGION: undefined }, 'AWS_REGION is required by the scheduled doctor'],
+    [
+      { ...base, ANALYZER_FUNCTION_NAME: 'arn:aws:lambda:x' },
+      'Environment variable ANALYZER_FUNCTION_NAME must be a Lambda function name',
+    ],
+  ])('fails fast naming the variable (%#)', (env, message) => {
+    // Act
+    const load = () => loadDoctorConfig(env);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
   });
 });

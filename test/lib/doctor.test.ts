@@ -5,16 +5,20 @@ import {
   type DoctorResult,
   diagnose,
   diffFindings,
+  doctorChanges,
   type FileSystemFacts,
   type Finding,
+  type FindingState,
   type Inventory,
   isAnalyzer,
   type LogGroupFacts,
   logGroupName,
+  renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,
   type SubscriptionFilterFacts,
   shellQuote,
+  toFindingState,
 } from '../../lib/doctor.ts';
 import { FS } from '../helpers/fixtures.ts';
 
@@ -595,5 +599,146 @@ describe('Helpers', () => {
 
     // Assess
     expect(result).toBe(quoted);
+  });
+});
+
+describe('Function: doctorChanges', () => {
+  const healthy = diagnose(inventory());
+  const misconfigured = diagnose(
+    inventory({
+      associations: { ok: true, value: [association({ lifecycle: 'MISCONFIGURED' })] },
+    }),
+  );
+
+  it.each([
+    ['nothing changed', toFindingState(healthy.findings), healthy, []],
+    ['the first run finds everything healthy', undefined, healthy, []],
+    [
+      'an association became MISCONFIGURED',
+      toFindingState(healthy.findings),
+      misconfigured,
+      [['association', 'OK', 'PROBLEM']],
+    ],
+    [
+      'the association is AVAILABLE again',
+      toFindingState(misconfigured.findings),
+      healthy,
+      [['association', 'PROBLEM', 'OK']],
+    ],
+    [
+      'the first run finds a problem',
+      undefined,
+      misconfigured,
+      [['association', undefined, 'PROBLEM']],
+    ],
+  ] as const)('%s', (_name, previous, result, expected) => {
+    // Act
+    const changes = doctorChanges(previous, result.findings);
+
+    // Assess
+    expect(changes.map((change) => [change.check, change.before, change.after])).toEqual(expected);
+  });
+
+  it('tells of a problem that went away with its file system, not of a healthy one', () => {
+    // Prepare
+    const previous: FindingState[] = [
+      {
+        key: 'fs-0aaaaaaaaaaaaaaaa|logging|x',
+        fileSystemId: 'fs-0aaaaaaaaaaaaaaaa',
+        check: 'logging',
+        severity: 'PROBLEM',
+      },
+      {
+        key: 'fs-0bbbbbbbbbbbbbbbb|logging|y',
+        fileSystemId: 'fs-0bbbbbbbbbbbbbbbb',
+        check: 'logging',
+        severity: 'OK',
+      },
+    ];
+
+    // Act
+    const changes = doctorChanges(previous, []);
+
+    // Assess
+    expect(changes).toEqual([
+      {
+        key: 'fs-0aaaaaaaaaaaaaaaa|logging|x',
+        fileSystemId: 'fs-0aaaaaaaaaaaaaaaa',
+        check: 'logging',
+        before: 'PROBLEM',
+        after: undefined,
+        detail: undefined,
+      },
+    ]);
+  });
+});
+
+describe('Function: renderDoctorAlert', () => {
+  it('names the new problem in the subject and shows the change, then the whole check', () => {
+    // Prepare
+    const before = toFindingState(diagnose(inventory()).findings);
+    const result = diagnose(
+      inventory({
+        associations: { ok: true, value: [association({ lifecycle: 'MISCONFIGURED' })] },
+      }),
+    );
+
+    // Act
+    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings));
+
+    // Assess
+    expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 new problem: ${FS} association`);
+    expect(alert.body).toContain(
+      `WHAT CHANGED\n------------\n* ${FS} association: OK -> PROBLEM: `,
+    );
+    expect(alert.body).toContain('THE WHOLE CHECK');
+    expect(alert.body).toContain('How to fix:');
+    expect(alert.attributes).toEqual({
+      summary: 'doctor',
+      fileSystemId: FS,
+      fileSystemIds: [FS],
+      needsPerson: 'true',
+      dryRun: 'false',
+    });
+  });
+
+  it('says when everything is fixed', () => {
+    // Prepare
+    const before = toFindingState(
+      diagnose(
+        inventory({
+          associations: { ok: true, value: [association({ lifecycle: 'MISCONFIGURED' })] },
+        }),
+      ).findings,
+    );
+    const result = diagnose(inventory());
+
+    // Act
+    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings));
+
+    // Assess
+    expect(alert.subject).toBe(`FSx doctor in ${REGION}: fixed, export failures are watched again`);
+    expect(alert.attributes['needsPerson']).toBe('false');
+  });
+
+  it('keeps the subject short, ASCII and on one line, and the body free of raw control text', () => {
+    // Prepare
+    const hostile = `fs-0123456789abcdef0${HOSTILE}`;
+    const changes = Array.from({ length: 30 }, (_, index) => ({
+      key: `k${index}`,
+      fileSystemId: hostile,
+      check: 'logging' as const,
+      before: 'OK' as const,
+      after: 'PROBLEM' as const,
+      detail: HOSTILE,
+    }));
+
+    // Act
+    const alert = renderDoctorAlert(diagnose(inventory()), changes);
+
+    // Assess
+    expect(alert.subject.length).toBeLessThan(100);
+    expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(alert.body).not.toMatch(UNSAFE);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dynamoClient, fsxClient, snsClient, sqsClient } from '../../../lib/aws/clients.ts';
+import {
+  dynamoClient,
+  fsxClient,
+  logsClient,
+  snsClient,
+  sqsClient,
+} from '../../../lib/aws/clients.ts';
 
 /** NodeHttpHandler resolves its options lazily; `configProvider` is where they land. */
 interface LazyHandler {
@@ -12,6 +18,7 @@ describe('clients', () => {
     ['SNS', snsClient],
     ['SQS', sqsClient],
     ['DynamoDB', dynamoClient],
+    ['CloudWatch Logs', logsClient],
   ])('gives the %s client a request timeout that fails the attempt', async (_name, client) => {
     // Prepare
     const handler = client.config.requestHandler as unknown as LazyHandler;
