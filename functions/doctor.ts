@@ -6,13 +6,14 @@ import { readInventory } from '../lib/aws/inventory.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { logger, metrics } from '../lib/aws/telemetry.ts';
 import { loadDoctorConfig } from '../lib/config.ts';
-import { diagnose, doctorChanges, renderDoctorAlert, toFindingState } from '../lib/doctor.ts';
+import { diagnose, doctorChanges, renderDoctorAlert } from '../lib/doctor.ts';
 import { describeError } from '../lib/errors.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the
  * analyzer subscribed to the log group, associations AVAILABLE with automatic export), run on a
- * schedule, with one email when something a person acts on appears or goes away. A
+ * schedule, with one email when something a person acts on appears or goes away (a check that
+ * cannot be made, e.g. a throttled call, only when it fails two runs in a row: doctorChanges). A
  * MISCONFIGURED association stops automatic export without a single failure event, so the
  * analyzer alone would never notice it.
  */
@@ -45,7 +46,7 @@ async function run(now: Date): Promise<DoctorRunResult> {
   );
   const result = diagnose(inventory, { functionRef: config.analyzerFunction });
   const problems = result.counts.PROBLEM + result.counts.UNKNOWN;
-  const changes = doctorChanges(await state.load(), result.findings);
+  const { changes, state: next } = doctorChanges(await state.load(), result.findings);
   logger.info('Doctor checked', {
     fileSystems: result.fileSystems,
     counts: result.counts,
@@ -73,7 +74,7 @@ async function run(now: Date): Promise<DoctorRunResult> {
       'doctor alert',
     );
   }
-  await state.save(toFindingState(result.findings), now);
+  await state.save(next, now);
   return { fileSystems: result.fileSystems, problems, changes: changes.length, published };
 }
 

@@ -11,7 +11,7 @@ import type { Publication } from './types.ts';
  * values that go into a suggested shell command are quoted for the shell.
  */
 
-/** The default event log group of FSx for Lustre (facts §1.2). */
+/** The default event log group of FSx for Lustre (facts §1.2; as in lib/input.ts). */
 const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
 /** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
 const SERVICE = 'fsx-export-analyzer';
@@ -32,7 +32,7 @@ const MAX_VALUE = 120;
 type Severity = 'OK' | 'NOTE' | 'WARN' | 'PROBLEM' | 'UNKNOWN';
 type Check = 'file-system' | 'logging' | 'subscription' | 'associations' | 'association';
 
-/** One check's outcome. `key` is stable across runs, so two runs can be compared (diffFindings). */
+/** One check's outcome. `key` is stable across runs, so two runs can be compared (doctorChanges). */
 interface Finding {
   readonly key: string;
   readonly fileSystemId: string;
@@ -51,7 +51,12 @@ interface Finding {
 /** What a lookup found, or why it could not look. */
 type Checked<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: string; readonly permission: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly permission: string;
+      readonly denied?: boolean;
+    };
 
 interface LoggingFacts {
   /** DISABLED | WARN_ONLY | ERROR_ONLY | WARN_ERROR (anything else is shown as is). */
@@ -125,14 +130,6 @@ interface DoctorResult {
   readonly counts: Readonly<Record<Severity, number>>;
   /** Nothing is wrong: no PROBLEM, no UNKNOWN, and at least one file system. */
   readonly healthy: boolean;
-}
-
-/** What changed between two runs: the base of a scheduled doctor that alerts on a change. */
-interface FindingsDiff {
-  /** Findings whose key is new, or whose severity changed. */
-  readonly changed: readonly Finding[];
-  /** Findings of the previous run whose key is gone (the resource was deleted). */
-  readonly gone: readonly Finding[];
 }
 
 const SEVERITIES: readonly Severity[] = ['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN'];
@@ -248,15 +245,20 @@ function couldNotCheck(
   check: Check,
   subject: string,
   what: string,
-  failure: { readonly reason: string; readonly permission: string },
+  failure: { readonly reason: string; readonly permission: string; readonly denied?: boolean },
 ): Finding {
+  // Only a refusal calls for a grant; a throttled or timed-out call just needs another try.
+  const fix =
+    failure.denied === true
+      ? `Grant ${failure.permission} to the identity running doctor, then run it again.`
+      : 'Run doctor again; if this persists, the reason says why (a wrong endpoint, an outage).';
   return finding(
     context,
     check,
     subject,
     'UNKNOWN',
     `could not check ${what}: ${display(failure.reason, MAX_VALUE)} (needs ${failure.permission})`,
-    `Grant ${failure.permission} to the identity running doctor, then run it again.`,
+    fix,
   );
 }
 
@@ -270,11 +272,78 @@ function fileSystemFindings(fileSystem: FileSystemFacts, context: Context): Find
   return [finding(context, 'file-system', context.fileSystemId, 'NOTE', detail)];
 }
 
-function loggingFix(context: Context, level: string, logGroup: string): string {
-  const destination = `arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}`;
+/**
+ * The command that sets WARN_ERROR logging. `logGroup` undefined: no Destination, so FSx uses
+ * (and creates) /aws/fsx/lustre; an update naming a log group that does not exist fails with
+ * BadRequest (facts §1.2), so the default group is never named.
+ */
+function loggingFix(context: Context, logGroup: string | undefined): string {
+  const destination =
+    logGroup === undefined
+      ? ''
+      : `,Destination=arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}`;
   return (
     `aws fsx update-file-system --file-system-id ${shellQuote(context.fileSystemId)} ` +
-    `--lustre-configuration ${shellQuote(`LogConfiguration={Level=${level},Destination=${destination}}`)}`
+    `--lustre-configuration ${shellQuote(`LogConfiguration={Level=WARN_ERROR${destination}}`)}`
+  );
+}
+
+/** What a logging level means for export failures (ERROR events), and what to do about it. */
+const LOGGING_LEVELS: ReadonlyMap<
+  string,
+  { readonly severity: Severity; readonly consequence: string; readonly fix?: string }
+> = new Map([
+  [
+    'WARN_ONLY',
+    {
+      severity: 'PROBLEM',
+      consequence: ': export failures are ERROR events and are not logged',
+      fix: 'Log errors too (WARN_ERROR), to the same log group:',
+    },
+  ],
+  [
+    'ERROR_ONLY',
+    {
+      severity: 'NOTE',
+      consequence:
+        ': export failures are logged; warnings (skipped exports of released files or of paths ' +
+        'outside any association) are not',
+      fix: 'Optional: log warnings too (WARN_ERROR):',
+    },
+  ],
+  ['WARN_ERROR', { severity: 'OK', consequence: '' }],
+]);
+
+/** The log group a file system logs to, or undefined when logging is off. */
+function loggedTo(logging: LoggingFacts | undefined): string | undefined {
+  if (logging === undefined || logging.level === 'DISABLED') return undefined;
+  const destination = logging.destination;
+  return (destination === undefined ? undefined : logGroupName(destination)) ?? DEFAULT_LOG_GROUP;
+}
+
+function loggingOff(fileSystem: FileSystemFacts, context: Context): Finding {
+  const created = fileSystem.creationTime?.getTime();
+  if (created !== undefined && created < LOGGING_SINCE) {
+    return finding(
+      context,
+      'logging',
+      context.fileSystemId,
+      'PROBLEM',
+      'event logging is off, and this file system predates CloudWatch logging (created ' +
+        'before 30 Nov 2021): export failures are not logged anywhere',
+      'Event logging cannot be turned on for file systems created before 30 Nov 2021. ' +
+        'Check export task completion reports instead, or move to a newer file system.',
+    );
+  }
+  return finding(
+    context,
+    'logging',
+    context.fileSystemId,
+    'PROBLEM',
+    'data repository event logging is off (the default for file systems created with ' +
+      'the CLI or API): export failures are not logged, so nothing can alert on them',
+    `Turn on logging at WARN_ERROR (FSx logs to ${DEFAULT_LOG_GROUP}):`,
+    [loggingFix(context, undefined)],
   );
 }
 
@@ -284,111 +353,49 @@ function loggingFindings(
   context: Context,
 ): { findings: Finding[]; logGroup: string | undefined } {
   const logging = fileSystem.logging;
-  const level = logging?.level ?? 'DISABLED';
-  const destination = logging?.destination;
-  const parsed = destination === undefined ? undefined : logGroupName(destination);
-  const logGroup = parsed ?? DEFAULT_LOG_GROUP;
-  const shown = display(logGroup, MAX_VALUE);
-  if (level === 'DISABLED') {
-    const created = fileSystem.creationTime?.getTime();
-    if (created !== undefined && created < LOGGING_SINCE) {
-      return {
-        findings: [
-          finding(
-            context,
-            'logging',
-            context.fileSystemId,
-            'PROBLEM',
-            'event logging is off, and this file system predates CloudWatch logging (created ' +
-              'before 30 Nov 2021): export failures are not logged anywhere',
-            'Event logging cannot be turned on for file systems created before 30 Nov 2021. ' +
-              'Check export task completion reports instead, or move to a newer file system.',
-          ),
-        ],
-        logGroup: undefined,
-      };
-    }
-    return {
-      findings: [
-        finding(
-          context,
-          'logging',
-          context.fileSystemId,
-          'PROBLEM',
-          'data repository event logging is off (the default for file systems created with ' +
-            'the CLI or API): export failures are not logged, so nothing can alert on them',
-          `Turn on logging at WARN_ERROR to ${DEFAULT_LOG_GROUP}:`,
-          [loggingFix(context, 'WARN_ERROR', DEFAULT_LOG_GROUP)],
-        ),
-      ],
-      logGroup: undefined,
-    };
+  const logGroup = loggedTo(logging);
+  if (logging === undefined || logGroup === undefined) {
+    return { findings: [loggingOff(fileSystem, context)], logGroup: undefined };
   }
+  const destination = logging.destination;
+  // The log group named in the fix: the one it logs to now, or none for the default group.
+  const named =
+    destination === undefined || logGroupName(destination) === undefined ? undefined : logGroup;
+  const shown = display(logGroup, MAX_VALUE);
   const unparsed =
-    destination !== undefined && parsed === undefined
+    destination !== undefined && named === undefined
       ? ` (destination ${display(destination, MAX_VALUE)} is not a log group ARN; assuming ${DEFAULT_LOG_GROUP})`
       : '';
-  if (level === 'WARN_ONLY') {
-    return {
-      findings: [
-        finding(
+  const known = LOGGING_LEVELS.get(logging.level);
+  const result =
+    known === undefined
+      ? finding(
           context,
           'logging',
           context.fileSystemId,
-          'PROBLEM',
-          `logging WARN_ONLY to ${shown}${unparsed}: export failures are ERROR events and are ` +
-            'not logged',
-          'Log errors too (WARN_ERROR), to the same log group:',
-          [loggingFix(context, 'WARN_ERROR', logGroup)],
-        ),
-      ],
-      logGroup,
-    };
-  }
-  if (level === 'ERROR_ONLY') {
-    return {
-      findings: [
-        finding(
+          'WARN',
+          `logging level ${display(logging.level, 40)} is not one doctor knows; log group ${shown}`,
+          'Check the level in the FSx console; WARN_ERROR logs every export failure.',
+        )
+      : finding(
           context,
           'logging',
           context.fileSystemId,
-          'NOTE',
-          `logging ERROR_ONLY to ${shown}${unparsed}: export failures are logged; warnings ` +
-            '(skipped exports of released files or of paths outside any association) are not',
-          'Optional: log warnings too (WARN_ERROR):',
-          [loggingFix(context, 'WARN_ERROR', logGroup)],
-        ),
-      ],
-      logGroup,
-    };
-  }
-  if (level === 'WARN_ERROR') {
-    return {
-      findings: [
-        finding(
-          context,
-          'logging',
-          context.fileSystemId,
-          'OK',
-          `logging WARN_ERROR to ${shown}${unparsed}`,
-        ),
-      ],
-      logGroup,
-    };
-  }
-  return {
-    findings: [
-      finding(
-        context,
-        'logging',
-        context.fileSystemId,
-        'WARN',
-        `logging level ${display(level, 40)} is not one doctor knows; log group ${shown}`,
-        'Check the level in the FSx console; WARN_ERROR logs every export failure.',
-      ),
-    ],
-    logGroup,
-  };
+          known.severity,
+          `logging ${logging.level} to ${shown}${unparsed}${known.consequence}`,
+          known.fix,
+          known.fix === undefined ? [] : [loggingFix(context, named)],
+        );
+  return { findings: [result], logGroup };
+}
+
+/**
+ * One statement id per log group: add-permission refuses an id the function's policy already
+ * has, so two log groups subscribed by hand need two ([A-Za-z0-9_-], at most 100 characters).
+ */
+function statementId(logGroup: string): string {
+  const id = `fsx-export-analyzer-logs${logGroup.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+  return id.slice(0, 100).replace(/-+$/, '');
 }
 
 function subscriptionFix(
@@ -412,7 +419,7 @@ function subscriptionFix(
       'analyzer by hand:',
     commands: [
       `aws lambda add-permission --function-name ${shellQuote(functionArn)} ` +
-        `--statement-id fsx-export-analyzer-logs --principal logs.amazonaws.com ` +
+        `--statement-id ${statementId(logGroup)} --principal logs.amazonaws.com ` +
         `--action lambda:InvokeFunction --source-arn ${shellQuote(sourceArn)} ` +
         `--source-account ${shellQuote(context.account)}`,
       `aws logs put-subscription-filter --log-group-name ${shellQuote(logGroup)} ` +
@@ -734,26 +741,19 @@ function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResu
   };
 }
 
-/**
- * Compares two runs by finding key: what is new or changed severity, and what disappeared. A
- * scheduled doctor stores the previous findings and alerts when `changed` is not empty.
- */
-function diffFindings(previous: readonly Finding[], current: readonly Finding[]): FindingsDiff {
-  const before = new Map(previous.map((item) => [item.key, item]));
-  const now = new Set(current.map((item) => item.key));
-  return {
-    changed: current.filter((item) => before.get(item.key)?.severity !== item.severity),
-    gone: previous.filter((item) => !now.has(item.key)),
-  };
+/** Splits text into lines of at most `width` characters, at spaces where it can. */
+/** Where to cut `text` at most at `at`: never between the halves of a surrogate pair. */
+function cutAt(text: string, at: number): number {
+  const code = text.charCodeAt(at - 1);
+  return at > 1 && code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
 }
 
-/** Splits text into lines of at most `width` characters, at spaces where it can. */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let rest = text;
   while (rest.length > width) {
     const space = rest.lastIndexOf(' ', width);
-    const cut = space > width / 3 ? space : width;
+    const cut = space > width / 3 ? space : cutAt(rest, width);
     lines.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }
@@ -762,7 +762,8 @@ function wrap(text: string, width: number): string[] {
 }
 
 function pad(text: string, width: number): string {
-  return text.length >= width ? `${text.slice(0, width - 1)} ` : text.padEnd(width);
+  const shown = text.length >= width ? `${text.slice(0, cutAt(text, width - 1))} ` : text;
+  return shown.padEnd(width);
 }
 
 function summaryLine(result: DoctorResult): string {
@@ -837,7 +838,13 @@ interface FindingState {
   readonly key: string;
   readonly fileSystemId: string;
   readonly check: Check;
+  /** The severity a person last heard of (or would have: OK and NOTE are not emailed). */
   readonly severity: Severity;
+  /**
+   * The last run could not check this (UNKNOWN) for the first time and kept quiet: `severity`
+   * is still the one before, or UNKNOWN when the finding was new then.
+   */
+  readonly unconfirmed?: boolean | undefined;
 }
 
 /** One change worth telling a person about: a finding that appeared, changed or went away. */
@@ -851,6 +858,12 @@ interface FindingChange {
   readonly after: Severity | undefined;
   /** The current finding's detail; for a gone finding, undefined. */
   readonly detail: string | undefined;
+}
+
+/** What doctorChanges found: the changes to email, and the state to keep for the next run. */
+interface DoctorStep {
+  readonly changes: readonly FindingChange[];
+  readonly state: readonly FindingState[];
 }
 
 /** Severities a person acts on: a change into or out of one of these is worth an email. */
@@ -869,20 +882,55 @@ function toFindingState(findings: readonly Finding[]): FindingState[] {
   }));
 }
 
+/** The severity a stored finding stands for; undefined when a person never heard of it. */
+function reported(state: FindingState | undefined): Severity | undefined {
+  if (state === undefined) return undefined;
+  return state.unconfirmed === true && state.severity === 'UNKNOWN' ? undefined : state.severity;
+}
+
 /**
  * The changes between the stored state of the previous run (undefined: there was none) and this
- * run that a person should hear of: a finding that became, or stopped being, WARN, PROBLEM or
- * UNKNOWN. A new healthy file system, or OK turning into NOTE, is not worth an email.
+ * run that a person should hear of, and the state to store for the next run. A change is a
+ * finding that became, or stopped being, WARN, PROBLEM or UNKNOWN; a new healthy file system, or
+ * OK turning into NOTE, is not worth an email. Two rules keep a passing failure to look (a
+ * throttled or timed-out describe call) from sending two emails an hour apart:
+ * - a finding that turns UNKNOWN is reported only when it is still UNKNOWN on the next run;
+ *   until then the severity before stands;
+ * - while a file system's associations cannot be listed, the findings of its associations are
+ *   kept as they were, not reported gone.
  */
 function doctorChanges(
   previous: readonly FindingState[] | undefined,
   current: readonly Finding[],
-): FindingChange[] {
+): DoctorStep {
   const before = new Map((previous ?? []).map((item) => [item.key, item]));
   const changes: FindingChange[] = [];
+  const state: FindingState[] = [];
+  const unlisted = new Set<string>();
   for (const item of current) {
-    const was = before.get(item.key)?.severity;
+    const stored = before.get(item.key);
     before.delete(item.key);
+    const was = reported(stored);
+    if (item.check === 'associations' && item.severity === 'UNKNOWN') {
+      unlisted.add(item.fileSystemId);
+    }
+    if (item.severity === 'UNKNOWN' && was !== 'UNKNOWN' && stored?.unconfirmed !== true) {
+      // Could not check, for the first time in a row: wait for the next run before telling.
+      state.push({
+        key: item.key,
+        fileSystemId: item.fileSystemId,
+        check: item.check,
+        severity: was ?? 'UNKNOWN',
+        unconfirmed: true,
+      });
+      continue;
+    }
+    state.push({
+      key: item.key,
+      fileSystemId: item.fileSystemId,
+      check: item.check,
+      severity: item.severity,
+    });
     if (was === item.severity) continue;
     if (!ACTIONABLE.has(item.severity) && (was === undefined || !ACTIONABLE.has(was))) continue;
     changes.push({
@@ -895,22 +943,31 @@ function doctorChanges(
     });
   }
   for (const gone of before.values()) {
-    if (!ACTIONABLE.has(gone.severity)) continue;
+    if (gone.check === 'association' && unlisted.has(gone.fileSystemId)) {
+      state.push(gone);
+      continue;
+    }
+    const was = reported(gone);
+    if (was === undefined || !ACTIONABLE.has(was)) continue;
     changes.push({
       key: gone.key,
       fileSystemId: gone.fileSystemId,
       check: gone.check,
-      before: gone.severity,
+      before: was,
       after: undefined,
       detail: undefined,
     });
   }
-  return changes;
+  return { changes, state };
 }
 
 function changeLine(change: FindingChange): string {
   const what = `${sanitize(change.fileSystemId)} ${change.check}`;
-  if (change.after === undefined) return `${what}: ${change.before ?? ''} -> gone (deleted?)`;
+  if (change.after === undefined) {
+    // A check that could not be made and now has its own findings again, or a deleted resource.
+    const now = change.before === 'UNKNOWN' ? 'checked again' : 'gone (deleted?)';
+    return `${what}: ${change.before ?? ''} -> ${now}`;
+  }
   const from = change.before === undefined ? 'new' : change.before;
   return `${what}: ${from} -> ${change.after}: ${sanitize(change.detail ?? '')}`;
 }
@@ -943,15 +1000,25 @@ function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange
     (change) => change.after !== undefined && ACTIONABLE.has(change.after),
   );
   const where = result.region === undefined ? '' : ` in ${result.region}`;
+  const left = result.counts.PROBLEM + result.counts.UNKNOWN;
+  // "Fixed" only when nothing is left: one file system fixed while another still is not
+  // watched must not read as all clear.
+  const better =
+    left === 0
+      ? { subject: 'fixed, export failures are watched again', text: 'Every problem is gone.' }
+      : {
+          subject: `${changes.length} fixed, ${left} still to fix`,
+          text: 'Some problems are gone; others remain (see THE WHOLE CHECK).',
+        };
   const subject =
     worse.length === 0
-      ? `FSx doctor${where}: fixed, export failures are watched again`
+      ? `FSx doctor${where}: ${better.subject}`
       : `FSx doctor${where}: ${worse.length} new problem${worse.length === 1 ? '' : 's'}: ${worse
           .map((change) => `${change.fileSystemId} ${change.check}`)
           .join(', ')}`;
   const lines = [
     worse.length === 0
-      ? 'Every problem the last check reported is gone.'
+      ? better.text
       : 'Something changed that can stop export failures from reaching you, or automatic export itself.',
     '',
     'WHAT CHANGED',
@@ -999,12 +1066,12 @@ export type {
   Checked,
   DoctorOptions,
   DoctorResult,
+  DoctorStep,
   FileSystemFacts,
   FileSystemInventory,
   Finding,
   FindingChange,
   FindingState,
-  FindingsDiff,
   Inventory,
   LogGroupFacts,
   LoggingFacts,
@@ -1012,13 +1079,12 @@ export type {
   SubscriptionFilterFacts,
 };
 export {
-  DEFAULT_LOG_GROUP,
   diagnose,
-  diffFindings,
   doctorChanges,
   isAnalyzer,
   lambdaFunctionName,
   logGroupName,
+  loggedTo,
   renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,

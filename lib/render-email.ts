@@ -154,6 +154,7 @@ function fitCell(text: string, max: number): string {
   return shown;
 }
 
+/** "-" for a count that is zero or not known, so the eye skips it. */
 function countCell(count: number | undefined): string {
   return count === undefined || count <= 0 ? '-' : String(count);
 }
@@ -1064,6 +1065,7 @@ export {
   classTableRows,
   commandLines,
   consoleLink,
+  countCell,
   escalationLines,
   exportCommand,
   fitBody,

@@ -9,6 +9,7 @@ import type { ExportTask } from './plan.ts';
 import {
   bullet,
   commandLines,
+  countCell,
   escalationLines,
   fitBody,
   formatTable,
@@ -83,11 +84,6 @@ function joinSections(sections: readonly (readonly string[])[]): string[] {
     .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
 }
 
-/** "-" for a count that is zero or not known, so the eye skips it. */
-function cell(count: number | undefined): string {
-  return count === undefined || count <= 0 ? '-' : String(count);
-}
-
 function distinct(values: Iterable<string>): number {
   return new Set(values).size;
 }
@@ -114,13 +110,18 @@ function retrierTable(report: RetrierReport): string[] {
   ] as const;
   const shown: string[][] = rows
     .filter(([, count]) => count > 0)
-    .map(([label, count, fileSystems, action]) => [label, cell(count), cell(fileSystems), action]);
+    .map(([label, count, fileSystems, action]) => [
+      label,
+      countCell(count),
+      countCell(fileSystems),
+      action,
+    ]);
   const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
   if (waiting > 0) {
     shown.push([
       'waiting',
       '-',
-      cell(distinct(report.waiting.map((wait) => wait.fileSystemId))),
+      countCell(distinct(report.waiting.map((wait) => wait.fileSystemId))),
       `${plural(waiting, 'message')} back to the queue`,
     ]);
   }
@@ -140,11 +141,11 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
     rows.push([
       display(lifecycle.toLowerCase(), 20),
       String(tasks.length),
-      cell(tasks.reduce((sum, item) => sum + item.tracked.paths.length, 0)),
+      countCell(tasks.reduce((sum, item) => sum + item.tracked.paths.length, 0)),
       known.length === 0
         ? '-'
         : String(known.reduce((sum, item) => sum + (item.status?.failedCount ?? 0), 0)),
-      cell(distinct(tasks.map((item) => item.tracked.fileSystemId))),
+      countCell(distinct(tasks.map((item) => item.tracked.fileSystemId))),
     ]);
   }
   if (rows.length === 0) return [];

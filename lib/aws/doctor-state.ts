@@ -13,8 +13,8 @@ import { AnalyzerError } from '../errors.ts';
  * `expiration`): one item per Region,
  *
  * doctor   id = doctor#<region>
- *          kind = "doctor", checkedAt (ISO), findings (JSON text: key, fileSystemId, check and
- *          severity of every finding), expiration = checkedAt + 30 days.
+ *          kind = "doctor", checkedAt (ISO), findings (JSON text: key, fileSystemId, check,
+ *          severity and unconfirmed of every finding), expiration = checkedAt + 30 days.
  *
  * Only what the next run compares is kept (about 100 bytes a finding), so even hundreds of file
  * systems stay far below the 400 KB item limit. The findings are one JSON string rather than a
@@ -35,7 +35,13 @@ const RETENTION_SECONDS = 30 * 24 * 60 * 60;
 const SEVERITY = z.enum(['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN']);
 const CHECK = z.enum(['file-system', 'logging', 'subscription', 'associations', 'association']);
 const STATE = z.array(
-  z.object({ key: z.string(), fileSystemId: z.string(), check: CHECK, severity: SEVERITY }),
+  z.object({
+    key: z.string(),
+    fileSystemId: z.string(),
+    check: CHECK,
+    severity: SEVERITY,
+    unconfirmed: z.optional(z.boolean()),
+  }),
 );
 
 interface DoctorStateStore {

@@ -1,26 +1,23 @@
 import {
   type CloudWatchLogsClient,
   DescribeSubscriptionFiltersCommand,
-  type DescribeSubscriptionFiltersCommandOutput,
+  type SubscriptionFilter,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type DataRepositoryAssociation,
   DescribeDataRepositoryAssociationsCommand,
-  type DescribeDataRepositoryAssociationsCommandOutput,
   DescribeFileSystemsCommand,
-  type DescribeFileSystemsCommandOutput,
   type FileSystem,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
 import {
   type AssociationFacts,
   type Checked,
-  DEFAULT_LOG_GROUP,
   type FileSystemFacts,
   type FileSystemInventory,
   type Inventory,
   type LogGroupFacts,
-  logGroupName,
+  loggedTo,
   type SubscriptionFilterFacts,
 } from '../doctor.ts';
 import { AnalyzerError } from '../errors.ts';
@@ -96,6 +93,12 @@ const BAD_CREDENTIALS = new Set([
   'ExpiredToken',
 ]);
 
+/** The credentials were refused, or may not make the call: a person must grant something. */
+function isDenied(error: unknown): boolean {
+  const name = field(error, 'name') ?? '';
+  return DENIED.has(name) || BAD_CREDENTIALS.has(name);
+}
+
 /** What to do about a failed DescribeFileSystems, as a parenthesis after the reason. */
 function listingHint(error: unknown): string {
   const name = field(error, 'name') ?? '';
@@ -153,144 +156,146 @@ async function mapLimited<T, R>(items: readonly T[], work: (item: T) => Promise<
   return results;
 }
 
+/** One page of a describe call: its items and the token of the next page, if any. */
+interface Page<T> {
+  readonly items: readonly T[] | undefined;
+  readonly next: string | undefined;
+}
+
+/**
+ * Every item of a paged describe call, or undefined when the token never ends (MAX_PAGES). A
+ * failed call throws the SDK error for the caller to word.
+ */
+async function allPages<T>(
+  fetch: (token: string | undefined) => Promise<Page<T>>,
+): Promise<T[] | undefined> {
+  const items: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response = await fetch(token);
+    items.push(...(response.items ?? []));
+    token = response.next;
+    if (token === undefined || token === '') return items;
+  }
+  return undefined;
+}
+
 async function listFileSystems(
   fsx: FSxClient,
   options: InventoryOptions,
 ): Promise<{ lustre: FileSystemFacts[] }> {
-  const lustre: FileSystemFacts[] = [];
   const where = options.region === undefined ? '' : ` in ${options.region}`;
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let response: DescribeFileSystemsCommandOutput;
-    try {
-      response = await fsx.send(
+  let entries: FileSystem[] | undefined;
+  try {
+    entries = await allPages(async (token) => {
+      const response = await fsx.send(
         new DescribeFileSystemsCommand({
           ...(options.fileSystemId === undefined
             ? { MaxResults: FILE_SYSTEM_PAGE }
             : { FileSystemIds: [options.fileSystemId] }),
-          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          ...(token === undefined ? {} : { NextToken: token }),
         }),
       );
-    } catch (error) {
-      if (isNamed(error, 'FileSystemNotFound') && options.fileSystemId !== undefined) {
-        throw new InventoryError(`file system ${options.fileSystemId} not found${where}`, {
-          cause: error,
-        });
-      }
-      throw new InventoryError(
-        `cannot list FSx file systems${where}: ${reasonOf(error)}${listingHint(error)}`,
-        {
-          cause: error,
-        },
-      );
+      return { items: response.FileSystems, next: response.NextToken };
+    });
+  } catch (error) {
+    if (isNamed(error, 'FileSystemNotFound') && options.fileSystemId !== undefined) {
+      throw new InventoryError(`file system ${options.fileSystemId} not found${where}`, {
+        cause: error,
+      });
     }
-    for (const entry of response.FileSystems ?? []) {
-      if (entry.FileSystemType !== 'LUSTRE') {
-        if (options.fileSystemId !== undefined && entry.FileSystemId === options.fileSystemId) {
-          throw new InventoryError(
-            `${options.fileSystemId} is an FSx for ${display(entry.FileSystemType ?? 'unknown', 20)} ` +
-              'file system; doctor checks FSx for Lustre file systems only',
-          );
-        }
-        continue;
-      }
-      const facts = toFileSystem(entry);
-      if (facts !== undefined) lustre.push(facts);
-    }
-    nextToken = response.NextToken;
-    if (nextToken === undefined || nextToken === '') return { lustre };
+    throw new InventoryError(
+      `cannot list FSx file systems${where}: ${reasonOf(error)}${listingHint(error)}`,
+      { cause: error },
+    );
   }
-  throw new InventoryError(`DescribeFileSystems returned more than ${MAX_PAGES} pages`);
+  if (entries === undefined) {
+    throw new InventoryError(`DescribeFileSystems returned more than ${MAX_PAGES} pages`);
+  }
+  const lustre: FileSystemFacts[] = [];
+  for (const entry of entries) {
+    if (entry.FileSystemType !== 'LUSTRE') {
+      if (options.fileSystemId !== undefined && entry.FileSystemId === options.fileSystemId) {
+        throw new InventoryError(
+          `${options.fileSystemId} is an FSx for ${display(entry.FileSystemType ?? 'unknown', 20)} ` +
+            'file system; doctor checks FSx for Lustre file systems only',
+        );
+      }
+      continue;
+    }
+    const facts = toFileSystem(entry);
+    if (facts !== undefined) lustre.push(facts);
+  }
+  return { lustre };
 }
 
 async function listAssociations(
   fsx: FSxClient,
   fileSystemId: string,
 ): Promise<Checked<readonly AssociationFacts[]>> {
-  const associations: AssociationFacts[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let response: DescribeDataRepositoryAssociationsCommandOutput;
-    try {
-      response = await fsx.send(
+  const permission = 'fsx:DescribeDataRepositoryAssociations';
+  let entries: DataRepositoryAssociation[] | undefined;
+  try {
+    entries = await allPages(async (token) => {
+      const response = await fsx.send(
         new DescribeDataRepositoryAssociationsCommand({
           Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
           MaxResults: ASSOCIATION_PAGE,
-          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          ...(token === undefined ? {} : { NextToken: token }),
         }),
       );
-    } catch (error) {
-      // FSx answers "not found" rather than an empty list when there is none.
-      if (isNamed(error, 'DataRepositoryAssociationNotFound')) {
-        return { ok: true, value: associations };
-      }
-      return {
-        ok: false,
-        reason: reasonOf(error),
-        permission: 'fsx:DescribeDataRepositoryAssociations',
-      };
-    }
-    for (const entry of response.Associations ?? []) {
-      const facts = toAssociation(entry);
-      if (facts !== undefined) associations.push(facts);
-    }
-    nextToken = response.NextToken;
-    if (nextToken === undefined || nextToken === '') return { ok: true, value: associations };
+      return { items: response.Associations, next: response.NextToken };
+    });
+  } catch (error) {
+    // FSx answers "not found" rather than an empty list when there is none.
+    if (isNamed(error, 'DataRepositoryAssociationNotFound')) return { ok: true, value: [] };
+    return { ok: false, reason: reasonOf(error), permission, denied: isDenied(error) };
   }
-  return {
-    ok: false,
-    reason: `more than ${MAX_PAGES} pages of associations`,
-    permission: 'fsx:DescribeDataRepositoryAssociations',
-  };
+  if (entries === undefined) {
+    return { ok: false, reason: `more than ${MAX_PAGES} pages of associations`, permission };
+  }
+  const associations: AssociationFacts[] = [];
+  for (const entry of entries) {
+    const facts = toAssociation(entry);
+    if (facts !== undefined) associations.push(facts);
+  }
+  return { ok: true, value: associations };
 }
 
 async function describeLogGroup(
   logs: CloudWatchLogsClient,
   logGroup: string,
 ): Promise<Checked<LogGroupFacts>> {
-  const filters: SubscriptionFilterFacts[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    let response: DescribeSubscriptionFiltersCommandOutput;
-    try {
-      response = await logs.send(
+  const permission = 'logs:DescribeSubscriptionFilters';
+  let entries: SubscriptionFilter[] | undefined;
+  try {
+    entries = await allPages(async (token) => {
+      const response = await logs.send(
         new DescribeSubscriptionFiltersCommand({
           logGroupName: logGroup,
           limit: FILTER_PAGE,
-          ...(nextToken === undefined ? {} : { nextToken }),
+          ...(token === undefined ? {} : { nextToken: token }),
         }),
       );
-    } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException'))
-        return { ok: true, value: { exists: false } };
-      return { ok: false, reason: reasonOf(error), permission: 'logs:DescribeSubscriptionFilters' };
-    }
-    for (const entry of response.subscriptionFilters ?? []) {
-      filters.push({
-        filterName: entry.filterName ?? '',
-        destinationArn: entry.destinationArn ?? '',
-        filterPattern: entry.filterPattern ?? '',
-      });
-    }
-    nextToken = response.nextToken;
-    if (nextToken === undefined || nextToken === '') {
-      return { ok: true, value: { exists: true, filters } };
-    }
+      return { items: response.subscriptionFilters, next: response.nextToken };
+    });
+  } catch (error) {
+    if (isNamed(error, 'ResourceNotFoundException')) return { ok: true, value: { exists: false } };
+    return { ok: false, reason: reasonOf(error), permission, denied: isDenied(error) };
   }
-  return {
-    ok: false,
-    reason: `more than ${MAX_PAGES} pages of subscription filters`,
-    permission: 'logs:DescribeSubscriptionFilters',
-  };
-}
-
-/** The log group a file system logs to, when logging is on. */
-function loggedTo(fileSystem: FileSystemFacts): string | undefined {
-  const logging = fileSystem.logging;
-  if (logging === undefined || logging.level === 'DISABLED') return undefined;
-  return logging.destination === undefined
-    ? DEFAULT_LOG_GROUP
-    : (logGroupName(logging.destination) ?? DEFAULT_LOG_GROUP);
+  if (entries === undefined) {
+    return {
+      ok: false,
+      reason: `more than ${MAX_PAGES} pages of subscription filters`,
+      permission,
+    };
+  }
+  const filters: SubscriptionFilterFacts[] = entries.map((entry) => ({
+    filterName: entry.filterName ?? '',
+    destinationArn: entry.destinationArn ?? '',
+    filterPattern: entry.filterPattern ?? '',
+  }));
+  return { ok: true, value: { exists: true, filters } };
 }
 
 /**
@@ -317,7 +322,11 @@ async function readInventory(
     },
   }));
   const groups = [
-    ...new Set(lustre.map(loggedTo).filter((group): group is string => group !== undefined)),
+    ...new Set(
+      lustre
+        .map((fileSystem) => loggedTo(fileSystem.logging))
+        .filter((group): group is string => group !== undefined),
+    ),
   ];
   if (groups.length > 0) {
     options.progress?.(`doctor: reading the subscription filters of ${groups.length} log group(s)`);

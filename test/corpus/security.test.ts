@@ -8,6 +8,14 @@ import { AuthorizationErrorException, PublishCommand, SNSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  diagnose,
+  doctorChanges,
+  type Inventory,
+  renderDoctorAlert,
+  renderDoctorJson,
+  renderDoctorText,
+} from '../../lib/doctor.ts';
 import type { FsxPort, StartResult } from '../../lib/pipeline.ts';
 import { processBatches } from '../../lib/pipeline.ts';
 import { renderEmail } from '../../lib/render-email.ts';
@@ -300,6 +308,101 @@ describe('Security: what reaches a person carries no control character', () => {
         expect(value).toMatch(/^[\x20-\x7e]*$/);
       }
     });
+
+    // Act
+    const run = () => fc.assert(property, { numRuns: RUNS });
+
+    // Assess
+    expect(run).not.toThrow();
+  });
+
+  it('doctor text, JSON and alert, for an inventory with hostile text in every string', () => {
+    // Prepare: every string FSx and CloudWatch Logs return, and the lookup failure reasons.
+    const property = fc.property(
+      fc.array(hostile, { minLength: 12, maxLength: 12 }),
+      fc.constantFrom('MISCONFIGURED', 'FAILED', 'AVAILABLE'),
+      (values, lifecycle) => {
+        const [id, name, arn, level, group, dra, ns, repo, failure, filter, target, reason] =
+          values.map((value) => `\u001b]0;t\u0007${value}`);
+        const inventory: Inventory = {
+          region: 'eu-west-1',
+          fileSystems: [
+            {
+              fileSystem: {
+                fileSystemId: id ?? '',
+                lifecycle: 'AVAILABLE',
+                name,
+                arn,
+                ownerId: '123456789012',
+                creationTime: new Date('2025-01-01T00:00:00Z'),
+                logging: {
+                  level: level ?? '',
+                  destination: `arn:aws:logs:eu-west-1:123456789012:log-group:${group}`,
+                },
+              },
+              associations: {
+                ok: true,
+                value: [
+                  {
+                    associationId: dra ?? '',
+                    lifecycle,
+                    fileSystemPath: ns,
+                    dataRepositoryPath: repo,
+                    failureMessage: failure,
+                    exportEvents: [],
+                    importEvents: [failure ?? ''],
+                    importedFileChunkSize: 1024,
+                  },
+                ],
+              },
+            },
+            {
+              fileSystem: {
+                fileSystemId: 'fs-0fedcba9876543210',
+                lifecycle: 'AVAILABLE',
+                name: undefined,
+                arn: undefined,
+                ownerId: undefined,
+                creationTime: undefined,
+                logging: { level: 'WARN_ERROR', destination: undefined },
+              },
+              associations: { ok: false, reason: reason ?? '', permission: 'x', denied: false },
+            },
+          ],
+          logGroups: new Map([
+            [
+              `${group}`,
+              {
+                ok: true,
+                value: {
+                  exists: true,
+                  filters: [
+                    { filterName: filter ?? '', destinationArn: target ?? '', filterPattern: '' },
+                  ],
+                },
+              },
+            ],
+            ['/aws/fsx/lustre', { ok: false, reason: reason ?? '', permission: 'y' }],
+          ]),
+        };
+
+        // Act
+        const result = diagnose(inventory);
+        const text = renderDoctorText(result);
+        const json = renderDoctorJson(result);
+        const alert = renderDoctorAlert(result, doctorChanges(undefined, result.findings).changes);
+
+        // Assess
+        assessTerminal(text);
+        assessTerminal(json);
+        assessTerminal(JSON.stringify(JSON.parse(json)));
+        assessPublication(alert);
+        expect(text).toContain('\\x1b]0;t\\x07');
+        for (const value of Object.values(alert.attributes).flat()) {
+          expect(value).toMatch(/^[\x20-\x7e]*$/);
+        }
+      },
+    );
 
     // Act
     const run = () => fc.assert(property, { numRuns: RUNS });

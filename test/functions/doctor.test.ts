@@ -131,6 +131,36 @@ describe('Function: doctor handler', () => {
     expect(sns.published).toHaveLength(1);
   });
 
+  it('stays quiet when the associations cannot be listed once, and tells when it lasts', async () => {
+    // Prepare
+    await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+    const throttled = async (): Promise<DoctorRunResult> => {
+      const handler = await coldStart('MISCONFIGURED');
+      fsx?.inject({
+        operation: 'DescribeDataRepositoryAssociations',
+        times: 1,
+        kind: 'throttle',
+      });
+      return handler({}, CONTEXT);
+    };
+
+    // Act
+    const once = await throttled();
+    const back = await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+    const first = await throttled();
+    const second = await throttled();
+
+    // Assess
+    expect([once, back, first, second].map((run) => run.changes)).toEqual([0, 0, 0, 1]);
+    expect(sns.published.map((message) => message.subject)).toEqual([
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} association`,
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} associations`,
+    ]);
+    expect(flat(sns.published[1]?.message)).toContain(
+      `* ${FS} associations: new -> UNKNOWN: could not check the data repository associations`,
+    );
+  });
+
   it('tells when the analyzer is no longer subscribed to the log group', async () => {
     // Prepare
     await (await coldStart('AVAILABLE'))({}, CONTEXT);

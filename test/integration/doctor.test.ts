@@ -126,7 +126,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       severity: 'PROBLEM',
       commands: [
         `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
-          "'LogConfiguration={Level=WARN_ERROR,Destination=arn:aws:logs:us-east-1:123456789012:log-group:/aws/fsx/lustre}'",
+          "'LogConfiguration={Level=WARN_ERROR}'",
       ],
     });
     expect(logs?.calls).toEqual([]);
@@ -372,6 +372,9 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     expect(findings(run)[1]?.detail).toBe(
       'could not check the subscription of /aws/fsx/lustre: AccessDeniedException: not authorized ' +
         '(needs logs:DescribeSubscriptionFilters)',
+    );
+    expect(findings(run)[1]?.fix).toBe(
+      'Grant logs:DescribeSubscriptionFilters to the identity running doctor, then run it again.',
     );
   });
 

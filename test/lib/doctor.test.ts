@@ -4,7 +4,6 @@ import {
   type Checked,
   type DoctorResult,
   diagnose,
-  diffFindings,
   doctorChanges,
   type FileSystemFacts,
   type Finding,
@@ -145,10 +144,50 @@ describe('Function: diagnose', () => {
     // Assess
     expect(only(result, 'logging').commands).toEqual([
       `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
-        `'LogConfiguration={Level=WARN_ERROR,Destination=arn:aws:logs:eu-west-1:123456789012:log-group:/aws/fsx/lustre}'`,
+        `'LogConfiguration={Level=WARN_ERROR}'`,
     ]);
     expect(result.findings.some((item) => item.check === 'subscription')).toBe(false);
     expect(result.healthy).toBe(false);
+  });
+
+  it.each([
+    ['WARN_ONLY to the default group', { level: 'WARN_ONLY', destination: undefined }, ''],
+    [
+      'ERROR_ONLY to a named group',
+      { level: 'ERROR_ONLY', destination: GROUP_ARN },
+      `,Destination=${GROUP_ARN}`,
+    ],
+    [
+      'WARN_ONLY to something that is not a log group ARN',
+      { level: 'WARN_ONLY', destination: 'arn:aws:s3:::bucket' },
+      '',
+    ],
+  ])('names no log group in the fix that FSx would have to find: %s', (_name, logging, named) => {
+    // Prepare
+    const setup = inventory({ fileSystem: fileSystem({ logging }) });
+
+    // Act
+    const found = only(diagnose(setup), 'logging');
+
+    // Assess
+    expect(found.commands).toEqual([
+      `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
+        `'LogConfiguration={Level=WARN_ERROR${named}}'`,
+    ]);
+  });
+
+  it('does not take a level named like an object property for a known one', () => {
+    // Prepare
+    const setup = inventory({
+      fileSystem: fileSystem({ logging: { level: 'constructor', destination: GROUP_ARN } }),
+    });
+
+    // Act
+    const found = only(diagnose(setup), 'logging');
+
+    // Assess
+    expect(found).toMatchObject({ severity: 'WARN', commands: [] });
+    expect(found.detail).toContain('logging level constructor is not one doctor knows');
   });
 
   it('keeps a custom log group in the WARN_ONLY fix and checks that group', () => {
@@ -234,10 +273,61 @@ describe('Function: diagnose', () => {
     expect(found.fix).toContain('--param="logGroups=/aws/fsx/lustre"');
     expect(found.commands).toEqual([
       "aws lambda add-permission --function-name 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-<stage>-analyzer' " +
-        '--statement-id fsx-export-analyzer-logs --principal logs.amazonaws.com --action lambda:InvokeFunction ' +
+        '--statement-id fsx-export-analyzer-logs-aws-fsx-lustre --principal logs.amazonaws.com --action lambda:InvokeFunction ' +
         "--source-arn 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/fsx/lustre:*' --source-account 123456789012",
       "aws logs put-subscription-filter --log-group-name /aws/fsx/lustre --filter-name fsx-export-analyzer --filter-pattern '' " +
         "--destination-arn 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-<stage>-analyzer'",
+    ]);
+  });
+
+  it('gives each log group its own add-permission statement id', () => {
+    // Prepare
+    const long = `/aws/fsx/${'x'.repeat(200)}`;
+    const setup: Inventory = {
+      region: REGION,
+      fileSystems: [
+        {
+          fileSystem: fileSystem(),
+          associations: { ok: true, value: [] },
+        },
+        {
+          fileSystem: fileSystem({
+            fileSystemId: 'fs-0bbbbbbbbbbbbbbbb',
+            logging: {
+              level: 'WARN_ERROR',
+              destination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/fsx/training.v2`,
+            },
+          }),
+          associations: { ok: true, value: [] },
+        },
+        {
+          fileSystem: fileSystem({
+            fileSystemId: 'fs-0cccccccccccccccc',
+            logging: {
+              level: 'WARN_ERROR',
+              destination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${long}`,
+            },
+          }),
+          associations: { ok: true, value: [] },
+        },
+      ],
+      logGroups: new Map([
+        [GROUP, subscribed()],
+        ['/aws/fsx/training.v2', subscribed()],
+        [long, subscribed()],
+      ]),
+    };
+
+    // Act
+    const ids = diagnose(setup)
+      .findings.filter((item) => item.check === 'subscription')
+      .map((item) => /--statement-id (\S+)/.exec(item.commands[0] ?? '')?.[1]);
+
+    // Assess
+    expect(ids).toEqual([
+      'fsx-export-analyzer-logs-aws-fsx-lustre',
+      'fsx-export-analyzer-logs-aws-fsx-training-v2',
+      `fsx-export-analyzer-logs-aws-fsx-${'x'.repeat(67)}`,
     ]);
   });
 
@@ -343,6 +433,7 @@ describe('Function: diagnose', () => {
         ok: false,
         reason: 'AccessDeniedException: not allowed',
         permission: 'fsx:DescribeDataRepositoryAssociations',
+        denied: true,
       },
     });
 
@@ -355,8 +446,28 @@ describe('Function: diagnose', () => {
       detail:
         'could not check the data repository associations: AccessDeniedException: not allowed ' +
         '(needs fsx:DescribeDataRepositoryAssociations)',
+      fix: 'Grant fsx:DescribeDataRepositoryAssociations to the identity running doctor, then run it again.',
     });
     expect(result.healthy).toBe(false);
+  });
+
+  it('asks for another try, not a grant, when a lookup was throttled', () => {
+    // Prepare
+    const setup = inventory({
+      associations: {
+        ok: false,
+        reason: 'ThrottlingException: Rate exceeded',
+        permission: 'fsx:DescribeDataRepositoryAssociations',
+        denied: false,
+      },
+    });
+
+    // Act
+    const found = only(diagnose(setup), 'associations');
+
+    // Assess
+    expect(found.severity).toBe('UNKNOWN');
+    expect(found.fix).toMatch(/^Run doctor again; if this persists/);
   });
 
   it('is not healthy without any file system', () => {
@@ -368,35 +479,6 @@ describe('Function: diagnose', () => {
 
     // Assess
     expect(result).toMatchObject({ fileSystems: 0, findings: [], healthy: false });
-  });
-});
-
-describe('Function: diffFindings', () => {
-  it('reports new, changed and gone findings by key, not unchanged ones', () => {
-    // Prepare
-    const before = diagnose(
-      inventory({
-        associations: {
-          ok: true,
-          value: [association(), association({ associationId: 'dra-00000000000000002' })],
-        },
-      }),
-    ).findings;
-    const after = diagnose(
-      inventory({
-        associations: { ok: true, value: [association({ lifecycle: 'MISCONFIGURED' })] },
-        logGroups: { [GROUP]: subscribed(filter(ANALYZER)) },
-      }),
-    ).findings;
-
-    // Act
-    const diff = diffFindings(before, after);
-
-    // Assess
-    expect(diff.changed.map((item) => [item.key, item.severity])).toEqual([
-      [`${FS}|association|dra-0123456789abcdef0`, 'PROBLEM'],
-    ]);
-    expect(diff.gone.map((item) => item.key)).toEqual([`${FS}|association|dra-00000000000000002`]);
   });
 });
 
@@ -513,6 +595,31 @@ describe('Function: renderDoctorText', () => {
         .findings.map((item: Finding) => item.detail)
         .join(''),
     ).not.toMatch(UNSAFE);
+  });
+
+  it('never splits a character outside the BMP when it cuts or wraps', () => {
+    // Prepare: an id that is cut in the 21-column FILE SYSTEM cell right inside a pair, and a
+    // name of 200 such characters with no space, wrapped at 100 columns.
+    const id = `fs-${'0'.repeat(16)}\u{1F600}x`;
+    const setup: Inventory = {
+      region: REGION,
+      fileSystems: [
+        {
+          fileSystem: fileSystem({ fileSystemId: id, name: '\u{1F600}'.repeat(200) }),
+          associations: { ok: true, value: [] },
+        },
+      ],
+      logGroups: new Map([[GROUP, subscribed(filter(ANALYZER))]]),
+    };
+
+    // Act
+    const text = renderDoctorText(diagnose(setup));
+
+    // Assess
+    expect(text).not.toMatch(
+      /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+    );
+    expect(text).toContain(`fs-${'0'.repeat(16)} `);
   });
 });
 
@@ -633,10 +740,118 @@ describe('Function: doctorChanges', () => {
     ],
   ] as const)('%s', (_name, previous, result, expected) => {
     // Act
-    const changes = doctorChanges(previous, result.findings);
+    const { changes } = doctorChanges(previous, result.findings);
 
     // Assess
     expect(changes.map((change) => [change.check, change.before, change.after])).toEqual(expected);
+  });
+
+  const throttled: Checked<LogGroupFacts> = {
+    ok: false,
+    reason: 'ThrottlingException: Rate exceeded',
+    permission: 'logs:DescribeSubscriptionFilters',
+  };
+  const unchecked = diagnose(inventory({ logGroups: { [GROUP]: throttled } }));
+
+  /** Runs doctorChanges over `runs` in turn; what each run would email. */
+  function replay(first: FindingState[] | undefined, ...runs: DoctorResult[]): string[][] {
+    let state: readonly FindingState[] | undefined = first;
+    return runs.map((run) => {
+      const step = doctorChanges(state, run.findings);
+      state = step.state;
+      return step.changes.map((change) => `${change.check} ${change.before} -> ${change.after}`);
+    });
+  }
+
+  it.each([
+    [
+      'a single failed look is not told, nor its recovery',
+      toFindingState(healthy.findings),
+      [unchecked, healthy],
+      [[], []],
+    ],
+    [
+      'a failed look twice in a row is told once, and so is its recovery',
+      toFindingState(healthy.findings),
+      [unchecked, unchecked, unchecked, healthy],
+      [[], ['subscription OK -> UNKNOWN'], [], ['subscription UNKNOWN -> OK']],
+    ],
+    [
+      'flapping every other run stays quiet',
+      toFindingState(healthy.findings),
+      [unchecked, healthy, unchecked, healthy, unchecked],
+      [[], [], [], [], []],
+    ],
+    [
+      'a first run that cannot look waits for the second',
+      undefined,
+      [unchecked, unchecked],
+      [[], ['subscription undefined -> UNKNOWN']],
+    ],
+    [
+      'a new finding that could not be checked once and then is fine is never told',
+      undefined,
+      [unchecked, healthy],
+      [[], []],
+    ],
+  ] as const)('UNKNOWN needs two runs in a row: %s', (_name, first, runs, expected) => {
+    // Act
+    const emailed = replay(first === undefined ? undefined : [...first], ...runs);
+
+    // Assess
+    expect(emailed).toEqual(expected);
+  });
+
+  it('keeps the findings of associations it could not list instead of calling them gone', () => {
+    // Prepare
+    const unlisted = diagnose(
+      inventory({
+        associations: {
+          ok: false,
+          reason: 'ThrottlingException: Rate exceeded',
+          permission: 'fsx:DescribeDataRepositoryAssociations',
+        },
+      }),
+    );
+
+    // Act
+    const emailed = replay(
+      toFindingState(misconfigured.findings),
+      unlisted,
+      misconfigured,
+      unlisted,
+      unlisted,
+      healthy,
+    );
+
+    // Assess
+    expect(emailed).toEqual([
+      [],
+      [],
+      [],
+      ['associations undefined -> UNKNOWN'],
+      ['association PROBLEM -> OK', 'associations UNKNOWN -> undefined'],
+    ]);
+  });
+
+  it('does not tell of a finding that was never told and went away', () => {
+    // Prepare
+    const previous: FindingState[] = [
+      {
+        key: `${FS}|subscription|${GROUP}`,
+        fileSystemId: FS,
+        check: 'subscription',
+        severity: 'UNKNOWN',
+        unconfirmed: true,
+      },
+    ];
+
+    // Act
+    const { changes, state } = doctorChanges(previous, []);
+
+    // Assess
+    expect(changes).toEqual([]);
+    expect(state).toEqual([]);
   });
 
   it('tells of a problem that went away with its file system, not of a healthy one', () => {
@@ -657,7 +872,7 @@ describe('Function: doctorChanges', () => {
     ];
 
     // Act
-    const changes = doctorChanges(previous, []);
+    const { changes } = doctorChanges(previous, []);
 
     // Assess
     expect(changes).toEqual([
@@ -684,7 +899,7 @@ describe('Function: renderDoctorAlert', () => {
     );
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings));
+    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 new problem: ${FS} association`);
@@ -714,11 +929,54 @@ describe('Function: renderDoctorAlert', () => {
     const result = diagnose(inventory());
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings));
+    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: fixed, export failures are watched again`);
     expect(alert.attributes['needsPerson']).toBe('false');
+  });
+
+  it('does not say all is fixed while another problem remains', () => {
+    // Prepare
+    const off = fileSystem({ logging: undefined });
+    const before = toFindingState(
+      diagnose(
+        inventory({
+          fileSystem: off,
+          associations: { ok: true, value: [association({ lifecycle: 'MISCONFIGURED' })] },
+        }),
+      ).findings,
+    );
+    const result = diagnose(inventory({ fileSystem: off }));
+
+    // Act
+    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
+
+    // Assess
+    expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 fixed, 1 still to fix`);
+    expect(alert.body).toContain('others remain');
+    expect(alert.attributes['needsPerson']).toBe('false');
+  });
+
+  it.each([
+    ['UNKNOWN', 'associations', 'UNKNOWN -> checked again'],
+    ['PROBLEM', 'association', 'PROBLEM -> gone (deleted?)'],
+  ] as const)('words a %s finding that went away', (before, check, words) => {
+    // Prepare
+    const change = {
+      key: `${FS}|${check}|x`,
+      fileSystemId: FS,
+      check,
+      before,
+      after: undefined,
+      detail: undefined,
+    };
+
+    // Act
+    const alert = renderDoctorAlert(diagnose(inventory()), [change]);
+
+    // Assess
+    expect(alert.body).toContain(`* ${FS} ${check}: ${words}\n`);
   });
 
   it('keeps the subject short, ASCII and on one line, and the body free of raw control text', () => {

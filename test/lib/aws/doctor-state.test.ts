@@ -19,6 +19,13 @@ const FINDINGS: FindingState[] = [
     check: 'association',
     severity: 'PROBLEM',
   },
+  {
+    key: 'fs-0123456789abcdef0|subscription|/aws/fsx/lustre',
+    fileSystemId: 'fs-0123456789abcdef0',
+    check: 'subscription',
+    severity: 'OK',
+    unconfirmed: true,
+  },
 ];
 
 describe('Function: createDoctorState', () => {
@@ -68,6 +75,16 @@ describe('Function: createDoctorState', () => {
     ['no findings attribute', { Item: { id: { S: 'doctor#eu-west-1' } } }],
     ['findings that are not JSON', { Item: { findings: { S: '{oops' } } }],
     ['findings of another shape', { Item: { findings: { S: '[{"key":1}]' } } }],
+    [
+      'an unconfirmed mark that is not a boolean',
+      {
+        Item: {
+          findings: {
+            S: '[{"key":"k","fileSystemId":"fs-1","check":"logging","severity":"OK","unconfirmed":"yes"}]',
+          },
+        },
+      },
+    ],
   ])('treats %s as no previous run', async (_name, output) => {
     // Prepare
     const state = createDoctorState(client, TABLE, 'eu-west-1');

@@ -193,8 +193,28 @@ describe('Function: readInventory', () => {
       ok: false,
       reason: 'AccessDeniedException: User is not authorized',
       permission: 'fsx:DescribeDataRepositoryAssociations',
+      denied: true,
     });
     expect(inventory.fileSystems[1]?.associations).toMatchObject({ ok: true });
+  });
+
+  it('marks a throttled lookup as not denied, so the fix is another try', async () => {
+    // Prepare
+    fsxMock.on(DescribeFileSystemsCommand).resolves({ FileSystems: [lustre(FS)] });
+    fsxMock
+      .on(DescribeDataRepositoryAssociationsCommand)
+      .rejects(genericError('ThrottlingException', 'Rate exceeded'));
+
+    // Act
+    const inventory = await readInventory(clients);
+
+    // Assess
+    expect(inventory.fileSystems[0]?.associations).toEqual({
+      ok: false,
+      reason: 'ThrottlingException: Rate exceeded',
+      permission: 'fsx:DescribeDataRepositoryAssociations',
+      denied: false,
+    });
   });
 
   it('turns AccessDenied on one log group into a "could not check", and a missing one into exists: false', async () => {
@@ -229,6 +249,7 @@ describe('Function: readInventory', () => {
       ok: false,
       reason: 'AccessDeniedException: not authorized to perform logs:DescribeSubscriptionFilters',
       permission: 'logs:DescribeSubscriptionFilters',
+      denied: true,
     });
     expect(inventory.logGroups.get('/aws/fsx/gone')).toEqual({
       ok: true,
@@ -264,6 +285,32 @@ describe('Function: readInventory', () => {
         ? lookup.value.filters.map((f) => f.filterName)
         : [],
     ).toEqual(['a', 'b']);
+  });
+
+  it('stops at 100 pages when a token never ends, for file systems and for filters', async () => {
+    // Prepare
+    fsxMock
+      .on(DescribeFileSystemsCommand)
+      .resolves({ FileSystems: [lustre(FS, '/aws/fsx/lustre')], NextToken: 'again' })
+      .on(DescribeFileSystemsCommand, { FileSystemIds: [FS] })
+      .resolves({ FileSystems: [lustre(FS, '/aws/fsx/lustre')] });
+    fsxMock.on(DescribeDataRepositoryAssociationsCommand).resolves({ Associations: [] });
+    logsMock
+      .on(DescribeSubscriptionFiltersCommand)
+      .resolves({ subscriptionFilters: [], nextToken: 'again' });
+
+    // Act
+    const listing = await readInventory(clients).catch((error: unknown) => error);
+    const single = await readInventory(clients, { fileSystemId: FS });
+
+    // Assess
+    expect(listing).toBeInstanceOf(InventoryError);
+    expect((listing as Error).message).toBe('DescribeFileSystems returned more than 100 pages');
+    expect(single.logGroups.get('/aws/fsx/lustre')).toEqual({
+      ok: false,
+      reason: 'more than 100 pages of subscription filters',
+      permission: 'logs:DescribeSubscriptionFilters',
+    });
   });
 
   it.each([
