@@ -18,7 +18,7 @@ import {
   type ReexportConfig,
 } from '../lib/config.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
-import { alertingReport, groupReport } from '../lib/digest.ts';
+import { alertingReport, groupReport, keyFields } from '../lib/digest.ts';
 import { describeError } from '../lib/errors.ts';
 import { type DurableOptions, processBatches } from '../lib/pipeline.ts';
 import { type HeldBack, heldNote, withHeldNote } from '../lib/render-digest.ts';
@@ -132,8 +132,7 @@ async function gate(report: Report, store: DigestStore): Promise<Gated> {
     logger.info('Repeats held for the digest', {
       held: heldCount,
       groups: held.map((item) => ({
-        scope: sanitize(item.group.key.scope.slice(0, 256)),
-        class: item.group.key.cls,
+        ...keyFields(item.group.key),
         failures: item.group.failures,
         windowEnd: new Date(item.windowEnd * 1000).toISOString(),
       })),

@@ -5,9 +5,9 @@ import { createDigestStore, type PendingWork } from '../lib/aws/digests.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { logger, metrics } from '../lib/aws/telemetry.ts';
 import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/config.ts';
+import { keyFields } from '../lib/digest.ts';
 import { ConfigError, describeError } from '../lib/errors.ts';
 import { renderDigestEmail } from '../lib/render-digest.ts';
-import { sanitize } from '../lib/text.ts';
 
 /*
  * The digest run, on a schedule: closes the alert windows whose end has passed and emails one
@@ -56,9 +56,7 @@ function logWork(work: PendingWork): void {
   // One line per entry, so the logs keep every count even when the email is cut or lost.
   for (const digest of work.digests) {
     logger.info('Digest', {
-      scope: sanitize(digest.key.scope.slice(0, 256)),
-      scopeKind: digest.key.scopeKind,
-      class: digest.key.cls,
+      ...keyFields(digest.key),
       windowStart: new Date(digest.windowStart * 1000).toISOString(),
       windowEnd: new Date(digest.windowEnd * 1000).toISOString(),
       held: digest.held,
@@ -70,10 +68,14 @@ function logWork(work: PendingWork): void {
   }
   for (const notice of work.recovered) {
     logger.info('Recovered', {
-      scope: sanitize(notice.key.scope.slice(0, 256)),
-      scopeKind: notice.key.scopeKind,
-      class: notice.key.cls,
+      ...keyFields(notice.key),
       lastFailureAt: new Date(notice.lastFailureAt * 1000).toISOString(),
+    });
+  }
+  if (work.truncated === true) {
+    // Windows past the cut are not closed: their repeats alert (stale) instead of being digested.
+    logger.error('Digest scan stopped at its page limit: some alert windows were not looked at', {
+      table,
     });
   }
   if (work.skipped > 0) {
@@ -90,6 +92,7 @@ async function run(): Promise<DigestResult> {
   metrics.addMetric('Digests', MetricUnit.Count, work.digests.length);
   metrics.addMetric('DigestFailures', MetricUnit.Count, heldFailures);
   metrics.addMetric('Recovered', MetricUnit.Count, work.recovered.length);
+  if (work.truncated === true) metrics.addMetric('DigestScanTruncated', MetricUnit.Count, 1);
   let published: string | null = null;
   if (work.digests.length > 0 || work.recovered.length > 0) {
     const publication = renderDigestEmail({

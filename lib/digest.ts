@@ -6,10 +6,14 @@
  * Per group the state is QUIET (no item, or recovered) or OPEN:
  * - QUIET + failures  → OPEN with a window [now, now + W); the failures ALERT at once.
  * - OPEN  + failures  → counted ("held") for the digest, not emailed; only a NEW escalation (a
- *   path handed to a person that was not yet handed over in this window) is urgent.
+ *   path handed to a person that was not yet handed over in this window) is urgent: the
+ *   group's failures go out in the summary then, so they are not held (only remembered as
+ *   "urgent" so that the window does not count as quiet). A window whose end passed a full
+ *   window ago is stale (no digest run closed it): failures ALERT.
  * - OPEN, window over, something held → a digest of the held failures; a new window starts,
  *   still suppressing alerts.
- * - OPEN, window over, nothing held    → RECOVERED notice; back to QUIET.
+ * - OPEN, window over, nothing held but urgent failures → a new window, no digest (RENEW).
+ * - OPEN, window over, no failure since it opened → RECOVERED notice; back to QUIET.
  * Counts are conserved: every failure is in exactly one alert or exactly one digest.
  */
 import { createHash } from 'node:crypto';
@@ -114,6 +118,8 @@ interface GroupState {
   readonly hashes: ReadonlySet<string>;
   readonly previousHashes: ReadonlySet<string>;
   readonly escalated: ReadonlySet<string>;
+  /** Failures of the open window that went out in a summary for a new escalation. */
+  readonly urgentFailures: number;
   readonly pending: readonly DigestWindow[];
   readonly recovered: Recovered | undefined;
 }
@@ -150,6 +156,12 @@ const MAX_SAMPLES = 5;
 const MAX_CODES = 20;
 /** Groups one batch may track; a batch naming more file systems alerts for the rest. */
 const MAX_GROUPS = 50;
+/**
+ * Unpublished digests one group keeps (the email keeps failing). Past it the open window is not
+ * rolled but keeps counting until the backlog is published, so the DynamoDB item (one window's
+ * counters, codes and samples each) stays far under the 400 KB item limit.
+ */
+const MAX_PENDING = 12;
 const SAMPLE_CHARS = 160;
 const OTHER_CODE = '(other codes)';
 const NO_OUTCOMES: OutcomeCounts = { started: 0, queued: 0, deferred: 0, refused: 0, escalated: 0 };
@@ -181,6 +193,15 @@ function cleanCode(code: string): string {
 
 function cleanSample(text: string): string {
   return truncateMiddle(sanitize(text), SAMPLE_CHARS);
+}
+
+/** A group's key as log fields: the scope is untrusted and unbounded, so it is sanitised and cut. */
+function keyFields(key: GroupKey): {
+  scope: string;
+  scopeKind: GroupKey['scopeKind'];
+  class: DigestClass;
+} {
+  return { scope: sanitize(key.scope.slice(0, 256)), scopeKind: key.scopeKind, class: key.cls };
 }
 
 function groupKeyText(key: GroupKey): string {
@@ -410,6 +431,15 @@ function addCounters(counters: WindowCounters, inc: Increment): WindowCounters {
   };
 }
 
+/**
+ * Whether an open window ended a full window ago and no digest run has closed it: the schedule is
+ * not running (or the email keeps failing), so a repeat held now might never be reported. Its
+ * failures alert instead; the window is left for the digest run.
+ */
+function isStale(windowEnd: number, now: number, windowSeconds: number): boolean {
+  return now >= windowEnd + windowSeconds;
+}
+
 /** The result of one batch group against a group's state. */
 interface Observation {
   readonly state: GroupState;
@@ -421,7 +451,7 @@ interface Observation {
 
 /**
  * The reference transition for one batch group at `now` (epoch seconds): QUIET opens a window and
- * alerts; OPEN counts, whether or not the window's end has passed (the digest run closes it).
+ * alerts; OPEN counts, also after the window's end (the digest run closes it), unless stale.
  */
 function observe(
   state: GroupState | undefined,
@@ -448,11 +478,13 @@ function observe(
         hashes,
         previousHashes: new Set(),
         escalated: new Set(group.escalations.slice(0, MAX_ESCALATED)),
+        urgentFailures: 0,
         pending: state?.pending ?? [],
         recovered: state?.recovered,
       },
     };
   }
+  if (isStale(state.windowEnd, now, windowSeconds)) return { alerted: true, urgent: true, state };
   const inc = increment(
     {
       hashes: state.hashes,
@@ -465,14 +497,16 @@ function observe(
   );
   const escalated = new Set(state.escalated);
   for (const hash of inc.newEscalations) if (escalated.size < MAX_ESCALATED) escalated.add(hash);
+  const urgent = inc.newEscalations.length > 0;
   return {
     alerted: false,
-    urgent: inc.newEscalations.length > 0,
+    urgent,
     state: {
       ...state,
       logGroups: [...new Set([...state.logGroups, ...group.logGroups])],
       lastFailureAt: Math.max(state.lastFailureAt, group.lastAt),
-      current: addCounters(state.current, inc),
+      current: urgent ? state.current : addCounters(state.current, inc),
+      urgentFailures: state.urgentFailures + (urgent ? group.failures : 0),
       hashes: new Set([...state.hashes, ...inc.addHashes]),
       escalated,
     },
@@ -482,13 +516,16 @@ function observe(
 /** What a due window turns into. */
 type RollDecision =
   | { readonly kind: 'none' }
-  | { readonly kind: 'digest'; readonly nextStart: number; readonly nextEnd: number }
+  | { readonly kind: 'digest' | 'renew'; readonly nextStart: number; readonly nextEnd: number }
   | { readonly kind: 'recover' };
 
 /**
  * Decides what the digest run does with a group: nothing while its window lasts; a digest and a
- * new window when it held failures; a recovery when it held none. A run that comes late (the
+ * new window when it held failures; only a new window when its failures all went out in
+ * summaries (urgent); a recovery when it had none. A run that comes late (the
  * schedule stopped for longer than a window) starts the new window now instead of in the past.
+ * With MAX_PENDING digests still unpublished the window stays open and keeps counting: the
+ * digest that finally closes it covers the longer time (its end is the next window's start).
  */
 function decideRoll(
   status: GroupState['status'],
@@ -496,11 +533,14 @@ function decideRoll(
   held: number,
   now: number,
   windowSeconds: number,
+  pending = 0,
+  urgent = 0,
 ): RollDecision {
   if (status !== 'OPEN' || now < windowEnd) return { kind: 'none' };
-  if (held === 0) return { kind: 'recover' };
+  if (held === 0 && urgent === 0) return { kind: 'recover' };
+  if (held > 0 && pending >= MAX_PENDING) return { kind: 'none' };
   const nextStart = now - windowEnd >= windowSeconds ? now : windowEnd;
-  return { kind: 'digest', nextStart, nextEnd: nextStart + windowSeconds };
+  return { kind: held > 0 ? 'digest' : 'renew', nextStart, nextEnd: nextStart + windowSeconds };
 }
 
 /** The reference roll: moves a due window's counters to `pending`, or marks the group recovered. */
@@ -515,6 +555,8 @@ function roll(
     state.current.held,
     now,
     windowSeconds,
+    state.pending.length,
+    state.urgentFailures,
   );
   if (decision.kind === 'none') return { state };
   if (decision.kind === 'recover') {
@@ -533,30 +575,31 @@ function roll(
         hashes: new Set(),
         previousHashes: new Set(),
         escalated: new Set(),
+        urgentFailures: 0,
         recovered,
       },
     };
   }
+  const next = {
+    windowStart: decision.nextStart,
+    windowEnd: decision.nextEnd,
+    current: EMPTY_COUNTERS,
+    previousHashes: state.hashes,
+    hashes: new Set<string>(),
+    escalated: new Set<string>(),
+    urgentFailures: 0,
+  };
+  if (decision.kind === 'renew') return { state: { ...state, ...next } };
   const digest: DigestWindow = {
     ...state.current,
     key: state.key,
     logGroups: state.logGroups,
     windowStart: state.windowStart,
-    windowEnd: state.windowEnd,
+    // The window counted until the next one started: later than its planned end when the run
+    // came late or the backlog kept it open.
+    windowEnd: decision.nextStart,
   };
-  return {
-    digest,
-    state: {
-      ...state,
-      windowStart: decision.nextStart,
-      windowEnd: decision.nextEnd,
-      current: EMPTY_COUNTERS,
-      previousHashes: state.hashes,
-      hashes: new Set(),
-      escalated: new Set(),
-      pending: [...state.pending, digest],
-    },
-  };
+  return { digest, state: { ...state, ...next, pending: [...state.pending, digest] } };
 }
 
 /**
@@ -599,10 +642,13 @@ export {
   decideRoll,
   groupReport,
   increment,
+  isStale,
+  keyFields,
   MAX_CODES,
   MAX_ESCALATED,
   MAX_GROUPS,
   MAX_HASHES,
+  MAX_PENDING,
   MAX_SAMPLES,
   NO_OUTCOMES,
   OTHER_CODE,

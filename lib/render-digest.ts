@@ -61,6 +61,18 @@ function day(epochSeconds: number): string {
   return Number.isNaN(date.getTime()) ? '?' : date.toISOString().slice(0, 10);
 }
 
+/** "2025-11-25 10:00 to 11:00", with the end's date when the window ran past midnight. */
+function span(start: number, end: number): string {
+  const until = day(end) === day(start) ? hhmm(end) : `${day(end)} ${hhmm(end)}`;
+  return `${day(start)} ${hhmm(start)} to ${until}`;
+}
+
+/** The table's compact form: "10:00-11:00", or "11-25 10:00-11-26 09:00" across midnight. */
+function shortSpan(start: number, end: number): string {
+  if (day(end) === day(start)) return `${hhmm(start)}-${hhmm(end)}`;
+  return `${day(start).slice(5)} ${hhmm(start)}-${day(end).slice(5)} ${hhmm(end)}`;
+}
+
 function classLabel(cls: DigestClass): string {
   return cls === 'unparseable' ? 'unparseable events' : cls;
 }
@@ -113,7 +125,7 @@ function personLines(digest: DigestWindow): string[] {
   if (escalated > 0) {
     lines.push(
       ...wrap(
-        `Needs a person: ${plural(escalated, 'path')} re-exported the maximum number of times still failed; the summaries that escalated them list their task history.`,
+        `Needs a person: ${plural(escalated, 'path')} still failed after the maximum number of re-exports; the summary that escalated each path lists its task history.`,
         '  ',
         WIDTH,
         '    ',
@@ -184,7 +196,7 @@ function digestLines(digest: DigestWindow, region: string | undefined): string[]
       : ` ${digest.newFailures} on new paths, ${digest.recurringFailures} on paths that already failed in this or the previous window${digest.untracked > 0 ? `, ${digest.untracked} not told apart (no path, or more than 1000 distinct paths)` : ''}.`;
   lines.push(
     ...wrap(
-      `${plural(digest.held, 'failure')} held back from ${day(digest.windowStart)} ${hhmm(digest.windowStart)} to ${hhmm(digest.windowEnd)} UTC.${paths}`,
+      `${plural(digest.held, 'failure')} held back from ${span(digest.windowStart, digest.windowEnd)} UTC.${paths}`,
       '  ',
       WIDTH,
       '  ',
@@ -238,7 +250,7 @@ function tableLines(digests: readonly DigestWindow[]): string[] {
       String(digest.held),
       String(digest.newFailures),
       String(digest.recurringFailures),
-      `${hhmm(digest.windowStart)}-${hhmm(digest.windowEnd)}`,
+      shortSpan(digest.windowStart, digest.windowEnd),
     ]);
   const lines = formatTable(['Where', 'Class', 'Held', 'New', 'Recurring', 'Window'], rows, {
     align: ['left', 'left', 'right', 'right', 'right', 'left'],

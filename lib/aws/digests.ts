@@ -15,6 +15,7 @@ import {
   decideRoll,
   type GroupKey,
   increment,
+  isStale,
   MAX_ESCALATED,
   MAX_HASHES,
   type OutcomeCounts,
@@ -36,9 +37,15 @@ import { AnalyzerError, describeError } from '../errors.ts';
  *         logGroups (String Set): where the group's failures were logged (for console links).
  *         Per window <s> (its start), top-level attributes so that ADD works on them:
  *         w<s>_held, w<s>_new, w<s>_recurring, w<s>_untracked, w<s>_started, w<s>_queued,
- *         w<s>_deferred, w<s>_refused, w<s>_escalated (Numbers), w<s>_codes (Map code → N),
+ *         w<s>_deferred, w<s>_refused, w<s>_escalated (Numbers), w<s>_urgent (Number: failures
+ *         that went out in a summary for a new escalation, not held), w<s>_codes (Map code → N),
  *         w<s>_samples (String Set), w<s>_h (String Set of path hashes), w<s>_e (String Set of
- *         escalated path hashes).
+ *         escalated path hashes), w<s>_end (set by the roll: when the window stopped counting),
+ *         w<s>_b (String Set: the batches taken into the window, each as a mark a|u|h for
+ *         alerted / urgent / held and its batch id, so a Lambda retry of a batch whose summary
+ *         failed is answered as the first time: alerted or urgent again, held never twice).
+ *         At most MAX_PENDING windows wait in `pending`; past it the open window is not rolled
+ *         (it keeps counting), which bounds the item far under DynamoDB's 400 KB.
  *
  * Why per-window attributes: rolling a window is then one conditional UpdateItem that moves
  * `windowStart` on and adds the old start to `pending`; the old window's counters stay where they
@@ -71,6 +78,11 @@ interface PendingWork {
   readonly recovered: readonly Recovered[];
   /** Due windows whose roll lost a race with an analyzer; the next run takes them. */
   readonly skipped: number;
+  /**
+   * Present when the table was too big to scan in one run (MAX_SCAN_PAGES): groups past the
+   * cut were not looked at. Their repeats alert once their windows go stale (see isStale).
+   */
+  readonly truncated?: true;
 }
 
 interface DigestStore {
@@ -97,6 +109,8 @@ const QUIET = 'QUIET';
 const OBSERVE_ROUNDS = 4;
 const MAX_SCAN_PAGES = 50;
 const MAX_SCOPE_BYTES = 1000;
+/** Batch ids remembered per window; past it a retried batch may be counted twice (never lost). */
+const MAX_BATCHES = 500;
 const RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const COUNTERS = [
   'held',
@@ -175,9 +189,31 @@ function batchIdOf(group: BatchGroup): string {
   return createHash('sha256').update(group.eventIds.join('\n')).digest('base64url').slice(0, 22);
 }
 
+/** How a batch was taken into a window, and its mark in the window's batch set. */
+type Taken = 'alerted' | 'urgent' | 'held';
+const MARKS: Readonly<Record<Taken, string>> = { alerted: 'a', urgent: 'u', held: 'h' };
+const TAKEN: readonly Taken[] = ['alerted', 'urgent', 'held'];
+
+function mark(taken: Taken, batchId: string): string {
+  return `${MARKS[taken]}${batchId}`;
+}
+
 /** Attribute names of window `start`. */
 function w(start: number, field: string): string {
   return `w${start}_${field}`;
+}
+
+/**
+ * How this batch was taken into the open window or the one before it (a retry can come after a
+ * roll), or undefined when it is new to both.
+ */
+function takenBefore(item: Item, batchId: string, start: number): Taken | undefined {
+  const prev = optionalNum(item, 'prevStart');
+  const members = new Set(item[w(start, 'b')]?.SS ?? []);
+  for (const member of prev === undefined ? [] : (item[w(prev, 'b')]?.SS ?? [])) {
+    members.add(member);
+  }
+  return TAKEN.find((taken) => members.has(mark(taken, batchId)));
 }
 
 function windowOf(item: Item, key: GroupKey, start: number, windowSeconds: number): DigestWindow {
@@ -193,12 +229,14 @@ function windowOf(item: Item, key: GroupKey, start: number, windowSeconds: numbe
     refused: num(item, w(start, 'refused')),
     escalated: num(item, w(start, 'escalated')),
   };
+  // The roll records where the window stopped counting (later than planned when the run came
+  // late); items rolled before it did: the window after `start` began where `start` ended.
   const windowStart = optionalNum(item, 'windowStart');
-  // The window after `start` began where `start` ended; the current one ends at windowEnd.
   const windowEnd =
-    windowStart !== undefined && windowStart > start && windowStart - start <= windowSeconds
+    optionalNum(item, w(start, 'end')) ??
+    (windowStart !== undefined && windowStart > start && windowStart - start <= windowSeconds
       ? windowStart
-      : start + windowSeconds;
+      : start + windowSeconds);
   return {
     key,
     logGroups: [...stringSet(item, 'logGroups')].sort(),
@@ -297,10 +335,10 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       '#lastFailureAt = :last',
       '#expiration = :expiration',
       '#codes = :emptyMap',
-      '#alertBatch = :batch',
+      '#batches = :batches',
     ];
     const values: Item = {
-      ':batch': { S: batchIdOf(group) },
+      ':batches': { SS: [mark('alerted', batchIdOf(group))] },
       ':kind': { S: 'digest' },
       ':scopeKind': { S: group.key.scopeKind },
       ':scope': { S: group.key.scope },
@@ -329,7 +367,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       '#expiration': 'expiration',
       '#codes': w(at, 'codes'),
       '#prevStart': 'prevStart',
-      '#alertBatch': 'alertBatch',
+      '#batches': w(at, 'b'),
     };
     if (hashes.size > 0) {
       set.push('#hashes = :hashes');
@@ -375,6 +413,8 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       codes: new Set(Object.keys(codeMap)),
     };
     const inc = increment(view, group);
+    const urgent = inc.newEscalations.length > 0;
+    const batches = item[w(start, 'b')]?.SS?.length ?? 0;
     const names: Record<string, string> = {
       '#status': 'status',
       '#windowStart': 'windowStart',
@@ -387,21 +427,25 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     };
     const set = ['#expiration = :expiration'];
     const add: string[] = [];
-    const numbers: Record<(typeof COUNTERS)[number], number> = {
-      held: inc.held,
-      new: inc.newFailures,
-      recurring: inc.recurringFailures,
-      untracked: inc.untracked,
-      started: inc.outcomes.started,
-      queued: inc.outcomes.queued,
-      deferred: inc.outcomes.deferred,
-      refused: inc.outcomes.refused,
-      escalated: inc.outcomes.escalated,
-    };
-    for (const counter of COUNTERS) {
-      if (numbers[counter] === 0) continue;
+    // An urgent batch goes out in the summary: its failures are remembered (the window is not
+    // quiet) but not held, so no failure is both emailed and in a digest.
+    const numbers: ReadonlyArray<readonly [string, number]> = urgent
+      ? [['urgent', inc.held]]
+      : [
+          ['held', inc.held],
+          ['new', inc.newFailures],
+          ['recurring', inc.recurringFailures],
+          ['untracked', inc.untracked],
+          ['started', inc.outcomes.started],
+          ['queued', inc.outcomes.queued],
+          ['deferred', inc.outcomes.deferred],
+          ['refused', inc.outcomes.refused],
+          ['escalated', inc.outcomes.escalated],
+        ];
+    for (const [counter, n] of numbers) {
+      if (n === 0) continue;
       names[`#${counter}`] = w(start, counter);
-      values[`:${counter}`] = { N: String(numbers[counter]) };
+      values[`:${counter}`] = { N: String(n) };
       add.push(`#${counter} :${counter}`);
     }
     const known = stringSet(item, 'logGroups');
@@ -413,8 +457,9 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     }
     const sets: Array<[string, readonly string[]]> = [
       ['h', inc.addHashes],
-      ['samples', inc.addSamples],
+      ['samples', urgent ? [] : inc.addSamples],
       ['e', inc.newEscalations.slice(0, Math.max(0, MAX_ESCALATED - view.escalated.size))],
+      ['b', batches < MAX_BATCHES ? [mark(urgent ? 'urgent' : 'held', batchIdOf(group))] : []],
     ];
     for (const [field, members] of sets) {
       if (members.length === 0) continue;
@@ -422,13 +467,14 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       values[`:set_${field}`] = { SS: [...new Set(members)] };
       add.push(`#set_${field} :set_${field}`);
     }
-    if (inc.codes.size > 0) {
+    const codes = urgent ? new Map<string, number>() : inc.codes;
+    if (codes.size > 0) {
       // DynamoDB refuses names and values an expression does not use.
       names['#codes'] = w(start, 'codes');
       values[':zero'] = { N: '0' };
     }
     let index = 0;
-    for (const [code, n] of inc.codes) {
+    for (const [code, n] of codes) {
       names[`#c${index}`] = code;
       values[`:c${index}`] = { N: String(n) };
       set.push(`#codes.#c${index} = if_not_exists(#codes.#c${index}, :zero) + :c${index}`);
@@ -448,7 +494,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       names,
       values,
     });
-    return { written, urgent: inc.newEscalations.length > 0 };
+    return { written, urgent };
   }
 
   async function observe(group: BatchGroup): Promise<ObserveResult> {
@@ -458,10 +504,22 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       const at = seconds();
       const start = item === undefined ? undefined : optionalNum(item, 'windowStart');
       if (item !== undefined && item['status']?.S === OPEN && start !== undefined) {
-        if (item['alertBatch']?.S === batchIdOf(group) && start === num(item, 'alertedAt')) {
-          // The same batch again (Lambda retried an invocation that failed after opening the
-          // window, e.g. the publish): it alerted, so it alerts again rather than being held.
-          return { alerted: true, urgent: true, windowEnd: num(item, 'windowEnd') };
+        const taken = takenBefore(item, batchIdOf(group), start);
+        if (taken !== undefined) {
+          // The same batch again: Lambda retried an invocation that failed after this (e.g. the
+          // publish). It is answered as the first time and counted once: an alert or an
+          // escalation whose email failed goes out again, a held repeat stays held.
+          return {
+            alerted: taken === 'alerted',
+            urgent: taken !== 'held',
+            windowEnd: num(item, 'windowEnd'),
+          };
+        }
+        // No digest run closed the window for a full window: a repeat held now might never be
+        // reported, so it alerts (and is not counted).
+        const end = num(item, 'windowEnd');
+        if (isStale(end, at, optionalNum(item, 'windowSeconds') ?? windowSeconds)) {
+          return { alerted: true, urgent: true, windowEnd: end };
         }
         const { written, urgent } = await count(id, item, group, start);
         if (written !== false) {
@@ -477,7 +535,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     return { alerted: true, urgent: true, windowEnd: seconds() + windowSeconds };
   }
 
-  async function scanDue(at: number): Promise<Item[]> {
+  async function scanDue(at: number): Promise<{ items: Item[]; truncated: boolean }> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     for (let page = 0; page < MAX_SCAN_PAGES; page++) {
@@ -509,9 +567,11 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       }
       items.push(...(response.Items ?? []));
       startKey = response.LastEvaluatedKey;
-      if (startKey === undefined) break;
+      if (startKey === undefined || Object.keys(startKey).length === 0) {
+        return { items, truncated: false };
+      }
     }
-    return items;
+    return { items, truncated: true };
   }
 
   /** Rolls one due window; the item after the roll, the item unchanged, or false (lost a race). */
@@ -522,72 +582,102 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     const end = optionalNum(item, 'windowEnd');
     const own = optionalNum(item, 'windowSeconds') ?? windowSeconds;
     if (start === undefined || end === undefined) return item;
-    const decision = decideRoll(status, end, num(item, w(start, 'held')), at, own);
+    const decision = decideRoll(
+      status,
+      end,
+      num(item, w(start, 'held')),
+      at,
+      own,
+      item['pending']?.NS?.length ?? 0,
+      num(item, w(start, 'urgent')),
+    );
     if (decision.kind === 'none') return item;
     const prev = optionalNum(item, 'prevStart');
     const names: Record<string, string> = {
       '#status': 'status',
       '#windowStart': 'windowStart',
       '#escalatedSet': w(start, 'e'),
+      '#urgent': w(start, 'urgent'),
     };
     const values: Item = { ':open': { S: OPEN }, ':ws': { N: String(start) } };
-    const remove = ['#escalatedSet'];
+    const remove = ['#escalatedSet', '#urgent'];
     if (prev !== undefined && prev !== start) {
       names['#prevHashes'] = w(prev, 'h');
-      remove.push('#prevHashes');
+      names['#prevBatches'] = w(prev, 'b');
+      remove.push('#prevHashes', '#prevBatches');
     }
-    if (decision.kind === 'digest') {
+    // A renew or a recovery only while nothing is held: an analyzer may have counted since the
+    // scan, and those counts must become a digest (the next run takes it).
+    const unchanged = '#status = :open AND #windowStart = :ws';
+    const nothingHeld = `${unchanged} AND attribute_not_exists(#held)`;
+    if (decision.kind === 'recover') {
       Object.assign(names, {
-        '#windowEnd': 'windowEnd',
+        '#held': w(start, 'held'),
+        '#hashes': w(start, 'h'),
+        '#codes': w(start, 'codes'),
+        '#samples': w(start, 'samples'),
+        '#batches': w(start, 'b'),
         '#prevStart': 'prevStart',
-        '#nextCodes': w(decision.nextStart, 'codes'),
-        '#pending': 'pending',
-        '#expiration': 'expiration',
+        '#recoveredAt': 'recoveredAt',
+        '#recoveredSince': 'recoveredSince',
       });
       Object.assign(values, {
-        ':next': { N: String(decision.nextStart) },
-        ':nextEnd': { N: String(decision.nextEnd) },
-        ':emptyMap': { M: {} },
-        ':startSet': { NS: [String(start)] },
-        ':expiration': { N: String(expirationFrom(at)) },
+        ':quiet': { S: QUIET },
+        ':end': { N: String(end) },
+        ':since': { N: String(num(item, 'lastFailureAt') || start) },
       });
       return update({
         id,
-        set: [
-          '#windowStart = :next',
-          '#windowEnd = :nextEnd',
-          '#prevStart = :ws',
-          '#nextCodes = :emptyMap',
-          '#expiration = :expiration',
-        ],
-        add: ['#pending :startSet'],
-        remove,
-        condition: '#status = :open AND #windowStart = :ws',
+        set: ['#status = :quiet', '#recoveredAt = :end', '#recoveredSince = :since'],
+        add: [],
+        remove: [...remove, '#hashes', '#codes', '#samples', '#batches', '#prevStart'],
+        // Also nothing urgent since the scan: a window with failures is no recovery.
+        condition: `${nothingHeld} AND attribute_not_exists(#urgent)`,
         names,
         values,
       });
     }
-    // Recovered: only if still nothing was held (an analyzer may have counted since the scan).
     Object.assign(names, {
-      '#held': w(start, 'held'),
-      '#hashes': w(start, 'h'),
-      '#codes': w(start, 'codes'),
-      '#samples': w(start, 'samples'),
+      '#windowEnd': 'windowEnd',
       '#prevStart': 'prevStart',
-      '#recoveredAt': 'recoveredAt',
-      '#recoveredSince': 'recoveredSince',
+      '#nextCodes': w(decision.nextStart, 'codes'),
+      '#expiration': 'expiration',
     });
     Object.assign(values, {
-      ':quiet': { S: QUIET },
-      ':end': { N: String(end) },
-      ':since': { N: String(num(item, 'lastFailureAt') || start) },
+      ':next': { N: String(decision.nextStart) },
+      ':nextEnd': { N: String(decision.nextEnd) },
+      ':emptyMap': { M: {} },
+      ':expiration': { N: String(expirationFrom(at)) },
     });
+    const set = [
+      '#windowStart = :next',
+      '#windowEnd = :nextEnd',
+      '#prevStart = :ws',
+      '#nextCodes = :emptyMap',
+      '#expiration = :expiration',
+    ];
+    if (decision.kind === 'renew') {
+      names['#held'] = w(start, 'held');
+      names['#codes'] = w(start, 'codes');
+      return update({
+        id,
+        set,
+        add: [],
+        remove: [...remove, '#codes'],
+        condition: nothingHeld,
+        names,
+        values,
+      });
+    }
+    names['#closedAt'] = w(start, 'end');
+    names['#pending'] = 'pending';
+    values[':startSet'] = { NS: [String(start)] };
     return update({
       id,
-      set: ['#status = :quiet', '#recoveredAt = :end', '#recoveredSince = :since'],
-      add: [],
-      remove: [...remove, '#hashes', '#codes', '#samples', '#prevStart'],
-      condition: '#status = :open AND #windowStart = :ws AND attribute_not_exists(#held)',
+      set: [...set, '#closedAt = :next'],
+      add: ['#pending :startSet'],
+      remove,
+      condition: unchanged,
       names,
       values,
     });
@@ -598,7 +688,8 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     const digests: DigestWindow[] = [];
     const recovered: Recovered[] = [];
     let skipped = 0;
-    for (const scanned of await scanDue(at)) {
+    const { items, truncated } = await scanDue(at);
+    for (const scanned of items) {
       const item = await rollItem(scanned, at);
       if (item === false) {
         skipped += 1;
@@ -621,7 +712,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
         });
       }
     }
-    return { digests, recovered, skipped };
+    return { digests, recovered, skipped, ...(truncated ? { truncated: true as const } : {}) };
   }
 
   async function acknowledge(work: Pick<PendingWork, 'digests' | 'recovered'>): Promise<void> {
@@ -632,6 +723,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
         '#pending': 'pending',
         '#codes': w(start, 'codes'),
         '#samples': w(start, 'samples'),
+        '#closedAt': w(start, 'end'),
       };
       for (const counter of COUNTERS) names[`#${counter}`] = w(start, counter);
       // The window's path hashes stay: the next window's recurring check reads them.
@@ -639,7 +731,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
         id: itemId(digest.key),
         set: [],
         add: [],
-        remove: [...COUNTERS.map((counter) => `#${counter}`), '#codes', '#samples'],
+        remove: [...COUNTERS.map((counter) => `#${counter}`), '#codes', '#samples', '#closedAt'],
         del: ['#pending :startSet'],
         condition: 'attribute_exists(#id)',
         names,

@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDigestStore, type DigestStore } from '../../lib/aws/digests.ts';
-import { type BatchGroup, groupReport } from '../../lib/digest.ts';
+import { type BatchGroup, groupReport, MAX_PENDING } from '../../lib/digest.ts';
 import type { FailureRecord } from '../../lib/types.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { FS } from '../helpers/fixtures.ts';
@@ -137,6 +137,154 @@ describe('Integration: digest store on dynalite', () => {
     expect(retry.digests).toEqual(failedRun.digests);
   });
 
+  it('ends a late digest when the window stopped counting, so its time range and link cover every repeat', async () => {
+    // Prepare: the digest schedule stops after 10:00; repeats keep coming into the open window.
+    await store.observe(permissionGroup([accessDenied(1)]));
+    clock = at('10:20');
+    await store.observe(permissionGroup([accessDenied(2)]));
+    clock = at('11:50');
+    const late = await store.observe(permissionGroup([accessDenied(3)]));
+
+    // Act
+    clock = at('13:30');
+    const run = await store.collect();
+
+    // Assess
+    expect(late.alerted).toBe(false);
+    expect(run.digests).toHaveLength(1);
+    expect(run.digests[0]).toMatchObject({
+      windowStart: seconds('10:00'),
+      windowEnd: seconds('13:30'),
+      held: 2,
+    });
+  });
+
+  it('alerts instead of holding when no digest run closed the window for a full window', async () => {
+    // Prepare: the window 10:00-11:00 is never closed (the digest schedule is broken).
+    await store.observe(permissionGroup([accessDenied(1)]));
+    clock = at('11:59');
+    const beforeStale = await store.observe(permissionGroup([accessDenied(2)]));
+
+    // Act
+    clock = at('12:00');
+    const stale = await store.observe(permissionGroup([accessDenied(3)]));
+    clock = at('12:01');
+    const run = await store.collect();
+
+    // Assess
+    expect(beforeStale.alerted).toBe(false);
+    expect(stale).toEqual({ alerted: true, urgent: true, windowEnd: seconds('11:00') });
+    expect(run.digests.map((digest) => digest.held)).toEqual([1]);
+  });
+
+  it('keeps at most MAX_PENDING unpublished digests while the email fails, losing no count', async () => {
+    // Prepare: the first failure alerts at 10:00; then one repeat every hour, and every digest
+    // email fails (nothing is acknowledged), for MAX_PENDING + 3 hours.
+    await store.observe(permissionGroup([accessDenied(0)]));
+    const hours = MAX_PENDING + 3;
+    let last: Awaited<ReturnType<DigestStore['collect']>> | undefined;
+    let alerted = 0;
+    for (let hour = 0; hour < hours; hour++) {
+      clock = new Date(at('10:30').getTime() + hour * WINDOW_SECONDS * 1000);
+      const result = await store.observe(permissionGroup([accessDenied(hour + 1)]));
+      if (result.alerted) alerted += 1;
+      clock = new Date(at('11:01').getTime() + hour * WINDOW_SECONDS * 1000);
+      last = await store.collect();
+    }
+
+    // Act: the email works again.
+    if (last === undefined) throw new Error('no run');
+    await store.acknowledge(last);
+    clock = new Date(clock.getTime() + 60_000);
+    const next = await store.collect();
+    const [item] =
+      (await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }))).Items ?? [];
+
+    // Assess
+    expect(last.digests).toHaveLength(MAX_PENDING);
+    expect(next.digests).toHaveLength(1);
+    const held = [...last.digests, ...next.digests].reduce((sum, digest) => sum + digest.held, 0);
+    // The window left open behind the backlog went stale in its last hour: that repeat alerted.
+    expect(alerted).toBe(1);
+    expect(held + alerted).toBe(hours);
+    expect(next.digests[0]).toMatchObject({
+      windowStart: last.digests.at(-1)?.windowEnd,
+      windowEnd: Math.floor(clock.getTime() / 1000),
+      held: hours - MAX_PENDING - alerted,
+    });
+    expect(Object.keys(item ?? {}).filter((name) => /^w\d+_held$/.test(name))).toHaveLength(1);
+  });
+
+  describe('a Lambda retry of a batch whose summary failed', () => {
+    it('counts a held repeat once', async () => {
+      // Prepare
+      await store.observe(permissionGroup([accessDenied(1)]));
+      clock = at('10:20');
+      const repeat = permissionGroup([accessDenied(2), accessDenied(3)]);
+      const first = await store.observe(repeat);
+
+      // Act
+      clock = at('10:22');
+      const retry = await store.observe(repeat);
+      clock = at('11:01');
+      const run = await store.collect();
+
+      // Assess
+      expect(first).toMatchObject({ alerted: false, urgent: false });
+      expect(retry).toEqual(first);
+      expect(run.digests.map((digest) => digest.held)).toEqual([2]);
+    });
+
+    it('is urgent again for the escalation whose email failed, and holds it in no digest', async () => {
+      // Prepare
+      await store.observe(permissionGroup([accessDenied(1)]));
+      clock = at('10:20');
+      const escalating: BatchGroup = {
+        ...permissionGroup([accessDenied(2)]),
+        escalations: ['escalated-1'],
+      };
+      const first = await store.observe(escalating);
+
+      // Act
+      clock = at('10:22');
+      const retry = await store.observe(escalating);
+      clock = at('11:01');
+      const run = await store.collect();
+
+      // Assess: the summary showed the failure, so no digest counts it again; nor is the
+      // window quiet.
+      expect(first).toMatchObject({ alerted: false, urgent: true });
+      expect(retry).toEqual(first);
+      expect(run).toEqual({ digests: [], recovered: [], skipped: 0 });
+    });
+
+    it('is urgent again when the digest run closed the window before the retry', async () => {
+      // Prepare: an escalation at 10:59 whose summary failed; the digest run closed the window
+      // at 11:00; Lambda retried the batch at 11:01.
+      await store.observe(permissionGroup([accessDenied(1)]));
+      clock = at('10:59');
+      const escalating: BatchGroup = {
+        ...permissionGroup([accessDenied(2)]),
+        escalations: ['escalated-1'],
+      };
+      await store.observe(escalating);
+      clock = at('11:00');
+      const closed = await store.collect();
+      await store.acknowledge(closed);
+
+      // Act
+      clock = at('11:01');
+      const retry = await store.observe(escalating);
+      clock = at('12:01');
+      const next = await store.collect();
+
+      // Assess
+      expect(retry).toMatchObject({ alerted: false, urgent: true });
+      expect(closed).toEqual({ digests: [], recovered: [], skipped: 0 });
+      expect(next.digests).toEqual([]);
+    });
+  });
+
   it('counts a repeat that arrives after the window ended but before the roll into that window', async () => {
     // Prepare
     await store.observe(permissionGroup([accessDenied(1)]));
@@ -227,6 +375,33 @@ describe('Integration: digest store on dynalite', () => {
     expect(run.digests[0]).toMatchObject({ held: 2, newFailures: 1, recurringFailures: 1 });
   });
 
+  it('starts a new window without a digest or a recovery when its only repeats went out as escalations', async () => {
+    // Prepare: an alert at 10:00, then at 10:30 a repeat with a new escalation (urgent: emailed).
+    await store.observe(permissionGroup([accessDenied(1)]));
+    clock = at('10:30');
+    const escalating: BatchGroup = {
+      ...permissionGroup([accessDenied(2)]),
+      escalations: ['escalated-2'],
+    };
+    const urgent = await store.observe(escalating);
+
+    // Act
+    clock = at('11:01');
+    const renewed = await store.collect();
+    clock = at('11:10');
+    const repeat = await store.observe(permissionGroup([accessDenied(3)]));
+    clock = at('12:01');
+    const next = await store.collect();
+
+    // Assess: every failure once: 1 and 2 in summaries, 3 in the digest of 11:00-12:00.
+    expect(urgent).toMatchObject({ alerted: false, urgent: true });
+    expect(renewed).toEqual({ digests: [], recovered: [], skipped: 0 });
+    expect(repeat).toMatchObject({ alerted: false, urgent: false, windowEnd: seconds('12:00') });
+    expect(next.digests).toMatchObject([
+      { windowStart: seconds('11:00'), windowEnd: seconds('12:00'), held: 1 },
+    ]);
+  });
+
   it('acknowledging removes the published window from the item', async () => {
     // Prepare
     await store.observe(permissionGroup([accessDenied(1)]));
@@ -242,7 +417,9 @@ describe('Integration: digest store on dynalite', () => {
       new ScanCommand({ TableName: dynamo.tableName }),
     );
     const names = Object.keys(Items[0] ?? {}).sort();
+    // What the next window still reads: the paths (recurring) and the batches (Lambda retries).
     expect(names.filter((name) => name.startsWith(`w${seconds('10:00')}_`))).toEqual([
+      `w${seconds('10:00')}_b`,
       `w${seconds('10:00')}_h`,
     ]);
     expect(names).not.toContain('pending');
@@ -296,6 +473,8 @@ describe('Integration: digest store on dynalite', () => {
         kind: fc.constant('batch' as const),
         advance: fc.integer({ min: 0, max: 2 * WINDOW_SECONDS }),
         paths: fc.array(fc.constantFrom('/a', '/b', '/c'), { minLength: 1, maxLength: 4 }),
+        escalates: fc.boolean(),
+        retried: fc.boolean(),
       }),
       fc.record({
         kind: fc.constant('digest' as const),
@@ -329,9 +508,19 @@ describe('Integration: digest store on dynalite', () => {
                 path,
               }),
             );
-            const result = await store.observe(permissionGroup(records));
+            const group: BatchGroup = {
+              ...permissionGroup(records),
+              escalations: action.escalates ? [`esc-${run}-${index}`] : [],
+            };
+            const result = await store.observe(group);
             seen += records.length;
-            if (result.alerted) alerted += records.length;
+            // The analyzer shows alerted and urgent groups in the summary.
+            if (result.alerted || result.urgent) alerted += records.length;
+            if (action.retried) {
+              // Lambda retries the invocation: the same answer, nothing counted twice.
+              const retry = await store.observe(group);
+              expect(retry.alerted || retry.urgent).toBe(result.alerted || result.urgent);
+            }
           } else {
             const work = await store.collect();
             if (action.published) {

@@ -12,6 +12,7 @@ import {
   MAX_CODES,
   MAX_GROUPS,
   MAX_HASHES,
+  MAX_PENDING,
   MAX_SAMPLES,
   OTHER_CODE,
   observe,
@@ -245,6 +246,19 @@ describe('decideRoll', () => {
     // Assess
     expect(decision).toEqual(expected);
   });
+
+  it.each([
+    [MAX_PENDING - 1, 2, 'digest'],
+    // The email keeps failing: the window stays open (keeps counting) instead of piling up.
+    [MAX_PENDING, 2, 'none'],
+    [MAX_PENDING, 0, 'recover'],
+  ] as const)('with %i digests unpublished and %i held: %s', (pending, held, expected) => {
+    // Act
+    const decision = decideRoll('OPEN', T0 + W, held, T0 + W + 60, W, pending);
+
+    // Assess
+    expect(decision.kind).toBe(expected);
+  });
 });
 
 describe('observe and roll: the state machine', () => {
@@ -286,6 +300,33 @@ describe('observe and roll: the state machine', () => {
     ]);
   });
 
+  it('ends a digest where its window stopped counting when the run came late', () => {
+    // Prepare: the digest schedule stopped for two windows; a repeat came meanwhile.
+    const opened = observe(undefined, only([denied(1)]), T0, W).state;
+    const counted = observe(opened, only([denied(2)]), T0 + 2 * W - 60, W).state;
+
+    // Act
+    const result = roll(counted, T0 + 3 * W, W);
+
+    // Assess
+    expect(result.digest).toMatchObject({ windowStart: T0, windowEnd: T0 + 3 * W, held: 1 });
+    expect(result.state.windowStart).toBe(T0 + 3 * W);
+  });
+
+  it('alerts instead of holding once no digest run closed the window for a full window', () => {
+    // Prepare
+    const opened = observe(undefined, only([denied(1)]), T0, W).state;
+
+    // Act
+    const held = observe(opened, only([denied(2)]), T0 + 2 * W - 1, W);
+    const stale = observe(held.state, only([denied(3)]), T0 + 2 * W, W);
+
+    // Assess
+    expect(held.alerted).toBe(false);
+    expect(stale.alerted).toBe(true);
+    expect(stale.state).toBe(held.state);
+  });
+
   it('keeps a rolled digest pending until it is acknowledged', () => {
     // Prepare
     const opened = observe(undefined, only([denied(1)]), T0, W).state;
@@ -307,6 +348,7 @@ describe('observe and roll: the state machine', () => {
         advance: fc.integer({ min: 0, max: 2 * W }),
         scope: fc.constantFrom(FS, OTHER_FS),
         paths: fc.array(fc.constantFrom('/a', '/b', '/c', '/d'), { minLength: 1, maxLength: 5 }),
+        escalates: fc.boolean(),
       }),
       fc.record({
         kind: fc.constant('digest' as const),
@@ -336,11 +378,16 @@ describe('observe and roll: the state machine', () => {
                 path,
               });
             });
-            for (const group of groupReport(emptyReport({ records })).groups) {
+            for (const batchGroup of groupReport(emptyReport({ records })).groups) {
+              const group: BatchGroup = {
+                ...batchGroup,
+                escalations: action.escalates ? [`esc-${index}`] : [],
+              };
               const result = observe(states.get(group.key.scope), group, now, W);
               states.set(group.key.scope, result.state);
               seen += group.failures;
-              if (result.alerted) alerted += group.failures;
+              // The analyzer shows alerted and urgent groups in the summary.
+              if (result.alerted || result.urgent) alerted += group.failures;
             }
           } else {
             for (const [scope, state] of states) {

@@ -116,9 +116,27 @@ describe('renderDigestEmail', () => {
       'Re-exports: 3 started, 1 queued, 0 refused, 0 left to a person, 1 escalated',
     );
     expect(body).toContain(
-      'Needs a person: 1 path re-exported the maximum number of times still failed',
+      'Needs a person: 1 path still failed after the maximum number of re-exports',
     );
     expect(email.attributes['needsPerson']).toBe('true');
+  });
+
+  it('dates the end of a window that ran past midnight (a late digest run)', () => {
+    // Prepare: the window opened at 10:00 and was closed 25 hours later.
+    const late = digest({ windowEnd: T0 + 25 * W });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [late],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    const body = flat(email.body);
+    expect(body).toContain('42 failures held back from 2025-11-25 10:00 to 2025-11-26 11:00 UTC.');
+    expect(body).toContain('11-25 10:00-11-26 11:00');
   });
 
   it('links each window to CloudWatch Logs Insights, and has the per-class table', () => {

@@ -227,14 +227,14 @@ describe('createDigestStore', () => {
       ddbMock.on(GetItemCommand).resolves({});
       ddbMock.on(UpdateItemCommand).resolves({ Attributes: {} });
       await store().observe(batch);
-      const opened = updates()[0]?.ExpressionAttributeValues?.[':batch'];
+      const opened = updates()[0]?.ExpressionAttributeValues?.[':batches'];
       ddbMock.reset();
       ddbMock.on(GetItemCommand).resolves({
         Item: openItem({
           windowStart: { N: String(NOW_SECONDS) },
           windowEnd: { N: String(NOW_SECONDS + W) },
           alertedAt: { N: String(NOW_SECONDS) },
-          alertBatch: opened ?? { S: '' },
+          [`w${NOW_SECONDS}_b`]: opened ?? { SS: [] },
         }),
       });
 
@@ -338,7 +338,7 @@ describe('createDigestStore', () => {
       ]);
       const [input] = updates();
       expect(input?.ConditionExpression).toBe(
-        '#status = :open AND #windowStart = :ws AND attribute_not_exists(#held)',
+        '#status = :open AND #windowStart = :ws AND attribute_not_exists(#held) AND attribute_not_exists(#urgent)',
       );
       if (input !== undefined) expectNoUnusedPlaceholders(input);
     });
@@ -372,6 +372,22 @@ describe('createDigestStore', () => {
       // Assess
       expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(2);
       expect(work.digests.map((digest) => digest.windowStart)).toEqual([START - W]);
+    });
+
+    it('rolls what it read and says so when the table has more pages than one run scans', async () => {
+      // Prepare: every page says there is another.
+      ddbMock.on(ScanCommand).resolves({
+        Items: [openItem({ pending: { NS: [String(START - W)] } })],
+        LastEvaluatedKey: { id: { S: 'more' } },
+      });
+
+      // Act
+      const work = await store().collect();
+
+      // Assess
+      expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(50);
+      expect(work.truncated).toBe(true);
+      expect(work.digests).toHaveLength(50);
     });
 
     it('acknowledges a digest by removing its window counters, and a notice by its time', async () => {
