@@ -60,6 +60,11 @@ function line(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
+/** `1 event`, `12,345 events`: a count with its noun, for progress and summary lines. */
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 /** An environment variable, with empty meaning unset (what most tools write for "not set"). */
 function setting(env: Io['env'], name: string): string | undefined {
   const value = env[name]?.trim();
@@ -153,6 +158,7 @@ export {
   line,
   PROGRAM,
   parseOrUsage,
+  plural,
   printReport,
   reportFormat,
   setting,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
-import { createFsxAdapter } from '../lib/aws/fsx.ts';
+import { createFsxAdapter, FsxCallError } from '../lib/aws/fsx.ts';
 import { requestHandler } from '../lib/aws/http.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
@@ -32,9 +32,10 @@ import {
   line,
   PROGRAM,
   parseOrUsage,
+  plural,
   UsageError,
 } from './common.ts';
-import { readWindow, type WindowOptions, windowOptions } from './scan.ts';
+import { readWindow, WINDOW_ARGS, type WindowOptions, windowOptions } from './scan.ts';
 
 /*
  * `reexport`: after a person fixed the cause (a bucket policy, a KMS key...), re-exports the paths
@@ -72,7 +73,9 @@ the files that failed with CLASS in the window: reads the window as "scan" does,
 EXPORT_TO_REPOSITORY tasks with the same rules as the Lambda (paths relative to the file-system
 root, deduplicated, at most 100 per task, a deterministic ClientRequestToken so a second run
 starts nothing new, a completion report inside a data repository association), shows the plan,
-asks, then starts the tasks. Busy files are not delayed: you are acting now.
+asks, then starts the tasks. Busy files are not delayed: you are acting now. A relative window
+(--since 24h) moves with the clock, and with it the tokens: to run the same plan again, use the
+command it prints at the end, which pins --since and --until.
 
 Classes: ${[...EXPORT_CLASSES].join(', ')} (import, report and unknown are not export failures).
 
@@ -137,10 +140,6 @@ function parseClasses(values: readonly string[]): Set<FailureClass> {
   return classes;
 }
 
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
 /** The plan, per file system: tasks, paths, a sample of paths, the token and the report path. */
 function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
   const fileSystems = [...new Set(plan.tasks.map((task) => task.fileSystemId))];
@@ -165,7 +164,7 @@ function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
         task.reportPath ??
         (dryRun
           ? 'derived from the data repository associations at start time'
-          : 'none: no data repository association (set REPORT_PATH)');
+          : 'none: no data repository association found or readable (set REPORT_PATH)');
       lines.push(`    report: ${display(report)}`);
       for (const path of task.paths.slice(0, MAX_SAMPLE_PATHS)) lines.push(`    ${display(path)}`);
       if (task.paths.length > MAX_SAMPLE_PATHS) {
@@ -233,7 +232,13 @@ async function readAssociations(
     try {
       associations.set(fileSystemId, await fsx.listAssociations(fileSystemId));
     } catch (error) {
-      associationErrors.set(fileSystemId, describeError(error));
+      // An SDK error's message rarely says what it is ("not authorized"): its name does.
+      const named =
+        error instanceof Error && !(error instanceof FsxCallError) && error.name !== 'Error';
+      associationErrors.set(
+        fileSystemId,
+        named ? `${error.name}: ${describeError(error)}` : describeError(error),
+      );
     }
   }
   return { associations, associationErrors };
@@ -252,12 +257,15 @@ async function startTask(
   task: ExportTask,
   fsx: FsxPort,
   activeBefore: ReadonlySet<string>,
+  associationError: string | undefined,
 ): Promise<StartOutcome> {
   if (task.reportPath === undefined) {
     return {
       status: 'refused',
       reason:
-        'no completion report path: the file system has no data repository association that could be read; set REPORT_PATH',
+        associationError === undefined
+          ? 'no completion report path: the file system has no data repository association; set REPORT_PATH'
+          : `no completion report path: the data repository associations could not be read (${display(associationError, 300)}); allow fsx:DescribeDataRepositoryAssociations or set REPORT_PATH`,
     };
   }
   const result = await fsx.startExport({
@@ -306,15 +314,10 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
       allowPositionals: false,
       strict: true,
       options: {
-        'log-group': { type: 'string' },
+        ...WINDOW_ARGS,
         class: { type: 'string', multiple: true },
-        'file-system-id': { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
-        region: { type: 'string' },
-        'max-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -405,14 +408,17 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
     new FSxClient(region === undefined ? { requestHandler } : { requestHandler, region });
   try {
     const fsx = createFsxAdapter(fsxClient, { cacheSeconds: 0 });
-    const plan = planReexports(
-      records,
-      planOptions(await readAssociations(records, classes, config.reportPath, fsx)),
-    );
+    const associations = await readAssociations(records, classes, config.reportPath, fsx);
+    const plan = planReexports(records, planOptions(associations));
     io.stdout(line(planLines(plan, records.length, false).join('\n')));
     if (plan.tasks.length === 0) {
       io.stdout('\nNothing to start.\n');
-      return plan.unplanned.length > 0 ? EXIT_FAILURE : EXIT_OK;
+      if (plan.unplanned.length === 0) return EXIT_OK;
+      complain(
+        io,
+        `nothing started: ${plural(plan.unplanned.length, 'failure')} could not be planned; see "Not re-exported" above for why`,
+      );
+      return EXIT_FAILURE;
     }
     const fileSystems = [...new Set(plan.tasks.map((task) => task.fileSystemId))];
     if (!yes) {
@@ -436,47 +442,70 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
           );
     const activeBefore = await activeTaskIds(fileSystems, fsx);
     let refused = 0;
+    let unrecorded = 0;
+    let ledgerProblem = '';
     io.stdout('\n');
     for (const task of plan.tasks) {
-      const outcome = await startTask(task, fsx, activeBefore);
+      const outcome = await startTask(
+        task,
+        fsx,
+        activeBefore,
+        associations.associationErrors.get(task.fileSystemId),
+      );
       const what = `${task.fileSystemId} ${plural(task.paths.length, 'path')}`;
       if (outcome.status === 'refused') {
         refused++;
-        io.stdout(line(`refused          ${what}: ${outcome.reason}`));
+        // FSx's error names and task ids come from the endpoint: escaped like any AWS text.
+        io.stdout(line(`refused          ${what}: ${sanitize(outcome.reason)}`));
         continue;
       }
       io.stdout(
         line(
           outcome.status === 'started'
-            ? `started          ${what}: ${outcome.taskId}`
-            : `already started  ${what}: ${outcome.taskId} (same token ${task.clientRequestToken})`,
+            ? `started          ${what}: ${sanitize(outcome.taskId)}`
+            : `already started  ${what}: ${sanitize(outcome.taskId)} (same token ${task.clientRequestToken})`,
         ),
       );
       if (ledger !== undefined && task.reportPath !== undefined) {
-        // Idempotent per task id: a second run records and tracks nothing new.
+        // Idempotent per task id: a second run records and tracks nothing new. A ledger failure
+        // must not keep the next tasks from starting: it is counted and reported once at the end.
         const at = new Date(now());
-        await ledger.recordAttempt(task.fileSystemId, task.paths, outcome.taskId, at);
-        await ledger.trackTask({
-          taskId: outcome.taskId,
-          fileSystemId: task.fileSystemId,
-          paths: task.paths,
-          clientRequestToken: task.clientRequestToken,
-          reportPath: task.reportPath,
-          startedAt: at.toISOString(),
-          startedBy: 'reexport',
-        });
+        try {
+          await ledger.recordAttempt(task.fileSystemId, task.paths, outcome.taskId, at);
+          await ledger.trackTask({
+            taskId: outcome.taskId,
+            fileSystemId: task.fileSystemId,
+            paths: task.paths,
+            clientRequestToken: task.clientRequestToken,
+            reportPath: task.reportPath,
+            startedAt: at.toISOString(),
+            startedBy: 'reexport',
+          });
+        } catch (error) {
+          unrecorded++;
+          ledgerProblem = describeError(error);
+        }
       }
     }
+    // The same window pinned: the command a person can run again to start only what is missing.
+    const again = `${rerunCommand(options, classes, region)} --yes`;
     if (refused > 0) {
       io.stdout(
         line(
-          `\nOnce the cause is gone (e.g. the running task has ended), start the rest with the same window:\n  ${rerunCommand(options, classes, region)} --yes`,
+          `\nOnce the cause is gone (e.g. the running task has ended), start the rest with the same window:\n  ${again}`,
         ),
       );
       complain(io, `${plural(refused, 'task')} of ${plan.tasks.length} refused (see above)`);
-      return EXIT_FAILURE;
+    } else {
+      io.stdout(line(`\nThe same window again (starts nothing new):\n  ${again}`));
     }
-    return EXIT_OK;
+    if (unrecorded > 0) {
+      complain(
+        io,
+        `${plural(unrecorded, 'started task')} could not be recorded in LEDGER_TABLE ${ledgerTable} (${ledgerProblem}): the stack will not email their outcome; check the table and dynamodb permissions`,
+      );
+    }
+    return refused > 0 || unrecorded > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     fsxClient.destroy();
   }

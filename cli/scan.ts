@@ -13,9 +13,11 @@ import { DEFAULT_LOG_GROUP } from '../lib/input.ts';
 import { processBatches } from '../lib/pipeline.ts';
 import { analyzeBatches, toJsonReport } from '../lib/report.ts';
 import { sanitize } from '../lib/text.ts';
+import type { LogBatch } from '../lib/types.ts';
 import {
   compareWindows,
   describeWindow,
+  mergeSummaries,
   previousWindow,
   renderTrendEmail,
   renderTrendTerminal,
@@ -37,6 +39,7 @@ import {
   line,
   PROGRAM,
   parseOrUsage,
+  plural,
   printReport,
   reportFormat,
   setting,
@@ -48,6 +51,9 @@ import {
  * prints the same report as `analyze` (a dry run: nothing is started), and a trend against the
  * previous window of the same length. Loaded lazily by cli/main.ts, so the SDK loads only here.
  */
+
+/** An analysis of no events: where counting a streamed window starts. */
+const NOTHING = { events: 0, records: [], unparseable: [] } as const;
 
 /** Without a terminal, a progress line every this many pages (500,000 events at full pages). */
 const PROGRESS_EVERY_PAGES = 50;
@@ -68,8 +74,9 @@ Options:
   --json                  one JSON document: the analyze --json fields, "scan" and "trend"
   --email                 the email the Lambda would publish, then the trend
   --region REGION         AWS Region (default: AWS_REGION, the profile's Region)
-  --max-events N          stop when a window holds more than N events (default ${DEFAULT_MAX_EVENTS};
-                          about 1.3 KB of memory each)
+  --max-events N          stop when the window holds more than N events (default
+                          ${DEFAULT_MAX_EVENTS}; about 1.3 KB of memory each; the previous window
+                          is only counted, page by page, and has no limit)
   -h, --help              this text
 
 Progress (events read, pages, elapsed) goes to stderr: live on a terminal, otherwise every
@@ -87,6 +94,16 @@ interface ScanDeps {
   readonly now?: () => number;
 }
 
+/** The parseArgs options scan and reexport share: the window, where to read it, its cap. */
+const WINDOW_ARGS = {
+  'log-group': { type: 'string' },
+  'file-system-id': { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  region: { type: 'string' },
+  'max-events': { type: 'string' },
+} as const;
+
 /** The options scan and reexport share for choosing the window. */
 interface WindowOptions {
   readonly logGroup: string;
@@ -99,10 +116,6 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function count(value: number, one: string): string {
-  return `${value.toLocaleString('en-US')} ${value === 1 ? one : `${one}s`}`;
-}
-
 /**
  * Progress on stderr: rewritten in place on a terminal, every PROGRESS_EVERY_PAGES pages
  * otherwise (quiet in scripts, still alive in a log), and always one final line.
@@ -110,7 +123,7 @@ function count(value: number, one: string): string {
 function progressReporter(io: Io, label: string) {
   const live = io.stderrIsTTY === true;
   const text = (progress: ReadProgress) =>
-    `${label}: ${count(progress.events, 'event')}, ${count(progress.pages, 'page')}, ${seconds(progress.elapsedMs)}`;
+    `${label}: ${plural(progress.events, 'event')}, ${plural(progress.pages, 'page')}, ${seconds(progress.elapsedMs)}`;
   return {
     update(progress: ReadProgress): void {
       if (live) io.stderr(`\r\u001b[2K${text(progress)}`);
@@ -120,7 +133,7 @@ function progressReporter(io: Io, label: string) {
       if (live) io.stderr('\r\u001b[2K');
       io.stderr(
         line(
-          `${label}: read ${count(read.events, 'event')} in ${count(read.pages, 'page')} in ${seconds(read.elapsedMs)}`,
+          `${label}: read ${plural(read.events, 'event')} in ${plural(read.pages, 'page')} in ${seconds(read.elapsedMs)}`,
         ),
       );
     },
@@ -167,7 +180,8 @@ function windowOptions(
 
 /**
  * Reads one window with progress on stderr. A read error is reported on one line and returned
- * as the exit status (2 when the caller's settings must change, else 1).
+ * as the exit status (2 when the caller's settings must change, else 1). With `onPage`, the
+ * window is streamed page by page (see readLogWindow) and not kept.
  */
 async function readWindow(
   client: CloudWatchLogsClient,
@@ -176,13 +190,16 @@ async function readWindow(
   label: string,
   io: Io,
   now: () => number,
+  onPage?: (batches: LogBatch[]) => void,
 ): Promise<LogWindow | number> {
   const progress = progressReporter(io, label);
   try {
     const read = await readLogWindow(
       client,
       { logGroup: options.logGroup, fileSystemId: options.fileSystemId, window },
-      { onProgress: progress.update, maxEvents: options.maxEvents, now },
+      onPage === undefined
+        ? { onProgress: progress.update, maxEvents: options.maxEvents, now }
+        : { onProgress: progress.update, onPage, now },
     );
     progress.done(read);
     return read;
@@ -212,14 +229,9 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
       allowPositionals: false,
       strict: true,
       options: {
-        'log-group': { type: 'string' },
-        'file-system-id': { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
+        ...WINDOW_ARGS,
         json: { type: 'boolean' },
         email: { type: 'boolean' },
-        region: { type: 'string' },
-        'max-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -254,16 +266,28 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
     // The batches are no longer needed; the report keeps only parsed records.
     current.batches.length = 0;
 
+    // Only the previous window's counts are needed: it is read and counted page by page, so it
+    // adds one page to the memory of the scan, whatever its size.
     const earlier = previousWindow(options.window);
+    let counted = summarizeWindow(earlier, NOTHING);
+    const previous = await readWindow(
+      client,
+      options,
+      earlier,
+      'previous window',
+      io,
+      now,
+      (batches) => {
+        counted = mergeSummaries(counted, summarizeWindow(earlier, analyzeBatches(batches)));
+      },
+    );
     let trend: Trend | undefined;
-    const previous = await readWindow(client, options, earlier, 'previous window', io, now);
     let status = EXIT_OK;
     if (typeof previous === 'number') {
       complain(io, 'the trend is left out: the previous window could not be read');
       status = previous;
     } else {
-      const summary = summarizeWindow(earlier, analyzeBatches(previous.batches));
-      trend = compareWindows(summarizeWindow(options.window, report), summary);
+      trend = compareWindows(summarizeWindow(options.window, report), counted);
     }
 
     const heading = `Scan of ${sanitize(options.logGroup)}${
@@ -307,4 +331,4 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
 }
 
 export type { ScanDeps, WindowOptions };
-export { command, help, readWindow, windowOptions };
+export { command, help, readWindow, WINDOW_ARGS, windowOptions };

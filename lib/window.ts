@@ -84,6 +84,15 @@ function formatDuration(ms: number): string {
   return text === '' ? '0s' : text;
 }
 
+/** Whether the text's leading YYYY-MM-DD exists: Date.parse rolls 2026-02-30 over to March 2. */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /**
  * Reads one `--since` / `--until` value: a duration means that long before `now`; otherwise an
  * ISO-8601 date (UTC midnight) or date-time with `Z` or an offset.
@@ -96,6 +105,9 @@ function parseTimeArgument(text: string, option: string, now: number): number {
   const duration = parseDuration(value);
   if (duration !== undefined) return now - duration;
   if (ISO_DATE.test(value) || ISO_TIME.test(value)) {
+    if (!isCalendarDate(value)) {
+      throw new WindowError(`${option} ${sanitize(value)} is not a date on the calendar`);
+    }
     const time = Date.parse(ISO_DATE.test(value) ? `${value}T00:00:00Z` : value);
     if (Number.isFinite(time)) return time;
   }
@@ -150,7 +162,6 @@ function describeWindow(window: TimeWindow): string {
     new Date(ms)
       .toISOString()
       .replace('T', ' ')
-      .replace(/\.000Z$/, 'Z')
       .replace(/\.\d+Z$/, 'Z');
   return `${time(window.start)} -> ${time(window.end)} (${formatDuration(window.end - window.start)})`;
 }
@@ -194,6 +205,27 @@ function summarizeWindow(
   };
 }
 
+/**
+ * Adds two summaries of parts of the same window (e.g. two pages of FilterLogEvents), so a window
+ * read only for its counts never needs all its events in memory. The window is `first`'s.
+ */
+function mergeSummaries(first: WindowSummary, second: WindowSummary): WindowSummary {
+  const byClass = {} as Record<FailureClass, number>;
+  for (const cls of CLASS_ORDER) byClass[cls] = first.byClass[cls] + second.byClass[cls];
+  const byCode = new Map(first.byCode);
+  for (const [code, count] of second.byCode) byCode.set(code, (byCode.get(code) ?? 0) + count);
+  return {
+    window: first.window,
+    events: first.events + second.events,
+    records: first.records + second.records,
+    unparseable: first.unparseable + second.unparseable,
+    byClass,
+    // Most frequent first, as countByCode orders them.
+    byCode: new Map([...byCode].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
+    fileSystems: [...new Set([...first.fileSystems, ...second.fileSystems])].sort(),
+  };
+}
+
 /** This window against the previous one, for one class (or the total). */
 interface TrendRow {
   readonly current: number;
@@ -207,6 +239,8 @@ interface Trend {
   readonly previous: TimeWindow;
   /** Every class, in severity order. */
   readonly classes: ReadonlyArray<TrendRow & { readonly class: FailureClass }>;
+  /** Every event read, failures or not. */
+  readonly events: TrendRow;
   /** All failure records. */
   readonly total: TrendRow;
   readonly unparseable: TrendRow;
@@ -239,6 +273,7 @@ function compareWindows(current: WindowSummary, previous: WindowSummary): Trend 
       class: cls,
       ...row(current.byClass[cls], previous.byClass[cls]),
     })),
+    events: row(current.events, previous.events),
     total: row(current.records, previous.records),
     unparseable: row(current.unparseable, previous.unparseable),
     newCodes,
@@ -334,6 +369,12 @@ function trendLines(
   if (trend.stoppedFailing.length > 0) {
     lines.push(`  Stopped failing: ${listed(trend.stoppedFailing)}`);
   }
+  if (trend.events.previous === 0 && trend.events.current > 0) {
+    // Every failure then reads as new: say why that may be an artefact.
+    lines.push(
+      '  The previous window holds no events at all: quiet, or older than the log group retention.',
+    );
+  }
   return lines;
 }
 
@@ -375,6 +416,7 @@ function trendToJson(trend: Trend): Record<string, unknown> {
         { current: entry.current, previous: entry.previous, change: entry.change },
       ]),
     ),
+    events: trend.events,
     total: trend.total,
     unparseable: trend.unparseable,
     newCodes: trend.newCodes,
@@ -390,6 +432,7 @@ export {
   describeWindow,
   formatDuration,
   MAX_WINDOW_MS,
+  mergeSummaries,
   parseDuration,
   parseTimeArgument,
   previousWindow,

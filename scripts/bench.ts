@@ -5,6 +5,9 @@
  *   (the email), versus the floor: base64 + gunzip + JSON.parse of the envelope and of each message.
  *   Target: ratio 1.5 or less.
  * - The minified Lambda bundle's size (target 1 MB or less) and its module init time.
+ * - `scan`: a 100,000-event window read page by page through readLogWindow (a stub
+ *   CloudWatchLogsClient answering 10,000-event FilterLogEvents pages in process, so no network)
+ *   and analysed as `scan` does; events per second and the peak RSS and heap.
  *
  * Figures, not assertions: timing on a shared machine is noisy, so this prints medians of many
  * runs and leaves judgement to the reader.
@@ -13,12 +16,24 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type {
+  CloudWatchLogsClient,
+  FilteredLogEvent,
+  FilterLogEventsCommand,
+  FilterLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { readLogWindow } from '../lib/aws/logs.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
 import { processBatches } from '../lib/pipeline.ts';
 import { renderEmail } from '../lib/render-email.ts';
 
 const EVENTS = 10_000;
+const SCAN_EVENTS = 100_000;
+const SCAN_PAGE = 10_000;
+const SCAN_RUNS = 3;
 const RUNS = 25;
 const FS = 'fs-0123456789abcdef0';
 
@@ -118,6 +133,109 @@ async function ours(event: { awslogs: { data: string } }): Promise<number> {
   return renderEmail(report).body.length + report.plan.tasks.length;
 }
 
+/**
+ * A CloudWatchLogsClient stand-in that answers FilterLogEvents with `total` events in pages of
+ * SCAN_PAGE, built afresh per page as the SDK's deserialiser would, so only the reader keeps them.
+ */
+function stubLogsClient(total: number): CloudWatchLogsClient {
+  const start = 1_764_064_800_000;
+  const send = async (command: FilterLogEventsCommand): Promise<FilterLogEventsCommandOutput> => {
+    const first = Number(command.input.nextToken ?? '0');
+    const count = Math.min(SCAN_PAGE, total - first);
+    const events: FilteredLogEvent[] = [];
+    for (let i = first; i < first + count; i++) {
+      events.push({
+        logStreamName: `datarepo_${FS}`,
+        timestamp: start + i,
+        ingestionTime: start + i + 1000,
+        message: message(i, false),
+        eventId: `${start + i}${String(i).padStart(40, '0')}`,
+      });
+    }
+    const next = first + count;
+    return {
+      events,
+      ...(next < total ? { nextToken: String(next) } : {}),
+      $metadata: {},
+    };
+  };
+  return { send, destroy: () => undefined } as unknown as CloudWatchLogsClient;
+}
+
+interface ScanFigure {
+  readonly ms: number;
+  readonly peakRss: number;
+  readonly peakHeap: number;
+  /** Heap still held, after a full GC, when the events and the report are both alive. */
+  readonly heldHeap: number;
+}
+
+/** A full GC, for measuring what is really held (the flag can be set at run time). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** One scan of `total` events: read every page, then analyse as `scan` does (a dry run). */
+async function scanOnce(total: number, gc: () => void): Promise<ScanFigure> {
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+  };
+  const started = performance.now();
+  const read = await readLogWindow(
+    stubLogsClient(total),
+    { logGroup: '/aws/fsx/lustre', window: { start: 0, end: 2_000_000_000_000 } },
+    { onProgress: sample, maxEvents: total },
+  );
+  const report = await processBatches(
+    read.batches,
+    {
+      maxPathsPerTask: 100,
+      busyDelaySeconds: 600,
+      reportPath: undefined,
+      region: 'us-east-1',
+      dryRun: true,
+    },
+    undefined,
+  );
+  // The events and the report are both alive here: the peak of a real scan.
+  sample();
+  const ms = performance.now() - started;
+  gc();
+  const heldHeap = process.memoryUsage().heapUsed;
+  if (report.events !== total || read.batches.length === 0) {
+    throw new Error(`scan bench read ${report.events} of ${total}`);
+  }
+  return { ms, peakRss, peakHeap, heldHeap };
+}
+
+async function scanFigures(): Promise<void> {
+  const gc = collector();
+  await scanOnce(SCAN_PAGE, gc); // warm-up
+  gc();
+  const baseline = process.memoryUsage();
+  const runs: ScanFigure[] = [];
+  for (let run = 0; run < SCAN_RUNS; run++) {
+    runs.push(await scanOnce(SCAN_EVENTS, gc));
+    gc();
+  }
+  const ms = median(runs.map((figure) => figure.ms));
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  const peakRss = Math.max(...runs.map((figure) => figure.peakRss));
+  const peakHeap = Math.max(...runs.map((figure) => figure.peakHeap));
+  const heldHeap = Math.max(...runs.map((figure) => figure.heldHeap));
+  console.log(
+    `scan of ${SCAN_EVENTS.toLocaleString('en-US')} events (${SCAN_EVENTS / SCAN_PAGE} pages, in-process FilterLogEvents stub): read + analyse ${ms.toFixed(0)} ms, ${Math.round((SCAN_EVENTS / ms) * 1000).toLocaleString('en-US')} events/s (median of ${SCAN_RUNS})`,
+  );
+  console.log(
+    `scan memory: peak RSS ${mib(peakRss)}, peak heap ${mib(peakHeap)}; held after GC with events and report alive ${mib(heldHeap)} (heap before ${mib(baseline.heapUsed)}: ${((heldHeap - baseline.heapUsed) / SCAN_EVENTS / 1024).toFixed(2)} KiB per event)`,
+  );
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -196,6 +314,7 @@ async function main(): Promise<void> {
   console.log(
     `RSS after one 10k batch: ${(rssAfter / 1024 / 1024).toFixed(0)} MiB (grew ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(0)} MiB)`,
   );
+  await scanFigures();
 }
 
 await main();

@@ -23,8 +23,8 @@ import type { TimeWindow } from '../window.ts';
  * needs about 1.3 GB of heap, which small machines (CloudShell, a 2 GB container) do not have,
  * so `maxEvents` (default 500,000, about 650 MB) stops the read with a clear error instead of
  * running out of memory; --file-system-id, a shorter window or --max-events (with
- * NODE_OPTIONS=--max-old-space-size=...) changes that. The previous window of `scan` is reduced
- * to counts as soon as it is read.
+ * NODE_OPTIONS=--max-old-space-size=...) changes that. The previous window of `scan` is read
+ * with `onPage` and reduced to counts page by page: it holds one page at a time, whatever its size.
  */
 
 /** Default cap on the events of one window (see the memory note above). */
@@ -56,7 +56,12 @@ interface ReadProgress {
 interface ReadOptions {
   /** Called after every page, with the totals so far. */
   readonly onProgress?: (progress: ReadProgress) => void;
-  /** Stops the read with an error past this many events (default 500,000). */
+  /**
+   * Streaming: each page's events are handed over as batches (one per log stream) and not kept,
+   * so memory stays at one page, the result's `batches` is empty and `maxEvents` does not apply.
+   */
+  readonly onPage?: (batches: LogBatch[]) => void;
+  /** Stops the read with an error past this many events (default 500,000), unless `onPage`. */
   readonly maxEvents?: number;
   /** Aborts the HTTP request in flight (Ctrl-C). */
   readonly abortSignal?: AbortSignal;
@@ -113,9 +118,12 @@ const EXPIRED = new Set([
   'RequestExpired',
   'TokenRefreshRequired',
 ]);
+// Node socket error codes and the SDK's timeout names: the request never got an answer (as in
+// lib/aws/fsx.ts).
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',
@@ -123,6 +131,7 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
 
 /**
  * Turns an SDK error into one line that says what to fix. The AWS message is kept (sanitised,
@@ -181,7 +190,11 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
       false,
     );
   }
-  if ((code !== undefined && NETWORK_CODES.has(code)) || name === 'TimeoutError') {
+  if (
+    (code !== undefined && NETWORK_CODES.has(code)) ||
+    NETWORK_NAMES.has(name) ||
+    /socket hang up/i.test(message)
+  ) {
     return explain(
       'the CloudWatch Logs endpoint could not be reached: check the network, AWS_ENDPOINT_URL and --region',
       false,
@@ -201,7 +214,10 @@ function baseInput(query: LogWindowQuery): FilterLogEventsCommandInput {
     );
   }
   return {
-    ...(isArn ? { logGroupIdentifier: query.logGroup } : { logGroupName: query.logGroup }),
+    // The console shows a log group's ARN with a trailing `:*`; logGroupIdentifier takes it without.
+    ...(isArn
+      ? { logGroupIdentifier: query.logGroup.replace(/:\*$/, '') }
+      : { logGroupName: query.logGroup }),
     ...(query.fileSystemId === undefined
       ? {}
       : { logStreamNamePrefix: `datarepo_${query.fileSystemId}` }),
@@ -216,7 +232,12 @@ function baseInput(query: LogWindowQuery): FilterLogEventsCommandInput {
 /** Collects events into one LogEvent list per log stream, in first-seen order. */
 class StreamCollector {
   private readonly streams = new Map<string, LogEvent[]>();
-  private count = 0;
+  private count: number;
+
+  /** `counted`: events already read before this collector (numbers made-up ids). */
+  public constructor(counted = 0) {
+    this.count = counted;
+  }
 
   public add(page: FilterLogEventsCommandOutput, fallbackStream: string): number {
     let added = 0;
@@ -289,7 +310,8 @@ async function readLogWindow(
   const input = baseInput(query);
   const fallbackStream =
     query.fileSystemId === undefined ? 'unknown' : `datarepo_${query.fileSystemId}`;
-  const collector = new StreamCollector();
+  const logGroup = groupName(query.logGroup);
+  let collector = new StreamCollector();
   let events = 0;
   let pages = 0;
   let nextToken: string | undefined;
@@ -306,8 +328,13 @@ async function readLogWindow(
     }
     pages++;
     events += collector.add(page, fallbackStream);
+    if (options.onPage !== undefined) {
+      options.onPage(collector.batches(logGroup, query.fileSystemId));
+      // Ids made up for events without one stay unique across pages.
+      collector = new StreamCollector(events);
+    }
     options.onProgress?.({ events, pages, elapsedMs: now() - started });
-    if (events > maxEvents) {
+    if (options.onPage === undefined && events > maxEvents) {
       throw new LogsReadError(
         `the window holds more than ${maxEvents} events, more than one read should hold in memory: narrow it with --since/--until or --file-system-id, or raise --max-events`,
         'TooManyEvents',
@@ -328,7 +355,7 @@ async function readLogWindow(
     }
   } while (nextToken !== undefined);
   return {
-    batches: collector.batches(groupName(query.logGroup), query.fileSystemId),
+    batches: options.onPage === undefined ? collector.batches(logGroup, query.fileSystemId) : [],
     events,
     pages,
     elapsedMs: now() - started,

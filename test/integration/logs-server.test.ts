@@ -109,7 +109,7 @@ describe('Integration: logs-server', () => {
     expect(output.events?.map((item) => item.message)).toEqual(['event 1', 'event 2']);
   });
 
-  it('selects streams by prefix or by name, and takes a log group ARN as identifier', async () => {
+  it('selects streams by prefix or by name, and takes a log group ARN (without :*) as identifier', async () => {
     // Prepare
     const events = [event(`datarepo_${FS}`, 0), event(`datarepo_${OTHER_FS}`, 1), event('x', 2)];
     server = await startLogsServer({ groups: { [GROUP]: { events } } });
@@ -127,11 +127,17 @@ describe('Integration: logs-server', () => {
         logGroupIdentifier: `arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}`,
       }),
     );
+    const starred = logs.send(
+      new FilterLogEventsCommand({
+        logGroupIdentifier: `arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}:*`,
+      }),
+    );
 
     // Assess
     expect(byPrefix.events?.map((item) => item.logStreamName)).toEqual([`datarepo_${FS}`]);
     expect(byName.events?.map((item) => item.logStreamName)).toEqual(['x']);
     expect(byArn.events).toHaveLength(3);
+    await expect(starred).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
   it('refuses an unknown group, a bad token and both stream selectors with modelled errors', async () => {

@@ -19,6 +19,7 @@ const GROUP = '/aws/fsx/lustre';
 const OTHER_FS = 'fs-0fedcba9876543210';
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
+const PREFIX = 'fsx-export-analyzer: ';
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 
 interface FakeIo extends Io {
@@ -254,6 +255,59 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
     expect(fsx.tasks()).toHaveLength(1);
   });
 
+  it('names the unreadable associations and the permission when a task has no report path', async () => {
+    // Prepare
+    fsx.inject({
+      operation: 'DescribeDataRepositoryAssociations',
+      times: 2,
+      kind: { type: 'AccessDeniedException', message: 'not authorized' },
+    });
+
+    // Act
+    const result = await reexport(['--class', 'permission', '--yes']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /refused {10}fs-\w+ \d paths?: no completion report path: the data repository associations could not be read \(.*AccessDenied.*\); allow fsx:DescribeDataRepositoryAssociations or set REPORT_PATH/,
+    );
+    expect(fsxOperations()).not.toContain('CreateDataRepositoryTask');
+  });
+
+  it('prints the pinned command after starting, so running it again starts nothing new', async () => {
+    // Act
+    const first = await reexport(['--class', 'permission', '--yes', '--since', '2h']);
+    const rerun = /\n {2}fsx-export-analyzer reexport (.*) --yes\n/.exec(first.stdout)?.[1] ?? '';
+    const second = await reexport([...rerun.split(' '), '--yes'], fakeIo(), {
+      now: () => NOW + HOUR,
+    });
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(rerun).toContain('--since 2026-11-25T10:00:00.000Z --until 2026-11-25T12:00:00.000Z');
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toMatch(/^started/m);
+    expect(second.stdout).toMatch(/^already started/m);
+    expect(fsx.tasks()).toHaveLength(2);
+  });
+
+  it('escapes an error name from the endpoint before it reaches the terminal', async () => {
+    // Prepare
+    fsx.inject({
+      operation: 'CreateDataRepositoryTask',
+      times: 2,
+      kind: { type: 'Odd\u009b2JError', message: 'x' },
+    });
+
+    // Act
+    const result = await reexport(['--class', 'permission', '--yes']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Odd\\x9b2JError');
+    expect(result.stdout).not.toContain('\u009b');
+  });
+
   it('reports BadRequest with its reason and no retry hint', async () => {
     // Prepare
     fsx.inject({
@@ -285,6 +339,35 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(fsx.tasks().map((task) => task.Paths)).toEqual([['ns1/busy.bin']]);
+  });
+
+  it('says on stderr why nothing could be planned, exit 1', async () => {
+    // Prepare: an S3 key under no association of the file system.
+    await logs.stop();
+    const message = JSON.stringify({
+      errorCode: 'S3ExportAccessDenied',
+      s3Key: 'elsewhere/x.bin',
+      bucket: 'not-associated',
+    });
+    logs = await startLogsServer({
+      groups: {
+        [GROUP]: {
+          events: [{ logStreamName: `datarepo_${FS}`, timestamp: NOW - HOUR, message }],
+        },
+      },
+    });
+
+    // Act
+    const result = await reexport(['--class', 'permission', '--yes']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Nothing to start.');
+    expect(result.stdout).toContain('under no data repository association');
+    expect(result.stderr).toContain(
+      'fsx-export-analyzer: nothing started: 1 failure could not be planned; see "Not re-exported" above for why',
+    );
+    expect(fsxOperations()).not.toContain('CreateDataRepositoryTask');
   });
 
   it('counts the events it could not read instead of dropping them silently', async () => {
@@ -350,6 +433,30 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
 
     afterEach(async () => {
       await dynamo.stop();
+    });
+
+    it('starts every task when the ledger fails, and says on one line what was not recorded', async () => {
+      // Prepare
+      const io = { ...fakeIo(), env: { LEDGER_TABLE: 'no-such-table' } };
+
+      // Act
+      const code = await command(
+        ['--class', 'permission', '--yes'],
+        io,
+        deps({ dynamoClient: () => dynamo.client }),
+      );
+
+      // Assess
+      expect(code).toBe(1);
+      expect(fsx.tasks()).toHaveLength(2);
+      const complaints = io.err
+        .join('')
+        .split('\n')
+        .filter((text) => text.startsWith(PREFIX));
+      expect(complaints).toHaveLength(1);
+      expect(complaints[0]).toMatch(
+        /^fsx-export-analyzer: 2 started tasks could not be recorded in LEDGER_TABLE no-such-table \(.+\): the stack will not email their outcome/,
+      );
     });
 
     it('records the attempts and tracks the started tasks for the outcome check', async () => {

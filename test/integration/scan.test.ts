@@ -111,6 +111,28 @@ describe('Integration: scan against logs-server', () => {
     });
   });
 
+  it('counts an event at --since in this window, one just before in the previous, one at --until in neither', async () => {
+    // Prepare
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/at-since.bin', 24),
+      failure('S3ExportAccessDenied', '/ns1/before-since.bin', 24 + 1 / HOUR),
+      failure('S3ExportAccessDenied', '/ns1/at-until.bin', 0),
+    ];
+
+    // Act
+    const result = await scan(events, ['--json']);
+
+    // Assess
+    const document = JSON.parse(result.stdout) as {
+      events: number;
+      trend: { total: { current: number; previous: number } };
+    };
+    expect(document.events).toBe(1);
+    expect(document.trend.total).toMatchObject({ current: 1, previous: 1 });
+    expect(result.stdout).toContain('at-since.bin');
+    expect(result.stdout).not.toContain('at-until.bin');
+  });
+
   it('prints one JSON document with the analyze fields, the scan and the trend', async () => {
     // Prepare
     const events = [
@@ -187,6 +209,26 @@ describe('Integration: scan against logs-server', () => {
     expect(result.stderr).toContain('\r\u001b[2Kthis window: 2 events, 1 page, 0.0 s');
     expect(result.stderr).toContain('\r\u001b[2Kthis window: 3 events, 2 pages, 0.0 s');
     expect(result.stderr).toContain('\r\u001b[2Kthis window: read 3 events in 2 pages in 0.0 s\n');
+  });
+
+  it('without a terminal, writes a progress line only every 50 pages and at the end', async () => {
+    // Prepare: 101 events at 2 a page is 51 pages.
+    const events = Array.from({ length: 101 }, (_, n) =>
+      failure('S3ExportAccessDenied', `/ns1/${n}`, 1 + n / 1000),
+    );
+
+    // Act
+    const result = await scan(events, []);
+
+    // Assess
+    expect(result.stderr).toBe(
+      [
+        'this window: 100 events, 50 pages, 0.0 s',
+        'this window: read 101 events in 51 pages in 0.0 s',
+        'previous window: read 0 events in 1 page in 0.0 s',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('names the log group and the fix when it does not exist, exit status 2', async () => {
@@ -293,6 +335,41 @@ describe('Integration: scan against logs-server', () => {
     expect(io.err.join('')).toContain(
       'the trend is left out: the previous window could not be read',
     );
+  });
+
+  it('counts the previous window page by page: --max-events bounds only this window', async () => {
+    // Prepare
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/a.bin', 3),
+      failure('S3ExportAccessDenied', '/ns1/b.bin', 2),
+      ...[30, 31, 32, 33, 34].map((hoursAgo) =>
+        failure('S3ExportResourceBusy', `/ns1/old-${hoursAgo}.bin`, hoursAgo),
+      ),
+    ];
+
+    // Act
+    const result = await scan(events, ['--max-events', '2']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/busy +0 +5 +-5/);
+    expect(result.stdout).toMatch(/all failures +2 +5 +-3/);
+    expect(result.stderr).toContain('previous window: read 5 events in 3 pages');
+  });
+
+  it('reads a log group by the ARN the console shows, trailing :* and all', async () => {
+    // Prepare
+    const arn = `arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}:*`;
+
+    // Act
+    const result = await scan(
+      [failure('S3ExportAccessDenied', '/ns1/a.bin', 3)],
+      ['--log-group', arn],
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('this window: read 1 event in 1 page');
   });
 
   it('refuses bad options with a usage error before any call', async () => {

@@ -6,6 +6,7 @@ import {
   describeWindow,
   formatDuration,
   MAX_WINDOW_MS,
+  mergeSummaries,
   parseDuration,
   parseTimeArgument,
   previousWindow,
@@ -151,6 +152,21 @@ describe('Function: parseTimeArgument', () => {
     expect(garbage).toThrow(/^--since must be a duration such as 24h/);
     expect(garbage).toThrow('(got "yesterday\\x1b[2J")');
   });
+
+  it('refuses a calendar date that does not exist instead of rolling it over', () => {
+    // Prepare
+    const inputs = ['2026-02-30', '2026-11-31T08:00:00Z', '2026-04-31T01:00:00+02:00'];
+
+    // Act
+    const parse = inputs.map((text) => () => parseTimeArgument(text, '--since', NOW));
+
+    // Assess
+    for (const attempt of parse)
+      expect(attempt).toThrow(/^--since .* is not a date on the calendar/);
+    expect(new Date(parseTimeArgument('2028-02-29', '--since', NOW)).toISOString()).toBe(
+      '2028-02-29T00:00:00.000Z',
+    );
+  });
 });
 
 describe('Function: resolveWindow', () => {
@@ -264,6 +280,27 @@ describe('Function: compareWindows', () => {
   });
 });
 
+describe('Function: mergeSummaries', () => {
+  it('adds up the pages of a window to the summary of the whole window', () => {
+    // Prepare
+    const first = summary(TODAY, [['S3ExportAccessDenied'], ['InternalAutoExportError', OTHER_FS]]);
+    const second = summary(TODAY, [['S3ExportAccessDenied'], ['S3ExportNewMode']]);
+    const whole = summary(TODAY, [
+      ['S3ExportAccessDenied'],
+      ['InternalAutoExportError', OTHER_FS],
+      ['S3ExportAccessDenied'],
+      ['S3ExportNewMode'],
+    ]);
+
+    // Act
+    const merged = mergeSummaries(first, second);
+
+    // Assess
+    expect(merged).toEqual(whole);
+    expect(merged.fileSystems).toEqual([FS, OTHER_FS].sort());
+  });
+});
+
 describe('Function: renderTrendTerminal', () => {
   const trend = compareWindows(
     summary(TODAY, [
@@ -294,6 +331,26 @@ describe('Function: renderTrendTerminal', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('warns that an empty previous window may lie beyond the log retention', () => {
+    // Prepare
+    const empty = compareWindows(
+      summary(TODAY, [['S3ExportAccessDenied']]),
+      summary(YESTERDAY, []),
+    );
+
+    // Act
+    const terminal = renderTrendTerminal(empty);
+    const email = renderTrendEmail(empty);
+
+    // Assess
+    const note =
+      '  The previous window holds no events at all: quiet, or older than the log group retention.';
+    expect(terminal).toContain(note);
+    expect(email).toContain(note);
+    expect(renderTrendTerminal(trend)).not.toContain('retention');
+    expect(trendToJson(empty)['events']).toEqual({ current: 1, previous: 0, change: 1 });
   });
 
   it('paints more failures red and fewer green, and only with color', () => {

@@ -22,7 +22,9 @@ const MAX_DESCRIBE_LIMIT = 50;
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-const GROUP_ARN = /^arn:[^:]+:logs:[^:]*:\d{12}:log-group:([^:]+?)(?::\*)?$/;
+// logGroupIdentifier takes the ARN without the trailing `:*` the console shows ("Don't include
+// an * at the end"): such an identifier is refused.
+const GROUP_ARN = /^arn:[^:]+:logs:[^:]*:\d{12}:log-group:([^:]+)$/;
 // Choice: ingestion lags the event by a second; creationTime of seeded filters is fixed.
 const INGESTION_LAG_MS = 1000;
 const FILTER_CREATION_TIME = Date.UTC(2026, 0, 1);
@@ -166,6 +168,7 @@ async function startLogsServer(options: LogsServerOptions): Promise<LogsServer> 
     }
     let groupName = name;
     if (identifier !== undefined) {
+      if (identifier.endsWith(':*')) throw invalid('logGroupIdentifier must not end with :*');
       groupName = GROUP_ARN.exec(identifier)?.[1] ?? identifier;
     }
     if (groupName === undefined) {

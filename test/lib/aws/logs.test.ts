@@ -108,6 +108,20 @@ describe('Function: readLogWindow', () => {
     expect(byArn.batches).toEqual([]);
   });
 
+  it('sends a console ARN without its trailing :*, which logGroupIdentifier refuses', async () => {
+    // Prepare
+    logsMock.on(FilterLogEventsCommand).resolves({ events: [event('s', 1)] });
+    const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${GROUP}`;
+
+    // Act
+    const read = await readLogWindow(client, { ...QUERY, logGroup: `${arn}:*` });
+
+    // Assess
+    const input = logsMock.commandCalls(FilterLogEventsCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ logGroupIdentifier: arn });
+    expect(read.batches[0]?.logGroup).toBe(GROUP);
+  });
+
   it('reports progress after every page with events, pages and elapsed time', async () => {
     // Prepare
     logsMock
@@ -158,6 +172,30 @@ describe('Function: readLogWindow', () => {
     // Assess
     await expect(read).rejects.toThrow(/more than 3 events.*--since\/--until or --file-system-id/);
     expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
+  });
+
+  it('hands each page over with onPage and keeps nothing, so maxEvents does not apply', async () => {
+    // Prepare
+    logsMock
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({ events: [event('s', 1), event('t', 2)], nextToken: 't1' })
+      .resolvesOnce({ events: [event('s', 3)] });
+    const pages: string[][] = [];
+
+    // Act
+    const read = await readLogWindow(client, QUERY, {
+      maxEvents: 1,
+      onPage: (batches) =>
+        pages.push(
+          batches.flatMap((item) =>
+            item.events.map((e) => `${item.logStream}:${e.timestamp - START}`),
+          ),
+        ),
+    });
+
+    // Assess
+    expect(pages).toEqual([['s:1', 't:2'], ['s:3']]);
+    expect(read).toMatchObject({ events: 3, pages: 2, batches: [] });
   });
 
   it('stops when the service repeats a nextToken instead of paging for ever', async () => {
@@ -230,6 +268,17 @@ describe('Function: readLogWindow', () => {
     ],
     [
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      /could not be reached/,
+      false,
+    ],
+    [
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      /could not be reached/,
+      false,
+    ],
+    [Object.assign(new Error('aborted'), { code: 'ECONNABORTED' }), /could not be reached/, false],
+    [
+      Object.assign(new Error('Request timed out'), { name: 'RequestTimeout' }),
       /could not be reached/,
       false,
     ],
