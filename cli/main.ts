@@ -60,9 +60,9 @@ Usage:
   ${PROGRAM} analyze [options] FILE... | -     analyse log files; dry run, never calls AWS
   ${PROGRAM} invoke FILE [--dry-run]           run the Lambda handler on a Lambda event file
   ${PROGRAM} make-event [options] FILE... | -  turn raw log lines into a Lambda event
-  ${PROGRAM} scan [--since 24h] [options]       analyse a window read from CloudWatch Logs, with
-                                               the trend against the window before it
-  ${PROGRAM} reexport --class CLASS [options]   after a fix, re-export what failed with CLASS
+  ${PROGRAM} scan [--since 24h] [options]      analyse a window read from CloudWatch Logs, and
+                                                        its trend against the window before it
+  ${PROGRAM} reexport --class CLASS [options]  after a fix, re-export what failed with CLASS
   ${PROGRAM} doctor [options]                  check that export failures are being watched
   ${PROGRAM} <command> --help                  options of one command
   ${PROGRAM} --help | -h                       this text
