@@ -21,7 +21,8 @@ import {
   type OutcomeCounts,
   type Recovered,
 } from '../digest.ts';
-import { AnalyzerError, describeError } from '../errors.ts';
+import { AnalyzerError } from '../errors.ts';
+import { dynamoFailure, isConditionalFailure } from './dynamo-errors.ts';
 
 /*
  * Alert-digest windows in the ledger's table (partition key `id`, TTL on `expiration`), one item
@@ -134,22 +135,6 @@ const CLASSES = new Set<string>([
   'unknown',
   'unparseable',
 ]);
-
-function nameOf(error: unknown): string {
-  return error instanceof Error && error.name.length > 0 ? error.name : 'Error';
-}
-
-function failure(operation: string, tableName: string, error: unknown): DigestStoreError {
-  if (error instanceof DigestStoreError) return error;
-  return new DigestStoreError(
-    `DynamoDB ${operation} on ${tableName} failed: ${nameOf(error)}: ${describeError(error)}`,
-    { cause: error },
-  );
-}
-
-function isConditionalFailure(error: unknown): boolean {
-  return nameOf(error) === 'ConditionalCheckFailedException';
-}
 
 function itemId(key: GroupKey): string {
   const scope =
@@ -273,7 +258,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       );
       return response.Item;
     } catch (error) {
-      throw failure('GetItem', tableName, error);
+      throw dynamoFailure(DigestStoreError, 'GetItem', tableName, error);
     }
   }
 
@@ -311,7 +296,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       return response.Attributes ?? {};
     } catch (error) {
       if (isConditionalFailure(error)) return false;
-      throw failure('UpdateItem', tableName, error);
+      throw dynamoFailure(DigestStoreError, 'UpdateItem', tableName, error);
     }
   }
 
@@ -563,7 +548,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
           }),
         );
       } catch (error) {
-        throw failure('Scan', tableName, error);
+        throw dynamoFailure(DigestStoreError, 'Scan', tableName, error);
       }
       items.push(...(response.Items ?? []));
       startKey = response.LastEvaluatedKey;

@@ -13,6 +13,7 @@ import type { ExportRequest, FsxPort, StartResult } from '../pipeline.ts';
 import type { FsxTaskPort, TaskStatus } from '../ports.ts';
 import { truncateEnd } from '../text.ts';
 import type { Association } from '../types.ts';
+import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
 
 interface FsxAdapterOptions {
   /** How long a file system's associations are reused, in seconds; 0 turns the cache off. */
@@ -61,51 +62,22 @@ const DOCUMENTED = new Set([
   'InternalServerError',
 ]);
 // Generic AWS errors are not in the FSx model; the SDK gives them the wire code as their name.
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
+// FSx counts these further throttling codes too (the shared set is what every adapter agrees on).
+const FSX_THROTTLING = new Set([
+  ...THROTTLING,
   'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
 ]);
-const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
-// Node socket error codes and the SDK's own timeout error: the request never got an answer.
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
-
-function field(error: unknown, name: string): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const value = (error as Record<string, unknown>)[name];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
 
 /** Normalises a thrown value to the error names the pipeline's FSx error table knows. */
 function errorName(error: unknown): string {
-  const name = field(error, 'name');
-  const code = field(error, 'code');
+  const name = errorField(error, 'name');
   if (name !== undefined && DOCUMENTED.has(name)) return name;
-  if (name !== undefined && THROTTLING.has(name)) return 'Throttling';
+  if (name !== undefined && FSX_THROTTLING.has(name)) return 'Throttling';
   if (name !== undefined && ACCESS_DENIED.has(name)) return 'AccessDenied';
-  if (
-    (code !== undefined && NETWORK_CODES.has(code)) ||
-    (name !== undefined && NETWORK_NAMES.has(name)) ||
-    /socket hang up/i.test(field(error, 'message') ?? '')
-  ) {
-    return 'NetworkError';
-  }
+  if (isNetworkError(error)) return 'NetworkError';
   // A plain `Error` says nothing; its name would only read "Error" in the summary.
   return name === undefined || name === 'Error' ? 'UnexpectedError' : name;
 }
@@ -113,8 +85,8 @@ function errorName(error: unknown): string {
 /** The error's first line, at most 300 characters; FSx shapes also carry it as `Message`. */
 function errorMessage(error: unknown): string {
   const text =
-    field(error, 'message') ??
-    field(error, 'Message') ??
+    errorField(error, 'message') ??
+    errorField(error, 'Message') ??
     (error instanceof Error ? '' : String(error));
   const line = text.split(/\r?\n/, 1)[0]?.trim() ?? '';
   return truncateEnd(line.length > 0 ? line : 'no error message', MAX_MESSAGE);
@@ -138,11 +110,11 @@ function toAssociation(
 }
 
 function isNotFound(error: unknown): boolean {
-  return field(error, 'name') === 'DataRepositoryAssociationNotFound';
+  return errorField(error, 'name') === 'DataRepositoryAssociationNotFound';
 }
 
 function isTaskNotFound(error: unknown): boolean {
-  return field(error, 'name') === 'DataRepositoryTaskNotFound';
+  return errorField(error, 'name') === 'DataRepositoryTaskNotFound';
 }
 
 /** Wraps an SDK error in a one-line FsxCallError naming the call and what it was about. */

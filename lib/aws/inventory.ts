@@ -22,6 +22,7 @@ import {
 } from '../doctor.ts';
 import { AnalyzerError } from '../errors.ts';
 import { display } from '../text.ts';
+import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 
 /*
  * Reads what `doctor` checks: the FSx for Lustre file systems (DescribeFileSystems), each one's
@@ -64,49 +65,36 @@ interface InventoryOptions {
   readonly progress?: ((text: string) => void) | undefined;
 }
 
-function field(error: unknown, name: string): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const value = (error as Record<string, unknown>)[name];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
 /** `Name: first line of the message`, sanitised and short: what went wrong, for one line. */
 function reasonOf(error: unknown): string {
-  const name = field(error, 'name');
-  const message = (field(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? '';
+  const name = errorField(error, 'name');
+  const message = (errorField(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? '';
   const text = name === undefined || name === 'Error' ? message : `${name}: ${message}`;
   return display(text.trim() === '' ? 'unknown error' : text, 200);
 }
 
 function isNamed(error: unknown, ...names: string[]): boolean {
-  const name = field(error, 'name');
+  const name = errorField(error, 'name');
   return name !== undefined && names.includes(name);
 }
 
-// Errors that mean "these credentials may not do this" or "these credentials are no good".
-const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
-const BAD_CREDENTIALS = new Set([
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-  'ExpiredTokenException',
-  'ExpiredToken',
-]);
+// Credentials that are no good, expired ones included: either way they must be refreshed.
+const REFUSED_CREDENTIALS = new Set([...BAD_CREDENTIALS, ...EXPIRED]);
 
 /** The credentials were refused, or may not make the call: a person must grant something. */
 function isDenied(error: unknown): boolean {
-  const name = field(error, 'name') ?? '';
-  return DENIED.has(name) || BAD_CREDENTIALS.has(name);
+  const name = errorField(error, 'name') ?? '';
+  return ACCESS_DENIED.has(name) || REFUSED_CREDENTIALS.has(name);
 }
 
 /** What to do about a failed DescribeFileSystems, as a parenthesis after the reason. */
 function listingHint(error: unknown): string {
-  const name = field(error, 'name') ?? '';
+  const name = errorField(error, 'name') ?? '';
   if (name === 'CredentialsProviderError') {
     return ' (no AWS credentials: set AWS_PROFILE, or run where a role provides them)';
   }
-  if (BAD_CREDENTIALS.has(name)) return ' (the AWS credentials were refused: refresh them)';
-  if (DENIED.has(name)) return ' (needs fsx:DescribeFileSystems)';
+  if (REFUSED_CREDENTIALS.has(name)) return ' (the AWS credentials were refused: refresh them)';
+  if (ACCESS_DENIED.has(name)) return ' (needs fsx:DescribeFileSystems)';
   // Network errors, throttling after the retries, server errors: the reason says it all, and a
   // wrong AWS_ENDPOINT_URL* is the usual suspect for a refused connection.
   return '';

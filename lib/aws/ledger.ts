@@ -11,8 +11,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { AnalyzerError, describeError } from '../errors.ts';
+import { AnalyzerError } from '../errors.ts';
 import type { AttemptHistory, LedgerPort, TrackedTask } from '../ports.ts';
+import { dynamoFailure, isConditionalFailure } from './dynamo-errors.ts';
 
 /*
  * The attempts ledger and task tracking in one DynamoDB table, shared with the Powertools
@@ -80,23 +81,6 @@ const MAX_SCAN_PAGES = 50;
 const TASK_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const OPEN = 'OPEN';
 const CLOSED = 'CLOSED';
-
-function nameOf(error: unknown): string {
-  return error instanceof Error && error.name.length > 0 ? error.name : 'Error';
-}
-
-function failure(operation: string, tableName: string, error: unknown): LedgerError {
-  if (error instanceof LedgerError) return error;
-  return new LedgerError(
-    `DynamoDB ${operation} on ${tableName} failed: ${nameOf(error)}: ${describeError(error)}`,
-    { cause: error },
-  );
-}
-
-/** Matched by name: the SDK's class and a mock's or another SDK copy's error both carry it. */
-function isConditionalFailure(error: unknown): boolean {
-  return nameOf(error) === 'ConditionalCheckFailedException';
-}
 
 /** The old item a conditional failure carries when ReturnValuesOnConditionCheckFailure worked. */
 function oldItemOf(error: unknown): Item | undefined {
@@ -238,7 +222,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
       );
       return response.Item;
     } catch (error) {
-      throw failure('GetItem', tableName, error);
+      throw dynamoFailure(LedgerError, 'GetItem', tableName, error);
     }
   }
 
@@ -257,7 +241,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
         items.push(...(response.Responses?.[tableName] ?? []));
         left = response.UnprocessedKeys?.[tableName]?.Keys ?? [];
       } catch (error) {
-        throw failure('BatchGetItem', tableName, error);
+        throw dynamoFailure(LedgerError, 'BatchGetItem', tableName, error);
       }
       if (left.length === 0) return items;
       if (attempt >= BATCH_GET_ATTEMPTS) {
@@ -352,7 +336,8 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
         );
         return;
       } catch (error) {
-        if (!isConditionalFailure(error)) throw failure('UpdateItem', tableName, error);
+        if (!isConditionalFailure(error))
+          throw dynamoFailure(LedgerError, 'UpdateItem', tableName, error);
         // DynamoDB returns the old item with the failure; emulators may not, so read it then.
         old = oldItemOf(error) ?? (await getItem(key));
       }
@@ -376,7 +361,8 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
         );
         return;
       } catch (error) {
-        if (!isConditionalFailure(error)) throw failure('PutItem', tableName, error);
+        if (!isConditionalFailure(error))
+          throw dynamoFailure(LedgerError, 'PutItem', tableName, error);
         // Another writer renewed it first: the next round adds our task to theirs.
       }
     }
@@ -428,7 +414,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
       return true;
     } catch (error) {
       if (isConditionalFailure(error)) return false;
-      throw failure('PutItem', tableName, error);
+      throw dynamoFailure(LedgerError, 'PutItem', tableName, error);
     }
   }
 
@@ -460,7 +446,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
       );
     } catch (error) {
       if (isConditionalFailure(error)) return;
-      throw failure('PutItem', tableName, error);
+      throw dynamoFailure(LedgerError, 'PutItem', tableName, error);
     }
   }
 
@@ -482,7 +468,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
           }),
         );
       } catch (error) {
-        throw failure('Scan', tableName, error);
+        throw dynamoFailure(LedgerError, 'Scan', tableName, error);
       }
       for (const item of response.Items ?? []) {
         if (isExpired(item, nowSeconds)) continue;
@@ -524,7 +510,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
       return true;
     } catch (error) {
       if (isConditionalFailure(error)) return false;
-      throw failure('UpdateItem', tableName, error);
+      throw dynamoFailure(LedgerError, 'UpdateItem', tableName, error);
     }
   }
 

@@ -9,6 +9,14 @@ import { AnalyzerError } from '../errors.ts';
 import { sanitize, truncateEnd } from '../text.ts';
 import type { LogBatch, LogEvent } from '../types.ts';
 import type { TimeWindow } from '../window.ts';
+import {
+  ACCESS_DENIED,
+  BAD_CREDENTIALS,
+  EXPIRED,
+  errorField,
+  isNetworkError,
+  THROTTLING,
+} from './aws-errors.ts';
 
 /*
  * Reads a time window of a log group with FilterLogEvents, paging through `nextToken` until it
@@ -91,57 +99,24 @@ class LogsReadError extends AnalyzerError {
   }
 }
 
-function field(error: unknown, name: string): string | undefined {
-  if (error === null || typeof error !== 'object') return undefined;
-  const value = (error as Record<string, unknown>)[name];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'LimitExceededException',
-  'RequestLimitExceeded',
-]);
-const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
-const BAD_CREDENTIALS = new Set([
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'InvalidClientTokenId',
+// The shared sets plus the names only this reader classifies (so its messages stay as they were):
+// CloudWatch Logs throttles with LimitExceededException, and two more signing and expiry names.
+const LOGS_THROTTLING = new Set([...THROTTLING, 'LimitExceededException']);
+const LOGS_BAD_CREDENTIALS = new Set([
+  ...BAD_CREDENTIALS,
   'IncompleteSignature',
   'SignatureDoesNotMatch',
 ]);
-const EXPIRED = new Set([
-  'ExpiredTokenException',
-  'ExpiredToken',
-  'RequestExpired',
-  'TokenRefreshRequired',
-]);
-// Node socket error codes and the SDK's timeout names: the request never got an answer (as in
-// lib/aws/fsx.ts).
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
+const LOGS_EXPIRED = new Set([...EXPIRED, 'RequestExpired', 'TokenRefreshRequired']);
 
 /**
  * Turns an SDK error into one line that says what to fix. The AWS message is kept (sanitised,
  * shortened) after the explanation, so nothing the service said is lost.
  */
 function readError(error: unknown, query: LogWindowQuery): LogsReadError {
-  const name = field(error, 'name') ?? 'Error';
-  const code = field(error, 'code');
+  const name = errorField(error, 'name') ?? 'Error';
   const message = truncateEnd(
-    sanitize((field(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? ''),
+    sanitize((errorField(error, 'message') ?? String(error)).split(/\r?\n/, 1)[0] ?? ''),
     MAX_MESSAGE,
   );
   const group = sanitize(query.logGroup);
@@ -159,13 +134,13 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
       true,
     );
   }
-  if (EXPIRED.has(name) || /expired/i.test(message)) {
+  if (LOGS_EXPIRED.has(name) || /expired/i.test(message)) {
     return explain(
       'the AWS credentials have expired: refresh them (e.g. aws sso login, or a new session token) and run again',
       true,
     );
   }
-  if (BAD_CREDENTIALS.has(name)) {
+  if (LOGS_BAD_CREDENTIALS.has(name)) {
     return explain(
       'AWS rejected the credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
       true,
@@ -184,17 +159,13 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
     return explain(`CloudWatch Logs refused the query on "${group}"`, true);
   }
   if (name === 'AbortError') return explain('the read was interrupted', false);
-  if (THROTTLING.has(name)) {
+  if (LOGS_THROTTLING.has(name)) {
     return explain(
       'CloudWatch Logs kept throttling FilterLogEvents after the SDK retries: run again later, or narrow the window (--since/--until, --file-system-id)',
       false,
     );
   }
-  if (
-    (code !== undefined && NETWORK_CODES.has(code)) ||
-    NETWORK_NAMES.has(name) ||
-    /socket hang up/i.test(message)
-  ) {
+  if (isNetworkError(error, message)) {
     return explain(
       'the CloudWatch Logs endpoint could not be reached: check the network, AWS_ENDPOINT_URL and --region',
       false,

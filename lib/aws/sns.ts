@@ -1,6 +1,7 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { describeError, PublishError } from '../errors.ts';
 import type { Publication } from '../types.ts';
+import { errorName } from './aws-errors.ts';
 import { logger } from './telemetry.ts';
 
 /**
@@ -19,10 +20,6 @@ function toMessageAttributes(
     }
   }
   return result;
-}
-
-function nameOf(error: unknown): string {
-  return error instanceof Error && error.name.length > 0 ? error.name : 'Error';
 }
 
 /**
@@ -55,7 +52,7 @@ async function publishSummary(
     return response.MessageId;
   } catch (error) {
     throw new PublishError(
-      `SNS Publish to ${topicArn} failed: ${nameOf(error)}: ${describeError(error)}`,
+      `SNS Publish to ${topicArn} failed: ${errorName(error)}: ${describeError(error)}`,
       { cause: error },
     );
   }
