@@ -1,3 +1,4 @@
+import { asciiIds, plural, section, summaryAttributes } from './render-email.ts';
 import { display, sanitize, toAsciiLine } from './text.ts';
 import type { Publication } from './types.ts';
 
@@ -741,13 +742,16 @@ function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResu
   };
 }
 
-/** Splits text into lines of at most `width` characters, at spaces where it can. */
 /** Where to cut `text` at most at `at`: never between the halves of a surrogate pair. */
 function cutAt(text: string, at: number): number {
   const code = text.charCodeAt(at - 1);
   return at > 1 && code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
 }
 
+/**
+ * Splits text into lines of at most `width` characters, at spaces where it can: unlike the emails'
+ * word wrap, a long word (a path, an ARN) is cut, so the detail column keeps its width.
+ */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let rest = text;
@@ -768,7 +772,7 @@ function pad(text: string, width: number): string {
 
 function summaryLine(result: DoctorResult): string {
   const where = result.region === undefined ? '' : ` in ${sanitize(result.region)}`;
-  const systems = `${result.fileSystems} FSx for Lustre file system${result.fileSystems === 1 ? '' : 's'}${where}`;
+  const systems = `${plural(result.fileSystems, 'FSx for Lustre file system')}${where}`;
   const counts = SEVERITIES.filter((severity) => result.counts[severity] > 0)
     .map((severity) => `${result.counts[severity]} ${severity}`)
     .join(', ');
@@ -869,8 +873,6 @@ interface DoctorStep {
 /** Severities a person acts on: a change into or out of one of these is worth an email. */
 const ACTIONABLE: ReadonlySet<Severity> = new Set(['WARN', 'PROBLEM', 'UNKNOWN']);
 const SUBJECT_MAX = 99;
-/** File system ids in the fileSystemIds attribute, as in the follow-up emails. */
-const MAX_ATTRIBUTE_IDS = 50;
 
 /** The part of each finding a scheduled doctor stores between runs. */
 function toFindingState(findings: readonly Finding[]): FindingState[] {
@@ -972,25 +974,6 @@ function changeLine(change: FindingChange): string {
   return `${what}: ${from} -> ${change.after}: ${sanitize(change.detail ?? '')}`;
 }
 
-/** Like the follow-up emails' attributes, so one subscription filter policy handles them all. */
-function doctorAttributes(
-  changes: readonly FindingChange[],
-  needsPerson: boolean,
-): Publication['attributes'] {
-  const ids = [...new Set(changes.map((change) => toAsciiLine(change.fileSystemId, 64)))]
-    .filter((id) => id !== '')
-    .sort()
-    .slice(0, MAX_ATTRIBUTE_IDS);
-  const attributes: Record<string, string | readonly string[]> = {
-    summary: 'doctor',
-    fileSystemId: ids[0] ?? 'unknown',
-    needsPerson: String(needsPerson),
-    dryRun: 'false',
-  };
-  if (ids.length > 0) attributes['fileSystemIds'] = ids;
-  return attributes;
-}
-
 /**
  * The email of a scheduled doctor run that found changes: the subject says whether things got
  * worse or are fixed, the body lists the changes, then the whole doctor report with its fixes.
@@ -1013,28 +996,27 @@ function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange
   const subject =
     worse.length === 0
       ? `FSx doctor${where}: ${better.subject}`
-      : `FSx doctor${where}: ${worse.length} new problem${worse.length === 1 ? '' : 's'}: ${worse
+      : `FSx doctor${where}: ${plural(worse.length, 'new problem')}: ${worse
           .map((change) => `${change.fileSystemId} ${change.check}`)
           .join(', ')}`;
+  const changed = changes.flatMap((change) =>
+    wrap(`* ${changeLine(change)}`, 76).map((text, index) => (index === 0 ? text : `  ${text}`)),
+  );
   const lines = [
     worse.length === 0
       ? better.text
       : 'Something changed that can stop export failures from reaching you, or automatic export itself.',
     '',
-    'WHAT CHANGED',
-    '------------',
+    ...section('WHAT CHANGED', changed),
+    '',
+    ...section('THE WHOLE CHECK', [renderDoctorText(result).trimEnd()]),
   ];
-  for (const change of changes)
-    lines.push(
-      ...wrap(`* ${changeLine(change)}`, 76).map((text, index) =>
-        index === 0 ? text : `  ${text}`,
-      ),
-    );
-  lines.push('', 'THE WHOLE CHECK', '---------------', renderDoctorText(result).trimEnd());
+  // Like the follow-up emails' attributes, so one subscription filter policy handles them all.
+  const ids = asciiIds(changes.map((change) => change.fileSystemId));
   return {
     subject: toAsciiLine(subject, SUBJECT_MAX),
     body: `${lines.join('\n')}\n`,
-    attributes: doctorAttributes(changes, worse.length > 0),
+    attributes: summaryAttributes('doctor', ids, worse.length > 0),
   };
 }
 

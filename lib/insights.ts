@@ -18,7 +18,6 @@ const MINUTE = 60_000;
 // An FSx for Lustre (fs-) or File Cache (fc-) id; anything else never goes into a query.
 const FILE_SYSTEM_ID = /^f[sc]-[0-9a-z]{8,17}$/;
 const JSURL_PLAIN = /[A-Za-z0-9_.-]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A link that cannot be made (an invalid date): a bug in the caller, said in one line. */
 class InsightsLinkError extends AnalyzerError {
@@ -51,7 +50,8 @@ interface InsightsQueryInput {
  * `https://us-gov-west-1.console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1`).
  */
 function cloudWatchHome(region: string): string {
-  const name = encodeURIComponent(region.replace(LONE_SURROGATE, '\ufffd'));
+  // encodeURIComponent throws on lone surrogates: U+FFFD stands in for them.
+  const name = encodeURIComponent(region.toWellFormed());
   const domain = region.startsWith('cn-')
     ? 'console.amazonaws.cn'
     : region.startsWith('us-gov-')
@@ -83,9 +83,13 @@ function jsurlEscape(value: string): string {
   return out;
 }
 
+/** Whether `new Date(millis).toISOString()` works: it throws outside ±8.64e15 ms. */
+function isDateMillis(millis: number): boolean {
+  return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15;
+}
+
 function isoOf(date: Date, name: string): string {
-  const millis = date.getTime();
-  if (!Number.isFinite(millis) || Math.abs(millis) > 8.64e15) {
+  if (!isDateMillis(date.getTime())) {
     throw new InsightsLinkError(`Logs Insights link: the ${name} time is not a valid date`);
   }
   return date.toISOString();
@@ -168,6 +172,7 @@ export {
   InsightsLinkError,
   insightsLink,
   insightsQuery,
+  isDateMillis,
   jsurlEscape,
   MAX_LOG_GROUPS,
   minuteWindow,

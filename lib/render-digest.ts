@@ -8,17 +8,23 @@ import { classTitle, hintFor } from './classify.ts';
 import type { BatchGroup, DigestClass, DigestWindow, GroupKey, Recovered } from './digest.ts';
 import { insightsLink, insightsQuery } from './insights.ts';
 import {
+  asciiIds,
   type ClassTableRow,
   classAction,
   classTableLines,
   fitBody,
+  footer,
   formatTable,
+  joinSections,
+  onFileSystems,
   plural,
   section,
+  subjectWith,
+  summaryAttributes,
   WIDTH,
   wrap,
 } from './render-email.ts';
-import { display, toAsciiLine } from './text.ts';
+import { display } from './text.ts';
 import type { Publication } from './types.ts';
 
 /** One digest run's content. */
@@ -31,14 +37,12 @@ interface DigestContent {
   readonly region: string | undefined;
 }
 
-const SUBJECT_MAX = 99;
 /** Groups shown in full; the table lists up to MAX_ROWS, the rest are counted. */
 const MAX_DETAILED = 20;
 const MAX_ROWS = 50;
 const MAX_RECOVERED = 50;
 const MAX_CODES_SHOWN = 10;
 const MAX_HINTS = 3;
-const MAX_ATTRIBUTE_IDS = 50;
 const SCOPE_CHARS = 64;
 const CODE_CHARS = 80;
 const SAMPLE_CHARS = 160;
@@ -95,6 +99,18 @@ function minutes(windowSeconds: number): string {
 
 function sortedCodes(codes: ReadonlyMap<string, number>): Array<[string, number]> {
   return [...codes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * Whether a digest entry gets a "Needs a person" line: a class no re-export fixes (unparseable
+ * events always; a failure class when it has a code, whose hint says what to do) or escalated paths.
+ */
+function needsPersonFor(digest: DigestWindow): boolean {
+  const cls = digest.key.cls;
+  return (
+    (PERSON_CLASSES.has(cls) && (cls === 'unparseable' || digest.codes.size > 0)) ||
+    digest.outcomes.escalated > 0
+  );
 }
 
 /** What a person still has to do for one digest entry; empty when nothing. */
@@ -281,42 +297,18 @@ function recoveredLines(recovered: readonly Recovered[]): string[] {
   return lines;
 }
 
-function asciiScopes(keys: readonly GroupKey[]): string[] {
-  const ids = new Set<string>();
-  for (const key of keys) {
-    if (key.scopeKind !== 'fileSystem') continue;
-    const ascii = toAsciiLine(key.scope, 64);
-    if (ascii !== '') ids.add(ascii);
-  }
-  return [...ids].sort();
-}
-
 function subjectOf(content: DigestContent, total: number, ids: readonly string[]): string {
-  const where =
-    ids.length === 1 ? ` on ${ids[0]}` : ids.length > 1 ? ` on ${ids.length} file systems` : '';
-  const parts: string[] = [];
-  let main: string;
-  if (content.digests.length > 0) {
-    main = `FSx export digest${where}`;
-    parts.push(plural(total, 'repeated failure'));
-    const classes = [...new Set(content.digests.map((digest) => classLabel(digest.key.cls)))];
-    parts.push(classes.join(', '));
-    if (content.recovered.length > 0) parts.push(`${content.recovered.length} recovered`);
-  } else {
-    main = `FSx export failures recovered${where}`;
-    parts.push(
+  if (content.digests.length === 0) {
+    return subjectWith(`FSx export failures recovered${onFileSystems(ids)}`, [
       [...new Set(content.recovered.map((notice) => classLabel(notice.key.cls)))].join(', '),
-    );
+    ]);
   }
-  let subject = toAsciiLine(main, SUBJECT_MAX);
-  let first = true;
-  for (const part of parts) {
-    const joined = `${subject}${first ? ': ' : ', '}${toAsciiLine(part, SUBJECT_MAX)}`;
-    if (joined.length > SUBJECT_MAX) break;
-    subject = joined;
-    first = false;
-  }
-  return toAsciiLine(subject, SUBJECT_MAX);
+  const classes = [...new Set(content.digests.map((digest) => classLabel(digest.key.cls)))];
+  return subjectWith(`FSx export digest${onFileSystems(ids)}`, [
+    plural(total, 'repeated failure'),
+    classes.join(', '),
+    ...(content.recovered.length > 0 ? [`${content.recovered.length} recovered`] : []),
+  ]);
 }
 
 /**
@@ -332,7 +324,11 @@ function renderDigestEmail(content: DigestContent): Publication {
       a.windowStart - b.windowStart,
   );
   const total = digests.reduce((sum, digest) => sum + digest.held, 0);
-  const ids = asciiScopes([...digests.map((d) => d.key), ...content.recovered.map((r) => r.key)]);
+  const ids = asciiIds(
+    [...digests, ...content.recovered]
+      .filter((item) => item.key.scopeKind === 'fileSystem')
+      .map((item) => item.key.scope),
+  );
   const headline =
     digests.length > 0
       ? `${plural(total, 'repeated failure')} of already-alerted classes ${total === 1 ? 'was' : 'were'} held back in ${plural(digests.length, 'alert window')} instead of being emailed one by one.${content.recovered.length > 0 ? ` ${plural(content.recovered.length, 'class', 'classes')} recovered.` : ''}`
@@ -349,7 +345,7 @@ function renderDigestEmail(content: DigestContent): Publication {
       `The other ${plural(digests.length - MAX_DETAILED, 'group')} are in the table above.`,
     );
   }
-  const sections = [
+  const lines = joinSections([
     [
       ...wrap(headline),
       '',
@@ -361,25 +357,15 @@ function renderDigestEmail(content: DigestContent): Publication {
     digests.length > 0 ? section('HELD REPEATS', tableLines(digests)) : [],
     detailed,
     section('RECOVERED', recoveredLines(content.recovered)),
-  ].filter((lines) => lines.length > 0);
-  const lines = sections.flatMap((part, index) => (index === 0 ? part : ['', ...part]));
-  const needsPerson = digests.some((digest) =>
-    personLines(digest).some((line) => line.includes('Needs a person')),
-  );
+  ]);
+  const attributes = summaryAttributes('digest', ids, digests.some(needsPersonFor));
+  attributes['classes'] = [
+    ...new Set([...digests, ...content.recovered].map((item) => item.key.cls)),
+  ].sort();
   return {
     subject: subjectOf(content, total, ids),
-    body: fitBody(lines, [
-      '',
-      `Sent by fsx-export-analyzer (digest) at ${display(content.generatedAt, 64)}.`,
-    ]),
-    attributes: {
-      summary: 'digest',
-      fileSystemId: ids[0] ?? 'unknown',
-      ...(ids.length > 0 ? { fileSystemIds: ids.slice(0, MAX_ATTRIBUTE_IDS) } : {}),
-      classes: [...new Set([...digests, ...content.recovered].map((item) => item.key.cls))].sort(),
-      needsPerson: String(needsPerson),
-      dryRun: 'false',
-    },
+    body: fitBody(lines, footer(content.generatedAt, 'digest')),
+    attributes,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   fileSystemOfStream,
   insightsLink,
   insightsQuery,
+  isDateMillis,
   minuteWindow,
 } from './insights.ts';
 import { failuresCsvPath } from './outcomes.ts';
@@ -75,12 +76,6 @@ const UNPARSEABLE_ACTION = 'a person should read them';
 /** Longest "what happens" cell: the class table stays within the email width. */
 const ACTION_CHARS = 29;
 
-interface ClassRow {
-  readonly cls: FailureClass;
-  readonly count: number;
-  readonly action: string;
-}
-
 /**
  * One row of the compact class table, in plain counts so any email (summary, digest) can build
  * it. `files` and `fileSystems` are distinct counts; undefined or 0 shows as "-" (not known).
@@ -126,14 +121,10 @@ interface TableOptions {
   readonly paint?: ((cell: string, row: number, column: number) => string) | undefined;
 }
 
-/** One row per class with at least one record, most severe first. */
-function classRows(report: Pick<Report, 'records'>): ClassRow[] {
+/** The classes with at least one record, most severe first. */
+function classesOf(report: Pick<Report, 'records'>): FailureClass[] {
   const counts = countByClass(report.records);
-  return CLASS_ORDER.filter((cls) => counts[cls] > 0).map((cls) => ({
-    cls,
-    count: counts[cls],
-    action: CLASS_ACTION[cls],
-  }));
+  return CLASS_ORDER.filter((cls) => counts[cls] > 0);
 }
 
 /** What happens to a class's records: "re-exported", "a person must act", … */
@@ -248,12 +239,9 @@ function classTableRows(
   return rows;
 }
 
-// encodeURIComponent throws on lone surrogates; log names arrive from untrusted payloads.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
-
 function consoleEncode(value: string): string {
-  return encodeURIComponent(value.replace(LONE_SURROGATE, '\ufffd')).replace(/%/g, '$25');
+  // encodeURIComponent throws on lone surrogates; log names arrive from untrusted payloads.
+  return encodeURIComponent(value.toWellFormed()).replace(/%/g, '$25');
 }
 
 /**
@@ -389,7 +377,7 @@ function ansiCQuote(value: string): string {
  * stays free of them.
  */
 function shellQuote(value: string): string {
-  if (SHELL_ESCAPE.test(value) || HAS_LONE_SURROGATE.test(value)) return ansiCQuote(value);
+  if (SHELL_ESCAPE.test(value) || !value.isWellFormed()) return ansiCQuote(value);
   return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
@@ -505,11 +493,6 @@ function needsPerson(
   );
 }
 
-/** Whether `new Date(millis).toISOString()` works: it throws outside ±8.64e15 ms. */
-function isDateMillis(millis: number): boolean {
-  return Number.isFinite(millis) && Math.abs(millis) <= 8.64e15;
-}
-
 /** Earliest and latest event time (records and unparseable events) in milliseconds. */
 function eventWindow(
   report: Pick<Report, 'records' | 'unparseable'>,
@@ -580,8 +563,7 @@ function pathsWith(outcomes: readonly TaskOutcome[], status: TaskOutcome['status
     .reduce((sum, outcome) => sum + outcome.task.paths.length, 0);
 }
 
-function headlineCounts(report: Report): Counts {
-  const outcomes = outcomesOf(report);
+function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Counts {
   return {
     failed: report.records.length,
     reexported: pathsWith(outcomes, 'started'),
@@ -636,6 +618,71 @@ function subjectLine(report: Report, counts: Counts): string {
     }
   }
   return toAsciiLine(prefix + main, SUBJECT_MAX);
+}
+
+/** Sorted unique ids as printable ASCII, for subjects and message attributes. */
+function asciiIds(ids: Iterable<string>): string[] {
+  const clean = new Set<string>();
+  for (const id of ids) {
+    const ascii = toAsciiLine(id, 64);
+    if (ascii !== '') clean.add(ascii);
+  }
+  return [...clean].sort();
+}
+
+/** " on fs-…" for one file system, " on N file systems" for several, nothing for none. */
+function onFileSystems(ids: readonly string[]): string {
+  if (ids.length === 0) return '';
+  return ids.length === 1 ? ` on ${ids[0]}` : ` on ${ids.length} file systems`;
+}
+
+/**
+ * `main: part, part, …` as printable ASCII: parts are added only while the subject stays within
+ * the SNS limit, so it is never cut mid-word.
+ */
+function subjectWith(main: string, parts: readonly string[]): string {
+  let subject = toAsciiLine(main, SUBJECT_MAX);
+  let separator = ': ';
+  for (const part of parts) {
+    const joined = `${subject}${separator}${toAsciiLine(part, SUBJECT_MAX)}`;
+    if (joined.length > SUBJECT_MAX) break;
+    subject = joined;
+    separator = ', ';
+  }
+  return toAsciiLine(subject, SUBJECT_MAX);
+}
+
+/**
+ * The attributes of the follow-up emails (retrier, outcome check, digest, doctor): the same
+ * fields as the summary's, plus `summary` (the summary has none), so one filter policy serves all.
+ */
+function summaryAttributes(
+  kind: 'retrier' | 'outcomes' | 'digest' | 'doctor',
+  ids: readonly string[],
+  person: boolean,
+): Record<string, string | readonly string[]> {
+  const shown = ids.slice(0, MAX_ATTRIBUTE_IDS);
+  const attributes: Record<string, string | readonly string[]> = {
+    summary: kind,
+    fileSystemId: shown[0] ?? 'unknown',
+    needsPerson: String(person),
+    dryRun: 'false',
+  };
+  if (shown.length > 0) attributes['fileSystemIds'] = shown;
+  return attributes;
+}
+
+/** The sections that have lines, a blank line between two. */
+function joinSections(sections: ReadonlyArray<readonly string[]>): string[] {
+  return sections
+    .filter((lines) => lines.length > 0)
+    .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
+}
+
+/** The last lines of every email: who sent it (`who`: which part of the analyzer) and when. */
+function footer(at: string, who?: string): string[] {
+  const by = who === undefined ? '' : ` (${who})`;
+  return ['', `Sent by fsx-export-analyzer${by} at ${display(at, 64)}.`];
 }
 
 /** An underlined section; nothing at all when it has no lines. */
@@ -817,13 +864,19 @@ function escalationLines(escalated: readonly Escalation[]): string[] {
   return lines;
 }
 
+/** The class shown for each code in the code tables: that of its first record. */
+function codeClasses(records: readonly FailureRecord[]): Map<string, FailureClass> {
+  const classOf = new Map<string, FailureClass>();
+  for (const record of records) {
+    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
+  }
+  return classOf;
+}
+
 function codeSection(report: Report): string[] {
   const codes = countByCode(report.records);
   if (codes.length === 0) return [];
-  const classOf = new Map<string, FailureClass>();
-  for (const record of report.records) {
-    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
-  }
+  const classOf = codeClasses(report.records);
   const lines = formatTable(
     ['Records', 'Code', 'Class'],
     codes
@@ -1012,7 +1065,10 @@ function fitBody(lines: readonly string[], footer: readonly string[]): string {
   return [...kept, ...tail].join('\n');
 }
 
-function messageAttributes(report: Report): Record<string, string | readonly string[]> {
+function messageAttributes(
+  report: Report,
+  person: boolean,
+): Record<string, string | readonly string[]> {
   const ids = [
     ...new Set(
       fileSystemsOf(report)
@@ -1020,13 +1076,13 @@ function messageAttributes(report: Report): Record<string, string | readonly str
         .filter((id) => id !== ''),
     ),
   ].slice(0, MAX_ATTRIBUTE_IDS);
-  const classes = classRows(report).map((row) => row.cls);
+  const classes = classesOf(report);
   return {
     fileSystemId: ids[0] ?? 'unknown',
     ...(ids.length > 0 ? { fileSystemIds: ids } : {}),
     mostSevereClass: reportSeverity(report) ?? 'none',
     ...(classes.length > 0 ? { classes } : {}),
-    needsPerson: String(needsPerson(report)),
+    needsPerson: String(person),
     dryRun: String(report.dryRun),
   };
 }
@@ -1036,42 +1092,46 @@ function messageAttributes(report: Report): Record<string, string | readonly str
  * under 250,000 bytes (the most urgent sections first), and attributes for filter policies.
  */
 function renderEmail(report: Report): Publication {
-  const counts = headlineCounts(report);
   const outcomes = outcomesOf(report);
-  const person = needsPerson(report) || outcomes.some((outcome) => outcome.status === 'deferred');
-  const sections = [
+  const counts = headlineCounts(report, outcomes);
+  // Deferred outcomes are among report.outcomes, which needsPerson already looks at.
+  const person = needsPerson(report);
+  const lines = joinSections([
     headlineSection(report, counts),
     person ? section('WHAT NEEDS A PERSON', personSection(report, outcomes)) : [],
     section('FAILURES BY CODE', codeSection(report)),
     section('RE-EXPORTS', reexportSection(report, outcomes)),
     section('UNPARSEABLE EVENTS', unparseableSection(report)),
     section('WHERE TO LOOK', sourceSection(report)),
-  ].filter((lines) => lines.length > 0);
-  const lines = sections.flatMap((lines, index) => (index === 0 ? lines : ['', ...lines]));
-  const footer = ['', `Sent by fsx-export-analyzer at ${display(report.generatedAt, 64)}.`];
+  ]);
   return {
     subject: subjectLine(report, counts),
-    body: fitBody(lines, footer),
-    attributes: messageAttributes(report),
+    body: fitBody(lines, footer(report.generatedAt)),
+    attributes: messageAttributes(report, person),
   };
 }
 
-export type { ClassRow, ClassTableOptions, ClassTableRow, HintGroup, PersonFinding, TableOptions };
+export type { ClassTableOptions, ClassTableRow, HintGroup, PersonFinding, TableOptions };
 export {
+  asciiIds,
   bullet,
   classAction,
-  classRows,
+  classesOf,
   classTableLines,
   classTableRows,
+  codeClasses,
   commandLines,
   consoleLink,
   countCell,
   escalationLines,
   exportCommand,
   fitBody,
+  footer,
   formatTable,
   groupUnplanned,
+  joinSections,
   needsPerson,
+  onFileSystems,
   outcomesOf,
   PATH_CHARS,
   personFindings,
@@ -1081,6 +1141,8 @@ export {
   reportInsightsLink,
   section,
   shellQuote,
+  subjectWith,
+  summaryAttributes,
   targetOf,
   timeRange,
   uniqueSources,

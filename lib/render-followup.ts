@@ -7,82 +7,31 @@
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
 import type { ExportTask } from './plan.ts';
 import {
+  asciiIds,
   bullet,
   commandLines,
   countCell,
   escalationLines,
   fitBody,
+  footer,
   formatTable,
+  joinSections,
+  onFileSystems,
   PATH_CHARS,
   plural,
   REASON_CHARS,
   section,
+  subjectWith,
+  summaryAttributes,
   WIDTH,
   wrap,
 } from './render-email.ts';
 import type { RetrierReport } from './retrier.ts';
-import { display, toAsciiLine } from './text.ts';
+import { display } from './text.ts';
 import type { Publication } from './types.ts';
 
-const SUBJECT_MAX = 99;
 const MAX_ITEMS = 50;
 const MAX_TASK_PATHS = 3;
-const MAX_ATTRIBUTE_IDS = 50;
-
-/** Sorted unique ids, ASCII, for subjects and attributes. */
-function asciiIds(ids: Iterable<string>): string[] {
-  const clean = new Set<string>();
-  for (const id of ids) {
-    const ascii = toAsciiLine(id, 64);
-    if (ascii !== '') clean.add(ascii);
-  }
-  return [...clean].sort();
-}
-
-/** "on fs-…" for one file system, "on N file systems" for several. */
-function where(ids: readonly string[]): string {
-  if (ids.length === 0) return '';
-  return ids.length === 1 ? ` on ${ids[0]}` : ` on ${ids.length} file systems`;
-}
-
-/** Adds `parts` to `main` while the subject stays under the SNS limit, never cutting a word. */
-function subjectOf(main: string, parts: readonly string[]): string {
-  let subject = main;
-  let first = true;
-  for (const part of parts) {
-    const joined = `${subject}${first ? ': ' : ', '}${part}`;
-    if (joined.length > SUBJECT_MAX) break;
-    subject = joined;
-    first = false;
-  }
-  return toAsciiLine(subject, SUBJECT_MAX);
-}
-
-function attributesOf(
-  kind: 'retrier' | 'outcomes',
-  ids: readonly string[],
-  needsPerson: boolean,
-): Publication['attributes'] {
-  const shown = ids.slice(0, MAX_ATTRIBUTE_IDS);
-  return {
-    // The analyzer's summary has no `summary` attribute: filter policies can tell the three apart.
-    summary: kind,
-    fileSystemId: shown[0] ?? 'unknown',
-    ...(shown.length > 0 ? { fileSystemIds: shown } : {}),
-    needsPerson: String(needsPerson),
-    dryRun: 'false',
-  };
-}
-
-function footer(who: string, at: string): string[] {
-  return ['', `Sent by fsx-export-analyzer (${who}) at ${display(at, 64)}.`];
-}
-
-function joinSections(sections: readonly (readonly string[])[]): string[] {
-  return sections
-    .filter((lines) => lines.length > 0)
-    .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
-}
 
 function distinct(values: Iterable<string>): number {
   return new Set(values).size;
@@ -154,12 +103,12 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
   });
 }
 
-function pathLines(task: ExportTask, indent: string): string[] {
-  const lines = task.paths
+function pathLines(paths: readonly string[], indent: string): string[] {
+  const lines = paths
     .slice(0, MAX_TASK_PATHS)
     .map((path) => `${indent}${display(path, PATH_CHARS)}`);
-  if (task.paths.length > MAX_TASK_PATHS) {
-    lines.push(`${indent}and ${task.paths.length - MAX_TASK_PATHS} more`);
+  if (paths.length > MAX_TASK_PATHS) {
+    lines.push(`${indent}and ${paths.length - MAX_TASK_PATHS} more`);
   }
   return lines;
 }
@@ -222,7 +171,7 @@ function startedLines(report: RetrierReport): string[] {
       ...(task.reportPath === undefined
         ? []
         : [`  Completion report: ${display(task.reportPath, 400)}`]),
-      ...pathLines(task, '    '),
+      ...pathLines(task.paths, '    '),
     );
   }
   if (report.started.length > MAX_ITEMS) {
@@ -267,7 +216,7 @@ function renderRetrierEmail(report: RetrierReport): Publication {
     report.refused.reduce((sum, refusal) => sum + refusal.task.paths.length, 0) +
     report.deadLettered.reduce((sum, dead) => sum + dead.task.paths.length, 0);
   const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
-  const subject = subjectOf(`FSx re-exports retried${where(ids)}`, [
+  const subject = subjectWith(`FSx re-exports retried${onFileSystems(ids)}`, [
     `${plural(report.started.length, 'task')} started`,
     `${needPerson} need a person`,
     ...(report.deadLettered.length > 0 ? [`${report.deadLettered.length} dead-lettered`] : []),
@@ -284,8 +233,8 @@ function renderRetrierEmail(report: RetrierReport): Publication {
   ]);
   return {
     subject,
-    body: fitBody(lines, footer('retrier', report.generatedAt)),
-    attributes: attributesOf('retrier', ids, needPerson > 0),
+    body: fitBody(lines, footer(report.generatedAt, 'retrier')),
+    attributes: summaryAttributes('retrier', ids, needPerson > 0),
   };
 }
 
@@ -342,20 +291,7 @@ function finishedLines(finished: FinishedTask): string[] {
       ),
     );
   }
-  lines.push(
-    ...pathLines(
-      {
-        fileSystemId: tracked.fileSystemId,
-        paths: tracked.paths,
-        eventIds: [],
-        classes: [],
-        delaySeconds: 0,
-        clientRequestToken: tracked.clientRequestToken,
-        reportPath: tracked.reportPath,
-      },
-      '    ',
-    ),
-  );
+  lines.push(...pathLines(tracked.paths, '    '));
   return lines;
 }
 
@@ -380,7 +316,7 @@ function renderOutcomeEmail(report: OutcomeReport): Publication {
   const parts = order
     .filter((lifecycle) => (tally.get(lifecycle) ?? 0) > 0)
     .map((lifecycle) => `${tally.get(lifecycle)} ${lifecycle.toLowerCase()}`);
-  const subject = subjectOf(`FSx re-export outcomes${where(ids)}`, parts);
+  const subject = subjectWith(`FSx re-export outcomes${onFileSystems(ids)}`, parts);
   const headline = wrap(
     `${plural(report.finished.length, 're-export task')} ended: ${parts.join(', ')}.${report.stillOpen > 0 ? ` ${plural(report.stillOpen, 'task')} still running, reported when they end.` : ''}`,
   );
@@ -406,8 +342,8 @@ function renderOutcomeEmail(report: OutcomeReport): Publication {
   ]);
   return {
     subject,
-    body: fitBody(lines, footer('outcome check', report.generatedAt)),
-    attributes: attributesOf('outcomes', ids, problems.length > 0),
+    body: fitBody(lines, footer(report.generatedAt, 'outcome check')),
+    attributes: summaryAttributes('outcomes', ids, problems.length > 0),
   };
 }
 

@@ -5,9 +5,10 @@
  */
 import { classTitle } from './classify.ts';
 import {
-  classRows,
+  classesOf,
   classTableLines,
   classTableRows,
+  codeClasses,
   consoleLink,
   escalationLines,
   exportCommand,
@@ -15,6 +16,8 @@ import {
   groupUnplanned,
   outcomesOf,
   personFindings,
+  plural,
+  REASON_CHARS,
   reportInsightsLink,
   timeRange,
   uniqueSources,
@@ -71,7 +74,7 @@ function isClass(value: string): value is FailureClass {
 }
 
 function more(count: number, noun: string): string {
-  return `… and ${count} more ${noun}${count === 1 ? '' : 's'}`;
+  return `… and ${plural(count, `more ${noun}`)}`;
 }
 
 function heading(paint: Paint, title: string): string[] {
@@ -114,10 +117,7 @@ function classTable(report: Report, paint: Paint): string[] {
 function codeTable(report: Report, paint: Paint): string[] {
   const codes = countByCode(report.records);
   if (codes.length === 0) return [];
-  const classOf = new Map<string, FailureClass>();
-  for (const record of report.records) {
-    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
-  }
+  const classOf = codeClasses(report.records);
   const rows = codes
     .slice(0, MAX_ROWS)
     .map(([code, count]) => [display(code, CELL), classOf.get(code) ?? 'unknown', String(count)]);
@@ -136,7 +136,7 @@ function codeTable(report: Report, paint: Paint): string[] {
 function fileSystemTable(report: Report, paint: Paint): string[] {
   const fileSystems = countByFileSystem(report.records);
   if (fileSystems.length === 0) return [];
-  const classes = classRows(report).map((row) => row.cls);
+  const classes = classesOf(report);
   const rows = fileSystems.slice(0, MAX_ROWS).map(([id, counts]) => {
     const total = classes.reduce((sum, cls) => sum + counts[cls], 0);
     return [display(id, CELL), String(total), ...classes.map((cls) => String(counts[cls]))];
@@ -204,10 +204,10 @@ function reexportLines(report: Report, paint: Paint): string[] {
       lines.push(`    ${more(task.paths.length - MAX_TASK_PATHS, 'path')}`);
     }
     if (outcome.status === 'refused' || outcome.status === 'deferred') {
-      lines.push(...wrap(display(outcome.reason, 600), '    ', WIDTH, '    '));
+      lines.push(...wrap(display(outcome.reason, REASON_CHARS), '    ', WIDTH, '    '));
     }
     if (outcome.status === 'queued') {
-      lines.push(...wrap(display(outcome.detail, 600), '    ', WIDTH, '    '));
+      lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);
@@ -225,7 +225,9 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   if (groups.length === 0) return [];
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_ROWS)) {
-    lines.push(...wrap(`${group.count} x ${display(group.reason, 600)}`, '  ', WIDTH, '      '));
+    lines.push(
+      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '      '),
+    );
     for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
   }
   if (groups.length > MAX_ROWS) lines.push(`  ${more(groups.length - MAX_ROWS, 'reason')}`);

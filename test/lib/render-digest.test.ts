@@ -121,6 +121,44 @@ describe('renderDigestEmail', () => {
     expect(email.attributes['needsPerson']).toBe('true');
   });
 
+  it('needs no person for retried classes nor for a class without codes to hint at', () => {
+    // Prepare
+    const transient = digest({
+      key: { ...KEY, cls: 'transient' },
+      outcomes: { started: 3, queued: 0, deferred: 1, refused: 1, escalated: 0 },
+    });
+    const uncoded = digest({ codes: new Map() });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [transient, uncoded],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.body).not.toContain('Needs a person');
+    expect(email.attributes['needsPerson']).toBe('false');
+  });
+
+  it('needs a person for unparseable events', () => {
+    // Prepare
+    const events = digest({ key: { ...KEY, cls: 'unparseable' }, codes: new Map() });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [events],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.body).toContain('Needs a person');
+    expect(email.attributes['needsPerson']).toBe('true');
+  });
+
   it('dates the end of a window that ran past midnight (a late digest run)', () => {
     // Prepare: the window opened at 10:00 and was closed 25 hours later.
     const late = digest({ windowEnd: T0 + 25 * W });

@@ -11,6 +11,8 @@ import {
   exportCommand,
   renderEmail,
   reportInsightsLink,
+  subjectWith,
+  summaryAttributes,
 } from '../../lib/render-email.ts';
 import type { Report, TaskOutcome } from '../../lib/report.ts';
 import type { Publication } from '../../lib/types.ts';
@@ -990,5 +992,55 @@ describe('Function: consoleLink', () => {
     expect(link).toBe(
       'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Ffsx$252Flustre/log-events/a$2520b$252Fc$2524d$2525$25EF$25BF$25BD',
     );
+  });
+});
+
+describe('Function: subjectWith', () => {
+  it('adds parts in order while the subject fits and stops at the first that does not', () => {
+    // Prepare
+    const main = `FSx re-exports retried on ${FS}`;
+    const long = 'x'.repeat(60);
+
+    // Act
+    const short = subjectWith(main, ['2 tasks started', '0 need a person']);
+    const cut = subjectWith(main, ['2 tasks started', long, '1 dead-lettered']);
+
+    // Assess
+    expect(short).toBe(`${main}: 2 tasks started, 0 need a person`);
+    expect(cut).toBe(`${main}: 2 tasks started`);
+  });
+
+  it('measures parts as the ASCII the subject will hold', () => {
+    // Act
+    const subject = subjectWith('FSx re-export outcomes', ['1 f\u00e9iled\u001b[2J', '2 ok']);
+
+    // Assess
+    expect(subject).toBe('FSx re-export outcomes: 1 feiled [2J, 2 ok');
+  });
+});
+
+describe('Function: summaryAttributes', () => {
+  it('names the kind and the file systems, at most 50', () => {
+    // Prepare
+    const ids = Array.from({ length: 60 }, (_, index) => `fs-${String(index).padStart(17, '0')}`);
+
+    // Act
+    const some = summaryAttributes('retrier', ids, true);
+    const none = summaryAttributes('doctor', [], false);
+
+    // Assess
+    expect(some).toEqual({
+      summary: 'retrier',
+      fileSystemId: ids[0],
+      fileSystemIds: ids.slice(0, 50),
+      needsPerson: 'true',
+      dryRun: 'false',
+    });
+    expect(none).toEqual({
+      summary: 'doctor',
+      fileSystemId: 'unknown',
+      needsPerson: 'false',
+      dryRun: 'false',
+    });
   });
 });
