@@ -67,5 +67,5 @@ function explainFsxError(name: string): FsxErrorInfo {
   return Object.hasOwn(FSX_ERRORS, name) ? FSX_ERRORS[name as FsxErrorName] : UNEXPECTED;
 }
 
-export type { FsxErrorInfo, FsxErrorName };
-export { explainFsxError, FSX_ERRORS };
+export type { FsxErrorInfo };
+export { explainFsxError };

@@ -1,6 +1,5 @@
 import { decodeLambdaEvent, fileSystemIdFromStream, toBatch } from './decode.ts';
-import { DecodeError, InputError } from './errors.ts';
-import { sanitize } from './text.ts';
+import { DecodeError, describeError, InputError } from './errors.ts';
 import type { LogBatch } from './types.ts';
 
 /*
@@ -55,7 +54,8 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    // One sanitised line: the parser's message quotes the input it choked on.
+    return { ok: false, error: describeError(error) };
   }
 }
 
@@ -200,7 +200,7 @@ function fromNdjson(lines: readonly string[], collector: Collector): Input {
     if (line.trim().length === 0) return;
     const where = `line ${index + 1}`;
     const parsed = tryParse(line);
-    if (!parsed.ok) throw new InputError(`${where}: is not valid JSON: ${sanitize(parsed.error)}`);
+    if (!parsed.ok) throw new InputError(`${where}: is not valid JSON: ${parsed.error}`);
     const kind = documentKind(parsed.value);
     if (kind === undefined) {
       throw new InputError(`${where}: is neither a Lambda event nor a subscription payload`);

@@ -1,6 +1,13 @@
 import { CATALOG, type CatalogEntry, isKnownName, lookup } from './classify.ts';
 import { truncateEnd } from './text.ts';
-import type { EventKind, LogBatch, LogEvent, ParsedEvent, UnparseableEvent } from './types.ts';
+import type {
+  EventKind,
+  FailureRecord,
+  LogBatch,
+  LogEvent,
+  ParsedEvent,
+  UnparseableEvent,
+} from './types.ts';
 
 /*
  * AWS has never published a sample FSx data repository event record (facts §1.1), so nothing here
@@ -405,18 +412,19 @@ function narrow(
   return candidates.find((entry) => entry.kind === kind) ?? candidates[0];
 }
 
-interface Recognised {
-  readonly code: string;
-  readonly entry: CatalogEntry | undefined;
-  readonly format: 'json' | 'text';
-  readonly fileSystemId: string | undefined;
-  readonly path: string | undefined;
-  readonly s3Key: string | undefined;
-  readonly bucket: string | undefined;
-  readonly associationId: string | undefined;
-  readonly time: string | undefined;
-  readonly level: 'ERROR' | 'WARN' | undefined;
-}
+/** What a message says, before the log event's origin is added: the record's own fields. */
+type Recognised = Pick<
+  FailureRecord,
+  | 'code'
+  | 'format'
+  | 'fileSystemId'
+  | 'path'
+  | 's3Key'
+  | 'bucket'
+  | 'associationId'
+  | 'time'
+  | 'level'
+> & { readonly entry: CatalogEntry | undefined };
 
 function recogniseJson(root: unknown): Recognised | undefined {
   const fields = collectFields(root);

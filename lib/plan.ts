@@ -292,15 +292,18 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
   const tasks: ExportTask[] = [];
   for (const fileSystemId of [...byFileSystem.keys()].sort()) {
     const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
+    // One pass over the sorted paths groups them by delay, each group staying in path order.
     // Sorting the path strings themselves (code-unit order) is much cheaper than a comparator.
-    const sortedPaths = [...byPath.keys()].sort();
-    const delays = [...new Set(sortedPaths.map((path) => byPath.get(path)?.delaySeconds ?? 0))];
-    for (const delaySeconds of delays.sort((a, b) => a - b)) {
-      const group: Candidate[] = [];
-      for (const path of sortedPaths) {
-        const candidate = byPath.get(path);
-        if (candidate?.delaySeconds === delaySeconds) group.push(candidate);
-      }
+    const byDelay = new Map<number, Candidate[]>();
+    for (const path of [...byPath.keys()].sort()) {
+      const candidate = byPath.get(path);
+      if (candidate === undefined) continue;
+      const group = byDelay.get(candidate.delaySeconds);
+      if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
+      else group.push(candidate);
+    }
+    for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
+      const group = byDelay.get(delaySeconds) ?? [];
       for (const part of chunk(group, maxPaths)) {
         const paths = part.map((candidate) => candidate.path);
         const ids = new Set<string>();
@@ -357,6 +360,5 @@ export {
   MAX_TASK_PATHS,
   normalisePath,
   planReexports,
-  REPORT_FOLDER,
   reportPathFor,
 };

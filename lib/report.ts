@@ -145,7 +145,12 @@ const countByCode = memo(computeByCode);
 function computeByCode(records: readonly FailureRecord[]): Array<[code: string, count: number]> {
   const counts = new Map<string, number>();
   for (const record of records) counts.set(record.code, (counts.get(record.code) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return [...counts].sort(byCountThenCode);
+}
+
+/** The order of per-code counts: most frequent first, ties by code. */
+function byCountThenCode(a: readonly [string, number], b: readonly [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
 }
 
 /** Per file system: counts per class. Records without an id are grouped under `unknown`. */
@@ -245,18 +250,6 @@ function toJsonReport(report: Report): Record<string, unknown> {
   };
 }
 
-export type { Analysis, Escalation, Report, Source, TaskOutcome };
-export {
-  analyzeBatches,
-  countByClass,
-  countByCode,
-  countByFileSystem,
-  fileSystemsOf,
-  hasFindings,
-  reportSeverity,
-  toJsonReport,
-};
-
 // JSON.stringify escapes C0 controls but not C1 controls, line separators or bidi overrides;
 // escaping them keeps the output valid JSON and harmless in a terminal.
 const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -269,4 +262,16 @@ function toJsonText(report: Report): string {
   );
 }
 
-export { toJsonText };
+export type { Analysis, Escalation, Report, Source, TaskOutcome };
+export {
+  analyzeBatches,
+  byCountThenCode,
+  countByClass,
+  countByCode,
+  countByFileSystem,
+  fileSystemsOf,
+  hasFindings,
+  reportSeverity,
+  toJsonReport,
+  toJsonText,
+};

@@ -1,6 +1,7 @@
 import { CLASS_ORDER } from './classify.ts';
 import { AnalyzerError } from './errors.ts';
-import { countByClass, countByCode } from './report.ts';
+import { formatTable } from './render-email.ts';
+import { byCountThenCode, countByClass, countByCode, fileSystemsOf } from './report.ts';
 import { display, sanitize } from './text.ts';
 import type { FailureClass, FailureRecord } from './types.ts';
 
@@ -190,10 +191,6 @@ function summarizeWindow(
     readonly unparseable: readonly unknown[];
   },
 ): WindowSummary {
-  const fileSystems = new Set<string>();
-  for (const record of analysis.records) {
-    if (record.fileSystemId !== undefined) fileSystems.add(record.fileSystemId);
-  }
   return {
     window,
     events: analysis.events,
@@ -201,7 +198,7 @@ function summarizeWindow(
     unparseable: analysis.unparseable.length,
     byClass: { ...countByClass(analysis.records) },
     byCode: new Map(countByCode(analysis.records)),
-    fileSystems: [...fileSystems].sort(),
+    fileSystems: fileSystemsOf(analysis),
   };
 }
 
@@ -220,8 +217,8 @@ function mergeSummaries(first: WindowSummary, second: WindowSummary): WindowSumm
     records: first.records + second.records,
     unparseable: first.unparseable + second.unparseable,
     byClass,
-    // Most frequent first, as countByCode orders them.
-    byCode: new Map([...byCode].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
+    // In countByCode's order.
+    byCode: new Map([...byCode].sort(byCountThenCode)),
     fileSystems: [...new Set([...first.fileSystems, ...second.fileSystems])].sort(),
   };
 }
@@ -288,23 +285,6 @@ function signed(change: number): string {
   return change === 0 ? '0' : String(change);
 }
 
-/** Left-aligned first column, right-aligned numbers. */
-function table(rows: ReadonlyArray<readonly string[]>, indent: string): string[] {
-  const widths = (rows[0] ?? []).map((_, column) =>
-    Math.max(...rows.map((cells) => (cells[column] ?? '').length)),
-  );
-  return rows.map((cells) =>
-    (
-      indent +
-      cells
-        .map((cell, column) =>
-          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-        )
-        .join('  ')
-    ).trimEnd(),
-  );
-}
-
 const MAX_LISTED = 10;
 
 function listed(items: readonly string[]): string {
@@ -329,34 +309,29 @@ function trendLines(
     lines.push('  No failures in either window.');
     return lines;
   }
-  const rows: string[][] = [['class', 'this window', 'previous', 'change']];
-  for (const entry of present) {
-    rows.push([entry.class, String(entry.current), String(entry.previous), signed(entry.change)]);
-  }
-  rows.push([
-    'all failures',
-    String(trend.total.current),
-    String(trend.total.previous),
-    signed(trend.total.change),
+  const counted: Array<[label: string, row: TrendRow]> = present.map((entry) => [
+    entry.class,
+    entry,
   ]);
+  counted.push(['all failures', trend.total]);
   if (trend.unparseable.current + trend.unparseable.previous > 0) {
-    const { current, previous, change } = trend.unparseable;
-    rows.push(['unparseable', String(current), String(previous), signed(change)]);
+    counted.push(['unparseable', trend.unparseable]);
   }
-  const changes = [0, ...present.map((entry) => entry.change), trend.total.change];
-  if (trend.unparseable.current + trend.unparseable.previous > 0) {
-    changes.push(trend.unparseable.change);
-  }
-  table(rows, '  ').forEach((text, index) => {
-    const change = changes[index] ?? 0;
-    if (index === 0 || change === 0) {
-      lines.push(text);
-      return;
-    }
-    // Only the change cell is painted: it ends the line.
-    const cell = signed(change);
-    lines.push(text.slice(0, text.length - cell.length) + paint(cell, change));
+  const rows = counted.map(([label, { current, previous, change }]) => [
+    label,
+    String(current),
+    String(previous),
+    signed(change),
+  ]);
+  const table = formatTable(['class', 'this window', 'previous', 'change'], rows, {
+    align: ['left', 'right', 'right', 'right'],
+    // Only the change cell is painted, and only when something changed.
+    paint: (cell, row, column) => {
+      const change = column === 3 ? (counted[row]?.[1].change ?? 0) : 0;
+      return change === 0 ? cell : paint(cell, change);
+    },
   });
+  lines.push(...table);
   if (trend.newCodes.length > 0) {
     lines.push(
       `  New codes: ${listed(trend.newCodes.map((entry) => `${entry.code} (${entry.count})`))}`,

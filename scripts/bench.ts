@@ -27,7 +27,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { readLogWindow } from '../lib/aws/logs.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
-import { processBatches } from '../lib/pipeline.ts';
+import { type PipelineOptions, processBatches } from '../lib/pipeline.ts';
 import { renderEmail } from '../lib/render-email.ts';
 
 const EVENTS = 10_000;
@@ -36,6 +36,14 @@ const SCAN_PAGE = 10_000;
 const SCAN_RUNS = 3;
 const RUNS = 25;
 const FS = 'fs-0123456789abcdef0';
+/** The analyzer's defaults, as a dry run: the pipeline plans but starts nothing. */
+const DRY_RUN: PipelineOptions = {
+  maxPathsPerTask: 100,
+  busyDelaySeconds: 600,
+  reportPath: undefined,
+  region: 'us-east-1',
+  dryRun: true,
+};
 
 /** Realistic messages across all classes: JSON records in several shapes and documented text. */
 function message(i: number, jsonOnly: boolean): string {
@@ -119,17 +127,7 @@ function floor(event: { awslogs: { data: string } }): number {
 async function ours(event: { awslogs: { data: string } }): Promise<number> {
   const decoded = decodeLambdaEvent(event);
   if (decoded.type !== 'data') throw new Error('bench batch must be a DATA_MESSAGE');
-  const report = await processBatches(
-    [decoded.batch],
-    {
-      maxPathsPerTask: 100,
-      busyDelaySeconds: 600,
-      reportPath: undefined,
-      region: 'us-east-1',
-      dryRun: true,
-    },
-    undefined,
-  );
+  const report = await processBatches([decoded.batch], DRY_RUN, undefined);
   return renderEmail(report).body.length + report.plan.tasks.length;
 }
 
@@ -191,17 +189,7 @@ async function scanOnce(total: number, gc: () => void): Promise<ScanFigure> {
     { logGroup: '/aws/fsx/lustre', window: { start: 0, end: 2_000_000_000_000 } },
     { onProgress: sample, maxEvents: total },
   );
-  const report = await processBatches(
-    read.batches,
-    {
-      maxPathsPerTask: 100,
-      busyDelaySeconds: 600,
-      reportPath: undefined,
-      region: 'us-east-1',
-      dryRun: true,
-    },
-    undefined,
-  );
+  const report = await processBatches(read.batches, DRY_RUN, undefined);
   // The events and the report are both alive here: the peak of a real scan.
   sample();
   const ms = performance.now() - started;

@@ -363,6 +363,14 @@ describe('Function: renderTrendTerminal', () => {
     expect(renderTrendEmail(trend)).not.toContain('\u001b');
   });
 
+  it('keeps the columns where they are without color when it paints', () => {
+    // Act
+    const colored = renderTrendTerminal(trend, { color: true });
+
+    // Assess
+    expect(colored.replace(/\u001b\[\d+m/g, '')).toBe(renderTrendTerminal(trend));
+  });
+
   it('says so when neither window has failures', () => {
     // Prepare
     const quiet = compareWindows(summary(TODAY, []), summary(YESTERDAY, []));
