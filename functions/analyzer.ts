@@ -8,15 +8,15 @@ import { createIdempotencyStore, idempotencyConfig } from '../lib/aws/idempotenc
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
-import { logger, metrics, recordReportMetrics } from '../lib/aws/telemetry.ts';
 import {
-  type Config,
-  type DigestConfig,
-  loadConfig,
-  loadDigestConfig,
-  loadReexportConfig,
-  type ReexportConfig,
-} from '../lib/config.ts';
+  countOutcomes,
+  loadOrLog,
+  logger,
+  metrics,
+  recordReportMetrics,
+  type StatusCounts,
+} from '../lib/aws/telemetry.ts';
+import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/config.ts';
 import { decodeLambdaEvent } from '../lib/decode.ts';
 import { alertingReport, groupReport, keyFields } from '../lib/digest.ts';
 import { describeError } from '../lib/errors.ts';
@@ -49,19 +49,13 @@ interface AnalyzerResult {
 /** Idempotency records live at least as long as Lambda retries an asynchronous event (6 h). */
 const MIN_IDEMPOTENCY_SECONDS = 6 * 60 * 60;
 
-function loadConfigOrLog(): { config: Config; reexport: ReexportConfig; digest: DigestConfig } {
-  try {
-    return { config: loadConfig(), reexport: loadReexportConfig(), digest: loadDigestConfig() };
-  } catch (error) {
-    // Fails the cold start; the log line says which variable to fix.
-    logger.error('Invalid configuration', { reason: describeError(error) });
-    throw error;
-  }
-}
-
 // Read once per container: configuration does not change between invocations, and the adapter's
 // association cache lives as long as the container.
-const { config, reexport, digest } = loadConfigOrLog();
+const { config, reexport, digest } = loadOrLog(() => ({
+  config: loadConfig(),
+  reexport: loadReexportConfig(),
+  digest: loadDigestConfig(),
+}));
 const fsxAdapter = createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds });
 // A dry run makes no AWS call at all, so it has no queue and no ledger either.
 const ledgerTable = config.dryRun ? undefined : reexport.ledgerTable;
@@ -147,11 +141,7 @@ async function gate(report: Report, store: DigestStore): Promise<Gated> {
   return { publication: withHeldNote(publication, heldNote(held)), held: heldCount };
 }
 
-function countOutcomes(report: Report, status: Report['outcomes'][number]['status']): number {
-  return report.outcomes.filter((outcome) => outcome.status === status).length;
-}
-
-function logReport(report: Report): void {
+function logReport(report: Report, counts: StatusCounts): void {
   logger.info('Batch analyzed', {
     logGroup: report.sources[0]?.logGroup,
     logStream: report.sources[0]?.logStream,
@@ -159,12 +149,12 @@ function logReport(report: Report): void {
     records: report.records.length,
     unparseable: report.unparseable.length,
     byClass: countByClass(report.records),
-    tasksStarted: countOutcomes(report, 'started'),
-    tasksRefused: countOutcomes(report, 'refused'),
-    tasksDeferred: countOutcomes(report, 'deferred'),
-    tasksQueued: countOutcomes(report, 'queued'),
+    tasksStarted: counts.started,
+    tasksRefused: counts.refused,
+    tasksDeferred: counts.deferred,
+    tasksQueued: counts.queued,
     pathsEscalated: report.escalated?.length ?? 0,
-    tasksPlanned: countOutcomes(report, 'planned'),
+    tasksPlanned: counts.planned,
     retryableNotPlanned: report.plan.unplanned.length,
     fileSystems: fileSystemsOf(report),
     dryRun: report.dryRun,
@@ -197,10 +187,13 @@ function logReport(report: Report): void {
 }
 
 /** The result's optional counts, present only when durable re-export is configured. */
-function durableCounts(report: Report): Pick<AnalyzerResult, 'tasksQueued' | 'pathsEscalated'> {
+function durableCounts(
+  report: Report,
+  counts: StatusCounts,
+): Pick<AnalyzerResult, 'tasksQueued' | 'pathsEscalated'> {
   if (durable === undefined) return {};
   return {
-    tasksQueued: countOutcomes(report, 'queued'),
+    tasksQueued: counts.queued,
     pathsEscalated: report.escalated?.length ?? 0,
   };
 }
@@ -235,8 +228,9 @@ async function analyze(
     config.dryRun ? undefined : fsxAdapter,
     0,
   );
-  recordReportMetrics(metrics, report);
-  logReport(report);
+  const counts = countOutcomes(report);
+  recordReportMetrics(metrics, report, counts);
+  logReport(report, counts);
 
   let published: string | null = null;
   let heldForDigest = 0;
@@ -257,10 +251,10 @@ async function analyze(
     events: report.events,
     records: report.records.length,
     unparseable: report.unparseable.length,
-    tasksStarted: countOutcomes(report, 'started'),
-    tasksRefused: countOutcomes(report, 'refused'),
-    tasksDeferred: countOutcomes(report, 'deferred'),
-    ...durableCounts(report),
+    tasksStarted: counts.started,
+    tasksRefused: counts.refused,
+    tasksDeferred: counts.deferred,
+    ...durableCounts(report, counts),
     published,
     ...(digestStore === undefined ? {} : { heldForDigest }),
     dryRun: config.dryRun,

@@ -3,10 +3,10 @@ import type { Context } from 'aws-lambda';
 import { dynamoClient, snsClient } from '../lib/aws/clients.ts';
 import { createDigestStore, type PendingWork } from '../lib/aws/digests.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { logger, metrics } from '../lib/aws/telemetry.ts';
+import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
 import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/config.ts';
 import { keyFields } from '../lib/digest.ts';
-import { ConfigError, describeError } from '../lib/errors.ts';
+import { ConfigError } from '../lib/errors.ts';
 import { renderDigestEmail } from '../lib/render-digest.ts';
 
 /*
@@ -29,27 +29,22 @@ interface DigestResult {
   readonly published: string | null;
 }
 
-function loadSettingsOrLog() {
-  try {
-    const config = loadConfig();
-    const table = loadReexportConfig().ledgerTable;
-    const { windowMinutes } = loadDigestConfig();
-    if (table === undefined) {
-      throw new ConfigError('Environment variable LEDGER_TABLE is required by the digest function');
-    }
-    if (windowMinutes === 0) {
-      throw new ConfigError(
-        'Environment variable DIGEST_WINDOW_MINUTES must be from 1 to 1440 for the digest function',
-      );
-    }
-    return { config, table, windowSeconds: windowMinutes * 60 };
-  } catch (error) {
-    logger.error('Invalid configuration', { reason: describeError(error) });
-    throw error;
+function loadSettings() {
+  const config = loadConfig();
+  const table = loadReexportConfig().ledgerTable;
+  const { windowMinutes } = loadDigestConfig();
+  if (table === undefined) {
+    throw new ConfigError('Environment variable LEDGER_TABLE is required by the digest function');
   }
+  if (windowMinutes === 0) {
+    throw new ConfigError(
+      'Environment variable DIGEST_WINDOW_MINUTES must be from 1 to 1440 for the digest function',
+    );
+  }
+  return { config, table, windowSeconds: windowMinutes * 60 };
 }
 
-const { config, table, windowSeconds } = loadSettingsOrLog();
+const { config, table, windowSeconds } = loadOrLog(loadSettings);
 const store = createDigestStore(dynamoClient, { tableName: table, windowSeconds });
 
 function logWork(work: PendingWork): void {

@@ -4,10 +4,9 @@ import { dynamoClient, fsxClient, logsClient, snsClient } from '../lib/aws/clien
 import { createDoctorState } from '../lib/aws/doctor-state.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { logger, metrics } from '../lib/aws/telemetry.ts';
+import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
 import { loadDoctorConfig } from '../lib/config.ts';
 import { diagnose, doctorChanges, renderDoctorAlert } from '../lib/doctor.ts';
-import { describeError } from '../lib/errors.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the
@@ -27,16 +26,7 @@ interface DoctorRunResult {
   readonly published: string | null;
 }
 
-function loadConfigOrLog(): ReturnType<typeof loadDoctorConfig> {
-  try {
-    return loadDoctorConfig();
-  } catch (error) {
-    logger.error('Invalid configuration', { reason: describeError(error) });
-    throw error;
-  }
-}
-
-const config = loadConfigOrLog();
+const config = loadOrLog(loadDoctorConfig);
 const state = createDoctorState(dynamoClient, config.ledgerTable, config.region);
 
 async function run(now: Date): Promise<DoctorRunResult> {

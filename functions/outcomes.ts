@@ -3,9 +3,9 @@ import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { logger, metrics, recordOutcomeMetrics } from '../lib/aws/telemetry.ts';
+import { loadOrLog, logger, metrics, recordOutcomeMetrics } from '../lib/aws/telemetry.ts';
 import { loadConfig, loadReexportConfig } from '../lib/config.ts';
-import { ConfigError, describeError } from '../lib/errors.ts';
+import { ConfigError } from '../lib/errors.ts';
 import { checkOutcomes, type OutcomeReport } from '../lib/outcomes.ts';
 import { renderOutcomeEmail } from '../lib/render-followup.ts';
 
@@ -22,22 +22,17 @@ interface OutcomeResult {
   readonly published: string | null;
 }
 
-function loadSettingsOrLog() {
-  try {
-    const config = loadConfig();
-    const reexport = loadReexportConfig();
-    const table = reexport.ledgerTable;
-    if (table === undefined) {
-      throw new ConfigError('Environment variable LEDGER_TABLE is required by the outcome check');
-    }
-    return { config, table, attemptWindowHours: reexport.attemptWindowHours };
-  } catch (error) {
-    logger.error('Invalid configuration', { reason: describeError(error) });
-    throw error;
+function loadSettings() {
+  const config = loadConfig();
+  const reexport = loadReexportConfig();
+  const table = reexport.ledgerTable;
+  if (table === undefined) {
+    throw new ConfigError('Environment variable LEDGER_TABLE is required by the outcome check');
   }
+  return { config, table, attemptWindowHours: reexport.attemptWindowHours };
 }
 
-const { config, table, attemptWindowHours } = loadSettingsOrLog();
+const { config, table, attemptWindowHours } = loadOrLog(loadSettings);
 const ports = {
   ledger: createLedger(dynamoClient, { tableName: table, attemptWindowHours }),
   fsx: createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds }),

@@ -5,7 +5,7 @@ import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
-import { logger, metrics, recordRetrierMetrics } from '../lib/aws/telemetry.ts';
+import { loadOrLog, logger, metrics, recordRetrierMetrics } from '../lib/aws/telemetry.ts';
 import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
 import { ConfigError, describeError } from '../lib/errors.ts';
 import type { LedgerPort } from '../lib/ports.ts';
@@ -30,24 +30,19 @@ interface RetrierSettings {
   readonly ledgerTable: string | undefined;
 }
 
-function loadSettingsOrLog(): RetrierSettings {
-  try {
-    const config = loadConfig();
-    const reexport = loadReexportConfig();
-    // Without the ledger the retrier could neither limit attempts nor claim a window.
-    if (reexport.ledgerTable === undefined && !config.dryRun) {
-      throw new ConfigError(
-        'Environment variable LEDGER_TABLE is required by the retrier unless DRY_RUN is true',
-      );
-    }
-    return { config, reexport, ledgerTable: reexport.ledgerTable };
-  } catch (error) {
-    logger.error('Invalid configuration', { reason: describeError(error) });
-    throw error;
+function loadSettings(): RetrierSettings {
+  const config = loadConfig();
+  const reexport = loadReexportConfig();
+  // Without the ledger the retrier could neither limit attempts nor claim a window.
+  if (reexport.ledgerTable === undefined && !config.dryRun) {
+    throw new ConfigError(
+      'Environment variable LEDGER_TABLE is required by the retrier unless DRY_RUN is true',
+    );
   }
+  return { config, reexport, ledgerTable: reexport.ledgerTable };
 }
 
-const { config, reexport, ledgerTable } = loadSettingsOrLog();
+const { config, reexport, ledgerTable } = loadOrLog(loadSettings);
 const fsxAdapter = createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds });
 const ledger: LedgerPort | undefined =
   ledgerTable === undefined

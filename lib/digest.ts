@@ -637,7 +637,6 @@ export type {
 };
 export {
   acknowledge,
-  addOutcomes,
   alertingReport,
   decideRoll,
   groupReport,

@@ -106,4 +106,4 @@ async function checkOutcomes(ports: OutcomePorts, options: OutcomeOptions): Prom
 }
 
 export type { FinishedTask, OutcomeOptions, OutcomePorts, OutcomeReport };
-export { checkOutcomes, FINAL_LIFECYCLES, failuresCsvPath, UNKNOWN_AFTER_MS };
+export { checkOutcomes, failuresCsvPath };

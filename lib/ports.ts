@@ -52,7 +52,6 @@ interface TrackedTask {
   readonly clientRequestToken: string;
   readonly reportPath: string;
   readonly startedAt: string;
-  /** Which function started it. */
   /** Who started it: a function of the stack, or a person with `fsx-export-analyzer reexport`. */
   readonly startedBy: 'analyzer' | 'retrier' | 'reexport';
 }

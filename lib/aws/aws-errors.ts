@@ -83,7 +83,5 @@ export {
   errorField,
   errorName,
   isNetworkError,
-  NETWORK_CODES,
-  NETWORK_NAMES,
   THROTTLING,
 };

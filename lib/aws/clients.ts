@@ -22,9 +22,10 @@ import { requestHandler } from './http.ts';
 
 // Timeouts per attempt: see lib/aws/http.ts.
 
-const fsxClient = new FSxClient({ requestHandler });
-const snsClient = new SNSClient({ requestHandler });
-// Pure: each function's bundle keeps only the clients it uses (the packages have no side effects).
+// Pure: each function's bundle keeps only the clients it uses (the packages have no side effects),
+// and a container constructs no client its function never calls.
+const fsxClient = /* @__PURE__ */ new FSxClient({ requestHandler });
+const snsClient = /* @__PURE__ */ new SNSClient({ requestHandler });
 const sqsClient = /* @__PURE__ */ new SQSClient({ requestHandler });
 const dynamoClient = /* @__PURE__ */ new DynamoDBClient({ requestHandler });
 const logsClient = /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler });

@@ -3,11 +3,9 @@ import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   type DynamoDBClient,
-  GetItemCommand,
-  ScanCommand,
-  type ScanCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CLASS_ORDER } from '../classify.ts';
 import {
   type BatchGroup,
   type DigestClass,
@@ -22,7 +20,12 @@ import {
   type Recovered,
 } from '../digest.ts';
 import { AnalyzerError } from '../errors.ts';
-import { dynamoFailure, isConditionalFailure } from './dynamo-errors.ts';
+import {
+  dynamoFailure,
+  getItemConsistent,
+  isConditionalFailure,
+  scanAll,
+} from './dynamo-errors.ts';
 
 /*
  * Alert-digest windows in the ledger's table (partition key `id`, TTL on `expiration`), one item
@@ -124,17 +127,7 @@ const COUNTERS = [
   'refused',
   'escalated',
 ] as const;
-const CLASSES = new Set<string>([
-  'transient',
-  'busy',
-  'permission',
-  'limit',
-  'skipped',
-  'report',
-  'import',
-  'unknown',
-  'unparseable',
-]);
+const CLASSES: ReadonlySet<string> = new Set<string>([...CLASS_ORDER, 'unparseable']);
 
 function itemId(key: GroupKey): string {
   const scope =
@@ -250,17 +243,6 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   }
   const seconds = (): number => Math.floor(now().getTime() / 1000);
   const expirationFrom = (at: number): number => at + 3 * windowSeconds + RETENTION_SECONDS;
-
-  async function getItem(id: string): Promise<Item | undefined> {
-    try {
-      const response = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: { id: { S: id } }, ConsistentRead: true }),
-      );
-      return response.Item;
-    } catch (error) {
-      throw dynamoFailure(DigestStoreError, 'GetItem', tableName, error);
-    }
-  }
 
   /** Runs an UpdateItem; false when its condition failed. */
   async function update(input: {
@@ -485,7 +467,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   async function observe(group: BatchGroup): Promise<ObserveResult> {
     const id = itemId(group.key);
     for (let round = 0; round < OBSERVE_ROUNDS; round++) {
-      const item = await getItem(id);
+      const item = await getItemConsistent(client, tableName, { id: { S: id } }, DigestStoreError);
       const at = seconds();
       const start = item === undefined ? undefined : optionalNum(item, 'windowStart');
       if (item !== undefined && item['status']?.S === OPEN && start !== undefined) {
@@ -520,43 +502,30 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     return { alerted: true, urgent: true, windowEnd: seconds() + windowSeconds };
   }
 
-  async function scanDue(at: number): Promise<{ items: Item[]; truncated: boolean }> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    for (let page = 0; page < MAX_SCAN_PAGES; page++) {
-      let response: ScanCommandOutput;
-      try {
-        response = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            ConsistentRead: true,
-            FilterExpression:
-              '#kind = :digest AND ((#status = :open AND #windowEnd <= :now) OR attribute_exists(#pending) OR attribute_exists(#recoveredAt))',
-            ExpressionAttributeNames: {
-              '#kind': 'kind',
-              '#status': 'status',
-              '#windowEnd': 'windowEnd',
-              '#pending': 'pending',
-              '#recoveredAt': 'recoveredAt',
-            },
-            ExpressionAttributeValues: {
-              ':digest': { S: 'digest' },
-              ':open': { S: OPEN },
-              ':now': { N: String(at) },
-            },
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure(DigestStoreError, 'Scan', tableName, error);
-      }
-      items.push(...(response.Items ?? []));
-      startKey = response.LastEvaluatedKey;
-      if (startKey === undefined || Object.keys(startKey).length === 0) {
-        return { items, truncated: false };
-      }
-    }
-    return { items, truncated: true };
+  function scanDue(at: number): Promise<{ items: Item[]; truncated: boolean }> {
+    return scanAll(
+      client,
+      {
+        TableName: tableName,
+        ConsistentRead: true,
+        FilterExpression:
+          '#kind = :digest AND ((#status = :open AND #windowEnd <= :now) OR attribute_exists(#pending) OR attribute_exists(#recoveredAt))',
+        ExpressionAttributeNames: {
+          '#kind': 'kind',
+          '#status': 'status',
+          '#windowEnd': 'windowEnd',
+          '#pending': 'pending',
+          '#recoveredAt': 'recoveredAt',
+        },
+        ExpressionAttributeValues: {
+          ':digest': { S: 'digest' },
+          ':open': { S: OPEN },
+          ':now': { N: String(at) },
+        },
+      },
+      MAX_SCAN_PAGES,
+      DigestStoreError,
+    );
   }
 
   /** Rolls one due window; the item after the roll, the item unchanged, or false (lost a race). */
@@ -740,10 +709,6 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   return { observe, collect, acknowledge };
 }
 
-/** The item id of a group, for tests and operators reading the table. */
-function digestItemId(key: GroupKey): string {
-  return itemId(key);
-}
-
 export type { DigestStore, DigestStoreOptions, ObserveResult, PendingWork };
-export { createDigestStore, DigestStoreError, digestItemId };
+// The item id of a group, for tests and operators reading the table.
+export { createDigestStore, DigestStoreError, itemId as digestItemId };

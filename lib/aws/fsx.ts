@@ -14,6 +14,7 @@ import type { FsxTaskPort, TaskStatus } from '../ports.ts';
 import { truncateEnd } from '../text.ts';
 import type { Association } from '../types.ts';
 import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
+import { allPages } from './calls.ts';
 
 interface FsxAdapterOptions {
   /** How long a file system's associations are reused, in seconds; 0 turns the cache off. */
@@ -157,33 +158,34 @@ function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxAda
   const cache = new Map<string, { expires: number; associations: readonly Association[] }>();
 
   async function describeAll(fileSystemId: string): Promise<readonly Association[]> {
-    const associations: Association[] = [];
-    let nextToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    const entries = await allPages(MAX_PAGES, async (token) => {
       let response: DescribeDataRepositoryAssociationsCommandOutput;
       try {
         response = await client.send(
           new DescribeDataRepositoryAssociationsCommand({
             Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
             MaxResults: PAGE_SIZE,
-            ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+            ...(token === undefined ? {} : { NextToken: token }),
           }),
         );
       } catch (error) {
         // FSx answers "not found" instead of an empty list when the file system has none.
-        if (isNotFound(error)) return associations;
+        if (isNotFound(error)) return { items: [], next: undefined };
         throw error;
       }
-      for (const entry of response.Associations ?? []) {
-        const association = toAssociation(entry, fileSystemId);
-        if (association !== undefined) associations.push(association);
-      }
-      nextToken = response.NextToken;
-      if (nextToken === undefined || nextToken === '') return associations;
+      return { items: response.Associations, next: response.NextToken };
+    });
+    if (entries === undefined) {
+      throw new Error(
+        `DescribeDataRepositoryAssociations for ${fileSystemId} returned more than ${MAX_PAGES} pages`,
+      );
     }
-    throw new Error(
-      `DescribeDataRepositoryAssociations for ${fileSystemId} returned more than ${MAX_PAGES} pages`,
-    );
+    const associations: Association[] = [];
+    for (const entry of entries) {
+      const association = toAssociation(entry, fileSystemId);
+      if (association !== undefined) associations.push(association);
+    }
+    return associations;
   }
 
   async function listAssociations(fileSystemId: string): Promise<readonly Association[]> {
@@ -233,24 +235,25 @@ function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxAda
   async function describeTaskPages(
     query: { TaskIds: string[] } | { Filters: DataRepositoryTaskFilter[] },
   ): Promise<TaskStatus[]> {
-    const tasks: TaskStatus[] = [];
-    let nextToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    const entries = await allPages(MAX_PAGES, async (token) => {
       const response = await client.send(
         new DescribeDataRepositoryTasksCommand({
           ...query,
           MaxResults: TASK_PAGE_SIZE,
-          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          ...(token === undefined ? {} : { NextToken: token }),
         }),
       );
-      for (const task of response.DataRepositoryTasks ?? []) {
-        const status = toTaskStatus(task);
-        if (status !== undefined) tasks.push(status);
-      }
-      nextToken = response.NextToken;
-      if (nextToken === undefined || nextToken === '') return tasks;
+      return { items: response.DataRepositoryTasks, next: response.NextToken };
+    });
+    if (entries === undefined) {
+      throw new Error(`DescribeDataRepositoryTasks returned more than ${MAX_PAGES} pages`);
     }
-    throw new Error(`DescribeDataRepositoryTasks returned more than ${MAX_PAGES} pages`);
+    const tasks: TaskStatus[] = [];
+    for (const task of entries) {
+      const status = toTaskStatus(task);
+      if (status !== undefined) tasks.push(status);
+    }
+    return tasks;
   }
 
   async function activeTasks(fileSystemId: string): Promise<readonly TaskStatus[]> {

@@ -23,6 +23,7 @@ import {
 import { AnalyzerError } from '../errors.ts';
 import { display } from '../text.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
+import { allPages, mapLimited } from './calls.ts';
 
 /*
  * Reads what `doctor` checks: the FSx for Lustre file systems (DescribeFileSystems), each one's
@@ -130,44 +131,6 @@ function toAssociation(entry: DataRepositoryAssociation): AssociationFacts | und
   };
 }
 
-/** Runs `work` over `items`, at most CONCURRENCY at a time, keeping the order. */
-async function mapLimited<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return results;
-}
-
-/** One page of a describe call: its items and the token of the next page, if any. */
-interface Page<T> {
-  readonly items: readonly T[] | undefined;
-  readonly next: string | undefined;
-}
-
-/**
- * Every item of a paged describe call, or undefined when the token never ends (MAX_PAGES). A
- * failed call throws the SDK error for the caller to word.
- */
-async function allPages<T>(
-  fetch: (token: string | undefined) => Promise<Page<T>>,
-): Promise<T[] | undefined> {
-  const items: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await fetch(token);
-    items.push(...(response.items ?? []));
-    token = response.next;
-    if (token === undefined || token === '') return items;
-  }
-  return undefined;
-}
-
 async function listFileSystems(
   fsx: FSxClient,
   options: InventoryOptions,
@@ -175,7 +138,7 @@ async function listFileSystems(
   const where = options.region === undefined ? '' : ` in ${options.region}`;
   let entries: FileSystem[] | undefined;
   try {
-    entries = await allPages(async (token) => {
+    entries = await allPages(MAX_PAGES, async (token) => {
       const response = await fsx.send(
         new DescribeFileSystemsCommand({
           ...(options.fileSystemId === undefined
@@ -224,7 +187,7 @@ async function listAssociations(
   const permission = 'fsx:DescribeDataRepositoryAssociations';
   let entries: DataRepositoryAssociation[] | undefined;
   try {
-    entries = await allPages(async (token) => {
+    entries = await allPages(MAX_PAGES, async (token) => {
       const response = await fsx.send(
         new DescribeDataRepositoryAssociationsCommand({
           Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
@@ -257,7 +220,7 @@ async function describeLogGroup(
   const permission = 'logs:DescribeSubscriptionFilters';
   let entries: SubscriptionFilter[] | undefined;
   try {
-    entries = await allPages(async (token) => {
+    entries = await allPages(MAX_PAGES, async (token) => {
       const response = await logs.send(
         new DescribeSubscriptionFiltersCommand({
           logGroupName: logGroup,
@@ -298,7 +261,7 @@ async function readInventory(
   options.progress?.(
     `doctor: ${lustre.length} FSx for Lustre file system(s); reading associations`,
   );
-  const associations = await mapLimited(lustre, (fileSystem) =>
+  const associations = await mapLimited(lustre, CONCURRENCY, (fileSystem) =>
     listAssociations(clients.fsx, fileSystem.fileSystemId),
   );
   const fileSystems: FileSystemInventory[] = lustre.map((fileSystem, index) => ({
@@ -319,7 +282,9 @@ async function readInventory(
   if (groups.length > 0) {
     options.progress?.(`doctor: reading the subscription filters of ${groups.length} log group(s)`);
   }
-  const lookups = await mapLimited(groups, (group) => describeLogGroup(clients.logs, group));
+  const lookups = await mapLimited(groups, CONCURRENCY, (group) =>
+    describeLogGroup(clients.logs, group),
+  );
   const logGroups = new Map<string, Checked<LogGroupFacts>>();
   groups.forEach((group, index) => {
     const lookup = lookups[index];

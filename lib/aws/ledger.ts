@@ -4,16 +4,19 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
-  ScanCommand,
-  type ScanCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { AnalyzerError } from '../errors.ts';
 import type { AttemptHistory, LedgerPort, TrackedTask } from '../ports.ts';
-import { dynamoFailure, isConditionalFailure } from './dynamo-errors.ts';
+import { mapLimited } from './calls.ts';
+import {
+  dynamoFailure,
+  getItemConsistent,
+  isConditionalFailure,
+  scanAll,
+} from './dynamo-errors.ts';
 
 /*
  * The attempts ledger and task tracking in one DynamoDB table, shared with the Powertools
@@ -122,29 +125,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/** Runs `work` on every item, at most `limit` at once; stops taking new items after a failure. */
-async function forEachLimit<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  async function worker(): Promise<void> {
-    while (!failed && next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 function toHistory(
   item: Item,
   fileSystemId: string,
@@ -214,17 +194,6 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     );
   }
   const attemptWindowSeconds = Math.round(options.attemptWindowHours * 3600);
-
-  async function getItem(key: Item): Promise<Item | undefined> {
-    try {
-      const response = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
-      return response.Item;
-    } catch (error) {
-      throw dynamoFailure(LedgerError, 'GetItem', tableName, error);
-    }
-  }
 
   async function batchGet(ids: readonly string[]): Promise<Item[]> {
     const items: Item[] = [];
@@ -339,7 +308,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
         if (!isConditionalFailure(error))
           throw dynamoFailure(LedgerError, 'UpdateItem', tableName, error);
         // DynamoDB returns the old item with the failure; emulators may not, so read it then.
-        old = oldItemOf(error) ?? (await getItem(key));
+        old = oldItemOf(error) ?? (await getItemConsistent(client, tableName, key, LedgerError));
       }
       // Deleted in between (TTL): the next update creates it afresh.
       if (old === undefined) continue;
@@ -377,7 +346,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     taskId: string,
     at: Date,
   ): Promise<void> {
-    await forEachLimit([...new Set(paths)], WRITE_CONCURRENCY, (path) =>
+    await mapLimited([...new Set(paths)], WRITE_CONCURRENCY, (path) =>
       recordOne(fileSystemId, path, taskId, at),
     );
   }
@@ -451,38 +420,31 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
   }
 
   async function openTasks(): Promise<readonly TrackedTask[]> {
-    const tasks: TrackedTask[] = [];
     const nowSeconds = epochSeconds(now());
-    let startKey: Item | undefined;
-    for (let page = 0; page < MAX_SCAN_PAGES; page++) {
-      let response: ScanCommandOutput;
-      try {
-        response = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: '#kind = :task AND #status = :open',
-            ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status' },
-            ExpressionAttributeValues: marshall({ ':task': 'task', ':open': OPEN }),
-            ConsistentRead: true,
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure(LedgerError, 'Scan', tableName, error);
-      }
-      for (const item of response.Items ?? []) {
-        if (isExpired(item, nowSeconds)) continue;
-        const task = toTrackedTask(item);
-        if (task !== undefined) tasks.push(task);
-      }
-      startKey = response.LastEvaluatedKey;
-      if (startKey === undefined || Object.keys(startKey).length === 0) {
-        return tasks.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-      }
-    }
-    throw new LedgerError(
-      `DynamoDB Scan on ${tableName} failed: TooManyPages: more than ${MAX_SCAN_PAGES} pages`,
+    const { items, truncated } = await scanAll(
+      client,
+      {
+        TableName: tableName,
+        FilterExpression: '#kind = :task AND #status = :open',
+        ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':task': 'task', ':open': OPEN }),
+        ConsistentRead: true,
+      },
+      MAX_SCAN_PAGES,
+      LedgerError,
     );
+    if (truncated) {
+      throw new LedgerError(
+        `DynamoDB Scan on ${tableName} failed: TooManyPages: more than ${MAX_SCAN_PAGES} pages`,
+      );
+    }
+    const tasks: TrackedTask[] = [];
+    for (const item of items) {
+      if (isExpired(item, nowSeconds)) continue;
+      const task = toTrackedTask(item);
+      if (task !== undefined) tasks.push(task);
+    }
+    return tasks.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   /** A conditional update of a tracked task's status; false when the condition did not hold. */

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CLASS_ORDER } from '../classify.ts';
+import { describeError } from '../errors.ts';
 import type { OutcomeReport } from '../outcomes.ts';
 import { countByClass, countByFileSystem, type Report } from '../report.ts';
 import type { RetrierReport } from '../retrier.ts';
@@ -17,18 +18,41 @@ const NAMESPACE = POWERTOOLS_METRICS_NAMESPACE || 'FsxExportAnalyzer';
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: NAMESPACE, serviceName: SERVICE_NAME });
 
+/**
+ * Loads a function's configuration at cold start. A bad setting fails the start, with a log line
+ * that says which variable to fix.
+ */
+function loadOrLog<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    logger.error('Invalid configuration', { reason: describeError(error) });
+    throw error;
+  }
+}
+
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return counts;
 }
 
+type StatusCounts = Record<Report['outcomes'][number]['status'], number>;
+
+/** Tasks per outcome status: counted once per invocation, for the metrics, the log and the result. */
+function countOutcomes(report: Report): StatusCounts {
+  const counts: StatusCounts = { started: 0, refused: 0, deferred: 0, queued: 0, planned: 0 };
+  for (const outcome of report.outcomes) counts[outcome.status] += 1;
+  return counts;
+}
+
 /**
- * Adds one invocation's EMF metrics. Totals go into `metrics` (published by the caller with
- * `publishStoredMetrics()`); counts that need their own dimensions (Class, FileSystemId, Error)
- * are emitted at once through `singleMetric()`, since one EMF blob has one dimension set.
+ * Adds one invocation's EMF metrics; `counts` is `countOutcomes(report)`. Totals go into
+ * `metrics` (published by the caller with `publishStoredMetrics()`); counts that need their own
+ * dimensions (Class, FileSystemId, Error) are emitted at once through `singleMetric()`, since one
+ * EMF blob has one dimension set.
  */
-function recordReportMetrics(metrics: Metrics, report: Report): void {
+function recordReportMetrics(metrics: Metrics, report: Report, counts: StatusCounts): void {
   const outcomes = report.outcomes;
   const started = outcomes.filter((outcome) => outcome.status === 'started');
   const refused = outcomes.flatMap((outcome) => (outcome.status === 'refused' ? [outcome] : []));
@@ -36,24 +60,16 @@ function recordReportMetrics(metrics: Metrics, report: Report): void {
   metrics.addMetric('EventsRead', MetricUnit.Count, report.events);
   metrics.addMetric('Records', MetricUnit.Count, report.records.length);
   metrics.addMetric('Unparseable', MetricUnit.Count, report.unparseable.length);
-  metrics.addMetric('ReexportsStarted', MetricUnit.Count, started.length);
-  metrics.addMetric('ReexportsRefused', MetricUnit.Count, refused.length);
-  metrics.addMetric(
-    'ReexportsDeferred',
-    MetricUnit.Count,
-    outcomes.filter((outcome) => outcome.status === 'deferred').length,
-  );
+  metrics.addMetric('ReexportsStarted', MetricUnit.Count, counts.started);
+  metrics.addMetric('ReexportsRefused', MetricUnit.Count, counts.refused);
+  metrics.addMetric('ReexportsDeferred', MetricUnit.Count, counts.deferred);
   metrics.addMetric(
     'ReexportPathsStarted',
     MetricUnit.Count,
     started.reduce((sum, outcome) => sum + outcome.task.paths.length, 0),
   );
   metrics.addMetric('RetryableNotPlanned', MetricUnit.Count, report.plan.unplanned.length);
-  metrics.addMetric(
-    'ReexportsQueued',
-    MetricUnit.Count,
-    outcomes.filter((outcome) => outcome.status === 'queued').length,
-  );
+  metrics.addMetric('ReexportsQueued', MetricUnit.Count, counts.queued);
   metrics.addMetric('ReexportsEscalated', MetricUnit.Count, report.escalated?.length ?? 0);
   // The alarm on a person's work: refusals no later retry can fix.
   metrics.addMetric(
@@ -129,4 +145,13 @@ function recordOutcomeMetrics(metrics: Metrics, report: OutcomeReport): void {
   metrics.addMetric('ReexportsOpen', MetricUnit.Count, report.stillOpen);
 }
 
-export { logger, metrics, recordOutcomeMetrics, recordReportMetrics, recordRetrierMetrics };
+export type { StatusCounts };
+export {
+  countOutcomes,
+  loadOrLog,
+  logger,
+  metrics,
+  recordOutcomeMetrics,
+  recordReportMetrics,
+  recordRetrierMetrics,
+};
