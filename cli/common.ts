@@ -1,3 +1,4 @@
+import { requestHandler } from '../lib/aws/http.ts';
 import { AnalyzerError, describeError } from '../lib/errors.ts';
 import { renderEmail } from '../lib/render-email.ts';
 import { renderTerminal } from '../lib/render-terminal.ts';
@@ -126,6 +127,11 @@ function reportFormat(
   return values.email === true ? 'email' : 'terminal';
 }
 
+/** Whether output may be coloured: stdout is a terminal and NO_COLOR is not set. */
+function useColor(io: Io): boolean {
+  return io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
+}
+
 /** Prints a report as analyze does: terminal text (colour on a TTY), JSON, or the email. */
 function printReport(report: Report, format: ReportFormat, io: Io): void {
   if (format === 'json') {
@@ -134,9 +140,16 @@ function printReport(report: Report, format: ReportFormat, io: Io): void {
     const publication = renderEmail(report);
     io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));
   } else {
-    const color = io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
-    io.stdout(line(renderTerminal(report, { color })));
+    io.stdout(line(renderTerminal(report, { color: useColor(io) })));
   }
+}
+
+/**
+ * Options of an SDK client a command creates: our per-attempt timeouts, and `region` (--region)
+ * when given; otherwise the SDK reads the Region from the standard AWS settings itself.
+ */
+function clientOptions(region: string | undefined) {
+  return region === undefined ? { requestHandler } : { requestHandler, region };
 }
 
 /** The Region for console links: --region, else the SDK's standard variables. */
@@ -147,6 +160,7 @@ function consoleRegion(value: string | undefined, env: Io['env']): string | unde
 export type { Command, Io, ReportFormat };
 export {
   checkFileSystemId,
+  clientOptions,
   complain,
   consoleRegion,
   EXIT_FAILURE,
@@ -163,5 +177,6 @@ export {
   reportFormat,
   setting,
   UsageError,
+  useColor,
   VERSION,
 };

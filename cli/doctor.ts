@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
-import { requestHandler } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { diagnose, lambdaFunctionName, renderDoctorJson, renderDoctorText } from '../lib/doctor.ts';
 import {
   checkFileSystemId,
+  clientOptions,
   EXIT_FAILURE,
   EXIT_OK,
   type Io,
@@ -111,11 +111,8 @@ async function command(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--region must look like eu-west-1 (got "${values.region}")`, 'doctor');
   }
 
-  const fsx = new FSxClient({ requestHandler, ...(region === undefined ? {} : { region }) });
-  const logs = new CloudWatchLogsClient({
-    requestHandler,
-    ...(region === undefined ? {} : { region }),
-  });
+  const fsx = new FSxClient(clientOptions(region));
+  const logs = new CloudWatchLogsClient(clientOptions(region));
   try {
     const resolved = await resolveRegion(fsx);
     const inventory = await readInventory(

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { errorName } from '../lib/aws/aws-errors.ts';
 import { createFsxAdapter, FsxCallError } from '../lib/aws/fsx.ts';
-import { requestHandler } from '../lib/aws/http.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { CLASS_ORDER } from '../lib/classify.ts';
@@ -25,6 +25,7 @@ import { display, sanitize } from '../lib/text.ts';
 import type { Association, FailureClass, FailureRecord } from '../lib/types.ts';
 import { describeWindow } from '../lib/window.ts';
 import {
+  clientOptions,
   complain,
   EXIT_FAILURE,
   EXIT_OK,
@@ -233,11 +234,10 @@ async function readAssociations(
       associations.set(fileSystemId, await fsx.listAssociations(fileSystemId));
     } catch (error) {
       // An SDK error's message rarely says what it is ("not authorized"): its name does.
-      const named =
-        error instanceof Error && !(error instanceof FsxCallError) && error.name !== 'Error';
+      const name = error instanceof FsxCallError ? 'Error' : errorName(error);
       associationErrors.set(
         fileSystemId,
-        named ? `${error.name}: ${describeError(error)}` : describeError(error),
+        name === 'Error' ? describeError(error) : `${name}: ${describeError(error)}`,
       );
     }
   }
@@ -344,7 +344,7 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
     LEDGER_TABLE: io.env['LEDGER_TABLE'],
     ATTEMPT_WINDOW_HOURS: io.env['ATTEMPT_WINDOW_HOURS'],
   });
-  const region = values.region ?? undefined;
+  const region = values.region;
 
   const logs = (deps.logsClient ?? createLogsClient)(region);
   let records: FailureRecord[];
@@ -403,9 +403,7 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
     return EXIT_OK;
   }
 
-  const fsxClient =
-    deps.fsxClient?.(region) ??
-    new FSxClient(region === undefined ? { requestHandler } : { requestHandler, region });
+  const fsxClient = deps.fsxClient?.(region) ?? new FSxClient(clientOptions(region));
   try {
     const fsx = createFsxAdapter(fsxClient, { cacheSeconds: 0 });
     const associations = await readAssociations(records, classes, config.reportPath, fsx);
@@ -433,13 +431,10 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
     const ledger: LedgerPort | undefined =
       ledgerTable === undefined
         ? undefined
-        : createLedger(
-            deps.dynamoClient?.(region) ??
-              new DynamoDBClient(
-                region === undefined ? { requestHandler } : { requestHandler, region },
-              ),
-            { tableName: ledgerTable, attemptWindowHours },
-          );
+        : createLedger(deps.dynamoClient?.(region) ?? new DynamoDBClient(clientOptions(region)), {
+            tableName: ledgerTable,
+            attemptWindowHours,
+          });
     const activeBefore = await activeTaskIds(fileSystems, fsx);
     let refused = 0;
     let unrecorded = 0;

@@ -42,8 +42,8 @@ import {
   plural,
   printReport,
   reportFormat,
-  setting,
   UsageError,
+  useColor,
 } from './common.ts';
 
 /*
@@ -246,7 +246,7 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
   // The Lambda's own validation, so scan reports what the Lambda would do with these settings.
   const { BUSY_DELAY_SECONDS, REPORT_PATH } = io.env;
   const config = loadConfig({ DRY_RUN: 'true', BUSY_DELAY_SECONDS, REPORT_PATH });
-  const region = values.region ?? undefined;
+  const region = values.region;
   const client = (deps.logsClient ?? createLogsClient)(region);
 
   try {
@@ -320,8 +320,7 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
       io.stdout(`${heading}\n\n`);
       printReport(report, 'terminal', io);
       if (trend !== undefined) {
-        const color = io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
-        io.stdout(`\n${renderTrendTerminal(trend, { color })}`);
+        io.stdout(`\n${renderTrendTerminal(trend, { color: useColor(io) })}`);
       }
     }
     return status;

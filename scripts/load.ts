@@ -33,11 +33,7 @@
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { startDynalite } from '../test/helpers/dynalite.ts';
-import { startDynamoProxy } from '../test/servers/dynamo-proxy.ts';
-import { startFsxServer } from '../test/servers/fsx-server.ts';
-import { startSnsServer } from '../test/servers/sns-server.ts';
-import { startSqsServer } from '../test/servers/sqs-server.ts';
+import { localStackEnv, startLocalStack } from '../test/helpers/local-stack.ts';
 
 const INVOCATIONS = positive('LOAD_INVOCATIONS', 100);
 const EVENTS = positive('LOAD_EVENTS', 10_000);
@@ -253,32 +249,24 @@ async function main(): Promise<number> {
   console.log(
     `fsx-export-analyzer load: ${INVOCATIONS} concurrent invocations x ${format(EVENTS)} events on ${FILE_SYSTEMS} file systems, Node.js ${process.versions.node}, ${cpus().length} CPUs\n`,
   );
-  const dynamo = await startDynalite();
-  const dynamoProxy = await startDynamoProxy(dynamo.endpoint);
-  const fsx = await startFsxServer({ now: () => Date.now() });
-  for (let index = 0; index < FILE_SYSTEMS; index++) {
-    fsx.addFileSystem(fileSystemId(index), [
-      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
-    ]);
-  }
-  const sqs = await startSqsServer({ maxReceiveCount: MAX_RECEIVES, now: () => Date.now() });
-  const sns = await startSnsServer({ topicArn: TOPIC });
+  const stack = await startLocalStack({
+    fileSystems: Array.from({ length: FILE_SYSTEMS }, (_, index) => fileSystemId(index)),
+    maxReceiveCount: MAX_RECEIVES,
+    // The simulated clock of the retrier phase.
+    fsxClock: () => Date.now(),
+    queueClock: () => Date.now(),
+    topicArn: TOPIC,
+  });
+  const { dynamoProxy, fsx, sqs, sns } = stack;
 
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // Any endpoint not set below goes to a closed local port instead of AWS.
+    // Any endpoint the stack does not set goes to a closed local port instead of AWS.
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_FSX: fsx.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ENDPOINT_URL_SNS: sns.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
+    ...localStackEnv(stack),
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-load-analyzer',
     SUMMARY_TOPIC_ARN: TOPIC,
-    DEFERRAL_QUEUE_URL: sqs.queueUrl,
-    LEDGER_TABLE: dynamo.tableName,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -380,7 +368,6 @@ async function main(): Promise<number> {
     }
     await pool(receives, RETRIER_CONCURRENCY, async (records) => {
       retrierInvocations++;
-      const ids = records.map((record) => record.messageId);
       const back = Date.now() + VISIBILITY_SECONDS * 1000;
       let response: SQSBatchResponse;
       try {
@@ -390,12 +377,10 @@ async function main(): Promise<number> {
         );
       } catch {
         retrierFailures++;
-        sqs.fail(ids, back);
+        sqs.settle(records, 'error', back);
         return;
       }
-      const failed = response.batchItemFailures.map((item) => item.itemIdentifier);
-      sqs.fail(failed, back);
-      sqs.succeed(ids.filter((id) => !failed.includes(id)));
+      sqs.settle(records, response, back);
     });
   }
   marks.push(callCounts());
@@ -532,8 +517,7 @@ async function main(): Promise<number> {
   console.log(`run time: ${((performance.now() - began) / 1000).toFixed(0)} s`);
   console.log(`lost = ${lost}`);
 
-  await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), dynamoProxy.stop()]);
-  await dynamo.stop();
+  await stack.stop();
   return lost > 0 ? 1 : 0;
 }
 

@@ -51,6 +51,18 @@ function json(code: string, path: string): string {
   return JSON.stringify({ errorCode: code, filePath: path });
 }
 
+/** A file FSx failed to export for a passing reason (InternalAutoExportError): re-exported now. */
+function transient(path: string, id?: string): EventSpec {
+  const message = json('InternalAutoExportError', path);
+  return id === undefined ? { message } : { id, message };
+}
+
+/** A file FSx could not export because it was open (the message text): re-exported later. */
+function busy(path: string, id?: string): EventSpec {
+  const message = `Failed to export file because it is being used by another process. path=${path}`;
+  return id === undefined ? { message } : { id, message };
+}
+
 /** Gzips and base64-encodes a payload into the Lambda event CloudWatch Logs sends. */
 function lambdaEvent(data: unknown): CloudWatchLogsEvent {
   const text = typeof data === 'string' ? data : JSON.stringify(data);
@@ -77,4 +89,4 @@ function batch(events: readonly EventSpec[], logStream = DEFAULT_STREAM): LogBat
 }
 
 export type { EventSpec };
-export { batch, controlMessage, DEFAULT_STREAM, json, lambdaEvent, payload };
+export { batch, busy, controlMessage, DEFAULT_STREAM, json, lambdaEvent, payload, transient };

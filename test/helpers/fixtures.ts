@@ -15,9 +15,12 @@ const DRA: Association = {
 /** The completion-report path derived from {@link DRA}: where re-exports of {@link FS} report. */
 const DRA_REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
 
+/** Fake static credentials for SDK clients pointed at the local test servers. */
+const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
+
 /** The `n`th task id the fakes and mocks hand out: `task-` and `n` in 17 digits. */
 function taskId(n: number): string {
   return `task-${String(n).padStart(17, '0')}`;
 }
 
-export { DRA, DRA_REPORT_PATH, FS, taskId };
+export { CREDENTIALS, DRA, DRA_REPORT_PATH, FS, taskId };

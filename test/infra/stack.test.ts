@@ -121,6 +121,22 @@ function policiesOf(role: Resource): {
   return { statements, bySid };
 }
 
+/** The EventBridge rules whose targets name the function `logicalId`. */
+function rulesTargeting(template: Template, logicalId: string): Array<[string, Resource]> {
+  return resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+    JSON.stringify(rule.Properties?.['Targets']).includes(logicalId),
+  );
+}
+
+/** The permissions that let EventBridge invoke the function `logicalId`. */
+function eventsPermissions(template: Template, logicalId: string): Array<[string, Resource]> {
+  return resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+    ([, grant]) =>
+      grant.Properties?.['Principal'] === 'events.amazonaws.com' &&
+      JSON.stringify(grant.Properties?.['FunctionName']).includes(logicalId),
+  );
+}
+
 let workDir: string;
 let defaults: Template;
 let custom: Template;
@@ -595,18 +611,11 @@ describe('Stack: osls package', () => {
 
   it('runs the outcome check on an EventBridge schedule of outcomeCheckMinutes', () => {
     // Prepare
-    const rules = (template: Template) =>
-      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
-        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.outcomes),
-      );
+    const rules = (template: Template) => rulesTargeting(template, FUNCTIONS.outcomes);
 
     // Act
     const [ruleId, rule] = rules(defaults)[0] ?? ['', undefined];
-    const permissions = resourcesOfType(defaults, 'AWS::Lambda::Permission').filter(
-      ([, grant]) =>
-        grant.Properties?.['Principal'] === 'events.amazonaws.com' &&
-        JSON.stringify(grant.Properties?.['FunctionName']).includes(FUNCTIONS.outcomes),
-    );
+    const permissions = eventsPermissions(defaults, FUNCTIONS.outcomes);
 
     // Assess
     expect(rules(defaults)).toHaveLength(1);
@@ -801,18 +810,11 @@ describe('Stack: osls package', () => {
 
   it('runs the digest function every digestCheckMinutes, one run at a time, with W from digestWindowMinutes', () => {
     // Prepare
-    const rules = (template: Template) =>
-      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
-        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.digest),
-      );
+    const rules = (template: Template) => rulesTargeting(template, FUNCTIONS.digest);
 
     // Act
     const [ruleId, rule] = rules(defaults)[0] ?? ['', undefined];
-    const permissions = resourcesOfType(defaults, 'AWS::Lambda::Permission').filter(
-      ([, grant]) =>
-        grant.Properties?.['Principal'] === 'events.amazonaws.com' &&
-        JSON.stringify(grant.Properties?.['FunctionName']).includes(FUNCTIONS.digest),
-    );
+    const permissions = eventsPermissions(defaults, FUNCTIONS.digest);
 
     // Assess
     expect(rules(defaults)).toHaveLength(1);
@@ -867,10 +869,7 @@ describe('Stack: osls package', () => {
 
   it('runs the doctor every doctorCheckMinutes, one run at a time, looking for this stage analyzer', () => {
     // Prepare
-    const rules = (template: Template) =>
-      resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
-        JSON.stringify(rule.Properties?.['Targets']).includes(FUNCTIONS.doctor),
-      );
+    const rules = (template: Template) => rulesTargeting(template, FUNCTIONS.doctor);
 
     // Act
     const [, rule] = rules(defaults)[0] ?? ['', undefined];

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Io } from '../../cli/common.ts';
 import { main } from '../../cli/main.ts';
+import { fakeIo } from '../helpers/cli.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogGroupSeed, type LogsServer, startLogsServer } from '../servers/logs-server.ts';
@@ -54,21 +54,9 @@ function awsEnv(): Record<string, string> {
 
 /** Runs `fsx-export-analyzer doctor ...args` in this process, as main does. */
 async function doctor(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: () => Promise.resolve(''),
-    isTTY: false,
-    env: awsEnv(),
-  };
+  const io = fakeIo({ env: awsEnv() });
   const code = await main(['doctor', ...args], io);
-  return { code, stdout, stderr };
+  return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
 
 function findings(run: Run): JsonFinding[] {

@@ -10,21 +10,21 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerResult } from '../../functions/analyzer.ts';
 import type { OutcomeResult } from '../../functions/outcomes.ts';
 import type { DeferredExport } from '../../lib/ports.ts';
-import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
-import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
+import type { LocalDynamo } from '../helpers/dynalite.ts';
+import { busy, lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
-import { CONTEXT, POWERTOOLS_ENV } from '../helpers/lambda.ts';
+import { CONTEXT, coldStartWith, TOPIC } from '../helpers/lambda.ts';
+import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
 import {
   type FaultProxy,
   FSX,
   type ProxyFaultKind,
   SQS,
-  startDynamoProxy,
   startFaultProxy,
 } from '../servers/dynamo-proxy.ts';
-import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
-import { type SnsFaultKind, type SnsServer, startSnsServer } from '../servers/sns-server.ts';
-import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
+import type { FsxServer } from '../servers/fsx-server.ts';
+import type { SnsFaultKind, SnsServer } from '../servers/sns-server.ts';
+import type { SqsServer } from '../servers/sqs-server.ts';
 
 /*
  * Fault injection end to end: the three functions with the real SDK clients, against dynalite and
@@ -45,7 +45,6 @@ import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
  * without a second summary. The queue's clock is the test's; everything else is real time.
  */
 
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 const MAX_RECEIVES = 3;
 /** Busy files and refusals for now wait the same time, so they come back in one retrier batch. */
 const DELAY_SECONDS = 300;
@@ -76,20 +75,12 @@ interface Delivery {
   outcome: PromiseSettledResult<AnalyzerResult>;
 }
 
-const transient = (path: string, id?: string): EventSpec => ({
-  ...(id === undefined ? {} : { id }),
-  message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
-});
-const busy = (path: string, id?: string): EventSpec => ({
-  ...(id === undefined ? {} : { id }),
-  message: `Failed to export file because it is being used by another process. path=${path}`,
-});
-
 /** The batch most scenarios use: one file to re-export now, one busy file to queue. */
 const mixedEvent = () => lambdaEvent(payload([transient('/ns1/a.bin'), busy('/ns1/b.log')]));
 const MIXED_PATHS = ['ns1/a.bin', 'ns1/b.log'] as const;
 
 describe('Integration: fault injection, nothing ends nowhere', () => {
+  let stack: LocalStack;
   let dynamo: LocalDynamo;
   let dynamoProxy: FaultProxy;
   let fsx: FsxServer;
@@ -103,22 +94,16 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
 
   /** Stubs the environment, then loads the three functions in one fresh module graph. */
   async function coldStart(): Promise<Handlers> {
-    vi.resetModules();
     const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      ...localStackEnv(stack),
+      // Through the fault proxies, so faults apply.
+      AWS_ENDPOINT_URL_FSX: fsxProxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
+      DEFERRAL_QUEUE_URL: queueUrl,
       AWS_SESSION_TOKEN: '',
       AWS_PROFILE: '',
       AWS_MAX_ATTEMPTS: '',
-      AWS_ENDPOINT_URL_FSX: fsxProxy.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      DEFERRAL_QUEUE_URL: queueUrl,
-      LEDGER_TABLE: dynamo.tableName,
       DRY_RUN: 'false',
       REPORT_PATH: '',
       MAX_PATHS_PER_TASK: '',
@@ -130,23 +115,23 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
       ATTEMPT_WINDOW_HOURS: '24',
       COALESCE_WINDOW_SECONDS: String(COALESCE_WINDOW_SECONDS),
       MAX_RECEIVES: String(MAX_RECEIVES),
-      ...POWERTOOLS_ENV,
     };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    const analyzer = await import('../../functions/analyzer.ts');
-    const retrier = await import('../../functions/retrier.ts');
-    const outcomes = await import('../../functions/outcomes.ts');
-    // The same module graph, so these are the handlers' own clients.
-    const clients = await import('../../lib/aws/clients.ts');
-    for (const client of [
-      clients.fsxClient,
-      clients.snsClient,
-      clients.sqsClient,
-      clients.dynamoClient,
-    ]) {
-      setRequestTimeout(client.config.requestHandler);
-    }
-    return { analyzer: analyzer.handler, retrier: retrier.handler, outcomes: outcomes.handler };
+    return coldStartWith(settings, async () => {
+      const analyzer = await import('../../functions/analyzer.ts');
+      const retrier = await import('../../functions/retrier.ts');
+      const outcomes = await import('../../functions/outcomes.ts');
+      // The same module graph, so these are the handlers' own clients.
+      const clients = await import('../../lib/aws/clients.ts');
+      for (const client of [
+        clients.fsxClient,
+        clients.snsClient,
+        clients.sqsClient,
+        clients.dynamoClient,
+      ]) {
+        setRequestTimeout(client.config.requestHandler);
+      }
+      return { analyzer: analyzer.handler, retrier: retrier.handler, outcomes: outcomes.handler };
+    });
   }
 
   async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
@@ -187,12 +172,11 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
     const back = queueClock + VISIBILITY_SECONDS * 1000;
     try {
       const response = await handlers.retrier({ Records: records }, CONTEXT);
+      sqs.settle(records, response, back);
       const failed = response.batchItemFailures.map((item) => item.itemIdentifier);
-      sqs.fail(failed, back);
-      sqs.succeed(ids.filter((id) => !failed.includes(id)));
       return { records, failed, error: undefined };
     } catch (error) {
-      sqs.fail(ids, back);
+      sqs.settle(records, 'error', back);
       return { records, failed: ids, error };
     }
   }
@@ -317,23 +301,19 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
 
   beforeEach(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    dynamo = await startDynalite();
-    dynamoProxy = await startDynamoProxy(dynamo.endpoint);
-    fsx = await startFsxServer({ region: 'eu-west-1' });
-    fsx.addFileSystem(FS, [
-      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
-    ]);
-    fsxProxy = await startFaultProxy(fsx.endpoint, FSX);
     queueClock = Date.now();
-    sqs = await startSqsServer({
+    stack = await startLocalStack({
+      fileSystems: [FS],
       maxReceiveCount: MAX_RECEIVES,
       region: 'eu-west-1',
-      now: () => queueClock,
+      queueClock: () => queueClock,
+      topicArn: TOPIC,
     });
+    ({ dynamo, dynamoProxy, fsx, sqs, sns } = stack);
+    fsxProxy = await startFaultProxy(fsx.endpoint, FSX);
     sqsProxy = await startFaultProxy(sqs.endpoint, SQS);
     // The SDK sends SQS requests to the queue URL's host: the proxy's, so faults apply.
     queueUrl = `${sqsProxy.endpoint}${new URL(sqs.queueUrl).pathname}`;
-    sns = await startSnsServer({ topicArn: TOPIC });
     handlers = await coldStart();
   });
 
@@ -341,9 +321,8 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
     vi.useRealTimers();
     vi.unstubAllEnvs();
     vi.restoreAllMocks();
-    await Promise.all([fsxProxy.stop(), sqsProxy.stop(), dynamoProxy.stop(), sns.stop()]);
-    await Promise.all([fsx.stop(), sqs.stop()]);
-    await dynamo.stop();
+    await Promise.all([fsxProxy.stop(), sqsProxy.stop()]);
+    await stack.stop();
   });
 
   describe('a fault once: the SDK retry absorbs it', () => {

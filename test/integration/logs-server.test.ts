@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FS } from '../helpers/fixtures.ts';
+import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type LogsServer, type LogsServerEvent, startLogsServer } from '../servers/logs-server.ts';
 
 /*
@@ -18,7 +18,6 @@ import { type LogsServer, type LogsServerEvent, startLogsServer } from '../serve
 const GROUP = '/aws/fsx/lustre';
 const OTHER_FS = 'fs-0fedcba9876543210';
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 
 function client(server: LogsServer): CloudWatchLogsClient {
   return new CloudWatchLogsClient({

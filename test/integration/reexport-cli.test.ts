@@ -1,12 +1,12 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/common.ts';
 import { command, type ReexportDeps } from '../../cli/reexport.ts';
 import { createLedger } from '../../lib/aws/ledger.ts';
+import { fakeIo } from '../helpers/cli.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { json } from '../helpers/events.ts';
-import { FS } from '../helpers/fixtures.ts';
+import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogsServer, type LogsServerEvent, startLogsServer } from '../servers/logs-server.ts';
 
@@ -20,39 +20,6 @@ const OTHER_FS = 'fs-0fedcba9876543210';
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 const PREFIX = 'fsx-export-analyzer: ';
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
-
-interface FakeIo extends Io {
-  readonly out: string[];
-  readonly err: string[];
-  readonly questions: string[];
-}
-
-/** A fake Io; `answer` makes stdin a terminal on which the person answers it. */
-function fakeIo(answer?: string): FakeIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  const questions: string[] = [];
-  return {
-    out,
-    err,
-    questions,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    readStdin: async () => '',
-    isTTY: false,
-    env: {},
-    stdinIsTTY: answer !== undefined,
-    ...(answer === undefined
-      ? {}
-      : {
-          prompt: async (question: string) => {
-            questions.push(question);
-            return answer;
-          },
-        }),
-  };
-}
 
 function failure(code: string, path: string, fs = FS): LogsServerEvent {
   return { logStreamName: `datarepo_${fs}`, timestamp: NOW - HOUR, message: json(code, path) };
@@ -184,7 +151,7 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
 
   it('asks on the terminal and starts on "y"', async () => {
     // Prepare
-    const io = fakeIo('y');
+    const io = fakeIo({ answer: 'y' });
 
     // Act
     const result = await reexport(['--class', 'permission'], io);
@@ -197,7 +164,7 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
 
   it('starts nothing when the person answers anything but yes', async () => {
     // Prepare
-    const io = fakeIo('');
+    const io = fakeIo({ answer: '' });
 
     // Act
     const result = await reexport(['--class', 'permission'], io);

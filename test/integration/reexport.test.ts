@@ -2,14 +2,14 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerResult } from '../../functions/analyzer.ts';
 import type { OutcomeResult } from '../../functions/outcomes.ts';
-import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
-import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
+import { busy, lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
-import { CONTEXT, POWERTOOLS_ENV } from '../helpers/lambda.ts';
-import { type FaultProxy, startDynamoProxy } from '../servers/dynamo-proxy.ts';
-import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
-import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
-import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
+import { CONTEXT, coldStartWith, flat } from '../helpers/lambda.ts';
+import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
+import type { FaultProxy } from '../servers/dynamo-proxy.ts';
+import type { FsxServer } from '../servers/fsx-server.ts';
+import type { SnsServer } from '../servers/sns-server.ts';
+import type { SqsServer } from '../servers/sqs-server.ts';
 
 /*
  * The three functions end to end with the real SDK clients over HTTP: DynamoDB is dynalite (the
@@ -20,7 +20,6 @@ import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
  * test's, so delays pass without waiting; everything else runs on real time.
  */
 
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 const REPORT_PATH = 's3://ml-archive/datasets/fsx-export-analyzer-reports';
 const MAX_RECEIVES = 3;
 const BUSY_DELAY_SECONDS = 600;
@@ -37,19 +36,8 @@ type Handlers = {
   outcomes: (event: unknown, context: Context) => Promise<OutcomeResult>;
 };
 
-const transient = (path: string, id?: string): EventSpec => ({
-  ...(id === undefined ? {} : { id }),
-  message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
-});
-const busy = (path: string, id?: string): EventSpec => ({
-  ...(id === undefined ? {} : { id }),
-  message: `Failed to export file because it is being used by another process. path=${path}`,
-});
-
-const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');
-
 describe('Integration: durable re-export end to end', () => {
-  let dynamo: LocalDynamo;
+  let stack: LocalStack;
   let dynamoProxy: FaultProxy;
   let fsx: FsxServer;
   let sqs: SqsServer;
@@ -59,21 +47,11 @@ describe('Integration: durable re-export end to end', () => {
 
   /** Stubs the environment, then loads the three functions in one fresh module graph. */
   async function coldStart(env: Record<string, string> = {}): Promise<Handlers> {
-    vi.resetModules();
     const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      ...localStackEnv(stack),
       AWS_SESSION_TOKEN: '',
       AWS_PROFILE: '',
-      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      DEFERRAL_QUEUE_URL: sqs.queueUrl,
-      LEDGER_TABLE: dynamo.tableName,
       DRY_RUN: 'false',
       REPORT_PATH: '',
       MAX_PATHS_PER_TASK: '',
@@ -85,14 +63,14 @@ describe('Integration: durable re-export end to end', () => {
       ATTEMPT_WINDOW_HOURS: '24',
       COALESCE_WINDOW_SECONDS: '300',
       MAX_RECEIVES: String(MAX_RECEIVES),
-      ...POWERTOOLS_ENV,
       ...env,
     };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    const analyzer = await import('../../functions/analyzer.ts');
-    const retrier = await import('../../functions/retrier.ts');
-    const outcomes = await import('../../functions/outcomes.ts');
-    return { analyzer: analyzer.handler, retrier: retrier.handler, outcomes: outcomes.handler };
+    return coldStartWith(settings, async () => {
+      const analyzer = await import('../../functions/analyzer.ts');
+      const retrier = await import('../../functions/retrier.ts');
+      const outcomes = await import('../../functions/outcomes.ts');
+      return { analyzer: analyzer.handler, retrier: retrier.handler, outcomes: outcomes.handler };
+    });
   }
 
   /** Lambda's SQS event source: one batch of due messages, settled by the retrier's answer. */
@@ -123,27 +101,21 @@ describe('Integration: durable re-export end to end', () => {
 
   beforeEach(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    dynamo = await startDynalite();
-    dynamoProxy = await startDynamoProxy(dynamo.endpoint);
-    fsx = await startFsxServer({ region: 'eu-west-1' });
-    fsx.addFileSystem(FS, [
-      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
-    ]);
     queueClock = Date.now();
-    sqs = await startSqsServer({
+    stack = await startLocalStack({
+      fileSystems: [FS],
       maxReceiveCount: MAX_RECEIVES,
       region: 'eu-west-1',
-      now: () => queueClock,
+      queueClock: () => queueClock,
     });
-    sns = await startSnsServer();
+    ({ dynamoProxy, fsx, sqs, sns } = stack);
     handlers = await coldStart();
   });
 
   afterEach(async () => {
     vi.unstubAllEnvs();
     vi.restoreAllMocks();
-    await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), dynamoProxy.stop()]);
-    await dynamo.stop();
+    await stack.stop();
   });
 
   it('queues a task refused while another runs, waits in the retrier, and starts it once FSx is free', async () => {

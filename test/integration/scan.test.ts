@@ -1,9 +1,9 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/common.ts';
 import { command } from '../../cli/scan.ts';
+import { fakeIo } from '../helpers/cli.ts';
 import { json } from '../helpers/events.ts';
-import { FS } from '../helpers/fixtures.ts';
+import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type LogsServer, type LogsServerEvent, startLogsServer } from '../servers/logs-server.ts';
 
 /*
@@ -15,27 +15,6 @@ const GROUP = '/aws/fsx/lustre';
 const OTHER_FS = 'fs-0fedcba9876543210';
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
-
-interface FakeIo extends Io {
-  readonly out: string[];
-  readonly err: string[];
-}
-
-function fakeIo(options: { stderrIsTTY?: boolean } = {}): FakeIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    readStdin: async () => '',
-    isTTY: false,
-    env: {},
-    stderrIsTTY: options.stderrIsTTY ?? false,
-  };
-}
 
 /** One failure `hoursAgo` hours before NOW on the stream of `fs`. */
 function failure(code: string, path: string, hoursAgo: number, fs = FS): LogsServerEvent {

@@ -5,7 +5,7 @@ import { createFsxAdapter, FsxCallError } from '../../lib/aws/fsx.ts';
 import { createDeferralQueue, DeferralError, parseDeferredExport } from '../../lib/aws/sqs.ts';
 import type { ExportRequest } from '../../lib/pipeline.ts';
 import type { DeferredExport } from '../../lib/ports.ts';
-import { FS } from '../helpers/fixtures.ts';
+import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
 
@@ -15,7 +15,6 @@ import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
  */
 
 const OTHER_FS = 'fs-0fedcba9876543210';
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 // Small, so a 'timeout' fault costs well under a second per attempt. Without
 // throwOnRequestTimeout, this SDK version only logs a warning when requestTimeout passes.
 const REQUEST_HANDLER = {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveLocal } from './local-http.ts';
 
 /*
  * A tiny HTTP server speaking the AWS JSON protocol (Smithy awsJson1_0 / awsJson1_1), for
@@ -124,7 +124,6 @@ async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<AwsJso
   const typePrefix = options.typePrefix ?? '';
   const calls: Call[] = [];
   const faults: { operation: string; remaining: number; kind: FaultKind }[] = [];
-  const sockets = new Set<Socket>();
 
   function sendError(
     response: ServerResponse,
@@ -226,35 +225,18 @@ async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<AwsJso
     }
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 'InternalFailure', String(error), 500);
-    });
+  const server = await serveLocal(handle, (_request, response, error) => {
+    if (!response.headersSent) sendError(response, 'InternalFailure', String(error), 500);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     calls,
     inject(fault: Fault): void {
       if (!(fault.times > 0)) throw new RangeError('a fault needs times > 0');
       faults.push({ operation: fault.operation, remaining: fault.times, kind: fault.kind });
     },
-    stop(): Promise<void> {
-      return new Promise((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        // Keep-alive connections and requests held by 'timeout' would keep close() waiting.
-        for (const socket of sockets) socket.destroy();
-      });
-    },
+    stop: server.stop,
   };
 }
 

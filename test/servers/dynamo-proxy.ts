@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   Agent,
-  createServer,
   request as httpRequest,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { dropConnection, serveLocal } from './local-http.ts';
 
 /*
  * A fault-injecting HTTP proxy for AWS JSON protocol services (awsJson1_0 / awsJson1_1): it sits
@@ -149,7 +148,6 @@ async function startFaultProxy(target: string, dialect: Dialect): Promise<FaultP
     kind: ProxyFaultKind;
     match: ProxyFault['match'];
   }[] = [];
-  const sockets = new Set<Socket>();
   // Keep-alive upstream, so a busy test does not open a connection per request.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -249,21 +247,10 @@ async function startFaultProxy(target: string, dialect: Dialect): Promise<FaultP
     response.end(answer.body);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => request.socket.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await serveLocal(handle, dropConnection);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     calls,
     inject(fault: ProxyFault): void {
       if (!(fault.times > 0)) throw new RangeError('a fault needs times > 0');
@@ -277,12 +264,9 @@ async function startFaultProxy(target: string, dialect: Dialect): Promise<FaultP
     clear(): void {
       faults.length = 0;
     },
-    stop(): Promise<void> {
-      return new Promise((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        for (const socket of sockets) socket.destroy();
-        agent.destroy();
-      });
+    async stop(): Promise<void> {
+      agent.destroy();
+      await server.stop();
     },
   };
 }

@@ -113,8 +113,8 @@ interface FsxServerOptions {
   /** Caps every page below the API's own limit (50 tasks, 25 associations), to test paging. */
   readonly maxPageSize?: number;
   /** Clock in milliseconds for CreationTime, StartTime, EndTime. */
-  readonly now?: () => number;
-  readonly region?: string;
+  readonly now?: (() => number) | undefined;
+  readonly region?: string | undefined;
 }
 
 interface FsxServer {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dropConnection, serveLocal } from './local-http.ts';
 
 /*
  * An in-memory SNS that answers Publish over the awsQuery protocol the SDK's SNSClient speaks:
@@ -85,7 +85,7 @@ interface SnsCall {
 
 interface SnsServerOptions {
   /** When set, Publish to any other topic fails with NotFound, as SNS does. */
-  readonly topicArn?: string;
+  readonly topicArn?: string | undefined;
 }
 
 interface SnsServer {
@@ -257,7 +257,6 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
   const calls: SnsCall[] = [];
   const published: PublishedMessage[] = [];
   const faults: { operation: string; remaining: number; kind: SnsFaultKind }[] = [];
-  const sockets = new Set<Socket>();
 
   function takeFault(operation: string): SnsFaultKind | undefined {
     const index = faults.findIndex(
@@ -338,21 +337,10 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
     answerPublish(response, params);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => request.socket.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await serveLocal(handle, dropConnection);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     calls,
     published,
     inject(fault: SnsFault): void {
@@ -362,12 +350,7 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
     clear(): void {
       faults.length = 0;
     },
-    stop(): Promise<void> {
-      return new Promise((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        for (const socket of sockets) socket.destroy();
-      });
-    },
+    stop: server.stop,
   };
 }
 

@@ -74,8 +74,8 @@ interface SqsServerOptions {
   /** The redrive policy's maxReceiveCount; 5 unless set. */
   readonly maxReceiveCount?: number;
   /** Clock in milliseconds for SentTimestamp and delays. */
-  readonly now?: () => number;
-  readonly region?: string;
+  readonly now?: (() => number) | undefined;
+  readonly region?: string | undefined;
   /** SQS's size limit per message and per batch; 262,144 bytes unless set. */
   readonly maxMessageBytes?: number;
 }
@@ -105,9 +105,14 @@ interface SqsServer {
   /**
    * Ends a received batch as the event source mapping does with ReportBatchItemFailures: a
    * thrown handler (`'error'`) or an identifier that is not one of the records fails every record;
-   * otherwise the listed items fail and the rest are deleted.
+   * otherwise the listed items fail and the rest are deleted. Failed ones are visible again at
+   * `visibleAt` (default: the clock), as after the visibility timeout.
    */
-  settle(records: readonly SQSRecord[], outcome: SQSBatchResponse | undefined | 'error'): void;
+  settle(
+    records: readonly SQSRecord[],
+    outcome: SQSBatchResponse | undefined | 'error',
+    visibleAt?: number,
+  ): void;
   /** Messages moved to the dead-letter queue, in the order they moved (copies). */
   deadLetters(): StoredMessage[];
   /** Makes the next `count` SendMessageBatch entries fail with the given result. */
@@ -467,19 +472,22 @@ async function startSqsServer(options: SqsServerOptions = {}): Promise<SqsServer
     },
     fail,
     succeed,
-    settle(records, outcome) {
+    settle(records, outcome, visibleAt) {
       const ids = records.map((record) => record.messageId);
       if (outcome === 'error') {
-        fail(ids);
+        fail(ids, visibleAt);
         return;
       }
       const failed = new Set((outcome?.batchItemFailures ?? []).map((item) => item.itemIdentifier));
       // Lambda fails the whole batch when an identifier is empty or not one of its records.
       if ([...failed].some((id) => !ids.includes(id))) {
-        fail(ids);
+        fail(ids, visibleAt);
         return;
       }
-      fail(ids.filter((id) => failed.has(id)));
+      fail(
+        ids.filter((id) => failed.has(id)),
+        visibleAt,
+      );
       succeed(ids.filter((id) => !failed.has(id)));
     },
     deadLetters: () => dead.map((message) => structuredClone(message)),

@@ -1,0 +1,84 @@
+import { type FaultProxy, startDynamoProxy } from '../servers/dynamo-proxy.ts';
+import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
+import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
+import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
+import { type LocalDynamo, startDynalite } from './dynalite.ts';
+import { CREDENTIALS } from './fixtures.ts';
+
+/*
+ * The local AWS the three functions run against end to end (the fault-injection and durable
+ * re-export integration tests, and `npm run load`): dynalite behind the fault proxy (which also
+ * keeps the DynamoDB call log), and the FSx, SQS and SNS test servers.
+ */
+
+interface LocalStack {
+  readonly dynamo: LocalDynamo;
+  readonly dynamoProxy: FaultProxy;
+  readonly fsx: FsxServer;
+  readonly sqs: SqsServer;
+  readonly sns: SnsServer;
+  /** Stops every server, dynalite last (after the proxy in front of it). */
+  stop(): Promise<void>;
+}
+
+interface LocalStackOptions {
+  /** File systems to create, each with `/ns1` linked to `s3://ml-archive/datasets/`. */
+  readonly fileSystems: readonly string[];
+  /** The deferral queue's redrive policy. */
+  readonly maxReceiveCount: number;
+  /** The Region of the FSx and SQS servers (ARNs, queue URL); us-east-1 unless set. */
+  readonly region?: string;
+  readonly fsxClock?: () => number;
+  readonly queueClock?: () => number;
+  /** The only topic SNS accepts; any unless set. */
+  readonly topicArn?: string;
+}
+
+/** Starts dynalite, its proxy and the FSx, SQS and SNS servers. */
+async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dynamo = await startDynalite();
+  const dynamoProxy = await startDynamoProxy(dynamo.endpoint);
+  const fsx = await startFsxServer({ region: options.region, now: options.fsxClock });
+  for (const fileSystemId of options.fileSystems) {
+    fsx.addFileSystem(fileSystemId, [
+      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
+    ]);
+  }
+  const sqs = await startSqsServer({
+    maxReceiveCount: options.maxReceiveCount,
+    region: options.region,
+    now: options.queueClock,
+  });
+  const sns = await startSnsServer({ topicArn: options.topicArn });
+  return {
+    dynamo,
+    dynamoProxy,
+    fsx,
+    sqs,
+    sns,
+    async stop() {
+      await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), dynamoProxy.stop()]);
+      await dynamo.stop();
+    },
+  };
+}
+
+/**
+ * The environment that points the functions' SDK clients at `stack` with fake credentials: the
+ * endpoints, the deferral queue and the ledger table.
+ */
+function localStackEnv(stack: LocalStack): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_FSX: stack.fsx.endpoint,
+    AWS_ENDPOINT_URL_SQS: stack.sqs.endpoint,
+    AWS_ENDPOINT_URL_SNS: stack.sns.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoProxy.endpoint,
+    DEFERRAL_QUEUE_URL: stack.sqs.queueUrl,
+    LEDGER_TABLE: stack.dynamo.tableName,
+  };
+}
+
+export type { LocalStack };
+export { localStackEnv, startLocalStack };
