@@ -11,7 +11,7 @@ import {
 import { loadConfig } from '../lib/config.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/input.ts';
 import { processBatches } from '../lib/pipeline.ts';
-import { analyzeBatches, toJsonReport } from '../lib/report.ts';
+import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/report.ts';
 import { sanitize } from '../lib/text.ts';
 import type { LogBatch } from '../lib/types.ts';
 import {
@@ -211,16 +211,6 @@ async function readWindow(
   }
 }
 
-// As toJsonText in lib/report.ts: characters JSON.stringify leaves raw that a terminal acts on.
-const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-
-function jsonText(document: unknown): string {
-  return JSON.stringify(document, null, 2).replace(
-    JSON_UNSAFE,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /** Runs `scan`; see `help`. */
 async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<number> {
   const { values } = parseOrUsage('scan', () =>
@@ -296,7 +286,7 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
     if (format === 'json') {
       io.stdout(
         line(
-          jsonText({
+          jsonDocumentText({
             ...toJsonReport(report),
             scan: {
               logGroup: options.logGroup,

@@ -255,11 +255,20 @@ function toJsonReport(report: Report): Record<string, unknown> {
 const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** The `--json` document as text: pretty-printed, every unsafe character escaped. */
-function toJsonText(report: Report): string {
-  return JSON.stringify(toJsonReport(report), null, 2).replace(
+/**
+ * A JSON document as text for a terminal or a pipe: indented, with the code points JSON leaves raw
+ * but a terminal would act on (C1 controls, line/paragraph separators, bidi overrides, BOM)
+ * written as `\\u` escapes. Parsing it gives the same document.
+ */
+function jsonDocumentText(document: unknown): string {
+  return JSON.stringify(document, null, 2).replace(
     JSON_UNSAFE,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+function toJsonText(report: Report): string {
+  return jsonDocumentText(toJsonReport(report));
 }
 
 export type { Analysis, Escalation, Report, Source, TaskOutcome };
@@ -271,6 +280,7 @@ export {
   countByFileSystem,
   fileSystemsOf,
   hasFindings,
+  jsonDocumentText,
   reportSeverity,
   toJsonReport,
   toJsonText,

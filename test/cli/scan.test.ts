@@ -1,189 +1,362 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { command } from '../../cli/scan.ts';
+import { fakeIo } from '../helpers/cli.ts';
 import { json } from '../helpers/events.ts';
-import { FS } from '../helpers/fixtures.ts';
-import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
-import { type LogsServer, startLogsServer } from '../servers/logs-server.ts';
+import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
+import { type LogsServer, type LogsServerEvent, startLogsServer } from '../servers/logs-server.ts';
 
 /*
- * `scan` and `reexport` as a user runs them: the built binary (dist/, see the global setup),
- * pointed at the local servers through the standard AWS settings (AWS_ENDPOINT_URL_*, fake
- * credentials), never through code.
+ * `scan` end to end inside the process: the real CloudWatchLogsClient against the local
+ * CloudWatch Logs server, driven through command(args, io) with a fake Io.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'fsx-export-analyzer.js');
 const GROUP = '/aws/fsx/lustre';
+const OTHER_FS = 'fs-0fedcba9876543210';
+const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment of a user with fake credentials whose AWS settings point at `endpoints`. */
-function awsEnv(endpoints: Record<string, string>): NodeJS.ProcessEnv {
-  const base = { ...process.env };
-  for (const name of Object.keys(base)) {
-    if (name.startsWith('AWS_') || name === 'DEBUG' || name === 'NO_COLOR') delete base[name];
-  }
+/** One failure `hoursAgo` hours before NOW on the stream of `fs`. */
+function failure(code: string, path: string, hoursAgo: number, fs = FS): LogsServerEvent {
   return {
-    ...base,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_MAX_ATTEMPTS: '1',
-    ...endpoints,
+    logStreamName: `datarepo_${fs}`,
+    timestamp: NOW - hoursAgo * HOUR,
+    message: json(code, path),
   };
 }
 
-function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, signal: null, stdout, stderr });
-      },
-    );
-    child.stdin?.end('');
-  });
-}
-
-/** Resolves once `condition` holds; checked on every turn of the event loop, no fixed delay. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
-
-function events(count: number) {
-  const now = Date.now();
-  return Array.from({ length: count }, (_, n) => ({
-    logStreamName: `datarepo_${FS}`,
-    timestamp: now - HOUR - n,
-    message: json('S3ExportAccessDenied', `/ns1/file-${n}.bin`),
-  }));
-}
-
-describe('CLI: scan and reexport against local endpoints', () => {
-  let logs: LogsServer | undefined;
-  let fsx: FsxServer | undefined;
-  let child: ChildProcess | undefined;
+describe('Integration: scan against logs-server', () => {
+  let server: LogsServer | undefined;
 
   afterEach(async () => {
-    child?.kill('SIGKILL');
-    child = undefined;
-    await logs?.stop();
-    await fsx?.stop();
-    logs = undefined;
-    fsx = undefined;
+    await server?.stop();
+    server = undefined;
   });
 
-  it('scans through AWS_ENDPOINT_URL and prints the report, the trend and a final progress line', async () => {
+  async function scan(events: readonly LogsServerEvent[], args: string[], io = fakeIo()) {
+    server = await startLogsServer({ groups: { [GROUP]: { events } }, pageSize: 2 });
+    const endpoint = server.endpoint;
+    const code = await command(args, io, {
+      logsClient: (region) =>
+        new CloudWatchLogsClient({
+          endpoint,
+          region: region ?? 'us-east-1',
+          credentials: CREDENTIALS,
+          maxAttempts: 2,
+        }),
+      now: () => NOW,
+    });
+    return { code, stdout: io.out.join(''), stderr: io.err.join('') };
+  }
+
+  it('reads 3 pages across streams and prints the analyze report with a trend', async () => {
     // Prepare
-    logs = await startLogsServer({ groups: { [GROUP]: { events: events(5) } }, pageSize: 2 });
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/a.bin', 3),
+      failure('S3ExportAccessDenied', '/ns1/b.bin', 2),
+      failure('InternalAutoExportError', '/ns1/c.bin', 2, OTHER_FS),
+      failure('S3ExportResourceBusy', '/ns1/d.bin', 1),
+      failure('InternalAutoExportError', '/ns1/e.bin', 1, OTHER_FS),
+      // The previous window: one busy failure on a third file system.
+      failure('S3ExportResourceBusy', '/ns1/old.bin', 30, 'fs-0aaaaaaaaaaaaaaaa'),
+    ];
 
     // Act
-    const run = await cli(
-      ['scan', '--log-group', GROUP, '--json'],
-      awsEnv({ AWS_ENDPOINT_URL: logs.endpoint }),
-    );
+    const result = await scan(events, ['--log-group', GROUP, '--since', '24h']);
 
     // Assess
-    expect(run.code).toBe(0);
-    const document = JSON.parse(run.stdout) as {
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `Scan of ${GROUP}, 2026-11-24 12:00:00Z -> 2026-11-25 12:00:00Z (1d)`,
+    );
+    expect(result.stdout).toContain('Trend against the previous window');
+    expect(result.stdout).toMatch(/permission +2 +0 +\+2/);
+    expect(result.stdout).toMatch(/busy +1 +1 +0/);
+    expect(result.stdout).toMatch(/all failures +5 +1 +\+4/);
+    expect(result.stdout).toContain('Stopped failing: fs-0aaaaaaaaaaaaaaaa');
+    expect(result.stderr).toBe(
+      [
+        'this window: read 5 events in 3 pages in 0.0 s',
+        'previous window: read 1 event in 1 page in 0.0 s',
+        '',
+      ].join('\n'),
+    );
+    const reads = server?.calls.filter((call) => call.operation === 'FilterLogEvents') ?? [];
+    expect(reads).toHaveLength(4);
+    expect(reads[0]?.input).toMatchObject({ startTime: NOW - 24 * HOUR, endTime: NOW - 1 });
+    expect(reads[3]?.input).toMatchObject({
+      startTime: NOW - 48 * HOUR,
+      endTime: NOW - 24 * HOUR - 1,
+    });
+  });
+
+  it('counts an event at --since in this window, one just before in the previous, one at --until in neither', async () => {
+    // Prepare
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/at-since.bin', 24),
+      failure('S3ExportAccessDenied', '/ns1/before-since.bin', 24 + 1 / HOUR),
+      failure('S3ExportAccessDenied', '/ns1/at-until.bin', 0),
+    ];
+
+    // Act
+    const result = await scan(events, ['--json']);
+
+    // Assess
+    const document = JSON.parse(result.stdout) as {
       events: number;
-      byClass: { permission: number };
-      trend: object;
+      trend: { total: { current: number; previous: number } };
     };
-    expect(document.events).toBe(5);
-    expect(document.byClass.permission).toBe(5);
-    expect(document.trend).toMatchObject({ total: { current: 5, previous: 0, change: 5 } });
-    // Not a terminal: no live progress, only the final lines; no SDK warning either.
-    expect(run.stderr).toMatch(
-      /^this window: read 5 events in 3 pages in \d+\.\d s\nprevious window: read 0 events in 1 page in \d+\.\d s\n$/,
-    );
+    expect(document.events).toBe(1);
+    expect(document.trend.total).toMatchObject({ current: 1, previous: 1 });
+    expect(result.stdout).toContain('at-since.bin');
+    expect(result.stdout).not.toContain('at-until.bin');
   });
 
-  it('names the missing log group on one line, exit status 2', async () => {
+  it('prints one JSON document with the analyze fields, the scan and the trend', async () => {
     // Prepare
-    logs = await startLogsServer({ groups: { [GROUP]: {} } });
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/a.bin', 3),
+      failure('InternalAutoExportError', '/ns1/c.bin', 30),
+    ];
 
     // Act
-    const run = await cli(
-      ['scan', '--log-group', '/aws/fsx/nope'],
-      awsEnv({ AWS_ENDPOINT_URL: logs.endpoint }),
-    );
+    const result = await scan(events, ['--since', '2026-11-25T06:00:00Z', '--json']);
 
     // Assess
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('fsx-export-analyzer: log group "/aws/fsx/nope" does not exist');
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-  });
-
-  it('stops on Ctrl-C mid-scan with one line and no stack trace', async () => {
-    // Prepare: the server never answers, so the scan is mid-read when the signal comes.
-    logs = await startLogsServer({ groups: { [GROUP]: {} } });
-    logs.inject({ operation: 'FilterLogEvents', times: Number.POSITIVE_INFINITY, kind: 'timeout' });
-    const server = logs;
-    const output: string[] = [];
-    const running = spawn(process.execPath, [BIN, 'scan'], {
-      cwd: ROOT,
-      env: awsEnv({ AWS_ENDPOINT_URL: server.endpoint }),
+    expect(result.code).toBe(0);
+    const document = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(document).toMatchObject({
+      dryRun: true,
+      events: 1,
+      byClass: { permission: 1 },
+      scan: {
+        logGroup: GROUP,
+        fileSystemId: null,
+        window: { start: '2026-11-25T06:00:00.000Z', end: '2026-11-25T12:00:00.000Z' },
+        eventsRead: 1,
+        pages: 1,
+      },
+      trend: {
+        previousWindow: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-25T06:00:00.000Z' },
+        total: { current: 1, previous: 0, change: 1 },
+        newCodes: [{ code: 'S3ExportAccessDenied', count: 1 }],
+      },
     });
-    child = running;
-    running.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      running.on('exit', (code) => resolve(code)),
-    );
-
-    // Act
-    await until(() => server.calls.length > 0);
-    running.kill('SIGINT');
-    const code = await exited;
-
-    // Assess
-    expect(code).toBe(130);
-    expect(output.join('')).toBe('\nfsx-export-analyzer: interrupted\n');
   });
 
-  it('re-exports with --yes through AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and AWS_ENDPOINT_URL_FSX', async () => {
+  it('prints the email and then the trend with --email', async () => {
     // Prepare
-    logs = await startLogsServer({ groups: { [GROUP]: { events: events(3) } } });
-    fsx = await startFsxServer();
-    fsx.addFileSystem(FS, [
-      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets' },
-    ]);
-    const env = awsEnv({
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
-      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
-    });
+    const events = [failure('S3ExportAccessDenied', '/ns1/a.bin', 3)];
 
     // Act
-    const run = await cli(['reexport', '--class', 'permission', '--yes'], env);
+    const result = await scan(events, ['--email', '--since', '12h']);
 
     // Assess
-    expect(run.code).toBe(0);
-    const [task] = fsx.tasks();
-    expect(task?.Paths).toEqual(['ns1/file-0.bin', 'ns1/file-1.bin', 'ns1/file-2.bin']);
-    expect(run.stdout).toContain(`started          ${FS} 3 paths: ${task?.TaskId}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Subject: /);
+    expect(result.stdout.indexOf('TREND AGAINST THE PREVIOUS WINDOW')).toBeGreaterThan(
+      result.stdout.indexOf('Subject: '),
+    );
+    expect(result.stdout).not.toContain('\u001b');
   });
 
-  it('refuses to re-export without --yes when stdin is not a terminal, exit status 2', async () => {
+  it('reads only the streams of --file-system-id', async () => {
+    // Prepare
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/a.bin', 3),
+      failure('S3ExportAccessDenied', '/ns1/b.bin', 3, OTHER_FS),
+    ];
+
     // Act
-    const run = await cli(['reexport', '--class', 'permission'], awsEnv({}));
+    const result = await scan(events, ['--file-system-id', OTHER_FS, '--json']);
 
     // Assess
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe(
-      'fsx-export-analyzer: standard input is not a terminal: pass --yes to start without asking\nTry "fsx-export-analyzer reexport --help".\n',
+    const document = JSON.parse(result.stdout) as { events: number; fileSystems: object };
+    expect(document.events).toBe(1);
+    expect(Object.keys(document.fileSystems)).toEqual([OTHER_FS]);
+    expect(server?.calls[0]?.input['logStreamNamePrefix']).toBe(`datarepo_${OTHER_FS}`);
+  });
+
+  it('shows live progress on a terminal and clears it before the final line', async () => {
+    // Prepare
+    const events = [1, 2, 3].map((n) => failure('S3ExportAccessDenied', `/ns1/${n}`, n));
+
+    // Act
+    const result = await scan(events, [], fakeIo({ stderrIsTTY: true }));
+
+    // Assess
+    expect(result.stderr).toContain('\r\u001b[2Kthis window: 2 events, 1 page, 0.0 s');
+    expect(result.stderr).toContain('\r\u001b[2Kthis window: 3 events, 2 pages, 0.0 s');
+    expect(result.stderr).toContain('\r\u001b[2Kthis window: read 3 events in 2 pages in 0.0 s\n');
+  });
+
+  it('without a terminal, writes a progress line only every 50 pages and at the end', async () => {
+    // Prepare: 101 events at 2 a page is 51 pages.
+    const events = Array.from({ length: 101 }, (_, n) =>
+      failure('S3ExportAccessDenied', `/ns1/${n}`, 1 + n / 1000),
     );
+
+    // Act
+    const result = await scan(events, []);
+
+    // Assess
+    expect(result.stderr).toBe(
+      [
+        'this window: 100 events, 50 pages, 0.0 s',
+        'this window: read 101 events in 51 pages in 0.0 s',
+        'previous window: read 0 events in 1 page in 0.0 s',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names the log group and the fix when it does not exist, exit status 2', async () => {
+    // Act
+    const result = await scan([], ['--log-group', '/aws/fsx/typo']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^fsx-export-analyzer: log group "\/aws\/fsx\/typo" does not exist in this account and Region: check --log-group and --region/m,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says which permission is missing on AccessDenied, exit status 2', async () => {
+    // Prepare
+    server = await startLogsServer({ groups: { [GROUP]: {} } });
+    server.inject({
+      operation: 'FilterLogEvents',
+      times: 1,
+      kind: {
+        type: 'AccessDeniedException',
+        message: 'User: arn:aws:iam::123456789012:user/ops is not authorized',
+      },
+    });
+    const io = fakeIo();
+    const endpoint = server.endpoint;
+
+    // Act
+    const code = await command([], io, {
+      logsClient: () =>
+        new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS }),
+      now: () => NOW,
+    });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err.join('')).toContain('needs the IAM permission logs:FilterLogEvents');
+  });
+
+  it('fails with exit status 1 when throttling outlasts the SDK retries', async () => {
+    // Prepare
+    server = await startLogsServer({ groups: { [GROUP]: {} } });
+    server.inject({
+      operation: 'FilterLogEvents',
+      times: Number.POSITIVE_INFINITY,
+      kind: 'throttle',
+    });
+    const io = fakeIo();
+    const endpoint = server.endpoint;
+
+    // Act
+    const code = await command([], io, {
+      logsClient: () =>
+        new CloudWatchLogsClient({
+          endpoint,
+          region: 'us-east-1',
+          credentials: CREDENTIALS,
+          maxAttempts: 2,
+        }),
+      now: () => NOW,
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.err.join('')).toContain('kept throttling FilterLogEvents after the SDK retries');
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('still prints the report when only the previous window fails, with exit status 1', async () => {
+    // Prepare
+    const events = [failure('S3ExportAccessDenied', '/ns1/a.bin', 3)];
+    server = await startLogsServer({ groups: { [GROUP]: { events } } });
+    const running = server;
+    const client = new CloudWatchLogsClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+    });
+    let reads = 0;
+    // The second read (the previous window) meets a 5xx.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        reads++;
+        if (reads === 2)
+          running.inject({ operation: 'FilterLogEvents', times: 1, kind: 'server-error' });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const io = fakeIo();
+
+    // Act
+    const code = await command(['--json'], io, { logsClient: () => client, now: () => NOW });
+
+    // Assess
+    expect(code).toBe(1);
+    const document = JSON.parse(io.out.join('')) as { events: number; trend: unknown };
+    expect(document.events).toBe(1);
+    expect(document.trend).toBeNull();
+    expect(io.err.join('')).toContain('FilterLogEvents on "/aws/fsx/lustre" failed');
+    expect(io.err.join('')).toContain(
+      'the trend is left out: the previous window could not be read',
+    );
+  });
+
+  it('counts the previous window page by page: --max-events bounds only this window', async () => {
+    // Prepare
+    const events = [
+      failure('S3ExportAccessDenied', '/ns1/a.bin', 3),
+      failure('S3ExportAccessDenied', '/ns1/b.bin', 2),
+      ...[30, 31, 32, 33, 34].map((hoursAgo) =>
+        failure('S3ExportResourceBusy', `/ns1/old-${hoursAgo}.bin`, hoursAgo),
+      ),
+    ];
+
+    // Act
+    const result = await scan(events, ['--max-events', '2']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/busy +0 +5 +-5/);
+    expect(result.stdout).toMatch(/all failures +2 +5 +-3/);
+    expect(result.stderr).toContain('previous window: read 5 events in 3 pages');
+  });
+
+  it('reads a log group by the ARN the console shows, trailing :* and all', async () => {
+    // Prepare
+    const arn = `arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}:*`;
+
+    // Act
+    const result = await scan(
+      [failure('S3ExportAccessDenied', '/ns1/a.bin', 3)],
+      ['--log-group', arn],
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('this window: read 1 event in 1 page');
+  });
+
+  it('refuses bad options with a usage error before any call', async () => {
+    // Act
+    const since = scan([], ['--since', 'yesterday']);
+
+    // Assess
+    await expect(since).rejects.toThrow(/^--since must be a duration/);
+    expect(server?.calls).toHaveLength(0);
   });
 });
