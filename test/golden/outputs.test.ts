@@ -1,0 +1,348 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { decodeLambdaEvent } from '../../lib/decode.ts';
+import { NO_OUTCOMES } from '../../lib/digest.ts';
+import {
+  diagnose,
+  doctorChanges,
+  renderDoctorAlert,
+  renderDoctorJson,
+  renderDoctorText,
+} from '../../lib/doctor.ts';
+import { renderDigestEmail } from '../../lib/render-digest.ts';
+import { renderEmail } from '../../lib/render-email.ts';
+import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/render-followup.ts';
+import { renderTerminal } from '../../lib/render-terminal.ts';
+import type { Report } from '../../lib/report.ts';
+import type { Publication } from '../../lib/types.ts';
+import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
+import { FS } from '../helpers/fixtures.ts';
+import { queuedOutcome, reportOf, startedOutcome, task } from '../helpers/reports.ts';
+
+/*
+ * Golden outputs: what a person sees (CLI on the bundled samples, every email) compared byte for
+ * byte with snapshots taken before a change meant to keep behaviour (a move, a refactor, a
+ * speed-up). A difference here is a behaviour change: either a bug, or a deliberate change whose
+ * snapshot is updated in the same commit (`npx vitest run test/golden -u`) and named in its message.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'fsx-export-analyzer.js');
+const SNAPSHOTS = './__snapshots__';
+const run = promisify(execFile);
+
+/** Replaces times taken from the clock (not from the input) so a run can be compared with another. */
+function withoutClock(text: string, startedAt: number): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, (iso) =>
+      Date.parse(iso) >= startedAt - 60_000 ? '<now>' : iso,
+    )
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/\b1\d{12}\b/g, (ms) => (Number(ms) >= startedAt - 60_000 ? '<now-ms>' : ms));
+}
+
+async function cli(args: readonly string[]): Promise<string> {
+  const startedAt = Date.now();
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of [
+    'DEBUG',
+    'DRY_RUN',
+    'SUMMARY_TOPIC_ARN',
+    'REPORT_PATH',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+  ]) {
+    delete env[name];
+  }
+  const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env });
+  return withoutClock(`${stdout}\n--- stderr ---\n${stderr}`, startedAt);
+}
+
+function email(publication: Publication): string {
+  return `Subject: ${publication.subject}\n${JSON.stringify(publication.attributes ?? {})}\n\n${publication.body}`;
+}
+
+const CLI_RUNS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['analyze-events-terminal', ['analyze', 'samples/events']],
+  ['analyze-events-json', ['analyze', '--json', 'samples/events']],
+  ['analyze-events-email', ['analyze', '--email', 'samples/events']],
+  ['analyze-lines-terminal', ['analyze', 'samples/lines']],
+  ['analyze-lines-email', ['analyze', '--email', 'samples/lines']],
+  ['analyze-filter-log-events', ['analyze', 'samples/filter-log-events.json']],
+  ['invoke-dry-run', ['invoke', '--dry-run', 'samples/events/prod-lustre-cfd.json']],
+  ['make-event', ['make-event', 'samples/lines/prod-lustre-cfd.log']],
+  ['help', ['--help']],
+];
+
+describe('Golden: the CLI on the bundled samples', () => {
+  it.each(CLI_RUNS)('%s', async (name, args) => {
+    // Act
+    const output = await cli(args);
+
+    // Assess
+    await expect(output).toMatchFileSnapshot(`${SNAPSHOTS}/${name}.txt`);
+  });
+});
+
+async function sampleReport(): Promise<Report> {
+  const file = join(ROOT, 'samples', 'events', 'prod-lustre-cfd.json');
+  const decoded = decodeLambdaEvent(JSON.parse(await readFile(file, 'utf8')));
+  if (decoded.type !== 'data') throw new Error('the sample is not a data message');
+  const batch = decoded.batch;
+  return reportOf([batch], {
+    dryRun: false,
+    reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
+  });
+}
+
+describe('Golden: every email', () => {
+  it('summary email with started, refused and queued re-exports and escalations', async () => {
+    // Prepare
+    const base = await sampleReport();
+    const tasks = base.plan.tasks;
+    const outcomes = tasks.map((planned, index) =>
+      index % 3 === 0
+        ? startedOutcome(planned, `task-0000000000000000${index}`)
+        : index % 3 === 1
+          ? queuedOutcome(planned, 'the files were busy')
+          : {
+              status: 'refused' as const,
+              task: planned,
+              error: 'BadRequest',
+              reason: 'a path is not under any association',
+              retryLater: false,
+            },
+    );
+    const report: Report = {
+      ...base,
+      outcomes,
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/stuck.bin',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
+        },
+      ],
+    };
+
+    // Act
+    const output = `${email(renderEmail(report))}\n--- terminal ---\n${renderTerminal(report)}`;
+
+    // Assess
+    await expect(output).toMatchFileSnapshot(`${SNAPSHOTS}/summary-email.txt`);
+  });
+
+  it('retrier email', async () => {
+    // Prepare
+    const started = task({ clientRequestToken: 'fea-r1', paths: ['ns1/a', 'ns1/b'] });
+    const refused = task({ clientRequestToken: 'fea-r2', paths: ['ns1/c'] });
+    const dead = task({ clientRequestToken: 'fea-r3', paths: ['ns1/d', 'ns1/e'] });
+
+    // Act
+    const publication = renderRetrierEmail({
+      generatedAt: '2026-11-25T12:00:00.000Z',
+      region: 'eu-west-1',
+      messages: 6,
+      started: [
+        { task: started, taskId: 'task-00000000000000001', lifecycle: 'PENDING', messages: 3 },
+      ],
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/e',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002'],
+          lastAttemptAt: '2026-11-25T11:00:00.000Z',
+          reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
+        },
+      ],
+      refused: [{ task: refused, error: 'BadRequest', reason: 'path not found', messages: 1 }],
+      waiting: [{ fileSystemId: 'fs-0fedcba9876543210', messages: 2, reason: 'a task is running' }],
+      deadLettered: [
+        {
+          messageId: 'msg-1',
+          receiveCount: 5,
+          task: dead,
+          reason: 'a data repository task is running',
+          deferredReason: 'busy',
+          deferredAt: '2026-11-25T10:00:00.000Z',
+        },
+      ],
+    });
+
+    // Assess
+    await expect(email(publication)).toMatchFileSnapshot(`${SNAPSHOTS}/retrier-email.txt`);
+  });
+
+  it('outcome email', async () => {
+    // Prepare
+    const T1 = 'task-00000000000000001';
+    const T2 = 'task-00000000000000002';
+
+    // Act
+    const publication = renderOutcomeEmail({
+      generatedAt: '2026-11-25T12:00:00.000Z',
+      region: 'eu-west-1',
+      stillOpen: 2,
+      finished: [
+        {
+          tracked: trackedTask(T1, { startedBy: 'reexport' }),
+          lifecycle: 'SUCCEEDED',
+          status: taskStatus(T1, { totalCount: 10, succeededCount: 10 }),
+          failuresCsv: undefined,
+        },
+        {
+          tracked: trackedTask(T2, { paths: ['ns1/a', 'ns1/b', 'ns1/c', 'ns1/d'] }),
+          lifecycle: 'FAILED',
+          status: taskStatus(T2, {
+            lifecycle: 'FAILED',
+            totalCount: 4,
+            succeededCount: 1,
+            failedCount: 3,
+            failureMessage: 'Some files could not be exported',
+          }),
+          failuresCsv: `s3://bucket/prefix/fsx-export-analyzer-reports/${T2}/failures.csv`,
+        },
+      ],
+    });
+
+    // Assess
+    await expect(email(publication)).toMatchFileSnapshot(`${SNAPSHOTS}/outcome-email.txt`);
+  });
+
+  it('digest email with a digest and a recovery', async () => {
+    // Prepare
+    const T0 = 1_764_064_800;
+    const W = 3600;
+    const key = { scopeKind: 'fileSystem' as const, scope: FS, cls: 'permission' as const };
+
+    // Act
+    const publication = renderDigestEmail({
+      digests: [
+        {
+          key,
+          logGroups: ['/aws/fsx/lustre'],
+          windowStart: T0,
+          windowEnd: T0 + W,
+          held: 42,
+          newFailures: 30,
+          recurringFailures: 10,
+          untracked: 2,
+          outcomes: NO_OUTCOMES,
+          codes: new Map([['S3ExportAccessDenied', 42]]),
+          samples: ['ns1/a.bin', 'ns1/b.bin'],
+        },
+      ],
+      recovered: [
+        {
+          key: { ...key, cls: 'transient' as const },
+          lastFailureAt: T0 + 50 * 60,
+          windowEnd: T0 + 2 * W,
+          windowSeconds: W,
+        },
+      ],
+      generatedAt: '2025-11-25T11:01:00.000Z',
+      region: 'eu-west-1',
+    });
+
+    // Assess
+    await expect(email(publication)).toMatchFileSnapshot(`${SNAPSHOTS}/digest-email.txt`);
+  });
+
+  it('doctor table, JSON and alert email', async () => {
+    // Prepare
+    const region = 'eu-west-1';
+    const account = '123456789012';
+    const group = '/aws/fsx/lustre';
+    const analyzer = `arn:aws:lambda:${region}:${account}:function:fsx-export-analyzer-prod-analyzer`;
+    const fileSystem = (
+      id: string,
+      logging: { level: string; destination?: string } | undefined,
+    ) => ({
+      fileSystemId: id,
+      lifecycle: 'AVAILABLE',
+      name: 'training',
+      arn: `arn:aws:fsx:${region}:${account}:file-system/${id}`,
+      ownerId: account,
+      creationTime: new Date('2025-01-01T00:00:00Z'),
+      logging,
+    });
+    const association = (over: Record<string, unknown> = {}) => ({
+      associationId: 'dra-0123456789abcdef0',
+      lifecycle: 'AVAILABLE',
+      fileSystemPath: '/ns1',
+      dataRepositoryPath: 's3://ml-archive/datasets/',
+      failureMessage: undefined,
+      exportEvents: ['NEW', 'CHANGED', 'DELETED'],
+      importEvents: [],
+      importedFileChunkSize: 1024,
+      ...over,
+    });
+    const groupArn = `arn:aws:logs:${region}:${account}:log-group:${group}`;
+    const inventory = {
+      region,
+      fileSystems: [
+        {
+          fileSystem: fileSystem(FS, { level: 'WARN_ERROR', destination: groupArn }),
+          associations: { ok: true, value: [association()] },
+        },
+        {
+          fileSystem: fileSystem('fs-0fedcba9876543210', { level: 'DISABLED' }),
+          associations: {
+            ok: true,
+            value: [
+              association({
+                associationId: 'dra-0fedcba9876543210',
+                lifecycle: 'MISCONFIGURED',
+                exportEvents: ['NEW'],
+                failureMessage: "can't read s3://bucket/it's",
+              }),
+            ],
+          },
+        },
+        {
+          fileSystem: fileSystem('fs-0aaaaaaaaaaaaaaaa', {
+            level: 'ERROR',
+            destination: `arn:aws:logs:${region}:${account}:log-group:/aws/fsx/other team`,
+          }),
+          associations: {
+            ok: false,
+            reason: 'not authorized',
+            permission: 'fsx:DescribeDataRepositoryAssociations',
+            denied: true,
+          },
+        },
+      ],
+      logGroups: new Map<string, unknown>([
+        [
+          group,
+          {
+            ok: true,
+            value: {
+              exists: true,
+              filters: [{ filterName: 'sub', destinationArn: analyzer, filterPattern: '' }],
+            },
+          },
+        ],
+        ['/aws/fsx/other team', { ok: true, value: { exists: true, filters: [] } }],
+      ]),
+    } as unknown as Parameters<typeof diagnose>[0];
+
+    // Act
+    const result = diagnose(inventory, { functionRef: analyzer });
+    const { changes } = doctorChanges([], result.findings);
+    const output = [
+      renderDoctorText(result),
+      renderDoctorJson(result),
+      email(renderDoctorAlert(result, changes)),
+    ].join('\n--- next ---\n');
+
+    // Assess
+    await expect(output).toMatchFileSnapshot(`${SNAPSHOTS}/doctor.txt`);
+  });
+});
