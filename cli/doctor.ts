@@ -2,7 +2,12 @@ import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { readInventory } from '../lib/aws/inventory.ts';
-import { diagnose, lambdaFunctionName, renderDoctorJson, renderDoctorText } from '../lib/doctor.ts';
+import {
+  diagnose,
+  lambdaFunctionName,
+  renderDoctorJson,
+  renderDoctorText,
+} from '../lib/doctor/diagnose.ts';
 import {
   checkFileSystemId,
   clientOptions,

@@ -7,18 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '../lib/config.ts';
-import { decodeLambdaEvent } from '../lib/decode.ts';
+import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
+import { processBatches } from '../lib/analyze/pipeline.ts';
+import { DEFAULT_LOG_GROUP, type InputContext, readInput } from '../lib/input/read.ts';
+import { loadConfig } from '../lib/shared/config.ts';
 import {
   AnalyzerError,
   ConfigError,
   DecodeError,
   describeError,
   InputError,
-} from '../lib/errors.ts';
-import { DEFAULT_LOG_GROUP, type InputContext, readInput } from '../lib/input.ts';
-import { processBatches } from '../lib/pipeline.ts';
-import type { LogBatch } from '../lib/types.ts';
+} from '../lib/shared/errors.ts';
+import type { LogBatch } from '../lib/shared/types.ts';
 import {
   type Command,
   checkFileSystemId,

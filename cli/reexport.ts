@@ -2,28 +2,28 @@ import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
-import { errorName } from '../lib/aws/aws-errors.ts';
-import { createFsxAdapter, FsxCallError } from '../lib/aws/fsx.ts';
-import { createLedger } from '../lib/aws/ledger.ts';
-import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
-import { CLASS_ORDER } from '../lib/classify.ts';
-import { loadConfig, loadReexportConfig } from '../lib/config.ts';
-import { describeError } from '../lib/errors.ts';
-import { explainFsxError } from '../lib/fsx-errors.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/input.ts';
-import type { FsxPort } from '../lib/pipeline.ts';
+import { analyzeBatches } from '../lib/analyze/analysis.ts';
+import { CLASS_ORDER } from '../lib/analyze/classify.ts';
+import type { FsxPort } from '../lib/analyze/pipeline.ts';
 import {
   associationsNeeded,
   type ExportTask,
   type Plan,
   type PlanOptions,
   planReexports,
-} from '../lib/plan.ts';
-import type { FsxTaskPort, LedgerPort } from '../lib/ports.ts';
-import { analyzeBatches } from '../lib/report.ts';
-import { display, sanitize } from '../lib/text.ts';
-import type { Association, FailureClass, FailureRecord } from '../lib/types.ts';
-import { describeWindow } from '../lib/window.ts';
+} from '../lib/analyze/plan.ts';
+import { errorName } from '../lib/aws/aws-errors.ts';
+import { createFsxAdapter, FsxCallError } from '../lib/aws/fsx.ts';
+import { createLedger } from '../lib/aws/ledger.ts';
+import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/input/read.ts';
+import { describeWindow } from '../lib/scan/window.ts';
+import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
+import { describeError } from '../lib/shared/errors.ts';
+import { explainFsxError } from '../lib/shared/fsx-errors.ts';
+import type { FsxTaskPort, LedgerPort } from '../lib/shared/ports.ts';
+import { display, sanitize } from '../lib/shared/text.ts';
+import type { Association, FailureClass, FailureRecord } from '../lib/shared/types.ts';
 import {
   clientOptions,
   complain,

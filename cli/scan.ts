@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/analyze/analysis.ts';
+import { processBatches } from '../lib/analyze/pipeline.ts';
 import {
   createLogsClient,
   DEFAULT_MAX_EVENTS,
@@ -8,12 +10,7 @@ import {
   type ReadProgress,
   readLogWindow,
 } from '../lib/aws/logs.ts';
-import { loadConfig } from '../lib/config.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/input.ts';
-import { processBatches } from '../lib/pipeline.ts';
-import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/report.ts';
-import { sanitize } from '../lib/text.ts';
-import type { LogBatch } from '../lib/types.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/input/read.ts';
 import {
   compareWindows,
   describeWindow,
@@ -27,7 +24,10 @@ import {
   type Trend,
   trendToJson,
   WindowError,
-} from '../lib/window.ts';
+} from '../lib/scan/window.ts';
+import { loadConfig } from '../lib/shared/config.ts';
+import { sanitize } from '../lib/shared/text.ts';
+import type { LogBatch } from '../lib/shared/types.ts';
 import {
   checkFileSystemId,
   complain,

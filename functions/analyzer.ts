@@ -1,6 +1,10 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/analyze/analysis.ts';
+import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
+import { renderEmail } from '../lib/analyze/email.ts';
+import { type DurableOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { dynamoClient, fsxClient, snsClient, sqsClient } from '../lib/aws/clients.ts';
 import { createDigestStore, type DigestStore } from '../lib/aws/digests.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
@@ -16,16 +20,12 @@ import {
   recordReportMetrics,
   type StatusCounts,
 } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/config.ts';
-import { decodeLambdaEvent } from '../lib/decode.ts';
-import { alertingReport, groupReport, keyFields } from '../lib/digest.ts';
-import { describeError } from '../lib/errors.ts';
-import { type DurableOptions, processBatches } from '../lib/pipeline.ts';
-import { type HeldBack, heldNote, withHeldNote } from '../lib/render-digest.ts';
-import { renderEmail } from '../lib/render-email.ts';
-import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/report.ts';
-import { sanitize } from '../lib/text.ts';
-import type { LogBatch, Publication } from '../lib/types.ts';
+import { type HeldBack, heldNote, withHeldNote } from '../lib/digest/email.ts';
+import { alertingReport, groupReport, keyFields } from '../lib/digest/windows.ts';
+import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
+import { describeError } from '../lib/shared/errors.ts';
+import { sanitize } from '../lib/shared/text.ts';
+import type { LogBatch, Publication } from '../lib/shared/types.ts';
 
 /** What one invocation did; Lambda records it for asynchronous on-success destinations. */
 interface AnalyzerResult {

@@ -4,10 +4,10 @@ import { dynamoClient, snsClient } from '../lib/aws/clients.ts';
 import { createDigestStore, type PendingWork } from '../lib/aws/digests.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/config.ts';
-import { keyFields } from '../lib/digest.ts';
-import { ConfigError } from '../lib/errors.ts';
-import { renderDigestEmail } from '../lib/render-digest.ts';
+import { renderDigestEmail } from '../lib/digest/email.ts';
+import { keyFields } from '../lib/digest/windows.ts';
+import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
+import { ConfigError } from '../lib/shared/errors.ts';
 
 /*
  * The digest run, on a schedule: closes the alert windows whose end has passed and emails one

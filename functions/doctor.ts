@@ -5,8 +5,8 @@ import { createDoctorState } from '../lib/aws/doctor-state.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
-import { loadDoctorConfig } from '../lib/config.ts';
-import { diagnose, doctorChanges, renderDoctorAlert } from '../lib/doctor.ts';
+import { diagnose, doctorChanges, renderDoctorAlert } from '../lib/doctor/diagnose.ts';
+import { loadDoctorConfig } from '../lib/shared/config.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the

@@ -4,10 +4,10 @@ import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { loadOrLog, logger, metrics, recordOutcomeMetrics } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadReexportConfig } from '../lib/config.ts';
-import { ConfigError } from '../lib/errors.ts';
-import { checkOutcomes, type OutcomeReport } from '../lib/outcomes.ts';
-import { renderOutcomeEmail } from '../lib/render-followup.ts';
+import { renderOutcomeEmail } from '../lib/reexport/email.ts';
+import { checkOutcomes, type OutcomeReport } from '../lib/reexport/outcomes.ts';
+import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
+import { ConfigError } from '../lib/shared/errors.ts';
 
 /*
  * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started and

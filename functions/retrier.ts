@@ -6,17 +6,22 @@ import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
 import { loadOrLog, logger, metrics, recordRetrierMetrics } from '../lib/aws/telemetry.ts';
-import { type Config, loadConfig, loadReexportConfig, type ReexportConfig } from '../lib/config.ts';
-import { ConfigError, describeError } from '../lib/errors.ts';
-import type { LedgerPort } from '../lib/ports.ts';
-import { renderRetrierEmail } from '../lib/render-followup.ts';
+import { renderRetrierEmail } from '../lib/reexport/email.ts';
 import {
   createRetrierRun,
   hasNews,
   type QueuedExport,
   type RetrierReport,
   type RetrierRun,
-} from '../lib/retrier.ts';
+} from '../lib/reexport/retrier.ts';
+import {
+  type Config,
+  loadConfig,
+  loadReexportConfig,
+  type ReexportConfig,
+} from '../lib/shared/config.ts';
+import { ConfigError, describeError } from '../lib/shared/errors.ts';
+import type { LedgerPort } from '../lib/shared/ports.ts';
 
 /*
  * The retrier: consumes the deferral queue. Each SQS batch is decided per file system by

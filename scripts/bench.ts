@@ -25,10 +25,10 @@ import type {
   FilterLogEventsCommand,
   FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
+import { renderEmail } from '../lib/analyze/email.ts';
+import { type PipelineOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { readLogWindow } from '../lib/aws/logs.ts';
-import { decodeLambdaEvent } from '../lib/decode.ts';
-import { type PipelineOptions, processBatches } from '../lib/pipeline.ts';
-import { renderEmail } from '../lib/render-email.ts';
 
 const EVENTS = 10_000;
 const SCAN_EVENTS = 100_000;

@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CLASS_ORDER } from '../classify.ts';
+import { CLASS_ORDER } from '../analyze/classify.ts';
 import {
   type BatchGroup,
   type DigestClass,
@@ -18,14 +18,9 @@ import {
   MAX_HASHES,
   type OutcomeCounts,
   type Recovered,
-} from '../digest.ts';
-import { AnalyzerError } from '../errors.ts';
-import {
-  dynamoFailure,
-  getItemConsistent,
-  isConditionalFailure,
-  scanAll,
-} from './dynamo-errors.ts';
+} from '../digest/windows.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 
 /*
  * Alert-digest windows in the ledger's table (partition key `id`, TTL on `expiration`), one item

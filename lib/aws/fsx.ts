@@ -8,11 +8,11 @@ import {
   DescribeDataRepositoryTasksCommand,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
-import { AnalyzerError } from '../errors.ts';
-import type { ExportRequest, FsxPort, StartResult } from '../pipeline.ts';
-import type { FsxTaskPort, TaskStatus } from '../ports.ts';
-import { truncateEnd } from '../text.ts';
-import type { Association } from '../types.ts';
+import type { ExportRequest, FsxPort, StartResult } from '../analyze/pipeline.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import type { FsxTaskPort, TaskStatus } from '../shared/ports.ts';
+import { truncateEnd } from '../shared/text.ts';
+import type { Association } from '../shared/types.ts';
 import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
 import { allPages } from './calls.ts';
 

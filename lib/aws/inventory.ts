@@ -19,9 +19,9 @@ import {
   type LogGroupFacts,
   loggedTo,
   type SubscriptionFilterFacts,
-} from '../doctor.ts';
-import { AnalyzerError } from '../errors.ts';
-import { display } from '../text.ts';
+} from '../doctor/diagnose.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import { display } from '../shared/text.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 

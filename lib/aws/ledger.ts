@@ -8,15 +8,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { AnalyzerError } from '../errors.ts';
-import type { AttemptHistory, LedgerPort, TrackedTask } from '../ports.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import type { AttemptHistory, LedgerPort, TrackedTask } from '../shared/ports.ts';
 import { mapLimited } from './calls.ts';
-import {
-  dynamoFailure,
-  getItemConsistent,
-  isConditionalFailure,
-  scanAll,
-} from './dynamo-errors.ts';
+import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 
 /*
  * The attempts ledger and task tracking in one DynamoDB table, shared with the Powertools

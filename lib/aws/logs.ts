@@ -4,11 +4,11 @@ import {
   type FilterLogEventsCommandInput,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { fileSystemIdFromStream } from '../decode.ts';
-import { AnalyzerError } from '../errors.ts';
-import { sanitize, truncateEnd } from '../text.ts';
-import type { LogBatch, LogEvent } from '../types.ts';
-import type { TimeWindow } from '../window.ts';
+import { fileSystemIdFromStream } from '../analyze/decode.ts';
+import type { TimeWindow } from '../scan/window.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import { sanitize, truncateEnd } from '../shared/text.ts';
+import type { LogBatch, LogEvent } from '../shared/types.ts';
 import {
   ACCESS_DENIED,
   BAD_CREDENTIALS,

@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { describeError, PublishError } from '../errors.ts';
-import type { Publication } from '../types.ts';
+import { describeError, PublishError } from '../shared/errors.ts';
+import type { Publication } from '../shared/types.ts';
 import { errorName } from './aws-errors.ts';
 import { logger } from './telemetry.ts';
 

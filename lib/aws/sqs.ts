@@ -6,10 +6,10 @@ import {
 } from '@aws-sdk/client-sqs';
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
-import { AnalyzerError } from '../errors.ts';
-import type { DeferralPort, DeferredExport } from '../ports.ts';
-import { truncateEnd } from '../text.ts';
-import type { FailureClass } from '../types.ts';
+import { AnalyzerError } from '../shared/errors.ts';
+import type { DeferralPort, DeferredExport } from '../shared/ports.ts';
+import { truncateEnd } from '../shared/text.ts';
+import type { FailureClass } from '../shared/types.ts';
 
 /*
  * The deferral queue: re-exports that must wait (busy files, a task already executing, throttling)

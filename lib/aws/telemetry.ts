@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CLASS_ORDER } from '../classify.ts';
-import { describeError } from '../errors.ts';
-import type { OutcomeReport } from '../outcomes.ts';
-import { countByClass, countByFileSystem, type Report } from '../report.ts';
-import type { RetrierReport } from '../retrier.ts';
+import { countByClass, countByFileSystem, type Report } from '../analyze/analysis.ts';
+import { CLASS_ORDER } from '../analyze/classify.ts';
+import type { OutcomeReport } from '../reexport/outcomes.ts';
+import type { RetrierReport } from '../reexport/retrier.ts';
+import { describeError } from '../shared/errors.ts';
 
 /*
  * Powertools is configured once per container. Empty variables count as unset, like in

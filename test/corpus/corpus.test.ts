@@ -4,14 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeLambdaEvent, toBatch } from '../../lib/decode.ts';
-import { AnalyzerError } from '../../lib/errors.ts';
-import { readInput } from '../../lib/input.ts';
-import { type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
-import { renderEmail } from '../../lib/render-email.ts';
-import { renderTerminal } from '../../lib/render-terminal.ts';
-import { type Report, toJsonText } from '../../lib/report.ts';
-import type { LogBatch } from '../../lib/types.ts';
+import { type Report, toJsonText } from '../../lib/analyze/analysis.ts';
+import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  decodeLambdaEvent,
+  toBatch,
+} from '../../lib/analyze/decode.ts';
+import { renderEmail } from '../../lib/analyze/email.ts';
+import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline.ts';
+import { renderTerminal } from '../../lib/analyze/terminal.ts';
+import { readInput } from '../../lib/input/read.ts';
+import { AnalyzerError } from '../../lib/shared/errors.ts';
+import type { LogBatch } from '../../lib/shared/types.ts';
 import {
   type Expect,
   GOOD_PATHS,

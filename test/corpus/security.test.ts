@@ -8,6 +8,11 @@ import { AuthorizationErrorException, PublishCommand, SNSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Report } from '../../lib/analyze/analysis.ts';
+import { renderEmail } from '../../lib/analyze/email.ts';
+import type { FsxPort, StartResult } from '../../lib/analyze/pipeline.ts';
+import { processBatches } from '../../lib/analyze/pipeline.ts';
+import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import {
   diagnose,
   doctorChanges,
@@ -15,14 +20,9 @@ import {
   renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,
-} from '../../lib/doctor.ts';
-import type { FsxPort, StartResult } from '../../lib/pipeline.ts';
-import { processBatches } from '../../lib/pipeline.ts';
-import { renderEmail } from '../../lib/render-email.ts';
-import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/render-followup.ts';
-import { renderTerminal } from '../../lib/render-terminal.ts';
-import type { Report } from '../../lib/report.ts';
-import type { FailureClass, LogBatch, Publication } from '../../lib/types.ts';
+} from '../../lib/doctor/diagnose.ts';
+import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
+import type { FailureClass, LogBatch, Publication } from '../../lib/shared/types.ts';
 import { lambdaEvent, payload } from '../helpers/events.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { DRA, FS } from '../helpers/fixtures.ts';

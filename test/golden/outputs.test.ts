@@ -4,21 +4,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { decodeLambdaEvent } from '../../lib/decode.ts';
-import { NO_OUTCOMES } from '../../lib/digest.ts';
+import type { Report } from '../../lib/analyze/analysis.ts';
+import { decodeLambdaEvent } from '../../lib/analyze/decode.ts';
+import { renderEmail } from '../../lib/analyze/email.ts';
+import { renderTerminal } from '../../lib/analyze/terminal.ts';
+import { renderDigestEmail } from '../../lib/digest/email.ts';
+import { NO_OUTCOMES } from '../../lib/digest/windows.ts';
 import {
   diagnose,
   doctorChanges,
   renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,
-} from '../../lib/doctor.ts';
-import { renderDigestEmail } from '../../lib/render-digest.ts';
-import { renderEmail } from '../../lib/render-email.ts';
-import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/render-followup.ts';
-import { renderTerminal } from '../../lib/render-terminal.ts';
-import type { Report } from '../../lib/report.ts';
-import type { Publication } from '../../lib/types.ts';
+} from '../../lib/doctor/diagnose.ts';
+import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
+import type { Publication } from '../../lib/shared/types.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { queuedOutcome, reportOf, startedOutcome, task } from '../helpers/reports.ts';

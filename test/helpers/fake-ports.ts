@@ -1,4 +1,4 @@
-import type { ExportRequest, FsxPort, StartResult } from '../../lib/pipeline.ts';
+import type { ExportRequest, FsxPort, StartResult } from '../../lib/analyze/pipeline.ts';
 import type {
   AttemptHistory,
   DeferralPort,
@@ -7,8 +7,8 @@ import type {
   LedgerPort,
   TaskStatus,
   TrackedTask,
-} from '../../lib/ports.ts';
-import type { Association } from '../../lib/types.ts';
+} from '../../lib/shared/ports.ts';
+import type { Association } from '../../lib/shared/types.ts';
 import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
 /*

@@ -1,7 +1,7 @@
-import { type PipelineOptions, processBatches } from '../../lib/pipeline.ts';
-import type { ExportTask } from '../../lib/plan.ts';
-import type { Report, TaskOutcome } from '../../lib/report.ts';
-import type { FailureRecord, LogBatch, UnparseableEvent } from '../../lib/types.ts';
+import type { Report, TaskOutcome } from '../../lib/analyze/analysis.ts';
+import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline.ts';
+import type { ExportTask } from '../../lib/analyze/plan.ts';
+import type { FailureRecord, LogBatch, UnparseableEvent } from '../../lib/shared/types.ts';
 import { DEFAULT_STREAM } from './events.ts';
 import { FS } from './fixtures.ts';
 

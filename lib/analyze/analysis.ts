@@ -1,0 +1,287 @@
+import type { FailureClass, FailureRecord, LogBatch, UnparseableEvent } from '../shared/types.ts';
+import { CLASS_ORDER, mostSevere } from './classify.ts';
+import { parseEvent } from './parse.ts';
+import type { ExportTask, Plan } from './plan.ts';
+
+/** What happened to one planned re-export. */
+type TaskOutcome =
+  | {
+      readonly status: 'started';
+      readonly task: ExportTask;
+      readonly taskId: string;
+      readonly lifecycle: string;
+    }
+  | {
+      readonly status: 'refused';
+      readonly task: ExportTask;
+      /** FSx error name, e.g. DataRepositoryTaskExecuting. */
+      readonly error: string;
+      /** Our explanation, from the FSx error table. */
+      readonly reason: string;
+      readonly retryLater: boolean;
+    }
+  | { readonly status: 'deferred'; readonly task: ExportTask; readonly reason: string }
+  | {
+      /** Sent to the deferral queue: the retrier starts it once FSx and the file are free. */
+      readonly status: 'queued';
+      readonly task: ExportTask;
+      /** SQS delay before the retrier first sees it. */
+      readonly delaySeconds: number;
+      /** `busy`, or the FSx error that refused the start (e.g. `DataRepositoryTaskExecuting`). */
+      readonly reason: string;
+      /** Why, in words, for the summary. */
+      readonly detail: string;
+      /** Earliest time the retrier looks at it (ISO-8601). */
+      readonly notBefore: string;
+    }
+  | { readonly status: 'planned'; readonly task: ExportTask };
+
+/**
+ * A path that is not re-exported again because it was re-exported `maxAttempts` times within the
+ * attempts window and still fails: a person takes over, with the history to start from.
+ */
+interface Escalation {
+  readonly fileSystemId: string;
+  readonly path: string;
+  /** Tasks that re-exported it within the window, oldest first. */
+  readonly taskIds: readonly string[];
+  readonly lastAttemptAt: string | undefined;
+  /** Completion-report path of those tasks, where their failures.csv lie (when known). */
+  readonly reportPath: string | undefined;
+}
+
+/** The batches' origin, for headers and console links. */
+interface Source {
+  readonly owner: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly events: number;
+}
+
+/** Everything one analysis produced; renderers and the JSON output read only this. */
+interface Report {
+  readonly generatedAt: string;
+  /** AWS Region for console links; undefined when unknown (CLI without AWS settings). */
+  readonly region: string | undefined;
+  readonly dryRun: boolean;
+  readonly sources: readonly Source[];
+  /** Payloads skipped because they were not DATA_MESSAGE (CloudWatch health checks). */
+  readonly skippedMessages: number;
+  readonly events: number;
+  readonly records: readonly FailureRecord[];
+  readonly unparseable: readonly UnparseableEvent[];
+  readonly plan: Plan;
+  readonly outcomes: readonly TaskOutcome[];
+  /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
+  readonly escalated?: readonly Escalation[];
+}
+
+/** The result of parsing batches, before any re-export is planned. */
+interface Analysis {
+  readonly sources: readonly Source[];
+  readonly events: number;
+  readonly records: readonly FailureRecord[];
+  readonly unparseable: readonly UnparseableEvent[];
+}
+
+/**
+ * Parses every event of every batch. Each event ends up exactly once in `records` or
+ * `unparseable`, so `events === records.length + unparseable.length` always holds.
+ */
+function analyzeBatches(batches: readonly LogBatch[]): Analysis {
+  const records: FailureRecord[] = [];
+  const unparseable: UnparseableEvent[] = [];
+  const sources: Source[] = [];
+  let events = 0;
+  for (const batch of batches) {
+    for (const event of batch.events) {
+      const parsed = parseEvent(event, batch);
+      if (parsed.kind === 'record') records.push(parsed);
+      else unparseable.push(parsed);
+    }
+    events += batch.events.length;
+    sources.push({
+      owner: batch.owner,
+      logGroup: batch.logGroup,
+      logStream: batch.logStream,
+      events: batch.events.length,
+    });
+  }
+  return { sources, events, records, unparseable };
+}
+
+/**
+ * Memoises a statistic per records array: the renderers, the metrics and the JSON output all ask
+ * for the same counts, and recounting 10,000 records each time shows up in the benchmark.
+ */
+function memo<T>(compute: (records: readonly FailureRecord[]) => T) {
+  const cache = new WeakMap<readonly FailureRecord[], T>();
+  return (records: readonly FailureRecord[]): T => {
+    let value = cache.get(records);
+    if (value === undefined) {
+      // Frozen: one caller must not change what the next one reads.
+      value = Object.freeze(compute(records));
+      cache.set(records, value);
+    }
+    return value;
+  };
+}
+
+/** A count for every class, zero included, in severity order. */
+const countByClass = memo(computeByClass);
+
+function computeByClass(records: readonly FailureRecord[]): Record<FailureClass, number> {
+  const counts = Object.fromEntries(CLASS_ORDER.map((cls) => [cls, 0])) as Record<
+    FailureClass,
+    number
+  >;
+  for (const record of records) counts[record.class]++;
+  return counts;
+}
+
+/** Counts per code, most frequent first (ties by code). */
+const countByCode = memo(computeByCode);
+
+function computeByCode(records: readonly FailureRecord[]): Array<[code: string, count: number]> {
+  const counts = new Map<string, number>();
+  for (const record of records) counts.set(record.code, (counts.get(record.code) ?? 0) + 1);
+  return [...counts].sort(byCountThenCode);
+}
+
+/** The order of per-code counts: most frequent first, ties by code. */
+function byCountThenCode(a: readonly [string, number], b: readonly [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
+}
+
+/** Per file system: counts per class. Records without an id are grouped under `unknown`. */
+const countByFileSystem = memo(computeByFileSystem);
+
+function computeByFileSystem(
+  records: readonly FailureRecord[],
+): Array<[fileSystemId: string, counts: Record<FailureClass, number>]> {
+  const groups = new Map<string, FailureRecord[]>();
+  for (const record of records) {
+    const id = record.fileSystemId ?? 'unknown';
+    const group = groups.get(id) ?? [];
+    group.push(record);
+    groups.set(id, group);
+  }
+  return [...groups.keys()].sort().map((id) => [id, computeByClass(groups.get(id) ?? [])]);
+}
+
+/** The most severe class present in a report, if any record exists. */
+function reportSeverity(report: Pick<Report, 'records'>): FailureClass | undefined {
+  return mostSevere(report.records.map((record) => record.class));
+}
+
+/** Whether a report has anything worth telling a person (a record or an unparseable event). */
+function hasFindings(report: Pick<Report, 'records' | 'unparseable'>): boolean {
+  return report.records.length > 0 || report.unparseable.length > 0;
+}
+
+/** Sorted unique file-system ids named by records (and log streams). */
+function fileSystemsOf(report: Pick<Report, 'records'>): string[] {
+  return [...fileSystemIds(report.records)];
+}
+
+const fileSystemIds = memo((records): readonly string[] => {
+  const ids = new Set<string>();
+  for (const record of records) if (record.fileSystemId) ids.add(record.fileSystemId);
+  return [...ids].sort();
+});
+
+/**
+ * The machine-readable report: the CLI's `--json` output. Field names are a stable interface
+ * (documented in the README); new fields may be added, none removed.
+ */
+function toJsonReport(report: Report): Record<string, unknown> {
+  return {
+    generatedAt: report.generatedAt,
+    dryRun: report.dryRun,
+    events: report.events,
+    records: report.records.length,
+    unparseable: report.unparseable.length,
+    skippedMessages: report.skippedMessages,
+    byClass: countByClass(report.records),
+    byCode: Object.fromEntries(countByCode(report.records)),
+    fileSystems: Object.fromEntries(countByFileSystem(report.records)),
+    mostSevereClass: reportSeverity(report) ?? null,
+    sources: report.sources,
+    retries: report.plan.tasks.map((task) => ({
+      fileSystemId: task.fileSystemId,
+      paths: task.paths,
+      delaySeconds: task.delaySeconds,
+      clientRequestToken: task.clientRequestToken,
+      classes: task.classes,
+      eventIds: task.eventIds,
+      reportPath: task.reportPath ?? null,
+    })),
+    notRetried: report.plan.unplanned,
+    escalated: report.escalated ?? [],
+    outcomes: report.outcomes.map(({ task, ...outcome }) => ({
+      ...outcome,
+      fileSystemId: task.fileSystemId,
+      clientRequestToken: task.clientRequestToken,
+      paths: task.paths.length,
+    })),
+    failures: report.records.map((record) => ({
+      eventId: record.eventId,
+      timestamp: record.timestamp,
+      logGroup: record.logGroup,
+      logStream: record.logStream,
+      fileSystemId: record.fileSystemId ?? null,
+      class: record.class,
+      code: record.code,
+      format: record.format,
+      level: record.level ?? null,
+      path: record.path ?? null,
+      s3Key: record.s3Key ?? null,
+      bucket: record.bucket ?? null,
+      associationId: record.associationId ?? null,
+      time: record.time ?? null,
+    })),
+    unparseableEvents: report.unparseable.map((event) => ({
+      eventId: event.eventId,
+      logGroup: event.logGroup,
+      logStream: event.logStream,
+      reason: event.reason,
+      sample: event.sample,
+    })),
+  };
+}
+
+// JSON.stringify escapes C0 controls but not C1 controls, line separators or bidi overrides;
+// escaping them keeps the output valid JSON and harmless in a terminal.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** The `--json` document as text: pretty-printed, every unsafe character escaped. */
+/**
+ * A JSON document as text for a terminal or a pipe: indented, with the code points JSON leaves raw
+ * but a terminal would act on (C1 controls, line/paragraph separators, bidi overrides, BOM)
+ * written as `\\u` escapes. Parsing it gives the same document.
+ */
+function jsonDocumentText(document: unknown): string {
+  return JSON.stringify(document, null, 2).replace(
+    JSON_UNSAFE,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function toJsonText(report: Report): string {
+  return jsonDocumentText(toJsonReport(report));
+}
+
+export type { Analysis, Escalation, Report, Source, TaskOutcome };
+export {
+  analyzeBatches,
+  byCountThenCode,
+  countByClass,
+  countByCode,
+  countByFileSystem,
+  fileSystemsOf,
+  hasFindings,
+  jsonDocumentText,
+  reportSeverity,
+  toJsonReport,
+  toJsonText,
+};

@@ -1,0 +1,384 @@
+import { describeError } from '../shared/errors.ts';
+import { explainFsxError } from '../shared/fsx-errors.ts';
+import type { DeferralPort, DeferredExport, LedgerPort } from '../shared/ports.ts';
+import type { Association, FailureRecord, LogBatch } from '../shared/types.ts';
+import {
+  type Analysis,
+  analyzeBatches,
+  type Escalation,
+  type Report,
+  type TaskOutcome,
+} from './analysis.ts';
+import {
+  associationsNeeded,
+  clientRequestToken,
+  type ExportTask,
+  type PlanOptions,
+  planReexports,
+} from './plan.ts';
+
+/** A request to start one export task, as the FSx adapter needs it. */
+interface ExportRequest {
+  readonly fileSystemId: string;
+  readonly paths: readonly string[];
+  readonly clientRequestToken: string;
+  readonly reportPath: string;
+}
+
+/** What FSx answered to CreateDataRepositoryTask, already translated by the adapter. */
+type StartResult =
+  | { readonly ok: true; readonly taskId: string; readonly lifecycle: string }
+  | {
+      readonly ok: false;
+      /** Normalised error name: an FSx error shape name, `Throttling`, `NetworkError`, `AccessDenied`, or the SDK's name. */
+      readonly error: string;
+      readonly message: string;
+    };
+
+/**
+ * The narrow port through which the pipeline reaches FSx. The real adapter lives in
+ * `lib/aws/fsx.ts`; tests pass a plain object.
+ */
+interface FsxPort {
+  /** The file system's data repository associations (cached by the adapter). Throws on failure. */
+  listAssociations(fileSystemId: string): Promise<readonly Association[]>;
+  /** Starts an EXPORT_TO_REPOSITORY task; never throws for an FSx refusal. */
+  startExport(request: ExportRequest): Promise<StartResult>;
+}
+
+/**
+ * Durable re-export: where waiting re-exports go and what remembers earlier attempts. Without it
+ * (the CLI, or a stack without queue and table) busy and refused re-exports are only reported.
+ */
+interface DurableOptions {
+  /** The deferral queue; undefined: busy and retry-later tasks are reported, not queued. */
+  readonly deferral: DeferralPort | undefined;
+  /** The attempts ledger; undefined: no attempt limit, nothing tracked for the outcome check. */
+  readonly ledger: LedgerPort | undefined;
+  /** Delay of a task refused with a retry-later error (DataRepositoryTaskExecuting, throttling…). */
+  readonly retryLaterSeconds: number;
+  /** K: a path re-exported this many times within the ledger's window is escalated instead. */
+  readonly maxAttempts: number;
+}
+
+interface PipelineOptions {
+  readonly maxPathsPerTask: number;
+  readonly busyDelaySeconds: number;
+  readonly reportPath: string | undefined;
+  readonly region: string | undefined;
+  /** No AWS calls at all: tasks are planned, not started; associations are not read. */
+  readonly dryRun: boolean;
+  /** Clock for `generatedAt`; injectable for tests. */
+  readonly now?: () => Date;
+  /** Queue and ledger; absent: today's report-only behaviour. */
+  readonly durable?: DurableOptions;
+}
+
+async function readAssociations(
+  analysis: Analysis,
+  options: PipelineOptions,
+  fsx: FsxPort | undefined,
+): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
+  const associations = new Map<string, readonly Association[]>();
+  const associationErrors = new Map<string, string>();
+  if (fsx === undefined || options.dryRun) return { associations, associationErrors };
+  const needed = associationsNeeded(analysis.records, options.reportPath);
+  await Promise.all(
+    needed.map(async (fileSystemId) => {
+      try {
+        associations.set(fileSystemId, await fsx.listAssociations(fileSystemId));
+      } catch (error) {
+        associationErrors.set(fileSystemId, describeError(error));
+      }
+    }),
+  );
+  return { associations, associationErrors };
+}
+
+/** What a task's run produced beyond its outcome: the message to queue, if any. */
+interface Executed {
+  readonly outcome: TaskOutcome;
+  readonly deferral?: { message: DeferredExport; delaySeconds: number };
+}
+
+function notBefore(now: Date, delaySeconds: number): string {
+  return new Date(now.getTime() + delaySeconds * 1000).toISOString();
+}
+
+function deferredMessage(task: ExportTask, reason: string, batch: LogBatch, now: Date) {
+  const message: DeferredExport = {
+    version: 1,
+    fileSystemId: task.fileSystemId,
+    paths: task.paths,
+    eventIds: task.eventIds,
+    classes: task.classes,
+    reason,
+    reportPath: task.reportPath,
+    logGroup: batch.logGroup,
+    logStream: batch.logStream,
+    deferredAt: now.toISOString(),
+  };
+  return message;
+}
+
+/** The outcome of a task that waits in the deferral queue, and the message that makes it wait. */
+function queue(
+  task: ExportTask,
+  reason: string,
+  detail: string,
+  delaySeconds: number,
+  batch: LogBatch,
+  now: Date,
+): Executed {
+  return {
+    outcome: {
+      status: 'queued',
+      task,
+      delaySeconds,
+      reason,
+      detail,
+      notBefore: notBefore(now, delaySeconds),
+    },
+    deferral: { message: deferredMessage(task, reason, batch, now), delaySeconds },
+  };
+}
+
+async function execute(
+  task: ExportTask,
+  options: PipelineOptions,
+  fsx: FsxPort | undefined,
+  associationErrors: ReadonlyMap<string, string>,
+  origin: LogBatch,
+  now: Date,
+): Promise<Executed> {
+  if (options.dryRun || fsx === undefined) return { outcome: { status: 'planned', task } };
+  const deferral = options.durable?.deferral;
+  if (task.delaySeconds > 0) {
+    // Starting a busy file's export at once would most likely fail busy again and pause
+    // automatic export meanwhile; it waits for its writer instead.
+    if (deferral !== undefined) {
+      return queue(
+        task,
+        'busy',
+        `busy files wait ${task.delaySeconds} s for their writer to finish; the retrier then re-exports them`,
+        task.delaySeconds,
+        origin,
+        now,
+      );
+    }
+    return {
+      outcome: {
+        status: 'deferred',
+        task,
+        reason: `busy files wait ${task.delaySeconds} s for their writer to finish; no deferral queue is configured, so re-export them after that (or set BUSY_DELAY_SECONDS=0)`,
+      },
+    };
+  }
+  let refusal: { error: string; reason: string; retryLater: boolean };
+  if (task.reportPath === undefined) {
+    const error = associationErrors.get(task.fileSystemId);
+    refusal = {
+      error: 'NoReportPath',
+      reason:
+        error === undefined
+          ? 'the file system has no data repository association to hold the completion report; set REPORT_PATH or link a data repository'
+          : `the data repository associations could not be read (${error}); set REPORT_PATH to start tasks without them`,
+      retryLater: error !== undefined,
+    };
+  } else {
+    const result = await fsx.startExport({
+      fileSystemId: task.fileSystemId,
+      paths: task.paths,
+      clientRequestToken: task.clientRequestToken,
+      reportPath: task.reportPath,
+    });
+    if (result.ok) {
+      const ledger = options.durable?.ledger;
+      if (ledger !== undefined) {
+        // Recorded only once FSx accepted the task: a refusal is no attempt. A LedgerError fails
+        // the invocation; the retry gets the same task back (same token) and records it again,
+        // which the ledger ignores.
+        await ledger.recordAttempt(task.fileSystemId, task.paths, result.taskId, now);
+        await ledger.trackTask({
+          taskId: result.taskId,
+          fileSystemId: task.fileSystemId,
+          paths: task.paths,
+          clientRequestToken: task.clientRequestToken,
+          reportPath: task.reportPath,
+          startedAt: now.toISOString(),
+          startedBy: 'analyzer',
+        });
+      }
+      return {
+        outcome: { status: 'started', task, taskId: result.taskId, lifecycle: result.lifecycle },
+      };
+    }
+    const info = explainFsxError(result.error);
+    refusal = {
+      error: result.error,
+      reason: `${info.meaning} (${result.message})`,
+      retryLater: info.retryLater,
+    };
+  }
+  if (refusal.retryLater && deferral !== undefined) {
+    const delay = options.durable?.retryLaterSeconds ?? 0;
+    return queue(task, refusal.error, refusal.reason, delay, origin, now);
+  }
+  return { outcome: { status: 'refused', task, ...refusal } };
+}
+
+/** Which log batch a task's first event came from, for the deferred message's origin. */
+function originOf(
+  task: ExportTask,
+  batchOfEvent: ReadonlyMap<string, LogBatch>,
+  fallback: LogBatch,
+): LogBatch {
+  return batchOfEvent.get(task.eventIds[0] ?? '') ?? fallback;
+}
+
+/**
+ * The task without the paths that need a person: same report path, and a token recomputed from
+ * the remaining paths and the log events behind them (so a redelivery computes it again).
+ */
+function withoutPaths(
+  task: ExportTask,
+  remaining: ReadonlySet<string>,
+  records: readonly FailureRecord[],
+  planOptions: PlanOptions,
+): ExportTask {
+  const wanted = new Set(task.eventIds);
+  const ids: string[] = [];
+  for (const record of records) {
+    if (!wanted.has(record.eventId)) continue;
+    // The plan resolves a record's path (S3 key through the associations, normalisation); asking
+    // it for this one record keeps that logic in one place. Only escalations get here.
+    const path = planReexports([record], planOptions).tasks[0]?.paths[0];
+    if (path !== undefined && remaining.has(path)) ids.push(record.eventId);
+  }
+  const paths = task.paths.filter((path) => remaining.has(path));
+  const eventIds = [...new Set(ids)].sort();
+  return {
+    fileSystemId: task.fileSystemId,
+    paths,
+    eventIds,
+    classes: task.classes,
+    delaySeconds: task.delaySeconds,
+    clientRequestToken: clientRequestToken(task.fileSystemId, paths, eventIds),
+    reportPath: task.reportPath,
+  };
+}
+
+/**
+ * Splits off the paths re-exported `maxAttempts` times within the window: they are escalated to a
+ * person with their history, the rest stays a task (undefined when nothing is left).
+ */
+async function applyAttemptLimit(
+  task: ExportTask,
+  ledger: LedgerPort,
+  maxAttempts: number,
+  records: readonly FailureRecord[],
+  planOptions: PlanOptions,
+): Promise<{ task: ExportTask | undefined; escalated: Escalation[] }> {
+  const histories = await ledger.attempts(task.fileSystemId, task.paths);
+  const escalated: Escalation[] = [];
+  const remaining = new Set<string>();
+  for (const path of task.paths) {
+    const history = histories.get(path);
+    if (history !== undefined && history.taskIds.length >= maxAttempts) {
+      escalated.push({
+        fileSystemId: task.fileSystemId,
+        path,
+        taskIds: history.taskIds,
+        lastAttemptAt: history.lastAttemptAt,
+        reportPath: task.reportPath,
+      });
+    } else remaining.add(path);
+  }
+  if (escalated.length === 0) return { task, escalated };
+  if (remaining.size === 0) return { task: undefined, escalated };
+  return { task: withoutPaths(task, remaining, records, planOptions), escalated };
+}
+
+/**
+ * Runs the whole analysis on decoded batches: parse and classify every event, plan the
+ * re-exports, start them through the FSx port (unless dry run), and return the report.
+ * Per-record and per-task problems end up in the report. With durable options, paths past the
+ * attempt limit are escalated, started tasks are recorded in the ledger, and what must wait is
+ * queued; a ledger or queue failure then throws, so the invocation fails and is retried whole.
+ */
+async function processBatches(
+  batches: readonly LogBatch[],
+  options: PipelineOptions,
+  fsx: FsxPort | undefined,
+  skippedMessages = 0,
+): Promise<Report> {
+  const now = options.now?.() ?? new Date();
+  const analysis = analyzeBatches(batches);
+  const { associations, associationErrors } = await readAssociations(analysis, options, fsx);
+  const planOptions: PlanOptions = {
+    maxPathsPerTask: options.maxPathsPerTask,
+    busyDelaySeconds: options.busyDelaySeconds,
+    reportPath: options.reportPath,
+    associations,
+    associationErrors,
+  };
+  const plan = planReexports(analysis.records, planOptions);
+  const live = !options.dryRun && fsx !== undefined;
+  const ledger = live ? options.durable?.ledger : undefined;
+  const batchOfEvent = new Map<string, LogBatch>();
+  if (live && options.durable?.deferral !== undefined) {
+    for (const batch of batches)
+      for (const event of batch.events) batchOfEvent.set(event.id, batch);
+  }
+  // One file system runs one task at a time, so tasks are started one after another.
+  const outcomes: TaskOutcome[] = [];
+  const escalated: Escalation[] = [];
+  const deferrals: { message: DeferredExport; delaySeconds: number }[] = [];
+  for (const planned of plan.tasks) {
+    let task: ExportTask | undefined = planned;
+    if (ledger !== undefined) {
+      const limited = await applyAttemptLimit(
+        planned,
+        ledger,
+        options.durable?.maxAttempts ?? Number.POSITIVE_INFINITY,
+        analysis.records,
+        planOptions,
+      );
+      task = limited.task;
+      escalated.push(...limited.escalated);
+    }
+    if (task === undefined) continue;
+    const origin = originOf(task, batchOfEvent, batches[0] ?? EMPTY_BATCH);
+    const executed = await execute(task, options, fsx, associationErrors, origin, now);
+    outcomes.push(executed.outcome);
+    if (executed.deferral !== undefined) deferrals.push(executed.deferral);
+  }
+  // One call for all of them (the adapter batches by ten); it resolves only when SQS accepted
+  // every message, so a `queued` outcome in the summary is true.
+  if (deferrals.length > 0) await options.durable?.deferral?.defer(deferrals);
+  return {
+    generatedAt: now.toISOString(),
+    region: options.region,
+    dryRun: options.dryRun,
+    sources: analysis.sources,
+    skippedMessages,
+    events: analysis.events,
+    records: analysis.records,
+    unparseable: analysis.unparseable,
+    plan,
+    outcomes,
+    ...(ledger === undefined ? {} : { escalated }),
+  };
+}
+
+const EMPTY_BATCH: LogBatch = {
+  owner: 'unknown',
+  logGroup: 'unknown',
+  logStream: 'unknown',
+  subscriptionFilters: [],
+  streamFileSystemId: undefined,
+  events: [],
+};
+
+export type { DurableOptions, ExportRequest, FsxPort, PipelineOptions, StartResult };
+export { processBatches };

@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import type { Association, FailureClass, FailureRecord } from '../shared/types.ts';
+import { isRetryable } from './classify.ts';
+
+/** FSx limits on CreateDataRepositoryTask (facts §2.2). */
+const MAX_TASK_PATHS = 100;
+const MAX_PATH_LENGTH = 4096;
+// DataRepositoryTaskPath pattern: ^[^\u0000\u0085\u2028\u2029\r\n]{0,4096}$
+const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+// Empty (`//`), `.` or `..` segments, or a trailing slash.
+const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
+/** Folder under a data repository association's S3 path where our completion reports go. */
+const REPORT_FOLDER = 'fsx-export-analyzer-reports';
+
+/** A re-export we intend to start: one CreateDataRepositoryTask request. */
+interface ExportTask {
+  readonly fileSystemId: string;
+  /** Paths relative to the file-system root, no leading slash, sorted, unique. */
+  readonly paths: readonly string[];
+  /** Log events whose failures this task retries, sorted, unique. */
+  readonly eventIds: readonly string[];
+  readonly classes: readonly FailureClass[];
+  /** How long to wait before starting: 0 for internal errors, the busy delay for busy files. */
+  readonly delaySeconds: number;
+  /** Deterministic idempotency token: the same failures always give the same token. */
+  readonly clientRequestToken: string;
+  /** S3 path for the FAILED_FILES_ONLY completion report; undefined when no association is known. */
+  readonly reportPath: string | undefined;
+}
+
+/** A retryable failure that cannot be re-exported, and why. */
+interface Unplanned {
+  readonly fileSystemId: string | undefined;
+  readonly eventId: string;
+  readonly class: FailureClass;
+  /** What the record named: its path, or its S3 key as `s3://bucket/key`. */
+  readonly target: string | undefined;
+  readonly reason: string;
+}
+
+interface Plan {
+  readonly tasks: readonly ExportTask[];
+  readonly unplanned: readonly Unplanned[];
+}
+
+interface PlanOptions {
+  readonly maxPathsPerTask: number;
+  readonly busyDelaySeconds: number;
+  /** Overrides the derived completion-report path for every file system. */
+  readonly reportPath: string | undefined;
+  /**
+   * Associations per file system. A file system missing from the map has unknown associations
+   * (the CLI's dry run): S3-key-only records then cannot be mapped and report paths stay unset.
+   */
+  readonly associations: ReadonlyMap<string, readonly Association[]>;
+  /** File systems whose associations could not be read, with the reason. */
+  readonly associationErrors: ReadonlyMap<string, string>;
+  /**
+   * Classes to re-export; default: the retryable ones (`transient`, `busy`). `reexport` sets the
+   * classes a person fixed the cause of, e.g. `permission`.
+   */
+  readonly classes?: ReadonlySet<FailureClass> | undefined;
+}
+
+/** Whether the plan re-exports records of this class under these options. */
+function isPlanned(cls: FailureClass, classes: ReadonlySet<FailureClass> | undefined): boolean {
+  return classes === undefined ? isRetryable(cls) : classes.has(cls);
+}
+
+type PathResult = { readonly path: string } | { readonly reason: string };
+
+/**
+ * Normalises a path from a record to what CreateDataRepositoryTask expects for export: relative to
+ * the file-system root, no leading slash, no empty or `.` segments. Rejects `..` (it would leave the
+ * file system) and anything the API's path pattern forbids.
+ *
+ * @example normalisePath('/ns1//dir/./file.bin') // { path: 'ns1/dir/file.bin' }
+ */
+function normalisePath(raw: string): PathResult {
+  if (FORBIDDEN_PATH_CHARS.test(raw)) {
+    return { reason: 'path contains a line break or NUL, which FSx does not accept' };
+  }
+  // Fast path for the usual "/ns1/dir/file": nothing to collapse, only the leading slash to drop.
+  if (raw.length <= MAX_PATH_LENGTH && !ODD_SEGMENTS.test(raw)) {
+    const path = raw.charCodeAt(0) === 47 ? raw.slice(1) : raw;
+    if (path.length > 0) return { path };
+  }
+  const segments: string[] = [];
+  for (const segment of raw.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..')
+      return { reason: 'path contains "..", which leaves the file system root' };
+    segments.push(segment);
+  }
+  const path = segments.join('/');
+  if (path.length === 0) return { reason: 'path is the file system root; not re-exported whole' };
+  if (path.length > MAX_PATH_LENGTH) {
+    return { reason: `path is longer than ${MAX_PATH_LENGTH} characters, the FSx task limit` };
+  }
+  return { path };
+}
+
+function withSlash(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+function splitS3(uri: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (match?.[1] === undefined) return undefined;
+  const prefix = match[2] ?? '';
+  return { bucket: match[1], prefix: prefix === '' ? '' : withSlash(prefix) };
+}
+
+/**
+ * Maps an S3 key to its file-system path through the associations: the association whose bucket
+ * matches and whose prefix is the longest prefix of the key (associations cannot overlap, so at
+ * most one really matches). Returns undefined when no association covers the key.
+ *
+ * @example keyToPath('pre/a/b.txt', 'bkt', [{ fileSystemPath: '/ns1', dataRepositoryPath: 's3://bkt/pre/' }]) // '/ns1/a/b.txt'
+ */
+function keyToPath(
+  key: string,
+  bucket: string | undefined,
+  associations: readonly Association[],
+): string | undefined {
+  let bestMatch: { prefix: string; fsPath: string } | undefined;
+  for (const association of associations) {
+    const repository = splitS3(association.dataRepositoryPath);
+    if (repository === undefined) continue;
+    if (bucket !== undefined && repository.bucket !== bucket) continue;
+    if (!key.startsWith(repository.prefix)) continue;
+    if (bestMatch === undefined || repository.prefix.length > bestMatch.prefix.length) {
+      bestMatch = { prefix: repository.prefix, fsPath: association.fileSystemPath };
+    }
+  }
+  if (bestMatch === undefined) return undefined;
+  return withSlash(bestMatch.fsPath) + key.slice(bestMatch.prefix.length);
+}
+
+function isUnder(path: string, fileSystemPath: string): boolean {
+  const root = withSlash(fileSystemPath).replace(/^\/+/, '');
+  return root === '' || withSlash(path).startsWith(root);
+}
+
+/**
+ * Chooses where a task's completion report goes: inside the association that covers most of the
+ * task's paths (FSx rejects a report path outside every association), preferring AVAILABLE ones.
+ * Ties go to the lowest association id so the choice, and so the request, is deterministic.
+ */
+function reportPathFor(
+  paths: readonly string[],
+  associations: readonly Association[],
+): string | undefined {
+  const ranked = associations
+    .filter((association) => association.dataRepositoryPath.startsWith('s3://'))
+    .map((association) => ({
+      association,
+      available: association.lifecycle === 'AVAILABLE' ? 1 : 0,
+      covered: paths.filter((path) => isUnder(path, association.fileSystemPath)).length,
+    }))
+    .sort(
+      (a, b) =>
+        b.available - a.available ||
+        b.covered - a.covered ||
+        a.association.associationId.localeCompare(b.association.associationId),
+    );
+  const chosen = ranked[0]?.association;
+  if (chosen === undefined) return undefined;
+  return `${chosen.dataRepositoryPath.replace(/\/+$/, '')}/${REPORT_FOLDER}`;
+}
+
+/**
+ * Derives the idempotency token for a task from the file system, its paths and the log event ids
+ * behind them: a duplicate delivery of the same batch gives the same token, so FSx returns the
+ * task it already started instead of starting a second one. 47 characters of `[A-Za-z0-9_-]`.
+ */
+function clientRequestToken(
+  fileSystemId: string,
+  paths: readonly string[],
+  eventIds: readonly string[],
+): string {
+  const digest = createHash('sha256')
+    .update(fileSystemId)
+    .update('\0')
+    .update(paths.join('\0'))
+    .update('\0\0')
+    .update(eventIds.join('\0'))
+    .digest('base64url');
+  return `fea-${digest.slice(0, 43)}`;
+}
+
+interface Candidate {
+  readonly path: string;
+  delaySeconds: number;
+  readonly eventIds: string[];
+  readonly classes: Set<FailureClass>;
+}
+
+function resolvePath(
+  record: FailureRecord,
+  fileSystemId: string,
+  options: PlanOptions,
+): PathResult {
+  if (record.path !== undefined) return normalisePath(record.path);
+  if (record.s3Key === undefined) return { reason: 'the record names no file path or S3 key' };
+  const associations = options.associations.get(fileSystemId);
+  if (associations === undefined) {
+    const error = options.associationErrors.get(fileSystemId);
+    return {
+      reason:
+        error === undefined
+          ? 'only an S3 key is known; its path needs the data repository associations (not read in a dry run)'
+          : `only an S3 key is known and the data repository associations could not be read: ${error}`,
+    };
+  }
+  const path = keyToPath(record.s3Key, record.bucket, associations);
+  if (path === undefined) {
+    return { reason: 'the S3 key is under no data repository association of the file system' };
+  }
+  return normalisePath(path);
+}
+
+function targetOf(record: FailureRecord): string | undefined {
+  if (record.path !== undefined) return record.path;
+  if (record.s3Key === undefined) return undefined;
+  return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
+}
+
+function unplannedOf(record: FailureRecord, reason: string): Unplanned {
+  return {
+    fileSystemId: record.fileSystemId,
+    eventId: record.eventId,
+    class: record.class,
+    target: targetOf(record),
+    reason,
+  };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}
+
+/**
+ * Plans the re-exports for a set of records: retryable records (`transient`, `busy`), or those
+ * of `options.classes`, with a known path become EXPORT_TO_REPOSITORY tasks, deduplicated per file
+ * system and path, grouped by delay, and split into tasks of at most `maxPathsPerTask` paths (FSx
+ * allows 100). Everything planned-for that cannot be planned is returned with its reason, so
+ * nothing is dropped silently.
+ */
+function planReexports(records: readonly FailureRecord[], options: PlanOptions): Plan {
+  const maxPaths = Math.min(Math.max(1, Math.floor(options.maxPathsPerTask)), MAX_TASK_PATHS);
+  const byFileSystem = new Map<string, Map<string, Candidate>>();
+  const unplanned: Unplanned[] = [];
+  for (const record of records) {
+    if (!isPlanned(record.class, options.classes)) continue;
+    if (record.fileSystemId === undefined) {
+      unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
+      continue;
+    }
+    const resolved = resolvePath(record, record.fileSystemId, options);
+    if ('reason' in resolved) {
+      unplanned.push(unplannedOf(record, resolved.reason));
+      continue;
+    }
+    const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
+    let paths = byFileSystem.get(record.fileSystemId);
+    if (paths === undefined) {
+      paths = new Map<string, Candidate>();
+      byFileSystem.set(record.fileSystemId, paths);
+    }
+    const existing = paths.get(resolved.path);
+    if (existing === undefined) {
+      paths.set(resolved.path, {
+        path: resolved.path,
+        delaySeconds,
+        eventIds: [record.eventId],
+        classes: new Set([record.class]),
+      });
+    } else {
+      existing.eventIds.push(record.eventId);
+      existing.classes.add(record.class);
+      // A path that is both busy and failed internally waits for its writer: exporting it
+      // earlier would most likely fail busy again.
+      existing.delaySeconds = Math.max(existing.delaySeconds, delaySeconds);
+    }
+  }
+
+  const tasks: ExportTask[] = [];
+  for (const fileSystemId of [...byFileSystem.keys()].sort()) {
+    const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
+    // One pass over the sorted paths groups them by delay, each group staying in path order.
+    // Sorting the path strings themselves (code-unit order) is much cheaper than a comparator.
+    const byDelay = new Map<number, Candidate[]>();
+    for (const path of [...byPath.keys()].sort()) {
+      const candidate = byPath.get(path);
+      if (candidate === undefined) continue;
+      const group = byDelay.get(candidate.delaySeconds);
+      if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
+      else group.push(candidate);
+    }
+    for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
+      const group = byDelay.get(delaySeconds) ?? [];
+      for (const part of chunk(group, maxPaths)) {
+        const paths = part.map((candidate) => candidate.path);
+        const ids = new Set<string>();
+        const classSet = new Set<FailureClass>();
+        for (const candidate of part) {
+          for (const id of candidate.eventIds) ids.add(id);
+          for (const cls of candidate.classes) classSet.add(cls);
+        }
+        const eventIds = [...ids].sort();
+        const classes = [...classSet].sort();
+        const associations = options.associations.get(fileSystemId);
+        tasks.push({
+          fileSystemId,
+          paths,
+          eventIds,
+          classes,
+          delaySeconds,
+          clientRequestToken: clientRequestToken(fileSystemId, paths, eventIds),
+          reportPath:
+            options.reportPath ??
+            (associations === undefined ? undefined : reportPathFor(paths, associations)),
+        });
+      }
+    }
+  }
+  return { tasks, unplanned };
+}
+
+/**
+ * File systems whose associations the plan needs: those with a retryable record that names only
+ * an S3 key, and, unless a report path override is set, every file system that gets a task.
+ * `classes` as in PlanOptions.
+ */
+function associationsNeeded(
+  records: readonly FailureRecord[],
+  reportPathOverride: string | undefined,
+  classes?: ReadonlySet<FailureClass>,
+): string[] {
+  const needed = new Set<string>();
+  for (const record of records) {
+    if (!isPlanned(record.class, classes) || record.fileSystemId === undefined) continue;
+    if (reportPathOverride === undefined || record.path === undefined) {
+      needed.add(record.fileSystemId);
+    }
+  }
+  return [...needed].sort();
+}
+
+export type { ExportTask, Plan, PlanOptions, Unplanned };
+export {
+  associationsNeeded,
+  clientRequestToken,
+  keyToPath,
+  MAX_TASK_PATHS,
+  normalisePath,
+  planReexports,
+  reportPathFor,
+};

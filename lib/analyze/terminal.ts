@@ -1,0 +1,328 @@
+/**
+ * The CLI's default `analyze` output: aligned tables for a terminal. Untrusted text is sanitised
+ * before it is measured or printed, so the only escape sequences in the output are the colours
+ * added here, and only when the caller asks for them (a TTY without NO_COLOR).
+ */
+
+import { display } from '../shared/text.ts';
+import type { FailureClass } from '../shared/types.ts';
+import { countByCode, countByFileSystem, type Report, type TaskOutcome } from './analysis.ts';
+import { classTitle } from './classify.ts';
+import {
+  classesOf,
+  classTableLines,
+  classTableRows,
+  codeClasses,
+  consoleLink,
+  escalationLines,
+  exportCommand,
+  formatTable,
+  groupUnplanned,
+  outcomesOf,
+  personFindings,
+  plural,
+  REASON_CHARS,
+  reportInsightsLink,
+  timeRange,
+  uniqueSources,
+  wrap,
+} from './email.ts';
+
+interface TerminalOptions {
+  /** Adds ANSI colours; the CLI sets it only for a TTY when NO_COLOR is unset. */
+  readonly color?: boolean;
+}
+
+/** Terminals are wider than email, but hints still read better in a column. */
+const WIDTH = 100;
+const CELL = 80;
+const MAX_ROWS = 50;
+const MAX_SAMPLES = 5;
+const MAX_TASK_PATHS = 3;
+
+const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' } as const;
+type Style = keyof typeof SGR;
+
+type Paint = (text: string, style: Style) => string;
+
+function painter(color: boolean): Paint {
+  return color
+    ? (text, style) => (text === '' ? text : `\u001b[${SGR[style]}m${text}\u001b[0m`)
+    : (text) => text;
+}
+
+const CLASS_STYLE: Record<FailureClass, Style> = {
+  permission: 'red',
+  limit: 'red',
+  report: 'red',
+  unknown: 'red',
+  transient: 'yellow',
+  busy: 'yellow',
+  import: 'dim',
+  skipped: 'dim',
+};
+
+const STATUS_STYLE: Record<TaskOutcome['status'], Style> = {
+  started: 'green',
+  refused: 'red',
+  deferred: 'yellow',
+  queued: 'cyan',
+  planned: 'cyan',
+};
+
+function isClass(value: string): value is FailureClass {
+  return Object.hasOwn(CLASS_STYLE, value);
+}
+
+function more(count: number, noun: string): string {
+  return `… and ${plural(count, `more ${noun}`)}`;
+}
+
+function heading(paint: Paint, title: string): string[] {
+  return ['', paint(title, 'bold')];
+}
+
+function summaryLines(report: Report, paint: Paint): string[] {
+  const title = `FSx export analysis${report.dryRun ? ' (dry run)' : ''}`;
+  const lines = [`${paint(title, 'bold')}  ${display(report.generatedAt, 64)}`, ''];
+  lines.push(
+    `Events read:     ${report.events}`,
+    `FSx records:     ${report.records.length}`,
+    `Unparseable:     ${report.unparseable.length}`,
+  );
+  if (report.skippedMessages > 0) lines.push(`Control messages skipped: ${report.skippedMessages}`);
+  const range = timeRange(report);
+  if (range !== undefined) lines.push(`Time range:      ${range.from} to ${range.to}`);
+  const link = reportInsightsLink(report);
+  // On a line of its own, never wrapped or coloured, so a terminal can open it.
+  if (link !== undefined) lines.push('Logs Insights:', `  ${link}`);
+  if (report.dryRun) {
+    lines.push('', paint('Dry run: FSx was not called; re-exports are only planned.', 'cyan'));
+  }
+  return lines;
+}
+
+/** The shape at a glance: the same compact table as the email, coloured by class. */
+function classTable(report: Report, paint: Paint): string[] {
+  const lines = classTableLines(classTableRows(report), {
+    paint: (cell, row, column) => {
+      if (row < 0) return paint(cell, 'bold');
+      if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
+      if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
+      return cell;
+    },
+  });
+  return lines.length === 0 ? [] : [...heading(paint, 'Failures by class'), ...lines];
+}
+
+function codeTable(report: Report, paint: Paint): string[] {
+  const codes = countByCode(report.records);
+  if (codes.length === 0) return [];
+  const classOf = codeClasses(report.records);
+  const rows = codes
+    .slice(0, MAX_ROWS)
+    .map(([code, count]) => [display(code, CELL), classOf.get(code) ?? 'unknown', String(count)]);
+  const lines = formatTable(['Code', 'Class', 'Count'], rows, {
+    align: ['left', 'left', 'right'],
+    paint: (cell, row, column) => {
+      if (row < 0) return paint(cell, 'bold');
+      return column === 1 && isClass(cell) ? paint(cell, CLASS_STYLE[cell]) : cell;
+    },
+  });
+  if (codes.length > MAX_ROWS)
+    lines.push(`  ${more(codes.length - MAX_ROWS, 'code')} (--json lists all)`);
+  return [...heading(paint, 'Failures by code'), ...lines];
+}
+
+function fileSystemTable(report: Report, paint: Paint): string[] {
+  const fileSystems = countByFileSystem(report.records);
+  if (fileSystems.length === 0) return [];
+  const classes = classesOf(report);
+  const rows = fileSystems.slice(0, MAX_ROWS).map(([id, counts]) => {
+    const total = classes.reduce((sum, cls) => sum + counts[cls], 0);
+    return [display(id, CELL), String(total), ...classes.map((cls) => String(counts[cls]))];
+  });
+  const lines = formatTable(['File system', 'Records', ...classes], rows, {
+    align: ['left', 'right', ...classes.map(() => 'right' as const)],
+    paint: (cell, row) => (row < 0 ? paint(cell, 'bold') : cell),
+  });
+  if (fileSystems.length > MAX_ROWS) {
+    lines.push(`  ${more(fileSystems.length - MAX_ROWS, 'file system')}`);
+  }
+  return [...heading(paint, 'File systems'), ...lines];
+}
+
+function outcomeDetail(outcome: TaskOutcome): string {
+  switch (outcome.status) {
+    case 'started':
+      return `task ${display(outcome.taskId, 64)} (${display(outcome.lifecycle, 32)})`;
+    case 'refused':
+      return display(outcome.error, 64);
+    case 'deferred':
+      return 'waiting for the writer';
+    case 'queued':
+      return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
+    case 'planned':
+      return 'dry run';
+  }
+}
+
+function reexportLines(report: Report, paint: Paint): string[] {
+  const outcomes = outcomesOf(report);
+  if (outcomes.length === 0) return [];
+  const shown = outcomes.slice(0, MAX_ROWS);
+  const lines = formatTable(
+    ['Status', 'File system', 'Paths', 'Delay', 'Token', 'Result'],
+    shown.map((outcome) => [
+      outcome.status,
+      display(outcome.task.fileSystemId, CELL),
+      String(outcome.task.paths.length),
+      `${outcome.task.delaySeconds} s`,
+      display(outcome.task.clientRequestToken, CELL),
+      outcomeDetail(outcome),
+    ]),
+    {
+      align: ['left', 'left', 'right', 'right', 'left', 'left'],
+      paint: (cell, row, column) => {
+        if (row < 0) return paint(cell, 'bold');
+        const outcome = shown[row];
+        return column === 0 && outcome !== undefined
+          ? paint(cell, STATUS_STYLE[outcome.status])
+          : cell;
+      },
+    },
+  );
+  if (outcomes.length > MAX_ROWS) lines.push(`  ${more(outcomes.length - MAX_ROWS, 'task')}`);
+  for (const outcome of shown) {
+    const { task } = outcome;
+    lines.push(
+      '',
+      `  ${display(task.clientRequestToken, CELL)} on ${display(task.fileSystemId, CELL)}:`,
+    );
+    for (const path of task.paths.slice(0, MAX_TASK_PATHS))
+      lines.push(`    ${display(path, CELL)}`);
+    if (task.paths.length > MAX_TASK_PATHS) {
+      lines.push(`    ${more(task.paths.length - MAX_TASK_PATHS, 'path')}`);
+    }
+    if (outcome.status === 'refused' || outcome.status === 'deferred') {
+      lines.push(...wrap(display(outcome.reason, REASON_CHARS), '    ', WIDTH, '    '));
+    }
+    if (outcome.status === 'queued') {
+      lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
+    }
+    if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
+      const { command, pathsShown } = exportCommand(task);
+      lines.push(`    ${paint('Re-export by hand later:', 'bold')}`, `      ${command}`);
+      if (pathsShown < task.paths.length) {
+        lines.push(`      (names ${pathsShown} of ${task.paths.length} paths; --json lists all)`);
+      }
+    }
+  }
+  return [...heading(paint, 'Re-exports'), ...lines];
+}
+
+function unplannedLines(report: Report, paint: Paint): string[] {
+  const groups = groupUnplanned(report.plan.unplanned);
+  if (groups.length === 0) return [];
+  const lines: string[] = [];
+  for (const group of groups.slice(0, MAX_ROWS)) {
+    lines.push(
+      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '      '),
+    );
+    for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
+  }
+  if (groups.length > MAX_ROWS) lines.push(`  ${more(groups.length - MAX_ROWS, 'reason')}`);
+  return [...heading(paint, 'Not re-exported'), ...lines];
+}
+
+function unparseableLines(report: Report, paint: Paint): string[] {
+  const events = report.unparseable;
+  if (events.length === 0) return [];
+  const lines = events
+    .slice(0, MAX_SAMPLES)
+    .flatMap((event) => [
+      `  ${display(event.reason, CELL)} (event ${display(event.eventId, 64)}, ${display(event.logStream, CELL)})`,
+      `    ${paint(display(event.sample, 200), 'dim')}`,
+    ]);
+  if (events.length > MAX_SAMPLES) lines.push(`  ${more(events.length - MAX_SAMPLES, 'event')}`);
+  return [...heading(paint, 'Unparseable events (kept, not dropped)'), ...lines];
+}
+
+function personLines(report: Report, paint: Paint): string[] {
+  const lines: string[] = [];
+  for (const finding of personFindings(report)) {
+    lines.push(`  ${paint(classTitle(finding.cls), CLASS_STYLE[finding.cls])}: ${finding.count}`);
+    for (const group of finding.groups) {
+      const codes = group.codes
+        .slice(0, 10)
+        .map(([code, count]) => `${display(code, CELL)} (${count})`);
+      if (group.codes.length > 10) codes.push(more(group.codes.length - 10, 'code'));
+      lines.push(...wrap(codes.join(', '), '    ', WIDTH, '      '));
+      lines.push(...wrap(group.hint, '      ', WIDTH, '      ').map((line) => paint(line, 'dim')));
+      for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
+    }
+  }
+  // The email's lines: plain text, already sanitised, and the same words in both places.
+  lines.push(
+    ...escalationLines(report.escalated ?? []).map((line) => (line === '' ? line : `  ${line}`)),
+  );
+  while (lines.at(-1) === '') lines.pop();
+  const refused = outcomesOf(report).filter((outcome) => outcome.status === 'refused');
+  if (refused.length > 0) {
+    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.length} (see Re-exports)`);
+  }
+  if (report.plan.unplanned.length > 0) {
+    lines.push(`  Retryable failures not re-exported: ${report.plan.unplanned.length} (see above)`);
+  }
+  if (lines.length === 0) return [];
+  return [...heading(paint, 'What a person must fix'), ...lines];
+}
+
+function sourceLines(report: Report, paint: Paint): string[] {
+  const sources = uniqueSources(report);
+  if (sources.length === 0) return [];
+  const shown = sources.slice(0, MAX_ROWS);
+  const lines = formatTable(
+    ['Log group', 'Log stream', 'Account', 'Events'],
+    shown.map((source) => [
+      display(source.logGroup, CELL),
+      display(source.logStream, CELL),
+      display(source.owner, 32),
+      String(source.events),
+    ]),
+    {
+      align: ['left', 'left', 'left', 'right'],
+      paint: (cell, row) => (row < 0 ? paint(cell, 'bold') : cell),
+    },
+  );
+  if (sources.length > MAX_ROWS) lines.push(`  ${more(sources.length - MAX_ROWS, 'log stream')}`);
+  if (report.region !== undefined) {
+    for (const source of shown.slice(0, 10)) {
+      lines.push(`  ${consoleLink(report.region, source.logGroup, source.logStream)}`);
+    }
+  }
+  return [...heading(paint, 'Where to look'), ...lines];
+}
+
+/**
+ * Renders a report for a terminal. Without `color` the output is plain text with no escape
+ * sequence at all; with it, only our own SGR colour codes are added.
+ */
+function renderTerminal(report: Report, options: TerminalOptions = {}): string {
+  const paint = painter(options.color === true);
+  const lines = [
+    ...summaryLines(report, paint),
+    ...classTable(report, paint),
+    ...codeTable(report, paint),
+    ...fileSystemTable(report, paint),
+    ...reexportLines(report, paint),
+    ...unplannedLines(report, paint),
+    ...unparseableLines(report, paint),
+    ...sourceLines(report, paint),
+    ...personLines(report, paint),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export type { TerminalOptions };
+export { renderTerminal };

@@ -1,0 +1,351 @@
+/**
+ * The follow-up emails of durable re-export: the retrier's (tasks it started, paths a person must
+ * take over, messages about to be dead-lettered) and the outcome check's (how the tasks we started
+ * ended). Same conventions and builders as the analyzer's summary (render-email.ts): untrusted
+ * values go through `display()` or `toAsciiLine()`, the most urgent section comes first.
+ */
+
+import {
+  asciiIds,
+  bullet,
+  commandLines,
+  countCell,
+  escalationLines,
+  fitBody,
+  footer,
+  formatTable,
+  joinSections,
+  onFileSystems,
+  PATH_CHARS,
+  plural,
+  REASON_CHARS,
+  section,
+  subjectWith,
+  summaryAttributes,
+  WIDTH,
+  wrap,
+} from '../analyze/email.ts';
+import type { ExportTask } from '../analyze/plan.ts';
+import { display } from '../shared/text.ts';
+import type { Publication } from '../shared/types.ts';
+import type { FinishedTask, OutcomeReport } from './outcomes.ts';
+import type { RetrierReport } from './retrier.ts';
+
+const MAX_ITEMS = 50;
+const MAX_TASK_PATHS = 3;
+
+function distinct(values: Iterable<string>): number {
+  return new Set(values).size;
+}
+
+/**
+ * The retrier's shape at a glance: what a person must take over first, then what was started
+ * and what waits. Rows with nothing are left out; short rows for any mail client.
+ */
+function retrierTable(report: RetrierReport): string[] {
+  const paths = (tasks: ReadonlyArray<{ readonly task: ExportTask }>): number =>
+    tasks.reduce((sum, item) => sum + item.task.paths.length, 0);
+  const ids = (tasks: ReadonlyArray<{ readonly task: ExportTask }>): number =>
+    distinct(tasks.map((item) => item.task.fileSystemId));
+  const rows = [
+    [
+      'escalated',
+      report.escalated.length,
+      distinct(report.escalated.map((escalation) => escalation.fileSystemId)),
+      'a person must act',
+    ],
+    ['refused', paths(report.refused), ids(report.refused), 'a person must act'],
+    ['dead-lettered', paths(report.deadLettered), ids(report.deadLettered), 'a person must act'],
+    ['started', paths(report.started), ids(report.started), 'outcome follows'],
+  ] as const;
+  const shown: string[][] = rows
+    .filter(([, count]) => count > 0)
+    .map(([label, count, fileSystems, action]) => [
+      label,
+      countCell(count),
+      countCell(fileSystems),
+      action,
+    ]);
+  const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
+  if (waiting > 0) {
+    shown.push([
+      'waiting',
+      '-',
+      countCell(distinct(report.waiting.map((wait) => wait.fileSystemId))),
+      `${plural(waiting, 'message')} back to the queue`,
+    ]);
+  }
+  if (shown.length === 0) return [];
+  return formatTable(['Re-exports', 'Paths', 'File systems', 'What happens'], shown, {
+    align: ['left', 'right', 'right', 'left'],
+  });
+}
+
+/** The outcome check's shape at a glance: tasks, paths and failed files per result. */
+function outcomeTable(finished: readonly FinishedTask[], order: readonly string[]): string[] {
+  const rows: string[][] = [];
+  for (const lifecycle of order) {
+    const tasks = finished.filter((item) => item.lifecycle === lifecycle);
+    if (tasks.length === 0) continue;
+    const known = tasks.filter((item) => item.status?.failedCount !== undefined);
+    rows.push([
+      display(lifecycle.toLowerCase(), 20),
+      String(tasks.length),
+      countCell(tasks.reduce((sum, item) => sum + item.tracked.paths.length, 0)),
+      known.length === 0
+        ? '-'
+        : String(known.reduce((sum, item) => sum + (item.status?.failedCount ?? 0), 0)),
+      countCell(distinct(tasks.map((item) => item.tracked.fileSystemId))),
+    ]);
+  }
+  if (rows.length === 0) return [];
+  return formatTable(['Result', 'Tasks', 'Paths', 'Failed files', 'File systems'], rows, {
+    align: ['left', 'right', 'right', 'right', 'right'],
+  });
+}
+
+function pathLines(paths: readonly string[], indent: string): string[] {
+  const lines = paths
+    .slice(0, MAX_TASK_PATHS)
+    .map((path) => `${indent}${display(path, PATH_CHARS)}`);
+  if (paths.length > MAX_TASK_PATHS) {
+    lines.push(`${indent}and ${paths.length - MAX_TASK_PATHS} more`);
+  }
+  return lines;
+}
+
+function retrierPersonLines(report: RetrierReport): string[] {
+  const lines = [...escalationLines(report.escalated)];
+  for (const refusal of report.refused.slice(0, MAX_ITEMS)) {
+    const { task } = refusal;
+    lines.push(
+      ...bullet(
+        `FSx refused the re-export on ${display(task.fileSystemId, 64)} for good: ${plural(task.paths.length, 'path')} from ${plural(refusal.messages, 'queued message')}.`,
+      ),
+      ...wrap(
+        `${display(refusal.error, 80)}: ${display(refusal.reason, REASON_CHARS)}`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+      ...commandLines(task, 'Once the cause is fixed, re-export by hand with:'),
+      '',
+    );
+  }
+  if (report.deadLettered.length > 0) {
+    lines.push(
+      ...bullet(
+        `Dead-lettered: re-export by hand. ${plural(report.deadLettered.length, 'queued re-export')} waited for the file system on every one of its receives and now goes to the dead-letter queue; the retrier will not try it again.`,
+      ),
+    );
+    for (const dead of report.deadLettered.slice(0, MAX_ITEMS)) {
+      const { task } = dead;
+      lines.push(
+        '',
+        ...wrap(
+          `Message ${display(dead.messageId, 80)} on ${display(task.fileSystemId, 64)}: ${plural(task.paths.length, 'path')}, deferred at ${display(dead.deferredAt, 64)} (${display(dead.deferredReason, 80)}), received ${dead.receiveCount} times.`,
+          '  ',
+          WIDTH,
+          '  ',
+        ),
+        ...wrap(`Last wait: ${display(dead.reason, REASON_CHARS)}`, '  ', WIDTH, '  '),
+        ...commandLines(task, 'When the file system is free, run:'),
+      );
+    }
+    if (report.deadLettered.length > MAX_ITEMS) {
+      lines.push(`  and ${plural(report.deadLettered.length - MAX_ITEMS, 'more message')}`);
+    }
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+function startedLines(report: RetrierReport): string[] {
+  const lines: string[] = [];
+  for (const start of report.started.slice(0, MAX_ITEMS)) {
+    const { task } = start;
+    lines.push(
+      ...bullet(
+        `Started task ${display(start.taskId, 64)} on ${display(task.fileSystemId, 64)}: ${plural(task.paths.length, 'path')} from ${plural(start.messages, 'queued message')} (${display(start.lifecycle, 32)}).`,
+      ),
+      `  Token: ${display(task.clientRequestToken, 64)}`,
+      ...(task.reportPath === undefined
+        ? []
+        : [`  Completion report: ${display(task.reportPath, 400)}`]),
+      ...pathLines(task.paths, '    '),
+    );
+  }
+  if (report.started.length > MAX_ITEMS) {
+    lines.push(`and ${plural(report.started.length - MAX_ITEMS, 'more task')}.`);
+  }
+  if (lines.length > 0) {
+    lines.push(
+      '',
+      ...wrap(
+        'How they end follows in a separate email from the outcome check, once FSx has finished them.',
+      ),
+    );
+  }
+  return lines;
+}
+
+function waitingLines(report: RetrierReport): string[] {
+  return report.waiting
+    .slice(0, MAX_ITEMS)
+    .flatMap((wait) =>
+      bullet(
+        `${display(wait.fileSystemId, 64)}: ${plural(wait.messages, 'message')} back to the queue: ${display(wait.reason, REASON_CHARS)}`,
+      ),
+    );
+}
+
+/**
+ * Renders the retrier's email: what needs a person first (escalated paths with their history,
+ * permanent refusals, dead-lettered messages with a by-hand command), then the tasks it started,
+ * then what still waits.
+ */
+function renderRetrierEmail(report: RetrierReport): Publication {
+  const ids = asciiIds([
+    ...report.started.map((start) => start.task.fileSystemId),
+    ...report.escalated.map((escalation) => escalation.fileSystemId),
+    ...report.refused.map((refusal) => refusal.task.fileSystemId),
+    ...report.deadLettered.map((dead) => dead.task.fileSystemId),
+  ]);
+  const startedPaths = report.started.reduce((sum, start) => sum + start.task.paths.length, 0);
+  const needPerson =
+    report.escalated.length +
+    report.refused.reduce((sum, refusal) => sum + refusal.task.paths.length, 0) +
+    report.deadLettered.reduce((sum, dead) => sum + dead.task.paths.length, 0);
+  const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
+  const subject = subjectWith(`FSx re-exports retried${onFileSystems(ids)}`, [
+    `${plural(report.started.length, 'task')} started`,
+    `${needPerson} need a person`,
+    ...(report.deadLettered.length > 0 ? [`${report.deadLettered.length} dead-lettered`] : []),
+  ]);
+  const headline = wrap(
+    `The retrier took ${plural(report.messages, 'queued re-export')}: ${plural(report.started.length, 'task')} started (${plural(startedPaths, 'path')}), ${needPerson} ${needPerson === 1 ? 'path needs' : 'paths need'} a person, ${plural(waiting, 'message')} back to the queue.`,
+  );
+  const lines = joinSections([
+    headline,
+    retrierTable(report),
+    section('WHAT NEEDS A PERSON', retrierPersonLines(report)),
+    section('RE-EXPORTS STARTED', startedLines(report)),
+    section('STILL WAITING', waitingLines(report)),
+  ]);
+  return {
+    subject,
+    body: fitBody(lines, footer(report.generatedAt, 'retrier')),
+    attributes: summaryAttributes('retrier', ids, needPerson > 0),
+  };
+}
+
+/** Order of the outcome email: what a person should look at first. */
+const LIFECYCLE_ORDER = ['FAILED', 'CANCELED', 'UNKNOWN', 'SUCCEEDED'];
+
+function countsLine(finished: FinishedTask): string {
+  const status = finished.status;
+  if (status === undefined) {
+    return 'FSx no longer knows this task (it was started more than a day ago): look at its completion report.';
+  }
+  const total = status.totalCount;
+  const parts = [
+    total === undefined ? undefined : plural(total, 'file'),
+    status.succeededCount === undefined ? undefined : `${status.succeededCount} exported`,
+    status.failedCount === undefined ? undefined : `${status.failedCount} failed`,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length === 0 ? 'FSx reported no counts.' : `${parts.join(', ')}.`;
+}
+
+function startedByText(startedBy: FinishedTask['tracked']['startedBy']): string {
+  return startedBy === 'reexport' ? 'a person (fsx-export-analyzer reexport)' : `the ${startedBy}`;
+}
+
+function finishedLines(finished: FinishedTask): string[] {
+  const { tracked, status } = finished;
+  const lines = [
+    ...bullet(
+      `Task ${display(tracked.taskId, 64)} on ${display(tracked.fileSystemId, 64)}: ${finished.lifecycle}. ${countsLine(finished)}`,
+    ),
+    ...wrap(
+      `Started by ${startedByText(tracked.startedBy)} at ${display(tracked.startedAt, 64)} for ${plural(tracked.paths.length, 'path')}${status?.endTime === undefined ? '' : `; ended at ${display(status.endTime, 64)}`}.`,
+      '  ',
+      WIDTH,
+      '  ',
+    ),
+  ];
+  if (status?.failureMessage !== undefined) {
+    lines.push(...wrap(`FSx: ${display(status.failureMessage, REASON_CHARS)}`, '  ', WIDTH, '  '));
+  }
+  if (finished.failuresCsv !== undefined) {
+    lines.push(
+      `  Failed files: ${display(finished.failuresCsv, 400)}`,
+      `    aws s3 cp ${display(finished.failuresCsv, 400)} -`,
+    );
+  }
+  if (finished.lifecycle !== 'SUCCEEDED') {
+    lines.push(
+      ...wrap(
+        'Its paths already count as attempts in the ledger: a path that fails again is re-exported until the attempt limit, then listed under "needs a person".',
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+    );
+  }
+  lines.push(...pathLines(tracked.paths, '    '));
+  return lines;
+}
+
+function isSuccess(finished: FinishedTask): boolean {
+  return finished.lifecycle === 'SUCCEEDED' && (finished.status?.failedCount ?? 0) === 0;
+}
+
+/**
+ * Renders the outcome check's follow-up: one email for every task that ended since the last run,
+ * failures first, each with FSx's counts, its failure details and where its failures.csv is.
+ */
+function renderOutcomeEmail(report: OutcomeReport): Publication {
+  const ids = asciiIds(report.finished.map((finished) => finished.tracked.fileSystemId));
+  const tally = new Map<string, number>();
+  for (const finished of report.finished) {
+    tally.set(finished.lifecycle, (tally.get(finished.lifecycle) ?? 0) + 1);
+  }
+  const order = [
+    ...LIFECYCLE_ORDER,
+    ...[...tally.keys()].filter((lifecycle) => !LIFECYCLE_ORDER.includes(lifecycle)).sort(),
+  ];
+  const parts = order
+    .filter((lifecycle) => (tally.get(lifecycle) ?? 0) > 0)
+    .map((lifecycle) => `${tally.get(lifecycle)} ${lifecycle.toLowerCase()}`);
+  const subject = subjectWith(`FSx re-export outcomes${onFileSystems(ids)}`, parts);
+  const headline = wrap(
+    `${plural(report.finished.length, 're-export task')} ended: ${parts.join(', ')}.${report.stillOpen > 0 ? ` ${plural(report.stillOpen, 'task')} still running, reported when they end.` : ''}`,
+  );
+  const sorted = [...report.finished].sort(
+    (a, b) => order.indexOf(a.lifecycle) - order.indexOf(b.lifecycle),
+  );
+  const problems = sorted.filter((finished) => !isSuccess(finished));
+  const successes = sorted.filter(isSuccess);
+  const list = (items: readonly FinishedTask[]): string[] => {
+    const lines = items
+      .slice(0, MAX_ITEMS)
+      .flatMap((finished, index) => [...(index > 0 ? [''] : []), ...finishedLines(finished)]);
+    if (items.length > MAX_ITEMS) {
+      lines.push('', `and ${plural(items.length - MAX_ITEMS, 'more task')}.`);
+    }
+    return lines;
+  };
+  const lines = joinSections([
+    headline,
+    outcomeTable(report.finished, order),
+    section('WHAT NEEDS A PERSON', list(problems)),
+    section('RE-EXPORTED', list(successes)),
+  ]);
+  return {
+    subject,
+    body: fitBody(lines, footer(report.generatedAt, 'outcome check')),
+    attributes: summaryAttributes('outcomes', ids, problems.length > 0),
+  };
+}
+
+export { renderOutcomeEmail, renderRetrierEmail };

@@ -1,0 +1,109 @@
+import type { FsxTaskPort, LedgerPort, TaskStatus, TrackedTask } from '../shared/ports.ts';
+
+/*
+ * The outcome check, without AWS: which of the tasks we started have ended, and what FSx says
+ * about them. functions/outcomes.ts runs it on a schedule and emails one follow-up per run.
+ */
+
+/** Lifecycles after which a task changes no more. */
+const FINAL_LIFECYCLES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+/** A task FSx does not know after this long is closed as UNKNOWN (expired from its history). */
+const UNKNOWN_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/** A tracked task whose outcome this run reports. */
+interface FinishedTask {
+  readonly tracked: TrackedTask;
+  /** SUCCEEDED, FAILED, CANCELED, or UNKNOWN when FSx no longer knows the task. */
+  readonly lifecycle: string;
+  /** What FSx reported; undefined for UNKNOWN. */
+  readonly status: TaskStatus | undefined;
+  /** Where FSx wrote the failed files of the task, when it has a completion report. */
+  readonly failuresCsv: string | undefined;
+}
+
+/** What one outcome check found; the follow-up email and the metrics read only this. */
+interface OutcomeReport {
+  readonly generatedAt: string;
+  readonly region: string | undefined;
+  /** Tasks that ended since the last run, in start order; reported by this run only. */
+  readonly finished: readonly FinishedTask[];
+  /** Tasks still PENDING or EXECUTING (or briefly unknown), checked again on the next run. */
+  readonly stillOpen: number;
+}
+
+interface OutcomeOptions {
+  readonly region: string | undefined;
+  /** Clock; injectable for tests. */
+  readonly now?: () => Date;
+}
+
+interface OutcomePorts {
+  readonly ledger: LedgerPort;
+  readonly fsx: FsxTaskPort;
+}
+
+/**
+ * Where FSx writes an export task's FAILED_FILES_ONLY report: `{path}/task-{id}/failures.csv`,
+ * where `{id}` is the 17-digit id the API documents, so the folder is the TaskId itself
+ * (`task-0123456789abcdef0`), not `task-task-…`.
+ *
+ * @example failuresCsvPath('s3://b/r/', 'task-0123456789abcdef0') // 's3://b/r/task-0123456789abcdef0/failures.csv'
+ */
+function failuresCsvPath(reportPath: string, taskId: string): string {
+  const folder = taskId.startsWith('task-') ? taskId : `task-${taskId}`;
+  return `${reportPath.replace(/\/+$/, '')}/${folder}/failures.csv`;
+}
+
+function byStart(a: TrackedTask, b: TrackedTask): number {
+  if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? -1 : 1;
+  return a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0;
+}
+
+/**
+ * Looks up every open task in FSx and closes those that ended (or that FSx has not known for a
+ * day). Only the caller whose `closeTask` wins reports a task, so two overlapping runs never
+ * report it twice. A failed task's paths need no new ledger entry: they were counted as attempts
+ * when the task started. Ledger and FSx errors propagate (the scheduled run fails and the next
+ * one tries again: nothing was closed that was not reported).
+ */
+async function checkOutcomes(ports: OutcomePorts, options: OutcomeOptions): Promise<OutcomeReport> {
+  const now = options.now?.() ?? new Date();
+  const open = [...(await ports.ledger.openTasks())].sort(byStart);
+  const statuses =
+    open.length === 0 ? [] : await ports.fsx.describeTasks(open.map((task) => task.taskId));
+  const byId = new Map<string, TaskStatus>();
+  for (const status of statuses) byId.set(status.taskId, status);
+  const finished: FinishedTask[] = [];
+  let stillOpen = 0;
+  for (const tracked of open) {
+    const status = byId.get(tracked.taskId);
+    let lifecycle: string;
+    if (status !== undefined && FINAL_LIFECYCLES.has(status.lifecycle)) {
+      lifecycle = status.lifecycle;
+    } else if (
+      status === undefined &&
+      now.getTime() - Date.parse(tracked.startedAt) > UNKNOWN_AFTER_MS
+    ) {
+      lifecycle = 'UNKNOWN';
+    } else {
+      stillOpen++;
+      continue;
+    }
+    if (!(await ports.ledger.closeTask(tracked.taskId, lifecycle, now))) continue;
+    const reportPath = status?.reportPath ?? tracked.reportPath;
+    finished.push({
+      tracked,
+      lifecycle,
+      status,
+      // A task that succeeded whole writes no failures.csv (FAILED_FILES_ONLY).
+      failuresCsv:
+        lifecycle === 'SUCCEEDED' && (status?.failedCount ?? 0) === 0
+          ? undefined
+          : failuresCsvPath(reportPath, tracked.taskId),
+    });
+  }
+  return { generatedAt: now.toISOString(), region: options.region, finished, stillOpen };
+}
+
+export type { FinishedTask, OutcomeOptions, OutcomePorts, OutcomeReport };
+export { checkOutcomes, failuresCsvPath };

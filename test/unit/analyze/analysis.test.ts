@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  analyzeBatches,
+  countByClass,
+  countByCode,
+  toJsonReport,
+  toJsonText,
+} from '../../../lib/analyze/analysis.ts';
+import { processBatches } from '../../../lib/analyze/pipeline.ts';
+import { batch } from '../../helpers/events.ts';
+import { emptyReport, queuedOutcome, task } from '../../helpers/reports.ts';
+
+describe('Function: analyzeBatches', () => {
+  it('accounts for every event exactly once, whatever the messages (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(fc.string(), fc.json(), fc.anything()), { maxLength: 30 }), {
+          maxLength: 5,
+        }),
+        (batches) => {
+          // Prepare
+          const input = batches.map((messages) => batch(messages.map((message) => ({ message }))));
+
+          // Act
+          const analysis = analyzeBatches(input);
+
+          // Assess
+          expect(analysis.events).toBe(analysis.records.length + analysis.unparseable.length);
+          expect(analysis.events).toBe(batches.flat().length);
+          const ids = [...analysis.records, ...analysis.unparseable].map(
+            (e) => `${e.logStream}/${e.eventId}`,
+          );
+          expect(ids).toHaveLength(analysis.events);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Function: countByClass / countByCode', () => {
+  it('counts every class, zeros included, and codes by frequency', () => {
+    // Prepare
+    const { records } = analyzeBatches([
+      batch([
+        { message: '{"errorCode":"S3ExportResourceBusy"}' },
+        { message: '{"errorCode":"S3ExportResourceBusy"}' },
+        { message: '{"errorCode":"S3ExportAccessDenied"}' },
+      ]),
+    ]);
+
+    // Act
+    const byClass = countByClass(records);
+    const byCode = countByCode(records);
+
+    // Assess
+    expect(byClass).toEqual({
+      permission: 1,
+      limit: 0,
+      report: 0,
+      unknown: 0,
+      transient: 0,
+      busy: 2,
+      import: 0,
+      skipped: 0,
+    });
+    expect(byCode).toEqual([
+      ['S3ExportResourceBusy', 2],
+      ['S3ExportAccessDenied', 1],
+    ]);
+  });
+});
+
+describe('Function: toJsonText', () => {
+  it('prints the stable fields and escapes characters a terminal would act on', async () => {
+    // Prepare
+    const report = await processBatches(
+      [
+        batch([
+          { message: '{"errorCode":"InternalAutoExportError","filePath":"/ns1/\u202egnp.exe"}' },
+          { message: 'noise\u2028x' },
+        ]),
+      ],
+      {
+        maxPathsPerTask: 100,
+        busyDelaySeconds: 600,
+        reportPath: undefined,
+        region: undefined,
+        dryRun: true,
+      },
+      undefined,
+    );
+
+    // Act
+    const text = toJsonText(report);
+    const json = JSON.parse(text);
+
+    // Assess
+    expect(text).not.toMatch(/[\u2028\u202e]/);
+    expect(json).toMatchObject({
+      events: 2,
+      records: 1,
+      unparseable: 1,
+      byCode: { InternalAutoExportError: 1 },
+    });
+    expect(Object.keys(json.byClass)).toHaveLength(8);
+    expect(json.retries).toEqual([
+      expect.objectContaining({
+        fileSystemId: 'fs-0123456789abcdef0',
+        paths: ['ns1/\u202egnp.exe'],
+        delaySeconds: 0,
+        clientRequestToken: expect.stringMatching(/^fea-/),
+      }),
+    ]);
+  });
+});
+
+describe('Function: toJsonReport', () => {
+  it('lists queued outcomes with when and why, and the escalated paths', () => {
+    // Prepare
+    const queued = task({ clientRequestToken: 'fea-queued' });
+    const escalation = {
+      fileSystemId: 'fs-0123456789abcdef0',
+      path: 'ns1/x.bin',
+      taskIds: ['task-00000000000000001'],
+      lastAttemptAt: '2025-11-25T11:00:00.000Z',
+      reportPath: undefined,
+    };
+    const report = emptyReport({
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [queuedOutcome(queued, 'busy files wait')],
+      escalated: [escalation],
+    });
+
+    // Act
+    const json = toJsonReport(report);
+
+    // Assess
+    expect(json['outcomes']).toEqual([
+      {
+        status: 'queued',
+        delaySeconds: 600,
+        reason: 'busy',
+        detail: 'busy files wait',
+        notBefore: '2025-11-25T12:40:00.000Z',
+        fileSystemId: 'fs-0123456789abcdef0',
+        clientRequestToken: 'fea-queued',
+        paths: 1,
+      },
+    ]);
+    expect(json['escalated']).toEqual([escalation]);
+    expect(toJsonReport(emptyReport())['escalated']).toEqual([]);
+  });
+});

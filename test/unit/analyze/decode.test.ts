@@ -1,0 +1,147 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeData,
+  decodeLambdaEvent,
+  fileSystemIdFromStream,
+} from '../../../lib/analyze/decode.ts';
+import { DecodeError } from '../../../lib/shared/errors.ts';
+import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
+
+function base64Gzip(text: string | Buffer): string {
+  return gzipSync(text).toString('base64');
+}
+
+describe('Function: decodeLambdaEvent', () => {
+  it('decodes a subscription batch and keeps owner, group, stream and file system', () => {
+    // Prepare
+    const event = lambdaEvent(
+      payload([
+        { id: 'e1', message: 'Failed to export file because it is being used by another process.' },
+      ]),
+    );
+
+    // Act
+    const decoded = decodeLambdaEvent(event);
+
+    // Assess
+    expect(decoded.type).toBe('data');
+    if (decoded.type !== 'data') return;
+    expect(decoded.batch).toMatchObject({
+      owner: '123456789012',
+      logGroup: '/aws/fsx/lustre',
+      logStream: 'datarepo_fs-0123456789abcdef0',
+      streamFileSystemId: 'fs-0123456789abcdef0',
+      subscriptionFilters: ['fsx-export-analyzer'],
+    });
+    expect(decoded.batch.events).toEqual([
+      {
+        id: 'e1',
+        timestamp: 1_764_072_000_000,
+        message: 'Failed to export file because it is being used by another process.',
+      },
+    ]);
+  });
+
+  it('skips a CONTROL_MESSAGE instead of failing', () => {
+    // Prepare
+    const event = lambdaEvent(controlMessage());
+
+    // Act
+    const decoded = decodeLambdaEvent(event);
+
+    // Assess
+    expect(decoded).toEqual({ type: 'skipped', messageType: 'CONTROL_MESSAGE' });
+  });
+
+  it('keeps malformed events with a defect so the rest of the batch goes on', () => {
+    // Prepare
+    const data = payload([{ message: 'ok' }]);
+    const event = lambdaEvent({
+      ...data,
+      logEvents: [null, { id: 5, timestamp: 'x', message: 'm' }, ...data.logEvents],
+    });
+
+    // Act
+    const decoded = decodeLambdaEvent(event);
+
+    // Assess
+    if (decoded.type !== 'data') throw new Error('expected data');
+    expect(decoded.batch.events).toHaveLength(3);
+    expect(decoded.batch.events[0]).toMatchObject({
+      id: '#0',
+      defect: 'log event is not an object',
+    });
+    expect(decoded.batch.events[1]).toMatchObject({
+      id: '#1',
+      timestamp: 0,
+      defect: 'log event id is missing or not a string',
+    });
+    expect(decoded.batch.events[2]?.defect).toBeUndefined();
+  });
+
+  it.each([
+    ['no awslogs', {}, 'event.awslogs is missing'],
+    ['data not a string', { awslogs: { data: 42 } }, 'event.awslogs.data'],
+    ['empty data', { awslogs: { data: '' } }, 'event.awslogs.data is empty'],
+    ['bad base64', { awslogs: { data: 'not*base64!' } }, 'awslogs.data is not valid base64'],
+    [
+      'not gzip',
+      { awslogs: { data: Buffer.from('hello world!').toString('base64') } },
+      'is not gzip data',
+    ],
+    ['gzip of non-JSON', { awslogs: { data: base64Gzip('not json') } }, 'awslogs.data is not JSON'],
+    [
+      'truncated gzip',
+      { awslogs: { data: gzipSync('{"a":1}'.repeat(100)).subarray(0, 30).toString('base64') } },
+      'awslogs.data is corrupt gzip',
+    ],
+    ['JSON array', { awslogs: { data: base64Gzip('[]') } }, 'awslogs.data is not a JSON object'],
+    [
+      'logEvents not an array',
+      { awslogs: { data: base64Gzip(JSON.stringify({ ...payload([]), logEvents: {} })) } },
+      'awslogs.data.logEvents is not an array',
+    ],
+    [
+      'logGroup a number',
+      { awslogs: { data: base64Gzip(JSON.stringify({ ...payload([]), logGroup: 7 })) } },
+      'awslogs.data.logGroup',
+    ],
+  ])('fails with one clear line for %s', (_name, event, message) => {
+    // Prepare / Act
+    const act = (): unknown => decodeLambdaEvent(event);
+
+    // Assess
+    expect(act).toThrow(DecodeError);
+    expect(act).toThrow(message);
+    try {
+      act();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('stops a decompression bomb at the cap without inflating it', () => {
+    // Prepare: 64 MiB of zeros compress to about 64 KiB.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024)).toString('base64');
+    const before = process.memoryUsage().arrayBuffers;
+
+    // Act
+    const act = (): unknown => decodeData(bomb, 1024 * 1024);
+
+    // Assess
+    expect(act).toThrow('decompresses to more than 1048576 bytes');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe('Function: fileSystemIdFromStream', () => {
+  it.each([
+    ['datarepo_fs-0123456789abcdef0', 'fs-0123456789abcdef0'],
+    ['datarepo_fc-0123456789abcdef0', 'fc-0123456789abcdef0'],
+    ['datarepo_fs-XYZ', undefined],
+    ['some-other-stream', undefined],
+  ])('reads %s', (stream, expected) => {
+    expect(fileSystemIdFromStream(stream)).toBe(expected);
+  });
+});

@@ -1,0 +1,1046 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { Report, TaskOutcome } from '../../../lib/analyze/analysis.ts';
+import { CLASS_ORDER, hintFor } from '../../../lib/analyze/classify.ts';
+import {
+  type ClassTableRow,
+  classTableLines,
+  classTableRows,
+  consoleLink,
+  exportCommand,
+  renderEmail,
+  reportInsightsLink,
+  subjectWith,
+  summaryAttributes,
+} from '../../../lib/analyze/email.ts';
+import { type ExportTask, planReexports } from '../../../lib/analyze/plan.ts';
+import { explainFsxError } from '../../../lib/shared/fsx-errors.ts';
+import type { Publication } from '../../../lib/shared/types.ts';
+import { batch, json } from '../../helpers/events.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import {
+  emptyReport,
+  record,
+  reportOf,
+  startedOutcome,
+  task,
+  unparseable,
+} from '../../helpers/reports.ts';
+
+// \n is the only control character an email body may hold (and no tab is ever written).
+const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const HOSTILE =
+  '\u001b[2J\u001b]0;x\u0007\r\nBcc: a@b.c\u0000\u2028\u202egnp.exe\u0085\u2066\ud800';
+
+/** The same report as if FSx had been called: each planned task gets the given outcome. */
+function withOutcomes(report: Report, outcome: (task: ExportTask) => TaskOutcome): Report {
+  return { ...report, dryRun: false, outcomes: report.plan.tasks.map(outcome) };
+}
+
+/** Body text with line breaks and indentation folded, to find wrapped prose. */
+function flat(body: string): string {
+  return body.replace(/\s+/g, ' ');
+}
+
+function publicationBytes(publication: Publication): number {
+  let bytes = Buffer.byteLength(publication.body, 'utf8');
+  for (const [name, value] of Object.entries(publication.attributes)) {
+    const values: readonly string[] = typeof value === 'string' ? [value] : value;
+    bytes += Buffer.byteLength(name, 'utf8');
+    for (const item of values) bytes += Buffer.byteLength(item, 'utf8');
+  }
+  return bytes;
+}
+
+function expectSafeSubject(subject: string): void {
+  expect(subject.length).toBeLessThan(100);
+  expect(subject).toMatch(/^[\x20-\x7e]+$/);
+}
+
+function expectSafeAttributes(publication: Publication): void {
+  for (const value of Object.values(publication.attributes)) {
+    const values: readonly string[] = typeof value === 'string' ? [value] : value;
+    expect(values.length).toBeGreaterThan(0);
+    for (const item of values) expect(item).toMatch(/^[\x20-\x7e]+$/);
+  }
+}
+
+describe('Function: renderEmail', () => {
+  it('names the file system and the headline counts in the subject', async () => {
+    // Prepare
+    const report = withOutcomes(
+      await reportOf([
+        batch([
+          { message: json('S3ExportResourceBusy', '/ns1/a.bin') },
+          {
+            message:
+              'Failed to export file because it is being used by another process. path=/ns1/b.bin',
+          },
+          { message: json('S3ExportInternalError', '/ns1/c.bin') },
+          { message: json('S3ExportAccessDenied', '/ns1/d.bin') },
+          { message: json('S3ExportBrandNewFailure', '/ns1/e.bin') },
+        ]),
+      ]),
+      (planned) =>
+        planned.delaySeconds === 0
+          ? startedOutcome(planned, 'task-0123456789abcdef0')
+          : { status: 'deferred', task: planned, reason: 'busy files wait 300 s' },
+    );
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe(
+      'FSx export failures on fs-0123456789abcdef0: 5 failed, 1 re-exported, 4 need a person',
+    );
+    expectSafeSubject(publication.subject);
+    expect(publication.subject).toMatch(/^[A-Za-z]/);
+  });
+
+  it('counts file systems in the subject and prefixes a dry run', async () => {
+    // Prepare
+    const report = await reportOf(
+      ['fs-11111111', 'fs-22222222', 'fs-33333333'].map((id) =>
+        batch([{ message: json('S3ExportAccessDenied', `/ns1/${id}.bin`) }], `datarepo_${id}`),
+      ),
+    );
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe(
+      '[dry run] FSx export failures on 3 file systems: 3 failed, 0 to re-export, 3 need a person',
+    );
+    expectSafeSubject(publication.subject);
+    expect(publication.attributes).toEqual({
+      fileSystemId: 'fs-11111111',
+      fileSystemIds: ['fs-11111111', 'fs-22222222', 'fs-33333333'],
+      mostSevereClass: 'permission',
+      classes: ['permission'],
+      needsPerson: 'true',
+      dryRun: 'true',
+    });
+    expect(publication.body).toContain(
+      '  Class       Records  Files  File systems  What happens\n  permission        3      3             3  a person must act\n',
+    );
+    expect(publication.body).toContain('File system fs-22222222: 1 record (1 permission).');
+    expect(publication.body).toContain(
+      'filter*20*40logStream*20in*20*5b*22datarepo_fs-11111111*22*2c*20*22datarepo_fs-22222222*22*2c*20*22datarepo_fs-33333333*22*5d',
+    );
+  });
+
+  it('reports a log with only unparseable events', async () => {
+    // Prepare
+    const report = await reportOf(
+      [batch([{ message: 'hello' }, { message: 'world' }, { message: 42 }])],
+      {
+        dryRun: false,
+      },
+    );
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe('FSx event log: 3 unparseable events in /aws/fsx/lustre');
+    expect(publication.attributes).toEqual({
+      fileSystemId: 'unknown',
+      mostSevereClass: 'none',
+      needsPerson: 'true',
+      dryRun: 'false',
+    });
+    expect(publication.body).toContain('Read 3 log events: 0 FSx records, 3 unparseable.');
+    expect(flat(publication.body)).toContain('They were kept, not dropped');
+    expect(publication.body).toContain('message is a number, not a string (event ev-2)');
+    expect(publication.body).toContain(
+      '  Class        Records  Files  File systems  What happens\n  unparseable        3      -             1  a person should read them\n',
+    );
+    expect(publication.body).not.toContain('FAILURES BY CODE');
+    expect(publication.body).not.toContain('RE-EXPORTS');
+  });
+
+  it('keeps the subject short, ASCII and on one line whatever the ids and log group', () => {
+    // Prepare
+    const hostileId = `fs-${'a'.repeat(300)}${HOSTILE}`;
+    const records = [record(0, { fileSystemId: hostileId, class: 'unknown', code: HOSTILE })];
+    const withRecords = emptyReport({ records, events: 123_456_789 });
+    const onlyUnparseable = emptyReport({
+      dryRun: true,
+      events: 1,
+      unparseable: [unparseable(0)],
+      sources: [
+        { owner: '1', logGroup: `/aws/${'g'.repeat(600)}${HOSTILE}`, logStream: 's', events: 1 },
+      ],
+    });
+
+    // Act
+    const subjects = [
+      renderEmail(withRecords).subject,
+      renderEmail({ ...withRecords, dryRun: true }).subject,
+      renderEmail(onlyUnparseable).subject,
+    ];
+
+    // Assess
+    for (const subject of subjects) expectSafeSubject(subject);
+    expect(subjects[0]).toMatch(/^FSx export failures on fs-a+/);
+    expect(subjects[1]).toMatch(/^\[dry run\] FSx export failures on fs-a+/);
+    expect(subjects[2]).toMatch(/^\[dry run\] FSx event log: 1 unparseable event in \/aws\/g+/);
+  });
+
+  it('orders the sections from the headline to the footer', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+        { message: json('S3ExportInternalError', '/ns1/b.bin') },
+        {
+          message:
+            'Failed to export S3 object with key pre/c.bin in S3 bucket bkt due to an internal error.',
+        },
+        { message: 'not an FSx record' },
+      ]),
+    ]);
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const titles = [
+      'WHAT NEEDS A PERSON',
+      'FAILURES BY CODE',
+      'RE-EXPORTS',
+      'UNPARSEABLE EVENTS',
+      'WHERE TO LOOK',
+    ].map((title) => `\n\n${title}\n${'-'.repeat(title.length)}\n`);
+    const positions = [
+      'FSx data repository failures',
+      '\n\n  Class        Records  Files  File systems  What happens\n',
+      'Read 4 log events: 3 FSx records, 1 unparseable.',
+      'Events from 2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.003Z (UTC).',
+      '\n\nThese events in CloudWatch Logs Insights:\n  https://eu-west-1.console.aws.amazon.com/',
+      'DRY RUN',
+      ...titles,
+    ].map((marker) => body.indexOf(marker));
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(body.endsWith('\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.')).toBe(true);
+  });
+
+  it('says what a person must do, with hints and a few sample files', async () => {
+    // Prepare
+    const denied = Array.from({ length: 7 }, (_, index) => ({
+      message: json('S3ExportAccessDenied', `/ns1/denied-${index}.bin`),
+    }));
+    const report = await reportOf([
+      batch([
+        ...denied,
+        { message: json('S3ExportFileSizeTooLarge', '/ns1/huge.bin') },
+        {
+          message:
+            'Failed to upload data repository task completion report into bucket bkt because the completion report path s3://other/reports does not belong to a data repository associated with this file system',
+        },
+        {
+          message: JSON.stringify({
+            errorCode: 'S3ExportSomethingNew',
+            s3Key: 'k/new.bin',
+            bucket: 'bkt',
+          }),
+        },
+      ]),
+    ]);
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const text = flat(body);
+    expect(body).toContain('* Access denied: a person must fix permissions: 7 records');
+    expect(body).toContain('Codes: S3ExportAccessDenied (7)');
+    expect(text).toContain(`What to do: ${hintFor('S3ExportAccessDenied')}`);
+    expect(text).toContain(hintFor('S3ExportFileSizeTooLarge'));
+    expect(text).toContain(hintFor('S3CompletionReportValidateFailure'));
+    expect(text).toContain(hintFor('S3ExportSomethingNew'));
+    expect(body).toContain('Examples (5 of 7):');
+    for (const index of [0, 1, 2, 3, 4]) expect(body).toContain(`    /ns1/denied-${index}.bin\n`);
+    expect(body).not.toContain('denied-5.bin');
+    expect(body).toContain('    s3://bkt/k/new.bin');
+    const person = body.slice(
+      body.indexOf('WHAT NEEDS A PERSON'),
+      body.indexOf('FAILURES BY CODE'),
+    );
+    expect(person.indexOf('Access denied')).toBeLessThan(person.indexOf('S3 limits exceeded'));
+    expect(person.indexOf('S3 limits exceeded')).toBeLessThan(person.indexOf('Unknown codes'));
+  });
+
+  it('opens with a compact per-class table, most severe first', async () => {
+    // Prepare
+    const report = withOutcomes(
+      await reportOf([
+        batch([
+          { message: json('S3ExportInternalError', '/ns1/b.bin') },
+          { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+          { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+          { message: json('S3ExportLocalObjectNotMatchDra', '/other/e.bin') },
+          { message: json('S3ImportObjectDeleted', '/ns1/f.bin') },
+          { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+          { message: 'garbage' },
+        ]),
+      ]),
+      (planned) => startedOutcome(planned, 'task-1'),
+    );
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const table = [
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  a person must act',
+      '  transient          1      1             1  re-exported',
+      '  busy               2      1             1  re-export after delay',
+      '  import             1      1             1  not retried',
+      '  skipped            1      1             1  none (warning)',
+      '  unparseable        1      -             1  a person should read them',
+    ].join('\n');
+    expect(
+      body.startsWith(
+        `6 FSx data repository failures: 2 paths re-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
+      ),
+    ).toBe(true);
+    expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
+    expect(body).not.toContain('FAILURES BY CLASS');
+    expect(body).toContain('        2  S3ExportResourceBusy            busy');
+  });
+
+  it('says in the class table what a dry run would do', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/b.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+      ]),
+    ]);
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('  transient        1      1             1  would be re-exported\n');
+    expect(body).toContain(
+      '  busy             1      1             1  would re-export after delay\n',
+    );
+  });
+
+  it('links the Logs Insights query of the window only when the region is known', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        {
+          timestamp: Date.UTC(2025, 10, 25, 11, 58, 30),
+          message: json('S3ExportAccessDenied', '/ns1/a.bin'),
+        },
+        { timestamp: Date.UTC(2025, 10, 25, 12, 3, 0), message: 'garbage' },
+      ]),
+    ]);
+
+    // Act
+    const withRegion = renderEmail(report).body;
+    const withoutRegion = renderEmail({ ...report, region: undefined }).body;
+
+    // Assess
+    const link = withRegion.split('\n').find((line) => line.includes('logs-insights'));
+    expect(link).toBe(
+      "  https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'2025-11-25T12*3a04*3a00.000Z~start~'2025-11-25T11*3a58*3a00.000Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20*40logStream*2c*20*40message*0a*7c*20filter*20*40logStream*20in*20*5b*22datarepo_fs-0123456789abcdef0*22*5d*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*201000~source~(~'*2faws*2ffsx*2flustre))",
+    );
+    expect(withoutRegion).not.toContain('logs-insights');
+    expect(withoutRegion).not.toContain('Logs Insights');
+  });
+
+  it('caps the code list at 20 lines', () => {
+    // Prepare
+    const records = Array.from({ length: 25 }, (_, index) =>
+      record(index, { class: 'unknown', code: `Mystery${String(index).padStart(2, '0')}` }),
+    );
+
+    // Act
+    const { body } = renderEmail(emptyReport({ records, events: 25 }));
+
+    // Assess
+    const codes = body.slice(body.indexOf('FAILURES BY CODE'), body.indexOf('Sent by'));
+    expect(codes).toContain('Mystery19');
+    expect(codes).not.toContain('Mystery20');
+    expect(codes).toContain('  and 5 more codes');
+  });
+
+  it('describes started, refused, deferred and planned re-exports', () => {
+    // Prepare
+    const started = task({ clientRequestToken: 'fea-started' });
+    const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/r.bin'] });
+    const deferred = task({
+      clientRequestToken: 'fea-deferred',
+      paths: ['ns1/a.bin', 'ns1/b.bin'],
+      delaySeconds: 300,
+      classes: ['busy'],
+    });
+    const planned = task({
+      clientRequestToken: 'fea-planned',
+      paths: ['ns1/p1', 'ns1/p2', 'ns1/p3', 'ns1/p4'],
+    });
+    const info = explainFsxError('DataRepositoryTaskExecuting');
+    const report = emptyReport({
+      plan: { tasks: [started, refused, deferred, planned], unplanned: [] },
+      outcomes: [
+        startedOutcome(started, 'task-0123456789abcdef0'),
+        {
+          status: 'refused',
+          task: refused,
+          error: 'DataRepositoryTaskExecuting',
+          reason: `${info.meaning} (A task is already running)`,
+          retryLater: info.retryLater,
+        },
+        { status: 'deferred', task: deferred, reason: 'busy files wait 300 s for their writer' },
+        { status: 'planned', task: planned },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const text = flat(body);
+    expect(body).toContain('4 tasks: 1 started, 1 refused, 1 deferred, 1 planned.');
+    expect(text).toContain(
+      '* Started task task-0123456789abcdef0 on fs-0123456789abcdef0: 1 path (PENDING).',
+    );
+    expect(body).toContain('  Token: fea-started');
+    expect(text).toContain(
+      `DataRepositoryTaskExecuting: ${info.meaning} (A task is already running)`,
+    );
+    expect(body).toContain('  Re-export later with:');
+    expect(body).toContain('* Deferred on fs-0123456789abcdef0: 2 paths, delay 300 s.');
+    expect(body).toContain(
+      "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY\n",
+    );
+    expect(body).toContain('* Would start on fs-0123456789abcdef0: 4 paths.');
+    expect(body).toContain('    ns1/p3\n    and 1 more');
+    expect(body).toContain('FSx refused 1 re-export task (1 path)');
+  });
+
+  it('tells when and why a queued re-export waits, and keeps it out of "need a person"', () => {
+    // Prepare
+    const queued = task({ clientRequestToken: 'fea-queued', paths: ['ns1/q1', 'ns1/q2'] });
+    const report = emptyReport({
+      records: [record(0), record(1)],
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [
+        {
+          status: 'queued',
+          task: queued,
+          delaySeconds: 300,
+          reason: 'DataRepositoryTaskExecuting',
+          detail: 'another data repository task is executing on the file system',
+          notBefore: '2025-11-25T12:35:00.000Z',
+        },
+      ],
+    });
+
+    // Act
+    const { subject, body } = renderEmail(report);
+
+    // Assess
+    expect(subject).toBe(
+      `FSx export failures on ${FS}: 2 failed, 0 re-exported, 2 queued, 0 need a person`,
+    );
+    expect(flat(body)).toContain(
+      '* Queued on fs-0123456789abcdef0: 2 paths, re-exported by the retrier from 2025-11-25T12:35:00.000Z (in 300 s).',
+    );
+    expect(flat(body)).toContain(
+      'DataRepositoryTaskExecuting: another data repository task is executing on the file system',
+    );
+    expect(body).toContain('1 task: 1 queued.');
+    expect(flat(body)).toContain(
+      '0 paths re-exported, 2 queued for a later re-export, 0 need a person.',
+    );
+    expect(body).not.toContain('WHAT NEEDS A PERSON');
+  });
+
+  it('lists escalated paths under "needs a person" with their history and a command', () => {
+    // Prepare
+    const report = emptyReport({
+      records: [record(0)],
+      outcomes: [],
+      plan: { tasks: [task()], unplanned: [] },
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/a.bin',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002', 'task-00000000000000003'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: 's3://bucket/prefix/fsx-export-analyzer-reports',
+        },
+      ],
+    });
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    const text = flat(publication.body);
+    expect(publication.subject).toBe(
+      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 need a person`,
+    );
+    expect(publication.attributes['needsPerson']).toBe('true');
+    expect(publication.body).toContain('WHAT NEEDS A PERSON');
+    expect(text).toContain(
+      '1 path failed again after repeated re-exports and will not be re-exported automatically any more.',
+    );
+    expect(text).toContain(
+      '3 re-exports: task-00000000000000001, task-00000000000000002, task-00000000000000003; last at 2025-11-25T11:00:00.000Z.',
+    );
+    expect(publication.body).toContain(
+      '      Failures: s3://bucket/prefix/fsx-export-analyzer-reports/task-00000000000000003/failures.csv',
+    );
+    expect(publication.body).toContain(
+      "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
+    );
+    // A ledger run that escalated every task has no outcomes; its plan is not shown as planned.
+    expect(publication.body).not.toContain('Would start');
+  });
+
+  it('lists at most 50 tasks', () => {
+    // Prepare
+    const tasks = Array.from({ length: 55 }, (_, index) =>
+      task({ clientRequestToken: `fea-${String(index).padStart(3, '0')}` }),
+    );
+    const report = emptyReport({
+      dryRun: true,
+      plan: { tasks, unplanned: [] },
+      outcomes: tasks.map((planned) => ({ status: 'planned', task: planned })),
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('Token: fea-049');
+    expect(body).not.toContain('fea-050');
+    expect(body).toContain('and 5 more tasks.');
+  });
+
+  it('groups retryable failures that could not be planned by reason', async () => {
+    // Prepare
+    const keyOnly = ['x', 'y', 'z'].map((name) => ({
+      message: `Failed to export S3 object with key pre/${name}.bin in S3 bucket bkt due to an internal error.`,
+    }));
+    const report = await reportOf([
+      batch([...keyOnly, { message: json('S3ExportInternalError', '/ns1/../etc/passwd') }]),
+    ]);
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    const text = flat(publication.body);
+    expect(text).toContain('Not re-exported: 4 retryable failures could not be planned.');
+    expect(text).toContain('* 3 x only an S3 key is known');
+    expect(text).toContain('* 1 x path contains ".."');
+    expect(publication.body).toContain('    s3://bkt/pre/y.bin');
+    expect(publication.body).toContain('    /ns1/../etc/passwd');
+    expect(text).toContain('4 retryable failures could not be re-exported: see RE-EXPORTS below.');
+    expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
+  });
+
+  it('shows at most five truncated unparseable samples', async () => {
+    // Prepare
+    const events = Array.from({ length: 6 }, (_, index) => ({
+      message: `${index}${'x'.repeat(1_000)}`,
+    }));
+    const report = await reportOf([batch(events)]);
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('Examples (5 of 6):');
+    expect(body).toContain(`    4${'x'.repeat(99)}…`);
+    expect(body).not.toContain(`    5${'x'.repeat(99)}`);
+    expect(body).not.toContain('x'.repeat(201));
+    expect(flat(body)).toContain('6 log events could not be read as FSx records');
+  });
+
+  it('links every source to the CloudWatch console with its own encoding', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([{ message: json('S3ExportAccessDenied', '/ns1/a.bin') }]),
+    ]);
+
+    // Act
+    const withRegion = renderEmail(report).body;
+    const withoutRegion = renderEmail({ ...report, region: undefined }).body;
+
+    // Assess
+    expect(withRegion).toContain(
+      '  Console:    https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Ffsx$252Flustre/log-events/datarepo_fs-0123456789abcdef0\n',
+    );
+    expect(withRegion).toContain(
+      '* Log group:  /aws/fsx/lustre\n  Log stream: datarepo_fs-0123456789abcdef0\n  Account:    123456789012',
+    );
+    expect(withoutRegion).not.toContain('https://');
+  });
+
+  it('lets no control character, escape sequence or bidi override into the email', () => {
+    // Prepare
+    const hostileTask = task({
+      fileSystemId: `fs-1${HOSTILE}`,
+      paths: [`ns1/${HOSTILE}`, "ns1/it's.bin"],
+      clientRequestToken: `fea-${HOSTILE}`,
+      reportPath: `s3://b/${HOSTILE}`,
+      delaySeconds: 300,
+    });
+    const report = emptyReport({
+      generatedAt: `2025${HOSTILE}`,
+      events: 4,
+      sources: [{ owner: HOSTILE, logGroup: `/g${HOSTILE}`, logStream: `s${HOSTILE}`, events: 4 }],
+      records: [
+        record(0, {
+          class: 'unknown',
+          code: `Code${HOSTILE}`,
+          fileSystemId: `fs-2${HOSTILE}`,
+          path: `/ns1/${HOSTILE}`,
+          logStream: `s${HOSTILE}`,
+        }),
+        record(1, {
+          class: 'permission',
+          code: 'S3ExportAccessDenied',
+          path: undefined,
+          s3Key: HOSTILE,
+          bucket: HOSTILE,
+        }),
+      ],
+      unparseable: [
+        unparseable(2, { reason: `r${HOSTILE}`, sample: `x${HOSTILE}`, eventId: HOSTILE }),
+      ],
+      plan: {
+        tasks: [hostileTask],
+        unplanned: [
+          {
+            fileSystemId: HOSTILE,
+            eventId: HOSTILE,
+            class: 'transient',
+            target: HOSTILE,
+            reason: HOSTILE,
+          },
+        ],
+      },
+      outcomes: [
+        { status: 'deferred', task: hostileTask, reason: HOSTILE },
+        { status: 'refused', task: hostileTask, error: HOSTILE, reason: HOSTILE, retryLater: true },
+        { status: 'started', task: hostileTask, taskId: HOSTILE, lifecycle: HOSTILE },
+      ],
+    });
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(publication.body).not.toMatch(FORBIDDEN);
+    expect(publication.body).not.toMatch(LONE_SURROGATE);
+    expect(publication.body).toContain(
+      'Code\\x1b[2J\\x1b]0;x\\x07\\x0d\\x0aBcc: a@b.c\\x00\\u2028\\u202egnp.exe',
+    );
+    expect(publication.body).toContain(
+      "$'ns1/\\x1b[2J\\x1b]0;x\\x07\\x0d\\x0aBcc: a@b.c\\x00\\u2028\\u202egnp.exe\\u0085\\u2066\\ud800'",
+    );
+    expect(publication.body).toContain("'ns1/it'\\''s.bin'");
+    expectSafeSubject(publication.subject);
+    expectSafeAttributes(publication);
+  });
+
+  it('stays under the SNS size limit with 10,000 long paths and 10,000 unknown codes', () => {
+    // Prepare
+    const filler = 'p'.repeat(4_000);
+    const retryable = Array.from({ length: 10_000 }, (_, index) =>
+      record(index, { path: `/ns1/${index}/${filler}`.slice(0, 4_000) }),
+    );
+    const unknown = Array.from({ length: 10_000 }, (_, index) =>
+      record(10_000 + index, {
+        class: 'unknown',
+        code: `Unknown${index}\u00e9`,
+        path: `/ns2/${index}/${filler}`.slice(0, 4_000),
+      }),
+    );
+    const records = [...retryable, ...unknown];
+    const plan = planReexports(records, {
+      maxPathsPerTask: 100,
+      busyDelaySeconds: 300,
+      reportPath: undefined,
+      associations: new Map(),
+      associationErrors: new Map(),
+    });
+    const report = emptyReport({
+      dryRun: true,
+      events: records.length,
+      records,
+      plan,
+      outcomes: plan.tasks.map((planned) => ({ status: 'planned', task: planned })),
+    });
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(plan.tasks).toHaveLength(100);
+    expect(Buffer.byteLength(publication.body, 'utf8')).toBeLessThanOrEqual(250_000);
+    expect(publicationBytes(publication)).toBeLessThan(262_144);
+    expect(publication.body).toContain('Read 20000 log events: 20000 FSx records, 0 unparseable.');
+    expect(publication.body).toContain('  and 9981 more codes');
+    expect(publication.body).toContain('and 50 more tasks.');
+    expect(publication.body).toContain('and 9990 more codes');
+    expect(publication.body).not.toContain('[truncated');
+    expectSafeSubject(publication.subject);
+  });
+
+  it('cuts an oversized body at a line boundary and says so', () => {
+    // Prepare
+    // Every deferred task's command names one 4,000-character path of emoji and bidi
+    // characters, so 50 of them cannot fit and the last guard has to cut.
+    const tasks = Array.from({ length: 60 }, (_, index) =>
+      task({
+        clientRequestToken: `fea-${index}`,
+        delaySeconds: 300,
+        paths: Array.from(
+          { length: 100 },
+          (_, n) => `${index}/${n}/${'\u{1f600}\u202e'.repeat(1_330)}`,
+        ),
+      }),
+    );
+    const report = emptyReport({
+      plan: { tasks, unplanned: [] },
+      outcomes: tasks.map((deferred) => ({ status: 'deferred', task: deferred, reason: 'busy' })),
+    });
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    const bytes = Buffer.byteLength(publication.body, 'utf8');
+    expect(bytes).toBeLessThanOrEqual(250_000);
+    expect(bytes).toBeGreaterThan(200_000);
+    expect(publication.body).toContain(
+      "\n\n[truncated: the full report is in the analyzer's logs]\n\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.",
+    );
+    expect(publication.body).not.toMatch(LONE_SURROGATE);
+    expect(publication.body).not.toMatch(FORBIDDEN);
+    expect(Buffer.from(publication.body, 'utf8').toString('utf8')).toBe(publication.body);
+    expect(publicationBytes(publication)).toBeLessThan(262_144);
+  });
+
+  it('sets the message attributes for filter policies', async () => {
+    // Prepare
+    const report = withOutcomes(
+      await reportOf([batch([{ message: json('S3ExportInternalError', '/ns1/a.bin') }])]),
+      (planned) => startedOutcome(planned, 'task-1'),
+    );
+
+    // Act
+    const publication = renderEmail(report);
+
+    // Assess
+    expect(publication.attributes).toEqual({
+      fileSystemId: FS,
+      fileSystemIds: [FS],
+      mostSevereClass: 'transient',
+      classes: ['transient'],
+      needsPerson: 'false',
+      dryRun: 'false',
+    });
+    expect(publication.body).not.toContain('WHAT NEEDS A PERSON');
+    expect(publication.subject).toBe(
+      'FSx export failures on fs-0123456789abcdef0: 1 failed, 1 re-exported, 0 need a person',
+    );
+  });
+
+  it('wraps prose at 76 columns', async () => {
+    // Prepare
+    const report = withOutcomes(
+      await reportOf([
+        batch([
+          { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+          { message: json('S3ExportResourceBusy', '/ns1/b.bin') },
+          { message: json('S3CompletionReportUploadFailure', '/ns1/c.bin') },
+          { message: 'garbage' },
+        ]),
+      ]),
+      (planned) => ({
+        status: 'deferred',
+        task: planned,
+        reason: `busy files wait ${'long '.repeat(40)}`,
+      }),
+    );
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const prose = body
+      .split('\n')
+      .filter((line) => !line.includes('https://') && !line.startsWith('    aws fsx '));
+    expect(prose.length).toBeGreaterThan(20);
+    for (const line of prose) expect(line.length).toBeLessThanOrEqual(76);
+    expect(body).not.toMatch(/ \n/);
+  });
+});
+
+describe('Function: exportCommand', () => {
+  it('quotes paths so the shell receives them exactly, naming at most ten', () => {
+    // Prepare
+    const paths = [
+      "ns1/it's here.bin",
+      'ns1/esc\u001b[31m.bin',
+      'ns1/$(reboot)`x`',
+      'ns1/\u00e9t\u00e9 \u{1f600}',
+    ];
+    const all = [...paths, ...Array.from({ length: 8 }, (_, index) => `ns1/more-${index}`)];
+
+    // Act
+    const { command, pathsShown } = exportCommand(task({ paths: all, reportPath: undefined }));
+
+    // Assess
+    expect(pathsShown).toBe(10);
+    expect(command).toMatch(
+      /^aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths /,
+    );
+    expect(command).toContain("'ns1/it'\\''s here.bin' $'ns1/esc\\x1b[31m.bin' 'ns1/$(reboot)`x`'");
+    expect(command).toContain("'ns1/more-5' --report Enabled=false");
+    expect(command).not.toContain('more-6');
+    expect(command).not.toMatch(FORBIDDEN);
+    const args = command.slice(command.indexOf('--paths ') + 8, command.indexOf(' --report'));
+    const echoed = execFileSync('bash', ['-c', `printf '%s\\0' ${args}`], { encoding: 'utf8' });
+    expect(echoed.split('\0').slice(0, -1)).toEqual(all.slice(0, 10));
+  });
+});
+
+describe('Function: classTableLines', () => {
+  /** A row of plain counts, as a digest would pass them. */
+  function row(label: ClassTableRow['label'], records: number): ClassTableRow {
+    return { label, records, files: records, fileSystems: 1, action: `act on ${label}` };
+  }
+
+  it('orders the rows by severity, unparseable last, and drops empty ones', () => {
+    // Prepare
+    const rows = [row('unparseable', 4), row('busy', 2), row('import', 0), row('permission', 1)];
+
+    // Act
+    const lines = classTableLines(rows);
+
+    // Assess
+    expect(lines).toEqual([
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  act on permission',
+      '  busy               2      2             1  act on busy',
+      '  unparseable        4      4             1  act on unparseable',
+    ]);
+  });
+
+  it('returns no lines at all for no rows or only empty rows', () => {
+    // Prepare
+    const empty = [row('transient', 0), row('unparseable', 0)];
+
+    // Act
+    const lines = [classTableLines([]), classTableLines(empty)];
+
+    // Assess
+    expect(lines).toEqual([[], []]);
+  });
+
+  it('keeps every line within the email width with every class and large counts', () => {
+    // Prepare
+    const rows: ClassTableRow[] = [...CLASS_ORDER, 'unparseable' as const].map((label) => ({
+      label,
+      records: 1_234_567,
+      files: undefined,
+      fileSystems: 0,
+      action: `\u001b[31m${'very long action '.repeat(10)}`,
+    }));
+
+    // Act
+    const lines = classTableLines(rows);
+
+    // Assess
+    expect(lines).toHaveLength(CLASS_ORDER.length + 2);
+    expect(lines.slice(1).map((line) => line.trim().split(/ +/)[0])).toEqual([
+      ...CLASS_ORDER,
+      'unparseable',
+    ]);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(76);
+      expect(line).not.toMatch(FORBIDDEN);
+    }
+    expect(lines[1]).toMatch(/^ {2}permission +1234567 +- +- +\\x1b\[31mvery lo.*action$/);
+  });
+});
+
+describe('Function: classTableRows', () => {
+  it('counts records, distinct files per file system and file systems per class', () => {
+    // Prepare
+    const report = emptyReport({
+      dryRun: true,
+      records: [
+        record(0, { path: '/ns1/a.bin' }),
+        record(1, { path: '/ns1/a.bin' }),
+        record(2, { path: '/ns1/a.bin', fileSystemId: 'fs-22222222' }),
+        record(3, { path: undefined, s3Key: 'k', bucket: 'b' }),
+        record(4, { class: 'limit', path: undefined, fileSystemId: undefined }),
+      ],
+      unparseable: [
+        unparseable(5),
+        unparseable(6, { logStream: 'datarepo_fs-33333333' }),
+        unparseable(7, { logStream: 'other' }),
+      ],
+    });
+
+    // Act
+    const rows = classTableRows(report);
+
+    // Assess
+    expect(rows).toEqual([
+      { label: 'limit', records: 1, files: 0, fileSystems: 0, action: 'a person must act' },
+      {
+        label: 'transient',
+        records: 4,
+        files: 3,
+        fileSystems: 2,
+        action: 'would be re-exported',
+      },
+      {
+        label: 'unparseable',
+        records: 3,
+        files: undefined,
+        fileSystems: 2,
+        action: 'a person should read them',
+      },
+    ]);
+  });
+});
+
+describe('Function: reportInsightsLink', () => {
+  it('lists every data repository stream when an event came from another stream', () => {
+    // Prepare
+    const report = emptyReport({
+      sources: [{ owner: '1', logGroup: '/aws/fsx/b', logStream: 'x', events: 2 }],
+      records: [record(0, { logGroup: '/aws/fsx/a' }), record(1, { logStream: 'not-datarepo' })],
+    });
+
+    // Act
+    const link = reportInsightsLink(report);
+
+    // Assess
+    expect(link).toContain(
+      'filter*20*40logStream*20like*20*2f*5edatarepo_*2f*0a*7c*20sort*20*40timestamp*20desc',
+    );
+    expect(link).toContain(
+      "~source~(~'*2faws*2ffsx*2fa~'*2faws*2ffsx*2fb~'*2faws*2ffsx*2flustre))",
+    );
+  });
+
+  it('gives no link without a region, an event time or a log group', () => {
+    // Prepare
+    const reports = [
+      emptyReport({ region: undefined, records: [record(0)] }),
+      emptyReport({ records: [record(0, { timestamp: Number.NaN })] }),
+      emptyReport({ records: [record(0, { timestamp: 8.64e15 })] }),
+      emptyReport({ records: [record(0, { logGroup: '' })] }),
+      emptyReport(),
+    ];
+
+    // Act
+    const links = reports.map(reportInsightsLink);
+
+    // Assess
+    expect(links).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('Function: consoleLink', () => {
+  it('uses the console host of the China and GovCloud partitions', () => {
+    // Prepare
+    const regions = ['cn-northwest-1', 'us-gov-west-1', 'ap-southeast-2'];
+
+    // Act
+    const links = regions.map((region) => consoleLink(region, '/g', 's'));
+
+    // Assess
+    expect(links).toEqual([
+      'https://cn-northwest-1.console.amazonaws.cn/cloudwatch/home?region=cn-northwest-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://us-gov-west-1.console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#logsV2:log-groups/log-group/$252Fg/log-events/s',
+    ]);
+  });
+
+  it('encodes the group and stream the way the console does', () => {
+    // Prepare
+    const group = '/aws/fsx/lustre';
+    const stream = 'a b/c$d%\ud800';
+
+    // Act
+    const link = consoleLink('us-east-1', group, stream);
+
+    // Assess
+    expect(link).toBe(
+      'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Ffsx$252Flustre/log-events/a$2520b$252Fc$2524d$2525$25EF$25BF$25BD',
+    );
+  });
+});
+
+describe('Function: subjectWith', () => {
+  it('adds parts in order while the subject fits and stops at the first that does not', () => {
+    // Prepare
+    const main = `FSx re-exports retried on ${FS}`;
+    const long = 'x'.repeat(60);
+
+    // Act
+    const short = subjectWith(main, ['2 tasks started', '0 need a person']);
+    const cut = subjectWith(main, ['2 tasks started', long, '1 dead-lettered']);
+
+    // Assess
+    expect(short).toBe(`${main}: 2 tasks started, 0 need a person`);
+    expect(cut).toBe(`${main}: 2 tasks started`);
+  });
+
+  it('measures parts as the ASCII the subject will hold', () => {
+    // Act
+    const subject = subjectWith('FSx re-export outcomes', ['1 f\u00e9iled\u001b[2J', '2 ok']);
+
+    // Assess
+    expect(subject).toBe('FSx re-export outcomes: 1 feiled [2J, 2 ok');
+  });
+});
+
+describe('Function: summaryAttributes', () => {
+  it('names the kind and the file systems, at most 50', () => {
+    // Prepare
+    const ids = Array.from({ length: 60 }, (_, index) => `fs-${String(index).padStart(17, '0')}`);
+
+    // Act
+    const some = summaryAttributes('retrier', ids, true);
+    const none = summaryAttributes('doctor', [], false);
+
+    // Assess
+    expect(some).toEqual({
+      summary: 'retrier',
+      fileSystemId: ids[0],
+      fileSystemIds: ids.slice(0, 50),
+      needsPerson: 'true',
+      dryRun: 'false',
+    });
+    expect(none).toEqual({
+      summary: 'doctor',
+      fileSystemId: 'unknown',
+      needsPerson: 'false',
+      dryRun: 'false',
+    });
+  });
+});

@@ -1,0 +1,350 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../../../lib/analyze/classify.ts';
+import { parseEvent, recognise } from '../../../lib/analyze/parse.ts';
+import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../../lib/shared/types.ts';
+import { batch } from '../../helpers/events.ts';
+import { FS } from '../../helpers/fixtures.ts';
+
+/** Parses one message as if it came from the default `datarepo_<fs>` stream. */
+function parseOne(message: unknown): ParsedEvent {
+  const input = batch([{ message }]);
+  return parseEvent(input.events[0] as (typeof input.events)[0], input);
+}
+
+function asRecord(parsed: ParsedEvent): FailureRecord {
+  expect(parsed.kind).toBe('record');
+  return parsed as FailureRecord;
+}
+
+function asUnparseable(parsed: ParsedEvent): UnparseableEvent {
+  expect(parsed.kind).toBe('unparseable');
+  return parsed as UnparseableEvent;
+}
+
+/** Fills a documented template with realistic values. */
+function fill(template: string): string {
+  return template
+    .replace('{key}', 'checkpoints/run 42/step-1200.pt')
+    .replace('{bucket}', 'ml-archive.prod')
+    .replace('{value}', 'GLACIER');
+}
+
+describe('Function: parseEvent (documented message text)', () => {
+  const rows = CATALOG.flatMap((entry) =>
+    entry.templates.map((template) => [entry.code, template] as const),
+  );
+
+  it.each(rows)('recognises the documented text of %s', (code, template) => {
+    // Prepare
+    const message = fill(template);
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe(code);
+    expect(record.format).toBe('text');
+    if (template.includes('{key}')) expect(record.s3Key).toBe('checkpoints/run 42/step-1200.pt');
+    if (template.includes('{bucket}')) expect(record.bucket).toBe('ml-archive.prod');
+  });
+
+  it('reads the text with a prefix, without its trailing period, and in other case', () => {
+    // Prepare
+    const message =
+      '2026-11-25T10:00:00Z ERROR failed to export file because it is being used by another process';
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportResourceBusy');
+    expect(record.class).toBe('busy');
+    expect(record.level).toBe('ERROR');
+  });
+
+  it('keeps the more specific completion-report template over its shorter sibling', () => {
+    // Prepare
+    const message =
+      'Failed to upload data repository task completion report into bucket bk because the completion report path s3://bk/r does not belong to a data repository associated with this file system';
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3CompletionReportValidateFailure');
+  });
+
+  it('recognises a code-shaped token in free text, known or not', () => {
+    // Prepare / Act
+    const known = asRecord(parseOne('S3ExportAccessDenied on ns1/x path=/ns1/x.bin'));
+    const unknown = asRecord(parseOne('ERROR S3ExportQuantumFlux while exporting'));
+
+    // Assess
+    expect(known.class).toBe('permission');
+    expect(known.path).toBe('/ns1/x.bin');
+    expect(unknown.code).toBe('S3ExportQuantumFlux');
+    expect(unknown.class).toBe('unknown');
+  });
+
+  it('takes the file-system id from the log stream when the record lacks it', () => {
+    // Prepare / Act
+    const record = asRecord(
+      parseOne('Failed to export file because it is being used by another process.'),
+    );
+
+    // Assess
+    expect(record.fileSystemId).toBe(FS);
+    expect(record.logStream).toBe(`datarepo_${FS}`);
+  });
+});
+
+describe('Function: parseEvent (JSON records)', () => {
+  it('reads a flat record with code, path, file system and time', () => {
+    // Prepare
+    const message = JSON.stringify({
+      errorCode: 'S3ExportResourceBusy',
+      filePath: '/ns1/sim/out.h5',
+      fileSystemId: 'fs-0fedcba9876543210',
+      time: '2026-11-25T10:00:00Z',
+    });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record).toMatchObject({
+      code: 'S3ExportResourceBusy',
+      class: 'busy',
+      format: 'json',
+      path: '/ns1/sim/out.h5',
+      fileSystemId: 'fs-0fedcba9876543210',
+      time: '2026-11-25T10:00:00Z',
+    });
+  });
+
+  it('matches field names case-insensitively, with underscores or dashes', () => {
+    // Prepare
+    const message = JSON.stringify({ ERROR_TYPE: 'Internal failure', 'File-Path': 'ns1/a' });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('InternalAutoExportError');
+    expect(record.path).toBe('ns1/a');
+  });
+
+  it('finds a code nested anywhere and never takes a generic type field for it', () => {
+    // Prepare
+    const message = JSON.stringify({
+      type: 'Export',
+      event: { detail: { error: { code: 'S3ExportAccessDenied' } } },
+      s3Key: 'pre/a.bin',
+      bucket: 'bkt',
+    });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportAccessDenied');
+    expect(record.s3Key).toBe('pre/a.bin');
+    expect(record.bucket).toBe('bkt');
+  });
+
+  it('finds a known label in any string value', () => {
+    // Prepare
+    const message = JSON.stringify({ kind: 'Export', outcome: 'File too large', path: '/ns1/big' });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportFileSizeTooLarge');
+    expect(record.class).toBe('limit');
+  });
+
+  it('does not take a file named like a code for the code', () => {
+    // Prepare
+    const message = JSON.stringify({ errorCode: 'S3ExportResourceBusy', path: 'NoDiskSpace' });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportResourceBusy');
+    expect(record.path).toBe('NoDiskSpace');
+  });
+
+  it('narrows a shared label by the message text, then by the event kind', () => {
+    // Prepare
+    const byText = JSON.stringify({
+      errorType: 'Access denied',
+      message: 'Failed to restore file because access was denied to S3 object k1 in S3 bucket b1.',
+    });
+    const byKind = JSON.stringify({ errorType: 'Access denied', operation: 'HSM restore' });
+    const byDefault = JSON.stringify({ errorType: 'Access denied' });
+
+    // Act
+    const [text, kind, fallback] = [byText, byKind, byDefault].map((m) => asRecord(parseOne(m)));
+
+    // Assess
+    expect(text?.code).toBe('Restore: access denied');
+    expect(text?.class).toBe('import');
+    expect(kind?.code).toBe('Restore: access denied');
+    expect(fallback?.code).toBe('S3ExportAccessDenied');
+    expect(fallback?.class).toBe('permission');
+  });
+
+  it('extracts key and bucket from the message text when no field has them', () => {
+    // Prepare
+    const message = JSON.stringify({
+      level: 'WARN',
+      message:
+        'Export skipped: Local file is in released state and a linked S3 object with key a/b.nc was not found in bucket climate-data.',
+    });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportLocalObjectReleaseWithoutS3Source');
+    expect(record.s3Key).toBe('a/b.nc');
+    expect(record.bucket).toBe('climate-data');
+    expect(record.level).toBe('WARN');
+  });
+
+  it('reads an s3:// URI, an association id and an epoch-seconds time', () => {
+    // Prepare
+    const message = JSON.stringify({
+      errorCode: 'InternalAutoExportError',
+      target: 's3://bkt/pre/x/y.bin',
+      associationId: 'dra-0123456789abcdef0',
+      timestamp: 1_764_064_800,
+    });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.bucket).toBe('bkt');
+    expect(record.s3Key).toBe('pre/x/y.bin');
+    expect(record.associationId).toBe('dra-0123456789abcdef0');
+    expect(record.time).toBe('2025-11-25T10:00:00.000Z');
+  });
+
+  it('keeps an unknown code from a code field as class unknown', () => {
+    // Prepare
+    const message = JSON.stringify({ errorCode: 'S3ExportNewFailure', path: '/ns1/a' });
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.code).toBe('S3ExportNewFailure');
+    expect(record.class).toBe('unknown');
+  });
+
+  it('survives deeply nested and huge records within fixed bounds', () => {
+    // Prepare
+    const depth = 100_000;
+    const nested = `${'{"inner":'.repeat(depth)}{"errorCode":"S3ExportResourceBusy"}${'}'.repeat(depth)}`;
+    const wide = JSON.stringify({
+      errorCode: 'S3ExportInternalError',
+      noise: Array.from({ length: 50_000 }, (_, i) => i),
+    });
+
+    // Act
+    const deep = parseOne(nested);
+    const big = asRecord(parseOne(wide));
+
+    // Assess
+    expect(asUnparseable(deep).reason).toContain('not a documented');
+    expect(big.code).toBe('S3ExportInternalError');
+    expect(big.message.length).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('Function: parseEvent (unparseable)', () => {
+  it.each([
+    ['a number', 42, 'message is a number'],
+    ['null', null, 'message is null'],
+    ['an object', { errorCode: 'x' }, 'message is an object'],
+    ['empty text', '   ', 'message is empty'],
+    ['unknown text', 'kernel: eth0 link up', 'not a documented'],
+    ['JSON without a code', '{"type":"Export","path":"/a"}', 'not a documented'],
+    ['broken JSON', '{"errorCode":', 'not a documented'],
+  ])('counts %s as unparseable with a reason and a sample', (_name, message, reason) => {
+    // Prepare / Act
+    const parsed = asUnparseable(parseOne(message));
+
+    // Assess
+    expect(parsed.reason).toContain(reason);
+    expect(parsed.sample.length).toBeLessThanOrEqual(240);
+  });
+
+  it('reports a defect the decoder found', () => {
+    // Prepare
+    const input = batch([]);
+    const event = { id: '#3', timestamp: 0, message: 7, defect: 'log event is not an object' };
+
+    // Act
+    const parsed = asUnparseable(parseEvent(event, input));
+
+    // Assess
+    expect(parsed.reason).toBe('log event is not an object');
+  });
+});
+
+describe('Property: parsing is total', () => {
+  const known = fc.constantFrom(...CATALOG.flatMap((e) => [e.code, e.label ?? e.code]));
+  const jsonish = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.json(),
+    fc.record({ errorCode: known, filePath: fc.string() }).map((r) => JSON.stringify(r)),
+    fc
+      .tuple(fc.constantFrom(...CATALOG.flatMap((e) => e.templates)), fc.string())
+      .map(([template, value]) => template.replaceAll(/\{\w+\}/g, value)),
+    fc.anything(),
+  );
+
+  it('never throws and always gives exactly one record or unparseable event', () => {
+    fc.assert(
+      fc.property(jsonish, (message) => {
+        // Prepare / Act
+        const parsed = parseOne(message);
+
+        // Assess
+        expect(['record', 'unparseable']).toContain(parsed.kind);
+        if (parsed.kind === 'record') expect(parsed.code.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('recognises every documented template whatever values fill it', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CATALOG.flatMap((e) => e.templates.map((t) => [e.code, t] as const))),
+        fc.stringMatching(/^[a-z0-9][a-z0-9/_ .-]{0,40}[a-z0-9]$/),
+        fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,30}[a-z0-9]$/),
+        ([code, template], key, bucket) => {
+          // Prepare
+          const message = template
+            .replace('{key}', key)
+            .replace('{bucket}', bucket)
+            .replace('{value}', 'DEEP_ARCHIVE');
+
+          // Act
+          const found = recognise(message);
+
+          // Assess
+          expect(found?.code).toBe(code);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});

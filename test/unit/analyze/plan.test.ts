@@ -1,0 +1,313 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { analyzeBatches } from '../../../lib/analyze/analysis.ts';
+import {
+  associationsNeeded,
+  clientRequestToken,
+  keyToPath,
+  normalisePath,
+  type PlanOptions,
+  planReexports,
+  reportPathFor,
+} from '../../../lib/analyze/plan.ts';
+import type { Association, FailureRecord } from '../../../lib/shared/types.ts';
+import { batch, type EventSpec } from '../../helpers/events.ts';
+import { DRA, FS } from '../../helpers/fixtures.ts';
+
+function records(events: EventSpec[], stream = `datarepo_${FS}`): FailureRecord[] {
+  return [...analyzeBatches([batch(events, stream)]).records];
+}
+
+function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
+  return {
+    maxPathsPerTask: 100,
+    busyDelaySeconds: 600,
+    reportPath: undefined,
+    associations: new Map([[FS, [DRA]]]),
+    associationErrors: new Map(),
+    ...overrides,
+  };
+}
+
+const internal = (path: string, id?: string): EventSpec => ({
+  ...(id === undefined ? {} : { id }),
+  message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
+});
+const busy = (path: string): EventSpec => ({
+  message: JSON.stringify({ errorCode: 'S3ExportResourceBusy', filePath: path }),
+});
+
+describe('Function: planReexports', () => {
+  it('coalesces transient paths per file system, relative and deduplicated', () => {
+    // Prepare
+    const input = records([internal('/ns1/b.bin'), internal('ns1//a.bin'), internal('/ns1/b.bin')]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.unplanned).toEqual([]);
+    expect(plan.tasks).toHaveLength(1);
+    expect(plan.tasks[0]).toMatchObject({
+      fileSystemId: FS,
+      paths: ['ns1/a.bin', 'ns1/b.bin'],
+      eventIds: ['ev-0', 'ev-1', 'ev-2'],
+      classes: ['transient'],
+      delaySeconds: 0,
+      reportPath: 's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    });
+  });
+
+  it('splits into tasks of at most maxPathsPerTask paths', () => {
+    // Prepare
+    const input = records(
+      Array.from({ length: 250 }, (_, i) => internal(`/ns1/f${String(i).padStart(3, '0')}`)),
+    );
+
+    // Act
+    const plan = planReexports(input, options());
+    const small = planReexports(input, options({ maxPathsPerTask: 7 }));
+
+    // Assess
+    expect(plan.tasks.map((task) => task.paths.length)).toEqual([100, 100, 50]);
+    expect(new Set(plan.tasks.flatMap((task) => task.paths)).size).toBe(250);
+    expect(small.tasks.every((task) => task.paths.length <= 7)).toBe(true);
+  });
+
+  it('gives busy paths their delay in a task of their own, and never retries other classes', () => {
+    // Prepare
+    const input = records([
+      busy('/ns1/w.h5'),
+      internal('/ns1/i.h5'),
+      { message: JSON.stringify({ errorCode: 'S3ExportAccessDenied', filePath: '/ns1/p' }) },
+      { message: JSON.stringify({ errorCode: 'S3ExportMystery', filePath: '/ns1/u' }) },
+    ]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks.map((task) => [task.paths, task.delaySeconds])).toEqual([
+      [['ns1/i.h5'], 0],
+      [['ns1/w.h5'], 600],
+    ]);
+  });
+
+  it('plans only the chosen classes when given, retryable or not (reexport after a fix)', () => {
+    // Prepare
+    const input = records([
+      internal('/ns1/i.h5'),
+      { message: JSON.stringify({ errorCode: 'S3ExportAccessDenied', filePath: '/ns1/p' }) },
+    ]);
+
+    // Act
+    const chosen = planReexports(input, options({ classes: new Set(['permission']) }));
+    const lambda = planReexports(input, options());
+
+    // Assess
+    expect(chosen.tasks.map((task) => [task.paths, task.classes])).toEqual([
+      [['ns1/p'], ['permission']],
+    ]);
+    expect(lambda.tasks.map((task) => task.paths)).toEqual([['ns1/i.h5']]);
+  });
+
+  it('waits for the writer when a path is both busy and internal', () => {
+    // Prepare
+    const input = records([internal('/ns1/x'), busy('/ns1/x')]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks).toHaveLength(1);
+    expect(plan.tasks[0]).toMatchObject({ delaySeconds: 600, classes: ['busy', 'transient'] });
+  });
+
+  it('maps an S3-key-only record to its path through the associations', () => {
+    // Prepare
+    const input = records([
+      {
+        message:
+          'Failed to export S3 object with key datasets/run1/a.nc in S3 bucket ml-archive due to an internal error.',
+      },
+    ]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks[0]?.paths).toEqual(['ns1/run1/a.nc']);
+  });
+
+  it('explains every retryable failure it cannot plan', () => {
+    // Prepare
+    const input = [
+      ...records([
+        internal('/ns1/../etc/passwd'),
+        internal('/'),
+        { message: '{"errorCode":"InternalAutoExportError"}' },
+      ]),
+      ...records([internal('/ns1/a')], 'some-stream'),
+      ...records([
+        {
+          message:
+            'Failed to export S3 object with key other/x in S3 bucket ml-archive due to an internal error.',
+        },
+      ]),
+    ];
+
+    // Act
+    const plan = planReexports(input, options());
+    const dry = planReexports(
+      records([
+        {
+          message:
+            'Failed to export S3 object with key datasets/x in S3 bucket ml-archive due to an internal error.',
+        },
+      ]),
+      options({ associations: new Map() }),
+    );
+
+    // Assess
+    expect(plan.tasks).toEqual([]);
+    expect(plan.unplanned.map((item) => item.reason)).toEqual([
+      'path contains "..", which leaves the file system root',
+      'path is the file system root; not re-exported whole',
+      'the record names no file path or S3 key',
+      'no file-system id in the record or the log stream name',
+      'the S3 key is under no data repository association of the file system',
+    ]);
+    expect(dry.unplanned[0]?.reason).toContain('not read in a dry run');
+    expect(dry.unplanned[0]?.target).toBe('s3://ml-archive/datasets/x');
+  });
+
+  it('uses the report path override when given', () => {
+    // Prepare
+    const input = records([internal('/ns1/a')]);
+
+    // Act
+    const plan = planReexports(
+      input,
+      options({ reportPath: 's3://reports/here', associations: new Map() }),
+    );
+
+    // Assess
+    expect(plan.tasks[0]?.reportPath).toBe('s3://reports/here');
+  });
+
+  it('accounts for every retryable record exactly once (property)', () => {
+    const pathArb = fc.oneof(fc.constantFrom('/ns1/a', 'ns1/b', '/', '..', ''), fc.string());
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ busy: fc.boolean(), path: pathArb }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 100 }),
+        (specs, maxPathsPerTask) => {
+          // Prepare
+          const input = records(specs.map((s) => (s.busy ? busy(s.path) : internal(s.path))));
+
+          // Act
+          const plan = planReexports(input, options({ maxPathsPerTask }));
+
+          // Assess: every event id is in exactly one task or one unplanned entry.
+          const planned = plan.tasks.flatMap((task) => task.eventIds);
+          const skipped = plan.unplanned.map((item) => item.eventId);
+          expect([...planned, ...skipped].sort()).toEqual(input.map((r) => r.eventId).sort());
+          for (const task of plan.tasks) {
+            expect(task.paths.length).toBeLessThanOrEqual(maxPathsPerTask);
+            expect(task.paths.every((p) => !p.startsWith('/') && p.length > 0)).toBe(true);
+            expect(task.clientRequestToken).toMatch(/^[A-Za-z0-9_.-]{1,63}$/);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Function: clientRequestToken', () => {
+  it('is deterministic, valid for FSx, and changes with paths or events', () => {
+    // Prepare / Act
+    const token = clientRequestToken(FS, ['ns1/a'], ['e1']);
+
+    // Assess
+    expect(token).toBe(clientRequestToken(FS, ['ns1/a'], ['e1']));
+    expect(token).toMatch(/^[A-Za-z0-9_.-]{1,63}$/);
+    expect(token).not.toBe(clientRequestToken(FS, ['ns1/a'], ['e2']));
+    expect(token).not.toBe(clientRequestToken(FS, ['ns1/b'], ['e1']));
+    expect(token).not.toBe(clientRequestToken('fs-0fedcba9876543210', ['ns1/a'], ['e1']));
+  });
+});
+
+describe('Function: normalisePath', () => {
+  it.each([
+    ['/ns1/a/b', 'ns1/a/b'],
+    ['ns1/./a//b/', 'ns1/a/b'],
+    ['///x', 'x'],
+  ])('normalises %s', (raw, path) => {
+    expect(normalisePath(raw)).toEqual({ path });
+  });
+
+  it.each([['a/\nb'], ['a\u0000b'], ['a/\u2028'], [`/${'x'.repeat(4097)}`]])(
+    'rejects what the FSx path pattern forbids',
+    (raw) => {
+      expect(normalisePath(raw)).toHaveProperty('reason');
+    },
+  );
+});
+
+describe('Function: keyToPath', () => {
+  const root: Association = {
+    ...DRA,
+    associationId: 'dra-1',
+    fileSystemPath: '/',
+    dataRepositoryPath: 's3://b/',
+  };
+  const deep: Association = {
+    ...DRA,
+    associationId: 'dra-2',
+    fileSystemPath: '/ns2/',
+    dataRepositoryPath: 's3://b/deep/prefix',
+  };
+
+  it('takes the longest matching prefix of the right bucket', () => {
+    expect(keyToPath('deep/prefix/x.bin', 'b', [root, deep])).toBe('/ns2/x.bin');
+    expect(keyToPath('other/x.bin', 'b', [root, deep])).toBe('/other/x.bin');
+    expect(keyToPath('other/x.bin', 'c', [root, deep])).toBeUndefined();
+  });
+});
+
+describe('Function: reportPathFor', () => {
+  it('prefers an AVAILABLE association covering the paths, deterministically', () => {
+    // Prepare
+    const other: Association = {
+      ...DRA,
+      associationId: 'dra-00000000a',
+      fileSystemPath: '/ns2',
+      dataRepositoryPath: 's3://b2/p',
+    };
+    const broken: Association = {
+      ...DRA,
+      associationId: 'dra-00000000b',
+      lifecycle: 'MISCONFIGURED',
+    };
+
+    // Act / Assess
+    expect(reportPathFor(['ns1/a', 'ns1/b'], [other, DRA])).toBe(
+      's3://ml-archive/datasets/fsx-export-analyzer-reports',
+    );
+    expect(reportPathFor(['ns2/a'], [other, DRA])).toBe('s3://b2/p/fsx-export-analyzer-reports');
+    expect(reportPathFor(['ns1/a'], [broken, other])).toBe('s3://b2/p/fsx-export-analyzer-reports');
+    expect(reportPathFor(['ns1/a'], [])).toBeUndefined();
+  });
+});
+
+describe('Function: associationsNeeded', () => {
+  it('asks only for file systems that need a mapping or a report path', () => {
+    // Prepare
+    const input = records([internal('/ns1/a')]);
+
+    // Act / Assess
+    expect(associationsNeeded(input, undefined)).toEqual([FS]);
+    expect(associationsNeeded(input, 's3://r/p')).toEqual([]);
+  });
+});

@@ -1,0 +1,351 @@
+import { describe, expect, it } from 'vitest';
+import { hintFor } from '../../../lib/analyze/classify.ts';
+import { renderTerminal } from '../../../lib/analyze/terminal.ts';
+import { batch, json } from '../../helpers/events.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import {
+  emptyReport,
+  queuedOutcome,
+  record,
+  reportOf,
+  startedOutcome,
+  task,
+} from '../../helpers/reports.ts';
+
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const SGR = /\u001b\[[0-9;]*m/g;
+const HOSTILE = '\u001b[2J\u001b]0;x\u0007\r\nfake line\u0000\u2028\u202egnp.exe\u009b31m';
+
+/** The lines of the block that starts with `title`, up to the next blank line. */
+function block(output: string, title: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.indexOf(title);
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+describe('Function: renderTerminal', () => {
+  it('prints an aligned per-class table with an unparseable row', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/b.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+        { message: json('S3ExportInternalError', '/ns1/d.bin') },
+        { message: 'not an FSx record' },
+      ]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class')).toEqual([
+      '  Class        Records  Files  File systems  What happens',
+      '  permission         1      1             1  a person must act',
+      '  transient          1      1             1  would be re-exported',
+      '  busy               2      2             1  would re-export after delay',
+      '  unparseable        1      -             1  a person should read them',
+    ]);
+    expect(output).toContain('Events read:     5');
+    expect(output).toContain(
+      'Time range:      2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.004Z',
+    );
+    expect(output).toContain('Dry run: FSx was not called');
+    // The shape first: the class table comes before every detail table.
+    expect(output.indexOf('Failures by class')).toBeLessThan(output.indexOf('Failures by code'));
+  });
+
+  it('prints the Logs Insights link of the window on its own line, only with a region', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([{ message: json('S3ExportAccessDenied', '/ns1/a.bin') }]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report, { color: true });
+    const withoutRegion = renderTerminal({ ...report, region: undefined });
+
+    // Assess
+    const lines = output.split('\n');
+    const label = lines.indexOf('Logs Insights:');
+    expect(label).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Time range:')));
+    expect(lines[label + 1]).toBe(
+      "  https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'2025-11-25T12*3a01*3a00.000Z~start~'2025-11-25T12*3a00*3a00.000Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20*40logStream*2c*20*40message*0a*7c*20filter*20*40logStream*20in*20*5b*22datarepo_fs-0123456789abcdef0*22*5d*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*201000~source~(~'*2faws*2ffsx*2flustre))",
+    );
+    expect(withoutRegion).not.toContain('Logs Insights');
+    expect(withoutRegion).not.toContain('https://');
+  });
+
+  it('prints per-code and per-file-system tables', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+        { message: json('S3ExportAccessDenied', '/ns1/b.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/c.bin') },
+      ]),
+      batch([{ message: json('S3ExportResourceBusy', '/ns1/d.bin') }], 'datarepo_fs-11111111'),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by code')).toEqual([
+      '  Code                  Class       Count',
+      '  S3ExportAccessDenied  permission      2',
+      '  S3ExportResourceBusy  busy            2',
+    ]);
+    expect(block(output, 'File systems')).toEqual([
+      '  File system           Records  permission  busy',
+      '  fs-0123456789abcdef0        3           2     1',
+      '  fs-11111111                 1           0     1',
+    ]);
+  });
+
+  it('shows planned re-exports with file system, path count, delay, token and first paths', async () => {
+    // Prepare
+    const busy = ['a', 'b', 'c', 'd', 'e'].map((name) => ({
+      message: json('S3ExportResourceBusy', `/ns1/${name}.bin`),
+    }));
+    const report = await reportOf([
+      batch([...busy, { message: json('S3ExportInternalError', '/ns1/z.bin') }]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const [first, second] = report.plan.tasks;
+    const table = block(output, 'Re-exports');
+    expect(table[0]).toMatch(/^ {2}Status {3}File system {11}Paths {2}Delay {2}Token {2,}Result$/);
+    expect(table[1]).toBe(`  planned  ${FS}      1    0 s  ${first?.clientRequestToken}  dry run`);
+    expect(table[2]).toBe(`  planned  ${FS}      5  300 s  ${second?.clientRequestToken}  dry run`);
+    expect(output).toContain(
+      `  ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
+    );
+  });
+
+  it('shows started, refused and deferred re-exports with what to run by hand', () => {
+    // Prepare
+    const started = task({ clientRequestToken: 'fea-started' });
+    const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/r.bin'] });
+    const deferred = task({
+      clientRequestToken: 'fea-deferred',
+      paths: ['ns1/b.bin'],
+      delaySeconds: 300,
+    });
+    const report = emptyReport({
+      region: undefined,
+      plan: { tasks: [started, refused, deferred], unplanned: [] },
+      outcomes: [
+        startedOutcome(started, 'task-0123456789abcdef0'),
+        {
+          status: 'refused',
+          task: refused,
+          error: 'BadRequest',
+          reason: 'FSx rejected the request (path not found)',
+          retryLater: false,
+        },
+        { status: 'deferred', task: deferred, reason: 'busy files wait 300 s' },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const table = block(output, 'Re-exports');
+    expect(table[1]).toMatch(/^ {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
+    expect(table[2]).toMatch(/^ {2}refused .* BadRequest$/);
+    expect(table[3]).toMatch(/^ {2}deferred .* 300 s {2}fea-deferred {2}waiting for the writer$/);
+    expect(output).toContain('    FSx rejected the request (path not found)');
+    expect(output).toContain(
+      "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
+    );
+    expect(output).toContain('  Refused re-exports: 1 (see Re-exports)');
+  });
+
+  it('shows queued re-exports and the escalated paths with their history', () => {
+    // Prepare
+    const queued = task({
+      clientRequestToken: 'fea-queued',
+      paths: ['ns1/w.bin'],
+      delaySeconds: 600,
+    });
+    const report = emptyReport({
+      region: undefined,
+      plan: { tasks: [queued], unplanned: [] },
+      outcomes: [queuedOutcome(queued, 'busy files wait 600 s for their writer to finish')],
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/x.bin',
+          taskIds: ['task-00000000000000001', 'task-00000000000000002'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: undefined,
+        },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const table = block(output, 'Re-exports');
+    expect(table[1]).toMatch(
+      /^ {2}queued .* fea-queued {2}queued \(busy\) until 2025-11-25T12:40:00.000Z$/,
+    );
+    expect(output).toContain('    busy files wait 600 s for their writer to finish');
+    expect(output).not.toContain('Re-export by hand later');
+    const person = output.slice(output.indexOf('What a person must fix'));
+    expect(person).toContain('ns1/x.bin');
+    expect(person).toContain('2 re-exports: task-00000000000000001, task-00000000000000002');
+  });
+
+  it('lists what was not retried, unparseable samples and what a person must fix', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', '/ns1/denied.bin') },
+        { message: json('S3ExportInternalError', '/ns1/../escape.bin') },
+        { message: '{"level":"ERROR"}' },
+      ]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Not re-exported')).toEqual([
+      '  1 x path contains "..", which leaves the file system root',
+      '      /ns1/../escape.bin',
+    ]);
+    expect(output).toContain(
+      '  not a documented FSx data repository event (no known code or message) (event ev-2, datarepo_fs-0123456789abcdef0)\n    {"level":"ERROR"}',
+    );
+    const person = block(output, 'What a person must fix');
+    expect(person[0]).toBe('  Access denied: a person must fix permissions: 1');
+    expect(person[1]).toBe('    S3ExportAccessDenied (1)');
+    expect(person.join(' ').replace(/\s+/g, ' ')).toContain(hintFor('S3ExportAccessDenied'));
+    expect(person).toContain('      /ns1/denied.bin');
+    expect(person).toContain('  Retryable failures not re-exported: 1 (see above)');
+    const ordered = [
+      'Not re-exported',
+      'Unparseable events (kept, not dropped)',
+      'What a person must fix',
+    ];
+    const positions = ordered.map((title) => output.indexOf(`\n${title}\n`));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('prints no escape sequence at all without colour, whatever the input', () => {
+    // Prepare
+    const hostileTask = task({
+      fileSystemId: `fs-9${HOSTILE}`,
+      paths: [`ns1/${HOSTILE}`],
+      delaySeconds: 300,
+    });
+    const report = emptyReport({
+      generatedAt: HOSTILE,
+      region: 'eu-west-1',
+      events: 2,
+      sources: [{ owner: HOSTILE, logGroup: HOSTILE, logStream: HOSTILE, events: 2 }],
+      records: [
+        record(0, { class: 'unknown', code: HOSTILE, path: HOSTILE, fileSystemId: HOSTILE }),
+      ],
+      unparseable: [
+        {
+          kind: 'unparseable',
+          eventId: HOSTILE,
+          timestamp: 1_764_072_000_000,
+          owner: HOSTILE,
+          logGroup: HOSTILE,
+          logStream: HOSTILE,
+          reason: HOSTILE,
+          sample: HOSTILE,
+        },
+      ],
+      plan: {
+        tasks: [hostileTask],
+        unplanned: [
+          {
+            fileSystemId: HOSTILE,
+            eventId: HOSTILE,
+            class: 'busy',
+            target: HOSTILE,
+            reason: HOSTILE,
+          },
+        ],
+      },
+      outcomes: [{ status: 'deferred', task: hostileTask, reason: HOSTILE }],
+    });
+
+    // Act
+    const output = renderTerminal(report, { color: false });
+
+    // Assess
+    expect(output).not.toMatch(UNSAFE);
+    expect(output).toContain(
+      '\\x1b[2J\\x1b]0;x\\x07\\x0d\\x0afake line\\x00\\u2028\\u202egnp.exe\\x9b31m',
+    );
+  });
+
+  it('adds only its own colour codes, without moving a column', async () => {
+    // Prepare
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', `/ns1/${HOSTILE}`) },
+        { message: json('S3ExportResourceBusy', '/ns1/b.bin') },
+        { message: 'garbage' },
+      ]),
+    ]);
+
+    // Act
+    const plain = renderTerminal(report);
+    const colored = renderTerminal(report, { color: true });
+
+    // Assess
+    expect(plain).not.toContain('\u001b');
+    expect(colored).toContain('\u001b[1mFailures by class\u001b[0m');
+    expect(colored).toContain('\u001b[31mpermission\u001b[0m');
+    expect(colored.replace(SGR, '')).toBe(plain);
+    expect(colored.replace(SGR, '')).not.toMatch(UNSAFE);
+  });
+
+  it('truncates long cells and caps long tables', () => {
+    // Prepare
+    const records = Array.from({ length: 55 }, (_, index) =>
+      record(index, {
+        class: 'unknown',
+        code: `${String(index).padStart(2, '0')}${'q'.repeat(4_000)}`,
+        path: `/ns1/${'p'.repeat(4_000)}`,
+      }),
+    );
+
+    // Act
+    const output = renderTerminal(emptyReport({ region: undefined, records, events: 55 }));
+
+    // Assess
+    expect(output).not.toContain('q'.repeat(80));
+    expect(output).not.toContain('p'.repeat(80));
+    expect(output).toContain(`  00${'q'.repeat(38)}…${'q'.repeat(39)}  unknown      1`);
+    expect(output).toContain('  … and 5 more codes (--json lists all)');
+    for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it('renders an empty report', () => {
+    // Prepare
+    const report = emptyReport({ region: undefined });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toBe(
+      'FSx export analysis  2025-11-25T12:30:00.000Z\n\nEvents read:     0\nFSx records:     0\nUnparseable:     0\n',
+    );
+  });
+});

@@ -1,0 +1,362 @@
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { heldNote, renderDigestEmail, withHeldNote } from '../../../lib/digest/email.ts';
+import {
+  type BatchGroup,
+  type DigestWindow,
+  type GroupKey,
+  groupReport,
+  NO_OUTCOMES,
+  type Recovered,
+} from '../../../lib/digest/windows.ts';
+import type { Publication } from '../../../lib/shared/types.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import { emptyReport, record } from '../../helpers/reports.ts';
+
+const T0 = 1_764_064_800; // 2025-11-25 10:00 UTC
+const W = 3600;
+const GENERATED_AT = '2025-11-25T11:01:00.000Z';
+const REGION = 'eu-west-1';
+const KEY: GroupKey = { scopeKind: 'fileSystem', scope: FS, cls: 'permission' };
+const ESC = '\u001b[31m';
+const BIDI = '\u202e';
+
+function digest(overrides: Partial<DigestWindow> = {}): DigestWindow {
+  return {
+    key: KEY,
+    logGroups: ['/aws/fsx/lustre'],
+    windowStart: T0,
+    windowEnd: T0 + W,
+    held: 42,
+    newFailures: 30,
+    recurringFailures: 10,
+    untracked: 2,
+    outcomes: NO_OUTCOMES,
+    codes: new Map([['S3ExportAccessDenied', 42]]),
+    samples: ['ns1/a.bin', 'ns1/b.bin'],
+    ...overrides,
+  };
+}
+
+function recovered(overrides: Partial<Recovered> = {}): Recovered {
+  return {
+    key: KEY,
+    lastFailureAt: T0 + 50 * 60,
+    windowEnd: T0 + 2 * W,
+    windowSeconds: W,
+    ...overrides,
+  };
+}
+
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+function expectEmailRules(publication: Publication): void {
+  expect(publication.subject.length).toBeLessThan(100);
+  expect(publication.subject).toMatch(/^[\x20-\x7e]+$/);
+  expect(Buffer.byteLength(publication.body, 'utf8')).toBeLessThan(256 * 1024);
+  for (const line of publication.body.split('\n')) {
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  }
+}
+
+describe('renderDigestEmail', () => {
+  it('shows counts, new versus recurring paths, codes, samples and what needs a person', () => {
+    // Act
+    const email = renderDigestEmail({
+      digests: [digest()],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.subject).toBe(`FSx export digest on ${FS}: 42 repeated failures, permission`);
+    const body = flat(email.body);
+    expect(body).toContain(
+      '42 repeated failures of already-alerted classes were held back in 1 alert window',
+    );
+    expect(body).toContain(
+      '42 failures held back from 2025-11-25 10:00 to 11:00 UTC. 30 on new paths, 10 on paths that already failed in this or the previous window, 2 not told apart',
+    );
+    expect(body).toContain('S3ExportAccessDenied 42');
+    expect(body).toContain('Sample paths: ns1/a.bin ns1/b.bin');
+    expect(body).toContain('Needs a person: FSx was denied s3:PutObject.');
+    expect(email.body).toContain(`Sent by fsx-export-analyzer (digest) at ${GENERATED_AT}.`);
+    expect(email.attributes).toEqual({
+      summary: 'digest',
+      fileSystemId: FS,
+      fileSystemIds: [FS],
+      classes: ['permission'],
+      needsPerson: 'true',
+      dryRun: 'false',
+    });
+    expectEmailRules(email);
+  });
+
+  it('shows re-export outcomes and escalations of retryable classes', () => {
+    // Prepare
+    const transient = digest({
+      key: { ...KEY, cls: 'transient' },
+      held: 5,
+      outcomes: { started: 3, queued: 1, deferred: 0, refused: 0, escalated: 1 },
+      codes: new Map([['S3ExportInternalError', 5]]),
+    });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [transient],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    const body = flat(email.body);
+    expect(body).toContain(
+      'Re-exports: 3 started, 1 queued, 0 refused, 0 left to a person, 1 escalated',
+    );
+    expect(body).toContain(
+      'Needs a person: 1 path still failed after the maximum number of re-exports',
+    );
+    expect(email.attributes['needsPerson']).toBe('true');
+  });
+
+  it('needs no person for retried classes nor for a class without codes to hint at', () => {
+    // Prepare
+    const transient = digest({
+      key: { ...KEY, cls: 'transient' },
+      outcomes: { started: 3, queued: 0, deferred: 1, refused: 1, escalated: 0 },
+    });
+    const uncoded = digest({ codes: new Map() });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [transient, uncoded],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.body).not.toContain('Needs a person');
+    expect(email.attributes['needsPerson']).toBe('false');
+  });
+
+  it('needs a person for unparseable events', () => {
+    // Prepare
+    const events = digest({ key: { ...KEY, cls: 'unparseable' }, codes: new Map() });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [events],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.body).toContain('Needs a person');
+    expect(email.attributes['needsPerson']).toBe('true');
+  });
+
+  it('dates the end of a window that ran past midnight (a late digest run)', () => {
+    // Prepare: the window opened at 10:00 and was closed 25 hours later.
+    const late = digest({ windowEnd: T0 + 25 * W });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [late],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    const body = flat(email.body);
+    expect(body).toContain('42 failures held back from 2025-11-25 10:00 to 2025-11-26 11:00 UTC.');
+    expect(body).toContain('11-25 10:00-11-26 11:00');
+  });
+
+  it('links each window to CloudWatch Logs Insights, and has the per-class table', () => {
+    // Act
+    const email = renderDigestEmail({
+      digests: [digest()],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+    const without = renderDigestEmail({
+      digests: [digest()],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: undefined,
+    });
+
+    // Assess
+    const link = email.body.split('\n').find((line) => line.includes('logs-insights'));
+    expect(link).toMatch(
+      /^ {2}https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#logsV2:logs-insights/,
+    );
+    expect(link).toContain("end~'2025-11-25T11*3a00*3a00.000Z~start~'2025-11-25T10*3a00*3a00.000Z");
+    expect(link).toContain('datarepo_fs-0123456789abcdef0');
+    expect(email.body).toMatch(
+      /HELD REPEATS BY CLASS\n-+\n {2}Class +Records +Files +File systems/,
+    );
+    expect(without.body).not.toContain('logs-insights');
+  });
+
+  it('puts digests and recovery notices of one run in one email', () => {
+    // Act
+    const email = renderDigestEmail({
+      digests: [digest()],
+      recovered: [recovered({ key: { ...KEY, cls: 'limit' } })],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.subject).toBe(
+      `FSx export digest on ${FS}: 42 repeated failures, permission, 1 recovered`,
+    );
+    expect(flat(email.body)).toContain(
+      `* No limit failures on ${FS} for a full window (60 minutes) since 2025-11-25 10:50 UTC. The next one alerts at once.`,
+    );
+  });
+
+  it('sends recovery notices alone with their own subject', () => {
+    // Act
+    const email = renderDigestEmail({
+      digests: [],
+      recovered: [
+        recovered(),
+        recovered({ key: { scopeKind: 'logGroup', scope: '/aws/fsx/lustre', cls: 'unparseable' } }),
+      ],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(email.subject).toBe(
+      `FSx export failures recovered on ${FS}: permission, unparseable events`,
+    );
+    expect(flat(email.body)).toContain(
+      'No unparseable events in log group /aws/fsx/lustre for a full window',
+    );
+    expect(email.body).not.toContain('HELD REPEATS');
+  });
+
+  it('sanitises hostile scopes, codes and samples, and keeps the subject ASCII', () => {
+    // Prepare
+    const hostile = digest({
+      key: {
+        scopeKind: 'fileSystem',
+        scope: `fs-${ESC}evil${BIDI}\r\nBcc: x@example.com`,
+        cls: 'unknown',
+      },
+      codes: new Map([[`Code${ESC}]0;pwned\u0007`, 3]]),
+      samples: [`ns1/${ESC}[2J${BIDI}file\nname.bin`],
+    });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [hostile],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expectEmailRules(email);
+    expect(email.body).toContain('\\x1b');
+    expect(email.body).toContain('\\u202e');
+    expect(email.subject).not.toContain('\n');
+  });
+
+  it('bounds every section: at most 50 table rows, 20 detailed groups, 50 recovery notices', () => {
+    // Prepare
+    const many = Array.from({ length: 300 }, (_, index) =>
+      digest({
+        key: { ...KEY, scope: `fs-${String(index).padStart(17, '0')}${'x'.repeat(3000)}` },
+        samples: Array.from({ length: 5 }, (_, sample) => `${'d/'.repeat(2000)}${sample}`),
+        codes: new Map(
+          Array.from({ length: 40 }, (_, code) => [`Code${code}${'y'.repeat(500)}`, 1]),
+        ),
+      }),
+    );
+    const notices = Array.from({ length: 200 }, (_, index) =>
+      recovered({ key: { ...KEY, scope: `fs-${index}` } }),
+    );
+
+    // Act
+    const email = renderDigestEmail({
+      digests: many,
+      recovered: notices,
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expectEmailRules(email);
+    expect(email.body).toContain('and 250 more groups (10500 failures)');
+    expect(email.body).toContain('The other 280 groups are in the table above.');
+    expect(email.body).toContain('and 150 more recovered groups.');
+    expect(email.body).toContain('and 30 more codes');
+    expect(email.subject).toBe(
+      'FSx export digest on 500 file systems: 12600 repeated failures, permission, 200 recovered',
+    );
+  });
+});
+
+describe('heldNote and withHeldNote', () => {
+  function group(cls: 'permission' | 'limit', failures: number): BatchGroup {
+    const records = Array.from({ length: failures }, (_, index) =>
+      record(index, {
+        class: cls,
+        code: cls === 'limit' ? 'S3ExportPathSizeTooLong' : 'S3ExportAccessDenied',
+      }),
+    );
+    const found = groupReport(emptyReport({ records })).groups[0];
+    if (found === undefined) throw new Error('no group');
+    return found;
+  }
+
+  it('says how many repeats were held, of what, and when the digest comes', () => {
+    // Act
+    const note = heldNote([
+      { group: group('permission', 40), windowEnd: T0 + W },
+      { group: group('limit', 2), windowEnd: T0 + W + 600 },
+    ]);
+
+    // Assess
+    expect(flat(note.join('\n'))).toBe(
+      `Also 42 more failures of already-alerted classes, not shown here: permission on ${FS} (40), limit on ${FS} (2). They will be in the digest after 11:10 UTC.`,
+    );
+    for (const line of note) expect(line.length).toBeLessThanOrEqual(76);
+  });
+
+  it('adds nothing when nothing was held', () => {
+    // Prepare
+    const publication: Publication = { subject: 's', body: 'head\n\nrest', attributes: {} };
+
+    // Act
+    const result = withHeldNote(publication, heldNote([]));
+
+    // Assess
+    expect(result).toBe(publication);
+  });
+
+  it('puts the note after the headline paragraph of the summary', () => {
+    // Prepare
+    const publication: Publication = {
+      subject: 's',
+      body: 'Headline.\n\nDetails.',
+      attributes: {},
+    };
+
+    // Act
+    const result = withHeldNote(publication, ['Also 1 more failure.']);
+
+    // Assess
+    expect(result.body).toBe('Headline.\n\nAlso 1 more failure.\n\nDetails.');
+  });
+});

@@ -1,0 +1,179 @@
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DoctorRunResult } from '../../../functions/doctor.ts';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import { CONTEXT, flat, POWERTOOLS_ENV, rejectionOf } from '../../helpers/lambda.ts';
+import { type FsxServer, startFsxServer } from '../../servers/fsx-server.ts';
+import { type LogsServer, startLogsServer } from '../../servers/logs-server.ts';
+import { type SnsServer, startSnsServer } from '../../servers/sns-server.ts';
+
+/*
+ * The scheduled doctor through its handler, with the real SDK clients over HTTP: FSx and
+ * CloudWatch Logs are the local test servers, DynamoDB is dynalite (the previous run's findings),
+ * SNS the test server. Each run is a cold start against the FSx of that moment, as hourly runs
+ * are in practice.
+ */
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
+const GROUP = '/aws/fsx/lustre';
+const ANALYZER = 'fsx-export-analyzer-prod-analyzer';
+const OURS = {
+  filterName: 'fsx-export-analyzer',
+  destinationArn: `arn:aws:lambda:eu-west-1:123456789012:function:${ANALYZER}`,
+};
+const DRA = { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' };
+
+type Handler = (event: unknown, context: Context) => Promise<DoctorRunResult>;
+
+describe('Function: doctor handler', () => {
+  let dynamo: LocalDynamo;
+  let sns: SnsServer;
+  let logs: LogsServer;
+  let fsx: FsxServer | undefined;
+
+  /** A cold start whose FSx holds one file system with an association in `lifecycle`. */
+  async function coldStart(lifecycle: string): Promise<Handler> {
+    await fsx?.stop();
+    fsx = await startFsxServer({ region: 'eu-west-1' });
+    fsx.addFileSystem(FS, [{ ...DRA, associationId: 'dra-0123456789abcdef0', lifecycle }]);
+    vi.resetModules();
+    const settings: Record<string, string> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+      AWS_MAX_ATTEMPTS: '1',
+      SUMMARY_TOPIC_ARN: TOPIC,
+      LEDGER_TABLE: dynamo.tableName,
+      ANALYZER_FUNCTION_NAME: ANALYZER,
+      DRY_RUN: 'false',
+      ...POWERTOOLS_ENV,
+    };
+    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
+    return (await import('../../../functions/doctor.ts')).handler;
+  }
+
+  beforeEach(async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    dynamo = await startDynalite();
+    sns = await startSnsServer({ topicArn: TOPIC });
+    logs = await startLogsServer({ groups: { [GROUP]: { subscriptionFilters: [OURS] } } });
+  });
+
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    await fsx?.stop();
+    fsx = undefined;
+    await logs.stop();
+    await sns.stop();
+    await dynamo.stop();
+  });
+
+  it('stays quiet while all is well, emails when an association breaks and when it is fixed', async () => {
+    // Prepare
+    const runs: DoctorRunResult[] = [];
+
+    // Act
+    runs.push(await (await coldStart('AVAILABLE'))({}, CONTEXT));
+    runs.push(await (await coldStart('MISCONFIGURED'))({}, CONTEXT));
+    runs.push(await (await coldStart('MISCONFIGURED'))({}, CONTEXT));
+    runs.push(await (await coldStart('AVAILABLE'))({}, CONTEXT));
+
+    // Assess
+    expect(runs.map((run) => [run.problems, run.changes, run.published !== null])).toEqual([
+      [0, 0, false],
+      [1, 1, true],
+      [1, 0, false],
+      [0, 1, true],
+    ]);
+    expect(sns.published.map((message) => message.subject)).toEqual([
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} association`,
+      'FSx doctor in eu-west-1: fixed, export failures are watched again',
+    ]);
+    expect(flat(sns.published[0]?.message)).toContain(
+      `* ${FS} association: OK -> PROBLEM: dra-0123456789abcdef0 /ns1 -> s3://ml-archive/datasets/ is MISCONFIGURED; automatic export silently stops`,
+    );
+    expect(sns.published[0]?.message).toContain('aws fsx update-data-repository-association');
+  });
+
+  it('alerts on the first run when something is already wrong', async () => {
+    // Prepare
+    const handler = await coldStart('MISCONFIGURED');
+
+    // Act
+    const run = await handler({}, CONTEXT);
+
+    // Assess
+    expect(run).toMatchObject({ problems: 1, changes: 1 });
+    expect(sns.published[0]?.message).toContain(`* ${FS} association: new -> PROBLEM: `);
+  });
+
+  it('keeps the change for the next run when the email cannot be sent', async () => {
+    // Prepare
+    await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    const broken = await coldStart('MISCONFIGURED');
+    sns.inject({ operation: 'Publish', times: 1, kind: 'authorization-error' });
+
+    // Act
+    const failure = await rejectionOf(broken({}, CONTEXT));
+    const retry = await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+
+    // Assess
+    expect((failure as Error).name).toBe('PublishError');
+    expect(retry).toMatchObject({ changes: 1 });
+    expect(sns.published).toHaveLength(1);
+  });
+
+  it('stays quiet when the associations cannot be listed once, and tells when it lasts', async () => {
+    // Prepare
+    await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+    const throttled = async (): Promise<DoctorRunResult> => {
+      const handler = await coldStart('MISCONFIGURED');
+      fsx?.inject({
+        operation: 'DescribeDataRepositoryAssociations',
+        times: 1,
+        kind: 'throttle',
+      });
+      return handler({}, CONTEXT);
+    };
+
+    // Act
+    const once = await throttled();
+    const back = await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+    const first = await throttled();
+    const second = await throttled();
+
+    // Assess
+    expect([once, back, first, second].map((run) => run.changes)).toEqual([0, 0, 0, 1]);
+    expect(sns.published.map((message) => message.subject)).toEqual([
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} association`,
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} associations`,
+    ]);
+    expect(flat(sns.published[1]?.message)).toContain(
+      `* ${FS} associations: new -> UNKNOWN: could not check the data repository associations`,
+    );
+  });
+
+  it('tells when the analyzer is no longer subscribed to the log group', async () => {
+    // Prepare
+    await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    await logs.stop();
+    logs = await startLogsServer({ groups: { [GROUP]: { subscriptionFilters: [] } } });
+
+    // Act
+    const run = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+
+    // Assess
+    expect(run).toMatchObject({ problems: 1, changes: 1 });
+    expect(sns.published[0]?.subject).toBe(
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} subscription`,
+    );
+  });
+});

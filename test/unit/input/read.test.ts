@@ -1,0 +1,446 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { type InputContext, readInput } from '../../../lib/input/read.ts';
+import { InputError } from '../../../lib/shared/errors.ts';
+import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
+
+const CONTEXT: InputContext = { maxDecompressedBytes: 1024 * 1024 };
+const BUSY = 'Failed to export file because it is being used by another process.';
+const CONTROL = controlMessage();
+
+/** Runs readInput expecting an InputError; returns it for assertions on the message. */
+function inputError(text: string, context: InputContext = CONTEXT): InputError {
+  try {
+    readInput(text, 'in.json', context);
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error('readInput did not throw');
+}
+
+describe('Function: readInput', () => {
+  describe('JSON documents', () => {
+    it('reads a Lambda event', () => {
+      // Prepare
+      const text = JSON.stringify(lambdaEvent(payload([{ id: 'e1', message: BUSY }])));
+
+      // Act
+      const input = readInput(text, 'event.json', CONTEXT);
+
+      // Assess
+      expect(input.skippedMessages).toBe(0);
+      expect(input.batches).toHaveLength(1);
+      expect(input.batches[0]).toMatchObject({
+        owner: '123456789012',
+        logGroup: '/aws/fsx/lustre',
+        logStream: 'datarepo_fs-0123456789abcdef0',
+        streamFileSystemId: 'fs-0123456789abcdef0',
+        events: [{ id: 'e1', timestamp: 1_764_072_000_000, message: BUSY }],
+      });
+    });
+
+    it('reads a decoded subscription payload', () => {
+      // Prepare
+      const text = JSON.stringify(
+        payload([{ id: 'e1', message: BUSY }], { logGroup: '/aws/fsx/prod-lustre' }),
+        null,
+        2,
+      );
+
+      // Act
+      const input = readInput(text, 'payload.json', CONTEXT);
+
+      // Assess
+      expect(input.batches).toHaveLength(1);
+      expect(input.batches[0]).toMatchObject({
+        logGroup: '/aws/fsx/prod-lustre',
+        events: [{ id: 'e1', message: BUSY }],
+      });
+    });
+
+    it('counts a CONTROL_MESSAGE payload as skipped, with no batch', () => {
+      // Prepare
+      const text = JSON.stringify(CONTROL);
+
+      // Act
+      const input = readInput(text, 'control.json', CONTEXT);
+
+      // Assess
+      expect(input).toEqual({ batches: [], skippedMessages: 1 });
+    });
+
+    it('counts a CONTROL_MESSAGE inside a Lambda event as skipped', () => {
+      // Prepare
+      const text = JSON.stringify(lambdaEvent(CONTROL));
+
+      // Act
+      const input = readInput(text, 'control.json', CONTEXT);
+
+      // Assess
+      expect(input).toEqual({ batches: [], skippedMessages: 1 });
+    });
+
+    it('reads a JSON array mixing Lambda events and payloads, in order', () => {
+      // Prepare
+      const text = JSON.stringify([
+        lambdaEvent(payload([{ id: 'a', message: BUSY }])),
+        payload([{ id: 'b', message: BUSY }], { logStream: 'datarepo_fs-0fedcba9876543210' }),
+        CONTROL,
+      ]);
+
+      // Act
+      const input = readInput(text, 'array.json', CONTEXT);
+
+      // Assess
+      expect(input.skippedMessages).toBe(1);
+      expect(input.batches.map((batch) => batch.events[0]?.id)).toEqual(['a', 'b']);
+      expect(input.batches[1]?.streamFileSystemId).toBe('fs-0fedcba9876543210');
+    });
+
+    it('reads NDJSON with one Lambda event per line, ignoring blank lines', () => {
+      // Prepare
+      const text = [
+        JSON.stringify(lambdaEvent(payload([{ id: 'a', message: BUSY }]))),
+        '',
+        JSON.stringify(lambdaEvent(payload([{ id: 'b', message: BUSY }]))),
+        JSON.stringify(lambdaEvent(CONTROL)),
+        '',
+      ].join('\n');
+
+      // Act
+      const input = readInput(text, 'events.ndjson', CONTEXT);
+
+      // Assess
+      expect(input.skippedMessages).toBe(1);
+      expect(input.batches.map((batch) => batch.events[0]?.id)).toEqual(['a', 'b']);
+    });
+
+    it('groups `aws logs filter-log-events` output into one batch per log stream', () => {
+      // Prepare
+      const event = (stream: string, id: string) => ({
+        logStreamName: stream,
+        timestamp: 1_764_072_000_000,
+        message: BUSY,
+        ingestionTime: 1_764_072_000_500,
+        eventId: id,
+      });
+      const text = JSON.stringify({
+        events: [
+          event('datarepo_fs-0a1b2c3d4e5f60718', '1'),
+          event('datarepo_fs-07f3e9a1c2b4d6e8f', '2'),
+          event('datarepo_fs-0a1b2c3d4e5f60718', '3'),
+        ],
+        searchedLogStreams: [],
+      });
+
+      // Act
+      const input = readInput(text, 'filtered.json', CONTEXT);
+
+      // Assess
+      expect(input.batches).toHaveLength(2);
+      expect(input.batches[0]).toMatchObject({
+        owner: 'unknown',
+        logGroup: '/aws/fsx/lustre',
+        logStream: 'datarepo_fs-0a1b2c3d4e5f60718',
+        streamFileSystemId: 'fs-0a1b2c3d4e5f60718',
+        events: [
+          { id: '1', timestamp: 1_764_072_000_000, message: BUSY },
+          { id: '3', timestamp: 1_764_072_000_000, message: BUSY },
+        ],
+      });
+      expect(input.batches[1]?.events.map((e) => e.id)).toEqual(['2']);
+    });
+
+    it('takes the log group of filter-log-events output from the context', () => {
+      // Prepare
+      const text = JSON.stringify({
+        events: [
+          {
+            logStreamName: 'datarepo_fs-0a1b2c3d4e5f60718',
+            eventId: 'x',
+            timestamp: 1,
+            message: BUSY,
+          },
+        ],
+      });
+
+      // Act
+      const input = readInput(text, 'filtered.json', {
+        ...CONTEXT,
+        logGroup: '/aws/fsx/prod-lustre',
+      });
+
+      // Assess
+      expect(input.batches[0]?.logGroup).toBe('/aws/fsx/prod-lustre');
+    });
+
+    it('gives events without an eventId (get-log-events output) a readable id', () => {
+      // Prepare
+      const text = JSON.stringify({
+        events: [{ timestamp: 5, message: BUSY }],
+        nextForwardToken: 'f/1',
+      });
+
+      // Act
+      const input = readInput(text, 'stream.json', {
+        ...CONTEXT,
+        fileSystemId: 'fs-0a1b2c3d4e5f60718',
+      });
+
+      // Assess
+      expect(input.batches[0]).toMatchObject({
+        logStream: 'datarepo_fs-0a1b2c3d4e5f60718',
+        events: [{ id: 'stream.json#1', timestamp: 5, message: BUSY }],
+      });
+      expect(input.batches[0]?.events[0]?.defect).toBeUndefined();
+    });
+
+    it('uses --file-system-id for a batch whose stream name carries none', () => {
+      // Prepare
+      const text = JSON.stringify(payload([{ message: BUSY }], { logStream: 'custom-stream' }));
+
+      // Act
+      const input = readInput(text, 'p.json', { ...CONTEXT, fileSystemId: 'fs-0a1b2c3d4e5f60718' });
+
+      // Assess
+      expect(input.batches[0]?.streamFileSystemId).toBe('fs-0a1b2c3d4e5f60718');
+    });
+
+    it('ignores a leading byte-order mark', () => {
+      // Prepare
+      const text = `\uFEFF${JSON.stringify(payload([{ message: BUSY }]))}`;
+
+      // Act
+      const input = readInput(text, 'bom.json', CONTEXT);
+
+      // Assess
+      expect(input.batches).toHaveLength(1);
+    });
+  });
+
+  describe('raw log lines', () => {
+    it('makes one event per non-blank line with id <name>:<line> and timestamp 0', () => {
+      // Prepare
+      const text = `${BUSY}\n\n   \r\nERROR S3ExportAccessDenied path=/ns1/a.bin\r\n`;
+
+      // Act
+      const input = readInput(text, 'fsx.log', CONTEXT);
+
+      // Assess
+      expect(input).toEqual({
+        skippedMessages: 0,
+        batches: [
+          {
+            owner: 'unknown',
+            logGroup: '/aws/fsx/lustre',
+            logStream: 'unknown',
+            subscriptionFilters: [],
+            streamFileSystemId: undefined,
+            events: [
+              { id: 'fsx.log:1', timestamp: 0, message: BUSY },
+              {
+                id: 'fsx.log:4',
+                timestamp: 0,
+                message: 'ERROR S3ExportAccessDenied path=/ns1/a.bin',
+              },
+            ],
+          },
+        ],
+      });
+    });
+
+    it('names the stream datarepo_<fs-id> when only a file system is given', () => {
+      // Prepare
+      const context = {
+        ...CONTEXT,
+        fileSystemId: 'fs-0c5d8e2f1a9b3c7d4',
+        logGroup: '/aws/fsx/prod-lustre',
+      };
+
+      // Act
+      const input = readInput(BUSY, 'fsx.log', context);
+
+      // Assess
+      expect(input.batches[0]).toMatchObject({
+        logGroup: '/aws/fsx/prod-lustre',
+        logStream: 'datarepo_fs-0c5d8e2f1a9b3c7d4',
+        streamFileSystemId: 'fs-0c5d8e2f1a9b3c7d4',
+      });
+    });
+
+    it('prefers --log-stream and derives the file system from it', () => {
+      // Prepare
+      const context = { ...CONTEXT, logStream: 'datarepo_fs-07f3e9a1c2b4d6e8f' };
+
+      // Act
+      const input = readInput(BUSY, 'fsx.log', context);
+
+      // Assess
+      expect(input.batches[0]).toMatchObject({
+        logStream: 'datarepo_fs-07f3e9a1c2b4d6e8f',
+        streamFileSystemId: 'fs-07f3e9a1c2b4d6e8f',
+      });
+    });
+
+    it('keeps --file-system-id with a custom --log-stream', () => {
+      // Prepare
+      const context = { ...CONTEXT, logStream: 'exported', fileSystemId: 'fs-07f3e9a1c2b4d6e8f' };
+
+      // Act
+      const input = readInput(BUSY, 'fsx.log', context);
+
+      // Assess
+      expect(input.batches[0]).toMatchObject({
+        logStream: 'exported',
+        streamFileSystemId: 'fs-07f3e9a1c2b4d6e8f',
+      });
+    });
+
+    it('reads JSON log records, one per line, as raw messages rather than documents', () => {
+      // Prepare
+      const record1 = '{"errorCode":"S3ExportResourceBusy","filePath":"/ns1/sim/out.h5"}';
+      const record2 = '{"errorCode":"InternalAutoExportError","filePath":"/ns1/sim/log.txt"}';
+
+      // Act
+      const single = readInput(record1, 'one.log', CONTEXT);
+      const many = readInput(`${record1}\n${record2}\n`, 'two.log', CONTEXT);
+
+      // Assess
+      expect(single.batches[0]?.events).toEqual([
+        { id: 'one.log:1', timestamp: 0, message: record1 },
+      ]);
+      expect(many.batches[0]?.events.map((event) => event.message)).toEqual([record1, record2]);
+    });
+  });
+
+  describe('errors', () => {
+    it.each(['', '  \n\t\n'])('rejects empty input %j', (text) => {
+      // Prepare
+      const context = CONTEXT;
+
+      // Act
+      const error = inputError(text, context);
+
+      // Assess
+      expect(error.message).toBe('is empty');
+    });
+
+    it('rejects a binary file such as a gzipped log', () => {
+      // Prepare
+      const text = gzipSync('Failed to export file').toString('latin1');
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toBe('is not a text file (it contains NUL bytes)');
+    });
+
+    it('explains bad base64 in awslogs.data in one line', () => {
+      // Prepare
+      const text = JSON.stringify({ awslogs: { data: 'not base64!' } });
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toBe('awslogs.data is not valid base64');
+    });
+
+    it('explains a payload that decompresses beyond the cap', () => {
+      // Prepare
+      const data = gzipSync(Buffer.alloc(64 * 1024, 32)).toString('base64');
+      const text = JSON.stringify({ awslogs: { data } });
+
+      // Act
+      const error = inputError(text, { maxDecompressedBytes: 1024 });
+
+      // Assess
+      expect(error.message).toContain('decompresses to more than 1024 bytes');
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('explains a payload of the wrong shape', () => {
+      // Prepare
+      const text = JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        owner: '1',
+        logGroup: 'g',
+        logStream: 's',
+        logEvents: 'x',
+      });
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toBe('payload.logEvents is not an array');
+    });
+
+    it('names the array item that cannot be decoded', () => {
+      // Prepare
+      const text = JSON.stringify([
+        lambdaEvent(payload([{ message: BUSY }])),
+        { awslogs: { data: '' } },
+      ]);
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toMatch(/^item 2: /);
+    });
+
+    it('names the array item that is not a document', () => {
+      // Prepare
+      const text = JSON.stringify([{ hello: 'world' }]);
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toBe(
+        'item 1 of the JSON array is neither a Lambda event nor a subscription payload',
+      );
+    });
+
+    it('names the NDJSON line that is not valid JSON', () => {
+      // Prepare
+      const text = `${JSON.stringify(lambdaEvent(payload([{ message: BUSY }])))}\n{"awslogs":\n`;
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toMatch(/^line 2: is not valid JSON: /);
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('names the NDJSON line whose data cannot be decoded', () => {
+      // Prepare
+      const good = JSON.stringify(lambdaEvent(payload([{ message: BUSY }])));
+      const text = `${good}\n${good}\n{"awslogs":{"data":"H4sI"}}\n`;
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toMatch(/^line 3: awslogs\.data /);
+    });
+
+    it('rejects a multi-line JSON document of an unknown shape', () => {
+      // Prepare
+      const text = JSON.stringify({ records: [BUSY] }, null, 2);
+
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toBe(
+        'is JSON but neither a Lambda event, a subscription payload nor `aws logs filter-log-events` output',
+      );
+    });
+  });
+});

@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
+import type { OutcomeReport } from '../../../lib/reexport/outcomes.ts';
+import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
+import { taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import { task } from '../../helpers/reports.ts';
+
+const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const HOSTILE = '\u001b[2J\r\nBcc: a@b.c\u202egnp.exe';
+const REPORT = 's3://bucket/prefix/fsx-export-analyzer-reports';
+const T1 = 'task-00000000000000001';
+const T2 = 'task-00000000000000002';
+
+function flat(body: string): string {
+  return body.replace(/\s+/g, ' ');
+}
+
+function retrierReport(overrides: Partial<RetrierReport> = {}): RetrierReport {
+  return {
+    generatedAt: '2026-11-25T12:00:00.000Z',
+    region: 'eu-west-1',
+    messages: 0,
+    started: [],
+    escalated: [],
+    refused: [],
+    waiting: [],
+    deadLettered: [],
+    ...overrides,
+  };
+}
+
+function outcomeReport(overrides: Partial<OutcomeReport> = {}): OutcomeReport {
+  return {
+    generatedAt: '2026-11-25T12:00:00.000Z',
+    region: 'eu-west-1',
+    finished: [],
+    stillOpen: 0,
+    ...overrides,
+  };
+}
+
+describe('Function: renderRetrierEmail', () => {
+  it('reports the tasks it started, and that the outcome follows separately', () => {
+    // Prepare
+    const started = task({ clientRequestToken: 'fea-r1', paths: ['ns1/a', 'ns1/b'] });
+    const report = retrierReport({
+      messages: 3,
+      started: [{ task: started, taskId: T1, lifecycle: 'PENDING', messages: 3 }],
+      waiting: [{ fileSystemId: 'fs-0fedcba9876543210', messages: 2, reason: 'a task is running' }],
+    });
+
+    // Act
+    const publication = renderRetrierEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe(
+      'FSx re-exports retried on fs-0123456789abcdef0: 1 task started, 0 need a person',
+    );
+    const text = flat(publication.body);
+    expect(text).toContain(
+      'The retrier took 3 queued re-exports: 1 task started (2 paths), 0 paths need a person, 2 messages back to the queue.',
+    );
+    expect(publication.body).toContain(
+      [
+        '',
+        '  Re-exports  Paths  File systems  What happens',
+        '  started         2             1  outcome follows',
+        '  waiting         -             1  2 messages back to the queue',
+        '',
+        'RE-EXPORTS STARTED',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      `* Started task ${T1} on ${FS}: 2 paths from 3 queued messages (PENDING).`,
+    );
+    expect(publication.body).toContain('  Token: fea-r1');
+    expect(publication.body).toContain(`  Completion report: ${REPORT}`);
+    expect(text).toContain('How they end follows in a separate email from the outcome check');
+    expect(text).toContain(
+      '* fs-0fedcba9876543210: 2 messages back to the queue: a task is running',
+    );
+    expect(publication.body).not.toContain('WHAT NEEDS A PERSON');
+    expect(publication.attributes).toEqual({
+      summary: 'retrier',
+      fileSystemId: FS,
+      fileSystemIds: [FS],
+      needsPerson: 'false',
+      dryRun: 'false',
+    });
+  });
+
+  it('puts escalations, permanent refusals and dead-lettered messages first, with commands', () => {
+    // Prepare
+    const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/r'] });
+    const dead = task({ clientRequestToken: 'fea-dead', paths: ['ns1/d1', 'ns1/d2'] });
+    const report = retrierReport({
+      messages: 4,
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/e',
+          taskIds: [T1, T2],
+          lastAttemptAt: '2026-11-25T11:00:00.000Z',
+          reportPath: REPORT,
+        },
+      ],
+      refused: [{ task: refused, error: 'BadRequest', reason: 'path not found', messages: 1 }],
+      deadLettered: [
+        {
+          messageId: 'msg-1',
+          receiveCount: 5,
+          task: dead,
+          reason: 'a data repository task is running',
+          deferredReason: 'busy',
+          deferredAt: '2026-11-25T10:00:00.000Z',
+        },
+      ],
+    });
+
+    // Act
+    const publication = renderRetrierEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe(
+      'FSx re-exports retried on fs-0123456789abcdef0: 0 tasks started, 4 need a person, 1 dead-lettered',
+    );
+    const body = publication.body;
+    const text = flat(body);
+    expect(body.indexOf('WHAT NEEDS A PERSON')).toBeLessThan(body.indexOf('Sent by'));
+    // The shape first: what a person takes over, before any detail.
+    const table = [
+      '  Re-exports     Paths  File systems  What happens',
+      '  escalated          1             1  a person must act',
+      '  refused            1             1  a person must act',
+      '  dead-lettered      2             1  a person must act',
+    ].join('\n');
+    expect(body).toContain(`\n\n${table}\n\nWHAT NEEDS A PERSON\n`);
+    expect(text).toContain(`2 re-exports: ${T1}, ${T2}; last at 2026-11-25T11:00:00.000Z.`);
+    expect(text).toContain(
+      `FSx refused the re-export on ${FS} for good: 1 path from 1 queued message.`,
+    );
+    expect(text).toContain('BadRequest: path not found');
+    expect(text).toContain('Dead-lettered: re-export by hand.');
+    expect(text).toContain(
+      `Message msg-1 on ${FS}: 2 paths, deferred at 2026-11-25T10:00:00.000Z (busy), received 5 times.`,
+    );
+    expect(body).toContain(
+      "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/d1' 'ns1/d2' --report",
+    );
+    expect(body).toContain("--paths 'ns1/r' --report");
+    expect(publication.attributes['needsPerson']).toBe('true');
+  });
+
+  it('lets no control character or bidi override into the email', () => {
+    // Prepare
+    const report = retrierReport({
+      started: [
+        {
+          task: task({ fileSystemId: `fs-1${HOSTILE}`, paths: [`ns1/${HOSTILE}`] }),
+          taskId: `task-${HOSTILE}`,
+          lifecycle: HOSTILE,
+          messages: 1,
+        },
+      ],
+      waiting: [{ fileSystemId: FS, messages: 1, reason: HOSTILE }],
+    });
+
+    // Act
+    const publication = renderRetrierEmail(report);
+
+    // Assess
+    expect(publication.body).not.toMatch(FORBIDDEN);
+    expect(publication.subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+    for (const value of Object.values(publication.attributes).flat()) {
+      expect(value).toMatch(/^[\x20-\x7e]+$/);
+    }
+  });
+});
+
+describe('Function: renderOutcomeEmail', () => {
+  it('lists failed tasks first with counts, details and the failures.csv location', () => {
+    // Prepare
+    const report = outcomeReport({
+      stillOpen: 2,
+      finished: [
+        {
+          tracked: trackedTask(T1, { startedBy: 'reexport' }),
+          lifecycle: 'SUCCEEDED',
+          status: taskStatus(T1, { totalCount: 10, succeededCount: 10 }),
+          failuresCsv: undefined,
+        },
+        {
+          tracked: trackedTask(T2, { paths: ['ns1/a', 'ns1/b', 'ns1/c', 'ns1/d'] }),
+          lifecycle: 'FAILED',
+          status: taskStatus(T2, {
+            lifecycle: 'FAILED',
+            totalCount: 4,
+            succeededCount: 1,
+            failedCount: 3,
+            failureMessage: 'Some files could not be exported',
+          }),
+          failuresCsv: `${REPORT}/${T2}/failures.csv`,
+        },
+      ],
+    });
+
+    // Act
+    const publication = renderOutcomeEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe(
+      'FSx re-export outcomes on fs-0123456789abcdef0: 1 failed, 1 succeeded',
+    );
+    const body = publication.body;
+    const text = flat(body);
+    expect(text).toContain(
+      '2 re-export tasks ended: 1 failed, 1 succeeded. 2 tasks still running, reported when they end.',
+    );
+    expect(body.indexOf(T2)).toBeLessThan(body.indexOf(T1));
+    const table = [
+      '  Result     Tasks  Paths  Failed files  File systems',
+      '  failed         1      4             3             1',
+      '  succeeded      1      1             0             1',
+    ].join('\n');
+    expect(body).toContain(`\n\n${table}\n\nWHAT NEEDS A PERSON\n`);
+    expect(text).toContain(`* Task ${T2} on ${FS}: FAILED. 4 files, 1 exported, 3 failed.`);
+    expect(text).toContain('FSx: Some files could not be exported');
+    expect(body).toContain(`  Failed files: ${REPORT}/${T2}/failures.csv`);
+    expect(body).toContain(`    aws s3 cp ${REPORT}/${T2}/failures.csv -`);
+    expect(text).toContain('Its paths already count as attempts in the ledger');
+    expect(body).toContain('    ns1/c\n    and 1 more');
+    expect(text).toContain(`* Task ${T1} on ${FS}: SUCCEEDED. 10 files, 10 exported, 0 failed.`);
+    expect(text).toContain(
+      'Started by a person (fsx-export-analyzer reexport) at 2026-11-25T11:00:00.000Z for 1 path; ended at',
+    );
+    expect(publication.attributes).toMatchObject({ summary: 'outcomes', needsPerson: 'true' });
+  });
+
+  it('says when FSx no longer knows a task', () => {
+    // Prepare
+    const report = outcomeReport({
+      finished: [
+        {
+          tracked: trackedTask(T1),
+          lifecycle: 'UNKNOWN',
+          status: undefined,
+          failuresCsv: `${REPORT}/${T1}/failures.csv`,
+        },
+      ],
+    });
+
+    // Act
+    const publication = renderOutcomeEmail(report);
+
+    // Assess
+    expect(publication.subject).toBe('FSx re-export outcomes on fs-0123456789abcdef0: 1 unknown');
+    expect(flat(publication.body)).toContain('FSx no longer knows this task');
+  });
+
+  it('counts several file systems in the subject and stays within SNS limits', () => {
+    // Prepare
+    const finished = Array.from({ length: 120 }, (_, index) => ({
+      tracked: trackedTask(`task-${String(index).padStart(17, '0')}`, {
+        fileSystemId: `fs-${String(index % 3).padStart(17, '0')}`,
+        paths: [`ns1/${'x'.repeat(4000)}`],
+      }),
+      lifecycle: 'SUCCEEDED',
+      status: taskStatus(`task-${String(index).padStart(17, '0')}`),
+      failuresCsv: undefined,
+    }));
+
+    // Act
+    const publication = renderOutcomeEmail(outcomeReport({ finished }));
+
+    // Assess
+    expect(publication.subject).toBe('FSx re-export outcomes on 3 file systems: 120 succeeded');
+    expect(Buffer.byteLength(publication.body)).toBeLessThan(250_000);
+    expect(publication.body).toContain('and 70 more tasks.');
+  });
+});

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { display, sanitize, toAsciiLine, truncateMiddle } from '../../../lib/shared/text.ts';
+
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+describe('Function: sanitize', () => {
+  it('makes escape sequences, line breaks and bidi overrides visible', () => {
+    // Prepare
+    const path = 'ns1/\u001b[2J\u001b]0;pwned\u0007evil\r\nSubject: x\u202egnp.exe\u0000';
+
+    // Act
+    const safe = sanitize(path);
+
+    // Assess
+    expect(safe).toBe('ns1/\\x1b[2J\\x1b]0;pwned\\x07evil\\x0d\\x0aSubject: x\\u202egnp.exe\\x00');
+  });
+
+  it('never lets an unsafe character or lone surrogate through', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        // Prepare / Act
+        const safe = sanitize(text);
+
+        // Assess
+        expect(UNSAFE.test(safe)).toBe(false);
+        expect(safe.isWellFormed()).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('Function: truncateMiddle', () => {
+  it('keeps both ends of a long path', () => {
+    // Prepare
+    const path = `ns1/${'a'.repeat(10_000)}/file.bin`;
+
+    // Act
+    const short = truncateMiddle(path, 40);
+
+    // Assess
+    expect(short).toHaveLength(40);
+    expect(short.startsWith('ns1/')).toBe(true);
+    expect(short.endsWith('file.bin')).toBe(true);
+  });
+
+  it('leaves short text alone', () => {
+    expect(display('ns1/a.bin')).toBe('ns1/a.bin');
+  });
+});
+
+describe('Function: toAsciiLine', () => {
+  it('gives printable ASCII on one line within the limit', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        // Prepare / Act
+        const line = toAsciiLine(text, 99);
+
+        // Assess
+        expect(line.length).toBeLessThanOrEqual(99);
+        expect(/^[\x20-\x7e]*$/.test(line)).toBe(true);
+      }),
+    );
+  });
+
+  it('folds accents and marks a cut', () => {
+    // Prepare / Act / Assess
+    expect(toAsciiLine('Échec résumé', 99)).toBe('Echec resume');
+    expect(toAsciiLine('x'.repeat(200), 10)).toBe('xxxxxxx...');
+  });
+});
