@@ -1,10 +1,10 @@
-import type { Report } from '../lib/analyze/analysis.ts';
 import { toJsonText } from '../lib/analyze/analysis.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { renderTerminal } from '../lib/analyze/terminal.ts';
 import { requestHandler } from '../lib/aws/http.ts';
 import { AnalyzerError, describeError } from '../lib/shared/errors.ts';
 import { sanitize } from '../lib/shared/text.ts';
+import type { Report } from '../lib/shared/types.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 /*

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
-import { DEFAULT_LOG_GROUP, type InputContext, readInput } from '../lib/input/read.ts';
+import { type InputContext, readInput } from '../lib/input/read.ts';
 import { loadConfig } from '../lib/shared/config.ts';
 import {
   AnalyzerError,
@@ -18,6 +18,7 @@ import {
   describeError,
   InputError,
 } from '../lib/shared/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
 import type { LogBatch } from '../lib/shared/types.ts';
 import {
   type Command,

@@ -4,26 +4,25 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { analyzeBatches } from '../lib/analyze/analysis.ts';
 import { CLASS_ORDER } from '../lib/analyze/classify.ts';
-import type { FsxPort } from '../lib/analyze/pipeline.ts';
-import {
-  associationsNeeded,
-  type ExportTask,
-  type Plan,
-  type PlanOptions,
-  planReexports,
-} from '../lib/analyze/plan.ts';
+import { associationsNeeded, type PlanOptions, planReexports } from '../lib/analyze/plan.ts';
 import { errorName } from '../lib/aws/aws-errors.ts';
 import { createFsxAdapter, FsxCallError } from '../lib/aws/fsx.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { createLogsClient, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/input/read.ts';
 import { describeWindow } from '../lib/scan/window.ts';
 import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
 import { describeError } from '../lib/shared/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
 import { explainFsxError } from '../lib/shared/fsx-errors.ts';
-import type { FsxTaskPort, LedgerPort } from '../lib/shared/ports.ts';
+import type { FsxPort, FsxTaskPort, LedgerPort } from '../lib/shared/ports.ts';
 import { display, sanitize } from '../lib/shared/text.ts';
-import type { Association, FailureClass, FailureRecord } from '../lib/shared/types.ts';
+import type {
+  Association,
+  ExportTask,
+  FailureClass,
+  FailureRecord,
+  Plan,
+} from '../lib/shared/types.ts';
 import {
   clientOptions,
   complain,

@@ -10,7 +10,6 @@ import {
   type ReadProgress,
   readLogWindow,
 } from '../lib/aws/logs.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/input/read.ts';
 import {
   compareWindows,
   describeWindow,
@@ -26,6 +25,7 @@ import {
   WindowError,
 } from '../lib/scan/window.ts';
 import { loadConfig } from '../lib/shared/config.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
 import { sanitize } from '../lib/shared/text.ts';
 import type { LogBatch } from '../lib/shared/types.ts';
 import {

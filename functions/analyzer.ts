@@ -1,7 +1,7 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { countByClass, fileSystemsOf, hasFindings, type Report } from '../lib/analyze/analysis.ts';
+import { countByClass, fileSystemsOf, hasFindings } from '../lib/analyze/analysis.ts';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { type DurableOptions, processBatches } from '../lib/analyze/pipeline.ts';
@@ -25,7 +25,7 @@ import { alertingReport, groupReport, keyFields } from '../lib/digest/windows.ts
 import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
 import { describeError } from '../lib/shared/errors.ts';
 import { sanitize } from '../lib/shared/text.ts';
-import type { LogBatch, Publication } from '../lib/shared/types.ts';
+import type { LogBatch, Publication, Report } from '../lib/shared/types.ts';
 
 /** What one invocation did; Lambda records it for asynchronous on-success destinations. */
 interface AnalyzerResult {
@@ -77,7 +77,7 @@ const durable: DurableOptions | undefined =
       };
 
 // Digests need the ledger table for their windows; without it (or with W = 0) every batch with
-// findings is emailed, exactly as before digests existed.
+// findings is emailed.
 const digestStore: DigestStore | undefined =
   ledgerTable === undefined || digest.windowMinutes === 0
     ? undefined

@@ -4,7 +4,7 @@
 // own settings are read, never AWS.
 'use strict';
 
-// FSx only writes event logs to log groups whose name begins with /aws/fsx/ (facts §1.2), and a
+// FSx only writes event logs to log groups whose name begins with /aws/fsx/ (docs/fsx-facts.md#event-logs), and a
 // CloudWatch Logs log group name is 1-512 of these characters.
 const FSX_LOG_GROUP = /^\/aws\/fsx\/[.\-_/#A-Za-z0-9]{1,503}$/;
 const FILE_SYSTEM_ID = /^fs-[0-9a-f]{8,}$/;

@@ -51,7 +51,7 @@ const SAMPLES = [
 ];
 
 /**
- * The health check CloudWatch Logs sends when a subscription is created (facts §4.1), written as
+ * The health check CloudWatch Logs sends when a subscription is created (docs/fsx-facts.md#subscription-filters), written as
  * a decoded payload: `analyze` must skip it, not count it as a failure.
  */
 const CONTROL_MESSAGE = {

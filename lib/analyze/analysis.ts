@@ -1,80 +1,13 @@
-import type { FailureClass, FailureRecord, LogBatch, UnparseableEvent } from '../shared/types.ts';
+import type {
+  FailureClass,
+  FailureRecord,
+  LogBatch,
+  Report,
+  Source,
+  UnparseableEvent,
+} from '../shared/types.ts';
 import { CLASS_ORDER, mostSevere } from './classify.ts';
 import { parseEvent } from './parse.ts';
-import type { ExportTask, Plan } from './plan.ts';
-
-/** What happened to one planned re-export. */
-type TaskOutcome =
-  | {
-      readonly status: 'started';
-      readonly task: ExportTask;
-      readonly taskId: string;
-      readonly lifecycle: string;
-    }
-  | {
-      readonly status: 'refused';
-      readonly task: ExportTask;
-      /** FSx error name, e.g. DataRepositoryTaskExecuting. */
-      readonly error: string;
-      /** Our explanation, from the FSx error table. */
-      readonly reason: string;
-      readonly retryLater: boolean;
-    }
-  | { readonly status: 'deferred'; readonly task: ExportTask; readonly reason: string }
-  | {
-      /** Sent to the deferral queue: the retrier starts it once FSx and the file are free. */
-      readonly status: 'queued';
-      readonly task: ExportTask;
-      /** SQS delay before the retrier first sees it. */
-      readonly delaySeconds: number;
-      /** `busy`, or the FSx error that refused the start (e.g. `DataRepositoryTaskExecuting`). */
-      readonly reason: string;
-      /** Why, in words, for the summary. */
-      readonly detail: string;
-      /** Earliest time the retrier looks at it (ISO-8601). */
-      readonly notBefore: string;
-    }
-  | { readonly status: 'planned'; readonly task: ExportTask };
-
-/**
- * A path that is not re-exported again because it was re-exported `maxAttempts` times within the
- * attempts window and still fails: a person takes over, with the history to start from.
- */
-interface Escalation {
-  readonly fileSystemId: string;
-  readonly path: string;
-  /** Tasks that re-exported it within the window, oldest first. */
-  readonly taskIds: readonly string[];
-  readonly lastAttemptAt: string | undefined;
-  /** Completion-report path of those tasks, where their failures.csv lie (when known). */
-  readonly reportPath: string | undefined;
-}
-
-/** The batches' origin, for headers and console links. */
-interface Source {
-  readonly owner: string;
-  readonly logGroup: string;
-  readonly logStream: string;
-  readonly events: number;
-}
-
-/** Everything one analysis produced; renderers and the JSON output read only this. */
-interface Report {
-  readonly generatedAt: string;
-  /** AWS Region for console links; undefined when unknown (CLI without AWS settings). */
-  readonly region: string | undefined;
-  readonly dryRun: boolean;
-  readonly sources: readonly Source[];
-  /** Payloads skipped because they were not DATA_MESSAGE (CloudWatch health checks). */
-  readonly skippedMessages: number;
-  readonly events: number;
-  readonly records: readonly FailureRecord[];
-  readonly unparseable: readonly UnparseableEvent[];
-  readonly plan: Plan;
-  readonly outcomes: readonly TaskOutcome[];
-  /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
-  readonly escalated?: readonly Escalation[];
-}
 
 /** The result of parsing batches, before any re-export is planned. */
 interface Analysis {
@@ -271,7 +204,7 @@ function toJsonText(report: Report): string {
   return jsonDocumentText(toJsonReport(report));
 }
 
-export type { Analysis, Escalation, Report, Source, TaskOutcome };
+export type { Analysis };
 export {
   analyzeBatches,
   byCountThenCode,

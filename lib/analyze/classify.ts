@@ -36,7 +36,7 @@ const IMPORT_HINT =
   'Import-side event: automatic export is not affected and it is not retried here.';
 
 /**
- * The documented events, both table versions merged (facts §1.3). Rows are in the docs' order.
+ * The documented events, both table versions merged (docs/fsx-facts.md#error-tables). Rows are in the docs' order.
  * Never retried unless the class is `transient` or `busy`.
  */
 const ROWS: readonly Row[] = [

@@ -2,13 +2,13 @@ import { gunzipSync } from 'node:zlib';
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
 import { DecodeError, describeError } from '../shared/errors.ts';
+import { fileSystemIdFromStream } from '../shared/fsx.ts';
 import type { LogBatch, LogEvent } from '../shared/types.ts';
 
 /** Default cap on a decompressed subscription payload. Real batches are at most a few MB. */
 const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const STREAM_FS_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
 
 const LambdaEventSchema = z.object(
   {
@@ -40,11 +40,6 @@ function firstIssue(error: z.core.$ZodError, prefix: string): string {
   if (issue === undefined) return `${prefix} is invalid`;
   const path = [prefix, ...issue.path.map(String)].join('.');
   return `${path} ${issue.message}`;
-}
-
-/** Takes the file-system id from a `datarepo_<fs-id>` log stream name. */
-function fileSystemIdFromStream(logStream: string): string | undefined {
-  return STREAM_FS_ID.exec(logStream)?.[1];
 }
 
 /**
@@ -152,10 +147,4 @@ function decodeLambdaEvent(
 }
 
 export type { Decoded };
-export {
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  decodeData,
-  decodeLambdaEvent,
-  fileSystemIdFromStream,
-  toBatch,
-};
+export { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeData, decodeLambdaEvent, toBatch };

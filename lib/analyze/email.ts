@@ -14,21 +14,27 @@ import {
   isDateMillis,
   minuteWindow,
 } from '../render/insights.ts';
+import { shellArg, shellQuote } from '../render/shell.ts';
 import { display, toAsciiLine } from '../shared/text.ts';
-import type { FailureClass, FailureRecord, Publication } from '../shared/types.ts';
+import type {
+  Escalation,
+  ExportTask,
+  FailureClass,
+  FailureRecord,
+  Publication,
+  Report,
+  Source,
+  TaskOutcome,
+  Unplanned,
+} from '../shared/types.ts';
 import {
   countByClass,
   countByCode,
   countByFileSystem,
-  type Escalation,
   fileSystemsOf,
-  type Report,
   reportSeverity,
-  type Source,
-  type TaskOutcome,
 } from './analysis.ts';
 import { CLASS_ORDER, classTitle, hintFor } from './classify.ts';
-import type { ExportTask, Unplanned } from './plan.ts';
 
 /** Prose is wrapped here: email clients show plain text as written. */
 const WIDTH = 76;
@@ -349,40 +355,6 @@ function bullet(text: string): string[] {
 /** `1 path`, `2 paths`. */
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
-}
-
-// Anything a terminal or an email would interpret; kept exact in `$'…'` quoting instead.
-const SHELL_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
-const SHELL_PLAIN = /^[A-Za-z0-9_./:=,+@%-]+$/;
-
-function ansiCQuote(value: string): string {
-  let out = "$'";
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === '\\' || char === "'") out += `\\${char}`;
-    else if (SHELL_ESCAPE.test(char) || (code >= 0xd800 && code <= 0xdfff)) {
-      // \x for ASCII only: bash writes \xHH as a raw byte, which is not UTF-8 above 0x7f.
-      out +=
-        code <= 0x7f
-          ? `\\x${code.toString(16).padStart(2, '0')}`
-          : `\\u${code.toString(16).padStart(4, '0')}`;
-    } else out += char;
-  }
-  return `${out}'`;
-}
-
-/**
- * Quotes one argument for a POSIX shell. Plain text gets single quotes; text with control or
- * bidi characters gets bash `$'…'` quoting, which keeps the exact bytes while the email itself
- * stays free of them.
- */
-function shellQuote(value: string): string {
-  if (SHELL_ESCAPE.test(value) || !value.isWellFormed()) return ansiCQuote(value);
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
-
-function shellArg(value: string): string {
-  return SHELL_PLAIN.test(value) ? value : shellQuote(value);
 }
 
 /**
@@ -1140,7 +1112,6 @@ export {
   renderEmail,
   reportInsightsLink,
   section,
-  shellQuote,
   subjectWith,
   summaryAttributes,
   targetOf,

@@ -1,3 +1,4 @@
+import { FILE_SYSTEM_ID } from '../shared/fsx.ts';
 import { truncateEnd } from '../shared/text.ts';
 import type {
   EventKind,
@@ -10,7 +11,7 @@ import type {
 import { CATALOG, type CatalogEntry, isKnownName, lookup } from './classify.ts';
 
 /*
- * AWS has never published a sample FSx data repository event record (facts §1.1), so nothing here
+ * AWS has never published a sample FSx data repository event record (docs/fsx-facts.md#what-aws-never-published), so nothing here
  * assumes field names. A message is read as JSON when it looks like an object, and as documented
  * message text otherwise; a field is recognised by a case-insensitive name from a short list, and
  * any string equal to a documented code or label counts wherever it sits.
@@ -114,7 +115,6 @@ function roleOf(rawKey: string): RoleInfo | undefined {
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-const FS_ID = /\b(?:fs|fc)-[0-9a-f]{8,}\b/;
 const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
 // Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
@@ -350,7 +350,7 @@ function collectString(fields: Fields, info: RoleInfo | undefined, value: string
       fields.buckets.push({ rank, value });
       return;
     case 'fs': {
-      const id = FS_ID.exec(value)?.[0];
+      const id = FILE_SYSTEM_ID.exec(value)?.[0];
       if (id !== undefined) fields.fileSystemId = id;
       return;
     }
@@ -383,7 +383,7 @@ function collectOther(fields: Fields, value: string): void {
     }
   }
   if (fields.fileSystemId === undefined && value.includes('fs-')) {
-    fields.fileSystemId = FS_ID.exec(value)?.[0];
+    fields.fileSystemId = FILE_SYSTEM_ID.exec(value)?.[0];
   }
   if (fields.associationId === undefined && value.includes('dra-')) {
     fields.associationId = DRA_ID.exec(value)?.[0];
@@ -499,7 +499,7 @@ function recogniseText(text: string): Recognised | undefined {
     code,
     entry,
     format: 'text',
-    fileSystemId: FS_ID.exec(text)?.[0],
+    fileSystemId: FILE_SYSTEM_ID.exec(text)?.[0],
     path: pathMatch?.[1] ?? pathMatch?.[2],
     s3Key: template?.key,
     bucket: template?.bucket,

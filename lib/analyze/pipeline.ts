@@ -1,50 +1,17 @@
 import { describeError } from '../shared/errors.ts';
 import { explainFsxError } from '../shared/fsx-errors.ts';
-import type { DeferralPort, DeferredExport, LedgerPort } from '../shared/ports.ts';
-import type { Association, FailureRecord, LogBatch } from '../shared/types.ts';
-import {
-  type Analysis,
-  analyzeBatches,
-  type Escalation,
-  type Report,
-  type TaskOutcome,
-} from './analysis.ts';
-import {
-  associationsNeeded,
-  clientRequestToken,
-  type ExportTask,
-  type PlanOptions,
-  planReexports,
-} from './plan.ts';
-
-/** A request to start one export task, as the FSx adapter needs it. */
-interface ExportRequest {
-  readonly fileSystemId: string;
-  readonly paths: readonly string[];
-  readonly clientRequestToken: string;
-  readonly reportPath: string;
-}
-
-/** What FSx answered to CreateDataRepositoryTask, already translated by the adapter. */
-type StartResult =
-  | { readonly ok: true; readonly taskId: string; readonly lifecycle: string }
-  | {
-      readonly ok: false;
-      /** Normalised error name: an FSx error shape name, `Throttling`, `NetworkError`, `AccessDenied`, or the SDK's name. */
-      readonly error: string;
-      readonly message: string;
-    };
-
-/**
- * The narrow port through which the pipeline reaches FSx. The real adapter lives in
- * `lib/aws/fsx.ts`; tests pass a plain object.
- */
-interface FsxPort {
-  /** The file system's data repository associations (cached by the adapter). Throws on failure. */
-  listAssociations(fileSystemId: string): Promise<readonly Association[]>;
-  /** Starts an EXPORT_TO_REPOSITORY task; never throws for an FSx refusal. */
-  startExport(request: ExportRequest): Promise<StartResult>;
-}
+import type { DeferralPort, DeferredExport, FsxPort, LedgerPort } from '../shared/ports.ts';
+import type {
+  Association,
+  Escalation,
+  ExportTask,
+  FailureRecord,
+  LogBatch,
+  Report,
+  TaskOutcome,
+} from '../shared/types.ts';
+import { type Analysis, analyzeBatches } from './analysis.ts';
+import { associationsNeeded, clientRequestToken, type PlanOptions, planReexports } from './plan.ts';
 
 /**
  * Durable re-export: where waiting re-exports go and what remembers earlier attempts. Without it
@@ -380,5 +347,5 @@ const EMPTY_BATCH: LogBatch = {
   events: [],
 };
 
-export type { DurableOptions, ExportRequest, FsxPort, PipelineOptions, StartResult };
+export type { DurableOptions, PipelineOptions };
 export { processBatches };

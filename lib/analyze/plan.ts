@@ -1,47 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { Association, FailureClass, FailureRecord } from '../shared/types.ts';
+import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH, MAX_TASK_PATHS } from '../shared/fsx.ts';
+import type {
+  Association,
+  ExportTask,
+  FailureClass,
+  FailureRecord,
+  Plan,
+  Unplanned,
+} from '../shared/types.ts';
 import { isRetryable } from './classify.ts';
 
-/** FSx limits on CreateDataRepositoryTask (facts §2.2). */
-const MAX_TASK_PATHS = 100;
-const MAX_PATH_LENGTH = 4096;
-// DataRepositoryTaskPath pattern: ^[^\u0000\u0085\u2028\u2029\r\n]{0,4096}$
-const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
 /** Folder under a data repository association's S3 path where our completion reports go. */
 const REPORT_FOLDER = 'fsx-export-analyzer-reports';
-
-/** A re-export we intend to start: one CreateDataRepositoryTask request. */
-interface ExportTask {
-  readonly fileSystemId: string;
-  /** Paths relative to the file-system root, no leading slash, sorted, unique. */
-  readonly paths: readonly string[];
-  /** Log events whose failures this task retries, sorted, unique. */
-  readonly eventIds: readonly string[];
-  readonly classes: readonly FailureClass[];
-  /** How long to wait before starting: 0 for internal errors, the busy delay for busy files. */
-  readonly delaySeconds: number;
-  /** Deterministic idempotency token: the same failures always give the same token. */
-  readonly clientRequestToken: string;
-  /** S3 path for the FAILED_FILES_ONLY completion report; undefined when no association is known. */
-  readonly reportPath: string | undefined;
-}
-
-/** A retryable failure that cannot be re-exported, and why. */
-interface Unplanned {
-  readonly fileSystemId: string | undefined;
-  readonly eventId: string;
-  readonly class: FailureClass;
-  /** What the record named: its path, or its S3 key as `s3://bucket/key`. */
-  readonly target: string | undefined;
-  readonly reason: string;
-}
-
-interface Plan {
-  readonly tasks: readonly ExportTask[];
-  readonly unplanned: readonly Unplanned[];
-}
 
 interface PlanOptions {
   readonly maxPathsPerTask: number;
@@ -352,12 +324,11 @@ function associationsNeeded(
   return [...needed].sort();
 }
 
-export type { ExportTask, Plan, PlanOptions, Unplanned };
+export type { PlanOptions };
 export {
   associationsNeeded,
   clientRequestToken,
   keyToPath,
-  MAX_TASK_PATHS,
   normalisePath,
   planReexports,
   reportPathFor,

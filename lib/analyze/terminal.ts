@@ -5,8 +5,8 @@
  */
 
 import { display } from '../shared/text.ts';
-import type { FailureClass } from '../shared/types.ts';
-import { countByCode, countByFileSystem, type Report, type TaskOutcome } from './analysis.ts';
+import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
+import { countByCode, countByFileSystem } from './analysis.ts';
 import { classTitle } from './classify.ts';
 import {
   classesOf,
@@ -38,7 +38,7 @@ const WIDTH = 100;
 const CELL = 80;
 const MAX_ROWS = 50;
 const MAX_SAMPLES = 5;
-const MAX_TASK_PATHS = 3;
+const PATHS_SHOWN_PER_TASK = 3;
 
 const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' } as const;
 type Style = keyof typeof SGR;
@@ -199,10 +199,10 @@ function reexportLines(report: Report, paint: Paint): string[] {
       '',
       `  ${display(task.clientRequestToken, CELL)} on ${display(task.fileSystemId, CELL)}:`,
     );
-    for (const path of task.paths.slice(0, MAX_TASK_PATHS))
+    for (const path of task.paths.slice(0, PATHS_SHOWN_PER_TASK))
       lines.push(`    ${display(path, CELL)}`);
-    if (task.paths.length > MAX_TASK_PATHS) {
-      lines.push(`    ${more(task.paths.length - MAX_TASK_PATHS, 'path')}`);
+    if (task.paths.length > PATHS_SHOWN_PER_TASK) {
+      lines.push(`    ${more(task.paths.length - PATHS_SHOWN_PER_TASK, 'path')}`);
     }
     if (outcome.status === 'refused' || outcome.status === 'deferred') {
       lines.push(...wrap(display(outcome.reason, REASON_CHARS), '    ', WIDTH, '    '));

@@ -8,9 +8,15 @@ import {
   DescribeDataRepositoryTasksCommand,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
-import type { ExportRequest, FsxPort, StartResult } from '../analyze/pipeline.ts';
 import { AnalyzerError } from '../shared/errors.ts';
-import type { FsxTaskPort, TaskStatus } from '../shared/ports.ts';
+import { ASSOCIATIONS_PAGE_SIZE, TASK_ID } from '../shared/fsx.ts';
+import type {
+  ExportRequest,
+  FsxPort,
+  FsxTaskPort,
+  StartResult,
+  TaskStatus,
+} from '../shared/ports.ts';
 import { truncateEnd } from '../shared/text.ts';
 import type { Association } from '../shared/types.ts';
 import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
@@ -23,8 +29,6 @@ interface FsxAdapterOptions {
   readonly now?: () => number;
 }
 
-/** DescribeDataRepositoryAssociations accepts at most 25 results per page (facts §3.1). */
-const PAGE_SIZE = 25;
 /**
  * A file system has at most 8 associations, so one page is the norm; the bound only stops a
  * NextToken that never ends from looping for the rest of the invocation.
@@ -33,8 +37,6 @@ const MAX_PAGES = 20;
 const MAX_MESSAGE = 300;
 /** DescribeDataRepositoryTasks takes at most 50 TaskIds and answers at most 50 tasks a page. */
 const TASK_PAGE_SIZE = 50;
-/** TaskId pattern (facts §2.3); anything else cannot be a task, and FSx would fail the call. */
-const TASK_ID = /^task-[0-9a-f]{17,}$/;
 const ACTIVE_LIFECYCLES = ['PENDING', 'EXECUTING'];
 
 /**
@@ -52,7 +54,7 @@ class FsxCallError extends AnalyzerError {
   }
 }
 
-/** CreateDataRepositoryTask's documented errors (facts §2.4): reported under their own name. */
+/** CreateDataRepositoryTask's documented errors (docs/fsx-facts.md#createdatarepositorytask): reported under their own name. */
 const DOCUMENTED = new Set([
   'DataRepositoryTaskExecuting',
   'ServiceLimitExceeded',
@@ -164,7 +166,7 @@ function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxAda
         response = await client.send(
           new DescribeDataRepositoryAssociationsCommand({
             Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
-            MaxResults: PAGE_SIZE,
+            MaxResults: ASSOCIATIONS_PAGE_SIZE,
             ...(token === undefined ? {} : { NextToken: token }),
           }),
         );

@@ -21,6 +21,7 @@ import {
   type SubscriptionFilterFacts,
 } from '../doctor/diagnose.ts';
 import { AnalyzerError } from '../shared/errors.ts';
+import { ASSOCIATIONS_PAGE_SIZE } from '../shared/fsx.ts';
 import { display } from '../shared/text.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
@@ -35,8 +36,6 @@ import { allPages, mapLimited } from './calls.ts';
 
 /** DescribeFileSystems answers at most 2147483647 a page; 100 keeps the responses small. */
 const FILE_SYSTEM_PAGE = 100;
-/** DescribeDataRepositoryAssociations refuses MaxResults above 25 (facts §3.1). */
-const ASSOCIATION_PAGE = 25;
 /** DescribeSubscriptionFilters: limit 1-50. */
 const FILTER_PAGE = 50;
 /** Bounds a NextToken that never ends (a file system has at most 8 associations). */
@@ -191,7 +190,7 @@ async function listAssociations(
       const response = await fsx.send(
         new DescribeDataRepositoryAssociationsCommand({
           Filters: [{ Name: 'file-system-id', Values: [fileSystemId] }],
-          MaxResults: ASSOCIATION_PAGE,
+          MaxResults: ASSOCIATIONS_PAGE_SIZE,
           ...(token === undefined ? {} : { NextToken: token }),
         }),
       );

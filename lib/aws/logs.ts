@@ -4,9 +4,9 @@ import {
   type FilterLogEventsCommandInput,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { fileSystemIdFromStream } from '../analyze/decode.ts';
 import type { TimeWindow } from '../scan/window.ts';
 import { AnalyzerError } from '../shared/errors.ts';
+import { fileSystemIdFromStream } from '../shared/fsx.ts';
 import { sanitize, truncateEnd } from '../shared/text.ts';
 import type { LogBatch, LogEvent } from '../shared/types.ts';
 import {

@@ -7,6 +7,7 @@ import {
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
 import { AnalyzerError } from '../shared/errors.ts';
+import { FORBIDDEN_PATH_CHARS } from '../shared/fsx.ts';
 import type { DeferralPort, DeferredExport } from '../shared/ports.ts';
 import { truncateEnd } from '../shared/text.ts';
 import type { FailureClass } from '../shared/types.ts';
@@ -60,8 +61,7 @@ const FAILURE_CLASSES = {
   unknown: 'unknown',
 } as const satisfies { readonly [K in FailureClass]: K };
 
-// DataRepositoryTaskPath and ArchivePath forbid these characters (facts §2.2).
-const FORBIDDEN_PATH_CHARS = /^[^\u0000\u0085\u2028\u2029\r\n]*$/;
+const allowedPath = (value: string) => !FORBIDDEN_PATH_CHARS.test(value);
 const nonEmpty = (what: string) =>
   z.string({ error: 'is not a string' }).check(z.minLength(1, `${what} is empty`));
 
@@ -76,7 +76,7 @@ const DeferredExportSchema = z.strictObject(
       .array(
         nonEmpty('a path').check(
           z.maxLength(4096, 'is longer than 4096 characters'),
-          z.regex(FORBIDDEN_PATH_CHARS, 'contains a line break or NUL'),
+          z.refine(allowedPath, 'contains a line break or NUL'),
         ),
         { error: 'is not an array' },
       )
@@ -92,7 +92,7 @@ const DeferredExportSchema = z.strictObject(
         .check(
           z.minLength(3, 'is shorter than 3 characters'),
           z.maxLength(4357, 'is longer than 4357 characters'),
-          z.regex(FORBIDDEN_PATH_CHARS, 'contains a line break or NUL'),
+          z.refine(allowedPath, 'contains a line break or NUL'),
         ),
     ),
     logGroup: z.string({ error: 'is not a string' }),

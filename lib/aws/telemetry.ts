@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { countByClass, countByFileSystem, type Report } from '../analyze/analysis.ts';
+import { countByClass, countByFileSystem } from '../analyze/analysis.ts';
 import { CLASS_ORDER } from '../analyze/classify.ts';
 import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { describeError } from '../shared/errors.ts';
+import type { Report } from '../shared/types.ts';
 
 /*
  * Powertools is configured once per container. Empty variables count as unset, like in

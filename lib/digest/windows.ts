@@ -17,10 +17,9 @@
  * Counts are conserved: every failure is in exactly one alert or exactly one digest.
  */
 import { createHash } from 'node:crypto';
-import type { Report, TaskOutcome } from '../analyze/analysis.ts';
 import { isRetryable } from '../analyze/classify.ts';
 import { sanitize, truncateEnd, truncateMiddle } from '../shared/text.ts';
-import type { FailureClass, FailureRecord } from '../shared/types.ts';
+import type { FailureClass, FailureRecord, Report, TaskOutcome } from '../shared/types.ts';
 
 /** The class of a group: a failure class, or the log group's unparseable events. */
 type DigestClass = FailureClass | 'unparseable';

@@ -1,4 +1,6 @@
 import { asciiIds, plural, section, summaryAttributes } from '../analyze/email.ts';
+import { shellArg } from '../render/shell.ts';
+import { DEFAULT_LOG_GROUP, EVENT_LOGGING_SINCE, FILTERS_PER_LOG_GROUP } from '../shared/fsx.ts';
 import { display, sanitize, toAsciiLine } from '../shared/text.ts';
 import type { Publication } from '../shared/types.ts';
 
@@ -12,15 +14,9 @@ import type { Publication } from '../shared/types.ts';
  * values that go into a suggested shell command are quoted for the shell.
  */
 
-/** The default event log group of FSx for Lustre (facts §1.2; as in lib/input.ts). */
-const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
 /** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
 const SERVICE = 'fsx-export-analyzer';
 const DEPLOYED_ANALYZER = /^fsx-export-analyzer-[A-Za-z0-9_-]+-analyzer$/;
-/** CloudWatch Logs allows two subscription filters per log group (facts §4.2). */
-const FILTERS_PER_LOG_GROUP = 2;
-/** Logging to CloudWatch Logs exists only for file systems created after this (facts §1.2). */
-const LOGGING_SINCE = Date.parse('2021-11-30T23:00:00Z');
 const AUTO_EXPORT_EVENTS = ['NEW', 'CHANGED', 'DELETED'] as const;
 /** Table layout: fits a 100-column terminal and a plain-text email. */
 const WIDTH = 100;
@@ -135,12 +131,6 @@ interface DoctorResult {
 
 const SEVERITIES: readonly Severity[] = ['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN'];
 const ARN = /^arn:([^:]+):([^:]*):([^:]*):(\d{12})?:(.*)$/;
-
-/** A value for a shell command: bare when it is plainly safe, single-quoted otherwise. */
-function shellQuote(value: string): string {
-  const safe = sanitize(value);
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(safe) ? safe : `'${safe.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * The log group name in a log group ARN (`arn:aws:logs:r:a:log-group:NAME` or `...:NAME:*`);
@@ -276,7 +266,7 @@ function fileSystemFindings(fileSystem: FileSystemFacts, context: Context): Find
 /**
  * The command that sets WARN_ERROR logging. `logGroup` undefined: no Destination, so FSx uses
  * (and creates) /aws/fsx/lustre; an update naming a log group that does not exist fails with
- * BadRequest (facts §1.2), so the default group is never named.
+ * BadRequest (docs/fsx-facts.md#event-logs), so the default group is never named.
  */
 function loggingFix(context: Context, logGroup: string | undefined): string {
   const destination =
@@ -284,8 +274,8 @@ function loggingFix(context: Context, logGroup: string | undefined): string {
       ? ''
       : `,Destination=arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}`;
   return (
-    `aws fsx update-file-system --file-system-id ${shellQuote(context.fileSystemId)} ` +
-    `--lustre-configuration ${shellQuote(`LogConfiguration={Level=WARN_ERROR${destination}}`)}`
+    `aws fsx update-file-system --file-system-id ${shellArg(context.fileSystemId)} ` +
+    `--lustre-configuration ${shellArg(`LogConfiguration={Level=WARN_ERROR${destination}}`)}`
   );
 }
 
@@ -324,7 +314,7 @@ function loggedTo(logging: LoggingFacts | undefined): string | undefined {
 
 function loggingOff(fileSystem: FileSystemFacts, context: Context): Finding {
   const created = fileSystem.creationTime?.getTime();
-  if (created !== undefined && created < LOGGING_SINCE) {
+  if (created !== undefined && created < EVENT_LOGGING_SINCE) {
     return finding(
       context,
       'logging',
@@ -419,12 +409,12 @@ function subscriptionFix(
       `--stage <stage> --param="logGroups=${sanitize(logGroup)}"), or subscribe the ` +
       'analyzer by hand:',
     commands: [
-      `aws lambda add-permission --function-name ${shellQuote(functionArn)} ` +
+      `aws lambda add-permission --function-name ${shellArg(functionArn)} ` +
         `--statement-id ${statementId(logGroup)} --principal logs.amazonaws.com ` +
-        `--action lambda:InvokeFunction --source-arn ${shellQuote(sourceArn)} ` +
-        `--source-account ${shellQuote(context.account)}`,
-      `aws logs put-subscription-filter --log-group-name ${shellQuote(logGroup)} ` +
-        `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellQuote(functionArn)}`,
+        `--action lambda:InvokeFunction --source-arn ${shellArg(sourceArn)} ` +
+        `--source-account ${shellArg(context.account)}`,
+      `aws logs put-subscription-filter --log-group-name ${shellArg(logGroup)} ` +
+        `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellArg(functionArn)}`,
     ],
   };
 }
@@ -464,7 +454,7 @@ function subscriptionFindings(
         'Create the log group now (FSx writes into an existing group; a custom destination that ' +
           'was deleted must be created again anyway), then deploy the stack with it, or ' +
           'subscribe the analyzer by hand:',
-        [`aws logs create-log-group --log-group-name ${shellQuote(logGroup)}`, ...commands],
+        [`aws logs create-log-group --log-group-name ${shellArg(logGroup)}`, ...commands],
       ),
     ];
   }
@@ -514,7 +504,7 @@ function subscriptionFindings(
         `${shown} has no subscription to ${whose}, and already has ${filters.length} filters ` +
           `(${others}): a log group allows only ${FILTERS_PER_LOG_GROUP}`,
         `Remove one of the filters (aws logs delete-subscription-filter --log-group-name ` +
-          `${shellQuote(logGroup)} --filter-name NAME), then deploy the stack with this log group.`,
+          `${shellArg(logGroup)} --filter-name NAME), then deploy the stack with this log group.`,
       ),
     ];
   }
@@ -569,7 +559,7 @@ function associationFindings(association: AssociationFacts, context: Context): F
         `${id} ${link} is MISCONFIGURED${reason}; automatic export silently stops`,
         MISCONFIGURED_FIX,
         [
-          `aws fsx update-data-repository-association --association-id ${shellQuote(association.associationId)}` +
+          `aws fsx update-data-repository-association --association-id ${shellArg(association.associationId)}` +
             (chunk === undefined ? '' : ` --imported-file-chunk-size ${chunk}`),
         ],
       ),
@@ -641,8 +631,8 @@ function associationFindings(association: AssociationFacts, context: Context): F
           '(nothing to watch)',
         'If files written under it should reach S3 on their own, turn automatic export on:',
         [
-          `aws fsx update-data-repository-association --association-id ${shellQuote(association.associationId)} ` +
-            `--s3 ${shellQuote(s3Policies(association.importEvents))}`,
+          `aws fsx update-data-repository-association --association-id ${shellArg(association.associationId)} ` +
+            `--s3 ${shellArg(s3Policies(association.importEvents))}`,
         ],
       ),
     );
@@ -1070,6 +1060,5 @@ export {
   renderDoctorAlert,
   renderDoctorJson,
   renderDoctorText,
-  shellQuote,
   toFindingState,
 };

@@ -1,5 +1,6 @@
-import { decodeLambdaEvent, fileSystemIdFromStream, toBatch } from '../analyze/decode.ts';
+import { decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
 import { DecodeError, describeError, InputError } from '../shared/errors.ts';
+import { DEFAULT_LOG_GROUP, fileSystemIdFromStream } from '../shared/fsx.ts';
 import type { LogBatch } from '../shared/types.ts';
 
 /*
@@ -9,8 +10,6 @@ import type { LogBatch } from '../shared/types.ts';
  * run without it.
  */
 
-/** Log group CloudWatch Logs uses for FSx for Lustre when none is configured (facts §1.2). */
-const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
 /** Placeholder for an owner or log stream the input does not name. */
 const UNKNOWN = 'unknown';
 
@@ -258,4 +257,4 @@ function readInput(text: string, name: string, context: InputContext): Input {
 }
 
 export type { Input, InputContext };
-export { DEFAULT_LOG_GROUP, readInput };
+export { readInput };

@@ -25,14 +25,13 @@ import {
   WIDTH,
   wrap,
 } from '../analyze/email.ts';
-import type { ExportTask } from '../analyze/plan.ts';
 import { display } from '../shared/text.ts';
-import type { Publication } from '../shared/types.ts';
+import type { ExportTask, Publication } from '../shared/types.ts';
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
 import type { RetrierReport } from './retrier.ts';
 
 const MAX_ITEMS = 50;
-const MAX_TASK_PATHS = 3;
+const PATHS_SHOWN_PER_TASK = 3;
 
 function distinct(values: Iterable<string>): number {
   return new Set(values).size;
@@ -106,10 +105,10 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
 
 function pathLines(paths: readonly string[], indent: string): string[] {
   const lines = paths
-    .slice(0, MAX_TASK_PATHS)
+    .slice(0, PATHS_SHOWN_PER_TASK)
     .map((path) => `${indent}${display(path, PATH_CHARS)}`);
-  if (paths.length > MAX_TASK_PATHS) {
-    lines.push(`${indent}and ${paths.length - MAX_TASK_PATHS} more`);
+  if (paths.length > PATHS_SHOWN_PER_TASK) {
+    lines.push(`${indent}and ${paths.length - PATHS_SHOWN_PER_TASK} more`);
   }
   return lines;
 }

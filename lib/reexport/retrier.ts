@@ -1,15 +1,15 @@
-import type { Escalation } from '../analyze/analysis.ts';
-import type { FsxPort } from '../analyze/pipeline.ts';
-import {
-  clientRequestToken,
-  type ExportTask,
-  MAX_TASK_PATHS,
-  reportPathFor,
-} from '../analyze/plan.ts';
+import { clientRequestToken, reportPathFor } from '../analyze/plan.ts';
 import { AnalyzerError, describeError } from '../shared/errors.ts';
+import { MAX_TASK_PATHS } from '../shared/fsx.ts';
 import { explainFsxError } from '../shared/fsx-errors.ts';
-import type { AttemptHistory, DeferredExport, FsxTaskPort, LedgerPort } from '../shared/ports.ts';
-import type { FailureClass } from '../shared/types.ts';
+import type {
+  AttemptHistory,
+  DeferredExport,
+  FsxPort,
+  FsxTaskPort,
+  LedgerPort,
+} from '../shared/ports.ts';
+import type { Escalation, ExportTask, FailureClass } from '../shared/types.ts';
 
 /*
  * The retrier's decisions, without AWS: given the deferral messages of one SQS batch, which ones

@@ -1,6 +1,7 @@
 // zod/mini: the same validation at a fraction of the bundle size (the classic API adds ~430 KiB).
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.ts';
+import { FORBIDDEN_PATH_CHARS } from './fsx.ts';
 import { display } from './text.ts';
 
 /**
@@ -56,8 +57,6 @@ interface ReexportConfig {
 // FIFO topics end in `.fifo`.
 const TOPIC_ARN =
   /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z0-9]+)+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
-// The CompletionReport Path pattern forbids these characters (facts §2.2).
-const FORBIDDEN_REPORT_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+$/;
 // https://<host>/<account>/<queue name>; plain http only to a loopback emulator (tests, local runs).
 const QUEUE_URL =
@@ -120,7 +119,7 @@ const EnvSchema = z.object({
       value.length >= 3 &&
       value.length <= 4357 &&
       /^s3:\/\/[^/]+/.test(value) &&
-      !FORBIDDEN_REPORT_CHARS.test(value),
+      !FORBIDDEN_PATH_CHARS.test(value),
   ),
   MAX_PATHS_PER_TASK: integer(1, 100, 100),
   DRY_RUN: z.pipe(
@@ -156,7 +155,7 @@ const ReexportSchema = z.object({
 });
 
 const DigestSchema = z.object({
-  // 0 or unset: every batch with findings is emailed, as before digests existed.
+  // 0 or unset: every batch with findings is emailed.
   DIGEST_WINDOW_MINUTES: integer(0, 1440, 0),
 });
 

@@ -1,6 +1,6 @@
 /**
  * What each CreateDataRepositoryTask error means for a re-export, written from the FSx API
- * reference (facts §2.4). The AWS adapter reports the error's name; this table turns it into words
+ * reference (docs/fsx-facts.md#createdatarepositorytask). The AWS adapter reports the error's name; this table turns it into words
  * for the summary. `retryLater` says whether the same request can succeed later without a person.
  */
 interface FsxErrorInfo {

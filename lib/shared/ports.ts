@@ -1,4 +1,4 @@
-import type { FailureClass } from './types.ts';
+import type { Association, FailureClass } from './types.ts';
 
 /*
  * Ports for durable re-export (deferral queue, attempts ledger, task outcomes). Pure types: the
@@ -114,12 +114,42 @@ interface FsxTaskPort {
   describeTasks(taskIds: readonly string[]): Promise<readonly TaskStatus[]>;
 }
 
+/** A request to start one export task, as the FSx adapter needs it. */
+interface ExportRequest {
+  readonly fileSystemId: string;
+  readonly paths: readonly string[];
+  readonly clientRequestToken: string;
+  readonly reportPath: string;
+}
+/** What FSx answered to CreateDataRepositoryTask, already translated by the adapter. */
+type StartResult =
+  | { readonly ok: true; readonly taskId: string; readonly lifecycle: string }
+  | {
+      readonly ok: false;
+      /** Normalised error name: an FSx error shape name, `Throttling`, `NetworkError`, `AccessDenied`, or the SDK's name. */
+      readonly error: string;
+      readonly message: string;
+    };
+/**
+ * The narrow port through which the pipeline reaches FSx. The real adapter lives in
+ * `lib/aws/fsx.ts`; tests pass a plain object.
+ */
+interface FsxPort {
+  /** The file system's data repository associations (cached by the adapter). Throws on failure. */
+  listAssociations(fileSystemId: string): Promise<readonly Association[]>;
+  /** Starts an EXPORT_TO_REPOSITORY task; never throws for an FSx refusal. */
+  startExport(request: ExportRequest): Promise<StartResult>;
+}
+
 export type {
   AttemptHistory,
   DeferralPort,
   DeferredExport,
+  ExportRequest,
+  FsxPort,
   FsxTaskPort,
   LedgerPort,
+  StartResult,
   TaskStatus,
   TrackedTask,
 };

@@ -102,3 +102,102 @@ export interface Publication {
   /** SNS message attributes for subscription filter policies. A list becomes `String.Array`. */
   readonly attributes: Readonly<Record<string, string | readonly string[]>>;
 }
+
+/** A re-export we intend to start: one CreateDataRepositoryTask request. */
+export interface ExportTask {
+  readonly fileSystemId: string;
+  /** Paths relative to the file-system root, no leading slash, sorted, unique. */
+  readonly paths: readonly string[];
+  /** Log events whose failures this task retries, sorted, unique. */
+  readonly eventIds: readonly string[];
+  readonly classes: readonly FailureClass[];
+  /** How long to wait before starting: 0 for internal errors, the busy delay for busy files. */
+  readonly delaySeconds: number;
+  /** Deterministic idempotency token: the same failures always give the same token. */
+  readonly clientRequestToken: string;
+  /** S3 path for the FAILED_FILES_ONLY completion report; undefined when no association is known. */
+  readonly reportPath: string | undefined;
+}
+/** A retryable failure that cannot be re-exported, and why. */
+export interface Unplanned {
+  readonly fileSystemId: string | undefined;
+  readonly eventId: string;
+  readonly class: FailureClass;
+  /** What the record named: its path, or its S3 key as `s3://bucket/key`. */
+  readonly target: string | undefined;
+  readonly reason: string;
+}
+export interface Plan {
+  readonly tasks: readonly ExportTask[];
+  readonly unplanned: readonly Unplanned[];
+}
+
+/** What happened to one planned re-export. */
+export type TaskOutcome =
+  | {
+      readonly status: 'started';
+      readonly task: ExportTask;
+      readonly taskId: string;
+      readonly lifecycle: string;
+    }
+  | {
+      readonly status: 'refused';
+      readonly task: ExportTask;
+      /** FSx error name, e.g. DataRepositoryTaskExecuting. */
+      readonly error: string;
+      /** Our explanation, from the FSx error table. */
+      readonly reason: string;
+      readonly retryLater: boolean;
+    }
+  | { readonly status: 'deferred'; readonly task: ExportTask; readonly reason: string }
+  | {
+      /** Sent to the deferral queue: the retrier starts it once FSx and the file are free. */
+      readonly status: 'queued';
+      readonly task: ExportTask;
+      /** SQS delay before the retrier first sees it. */
+      readonly delaySeconds: number;
+      /** `busy`, or the FSx error that refused the start (e.g. `DataRepositoryTaskExecuting`). */
+      readonly reason: string;
+      /** Why, in words, for the summary. */
+      readonly detail: string;
+      /** Earliest time the retrier looks at it (ISO-8601). */
+      readonly notBefore: string;
+    }
+  | { readonly status: 'planned'; readonly task: ExportTask };
+/**
+ * A path that is not re-exported again because it was re-exported `maxAttempts` times within the
+ * attempts window and still fails: a person takes over, with the history to start from.
+ */
+export interface Escalation {
+  readonly fileSystemId: string;
+  readonly path: string;
+  /** Tasks that re-exported it within the window, oldest first. */
+  readonly taskIds: readonly string[];
+  readonly lastAttemptAt: string | undefined;
+  /** Completion-report path of those tasks, where their failures.csv lie (when known). */
+  readonly reportPath: string | undefined;
+}
+/** The batches' origin, for headers and console links. */
+export interface Source {
+  readonly owner: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly events: number;
+}
+/** Everything one analysis produced; renderers and the JSON output read only this. */
+export interface Report {
+  readonly generatedAt: string;
+  /** AWS Region for console links; undefined when unknown (CLI without AWS settings). */
+  readonly region: string | undefined;
+  readonly dryRun: boolean;
+  readonly sources: readonly Source[];
+  /** Payloads skipped because they were not DATA_MESSAGE (CloudWatch health checks). */
+  readonly skippedMessages: number;
+  readonly events: number;
+  readonly records: readonly FailureRecord[];
+  readonly unparseable: readonly UnparseableEvent[];
+  readonly plan: Plan;
+  readonly outcomes: readonly TaskOutcome[];
+  /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
+  readonly escalated?: readonly Escalation[];
+}

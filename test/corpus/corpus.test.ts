@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Report, toJsonText } from '../../lib/analyze/analysis.ts';
+import { toJsonText } from '../../lib/analyze/analysis.ts';
 import {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decodeLambdaEvent,
@@ -15,7 +15,7 @@ import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import { readInput } from '../../lib/input/read.ts';
 import { AnalyzerError } from '../../lib/shared/errors.ts';
-import type { LogBatch } from '../../lib/shared/types.ts';
+import type { LogBatch, Report } from '../../lib/shared/types.ts';
 import {
   type Expect,
   GOOD_PATHS,

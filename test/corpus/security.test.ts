@@ -8,9 +8,7 @@ import { AuthorizationErrorException, PublishCommand, SNSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Report } from '../../lib/analyze/analysis.ts';
 import { renderEmail } from '../../lib/analyze/email.ts';
-import type { FsxPort, StartResult } from '../../lib/analyze/pipeline.ts';
 import { processBatches } from '../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import {
@@ -22,7 +20,8 @@ import {
   renderDoctorText,
 } from '../../lib/doctor/diagnose.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
-import type { FailureClass, LogBatch, Publication } from '../../lib/shared/types.ts';
+import type { FsxPort, StartResult } from '../../lib/shared/ports.ts';
+import type { FailureClass, LogBatch, Publication, Report } from '../../lib/shared/types.ts';
 import { lambdaEvent, payload } from '../helpers/events.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { DRA, FS } from '../helpers/fixtures.ts';

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../lib/analyze/analysis.ts';
 import { decodeLambdaEvent } from '../../lib/analyze/decode.ts';
 import { renderEmail } from '../../lib/analyze/email.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
@@ -18,7 +17,7 @@ import {
   renderDoctorText,
 } from '../../lib/doctor/diagnose.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
-import type { Publication } from '../../lib/shared/types.ts';
+import type { Publication, Report } from '../../lib/shared/types.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { queuedOutcome, reportOf, startedOutcome, task } from '../helpers/reports.ts';

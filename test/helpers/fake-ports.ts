@@ -1,10 +1,12 @@
-import type { ExportRequest, FsxPort, StartResult } from '../../lib/analyze/pipeline.ts';
 import type {
   AttemptHistory,
   DeferralPort,
   DeferredExport,
+  ExportRequest,
+  FsxPort,
   FsxTaskPort,
   LedgerPort,
+  StartResult,
   TaskStatus,
   TrackedTask,
 } from '../../lib/shared/ports.ts';

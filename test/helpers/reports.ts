@@ -1,7 +1,12 @@
-import type { Report, TaskOutcome } from '../../lib/analyze/analysis.ts';
 import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline.ts';
-import type { ExportTask } from '../../lib/analyze/plan.ts';
-import type { FailureRecord, LogBatch, UnparseableEvent } from '../../lib/shared/types.ts';
+import type {
+  ExportTask,
+  FailureRecord,
+  LogBatch,
+  Report,
+  TaskOutcome,
+  UnparseableEvent,
+} from '../../lib/shared/types.ts';
 import { DEFAULT_STREAM } from './events.ts';
 import { FS } from './fixtures.ts';
 

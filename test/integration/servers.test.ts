@@ -1,10 +1,9 @@
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExportRequest } from '../../lib/analyze/pipeline.ts';
 import { createFsxAdapter, FsxCallError } from '../../lib/aws/fsx.ts';
 import { createDeferralQueue, DeferralError, parseDeferredExport } from '../../lib/aws/sqs.ts';
-import type { DeferredExport } from '../../lib/shared/ports.ts';
+import type { DeferredExport, ExportRequest } from '../../lib/shared/ports.ts';
 import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';

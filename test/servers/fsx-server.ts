@@ -9,7 +9,7 @@ import {
 /*
  * An in-memory FSx for Lustre, just enough for the analyzer, the retrier, the outcome check and
  * doctor: CreateDataRepositoryTask, DescribeDataRepositoryTasks, DescribeDataRepositoryAssociations
- * and DescribeFileSystems, over awsJson1_1 with the real target prefix. The rules follow the API reference (facts §2.2–2.6)
+ * and DescribeFileSystems, over awsJson1_1 with the real target prefix. The rules follow the API reference (docs/fsx-facts.md)
  * where it is explicit; where it is silent (which check wins first, NextToken format) the choice
  * is marked.
  */

@@ -1,10 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeData,
-  decodeLambdaEvent,
-  fileSystemIdFromStream,
-} from '../../../lib/analyze/decode.ts';
+import { decodeData, decodeLambdaEvent } from '../../../lib/analyze/decode.ts';
 import { DecodeError } from '../../../lib/shared/errors.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
@@ -132,16 +128,5 @@ describe('Function: decodeLambdaEvent', () => {
     // Assess
     expect(act).toThrow('decompresses to more than 1048576 bytes');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
-  });
-});
-
-describe('Function: fileSystemIdFromStream', () => {
-  it.each([
-    ['datarepo_fs-0123456789abcdef0', 'fs-0123456789abcdef0'],
-    ['datarepo_fc-0123456789abcdef0', 'fc-0123456789abcdef0'],
-    ['datarepo_fs-XYZ', undefined],
-    ['some-other-stream', undefined],
-  ])('reads %s', (stream, expected) => {
-    expect(fileSystemIdFromStream(stream)).toBe(expected);
   });
 });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { Report, TaskOutcome } from '../../../lib/analyze/analysis.ts';
 import { CLASS_ORDER, hintFor } from '../../../lib/analyze/classify.ts';
 import {
   type ClassTableRow,
@@ -13,9 +12,9 @@ import {
   subjectWith,
   summaryAttributes,
 } from '../../../lib/analyze/email.ts';
-import { type ExportTask, planReexports } from '../../../lib/analyze/plan.ts';
+import { planReexports } from '../../../lib/analyze/plan.ts';
 import { explainFsxError } from '../../../lib/shared/fsx-errors.ts';
-import type { Publication } from '../../../lib/shared/types.ts';
+import type { ExportTask, Publication, Report, TaskOutcome } from '../../../lib/shared/types.ts';
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-fsx';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ExportRequest } from '../../../lib/analyze/pipeline.ts';
 import { createFsxAdapter } from '../../../lib/aws/fsx.ts';
+import type { ExportRequest } from '../../../lib/shared/ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { fsxExceptions, genericError, socketError } from '../../helpers/fsx-errors.ts';
 

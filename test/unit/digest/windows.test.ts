@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Escalation } from '../../../lib/analyze/analysis.ts';
 import {
   acknowledge,
   alertingReport,
@@ -20,7 +19,7 @@ import {
   roll,
 } from '../../../lib/digest/windows.ts';
 import { loadDigestConfig } from '../../../lib/shared/config.ts';
-import type { FailureRecord } from '../../../lib/shared/types.ts';
+import type { Escalation, FailureRecord } from '../../../lib/shared/types.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record, startedOutcome, task, unparseable } from '../../helpers/reports.ts';
 

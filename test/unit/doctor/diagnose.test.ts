@@ -16,7 +16,6 @@ import {
   renderDoctorJson,
   renderDoctorText,
   type SubscriptionFilterFacts,
-  shellQuote,
   toFindingState,
 } from '../../../lib/doctor/diagnose.ts';
 import { FS } from '../../helpers/fixtures.ts';
@@ -692,20 +691,6 @@ describe('Helpers', () => {
 
     // Assess
     expect(result).toBe(expected);
-  });
-
-  it.each([
-    ['/aws/fsx/lustre', '/aws/fsx/lustre'],
-    ['a b', "'a b'"],
-    ["it's", "'it'\\''s'"],
-    ['$(rm -rf /)', "'$(rm -rf /)'"],
-    ['x\u001by', "'x\\x1by'"],
-  ])('shellQuote(%j) is %s', (value, quoted) => {
-    // Act
-    const result = shellQuote(value);
-
-    // Assess
-    expect(result).toBe(quoted);
   });
 });
 

@@ -1,0 +1,46 @@
+/*
+ * FSx for Lustre facts and limits the code relies on, each defined once. Where each comes from,
+ * with links to the AWS pages: docs/fsx-facts.md.
+ */
+
+/**
+ * The log group FSx for Lustre writes data repository events to when none is configured
+ * (docs/fsx-facts.md#event-logs).
+ */
+export const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
+
+/** Event logging exists only for file systems created after this time (docs/fsx-facts.md#event-logs). */
+export const EVENT_LOGGING_SINCE = Date.parse('2021-11-30T23:00:00Z');
+
+/** CloudWatch Logs allows two subscription filters per log group (docs/fsx-facts.md#subscription-filters). */
+export const FILTERS_PER_LOG_GROUP = 2;
+
+/**
+ * CreateDataRepositoryTask takes at most 100 paths, each at most 4,096 characters
+ * (docs/fsx-facts.md#createdatarepositorytask).
+ */
+export const MAX_TASK_PATHS = 100;
+export const MAX_PATH_LENGTH = 4096;
+
+/**
+ * Characters the DataRepositoryTaskPath, ArchivePath and CompletionReport Path patterns forbid
+ * (docs/fsx-facts.md#createdatarepositorytask).
+ */
+export const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+
+/** A data repository task id; FSx fails a call naming anything else (docs/fsx-facts.md#createdatarepositorytask). */
+export const TASK_ID = /^task-[0-9a-f]{17,}$/;
+
+/** DescribeDataRepositoryAssociations answers at most 25 a page (docs/fsx-facts.md#data-repository-associations). */
+export const ASSOCIATIONS_PAGE_SIZE = 25;
+
+/** A file system (`fs-`) or File Cache (`fc-`) id anywhere in a text. */
+export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,}\b/;
+
+/** FSx names each file system's event log stream `datarepo_<file-system id>` (docs/fsx-facts.md#event-logs). */
+const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
+
+/** Takes the file-system id from a `datarepo_<fs-id>` log stream name. */
+export function fileSystemIdFromStream(logStream: string): string | undefined {
+  return STREAM_FILE_SYSTEM_ID.exec(logStream)?.[1];
+}

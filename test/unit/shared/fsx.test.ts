@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { FORBIDDEN_PATH_CHARS, fileSystemIdFromStream } from '../../../lib/shared/fsx.ts';
+
+describe('Function: fileSystemIdFromStream', () => {
+  it.each([
+    ['datarepo_fs-0123456789abcdef0', 'fs-0123456789abcdef0'],
+    ['datarepo_fc-0123456789abcdef0', 'fc-0123456789abcdef0'],
+    ['datarepo_fs-XYZ', undefined],
+    ['some-other-stream', undefined],
+  ])('reads %s', (stream, expected) => {
+    expect(fileSystemIdFromStream(stream)).toBe(expected);
+  });
+});
+
+describe('Constant: FORBIDDEN_PATH_CHARS', () => {
+  it.each(['a\u0000b', 'a\nb', 'a\rb', 'a\u0085b', 'a\u2028b', 'a\u2029b'])(
+    'refuses %j, as the DataRepositoryTaskPath pattern does',
+    (path) => {
+      expect(FORBIDDEN_PATH_CHARS.test(path)).toBe(true);
+    },
+  );
+
+  it('accepts spaces, tabs and non-ASCII letters', () => {
+    expect(FORBIDDEN_PATH_CHARS.test('ns1/lab notes/\tr\u00e9sum\u00e9.csv')).toBe(false);
+  });
+});
