@@ -8,6 +8,13 @@
 // CloudWatch Logs log group name is 1-512 of these characters.
 const FSX_LOG_GROUP = /^\/aws\/fsx\/[.\-_/#A-Za-z0-9]{1,503}$/;
 const FILE_SYSTEM_ID = /^fs-[0-9a-f]{8,}$/;
+// Parameter fileSystemTag: `key=value`. The key becomes part of an IAM condition key
+// (aws:ResourceTag/<key>), so it is kept to characters every tag and condition key accepts, with
+// no `=`; `aws:` keys are AWS's own. The value may hold what FSx tag values hold.
+const TAG_KEY = /^(?!aws:)[A-Za-z0-9_.:/+\-@]{1,128}$/;
+const TAG_VALUE = /^[\p{L}\p{N} _.:/=+\-@]{1,256}$/u;
+// Stages that may start export tasks on every file system of the account without a warning.
+const DEV_STAGE = /^(dev|local|test)$|^dev[-_]/;
 // Duration alarm: fires when an invocation comes this close to the timeout.
 const DURATION_ALARM_SHARE = 0.8;
 // The retrier's event source mapping gathers messages for up to this long (coalescing).
@@ -27,6 +34,17 @@ function listParam(value) {
 function fail(message) {
   // osls prints this message inside its "Cannot resolve ..." error.
   throw new Error(message);
+}
+
+// osls resolves a variable once per place that uses it (both roles that start export tasks): one
+// warning per message and process is enough.
+const warned = new Set();
+
+/** A package-time warning on stderr, once per message; packaging goes on. */
+function warn(message) {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`Warning: ${message}`);
 }
 
 /** The analyzer's own log group, as osls names it: /aws/lambda/<service>-<stage>-analyzer. */
@@ -60,12 +78,8 @@ async function subscriptions({ resolveVariable }) {
   return groups.map((logGroup) => ({ cloudwatchLog: { logGroup, filter: '' } }));
 }
 
-/**
- * The resources fsx:CreateDataRepositoryTask may act on: the file systems named in the
- * `fileSystemIds` parameter (or every file system of the account and Region for `*`) and the
- * tasks it creates. Task ids are only known once created, hence task/*.
- */
-async function createTaskResources({ resolveVariable }) {
+/** The file system ids of the `fileSystemIds` parameter, or ['*'] for every one. */
+async function fileSystemIds(resolveVariable) {
   const ids = listParam(await resolveVariable('param:fileSystemIds'));
   if (ids.length === 0) fail('Parameter fileSystemIds must be * or a list of file system ids');
   if (ids.includes('*') && ids.length > 1) {
@@ -76,10 +90,63 @@ async function createTaskResources({ resolveVariable }) {
       fail(`Parameter fileSystemIds: "${id}" is not a file system id (fs-0123456789abcdef0)`);
     }
   }
-  const arn = (resource) => ({
-    'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
-  });
-  return [...ids.map((id) => arn(`file-system/${id}`)), arn('task/*')];
+  return ids;
+}
+
+/** The `fileSystemTag` parameter (`key=value`): { key, value }, or undefined when empty. */
+async function fileSystemTag(resolveVariable) {
+  const text = String((await resolveVariable('param:fileSystemTag')) ?? '').trim();
+  if (text === '') return undefined;
+  const equals = text.indexOf('=');
+  const key = equals < 0 ? '' : text.slice(0, equals).trim();
+  const value = equals < 0 ? '' : text.slice(equals + 1).trim();
+  if (!TAG_KEY.test(key) || !TAG_VALUE.test(value)) {
+    fail(
+      `Parameter fileSystemTag must be key=value, the key 1-128 of A-Z a-z 0-9 _ . : / + - @ ` +
+        `(not aws:...), the value 1-256 characters (got "${text}")`,
+    );
+  }
+  return { key, value };
+}
+
+/** An ARN of this account and Region's FSx, as CloudFormation resolves it. */
+function fsxArn(resource) {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}` };
+}
+
+/**
+ * The statement that lets a role start export tasks on file systems (infra/iam.yml): on the file
+ * systems the `fileSystemIds` parameter names (every file system of the account and Region for
+ * `*`), and, when the `fileSystemTag` parameter is set, only on those that carry that tag
+ * (aws:ResourceTag). The tasks the call creates are a second resource of the same call, granted
+ * apart (StartExportTasksCreateTasks): a tag condition here would otherwise be required of the new
+ * task too, which carries no tags.
+ *
+ * Outside dev stages, a stack that may start tasks on every file system of the account (no id
+ * list, no tag) is packaged with a warning.
+ */
+async function exportFileSystemsStatement({ resolveVariable }) {
+  const ids = await fileSystemIds(resolveVariable);
+  const tag = await fileSystemTag(resolveVariable);
+  const stage = String(await resolveVariable('sls:stage'));
+  if (ids.includes('*') && tag === undefined && !DEV_STAGE.test(stage)) {
+    warn(
+      `stage "${stage}": the analyzer and the retrier may start export tasks on every FSx file ` +
+        'system of the account in the Region. Limit them with --param="fileSystemIds=fs-..." ' +
+        'or --param="fileSystemTag=key=value" (docs/permissions.md).',
+    );
+  }
+  const statement = {
+    Sid: 'StartExportTasksOnFileSystems',
+    Effect: 'Allow',
+    Action: 'fsx:CreateDataRepositoryTask',
+    Resource: ids.map((id) => fsxArn(`file-system/${id}`)),
+  };
+  if (tag === undefined) return statement;
+  return {
+    ...statement,
+    Condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
+  };
 }
 
 /** The Duration alarm's threshold in milliseconds: 80% of the function timeout. */
@@ -136,18 +203,20 @@ async function maxReceiveCount({ resolveVariable }) {
   return integerParam(resolveVariable, 'maxReceives', 1, 1000, '');
 }
 
+// The three scheduled functions' intervals in minutes, each from its parameter.
+const outcomeCheckMinutes = (resolveVariable) =>
+  integerParam(resolveVariable, 'outcomeCheckMinutes', 1, 1440, ' of minutes');
+const digestCheckMinutes = (resolveVariable) =>
+  integerParam(resolveVariable, 'digestCheckMinutes', 1, 60, ' of minutes');
+const doctorCheckMinutes = (resolveVariable) =>
+  integerParam(resolveVariable, 'doctorCheckMinutes', 5, 1440, ' of minutes');
+
 /**
  * The outcome check's schedule (parameter outcomeCheckMinutes): `rate(1 minute)` or
  * `rate(N minutes)`, the only forms EventBridge accepts for minutes.
  */
 async function outcomeSchedule({ resolveVariable }) {
-  const minutes = await integerParam(
-    resolveVariable,
-    'outcomeCheckMinutes',
-    1,
-    1440,
-    ' of minutes',
-  );
+  const minutes = await outcomeCheckMinutes(resolveVariable);
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 }
 
@@ -185,7 +254,7 @@ async function digestWindowMinutes({ resolveVariable }) {
  * most this long after the window ends.
  */
 async function digestSchedule({ resolveVariable }) {
-  const minutes = await integerParam(resolveVariable, 'digestCheckMinutes', 1, 60, ' of minutes');
+  const minutes = await digestCheckMinutes(resolveVariable);
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 }
 
@@ -194,21 +263,81 @@ async function digestSchedule({ resolveVariable }) {
  * system that stopped being watched is noticed.
  */
 async function doctorSchedule({ resolveVariable }) {
-  const minutes = await integerParam(resolveVariable, 'doctorCheckMinutes', 5, 1440, ' of minutes');
+  const minutes = await doctorCheckMinutes(resolveVariable);
   if (minutes % 60 === 0) return minutes === 60 ? 'rate(1 hour)' : `rate(${minutes / 60} hours)`;
   return `rate(${minutes} minutes)`;
 }
 
+/*
+ * The period, in seconds, of the alarm on each scheduled function that stops running
+ * (infra/alarms.yml): one schedule interval, evaluated over two. CloudWatch limits periods times
+ * evaluation periods to one day for periods under an hour and to seven days otherwise: two
+ * periods of any interval the parameters accept (at most 1440 minutes) fit.
+ */
+async function outcomeCheckSeconds({ resolveVariable }) {
+  return 60 * (await outcomeCheckMinutes(resolveVariable));
+}
+
+async function digestCheckSeconds({ resolveVariable }) {
+  return 60 * (await digestCheckMinutes(resolveVariable));
+}
+
+async function doctorCheckSeconds({ resolveVariable }) {
+  return 60 * (await doctorCheckMinutes(resolveVariable));
+}
+
+/**
+ * The analyzer's reserved concurrency (parameter analyzerConcurrency, 1 to 1000): at most that
+ * many batches are analysed at once. A flood of log batches then waits in Lambda's asynchronous
+ * queue (retried for up to the 6-hour maximum event age, then kept in the failure queue) instead of
+ * taking the account's concurrency from other functions or starting export tasks on FSx faster
+ * than it can take them.
+ */
+async function analyzerConcurrency({ resolveVariable }) {
+  return integerParam(resolveVariable, 'analyzerConcurrency', 1, 1000, ' of executions');
+}
+
+/** Parameter tracing: true or false. */
+async function tracing(resolveVariable) {
+  const raw = await resolveVariable('param:tracing');
+  const text = String(raw ?? '')
+    .trim()
+    .toLowerCase();
+  if (text !== 'true' && text !== 'false') {
+    fail(`Parameter tracing must be true or false (got "${raw}")`);
+  }
+  return text === 'true';
+}
+
+/** provider.tracing.lambda: Active (X-Ray active tracing) with tracing=true, else none. */
+async function lambdaTracing({ resolveVariable }) {
+  return (await tracing(resolveVariable)) ? 'Active' : false;
+}
+
+/**
+ * "true" or "false": the TracingEnabled condition of the X-Ray policy (infra/iam.yml) and the
+ * functions' POWERTOOLS_TRACE_ENABLED.
+ */
+async function tracingEnabled({ resolveVariable }) {
+  return String(await tracing(resolveVariable));
+}
+
 module.exports = {
+  analyzerConcurrency,
+  digestCheckSeconds,
   digestSchedule,
+  doctorCheckSeconds,
   doctorSchedule,
   digestWindowMinutes,
   subscriptions,
-  createTaskResources,
+  exportFileSystemsStatement,
   durationAlarmThresholdMs,
+  lambdaTracing,
+  outcomeCheckSeconds,
   retrierBatchingWindowSeconds,
   deferralVisibilityTimeout,
   maxReceiveCount,
   outcomeSchedule,
   deferralAgeAlarmSeconds,
+  tracingEnabled,
 };

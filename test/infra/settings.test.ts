@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // infra/settings.cjs computes serverless.yml values from the parameters; osls calls each export
 // with a resolver for `${...}` variables. Here the resolver is a plain map.
@@ -8,7 +8,13 @@ type Resolver = { resolveVariable: (name: string) => Promise<unknown> };
 
 interface Settings {
   subscriptions(resolver: Resolver): Promise<Array<{ cloudwatchLog: unknown }>>;
-  createTaskResources(resolver: Resolver): Promise<Array<{ 'Fn::Sub': string }>>;
+  exportFileSystemsStatement(resolver: Resolver): Promise<Record<string, unknown>>;
+  analyzerConcurrency(resolver: Resolver): Promise<number>;
+  lambdaTracing(resolver: Resolver): Promise<string | false>;
+  tracingEnabled(resolver: Resolver): Promise<string>;
+  outcomeCheckSeconds(resolver: Resolver): Promise<number>;
+  digestCheckSeconds(resolver: Resolver): Promise<number>;
+  doctorCheckSeconds(resolver: Resolver): Promise<number>;
   durationAlarmThresholdMs(resolver: Resolver): Promise<number>;
   retrierBatchingWindowSeconds(resolver: Resolver): Promise<number>;
   deferralVisibilityTimeout(resolver: Resolver): Promise<number>;
@@ -21,10 +27,11 @@ interface Settings {
 
 const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
 
-function resolver(params: Record<string, unknown>): Resolver {
+function resolver(params: Record<string, unknown>, stage = 'prod'): Resolver {
   const variables: Record<string, unknown> = {
     'self:service': 'fsx-export-analyzer',
-    'sls:stage': 'prod',
+    'sls:stage': stage,
+    'param:fileSystemTag': '',
     ...Object.fromEntries(Object.entries(params).map(([name, value]) => [`param:${name}`, value])),
   };
   return { resolveVariable: async (name) => variables[name] };
@@ -66,35 +73,61 @@ describe('Settings: subscriptions', () => {
   });
 });
 
-describe('Settings: createTaskResources', () => {
+describe('Settings: exportFileSystemsStatement', () => {
   const arn = (resource: string) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
   });
-
-  it('allows every file system of the account and Region for *', async () => {
-    // Prepare
-    const params = resolver({ fileSystemIds: '*' });
-
-    // Act
-    const resources = await settings.createTaskResources(params);
-
-    // Assess
-    expect(resources).toEqual([arn('file-system/*'), arn('task/*')]);
+  const statement = (Resource: unknown, Condition?: unknown) => ({
+    Sid: 'StartExportTasksOnFileSystems',
+    Effect: 'Allow',
+    Action: 'fsx:CreateDataRepositoryTask',
+    Resource,
+    ...(Condition === undefined ? {} : { Condition }),
   });
 
-  it('allows only the listed file systems', async () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('allows every file system of the account and Region for *, without a condition', async () => {
+    // Prepare
+    const params = resolver({ fileSystemIds: '*' }, 'dev');
+
+    // Act
+    const result = await settings.exportFileSystemsStatement(params);
+
+    // Assess
+    expect(result).toEqual(statement([arn('file-system/*')]));
+  });
+
+  it('allows only the listed file systems, never the tasks (a statement of their own)', async () => {
     // Prepare
     const params = resolver({ fileSystemIds: 'fs-0123456789abcdef0, fs-01234567' });
 
     // Act
-    const resources = await settings.createTaskResources(params);
+    const result = await settings.exportFileSystemsStatement(params);
 
     // Assess
-    expect(resources).toEqual([
-      arn('file-system/fs-0123456789abcdef0'),
-      arn('file-system/fs-01234567'),
-      arn('task/*'),
-    ]);
+    expect(result).toEqual(
+      statement([arn('file-system/fs-0123456789abcdef0'), arn('file-system/fs-01234567')]),
+    );
+  });
+
+  it.each([
+    ['team=hpc', 'team', 'hpc'],
+    [' Project = CFD run 2 ', 'Project', 'CFD run 2'],
+    ['a:b/c=x=y', 'a:b/c', 'x=y'],
+  ])('limits to file systems tagged %j with aws:ResourceTag', async (fileSystemTag, key, value) => {
+    // Prepare
+    const params = resolver({ fileSystemIds: '*', fileSystemTag });
+
+    // Act
+    const result = await settings.exportFileSystemsStatement(params);
+
+    // Assess
+    expect(result).toEqual(
+      statement([arn('file-system/*')], { StringEquals: { [`aws:ResourceTag/${key}`]: value } }),
+    );
   });
 
   it.each([
@@ -107,10 +140,150 @@ describe('Settings: createTaskResources', () => {
     const params = resolver({ fileSystemIds });
 
     // Act
-    const result = settings.createTaskResources(params);
+    const result = settings.exportFileSystemsStatement(params);
 
     // Assess
     await expect(result).rejects.toThrow(message);
+  });
+
+  it.each(['team', 'team=', '=hpc', 'aws:cloudformation:stack-name=x', 'my team=hpc', 'a=b|c'])(
+    'refuses fileSystemTag %j',
+    async (fileSystemTag) => {
+      // Prepare
+      const params = resolver({ fileSystemIds: '*', fileSystemTag });
+
+      // Act
+      const result = settings.exportFileSystemsStatement(params);
+
+      // Assess
+      await expect(result).rejects.toThrow('Parameter fileSystemTag must be key=value');
+    },
+  );
+
+  it('warns once, outside dev stages, when neither an id list nor a tag limits the file systems', async () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const params = resolver({ fileSystemIds: '*' }, 'staging');
+
+    // Act
+    await settings.exportFileSystemsStatement(params);
+    await settings.exportFileSystemsStatement(params);
+
+    // Assess
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^Warning: stage "staging": the analyzer and the retrier may start export tasks on every FSx file system of the account in the Region\. Limit them with --param="fileSystemIds=fs-\.\.\." or --param="fileSystemTag=key=value"/,
+    );
+  });
+
+  it.each([
+    ['dev', { fileSystemIds: '*' }],
+    ['local', { fileSystemIds: '*' }],
+    ['test', { fileSystemIds: '*' }],
+    ['dev-alice', { fileSystemIds: '*' }],
+    ['prod-ids', { fileSystemIds: 'fs-0123456789abcdef0' }],
+    ['prod-tag', { fileSystemIds: '*', fileSystemTag: 'team=hpc' }],
+  ])('does not warn for stage %j with %j', async (stage, params) => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    // Act
+    await settings.exportFileSystemsStatement(resolver(params, stage));
+
+    // Assess
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('Settings: analyzerConcurrency', () => {
+  it.each([
+    ['10', 10],
+    [1, 1],
+    [' 1000 ', 1000],
+  ])('makes analyzerConcurrency %j the reserved concurrency %j', async (analyzerConcurrency, n) => {
+    // Prepare
+    const params = resolver({ analyzerConcurrency });
+
+    // Act
+    const result = await settings.analyzerConcurrency(params);
+
+    // Assess
+    expect(result).toBe(n);
+  });
+
+  it.each(['0', '1001', '', 'ten', '2.5', '-1'])(
+    'refuses analyzerConcurrency %j',
+    async (analyzerConcurrency) => {
+      // Prepare
+      const params = resolver({ analyzerConcurrency });
+
+      // Act
+      const result = settings.analyzerConcurrency(params);
+
+      // Assess
+      await expect(result).rejects.toThrow(
+        'Parameter analyzerConcurrency must be a whole number of executions from 1 to 1000',
+      );
+    },
+  );
+});
+
+describe('Settings: tracing', () => {
+  it.each([
+    ['false', false, 'false'],
+    [false, false, 'false'],
+    ['true', 'Active', 'true'],
+    [' TRUE ', 'Active', 'true'],
+  ])('makes tracing %j the Lambda mode %j', async (tracing, mode, enabled) => {
+    // Prepare
+    const params = resolver({ tracing });
+
+    // Act
+    const result = await settings.lambdaTracing(params);
+
+    // Assess
+    expect(result).toBe(mode);
+    expect(await settings.tracingEnabled(params)).toBe(enabled);
+  });
+
+  it.each(['', 'yes', 'Active', '1'])('refuses tracing %j', async (tracing) => {
+    // Prepare
+    const params = resolver({ tracing });
+
+    // Act
+    const result = settings.lambdaTracing(params);
+
+    // Assess
+    await expect(result).rejects.toThrow('Parameter tracing must be true or false');
+  });
+});
+
+describe('Settings: the stopped alarms follow the schedules', () => {
+  it.each([
+    ['outcomeCheckSeconds', 'outcomeCheckMinutes', '10', 600],
+    ['outcomeCheckSeconds', 'outcomeCheckMinutes', '1440', 86_400],
+    ['digestCheckSeconds', 'digestCheckMinutes', '1', 60],
+    ['doctorCheckSeconds', 'doctorCheckMinutes', '60', 3600],
+  ] as const)('makes %s from %s %j: %j s', async (setting, param, minutes, seconds) => {
+    // Prepare
+    const params = resolver({ [param]: minutes });
+
+    // Act
+    const result = await settings[setting](params);
+
+    // Assess
+    expect(result).toBe(seconds);
+  });
+
+  it('refuses a doctorCheckMinutes the schedule refuses', async () => {
+    // Prepare
+    const params = resolver({ doctorCheckMinutes: '4' });
+
+    // Act
+    const result = settings.doctorCheckSeconds(params);
+
+    // Assess
+    await expect(result).rejects.toThrow('Parameter doctorCheckMinutes must be a whole number');
   });
 });
 

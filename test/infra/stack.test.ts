@@ -2,12 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, grantLine, neededGrants, type ResourceName } from './calls.ts';
 import {
   actionsOf,
   allStatements,
   osls,
   packageInto,
   type Resource,
+  ROOT,
   type Run,
   readTemplate,
   resource,
@@ -19,6 +21,7 @@ import {
   type Template,
   zipEntries,
 } from './osls.ts';
+import { renderPermissions, UPDATE_COMMAND } from './permissions-doc.ts';
 
 // These tests package the real serverless.yml with osls, offline and without AWS credentials,
 // and read the CloudFormation template it generates. The bundle comes from the global setup's
@@ -76,7 +79,38 @@ const ALARMS = {
   DigestErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   DoctorErrorsAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
   ReexportsFailedAlarm: { Namespace: 'FsxExportAnalyzer', MetricName: 'ReexportsFailed' },
+  AnalyzerAsyncEventsDroppedAlarm: { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventsDropped' },
+  AnalyzerDestinationDeliveryFailuresAlarm: {
+    Namespace: 'AWS/Lambda',
+    MetricName: 'DestinationDeliveryFailures',
+  },
+  OutcomesStoppedAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Invocations' },
+  DigestStoppedAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Invocations' },
+  DoctorStoppedAlarm: { Namespace: 'AWS/Lambda', MetricName: 'Invocations' },
 } as const;
+/** The file systems and the tag of the custom configuration. */
+const CUSTOM_FILE_SYSTEMS = ['fs-0123456789abcdef0', 'fs-0fedcba9876543210'];
+const CUSTOM_TAG = { key: 'team', value: 'hpc' };
+/** What CloudWatch's alarms send as aws:SourceArn: any alarm of this account and Region. */
+const ALARMS_OF_THIS_ACCOUNT = {
+  'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:*`,
+};
+/** The one kms:ViaService of the roles: SNS in this Region (both URL suffixes, for China). */
+const VIA_SNS = {
+  StringEquals: {
+    'kms:ViaService': [
+      { 'Fn::Sub': `sns.\${AWS::Region}.amazonaws.com` },
+      { 'Fn::Sub': `sns.\${AWS::Region}.\${AWS::URLSuffix}` },
+    ],
+  },
+};
+/** A ledger grant's condition: only items whose key starts with one of the patterns. */
+function leadingKeys(...patterns: unknown[]): Record<string, unknown> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
+}
 
 /**
  * The second configuration: two log groups, two file systems, an email, a longer timeout, and
@@ -101,6 +135,62 @@ const CUSTOM_ARGS = [
   '--param=digestWindowMinutes=30',
   '--param=digestCheckMinutes=1',
   '--param=doctorCheckMinutes=15',
+  '--param=analyzerConcurrency=25',
+  `--param=fileSystemTag=${CUSTOM_TAG.key}=${CUSTOM_TAG.value}`,
+  '--param=tracing=true',
+];
+
+/** An FSx ARN of the stack's account and Region, as the roles name them. */
+function fsxArn(resource: string): { 'Fn::Sub': string } {
+  return {
+    'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+  };
+}
+
+/** An Allow statement as the roles write it: Sid, Effect, Action, Resource[, Condition]. */
+function allow(
+  Sid: string,
+  Action: string | string[],
+  Resource: unknown,
+  Condition?: Record<string, unknown>,
+): Statement {
+  return {
+    Sid,
+    Effect: 'Allow',
+    Action,
+    Resource,
+    ...(Condition === undefined ? {} : { Condition }),
+  };
+}
+
+/** The statements every role has: its own log group, the topic and the topic's key. */
+function ownLogs(logGroup: string): Statement {
+  return allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], {
+    'Fn::GetAtt': [logGroup, 'Arn'],
+  });
+}
+const PUBLISH_SUMMARY = allow('PublishSummary', 'sns:Publish', TOPIC);
+const USE_TOPIC_KEY = allow(
+  'UseTopicKey',
+  ['kms:GenerateDataKey', 'kms:Decrypt'],
+  KEY_ARN,
+  VIA_SNS,
+);
+
+/** The two export-task statements of the custom configuration: two file systems and a tag. */
+const CUSTOM_EXPORT_TASKS = [
+  allow(
+    'StartExportTasksOnFileSystems',
+    'fsx:CreateDataRepositoryTask',
+    CUSTOM_FILE_SYSTEMS.map((id) => fsxArn(`file-system/${id}`)),
+    { StringEquals: { [`aws:ResourceTag/${CUSTOM_TAG.key}`]: CUSTOM_TAG.value } },
+  ),
+  allow('StartExportTasksCreateTasks', 'fsx:CreateDataRepositoryTask', fsxArn('task/*')),
+];
+/** The same with the defaults: every file system, no tag condition. */
+const DEFAULT_EXPORT_TASKS = [
+  allow('StartExportTasksOnFileSystems', 'fsx:CreateDataRepositoryTask', [fsxArn('file-system/*')]),
+  allow('StartExportTasksCreateTasks', 'fsx:CreateDataRepositoryTask', fsxArn('task/*')),
 ];
 
 /** A function's deployed environment variables. */
@@ -137,6 +227,89 @@ function eventsPermissions(template: Template, logicalId: string): Array<[string
   );
 }
 
+/** The logical ids of each function's role and log group. */
+const ROLE_OF: Record<FunctionName, string> = {
+  analyzer: 'AnalyzerRole',
+  retrier: 'RetrierRole',
+  outcomes: 'OutcomesRole',
+  digest: 'DigestRole',
+  doctor: 'DoctorRole',
+};
+
+/** Whether a condition of the template holds: the only kind here is Fn::Equals of literals. */
+function conditionHolds(template: Template, name: string): boolean {
+  const condition = template.Conditions?.[name] as { 'Fn::Equals'?: unknown[] } | undefined;
+  const [left, right] = condition?.['Fn::Equals'] ?? [];
+  if (typeof left !== 'string' || typeof right !== 'string') {
+    throw new Error(`condition ${name} is not a Fn::Equals of two strings`);
+  }
+  return left === right;
+}
+
+/**
+ * The grant lines (calls.ts, grantLine) of a function's role in a template: its inline policies
+ * and the policies attached to it whose condition holds, each action on each resource (by the
+ * name calls.ts gives it) and, for the ledger, each dynamodb:LeadingKeys pattern.
+ */
+function grantsOf(template: Template, name: FunctionName): string[] {
+  const roleId = ROLE_OF[name];
+  const functionName = String(resource(template, FUNCTIONS[name]).Properties?.['FunctionName']);
+  const fileSystems = policiesOf(resource(template, roleId)).bySid['StartExportTasksOnFileSystems']
+    ?.Resource;
+  const names = new Map<string, ResourceName>([
+    [
+      JSON.stringify({
+        'Fn::GetAtt': [`${FUNCTIONS[name].replace(/LambdaFunction$/, '')}LogGroup`, 'Arn'],
+      }),
+      'ownLogGroup',
+    ],
+    [JSON.stringify(TABLE_ARN), 'ledgerTable'],
+    [JSON.stringify(TOPIC), 'summaryTopic'],
+    [JSON.stringify(KEY_ARN), 'topicKey'],
+    [JSON.stringify(DEFERRAL_ARN), 'deferralQueue'],
+    [JSON.stringify(QUEUE_ARN), 'failureQueue'],
+    [JSON.stringify(fsxArn('task/*')), 'exportTasks'],
+    [
+      JSON.stringify({
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/fsx/*`,
+      }),
+      'fsxLogGroups',
+    ],
+    ['"*"', '*'],
+  ]);
+  // The file systems of the fileSystemIds parameter, whichever they are, are one resource here.
+  for (const arn of [fileSystems ?? []].flat()) names.set(JSON.stringify(arn), 'fileSystems');
+  const key = (pattern: unknown): string =>
+    typeof pattern === 'string'
+      ? pattern.replace(functionName, '{function}')
+      : String((pattern as { 'Fn::Sub': string })['Fn::Sub']).replace(
+          `\${AWS::Region}`,
+          '{region}',
+        );
+  const attached = resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => JSON.stringify(policy.Properties?.['Roles']).includes(`"${roleId}"`))
+    .filter(
+      ([, policy]) => policy.Condition === undefined || conditionHolds(template, policy.Condition),
+    )
+    .flatMap(([, policy]) => allStatements(policy.Properties?.['PolicyDocument']));
+  const lines = new Set<string>();
+  for (const statement of [...policiesOf(resource(template, roleId)).statements, ...attached]) {
+    expect(statement.Effect).toBe('Allow');
+    const condition = statement.Condition as
+      | { 'ForAllValues:StringLike'?: { 'dynamodb:LeadingKeys'?: unknown[] } }
+      | undefined;
+    const patterns = condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+    for (const action of actionsOf(statement)) {
+      for (const target of [statement.Resource].flat()) {
+        const label = names.get(JSON.stringify(target)) ?? JSON.stringify(target);
+        if (patterns === undefined) lines.add(grantLine(action, label));
+        else for (const pattern of patterns) lines.add(grantLine(action, label, key(pattern)));
+      }
+    }
+  }
+  return [...lines].sort();
+}
+
 let workDir: string;
 let defaults: Template;
 let custom: Template;
@@ -145,6 +318,7 @@ let customRun: Run;
 let ownGroupRun: Run;
 let invokeRun: Run;
 let retrierInvokeRun: Run;
+let prodPrintRun: Run;
 
 /** One deferral message as the retrier receives it from the event source mapping. */
 function sqsEvent(messageId: string): object {
@@ -217,11 +391,10 @@ beforeAll(async () => {
     '-e',
     'DRY_RUN=true',
   ]);
-  [[defaultRun, customRun, ownGroupRun], invokeRun, retrierInvokeRun] = await Promise.all([
-    packages,
-    invoke,
-    invokeRetrier,
-  ]);
+  // `osls print` resolves the whole configuration and writes nothing: it runs alongside too.
+  const prodPrint = osls(['print', '--stage', 'prod']);
+  [[defaultRun, customRun, ownGroupRun], invokeRun, retrierInvokeRun, prodPrintRun] =
+    await Promise.all([packages, invoke, invokeRetrier, prodPrint]);
   if (defaultRun.code !== 0) throw new Error(`osls package failed:\n${defaultRun.output}`);
   if (customRun.code !== 0) throw new Error(`osls package failed:\n${customRun.output}`);
   defaults = await readTemplate(join(workDir, 'default'));
@@ -268,16 +441,18 @@ describe('Stack: osls package', () => {
     expect(Object.keys(defaults.Resources).length).toBeGreaterThanOrEqual(40);
   });
 
-  it('runs the function on nodejs22.x or newer, on arm64, with the sized memory and timeout', () => {
+  it('runs every function on nodejs24.x, the analyzer on arm64 with the sized memory and timeout', () => {
     // Prepare
     const lambda = resource(defaults, 'AnalyzerLambdaFunction');
 
     // Act
-    const runtime = String(lambda.Properties?.['Runtime']);
-    const major = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+    const runtimes = Object.values(defaults.Resources)
+      .filter((item) => item.Type === 'AWS::Lambda::Function')
+      .map((item) => item.Properties?.['Runtime']);
 
     // Assess
-    expect(major).toBeGreaterThanOrEqual(22);
+    expect(runtimes.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
     expect(lambda.Properties?.['Architectures']).toEqual(['arm64']);
     expect(lambda.Properties?.['MemorySize']).toBe(512);
     expect(lambda.Properties?.['Timeout']).toBe(60);
@@ -392,6 +567,7 @@ describe('Stack: osls package', () => {
         POWERTOOLS_SERVICE_NAME: 'fsx-export-analyzer-dev',
         POWERTOOLS_METRICS_NAMESPACE: 'FsxExportAnalyzer',
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_TRACE_ENABLED: 'false',
       });
     },
   );
@@ -436,24 +612,69 @@ describe('Stack: osls package', () => {
     });
   });
 
-  it('encrypts the topic with a customer managed key that CloudWatch alarms may use', () => {
+  it("encrypts the topic with a customer managed key that only this account's alarms may use besides IAM", () => {
     // Prepare
     const topic = resource(defaults, 'SummaryTopic');
     const key = resource(defaults, 'AnalyzerKey');
 
     // Act
-    const keyStatements = allStatements(key.Properties?.['KeyPolicy']);
+    const [administer, alarms, ...others] = allStatements(key.Properties?.['KeyPolicy']);
 
     // Assess
     expect(topic.Properties?.['KmsMasterKeyId']).toEqual({ Ref: 'AnalyzerKey' });
     expect(key.Properties?.['EnableKeyRotation']).toBe(true);
-    expect(keyStatements).toContainEqual(
-      expect.objectContaining({
+    expect(others).toEqual([]);
+    expect(administer).toMatchObject({
+      Sid: 'AccountAdministersKeyAndDelegatesUseToIam',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` } },
+      Resource: '*',
+    });
+    expect(administer?.Condition).toBeUndefined();
+    // The confused deputy: CloudWatch acts for this account's alarms in this Region only.
+    expect(alarms).toEqual({
+      Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': ALARMS_OF_THIS_ACCOUNT },
+      },
+    });
+  });
+
+  it("lets only this account's alarms in this Region publish to the topic, and nobody without TLS", () => {
+    // Prepare
+    const policy = resource(defaults, 'SummaryTopicPolicy').Properties;
+
+    // Act
+    const statements = allStatements(policy?.['PolicyDocument']);
+
+    // Assess
+    expect(policy?.['Topics']).toEqual([TOPIC]);
+    expect(statements).toEqual([
+      {
+        Sid: 'CloudWatchAlarmsOfThisAccountPublish',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      }),
-    );
+        Action: 'sns:Publish',
+        Resource: TOPIC,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': ALARMS_OF_THIS_ACCOUNT },
+        },
+      },
+      {
+        Sid: 'DenyUnencryptedTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: TOPIC,
+        Condition: { Bool: { 'aws:SecureTransport': false } },
+      },
+    ]);
   });
 
   it('subscribes the notification email only when one is given', () => {
@@ -538,7 +759,7 @@ describe('Stack: osls package', () => {
     }
   });
 
-  it('refuses the deferral queues to any caller not using TLS', () => {
+  it('refuses the deferral queues and the failure queue to any caller not using TLS, for every SQS action', () => {
     // Prepare
     const policy = resource(defaults, 'DeferralQueuePolicy').Properties;
 
@@ -551,16 +772,35 @@ describe('Stack: osls package', () => {
       { Ref: 'DeferralDeadLetterQueue' },
     ]);
     expect(statements).toEqual([
-      expect.objectContaining({
+      {
+        Sid: 'DenyUnencryptedTransport',
         Effect: 'Deny',
         Principal: '*',
+        Action: 'sqs:*',
         Resource: [DEFERRAL_ARN, DEAD_LETTER_ARN],
         Condition: { Bool: { 'aws:SecureTransport': false } },
-      }),
+      },
+    ]);
+    expect(
+      allStatements(
+        resource(defaults, 'AnalyzerFailureQueuePolicy').Properties?.['PolicyDocument'],
+      ),
+    ).toEqual([
+      {
+        Sid: 'DenyUnencryptedTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: QUEUE_ARN,
+        Condition: { Bool: { 'aws:SecureTransport': false } },
+      },
+    ]);
+    expect(resource(defaults, 'AnalyzerFailureQueuePolicy').Properties?.['Queues']).toEqual([
+      { Ref: 'AnalyzerFailureQueue' },
     ]);
   });
 
-  it('keeps the ledger in an encrypted, on-demand table keyed by id, with TTL and PITR', () => {
+  it('keeps the ledger in an encrypted, on-demand table keyed by id, with TTL, PITR and deletion protection', () => {
     // Prepare
     const table = resource(defaults, 'LedgerTable') as Resource & {
       DeletionPolicy?: string;
@@ -579,6 +819,7 @@ describe('Stack: osls package', () => {
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
     });
     expect(table.DeletionPolicy).toBe('Delete');
     expect(table.UpdateReplacePolicy).toBe('Delete');
@@ -669,8 +910,9 @@ describe('Stack: osls package', () => {
       expect(action).not.toBe('*');
       expect(action).not.toMatch(/^[A-Za-z0-9-]+:\*$/);
     }
-    // A wide Deny only takes away: osls's deployment bucket refuses every s3:* call that is
-    // not over TLS. Every Deny of the stack is of that kind.
+    // A wide Deny only takes away: osls's deployment bucket refuses every s3:* call, the queues
+    // every sqs:* call and the topic every sns:Publish that is not over TLS. Every Deny of the
+    // stack is of that kind.
     for (const statement of denies) {
       expect(statement).toMatchObject({
         Effect: 'Deny',
@@ -679,133 +921,114 @@ describe('Stack: osls package', () => {
     }
   });
 
-  it('gives the analyzer its own role with only the calls it makes, on their resources', () => {
+  it('gives the analyzer its own role: each statement on its resources, the ledger by key prefix', () => {
     // Prepare
-    const role = resource(custom, 'AnalyzerRole');
+    const role = (template: Template) => policiesOf(resource(template, 'AnalyzerRole')).statements;
 
     // Act
-    const { statements, bySid } = policiesOf(role);
-    const arn = (resource: string) => ({
-      'Fn::Sub': `arn:\${AWS::Partition}:fsx:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
-    });
+    const statements = role(custom);
 
     // Assess
     expect(resource(custom, 'AnalyzerLambdaFunction').Properties?.['Role']).toEqual({
       'Fn::GetAtt': ['AnalyzerRole', 'Arn'],
     });
     expect(custom.Resources).not.toHaveProperty('IamRoleLambdaExecution');
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'fsx:CreateDataRepositoryTask',
-      'fsx:DescribeDataRepositoryAssociations',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'sns:Publish',
-      'sqs:SendMessage',
-      'sqs:SendMessage',
+    expect(statements).toEqual([
+      ownLogs('AnalyzerLogGroup'),
+      ...CUSTOM_EXPORT_TASKS,
+      allow('ReadDataRepositoryAssociations', 'fsx:DescribeDataRepositoryAssociations', '*'),
+      PUBLISH_SUMMARY,
+      USE_TOPIC_KEY,
+      allow('KeepFailedBatches', 'sqs:SendMessage', QUEUE_ARN),
+      allow('DeferReexports', 'sqs:SendMessage', DEFERRAL_ARN),
+      allow(
+        'LedgerAttempts',
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        TABLE_ARN,
+        leadingKeys('attempt#*'),
+      ),
+      allow('LedgerTrackTasks', 'dynamodb:PutItem', TABLE_ARN, leadingKeys('task#*')),
+      allow(
+        'LedgerDigestWindows',
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        TABLE_ARN,
+        leadingKeys('digest#*'),
+      ),
+      allow(
+        'LedgerIdempotency',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        TABLE_ARN,
+        leadingKeys('fsx-export-analyzer-ci-analyzer#*'),
+      ),
     ]);
-    expect(bySid['StartExportTasks']?.Resource).toEqual([
-      arn('file-system/fs-0123456789abcdef0'),
-      arn('file-system/fs-0fedcba9876543210'),
-      arn('task/*'),
-    ]);
-    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
-    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
-    expect(bySid['KeepFailedBatches']?.Resource).toEqual(QUEUE_ARN);
-    expect(bySid['DeferReexports']).toMatchObject({
-      Action: 'sqs:SendMessage',
-      Resource: DEFERRAL_ARN,
-    });
-    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
-    expect(bySid['WriteOwnLogs']?.Resource).toEqual({
-      'Fn::GetAtt': ['AnalyzerLogGroup', 'Arn'],
-    });
-    // "*" only where the API takes no resource ARN.
-    const unscoped = statements.filter((statement) => statement.Resource === '*');
-    expect(unscoped.flatMap(actionsOf)).toEqual(['fsx:DescribeDataRepositoryAssociations']);
+    // With the defaults: every file system of the account and Region, no tag condition.
+    expect(role(defaults).slice(1, 3)).toEqual(DEFAULT_EXPORT_TASKS);
     expect(
-      policiesOf(resource(defaults, 'AnalyzerRole')).bySid['StartExportTasks']?.Resource,
-    ).toEqual([arn('file-system/*'), arn('task/*')]);
+      policiesOf(resource(defaults, 'AnalyzerRole')).bySid['LedgerIdempotency']?.Condition,
+    ).toEqual(leadingKeys('fsx-export-analyzer-dev-analyzer#*'));
   });
 
-  it('gives the retrier its own role: the queue, export tasks, the ledger, the topic', () => {
+  it('gives the retrier its own role: the queue without ChangeMessageVisibility, export tasks, the ledger by key prefix, the topic', () => {
     // Prepare
-    const role = resource(custom, 'RetrierRole');
+    const role = (template: Template) => policiesOf(resource(template, 'RetrierRole')).statements;
 
     // Act
-    const { statements, bySid } = policiesOf(role);
+    const statements = role(custom);
 
     // Assess
     expect(resource(custom, FUNCTIONS.retrier).Properties?.['Role']).toEqual({
       'Fn::GetAtt': ['RetrierRole', 'Arn'],
     });
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'fsx:CreateDataRepositoryTask',
-      'fsx:DescribeDataRepositoryAssociations',
-      'fsx:DescribeDataRepositoryTasks',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'sns:Publish',
-      'sqs:ChangeMessageVisibility',
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:ReceiveMessage',
+    expect(statements).toEqual([
+      ownLogs('RetrierLogGroup'),
+      allow(
+        'ConsumeDeferralQueue',
+        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        DEFERRAL_ARN,
+      ),
+      ...CUSTOM_EXPORT_TASKS,
+      allow(
+        'ReadTasksAndAssociations',
+        ['fsx:DescribeDataRepositoryTasks', 'fsx:DescribeDataRepositoryAssociations'],
+        '*',
+      ),
+      allow(
+        'LedgerAttempts',
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        TABLE_ARN,
+        leadingKeys('attempt#*'),
+      ),
+      allow('LedgerClaimWindows', 'dynamodb:PutItem', TABLE_ARN, leadingKeys('window#*')),
+      allow('LedgerTrackTasks', 'dynamodb:PutItem', TABLE_ARN, leadingKeys('task#*')),
+      PUBLISH_SUMMARY,
+      USE_TOPIC_KEY,
     ]);
-    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['RetrierLogGroup', 'Arn'] });
-    expect(bySid['ConsumeDeferralQueue']?.Resource).toEqual(DEFERRAL_ARN);
-    // The same file systems as the analyzer may re-export on.
-    expect(bySid['StartExportTasks']?.Resource).toEqual(
-      policiesOf(resource(custom, 'AnalyzerRole')).bySid['StartExportTasks']?.Resource,
-    );
-    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
-    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
-    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
-    // "*" only for the FSx Describe* calls, which take no resource ARN.
-    const unscoped = statements.filter((statement) => statement.Resource === '*');
-    expect(unscoped.flatMap(actionsOf).sort()).toEqual([
-      'fsx:DescribeDataRepositoryAssociations',
-      'fsx:DescribeDataRepositoryTasks',
-    ]);
+    expect(role(defaults).slice(2, 4)).toEqual(DEFAULT_EXPORT_TASKS);
+    for (const template of [defaults, custom]) {
+      expect(role(template).flatMap(actionsOf)).not.toContain('sqs:ChangeMessageVisibility');
+    }
   });
 
-  it('gives the outcome check its own role: task lookups, the ledger, the topic', () => {
+  it('gives the outcome check its own role: task lookups, a Scan apart, task# updates, the topic', () => {
     // Prepare
     const role = resource(custom, 'OutcomesRole');
 
     // Act
-    const { statements, bySid } = policiesOf(role);
+    const { statements } = policiesOf(role);
 
     // Assess
     expect(resource(custom, FUNCTIONS.outcomes).Properties?.['Role']).toEqual({
       'Fn::GetAtt': ['OutcomesRole', 'Arn'],
     });
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      'dynamodb:Scan',
-      'dynamodb:UpdateItem',
-      'fsx:DescribeDataRepositoryTasks',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'sns:Publish',
+    expect(statements).toEqual([
+      ownLogs('OutcomesLogGroup'),
+      allow('ReadTasks', 'fsx:DescribeDataRepositoryTasks', '*'),
+      // Scan has no leading key: it cannot carry dynamodb:LeadingKeys, so it stands apart.
+      allow('LedgerFindOpenTasks', 'dynamodb:Scan', TABLE_ARN),
+      allow('LedgerCloseTasks', 'dynamodb:UpdateItem', TABLE_ARN, leadingKeys('task#*')),
+      PUBLISH_SUMMARY,
+      USE_TOPIC_KEY,
     ]);
-    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['OutcomesLogGroup', 'Arn'] });
-    expect(bySid['ReadTasks']?.Resource).toBe('*');
-    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
-    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
-    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
   });
 
   it('runs the digest function every digestCheckMinutes, one run at a time, with W from digestWindowMinutes', () => {
@@ -841,30 +1064,24 @@ describe('Stack: osls package', () => {
     expect(variablesOf(custom, FUNCTIONS.analyzer)).toMatchObject({ DIGEST_WINDOW_MINUTES: '30' });
   });
 
-  it('gives the digest function its own role: the ledger (scan and update), the topic', () => {
+  it('gives the digest function its own role: a Scan apart, digest# updates, the topic', () => {
     // Prepare
     const role = resource(custom, 'DigestRole');
 
     // Act
-    const { statements, bySid } = policiesOf(role);
+    const { statements } = policiesOf(role);
 
     // Assess
     expect(resource(custom, FUNCTIONS.digest).Properties?.['Role']).toEqual({
       'Fn::GetAtt': ['DigestRole', 'Arn'],
     });
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      'dynamodb:Scan',
-      'dynamodb:UpdateItem',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'sns:Publish',
+    expect(statements).toEqual([
+      ownLogs('DigestLogGroup'),
+      allow('LedgerFindDueWindows', 'dynamodb:Scan', TABLE_ARN),
+      allow('LedgerRollDigestWindows', 'dynamodb:UpdateItem', TABLE_ARN, leadingKeys('digest#*')),
+      PUBLISH_SUMMARY,
+      USE_TOPIC_KEY,
     ]);
-    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['DigestLogGroup', 'Arn'] });
-    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
-    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
-    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
   });
 
   it('runs the doctor every doctorCheckMinutes, one run at a time, looking for this stage analyzer', () => {
@@ -891,34 +1108,36 @@ describe('Stack: osls package', () => {
     });
   });
 
-  it('gives the doctor its own read-only role: FSx and subscription describes, one ledger item, the topic', () => {
+  it('gives the doctor its own read-only role: FSx describes, /aws/fsx/* subscription filters, its one ledger item, the topic', () => {
     // Prepare
     const role = resource(custom, 'DoctorRole');
 
     // Act
-    const { statements, bySid } = policiesOf(role);
+    const { statements } = policiesOf(role);
 
     // Assess
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'fsx:DescribeDataRepositoryAssociations',
-      'fsx:DescribeFileSystems',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'logs:CreateLogStream',
-      'logs:DescribeSubscriptionFilters',
-      'logs:PutLogEvents',
-      'sns:Publish',
-    ]);
-    expect(bySid['WriteOwnLogs']?.Resource).toEqual({ 'Fn::GetAtt': ['DoctorLogGroup', 'Arn'] });
-    expect(bySid['ReadFileSystems']?.Resource).toBe('*');
-    expect(bySid['ReadSubscriptionFilters']?.Resource).toEqual({
-      'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:*`,
+    expect(resource(custom, FUNCTIONS.doctor).Properties?.['Role']).toEqual({
+      'Fn::GetAtt': ['DoctorRole', 'Arn'],
     });
-    expect(bySid['UseLedger']?.Resource).toEqual(TABLE_ARN);
-    expect(bySid['PublishSummary']?.Resource).toEqual(TOPIC);
-    expect(bySid['UseTopicKey']?.Resource).toEqual(KEY_ARN);
+    expect(statements).toEqual([
+      ownLogs('DoctorLogGroup'),
+      allow(
+        'ReadFileSystems',
+        ['fsx:DescribeFileSystems', 'fsx:DescribeDataRepositoryAssociations'],
+        '*',
+      ),
+      allow('ReadSubscriptionFilters', 'logs:DescribeSubscriptionFilters', {
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/fsx/*`,
+      }),
+      allow(
+        'LedgerDoctorState',
+        ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        TABLE_ARN,
+        leadingKeys({ 'Fn::Sub': `doctor#\${AWS::Region}` }),
+      ),
+      PUBLISH_SUMMARY,
+      USE_TOPIC_KEY,
+    ]);
   });
 
   it('gives each function a role of its own and osls no default role', () => {
@@ -940,6 +1159,135 @@ describe('Stack: osls package', () => {
     ]);
     expect(new Set(used).size).toBe(5);
     expect(defaults.Resources).not.toHaveProperty('IamRoleLambdaExecution');
+  });
+
+  it.each(Object.keys(ROLE_OF) as FunctionName[])(
+    'grants %s exactly the SDK commands its code sends and what Lambda, SNS and X-Ray do with its role',
+    (name) => {
+      // Prepare
+      const needed = { defaults: neededGrants(name, false), custom: neededGrants(name, true) };
+
+      // Act
+      const granted = { defaults: grantsOf(defaults, name), custom: grantsOf(custom, name) };
+
+      // Assess
+      expect(granted).toEqual(needed);
+    },
+  );
+
+  it('bounds the analyzer with reserved concurrency (analyzerConcurrency, 10 by default)', () => {
+    // Prepare
+    const concurrency = (template: Template) =>
+      resource(template, FUNCTIONS.analyzer).Properties?.['ReservedConcurrentExecutions'];
+
+    // Act
+    const byDefault = concurrency(defaults);
+
+    // Assess
+    expect(byDefault).toBe(10);
+    expect(concurrency(custom)).toBe(25);
+    // Throttled batches wait in Lambda's asynchronous queue for up to the maximum event age.
+    expect(
+      resourcesOfType(defaults, 'AWS::Lambda::EventInvokeConfig')[0]?.[1].Properties,
+    ).toMatchObject({ MaximumEventAgeInSeconds: 21_600 });
+  });
+
+  it('keeps the deployment bucket encrypted, versioned, private and TLS-only', () => {
+    // Prepare
+    const bucket = resource(defaults, 'ServerlessDeploymentBucket');
+
+    // Act
+    const policy = allStatements(
+      resource(defaults, 'ServerlessDeploymentBucketPolicy').Properties?.['PolicyDocument'],
+    );
+
+    // Assess
+    expect(bucket.Properties).toEqual({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    expect(policy).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': false } },
+      }),
+    ]);
+  });
+
+  it('traces with X-Ray, and grants it, only with tracing=true', () => {
+    // Prepare
+    const lambdas = (template: Template) =>
+      Object.values(FUNCTIONS).map((logicalId) => resource(template, logicalId).Properties);
+
+    // Act
+    const policy = resource(defaults, 'TracingPolicy');
+
+    // Assess
+    expect(policy.Condition).toBe('TracingEnabled');
+    expect(policy.Properties).toEqual({
+      PolicyName: 'xray-tracing',
+      Roles: Object.values(ROLE_OF).map((roleId) => ({ Ref: roleId })),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          allow('SendTraces', ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
+        ],
+      },
+    });
+    expect(conditionHolds(defaults, 'TracingEnabled')).toBe(false);
+    expect(conditionHolds(custom, 'TracingEnabled')).toBe(true);
+    for (const lambda of lambdas(defaults)) expect(lambda).not.toHaveProperty('TracingConfig');
+    for (const lambda of lambdas(custom)) {
+      expect(lambda?.['TracingConfig']).toEqual({ Mode: 'Active' });
+    }
+    for (const logicalId of Object.values(FUNCTIONS)) {
+      expect(variablesOf(defaults, logicalId)['POWERTOOLS_TRACE_ENABLED']).toBe('false');
+      expect(variablesOf(custom, logicalId)['POWERTOOLS_TRACE_ENABLED']).toBe('true');
+    }
+  });
+
+  it('warns at package time outside dev stages when neither fileSystemIds nor fileSystemTag limits the file systems', () => {
+    // Prepare
+    const warning = 'may start export tasks on every FSx file system of the account';
+
+    // Act
+    const outputs = { prod: prodPrintRun.output, dev: defaultRun.output, ci: customRun.output };
+
+    // Assess
+    expect(prodPrintRun.code).toBe(0);
+    expect(outputs.prod).toContain(
+      `Warning: stage "prod": the analyzer and the retrier ${warning}`,
+    );
+    expect(outputs.prod.split(warning)).toHaveLength(2);
+    // A dev stage, and a stage limited by ids and a tag: no warning.
+    expect(outputs.dev).not.toContain(warning);
+    expect(outputs.ci).not.toContain(warning);
+  });
+
+  it('documents every role and resource policy in docs/permissions.md, generated from the template', async () => {
+    // Prepare
+    const path = join(ROOT, 'docs', 'permissions.md');
+    const rendered = renderPermissions(defaults);
+
+    // Act
+    if (process.env['FEA_UPDATE_DOCS'] === '1') await writeFile(path, rendered);
+    const current = await readFile(path, 'utf8').catch(() => '');
+
+    // Assess
+    for (const roleId of Object.values(ROLE_OF)) expect(rendered).toContain(`(role ${roleId})`);
+    expect(current, `docs/permissions.md is stale: run ${UPDATE_COMMAND}`).toBe(rendered);
   });
 
   it('alarms to the topic on errors, throttles, duration, failed batches, unparseable records and permanently refused re-exports', () => {
@@ -1031,6 +1379,63 @@ describe('Stack: osls package', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+  });
+
+  it('alarms to the topic on batches Lambda gave up on or could not keep, and on scheduled functions that stop running', () => {
+    // Prepare
+    const properties = (template: Template, logicalId: string) =>
+      resource(template, logicalId).Properties;
+    const stopped = [
+      ['OutcomesStoppedAlarm', FUNCTIONS.outcomes, 600, 60],
+      ['DigestStoppedAlarm', FUNCTIONS.digest, 300, 60],
+      ['DoctorStoppedAlarm', FUNCTIONS.doctor, 3600, 900],
+    ] as const;
+
+    // Act
+    const dropped = properties(defaults, 'AnalyzerAsyncEventsDroppedAlarm');
+    const undelivered = properties(defaults, 'AnalyzerDestinationDeliveryFailuresAlarm');
+
+    // Assess
+    for (const [alarm, metric] of [
+      [dropped, 'AsyncEventsDropped'],
+      [undelivered, 'DestinationDeliveryFailures'],
+    ] as const) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: FUNCTIONS.analyzer } }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [TOPIC],
+        OKActions: [TOPIC],
+      });
+    }
+    // Fewer than one invocation in each of two schedule intervals; no data at all is breaching.
+    for (const [logicalId, functionId, period, customPeriod] of stopped) {
+      expect(properties(defaults, logicalId)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Invocations',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+        Statistic: 'Sum',
+        Period: period,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [TOPIC],
+        OKActions: [TOPIC],
+      });
+      expect(properties(custom, logicalId)?.['Period']).toBe(customPeriod);
+    }
+    // The schedules the periods follow (rate(10 minutes), rate(5 minutes), rate(1 hour)).
+    expect(
+      rulesTargeting(defaults, FUNCTIONS.outcomes)[0]?.[1].Properties?.['ScheduleExpression'],
+    ).toBe('rate(10 minutes)');
   });
 
   it('builds a dashboard of failures, re-exports, the retrier, outcomes and the deferral queues', () => {
