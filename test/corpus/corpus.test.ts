@@ -5,16 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJsonText } from '../../lib/analyze/analysis.ts';
-import {
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  decodeLambdaEvent,
-  toBatch,
-} from '../../lib/analyze/decode.ts';
+import { decodeLambdaEvent, toBatch } from '../../lib/analyze/decode.ts';
 import { renderEmail } from '../../lib/analyze/email.ts';
 import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import { readInput } from '../../lib/input/read.ts';
 import { AnalyzerError } from '../../lib/shared/errors.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../lib/shared/limits.ts';
 import type { LogBatch, Report } from '../../lib/shared/types.ts';
 import {
   type Expect,
@@ -36,7 +33,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fsx-export-analyzer.js');
-const DOCS = join(ROOT, 'README.md');
+const DOCS = join(ROOT, 'docs', 'design.md');
 const DOCS_HEADING = '### Bad input: what each kind produces';
 
 /** Characters no output line may carry: C0 except tab and line feed, DEL, C1, separators, bidi. */
@@ -387,11 +384,11 @@ describe('Corpus: hostile lines do not stall the analysis', () => {
   }, 60_000);
 });
 
-describe('Corpus: the README table', () => {
+describe('Corpus: the bad-input table in docs/design.md', () => {
   it('lists every kind in its table, and no other', async () => {
-    // Prepare: the README section, up to the next heading.
-    const readme = await readFile(DOCS, 'utf8');
-    const section = readme.slice(readme.indexOf(DOCS_HEADING));
+    // Prepare: the docs section, up to the next heading.
+    const design = await readFile(DOCS, 'utf8');
+    const section = design.slice(design.indexOf(DOCS_HEADING));
     const end = section.slice(DOCS_HEADING.length).search(/\n#{2,3} /);
     const docs = end < 0 ? section : section.slice(0, DOCS_HEADING.length + end);
 

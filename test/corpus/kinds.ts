@@ -4,7 +4,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
  * The bad-input corpus: every kind of hostile or broken input the analyzer must survive, as
  * generators (nothing big is committed). Each kind says at which level it is broken and what the
  * analyzer must make of it. corpus.test.ts runs every kind through the pure path and the CLI;
- * docs/corpus.md documents what each one produces.
+ * docs/design.md#bad-input-what-each-kind-produces documents what each one produces.
  *
  * Levels, and what `build()` returns:
  * - `event`: the Lambda event as the handler receives it (any value), or a string: the text of a
