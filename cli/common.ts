@@ -1,7 +1,6 @@
 import { toJsonText } from '../lib/analyze/analysis.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { renderTerminal } from '../lib/analyze/terminal.ts';
-import { requestHandler } from '../lib/aws/http.ts';
 import { AnalyzerError, describeError } from '../lib/shared/errors.ts';
 import { sanitize } from '../lib/shared/text.ts';
 import type { Report } from '../lib/shared/types.ts';
@@ -14,6 +13,8 @@ import packageJson from '../package.json' with { type: 'json' };
 
 const PROGRAM = 'fsx-export-analyzer';
 const VERSION: string = packageJson.version;
+/** The account id of the documented examples: make-event's default owner, invoke's function ARN. */
+const DEFAULT_OWNER = '123456789012';
 
 /** What `main` needs from the process; tests pass fakes. */
 interface Io {
@@ -144,14 +145,6 @@ function printReport(report: Report, format: ReportFormat, io: Io): void {
   }
 }
 
-/**
- * Options of an SDK client a command creates: our per-attempt timeouts, and `region` (--region)
- * when given; otherwise the SDK reads the Region from the standard AWS settings itself.
- */
-function clientOptions(region: string | undefined) {
-  return region === undefined ? { requestHandler } : { requestHandler, region };
-}
-
 /** The Region for console links: --region, else the SDK's standard variables. */
 function consoleRegion(value: string | undefined, env: Io['env']): string | undefined {
   return value ?? setting(env, 'AWS_REGION') ?? setting(env, 'AWS_DEFAULT_REGION');
@@ -160,9 +153,9 @@ function consoleRegion(value: string | undefined, env: Io['env']): string | unde
 export type { Command, Io, ReportFormat };
 export {
   checkFileSystemId,
-  clientOptions,
   complain,
   consoleRegion,
+  DEFAULT_OWNER,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,

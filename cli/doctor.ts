@@ -1,16 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { clientOptions } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
-import {
-  diagnose,
-  lambdaFunctionName,
-  renderDoctorJson,
-  renderDoctorText,
-} from '../lib/doctor/diagnose.ts';
+import { diagnose } from '../lib/doctor/diagnose.ts';
+import { renderDoctorJson, renderDoctorText } from '../lib/doctor/render.ts';
+import { lambdaFunctionName } from '../lib/shared/arn.ts';
 import {
   checkFileSystemId,
-  clientOptions,
   EXIT_FAILURE,
   EXIT_OK,
   type Io,

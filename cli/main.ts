@@ -1,58 +1,30 @@
-import { constants as bufferConstants } from 'node:buffer';
-import { createHash, randomUUID } from 'node:crypto';
-import { type Dirent, realpathSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
-import type { Context } from 'aws-lambda';
-import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
-import { processBatches } from '../lib/analyze/pipeline.ts';
-import { type InputContext, readInput } from '../lib/input/read.ts';
-import { loadConfig } from '../lib/shared/config.ts';
-import {
-  AnalyzerError,
-  ConfigError,
-  DecodeError,
-  describeError,
-  InputError,
-} from '../lib/shared/errors.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import type { LogBatch } from '../lib/shared/types.ts';
+import { AnalyzerError, describeError } from '../lib/shared/errors.ts';
+import * as analyze from './analyze.ts';
 import {
   type Command,
-  checkFileSystemId,
   complain,
-  consoleRegion,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
-  fileProblem,
   type Io,
   isDebug,
   line,
   PROGRAM,
-  parseOrUsage,
-  printReport,
-  reportFormat,
-  setting,
   UsageError,
   VERSION,
 } from './common.ts';
+import * as invoke from './invoke.ts';
+import * as makeEvent from './make-event.ts';
 
 /*
- * The command-line interface. Only pure lib/ modules are imported statically: `analyze` must run
+ * The command-line interface: the dispatcher, error reporting and the process seam. Each command
+ * lives in its own module. Only pure lib/ modules are imported statically: `analyze` must run
  * without AWS credentials and without loading the AWS SDK. The Lambda handler (and with it the
  * SDK) is imported dynamically by `invoke` alone, which esbuild turns into a separate chunk.
  */
 
-/** Extensions `analyze DIR` reads; anything else in the directory is ignored. */
-const INPUT_EXTENSIONS = ['.json', '.ndjson', '.log', '.txt'];
-/** make-event defaults: the documented example stream, and a fixed start so output is stable. */
-const DEFAULT_OWNER = '123456789012';
-const DEFAULT_EVENT_STREAM = 'datarepo_fs-0123456789abcdef0';
-const DEFAULT_START_TIME = '2025-11-25T12:00:00.000Z';
 const HELP = `${PROGRAM} ${VERSION}
 Reads Amazon FSx for Lustre data repository event logs, classifies automatic-export failures
 and shows which files a retry would re-export.
@@ -77,69 +49,10 @@ AWS_ENDPOINT_URL...); analyze, invoke --dry-run and make-event never do.
 Set DEBUG=1 to print stack traces of unexpected errors.
 `;
 
-const ANALYZE_HELP = `Usage: ${PROGRAM} analyze [--json | --email] [options] FILE... | -
-
-Analyses FSx data repository event logs and prints a report. A dry run: it never calls AWS,
-starts nothing and publishes nothing; the re-exports it lists are what the Lambda would start.
-
-Each FILE is detected on its own and may hold:
-  - a Lambda event { "awslogs": { "data": ... } }, or one per line (NDJSON)
-  - a decoded subscription payload { "messageType", "logGroup", "logStream", "logEvents", ... }
-  - a JSON array of Lambda events or payloads
-  - the JSON output of "aws logs filter-log-events" (one batch per log stream)
-  - raw log messages, one per line (blank lines ignored; event ids are FILE:LINE, time 0)
-A FILE may be a directory: its *.json, *.ndjson, *.log and *.txt files are read in name order.
-"-" reads standard input. An unreadable file is reported on stderr and the others are still
-analysed (exit status 2); when no FILE can be read, no report is printed.
-
-Options:
-  --json                  print the report as one JSON document
-  --email                 print the email the Lambda would publish (Subject:, blank line, body)
-  --log-group NAME        log group of raw lines and filter-log-events output
-                          (default ${DEFAULT_LOG_GROUP})
-  --log-stream NAME       log stream of raw lines (default datarepo_<file-system-id>, else unknown)
-  --file-system-id ID     file system of raw lines, and of any log stream whose name has none
-  --region REGION         Region for console links (default AWS_REGION, AWS_DEFAULT_REGION)
-  -h, --help              this text
-
-Environment: BUSY_DELAY_SECONDS (default 600), REPORT_PATH, MAX_DECOMPRESSED_BYTES, NO_COLOR.
-`;
-
-const INVOKE_HELP = `Usage: ${PROGRAM} invoke FILE [--dry-run]
-
-Runs the real Lambda handler once on a Lambda event file (FILE, or - for standard input) with a
-fake Lambda context, and prints the handler's result as JSON on stdout. The handler's own log
-lines go to stderr. The handler reads its configuration from the environment (SUMMARY_TOPIC_ARN,
-REPORT_PATH, BUSY_DELAY_SECONDS, ...) and, without --dry-run, calls FSx and SNS with the AWS
-credentials of the environment.
-
-Options:
-  --dry-run     set DRY_RUN=true: plan only, start no task, publish nothing
-  -h, --help    this text
-
-Exit status: 0 the handler returned; 1 the handler threw; 2 bad usage, file or configuration.
-`;
-
-const MAKE_EVENT_HELP = `Usage: ${PROGRAM} make-event [options] FILE... | -
-
-Turns raw log messages (one per line, blank lines ignored; all FILEs in order, "-" for standard
-input) into the Lambda event CloudWatch Logs would send: { "awslogs": { "data": base64(gzip(
-payload)) } }, printed on stdout. Event ids and timestamps are deterministic: the n-th line
-(from 0) gets --start-time + n seconds, and its id is derived from that time, n and the stream.
-
-Options:
-  --log-group NAME        log group (default ${DEFAULT_LOG_GROUP})
-  --log-stream NAME       log stream (default ${DEFAULT_EVENT_STREAM})
-  --file-system-id ID     use the log stream datarepo_ID (instead of --log-stream)
-  --owner ACCOUNT         owner account id (default ${DEFAULT_OWNER})
-  --start-time ISO        time of the first event (default ${DEFAULT_START_TIME})
-  -h, --help              this text
-`;
-
 const COMMAND_HELP: Record<string, string> = {
-  analyze: ANALYZE_HELP,
-  invoke: INVOKE_HELP,
-  'make-event': MAKE_EVENT_HELP,
+  analyze: analyze.help,
+  invoke: invoke.help,
+  'make-event': makeEvent.help,
 };
 
 /** Commands that call AWS, each in its own lazily loaded module. */
@@ -148,368 +61,6 @@ const AWS_COMMANDS = {
   reexport: () => import('./reexport.ts'),
   doctor: () => import('./doctor.ts'),
 } satisfies Record<string, () => Promise<Command>>;
-
-/** One input of a command: a file, or standard input. */
-interface Source {
-  /** How the input is named in messages and raw-line event ids. */
-  readonly name: string;
-  readonly read: () => Promise<string>;
-}
-
-/** A source that could not even be listed (missing file, empty directory). */
-interface BadSource {
-  readonly name: string;
-  readonly problem: string;
-}
-
-function stdinSource(io: Io): Source {
-  return { name: 'stdin', read: io.readStdin };
-}
-
-function fileSource(path: string): Source {
-  return { name: path, read: () => readFile(path, 'utf8') };
-}
-
-/** Expands FILE arguments: `-` is stdin, a directory gives its input files sorted by name. */
-async function expandSources(
-  args: readonly string[],
-  io: Io,
-  command: string,
-  allowDirectories: boolean,
-): Promise<Array<Source | BadSource>> {
-  if (args.filter((arg) => arg === '-').length > 1) {
-    throw new UsageError('"-" (standard input) may be given only once', command);
-  }
-  const sources: Array<Source | BadSource> = [];
-  for (const arg of args) {
-    if (arg === '-') {
-      sources.push(stdinSource(io));
-      continue;
-    }
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(arg)).isDirectory();
-    } catch (error) {
-      sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
-    }
-    if (!isDirectory) {
-      sources.push(fileSource(arg));
-      continue;
-    }
-    if (!allowDirectories) {
-      sources.push({ name: arg, problem: 'is a directory' });
-      continue;
-    }
-    let entries: Dirent[];
-    try {
-      entries = await readdir(arg, { withFileTypes: true });
-    } catch (error) {
-      sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
-    }
-    const names = entries
-      .filter((entry) => !entry.isDirectory() && INPUT_EXTENSIONS.includes(extname(entry.name)))
-      .map((entry) => entry.name)
-      // Code-unit order, not locale order: the same directory gives the same report everywhere.
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (names.length === 0) {
-      sources.push({ name: arg, problem: 'has no *.json, *.ndjson, *.log or *.txt files' });
-      continue;
-    }
-    for (const name of names) sources.push(fileSource(join(arg, name)));
-  }
-  return sources;
-}
-
-/** Reads a source; a file-system error becomes an InputError (the caller names the file). */
-async function readSource(source: Source): Promise<string> {
-  try {
-    return await source.read();
-  } catch (error) {
-    throw new InputError(fileProblem(error), { cause: error });
-  }
-}
-
-async function analyze(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOrUsage('analyze', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        email: { type: 'boolean' },
-        'log-group': { type: 'string' },
-        'log-stream': { type: 'string' },
-        'file-system-id': { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
-  if (values.help === true) {
-    io.stdout(ANALYZE_HELP);
-    return EXIT_OK;
-  }
-  const format = reportFormat(values, 'analyze');
-  if (positionals.length === 0) {
-    throw new UsageError('no FILE given (use - to read standard input)', 'analyze');
-  }
-  checkFileSystemId(values['file-system-id'], 'analyze');
-  // The Lambda's own validation, so a value the Lambda would reject is rejected here too.
-  const { BUSY_DELAY_SECONDS, REPORT_PATH, MAX_DECOMPRESSED_BYTES } = io.env;
-  const config = loadConfig({
-    DRY_RUN: 'true',
-    BUSY_DELAY_SECONDS,
-    REPORT_PATH,
-    MAX_DECOMPRESSED_BYTES,
-  });
-  const context: InputContext = {
-    logGroup: values['log-group'],
-    logStream: values['log-stream'],
-    fileSystemId: values['file-system-id'],
-    maxDecompressedBytes: config.maxDecompressedBytes,
-  };
-
-  const batches: LogBatch[] = [];
-  let skippedMessages = 0;
-  let bad = 0;
-  let good = 0;
-  for (const source of await expandSources(positionals, io, 'analyze', true)) {
-    if ('problem' in source) {
-      complain(io, `${source.name}: ${source.problem}`);
-      bad++;
-      continue;
-    }
-    try {
-      const input = readInput(await readSource(source), source.name, context);
-      batches.push(...input.batches);
-      skippedMessages += input.skippedMessages;
-      good++;
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      complain(io, `${source.name}: ${error.message}`);
-      bad++;
-    }
-  }
-  // Nothing readable: an empty report would only hide the errors above.
-  if (good === 0) return EXIT_USAGE;
-
-  const report = await processBatches(
-    batches,
-    {
-      dryRun: true,
-      maxPathsPerTask: 100,
-      busyDelaySeconds: config.busyDelaySeconds,
-      reportPath: config.reportPath,
-      region: consoleRegion(values.region, io.env),
-    },
-    undefined,
-    skippedMessages,
-  );
-  printReport(report, format, io);
-  return bad > 0 ? EXIT_USAGE : EXIT_OK;
-}
-
-/** A Lambda context good enough for the handler: names, a request id, a 5-minute deadline. */
-function fakeContext(region: string): Context {
-  const deadline = Date.now() + 5 * 60 * 1000;
-  const functionName = PROGRAM;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${DEFAULT_OWNER}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/${PROGRAM}-cli`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/**
- * Sends everything written to stdout to stderr until the returned function is called: the
- * handler's logger and metrics print to stdout, which must hold only the result.
- */
-function stdoutToStderr(): () => void {
-  const original = process.stdout.write;
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  return () => {
-    process.stdout.write = original;
-  };
-}
-
-async function invoke(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOrUsage('invoke', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
-  if (values.help === true) {
-    io.stdout(INVOKE_HELP);
-    return EXIT_OK;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined) throw new UsageError('no FILE given', 'invoke');
-  if (extra.length > 0) throw new UsageError('invoke takes exactly one FILE', 'invoke');
-  const source = file === '-' ? stdinSource(io) : fileSource(file);
-  let text: string;
-  try {
-    text = await readSource(source);
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${source.name}: ${error.message}`);
-    throw error;
-  }
-  let event: unknown;
-  try {
-    event = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${source.name}: is not valid JSON: ${describeError(error)}`);
-  }
-  try {
-    // Checked here so a bad file is a usage problem (2), not a handler failure (1).
-    // No size cap here: the handler applies its own (MAX_DECOMPRESSED_BYTES).
-    decodeLambdaEvent(event, bufferConstants.MAX_LENGTH);
-  } catch (error) {
-    if (error instanceof DecodeError) throw new InputError(`${source.name}: ${error.message}`);
-    throw error;
-  }
-
-  // The handler reads its configuration when its module loads, so DRY_RUN must be set first.
-  if (values['dry-run'] === true) Object.assign(process.env, { DRY_RUN: 'true' });
-  const restore = stdoutToStderr();
-  let result: unknown;
-  try {
-    let handler: (event: unknown, context: Context) => Promise<unknown>;
-    try {
-      ({ handler } = await import('../functions/analyzer.ts'));
-    } catch (error) {
-      // A configuration error is the caller's to fix (2); anything else is a failure (1).
-      if (error instanceof ConfigError) throw error;
-      complain(io, `invoke failed: cannot load the handler: ${describeError(error)}`);
-      if (isDebug(io.env) && error instanceof Error) io.stderr(line(error.stack ?? ''));
-      return EXIT_FAILURE;
-    }
-    try {
-      result = await handler(event, fakeContext(setting(io.env, 'AWS_REGION') ?? 'us-east-1'));
-    } catch (error) {
-      complain(io, `invoke failed: ${describeError(error)}`);
-      if (isDebug(io.env) && error instanceof Error) io.stderr(line(error.stack ?? ''));
-      return EXIT_FAILURE;
-    }
-  } finally {
-    restore();
-  }
-  io.stdout(line(JSON.stringify(result ?? null, null, 2)));
-  return EXIT_OK;
-}
-
-/**
- * A CloudWatch-like event id: 56 digits, unique per stream and line, the same on every run.
- * The timestamp leads, as in real ids, so ids sort by time.
- */
-function eventId(timestamp: number, index: number, logGroup: string, logStream: string): string {
-  const digest = createHash('sha256').update(`${logGroup}\0${logStream}`).digest('hex');
-  const digits = BigInt(`0x${digest}`).toString().padStart(37, '0').slice(0, 37);
-  return `${String(timestamp).padStart(13, '0')}${String(index).padStart(6, '0')}${digits}`;
-}
-
-async function makeEvent(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseOrUsage('make-event', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'log-group': { type: 'string' },
-        'log-stream': { type: 'string' },
-        'file-system-id': { type: 'string' },
-        owner: { type: 'string' },
-        'start-time': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
-  if (values.help === true) {
-    io.stdout(MAKE_EVENT_HELP);
-    return EXIT_OK;
-  }
-  if (positionals.length === 0) {
-    throw new UsageError('no FILE given (use - to read standard input)', 'make-event');
-  }
-  const fileSystemId = values['file-system-id'];
-  checkFileSystemId(fileSystemId, 'make-event');
-  if (fileSystemId !== undefined && values['log-stream'] !== undefined) {
-    throw new UsageError('give --log-stream or --file-system-id, not both', 'make-event');
-  }
-  const startText = values['start-time'] ?? DEFAULT_START_TIME;
-  const start = Date.parse(startText);
-  if (!Number.isFinite(start)) {
-    throw new UsageError(
-      `--start-time must be an ISO-8601 time (got "${startText}")`,
-      'make-event',
-    );
-  }
-  const logGroup = values['log-group'] ?? DEFAULT_LOG_GROUP;
-  const logStream =
-    fileSystemId === undefined
-      ? (values['log-stream'] ?? DEFAULT_EVENT_STREAM)
-      : `datarepo_${fileSystemId}`;
-
-  const messages: string[] = [];
-  let bad = 0;
-  for (const source of await expandSources(positionals, io, 'make-event', false)) {
-    if ('problem' in source) {
-      complain(io, `${source.name}: ${source.problem}`);
-      bad++;
-      continue;
-    }
-    let text: string;
-    try {
-      text = await readSource(source);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      complain(io, `${source.name}: ${error.message}`);
-      bad++;
-      continue;
-    }
-    const lines = text
-      .replace(/^\uFEFF/, '')
-      .split(/\r?\n/)
-      .filter((message) => message.trim().length > 0);
-    if (lines.length === 0) {
-      complain(io, `${source.name}: is empty`);
-      bad++;
-      continue;
-    }
-    messages.push(...lines);
-  }
-  // A partial event would silently lack the bad file's lines.
-  if (bad > 0) return EXIT_USAGE;
-
-  const payload = {
-    messageType: 'DATA_MESSAGE',
-    owner: values.owner ?? DEFAULT_OWNER,
-    logGroup,
-    logStream,
-    subscriptionFilters: [PROGRAM],
-    logEvents: messages.map((message, index) => {
-      const timestamp = start + index * 1000;
-      return { id: eventId(timestamp, index, logGroup, logStream), timestamp, message };
-    }),
-  };
-  const data = gzipSync(JSON.stringify(payload)).toString('base64');
-  io.stdout(line(JSON.stringify({ awslogs: { data } }, null, 2)));
-  return EXIT_OK;
-}
 
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -533,11 +84,11 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     case 'analyze':
-      return analyze(rest, io);
+      return analyze.command(rest, io);
     case 'invoke':
-      return invoke(rest, io);
+      return invoke.command(rest, io);
     case 'make-event':
-      return makeEvent(rest, io);
+      return makeEvent.command(rest, io);
     case 'scan':
     case 'reexport':
     case 'doctor':

@@ -2,49 +2,43 @@ import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/analyze/analysis.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
-import {
-  createLogsClient,
-  DEFAULT_MAX_EVENTS,
-  LogsReadError,
-  type LogWindow,
-  type ReadProgress,
-  readLogWindow,
-} from '../lib/aws/logs.ts';
+import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import {
   compareWindows,
-  describeWindow,
   mergeSummaries,
-  previousWindow,
   renderTrendEmail,
   renderTrendTerminal,
-  resolveWindow,
   summarizeWindow,
-  type TimeWindow,
   type Trend,
   trendToJson,
-  WindowError,
-} from '../lib/scan/window.ts';
+  type WindowSummary,
+} from '../lib/scan/trend.ts';
+import { describeWindow, previousWindow } from '../lib/scan/window.ts';
 import { loadConfig } from '../lib/shared/config.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
+import type { LogWindow, LogWindowPort } from '../lib/shared/ports.ts';
 import { sanitize } from '../lib/shared/text.ts';
-import type { LogBatch } from '../lib/shared/types.ts';
+import type { Report } from '../lib/shared/types.ts';
 import {
-  checkFileSystemId,
   complain,
   consoleRegion,
-  EXIT_FAILURE,
   EXIT_OK,
-  EXIT_USAGE,
   type Io,
   line,
   PROGRAM,
   parseOrUsage,
-  plural,
   printReport,
+  type ReportFormat,
   reportFormat,
-  UsageError,
   useColor,
 } from './common.ts';
+import {
+  PROGRESS_EVERY_PAGES,
+  readWindow,
+  WINDOW_ARGS,
+  type WindowOptions,
+  windowOptions,
+} from './log-window.ts';
 
 /*
  * `scan`: reads a time window of the FSx event log group from CloudWatch Logs (FilterLogEvents),
@@ -54,9 +48,6 @@ import {
 
 /** An analysis of no events: where counting a streamed window starts. */
 const NOTHING = { events: 0, records: [], unparseable: [] } as const;
-
-/** Without a terminal, a progress line every this many pages (500,000 events at full pages). */
-const PROGRESS_EVERY_PAGES = 50;
 
 const help = `Usage: ${PROGRAM} scan [--log-group NAME] [options]
 
@@ -94,120 +85,76 @@ interface ScanDeps {
   readonly now?: () => number;
 }
 
-/** The parseArgs options scan and reexport share: the window, where to read it, its cap. */
-const WINDOW_ARGS = {
-  'log-group': { type: 'string' },
-  'file-system-id': { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  region: { type: 'string' },
-  'max-events': { type: 'string' },
-} as const;
-
-/** The options scan and reexport share for choosing the window. */
-interface WindowOptions {
-  readonly logGroup: string;
-  readonly fileSystemId: string | undefined;
-  readonly window: TimeWindow;
-  readonly maxEvents: number;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /**
- * Progress on stderr: rewritten in place on a terminal, every PROGRESS_EVERY_PAGES pages
- * otherwise (quiet in scripts, still alive in a log), and always one final line.
+ * Reads the window before `options.window` and counts it: only its counts are needed, so it is
+ * read and counted page by page and adds one page to the memory of the scan, whatever its size.
+ * The exit status instead when it could not be read.
  */
-function progressReporter(io: Io, label: string) {
-  const live = io.stderrIsTTY === true;
-  const text = (progress: ReadProgress) =>
-    `${label}: ${plural(progress.events, 'event')}, ${plural(progress.pages, 'page')}, ${seconds(progress.elapsedMs)}`;
-  return {
-    update(progress: ReadProgress): void {
-      if (live) io.stderr(`\r\u001b[2K${text(progress)}`);
-      else if (progress.pages % PROGRESS_EVERY_PAGES === 0) io.stderr(line(text(progress)));
-    },
-    done(read: LogWindow): void {
-      if (live) io.stderr('\r\u001b[2K');
-      io.stderr(
-        line(
-          `${label}: read ${plural(read.events, 'event')} in ${plural(read.pages, 'page')} in ${seconds(read.elapsedMs)}`,
-        ),
-      );
-    },
-    failed(): void {
-      if (live) io.stderr('\n');
-    },
-  };
-}
-
-/** Reads and validates --log-group, --file-system-id, --since, --until and --max-events. */
-function windowOptions(
-  values: {
-    readonly 'log-group'?: string | undefined;
-    readonly 'file-system-id'?: string | undefined;
-    readonly since?: string | undefined;
-    readonly until?: string | undefined;
-    readonly 'max-events'?: string | undefined;
-  },
-  command: string,
-  now: number,
-): WindowOptions {
-  const fileSystemId = values['file-system-id'];
-  checkFileSystemId(fileSystemId, command);
-  const logGroup = values['log-group'] ?? DEFAULT_LOG_GROUP;
-  if (logGroup.trim() === '') throw new UsageError('--log-group must not be empty', command);
-  const maxText = values['max-events'];
-  const maxEvents = maxText === undefined ? DEFAULT_MAX_EVENTS : Number(maxText);
-  if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {
-    throw new UsageError(
-      `--max-events must be a positive integer (got "${sanitize(maxText ?? '')}")`,
-      command,
-    );
-  }
-  let window: TimeWindow;
-  try {
-    window = resolveWindow(values.since, values.until, now);
-  } catch (error) {
-    // A usage error, so the message ends with the hint to --help.
-    if (error instanceof WindowError) throw new UsageError(error.message, command);
-    throw error;
-  }
-  return { logGroup, fileSystemId, window, maxEvents };
-}
-
-/**
- * Reads one window with progress on stderr. A read error is reported on one line and returned
- * as the exit status (2 when the caller's settings must change, else 1). With `onPage`, the
- * window is streamed page by page (see readLogWindow) and not kept.
- */
-async function readWindow(
-  client: CloudWatchLogsClient,
+async function countPrevious(
+  logs: LogWindowPort,
   options: WindowOptions,
-  window: TimeWindow,
-  label: string,
   io: Io,
   now: () => number,
-  onPage?: (batches: LogBatch[]) => void,
-): Promise<LogWindow | number> {
-  const progress = progressReporter(io, label);
-  try {
-    const read = await readLogWindow(
-      client,
-      { logGroup: options.logGroup, fileSystemId: options.fileSystemId, window },
-      onPage === undefined
-        ? { onProgress: progress.update, maxEvents: options.maxEvents, now }
-        : { onProgress: progress.update, onPage, now },
+): Promise<WindowSummary | number> {
+  const earlier = previousWindow(options.window);
+  let counted = summarizeWindow(earlier, NOTHING);
+  const previous = await readWindow(
+    logs,
+    options,
+    earlier,
+    'previous window',
+    io,
+    now,
+    (batches) => {
+      counted = mergeSummaries(counted, summarizeWindow(earlier, analyzeBatches(batches)));
+    },
+  );
+  return typeof previous === 'number' ? previous : counted;
+}
+
+/** What a scan prints: the report, the trend (unless the previous window failed), the read. */
+interface ScanResult {
+  readonly report: Report;
+  readonly trend: Trend | undefined;
+  readonly read: LogWindow;
+  readonly options: WindowOptions;
+}
+
+/** Prints the scan as --json, --email or for the terminal. */
+function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
+  const { report, trend, read, options } = scan;
+  const heading = `Scan of ${sanitize(options.logGroup)}${
+    options.fileSystemId === undefined ? '' : ` (${options.fileSystemId})`
+  }, ${describeWindow(options.window)}`;
+  if (format === 'json') {
+    io.stdout(
+      line(
+        jsonDocumentText({
+          ...toJsonReport(report),
+          scan: {
+            logGroup: options.logGroup,
+            fileSystemId: options.fileSystemId ?? null,
+            window: {
+              start: new Date(options.window.start).toISOString(),
+              end: new Date(options.window.end).toISOString(),
+            },
+            eventsRead: read.events,
+            pages: read.pages,
+          },
+          trend: trend === undefined ? null : trendToJson(trend),
+        }),
+      ),
     );
-    progress.done(read);
-    return read;
-  } catch (error) {
-    progress.failed();
-    if (!(error instanceof LogsReadError)) throw error;
-    complain(io, error.message);
-    return error.usage ? EXIT_USAGE : EXIT_FAILURE;
+  } else if (format === 'email') {
+    printReport(report, 'email', io);
+    io.stdout(`\n${heading}\n\n`);
+    if (trend !== undefined) io.stdout(renderTrendEmail(trend));
+  } else {
+    io.stdout(`${heading}\n\n`);
+    printReport(report, 'terminal', io);
+    if (trend !== undefined) {
+      io.stdout(`\n${renderTrendTerminal(trend, { color: useColor(io) })}`);
+    }
   }
 }
 
@@ -240,7 +187,8 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
   const client = (deps.logsClient ?? createLogsClient)(region);
 
   try {
-    const current = await readWindow(client, options, options.window, 'this window', io, now);
+    const logs = createLogWindowReader(client);
+    const current = await readWindow(logs, options, options.window, 'this window', io, now);
     if (typeof current === 'number') return current;
     const report = await processBatches(
       current.batches,
@@ -256,68 +204,22 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
     // The batches are no longer needed; the report keeps only parsed records.
     current.batches.length = 0;
 
-    // Only the previous window's counts are needed: it is read and counted page by page, so it
-    // adds one page to the memory of the scan, whatever its size.
-    const earlier = previousWindow(options.window);
-    let counted = summarizeWindow(earlier, NOTHING);
-    const previous = await readWindow(
-      client,
-      options,
-      earlier,
-      'previous window',
-      io,
-      now,
-      (batches) => {
-        counted = mergeSummaries(counted, summarizeWindow(earlier, analyzeBatches(batches)));
-      },
-    );
+    const previous = await countPrevious(logs, options, io, now);
     let trend: Trend | undefined;
     let status = EXIT_OK;
     if (typeof previous === 'number') {
       complain(io, 'the trend is left out: the previous window could not be read');
       status = previous;
     } else {
-      trend = compareWindows(summarizeWindow(options.window, report), counted);
+      trend = compareWindows(summarizeWindow(options.window, report), previous);
     }
 
-    const heading = `Scan of ${sanitize(options.logGroup)}${
-      options.fileSystemId === undefined ? '' : ` (${options.fileSystemId})`
-    }, ${describeWindow(options.window)}`;
-    if (format === 'json') {
-      io.stdout(
-        line(
-          jsonDocumentText({
-            ...toJsonReport(report),
-            scan: {
-              logGroup: options.logGroup,
-              fileSystemId: options.fileSystemId ?? null,
-              window: {
-                start: new Date(options.window.start).toISOString(),
-                end: new Date(options.window.end).toISOString(),
-              },
-              eventsRead: current.events,
-              pages: current.pages,
-            },
-            trend: trend === undefined ? null : trendToJson(trend),
-          }),
-        ),
-      );
-    } else if (format === 'email') {
-      printReport(report, 'email', io);
-      io.stdout(`\n${heading}\n\n`);
-      if (trend !== undefined) io.stdout(renderTrendEmail(trend));
-    } else {
-      io.stdout(`${heading}\n\n`);
-      printReport(report, 'terminal', io);
-      if (trend !== undefined) {
-        io.stdout(`\n${renderTrendTerminal(trend, { color: useColor(io) })}`);
-      }
-    }
+    printScan(format, { report, trend, read: current, options }, io);
     return status;
   } finally {
     client.destroy();
   }
 }
 
-export type { ScanDeps, WindowOptions };
-export { command, help, readWindow, WINDOW_ARGS, windowOptions };
+export type { ScanDeps };
+export { command, help };

@@ -1,11 +1,11 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { dynamoClient, snsClient } from '../lib/aws/clients.ts';
-import { createDigestStore, type PendingWork } from '../lib/aws/digests.ts';
+import { createDigestStore } from '../lib/aws/digests.ts';
+import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
+import { emit } from '../lib/aws/telemetry.ts';
 import { renderDigestEmail } from '../lib/digest/email.ts';
-import { keyFields } from '../lib/digest/windows.ts';
+import { digestRunTelemetry, heldFailures } from '../lib/digest/telemetry.ts';
+import { digestRules } from '../lib/digest/windows.ts';
 import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
 import { ConfigError } from '../lib/shared/errors.ts';
 
@@ -29,7 +29,7 @@ interface DigestResult {
   readonly published: string | null;
 }
 
-function loadSettings() {
+const { config, table, windowSeconds } = loadOrLog(() => {
   const config = loadConfig();
   const table = loadReexportConfig().ledgerTable;
   const { windowMinutes } = loadDigestConfig();
@@ -42,52 +42,17 @@ function loadSettings() {
     );
   }
   return { config, table, windowSeconds: windowMinutes * 60 };
-}
-
-const { config, table, windowSeconds } = loadOrLog(loadSettings);
-const store = createDigestStore(dynamoClient, { tableName: table, windowSeconds });
-
-function logWork(work: PendingWork): void {
-  // One line per entry, so the logs keep every count even when the email is cut or lost.
-  for (const digest of work.digests) {
-    logger.info('Digest', {
-      ...keyFields(digest.key),
-      windowStart: new Date(digest.windowStart * 1000).toISOString(),
-      windowEnd: new Date(digest.windowEnd * 1000).toISOString(),
-      held: digest.held,
-      newFailures: digest.newFailures,
-      recurringFailures: digest.recurringFailures,
-      untracked: digest.untracked,
-      outcomes: digest.outcomes,
-    });
-  }
-  for (const notice of work.recovered) {
-    logger.info('Recovered', {
-      ...keyFields(notice.key),
-      lastFailureAt: new Date(notice.lastFailureAt * 1000).toISOString(),
-    });
-  }
-  if (work.truncated === true) {
-    // Windows past the cut are not closed: their repeats alert (stale) instead of being digested.
-    logger.error('Digest scan stopped at its page limit: some alert windows were not looked at', {
-      table,
-    });
-  }
-  if (work.skipped > 0) {
-    logger.info('Windows left for the next run (an analyzer wrote them meanwhile)', {
-      skipped: work.skipped,
-    });
-  }
-}
+});
+const { topicArn } = reachOf(config);
+const store = createDigestStore(dynamoClient, {
+  tableName: table,
+  windowSeconds,
+  rules: digestRules,
+});
 
 async function run(): Promise<DigestResult> {
   const work = await store.collect();
-  const heldFailures = work.digests.reduce((sum, digest) => sum + digest.held, 0);
-  logWork(work);
-  metrics.addMetric('Digests', MetricUnit.Count, work.digests.length);
-  metrics.addMetric('DigestFailures', MetricUnit.Count, heldFailures);
-  metrics.addMetric('Recovered', MetricUnit.Count, work.recovered.length);
-  if (work.truncated === true) metrics.addMetric('DigestScanTruncated', MetricUnit.Count, 1);
+  emit(digestRunTelemetry(work, table));
   let published: string | null = null;
   if (work.digests.length > 0 || work.recovered.length > 0) {
     const publication = renderDigestEmail({
@@ -97,13 +62,14 @@ async function run(): Promise<DigestResult> {
       region: config.region,
     });
     // A PublishError fails the run on purpose: nothing is acknowledged, so the next run sends it.
-    published = await deliver(snsClient, config, publication, 'digest');
-    if (!config.dryRun) await store.acknowledge(work);
+    published = await deliver(snsClient, topicArn, publication, 'digest');
+    // Only what SNS accepted is cleared: a dry run publishes nothing, so it acknowledges nothing.
+    if (published !== null) await store.acknowledge(work);
   }
   return {
     digests: work.digests.length,
     recovered: work.recovered.length,
-    heldFailures,
+    heldFailures: heldFailures(work),
     skipped: work.skipped,
     published,
   };
@@ -111,16 +77,9 @@ async function run(): Promise<DigestResult> {
 
 /**
  * Lambda entry point for the schedule: one email per run with the digests of the windows that
- * closed and the groups that recovered. Metrics are flushed whether the run succeeds or fails.
+ * closed and the groups that recovered.
  */
-const handler = async (_event: unknown, context: Context): Promise<DigestResult> => {
-  logger.addContext(context);
-  try {
-    return await run();
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  }
-};
+const handler = lambdaHandler((_event: unknown) => run());
 
 export type { DigestResult };
 export { handler };

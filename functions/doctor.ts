@@ -1,11 +1,13 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import { dynamoClient, fsxClient, logsClient, snsClient } from '../lib/aws/clients.ts';
 import { createDoctorState } from '../lib/aws/doctor-state.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
+import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { loadOrLog, logger, metrics } from '../lib/aws/telemetry.ts';
-import { diagnose, doctorChanges, renderDoctorAlert } from '../lib/doctor/diagnose.ts';
+import { emit } from '../lib/aws/telemetry.ts';
+import { doctorChanges } from '../lib/doctor/changes.ts';
+import { diagnose } from '../lib/doctor/diagnose.ts';
+import { renderDoctorAlert } from '../lib/doctor/render.ts';
+import { doctorTelemetry, problemCount } from '../lib/doctor/telemetry.ts';
 import { loadDoctorConfig } from '../lib/shared/config.ts';
 
 /*
@@ -27,6 +29,7 @@ interface DoctorRunResult {
 }
 
 const config = loadOrLog(loadDoctorConfig);
+const { topicArn } = reachOf(config);
 const state = createDoctorState(dynamoClient, config.ledgerTable, config.region);
 
 async function run(now: Date): Promise<DoctorRunResult> {
@@ -35,50 +38,26 @@ async function run(now: Date): Promise<DoctorRunResult> {
     { region: config.region },
   );
   const result = diagnose(inventory, { functionRef: config.analyzerFunction });
-  const problems = result.counts.PROBLEM + result.counts.UNKNOWN;
   const { changes, state: next } = doctorChanges(await state.load(), result.findings);
-  logger.info('Doctor checked', {
-    fileSystems: result.fileSystems,
-    counts: result.counts,
-    changes: changes.length,
-  });
-  // Every finding a person acts on, so the logs hold what the email may have said long ago.
-  for (const item of result.findings) {
-    if (item.severity === 'PROBLEM' || item.severity === 'UNKNOWN' || item.severity === 'WARN') {
-      logger.warn('Doctor finding', {
-        key: item.key,
-        severity: item.severity,
-        detail: item.detail,
-      });
-    }
-  }
-  metrics.addMetric('DoctorProblems', MetricUnit.Count, problems);
+  emit(doctorTelemetry(result, changes.length));
   let published: string | null = null;
   if (changes.length > 0) {
     // The state is saved only after the email went out: a failed publish fails the run, and the
     // next run finds the same changes and tries again.
     published = await deliver(
       snsClient,
-      config,
+      topicArn,
       renderDoctorAlert(result, changes),
       'doctor alert',
     );
   }
   await state.save(next, now);
+  const problems = problemCount(result);
   return { fileSystems: result.fileSystems, problems, changes: changes.length, published };
 }
 
-/**
- * Lambda entry point for the schedule. Metrics are flushed whether the run succeeds or fails.
- */
-const handler = async (_event: unknown, context: Context): Promise<DoctorRunResult> => {
-  logger.addContext(context);
-  try {
-    return await run(new Date());
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  }
-};
+/** Lambda entry point for the schedule. */
+const handler = lambdaHandler((_event: unknown) => run(new Date()));
 
 export type { DoctorRunResult };
 export { handler };

@@ -1,11 +1,12 @@
-import type { Context } from 'aws-lambda';
 import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
+import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
-import { loadOrLog, logger, metrics, recordOutcomeMetrics } from '../lib/aws/telemetry.ts';
+import { emit } from '../lib/aws/telemetry.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
-import { checkOutcomes, type OutcomeReport } from '../lib/reexport/outcomes.ts';
+import { checkOutcomes } from '../lib/reexport/outcomes.ts';
+import { outcomeTelemetry } from '../lib/reexport/telemetry.ts';
 import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
 import { ConfigError } from '../lib/shared/errors.ts';
 
@@ -22,7 +23,7 @@ interface OutcomeResult {
   readonly published: string | null;
 }
 
-function loadSettings() {
+const { config, table, attemptWindowHours } = loadOrLog(() => {
   const config = loadConfig();
   const reexport = loadReexportConfig();
   const table = reexport.ledgerTable;
@@ -30,49 +31,23 @@ function loadSettings() {
     throw new ConfigError('Environment variable LEDGER_TABLE is required by the outcome check');
   }
   return { config, table, attemptWindowHours: reexport.attemptWindowHours };
-}
-
-const { config, table, attemptWindowHours } = loadOrLog(loadSettings);
+});
+const { topicArn } = reachOf(config);
 const ports = {
   ledger: createLedger(dynamoClient, { tableName: table, attemptWindowHours }),
   fsx: createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds }),
 };
 
-function logOutcomes(report: OutcomeReport): void {
-  logger.info('Outcomes checked', {
-    finished: report.finished.length,
-    stillOpen: report.stillOpen,
-  });
-  // One line per task, so the logs keep every outcome even when the email is cut or lost.
-  for (const finished of report.finished) {
-    const fields = {
-      taskId: finished.tracked.taskId,
-      fileSystemId: finished.tracked.fileSystemId,
-      lifecycle: finished.lifecycle,
-      startedBy: finished.tracked.startedBy,
-      paths: finished.tracked.paths.length,
-      totalCount: finished.status?.totalCount,
-      succeededCount: finished.status?.succeededCount,
-      failedCount: finished.status?.failedCount,
-      failureMessage: finished.status?.failureMessage,
-      failuresCsv: finished.failuresCsv,
-    };
-    if (finished.lifecycle === 'SUCCEEDED') logger.info('Re-export ended', fields);
-    else logger.warn('Re-export ended', fields);
-  }
-}
-
 async function check(): Promise<OutcomeResult> {
   const report = await checkOutcomes(ports, { region: config.region });
-  recordOutcomeMetrics(metrics, report);
-  logOutcomes(report);
+  emit(outcomeTelemetry(report));
   let published: string | null = null;
   if (report.finished.length > 0) {
     // Tasks are closed before the email goes out, so two overlapping runs never report one
     // twice. If the publish fails, this run's closes are undone so the next run reports them,
     // and the run fails (alarm); the outcomes logged above remain either way.
     try {
-      published = await deliver(snsClient, config, renderOutcomeEmail(report), 'outcome email');
+      published = await deliver(snsClient, topicArn, renderOutcomeEmail(report), 'outcome email');
     } catch (error) {
       const closedAt = new Date(report.generatedAt);
       await Promise.all(
@@ -88,16 +63,9 @@ async function check(): Promise<OutcomeResult> {
 
 /**
  * Lambda entry point for the schedule: reports the re-export tasks that ended since the last run
- * in one email. Metrics are flushed whether the run succeeds or fails.
+ * in one email.
  */
-const handler = async (_event: unknown, context: Context): Promise<OutcomeResult> => {
-  logger.addContext(context);
-  try {
-    return await check();
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  }
-};
+const handler = lambdaHandler((_event: unknown) => check());
 
 export type { OutcomeResult };
 export { handler };

@@ -16,7 +16,7 @@ const requireShim =
 const common = {
   bundle: true,
   platform: 'node',
-  // Runs on Node.js 20 here and on the nodejs22.x Lambda runtime.
+  // The CLI runs on Node.js 20 and newer; the Lambda bundles run on the nodejs24.x runtime.
   target: 'node20',
   format: 'esm',
   absWorkingDir: root,

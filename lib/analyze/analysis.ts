@@ -1,13 +1,23 @@
+import { pushSample } from '../render/report.ts';
+import { CLASS_ORDER, PERSON_CLASSES } from '../shared/classes.ts';
+import { targetOf } from '../shared/records.ts';
 import type {
   FailureClass,
   FailureRecord,
   LogBatch,
   Report,
   Source,
+  TaskOutcome,
   UnparseableEvent,
 } from '../shared/types.ts';
-import { CLASS_ORDER, mostSevere } from './classify.ts';
+import { hintFor } from './classify.ts';
 import { parseEvent } from './parse.ts';
+
+/*
+ * The parsing step (batches to records) and the statistics every output reads of its result:
+ * counts per class, code, file system and outcome status, the classes present, and what a person
+ * must act on. Counts are memoised per array, so each is computed once however many outputs ask.
+ */
 
 /** The result of parsing batches, before any re-export is planned. */
 interface Analysis {
@@ -44,17 +54,18 @@ function analyzeBatches(batches: readonly LogBatch[]): Analysis {
 }
 
 /**
- * Memoises a statistic per records array: the renderers, the metrics and the JSON output all ask
- * for the same counts, and recounting 10,000 records each time shows up in the benchmark.
+ * Memoises a statistic per array (of records, of outcomes): the renderers, the metrics and the
+ * JSON output all ask for the same counts, and recounting 10,000 records each time shows up in
+ * the benchmark.
  */
-function memo<T>(compute: (records: readonly FailureRecord[]) => T) {
-  const cache = new WeakMap<readonly FailureRecord[], T>();
-  return (records: readonly FailureRecord[]): T => {
-    let value = cache.get(records);
+function memo<K extends object, T>(compute: (items: K) => T) {
+  const cache = new WeakMap<K, T>();
+  return (items: K): T => {
+    let value = cache.get(items);
     if (value === undefined) {
       // Frozen: one caller must not change what the next one reads.
-      value = Object.freeze(compute(records));
-      cache.set(records, value);
+      value = Object.freeze(compute(items));
+      cache.set(items, value);
     }
     return value;
   };
@@ -72,6 +83,12 @@ function computeByClass(records: readonly FailureRecord[]): Record<FailureClass,
   return counts;
 }
 
+/** The classes with at least one record, most severe first. */
+function classesOf(report: Pick<Report, 'records'>): FailureClass[] {
+  const counts = countByClass(report.records);
+  return CLASS_ORDER.filter((cls) => counts[cls] > 0);
+}
+
 /** Counts per code, most frequent first (ties by code). */
 const countByCode = memo(computeByCode);
 
@@ -85,6 +102,15 @@ function computeByCode(records: readonly FailureRecord[]): Array<[code: string, 
 function byCountThenCode(a: readonly [string, number], b: readonly [string, number]): number {
   return b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
 }
+
+/** The class shown for each code in the code tables: that of its first record. */
+const codeClasses = memo((records: readonly FailureRecord[]): ReadonlyMap<string, FailureClass> => {
+  const classOf = new Map<string, FailureClass>();
+  for (const record of records) {
+    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
+  }
+  return classOf;
+});
 
 /** Per file system: counts per class. Records without an id are grouped under `unknown`. */
 const countByFileSystem = memo(computeByFileSystem);
@@ -104,7 +130,104 @@ function computeByFileSystem(
 
 /** The most severe class present in a report, if any record exists. */
 function reportSeverity(report: Pick<Report, 'records'>): FailureClass | undefined {
-  return mostSevere(report.records.map((record) => record.class));
+  const counts = countByClass(report.records);
+  return CLASS_ORDER.find((cls) => counts[cls] > 0);
+}
+
+/** Tasks and their paths for one outcome status. */
+interface OutcomeCount {
+  readonly tasks: number;
+  readonly paths: number;
+}
+
+/** Tasks and paths per outcome status, every status included. */
+const countOutcomes = memo(
+  (outcomes: readonly TaskOutcome[]): Readonly<Record<TaskOutcome['status'], OutcomeCount>> => {
+    const counts: Record<TaskOutcome['status'], { tasks: number; paths: number }> = {
+      started: { tasks: 0, paths: 0 },
+      queued: { tasks: 0, paths: 0 },
+      refused: { tasks: 0, paths: 0 },
+      deferred: { tasks: 0, paths: 0 },
+      planned: { tasks: 0, paths: 0 },
+    };
+    for (const outcome of outcomes) {
+      counts[outcome.status].tasks++;
+      counts[outcome.status].paths += outcome.task.paths.length;
+    }
+    return counts;
+  },
+);
+
+/**
+ * Whether a person must act: a record no retry fixes, a refused task, a retryable failure that
+ * could not be planned, or an event we could not read.
+ */
+function needsPerson(
+  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes' | 'escalated'>,
+): boolean {
+  return (
+    report.records.some((record) => PERSON_CLASSES.includes(record.class)) ||
+    (report.escalated?.length ?? 0) > 0 ||
+    // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
+    report.outcomes.some(
+      (outcome) => outcome.status === 'refused' || outcome.status === 'deferred',
+    ) ||
+    report.plan.unplanned.length > 0 ||
+    report.unparseable.length > 0
+  );
+}
+
+/** Codes that share one remediation hint within a class, with a few affected files. */
+interface HintGroup {
+  readonly hint: string;
+  readonly count: number;
+  /** Most frequent first. */
+  readonly codes: ReadonlyArray<readonly [code: string, count: number]>;
+  /** Raw (untrusted) distinct targets, at most five. */
+  readonly samples: readonly string[];
+}
+
+interface PersonFinding {
+  readonly cls: FailureClass;
+  readonly count: number;
+  readonly groups: readonly HintGroup[];
+}
+
+/**
+ * The classes a person must act on, each split by remediation hint (unknown codes all share
+ * one), with counts per code and a few affected files.
+ */
+function personFindings(report: Pick<Report, 'records'>): PersonFinding[] {
+  const findings: PersonFinding[] = [];
+  for (const cls of PERSON_CLASSES) {
+    const records = report.records.filter((record) => record.class === cls);
+    if (records.length === 0) continue;
+    const groups = new Map<
+      string,
+      { count: number; codes: Map<string, number>; samples: string[] }
+    >();
+    for (const record of records) {
+      const hint = hintFor(record.code);
+      const group = groups.get(hint) ?? { count: 0, codes: new Map(), samples: [] };
+      group.count++;
+      group.codes.set(record.code, (group.codes.get(record.code) ?? 0) + 1);
+      pushSample(group.samples, targetOf(record));
+      groups.set(hint, group);
+    }
+    findings.push({
+      cls,
+      count: records.length,
+      groups: [...groups]
+        .map(([hint, group]) => ({
+          hint,
+          count: group.count,
+          codes: [...group.codes].sort(byCountThenCode),
+          samples: group.samples,
+        }))
+        .sort((a, b) => b.count - a.count),
+    });
+  }
+  return findings;
 }
 
 /** Whether a report has anything worth telling a person (a record or an unparseable event). */
@@ -117,7 +240,7 @@ function fileSystemsOf(report: Pick<Report, 'records'>): string[] {
   return [...fileSystemIds(report.records)];
 }
 
-const fileSystemIds = memo((records): readonly string[] => {
+const fileSystemIds = memo((records: readonly FailureRecord[]): readonly string[] => {
   const ids = new Set<string>();
   for (const record of records) if (record.fileSystemId) ids.add(record.fileSystemId);
   return [...ids].sort();
@@ -204,16 +327,21 @@ function toJsonText(report: Report): string {
   return jsonDocumentText(toJsonReport(report));
 }
 
-export type { Analysis };
+export type { Analysis, HintGroup, OutcomeCount, PersonFinding };
 export {
   analyzeBatches,
   byCountThenCode,
+  classesOf,
+  codeClasses,
   countByClass,
   countByCode,
   countByFileSystem,
+  countOutcomes,
   fileSystemsOf,
   hasFindings,
   jsonDocumentText,
+  needsPerson,
+  personFindings,
   reportSeverity,
   toJsonReport,
   toJsonText,

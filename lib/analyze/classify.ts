@@ -394,36 +394,6 @@ const CATALOG: readonly CatalogEntry[] = ROWS.map(
   }),
 );
 
-/**
- * Classes in order of severity, most severe first: what needs a person before what heals itself.
- * Used for the `mostSevereClass` message attribute and the order of summary sections.
- */
-const CLASS_ORDER = [
-  'permission',
-  'limit',
-  'report',
-  'unknown',
-  'transient',
-  'busy',
-  'import',
-  'skipped',
-] as const satisfies readonly FailureClass[];
-
-/**
- * What each class means and does. `retry` is an allow-list: only these classes are ever
- * re-exported, and `unknown` is deliberately not among them.
- */
-const CLASS_INFO = {
-  transient: { retry: true, title: 'Internal errors (re-exported)' },
-  busy: { retry: true, title: 'Files busy while exporting (re-exported after a delay)' },
-  permission: { retry: false, title: 'Access denied: a person must fix permissions' },
-  limit: { retry: false, title: 'S3 limits exceeded: a person must change the file' },
-  skipped: { retry: false, title: 'Export skipped (warnings)' },
-  report: { retry: false, title: 'Completion report failures' },
-  import: { retry: false, title: 'Import and restore events (not retried)' },
-  unknown: { retry: false, title: 'Unknown codes (shown, never retried)' },
-} as const satisfies Record<FailureClass, { retry: boolean; title: string }>;
-
 const UNKNOWN_HINT =
   'Not in the documented FSx error tables, so it is never retried. Read the raw message and the FSx event-log documentation.';
 
@@ -476,35 +446,11 @@ function classify(code: string): FailureClass {
   return lookup(code)[0]?.class ?? 'unknown';
 }
 
-/** Whether records of this class are re-exported. */
-function isRetryable(cls: FailureClass): boolean {
-  return CLASS_INFO[cls].retry;
-}
-
 /** Remediation hint for a code, falling back to the unknown-code hint. */
 function hintFor(code: string): string {
   return lookup(code)[0]?.hint ?? UNKNOWN_HINT;
 }
 
-/** Section title for a class, for summaries. */
-function classTitle(cls: FailureClass): string {
-  return CLASS_INFO[cls].title;
-}
-
-/** The most severe class in a set, or undefined for an empty set. */
-function mostSevere(classes: Iterable<FailureClass>): FailureClass | undefined {
-  const present = new Set(classes);
-  return CLASS_ORDER.find((cls) => present.has(cls));
-}
-
-export {
-  CATALOG,
-  CLASS_ORDER,
-  classify,
-  classTitle,
-  hintFor,
-  isKnownName,
-  isRetryable,
-  lookup,
-  mostSevere,
-};
+// The class facts live in lib/shared/classes.ts; re-exported for the catalog's readers.
+export { CLASS_ORDER, classTitle, isRetryable, mostSevere } from '../shared/classes.ts';
+export { CATALOG, classify, hintFor, isKnownName, lookup };

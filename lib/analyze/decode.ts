@@ -3,10 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import * as z from 'zod/mini';
 import { DecodeError, describeError } from '../shared/errors.ts';
 import { fileSystemIdFromStream } from '../shared/fsx.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../shared/limits.ts';
 import type { LogBatch, LogEvent } from '../shared/types.ts';
-
-/** Default cap on a decompressed subscription payload. Real batches are at most a few MB. */
-const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -147,4 +145,4 @@ function decodeLambdaEvent(
 }
 
 export type { Decoded };
-export { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeData, decodeLambdaEvent, toBatch };
+export { decodeData, decodeLambdaEvent, toBatch };

@@ -1,6 +1,20 @@
+import {
+  clientRequestToken,
+  escalationOf,
+  fsxRefusal,
+  missingReportPath,
+  type Refusal,
+  reachedAttemptLimit,
+  recordStart,
+} from '../reexport/rules.ts';
 import { describeError } from '../shared/errors.ts';
-import { explainFsxError } from '../shared/fsx-errors.ts';
-import type { DeferralPort, DeferredExport, FsxPort, LedgerPort } from '../shared/ports.ts';
+import type {
+  DeferralPort,
+  DeferredExport,
+  ExportRequest,
+  FsxPort,
+  LedgerPort,
+} from '../shared/ports.ts';
 import type {
   Association,
   Escalation,
@@ -11,7 +25,7 @@ import type {
   TaskOutcome,
 } from '../shared/types.ts';
 import { type Analysis, analyzeBatches } from './analysis.ts';
-import { associationsNeeded, clientRequestToken, type PlanOptions, planReexports } from './plan.ts';
+import { associationsNeeded, type PlanOptions, planReexports } from './plan.ts';
 
 /**
  * Durable re-export: where waiting re-exports go and what remembers earlier attempts. Without it
@@ -141,51 +155,28 @@ async function execute(
       },
     };
   }
-  let refusal: { error: string; reason: string; retryLater: boolean };
+  let refusal: Refusal;
   if (task.reportPath === undefined) {
-    const error = associationErrors.get(task.fileSystemId);
-    refusal = {
-      error: 'NoReportPath',
-      reason:
-        error === undefined
-          ? 'the file system has no data repository association to hold the completion report; set REPORT_PATH or link a data repository'
-          : `the data repository associations could not be read (${error}); set REPORT_PATH to start tasks without them`,
-      retryLater: error !== undefined,
-    };
+    refusal = missingReportPath(associationErrors.get(task.fileSystemId));
   } else {
-    const result = await fsx.startExport({
+    const request: ExportRequest = {
       fileSystemId: task.fileSystemId,
       paths: task.paths,
       clientRequestToken: task.clientRequestToken,
       reportPath: task.reportPath,
-    });
+    };
+    const result = await fsx.startExport(request);
     if (result.ok) {
       const ledger = options.durable?.ledger;
-      if (ledger !== undefined) {
-        // Recorded only once FSx accepted the task: a refusal is no attempt. A LedgerError fails
-        // the invocation; the retry gets the same task back (same token) and records it again,
-        // which the ledger ignores.
-        await ledger.recordAttempt(task.fileSystemId, task.paths, result.taskId, now);
-        await ledger.trackTask({
-          taskId: result.taskId,
-          fileSystemId: task.fileSystemId,
-          paths: task.paths,
-          clientRequestToken: task.clientRequestToken,
-          reportPath: task.reportPath,
-          startedAt: now.toISOString(),
-          startedBy: 'analyzer',
-        });
-      }
+      // Recorded only once FSx accepted the task: a refusal is no attempt. A LedgerError fails
+      // the invocation; the retry gets the same task back (same token) and records it again,
+      // which the ledger ignores.
+      if (ledger !== undefined) await recordStart(ledger, request, result.taskId, now, 'analyzer');
       return {
         outcome: { status: 'started', task, taskId: result.taskId, lifecycle: result.lifecycle },
       };
     }
-    const info = explainFsxError(result.error);
-    refusal = {
-      error: result.error,
-      reason: `${info.meaning} (${result.message})`,
-      retryLater: info.retryLater,
-    };
+    refusal = fsxRefusal(result.error, result.message);
   }
   if (refusal.retryLater && deferral !== undefined) {
     const delay = options.durable?.retryLaterSeconds ?? 0;
@@ -251,14 +242,8 @@ async function applyAttemptLimit(
   const remaining = new Set<string>();
   for (const path of task.paths) {
     const history = histories.get(path);
-    if (history !== undefined && history.taskIds.length >= maxAttempts) {
-      escalated.push({
-        fileSystemId: task.fileSystemId,
-        path,
-        taskIds: history.taskIds,
-        lastAttemptAt: history.lastAttemptAt,
-        reportPath: task.reportPath,
-      });
+    if (reachedAttemptLimit(history, maxAttempts)) {
+      escalated.push(escalationOf(task.fileSystemId, path, history, task.reportPath));
     } else remaining.add(path);
   }
   if (escalated.length === 0) return { task, escalated };

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH, MAX_TASK_PATHS } from '../shared/fsx.ts';
+import { clientRequestToken, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
+import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../shared/fsx.ts';
 import type {
   Association,
   ExportTask,
@@ -12,8 +12,6 @@ import { isRetryable } from './classify.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
-/** Folder under a data repository association's S3 path where our completion reports go. */
-const REPORT_FOLDER = 'fsx-export-analyzer-reports';
 
 interface PlanOptions {
   readonly maxPathsPerTask: number;
@@ -109,58 +107,6 @@ function keyToPath(
   return withSlash(bestMatch.fsPath) + key.slice(bestMatch.prefix.length);
 }
 
-function isUnder(path: string, fileSystemPath: string): boolean {
-  const root = withSlash(fileSystemPath).replace(/^\/+/, '');
-  return root === '' || withSlash(path).startsWith(root);
-}
-
-/**
- * Chooses where a task's completion report goes: inside the association that covers most of the
- * task's paths (FSx rejects a report path outside every association), preferring AVAILABLE ones.
- * Ties go to the lowest association id so the choice, and so the request, is deterministic.
- */
-function reportPathFor(
-  paths: readonly string[],
-  associations: readonly Association[],
-): string | undefined {
-  const ranked = associations
-    .filter((association) => association.dataRepositoryPath.startsWith('s3://'))
-    .map((association) => ({
-      association,
-      available: association.lifecycle === 'AVAILABLE' ? 1 : 0,
-      covered: paths.filter((path) => isUnder(path, association.fileSystemPath)).length,
-    }))
-    .sort(
-      (a, b) =>
-        b.available - a.available ||
-        b.covered - a.covered ||
-        a.association.associationId.localeCompare(b.association.associationId),
-    );
-  const chosen = ranked[0]?.association;
-  if (chosen === undefined) return undefined;
-  return `${chosen.dataRepositoryPath.replace(/\/+$/, '')}/${REPORT_FOLDER}`;
-}
-
-/**
- * Derives the idempotency token for a task from the file system, its paths and the log event ids
- * behind them: a duplicate delivery of the same batch gives the same token, so FSx returns the
- * task it already started instead of starting a second one. 47 characters of `[A-Za-z0-9_-]`.
- */
-function clientRequestToken(
-  fileSystemId: string,
-  paths: readonly string[],
-  eventIds: readonly string[],
-): string {
-  const digest = createHash('sha256')
-    .update(fileSystemId)
-    .update('\0')
-    .update(paths.join('\0'))
-    .update('\0\0')
-    .update(eventIds.join('\0'))
-    .digest('base64url');
-  return `fea-${digest.slice(0, 43)}`;
-}
-
 interface Candidate {
   readonly path: string;
   delaySeconds: number;
@@ -217,6 +163,56 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
+ * One file system's tasks: its paths grouped by delay (shortest first), each group in path order
+ * and split into tasks of at most `maxPaths` paths, each with its token and report path.
+ */
+function tasksOf(
+  fileSystemId: string,
+  byPath: ReadonlyMap<string, Candidate>,
+  maxPaths: number,
+  options: PlanOptions,
+): ExportTask[] {
+  const tasks: ExportTask[] = [];
+  // One pass over the sorted paths groups them by delay, each group staying in path order.
+  // Sorting the path strings themselves (code-unit order) is much cheaper than a comparator.
+  const byDelay = new Map<number, Candidate[]>();
+  for (const path of [...byPath.keys()].sort()) {
+    const candidate = byPath.get(path);
+    if (candidate === undefined) continue;
+    const group = byDelay.get(candidate.delaySeconds);
+    if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
+    else group.push(candidate);
+  }
+  for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
+    const group = byDelay.get(delaySeconds) ?? [];
+    for (const part of chunk(group, maxPaths)) {
+      const paths = part.map((candidate) => candidate.path);
+      const ids = new Set<string>();
+      const classSet = new Set<FailureClass>();
+      for (const candidate of part) {
+        for (const id of candidate.eventIds) ids.add(id);
+        for (const cls of candidate.classes) classSet.add(cls);
+      }
+      const eventIds = [...ids].sort();
+      const classes = [...classSet].sort();
+      const associations = options.associations.get(fileSystemId);
+      tasks.push({
+        fileSystemId,
+        paths,
+        eventIds,
+        classes,
+        delaySeconds,
+        clientRequestToken: clientRequestToken(fileSystemId, paths, eventIds),
+        reportPath:
+          options.reportPath ??
+          (associations === undefined ? undefined : reportPathFor(paths, associations)),
+      });
+    }
+  }
+  return tasks;
+}
+
+/**
  * Plans the re-exports for a set of records: retryable records (`transient`, `busy`), or those
  * of `options.classes`, with a known path become EXPORT_TO_REPOSITORY tasks, deduplicated per file
  * system and path, grouped by delay, and split into tasks of at most `maxPathsPerTask` paths (FSx
@@ -224,7 +220,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * nothing is dropped silently.
  */
 function planReexports(records: readonly FailureRecord[], options: PlanOptions): Plan {
-  const maxPaths = Math.min(Math.max(1, Math.floor(options.maxPathsPerTask)), MAX_TASK_PATHS);
+  const maxPaths = pathsPerTask(options.maxPathsPerTask);
   const byFileSystem = new Map<string, Map<string, Candidate>>();
   const unplanned: Unplanned[] = [];
   for (const record of records) {
@@ -264,42 +260,7 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
   const tasks: ExportTask[] = [];
   for (const fileSystemId of [...byFileSystem.keys()].sort()) {
     const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
-    // One pass over the sorted paths groups them by delay, each group staying in path order.
-    // Sorting the path strings themselves (code-unit order) is much cheaper than a comparator.
-    const byDelay = new Map<number, Candidate[]>();
-    for (const path of [...byPath.keys()].sort()) {
-      const candidate = byPath.get(path);
-      if (candidate === undefined) continue;
-      const group = byDelay.get(candidate.delaySeconds);
-      if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
-      else group.push(candidate);
-    }
-    for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
-      const group = byDelay.get(delaySeconds) ?? [];
-      for (const part of chunk(group, maxPaths)) {
-        const paths = part.map((candidate) => candidate.path);
-        const ids = new Set<string>();
-        const classSet = new Set<FailureClass>();
-        for (const candidate of part) {
-          for (const id of candidate.eventIds) ids.add(id);
-          for (const cls of candidate.classes) classSet.add(cls);
-        }
-        const eventIds = [...ids].sort();
-        const classes = [...classSet].sort();
-        const associations = options.associations.get(fileSystemId);
-        tasks.push({
-          fileSystemId,
-          paths,
-          eventIds,
-          classes,
-          delaySeconds,
-          clientRequestToken: clientRequestToken(fileSystemId, paths, eventIds),
-          reportPath:
-            options.reportPath ??
-            (associations === undefined ? undefined : reportPathFor(paths, associations)),
-        });
-      }
-    }
+    for (const task of tasksOf(fileSystemId, byPath, maxPaths, options)) tasks.push(task);
   }
   return { tasks, unplanned };
 }
@@ -325,11 +286,4 @@ function associationsNeeded(
 }
 
 export type { PlanOptions };
-export {
-  associationsNeeded,
-  clientRequestToken,
-  keyToPath,
-  normalisePath,
-  planReexports,
-  reportPathFor,
-};
+export { associationsNeeded, keyToPath, normalisePath, planReexports };

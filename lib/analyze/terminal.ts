@@ -4,29 +4,30 @@
  * added here, and only when the caller asks for them (a TTY without NO_COLOR).
  */
 
-import { display } from '../shared/text.ts';
-import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
-import { countByCode, countByFileSystem } from './analysis.ts';
-import { classTitle } from './classify.ts';
+import { failuresCsvPath } from '../reexport/rules.ts';
+import { classTableLines, classTableRows } from '../render/class-table.ts';
+import { exportCommand } from '../render/commands.ts';
+import { escalationLines } from '../render/escalations.ts';
+import { consoleLink } from '../render/insights.ts';
+import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
 import {
-  classesOf,
-  classTableLines,
-  classTableRows,
-  codeClasses,
-  consoleLink,
-  escalationLines,
-  exportCommand,
-  formatTable,
   groupUnplanned,
   outcomesOf,
-  personFindings,
-  plural,
-  REASON_CHARS,
   reportInsightsLink,
   timeRange,
   uniqueSources,
-  wrap,
-} from './email.ts';
+} from '../render/report.ts';
+import { classTitle } from '../shared/classes.ts';
+import { display } from '../shared/text.ts';
+import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
+import {
+  classesOf,
+  codeClasses,
+  countByCode,
+  countByFileSystem,
+  countOutcomes,
+  personFindings,
+} from './analysis.ts';
 
 interface TerminalOptions {
   /** Adds ANSI colours; the CLI sets it only for a TTY when NO_COLOR is unset. */
@@ -38,7 +39,6 @@ const WIDTH = 100;
 const CELL = 80;
 const MAX_ROWS = 50;
 const MAX_SAMPLES = 5;
-const PATHS_SHOWN_PER_TASK = 3;
 
 const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' } as const;
 type Style = keyof typeof SGR;
@@ -264,12 +264,14 @@ function personLines(report: Report, paint: Paint): string[] {
   }
   // The email's lines: plain text, already sanitised, and the same words in both places.
   lines.push(
-    ...escalationLines(report.escalated ?? []).map((line) => (line === '' ? line : `  ${line}`)),
+    ...escalationLines(report.escalated ?? [], failuresCsvPath).map((line) =>
+      line === '' ? line : `  ${line}`,
+    ),
   );
   while (lines.at(-1) === '') lines.pop();
-  const refused = outcomesOf(report).filter((outcome) => outcome.status === 'refused');
-  if (refused.length > 0) {
-    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.length} (see Re-exports)`);
+  const refused = countOutcomes(outcomesOf(report)).refused.tasks;
+  if (refused > 0) {
+    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused} (see Re-exports)`);
   }
   if (report.plan.unplanned.length > 0) {
     lines.push(`  Retryable failures not re-exported: ${report.plan.unplanned.length} (see above)`);

@@ -5,21 +5,17 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CLASS_ORDER } from '../analyze/classify.ts';
-import {
-  type BatchGroup,
-  type DigestClass,
-  type DigestWindow,
-  decideRoll,
-  type GroupKey,
-  increment,
-  isStale,
-  MAX_ESCALATED,
-  MAX_HASHES,
-  type OutcomeCounts,
-  type Recovered,
-} from '../digest/windows.ts';
+import { CLASS_ORDER } from '../shared/classes.ts';
 import { AnalyzerError } from '../shared/errors.ts';
+import type { DigestRules, DigestStore, ObserveResult, PendingWork } from '../shared/ports.ts';
+import type {
+  BatchGroup,
+  DigestClass,
+  DigestWindow,
+  GroupKey,
+  OutcomeCounts,
+  Recovered,
+} from '../shared/types.ts';
 import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 
 /*
@@ -53,43 +49,16 @@ import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from 
  * again and counts into the new window: no count is lost or counted twice.
  */
 
+// Over 400 lines on purpose: the item layout above and every conditional write on it stay together.
+
 interface DigestStoreOptions {
   readonly tableName: string;
   /** Window length W in seconds. */
   readonly windowSeconds: number;
+  /** The window rules the store applies (lib/digest/windows.ts). */
+  readonly rules: DigestRules;
   /** Clock; injectable for tests. */
   readonly now?: () => Date;
-}
-
-/** What `observe` did with one batch group. */
-interface ObserveResult {
-  /** The group opened a window: show its failures in this invocation's summary. */
-  readonly alerted: boolean;
-  /** Held, but with an escalation new to this window. */
-  readonly urgent: boolean;
-  /** End of the window the failures were counted in (epoch seconds). */
-  readonly windowEnd: number;
-}
-
-/** Something the digest run must publish and then acknowledge. */
-interface PendingWork {
-  readonly digests: readonly DigestWindow[];
-  readonly recovered: readonly Recovered[];
-  /** Due windows whose roll lost a race with an analyzer; the next run takes them. */
-  readonly skipped: number;
-  /**
-   * Present when the table was too big to scan in one run (MAX_SCAN_PAGES): groups past the
-   * cut were not looked at. Their repeats alert once their windows go stale (see isStale).
-   */
-  readonly truncated?: true;
-}
-
-interface DigestStore {
-  observe(group: BatchGroup): Promise<ObserveResult>;
-  /** Rolls every due window and returns every unpublished digest and recovery notice. */
-  collect(): Promise<PendingWork>;
-  /** Clears what a published email carried. */
-  acknowledge(work: Pick<PendingWork, 'digests' | 'recovered'>): Promise<void>;
 }
 
 /** A DynamoDB request of the digest store failed; `cause` is the SDK error. */
@@ -106,6 +75,10 @@ const OPEN = 'OPEN';
 const QUIET = 'QUIET';
 /** Read-and-write rounds of one observation before it gives up and alerts instead. */
 const OBSERVE_ROUNDS = 4;
+/**
+ * Scan pages per collect. Unlike the ledger's, a cut Scan is no error: the run sends what it read
+ * and flags `truncated`; the groups past the cut alert once their windows go stale.
+ */
 const MAX_SCAN_PAGES = 50;
 const MAX_SCOPE_BYTES = 1000;
 /** Batch ids remembered per window; past it a retried batch may be counted twice (never lost). */
@@ -230,8 +203,9 @@ function windowOf(item: Item, key: GroupKey, start: number, windowSeconds: numbe
  * Every method throws DigestStoreError (one line, SDK error as `cause`) when DynamoDB fails; a
  * failed conditional write is an answer, not an error.
  */
+// Long on purpose: its methods share the table, the window length and the clock in one closure.
 function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions): DigestStore {
-  const { tableName, windowSeconds } = options;
+  const { tableName, windowSeconds, rules } = options;
   const now = options.now ?? (() => new Date());
   if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
     throw new RangeError(`windowSeconds must be a positive integer, got ${windowSeconds}`);
@@ -278,12 +252,9 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   }
 
   /** QUIET (or no item) → OPEN: the caller alerts. */
+  // Long on purpose: one UpdateItem, each clause next to the names and values it uses.
   function open(id: string, group: BatchGroup, at: number): Promise<Item | false> {
-    const hashes = new Set<string>();
-    for (const hash of group.targets) {
-      if (hash !== undefined && hashes.size < MAX_HASHES) hashes.add(hash);
-    }
-    const escalated = [...new Set(group.escalations)].slice(0, MAX_ESCALATED);
+    const { hashes, escalated } = rules.opening(group);
     const set = [
       '#kind = :kind',
       '#scopeKind = :scopeKind',
@@ -331,7 +302,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       '#prevStart': 'prevStart',
       '#batches': w(at, 'b'),
     };
-    if (hashes.size > 0) {
+    if (hashes.length > 0) {
       set.push('#hashes = :hashes');
       names['#hashes'] = w(at, 'h');
       values[':hashes'] = { SS: [...hashes] };
@@ -345,7 +316,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     if (escalated.length > 0) {
       set.push('#escalatedSet = :escalatedSet');
       names['#escalatedSet'] = w(at, 'e');
-      values[':escalatedSet'] = { SS: escalated };
+      values[':escalatedSet'] = { SS: [...escalated] };
     }
     return update({
       id,
@@ -359,6 +330,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   }
 
   /** Counts a batch group into the open window it was read in; false when the window moved. */
+  // Long on purpose: one UpdateItem, each clause next to the names and values it uses.
   async function count(
     id: string,
     item: Item,
@@ -374,7 +346,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
       samples: item[w(start, 'samples')]?.SS?.length ?? 0,
       codes: new Set(Object.keys(codeMap)),
     };
-    const inc = increment(view, group);
+    const inc = rules.increment(view, group);
     const urgent = inc.newEscalations.length > 0;
     const batches = item[w(start, 'b')]?.SS?.length ?? 0;
     const names: Record<string, string> = {
@@ -420,7 +392,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     const sets: Array<[string, readonly string[]]> = [
       ['h', inc.addHashes],
       ['samples', urgent ? [] : inc.addSamples],
-      ['e', inc.newEscalations.slice(0, Math.max(0, MAX_ESCALATED - view.escalated.size))],
+      ['e', inc.rememberEscalations],
       ['b', batches < MAX_BATCHES ? [mark(urgent ? 'urgent' : 'held', batchIdOf(group))] : []],
     ];
     for (const [field, members] of sets) {
@@ -480,7 +452,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
         // No digest run closed the window for a full window: a repeat held now might never be
         // reported, so it alerts (and is not counted).
         const end = num(item, 'windowEnd');
-        if (isStale(end, at, optionalNum(item, 'windowSeconds') ?? windowSeconds)) {
+        if (rules.isStale(end, at, optionalNum(item, 'windowSeconds') ?? windowSeconds)) {
           return { alerted: true, urgent: true, windowEnd: end };
         }
         const { written, urgent } = await count(id, item, group, start);
@@ -524,6 +496,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   }
 
   /** Rolls one due window; the item after the roll, the item unchanged, or false (lost a race). */
+  // Long on purpose: one UpdateItem, each clause next to the names and values it uses.
   async function rollItem(item: Item, at: number): Promise<Item | false> {
     const id = item['id']?.S ?? '';
     const status = item['status']?.S === OPEN ? 'OPEN' : 'QUIET';
@@ -531,7 +504,7 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
     const end = optionalNum(item, 'windowEnd');
     const own = optionalNum(item, 'windowSeconds') ?? windowSeconds;
     if (start === undefined || end === undefined) return item;
-    const decision = decideRoll(
+    const decision = rules.decideRoll(
       status,
       end,
       num(item, w(start, 'held')),
@@ -704,6 +677,6 @@ function createDigestStore(client: DynamoDBClient, options: DigestStoreOptions):
   return { observe, collect, acknowledge };
 }
 
-export type { DigestStore, DigestStoreOptions, ObserveResult, PendingWork };
+export type { DigestStoreOptions };
 // The item id of a group, for tests and operators reading the table.
 export { createDigestStore, DigestStoreError, itemId as digestItemId };

@@ -5,8 +5,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import type { FindingState } from '../doctor/diagnose.ts';
 import { AnalyzerError } from '../shared/errors.ts';
+import type { FindingState } from '../shared/types.ts';
 
 /*
  * What the scheduled doctor remembers between runs, in the ledger table (key `id`, TTL

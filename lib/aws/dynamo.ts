@@ -10,9 +10,11 @@ import { describeError } from '../shared/errors.ts';
 import { errorName } from './aws-errors.ts';
 
 /*
- * What the DynamoDB adapters (ledger, digest store) share: their reads, and what they do with a
- * failed request. They differ only in the error class they throw, so that a caller can tell which
- * store failed.
+ * The one DynamoDB helper module of the ledger (ledger.ts) and the digest store (digests.ts): their
+ * reads (a strongly consistent GetItem, a Scan paged to the end) and the classification of a
+ * failed request (a conditional write that lost, or a failure wrapped in the store's own error).
+ * The two stores differ only in the error class they throw, so that a caller can tell which store
+ * failed.
  */
 
 type Item = Record<string, AttributeValue>;
@@ -65,7 +67,8 @@ async function getItemConsistent<E extends Error>(
 
 /**
  * Every item of a (filtered) Scan, page after page, for at most `maxPages` pages: `truncated`
- * when the table had more. The bound only stops a runaway loop.
+ * when the table had more. The bound only stops a runaway loop; what a truncated Scan means is
+ * each caller's decision (the ledger fails, the digest store goes on with what it read).
  */
 async function scanAll<E extends Error>(
   client: DynamoDBClient,

@@ -155,6 +155,7 @@ function toTaskStatus(task: DataRepositoryTask): TaskStatus | undefined {
  * `activeTasks` and `describeTasks` throw an FsxCallError (after the SDK's retries) and leave the
  * decision to the caller.
  */
+// Over 60 lines: the factory's closure is the port; each of its four methods is short.
 function createFsxAdapter(client: FSxClient, options: FsxAdapterOptions): FsxAdapter {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { expires: number; associations: readonly Association[] }>();

@@ -10,19 +10,18 @@ import {
   type FileSystem,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
-import {
-  type AssociationFacts,
-  type Checked,
-  type FileSystemFacts,
-  type FileSystemInventory,
-  type Inventory,
-  type LogGroupFacts,
-  loggedTo,
-  type SubscriptionFilterFacts,
-} from '../doctor/diagnose.ts';
 import { AnalyzerError } from '../shared/errors.ts';
-import { ASSOCIATIONS_PAGE_SIZE } from '../shared/fsx.ts';
+import { ASSOCIATIONS_PAGE_SIZE, loggedTo } from '../shared/fsx.ts';
 import { display } from '../shared/text.ts';
+import type {
+  AssociationFacts,
+  Checked,
+  FileSystemFacts,
+  FileSystemInventory,
+  Inventory,
+  LogGroupFacts,
+  SubscriptionFilterFacts,
+} from '../shared/types.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 

@@ -4,9 +4,10 @@ import {
   type FilterLogEventsCommandInput,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { TimeWindow } from '../scan/window.ts';
+import { logGroupName } from '../shared/arn.ts';
 import { AnalyzerError } from '../shared/errors.ts';
 import { fileSystemIdFromStream } from '../shared/fsx.ts';
+import type { LogWindow, LogWindowPort, LogWindowQuery, ReadOptions } from '../shared/ports.ts';
 import { sanitize, truncateEnd } from '../shared/text.ts';
 import type { LogBatch, LogEvent } from '../shared/types.ts';
 import {
@@ -17,12 +18,13 @@ import {
   isNetworkError,
   THROTTLING,
 } from './aws-errors.ts';
+import { clientOptions, LONG_READ } from './http.ts';
 
 /*
- * Reads a time window of a log group with FilterLogEvents, paging through `nextToken` until it
- * is exhausted, and returns the events as the pipeline's LogBatch[]: one batch per log stream,
- * as a subscription would have delivered them (and as `analyze` reads `aws logs
- * filter-log-events` output).
+ * The log window port (LogWindowPort, for the CLI's `scan` and `reexport`): reads a time window
+ * of a log group with FilterLogEvents, paging through `nextToken` until it is exhausted, and
+ * returns the events as the pipeline's LogBatch[]: one batch per log stream, as a subscription
+ * would have delivered them (and as `analyze` reads `aws logs filter-log-events` output).
  *
  * Memory: every event of the window is held until the analysis has run, then its parsed record
  * stays in the report. Measured with 330-character JSON records (200,000 and
@@ -43,44 +45,6 @@ const MAX_MESSAGE = 300;
 /** Log group names (LOGS-MODEL): 1–512 of `[.\-_/#A-Za-z0-9]`. */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const LOG_GROUP_ARN = /^arn:[^:]+:logs:[^:]*:\d{12}:log-group:[.\-_/#A-Za-z0-9]{1,512}(?::\*)?$/;
-
-/** What to read. */
-interface LogWindowQuery {
-  /** A log group name, or a log group ARN (sent as `logGroupIdentifier`). */
-  readonly logGroup: string;
-  /** Only `datarepo_<id>` streams (logStreamNamePrefix) when set. */
-  readonly fileSystemId?: string | undefined;
-  /** [start, end) in epoch milliseconds. */
-  readonly window: TimeWindow;
-}
-
-/** Where a read is after a page. */
-interface ReadProgress {
-  readonly events: number;
-  readonly pages: number;
-  readonly elapsedMs: number;
-}
-
-interface ReadOptions {
-  /** Called after every page, with the totals so far. */
-  readonly onProgress?: (progress: ReadProgress) => void;
-  /**
-   * Streaming: each page's events are handed over as batches (one per log stream) and not kept,
-   * so memory stays at one page, the result's `batches` is empty and `maxEvents` does not apply.
-   */
-  readonly onPage?: (batches: LogBatch[]) => void;
-  /** Stops the read with an error past this many events (default 500,000), unless `onPage`. */
-  readonly maxEvents?: number;
-  /** Aborts the HTTP request in flight (Ctrl-C). */
-  readonly abortSignal?: AbortSignal;
-  /** Clock in milliseconds, for `elapsedMs`; injectable for tests. */
-  readonly now?: () => number;
-}
-
-/** A window read in full. */
-interface LogWindow extends ReadProgress {
-  readonly batches: LogBatch[];
-}
 
 /**
  * A read that failed after the SDK's retries. `errorName` is the AWS error name; `usage` says the
@@ -257,12 +221,6 @@ class StreamCollector {
   }
 }
 
-/** The log group's name for batches and console links: the ARN's name part for an ARN. */
-function groupName(logGroup: string): string {
-  const match = /:log-group:([^:]+)/.exec(logGroup);
-  return match?.[1] ?? logGroup;
-}
-
 /**
  * Reads every event of `query.window` (paging until `nextToken` is gone) and groups them per log
  * stream. `onProgress` runs after each page.
@@ -281,7 +239,8 @@ async function readLogWindow(
   const input = baseInput(query);
   const fallbackStream =
     query.fileSystemId === undefined ? 'unknown' : `datarepo_${query.fileSystemId}`;
-  const logGroup = groupName(query.logGroup);
+  // The name for batches and console links: the ARN's name part for an ARN.
+  const logGroup = logGroupName(query.logGroup) ?? query.logGroup;
   let collector = new StreamCollector();
   let events = 0;
   let pages = 0;
@@ -334,21 +293,26 @@ async function readLogWindow(
 }
 
 /**
- * A CloudWatch Logs client for the CLI: Region, endpoint (AWS_ENDPOINT_URL,
+ * A CloudWatch Logs client for the CLI's window reads: Region, endpoint (AWS_ENDPOINT_URL,
  * AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) and credentials from the standard settings; `region`
- * overrides the Region. Five attempts: a long scan meets throttling more often than one call.
+ * overrides the Region. Tuned for a long read (LONG_READ): five attempts, 30 s per attempt.
  */
 function createLogsClient(region: string | undefined): CloudWatchLogsClient {
-  return new CloudWatchLogsClient({
-    ...(region === undefined ? {} : { region }),
-    maxAttempts: 5,
-    requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: 30_000,
-      throwOnRequestTimeout: true,
-    },
-  });
+  return new CloudWatchLogsClient(clientOptions(region, LONG_READ));
 }
 
-export type { LogWindow, LogWindowQuery, ReadOptions, ReadProgress };
-export { createLogsClient, DEFAULT_MAX_EVENTS, LogsReadError, readLogWindow };
+/**
+ * The log window port over a CloudWatch Logs client: `read` is {@link readLogWindow} (so it
+ * throws a LogsReadError naming what to fix). The caller keeps the client and destroys it.
+ */
+function createLogWindowReader(client: CloudWatchLogsClient): LogWindowPort {
+  return { read: (query, options) => readLogWindow(client, query, options) };
+}
+
+export {
+  createLogsClient,
+  createLogWindowReader,
+  DEFAULT_MAX_EVENTS,
+  LogsReadError,
+  readLogWindow,
+};

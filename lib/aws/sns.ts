@@ -58,31 +58,27 @@ async function publishSummary(
   }
 }
 
-/** Where a function's emails go: a topic, or only the logs in a dry run. */
-type Destination =
-  | { readonly dryRun: true; readonly summaryTopicArn: string | undefined }
-  | { readonly dryRun: false; readonly summaryTopicArn: string };
-
 /**
- * Publishes one email, or in a dry run logs what would have been published. `label` names it in
- * the log lines ("summary", "retrier email"). Returns the SNS MessageId, or null in a dry run.
+ * Publishes one email to `topicArn`, or, with no topic (a dry run: lib/aws/lambda.ts, reachOf),
+ * logs what would have been published. `label` names it in the log lines ("summary", "retrier
+ * email"). Returns the SNS MessageId, or null when nothing was published.
  *
  * @throws PublishError when SNS refuses: the caller's invocation fails, on purpose.
  */
 async function deliver(
   client: SNSClient,
-  destination: Destination,
+  topicArn: string | undefined,
   publication: Publication,
   label: string,
 ): Promise<string | null> {
-  if (destination.dryRun) {
+  if (topicArn === undefined) {
     logger.info(`Dry run: ${label} not published`, {
       subject: publication.subject,
       body: publication.body,
     });
     return null;
   }
-  const messageId = await publishSummary(client, destination.summaryTopicArn, publication);
+  const messageId = await publishSummary(client, topicArn, publication);
   logger.info(`${label.charAt(0).toUpperCase()}${label.slice(1)} published`, { messageId });
   return messageId;
 }

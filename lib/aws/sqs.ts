@@ -7,7 +7,7 @@ import {
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
 import { AnalyzerError } from '../shared/errors.ts';
-import { FORBIDDEN_PATH_CHARS } from '../shared/fsx.ts';
+import { FORBIDDEN_PATH_CHARS, MAX_TASK_PATHS } from '../shared/fsx.ts';
 import type { DeferralPort, DeferredExport } from '../shared/ports.ts';
 import { truncateEnd } from '../shared/text.ts';
 import type { FailureClass } from '../shared/types.ts';
@@ -32,7 +32,6 @@ const SPLIT_BYTES = 200_000;
 /** SQS's limit per message and per batch (body plus attribute names, types and values). */
 const SQS_MAX_BYTES = 262_144;
 const MAX_DELAY_SECONDS = 900;
-const MAX_PATHS = 100;
 /** The `reason` attribute is for filtering and consoles: a short copy is enough. */
 const MAX_ATTRIBUTE_CHARS = 256;
 const MAX_ERROR_TEXT = 300;
@@ -80,7 +79,7 @@ const DeferredExportSchema = z.strictObject(
         ),
         { error: 'is not an array' },
       )
-      .check(z.minLength(1, 'is empty'), z.maxLength(MAX_PATHS, 'has more than 100 paths')),
+      .check(z.minLength(1, 'is empty'), z.maxLength(MAX_TASK_PATHS, 'has more than 100 paths')),
     eventIds: z.array(nonEmpty('an event id'), { error: 'is not an array' }),
     classes: z.array(z.enum(FAILURE_CLASSES, { error: 'is not a failure class' }), {
       error: 'is not an array',
@@ -180,7 +179,7 @@ function serialize(message: DeferredExport): string {
 
 /** Splits a message into pieces of at most 100 paths whose bodies stay under SPLIT_BYTES. */
 function split(message: DeferredExport): DeferredExport[] {
-  if (message.paths.length <= MAX_PATHS && byteLength(serialize(message)) <= SPLIT_BYTES) {
+  if (message.paths.length <= MAX_TASK_PATHS && byteLength(serialize(message)) <= SPLIT_BYTES) {
     return [message];
   }
   // Each further path adds its JSON string and a comma to the body of the piece without paths.
@@ -190,7 +189,7 @@ function split(message: DeferredExport): DeferredExport[] {
   let size = base;
   for (const path of message.paths) {
     const cost = byteLength(serialize({ ...message, paths: [path] })) - base + 1;
-    if (paths.length > 0 && (paths.length === MAX_PATHS || size + cost > SPLIT_BYTES)) {
+    if (paths.length > 0 && (paths.length === MAX_TASK_PATHS || size + cost > SPLIT_BYTES)) {
       pieces.push({ ...message, paths });
       paths = [];
       size = base;
@@ -290,6 +289,7 @@ function firstLine(error: unknown): string {
  * a DeferralError, so the caller fails and Lambda retries instead of losing a path. Messages
  * accepted before the error stay queued: the retrier and the ledger make a repeat harmless.
  */
+// Over 60 lines: the factory's closure is the port, with the batch send and its failure wording.
 function createDeferralQueue(client: SQSClient, queueUrl: string): DeferralPort {
   async function send(entries: readonly Entry[]): Promise<Failure[]> {
     const response: SendMessageBatchCommandOutput = await client.send(

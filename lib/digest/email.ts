@@ -4,28 +4,29 @@
  * ASCII subject under 100 characters, plain text wrapped at 76 columns, every untrusted string
  * sanitised, every section bounded, the whole body under the SNS limit.
  */
-import { classTitle, hintFor } from '../analyze/classify.ts';
+// Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
+import { hintFor } from '../analyze/classify.ts';
+import { type ClassTableRow, classAction, classTableLines } from '../render/class-table.ts';
 import {
   asciiIds,
-  type ClassTableRow,
-  classAction,
-  classTableLines,
   fitBody,
   footer,
-  formatTable,
-  joinSections,
   onFileSystems,
-  plural,
-  section,
   subjectWith,
   summaryAttributes,
-  WIDTH,
-  wrap,
-} from '../analyze/email.ts';
+} from '../render/envelope.ts';
 import { insightsLink, insightsQuery } from '../render/insights.ts';
+import { formatTable, joinSections, plural, section, WIDTH, wrap } from '../render/layout.ts';
+import { classTitle, PERSON_CLASSES } from '../shared/classes.ts';
 import { display } from '../shared/text.ts';
-import type { Publication } from '../shared/types.ts';
-import type { BatchGroup, DigestClass, DigestWindow, GroupKey, Recovered } from './windows.ts';
+import type {
+  BatchGroup,
+  DigestClass,
+  DigestWindow,
+  GroupKey,
+  Publication,
+  Recovered,
+} from '../shared/types.ts';
 
 /** One digest run's content. */
 interface DigestContent {
@@ -46,14 +47,8 @@ const MAX_HINTS = 3;
 const SCOPE_CHARS = 64;
 const CODE_CHARS = 80;
 const SAMPLE_CHARS = 160;
-/** Classes no re-export fixes: a person acts on every one. */
-const PERSON_CLASSES = new Set<DigestClass>([
-  'permission',
-  'limit',
-  'report',
-  'unknown',
-  'unparseable',
-]);
+/** Classes no re-export fixes, and unparseable events: a person acts on every one. */
+const PERSON_LABELS = new Set<DigestClass>([...PERSON_CLASSES, 'unparseable']);
 
 function hhmm(epochSeconds: number): string {
   const date = new Date(epochSeconds * 1000);
@@ -108,7 +103,7 @@ function sortedCodes(codes: ReadonlyMap<string, number>): Array<[string, number]
 function needsPersonFor(digest: DigestWindow): boolean {
   const cls = digest.key.cls;
   return (
-    (PERSON_CLASSES.has(cls) && (cls === 'unparseable' || digest.codes.size > 0)) ||
+    (PERSON_LABELS.has(cls) && (cls === 'unparseable' || digest.codes.size > 0)) ||
     digest.outcomes.escalated > 0
   );
 }
@@ -116,7 +111,7 @@ function needsPersonFor(digest: DigestWindow): boolean {
 /** What a person still has to do for one digest entry; empty when nothing. */
 function personLines(digest: DigestWindow): string[] {
   const lines: string[] = [];
-  if (PERSON_CLASSES.has(digest.key.cls)) {
+  if (PERSON_LABELS.has(digest.key.cls)) {
     if (digest.key.cls === 'unparseable') {
       lines.push(
         ...wrap(

@@ -1,7 +1,7 @@
 /**
- * Alert digests, the pure part: which (file system, class) groups a batch touches, the window
- * state machine, and what a digest holds. The DynamoDB store (lib/aws/digests.ts) applies the same
- * transitions with conditional writes; `observe` and `roll` here are its reference model.
+ * Alert digests, the pure part (docs/design.md#alert-digests): which (file system, class) groups a
+ * batch touches, and the rules of the window state machine, which the DynamoDB store
+ * (lib/aws/digests.ts) applies with conditional writes through the DigestRules port.
  *
  * Per group the state is QUIET (no item, or recovered) or OPEN:
  * - QUIET + failures  → OPEN with a window [now, now + W); the failures ALERT at once.
@@ -17,134 +17,30 @@
  * Counts are conserved: every failure is in exactly one alert or exactly one digest.
  */
 import { createHash } from 'node:crypto';
-import { isRetryable } from '../analyze/classify.ts';
+import { isRetryable } from '../shared/classes.ts';
+import type { DigestRules } from '../shared/ports.ts';
 import { sanitize, truncateEnd, truncateMiddle } from '../shared/text.ts';
-import type { FailureClass, FailureRecord, Report, TaskOutcome } from '../shared/types.ts';
-
-/** The class of a group: a failure class, or the log group's unparseable events. */
-type DigestClass = FailureClass | 'unparseable';
-
-/** What a group is about: a file system, or a log group when the records name none. */
-interface GroupKey {
-  readonly scopeKind: 'fileSystem' | 'logGroup';
-  /** File-system id or log-group name; untrusted. */
-  readonly scope: string;
-  readonly cls: DigestClass;
-}
-
-/** Re-export outcomes of a group's failures, counted per failure (log event). */
-interface OutcomeCounts {
-  readonly started: number;
-  readonly queued: number;
-  /** Listed with a command for a person (no deferral queue), or only planned (dry run). */
-  readonly deferred: number;
-  readonly refused: number;
-  /** Paths handed to a person after K re-exports. */
-  readonly escalated: number;
-}
-
-/** One group's failures in one batch. */
-interface BatchGroup {
-  readonly key: GroupKey;
-  readonly failures: number;
-  /** Per failure: the short hash of its path (or S3 target), undefined when it names none. */
-  readonly targets: readonly (string | undefined)[];
-  /** Display samples (sanitised, truncated, never empty) by path hash, first seen first. */
-  readonly samples: ReadonlyMap<string, string>;
-  readonly codes: ReadonlyMap<string, number>;
-  readonly outcomes: OutcomeCounts;
-  /** Short hashes of the escalated paths. */
-  readonly escalations: readonly string[];
-  /** Log event ids, so the summary can show exactly the groups that alert. */
-  readonly eventIds: readonly string[];
-  /** Latest event time, epoch seconds. */
-  readonly lastAt: number;
-  /** Log groups the failures came from, for the digest's Logs Insights link. */
-  readonly logGroups: readonly string[];
-}
+import type {
+  BatchGroup,
+  DigestClass,
+  Escalation,
+  FailureRecord,
+  GroupKey,
+  Increment,
+  OutcomeCounts,
+  Report,
+  RollDecision,
+  TaskOutcome,
+  WindowOpening,
+  WindowStatus,
+  WindowView,
+} from '../shared/types.ts';
 
 /** What the batch grouping kept out of the window state (hostile or huge batches). */
 interface Grouping {
   readonly groups: readonly BatchGroup[];
   /** Groups past MAX_GROUPS: never held, they always alert (failing towards telling a person). */
   readonly overflow: readonly BatchGroup[];
-}
-
-/** Counters of one window of one group. */
-interface WindowCounters {
-  readonly held: number;
-  /** Held failures whose path had not failed in this or the previous window. */
-  readonly newFailures: number;
-  /** Held failures whose path already failed in this or the previous window. */
-  readonly recurringFailures: number;
-  /** Held failures with no path, or past the path-tracking bound: neither new nor recurring. */
-  readonly untracked: number;
-  readonly outcomes: OutcomeCounts;
-  readonly codes: ReadonlyMap<string, number>;
-  /** Display samples of held paths, at most MAX_SAMPLES (softly: concurrent writers may add one batch's worth). */
-  readonly samples: readonly string[];
-}
-
-/** One digest entry: the failures held in one window of one group. */
-interface DigestWindow extends WindowCounters {
-  readonly key: GroupKey;
-  /** Log groups the group's failures came from (for the Logs Insights link). */
-  readonly logGroups: readonly string[];
-  /** Window start and end, epoch seconds. */
-  readonly windowStart: number;
-  readonly windowEnd: number;
-}
-
-/** A group that had no failure for a full window: it alerts at once again next time. */
-interface Recovered {
-  readonly key: GroupKey;
-  /** Last failure seen, epoch seconds. */
-  readonly lastFailureAt: number;
-  /** When the quiet window ended, epoch seconds. */
-  readonly windowEnd: number;
-  readonly windowSeconds: number;
-}
-
-/** The in-memory reference model of one group's item. */
-interface GroupState {
-  readonly key: GroupKey;
-  readonly logGroups: readonly string[];
-  readonly status: 'OPEN' | 'QUIET';
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly lastFailureAt: number;
-  readonly current: WindowCounters;
-  readonly hashes: ReadonlySet<string>;
-  readonly previousHashes: ReadonlySet<string>;
-  readonly escalated: ReadonlySet<string>;
-  /** Failures of the open window that went out in a summary for a new escalation. */
-  readonly urgentFailures: number;
-  readonly pending: readonly DigestWindow[];
-  readonly recovered: Recovered | undefined;
-}
-
-/** What the tracked sets of the open window already hold, as read from the store. */
-interface WindowView {
-  readonly hashes: ReadonlySet<string>;
-  readonly previousHashes: ReadonlySet<string>;
-  readonly escalated: ReadonlySet<string>;
-  readonly samples: number;
-  readonly codes: ReadonlySet<string>;
-}
-
-/** The increments one batch group adds to an open window. */
-interface Increment {
-  readonly held: number;
-  readonly newFailures: number;
-  readonly recurringFailures: number;
-  readonly untracked: number;
-  readonly outcomes: OutcomeCounts;
-  /** Code counts, folded into OTHER_CODE past MAX_CODES distinct codes. */
-  readonly codes: ReadonlyMap<string, number>;
-  readonly addHashes: readonly string[];
-  readonly addSamples: readonly string[];
-  /** Escalated path hashes new to this window: each makes the batch urgent. */
-  readonly newEscalations: readonly string[];
 }
 
 /** Distinct path hashes tracked per group and window; past it, failures count as untracked. */
@@ -257,6 +153,51 @@ function outcomeBucket(status: TaskOutcome['status']): keyof OutcomeCounts {
   return 'deferred';
 }
 
+/** One failure as a group counts it. */
+interface Failure {
+  /** The short hash of its path (or S3 target); undefined when it names none. */
+  readonly target: string | undefined;
+  /** What the digest may show of it, under its hash. */
+  readonly sample: { readonly key: string; readonly text: string } | undefined;
+  readonly code: string;
+  readonly eventId: string;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly logGroup: string;
+}
+
+function addFailure(group: MutableGroup, failure: Failure): void {
+  const { sample } = failure;
+  group.failures += 1;
+  group.targets.push(failure.target);
+  if (sample !== undefined && !group.samples.has(sample.key) && group.samples.size < MAX_SAMPLES) {
+    group.samples.set(sample.key, cleanSample(sample.text));
+  }
+  const code = cleanCode(failure.code);
+  group.codes.set(code, (group.codes.get(code) ?? 0) + 1);
+  group.eventIds.push(failure.eventId);
+  group.lastAt = Math.max(group.lastAt, Math.floor(failure.timestamp / 1000));
+  addLogGroup(group, failure.logGroup);
+}
+
+/** Counts each escalation in the retryable group of its file system that holds its path. */
+function addEscalations(groups: readonly MutableGroup[], escalated: readonly Escalation[]): void {
+  for (const escalation of escalated) {
+    const candidates = groups.filter(
+      (group) =>
+        group.key.scopeKind === 'fileSystem' &&
+        group.key.scope === sanitize(escalation.fileSystemId) &&
+        group.key.cls !== 'unparseable' &&
+        isRetryable(group.key.cls),
+    );
+    const hash = pathHash(escalation.path.replace(/^\/+/, ''));
+    const group = candidates.find((candidate) => candidate.targets.includes(hash)) ?? candidates[0];
+    if (group === undefined) continue;
+    group.outcomes.escalated += 1;
+    group.escalations.push(hash);
+  }
+}
+
 /**
  * Splits a report into groups by (file system or log group, class), with one group per log group
  * for unparseable events. Re-export outcomes are counted per failure through the tasks' event ids;
@@ -277,23 +218,22 @@ function groupReport(
     return group;
   };
   for (const record of report.records) {
-    const key: GroupKey =
+    const group = take(
       record.fileSystemId === undefined || record.fileSystemId === ''
         ? { scopeKind: 'logGroup', scope: sanitize(record.logGroup), cls: record.class }
-        : { scopeKind: 'fileSystem', scope: sanitize(record.fileSystemId), cls: record.class };
-    const group = take(key);
+        : { scopeKind: 'fileSystem', scope: sanitize(record.fileSystemId), cls: record.class },
+    );
     const target = targetKey(record);
     const hash = target === undefined ? undefined : pathHash(target);
-    group.failures += 1;
-    group.targets.push(hash);
-    if (hash !== undefined && !group.samples.has(hash) && group.samples.size < MAX_SAMPLES) {
-      group.samples.set(hash, cleanSample(target ?? ''));
-    }
-    const code = cleanCode(record.code);
-    group.codes.set(code, (group.codes.get(code) ?? 0) + 1);
-    group.eventIds.push(record.eventId);
-    group.lastAt = Math.max(group.lastAt, Math.floor(record.timestamp / 1000));
-    addLogGroup(group, record.logGroup);
+    const { code, eventId, timestamp, logGroup } = record;
+    addFailure(group, {
+      code,
+      eventId,
+      timestamp,
+      logGroup,
+      target: hash,
+      sample: hash === undefined || target === undefined ? undefined : { key: hash, text: target },
+    });
     byEvent.set(record.eventId, group);
   }
   for (const event of report.unparseable) {
@@ -302,17 +242,15 @@ function groupReport(
       scope: sanitize(event.logGroup),
       cls: 'unparseable',
     });
-    group.failures += 1;
-    group.targets.push(undefined);
-    const hash = pathHash(event.sample);
-    if (event.sample !== '' && !group.samples.has(hash) && group.samples.size < MAX_SAMPLES) {
-      group.samples.set(hash, cleanSample(event.sample));
-    }
-    const reason = cleanCode(event.reason);
-    group.codes.set(reason, (group.codes.get(reason) ?? 0) + 1);
-    group.eventIds.push(event.eventId);
-    group.lastAt = Math.max(group.lastAt, Math.floor(event.timestamp / 1000));
-    addLogGroup(group, event.logGroup);
+    const { eventId, timestamp, logGroup } = event;
+    addFailure(group, {
+      code: event.reason,
+      eventId,
+      timestamp,
+      logGroup,
+      target: undefined,
+      sample: event.sample === '' ? undefined : { key: pathHash(event.sample), text: event.sample },
+    });
   }
   for (const outcome of report.outcomes) {
     const bucket = outcomeBucket(outcome.status);
@@ -321,31 +259,20 @@ function groupReport(
       if (group !== undefined) group.outcomes[bucket] += 1;
     }
   }
-  for (const escalation of report.escalated ?? []) {
-    const candidates = [...groups.values()].filter(
-      (group) =>
-        group.key.scopeKind === 'fileSystem' &&
-        group.key.scope === sanitize(escalation.fileSystemId) &&
-        group.key.cls !== 'unparseable' &&
-        isRetryable(group.key.cls),
-    );
-    const hash = pathHash(escalation.path.replace(/^\/+/, ''));
-    const group = candidates.find((candidate) => candidate.targets.includes(hash)) ?? candidates[0];
-    if (group === undefined) continue;
-    group.outcomes.escalated += 1;
-    group.escalations.push(hash);
-  }
+  addEscalations([...groups.values()], report.escalated ?? []);
   const all: BatchGroup[] = [...groups.values()];
   return { groups: all.slice(0, MAX_GROUPS), overflow: all.slice(MAX_GROUPS) };
 }
 
-function addOutcomes(a: OutcomeCounts, b: OutcomeCounts): OutcomeCounts {
+/** What a batch group opens a window with: its first MAX_HASHES paths and MAX_ESCALATED escalations. */
+function opening(group: BatchGroup): WindowOpening {
+  const hashes = new Set<string>();
+  for (const hash of group.targets) {
+    if (hash !== undefined && hashes.size < MAX_HASHES) hashes.add(hash);
+  }
   return {
-    started: a.started + b.started,
-    queued: a.queued + b.queued,
-    deferred: a.deferred + b.deferred,
-    refused: a.refused + b.refused,
-    escalated: a.escalated + b.escalated,
+    hashes: [...hashes],
+    escalated: [...new Set(group.escalations)].slice(0, MAX_ESCALATED),
   };
 }
 
@@ -403,30 +330,7 @@ function increment(view: WindowView, group: BatchGroup): Increment {
     // Past MAX_ESCALATED a window remembers no more, so later escalations stay urgent: never
     // silenced, at worst emailed twice.
     newEscalations,
-  };
-}
-
-const EMPTY_COUNTERS: WindowCounters = {
-  held: 0,
-  newFailures: 0,
-  recurringFailures: 0,
-  untracked: 0,
-  outcomes: NO_OUTCOMES,
-  codes: new Map(),
-  samples: [],
-};
-
-function addCounters(counters: WindowCounters, inc: Increment): WindowCounters {
-  const codes = new Map(counters.codes);
-  for (const [code, count] of inc.codes) codes.set(code, (codes.get(code) ?? 0) + count);
-  return {
-    held: counters.held + inc.held,
-    newFailures: counters.newFailures + inc.newFailures,
-    recurringFailures: counters.recurringFailures + inc.recurringFailures,
-    untracked: counters.untracked + inc.untracked,
-    outcomes: addOutcomes(counters.outcomes, inc.outcomes),
-    codes,
-    samples: [...counters.samples, ...inc.addSamples],
+    rememberEscalations: newEscalations.slice(0, Math.max(0, MAX_ESCALATED - view.escalated.size)),
   };
 }
 
@@ -439,85 +343,6 @@ function isStale(windowEnd: number, now: number, windowSeconds: number): boolean
   return now >= windowEnd + windowSeconds;
 }
 
-/** The result of one batch group against a group's state. */
-interface Observation {
-  readonly state: GroupState;
-  /** The group opened a window: its failures are in this invocation's summary. */
-  readonly alerted: boolean;
-  /** Held, but with an escalation new to this window: the summary goes out for it. */
-  readonly urgent: boolean;
-}
-
-/**
- * The reference transition for one batch group at `now` (epoch seconds): QUIET opens a window and
- * alerts; OPEN counts, also after the window's end (the digest run closes it), unless stale.
- */
-function observe(
-  state: GroupState | undefined,
-  group: BatchGroup,
-  now: number,
-  windowSeconds: number,
-): Observation {
-  if (state === undefined || state.status === 'QUIET') {
-    const hashes = new Set<string>();
-    for (const hash of group.targets) {
-      if (hash !== undefined && hashes.size < MAX_HASHES) hashes.add(hash);
-    }
-    return {
-      alerted: true,
-      urgent: true,
-      state: {
-        key: group.key,
-        logGroups: [...new Set([...(state?.logGroups ?? []), ...group.logGroups])],
-        status: 'OPEN',
-        windowStart: now,
-        windowEnd: now + windowSeconds,
-        lastFailureAt: group.lastAt > 0 ? group.lastAt : now,
-        current: EMPTY_COUNTERS,
-        hashes,
-        previousHashes: new Set(),
-        escalated: new Set(group.escalations.slice(0, MAX_ESCALATED)),
-        urgentFailures: 0,
-        pending: state?.pending ?? [],
-        recovered: state?.recovered,
-      },
-    };
-  }
-  if (isStale(state.windowEnd, now, windowSeconds)) return { alerted: true, urgent: true, state };
-  const inc = increment(
-    {
-      hashes: state.hashes,
-      previousHashes: state.previousHashes,
-      escalated: state.escalated,
-      samples: state.current.samples.length,
-      codes: new Set(state.current.codes.keys()),
-    },
-    group,
-  );
-  const escalated = new Set(state.escalated);
-  for (const hash of inc.newEscalations) if (escalated.size < MAX_ESCALATED) escalated.add(hash);
-  const urgent = inc.newEscalations.length > 0;
-  return {
-    alerted: false,
-    urgent,
-    state: {
-      ...state,
-      logGroups: [...new Set([...state.logGroups, ...group.logGroups])],
-      lastFailureAt: Math.max(state.lastFailureAt, group.lastAt),
-      current: urgent ? state.current : addCounters(state.current, inc),
-      urgentFailures: state.urgentFailures + (urgent ? group.failures : 0),
-      hashes: new Set([...state.hashes, ...inc.addHashes]),
-      escalated,
-    },
-  };
-}
-
-/** What a due window turns into. */
-type RollDecision =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'digest' | 'renew'; readonly nextStart: number; readonly nextEnd: number }
-  | { readonly kind: 'recover' };
-
 /**
  * Decides what the digest run does with a group: nothing while its window lasts; a digest and a
  * new window when it held failures; only a new window when its failures all went out in
@@ -527,7 +352,7 @@ type RollDecision =
  * digest that finally closes it covers the longer time (its end is the next window's start).
  */
 function decideRoll(
-  status: GroupState['status'],
+  status: WindowStatus,
   windowEnd: number,
   held: number,
   now: number,
@@ -542,102 +367,13 @@ function decideRoll(
   return { kind: held > 0 ? 'digest' : 'renew', nextStart, nextEnd: nextStart + windowSeconds };
 }
 
-/** The reference roll: moves a due window's counters to `pending`, or marks the group recovered. */
-function roll(
-  state: GroupState,
-  now: number,
-  windowSeconds: number,
-): { state: GroupState; digest?: DigestWindow; recovered?: Recovered } {
-  const decision = decideRoll(
-    state.status,
-    state.windowEnd,
-    state.current.held,
-    now,
-    windowSeconds,
-    state.pending.length,
-    state.urgentFailures,
-  );
-  if (decision.kind === 'none') return { state };
-  if (decision.kind === 'recover') {
-    const recovered: Recovered = {
-      key: state.key,
-      lastFailureAt: state.lastFailureAt,
-      windowEnd: state.windowEnd,
-      windowSeconds,
-    };
-    return {
-      recovered,
-      state: {
-        ...state,
-        status: 'QUIET',
-        current: EMPTY_COUNTERS,
-        hashes: new Set(),
-        previousHashes: new Set(),
-        escalated: new Set(),
-        urgentFailures: 0,
-        recovered,
-      },
-    };
-  }
-  const next = {
-    windowStart: decision.nextStart,
-    windowEnd: decision.nextEnd,
-    current: EMPTY_COUNTERS,
-    previousHashes: state.hashes,
-    hashes: new Set<string>(),
-    escalated: new Set<string>(),
-    urgentFailures: 0,
-  };
-  if (decision.kind === 'renew') return { state: { ...state, ...next } };
-  const digest: DigestWindow = {
-    ...state.current,
-    key: state.key,
-    logGroups: state.logGroups,
-    windowStart: state.windowStart,
-    // The window counted until the next one started: later than its planned end when the run
-    // came late or the backlog kept it open.
-    windowEnd: decision.nextStart,
-  };
-  return { digest, state: { ...state, ...next, pending: [...state.pending, digest] } };
-}
+/** The window rules as the digest store's port: the handlers hand them to lib/aws/digests.ts. */
+const digestRules: DigestRules = { opening, increment, isStale, decideRoll };
 
-/**
- * The part of a report an alert shows: the records and unparseable events of the groups that
- * alert. Everything else (re-export outcomes, escalations, sources, totals) stays whole: it is what
- * the invocation did.
- */
-function alertingReport(report: Report, eventIds: ReadonlySet<string>): Report {
-  return {
-    ...report,
-    records: report.records.filter((record) => eventIds.has(record.eventId)),
-    unparseable: report.unparseable.filter((event) => eventIds.has(event.eventId)),
-  };
-}
-
-/** Clears what a published digest email carried. */
-function acknowledge(state: GroupState): GroupState {
-  return { ...state, pending: [], recovered: undefined };
-}
-
-export type {
-  BatchGroup,
-  DigestClass,
-  DigestWindow,
-  Grouping,
-  GroupKey,
-  GroupState,
-  Increment,
-  Observation,
-  OutcomeCounts,
-  Recovered,
-  RollDecision,
-  WindowCounters,
-  WindowView,
-};
+export type { Grouping };
 export {
-  acknowledge,
-  alertingReport,
   decideRoll,
+  digestRules,
   groupReport,
   increment,
   isStale,
@@ -650,7 +386,6 @@ export {
   MAX_SAMPLES,
   NO_OUTCOMES,
   OTHER_CODE,
-  observe,
+  opening,
   pathHash,
-  roll,
 };

@@ -1,37 +1,39 @@
 /**
  * The follow-up emails of durable re-export: the retrier's (tasks it started, paths a person must
  * take over, messages about to be dead-lettered) and the outcome check's (how the tasks we started
- * ended). Same conventions and builders as the analyzer's summary (render-email.ts): untrusted
+ * ended). Same conventions and builders as the analyzer's summary (lib/render/): untrusted
  * values go through `display()` or `toAsciiLine()`, the most urgent section comes first.
  */
 
+import { commandLines } from '../render/commands.ts';
 import {
   asciiIds,
-  bullet,
-  commandLines,
-  countCell,
-  escalationLines,
   fitBody,
   footer,
+  onFileSystems,
+  subjectWith,
+  summaryAttributes,
+} from '../render/envelope.ts';
+import { escalationLines } from '../render/escalations.ts';
+import {
+  bullet,
+  countCell,
   formatTable,
   joinSections,
-  onFileSystems,
-  PATH_CHARS,
+  pathLines,
   plural,
   REASON_CHARS,
   section,
-  subjectWith,
-  summaryAttributes,
   WIDTH,
   wrap,
-} from '../analyze/email.ts';
+} from '../render/layout.ts';
 import { display } from '../shared/text.ts';
 import type { ExportTask, Publication } from '../shared/types.ts';
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
 import type { RetrierReport } from './retrier.ts';
+import { failuresCsvPath } from './rules.ts';
 
 const MAX_ITEMS = 50;
-const PATHS_SHOWN_PER_TASK = 3;
 
 function distinct(values: Iterable<string>): number {
   return new Set(values).size;
@@ -103,18 +105,8 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
   });
 }
 
-function pathLines(paths: readonly string[], indent: string): string[] {
-  const lines = paths
-    .slice(0, PATHS_SHOWN_PER_TASK)
-    .map((path) => `${indent}${display(path, PATH_CHARS)}`);
-  if (paths.length > PATHS_SHOWN_PER_TASK) {
-    lines.push(`${indent}and ${paths.length - PATHS_SHOWN_PER_TASK} more`);
-  }
-  return lines;
-}
-
 function retrierPersonLines(report: RetrierReport): string[] {
-  const lines = [...escalationLines(report.escalated)];
+  const lines = [...escalationLines(report.escalated, failuresCsvPath)];
   for (const refusal of report.refused.slice(0, MAX_ITEMS)) {
     const { task } = refusal;
     lines.push(

@@ -1,4 +1,5 @@
 import type { FsxTaskPort, LedgerPort, TaskStatus, TrackedTask } from '../shared/ports.ts';
+import { failuresCsvPath } from './rules.ts';
 
 /*
  * The outcome check, without AWS: which of the tasks we started have ended, and what FSx says
@@ -42,18 +43,6 @@ interface OutcomePorts {
   readonly fsx: FsxTaskPort;
 }
 
-/**
- * Where FSx writes an export task's FAILED_FILES_ONLY report: `{path}/task-{id}/failures.csv`,
- * where `{id}` is the 17-digit id the API documents, so the folder is the TaskId itself
- * (`task-0123456789abcdef0`), not `task-task-…`.
- *
- * @example failuresCsvPath('s3://b/r/', 'task-0123456789abcdef0') // 's3://b/r/task-0123456789abcdef0/failures.csv'
- */
-function failuresCsvPath(reportPath: string, taskId: string): string {
-  const folder = taskId.startsWith('task-') ? taskId : `task-${taskId}`;
-  return `${reportPath.replace(/\/+$/, '')}/${folder}/failures.csv`;
-}
-
 function byStart(a: TrackedTask, b: TrackedTask): number {
   if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? -1 : 1;
   return a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0;
@@ -68,6 +57,9 @@ function byStart(a: TrackedTask, b: TrackedTask): number {
  */
 async function checkOutcomes(ports: OutcomePorts, options: OutcomeOptions): Promise<OutcomeReport> {
   const now = options.now?.() ?? new Date();
+  // The port promises no order. The DynamoDB ledger sorts by start time alone, and the retrier
+  // starts tasks on several file systems at the same instant: the task id breaks those ties, so
+  // the email lists them the same way on every run.
   const open = [...(await ports.ledger.openTasks())].sort(byStart);
   const statuses =
     open.length === 0 ? [] : await ports.fsx.describeTasks(open.map((task) => task.taskId));
@@ -106,4 +98,4 @@ async function checkOutcomes(ports: OutcomePorts, options: OutcomeOptions): Prom
 }
 
 export type { FinishedTask, OutcomeOptions, OutcomePorts, OutcomeReport };
-export { checkOutcomes, failuresCsvPath };
+export { checkOutcomes };

@@ -1,8 +1,8 @@
 /**
- * CloudWatch console links: the console host of a Region, and a deep link that opens Logs
- * Insights with a query, its log groups and an absolute time window already filled in. Pure: no
- * SDK, no clock. Every value that reaches a link is escaped, so a link is plain URL-safe ASCII
- * whatever the log group names or the query hold.
+ * CloudWatch console links: the console host of a Region, a log stream's page, and a deep link
+ * that opens Logs Insights with a query, its log groups and an absolute time window filled in.
+ * Pure: no SDK, no clock. Every value that reaches a link is escaped, so a link is plain URL-safe
+ * ASCII whatever the log group names or the query hold.
  */
 import { AnalyzerError } from '../shared/errors.ts';
 
@@ -158,6 +158,23 @@ function minuteWindow(firstMillis: number, lastMillis: number): { start: Date; e
   };
 }
 
+function consoleEncode(value: string): string {
+  // encodeURIComponent throws on lone surrogates; log names arrive from untrusted payloads.
+  return encodeURIComponent(value.toWellFormed()).replace(/%/g, '$25');
+}
+
+/**
+ * Link to a log stream in the CloudWatch console. The console encodes the fragment twice
+ * (`%` itself becomes `$25`), so `/aws/fsx/lustre` is written `$252Faws$252Ffsx$252Flustre`.
+ * The result is plain ASCII whatever the input.
+ */
+function consoleLink(region: string, logGroup: string, logStream: string): string {
+  return (
+    cloudWatchHome(region) +
+    `#logsV2:log-groups/log-group/${consoleEncode(logGroup)}/log-events/${consoleEncode(logStream)}`
+  );
+}
+
 /** The file system of a `datarepo_<id>` stream, when it is one. */
 function fileSystemOfStream(logStream: string): string | undefined {
   if (!logStream.startsWith('datarepo_')) return undefined;
@@ -168,6 +185,7 @@ function fileSystemOfStream(logStream: string): string | undefined {
 export type { InsightsLinkInput, InsightsQueryInput };
 export {
   cloudWatchHome,
+  consoleLink,
   fileSystemOfStream,
   InsightsLinkError,
   insightsLink,

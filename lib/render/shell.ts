@@ -1,11 +1,11 @@
+import { hasUnsafeChar } from '../shared/text.ts';
+
 /*
  * Shell quoting for the commands we print (emails, the terminal, doctor's fixes), one style
  * everywhere so an operator can paste any of them into bash or zsh. Values come from logs and AWS
  * answers, so they are untrusted: quoting keeps them exact and inert.
  */
 
-// Anything a terminal or an email would interpret; kept exact in `$'…'` quoting instead.
-const SHELL_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 const SHELL_PLAIN = /^[A-Za-z0-9_./:=,+@%-]+$/;
 
 function ansiCQuote(value: string): string {
@@ -13,7 +13,7 @@ function ansiCQuote(value: string): string {
   for (const char of value) {
     const code = char.codePointAt(0) ?? 0;
     if (char === '\\' || char === "'") out += `\\${char}`;
-    else if (SHELL_ESCAPE.test(char) || (code >= 0xd800 && code <= 0xdfff)) {
+    else if (hasUnsafeChar(char) || (code >= 0xd800 && code <= 0xdfff)) {
       // \x for ASCII only: bash writes \xHH as a raw byte, which is not UTF-8 above 0x7f.
       out +=
         code <= 0x7f
@@ -26,11 +26,12 @@ function ansiCQuote(value: string): string {
 
 /**
  * Quotes one argument for a POSIX shell, always. Plain text gets single quotes; text with control
- * or invisible characters gets `$'…'` with escapes, so the command names the exact value and the
- * characters cannot act on the terminal or the email.
+ * or invisible characters (anything a terminal or an email would interpret, `hasUnsafeChar`) gets
+ * `$'…'` with escapes, so the command names the exact value and the characters cannot act on the
+ * terminal or the email.
  */
 export function shellQuote(value: string): string {
-  if (SHELL_ESCAPE.test(value) || !value.isWellFormed()) return ansiCQuote(value);
+  if (hasUnsafeChar(value) || !value.isWellFormed()) return ansiCQuote(value);
   return `'${value.replace(/'/g, "'\\''")}'`;
 }
 

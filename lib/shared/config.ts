@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.ts';
 import { FORBIDDEN_PATH_CHARS } from './fsx.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.ts';
 import { display } from './text.ts';
 
 /**
@@ -139,7 +140,7 @@ const EnvSchema = z.object({
   // 900 s is the longest delay SQS allows, which the deferral queue will use.
   BUSY_DELAY_SECONDS: integer(0, 900, 600),
   ASSOCIATION_CACHE_SECONDS: integer(0, 86_400, 300),
-  MAX_DECOMPRESSED_BYTES: integer(1024, 268_435_456, 32 * 1024 * 1024),
+  MAX_DECOMPRESSED_BYTES: integer(1024, 268_435_456, DEFAULT_MAX_DECOMPRESSED_BYTES),
   AWS_REGION: optionalString((value) => REGION.test(value)),
 });
 

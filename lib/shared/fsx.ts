@@ -1,3 +1,6 @@
+import { logGroupName } from './arn.ts';
+import type { LoggingFacts } from './types.ts';
+
 /*
  * FSx for Lustre facts and limits the code relies on, each defined once. Where each comes from,
  * with links to the AWS pages: docs/fsx-facts.md.
@@ -8,6 +11,17 @@
  * (docs/fsx-facts.md#event-logs).
  */
 export const DEFAULT_LOG_GROUP = '/aws/fsx/lustre';
+
+/**
+ * The log group a file system logs to: its LogConfiguration's destination, else the default
+ * group; undefined when logging is off (no configuration, or level DISABLED)
+ * (docs/fsx-facts.md#event-logs).
+ */
+export function loggedTo(logging: LoggingFacts | undefined): string | undefined {
+  if (logging === undefined || logging.level === 'DISABLED') return undefined;
+  const destination = logging.destination;
+  return (destination === undefined ? undefined : logGroupName(destination)) ?? DEFAULT_LOG_GROUP;
+}
 
 /** Event logging exists only for file systems created after this time (docs/fsx-facts.md#event-logs). */
 export const EVENT_LOGGING_SINCE = Date.parse('2021-11-30T23:00:00Z');

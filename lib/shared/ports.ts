@@ -1,8 +1,22 @@
-import type { Association, FailureClass } from './types.ts';
+import type {
+  Association,
+  BatchGroup,
+  DigestWindow,
+  FailureClass,
+  Increment,
+  LogBatch,
+  Recovered,
+  RollDecision,
+  TimeWindow,
+  WindowOpening,
+  WindowStatus,
+  WindowView,
+} from './types.ts';
 
 /*
- * Ports for durable re-export (deferral queue, attempts ledger, task outcomes). Pure types: the
- * adapters live in lib/aws/ (sqs.ts, ledger.ts, fsx.ts) and tests pass plain objects.
+ * Ports for durable re-export (deferral queue, attempts ledger, task outcomes), alert digests and
+ * the CLI's log reads. Pure types: the adapters live in lib/aws/ (sqs.ts, ledger.ts, fsx.ts,
+ * digests.ts, logs.ts) and tests pass plain objects.
  */
 
 /**
@@ -80,7 +94,7 @@ interface LedgerPort {
   claimWindow(fileSystemId: string, at: Date, windowSeconds: number): Promise<boolean>;
   /** Remembers a started task for the outcome check. Idempotent per task id. */
   trackTask(task: TrackedTask): Promise<void>;
-  /** Tasks whose outcome has not been reported yet. */
+  /** Tasks whose outcome has not been reported yet, in no promised order: callers sort. */
   openTasks(): Promise<readonly TrackedTask[]>;
   /** Marks a task's outcome as reported; true only for the first caller (no double report). */
   closeTask(taskId: string, lifecycle: string, at: Date): Promise<boolean>;
@@ -141,14 +155,123 @@ interface FsxPort {
   startExport(request: ExportRequest): Promise<StartResult>;
 }
 
+/** A window of a log group to read: the CLI's `scan` and `reexport`. */
+interface LogWindowQuery {
+  /** A log group name, or a log group ARN. */
+  readonly logGroup: string;
+  /** Only the `datarepo_<id>` streams of this file system when set. */
+  readonly fileSystemId?: string | undefined;
+  /** [start, end) in epoch milliseconds. */
+  readonly window: TimeWindow;
+}
+
+/** Where a read is after a page. */
+interface ReadProgress {
+  readonly events: number;
+  readonly pages: number;
+  readonly elapsedMs: number;
+}
+
+interface ReadOptions {
+  /** Called after every page, with the totals so far. */
+  readonly onProgress?: (progress: ReadProgress) => void;
+  /**
+   * Streaming: each page's events are handed over as batches (one per log stream) and not kept,
+   * so memory stays at one page, the result's `batches` is empty and `maxEvents` does not apply.
+   */
+  readonly onPage?: (batches: LogBatch[]) => void;
+  /** Stops the read with an error past this many events, unless `onPage`. */
+  readonly maxEvents?: number;
+  /** Aborts the request in flight (Ctrl-C). */
+  readonly abortSignal?: AbortSignal;
+  /** Clock in milliseconds, for `elapsedMs`; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** A window read in full: its events as batches, one per log stream. */
+interface LogWindow extends ReadProgress {
+  readonly batches: LogBatch[];
+}
+
+/** Reads a window of a log group, page after page. The adapter lives in lib/aws/logs.ts. */
+interface LogWindowPort {
+  /** Every event of the window, grouped per log stream; throws when the read fails. */
+  read(query: LogWindowQuery, options?: ReadOptions): Promise<LogWindow>;
+}
+
+/** What the digest store did with one batch group. */
+interface ObserveResult {
+  /** The group opened a window: show its failures in this invocation's summary. */
+  readonly alerted: boolean;
+  /** Held, but with an escalation new to this window. */
+  readonly urgent: boolean;
+  /** End of the window the failures were counted in (epoch seconds). */
+  readonly windowEnd: number;
+}
+
+/** Something the digest run must publish and then acknowledge. */
+interface PendingWork {
+  readonly digests: readonly DigestWindow[];
+  readonly recovered: readonly Recovered[];
+  /** Due windows whose roll lost a race with an analyzer; the next run takes them. */
+  readonly skipped: number;
+  /**
+   * Present when the table was too big to scan in one run: groups past the cut were not looked
+   * at. Their repeats alert once their windows go stale (DigestRules.isStale).
+   */
+  readonly truncated?: true;
+}
+
+/** The alert windows of every digest group (docs/design.md#alert-digests). */
+interface DigestStore {
+  /** Counts a batch group into its group's window, opening one when the group is quiet. */
+  observe(group: BatchGroup): Promise<ObserveResult>;
+  /** Rolls every due window and returns every unpublished digest and recovery notice. */
+  collect(): Promise<PendingWork>;
+  /** Clears what a published email carried. */
+  acknowledge(work: Pick<PendingWork, 'digests' | 'recovered'>): Promise<void>;
+}
+
+/**
+ * The pure rules of the alert windows (lib/digest/windows.ts), which the digest store applies
+ * with conditional writes.
+ */
+interface DigestRules {
+  /** What a batch group opens a window with. */
+  opening(group: BatchGroup): WindowOpening;
+  /** What a batch group adds to an open window, given what the window already tracks. */
+  increment(view: WindowView, group: BatchGroup): Increment;
+  /** Whether an open window is past its end by a full window: its repeats alert. */
+  isStale(windowEnd: number, now: number, windowSeconds: number): boolean;
+  /** What the digest run does with a window (`pending` digests unpublished, `urgent` failures). */
+  decideRoll(
+    status: WindowStatus,
+    windowEnd: number,
+    held: number,
+    now: number,
+    windowSeconds: number,
+    pending?: number,
+    urgent?: number,
+  ): RollDecision;
+}
+
 export type {
   AttemptHistory,
   DeferralPort,
   DeferredExport,
+  DigestRules,
+  DigestStore,
   ExportRequest,
   FsxPort,
   FsxTaskPort,
   LedgerPort,
+  LogWindow,
+  LogWindowPort,
+  LogWindowQuery,
+  ObserveResult,
+  PendingWork,
+  ReadOptions,
+  ReadProgress,
   StartResult,
   TaskStatus,
   TrackedTask,

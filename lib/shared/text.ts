@@ -6,7 +6,8 @@
 
 // C0 and C1 controls, DEL, line/paragraph separators, bidi overrides and isolates, BOM: all of
 // these can move a terminal cursor, split an email header, or reorder what a reader sees.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+const UNSAFE = new RegExp(UNSAFE_CHAR.source, 'g');
 // Lone surrogates are not valid UTF-8; SNS rejects them and terminals print garbage.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -15,6 +16,11 @@ function escapeChar(char: string): string {
   return code <= 0xff
     ? `\\x${code.toString(16).padStart(2, '0')}`
     : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Whether text holds a character `sanitize` would escape (lone surrogates aside). */
+function hasUnsafeChar(text: string): boolean {
+  return UNSAFE_CHAR.test(text);
 }
 
 /**
@@ -64,4 +70,4 @@ function toAsciiLine(text: string, max: number): string {
   return ascii.length <= max ? ascii : `${ascii.slice(0, Math.max(0, max - 3)).trimEnd()}...`;
 }
 
-export { display, sanitize, toAsciiLine, truncateEnd, truncateMiddle };
+export { display, hasUnsafeChar, sanitize, toAsciiLine, truncateEnd, truncateMiddle };

@@ -201,3 +201,254 @@ export interface Report {
   /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
   readonly escalated?: readonly Escalation[];
 }
+
+/*
+ * Alert digests (docs/design.md#alert-digests): failures are grouped per (file system or log
+ * group, class); each group has an alert window in the store (lib/aws/digests.ts) that follows the
+ * rules of lib/digest/windows.ts.
+ */
+
+/** The class of a digest group: a failure class, or the log group's unparseable events. */
+export type DigestClass = FailureClass | 'unparseable';
+
+/** What a digest group is about: a file system, or a log group when the records name none. */
+export interface GroupKey {
+  readonly scopeKind: 'fileSystem' | 'logGroup';
+  /** File-system id or log-group name; untrusted. */
+  readonly scope: string;
+  readonly cls: DigestClass;
+}
+
+/** Re-export outcomes of a group's failures, counted per failure (log event). */
+export interface OutcomeCounts {
+  readonly started: number;
+  readonly queued: number;
+  /** Listed with a command for a person (no deferral queue), or only planned (dry run). */
+  readonly deferred: number;
+  readonly refused: number;
+  /** Paths handed to a person after K re-exports. */
+  readonly escalated: number;
+}
+
+/** One group's failures in one batch. */
+export interface BatchGroup {
+  readonly key: GroupKey;
+  readonly failures: number;
+  /** Per failure: the short hash of its path (or S3 target), undefined when it names none. */
+  readonly targets: readonly (string | undefined)[];
+  /** Display samples (sanitised, truncated, never empty) by path hash, first seen first. */
+  readonly samples: ReadonlyMap<string, string>;
+  readonly codes: ReadonlyMap<string, number>;
+  readonly outcomes: OutcomeCounts;
+  /** Short hashes of the escalated paths. */
+  readonly escalations: readonly string[];
+  /** Log event ids, so the summary can show exactly the groups that alert. */
+  readonly eventIds: readonly string[];
+  /** Latest event time, epoch seconds. */
+  readonly lastAt: number;
+  /** Log groups the failures came from, for the digest's Logs Insights link. */
+  readonly logGroups: readonly string[];
+}
+
+/** Held failures of one window, or what one batch group adds to them. */
+export interface FailureCounts {
+  readonly held: number;
+  /** Held failures whose path had not failed in this or the previous window. */
+  readonly newFailures: number;
+  /** Held failures whose path already failed in this or the previous window. */
+  readonly recurringFailures: number;
+  /** Held failures with no path, or past the path-tracking bound: neither new nor recurring. */
+  readonly untracked: number;
+  readonly outcomes: OutcomeCounts;
+  /** Failures per code; past MAX_CODES distinct codes the rest count under one "other" code. */
+  readonly codes: ReadonlyMap<string, number>;
+}
+
+/** Counters of one window of one group. */
+export interface WindowCounters extends FailureCounts {
+  /** Display samples of held paths, at most MAX_SAMPLES (softly: concurrent writers may add one batch's worth). */
+  readonly samples: readonly string[];
+}
+
+/** One digest entry: the failures held in one window of one group. */
+export interface DigestWindow extends WindowCounters {
+  readonly key: GroupKey;
+  /** Log groups the group's failures came from (for the Logs Insights link). */
+  readonly logGroups: readonly string[];
+  /** Window start and end, epoch seconds. */
+  readonly windowStart: number;
+  readonly windowEnd: number;
+}
+
+/** A group that had no failure for a full window: it alerts at once again next time. */
+export interface Recovered {
+  readonly key: GroupKey;
+  /** Last failure seen, epoch seconds. */
+  readonly lastFailureAt: number;
+  /** When the quiet window ended, epoch seconds. */
+  readonly windowEnd: number;
+  readonly windowSeconds: number;
+}
+
+/** A group's state: OPEN while its alert window runs, QUIET before and after. */
+export type WindowStatus = 'OPEN' | 'QUIET';
+
+/** What the tracked sets of the open window already hold, as read from the store. */
+export interface WindowView {
+  readonly hashes: ReadonlySet<string>;
+  readonly previousHashes: ReadonlySet<string>;
+  readonly escalated: ReadonlySet<string>;
+  readonly samples: number;
+  readonly codes: ReadonlySet<string>;
+}
+
+/** What a batch group opens a window with: the path hashes and escalations it tracks. */
+export interface WindowOpening {
+  /** Distinct path hashes, at most MAX_HASHES. */
+  readonly hashes: readonly string[];
+  /** Distinct escalated path hashes, at most MAX_ESCALATED. */
+  readonly escalated: readonly string[];
+}
+
+/** The increments one batch group adds to an open window. */
+export interface Increment extends FailureCounts {
+  readonly addHashes: readonly string[];
+  readonly addSamples: readonly string[];
+  /** Escalated path hashes new to this window: each makes the batch urgent. */
+  readonly newEscalations: readonly string[];
+  /** The first of `newEscalations` the window still has room to remember (MAX_ESCALATED). */
+  readonly rememberEscalations: readonly string[];
+}
+
+/** What a due window turns into. */
+export type RollDecision =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'digest' | 'renew'; readonly nextStart: number; readonly nextEnd: number }
+  | { readonly kind: 'recover' };
+
+/** One count a feature reports, emitted by lib/aws/telemetry.ts as a CloudWatch EMF metric. */
+export interface MetricPoint {
+  readonly name: string;
+  readonly value: number;
+  /** Its own dimension set (e.g. Class); without it the point joins the invocation's totals. */
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
+/** One structured log line a feature composes, written by lib/aws/telemetry.ts. */
+export interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** A queued message whose body could not be read: it fails on every receive, then dead-letters. */
+export interface UnreadMessage {
+  readonly messageId: string;
+  /** SQS ApproximateReceiveCount: deliveries so far, this one included. */
+  readonly receiveCount: number;
+  readonly reason: string;
+}
+
+/** What a feature tells operators about one step: its metrics and log lines, as data. */
+export interface Telemetry {
+  readonly metrics: readonly MetricPoint[];
+  readonly logs: readonly LogLine[];
+}
+
+/** A time window [start, end) in epoch milliseconds (`scan`, `reexport`, the log reader). */
+export interface TimeWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+/*
+ * `doctor`: what lib/aws/inventory.ts reads (file systems, their associations, the subscription
+ * filters of their event log groups) and what a scheduled doctor keeps between runs.
+ */
+
+/** How bad a doctor finding is. PROBLEM and UNKNOWN make `doctor` exit 1. */
+export type Severity = 'OK' | 'NOTE' | 'WARN' | 'PROBLEM' | 'UNKNOWN';
+/** What a doctor finding is about. */
+export type Check = 'file-system' | 'logging' | 'subscription' | 'associations' | 'association';
+
+/** What a lookup found, or why it could not look. */
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly permission: string;
+      readonly denied?: boolean;
+    };
+
+export interface LoggingFacts {
+  /** DISABLED | WARN_ONLY | ERROR_ONLY | WARN_ERROR (anything else is shown as is). */
+  readonly level: string;
+  /** A log group ARN; undefined means the default group. */
+  readonly destination: string | undefined;
+}
+
+/** A file system as DescribeFileSystems describes it, reduced to what doctor checks. */
+export interface FileSystemFacts {
+  readonly fileSystemId: string;
+  readonly lifecycle: string;
+  /** The Name tag, if any. */
+  readonly name: string | undefined;
+  /** arn:<partition>:fsx:<region>:<account>:file-system/<id>: gives the fix commands' ARNs. */
+  readonly arn: string | undefined;
+  readonly ownerId: string | undefined;
+  readonly creationTime: Date | undefined;
+  /** undefined: the file system has no LogConfiguration (logging off). */
+  readonly logging: LoggingFacts | undefined;
+}
+
+export interface AssociationFacts {
+  readonly associationId: string;
+  readonly lifecycle: string;
+  readonly fileSystemPath: string | undefined;
+  readonly dataRepositoryPath: string | undefined;
+  readonly failureMessage: string | undefined;
+  /** S3.AutoExportPolicy.Events; empty when the association has no automatic export. */
+  readonly exportEvents: readonly string[];
+  /** S3.AutoImportPolicy.Events: kept in the fix command, which sets the whole S3 block. */
+  readonly importEvents: readonly string[];
+  readonly importedFileChunkSize: number | undefined;
+}
+
+export interface SubscriptionFilterFacts {
+  readonly filterName: string;
+  readonly destinationArn: string;
+  readonly filterPattern: string;
+}
+
+export type LogGroupFacts =
+  | { readonly exists: true; readonly filters: readonly SubscriptionFilterFacts[] }
+  | { readonly exists: false };
+
+export interface FileSystemInventory {
+  readonly fileSystem: FileSystemFacts;
+  readonly associations: Checked<readonly AssociationFacts[]>;
+}
+
+/** Everything doctor looked at, as read by lib/aws/inventory.ts. */
+export interface Inventory {
+  readonly region: string | undefined;
+  /** FSx for Lustre file systems only, in DescribeFileSystems order. */
+  readonly fileSystems: readonly FileSystemInventory[];
+  /** Keyed by log group name. */
+  readonly logGroups: ReadonlyMap<string, Checked<LogGroupFacts>>;
+}
+
+/** What a scheduled doctor keeps of a run: enough to tell the next run what changed. */
+export interface FindingState {
+  readonly key: string;
+  readonly fileSystemId: string;
+  readonly check: Check;
+  /** The severity a person last heard of (or would have: OK and NOTE are not emailed). */
+  readonly severity: Severity;
+  /**
+   * The last run could not check this (UNKNOWN) for the first time and kept quiet: `severity`
+   * is still the one before, or UNKNOWN when the finding was new then.
+   */
+  readonly unconfirmed?: boolean | undefined;
+}

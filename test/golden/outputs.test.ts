@@ -9,13 +9,9 @@ import { renderEmail } from '../../lib/analyze/email.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import { renderDigestEmail } from '../../lib/digest/email.ts';
 import { NO_OUTCOMES } from '../../lib/digest/windows.ts';
-import {
-  diagnose,
-  doctorChanges,
-  renderDoctorAlert,
-  renderDoctorJson,
-  renderDoctorText,
-} from '../../lib/doctor/diagnose.ts';
+import { doctorChanges } from '../../lib/doctor/changes.ts';
+import { diagnose } from '../../lib/doctor/diagnose.ts';
+import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
 import type { Publication, Report } from '../../lib/shared/types.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';

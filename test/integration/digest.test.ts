@@ -1,9 +1,10 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDigestStore, type DigestStore } from '../../lib/aws/digests.ts';
-import { type BatchGroup, groupReport, MAX_PENDING } from '../../lib/digest/windows.ts';
-import type { FailureRecord } from '../../lib/shared/types.ts';
+import { createDigestStore } from '../../lib/aws/digests.ts';
+import { digestRules, groupReport, MAX_PENDING } from '../../lib/digest/windows.ts';
+import type { DigestStore } from '../../lib/shared/ports.ts';
+import type { BatchGroup, FailureRecord } from '../../lib/shared/types.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { emptyReport, record, unparseable } from '../helpers/reports.ts';
@@ -51,6 +52,7 @@ describe('Integration: digest store on dynalite', () => {
     return createDigestStore(dynamo.client, {
       tableName: dynamo.tableName,
       windowSeconds: WINDOW_SECONDS,
+      rules: digestRules,
       now: () => clock,
     });
   }

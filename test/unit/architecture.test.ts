@@ -10,29 +10,12 @@ const LAYERS = ['functions', 'cli', ...LIB_FOLDERS.map((folder) => `lib/${folder
 /** The only imports allowed between two different feature folders. */
 const FEATURE_EDGES = new Set([
   'input -> analyze',
-  'reexport -> analyze',
   'digest -> analyze',
   'scan -> analyze',
   'scan -> input',
   'analyze -> reexport',
 ]);
 const AWS_PACKAGE = /^@aws-(?:sdk|lambda-powertools)\//;
-
-/** Violations allowed while the code is reshaped: the lead empties this list as fixes land. */
-const KNOWN_VIOLATIONS = new Set<string>([
-  // The one import closing the cycle analyze -> reexport -> analyze (the table allows both ways):
-  'lib/analyze/email.ts -> lib/reexport/outcomes.ts', // Being moved: remove when fixed.
-  'lib/aws/digests.ts -> lib/analyze/classify.ts', // Being moved: remove when fixed.
-  'lib/aws/digests.ts -> lib/digest/windows.ts', // Being moved: remove when fixed.
-  'lib/aws/doctor-state.ts -> lib/doctor/diagnose.ts', // Being moved: remove when fixed.
-  'lib/aws/inventory.ts -> lib/doctor/diagnose.ts', // Being moved: remove when fixed.
-  'lib/aws/logs.ts -> lib/scan/window.ts', // Being moved: remove when fixed.
-  'lib/aws/telemetry.ts -> lib/analyze/analysis.ts', // Being moved: remove when fixed.
-  'lib/aws/telemetry.ts -> lib/analyze/classify.ts', // Being moved: remove when fixed.
-  'lib/aws/telemetry.ts -> lib/reexport/outcomes.ts', // Being moved: remove when fixed.
-  'lib/aws/telemetry.ts -> lib/reexport/retrier.ts', // Being moved: remove when fixed.
-  'lib/doctor/diagnose.ts -> lib/analyze/email.ts', // Being moved: remove when fixed.
-]);
 
 /** One import: `target` is a repo path for a relative specifier, else the package; `to` its layer. */
 interface Edge {
@@ -172,23 +155,11 @@ function violations(edges: readonly Edge[]): Map<string, string[]> {
 
 describe('Architecture: import directions', () => {
   it.each([...Object.keys(EDGE_RULES), CYCLE_RULE])('%s', (rule) => {
-    // Prepare
-    const current = EDGES.filter((edge) => !KNOWN_VIOLATIONS.has(line(edge)));
-
     // Act
-    const offending = violations(current).get(rule);
+    const offending = violations(EDGES).get(rule);
 
     // Assess
     expect(offending, `${rule}; offending imports:\n${offending?.join('\n')}\n`).toEqual([]);
-  });
-
-  it('lists only known violations that still occur', () => {
-    // Prepare / Act
-    const all = new Set([...violations(EDGES).values()].flat());
-    const stale = [...KNOWN_VIOLATIONS].filter((entry) => !all.has(entry));
-
-    // Assess
-    expect(stale, `remove from KNOWN_VIOLATIONS:\n${stale.join('\n')}\n`).toEqual([]);
   });
 
   it('places every file in a known layer and resolves every relative import', () => {

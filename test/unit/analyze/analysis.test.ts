@@ -2,14 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   analyzeBatches,
+  classesOf,
   countByClass,
   countByCode,
+  countOutcomes,
+  reportSeverity,
   toJsonReport,
   toJsonText,
 } from '../../../lib/analyze/analysis.ts';
 import { processBatches } from '../../../lib/analyze/pipeline.ts';
+import type { TaskOutcome } from '../../../lib/shared/types.ts';
 import { batch } from '../../helpers/events.ts';
-import { emptyReport, queuedOutcome, task } from '../../helpers/reports.ts';
+import { emptyReport, queuedOutcome, startedOutcome, task } from '../../helpers/reports.ts';
 
 describe('Function: analyzeBatches', () => {
   it('accounts for every event exactly once, whatever the messages (property)', () => {
@@ -69,6 +73,66 @@ describe('Function: countByClass / countByCode', () => {
       ['S3ExportResourceBusy', 2],
       ['S3ExportAccessDenied', 1],
     ]);
+  });
+});
+
+describe('Function: countOutcomes', () => {
+  it('counts tasks and their paths per status, every status included, once per array', () => {
+    // Prepare
+    const outcomes: TaskOutcome[] = [
+      startedOutcome(task({ paths: ['a', 'b'] }), 'task-0123456789abcdef0'),
+      queuedOutcome(task({ paths: ['c'] }), 'busy'),
+      {
+        status: 'refused',
+        task: task({ paths: ['d', 'e', 'f'] }),
+        error: 'E',
+        reason: 'r',
+        retryLater: false,
+      },
+      {
+        status: 'refused',
+        task: task({ paths: ['g'] }),
+        error: 'E',
+        reason: 'r',
+        retryLater: true,
+      },
+    ];
+
+    // Act
+    const counts = countOutcomes(outcomes);
+
+    // Assess
+    expect(counts).toEqual({
+      started: { tasks: 1, paths: 2 },
+      queued: { tasks: 1, paths: 1 },
+      refused: { tasks: 2, paths: 4 },
+      deferred: { tasks: 0, paths: 0 },
+      planned: { tasks: 0, paths: 0 },
+    });
+    expect(countOutcomes(outcomes)).toBe(counts);
+  });
+});
+
+describe('Function: reportSeverity / classesOf', () => {
+  it('names the most severe class present and every class present in severity order', () => {
+    // Prepare
+    const { records } = analyzeBatches([
+      batch([
+        { message: '{"errorCode":"S3ExportResourceBusy"}' },
+        { message: '{"errorCode":"S3ExportAccessDenied"}' },
+        { message: '{"errorCode":"SomethingNew"}' },
+      ]),
+    ]);
+
+    // Act
+    const severity = reportSeverity({ records });
+    const none = reportSeverity({ records: [] });
+    const classes = classesOf({ records });
+
+    // Assess
+    expect(severity).toBe('permission');
+    expect(none).toBeUndefined();
+    expect(classes).toEqual(['permission', 'unknown', 'busy']);
   });
 });
 

@@ -4,7 +4,7 @@ import {
   type PipelineOptions,
   processBatches,
 } from '../../../lib/analyze/pipeline.ts';
-import { clientRequestToken } from '../../../lib/analyze/plan.ts';
+import { clientRequestToken } from '../../../lib/reexport/rules.ts';
 import { batch, type EventSpec } from '../../helpers/events.ts';
 import { fakeDeferral, fakeFsx, fakeLedger } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';

@@ -3,12 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBatches } from '../../../lib/analyze/analysis.ts';
 import {
   associationsNeeded,
-  clientRequestToken,
   keyToPath,
   normalisePath,
   type PlanOptions,
   planReexports,
-  reportPathFor,
 } from '../../../lib/analyze/plan.ts';
 import type { Association, FailureRecord } from '../../../lib/shared/types.ts';
 import { batch, type EventSpec } from '../../helpers/events.ts';
@@ -224,20 +222,6 @@ describe('Function: planReexports', () => {
   });
 });
 
-describe('Function: clientRequestToken', () => {
-  it('is deterministic, valid for FSx, and changes with paths or events', () => {
-    // Prepare / Act
-    const token = clientRequestToken(FS, ['ns1/a'], ['e1']);
-
-    // Assess
-    expect(token).toBe(clientRequestToken(FS, ['ns1/a'], ['e1']));
-    expect(token).toMatch(/^[A-Za-z0-9_.-]{1,63}$/);
-    expect(token).not.toBe(clientRequestToken(FS, ['ns1/a'], ['e2']));
-    expect(token).not.toBe(clientRequestToken(FS, ['ns1/b'], ['e1']));
-    expect(token).not.toBe(clientRequestToken('fs-0fedcba9876543210', ['ns1/a'], ['e1']));
-  });
-});
-
 describe('Function: normalisePath', () => {
   it.each([
     ['/ns1/a/b', 'ns1/a/b'],
@@ -273,31 +257,6 @@ describe('Function: keyToPath', () => {
     expect(keyToPath('deep/prefix/x.bin', 'b', [root, deep])).toBe('/ns2/x.bin');
     expect(keyToPath('other/x.bin', 'b', [root, deep])).toBe('/other/x.bin');
     expect(keyToPath('other/x.bin', 'c', [root, deep])).toBeUndefined();
-  });
-});
-
-describe('Function: reportPathFor', () => {
-  it('prefers an AVAILABLE association covering the paths, deterministically', () => {
-    // Prepare
-    const other: Association = {
-      ...DRA,
-      associationId: 'dra-00000000a',
-      fileSystemPath: '/ns2',
-      dataRepositoryPath: 's3://b2/p',
-    };
-    const broken: Association = {
-      ...DRA,
-      associationId: 'dra-00000000b',
-      lifecycle: 'MISCONFIGURED',
-    };
-
-    // Act / Assess
-    expect(reportPathFor(['ns1/a', 'ns1/b'], [other, DRA])).toBe(
-      's3://ml-archive/datasets/fsx-export-analyzer-reports',
-    );
-    expect(reportPathFor(['ns2/a'], [other, DRA])).toBe('s3://b2/p/fsx-export-analyzer-reports');
-    expect(reportPathFor(['ns1/a'], [broken, other])).toBe('s3://b2/p/fsx-export-analyzer-reports');
-    expect(reportPathFor(['ns1/a'], [])).toBeUndefined();
   });
 });
 

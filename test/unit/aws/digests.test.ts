@@ -11,13 +11,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDigestStore, DigestStoreError, digestItemId } from '../../../lib/aws/digests.ts';
-import {
-  type BatchGroup,
-  type GroupKey,
-  groupReport,
-  pathHash,
-} from '../../../lib/digest/windows.ts';
+import { digestRules, groupReport, pathHash } from '../../../lib/digest/windows.ts';
 import { AnalyzerError } from '../../../lib/shared/errors.ts';
+import type { BatchGroup, GroupKey } from '../../../lib/shared/types.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record } from '../../helpers/reports.ts';
 
@@ -34,7 +30,12 @@ const ddbMock = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'eu-west-1' });
 
 function store() {
-  return createDigestStore(client, { tableName: TABLE, windowSeconds: W, now: () => NOW });
+  return createDigestStore(client, {
+    tableName: TABLE,
+    windowSeconds: W,
+    rules: digestRules,
+    now: () => NOW,
+  });
 }
 
 function group(paths: readonly string[] = ['/ns1/a.bin']): BatchGroup {
@@ -94,7 +95,8 @@ describe('createDigestStore', () => {
 
   it('refuses a window that is not a positive whole number of seconds', () => {
     // Act
-    const create = () => createDigestStore(client, { tableName: TABLE, windowSeconds: 0 });
+    const create = () =>
+      createDigestStore(client, { tableName: TABLE, windowSeconds: 0, rules: digestRules });
 
     // Assess
     expect(create).toThrow(RangeError);

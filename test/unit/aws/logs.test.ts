@@ -9,7 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { analyzeBatches } from '../../../lib/analyze/analysis.ts';
-import { LogsReadError, type ReadProgress, readLogWindow } from '../../../lib/aws/logs.ts';
+import { createLogWindowReader, LogsReadError, readLogWindow } from '../../../lib/aws/logs.ts';
+import type { ReadProgress } from '../../../lib/shared/ports.ts';
 import { json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 
@@ -301,5 +302,25 @@ describe('Function: readLogWindow', () => {
     const text = await read.catch((caught: Error) => caught.message);
     expect(text).not.toContain('\n');
     expect(text).toContain(`(${error.name}: `);
+  });
+});
+
+describe('Function: createLogWindowReader', () => {
+  beforeEach(() => {
+    logsMock.reset();
+  });
+
+  it('reads a window through the client it was given, as readLogWindow does', async () => {
+    // Prepare
+    const stream = `datarepo_${FS}`;
+    logsMock.on(FilterLogEventsCommand).resolvesOnce({ events: [event(stream, 1)] });
+    const logs = createLogWindowReader(client);
+
+    // Act
+    const read = await logs.read(QUERY, { maxEvents: 10 });
+
+    // Assess
+    expect(read).toMatchObject({ events: 1, pages: 1 });
+    expect(read.batches.map((batch) => batch.logStream)).toEqual([stream]);
   });
 });

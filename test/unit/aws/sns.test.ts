@@ -5,8 +5,9 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { publishSummary, toMessageAttributes } from '../../../lib/aws/sns.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deliver, publishSummary, toMessageAttributes } from '../../../lib/aws/sns.ts';
+import { logger } from '../../../lib/aws/telemetry.ts';
 import { PublishError } from '../../../lib/shared/errors.ts';
 import type { Publication } from '../../../lib/shared/types.ts';
 
@@ -119,5 +120,58 @@ describe('Function: toMessageAttributes', () => {
       one: { DataType: 'String', StringValue: 'x' },
       list: { DataType: 'String.Array', StringValue: '["a","b"]' },
     });
+  });
+});
+
+describe('Function: deliver', () => {
+  beforeEach(() => {
+    snsMock.reset();
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('publishes to the topic and logs the MessageId under its label', async () => {
+    // Prepare
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-7' });
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+
+    // Act
+    const messageId = await deliver(client, TOPIC, PUBLICATION, 'retrier email');
+
+    // Assess
+    expect(messageId).toBe('m-7');
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
+    expect(info).toHaveBeenCalledExactlyOnceWith('Retrier email published', { messageId: 'm-7' });
+  });
+
+  it('publishes nothing without a topic (a dry run) and logs what it would have sent', async () => {
+    // Prepare
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+
+    // Act
+    const messageId = await deliver(client, undefined, PUBLICATION, 'summary');
+
+    // Assess
+    expect(messageId).toBeNull();
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(info).toHaveBeenCalledExactlyOnceWith('Dry run: summary not published', {
+      subject: PUBLICATION.subject,
+      body: PUBLICATION.body,
+    });
+  });
+
+  it('lets a refused publish fail the caller with a PublishError', async () => {
+    // Prepare
+    snsMock
+      .on(PublishCommand)
+      .rejects(new NotFoundException({ $metadata: {}, message: 'Topic does not exist' }));
+
+    // Act
+    const delivering = deliver(client, TOPIC, PUBLICATION, 'digest');
+
+    // Assess
+    await expect(delivering).rejects.toBeInstanceOf(PublishError);
   });
 });

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  acknowledge,
-  alertingReport,
-  type BatchGroup,
   decideRoll,
-  type GroupState,
   groupReport,
   increment,
   MAX_CODES,
@@ -14,12 +10,11 @@ import {
   MAX_PENDING,
   MAX_SAMPLES,
   OTHER_CODE,
-  observe,
   pathHash,
-  roll,
 } from '../../../lib/digest/windows.ts';
 import { loadDigestConfig } from '../../../lib/shared/config.ts';
-import type { Escalation, FailureRecord } from '../../../lib/shared/types.ts';
+import type { BatchGroup, Escalation, FailureRecord } from '../../../lib/shared/types.ts';
+import { acknowledge, type GroupState, observe, roll } from '../../helpers/digest-model.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record, startedOutcome, task, unparseable } from '../../helpers/reports.ts';
 
@@ -409,24 +404,6 @@ describe('observe and roll: the state machine', () => {
         expect(alerted + digested + outstanding).toBe(seen);
       }),
     );
-  });
-});
-
-describe('alertingReport', () => {
-  it('keeps only the records and unparseable events of the alerting groups', () => {
-    // Prepare
-    const report = emptyReport({
-      records: [denied(1), record(2)],
-      unparseable: [unparseable(1)],
-    });
-
-    // Act
-    const shown = alertingReport(report, new Set(['ev-2', 'bad-1']));
-
-    // Assess
-    expect(shown.records.map((item) => item.eventId)).toEqual(['ev-2']);
-    expect(shown.unparseable.map((item) => item.eventId)).toEqual(['bad-1']);
-    expect(shown.outcomes).toBe(report.outcomes);
   });
 });
 

@@ -17,7 +17,7 @@ import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sn
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { clientRequestToken } from '../../../lib/analyze/plan.ts';
+import { clientRequestToken } from '../../../lib/reexport/rules.ts';
 import { DRA_REPORT_PATH, FS, taskId } from '../../helpers/fixtures.ts';
 import {
   attemptItem,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOutcomes, failuresCsvPath } from '../../../lib/reexport/outcomes.ts';
+import { checkOutcomes } from '../../../lib/reexport/outcomes.ts';
 import { fakeFsx, fakeLedger, taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -123,20 +123,5 @@ describe('Function: checkOutcomes', () => {
     // Assess
     await expect(run).rejects.toThrow('throttled');
     expect(ledger.state.tasks.get(T1)?.closed).toBeUndefined();
-  });
-});
-
-describe('Function: failuresCsvPath', () => {
-  it('names the failures.csv FSx writes in the task folder under the report path', () => {
-    // Prepare
-    const reportPath = `${REPORT}/`;
-
-    // Act
-    const path = failuresCsvPath(reportPath, T1);
-    const bare = failuresCsvPath(REPORT, '0123456789abcdef0');
-
-    // Assess
-    expect(path).toBe(`${REPORT}/${T1}/failures.csv`);
-    expect(bare).toBe(`${REPORT}/task-0123456789abcdef0/failures.csv`);
   });
 });

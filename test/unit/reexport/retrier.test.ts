@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { clientRequestToken } from '../../../lib/analyze/plan.ts';
 import {
   createRetrierRun,
   hasNews,
@@ -7,6 +6,7 @@ import {
   type RetrierOptions,
   RetryLaterError,
 } from '../../../lib/reexport/retrier.ts';
+import { clientRequestToken } from '../../../lib/reexport/rules.ts';
 import type { DeferredExport } from '../../../lib/shared/ports.ts';
 import { fakeFsx, fakeLedger, taskStatus } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';

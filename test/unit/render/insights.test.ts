@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cloudWatchHome,
+  consoleLink,
   fileSystemOfStream,
   InsightsLinkError,
   insightsLink,
@@ -333,5 +334,36 @@ describe('Function: jsurlEscape', () => {
 
     // Assess
     expect(escaped).toBe('aZ9_.-*7e*20*24*e9**6f22**d800');
+  });
+});
+
+describe('Function: consoleLink', () => {
+  it('uses the console host of the China and GovCloud partitions', () => {
+    // Prepare
+    const regions = ['cn-northwest-1', 'us-gov-west-1', 'ap-southeast-2'];
+
+    // Act
+    const links = regions.map((region) => consoleLink(region, '/g', 's'));
+
+    // Assess
+    expect(links).toEqual([
+      'https://cn-northwest-1.console.amazonaws.cn/cloudwatch/home?region=cn-northwest-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://us-gov-west-1.console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#logsV2:log-groups/log-group/$252Fg/log-events/s',
+      'https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#logsV2:log-groups/log-group/$252Fg/log-events/s',
+    ]);
+  });
+
+  it('encodes the group and stream the way the console does', () => {
+    // Prepare
+    const group = '/aws/fsx/lustre';
+    const stream = 'a b/c$d%\ud800';
+
+    // Act
+    const link = consoleLink('us-east-1', group, stream);
+
+    // Assess
+    expect(link).toBe(
+      'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Ffsx$252Flustre/log-events/a$2520b$252Fc$2524d$2525$25EF$25BF$25BD',
+    );
   });
 });

@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { processBatches } from '../lib/analyze/pipeline.ts';
+import { type InputContext, readInput } from '../lib/input/read.ts';
+import { loadConfig } from '../lib/shared/config.ts';
+import { InputError } from '../lib/shared/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
+import type { LogBatch } from '../lib/shared/types.ts';
+import {
+  checkFileSystemId,
+  complain,
+  consoleRegion,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+  PROGRAM,
+  parseOrUsage,
+  printReport,
+  reportFormat,
+  UsageError,
+} from './common.ts';
+import { expandSources, readSource } from './sources.ts';
+
+/*
+ * `analyze`: reads log files in any of the forms the CLI recognises and prints the report the
+ * Lambda would publish. A dry run: it never calls AWS and loads no AWS SDK code.
+ */
+
+const help = `Usage: ${PROGRAM} analyze [--json | --email] [options] FILE... | -
+
+Analyses FSx data repository event logs and prints a report. A dry run: it never calls AWS,
+starts nothing and publishes nothing; the re-exports it lists are what the Lambda would start.
+
+Each FILE is detected on its own and may hold:
+  - a Lambda event { "awslogs": { "data": ... } }, or one per line (NDJSON)
+  - a decoded subscription payload { "messageType", "logGroup", "logStream", "logEvents", ... }
+  - a JSON array of Lambda events or payloads
+  - the JSON output of "aws logs filter-log-events" (one batch per log stream)
+  - raw log messages, one per line (blank lines ignored; event ids are FILE:LINE, time 0)
+A FILE may be a directory: its *.json, *.ndjson, *.log and *.txt files are read in name order.
+"-" reads standard input. An unreadable file is reported on stderr and the others are still
+analysed (exit status 2); when no FILE can be read, no report is printed.
+
+Options:
+  --json                  print the report as one JSON document
+  --email                 print the email the Lambda would publish (Subject:, blank line, body)
+  --log-group NAME        log group of raw lines and filter-log-events output
+                          (default ${DEFAULT_LOG_GROUP})
+  --log-stream NAME       log stream of raw lines (default datarepo_<file-system-id>, else unknown)
+  --file-system-id ID     file system of raw lines, and of any log stream whose name has none
+  --region REGION         Region for console links (default AWS_REGION, AWS_DEFAULT_REGION)
+  -h, --help              this text
+
+Environment: BUSY_DELAY_SECONDS (default 600), REPORT_PATH, MAX_DECOMPRESSED_BYTES, NO_COLOR.
+`;
+
+/** What the FILE arguments gave: their batches, and how many could (not) be read. */
+interface Inputs {
+  readonly batches: LogBatch[];
+  readonly skippedMessages: number;
+  readonly bad: number;
+  readonly good: number;
+}
+
+/** Reads every FILE argument; each one that cannot be read is reported on one stderr line. */
+async function readAll(args: readonly string[], io: Io, context: InputContext): Promise<Inputs> {
+  const batches: LogBatch[] = [];
+  let skippedMessages = 0;
+  let bad = 0;
+  let good = 0;
+  for (const source of await expandSources(args, io, 'analyze', true)) {
+    if ('problem' in source) {
+      complain(io, `${source.name}: ${source.problem}`);
+      bad++;
+      continue;
+    }
+    try {
+      const input = readInput(await readSource(source), source.name, context);
+      batches.push(...input.batches);
+      skippedMessages += input.skippedMessages;
+      good++;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      complain(io, `${source.name}: ${error.message}`);
+      bad++;
+    }
+  }
+  return { batches, skippedMessages, bad, good };
+}
+
+/** Runs `analyze`; see `help`. */
+async function command(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseOrUsage('analyze', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        email: { type: 'boolean' },
+        'log-group': { type: 'string' },
+        'log-stream': { type: 'string' },
+        'file-system-id': { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help === true) {
+    io.stdout(help);
+    return EXIT_OK;
+  }
+  const format = reportFormat(values, 'analyze');
+  if (positionals.length === 0) {
+    throw new UsageError('no FILE given (use - to read standard input)', 'analyze');
+  }
+  checkFileSystemId(values['file-system-id'], 'analyze');
+  // The Lambda's own validation, so a value the Lambda would reject is rejected here too.
+  const { BUSY_DELAY_SECONDS, REPORT_PATH, MAX_DECOMPRESSED_BYTES } = io.env;
+  const config = loadConfig({
+    DRY_RUN: 'true',
+    BUSY_DELAY_SECONDS,
+    REPORT_PATH,
+    MAX_DECOMPRESSED_BYTES,
+  });
+  const context: InputContext = {
+    logGroup: values['log-group'],
+    logStream: values['log-stream'],
+    fileSystemId: values['file-system-id'],
+    maxDecompressedBytes: config.maxDecompressedBytes,
+  };
+
+  const { batches, skippedMessages, bad, good } = await readAll(positionals, io, context);
+  // Nothing readable: an empty report would only hide the errors above.
+  if (good === 0) return EXIT_USAGE;
+
+  const report = await processBatches(
+    batches,
+    {
+      dryRun: true,
+      maxPathsPerTask: 100,
+      busyDelaySeconds: config.busyDelaySeconds,
+      reportPath: config.reportPath,
+      region: consoleRegion(values.region, io.env),
+    },
+    undefined,
+    skippedMessages,
+  );
+  printReport(report, format, io);
+  return bad > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+export { command, help };

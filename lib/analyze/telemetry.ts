@@ -1,0 +1,214 @@
+import { CLASS_ORDER } from '../shared/classes.ts';
+import { describeError } from '../shared/errors.ts';
+import { sanitize } from '../shared/text.ts';
+import type { LogBatch, LogLine, MetricPoint, Report, Telemetry } from '../shared/types.ts';
+import { countByClass, countByFileSystem, countOutcomes, fileSystemsOf } from './analysis.ts';
+
+/*
+ * What the analyzer tells operators, as data: its EMF metrics and its log lines
+ * (docs/operate.md#the-functions-own-logs-and-metrics). lib/aws/telemetry.ts emits them; the
+ * alarms and the dashboard (infra/alarms.yml, infra/dashboard.yml) read these metric names.
+ */
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * One invocation's metrics: totals first, then the counts that have their own dimensions (Class,
+ * FileSystemId, Error).
+ */
+function reportMetrics(report: Report): MetricPoint[] {
+  const counts = countOutcomes(report.outcomes);
+  const refused = report.outcomes.flatMap((outcome) =>
+    outcome.status === 'refused' ? [outcome] : [],
+  );
+  const points: MetricPoint[] = [
+    { name: 'EventsRead', value: report.events },
+    { name: 'Records', value: report.records.length },
+    { name: 'Unparseable', value: report.unparseable.length },
+    { name: 'ReexportsStarted', value: counts.started.tasks },
+    { name: 'ReexportsRefused', value: counts.refused.tasks },
+    { name: 'ReexportsDeferred', value: counts.deferred.tasks },
+    { name: 'ReexportPathsStarted', value: counts.started.paths },
+    { name: 'RetryableNotPlanned', value: report.plan.unplanned.length },
+    { name: 'ReexportsQueued', value: counts.queued.tasks },
+    { name: 'ReexportsEscalated', value: report.escalated?.length ?? 0 },
+    // The alarm on a person's work: refusals no later retry can fix.
+    {
+      name: 'ReexportsRefusedPermanent',
+      value: refused.filter((outcome) => !outcome.retryLater).length,
+    },
+  ];
+  // Only classes that occurred: a zero for each of eight classes on every invocation would
+  // multiply the EMF lines without telling a dashboard anything a missing point does not.
+  const byClass = countByClass(report.records);
+  for (const cls of CLASS_ORDER) {
+    if (byClass[cls] > 0) {
+      points.push({ name: 'Failures', value: byClass[cls], dimensions: { Class: cls } });
+    }
+  }
+  for (const [fileSystemId, perClass] of countByFileSystem(report.records)) {
+    for (const cls of CLASS_ORDER) {
+      if (perClass[cls] > 0) {
+        points.push({
+          name: 'Failures',
+          value: perClass[cls],
+          dimensions: { FileSystemId: fileSystemId, Class: cls },
+        });
+      }
+    }
+  }
+  for (const [error, count] of countBy(refused, (outcome) => outcome.error)) {
+    points.push({ name: 'ReexportsRefused', value: count, dimensions: { Error: error } });
+  }
+  return points;
+}
+
+/** One invocation's log lines: what it read and did, and each refusal, deferral and escalation. */
+function reportLog(report: Report): LogLine[] {
+  const counts = countOutcomes(report.outcomes);
+  const lines: LogLine[] = [
+    {
+      level: 'info',
+      message: 'Batch analyzed',
+      fields: {
+        logGroup: report.sources[0]?.logGroup,
+        logStream: report.sources[0]?.logStream,
+        events: report.events,
+        records: report.records.length,
+        unparseable: report.unparseable.length,
+        byClass: countByClass(report.records),
+        tasksStarted: counts.started.tasks,
+        tasksRefused: counts.refused.tasks,
+        tasksDeferred: counts.deferred.tasks,
+        tasksQueued: counts.queued.tasks,
+        pathsEscalated: report.escalated?.length ?? 0,
+        tasksPlanned: counts.planned.tasks,
+        retryableNotPlanned: report.plan.unplanned.length,
+        fileSystems: fileSystemsOf(report),
+        dryRun: report.dryRun,
+      },
+    },
+  ];
+  for (const outcome of report.outcomes) {
+    const common = {
+      fileSystemId: outcome.task.fileSystemId,
+      paths: outcome.task.paths.length,
+      clientRequestToken: outcome.task.clientRequestToken,
+    };
+    if (outcome.status === 'refused') {
+      lines.push({
+        level: 'warn',
+        message: 'Re-export refused',
+        fields: {
+          ...common,
+          error: outcome.error,
+          reason: outcome.reason,
+          retryLater: outcome.retryLater,
+        },
+      });
+    } else if (outcome.status === 'queued') {
+      lines.push({
+        level: 'info',
+        message: 'Re-export queued',
+        fields: { ...common, reason: outcome.reason, delaySeconds: outcome.delaySeconds },
+      });
+    }
+  }
+  if ((report.escalated?.length ?? 0) > 0) {
+    // Every path, so the logs hold the whole list the email may shorten.
+    lines.push({
+      level: 'warn',
+      message: 'Re-exports escalated to a person',
+      fields: { escalated: report.escalated },
+    });
+  }
+  return lines;
+}
+
+/** What the analyzer reports about one analysed batch. */
+function reportTelemetry(report: Report): Telemetry {
+  return { metrics: reportMetrics(report), logs: reportLog(report) };
+}
+
+/**
+ * A payload that could not be decoded: only the reason is logged, never the payload (the
+ * invocation fails, so Lambda retries it and then hands it to the on-failure destination).
+ */
+function undecodableTelemetry(error: unknown): Telemetry {
+  return {
+    metrics: [{ name: 'UndecodableBatches', value: 1 }],
+    logs: [
+      { level: 'error', message: 'Undecodable batch', fields: { reason: describeError(error) } },
+    ],
+  };
+}
+
+/**
+ * A payload that is not DATA_MESSAGE. CloudWatch sends CONTROL_MESSAGE health checks; any other
+ * type is new and worth a look.
+ */
+function skippedTelemetry(messageType: string): Telemetry {
+  if (messageType === 'CONTROL_MESSAGE') {
+    return {
+      metrics: [],
+      logs: [{ level: 'info', message: 'Skipped a non-data message', fields: { messageType } }],
+    };
+  }
+  return {
+    metrics: [{ name: 'UnknownMessageTypes', value: 1 }],
+    logs: [
+      {
+        level: 'warn',
+        message: 'Skipped a message of an unknown type',
+        fields: { messageType: sanitize(messageType.slice(0, 64)) },
+      },
+    ],
+  };
+}
+
+/** A batch delivered again after it ran: its stored result was returned, nothing done again. */
+function duplicateTelemetry(batch: LogBatch): Telemetry {
+  return {
+    metrics: [{ name: 'DuplicateBatches', value: 1 }],
+    logs: [
+      {
+        level: 'info',
+        message: 'Duplicate batch: returned the stored result, nothing done again',
+        fields: {
+          logGroup: batch.logGroup,
+          logStream: batch.logStream,
+          events: batch.events.length,
+        },
+      },
+    ],
+  };
+}
+
+/** A batch delivered again while another invocation still runs it: this one fails, Lambda retries. */
+function inProgressTelemetry(batch: LogBatch): Telemetry {
+  return {
+    metrics: [{ name: 'DuplicateBatchesInProgress', value: 1 }],
+    logs: [
+      {
+        level: 'warn',
+        message:
+          'The same batch is being analysed by another invocation; failing so Lambda retries it',
+        fields: { logGroup: batch.logGroup, logStream: batch.logStream },
+      },
+    ],
+  };
+}
+
+export {
+  duplicateTelemetry,
+  inProgressTelemetry,
+  reportLog,
+  reportMetrics,
+  reportTelemetry,
+  skippedTelemetry,
+  undecodableTelemetry,
+};

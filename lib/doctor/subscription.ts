@@ -1,0 +1,198 @@
+import { shellArg } from '../render/shell.ts';
+import { lambdaFunctionName, parseArn } from '../shared/arn.ts';
+import { FILTERS_PER_LOG_GROUP } from '../shared/fsx.ts';
+import { display, sanitize } from '../shared/text.ts';
+import type { Checked, LogGroupFacts, SubscriptionFilterFacts } from '../shared/types.ts';
+import {
+  type Context,
+  couldNotCheck,
+  type DoctorOptions,
+  type Finding,
+  finding,
+  MAX_VALUE,
+  SERVICE,
+} from './finding.ts';
+
+/*
+ * The subscription check: whether a file system's event log group is subscribed to the analyzer
+ * (docs/fsx-facts.md#subscription-filters), and the commands that subscribe it by hand.
+ */
+
+/** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
+const DEPLOYED_ANALYZER = new RegExp(`^${SERVICE}-[A-Za-z0-9_-]+-analyzer$`);
+
+/**
+ * Whether a subscription filter's destination is the analyzer: the function named by --function
+ * (a name, or an ARN compared without qualifier), else any function named as the stack names it
+ * (fsx-export-analyzer-<stage>-analyzer).
+ */
+function isAnalyzer(destinationArn: string, functionRef: string | undefined): boolean {
+  const name = lambdaFunctionName(destinationArn);
+  if (name === undefined) return false;
+  if (functionRef === undefined) return DEPLOYED_ANALYZER.test(name);
+  if (functionRef.startsWith('arn:')) {
+    const wanted = parseArn(functionRef);
+    const actual = parseArn(destinationArn);
+    return (
+      wanted !== undefined &&
+      actual !== undefined &&
+      lambdaFunctionName(functionRef) === name &&
+      wanted.partition === actual.partition &&
+      wanted.region === actual.region &&
+      wanted.account === actual.account
+    );
+  }
+  return functionRef === name;
+}
+
+/**
+ * One statement id per log group: add-permission refuses an id the function's policy already
+ * has, so two log groups subscribed by hand need two ([A-Za-z0-9_-], at most 100 characters).
+ */
+function statementId(logGroup: string): string {
+  const id = `${SERVICE}-logs${logGroup.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+  return id.slice(0, 100).replace(/-+$/, '');
+}
+
+function subscriptionFix(
+  context: Context,
+  logGroup: string,
+  functionRef: string | undefined,
+): { fix: string; commands: string[] } {
+  const functionName =
+    functionRef === undefined
+      ? `${SERVICE}-<stage>-analyzer`
+      : (lambdaFunctionName(functionRef) ?? functionRef);
+  const functionArn =
+    functionRef?.startsWith('arn:') === true
+      ? functionRef
+      : `arn:${context.partition}:lambda:${context.region}:${context.account}:function:${functionName}`;
+  const sourceArn = `arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}:*`;
+  return {
+    fix:
+      `Deploy the stack with this log group in its logGroups parameter (npx osls deploy ` +
+      `--stage <stage> --param="logGroups=${sanitize(logGroup)}"), or subscribe the ` +
+      'analyzer by hand:',
+    commands: [
+      `aws lambda add-permission --function-name ${shellArg(functionArn)} ` +
+        `--statement-id ${statementId(logGroup)} --principal logs.amazonaws.com ` +
+        `--action lambda:InvokeFunction --source-arn ${shellArg(sourceArn)} ` +
+        `--source-account ${shellArg(context.account)}`,
+      `aws logs put-subscription-filter --log-group-name ${shellArg(logGroup)} ` +
+        `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellArg(functionArn)}`,
+    ],
+  };
+}
+
+/** The finding of an existing log group, from its subscription filters. */
+function filterFinding(
+  context: Context,
+  logGroup: string,
+  filters: readonly SubscriptionFilterFacts[],
+  functionRef: string | undefined,
+): Finding {
+  const shown = display(logGroup, MAX_VALUE);
+  const first = filters.find((filter) => isAnalyzer(filter.destinationArn, functionRef));
+  if (first !== undefined) {
+    const target = display(
+      lambdaFunctionName(first.destinationArn) ?? first.destinationArn,
+      MAX_VALUE,
+    );
+    if (first.filterPattern.trim() !== '') {
+      return finding(
+        context,
+        'subscription',
+        shown,
+        'WARN',
+        `${shown} is subscribed to ${target} with filter pattern ` +
+          `"${display(first.filterPattern, 60)}": only matching events reach the analyzer`,
+        'The stack subscribes with an empty pattern (every event); redeploy it to restore that.',
+      );
+    }
+    return finding(
+      context,
+      'subscription',
+      shown,
+      'OK',
+      `${shown} is subscribed to ${target} (filter ${display(first.filterName, 60)})`,
+    );
+  }
+  const whose =
+    functionRef === undefined
+      ? `the analyzer (a function named ${SERVICE}-<stage>-analyzer)`
+      : `the analyzer (${display(functionRef, MAX_VALUE)})`;
+  const others = filters
+    .map((filter) =>
+      display(lambdaFunctionName(filter.destinationArn) ?? filter.destinationArn, 80),
+    )
+    .join(', ');
+  if (filters.length >= FILTERS_PER_LOG_GROUP) {
+    return finding(
+      context,
+      'subscription',
+      shown,
+      'PROBLEM',
+      `${shown} has no subscription to ${whose}, and already has ${filters.length} filters ` +
+        `(${others}): a log group allows only ${FILTERS_PER_LOG_GROUP}`,
+      `Remove one of the filters (aws logs delete-subscription-filter --log-group-name ` +
+        `${shellArg(logGroup)} --filter-name NAME), then deploy the stack with this log group.`,
+    );
+  }
+  const { fix, commands } = subscriptionFix(context, logGroup, functionRef);
+  return finding(
+    context,
+    'subscription',
+    shown,
+    'PROBLEM',
+    `${shown} has no subscription to ${whose}` +
+      (others === '' ? '' : ` (it has: ${others})`) +
+      ': export failures are logged but nobody is told',
+    fix,
+    commands,
+  );
+}
+
+/**
+ * The subscription finding of one log group: subscribed to the analyzer with an empty pattern
+ * (OK), with a pattern (WARN), or not at all, missing or full (PROBLEM, with the fix commands);
+ * UNKNOWN when its filters could not be read.
+ */
+function subscriptionFindings(
+  context: Context,
+  logGroup: string,
+  lookup: Checked<LogGroupFacts> | undefined,
+  options: DoctorOptions,
+): Finding[] {
+  const shown = display(logGroup, MAX_VALUE);
+  if (lookup === undefined) {
+    return [
+      couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, {
+        reason: 'not looked up',
+        permission: 'logs:DescribeSubscriptionFilters',
+      }),
+    ];
+  }
+  if (!lookup.ok) {
+    return [couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, lookup)];
+  }
+  if (!lookup.value.exists) {
+    const { commands } = subscriptionFix(context, logGroup, options.functionRef);
+    return [
+      finding(
+        context,
+        'subscription',
+        shown,
+        'PROBLEM',
+        `log group ${shown} does not exist (yet): no subscription filter can be added until ` +
+          'it does, so the first export failures would reach nobody',
+        'Create the log group now (FSx writes into an existing group; a custom destination that ' +
+          'was deleted must be created again anyway), then deploy the stack with it, or ' +
+          'subscribe the analyzer by hand:',
+        [`aws logs create-log-group --log-group-name ${shellArg(logGroup)}`, ...commands],
+      ),
+    ];
+  }
+  return [filterFinding(context, logGroup, lookup.value.filters, options.functionRef)];
+}
+
+export { isAnalyzer, subscriptionFindings };

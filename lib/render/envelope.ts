@@ -1,0 +1,108 @@
+import { Buffer } from 'node:buffer';
+import { display, toAsciiLine } from '../shared/text.ts';
+
+/*
+ * What every email the analyzer sends through SNS shares around its body: a printable-ASCII
+ * subject under 100 characters, message attributes for subscription filter policies, the footer,
+ * and a body kept under the SNS size limit.
+ */
+
+/** SNS subjects must be shorter than 100 characters. */
+const SUBJECT_MAX = 99;
+/** SNS allows 262,144 bytes for body and attributes together; the rest is safety margin. */
+const BODY_BUDGET = 250_000;
+/** File system ids listed in a message attribute; a filter policy needs no more. */
+const MAX_ATTRIBUTE_IDS = 50;
+const TRUNCATED = "[truncated: the full report is in the analyzer's logs]";
+
+function utf8(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * Joins the lines within the byte budget. Sections are bounded, so this only bites on
+ * adversarial input; it then cuts at a line boundary (never inside a character) and says so.
+ */
+function fitBody(lines: readonly string[], footer: readonly string[]): string {
+  const full = [...lines, ...footer].join('\n');
+  if (utf8(full) <= BODY_BUDGET) return full;
+  const tail = ['', TRUNCATED, ...footer];
+  let budget = BODY_BUDGET - utf8(tail.join('\n')) - 1;
+  const kept: string[] = [];
+  for (const line of lines) {
+    const size = utf8(line) + 1;
+    if (size > budget) break;
+    kept.push(line);
+    budget -= size;
+  }
+  return [...kept, ...tail].join('\n');
+}
+
+/** The last lines of every email: who sent it (`who`: which part of the analyzer) and when. */
+function footer(at: string, who?: string): string[] {
+  const by = who === undefined ? '' : ` (${who})`;
+  return ['', `Sent by fsx-export-analyzer${by} at ${display(at, 64)}.`];
+}
+
+/** Sorted unique ids as printable ASCII, for subjects and message attributes. */
+function asciiIds(ids: Iterable<string>): string[] {
+  const clean = new Set<string>();
+  for (const id of ids) {
+    const ascii = toAsciiLine(id, 64);
+    if (ascii !== '') clean.add(ascii);
+  }
+  return [...clean].sort();
+}
+
+/** " on fs-…" for one file system, " on N file systems" for several, nothing for none. */
+function onFileSystems(ids: readonly string[]): string {
+  if (ids.length === 0) return '';
+  return ids.length === 1 ? ` on ${ids[0]}` : ` on ${ids.length} file systems`;
+}
+
+/**
+ * `main: part, part, …` as printable ASCII within the SNS limit: parts are added only while they
+ * fit, so they are never cut mid-word; `main` alone is cut with "..." when it is too long.
+ */
+function subjectWith(main: string, parts: readonly string[] = []): string {
+  let subject = toAsciiLine(main, SUBJECT_MAX);
+  let separator = ': ';
+  for (const part of parts) {
+    const joined = `${subject}${separator}${toAsciiLine(part, SUBJECT_MAX)}`;
+    if (joined.length > SUBJECT_MAX) break;
+    subject = joined;
+    separator = ', ';
+  }
+  return toAsciiLine(subject, SUBJECT_MAX);
+}
+
+/**
+ * The attributes of the follow-up emails (retrier, outcome check, digest, doctor): the same
+ * fields as the summary's, plus `summary` (the summary has none), so one filter policy serves all.
+ */
+function summaryAttributes(
+  kind: 'retrier' | 'outcomes' | 'digest' | 'doctor',
+  ids: readonly string[],
+  person: boolean,
+): Record<string, string | readonly string[]> {
+  const shown = ids.slice(0, MAX_ATTRIBUTE_IDS);
+  const attributes: Record<string, string | readonly string[]> = {
+    summary: kind,
+    fileSystemId: shown[0] ?? 'unknown',
+    needsPerson: String(person),
+    dryRun: 'false',
+  };
+  if (shown.length > 0) attributes['fileSystemIds'] = shown;
+  return attributes;
+}
+
+export {
+  asciiIds,
+  fitBody,
+  footer,
+  MAX_ATTRIBUTE_IDS,
+  onFileSystems,
+  SUBJECT_MAX,
+  subjectWith,
+  summaryAttributes,
+};

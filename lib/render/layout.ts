@@ -1,0 +1,126 @@
+import { display } from '../shared/text.ts';
+
+/*
+ * Plain-text layout shared by every rendering (the emails, the terminal report, the trend): word
+ * wrap, aligned tables, underlined sections, list items. Every function takes text that is
+ * already sanitised (`display()`), so the width of a string is its length.
+ */
+
+/** Prose is wrapped here: email clients show plain text as written. */
+const WIDTH = 76;
+/** Longest path shown in a line; the logs keep them whole. */
+const PATH_CHARS = 160;
+/** Longest reason (an FSx message, our explanation) shown; the logs keep them whole. */
+const REASON_CHARS = 600;
+/** Paths listed under one re-export task; the rest are counted ("and 7 more"). */
+const PATHS_SHOWN_PER_TASK = 3;
+
+interface TableOptions {
+  readonly indent?: string | undefined;
+  /** Per column; default left. */
+  readonly align?: ReadonlyArray<'left' | 'right'> | undefined;
+  /** Styles a cell's text; padding is added outside, so styling never shifts the columns. */
+  readonly paint?: ((cell: string, row: number, column: number) => string) | undefined;
+}
+
+/**
+ * Wraps one paragraph of sanitised text at `width` columns, at spaces: `indent` starts the first
+ * line, `hanging` the others. A word longer than a line stays whole on a line of its own.
+ *
+ * @example wrap('a b c', '* ', 5, '  ') // ['* a b', '  c']
+ */
+function wrap(text: string, indent = '', width = WIDTH, hanging = indent): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (word === '') continue;
+    if (line === '') line = indent + word;
+    else if (line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = hanging + word;
+    } else line += ` ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** A list item: wrapped, continuation lines indented under its text. */
+function bullet(text: string): string[] {
+  return wrap(text, '* ', WIDTH, '  ');
+}
+
+/** `1 path`, `2 paths`. */
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** "-" for a count that is zero or not known, so the eye skips it. */
+function countCell(count: number | undefined): string {
+  return count === undefined || count <= 0 ? '-' : String(count);
+}
+
+/**
+ * Lays out already sanitised cells as aligned columns. Width is the string length of each cell;
+ * the last column is never padded, so no line ends in spaces.
+ */
+function formatTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  options: TableOptions = {},
+): string[] {
+  const all = [header, ...rows];
+  const columns = Math.max(...all.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, column) =>
+    Math.max(...all.map((row) => (row[column] ?? '').length)),
+  );
+  const indent = options.indent ?? '  ';
+  return all.map((row, index) => {
+    const cells = widths.map((width, column) => {
+      const cell = row[column] ?? '';
+      const painted = options.paint === undefined ? cell : options.paint(cell, index - 1, column);
+      const pad = ' '.repeat(width - cell.length);
+      if (options.align?.[column] === 'right') return pad + painted;
+      return column === columns - 1 ? painted : painted + pad;
+    });
+    return (indent + cells.join('  ')).trimEnd();
+  });
+}
+
+/** An underlined section; nothing at all when it has no lines. */
+function section(title: string, lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : [title, '-'.repeat(title.length), ...lines];
+}
+
+/** The sections that have lines, a blank line between two. */
+function joinSections(sections: ReadonlyArray<readonly string[]>): string[] {
+  return sections
+    .filter((lines) => lines.length > 0)
+    .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
+}
+
+/** A task's first paths (untrusted, sanitised here), one a line, then how many more it has. */
+function pathLines(paths: readonly string[], indent: string): string[] {
+  const lines = paths
+    .slice(0, PATHS_SHOWN_PER_TASK)
+    .map((path) => `${indent}${display(path, PATH_CHARS)}`);
+  if (paths.length > PATHS_SHOWN_PER_TASK) {
+    lines.push(`${indent}and ${paths.length - PATHS_SHOWN_PER_TASK} more`);
+  }
+  return lines;
+}
+
+export type { TableOptions };
+export {
+  bullet,
+  countCell,
+  formatTable,
+  joinSections,
+  PATH_CHARS,
+  PATHS_SHOWN_PER_TASK,
+  pathLines,
+  plural,
+  REASON_CHARS,
+  section,
+  WIDTH,
+  wrap,
+};
