@@ -192,6 +192,17 @@ function resolvePath(
   return normalisePath(path);
 }
 
+/** Why a record's own text cannot be trusted to choose a re-export; undefined when it can. */
+function untrusted(record: FailureRecord): string | undefined {
+  if (record.namedFileSystemId !== undefined) {
+    return `the record names ${record.namedFileSystemId} but was logged for ${record.fileSystemId}: not re-exported, check it by hand`;
+  }
+  if (record.pathUncertain === true) {
+    return 'the path was read from unquoted text and may be cut short: not re-exported, check it by hand';
+  }
+  return undefined;
+}
+
 function targetOf(record: FailureRecord): string | undefined {
   if (record.path !== undefined) return record.path;
   if (record.s3Key === undefined) return undefined;
@@ -231,6 +242,11 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
     if (!isPlanned(record.class, options.classes)) continue;
     if (record.fileSystemId === undefined) {
       unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
+      continue;
+    }
+    const distrust = untrusted(record);
+    if (distrust !== undefined) {
+      unplanned.push(unplannedOf(record, distrust));
       continue;
     }
     const resolved = resolvePath(record, record.fileSystemId, options);

@@ -34,11 +34,14 @@ export const TASK_ID = /^task-[0-9a-f]{17,}$/;
 /** DescribeDataRepositoryAssociations answers at most 25 a page (docs/fsx-facts.md#data-repository-associations). */
 export const ASSOCIATIONS_PAGE_SIZE = 25;
 
-/** A file system (`fs-`) or File Cache (`fc-`) id anywhere in a text. */
-export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,}\b/;
+/**
+ * A file system (`fs-`) or File Cache (`fc-`) id anywhere in a text: 8 or 17 hex digits in the
+ * ids FSx has issued (docs/fsx-facts.md#event-logs); longer runs are not ids.
+ */
+export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,17}\b/;
 
 /** FSx names each file system's event log stream `datarepo_<file-system id>` (docs/fsx-facts.md#event-logs). */
-const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
+const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,17})$/;
 
 /** Takes the file-system id from a `datarepo_<fs-id>` log stream name. */
 export function fileSystemIdFromStream(logStream: string): string | undefined {

@@ -311,3 +311,43 @@ describe('Function: associationsNeeded', () => {
     expect(associationsNeeded(input, 's3://r/p')).toEqual([]);
   });
 });
+
+describe('Trust: a record whose own text is doubtful is shown, never re-exported', () => {
+  it.each([
+    [
+      'names another file system than its log stream',
+      'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin',
+      'the record names fs-0123abcd4567ef890',
+    ],
+    [
+      'has an unquoted path that may be cut',
+      'ERROR S3ExportInternalError path=/ns1/lab notes/run 3.csv level=ERROR',
+      'may be cut short',
+    ],
+  ])('%s', (_what, message, reason) => {
+    // Prepare
+    const input = records([{ message }]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks).toEqual([]);
+    expect(plan.unplanned).toHaveLength(1);
+    expect(plan.unplanned[0]?.reason).toContain(reason);
+    expect(plan.unplanned[0]?.fileSystemId).toBe(FS);
+  });
+
+  it('re-exports the whole unquoted path when it runs to the end of the line', () => {
+    // Prepare
+    const input = records([
+      { message: 'ERROR S3ExportInternalError file_path=/ns1/lab notes/run 3.csv' },
+    ]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/lab notes/run 3.csv']]);
+  });
+});
