@@ -1,15 +1,13 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { createHash, randomUUID } from 'node:crypto';
-import { type Dirent, realpathSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Context } from 'aws-lambda';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
-import { type InputContext, readInput } from '../lib/input/read.ts';
+import type { InputContext } from '../lib/input/read.ts';
 import { loadConfig } from '../lib/shared/config.ts';
 import {
   AnalyzerError,
@@ -28,7 +26,6 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
-  fileProblem,
   type Io,
   isDebug,
   line,
@@ -40,6 +37,7 @@ import {
   UsageError,
   VERSION,
 } from './common.ts';
+import { expandSources, readSource, readText } from './inputs.ts';
 
 /*
  * The command-line interface. Only pure lib/ modules are imported statically: `analyze` must run
@@ -48,7 +46,6 @@ import {
  */
 
 /** Extensions `analyze DIR` reads; anything else in the directory is ignored. */
-const INPUT_EXTENSIONS = ['.json', '.ndjson', '.log', '.txt'];
 /** make-event defaults: the documented example stream, and a fixed start so output is stable. */
 const DEFAULT_OWNER = '123456789012';
 const DEFAULT_EVENT_STREAM = 'datarepo_fs-0123456789abcdef0';
@@ -149,88 +146,6 @@ const AWS_COMMANDS = {
   doctor: () => import('./doctor.ts'),
 } satisfies Record<string, () => Promise<Command>>;
 
-/** One input of a command: a file, or standard input. */
-interface Source {
-  /** How the input is named in messages and raw-line event ids. */
-  readonly name: string;
-  readonly read: () => Promise<string>;
-}
-
-/** A source that could not even be listed (missing file, empty directory). */
-interface BadSource {
-  readonly name: string;
-  readonly problem: string;
-}
-
-function stdinSource(io: Io): Source {
-  return { name: 'stdin', read: io.readStdin };
-}
-
-function fileSource(path: string): Source {
-  return { name: path, read: () => readFile(path, 'utf8') };
-}
-
-/** Expands FILE arguments: `-` is stdin, a directory gives its input files sorted by name. */
-async function expandSources(
-  args: readonly string[],
-  io: Io,
-  command: string,
-  allowDirectories: boolean,
-): Promise<Array<Source | BadSource>> {
-  if (args.filter((arg) => arg === '-').length > 1) {
-    throw new UsageError('"-" (standard input) may be given only once', command);
-  }
-  const sources: Array<Source | BadSource> = [];
-  for (const arg of args) {
-    if (arg === '-') {
-      sources.push(stdinSource(io));
-      continue;
-    }
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(arg)).isDirectory();
-    } catch (error) {
-      sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
-    }
-    if (!isDirectory) {
-      sources.push(fileSource(arg));
-      continue;
-    }
-    if (!allowDirectories) {
-      sources.push({ name: arg, problem: 'is a directory' });
-      continue;
-    }
-    let entries: Dirent[];
-    try {
-      entries = await readdir(arg, { withFileTypes: true });
-    } catch (error) {
-      sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
-    }
-    const names = entries
-      .filter((entry) => !entry.isDirectory() && INPUT_EXTENSIONS.includes(extname(entry.name)))
-      .map((entry) => entry.name)
-      // Code-unit order, not locale order: the same directory gives the same report everywhere.
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (names.length === 0) {
-      sources.push({ name: arg, problem: 'has no *.json, *.ndjson, *.log or *.txt files' });
-      continue;
-    }
-    for (const name of names) sources.push(fileSource(join(arg, name)));
-  }
-  return sources;
-}
-
-/** Reads a source; a file-system error becomes an InputError (the caller names the file). */
-async function readSource(source: Source): Promise<string> {
-  try {
-    return await source.read();
-  } catch (error) {
-    throw new InputError(fileProblem(error), { cause: error });
-  }
-}
-
 async function analyze(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOrUsage('analyze', () =>
     parseArgs({
@@ -276,16 +191,17 @@ async function analyze(args: string[], io: Io): Promise<number> {
   let skippedMessages = 0;
   let bad = 0;
   let good = 0;
-  for (const source of await expandSources(positionals, io, 'analyze', true)) {
+  for (const source of await expandSources(positionals, 'analyze', { folders: true })) {
     if ('problem' in source) {
       complain(io, `${source.name}: ${source.problem}`);
       bad++;
       continue;
     }
     try {
-      const input = readInput(await readSource(source), source.name, context);
+      const input = await readSource(source, context, io);
       batches.push(...input.batches);
       skippedMessages += input.skippedMessages;
+      for (const note of input.notes) complain(io, `${source.name}: ${note}`);
       good++;
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
@@ -360,10 +276,10 @@ async function invoke(args: string[], io: Io): Promise<number> {
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError('no FILE given', 'invoke');
   if (extra.length > 0) throw new UsageError('invoke takes exactly one FILE', 'invoke');
-  const source = file === '-' ? stdinSource(io) : fileSource(file);
+  const source = { name: file === '-' ? 'stdin' : file, path: file === '-' ? undefined : file };
   let text: string;
   try {
-    text = await readSource(source);
+    text = await readText(source, io);
   } catch (error) {
     if (error instanceof InputError) throw new InputError(`${source.name}: ${error.message}`);
     throw error;
@@ -466,7 +382,7 @@ async function makeEvent(args: string[], io: Io): Promise<number> {
 
   const messages: string[] = [];
   let bad = 0;
-  for (const source of await expandSources(positionals, io, 'make-event', false)) {
+  for (const source of await expandSources(positionals, 'make-event', { folders: false })) {
     if ('problem' in source) {
       complain(io, `${source.name}: ${source.problem}`);
       bad++;
@@ -474,7 +390,7 @@ async function makeEvent(args: string[], io: Io): Promise<number> {
     }
     let text: string;
     try {
-      text = await readSource(source);
+      text = await readText(source, io);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       complain(io, `${source.name}: ${error.message}`);
