@@ -33,7 +33,10 @@ interface PipelineOptions {
   readonly busyDelaySeconds: number;
   readonly reportPath: string | undefined;
   readonly region: string | undefined;
-  /** No AWS calls at all: tasks are planned, not started; associations are not read. */
+  /**
+   * Tasks are planned, not started. Associations are read only from an FSx port that is given
+   * (the CLI's answers from a file); a dry-run Lambda passes none, so it makes no AWS call.
+   */
   readonly dryRun: boolean;
   /** Clock for `generatedAt`; injectable for tests. */
   readonly now?: () => Date;
@@ -48,7 +51,7 @@ async function readAssociations(
 ): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
   const associations = new Map<string, readonly Association[]>();
   const associationErrors = new Map<string, string>();
-  if (fsx === undefined || options.dryRun) return { associations, associationErrors };
+  if (fsx === undefined) return { associations, associationErrors };
   const needed = associationsNeeded(analysis.records, options.reportPath);
   await Promise.all(
     needed.map(async (fileSystemId) => {
