@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { processBatches } from '../lib/analyze/pipeline.ts';
-import { type InputContext, readInput } from '../lib/input/read.ts';
+import { readAssociations } from '../lib/input/associations.ts';
+import type { InputContext } from '../lib/input/read.ts';
 import { loadConfig } from '../lib/shared/config.ts';
 import { InputError } from '../lib/shared/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
@@ -18,7 +19,7 @@ import {
   reportFormat,
   UsageError,
 } from './common.ts';
-import { expandSources, readSource } from './sources.ts';
+import { expandSources, readSource, readText } from './sources.ts';
 
 /*
  * `analyze`: reads log files in any of the forms the CLI recognises and prints the report the
@@ -30,15 +31,21 @@ const help = `Usage: ${PROGRAM} analyze [--json | --email] [options] FILE... | -
 Analyses FSx data repository event logs and prints a report. A dry run: it never calls AWS,
 starts nothing and publishes nothing; the re-exports it lists are what the Lambda would start.
 
-Each FILE is detected on its own and may hold:
+Each FILE is recognised by its content (never its name), gzipped or not, and may hold:
   - a Lambda event { "awslogs": { "data": ... } }, or one per line (NDJSON)
   - a decoded subscription payload { "messageType", "logGroup", "logStream", "logEvents", ... }
-  - a JSON array of Lambda events or payloads
-  - the JSON output of "aws logs filter-log-events" (one batch per log stream)
-  - raw log messages, one per line (blank lines ignored; event ids are FILE:LINE, time 0)
-A FILE may be a directory: its *.json, *.ndjson, *.log and *.txt files are read in name order.
+  - a Kinesis event whose records carry subscription payloads (Records[].kinesis.data)
+  - a record of the stack's on-failure queue (requestPayload holds the batch), or the output of
+    "aws sqs receive-message" holding such records
+  - the JSON output of "aws logs filter-log-events", or its events one per line (jq -c '.events[]')
+  - a JSON array of any of those
+  - log lines, as "aws logs tail" prints them (TIME STREAM MESSAGE), as an export to S3 writes
+    them (TIME MESSAGE), or bare messages (event ids are FILE:LINE; no time known)
+A FILE may be a folder: every file below it is read, in path order (an export to S3 synced to
+disk, <prefix>/<task id>/<log stream>/000000.gz, gives each object its folder's log stream).
 "-" reads standard input. An unreadable file is reported on stderr and the others are still
-analysed (exit status 2); when no FILE can be read, no report is printed.
+analysed (exit status 2); when no FILE can be read, no report is printed. Files over 8 MiB are
+read line by line with their progress on stderr.
 
 Options:
   --json                  print the report as one JSON document
@@ -47,10 +54,13 @@ Options:
                           (default ${DEFAULT_LOG_GROUP})
   --log-stream NAME       log stream of raw lines (default datarepo_<file-system-id>, else unknown)
   --file-system-id ID     file system of raw lines, and of any log stream whose name has none
+  --associations FILE     the JSON of "aws fsx describe-data-repository-associations": maps
+                          records that name only an S3 key to paths, as the Lambda does
   --region REGION         Region for console links (default AWS_REGION, AWS_DEFAULT_REGION)
   -h, --help              this text
 
-Environment: BUSY_DELAY_SECONDS (default 600), REPORT_PATH, MAX_DECOMPRESSED_BYTES, NO_COLOR.
+Environment: BUSY_DELAY_SECONDS (default 600), MAX_PATHS_PER_TASK (default 100), REPORT_PATH,
+MAX_DECOMPRESSED_BYTES, NO_COLOR.
 `;
 
 /** What the FILE arguments gave: their batches, and how many could (not) be read. */
@@ -67,16 +77,17 @@ async function readAll(args: readonly string[], io: Io, context: InputContext): 
   let skippedMessages = 0;
   let bad = 0;
   let good = 0;
-  for (const source of await expandSources(args, io, 'analyze', true)) {
+  for (const source of await expandSources(args, 'analyze', { folders: true })) {
     if ('problem' in source) {
       complain(io, `${source.name}: ${source.problem}`);
       bad++;
       continue;
     }
     try {
-      const input = readInput(await readSource(source), source.name, context);
+      const input = await readSource(source, context, io);
       batches.push(...input.batches);
       skippedMessages += input.skippedMessages;
+      for (const note of input.notes) complain(io, `${source.name}: ${note}`);
       good++;
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
@@ -85,6 +96,18 @@ async function readAll(args: readonly string[], io: Io, context: InputContext): 
     }
   }
   return { batches, skippedMessages, bad, good };
+}
+
+/** `--associations FILE`, read and checked before any log file; a bad one is a usage error. */
+async function associationsOption(file: string | undefined, io: Io) {
+  if (file === undefined) return undefined;
+  try {
+    const text = await readText({ name: file, path: file === '-' ? undefined : file }, io);
+    return { source: file, byFileSystem: readAssociations(text) };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new UsageError(`--associations ${file}: ${error.message}`, 'analyze');
+  }
 }
 
 /** Runs `analyze`; see `help`. */
@@ -101,6 +124,7 @@ async function command(args: string[], io: Io): Promise<number> {
         'log-stream': { type: 'string' },
         'file-system-id': { type: 'string' },
         region: { type: 'string' },
+        associations: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -115,13 +139,15 @@ async function command(args: string[], io: Io): Promise<number> {
   }
   checkFileSystemId(values['file-system-id'], 'analyze');
   // The Lambda's own validation, so a value the Lambda would reject is rejected here too.
-  const { BUSY_DELAY_SECONDS, REPORT_PATH, MAX_DECOMPRESSED_BYTES } = io.env;
+  const { BUSY_DELAY_SECONDS, MAX_PATHS_PER_TASK, REPORT_PATH, MAX_DECOMPRESSED_BYTES } = io.env;
   const config = loadConfig({
     DRY_RUN: 'true',
     BUSY_DELAY_SECONDS,
+    MAX_PATHS_PER_TASK,
     REPORT_PATH,
     MAX_DECOMPRESSED_BYTES,
   });
+  const knownAssociations = await associationsOption(values.associations, io);
   const context: InputContext = {
     logGroup: values['log-group'],
     logStream: values['log-stream'],
@@ -137,10 +163,11 @@ async function command(args: string[], io: Io): Promise<number> {
     batches,
     {
       dryRun: true,
-      maxPathsPerTask: 100,
+      maxPathsPerTask: config.maxPathsPerTask,
       busyDelaySeconds: config.busyDelaySeconds,
       reportPath: config.reportPath,
       region: consoleRegion(values.region, io.env),
+      ...(knownAssociations === undefined ? {} : { knownAssociations }),
     },
     undefined,
     skippedMessages,

@@ -17,7 +17,7 @@ import {
   setting,
   UsageError,
 } from './common.ts';
-import { fileSource, readSource, stdinSource } from './sources.ts';
+import { readText } from './sources.ts';
 
 /*
  * `invoke`: runs the real Lambda handler once on a Lambda event file. The handler, and with it
@@ -76,10 +76,10 @@ function stdoutToStderr(): () => void {
  * InputError naming it: a usage problem (2), not a handler failure (1).
  */
 async function readEvent(file: string, io: Io): Promise<unknown> {
-  const source = file === '-' ? stdinSource(io) : fileSource(file);
+  const source = { name: file === '-' ? 'stdin' : file, path: file === '-' ? undefined : file };
   let text: string;
   try {
-    text = await readSource(source);
+    text = await readText(source, io);
   } catch (error) {
     if (error instanceof InputError) throw new InputError(`${source.name}: ${error.message}`);
     throw error;

@@ -15,7 +15,7 @@ import {
   parseOrUsage,
   UsageError,
 } from './common.ts';
-import { expandSources, readSource } from './sources.ts';
+import { expandSources, readText } from './sources.ts';
 
 /*
  * `make-event`: turns raw log lines into the Lambda event CloudWatch Logs would send, with
@@ -59,7 +59,7 @@ async function readLines(
 ): Promise<{ messages: string[]; bad: number }> {
   const messages: string[] = [];
   let bad = 0;
-  for (const source of await expandSources(args, io, 'make-event', false)) {
+  for (const source of await expandSources(args, 'make-event', { folders: false })) {
     if ('problem' in source) {
       complain(io, `${source.name}: ${source.problem}`);
       bad++;
@@ -67,7 +67,7 @@ async function readLines(
     }
     let text: string;
     try {
-      text = await readSource(source);
+      text = await readText(source, io);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       complain(io, `${source.name}: ${error.message}`);

@@ -92,6 +92,12 @@ function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
       }
     });
   }
+  if (plan.awaitingMapping.length > 0) {
+    lines.push(
+      '',
+      `Mapped when run: ${plural(plan.awaitingMapping.length, 'failure')} name only an S3 key; the data repository associations map them to paths (a dry run does not read them)`,
+    );
+  }
   if (plan.unplanned.length > 0) {
     const reasons = new Map<string, number>();
     for (const item of plan.unplanned)

@@ -1,22 +1,36 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { createReadStream, type Dirent } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { createLineReader, type Input, type InputContext, readInput } from '../lib/input/read.ts';
 import { InputError } from '../lib/shared/errors.ts';
 import { fileProblem, type Io, UsageError } from './common.ts';
 
 /*
- * The inputs of the commands that read files (analyze, invoke, make-event): FILE arguments,
- * `-` for standard input, and for analyze the input files of a directory.
+ * The files a command reads: `-` (standard input), files, and folders read recursively in a stable
+ * order. A file is recognised by its bytes, never its name: gzip anywhere (a CloudWatch Logs
+ * export to S3 synced to disk is `<prefix>/<task id>/<log stream>/000000.gz`), then the formats of
+ * lib/input. Log lines are streamed, so a file of any size is read one line at a time.
  */
 
-/** Extensions `analyze DIR` reads; anything else in the directory is ignored. */
-const INPUT_EXTENSIONS = ['.json', '.ndjson', '.log', '.txt'];
+/** The marker object a CloudWatch Logs export task writes first; it holds no events. */
+const EXPORT_MARKER = 'aws-logs-write-test';
+/** An object of a CloudWatch Logs export to S3: `<log stream>/000000.gz`. */
+const EXPORT_OBJECT = /^\d{6}\.gz$/;
+/** A whole JSON document is held in memory to be parsed; beyond this, NDJSON is the way. */
+const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** Inputs from this size on show progress on stderr. */
+const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
+const MIB = 1024 * 1024;
 
 /** One input of a command: a file, or standard input. */
 interface Source {
-  /** How the input is named in messages and raw-line event ids. */
+  /** How the input is named in messages and line event ids. */
   readonly name: string;
-  readonly read: () => Promise<string>;
+  /** The file's path; undefined for standard input. */
+  readonly path: string | undefined;
 }
 
 /** A source that could not even be listed (missing file, empty directory). */
@@ -25,20 +39,32 @@ interface BadSource {
   readonly problem: string;
 }
 
-function stdinSource(io: Io): Source {
-  return { name: 'stdin', read: io.readStdin };
+function byCodeUnits(a: string, b: string): number {
+  // Code-unit order, not locale order: the same folder gives the same report everywhere.
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function fileSource(path: string): Source {
-  return { name: path, read: () => readFile(path, 'utf8') };
+/** Every file below a folder, hidden ones and export markers left out, in code-unit order. */
+async function filesBelow(folder: string): Promise<string[]> {
+  const entries: Dirent[] = await readdir(folder, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => byCodeUnits(a.name, b.name))) {
+    if (entry.name.startsWith('.') || entry.name === EXPORT_MARKER) continue;
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) files.push(...(await filesBelow(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
 }
 
-/** Expands FILE arguments: `-` is stdin, a directory gives its input files sorted by name. */
+/**
+ * Expands FILE arguments: `-` is standard input, a folder gives every file below it (recursively,
+ * in code-unit order of their paths).
+ */
 async function expandSources(
   args: readonly string[],
-  io: Io,
   command: string,
-  allowDirectories: boolean,
+  options: { readonly folders: boolean },
 ): Promise<Array<Source | BadSource>> {
   if (args.filter((arg) => arg === '-').length > 1) {
     throw new UsageError('"-" (standard input) may be given only once', command);
@@ -46,52 +72,180 @@ async function expandSources(
   const sources: Array<Source | BadSource> = [];
   for (const arg of args) {
     if (arg === '-') {
-      sources.push(stdinSource(io));
+      sources.push({ name: 'stdin', path: undefined });
       continue;
     }
-    let isDirectory: boolean;
     try {
-      isDirectory = (await stat(arg)).isDirectory();
+      if (!(await stat(arg)).isDirectory()) {
+        sources.push({ name: arg, path: arg });
+        continue;
+      }
+      if (!options.folders) {
+        sources.push({ name: arg, problem: 'is a directory' });
+        continue;
+      }
+      const files = await filesBelow(arg);
+      if (files.length === 0) sources.push({ name: arg, problem: 'has no files' });
+      for (const file of files) sources.push({ name: file, path: file });
     } catch (error) {
       sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
     }
-    if (!isDirectory) {
-      sources.push(fileSource(arg));
-      continue;
-    }
-    if (!allowDirectories) {
-      sources.push({ name: arg, problem: 'is a directory' });
-      continue;
-    }
-    let entries: Dirent[];
-    try {
-      entries = await readdir(arg, { withFileTypes: true });
-    } catch (error) {
-      sources.push({ name: arg, problem: fileProblem(error) });
-      continue;
-    }
-    const names = entries
-      .filter((entry) => !entry.isDirectory() && INPUT_EXTENSIONS.includes(extname(entry.name)))
-      .map((entry) => entry.name)
-      // Code-unit order, not locale order: the same directory gives the same report everywhere.
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (names.length === 0) {
-      sources.push({ name: arg, problem: 'has no *.json, *.ndjson, *.log or *.txt files' });
-      continue;
-    }
-    for (const name of names) sources.push(fileSource(join(arg, name)));
   }
   return sources;
 }
 
-/** Reads a source; a file-system error becomes an InputError (the caller names the file). */
-async function readSource(source: Source): Promise<string> {
+/** What the first bytes of a file say it is. */
+async function magic(path: string): Promise<'gzip' | 'zip' | 'other'> {
+  const handle = await open(path, 'r');
   try {
-    return await source.read();
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    if (bytesRead === 4 && head.toString('latin1') === 'PK\u0003\u0004') return 'zip';
+    return 'other';
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The log stream an export-to-S3 object names by its folder, unless the person named one. */
+function contextFor(path: string, context: InputContext): InputContext {
+  if (context.logStream !== undefined || !EXPORT_OBJECT.test(basename(path))) return context;
+  return { ...context, logStream: basename(dirname(path)) };
+}
+
+/** Reports how far a large file has been read: live on a terminal, every 64 MiB otherwise. */
+function progress(io: Io, name: string, total: number): (read: number) => void {
+  if (total < PROGRESS_FROM_BYTES) return () => {};
+  const live = io.stderrIsTTY === true;
+  let shown = 0;
+  let last = 0;
+  return (read) => {
+    const now = Date.now();
+    const step = live ? now - last >= 250 : read - shown >= 64 * MIB;
+    if (!step && read < total) return;
+    shown = read;
+    last = now;
+    const text = `${name}: ${Math.round(read / MIB)} of ${Math.round(total / MIB)} MiB read`;
+    io.stderr(live ? `\r${text}${read >= total ? '\n' : ''}` : `${text}\n`);
+  };
+}
+
+/**
+ * Reads one file: gunzipped when its bytes say gzip, parsed whole when it is one JSON document
+ * (its first line opens an object or array), streamed line by line otherwise.
+ *
+ * @throws InputError with a one-line message for an unreadable or unrecognised file.
+ */
+async function readFileInput(
+  path: string,
+  name: string,
+  context: InputContext,
+  io: Io,
+): Promise<Input> {
+  let kind: Awaited<ReturnType<typeof magic>>;
+  let size: number;
+  try {
+    kind = await magic(path);
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw new InputError(fileProblem(error), { cause: error });
+  }
+  if (kind === 'zip') {
+    throw new InputError('is a zip archive: unzip it and pass the folder instead');
+  }
+  const raw = createReadStream(path);
+  const report = progress(io, name, size);
+  let read = 0;
+  raw.on('data', (chunk) => {
+    read += chunk.length;
+    report(read);
+  });
+  const text: Readable = kind === 'gzip' ? raw.pipe(createGunzip()) : raw;
+  try {
+    return await readLines(text, name, contextFor(path, context));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      kind === 'gzip' ? `is not a readable gzip file: ${fileProblem(error)}` : fileProblem(error),
+      { cause: error },
+    );
+  } finally {
+    raw.destroy();
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a file's first line opens a JSON document that spans lines (pretty-printed output). */
+function opensDocument(firstLine: string): boolean {
+  const first = firstLine.replace(/^\uFEFF/, '').trim();
+  // A log line may start with "[" too (a bracketed time): an array must open at the line's end
+  // or be complete on it.
+  return /^[{[].*[{[]$|^[{[]$/.test(first) || (first.startsWith('[') && isJson(first));
+}
+
+/**
+ * Reads a text stream: one JSON document (a file of one line, or pretty-printed AWS CLI output)
+ * is parsed whole; anything else goes line by line through the line reader.
+ */
+async function readLines(stream: Readable, name: string, context: InputContext): Promise<Input> {
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const reader = createLineReader(name, context);
+  // Lines held until the second non-blank line tells a one-line file from a stream of lines.
+  const held: string[] = [];
+  let heldBytes = 0;
+  let nonBlank = 0;
+  let mode: 'undecided' | 'document' | 'lines' = 'undecided';
+  for await (const line of lines) {
+    if (line.includes('\u0000')) throw new InputError('is not a text file (it contains NUL bytes)');
+    if (mode === 'lines') {
+      reader.line(line);
+      continue;
+    }
+    held.push(line);
+    heldBytes += line.length + 1;
+    if (heldBytes > MAX_DOCUMENT_BYTES) {
+      throw new InputError(
+        `is a JSON document over ${MAX_DOCUMENT_BYTES / MIB} MiB: turn it into one document per line (jq -c) and read that`,
+      );
+    }
+    if (mode === 'document' || line.trim().length === 0) continue;
+    nonBlank++;
+    if (nonBlank === 1) {
+      if (opensDocument(line)) mode = 'document';
+      continue;
+    }
+    mode = 'lines';
+    for (const earlier of held) reader.line(earlier);
+    held.length = 0;
+  }
+  if (mode !== 'lines') return readInput(held.join('\n'), name, context);
+  return reader.finish();
+}
+
+/** The whole text of a source (a Lambda event file, raw lines to wrap); errors as InputError. */
+async function readText(source: Source, io: Io): Promise<string> {
+  if (source.path === undefined) return io.readStdin();
+  try {
+    return await readFile(source.path, 'utf8');
   } catch (error) {
     throw new InputError(fileProblem(error), { cause: error });
   }
 }
 
-export { expandSources, fileSource, readSource, stdinSource };
+/** Reads a source: standard input whole (it is what a person pipes), a file by {@link readFileInput}. */
+async function readSource(source: Source, context: InputContext, io: Io): Promise<Input> {
+  if (source.path === undefined) return readInput(await io.readStdin(), source.name, context);
+  return readFileInput(source.path, source.name, context, io);
+}
+
+export type { BadSource, Source };
+export { expandSources, readSource, readText };

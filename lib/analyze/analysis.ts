@@ -273,6 +273,7 @@ function toJsonReport(report: Report): Record<string, unknown> {
       reportPath: task.reportPath ?? null,
     })),
     notRetried: report.plan.unplanned,
+    awaitingMapping: report.plan.awaitingMapping,
     escalated: report.escalated ?? [],
     outcomes: report.outcomes.map(({ task, ...outcome }) => ({
       ...outcome,
@@ -327,9 +328,19 @@ function toJsonText(report: Report): string {
   return jsonDocumentText(toJsonReport(report));
 }
 
+/**
+ * What the summary and the terminal say of retryable failures that name only an S3 key in a dry
+ * run: the Lambda maps and re-exports them, so they are no work for a person.
+ */
+function awaitingMappingText(count: number): string {
+  const what = count === 1 ? '1 retryable failure names' : `${count} retryable failures name`;
+  return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations and re-exports them; this dry run did not read them (analyze --associations FILE does).`;
+}
+
 export type { Analysis, HintGroup, OutcomeCount, PersonFinding };
 export {
   analyzeBatches,
+  awaitingMappingText,
   byCountThenCode,
   classesOf,
   codeClasses,

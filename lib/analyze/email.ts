@@ -35,6 +35,7 @@ import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../shared/classes.ts';
 import { display, toAsciiLine } from '../shared/text.ts';
 import type { FailureClass, Publication, Report, TaskOutcome } from '../shared/types.ts';
 import {
+  awaitingMappingText,
   classesOf,
   codeClasses,
   countByClass,
@@ -348,6 +349,11 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
     if (unplanned.length > MAX_REASONS) {
       lines.push(`and ${plural(unplanned.length - MAX_REASONS, 'more reason')}.`);
     }
+  }
+  const awaiting = report.plan.awaitingMapping.length;
+  if (awaiting > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push(...wrap(`Re-exported once mapped: ${awaitingMappingText(awaiting)}`));
   }
   return lines;
 }

@@ -122,7 +122,10 @@ const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
 const CODE_TOKEN =
   /\b(?:S3(?:Export|Import|CompletionReport)[A-Za-z]+|InternalAutoExportError|NoDiskSpace)\b/g;
 const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
-const TEXT_PATH = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*(?:"([^"]*)"|(\S+))/i;
+// `file_path=…` in a key=value text line: the value is trusted whole only when it is quoted or
+// runs to the end of the line; see textPath.
+const TEXT_PATH_KEY = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*/i;
+const NEXT_TEXT_KEY = /\s+[A-Za-z_][\w.-]*\s*[=:]/;
 const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
 const TEMPLATE_SCAN_LIMIT = 8_192;
 const SLOW_PATH_LIMIT = 2_048;
@@ -187,6 +190,8 @@ const TEXT_NAMES_BUCKET = new Set(
 
 interface TemplateMatch {
   readonly entry: CatalogEntry;
+  /** Where the documented text starts in the message. */
+  readonly start: number;
   readonly key: string | undefined;
   readonly bucket: string | undefined;
 }
@@ -227,7 +232,7 @@ function applyTemplate(
   const match = pattern.exec(text);
   if (match === null) return undefined;
   const key = match.groups?.['key'];
-  return { entry, key: key?.trim(), bucket: match.groups?.['bucket'] };
+  return { entry, start: match.index, key: key?.trim(), bucket: match.groups?.['bucket'] };
 }
 
 /** Everything the JSON walk found, before deciding what the record is. */
@@ -424,7 +429,7 @@ type Recognised = Pick<
   | 'associationId'
   | 'time'
   | 'level'
-> & { readonly entry: CatalogEntry | undefined };
+> & { readonly entry: CatalogEntry | undefined; readonly pathUncertain: boolean };
 
 function recogniseJson(root: unknown): Recognised | undefined {
   const fields = collectFields(root);
@@ -477,7 +482,34 @@ function recogniseJson(root: unknown): Recognised | undefined {
     associationId: fields.associationId,
     time: fields.time,
     level: fields.level ?? entry?.level,
+    pathUncertain: false,
   };
+}
+
+/**
+ * The path of a key=value text line. A quoted value is taken whole; an unquoted one runs to the
+ * next `key=`, the start of the documented message text, or the end of the line. An unquoted
+ * value with a space that ends at another key may have been cut (or may run on): it is kept for
+ * the report but marked uncertain, so it is never re-exported.
+ */
+function textPath(
+  text: string,
+  documentedFrom: number | undefined,
+): { path: string; uncertain: boolean } | undefined {
+  const key = TEXT_PATH_KEY.exec(text);
+  if (key === null) return undefined;
+  const from = key.index + key[0].length;
+  const to = documentedFrom !== undefined && documentedFrom > from ? documentedFrom : text.length;
+  const rest = text.slice(from, to);
+  if (rest.startsWith('"')) {
+    const end = rest.indexOf('"', 1);
+    if (end > 0) return { path: rest.slice(1, end), uncertain: false };
+    return { path: rest.slice(1).trimEnd(), uncertain: true };
+  }
+  const next = NEXT_TEXT_KEY.exec(rest);
+  const path = (next === null ? rest : rest.slice(0, next.index)).trimEnd();
+  if (path.length === 0) return undefined;
+  return { path, uncertain: next !== null && /\s/.test(path) };
 }
 
 function recogniseText(text: string): Recognised | undefined {
@@ -493,14 +525,15 @@ function recogniseText(text: string): Recognised | undefined {
     }
   }
   if (code === undefined) return undefined;
-  const pathMatch = TEXT_PATH.exec(text);
+  const found = textPath(text, template?.start);
   const level = TEXT_LEVEL.exec(text)?.[1];
   return {
     code,
     entry,
     format: 'text',
     fileSystemId: FILE_SYSTEM_ID.exec(text)?.[0],
-    path: pathMatch?.[1] ?? pathMatch?.[2],
+    path: found?.path,
+    pathUncertain: found?.uncertain === true,
     s3Key: template?.key,
     bucket: template?.bucket,
     associationId: DRA_ID.exec(text)?.[0],
@@ -585,6 +618,9 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
       'not a documented FSx data repository event (no known code or message)',
     );
   }
+  // The log stream is named by FSx; an id in the record's text only fills in when it names none.
+  const streamFileSystemId = batch.streamFileSystemId;
+  const named = found.fileSystemId;
   // Written out rather than spread: object spread is markedly slower on this hot path.
   return {
     eventId: event.id,
@@ -596,8 +632,13 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
     code: found.code,
     class: found.entry?.class ?? 'unknown',
     format: found.format,
-    fileSystemId: found.fileSystemId ?? batch.streamFileSystemId,
+    fileSystemId: streamFileSystemId ?? named,
+    namedFileSystemId:
+      streamFileSystemId !== undefined && named !== undefined && named !== streamFileSystemId
+        ? named
+        : undefined,
     path: found.path,
+    pathUncertain: found.pathUncertain || undefined,
     s3Key: found.s3Key,
     bucket: found.bucket,
     associationId: found.associationId,

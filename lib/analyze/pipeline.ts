@@ -47,8 +47,16 @@ interface PipelineOptions {
   readonly busyDelaySeconds: number;
   readonly reportPath: string | undefined;
   readonly region: string | undefined;
-  /** No AWS calls at all: tasks are planned, not started; associations are not read. */
+  /** No AWS calls at all: tasks are planned, not started; associations are not read from FSx. */
   readonly dryRun: boolean;
+  /**
+   * Associations known without asking FSx (`analyze --associations FILE`), so a dry run maps S3
+   * keys to paths as the Lambda does; `source` names the file in reasons.
+   */
+  readonly knownAssociations?: {
+    readonly source: string;
+    readonly byFileSystem: ReadonlyMap<string, readonly Association[]>;
+  };
   /** Clock for `generatedAt`; injectable for tests. */
   readonly now?: () => Date;
   /** Queue and ledger; absent: today's report-only behaviour. */
@@ -62,8 +70,17 @@ async function readAssociations(
 ): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
   const associations = new Map<string, readonly Association[]>();
   const associationErrors = new Map<string, string>();
-  if (fsx === undefined || options.dryRun) return { associations, associationErrors };
   const needed = associationsNeeded(analysis.records, options.reportPath);
+  const known = options.knownAssociations;
+  if (known !== undefined) {
+    for (const fileSystemId of needed) {
+      const found = known.byFileSystem.get(fileSystemId);
+      if (found !== undefined) associations.set(fileSystemId, found);
+      else associationErrors.set(fileSystemId, `${fileSystemId} is not in ${known.source}`);
+    }
+    return { associations, associationErrors };
+  }
+  if (fsx === undefined || options.dryRun) return { associations, associationErrors };
   await Promise.all(
     needed.map(async (fileSystemId) => {
       try {

@@ -37,7 +37,11 @@ function isPlanned(cls: FailureClass, classes: ReadonlySet<FailureClass> | undef
   return classes === undefined ? isRetryable(cls) : classes.has(cls);
 }
 
-type PathResult = { readonly path: string } | { readonly reason: string };
+type PathResult =
+  | { readonly path: string }
+  | { readonly reason: string }
+  /** Only an S3 key, and no associations to map it with (a dry run that did not read them). */
+  | { readonly awaitsMapping: true };
 
 /**
  * Normalises a path from a record to what CreateDataRepositoryTask expects for export: relative to
@@ -114,6 +118,9 @@ interface Candidate {
   readonly classes: Set<FailureClass>;
 }
 
+const AWAITS_MAPPING =
+  'only an S3 key is known: the Lambda maps it to a path with the data repository associations, which a dry run does not read';
+
 function resolvePath(
   record: FailureRecord,
   fileSystemId: string,
@@ -124,11 +131,9 @@ function resolvePath(
   const associations = options.associations.get(fileSystemId);
   if (associations === undefined) {
     const error = options.associationErrors.get(fileSystemId);
+    if (error === undefined) return { awaitsMapping: true };
     return {
-      reason:
-        error === undefined
-          ? 'only an S3 key is known; its path needs the data repository associations (not read in a dry run)'
-          : `only an S3 key is known and the data repository associations could not be read: ${error}`,
+      reason: `only an S3 key is known and the data repository associations could not be read: ${error}`,
     };
   }
   const path = keyToPath(record.s3Key, record.bucket, associations);
@@ -136,6 +141,17 @@ function resolvePath(
     return { reason: 'the S3 key is under no data repository association of the file system' };
   }
   return normalisePath(path);
+}
+
+/** Why a record's own text cannot be trusted to choose a re-export; undefined when it can. */
+function untrusted(record: FailureRecord): string | undefined {
+  if (record.namedFileSystemId !== undefined) {
+    return `the record names ${record.namedFileSystemId} but was logged for ${record.fileSystemId}: not re-exported, check it by hand`;
+  }
+  if (record.pathUncertain === true) {
+    return 'the path was read from unquoted text and may be cut short: not re-exported, check it by hand';
+  }
+  return undefined;
 }
 
 function targetOf(record: FailureRecord): string | undefined {
@@ -223,13 +239,23 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
   const maxPaths = pathsPerTask(options.maxPathsPerTask);
   const byFileSystem = new Map<string, Map<string, Candidate>>();
   const unplanned: Unplanned[] = [];
+  const awaitingMapping: Unplanned[] = [];
   for (const record of records) {
     if (!isPlanned(record.class, options.classes)) continue;
     if (record.fileSystemId === undefined) {
       unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
       continue;
     }
+    const distrust = untrusted(record);
+    if (distrust !== undefined) {
+      unplanned.push(unplannedOf(record, distrust));
+      continue;
+    }
     const resolved = resolvePath(record, record.fileSystemId, options);
+    if ('awaitsMapping' in resolved) {
+      awaitingMapping.push(unplannedOf(record, AWAITS_MAPPING));
+      continue;
+    }
     if ('reason' in resolved) {
       unplanned.push(unplannedOf(record, resolved.reason));
       continue;
@@ -262,7 +288,7 @@ function planReexports(records: readonly FailureRecord[], options: PlanOptions):
     const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
     for (const task of tasksOf(fileSystemId, byPath, maxPaths, options)) tasks.push(task);
   }
-  return { tasks, unplanned };
+  return { tasks, unplanned, awaitingMapping };
 }
 
 /**

@@ -21,6 +21,7 @@ import { classTitle } from '../shared/classes.ts';
 import { display } from '../shared/text.ts';
 import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
 import {
+  awaitingMappingText,
   classesOf,
   codeClasses,
   countByCode,
@@ -235,6 +236,15 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'Not re-exported'), ...lines];
 }
 
+function awaitingMappingLines(report: Report, paint: Paint): string[] {
+  const count = report.plan.awaitingMapping.length;
+  if (count === 0) return [];
+  return [
+    ...heading(paint, 'Re-exported once mapped'),
+    ...wrap(awaitingMappingText(count), '  ', WIDTH, '  '),
+  ];
+}
+
 function unparseableLines(report: Report, paint: Paint): string[] {
   const events = report.unparseable;
   if (events.length === 0) return [];
@@ -319,6 +329,7 @@ function renderTerminal(report: Report, options: TerminalOptions = {}): string {
     ...fileSystemTable(report, paint),
     ...reexportLines(report, paint),
     ...unplannedLines(report, paint),
+    ...awaitingMappingLines(report, paint),
     ...unparseableLines(report, paint),
     ...sourceLines(report, paint),
     ...personLines(report, paint),

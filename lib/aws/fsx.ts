@@ -1,6 +1,5 @@
 import {
   CreateDataRepositoryTaskCommand,
-  type DataRepositoryAssociation,
   type DataRepositoryTask,
   type DataRepositoryTaskFilter,
   DescribeDataRepositoryAssociationsCommand,
@@ -9,7 +8,7 @@ import {
   type FSxClient,
 } from '@aws-sdk/client-fsx';
 import { AnalyzerError } from '../shared/errors.ts';
-import { ASSOCIATIONS_PAGE_SIZE, TASK_ID } from '../shared/fsx.ts';
+import { ASSOCIATIONS_PAGE_SIZE, TASK_ID, toAssociation } from '../shared/fsx.ts';
 import type {
   ExportRequest,
   FsxPort,
@@ -93,23 +92,6 @@ function errorMessage(error: unknown): string {
     (error instanceof Error ? '' : String(error));
   const line = text.split(/\r?\n/, 1)[0]?.trim() ?? '';
   return truncateEnd(line.length > 0 ? line : 'no error message', MAX_MESSAGE);
-}
-
-function toAssociation(
-  entry: DataRepositoryAssociation,
-  fileSystemId: string,
-): Association | undefined {
-  const { AssociationId, FileSystemPath, DataRepositoryPath } = entry;
-  // NFS (File Cache) associations and half-created entries have no S3 path to map or report to.
-  if (AssociationId === undefined || FileSystemPath === undefined) return undefined;
-  if (DataRepositoryPath === undefined) return undefined;
-  return {
-    associationId: AssociationId,
-    fileSystemId: entry.FileSystemId ?? fileSystemId,
-    lifecycle: entry.Lifecycle ?? 'UNKNOWN',
-    fileSystemPath: FileSystemPath,
-    dataRepositoryPath: DataRepositoryPath,
-  };
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,13 +1,17 @@
-import { decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
+import { decodeData, decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
 import { DecodeError, describeError, InputError } from '../shared/errors.ts';
-import { DEFAULT_LOG_GROUP, fileSystemIdFromStream } from '../shared/fsx.ts';
-import type { LogBatch } from '../shared/types.ts';
+import { DEFAULT_LOG_GROUP } from '../shared/fsx.ts';
+import { display } from '../shared/text.ts';
+import type { LogBatch, LogEvent } from '../shared/types.ts';
+import { type DocumentKind, documentKind, isLogEvent, type JsonObject } from './formats.ts';
+import { splitLinePrefix } from './lines.ts';
 
 /*
- * Input detection for the CLI. A file may hold what Lambda receives, what it decodes, what the AWS
- * CLI prints, or just the log messages; people paste whatever they have at hand, so the format is
- * detected per file instead of being declared with an option. No AWS SDK here: `analyze` must
- * run without it.
+ * Input recognition for the CLI. A file may hold what Lambda receives, what it decodes, what the
+ * AWS CLI prints, what the stack's on-failure queue keeps, or just log lines copied from somewhere;
+ * people paste whatever they have at hand, so the format is recognised by content, never by file
+ * name. Every input keeps the time and log stream it carries. No AWS SDK here: `analyze` must run
+ * without it. The formats, and how each is recognised: docs/cli.md#input-formats.
  */
 
 /** Placeholder for an owner or log stream the input does not name. */
@@ -15,38 +19,23 @@ const UNKNOWN = 'unknown';
 
 /** What the CLI knows about an input beyond its text: flags, and the decompression cap. */
 interface InputContext {
-  /** Log group for raw lines and `filter-log-events` output (default `/aws/fsx/lustre`). */
+  /** Log group for lines and `filter-log-events` output (default `/aws/fsx/lustre`). */
   readonly logGroup?: string | undefined;
-  /** Log stream for raw lines (default `datarepo_<fileSystemId>`, else `unknown`). */
+  /** Log stream for lines that name none (default `datarepo_<fileSystemId>`, else `unknown`). */
   readonly logStream?: string | undefined;
-  /** File system for raw lines, and for any batch whose stream name does not carry one. */
+  /** File system for lines, and for any batch whose stream name does not carry one. */
   readonly fileSystemId?: string | undefined;
   /** Cap on a decompressed `awslogs.data` payload. */
   readonly maxDecompressedBytes: number;
 }
 
-/** The batches one input holds, and how many non-data payloads (CONTROL_MESSAGE) it skipped. */
+/** The batches one input holds, what it skipped, and what the reader wants the person to know. */
 interface Input {
   readonly batches: LogBatch[];
+  /** Payloads skipped because they were not DATA_MESSAGE (CloudWatch Logs health checks). */
   readonly skippedMessages: number;
-}
-
-type DocumentKind = 'lambda' | 'payload' | 'filter';
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Which whole-input document a JSON value is, by the keys only that document has. */
-function documentKind(value: unknown): DocumentKind | undefined {
-  if (!isObject(value)) return undefined;
-  if (Object.hasOwn(value, 'awslogs')) return 'lambda';
-  if (Object.hasOwn(value, 'logEvents') || Object.hasOwn(value, 'messageType')) return 'payload';
-  const { events } = value;
-  if (Array.isArray(events)) return 'filter';
-  return undefined;
+  /** One-line remarks about how the input was read (already sanitised). */
+  readonly notes: string[];
 }
 
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -69,192 +58,329 @@ function withFallbackFileSystem(batch: LogBatch, context: InputContext): LogBatc
   return { ...batch, streamFileSystemId: context.fileSystemId };
 }
 
-/** Where one input's batches are collected while its documents are read. */
-interface Collector {
+/** Events of one input grouped per log stream, in first-seen order, as a subscription would. */
+class StreamGroups {
+  readonly #groups = new Map<string, unknown[]>();
+
+  add(stream: string, event: unknown): void {
+    let group = this.#groups.get(stream);
+    if (group === undefined) {
+      group = [];
+      this.#groups.set(stream, group);
+    }
+    group.push(event);
+  }
+
+  /** One batch per stream; events the decoder cannot read become defective, not lost. */
+  batches(context: InputContext): LogBatch[] {
+    const batches: LogBatch[] = [];
+    for (const [logStream, logEvents] of this.#groups) {
+      const decoded = toBatch(
+        {
+          messageType: 'DATA_MESSAGE',
+          owner: UNKNOWN,
+          logGroup: context.logGroup ?? DEFAULT_LOG_GROUP,
+          logStream,
+          subscriptionFilters: [],
+          logEvents,
+        },
+        'events',
+      );
+      if (decoded.type === 'data') batches.push(decoded.batch);
+    }
+    return batches;
+  }
+}
+
+/** Where one input's batches are collected while its documents or lines are read. */
+class Collector {
+  readonly batches: LogBatch[] = [];
+  readonly notes: string[] = [];
+  readonly streams = new StreamGroups();
+  skippedMessages = 0;
   readonly name: string;
   readonly context: InputContext;
-  readonly batches: LogBatch[];
-  skippedMessages: number;
+
+  constructor(name: string, context: InputContext) {
+    this.name = name;
+    this.context = context;
+  }
+
+  push(batch: LogBatch): void {
+    this.batches.push(withFallbackFileSystem(batch, this.context));
+  }
+
+  note(text: string): void {
+    if (!this.notes.includes(text)) this.notes.push(text);
+  }
+
+  result(): Input {
+    for (const batch of this.streams.batches(this.context)) this.push(batch);
+    return { batches: this.batches, skippedMessages: this.skippedMessages, notes: this.notes };
+  }
 }
 
-function newCollector(name: string, context: InputContext): Collector {
-  return { name, context, batches: [], skippedMessages: 0 };
-}
-
-function result(collector: Collector): Input {
-  return { batches: collector.batches, skippedMessages: collector.skippedMessages };
+/** A filter-log-events event (or one line of `jq -c '.events[]'`), keeping its stream and time. */
+function addLogEvent(collector: Collector, raw: JsonObject, fallbackId: string): void {
+  const { logStreamName, eventId, timestamp, message } = raw;
+  const stream =
+    typeof logStreamName === 'string' && logStreamName !== ''
+      ? logStreamName
+      : defaultStream(collector.context);
+  collector.streams.add(stream, { id: eventId ?? fallbackId, timestamp, message });
 }
 
 /**
- * `aws logs filter-log-events` output: events of several streams in one list. They are grouped
- * into one batch per stream (first-seen order), as a subscription would have delivered them.
- * Events without `eventId` (`get-log-events` output) get `<name>#<n>` so they stay readable.
+ * `aws logs filter-log-events` output: events of several streams in one list, grouped into one
+ * batch per stream. Events without `eventId` (`get-log-events` output) get `<name>#<n>`.
  */
-function fromFilterOutput(document: JsonObject, collector: Collector): LogBatch[] {
-  const { name, context } = collector;
-  const { events } = document;
-  const groups = new Map<string, unknown[]>();
-  (events as unknown[]).forEach((raw, index) => {
-    if (!isObject(raw)) {
+function addFilterOutput(collector: Collector, document: JsonObject): void {
+  const events = document['events'] as unknown[];
+  events.forEach((raw, index) => {
+    const id = `${collector.name}#${index + 1}`;
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      addLogEvent(collector, raw as JsonObject, id);
+    } else {
       // Kept as is: the decoder marks it as a defective event, counted as unparseable.
-      const stream = defaultStream(context);
-      groups.set(stream, [...(groups.get(stream) ?? []), raw]);
-      return;
+      collector.streams.add(defaultStream(collector.context), raw);
     }
-    const { logStreamName, eventId, timestamp, message } = raw;
-    const stream =
-      typeof logStreamName === 'string' && logStreamName !== ''
-        ? logStreamName
-        : defaultStream(context);
-    const event = { id: eventId ?? `${name}#${index + 1}`, timestamp, message };
-    const group = groups.get(stream) ?? [];
-    group.push(event);
-    groups.set(stream, group);
   });
-  const batches: LogBatch[] = [];
-  for (const [logStream, logEvents] of groups) {
-    const decoded = toBatch(
-      {
-        messageType: 'DATA_MESSAGE',
-        owner: UNKNOWN,
-        logGroup: context.logGroup ?? DEFAULT_LOG_GROUP,
-        logStream,
-        subscriptionFilters: [],
-        logEvents,
-      },
-      'events',
-    );
-    if (decoded.type === 'data') batches.push(decoded.batch);
-  }
-  return batches;
 }
 
-/** Adds one document's batches; `where` prefixes error messages ("line 3", "item 2"). */
+function addDecoded(collector: Collector, decoded: ReturnType<typeof toBatch>): void {
+  if (decoded.type === 'skipped') collector.skippedMessages++;
+  else collector.push(decoded.batch);
+}
+
+/** Kinesis records carrying CloudWatch Logs subscription payloads (the same gzip as awslogs.data). */
+function addKinesis(collector: Collector, document: JsonObject, where: string): void {
+  const records = document['Records'] as unknown[];
+  records.forEach((record, index) => {
+    const data = ((record as JsonObject)['kinesis'] as JsonObject)['data'];
+    const at = `${where}record ${index + 1}`;
+    if (typeof data !== 'string') throw new InputError(`${at}: kinesis.data is not a string`);
+    let payload: unknown;
+    try {
+      payload = decodeData(data, collector.context.maxDecompressedBytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // The decoder names the Lambda field; here the same bytes sit in kinesis.data.
+      throw new InputError(`${at}: ${error.message.replace(/^awslogs\.data/, 'kinesis.data')}`, {
+        cause: error,
+      });
+    }
+    addDecoded(collector, toBatch(payload, `${at}: kinesis.data`));
+  });
+  collector.note(`read ${records.length} Kinesis record(s) carrying subscription payloads`);
+}
+
+/** A Lambda asynchronous-invocation record from the stack's on-failure queue: the batch inside. */
+function addOnFailure(collector: Collector, document: JsonObject, where: string): void {
+  const payload = document['requestPayload'];
+  const kind = documentKind(payload);
+  if (kind === undefined || kind === 'on-failure' || kind === 'sqs-messages') {
+    throw new InputError(
+      `${where}is a Lambda on-failure record whose requestPayload holds no log batch`,
+    );
+  }
+  const context = (document['requestContext'] ?? {}) as JsonObject;
+  const response = (document['responsePayload'] ?? {}) as JsonObject;
+  const detail = [
+    typeof context['condition'] === 'string' ? context['condition'] : undefined,
+    typeof context['approximateInvokeCount'] === 'number'
+      ? `${context['approximateInvokeCount']} attempts`
+      : undefined,
+    typeof response['errorType'] === 'string' ? `last error ${response['errorType']}` : undefined,
+  ].filter((part) => part !== undefined);
+  collector.note(
+    display(
+      `read the batch inside a Lambda on-failure record${detail.length > 0 ? ` (${detail.join(', ')})` : ''}: its analyzer error is not an FSx failure`,
+      300,
+    ),
+  );
+  addDocument(collector, payload, kind, where);
+}
+
+/** `aws sqs receive-message` output of the on-failure queue: each Body is one document. */
+function addSqsMessages(collector: Collector, document: JsonObject, where: string): void {
+  const messages = document['Messages'] as unknown[];
+  messages.forEach((message, index) => {
+    const at = `${where}message ${index + 1}`;
+    const body = tryParse(String((message as JsonObject)['Body']));
+    const kind = body.ok ? documentKind(body.value) : undefined;
+    if (!body.ok || kind === undefined) {
+      throw new InputError(`${at}: its Body is not a Lambda event or on-failure record`);
+    }
+    addDocument(collector, body.value, kind, `${at}: `);
+  });
+}
+
+/** Adds one document's batches; `where` prefixes error messages ("line 3: ", "item 2: "). */
 function addDocument(
   collector: Collector,
   value: unknown,
   kind: DocumentKind,
-  where: string | undefined,
+  where: string,
 ): void {
-  const push = (batch: LogBatch): void => {
-    collector.batches.push(withFallbackFileSystem(batch, collector.context));
-  };
+  const document = value as JsonObject;
   try {
-    if (kind === 'filter') {
-      for (const batch of fromFilterOutput(value as JsonObject, collector)) push(batch);
-      return;
-    }
-    const decoded =
-      kind === 'lambda'
-        ? decodeLambdaEvent(value, collector.context.maxDecompressedBytes)
-        : toBatch(value, 'payload');
-    if (decoded.type === 'skipped') collector.skippedMessages++;
-    else push(decoded.batch);
+    if (kind === 'filter') addFilterOutput(collector, document);
+    else if (kind === 'kinesis') addKinesis(collector, document, where);
+    else if (kind === 'on-failure') addOnFailure(collector, document, where);
+    else if (kind === 'sqs-messages') addSqsMessages(collector, document, where);
+    else if (kind === 'lambda') {
+      addDecoded(collector, decodeLambdaEvent(value, collector.context.maxDecompressedBytes));
+    } else addDecoded(collector, toBatch(value, 'payload'));
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    throw new InputError(where === undefined ? error.message : `${where}: ${error.message}`, {
-      cause: error,
-    });
+    throw new InputError(`${where}${error.message}`, { cause: error });
   }
 }
 
 /**
- * Raw log messages, one per line: one batch, one event per non-blank line. Event ids are
- * `<name>:<line number>` and timestamps 0, so the same file always gives the same report (and the
- * same idempotency tokens); the real event times are unknown here anyway.
+ * What a line-oriented input turns out to be, from its first non-blank line: one document per
+ * line (NDJSON of Lambda events, payloads, ...), one log event per line (`jq -c '.events[]'`),
+ * or log lines, with or without a leading time and stream.
  */
-function fromLines(text: string, name: string, context: InputContext): Input {
-  const logStream = defaultStream(context);
-  const events = text
-    .split(/\r?\n/)
-    .map((line, index) => ({ id: `${name}:${index + 1}`, timestamp: 0, message: line }))
-    .filter((event) => event.message.trim().length > 0);
-  const batch: LogBatch = {
-    owner: UNKNOWN,
-    logGroup: context.logGroup ?? DEFAULT_LOG_GROUP,
-    logStream,
-    subscriptionFilters: [],
-    streamFileSystemId: fileSystemIdFromStream(logStream) ?? context.fileSystemId,
-    events,
-  };
-  return { batches: [batch], skippedMessages: 0 };
-}
+type LineMode = 'documents' | 'events' | 'lines';
 
-function fromArray(items: readonly unknown[], collector: Collector): Input {
-  items.forEach((item, index) => {
-    const kind = documentKind(item);
-    if (kind === undefined) {
-      throw new InputError(
-        `item ${index + 1} of the JSON array is neither a Lambda event nor a subscription payload`,
-      );
-    }
-    addDocument(collector, item, kind, `item ${index + 1}`);
-  });
-  return result(collector);
-}
-
-/** NDJSON: every non-blank line is one document (typically one Lambda event per line). */
-function fromNdjson(lines: readonly string[], collector: Collector): Input {
-  lines.forEach((line, index) => {
-    if (line.trim().length === 0) return;
-    const where = `line ${index + 1}`;
-    const parsed = tryParse(line);
-    if (!parsed.ok) throw new InputError(`${where}: is not valid JSON: ${parsed.error}`);
-    const kind = documentKind(parsed.value);
-    if (kind === undefined) {
-      throw new InputError(`${where}: is neither a Lambda event nor a subscription payload`);
-    }
-    addDocument(collector, parsed.value, kind, where);
-  });
-  return result(collector);
+/** Reads an input line by line, so a file of any size needs one line of text at a time. */
+interface LineReader {
+  /** Adds the next line (without its line break). */
+  line(text: string): void;
+  /** The batches read; throws InputError when nothing was read. */
+  finish(): Input;
 }
 
 /**
- * Reads one CLI input, detecting its format:
- * a Lambda event `{ awslogs: { data } }`; a decoded subscription payload; the JSON printed by
- * `aws logs filter-log-events`; a JSON array of Lambda events or payloads; NDJSON with one of
- * those per line; otherwise raw log messages, one per line. Non-`DATA_MESSAGE` payloads are
- * counted in `skippedMessages`, not returned.
+ * A reader for a line-oriented input. Event ids are `<name>:<line number>` when the line has no
+ * id of its own, so the same file always gives the same report and the same task tokens.
+ */
+function createLineReader(name: string, context: InputContext): LineReader {
+  const collector = new Collector(name, context);
+  const fallbackStream = defaultStream(context);
+  let mode: LineMode | undefined;
+  let number = 0;
+  let read = 0;
+  return {
+    line(raw) {
+      number++;
+      const text = number === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+      if (text.trim().length === 0) return;
+      read++;
+      const id = `${name}:${number}`;
+      if (mode === undefined) mode = lineMode(text);
+      if (mode === 'documents') {
+        const parsed = tryParse(text);
+        if (!parsed.ok) throw new InputError(`line ${number}: is not valid JSON: ${parsed.error}`);
+        const kind = documentKind(parsed.value);
+        if (kind === undefined) {
+          throw new InputError(
+            `line ${number}: is not a Lambda event, subscription payload or on-failure record like the first line`,
+          );
+        }
+        addDocument(collector, parsed.value, kind, `line ${number}: `);
+        return;
+      }
+      if (mode === 'events') {
+        const parsed = tryParse(text);
+        if (parsed.ok && isLogEvent(parsed.value)) {
+          addLogEvent(collector, parsed.value, id);
+        } else {
+          collector.streams.add(fallbackStream, {
+            id,
+            timestamp: 0,
+            message: text,
+            defect: 'not a log event object like the other lines',
+          } satisfies LogEvent);
+        }
+        return;
+      }
+      const { time, stream, message } = splitLinePrefix(text);
+      collector.streams.add(stream ?? fallbackStream, { id, timestamp: time ?? 0, message });
+    },
+    finish() {
+      if (read === 0) throw new InputError('is empty');
+      return collector.result();
+    },
+  };
+}
+
+function lineMode(first: string): LineMode {
+  if (!first.trimStart().startsWith('{')) return 'lines';
+  const parsed = tryParse(first);
+  if (!parsed.ok) return 'lines';
+  if (documentKind(parsed.value) !== undefined) return 'documents';
+  return isLogEvent(parsed.value) ? 'events' : 'lines';
+}
+
+/**
+ * Reads one whole JSON document (pretty-printed output of the AWS CLI, a Lambda test event, a
+ * JSON array of either); undefined when the text is not one JSON document.
+ */
+function readDocument(text: string, name: string, context: InputContext): Input | undefined {
+  const whole = tryParse(text);
+  if (!whole.ok) return undefined;
+  const collector = new Collector(name, context);
+  if (Array.isArray(whole.value)) {
+    whole.value.forEach((item, index) => {
+      const kind = documentKind(item);
+      if (kind !== undefined) addDocument(collector, item, kind, `item ${index + 1}: `);
+      else if (isLogEvent(item)) addLogEvent(collector, item, `${name}#${index + 1}`);
+      else {
+        throw new InputError(
+          `item ${index + 1} of the JSON array is neither a Lambda event, a subscription payload nor a log event`,
+        );
+      }
+    });
+    return collector.result();
+  }
+  const kind = documentKind(whole.value);
+  if (kind === undefined) return undefined;
+  addDocument(collector, whole.value, kind, '');
+  return collector.result();
+}
+
+/**
+ * Reads one CLI input held in memory, recognising its format by content: a Lambda event
+ * `{ awslogs: { data } }`; a decoded subscription payload; a Kinesis event of subscription
+ * payloads; a Lambda on-failure record or `aws sqs receive-message` output holding them; the JSON
+ * printed by `aws logs filter-log-events`; a JSON array of those; NDJSON of documents or of log
+ * events; otherwise log lines, one event per line, with their leading time and stream when they
+ * have one. Non-`DATA_MESSAGE` payloads are counted in `skippedMessages`, not returned.
  *
- * @param name Shown in raw-line event ids (`<name>:<line>`); the CLI passes the file name.
- * @throws InputError with a one-line message (without the file name) when the input is empty or
- *   a recognised document cannot be decoded.
+ * @param name Shown in line event ids (`<name>:<line>`); the CLI passes the file name.
+ * @throws InputError with a one-line message (without the file name) when the input is empty,
+ *   binary, or a recognised document cannot be decoded.
  */
 function readInput(text: string, name: string, context: InputContext): Input {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const trimmed = body.trim();
   if (trimmed.length === 0) throw new InputError('is empty');
-  // A gzip or other binary file would otherwise become lines of garbage "events".
-  if (trimmed.includes('\u0000'))
+  // A binary file would otherwise become lines of garbage "events".
+  if (trimmed.includes('\u0000')) {
     throw new InputError('is not a text file (it contains NUL bytes)');
-  const collector = newCollector(name, context);
+  }
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    const whole = tryParse(trimmed);
-    if (whole.ok) {
-      if (Array.isArray(whole.value)) return fromArray(whole.value, collector);
-      const kind = documentKind(whole.value);
-      if (kind !== undefined) {
-        addDocument(collector, whole.value, kind, undefined);
-        return result(collector);
-      }
-      // One JSON line is a raw log message (FSx may log JSON records); a multi-line JSON document
-      // of an unknown shape is a mistake better reported than analysed line by line.
-      if (trimmed.includes('\n')) {
-        throw new InputError(
-          'is JSON but neither a Lambda event, a subscription payload nor `aws logs filter-log-events` output',
-        );
-      }
-      return fromLines(body, name, context);
-    }
-    const lines = body.split(/\r?\n/);
-    const first = lines.find((line) => line.trim().length > 0) ?? '';
-    const firstParsed = tryParse(first);
-    if (firstParsed.ok && documentKind(firstParsed.value) !== undefined) {
-      return fromNdjson(lines, collector);
+    const document = readDocument(trimmed, name, context);
+    if (document !== undefined) return document;
+    const firstLine = (trimmed.split('\n', 1)[0] ?? '').trimEnd();
+    // A multi-line JSON document (its first line opens an object or array) of an unknown shape,
+    // or broken, is a mistake better reported than analysed line by line; one JSON object per
+    // line is NDJSON or FSx's own JSON records.
+    if (trimmed.includes('\n') && /[{[]$/.test(firstLine)) {
+      const whole = tryParse(trimmed);
+      throw new InputError(
+        whole.ok
+          ? 'is JSON but neither a Lambda event, a subscription payload, a Kinesis event, an on-failure record nor `aws logs filter-log-events` output'
+          : `is not valid JSON: ${whole.error}`,
+      );
     }
   }
-  return fromLines(body, name, context);
+  const reader = createLineReader(name, context);
+  for (const line of body.split(/\r?\n/)) reader.line(line);
+  return reader.finish();
 }
 
-export type { Input, InputContext };
-export { readInput };
+export type { Input, InputContext, LineReader };
+export { createLineReader, readInput };

@@ -1,5 +1,5 @@
 import { logGroupName } from './arn.ts';
-import type { LoggingFacts } from './types.ts';
+import type { Association, LoggingFacts } from './types.ts';
 
 /*
  * FSx for Lustre facts and limits the code relies on, each defined once. Where each comes from,
@@ -48,13 +48,47 @@ export const TASK_ID = /^task-[0-9a-f]{17,}$/;
 /** DescribeDataRepositoryAssociations answers at most 25 a page (docs/fsx-facts.md#data-repository-associations). */
 export const ASSOCIATIONS_PAGE_SIZE = 25;
 
-/** A file system (`fs-`) or File Cache (`fc-`) id anywhere in a text. */
-export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,}\b/;
+/**
+ * A file system (`fs-`) or File Cache (`fc-`) id anywhere in a text: 8 or 17 hex digits in the
+ * ids FSx has issued (docs/fsx-facts.md#event-logs); longer runs are not ids.
+ */
+export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,17}\b/;
 
 /** FSx names each file system's event log stream `datarepo_<file-system id>` (docs/fsx-facts.md#event-logs). */
-const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,})$/;
+const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,17})$/;
 
 /** Takes the file-system id from a `datarepo_<fs-id>` log stream name. */
 export function fileSystemIdFromStream(logStream: string): string | undefined {
   return STREAM_FILE_SYSTEM_ID.exec(logStream)?.[1];
+}
+
+/** A DataRepositoryAssociation as the FSx API (and the AWS CLI) returns it. */
+export interface ApiAssociation {
+  readonly AssociationId?: string | undefined;
+  readonly FileSystemId?: string | undefined;
+  readonly Lifecycle?: string | undefined;
+  readonly FileSystemPath?: string | undefined;
+  readonly DataRepositoryPath?: string | undefined;
+}
+
+/**
+ * The parts of an association that mapping S3 keys to paths and placing reports need; undefined
+ * for NFS (File Cache) associations and half-created entries, which have no S3 path.
+ * See docs/fsx-facts.md#data-repository-associations.
+ */
+export function toAssociation(
+  entry: ApiAssociation,
+  fileSystemId?: string,
+): Association | undefined {
+  const { AssociationId, FileSystemPath, DataRepositoryPath } = entry;
+  const owner = entry.FileSystemId ?? fileSystemId;
+  if (AssociationId === undefined || FileSystemPath === undefined) return undefined;
+  if (DataRepositoryPath === undefined || owner === undefined) return undefined;
+  return {
+    associationId: AssociationId,
+    fileSystemId: owner,
+    lifecycle: entry.Lifecycle ?? 'UNKNOWN',
+    fileSystemPath: FileSystemPath,
+    dataRepositoryPath: DataRepositoryPath,
+  };
 }

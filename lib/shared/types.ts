@@ -57,9 +57,20 @@ export interface FailureRecord extends EventOrigin {
   readonly class: FailureClass;
   /** How the record was recognised. */
   readonly format: 'json' | 'text';
+  /** The log stream's file system (FSx names the stream), else the one the record names. */
   readonly fileSystemId: string | undefined;
+  /**
+   * Another file system the record's own text names: the stream wins, and such a record is shown
+   * but never re-exported (text inside a record never chooses what is re-exported).
+   */
+  readonly namedFileSystemId?: string | undefined;
   /** File path as written in the record (not yet normalised). */
   readonly path: string | undefined;
+  /**
+   * The path was read from free text without a closing delimiter and may have been cut at a
+   * space: shown, never re-exported (a cut path can name a parent folder).
+   */
+  readonly pathUncertain?: boolean | undefined;
   readonly s3Key: string | undefined;
   readonly bucket: string | undefined;
   readonly associationId: string | undefined;
@@ -130,6 +141,12 @@ export interface Unplanned {
 export interface Plan {
   readonly tasks: readonly ExportTask[];
   readonly unplanned: readonly Unplanned[];
+  /**
+   * Retryable failures that name only an S3 key, in a dry run that did not read the data
+   * repository associations: the Lambda maps them to paths and re-exports them, so no person is
+   * needed; `analyze --associations FILE` shows their paths.
+   */
+  readonly awaitingMapping: readonly Unplanned[];
 }
 
 /** What happened to one planned re-export. */

@@ -137,7 +137,7 @@ interface JsonReport {
   records: number;
   unparseable: number;
   skippedMessages: number;
-  failures: Array<{ eventId: string; path: string | null }>;
+  failures: Array<{ eventId: string; path: string | null; code: string; class: string }>;
   unparseableEvents: Array<{ eventId: string; reason: string }>;
 }
 
@@ -214,6 +214,7 @@ describe('Corpus: pure path (decode, then processBatches)', () => {
     }
     if (expected.kind === 'record') {
       expect(report.unparseable.map((event) => event.reason)).toEqual([]);
+      assessBadRecords(report.records, expected.bad);
     } else {
       expect(report.unparseable.length).toBeGreaterThan(0);
       for (const event of report.unparseable) expect(event.reason).toMatch(expected.reason);
@@ -278,6 +279,25 @@ describe('Corpus: what reaches a person has no control character', () => {
   });
 });
 
+/** The records besides the good ones: none, or as many as the kind says, the first one as it says. */
+function assessBadRecords(
+  records: ReadonlyArray<{ path: string | undefined; code: string; class: string }>,
+  bad: Extract<Expect, { kind: 'record' }>['bad'],
+): void {
+  const good = new Set<string | undefined>([...GOOD_PATHS, ...GOOD_FILE_PATHS]);
+  const others = records.filter((record) => !good.has(record.path));
+  if (bad === 'none') {
+    expect(others).toEqual([]);
+    return;
+  }
+  expect(others).toHaveLength(bad.count);
+  const [first] = others;
+  expect(first?.code).toBe(bad.first.code);
+  expect(first?.class).toBe(bad.first.class);
+  if (bad.first.path instanceof RegExp) expect(first?.path).toMatch(bad.first.path);
+  else expect(first?.path).toBe(bad.first.path);
+}
+
 /** Asserts what `analyze --json BAD GOOD` printed for a kind expected to give `expected`. */
 function assessRun(run: Run, badFile: string, kind: Kind, expected: Expect): void {
   expect(run.stderr).not.toMatch(/^ {4}at /m);
@@ -310,6 +330,10 @@ function assessRun(run: Run, badFile: string, kind: Kind, expected: Expect): voi
   }
   if (expected.kind === 'record') {
     expect(report.unparseable).toBe(0);
+    assessBadRecords(
+      report.failures.map((failure) => ({ ...failure, path: failure.path ?? undefined })),
+      expected.bad,
+    );
   } else {
     expect(report.unparseable).toBeGreaterThan(0);
     for (const event of report.unparseableEvents) expect(event.reason).toMatch(expected.reason);

@@ -1,4 +1,5 @@
 import { deflateSync, gzipSync } from 'node:zlib';
+import type { FailureClass } from '../../lib/shared/types.ts';
 
 /*
  * The bad-input corpus: every kind of hostile or broken input the analyzer must survive, as
@@ -25,10 +26,24 @@ type Expect =
   | { readonly kind: 'error'; readonly message: RegExp }
   /** The bad event is counted unparseable with this reason; the others are analysed. */
   | { readonly kind: 'unparseable'; readonly reason: RegExp }
-  /** Every event is read as an FSx record (the input is odd but readable). */
-  | { readonly kind: 'record' }
+  /**
+   * Every event is read as an FSx record (the input is odd but readable); `bad` is what the
+   * records other than the two good ones must be: none, or how many and the first one's fields.
+   */
+  | { readonly kind: 'record'; readonly bad: 'none' | BadRecords }
   /** A non-data payload (CONTROL_MESSAGE): skipped and counted, no event read. */
   | { readonly kind: 'skipped' };
+
+/** The records a kind makes besides the two good ones: how many, and the first one's fields. */
+interface BadRecords {
+  readonly count: number;
+  readonly first: {
+    readonly code: string;
+    readonly class: FailureClass;
+    /** Exactly, or matching the pattern (for paths too long or too odd to write out). */
+    readonly path: string | RegExp | undefined;
+  };
+}
 
 interface Kind {
   readonly name: string;
@@ -173,7 +188,7 @@ const KINDS: readonly Kind[] = [
       const lines = goodData().match(/.{1,76}/g) ?? [];
       return { awslogs: { data: ` ${lines.join('\r\n')}\n ` } };
     },
-    expect: { kind: 'record' },
+    expect: { kind: 'record', bad: 'none' },
     events: 2,
   },
   {
@@ -283,7 +298,17 @@ const KINDS: readonly Kind[] = [
         Buffer.concat([Buffer.from(head), bad, Buffer.from(`${JSON.stringify(b)}]}`)]),
       );
     },
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: {
+          code: 'S3ExportResourceBusy',
+          class: 'busy',
+          path: /^\/ns1\/bad-\ufffd+\(\ufffd+\.bin$/,
+        },
+      },
+    },
   },
 
   // The file, as the CLI reads it.
@@ -465,7 +490,7 @@ const KINDS: readonly Kind[] = [
         logGroup: `/aws/fsx/lustre${HOSTILE}\u0000`,
         owner: `1234${HOSTILE}`,
       }),
-    expect: { kind: 'record' },
+    expect: { kind: 'record', bad: 'none' },
     events: 2,
   },
 
@@ -507,13 +532,25 @@ const KINDS: readonly Kind[] = [
       payload(
         withGood({ id: BAD_ID, timestamp: '2025-11-25T12:00:00Z', message: record('/ns1/t.bin') }),
       ),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/t.bin' },
+      },
+    },
   },
   {
     name: 'a log event whose timestamp is out of the Date range',
     level: 'payload',
     build: () => payload(withGood({ id: BAD_ID, timestamp: 1e300, message: record('/ns1/t.bin') })),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/t.bin' },
+      },
+    },
   },
   {
     name: 'a log event without message',
@@ -540,14 +577,30 @@ const KINDS: readonly Kind[] = [
           { id: 'corpus-good-a', timestamp: 2, message: record('/ns1/dup-2.bin') },
         ),
       ),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 2,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/dup-1.bin' },
+      },
+    },
     events: 4,
   },
   {
     name: 'a batch of 10,000 events',
     level: 'payload',
     build: () => payload(bigBatch(10_000)),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 9_998,
+        first: {
+          code: 'S3ExportInternalError',
+          class: 'transient',
+          path: '/ns1/batch/dir-1/file-1.bin',
+        },
+      },
+    },
     events: 10_000,
   },
 
@@ -604,58 +657,124 @@ const KINDS: readonly Kind[] = [
     name: 'JSON message that is an array of records',
     level: 'message',
     build: () => `[${record('/ns1/in-array.bin')}]`,
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: undefined },
+      },
+    },
   },
   {
     name: 'unknown error code',
     level: 'message',
     build: () => record('/ns1/unknown.bin', 'S3ExportQuantumFluctuation'),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportQuantumFluctuation', class: 'unknown', path: '/ns1/unknown.bin' },
+      },
+    },
   },
   {
     name: 'terminal escapes, CR/LF and bidi override in a path',
     level: 'message',
     build: () => record(`/ns1/${HOSTILE}/a.bin`),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: `/ns1/${HOSTILE}/a.bin` },
+      },
+    },
   },
   {
     name: 'control characters in an S3 key and bucket',
     level: 'message',
     build: () =>
       `Failed to export S3 object with key data/${HOSTILE}.bin in S3 bucket ml-archive due to an internal error.`,
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: undefined },
+      },
+    },
   },
   {
     name: 'terminal escapes in an error code',
     level: 'message',
     build: () => record('/ns1/code.bin', `S3Export${HOSTILE}`),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: `S3Export${HOSTILE}`, class: 'unknown', path: '/ns1/code.bin' },
+      },
+    },
   },
   {
     name: 'NUL bytes in a message',
     level: 'message',
     build: () =>
       '\u0000Failed to export file because it is being used by another process. path=/ns1/nul\u0000byte.bin\u0000',
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: {
+          code: 'S3ExportResourceBusy',
+          class: 'busy',
+          path: '/ns1/nul\u0000byte.bin\u0000',
+        },
+      },
+    },
   },
   {
     name: 'lone surrogates and U+2028 in a path',
     level: 'message',
     build: () => record('/ns1/\ud800lone\udfff\u2028sep\u2029.bin'),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: {
+          code: 'S3ExportInternalError',
+          class: 'transient',
+          path: '/ns1/\ud800lone\udfff\u2028sep\u2029.bin',
+        },
+      },
+    },
   },
   {
     name: 'path of 10,000 characters',
     level: 'message',
     build: () => record(`/ns1/${'deep/'.repeat(1_999)}file.bin`),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: {
+          code: 'S3ExportInternalError',
+          class: 'transient',
+          path: /^\/ns1\/(?:deep\/)+file\.bin$/,
+        },
+      },
+    },
   },
   {
     name: 'JSON message nested 100,000 levels deep',
     level: 'message',
     build: () =>
       `{"errorCode":"S3ExportInternalError","filePath":"/ns1/nested.bin","detail":${nested(100_000)}}`,
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/nested.bin' },
+      },
+    },
   },
   {
     name: 'JSON message with 100,000 fields',
@@ -664,21 +783,39 @@ const KINDS: readonly Kind[] = [
       const fields = Array.from({ length: 100_000 }, (_, index) => `"f${index}":${index}`);
       return `{"errorCode":"S3ExportInternalError","filePath":"/ns1/wide.bin",${fields.join(',')}}`;
     },
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/wide.bin' },
+      },
+    },
   },
   {
     name: 'prototype-polluting keys in a JSON message',
     level: 'message',
     build: () =>
       '{"__proto__":{"errorCode":"S3ExportAccessDenied","polluted":true},"constructor":{"prototype":{"polluted":true}},"type":"constructor","errorCode":"S3ExportInternalError","filePath":"/ns1/proto.bin"}',
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/proto.bin' },
+      },
+    },
   },
   {
     name: 'record time out of the Date range',
     level: 'message',
     build: () =>
       '{"errorCode":"S3ExportInternalError","filePath":"/ns1/time.bin","time":1e300,"timestamp":"+275760-09-13T00:00:00.001Z"}',
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/time.bin' },
+      },
+    },
   },
   {
     name: 'message of 1 MB',
@@ -689,7 +826,13 @@ const KINDS: readonly Kind[] = [
         filePath: '/ns1/huge.bin',
         detail: 'x'.repeat(MIB),
       }),
-    expect: { kind: 'record' },
+    expect: {
+      kind: 'record',
+      bad: {
+        count: 1,
+        first: { code: 'S3ExportInternalError', class: 'transient', path: '/ns1/huge.bin' },
+      },
+    },
   },
   {
     name: 'message of 1 MB that is no record',

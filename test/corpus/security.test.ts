@@ -224,6 +224,7 @@ function hostileReport(text: string, other: string): Report {
       unplanned: [
         { fileSystemId: text, eventId: other, class: 'transient', target: text, reason: other },
       ],
+      awaitingMapping: [],
     },
     outcomes: [
       { status: 'started', task: hostileTask, taskId: text, lifecycle: other },

@@ -45,7 +45,7 @@ function emptyReport(overrides: Partial<Report> = {}): Report {
     events: 0,
     records: [],
     unparseable: [],
-    plan: { tasks: [], unplanned: [] },
+    plan: { tasks: [], unplanned: [], awaitingMapping: [] },
     outcomes: [],
     ...overrides,
   };

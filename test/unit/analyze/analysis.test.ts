@@ -16,28 +16,53 @@ import { batch } from '../../helpers/events.ts';
 import { emptyReport, queuedOutcome, startedOutcome, task } from '../../helpers/reports.ts';
 
 describe('Function: analyzeBatches', () => {
-  it('accounts for every event exactly once, whatever the messages (property)', () => {
+  // A message that is certainly a record (with the code and path it must keep), or anything.
+  const message = fc.oneof(
+    fc
+      .record({
+        code: fc.constantFrom(
+          'S3ExportInternalError',
+          'S3ExportResourceBusy',
+          'S3ExportAccessDenied',
+        ),
+        path: fc.string({ minLength: 1, maxLength: 20 }).map((tail) => `/ns1/${tail}`),
+      })
+      .map((record) => ({
+        text: JSON.stringify({ errorCode: record.code, filePath: record.path }),
+        record,
+      })),
+    fc.oneof(fc.string(), fc.json(), fc.anything()).map((text) => ({ text, record: undefined })),
+  );
+
+  it("accounts for every event exactly once, and keeps each record's own fields (property)", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.array(fc.oneof(fc.string(), fc.json(), fc.anything()), { maxLength: 30 }), {
-          maxLength: 5,
-        }),
-        (batches) => {
-          // Prepare
-          const input = batches.map((messages) => batch(messages.map((message) => ({ message }))));
+      fc.property(fc.array(fc.array(message, { maxLength: 30 }), { maxLength: 5 }), (batches) => {
+        // Prepare: every event has its own id in its own stream, so identity can be checked.
+        const input = batches.map((messages, b) =>
+          batch(
+            messages.map((item, e) => ({ id: `b${b}-e${e}`, message: item.text })),
+            `datarepo_fs-${String(b).padStart(17, '0')}`,
+          ),
+        );
+        const expected = new Map(
+          batches.flatMap((messages, b) => messages.map((item, e) => [`b${b}-e${e}`, item.record])),
+        );
 
-          // Act
-          const analysis = analyzeBatches(input);
+        // Act
+        const analysis = analyzeBatches(input);
 
-          // Assess
-          expect(analysis.events).toBe(analysis.records.length + analysis.unparseable.length);
-          expect(analysis.events).toBe(batches.flat().length);
-          const ids = [...analysis.records, ...analysis.unparseable].map(
-            (e) => `${e.logStream}/${e.eventId}`,
-          );
-          expect(ids).toHaveLength(analysis.events);
-        },
-      ),
+        // Assess: the same events out as in, each once, and the known records as records.
+        const seen = [...analysis.records, ...analysis.unparseable].map((event) => event.eventId);
+        expect(seen.sort()).toEqual([...expected.keys()].sort());
+        expect(analysis.events).toBe(expected.size);
+        for (const record of analysis.records) {
+          const known = expected.get(record.eventId);
+          if (known === undefined) continue;
+          expect(record).toMatchObject({ code: known.code, path: known.path });
+        }
+        for (const event of analysis.unparseable)
+          expect(expected.get(event.eventId)).toBeUndefined();
+      }),
       { numRuns: 300 },
     );
   });
@@ -192,7 +217,7 @@ describe('Function: toJsonReport', () => {
       reportPath: undefined,
     };
     const report = emptyReport({
-      plan: { tasks: [queued], unplanned: [] },
+      plan: { tasks: [queued], unplanned: [], awaitingMapping: [] },
       outcomes: [queuedOutcome(queued, 'busy files wait')],
       escalated: [escalation],
     });

@@ -379,7 +379,7 @@ describe('Function: renderEmail', () => {
     });
     const info = explainFsxError('DataRepositoryTaskExecuting');
     const report = emptyReport({
-      plan: { tasks: [started, refused, deferred, planned], unplanned: [] },
+      plan: { tasks: [started, refused, deferred, planned], unplanned: [], awaitingMapping: [] },
       outcomes: [
         startedOutcome(started, 'task-0123456789abcdef0'),
         {
@@ -422,7 +422,7 @@ describe('Function: renderEmail', () => {
     const queued = task({ clientRequestToken: 'fea-queued', paths: ['ns1/q1', 'ns1/q2'] });
     const report = emptyReport({
       records: [record(0), record(1)],
-      plan: { tasks: [queued], unplanned: [] },
+      plan: { tasks: [queued], unplanned: [], awaitingMapping: [] },
       outcomes: [
         {
           status: 'queued',
@@ -460,7 +460,7 @@ describe('Function: renderEmail', () => {
     const report = emptyReport({
       records: [record(0)],
       outcomes: [],
-      plan: { tasks: [task()], unplanned: [] },
+      plan: { tasks: [task()], unplanned: [], awaitingMapping: [] },
       escalated: [
         {
           fileSystemId: FS,
@@ -505,7 +505,7 @@ describe('Function: renderEmail', () => {
     );
     const report = emptyReport({
       dryRun: true,
-      plan: { tasks, unplanned: [] },
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
       outcomes: tasks.map((planned) => ({ status: 'planned', task: planned })),
     });
 
@@ -518,7 +518,7 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('and 5 more tasks.');
   });
 
-  it('groups retryable failures that could not be planned by reason', async () => {
+  it('groups retryable failures that could not be planned by reason, apart from those the Lambda maps', async () => {
     // Prepare
     const keyOnly = ['x', 'y', 'z'].map((name) => ({
       message: `Failed to export S3 object with key pre/${name}.bin in S3 bucket bkt due to an internal error.`,
@@ -532,12 +532,13 @@ describe('Function: renderEmail', () => {
 
     // Assess
     const text = flat(publication.body);
-    expect(text).toContain('Not re-exported: 4 retryable failures could not be planned.');
-    expect(text).toContain('* 3 x only an S3 key is known');
+    expect(text).toContain('Not re-exported: 1 retryable failure could not be planned.');
     expect(text).toContain('* 1 x path contains ".."');
-    expect(publication.body).toContain('    s3://bkt/pre/y.bin');
     expect(publication.body).toContain('    /ns1/../etc/passwd');
-    expect(text).toContain('4 retryable failures could not be re-exported: see RE-EXPORTS below.');
+    expect(text).toContain('1 retryable failure could not be re-exported: see RE-EXPORTS below.');
+    expect(text).toContain(
+      'Re-exported once mapped: 3 retryable failures name only an S3 key. The Lambda maps keys to paths',
+    );
     expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
   });
 
@@ -622,6 +623,7 @@ describe('Function: renderEmail', () => {
             reason: HOSTILE,
           },
         ],
+        awaitingMapping: [],
       },
       outcomes: [
         { status: 'deferred', task: hostileTask, reason: HOSTILE },
@@ -706,7 +708,7 @@ describe('Function: renderEmail', () => {
       }),
     );
     const report = emptyReport({
-      plan: { tasks, unplanned: [] },
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
       outcomes: tasks.map((deferred) => ({ status: 'deferred', task: deferred, reason: 'busy' })),
     });
 

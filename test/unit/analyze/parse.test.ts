@@ -118,7 +118,9 @@ describe('Function: parseEvent (JSON records)', () => {
       class: 'busy',
       format: 'json',
       path: '/ns1/sim/out.h5',
-      fileSystemId: 'fs-0fedcba9876543210',
+      // The log stream (written by FSx) names the file system; the record's own id is kept apart.
+      fileSystemId: FS,
+      namedFileSystemId: 'fs-0fedcba9876543210',
       time: '2026-11-25T10:00:00Z',
     });
   });
@@ -345,6 +347,89 @@ describe('Property: parsing is total', () => {
         },
       ),
       { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('Trust: only what FSx wrote chooses the file system and the path', () => {
+  it("keeps the log stream's file system when a path names another one", () => {
+    // Prepare
+    const message = 'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin';
+
+    // Act
+    const record = asRecord(parseOne(message));
+
+    // Assess
+    expect(record.fileSystemId).toBe(FS);
+    expect(record.namedFileSystemId).toBe('fs-0123abcd4567ef890');
+    expect(record.path).toBe('/ns1/shared/fs-0123abcd4567ef890/data.bin');
+  });
+
+  it("uses the record's id only when the stream names no file system", () => {
+    // Prepare
+    const input = batch(
+      [{ message: 'S3ExportInternalError in fs-0123abcd4567ef890 path=/a' }],
+      'custom-stream',
+    );
+
+    // Act
+    const record = asRecord(parseEvent(input.events[0] as (typeof input.events)[0], input));
+
+    // Assess
+    expect(record.fileSystemId).toBe('fs-0123abcd4567ef890');
+    expect(record.namedFileSystemId).toBeUndefined();
+  });
+
+  it.each([
+    ['fs-0123abcd', 'fs-0123abcd'],
+    ['fs-0123456789abcdef0', 'fs-0123456789abcdef0'],
+    ['fc-0123456789abcdef0', 'fc-0123456789abcdef0'],
+    ['fs-0123456789abcdef01234', undefined],
+    ['fs-0123abc', undefined],
+  ])('reads %s as an id only in the shape FSx issues', (id, expected) => {
+    // Prepare
+    const input = batch([{ message: `S3ExportInternalError on ${id} path=/a` }], 'custom-stream');
+
+    // Act
+    const record = asRecord(parseEvent(input.events[0] as (typeof input.events)[0], input));
+
+    // Assess
+    expect(record.fileSystemId).toBe(expected);
+  });
+
+  it.each([
+    ['file_path=/ns1/lab notes/run 3.csv', '/ns1/lab notes/run 3.csv', false],
+    ['file_path="/ns1/lab notes/run 3.csv" level=ERROR', '/ns1/lab notes/run 3.csv', false],
+    ['path=/ns1/a.dat level=ERROR', '/ns1/a.dat', false],
+    ['path=/ns1/lab notes/run 3.csv level=ERROR', '/ns1/lab notes/run 3.csv', true],
+    ['path="/ns1/unclosed quote', '/ns1/unclosed quote', true],
+    [
+      'path=/ns1/lab notes/x.csv Failed to export file because it is being used by another process.',
+      '/ns1/lab notes/x.csv',
+      false,
+    ],
+  ])('reads the path of %j as %j (uncertain: %s)', (text, path, uncertain) => {
+    // Act
+    const record = asRecord(parseOne(`ERROR S3ExportResourceBusy ${text}`));
+
+    // Assess
+    expect(record.path).toBe(path);
+    expect(record.pathUncertain === true).toBe(uncertain);
+  });
+
+  it('takes JSON string values whole, whatever characters they hold', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 60 }), (path) => {
+        // Prepare
+        const message = JSON.stringify({ errorCode: 'S3ExportResourceBusy', filePath: path });
+
+        // Act
+        const record = asRecord(parseOne(message));
+
+        // Assess
+        expect(record.path).toBe(path);
+        expect(record.pathUncertain).toBeUndefined();
+      }),
     );
   });
 });

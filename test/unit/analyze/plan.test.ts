@@ -175,8 +175,10 @@ describe('Function: planReexports', () => {
       'no file-system id in the record or the log stream name',
       'the S3 key is under no data repository association of the file system',
     ]);
-    expect(dry.unplanned[0]?.reason).toContain('not read in a dry run');
-    expect(dry.unplanned[0]?.target).toBe('s3://ml-archive/datasets/x');
+    // A key-only record without associations (a dry run) is the Lambda's to map, not a person's.
+    expect(dry.unplanned).toEqual([]);
+    expect(dry.awaitingMapping[0]?.reason).toContain('which a dry run does not read');
+    expect(dry.awaitingMapping[0]?.target).toBe('s3://ml-archive/datasets/x');
   });
 
   it('uses the report path override when given', () => {
@@ -268,5 +270,45 @@ describe('Function: associationsNeeded', () => {
     // Act / Assess
     expect(associationsNeeded(input, undefined)).toEqual([FS]);
     expect(associationsNeeded(input, 's3://r/p')).toEqual([]);
+  });
+});
+
+describe('Trust: a record whose own text is doubtful is shown, never re-exported', () => {
+  it.each([
+    [
+      'names another file system than its log stream',
+      'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin',
+      'the record names fs-0123abcd4567ef890',
+    ],
+    [
+      'has an unquoted path that may be cut',
+      'ERROR S3ExportInternalError path=/ns1/lab notes/run 3.csv level=ERROR',
+      'may be cut short',
+    ],
+  ])('%s', (_what, message, reason) => {
+    // Prepare
+    const input = records([{ message }]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks).toEqual([]);
+    expect(plan.unplanned).toHaveLength(1);
+    expect(plan.unplanned[0]?.reason).toContain(reason);
+    expect(plan.unplanned[0]?.fileSystemId).toBe(FS);
+  });
+
+  it('re-exports the whole unquoted path when it runs to the end of the line', () => {
+    // Prepare
+    const input = records([
+      { message: 'ERROR S3ExportInternalError file_path=/ns1/lab notes/run 3.csv' },
+    ]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/lab notes/run 3.csv']]);
   });
 });

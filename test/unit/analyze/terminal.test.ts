@@ -139,7 +139,7 @@ describe('Function: renderTerminal', () => {
     });
     const report = emptyReport({
       region: undefined,
-      plan: { tasks: [started, refused, deferred], unplanned: [] },
+      plan: { tasks: [started, refused, deferred], unplanned: [], awaitingMapping: [] },
       outcomes: [
         startedOutcome(started, 'task-0123456789abcdef0'),
         {
@@ -177,7 +177,7 @@ describe('Function: renderTerminal', () => {
     });
     const report = emptyReport({
       region: undefined,
-      plan: { tasks: [queued], unplanned: [] },
+      plan: { tasks: [queued], unplanned: [], awaitingMapping: [] },
       outcomes: [queuedOutcome(queued, 'busy files wait 600 s for their writer to finish')],
       escalated: [
         {
@@ -279,6 +279,7 @@ describe('Function: renderTerminal', () => {
             reason: HOSTILE,
           },
         ],
+        awaitingMapping: [],
       },
       outcomes: [{ status: 'deferred', task: hostileTask, reason: HOSTILE }],
     });

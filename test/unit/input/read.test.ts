@@ -67,7 +67,7 @@ describe('Function: readInput', () => {
       const input = readInput(text, 'control.json', CONTEXT);
 
       // Assess
-      expect(input).toEqual({ batches: [], skippedMessages: 1 });
+      expect(input).toEqual({ batches: [], skippedMessages: 1, notes: [] });
     });
 
     it('counts a CONTROL_MESSAGE inside a Lambda event as skipped', () => {
@@ -78,7 +78,7 @@ describe('Function: readInput', () => {
       const input = readInput(text, 'control.json', CONTEXT);
 
       // Assess
-      expect(input).toEqual({ batches: [], skippedMessages: 1 });
+      expect(input).toEqual({ batches: [], skippedMessages: 1, notes: [] });
     });
 
     it('reads a JSON array mixing Lambda events and payloads, in order', () => {
@@ -230,6 +230,7 @@ describe('Function: readInput', () => {
       // Assess
       expect(input).toEqual({
         skippedMessages: 0,
+        notes: [],
         batches: [
           {
             owner: 'unknown',
@@ -402,7 +403,7 @@ describe('Function: readInput', () => {
 
       // Assess
       expect(error.message).toBe(
-        'item 1 of the JSON array is neither a Lambda event nor a subscription payload',
+        'item 1 of the JSON array is neither a Lambda event, a subscription payload nor a log event',
       );
     });
 
@@ -439,8 +440,181 @@ describe('Function: readInput', () => {
 
       // Assess
       expect(error.message).toBe(
-        'is JSON but neither a Lambda event, a subscription payload nor `aws logs filter-log-events` output',
+        'is JSON but neither a Lambda event, a subscription payload, a Kinesis event, an on-failure record nor `aws logs filter-log-events` output',
       );
     });
+  });
+});
+
+describe('Function: readInput (what operators copy out of AWS)', () => {
+  const RECORD =
+    '{"errorCode":"S3ExportResourceBusy","filePath":"/ns1/a.dat","fileSystemId":"fs-0a1b2c3d4e5f60718"}';
+  const STREAM = 'datarepo_fs-0a1b2c3d4e5f60718';
+  const AT = Date.parse('2025-11-25T06:04:12.000Z');
+
+  it('keeps the time and stream of `aws logs tail` lines and reads the record after them', () => {
+    // Prepare
+    const text = [
+      `2025-11-25T06:04:12.000000+00:00 ${STREAM} ${RECORD}`,
+      `2025-11-25T06:04:13.000000+00:00 datarepo_fs-0fedcba9876543210 ${RECORD}`,
+    ].join('\n');
+
+    // Act
+    const input = readInput(text, 'tail.log', CONTEXT);
+
+    // Assess
+    expect(input.batches.map((batch) => [batch.logStream, batch.streamFileSystemId])).toEqual([
+      [STREAM, 'fs-0a1b2c3d4e5f60718'],
+      ['datarepo_fs-0fedcba9876543210', 'fs-0fedcba9876543210'],
+    ]);
+    expect(input.batches[0]?.events).toEqual([
+      { id: 'tail.log:1', timestamp: AT, message: RECORD },
+    ]);
+  });
+
+  it('reads an S3 export or console line with a leading time and no stream', () => {
+    // Act
+    const input = readInput(`2025-11-25T06:04:12.000Z ${RECORD}\n`, 'export.log', {
+      ...CONTEXT,
+      logStream: STREAM,
+    });
+
+    // Assess
+    expect(input.batches[0]?.logStream).toBe(STREAM);
+    expect(input.batches[0]?.events).toEqual([
+      { id: 'export.log:1', timestamp: AT, message: RECORD },
+    ]);
+  });
+
+  it('reads NDJSON of filter-log-events events with their streams, ids and times', () => {
+    // Prepare
+    const text = [
+      JSON.stringify({
+        logStreamName: STREAM,
+        timestamp: AT,
+        message: RECORD,
+        ingestionTime: AT,
+        eventId: 'e1',
+      }),
+      JSON.stringify({
+        logStreamName: 'datarepo_fs-0fedcba9876543210',
+        timestamp: AT,
+        message: BUSY,
+        eventId: 'e2',
+      }),
+    ].join('\n');
+
+    // Act
+    const input = readInput(text, 'events.ndjson', CONTEXT);
+
+    // Assess
+    expect(input.batches.map((batch) => batch.logStream)).toEqual([
+      STREAM,
+      'datarepo_fs-0fedcba9876543210',
+    ]);
+    expect(input.batches[0]?.events).toEqual([{ id: 'e1', timestamp: AT, message: RECORD }]);
+  });
+
+  it('reads the batch inside a Lambda on-failure record, and says so', () => {
+    // Prepare
+    const record = {
+      version: '1.0',
+      timestamp: '2025-11-25T06:10:00.000Z',
+      requestContext: {
+        requestId: 'r-1',
+        functionArn:
+          'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-prod-analyzer',
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 3,
+      },
+      requestPayload: lambdaEvent(payload([{ id: 'e1', message: BUSY }])),
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: 'PublishError', errorMessage: 'SNS refused', trace: [] },
+    };
+
+    // Act
+    const input = readInput(JSON.stringify(record), 'failed.json', CONTEXT);
+
+    // Assess
+    expect(input.batches).toHaveLength(1);
+    expect(input.batches[0]?.events).toEqual([
+      { id: 'e1', timestamp: 1_764_072_000_000, message: BUSY },
+    ]);
+    expect(input.notes).toEqual([
+      'read the batch inside a Lambda on-failure record (RetriesExhausted, 3 attempts, last error PublishError): its analyzer error is not an FSx failure',
+    ]);
+  });
+
+  it('reads on-failure records as `aws sqs receive-message` prints them', () => {
+    // Prepare
+    const body = JSON.stringify({
+      requestContext: { condition: 'EventAgeExceeded' },
+      requestPayload: lambdaEvent(payload([{ id: 'e1', message: BUSY }])),
+      responsePayload: null,
+    });
+    const text = JSON.stringify({ Messages: [{ MessageId: 'm-1', Body: body }] }, null, 2);
+
+    // Act
+    const input = readInput(text, 'messages.json', CONTEXT);
+
+    // Assess
+    expect(input.batches[0]?.events.map((event) => event.id)).toEqual(['e1']);
+    expect(input.notes[0]).toContain('EventAgeExceeded');
+  });
+
+  it('reads a Kinesis event whose records carry subscription payloads', () => {
+    // Prepare
+    const data = (events: Array<{ id: string; message: string }>, owner: string) =>
+      gzipSync(JSON.stringify({ ...payload(events), owner })).toString('base64');
+    const event = {
+      Records: [
+        {
+          eventSource: 'aws:kinesis',
+          kinesis: { data: data([{ id: 'a', message: BUSY }], '111111111111') },
+        },
+        {
+          eventSource: 'aws:kinesis',
+          kinesis: { data: gzipSync(JSON.stringify(CONTROL)).toString('base64') },
+        },
+        {
+          eventSource: 'aws:kinesis',
+          kinesis: { data: data([{ id: 'b', message: BUSY }], '222222222222') },
+        },
+      ],
+    };
+
+    // Act
+    const input = readInput(JSON.stringify(event), 'kinesis.json', CONTEXT);
+
+    // Assess
+    expect(input.batches.map((batch) => batch.owner)).toEqual(['111111111111', '222222222222']);
+    expect(input.skippedMessages).toBe(1);
+  });
+
+  it('names the Kinesis record whose data cannot be decoded', () => {
+    // Act
+    const error = inputError(JSON.stringify({ Records: [{ kinesis: { data: 'not base64!' } }] }));
+
+    // Assess
+    expect(error.message).toBe('record 1: kinesis.data is not valid base64');
+  });
+
+  it('refuses a pretty-printed JSON document that is broken, naming the parser error', () => {
+    // Act
+    const error = inputError('{\n  "awslogs": {\n    "data": "H4sI"\n');
+
+    // Assess
+    expect(error.message).toMatch(/^is not valid JSON: /);
+  });
+
+  it('reads a log file whose first record is cut short as lines, not as a broken document', () => {
+    // Act
+    const input = readInput(`{"errorCode":"S3Export\n${RECORD}\n`, 'cut.log', CONTEXT);
+
+    // Assess
+    expect(input.batches[0]?.events.map((event) => event.message)).toEqual([
+      '{"errorCode":"S3Export',
+      RECORD,
+    ]);
   });
 });
