@@ -1,5 +1,7 @@
 import type { EventKind, FailureClass } from '../shared/types.ts';
 
+// Over 400 lines because it is the table itself: every documented row with its hint, one place.
+
 /**
  * One documented FSx data repository event. AWS published the error table twice: the older page
  * names machine codes (`S3ExportResourceBusy`), the newer one human labels ("Resource busy") and
