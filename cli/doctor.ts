@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { clientOptions } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import { renderDoctorJson, renderDoctorText } from '../lib/doctor/render.ts';
-import { lambdaFunctionName } from '../lib/shared/arn.ts';
+import { lambdaFunctionName, parseArn } from '../lib/shared/arn.ts';
 import {
   checkFileSystemId,
   EXIT_FAILURE,
@@ -19,12 +20,13 @@ import {
 
 /*
  * `doctor`: "am I even watching?". Reads the FSx for Lustre file systems of the account and
- * Region, their associations and the subscription filters of their log groups, and prints what
- * is wrong with the fix. Loaded only when `doctor` runs (it brings the FSx and CloudWatch Logs
- * SDK clients).
+ * Region, their associations, the subscription filters of their log groups and the summary
+ * topic's subscriptions, and prints what is wrong with the fix. Loaded only when `doctor` runs
+ * (it brings the FSx, CloudWatch Logs and SNS SDK clients).
  */
 
-const help = `Usage: ${PROGRAM} doctor [--file-system-id ID] [--function NAME|ARN] [--json] [--region R]
+const help = `Usage: ${PROGRAM} doctor [--file-system-id ID] [--function NAME|ARN] [--topic-arn ARN]
+                            [--json] [--region R]
 
 Checks that export failures of your FSx for Lustre file systems are being watched. For each
 file system in the account and Region (or the one named):
@@ -33,12 +35,18 @@ file system in the account and Region (or the one named):
   subscription  the log group carries a subscription filter to the analyzer function
   association   each data repository association is AVAILABLE (MISCONFIGURED: automatic
                 export silently stops), and with which automatic-export events
-Prints a table (file system, check, status, detail) and how to fix each problem.
+And, given the summary topic:
+  topic         the topic has a confirmed subscription (one pending confirmation receives
+                nothing, so no email or alarm would reach anyone)
+Prints a table (file system, check, status, detail) and how to fix each problem, with
+commands filled in from what doctor saw (Region, account, analyzer, log group, bucket).
 
 Options:
   --file-system-id ID   check only this file system (fs-0123456789abcdef0)
   --function NAME|ARN   the analyzer function the subscription must point to; default: any
                         function named as the stack names it, fsx-export-analyzer-<stage>-analyzer
+  --topic-arn ARN       the summary topic to check (the stack's SummaryTopicArn output);
+                        default: SUMMARY_TOPIC_ARN; without either, the topic is not checked
   --json                one JSON document for scripts (findings: fileSystemId, check,
                         severity, detail, fix, commands)
   --region R            the Region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
@@ -50,8 +58,9 @@ Exit status: 0 nothing to fix; 1 a PROBLEM or UNKNOWN, or no FSx for Lustre file
 the Region (wrong Region?); 2 bad usage, or the file systems cannot be listed at all (no
 credentials, fsx:DescribeFileSystems denied, unknown --file-system-id).
 Needs: fsx:DescribeFileSystems, fsx:DescribeDataRepositoryAssociations,
-logs:DescribeSubscriptionFilters. AWS settings (AWS_PROFILE, AWS_ENDPOINT_URL_FSX,
-AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, ...) are read as by the AWS CLI.
+logs:DescribeSubscriptionFilters, and with a topic sns:ListSubscriptionsByTopic. AWS settings
+(AWS_PROFILE, AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_SNS, ...)
+are read as by the AWS CLI.
 `;
 
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
@@ -70,6 +79,25 @@ function checkFunction(value: string | undefined): void {
   }
 }
 
+/** The topic to check: --topic-arn, else SUMMARY_TOPIC_ARN; a usage error if not an SNS topic ARN. */
+function topicOf(value: string | undefined, env: Io['env']): string | undefined {
+  const topicArn = value ?? setting(env, 'SUMMARY_TOPIC_ARN');
+  if (topicArn === undefined) return undefined;
+  const arn = parseArn(topicArn);
+  if (
+    arn?.service !== 'sns' ||
+    arn.region === '' ||
+    !/^[\w-]{1,256}(?:\.fifo)?$/.test(arn.resource)
+  ) {
+    const from = value === undefined ? 'SUMMARY_TOPIC_ARN' : '--topic-arn';
+    throw new UsageError(
+      `${from} must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name> (got "${topicArn}")`,
+      'doctor',
+    );
+  }
+  return topicArn;
+}
+
 /** The Region the clients will call, or a usage error saying how to set one. */
 async function resolveRegion(client: FSxClient): Promise<string> {
   try {
@@ -77,6 +105,29 @@ async function resolveRegion(client: FSxClient): Promise<string> {
   } catch {
     throw new UsageError('no AWS Region: pass --region or set AWS_REGION', 'doctor');
   }
+}
+
+/** The options that name AWS resources, checked: a usage error for any that cannot be right. */
+function checkedOptions(
+  values: {
+    readonly 'file-system-id'?: string | undefined;
+    readonly function?: string | undefined;
+    readonly 'topic-arn'?: string | undefined;
+    readonly region?: string | undefined;
+  },
+  env: Io['env'],
+): { fileSystemId: string | undefined; region: string | undefined; topicArn: string | undefined } {
+  const fileSystemId = values['file-system-id'];
+  checkFileSystemId(fileSystemId, 'doctor');
+  if (fileSystemId?.startsWith('fs-') === false) {
+    throw new UsageError('--file-system-id must name a file system (fs-...)', 'doctor');
+  }
+  checkFunction(values.function);
+  if (values.region !== undefined && !REGION.test(values.region)) {
+    throw new UsageError(`--region must look like eu-west-1 (got "${values.region}")`, 'doctor');
+  }
+  const region = values.region ?? setting(env, 'AWS_REGION');
+  return { fileSystemId, region, topicArn: topicOf(values['topic-arn'], env) };
 }
 
 /** Runs `doctor`; see `help`. */
@@ -89,6 +140,7 @@ async function command(args: string[], io: Io): Promise<number> {
       options: {
         'file-system-id': { type: 'string' },
         function: { type: 'string' },
+        'topic-arn': { type: 'string' },
         json: { type: 'boolean' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -102,27 +154,21 @@ async function command(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument "${positionals[0]}"`, 'doctor');
   }
-  const fileSystemId = values['file-system-id'];
-  checkFileSystemId(fileSystemId, 'doctor');
-  if (fileSystemId?.startsWith('fs-') === false) {
-    throw new UsageError('--file-system-id must name a file system (fs-...)', 'doctor');
-  }
-  checkFunction(values.function);
-  const region = values.region ?? setting(io.env, 'AWS_REGION');
-  if (values.region !== undefined && !REGION.test(values.region)) {
-    throw new UsageError(`--region must look like eu-west-1 (got "${values.region}")`, 'doctor');
-  }
-
+  const { fileSystemId, region, topicArn } = checkedOptions(values, io.env);
   const fsx = new FSxClient(clientOptions(region));
   const logs = new CloudWatchLogsClient(clientOptions(region));
+  // The topic is read where it lives, which need not be the Region checked.
+  const sns =
+    topicArn === undefined ? undefined : new SNSClient(clientOptions(parseArn(topicArn)?.region));
   try {
     const resolved = await resolveRegion(fsx);
     const inventory = await readInventory(
-      { fsx, logs },
+      { fsx, logs, ...(sns === undefined ? {} : { sns }) },
       {
         fileSystemId,
         region: resolved,
         progress: (text) => io.stderr(`${text}\n`),
+        topicArn,
       },
     );
     const result = diagnose(inventory, { functionRef: values.function });
@@ -131,6 +177,7 @@ async function command(args: string[], io: Io): Promise<number> {
   } finally {
     fsx.destroy();
     logs.destroy();
+    sns?.destroy();
   }
 }
 

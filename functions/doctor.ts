@@ -12,11 +12,11 @@ import { loadDoctorConfig } from '../lib/shared/config.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the
- * analyzer subscribed to the log group, associations AVAILABLE with automatic export), run on a
- * schedule, with one email when something a person acts on appears or goes away (a check that
- * cannot be made, e.g. a throttled call, only when it fails two runs in a row: doctorChanges). A
- * MISCONFIGURED association stops automatic export without a single failure event, so the
- * analyzer alone would never notice it.
+ * analyzer subscribed to the log group, associations AVAILABLE with automatic export, the summary
+ * topic with a confirmed subscription), run on a schedule, with one email when something a person
+ * acts on appears or goes away (a check that cannot be made, e.g. a throttled call, only when it
+ * fails two runs in a row: doctorChanges). A MISCONFIGURED association stops automatic export
+ * without a single failure event, so the analyzer alone would never notice it.
  */
 
 /** What one run did. */
@@ -33,9 +33,10 @@ const { topicArn } = reachOf(config);
 const state = createDoctorState(dynamoClient, config.ledgerTable, config.region);
 
 async function run(now: Date): Promise<DoctorRunResult> {
+  // The topic's subscriptions are read even in a dry run: reading changes nothing.
   const inventory = await readInventory(
-    { fsx: fsxClient, logs: logsClient },
-    { region: config.region },
+    { fsx: fsxClient, logs: logsClient, sns: snsClient },
+    { region: config.region, topicArn: config.summaryTopicArn },
   );
   const result = diagnose(inventory, { functionRef: config.analyzerFunction });
   const { changes, state: next } = doctorChanges(await state.load(), result.findings);

@@ -48,6 +48,8 @@ export async function buildAll() {
       outcomes: 'functions/outcomes.ts',
       digest: 'functions/digest.ts',
       doctor: 'functions/doctor.ts',
+      // Loaded by lib/aws/clients.ts only when tracing is on: the X-Ray SDK stays out of the rest.
+      tracing: 'lib/aws/tracing.ts',
     },
     outdir: join(dist, 'lambda'),
     outExtension: { '.js': '.mjs' },

@@ -22,12 +22,43 @@ import { requestHandler } from './http.ts';
 
 // Timeouts per attempt: see lib/aws/http.ts.
 
+/** What lib/aws/tracing.ts exports: loaded only with tracing on (see there why). */
+interface Tracing {
+  capture<T>(client: T): T;
+}
+
+// The clients this bundle creates: the only ones X-Ray capture has to reach.
+const created: object[] = [];
+
+function traced<T extends object>(client: T): T {
+  created.push(client);
+  return client;
+}
+
+// The bundle sits beside each function's bundle in the package; in the sources (tests, local
+// runs) it is the TypeScript module. A computed specifier keeps esbuild from inlining it. No
+// top-level await: `osls invoke local` loads the handler with require(), which refuses it.
+const TRACING_MODULE = import.meta.url.endsWith('.ts') ? './tracing.ts' : './tracing.mjs';
+
+/**
+ * Resolves once the clients record their calls in X-Ray (at once when tracing is off). The
+ * handler wrapper awaits it before the first invocation; capture changes each client in place.
+ */
+const tracingReady: Promise<void> =
+  process.env['POWERTOOLS_TRACE_ENABLED'] === 'true'
+    ? import(TRACING_MODULE).then((tracing: Tracing) => {
+        for (const client of created) tracing.capture(client);
+      })
+    : Promise.resolve();
+
 // Pure: each function's bundle keeps only the clients it uses (the packages have no side effects),
 // and a container constructs no client its function never calls.
-const fsxClient = /* @__PURE__ */ new FSxClient({ requestHandler });
-const snsClient = /* @__PURE__ */ new SNSClient({ requestHandler });
-const sqsClient = /* @__PURE__ */ new SQSClient({ requestHandler });
-const dynamoClient = /* @__PURE__ */ new DynamoDBClient({ requestHandler });
-const logsClient = /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler });
+const fsxClient = /* @__PURE__ */ traced(/* @__PURE__ */ new FSxClient({ requestHandler }));
+const snsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new SNSClient({ requestHandler }));
+const sqsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({ requestHandler }));
+const dynamoClient = /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({ requestHandler }));
+const logsClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler }),
+);
 
-export { dynamoClient, fsxClient, logsClient, snsClient, sqsClient };
+export { dynamoClient, fsxClient, logsClient, snsClient, sqsClient, tracingReady };

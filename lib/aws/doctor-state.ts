@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { AnalyzerError } from '../shared/errors.ts';
-import type { FindingState } from '../shared/types.ts';
+import { CHECKS, type FindingState, SEVERITIES } from '../shared/types.ts';
 
 /*
  * What the scheduled doctor remembers between runs, in the ledger table (key `id`, TTL
@@ -32,8 +32,9 @@ class DoctorStateError extends AnalyzerError {
 /** A state left unread for this long is stale: the next run starts afresh. */
 const RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
-const SEVERITY = z.enum(['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN']);
-const CHECK = z.enum(['file-system', 'logging', 'subscription', 'associations', 'association']);
+// The same lists as the types, so a new check or severity can never make a saved state unreadable.
+const SEVERITY = z.enum(SEVERITIES);
+const CHECK = z.enum(CHECKS);
 const STATE = z.array(
   z.object({
     key: z.string(),

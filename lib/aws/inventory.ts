@@ -10,6 +10,11 @@ import {
   type FileSystem,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
+import {
+  ListSubscriptionsByTopicCommand,
+  type SNSClient,
+  type Subscription,
+} from '@aws-sdk/client-sns';
 import { AnalyzerError } from '../shared/errors.ts';
 import { ASSOCIATIONS_PAGE_SIZE, loggedTo } from '../shared/fsx.ts';
 import { display } from '../shared/text.ts';
@@ -21,15 +26,18 @@ import type {
   Inventory,
   LogGroupFacts,
   SubscriptionFilterFacts,
+  TopicFacts,
+  TopicInventory,
 } from '../shared/types.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 
 /*
  * Reads what `doctor` checks: the FSx for Lustre file systems (DescribeFileSystems), each one's
- * data repository associations (DescribeDataRepositoryAssociations) and the subscription filters
- * of their event log groups (DescribeSubscriptionFilters). Only a failure to list the file
- * systems fails the run; a lookup that fails for one file system or one log group becomes that
+ * data repository associations (DescribeDataRepositoryAssociations), the subscription filters
+ * of their event log groups (DescribeSubscriptionFilters) and, when given a topic, the summary
+ * topic's subscriptions (ListSubscriptionsByTopic). Only a failure to list the file systems fails
+ * the run; a lookup that fails for one file system, one log group or the topic becomes that
  * item's "could not check" finding, so one missing permission does not hide everything else.
  */
 
@@ -53,6 +61,8 @@ class InventoryError extends AnalyzerError {
 interface InventoryClients {
   readonly fsx: FSxClient;
   readonly logs: CloudWatchLogsClient;
+  /** Reads the topic's subscriptions; needed only with `topicArn`. */
+  readonly sns?: SNSClient;
 }
 
 interface InventoryOptions {
@@ -62,6 +72,8 @@ interface InventoryOptions {
   readonly region?: string | undefined;
   /** Progress for long runs (stderr in the CLI). */
   readonly progress?: ((text: string) => void) | undefined;
+  /** The summary topic whose subscriptions are checked (--topic-arn, SUMMARY_TOPIC_ARN). */
+  readonly topicArn?: string | undefined;
 }
 
 /** `Name: first line of the message`, sanitised and short: what went wrong, for one line. */
@@ -79,11 +91,13 @@ function isNamed(error: unknown, ...names: string[]): boolean {
 
 // Credentials that are no good, expired ones included: either way they must be refreshed.
 const REFUSED_CREDENTIALS = new Set([...BAD_CREDENTIALS, ...EXPIRED]);
+/** SNS's own name for a refused call (the SNS API reference, Common Errors). */
+const SNS_DENIED = 'AuthorizationErrorException';
 
 /** The credentials were refused, or may not make the call: a person must grant something. */
 function isDenied(error: unknown): boolean {
   const name = errorField(error, 'name') ?? '';
-  return ACCESS_DENIED.has(name) || REFUSED_CREDENTIALS.has(name);
+  return ACCESS_DENIED.has(name) || REFUSED_CREDENTIALS.has(name) || name === SNS_DENIED;
 }
 
 /** What to do about a failed DescribeFileSystems, as a parenthesis after the reason. */
@@ -247,6 +261,53 @@ async function describeLogGroup(
   return { ok: true, value: { exists: true, filters } };
 }
 
+/** Whether a topic subscription is confirmed: a pending one has no ARN yet. */
+function isConfirmed(entry: Subscription): boolean {
+  // SNS lists "PendingConfirmation" (and "Deleted" while one is removed) in place of the ARN.
+  return entry.SubscriptionArn?.startsWith('arn:') === true;
+}
+
+/** The topic's subscriptions: their protocols and whether each is confirmed, never endpoints. */
+async function describeTopic(sns: SNSClient, topicArn: string): Promise<Checked<TopicFacts>> {
+  const permission = 'sns:ListSubscriptionsByTopic';
+  let entries: Subscription[] | undefined;
+  try {
+    entries = await allPages(MAX_PAGES, async (token) => {
+      const response = await sns.send(
+        new ListSubscriptionsByTopicCommand({
+          TopicArn: topicArn,
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+      );
+      return { items: response.Subscriptions, next: response.NextToken };
+    });
+  } catch (error) {
+    if (isNamed(error, 'NotFoundException')) return { ok: true, value: { exists: false } };
+    return { ok: false, reason: reasonOf(error), permission, denied: isDenied(error) };
+  }
+  if (entries === undefined) {
+    return { ok: false, reason: `more than ${MAX_PAGES} pages of subscriptions`, permission };
+  }
+  const subscriptions = entries.map((entry) => ({
+    protocol: entry.Protocol ?? 'unknown',
+    confirmed: isConfirmed(entry),
+  }));
+  return { ok: true, value: { exists: true, subscriptions } };
+}
+
+/** The topic's lookup, when a topic was given; without an SNS client it cannot be looked up. */
+async function readTopic(
+  sns: SNSClient | undefined,
+  topicArn: string | undefined,
+): Promise<TopicInventory | undefined> {
+  if (topicArn === undefined) return undefined;
+  if (sns === undefined) {
+    const reason = 'no SNS client';
+    return { topicArn, lookup: { ok: false, reason, permission: 'sns:ListSubscriptionsByTopic' } };
+  }
+  return { topicArn, lookup: await describeTopic(sns, topicArn) };
+}
+
 /**
  * Reads the inventory doctor checks. Throws an InventoryError (one line naming the permission)
  * only when the file systems cannot be listed, or the named one does not exist or is not Lustre.
@@ -288,7 +349,13 @@ async function readInventory(
     const lookup = lookups[index];
     if (lookup !== undefined) logGroups.set(group, lookup);
   });
-  return { region: options.region, fileSystems, logGroups };
+  const topic = await readTopic(clients.sns, options.topicArn);
+  return {
+    region: options.region,
+    fileSystems,
+    logGroups,
+    ...(topic === undefined ? {} : { topic }),
+  };
 }
 
 export type { InventoryClients, InventoryOptions };

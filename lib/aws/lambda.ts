@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Config, ReexportConfig } from '../shared/config.ts';
 import { describeError } from '../shared/errors.ts';
 import type { UnreadMessage } from '../shared/types.ts';
+import { tracingReady } from './clients.ts';
 import { logger, metrics } from './telemetry.ts';
 
 /*
@@ -66,6 +67,7 @@ function lambdaHandler<E, R>(
 ): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {
     logger.addContext(context);
+    await tracingReady;
     try {
       return await run(event, context);
     } finally {

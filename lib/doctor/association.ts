@@ -1,7 +1,7 @@
 import { shellArg } from '../render/shell.ts';
 import { display } from '../shared/text.ts';
 import type { AssociationFacts } from '../shared/types.ts';
-import { type Context, type Finding, finding, MAX_VALUE } from './finding.ts';
+import { type Context, type Finding, finding, MAX_VALUE, regionArg } from './finding.ts';
 
 /*
  * The association check: whether a data repository association is AVAILABLE and exports NEW,
@@ -10,11 +10,27 @@ import { type Context, type Finding, finding, MAX_VALUE } from './finding.ts';
 
 const AUTO_EXPORT_EVENTS = ['NEW', 'CHANGED', 'DELETED'] as const;
 
-const MISCONFIGURED_FIX =
-  'Automatic export has stopped. Usual causes: FSx lacks IAM permissions to the bucket; the ' +
-  "bucket's FSx event notification was deleted or changed; other event notifications on the " +
-  'bucket overlap the FSx event types. After fixing, the association returns to AVAILABLE ' +
-  'within 15 minutes; to re-check at once, update it with one of its current settings:';
+/** An S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+const BUCKET = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/|$)/;
+
+/**
+ * What to change when an association is MISCONFIGURED: FSx can no longer use the bucket, and the
+ * settings that break that are the bucket's, not the association's (docs/fsx-facts.md#data-repository-associations).
+ */
+function misconfiguredFix(bucket: string | undefined, fileSystemId: string): string {
+  const where = bucket === undefined ? 'the linked bucket' : `bucket ${bucket}`;
+  return (
+    `Automatic export has stopped until FSx can use ${where} again. Change back what changed ` +
+    `there: (1) the bucket's event notifications (S3 console, bucket Properties, Event ` +
+    "notifications): FSx's notification must be there unchanged, and no other notification may " +
+    'overlap its event types on the same prefix; (2) the bucket policy, and the key policy if ' +
+    `the bucket is encrypted with a KMS key: they must let FSx's service-linked role ` +
+    `AWSServiceRoleForFSxS3Access_${fileSystemId} read and write the bucket.` +
+    (bucket === undefined ? '' : ' The first command shows the notifications.') +
+    ' Once fixed, the association returns to AVAILABLE within 15 minutes; the update below ' +
+    '(with one of its current settings) re-checks it at once:'
+  );
+}
 
 /** The --s3 value that turns automatic export on and keeps the automatic-import events. */
 function s3Policies(importEvents: readonly string[]): string {
@@ -40,15 +56,21 @@ function lifecycleFinding(association: AssociationFacts, shown: Shown): Finding 
       : `: ${display(association.failureMessage, MAX_VALUE)}`;
   if (lifecycle === 'MISCONFIGURED') {
     const chunk = association.importedFileChunkSize;
+    const bucket = BUCKET.exec(association.dataRepositoryPath ?? '')?.[1];
+    const inspect =
+      bucket === undefined
+        ? []
+        : [`aws s3api get-bucket-notification-configuration --bucket ${shellArg(bucket)}`];
     return finding(
       context,
       'association',
       id,
       'PROBLEM',
       `${id} ${link} is MISCONFIGURED${reason}; automatic export silently stops`,
-      MISCONFIGURED_FIX,
+      misconfiguredFix(bucket, context.fileSystemId),
       [
-        `aws fsx update-data-repository-association --association-id ${shellArg(association.associationId)}` +
+        ...inspect,
+        `aws fsx update-data-repository-association${regionArg(context)} --association-id ${shellArg(association.associationId)}` +
           (chunk === undefined ? '' : ` --imported-file-chunk-size ${chunk}`),
       ],
     );
@@ -106,9 +128,11 @@ function exportFinding(association: AssociationFacts, shown: Shown): Finding {
       'WARN',
       `${id} ${link} is AVAILABLE, but automatic export is off for this association ` +
         '(nothing to watch)',
-      'If files written under it should reach S3 on their own, turn automatic export on:',
+      'If files written under it should reach S3 on their own, turn automatic export on: set ' +
+        "the association's automatic export policy (--s3 AutoExportPolicy; its automatic import " +
+        'policy is kept as it is):',
       [
-        `aws fsx update-data-repository-association --association-id ${shellArg(association.associationId)} ` +
+        `aws fsx update-data-repository-association${regionArg(context)} --association-id ${shellArg(association.associationId)} ` +
           `--s3 ${shellArg(s3Policies(association.importEvents))}`,
       ],
     );

@@ -12,15 +12,17 @@ import {
   type Finding,
   finding,
   MAX_VALUE,
+  regionArg,
 } from './finding.ts';
-import { subscriptionFindings } from './subscription.ts';
+import { knownAnalyzer, subscriptionFindings } from './subscription.ts';
+import { topicFindings } from './topic.ts';
 
 /*
  * `doctor`: "am I even watching?". Pure: from an inventory of FSx for Lustre file systems, their
- * data repository associations and the subscription filters of their event log groups (read by
- * lib/aws/inventory.ts) to findings, each with a severity and the fix. Here: the file system and
- * logging checks, and the run over the inventory; the subscription and association checks have
- * their own modules. What changed since the last run is lib/doctor/changes.ts; the renderings
+ * data repository associations, the subscription filters of their event log groups and the
+ * summary topic's subscriptions (read by lib/aws/inventory.ts) to findings, each with a severity
+ * and the fix. Here: the file system and logging checks, and the run over the inventory; the
+ * subscription, association and topic checks have their own modules. What changed since the last run is lib/doctor/changes.ts; the renderings
  * are lib/doctor/render.ts.
  *
  * Every string from AWS is untrusted: findings carry it sanitised and shortened (display), and
@@ -59,7 +61,7 @@ function loggingFix(context: Context, logGroup: string | undefined): string {
       ? ''
       : `,Destination=arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}`;
   return (
-    `aws fsx update-file-system --file-system-id ${shellArg(context.fileSystemId)} ` +
+    `aws fsx update-file-system${regionArg(context)} --file-system-id ${shellArg(context.fileSystemId)} ` +
     `--lustre-configuration ${shellArg(`LogConfiguration={Level=WARN_ERROR${destination}}`)}`
   );
 }
@@ -166,11 +168,13 @@ function countBy(findings: readonly Finding[]): Record<Severity, number> {
 
 /**
  * Checks every file system of the inventory: its lifecycle, event logging, the subscription of
- * its log group to the analyzer, and each data repository association.
+ * its log group to the analyzer, and each data repository association; then, when the inventory
+ * has the summary topic, whether it has a confirmed subscription.
  */
 function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResult {
   const findings: Finding[] = [];
   const names: Record<string, string> = {};
+  const known = knownAnalyzer(inventory.logGroups, options.functionRef);
   for (const { fileSystem, associations } of inventory.fileSystems) {
     const context = contextOf(fileSystem, inventory.region);
     if (fileSystem.name !== undefined && fileSystem.name !== '') {
@@ -186,6 +190,7 @@ function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResu
           logging.logGroup,
           inventory.logGroups.get(logging.logGroup),
           options,
+          known,
         ),
       );
     }
@@ -215,6 +220,7 @@ function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResu
       }
     }
   }
+  findings.push(...topicFindings(inventory.topic));
   const counts = countBy(findings);
   return {
     region: inventory.region,

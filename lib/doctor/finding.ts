@@ -53,6 +53,14 @@ function contextOf(fileSystem: FileSystemFacts, region: string | undefined): Con
   };
 }
 
+/**
+ * ` --region <region>` for a fix command, when the Region is known: the commands then reach the
+ * Region doctor looked at, whatever the shell they are pasted into is set to.
+ */
+function regionArg(context: Context): string {
+  return /^[a-z0-9-]+$/.test(context.region) ? ` --region ${context.region}` : '';
+}
+
 /** A finding keyed by file system, check and subject (the key two runs are compared by). */
 function finding(
   context: Context,
@@ -99,4 +107,4 @@ function couldNotCheck(
 }
 
 export type { Context, DoctorOptions, Finding };
-export { contextOf, couldNotCheck, finding, MAX_VALUE, SERVICE };
+export { contextOf, couldNotCheck, finding, MAX_VALUE, regionArg, SERVICE };

@@ -1,9 +1,10 @@
 import { asciiIds, subjectWith, summaryAttributes } from '../render/envelope.ts';
 import { WIDTH as EMAIL_WIDTH, plural, section } from '../render/layout.ts';
 import { sanitize } from '../shared/text.ts';
-import type { Publication, Severity } from '../shared/types.ts';
+import { type Publication, SEVERITIES } from '../shared/types.ts';
 import { ACTIONABLE, type FindingChange } from './changes.ts';
 import type { DoctorResult, Finding } from './diagnose.ts';
+import { ALL_FILE_SYSTEMS } from './topic.ts';
 
 /*
  * The doctor's renderings: a table within 100 columns for a terminal (which also reads well in an
@@ -15,8 +16,6 @@ const WIDTH = 100;
 const FS_COLUMN = 21;
 const CHECK_COLUMN = 13;
 const STATUS_COLUMN = 8;
-
-const SEVERITIES: readonly Severity[] = ['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN'];
 
 /** Where to cut `text` at most at `at`: never between the halves of a surrogate pair. */
 function cutAt(text: string, at: number): number {
@@ -82,7 +81,9 @@ function renderDoctorText(result: DoctorResult): string {
   if (result.fileSystems === 0) {
     const where = result.region === undefined ? 'this Region' : sanitize(result.region);
     out.push(`No FSx for Lustre file systems in ${where}: is this the right Region (--region)?`);
-    return `${out.join('\n')}\n`;
+    // The topic's finding still stands: it is not about a file system.
+    if (result.findings.length === 0) return `${out.join('\n')}\n`;
+    out.push('');
   }
   const named = Object.entries(result.names).map(
     ([id, name]) => `${sanitize(id)} ${sanitize(name)}`,
@@ -166,8 +167,13 @@ function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange
     '',
     ...section('THE WHOLE CHECK', [renderDoctorText(result).trimEnd()]),
   ];
-  // Like the follow-up emails' attributes, so one subscription filter policy handles them all.
-  const ids = asciiIds(changes.map((change) => change.fileSystemId));
+  // Like the follow-up emails' attributes, so one subscription filter policy handles them all;
+  // the topic's change concerns every file system, not one a policy could match.
+  const ids = asciiIds(
+    changes
+      .map((change) => change.fileSystemId)
+      .filter((fileSystemId) => fileSystemId !== ALL_FILE_SYSTEMS),
+  );
   return {
     subject: subjectWith(subject),
     body: `${lines.join('\n')}\n`,

@@ -2,7 +2,12 @@ import { shellArg } from '../render/shell.ts';
 import { lambdaFunctionName, parseArn } from '../shared/arn.ts';
 import { FILTERS_PER_LOG_GROUP } from '../shared/fsx.ts';
 import { display, sanitize } from '../shared/text.ts';
-import type { Checked, LogGroupFacts, SubscriptionFilterFacts } from '../shared/types.ts';
+import type {
+  Checked,
+  Inventory,
+  LogGroupFacts,
+  SubscriptionFilterFacts,
+} from '../shared/types.ts';
 import {
   type Context,
   couldNotCheck,
@@ -10,16 +15,26 @@ import {
   type Finding,
   finding,
   MAX_VALUE,
+  regionArg,
   SERVICE,
 } from './finding.ts';
 
 /*
  * The subscription check: whether a file system's event log group is subscribed to the analyzer
- * (docs/fsx-facts.md#subscription-filters), and the commands that subscribe it by hand.
+ * (docs/fsx-facts.md#subscription-filters), and the commands that subscribe it by hand, filled
+ * with the analyzer doctor was given or saw.
  */
 
 /** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
-const DEPLOYED_ANALYZER = new RegExp(`^${SERVICE}-[A-Za-z0-9_-]+-analyzer$`);
+const DEPLOYED_ANALYZER = new RegExp(`^${SERVICE}-([A-Za-z0-9_-]+)-analyzer$`);
+
+/** What the fix commands name: the analyzer, and the log groups already subscribed to it. */
+interface KnownAnalyzer {
+  /** --function, else the one analyzer the log groups' filters point to; undefined if unknown. */
+  readonly ref: string | undefined;
+  /** The log groups (names) with a filter to it, sorted: its stack's logGroups parameter. */
+  readonly subscribedGroups: readonly string[];
+}
 
 /**
  * Whether a subscription filter's destination is the analyzer: the function named by --function
@@ -46,6 +61,34 @@ function isAnalyzer(destinationArn: string, functionRef: string | undefined): bo
 }
 
 /**
+ * The analyzer the fix commands name: the one given (--function), else the only function named as
+ * the stack names it that some log group's filter points to (none, or several stages: unknown).
+ */
+function knownAnalyzer(
+  logGroups: Inventory['logGroups'],
+  functionRef: string | undefined,
+): KnownAnalyzer {
+  const seen = new Map<string, string[]>();
+  for (const [group, lookup] of logGroups) {
+    if (!lookup.ok || !lookup.value.exists) continue;
+    for (const { destinationArn } of lookup.value.filters) {
+      if (!isAnalyzer(destinationArn, functionRef)) continue;
+      seen.set(destinationArn, [...(seen.get(destinationArn) ?? []), group]);
+    }
+  }
+  const [only] = seen.size === 1 ? [...seen.keys()] : [];
+  const ref = functionRef ?? only;
+  const groups =
+    functionRef !== undefined ? [...seen.values()].flat() : (seen.get(only ?? '') ?? []);
+  return { ref, subscribedGroups: [...new Set(groups)].sort() };
+}
+
+/** The stage in an analyzer's name (<service>-<stage>-analyzer), or the placeholder. */
+function stageOf(functionName: string): string {
+  return DEPLOYED_ANALYZER.exec(functionName)?.[1] ?? '<stage>';
+}
+
+/**
  * One statement id per log group: add-permission refuses an id the function's policy already
  * has, so two log groups subscribed by hand need two ([A-Za-z0-9_-], at most 100 characters).
  */
@@ -54,31 +97,49 @@ function statementId(logGroup: string): string {
   return id.slice(0, 100).replace(/-+$/, '');
 }
 
+/** The analyzer's function name (the stack's naming with <stage> when unknown) and ARN. */
+function analyzerOf(context: Context, known: KnownAnalyzer): { name: string; arn: string } {
+  const ref = known.ref;
+  const name = ref === undefined ? `${SERVICE}-<stage>-analyzer` : (lambdaFunctionName(ref) ?? ref);
+  const arn =
+    ref?.startsWith('arn:') === true
+      ? ref
+      : `arn:${context.partition}:lambda:${context.region}:${context.account}:function:${name}`;
+  return { name, arn };
+}
+
+/**
+ * The deploy command that subscribes `logGroup` through the stack: its logGroups parameter names
+ * every group, so the ones already subscribed are kept in it.
+ */
+function deployHint(context: Context, logGroup: string, known: KnownAnalyzer): string {
+  const groups = [...new Set([...known.subscribedGroups, logGroup])].join(',');
+  const stage = stageOf(analyzerOf(context, known).name);
+  return (
+    `npx osls deploy --stage ${stage}${regionArg(context)} ` +
+    `--param=${shellArg(`logGroups=${sanitize(groups)}`)}`
+  );
+}
+
 function subscriptionFix(
   context: Context,
   logGroup: string,
-  functionRef: string | undefined,
+  known: KnownAnalyzer,
 ): { fix: string; commands: string[] } {
-  const functionName =
-    functionRef === undefined
-      ? `${SERVICE}-<stage>-analyzer`
-      : (lambdaFunctionName(functionRef) ?? functionRef);
-  const functionArn =
-    functionRef?.startsWith('arn:') === true
-      ? functionRef
-      : `arn:${context.partition}:lambda:${context.region}:${context.account}:function:${functionName}`;
+  const functionArn = analyzerOf(context, known).arn;
   const sourceArn = `arn:${context.partition}:logs:${context.region}:${context.account}:log-group:${logGroup}:*`;
+  const region = regionArg(context);
   return {
     fix:
-      `Deploy the stack with this log group in its logGroups parameter (npx osls deploy ` +
-      `--stage <stage> --param="logGroups=${sanitize(logGroup)}"), or subscribe the ` +
-      'analyzer by hand:',
+      `Add this log group to the stack's logGroups parameter and deploy it again, with its ` +
+      `other parameters as they were (${deployHint(context, logGroup, known)}), or subscribe ` +
+      'the analyzer by hand:',
     commands: [
-      `aws lambda add-permission --function-name ${shellArg(functionArn)} ` +
+      `aws lambda add-permission${region} --function-name ${shellArg(functionArn)} ` +
         `--statement-id ${statementId(logGroup)} --principal logs.amazonaws.com ` +
         `--action lambda:InvokeFunction --source-arn ${shellArg(sourceArn)} ` +
         `--source-account ${shellArg(context.account)}`,
-      `aws logs put-subscription-filter --log-group-name ${shellArg(logGroup)} ` +
+      `aws logs put-subscription-filter${region} --log-group-name ${shellArg(logGroup)} ` +
         `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellArg(functionArn)}`,
     ],
   };
@@ -90,6 +151,7 @@ function filterFinding(
   logGroup: string,
   filters: readonly SubscriptionFilterFacts[],
   functionRef: string | undefined,
+  known: KnownAnalyzer,
 ): Finding {
   const shown = display(logGroup, MAX_VALUE);
   const first = filters.find((filter) => isAnalyzer(filter.destinationArn, functionRef));
@@ -134,11 +196,16 @@ function filterFinding(
       'PROBLEM',
       `${shown} has no subscription to ${whose}, and already has ${filters.length} filters ` +
         `(${others}): a log group allows only ${FILTERS_PER_LOG_GROUP}`,
-      `Remove one of the filters (aws logs delete-subscription-filter --log-group-name ` +
-        `${shellArg(logGroup)} --filter-name NAME), then deploy the stack with this log group.`,
+      'Remove the filter you can do without (run only its command: one per filter), then ' +
+        `deploy the stack with this log group (${deployHint(context, logGroup, known)}).`,
+      filters.map(
+        (filter) =>
+          `aws logs delete-subscription-filter${regionArg(context)} --log-group-name ` +
+          `${shellArg(logGroup)} --filter-name ${shellArg(filter.filterName)}`,
+      ),
     );
   }
-  const { fix, commands } = subscriptionFix(context, logGroup, functionRef);
+  const { fix, commands } = subscriptionFix(context, logGroup, known);
   return finding(
     context,
     'subscription',
@@ -154,14 +221,15 @@ function filterFinding(
 
 /**
  * The subscription finding of one log group: subscribed to the analyzer with an empty pattern
- * (OK), with a pattern (WARN), or not at all, missing or full (PROBLEM, with the fix commands);
- * UNKNOWN when its filters could not be read.
+ * (OK), with a pattern (WARN), or not at all, missing or full (PROBLEM, with the fix commands,
+ * naming the `known` analyzer); UNKNOWN when its filters could not be read.
  */
 function subscriptionFindings(
   context: Context,
   logGroup: string,
   lookup: Checked<LogGroupFacts> | undefined,
   options: DoctorOptions,
+  known: KnownAnalyzer,
 ): Finding[] {
   const shown = display(logGroup, MAX_VALUE);
   if (lookup === undefined) {
@@ -176,7 +244,7 @@ function subscriptionFindings(
     return [couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, lookup)];
   }
   if (!lookup.value.exists) {
-    const { commands } = subscriptionFix(context, logGroup, options.functionRef);
+    const { commands } = subscriptionFix(context, logGroup, known);
     return [
       finding(
         context,
@@ -188,11 +256,15 @@ function subscriptionFindings(
         'Create the log group now (FSx writes into an existing group; a custom destination that ' +
           'was deleted must be created again anyway), then deploy the stack with it, or ' +
           'subscribe the analyzer by hand:',
-        [`aws logs create-log-group --log-group-name ${shellArg(logGroup)}`, ...commands],
+        [
+          `aws logs create-log-group${regionArg(context)} --log-group-name ${shellArg(logGroup)}`,
+          ...commands,
+        ],
       ),
     ];
   }
-  return [filterFinding(context, logGroup, lookup.value.filters, options.functionRef)];
+  return [filterFinding(context, logGroup, lookup.value.filters, options.functionRef, known)];
 }
 
-export { isAnalyzer, subscriptionFindings };
+export type { KnownAnalyzer };
+export { isAnalyzer, knownAnalyzer, subscriptionFindings };

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { fakeIo } from '../helpers/cli.ts';
@@ -9,7 +10,8 @@ import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogGroupSeed, type LogsServer, startLogsServer } from '../servers/logs-server.ts';
 
 // The real FSxClient and CloudWatchLogsClient of `doctor`, pointed at the local FSx and
-// CloudWatch Logs servers through the standard AWS settings, as an operator's shell would.
+// CloudWatch Logs servers through the standard AWS settings, as an operator's shell would. The
+// topic's subscriptions are answered in the SNS client (`listTopic`): no local SNS lists them.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GROUP = '/aws/fsx/lustre';
@@ -54,13 +56,39 @@ function awsEnv(): Record<string, string> {
 
 /** Runs `fsx-export-analyzer doctor ...args` in this process, as main does. */
 async function doctor(...args: string[]): Promise<Run> {
-  const io = fakeIo({ env: awsEnv() });
+  return doctorWith({}, ...args);
+}
+
+/** `doctor` with more settings in its environment. */
+async function doctorWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  const io = fakeIo({ env: { ...awsEnv(), ...env } });
   const code = await main(['doctor', ...args], io);
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
 
 function findings(run: Run): JsonFinding[] {
   return (JSON.parse(run.stdout) as { findings: JsonFinding[] }).findings;
+}
+
+/**
+ * Answers ListSubscriptionsByTopic with `subscriptions` in every SNSClient; returns the topic and
+ * the Region of each call.
+ */
+function listTopic(subscriptions: Subscription[]): { topicArn?: string; region: string }[] {
+  const seen: { topicArn?: string; region: string }[] = [];
+  vi.spyOn(SNSClient.prototype, 'send').mockImplementation(async function (
+    this: SNSClient,
+    command: unknown,
+  ) {
+    if (!(command instanceof ListSubscriptionsByTopicCommand)) throw new Error('unexpected call');
+    const topicArn = command.input.TopicArn;
+    seen.push({
+      ...(topicArn === undefined ? {} : { topicArn }),
+      region: await this.config.region(),
+    });
+    return { Subscriptions: subscriptions, $metadata: {} };
+  } as never);
+  return seen;
 }
 
 describe('doctor against local FSx and CloudWatch Logs', () => {
@@ -74,6 +102,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
 
   afterEach(async () => {
     vi.unstubAllEnvs();
+    vi.restoreAllMocks();
     await fsx.stop();
     await logs?.stop();
     logs = undefined;
@@ -113,7 +142,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     expect(findings(run).find((item) => item.check === 'logging')).toMatchObject({
       severity: 'PROBLEM',
       commands: [
-        `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
+        `aws fsx update-file-system --region us-east-1 --file-system-id ${FS} --lustre-configuration ` +
           "'LogConfiguration={Level=WARN_ERROR}'",
       ],
     });
@@ -167,7 +196,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     expect(run.stdout.replace(/\n +/g, ' ')).toContain('(it has: log-forwarder)');
     expect(run.stdout).toContain('How to fix:');
     expect(run.stdout).toContain(
-      'aws logs put-subscription-filter --log-group-name /aws/fsx/lustre',
+      'aws logs put-subscription-filter --region us-east-1 --log-group-name /aws/fsx/lustre',
     );
   });
 
@@ -206,7 +235,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       severity: 'PROBLEM',
       detail: expect.stringContaining('log group /aws/fsx/lustre does not exist'),
       commands: expect.arrayContaining([
-        'aws logs create-log-group --log-group-name /aws/fsx/lustre',
+        'aws logs create-log-group --region us-east-1 --log-group-name /aws/fsx/lustre',
       ]),
     });
   });
@@ -385,6 +414,10 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     [['--file-system-id', 'fs-1'], '--file-system-id must look like fs-0123456789abcdef0'],
     [['--function', 'not a name'], '--function must be a Lambda function name or ARN'],
     [['--region', 'Mars'], '--region must look like eu-west-1'],
+    [
+      ['--topic-arn', 'arn:aws:sqs:us-east-1:123456789012:queue'],
+      '--topic-arn must be an SNS topic ARN',
+    ],
     [['extra'], 'unexpected argument "extra"'],
     [['--bogus'], 'Unknown option'],
   ])('refuses %j with exit 2', async (args, message) => {
@@ -395,6 +428,59 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('Try "fsx-export-analyzer doctor --help".');
+    expect(fsx.calls).toEqual([]);
+  });
+
+  it("reports a --topic-arn with no confirmed subscription, read in the topic's Region", async () => {
+    // Prepare
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-analyzer-prod-summary';
+    fsx.addFileSystem(FS, [DRA]);
+    await logGroups({ [GROUP]: { subscriptionFilters: [OURS] } });
+    const seen = listTopic([{ Protocol: 'email', SubscriptionArn: 'PendingConfirmation' }]);
+
+    // Act
+    const run = await doctor('--json', '--topic-arn', topicArn);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(seen).toEqual([{ topicArn, region: 'eu-west-1' }]);
+    expect(findings(run).at(-1)).toMatchObject({
+      fileSystemId: '(all)',
+      check: 'topic',
+      severity: 'PROBLEM',
+      commands: [
+        `aws sns confirm-subscription --region eu-west-1 --topic-arn ${topicArn} --token <token> ` +
+          '--authenticate-on-unsubscribe true',
+      ],
+    });
+  });
+
+  it('checks the topic of SUMMARY_TOPIC_ARN when no --topic-arn is given', async () => {
+    // Prepare
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:fsx-export-analyzer-prod-summary';
+    fsx.addFileSystem(FS, [DRA]);
+    await logGroups({ [GROUP]: { subscriptionFilters: [OURS] } });
+    const seen = listTopic([{ Protocol: 'email', SubscriptionArn: `${topicArn}:0a1b` }]);
+
+    // Act
+    const run = await doctorWith({ SUMMARY_TOPIC_ARN: topicArn });
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(seen).toEqual([{ topicArn, region: 'us-east-1' }]);
+    expect(run.stdout).toContain('4 OK; watching: nothing to fix');
+    expect(run.stdout).toContain(
+      '(all)                topic        OK      summary topic fsx-export-analyzer-prod-summary has',
+    );
+  });
+
+  it('refuses a SUMMARY_TOPIC_ARN that is not a topic ARN, exit 2', async () => {
+    // Act
+    const run = await doctorWith({ SUMMARY_TOPIC_ARN: 'fsx-export-failures' });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SUMMARY_TOPIC_ARN must be an SNS topic ARN');
     expect(fsx.calls).toEqual([]);
   });
 

@@ -289,6 +289,14 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       keys: 'doctor#{region}',
     },
     publish,
+    {
+      action: 'sns:ListSubscriptionsByTopic',
+      command: 'ListSubscriptionsByTopicCommand',
+      source: INVENTORY,
+      adapter: INVENTORY,
+      via: 'readInventory',
+      resources: ['summaryTopic'],
+    },
   ],
 };
 

@@ -38,6 +38,8 @@ const WHY: Readonly<Record<string, string>> = {
   ReadSubscriptionFilters:
     'Whether each FSx log group carries the analyzer’s subscription filter. FSx logs only to `/aws/fsx/…` groups.',
   PublishSummary: 'The function’s emails, to the summary topic.',
+  ReadTopicSubscriptions:
+    'Whether the summary topic has a confirmed subscription: a pending one receives nothing. Read-only, on this topic only.',
   UseTopicKey:
     'SNS encrypts what the function publishes to the encrypted topic with the function’s rights: only through SNS (`kms:ViaService`).',
   KeepFailedBatches:

@@ -407,7 +407,7 @@ afterAll(async () => {
 
 describe('Stack: osls package', () => {
   it.each(Object.entries(FUNCTIONS))(
-    'packages the %s handler it names, its bundle and source map, nothing else',
+    'packages the %s handler it names, its bundle and source map, the tracing bundle, nothing else',
     async (name, logicalId) => {
       // Prepare
       const zip = await readFile(join(workDir, 'default', `${name}.zip`));
@@ -422,6 +422,7 @@ describe('Stack: osls package', () => {
         [
           `dist/lambda/${name}.mjs`,
           `dist/lambda/${name}.mjs.map`,
+          'dist/lambda/tracing.mjs',
           `infra/lambda/${name}.js`,
           'infra/lambda/package.json',
         ].sort(),
@@ -1108,7 +1109,7 @@ describe('Stack: osls package', () => {
     });
   });
 
-  it('gives the doctor its own read-only role: FSx describes, /aws/fsx/* subscription filters, its one ledger item, the topic', () => {
+  it('gives the doctor its own read-only role: FSx describes, /aws/fsx/* subscription filters, its one ledger item, the topic and its subscriptions', () => {
     // Prepare
     const role = resource(custom, 'DoctorRole');
 
@@ -1136,6 +1137,7 @@ describe('Stack: osls package', () => {
         leadingKeys({ 'Fn::Sub': `doctor#\${AWS::Region}` }),
       ),
       PUBLISH_SUMMARY,
+      allow('ReadTopicSubscriptions', 'sns:ListSubscriptionsByTopic', TOPIC),
       USE_TOPIC_KEY,
     ]);
   });

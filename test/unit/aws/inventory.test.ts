@@ -12,6 +12,7 @@ import {
   FileSystemNotFound,
   FSxClient,
 } from '@aws-sdk/client-fsx';
+import { ListSubscriptionsByTopicCommand, NotFoundException, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InventoryError, readInventory } from '../../../lib/aws/inventory.ts';
@@ -20,10 +21,12 @@ import { genericError, socketError } from '../../helpers/fsx-errors.ts';
 
 const fsxMock = mockClient(FSxClient);
 const logsMock = mockClient(CloudWatchLogsClient);
+const snsMock = mockClient(SNSClient);
 const clients = {
   fsx: new FSxClient({ region: 'eu-west-1' }),
   logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
 };
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-analyzer-prod-summary';
 
 const FS2 = 'fs-0fedcba9876543210';
 const ANALYZER = 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-prod-analyzer';
@@ -395,5 +398,110 @@ describe('Function: readInventory', () => {
     await expect(run).rejects.toThrow(
       'AccessDeniedException: no\\x1b[2J (needs fsx:DescribeFileSystems)',
     );
+  });
+});
+
+describe('Function: readInventory, the summary topic', () => {
+  const withSns = { ...clients, sns: new SNSClient({ region: 'eu-west-1' }) };
+
+  beforeEach(() => {
+    fsxMock.reset();
+    logsMock.reset();
+    snsMock.reset();
+    fsxMock.on(DescribeFileSystemsCommand).resolves({ FileSystems: [] });
+  });
+
+  it('reads no topic when none is given', async () => {
+    // Act
+    const inventory = await readInventory(withSns);
+
+    // Assess
+    expect(inventory.topic).toBeUndefined();
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it('pages through the subscriptions; a pending one is not confirmed', async () => {
+    // Prepare
+    const owner = { Owner: '123456789012', TopicArn: TOPIC };
+    snsMock
+      .on(ListSubscriptionsByTopicCommand)
+      .resolvesOnce({
+        Subscriptions: [{ ...owner, Protocol: 'email', SubscriptionArn: 'PendingConfirmation' }],
+        NextToken: 'n1',
+      })
+      .resolvesOnce({
+        Subscriptions: [{ ...owner, Protocol: 'sqs', SubscriptionArn: `${TOPIC}:0a1b2c3d` }],
+      });
+
+    // Act
+    const inventory = await readInventory(withSns, { topicArn: TOPIC });
+
+    // Assess
+    expect(snsMock).toHaveReceivedNthCommandWith(ListSubscriptionsByTopicCommand, 2, {
+      TopicArn: TOPIC,
+      NextToken: 'n1',
+    });
+    expect(inventory.topic).toEqual({
+      topicArn: TOPIC,
+      lookup: {
+        ok: true,
+        value: {
+          exists: true,
+          subscriptions: [
+            { protocol: 'email', confirmed: false },
+            { protocol: 'sqs', confirmed: true },
+          ],
+        },
+      },
+    });
+  });
+
+  it.each([
+    [
+      'a topic that does not exist',
+      new NotFoundException({ $metadata: {}, message: 'Topic does not exist' }),
+      { ok: true, value: { exists: false } },
+    ],
+    [
+      'a refusal',
+      genericError('AuthorizationErrorException', 'not authorized'),
+      {
+        ok: false,
+        reason: 'AuthorizationErrorException: not authorized',
+        permission: 'sns:ListSubscriptionsByTopic',
+        denied: true,
+      },
+    ],
+    [
+      'throttling',
+      genericError('Throttling', 'Rate exceeded'),
+      {
+        ok: false,
+        reason: 'Throttling: Rate exceeded',
+        permission: 'sns:ListSubscriptionsByTopic',
+        denied: false,
+      },
+    ],
+  ])('turns %s into the topic lookup, not a failed run', async (_name, error, lookup) => {
+    // Prepare
+    snsMock.on(ListSubscriptionsByTopicCommand).rejects(error);
+
+    // Act
+    const inventory = await readInventory(withSns, { topicArn: TOPIC });
+
+    // Assess
+    expect(inventory.topic).toEqual({ topicArn: TOPIC, lookup });
+  });
+
+  it('cannot check a topic without an SNS client, and says so', async () => {
+    // Act
+    const inventory = await readInventory(clients, { topicArn: TOPIC });
+
+    // Assess
+    expect(inventory.topic?.lookup).toEqual({
+      ok: false,
+      reason: 'no SNS client',
+      permission: 'sns:ListSubscriptionsByTopic',
+    });
   });
 });

@@ -67,7 +67,7 @@ describe('Function: diagnose', () => {
 
     // Assess
     expect(only(result, 'logging').commands).toEqual([
-      `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
+      `aws fsx update-file-system --region eu-west-1 --file-system-id ${FS} --lustre-configuration ` +
         `'LogConfiguration={Level=WARN_ERROR}'`,
     ]);
     expect(result.findings.some((item) => item.check === 'subscription')).toBe(false);
@@ -95,7 +95,7 @@ describe('Function: diagnose', () => {
 
     // Assess
     expect(found.commands).toEqual([
-      `aws fsx update-file-system --file-system-id ${FS} --lustre-configuration ` +
+      `aws fsx update-file-system --region eu-west-1 --file-system-id ${FS} --lustre-configuration ` +
         `'LogConfiguration={Level=WARN_ERROR${named}}'`,
     ]);
   });
@@ -194,12 +194,14 @@ describe('Function: diagnose', () => {
     const found = only(diagnose(setup), 'subscription');
 
     // Assess
-    expect(found.fix).toContain('--param="logGroups=/aws/fsx/lustre"');
+    expect(found.fix).toContain(
+      'npx osls deploy --stage <stage> --region eu-west-1 --param=logGroups=/aws/fsx/lustre',
+    );
     expect(found.commands).toEqual([
-      "aws lambda add-permission --function-name 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-<stage>-analyzer' " +
+      "aws lambda add-permission --region eu-west-1 --function-name 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-<stage>-analyzer' " +
         '--statement-id fsx-export-analyzer-logs-aws-fsx-lustre --principal logs.amazonaws.com --action lambda:InvokeFunction ' +
         "--source-arn 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/fsx/lustre:*' --source-account 123456789012",
-      "aws logs put-subscription-filter --log-group-name /aws/fsx/lustre --filter-name fsx-export-analyzer --filter-pattern '' " +
+      "aws logs put-subscription-filter --region eu-west-1 --log-group-name /aws/fsx/lustre --filter-name fsx-export-analyzer --filter-pattern '' " +
         "--destination-arn 'arn:aws:lambda:eu-west-1:123456789012:function:fsx-export-analyzer-<stage>-analyzer'",
     ]);
   });
@@ -306,9 +308,10 @@ describe('Function: diagnose', () => {
 
     // Assess
     expect(found.fix).toContain('within 15 minutes');
-    expect(found.fix).toContain('event notification');
+    expect(found.fix).toContain("the bucket's event notifications");
     expect(found.commands).toEqual([
-      'aws fsx update-data-repository-association --association-id dra-0123456789abcdef0 --imported-file-chunk-size 1024',
+      'aws s3api get-bucket-notification-configuration --bucket ml-archive',
+      'aws fsx update-data-repository-association --region eu-west-1 --association-id dra-0123456789abcdef0 --imported-file-chunk-size 1024',
     ]);
   });
 
@@ -323,7 +326,7 @@ describe('Function: diagnose', () => {
 
     // Assess
     expect(found.commands).toEqual([
-      'aws fsx update-data-repository-association --association-id dra-0123456789abcdef0 ' +
+      'aws fsx update-data-repository-association --region eu-west-1 --association-id dra-0123456789abcdef0 ' +
         "--s3 'AutoImportPolicy={Events=[NEW]},AutoExportPolicy={Events=[NEW,CHANGED,DELETED]}'",
     ]);
   });

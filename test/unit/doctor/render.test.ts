@@ -49,7 +49,7 @@ describe('Function: renderDoctorText', () => {
     );
     expect(lines[5]).toMatch(/^fs-0123456789abcdef0 logging {6}PROBLEM logging WARN_ONLY/);
     const commands = lines.filter((line) => line.startsWith('     aws '));
-    expect(commands).toHaveLength(4);
+    expect(commands).toHaveLength(5);
     for (const line of lines) {
       if (!line.startsWith('     aws ')) expect(line.length).toBeLessThanOrEqual(100);
     }
@@ -195,7 +195,7 @@ describe('Function: renderDoctorJson', () => {
       subject: '/aws/fsx/lustre',
       severity: 'PROBLEM',
       detail: expect.stringContaining('has no subscription'),
-      fix: expect.stringContaining('Deploy the stack'),
+      fix: expect.stringContaining("Add this log group to the stack's logGroups parameter"),
       commands: [
         expect.stringMatching(/^aws lambda add-permission/),
         expect.stringMatching(/^aws logs put-subscription-filter/),

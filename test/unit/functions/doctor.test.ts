@@ -1,3 +1,4 @@
+import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DoctorRunResult } from '../../../functions/doctor.ts';
@@ -11,8 +12,9 @@ import { type SnsServer, startSnsServer } from '../../servers/sns-server.ts';
 /*
  * The scheduled doctor through its handler, with the real SDK clients over HTTP: FSx and
  * CloudWatch Logs are the local test servers, DynamoDB is dynalite (the previous run's findings),
- * SNS the test server. Each run is a cold start against the FSx of that moment, as hourly runs
- * are in practice.
+ * SNS the test server for Publish. The test server does not list subscriptions: the topic's are
+ * answered in the SDK client (`topicSubscriptions`). Each run is a cold start against the FSx of
+ * that moment, as hourly runs are in practice.
  */
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
@@ -23,6 +25,8 @@ const OURS = {
   destinationArn: `arn:aws:lambda:eu-west-1:123456789012:function:${ANALYZER}`,
 };
 const DRA = { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' };
+const CONFIRMED: Subscription = { Protocol: 'email', SubscriptionArn: `${TOPIC}:0a1b2c3d` };
+const PENDING: Subscription = { Protocol: 'email', SubscriptionArn: 'PendingConfirmation' };
 
 type Handler = (event: unknown, context: Context) => Promise<DoctorRunResult>;
 
@@ -31,6 +35,10 @@ describe('Function: doctor handler', () => {
   let sns: SnsServer;
   let logs: LogsServer;
   let fsx: FsxServer | undefined;
+  /** What ListSubscriptionsByTopic answers; every other SNS call goes to the test server. */
+  let topicSubscriptions: Subscription[];
+  /** The topics whose subscriptions were listed, in order. */
+  let listed: (string | undefined)[];
 
   /** A cold start whose FSx holds one file system with an association in `lifecycle`. */
   async function coldStart(lifecycle: string): Promise<Handler> {
@@ -61,6 +69,20 @@ describe('Function: doctor handler', () => {
 
   beforeEach(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    topicSubscriptions = [CONFIRMED];
+    listed = [];
+    const send = SNSClient.prototype.send;
+    vi.spyOn(SNSClient.prototype, 'send').mockImplementation(function (
+      this: SNSClient,
+      command: unknown,
+      ...rest: unknown[]
+    ) {
+      if (command instanceof ListSubscriptionsByTopicCommand) {
+        listed.push(command.input.TopicArn);
+        return Promise.resolve({ Subscriptions: topicSubscriptions, $metadata: {} });
+      }
+      return (send as (...args: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+    } as never);
     dynamo = await startDynalite();
     sns = await startSnsServer({ topicArn: TOPIC });
     logs = await startLogsServer({ groups: { [GROUP]: { subscriptionFilters: [OURS] } } });
@@ -174,6 +196,36 @@ describe('Function: doctor handler', () => {
     expect(run).toMatchObject({ problems: 1, changes: 1 });
     expect(sns.published[0]?.subject).toBe(
       `FSx doctor in eu-west-1: 1 new problem: ${FS} subscription`,
+    );
+  });
+
+  it('tells once when the topic has no confirmed subscription left, and when it has one again', async () => {
+    // Prepare
+    await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    topicSubscriptions = [PENDING];
+
+    // Act
+    const lost = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    const still = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    topicSubscriptions = [CONFIRMED, PENDING];
+    const back = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+
+    // Assess
+    expect(listed).toEqual([TOPIC, TOPIC, TOPIC, TOPIC]);
+    expect([lost, still, back].map((run) => [run.problems, run.changes])).toEqual([
+      [1, 1],
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(sns.published.map((message) => message.subject)).toEqual([
+      'FSx doctor in eu-west-1: 1 new problem: (all) topic',
+      'FSx doctor in eu-west-1: fixed, export failures are watched again',
+    ]);
+    expect(flat(sns.published[0]?.message)).toContain(
+      '* (all) topic: OK -> PROBLEM: summary topic fsx-export-failures has no confirmed subscription',
+    );
+    expect(sns.published[0]?.message).toContain(
+      `aws sns confirm-subscription --region eu-west-1 --topic-arn ${TOPIC} --token <token> --authenticate-on-unsubscribe true`,
     );
   });
 });
