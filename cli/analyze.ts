@@ -8,6 +8,7 @@ import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
 import type { LogBatch } from '../lib/shared/types.ts';
 import {
   checkFileSystemId,
+  checkRegion,
   complain,
   consoleRegion,
   EXIT_OK,
@@ -134,6 +135,8 @@ async function command(args: string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   const format = reportFormat(values, 'analyze');
+  // Before the FILE check: a file name taken as the Region would otherwise leave "no FILE".
+  checkRegion(values.region, 'analyze');
   if (positionals.length === 0) {
     throw new UsageError('no FILE given (use - to read standard input)', 'analyze');
   }

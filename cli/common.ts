@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { toJsonText } from '../lib/analyze/analysis.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { renderTerminal } from '../lib/analyze/terminal.ts';
@@ -46,6 +47,11 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 const FS_ID = /^(?:fs|fc)-[0-9a-f]{8,}$/;
+/**
+ * The shape of a Region name: eu-west-1, cn-north-1, us-gov-west-1, us-isob-east-1
+ * (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html).
+ */
+const REGION_NAME = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 
 /** Wrong arguments: printed with a hint to the relevant `--help`, exit status 2. */
 class UsageError extends AnalyzerError {
@@ -97,6 +103,21 @@ function checkFileSystemId(value: string | undefined, command: string): void {
       command,
     );
   }
+}
+
+/**
+ * Refuses a --region value that is not a Region name. parseArgs gives --region the next word
+ * whatever it is, so `analyze --region samples/events` would take the file for the Region.
+ */
+function checkRegion(value: string | undefined, command: string): void {
+  if (value === undefined || REGION_NAME.test(value)) return;
+  const fileLike = value === '-' || /[/\\.]/.test(value) || existsSync(value);
+  throw new UsageError(
+    fileLike
+      ? `--region needs a Region name such as eu-west-1; "${value}" looks like a file`
+      : `--region needs a Region name such as eu-west-1 (got "${value}")`,
+    command,
+  );
 }
 
 /** A one-line reason for a file-system error, without the path (the caller names the file). */
@@ -153,6 +174,7 @@ function consoleRegion(value: string | undefined, env: Io['env']): string | unde
 export type { Command, Io, ReportFormat };
 export {
   checkFileSystemId,
+  checkRegion,
   complain,
   consoleRegion,
   DEFAULT_OWNER,

@@ -6,6 +6,7 @@ import { sanitize } from '../lib/shared/text.ts';
 import type { LogBatch, TimeWindow } from '../lib/shared/types.ts';
 import {
   checkFileSystemId,
+  checkRegion,
   complain,
   EXIT_FAILURE,
   EXIT_USAGE,
@@ -72,13 +73,34 @@ function progressReporter(io: Io, label: string) {
   };
 }
 
-/** Reads and validates --log-group, --file-system-id, --since, --until and --max-events. */
+/**
+ * The arguments with `--since -24h` joined into `--since=-24h`: parseArgs refuses an option value
+ * that starts with a dash as ambiguous, and `-24h` is how many people write "24 hours ago".
+ * Only a dash followed by a digit is joined, so `--since --yes` stays a missing value.
+ */
+function joinDashedTimes(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [arg = '', next] = [args[i], args[i + 1]];
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    if ((arg === '--since' || arg === '--until') && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/** Reads and validates --log-group, --file-system-id, --since, --until, --region and --max-events. */
 function windowOptions(
   values: {
     readonly 'log-group'?: string | undefined;
     readonly 'file-system-id'?: string | undefined;
     readonly since?: string | undefined;
     readonly until?: string | undefined;
+    readonly region?: string | undefined;
     readonly 'max-events'?: string | undefined;
   },
   command: string,
@@ -86,6 +108,7 @@ function windowOptions(
 ): WindowOptions {
   const fileSystemId = values['file-system-id'];
   checkFileSystemId(fileSystemId, command);
+  checkRegion(values.region, command);
   const logGroup = values['log-group'] ?? DEFAULT_LOG_GROUP;
   if (logGroup.trim() === '') throw new UsageError('--log-group must not be empty', command);
   const maxText = values['max-events'];
@@ -140,4 +163,4 @@ async function readWindow(
 }
 
 export type { WindowOptions };
-export { PROGRESS_EVERY_PAGES, readWindow, WINDOW_ARGS, windowOptions };
+export { joinDashedTimes, PROGRESS_EVERY_PAGES, readWindow, WINDOW_ARGS, windowOptions };

@@ -1,9 +1,11 @@
+import { jsonDocumentText } from '../lib/analyze/analysis.ts';
 import { CLASS_ORDER } from '../lib/analyze/classify.ts';
 import { DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { display, sanitize } from '../lib/shared/text.ts';
-import type { FailureClass, Plan } from '../lib/shared/types.ts';
+import type { ExportTask, FailureClass, Plan, Unplanned } from '../lib/shared/types.ts';
 import { PROGRAM, plural, UsageError } from './common.ts';
 import type { WindowOptions } from './log-window.ts';
+import type { AssociationWarning, StartOutcome } from './reexport-tasks.ts';
 
 /*
  * What `reexport` accepts and shows: the classes a person may re-export, the plan as it is
@@ -60,8 +62,45 @@ function parseClasses(values: readonly string[]): Set<FailureClass> {
   return classes;
 }
 
-/** The plan, per file system: tasks, paths, a sample of paths, the token and the report path. */
-function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
+/** How much of the plan to show: sample paths and items, or all of them (`--paths`). */
+interface PlanView {
+  readonly dryRun: boolean;
+  readonly allPaths: boolean;
+}
+
+/** The first MAX_SAMPLE_PATHS lines, or all with `allPaths`, and how many more there are. */
+function bounded(lines: readonly string[], allPaths: boolean): string[] {
+  if (allPaths || lines.length <= MAX_SAMPLE_PATHS) return [...lines];
+  return [
+    ...lines.slice(0, MAX_SAMPLE_PATHS),
+    `    ... and ${lines.length - MAX_SAMPLE_PATHS} more`,
+  ];
+}
+
+/** One line per failure left out: its file system, what it named, and its event. */
+function unplannedItem(item: Unplanned): string {
+  const target = item.target === undefined ? 'no path or S3 key' : display(item.target);
+  return `    ${item.fileSystemId ?? 'no file system'} ${target} (event ${display(item.eventId)})`;
+}
+
+/** "Not re-exported": the reasons, most frequent first, each with the failures it is about. */
+function unplannedLines(unplanned: readonly Unplanned[], allPaths: boolean): string[] {
+  const byReason = new Map<string, Unplanned[]>();
+  for (const item of unplanned) {
+    const items = byReason.get(item.reason);
+    if (items === undefined) byReason.set(item.reason, [item]);
+    else items.push(item);
+  }
+  const lines = ['', `Not re-exported: ${plural(unplanned.length, 'failure')}`];
+  for (const [reason, items] of [...byReason].sort((a, b) => b[1].length - a[1].length)) {
+    lines.push(`  ${items.length} × ${display(reason)}`);
+    lines.push(...bounded(items.map(unplannedItem), allPaths));
+  }
+  return lines;
+}
+
+/** The plan, per file system: tasks, paths (a sample, or all), the token and the report path. */
+function planLines(plan: Plan, records: number, view: PlanView): string[] {
   const fileSystems = [...new Set(plan.tasks.map((task) => task.fileSystemId))];
   const paths = plan.tasks.reduce((sum, task) => sum + task.paths.length, 0);
   const lines = [
@@ -82,14 +121,16 @@ function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
       );
       const report =
         task.reportPath ??
-        (dryRun
+        (view.dryRun
           ? 'derived from the data repository associations at start time'
           : 'none: no data repository association found or readable (set REPORT_PATH)');
       lines.push(`    report: ${display(report)}`);
-      for (const path of task.paths.slice(0, MAX_SAMPLE_PATHS)) lines.push(`    ${display(path)}`);
-      if (task.paths.length > MAX_SAMPLE_PATHS) {
-        lines.push(`    ... and ${task.paths.length - MAX_SAMPLE_PATHS} more`);
-      }
+      lines.push(
+        ...bounded(
+          task.paths.map((path) => `    ${display(path)}`),
+          view.allPaths,
+        ),
+      );
     });
   }
   if (plan.awaitingMapping.length > 0) {
@@ -98,15 +139,7 @@ function planLines(plan: Plan, records: number, dryRun: boolean): string[] {
       `Mapped when run: ${plural(plan.awaitingMapping.length, 'failure')} name only an S3 key; the data repository associations map them to paths (a dry run does not read them)`,
     );
   }
-  if (plan.unplanned.length > 0) {
-    const reasons = new Map<string, number>();
-    for (const item of plan.unplanned)
-      reasons.set(item.reason, (reasons.get(item.reason) ?? 0) + 1);
-    lines.push('', `Not re-exported: ${plural(plan.unplanned.length, 'failure')}`);
-    for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1])) {
-      lines.push(`  ${count} × ${display(reason)}`);
-    }
-  }
+  if (plan.unplanned.length > 0) lines.push(...unplannedLines(plan.unplanned, view.allPaths));
   return lines;
 }
 
@@ -145,4 +178,63 @@ function rerunCommand(
   return sanitize(words.map(shellWord).join(' '));
 }
 
-export { EXPORT_CLASSES, parseClasses, planLines, rerunCommand };
+/** What one run of `reexport` found and did: the --json document's content. */
+interface RunRecord {
+  readonly window: WindowOptions;
+  readonly classes: ReadonlySet<FailureClass>;
+  readonly dryRun: boolean;
+  readonly events: number;
+  readonly failures: number;
+  readonly unparseable: number;
+  readonly plan: Plan;
+  readonly warnings: readonly AssociationWarning[];
+  readonly results: readonly { readonly task: ExportTask; readonly outcome: StartOutcome }[];
+  /** The command that plans the same again, window pinned (see rerunCommand). */
+  readonly rerun: string;
+}
+
+const STATUS = { started: 'started', 'already started': 'alreadyStarted', refused: 'refused' };
+
+/**
+ * `reexport --json`: the plan and what starting it gave, as one JSON document. Every path, item
+ * and result is listed in full; field names are a stable interface (docs/cli.md#reexport).
+ */
+function runJson(run: RunRecord): string {
+  const { window, plan } = run;
+  return jsonDocumentText({
+    dryRun: run.dryRun,
+    logGroup: window.logGroup,
+    fileSystemId: window.fileSystemId ?? null,
+    window: {
+      start: new Date(window.window.start).toISOString(),
+      end: new Date(window.window.end).toISOString(),
+    },
+    classes: [...run.classes],
+    events: run.events,
+    failures: run.failures,
+    unparseable: run.unparseable,
+    warnings: run.warnings,
+    tasks: plan.tasks.map((task) => ({
+      fileSystemId: task.fileSystemId,
+      paths: task.paths,
+      classes: task.classes,
+      eventIds: task.eventIds,
+      clientRequestToken: task.clientRequestToken,
+      reportPath: task.reportPath ?? null,
+    })),
+    notReexported: plan.unplanned,
+    awaitingMapping: plan.awaitingMapping,
+    results: run.results.map(({ task, outcome }) => ({
+      fileSystemId: task.fileSystemId,
+      clientRequestToken: task.clientRequestToken,
+      paths: task.paths.length,
+      status: STATUS[outcome.status],
+      taskId: outcome.status === 'refused' ? null : outcome.taskId,
+      reason: outcome.status === 'refused' ? outcome.reason : null,
+    })),
+    rerun: run.rerun,
+  });
+}
+
+export type { PlanView, RunRecord };
+export { EXPORT_CLASSES, MAX_SAMPLE_PATHS, parseClasses, planLines, rerunCommand, runJson };

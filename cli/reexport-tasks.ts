@@ -1,27 +1,36 @@
-import { associationsNeeded, type PlanOptions } from '../lib/analyze/plan.ts';
+import { associationsNeeded, normalisePath, type PlanOptions } from '../lib/analyze/plan.ts';
 import { errorName } from '../lib/aws/aws-errors.ts';
 import { FsxCallError } from '../lib/aws/fsx.ts';
 import { describeError } from '../lib/shared/errors.ts';
 import { explainFsxError } from '../lib/shared/fsx-errors.ts';
 import type { FsxPort, FsxTaskPort } from '../lib/shared/ports.ts';
 import { display } from '../lib/shared/text.ts';
-import type { Association, ExportTask, FailureClass, FailureRecord } from '../lib/shared/types.ts';
+import type {
+  Association,
+  ExportTask,
+  FailureClass,
+  FailureRecord,
+  Unplanned,
+} from '../lib/shared/types.ts';
 
 /*
  * What `reexport` asks FSx: the associations its plan needs, the tasks already active, and the
  * start of one task, worded for a person at a terminal.
  */
 
-/** Associations of the file systems the plan needs; a failure is kept as that file system's error. */
+/**
+ * Associations of every file system with a failure of the classes, even with REPORT_PATH set:
+ * they map S3 keys, hold the report, tell which paths lie outside every association and which
+ * association is MISCONFIGURED. A failure is kept as that file system's error.
+ */
 async function readAssociations(
   records: readonly FailureRecord[],
   classes: ReadonlySet<FailureClass>,
-  reportPath: string | undefined,
   fsx: FsxPort,
 ): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
   const associations = new Map<string, readonly Association[]>();
   const associationErrors = new Map<string, string>();
-  for (const fileSystemId of associationsNeeded(records, reportPath, classes)) {
+  for (const fileSystemId of associationsNeeded(records, undefined, classes)) {
     try {
       associations.set(fileSystemId, await fsx.listAssociations(fileSystemId));
     } catch (error) {
@@ -34,6 +43,74 @@ async function readAssociations(
     }
   }
   return { associations, associationErrors };
+}
+
+/** An association whose automatic export has stopped: worth a warning before anything starts. */
+interface AssociationWarning {
+  readonly fileSystemId: string;
+  readonly associationId: string;
+  readonly lifecycle: string;
+  readonly message: string;
+}
+
+/**
+ * The MISCONFIGURED associations among those read: while one is, FSx neither exports its
+ * changes automatically nor logs a failure for them (docs/fsx-facts.md#data-repository-associations).
+ */
+function associationWarnings(
+  associations: ReadonlyMap<string, readonly Association[]>,
+): AssociationWarning[] {
+  const warnings: AssociationWarning[] = [];
+  for (const fileSystemId of [...associations.keys()].sort()) {
+    for (const association of associations.get(fileSystemId) ?? []) {
+      if (association.lifecycle !== 'MISCONFIGURED') continue;
+      const { associationId, lifecycle } = association;
+      warnings.push({
+        fileSystemId,
+        associationId,
+        lifecycle,
+        message: `data repository association ${associationId} (${association.fileSystemPath} -> ${association.dataRepositoryPath}) of ${fileSystemId} is MISCONFIGURED: automatic export has stopped there and FSx logs no failure for what it misses; "doctor" shows the fix`,
+      });
+    }
+  }
+  return warnings;
+}
+
+const OUTSIDE =
+  'the path is under no data repository association of the file system: there is no S3 path to export it to';
+
+/** Whether a path relative to the file-system root lies under an association's path. */
+function isUnder(path: string, fileSystemPath: string): boolean {
+  const root = fileSystemPath.replace(/^\/+/, '').replace(/\/*$/, '/');
+  return root === '/' || `${path}/`.startsWith(root);
+}
+
+/**
+ * Splits off the failures whose path lies outside every association of their file system, each
+ * with its reason, so the plan never sends them to FSx. Only file systems with associations read
+ * are checked (one with none is linked the legacy way, or REPORT_PATH decides); records the plan
+ * refuses anyway (an untrusted or invalid path) are left to the plan and its own reason.
+ */
+function outsideAssociations(
+  records: readonly FailureRecord[],
+  associations: ReadonlyMap<string, readonly Association[]>,
+): { readonly inside: FailureRecord[]; readonly outside: Unplanned[] } {
+  const inside: FailureRecord[] = [];
+  const outside: Unplanned[] = [];
+  for (const record of records) {
+    const linked = associations.get(record.fileSystemId ?? '') ?? [];
+    const trusted = record.namedFileSystemId === undefined && record.pathUncertain !== true;
+    const normal = record.path === undefined ? undefined : normalisePath(record.path);
+    if (linked.length === 0 || !trusted || normal === undefined || !('path' in normal)) {
+      inside.push(record);
+    } else if (linked.some((association) => isUnder(normal.path, association.fileSystemPath))) {
+      inside.push(record);
+    } else {
+      const { fileSystemId, eventId, path } = record;
+      outside.push({ fileSystemId, eventId, class: record.class, target: path, reason: OUTSIDE });
+    }
+  }
+  return { inside, outside };
 }
 
 type StartOutcome =
@@ -98,4 +175,5 @@ async function activeTaskIds(
   return ids;
 }
 
-export { activeTaskIds, readAssociations, startTask };
+export type { AssociationWarning, StartOutcome };
+export { activeTaskIds, associationWarnings, outsideAssociations, readAssociations, startTask };

@@ -1,21 +1,15 @@
 import { parseArgs } from 'node:util';
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { analyzeBatches } from '../lib/analyze/analysis.ts';
-import { type PlanOptions, planReexports } from '../lib/analyze/plan.ts';
+import { planReexports } from '../lib/analyze/plan.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { clientOptions } from '../lib/aws/http.ts';
-import { createLedger } from '../lib/aws/ledger.ts';
 import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
-import { recordStart } from '../lib/reexport/rules.ts';
 import { describeWindow } from '../lib/scan/window.ts';
 import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import { describeError } from '../lib/shared/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import type { FsxPort, FsxTaskPort, LedgerPort } from '../lib/shared/ports.ts';
 import { sanitize } from '../lib/shared/text.ts';
-import type { FailureClass, FailureRecord, Plan } from '../lib/shared/types.ts';
+import type { FailureRecord, Plan } from '../lib/shared/types.ts';
 import {
   complain,
   EXIT_FAILURE,
@@ -27,9 +21,25 @@ import {
   plural,
   UsageError,
 } from './common.ts';
-import { readWindow, WINDOW_ARGS, type WindowOptions, windowOptions } from './log-window.ts';
-import { EXPORT_CLASSES, parseClasses, planLines, rerunCommand } from './reexport-plan.ts';
-import { activeTaskIds, readAssociations, startTask } from './reexport-tasks.ts';
+import { joinDashedTimes, readWindow, WINDOW_ARGS, windowOptions } from './log-window.ts';
+import {
+  EXPORT_CLASSES,
+  MAX_SAMPLE_PATHS,
+  parseClasses,
+  planLines,
+  rerunCommand,
+} from './reexport-plan.ts';
+import {
+  finish,
+  planOptions,
+  printJson,
+  type ReexportDeps,
+  type Run,
+  say,
+  startAll,
+  type WindowRead,
+} from './reexport-run.ts';
+import { associationWarnings, outsideAssociations, readAssociations } from './reexport-tasks.ts';
 
 /*
  * `reexport`: after a person fixed the cause (a bucket policy, a KMS key...), re-exports the paths
@@ -63,9 +73,19 @@ Options:
   --dry-run               show the plan and stop: never calls FSx (report paths and paths
                           known only by S3 key are resolved at start time)
   --yes                   start without asking (needed when standard input is not a terminal)
+  --paths                 list every path of every task, and every failure not re-exported
+                          (default: the first ${MAX_SAMPLE_PATHS} of each)
+  --json                  print only one JSON document: the plan (every task with its file
+                          system, paths, token and report path; every failure left out, with
+                          its reason), warnings, and what each task gave (started, already
+                          started, refused); needs --yes or --dry-run, as nothing can be asked
   --region REGION         AWS Region (default: AWS_REGION, the profile's Region)
   --max-events N          stop when the window holds more than N events (default ${DEFAULT_MAX_EVENTS})
   -h, --help              this text
+
+Before asking, a data repository association that is MISCONFIGURED (automatic export has
+stopped there) is named on stderr. A path under no association of its file system is not
+re-exported: it is listed under "Not re-exported" with its reason.
 
 Environment: REPORT_PATH overrides the completion-report path. With LEDGER_TABLE (the deployed
 stack's table), started tasks are recorded as attempts and tracked, so the stack's outcome check
@@ -74,51 +94,16 @@ fsx:DescribeDataRepositoryTasks and fsx:CreateDataRepositoryTask (and dynamodb:*
 
 Exit status: 0 every task started (or already started, or nothing to do, or declined);
 1 FSx refused a task, or an AWS call failed; 2 bad usage, unknown log group, missing
-permission or credentials, or standard input is not a terminal without --yes.
+permission or credentials, standard input is not a terminal without --yes, or --json without
+--yes or --dry-run.
 `;
 
-/** The AWS clients reexport uses; tests pass clients pointed at local servers. */
-interface ReexportDeps {
-  readonly logsClient?: (region: string | undefined) => CloudWatchLogsClient;
-  readonly fsxClient?: (region: string | undefined) => FSxClient;
-  readonly dynamoClient?: (region: string | undefined) => DynamoDBClient;
-  readonly now?: () => number;
-}
-
-/** What a run needs once its arguments are read: the window, the classes, the settings. */
-interface Run {
-  readonly io: Io;
-  readonly deps: ReexportDeps;
-  readonly now: () => number;
-  readonly window: WindowOptions;
-  readonly classes: ReadonlySet<FailureClass>;
-  readonly region: string | undefined;
-  readonly reportPath: string | undefined;
-  readonly ledgerTable: string | undefined;
-  readonly attemptWindowHours: number;
-}
-
-/** The plan's options: the Lambda's, without the busy delay, for the chosen classes. */
-function planOptions(
-  run: Run,
-  extra: Pick<PlanOptions, 'associations' | 'associationErrors'>,
-): PlanOptions {
-  return {
-    maxPathsPerTask: 100,
-    // A person is acting now: busy files are re-exported at once, as they asked.
-    busyDelaySeconds: 0,
-    reportPath: run.reportPath,
-    classes: run.classes,
-    ...extra,
-  };
-}
-
 /**
- * Reads the window and prints what it holds; the failures of the chosen classes, or the exit
- * status when there is nothing more to do (the read failed, or nothing to re-export).
+ * Reads the window and prints what it holds: the failures of the chosen classes with the counts
+ * around them, or the exit status when the read failed.
  */
-async function readFailures(run: Run): Promise<FailureRecord[] | number> {
-  const { io, window: options, classes } = run;
+async function readFailures(run: Run): Promise<WindowRead | number> {
+  const { window: options, classes, io } = run;
   const client = (run.deps.logsClient ?? createLogsClient)(run.region);
   let records: FailureRecord[];
   let unparseable: number;
@@ -134,42 +119,43 @@ async function readFailures(run: Run): Promise<FailureRecord[] | number> {
   } finally {
     client.destroy();
   }
-  io.stdout(
+  say(
+    run,
     line(
       `${plural(records.length, 'failure')} of class ${[...classes].join(', ')} among ${plural(events, 'event')} of ${sanitize(options.logGroup)}, ${describeWindow(options.window)}.`,
     ),
   );
   if (unparseable > 0) {
     // Their paths are unknown, so they cannot be re-exported; scan shows them.
-    io.stdout(
+    say(
+      run,
       line(
         `${plural(unparseable, 'event')} could not be read as FSx records and may hide more failures: "scan" shows samples.`,
       ),
     );
   }
-  if (records.length === 0) {
-    io.stdout('Nothing to re-export.\n');
-    return EXIT_OK;
-  }
-  return records;
+  return { records, events, unparseable };
 }
 
 /** --dry-run: the plan without associations, and the command that starts it. */
-function showDryRun(run: Run, records: readonly FailureRecord[]): number {
-  const { io } = run;
+function showDryRun(run: Run, read: WindowRead): number {
   const plan = planReexports(
-    records,
+    read.records,
     planOptions(run, { associations: new Map(), associationErrors: new Map() }),
   );
-  io.stdout(line(planLines(plan, records.length, true).join('\n')));
-  io.stdout(
+  const view = { dryRun: true, allPaths: run.allPaths };
+  say(run, line(planLines(plan, read.records.length, view).join('\n')));
+  say(
+    run,
     '\nDry run: nothing started and FSx not called. Report paths, and the paths of failures known only by S3 key, are resolved from the data repository associations at start time.\n',
   );
-  io.stdout(
+  say(
+    run,
     line(
       `To start this plan (the same window, pinned):\n  ${rerunCommand(run.window, run.classes, run.region)} --yes`,
     ),
   );
+  printJson(run, read, plan, [], []);
   return EXIT_OK;
 }
 
@@ -185,115 +171,38 @@ async function confirmed(run: Run, plan: Plan, yes: boolean): Promise<boolean> {
   return false;
 }
 
-/** The ledger of LEDGER_TABLE, where started tasks are recorded; undefined when it is not set. */
-function openLedger(run: Run): LedgerPort | undefined {
-  if (run.ledgerTable === undefined) return undefined;
-  const client =
-    run.deps.dynamoClient?.(run.region) ?? new DynamoDBClient(clientOptions(run.region));
-  return createLedger(client, {
-    tableName: run.ledgerTable,
-    attemptWindowHours: run.attemptWindowHours,
-  });
-}
-
-/** What starting the tasks came to: refusals, and started tasks the ledger did not take. */
-interface Started {
-  readonly refused: number;
-  readonly unrecorded: number;
-  readonly ledgerProblem: string;
-}
-
-/** Starts every task of the plan, one line each, and records the started ones in the ledger. */
-async function startAll(
-  run: Run,
-  plan: Plan,
-  fsx: FsxPort & FsxTaskPort,
-  associationErrors: ReadonlyMap<string, string>,
-): Promise<Started> {
-  const { io } = run;
-  const ledger = openLedger(run);
-  const fileSystems = [...new Set(plan.tasks.map((task) => task.fileSystemId))];
-  const activeBefore = await activeTaskIds(fileSystems, fsx);
-  let refused = 0;
-  let unrecorded = 0;
-  let ledgerProblem = '';
-  io.stdout('\n');
-  for (const task of plan.tasks) {
-    const association = associationErrors.get(task.fileSystemId);
-    const outcome = await startTask(task, fsx, activeBefore, association);
-    const what = `${task.fileSystemId} ${plural(task.paths.length, 'path')}`;
-    if (outcome.status === 'refused') {
-      refused++;
-      // FSx's error names and task ids come from the endpoint: escaped like any AWS text.
-      io.stdout(line(`refused          ${what}: ${sanitize(outcome.reason)}`));
-      continue;
-    }
-    io.stdout(
-      line(
-        outcome.status === 'started'
-          ? `started          ${what}: ${sanitize(outcome.taskId)}`
-          : `already started  ${what}: ${sanitize(outcome.taskId)} (same token ${task.clientRequestToken})`,
-      ),
-    );
-    if (ledger !== undefined && task.reportPath !== undefined) {
-      // Idempotent per task id: a second run records and tracks nothing new. A ledger failure
-      // must not keep the next tasks from starting: it is counted and reported once at the end.
-      const request = { ...task, reportPath: task.reportPath };
-      try {
-        await recordStart(ledger, request, outcome.taskId, new Date(run.now()), 'reexport');
-      } catch (error) {
-        unrecorded++;
-        ledgerProblem = describeError(error);
-      }
-    }
-  }
-  return { refused, unrecorded, ledgerProblem };
-}
-
-/** The closing lines: the command to run again, what was refused or not recorded; the exit status. */
-function finish(run: Run, plan: Plan, started: Started): number {
-  const { io } = run;
-  // The same window pinned: the command a person can run again to start only what is missing.
-  const again = `${rerunCommand(run.window, run.classes, run.region)} --yes`;
-  if (started.refused > 0) {
-    io.stdout(
-      line(
-        `\nOnce the cause is gone (e.g. the running task has ended), start the rest with the same window:\n  ${again}`,
-      ),
-    );
-    complain(io, `${plural(started.refused, 'task')} of ${plan.tasks.length} refused (see above)`);
-  } else {
-    io.stdout(line(`\nThe same window again (starts nothing new):\n  ${again}`));
-  }
-  if (started.unrecorded > 0) {
-    complain(
-      io,
-      `${plural(started.unrecorded, 'started task')} could not be recorded in LEDGER_TABLE ${run.ledgerTable} (${started.ledgerProblem}): the stack will not email their outcome; check the table and dynamodb permissions`,
-    );
-  }
-  return started.refused > 0 || started.unrecorded > 0 ? EXIT_FAILURE : EXIT_OK;
-}
-
-/** Plans with the associations FSx gives, shows the plan, asks, and starts it. */
-async function startPlan(run: Run, records: readonly FailureRecord[], yes: boolean) {
+/**
+ * Plans with the associations FSx gives (paths outside every association left out, with their
+ * reason), shows the plan and warns of MISCONFIGURED associations, asks, and starts it.
+ */
+async function startPlan(run: Run, read: WindowRead, yes: boolean) {
   const { io } = run;
   const fsxClient = run.deps.fsxClient?.(run.region) ?? new FSxClient(clientOptions(run.region));
   try {
     const fsx = createFsxAdapter(fsxClient, { cacheSeconds: 0 });
-    const associations = await readAssociations(records, run.classes, run.reportPath, fsx);
-    const plan = planReexports(records, planOptions(run, associations));
-    io.stdout(line(planLines(plan, records.length, false).join('\n')));
+    const associations = await readAssociations(read.records, run.classes, fsx);
+    const warnings = associationWarnings(associations.associations);
+    const { inside, outside } = outsideAssociations(read.records, associations.associations);
+    const planned = planReexports(inside, planOptions(run, associations));
+    const plan: Plan = { ...planned, unplanned: [...planned.unplanned, ...outside] };
+    const view = { dryRun: false, allPaths: run.allPaths };
+    say(run, line(planLines(plan, read.records.length, view).join('\n')));
+    for (const warning of warnings) complain(io, `warning: ${warning.message}`);
     if (plan.tasks.length === 0) {
-      io.stdout('\nNothing to start.\n');
+      say(run, '\nNothing to start.\n');
+      printJson(run, read, plan, warnings, []);
       if (plan.unplanned.length === 0) return EXIT_OK;
+      const where = run.json ? '"notReexported"' : '"Not re-exported" above';
       complain(
         io,
-        `nothing started: ${plural(plan.unplanned.length, 'failure')} could not be planned; see "Not re-exported" above for why`,
+        `nothing started: ${plural(plan.unplanned.length, 'failure')} could not be planned; see ${where} for why`,
       );
       return EXIT_FAILURE;
     }
     if (!(await confirmed(run, plan, yes))) return EXIT_OK;
-    return finish(run, plan, await startAll(run, plan, fsx, associations.associationErrors));
+    const started = await startAll(run, plan, fsx, associations.associationErrors);
+    printJson(run, read, plan, warnings, started.results);
+    return finish(run, plan, started);
   } finally {
     fsxClient.destroy();
   }
@@ -303,7 +212,7 @@ async function startPlan(run: Run, records: readonly FailureRecord[], yes: boole
 async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise<number> {
   const { values } = parseOrUsage('reexport', () =>
     parseArgs({
-      args,
+      args: joinDashedTimes(args),
       allowPositionals: false,
       strict: true,
       options: {
@@ -311,6 +220,8 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
         class: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
+        json: { type: 'boolean' },
+        paths: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -324,7 +235,14 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
   const window = windowOptions(values, 'reexport', now());
   const dryRun = values['dry-run'] === true;
   const yes = values.yes === true;
+  const json = values.json === true;
   if (dryRun && yes) throw new UsageError('--dry-run and --yes cannot be combined', 'reexport');
+  if (json && !dryRun && !yes) {
+    throw new UsageError(
+      '--json prints one document and cannot ask: pass --yes to start without asking, or --dry-run',
+      'reexport',
+    );
+  }
   // Checked before any AWS call: a script without --yes should fail fast, not after the read.
   if (!dryRun && !yes && (io.stdinIsTTY !== true || io.prompt === undefined)) {
     throw new UsageError(
@@ -347,10 +265,18 @@ async function command(args: string[], io: Io, deps: ReexportDeps = {}): Promise
     reportPath: config.reportPath,
     ledgerTable,
     attemptWindowHours,
+    dryRun,
+    json,
+    allPaths: values.paths === true,
   };
-  const records = await readFailures(run);
-  if (typeof records === 'number') return records;
-  return dryRun ? showDryRun(run, records) : startPlan(run, records, yes);
+  const read = await readFailures(run);
+  if (typeof read === 'number') return read;
+  if (read.records.length === 0) {
+    say(run, 'Nothing to re-export.\n');
+    printJson(run, read, { tasks: [], unplanned: [], awaitingMapping: [] }, [], []);
+    return EXIT_OK;
+  }
+  return dryRun ? showDryRun(run, read) : startPlan(run, read, yes);
 }
 
 export type { ReexportDeps };

@@ -33,6 +33,7 @@ import {
   useColor,
 } from './common.ts';
 import {
+  joinDashedTimes,
   PROGRESS_EVERY_PAGES,
   readWindow,
   WINDOW_ARGS,
@@ -162,7 +163,7 @@ function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
 async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<number> {
   const { values } = parseOrUsage('scan', () =>
     parseArgs({
-      args,
+      args: joinDashedTimes(args),
       allowPositionals: false,
       strict: true,
       options: {

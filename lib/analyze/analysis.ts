@@ -1,6 +1,12 @@
-import { pushSample } from '../render/report.ts';
+import { plural } from '../render/layout.ts';
+import {
+  groupByPlace,
+  knownAccount,
+  type Place,
+  type PlaceGroup,
+  type PlaceOf,
+} from '../render/places.ts';
 import { CLASS_ORDER, PERSON_CLASSES } from '../shared/classes.ts';
-import { targetOf } from '../shared/records.ts';
 import type {
   FailureClass,
   FailureRecord,
@@ -9,15 +15,18 @@ import type {
   Source,
   TaskOutcome,
   UnparseableEvent,
+  Unplanned,
 } from '../shared/types.ts';
 import { hintFor } from './classify.ts';
 import { parseEvent } from './parse.ts';
+import { normalisePath } from './plan.ts';
 
 /*
  * The parsing step (batches to records) and the statistics every output reads of its result:
  * counts per class, code, file system and outcome status, the classes present, and what a person
  * must act on. Counts are memoised per array, so each is computed once however many outputs ask.
  */
+// Over ~400 lines on purpose: every statistic the outputs share, memoised together in one place.
 
 /** The result of parsing batches, before any re-export is planned. */
 interface Analysis {
@@ -177,14 +186,81 @@ function needsPerson(
   );
 }
 
-/** Codes that share one remediation hint within a class, with a few affected files. */
+/**
+ * A path as every output shows it: relative to the file-system root, as FSx tasks take it
+ * (`ns1/dir/file`), by the plan's own normalisation. A path the plan refuses (`..`) is shown as
+ * written without its leading slashes; the root itself as `/`.
+ */
+function shownPath(raw: string): string {
+  const normalised = normalisePath(raw);
+  if ('path' in normalised) return normalised.path;
+  const relative = raw.replace(/^\/+/, '');
+  return relative === '' ? raw : relative;
+}
+
+/** What a record points at, as shown: its path (see `shownPath`), else `s3://bucket/key`. */
+function shownTarget(record: FailureRecord): string | undefined {
+  if (record.path !== undefined) return shownPath(record.path);
+  if (record.s3Key === undefined) return undefined;
+  return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
+}
+
+/** A record's place: its file system and the account of its batch; shown: its target. */
+const RECORD_PLACE: PlaceOf<FailureRecord> = {
+  fileSystemId: (record) => record.fileSystemId,
+  account: (record) => knownAccount(record.owner),
+  sample: shownTarget,
+};
+
+/** Records by event id (the first one, should an input repeat an id). */
+const recordsById = memo((records: readonly FailureRecord[]) => {
+  const byId = new Map<string, FailureRecord>();
+  for (const record of records) if (!byId.has(record.eventId)) byId.set(record.eventId, record);
+  return byId;
+});
+
+/** Per file system, the account its records came from, when they name exactly one. */
+const accountsByFileSystem = memo((records: readonly FailureRecord[]) => {
+  const accounts = new Map<string, string | undefined>();
+  for (const record of records) {
+    if (record.fileSystemId === undefined) continue;
+    const account = knownAccount(record.owner);
+    const seen = accounts.get(record.fileSystemId);
+    if (!accounts.has(record.fileSystemId)) accounts.set(record.fileSystemId, account);
+    else if (seen !== account) accounts.set(record.fileSystemId, undefined);
+  }
+  return accounts;
+});
+
+/** The account of a file system's records in a report, when known (for tasks and escalations). */
+function accountOf(report: Pick<Report, 'records'>, fileSystemId: string): string | undefined {
+  return accountsByFileSystem(report.records).get(fileSystemId);
+}
+
+/** Where a retryable failure that was not planned is, and what is shown of it. */
+function unplannedPlace(
+  report: Pick<Report, 'records'>,
+): (item: Unplanned) => { place: Place; target: string | undefined } {
+  return (item) => {
+    const record = recordsById(report.records).get(item.eventId);
+    return {
+      place: {
+        fileSystemId: item.fileSystemId,
+        account: record === undefined ? undefined : knownAccount(record.owner),
+      },
+      target: record === undefined ? item.target : shownTarget(record),
+    };
+  };
+}
+
+/** Codes that share one remediation hint within a class, with a few affected files per place. */
 interface HintGroup {
   readonly hint: string;
   readonly count: number;
   /** Most frequent first. */
   readonly codes: ReadonlyArray<readonly [code: string, count: number]>;
-  /** Raw (untrusted) distinct targets, at most five. */
-  readonly samples: readonly string[];
+  /** The file systems (and accounts) of its records, each with a few shown targets (untrusted). */
+  readonly places: readonly PlaceGroup[];
 }
 
 interface PersonFinding {
@@ -195,23 +271,23 @@ interface PersonFinding {
 
 /**
  * The classes a person must act on, each split by remediation hint (unknown codes all share
- * one), with counts per code and a few affected files.
+ * one), with counts per code and, per file system, a few affected files.
  */
-function personFindings(report: Pick<Report, 'records'>): PersonFinding[] {
+function personFindings(report: Pick<Report, 'records'>): readonly PersonFinding[] {
+  return findingsOf(report.records);
+}
+
+const findingsOf = memo((all: readonly FailureRecord[]): PersonFinding[] => {
   const findings: PersonFinding[] = [];
   for (const cls of PERSON_CLASSES) {
-    const records = report.records.filter((record) => record.class === cls);
+    const records = all.filter((record) => record.class === cls);
     if (records.length === 0) continue;
-    const groups = new Map<
-      string,
-      { count: number; codes: Map<string, number>; samples: string[] }
-    >();
+    const groups = new Map<string, { codes: Map<string, number>; records: FailureRecord[] }>();
     for (const record of records) {
       const hint = hintFor(record.code);
-      const group = groups.get(hint) ?? { count: 0, codes: new Map(), samples: [] };
-      group.count++;
+      const group = groups.get(hint) ?? { codes: new Map<string, number>(), records: [] };
       group.codes.set(record.code, (group.codes.get(record.code) ?? 0) + 1);
-      pushSample(group.samples, targetOf(record));
+      group.records.push(record);
       groups.set(hint, group);
     }
     findings.push({
@@ -220,14 +296,37 @@ function personFindings(report: Pick<Report, 'records'>): PersonFinding[] {
       groups: [...groups]
         .map(([hint, group]) => ({
           hint,
-          count: group.count,
+          count: group.records.length,
           codes: [...group.codes].sort(byCountThenCode),
-          samples: group.samples,
+          places: groupByPlace(group.records, RECORD_PLACE),
         }))
         .sort((a, b) => b.count - a.count),
     });
   }
   return findings;
+});
+
+/**
+ * Whether a report has nothing at all to show: no record, no unparseable event, nothing planned,
+ * done or escalated. Its outputs then say so in one line instead of tables of zeros.
+ */
+function isQuiet(report: Report): boolean {
+  const { plan } = report;
+  return (
+    !hasFindings(report) &&
+    plan.tasks.length + plan.unplanned.length + plan.awaitingMapping.length === 0 &&
+    report.outcomes.length === 0 &&
+    (report.escalated?.length ?? 0) === 0
+  );
+}
+
+/** The one line a quiet report opens with: "No FSx export failures in 12 log events." */
+function quietText(report: Pick<Report, 'events' | 'skippedMessages'>): string {
+  const skipped =
+    report.skippedMessages > 0
+      ? ` (${plural(report.skippedMessages, 'control message')} skipped)`
+      : '';
+  return `No FSx export failures in ${plural(report.events, 'log event')}${skipped}.`;
 }
 
 /** Whether a report has anything worth telling a person (a record or an unparseable event). */
@@ -283,7 +382,8 @@ function toJsonReport(report: Report): Record<string, unknown> {
     })),
     failures: report.records.map((record) => ({
       eventId: record.eventId,
-      timestamp: record.timestamp,
+      // null, never 0: a time the input did not carry is unknown.
+      timestamp: record.timestamp ?? null,
       logGroup: record.logGroup,
       logStream: record.logStream,
       fileSystemId: record.fileSystemId ?? null,
@@ -339,6 +439,7 @@ function awaitingMappingText(count: number): string {
 
 export type { Analysis, HintGroup, OutcomeCount, PersonFinding };
 export {
+  accountOf,
   analyzeBatches,
   awaitingMappingText,
   byCountThenCode,
@@ -350,10 +451,15 @@ export {
   countOutcomes,
   fileSystemsOf,
   hasFindings,
+  isQuiet,
   jsonDocumentText,
   needsPerson,
   personFindings,
+  quietText,
   reportSeverity,
+  shownPath,
+  shownTarget,
   toJsonReport,
   toJsonText,
+  unplannedPlace,
 };

@@ -42,20 +42,29 @@ function firstIssue(error: z.core.$ZodError, prefix: string): string {
 
 /**
  * Turns one raw log event into a `LogEvent` without failing: a malformed event is kept with a
- * `defect` so the parser counts it as unparseable and the rest of the batch goes on.
+ * `defect` so the parser counts it as unparseable and the rest of the batch goes on. An event
+ * without a usable time keeps `timestamp: undefined` (shown as "unknown"), never epoch 0.
  */
 function toLogEvent(raw: unknown, index: number): LogEvent {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { id: `#${index}`, timestamp: 0, message: raw, defect: 'log event is not an object' };
+    return {
+      id: `#${index}`,
+      timestamp: undefined,
+      message: raw,
+      defect: 'log event is not an object',
+    };
   }
   const { id, timestamp, message } = raw as Record<string, unknown>;
-  if (typeof id === 'string' && id.length > 0 && typeof timestamp === 'number') {
-    // Well-formed (the norm): use the parsed object as it is instead of copying it.
-    if (Number.isFinite(timestamp)) return raw as LogEvent;
+  if (typeof id === 'string' && id.length > 0) {
+    // Well-formed (the norm), or with no time at all: use the parsed object as it is instead of
+    // copying it (a copy would also drop the `defect` the CLI's line reader sets).
+    if (timestamp === undefined || (typeof timestamp === 'number' && Number.isFinite(timestamp))) {
+      return raw as LogEvent;
+    }
   }
   const event = {
     id: typeof id === 'string' && id.length > 0 ? id : `#${index}`,
-    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
+    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : undefined,
     message,
   };
   if (typeof id !== 'string' || id.length === 0) {

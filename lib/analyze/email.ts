@@ -24,6 +24,7 @@ import {
   WIDTH,
   wrap,
 } from '../render/layout.ts';
+import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   groupUnplanned,
   outcomesOf,
@@ -35,6 +36,7 @@ import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../shared/classes.ts';
 import { display, toAsciiLine } from '../shared/text.ts';
 import type { FailureClass, Publication, Report, TaskOutcome } from '../shared/types.ts';
 import {
+  accountOf,
   awaitingMappingText,
   classesOf,
   codeClasses,
@@ -43,9 +45,12 @@ import {
   countByFileSystem,
   countOutcomes,
   fileSystemsOf,
+  isQuiet,
   needsPerson,
   personFindings,
+  quietText,
   reportSeverity,
+  unplannedPlace,
 } from './analysis.ts';
 
 const MAX_EXAMPLES = 5;
@@ -168,7 +173,7 @@ function headlineSection(report: Report, counts: Counts): string[] {
     lines.push(`And ${plural(fileSystems.length - MAX_FILE_SYSTEMS, 'more file system')}.`);
   }
   const range = timeRange(report);
-  if (range !== undefined) lines.push(...wrap(`Events from ${range.from} to ${range.to} (UTC).`));
+  if (range !== undefined) lines.push(...wrap(timeRangeText(range)));
   const link = reportInsightsLink(report);
   if (link !== undefined) {
     // Never wrapped: a link cut in two does not work.
@@ -185,6 +190,18 @@ function headlineSection(report: Report, counts: Counts): string[] {
   return lines;
 }
 
+/** "Events from … to … (UTC).", saying how many events have no time, or that none has one. */
+function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
+  if (range.from === undefined || range.to === undefined) {
+    return 'Event times: unknown (the input carries no time for any event).';
+  }
+  const untimed =
+    range.unknown > 0
+      ? ` ${plural(range.unknown, 'log event has', 'log events have')} no time.`
+      : '';
+  return `Events from ${range.from} to ${range.to} (UTC).${untimed}`;
+}
+
 function personSection(report: Report, outcomes: readonly TaskOutcome[]): string[] {
   const lines: string[] = [];
   for (const finding of personFindings(report)) {
@@ -198,14 +215,15 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
       }
       lines.push('', ...wrap(`Codes: ${codes.join(', ')}`, '  ', WIDTH, '    '));
       lines.push(...wrap(`What to do: ${group.hint}`, '  ', WIDTH, '    '));
-      if (group.samples.length > 0) {
-        lines.push(`  Examples (${group.samples.length} of ${group.count}):`);
-        for (const sample of group.samples) lines.push(`    ${display(sample, PATH_CHARS)}`);
-      }
+      lines.push(
+        ...placeLines(group.places, { indent: '  ', noun: 'record', sampleChars: PATH_CHARS }),
+      );
     }
     lines.push('');
   }
-  lines.push(...escalationLines(report.escalated ?? [], failuresCsvPath));
+  lines.push(
+    ...escalationLines(report.escalated ?? [], failuresCsvPath, (id) => accountOf(report, id)),
+  );
   const { refused, deferred } = countOutcomes(outcomes);
   if (refused.tasks > 0) {
     lines.push(
@@ -257,9 +275,10 @@ function codeSection(report: Report): string[] {
 }
 
 // Over ~60 lines on purpose: one case per outcome status, side by side so their wording stays alike.
-function outcomeLines(outcome: TaskOutcome): string[] {
+function outcomeLines(outcome: TaskOutcome, account: string | undefined): string[] {
   const { task } = outcome;
   const fs = display(task.fileSystemId, 64);
+  const note = accountNote(account);
   const paths = plural(task.paths.length, 'path');
   const token = `  Token: ${display(task.clientRequestToken, 64)}`;
   switch (outcome.status) {
@@ -272,7 +291,7 @@ function outcomeLines(outcome: TaskOutcome): string[] {
       ];
     case 'refused': {
       const lines = [
-        ...bullet(`Refused by FSx on ${fs}: ${paths}.`),
+        ...bullet(`Refused by FSx on ${fs}: ${paths}${note}.`),
         token,
         ...wrap(
           `${display(outcome.error, 80)}: ${display(outcome.reason, REASON_CHARS)}`,
@@ -305,7 +324,7 @@ function outcomeLines(outcome: TaskOutcome): string[] {
       ];
     case 'deferred':
       return [
-        ...bullet(`Deferred on ${fs}: ${paths}, delay ${task.delaySeconds} s.`),
+        ...bullet(`Deferred on ${fs}: ${paths}, delay ${task.delaySeconds} s${note}.`),
         token,
         ...wrap(display(outcome.reason, REASON_CHARS), '  ', WIDTH, '  '),
         ...commandLines(task, 'Once the delay has passed, run:'),
@@ -329,12 +348,17 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       .filter((status) => byStatus[status].tasks > 0)
       .map((status) => `${byStatus[status].tasks} ${status}`);
     lines.push(`${plural(outcomes.length, 'task')}: ${tally.join(', ')}.`, '');
-    for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) lines.push(...outcomeLines(outcome));
+    for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) {
+      // Only refused and deferred tasks name their account: they are the ones a person takes on.
+      const person = outcome.status === 'refused' || outcome.status === 'deferred';
+      const account = person ? accountOf(report, outcome.task.fileSystemId) : undefined;
+      lines.push(...outcomeLines(outcome, account));
+    }
     if (outcomes.length > MAX_OUTCOMES) {
       lines.push(`and ${plural(outcomes.length - MAX_OUTCOMES, 'more task')}.`);
     }
   }
-  const unplanned = groupUnplanned(report.plan.unplanned);
+  const unplanned = groupUnplanned(report.plan.unplanned, unplannedPlace(report));
   if (unplanned.length > 0) {
     if (lines.length > 0) lines.push('');
     lines.push(
@@ -344,7 +368,9 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
     );
     for (const group of unplanned.slice(0, MAX_REASONS)) {
       lines.push(...bullet(`${group.count} x ${display(group.reason, REASON_CHARS)}`));
-      for (const sample of group.samples) lines.push(`    ${display(sample, PATH_CHARS)}`);
+      lines.push(
+        ...placeLines(group.places, { indent: '  ', noun: 'failure', sampleChars: PATH_CHARS }),
+      );
     }
     if (unplanned.length > MAX_REASONS) {
       lines.push(`and ${plural(unplanned.length - MAX_REASONS, 'more reason')}.`);
@@ -366,8 +392,11 @@ function unparseableSection(report: Report): string[] {
   );
   lines.push('', `Examples (${Math.min(count, MAX_EXAMPLES)} of ${count}):`);
   for (const event of report.unparseable.slice(0, MAX_EXAMPLES)) {
+    const where = placeText(streamPlace(event.logStream, event.owner));
     lines.push(
-      ...bullet(`${display(event.reason, REASON_CHARS)} (event ${display(event.eventId, 64)})`),
+      ...bullet(
+        `${display(event.reason, REASON_CHARS)} (event ${display(event.eventId, 64)}; file system ${where})`,
+      ),
       `    ${display(event.sample, SAMPLE_CHARS)}`,
     );
   }
@@ -422,6 +451,14 @@ function messageAttributes(
 function renderEmail(report: Report): Publication {
   const outcomes = outcomesOf(report);
   const counts = headlineCounts(report, outcomes);
+  if (isQuiet(report)) {
+    // Nothing to tell but that: one line, no empty sections.
+    return {
+      subject: subjectLine(report, counts),
+      body: fitBody(wrap(quietText(report)), footer(report.generatedAt)),
+      attributes: messageAttributes(report, false),
+    };
+  }
   // Deferred outcomes are among report.outcomes, which needsPerson already looks at.
   const person = needsPerson(report);
   const lines = joinSections([

@@ -149,6 +149,16 @@ function textPath(
   return { path, uncertain: next !== null && /\s/.test(path) };
 }
 
+/**
+ * A file-system id the text names outside its path and S3 key: a folder called `fs-…` inside a
+ * path names no file system, and must never choose where a re-export goes.
+ */
+function idOutside(text: string, spans: ReadonlyArray<string | undefined>): string | undefined {
+  let rest = text;
+  for (const span of spans) if (span !== undefined && span !== '') rest = rest.replace(span, ' ');
+  return FILE_SYSTEM_ID.exec(rest)?.[0];
+}
+
 function recogniseText(text: string): Recognised | undefined {
   const template = matchTemplate(text);
   let entry = template?.entry;
@@ -168,7 +178,7 @@ function recogniseText(text: string): Recognised | undefined {
     code,
     entry,
     format: 'text',
-    fileSystemId: FILE_SYSTEM_ID.exec(text)?.[0],
+    fileSystemId: idOutside(text, [found?.path, template?.key]),
     path: found?.path,
     pathUncertain: found?.uncertain === true,
     s3Key: template?.key,

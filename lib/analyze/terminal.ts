@@ -10,6 +10,7 @@ import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
+import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   groupUnplanned,
   outcomesOf,
@@ -21,13 +22,17 @@ import { classTitle } from '../shared/classes.ts';
 import { display } from '../shared/text.ts';
 import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
 import {
+  accountOf,
   awaitingMappingText,
   classesOf,
   codeClasses,
   countByCode,
   countByFileSystem,
   countOutcomes,
+  isQuiet,
   personFindings,
+  quietText,
+  unplannedPlace,
 } from './analysis.ts';
 
 interface TerminalOptions {
@@ -93,7 +98,7 @@ function summaryLines(report: Report, paint: Paint): string[] {
   );
   if (report.skippedMessages > 0) lines.push(`Control messages skipped: ${report.skippedMessages}`);
   const range = timeRange(report);
-  if (range !== undefined) lines.push(`Time range:      ${range.from} to ${range.to}`);
+  if (range !== undefined) lines.push(`Time range:      ${timeRangeText(range)}`);
   const link = reportInsightsLink(report);
   // On a line of its own, never wrapped or coloured, so a terminal can open it.
   if (link !== undefined) lines.push('Logs Insights:', `  ${link}`);
@@ -101,6 +106,16 @@ function summaryLines(report: Report, paint: Paint): string[] {
     lines.push('', paint('Dry run: FSx was not called; re-exports are only planned.', 'cyan'));
   }
   return lines;
+}
+
+/** "… to …", saying how many events have no time, or "unknown" when none has one. */
+function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
+  if (range.from === undefined || range.to === undefined) {
+    return 'unknown (the input carries no time for any event)';
+  }
+  const untimed =
+    range.unknown > 0 ? ` (${plural(range.unknown, 'event has', 'events have')} no time)` : '';
+  return `${range.from} to ${range.to}${untimed}`;
 }
 
 /** The shape at a glance: the same compact table as the email, coloured by class. */
@@ -196,9 +211,12 @@ function reexportLines(report: Report, paint: Paint): string[] {
   if (outcomes.length > MAX_ROWS) lines.push(`  ${more(outcomes.length - MAX_ROWS, 'task')}`);
   for (const outcome of shown) {
     const { task } = outcome;
+    // Refused and deferred tasks need a person: they name the account too, when it is known.
+    const person = outcome.status === 'refused' || outcome.status === 'deferred';
+    const note = person ? accountNote(accountOf(report, task.fileSystemId)) : '';
     lines.push(
       '',
-      `  ${display(task.clientRequestToken, CELL)} on ${display(task.fileSystemId, CELL)}:`,
+      `  ${display(task.clientRequestToken, CELL)} on ${display(task.fileSystemId, CELL)}${note}:`,
     );
     for (const path of task.paths.slice(0, PATHS_SHOWN_PER_TASK))
       lines.push(`    ${display(path, CELL)}`);
@@ -223,14 +241,14 @@ function reexportLines(report: Report, paint: Paint): string[] {
 }
 
 function unplannedLines(report: Report, paint: Paint): string[] {
-  const groups = groupUnplanned(report.plan.unplanned);
+  const groups = groupUnplanned(report.plan.unplanned, unplannedPlace(report));
   if (groups.length === 0) return [];
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_ROWS)) {
     lines.push(
       ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '      '),
     );
-    for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
+    lines.push(...placeLines(group.places, { indent: '    ', noun: 'failure', sampleChars: CELL }));
   }
   if (groups.length > MAX_ROWS) lines.push(`  ${more(groups.length - MAX_ROWS, 'reason')}`);
   return [...heading(paint, 'Not re-exported'), ...lines];
@@ -251,7 +269,7 @@ function unparseableLines(report: Report, paint: Paint): string[] {
   const lines = events
     .slice(0, MAX_SAMPLES)
     .flatMap((event) => [
-      `  ${display(event.reason, CELL)} (event ${display(event.eventId, 64)}, ${display(event.logStream, CELL)})`,
+      `  ${display(event.reason, CELL)} (event ${display(event.eventId, 64)} in stream ${display(event.logStream, CELL)}; file system ${placeText(streamPlace(event.logStream, event.owner))})`,
       `    ${paint(display(event.sample, 200), 'dim')}`,
     ]);
   if (events.length > MAX_SAMPLES) lines.push(`  ${more(events.length - MAX_SAMPLES, 'event')}`);
@@ -269,13 +287,15 @@ function personLines(report: Report, paint: Paint): string[] {
       if (group.codes.length > 10) codes.push(more(group.codes.length - 10, 'code'));
       lines.push(...wrap(codes.join(', '), '    ', WIDTH, '      '));
       lines.push(...wrap(group.hint, '      ', WIDTH, '      ').map((line) => paint(line, 'dim')));
-      for (const sample of group.samples) lines.push(`      ${display(sample, CELL)}`);
+      lines.push(
+        ...placeLines(group.places, { indent: '      ', noun: 'record', sampleChars: CELL }),
+      );
     }
   }
   // The email's lines: plain text, already sanitised, and the same words in both places.
   lines.push(
-    ...escalationLines(report.escalated ?? [], failuresCsvPath).map((line) =>
-      line === '' ? line : `  ${line}`,
+    ...escalationLines(report.escalated ?? [], failuresCsvPath, (id) => accountOf(report, id)).map(
+      (line) => (line === '' ? line : `  ${line}`),
     ),
   );
   while (lines.at(-1) === '') lines.pop();
@@ -318,9 +338,12 @@ function sourceLines(report: Report, paint: Paint): string[] {
 
 /**
  * Renders a report for a terminal. Without `color` the output is plain text with no escape
- * sequence at all; with it, only our own SGR colour codes are added.
+ * sequence at all; with it, only our own SGR colour codes are added. A report with nothing in it
+ * is one line that says so.
  */
 function renderTerminal(report: Report, options: TerminalOptions = {}): string {
+  // Nothing to show but that: one line, not tables of zeros.
+  if (isQuiet(report)) return `${quietText(report)}\n`;
   const paint = painter(options.color === true);
   const lines = [
     ...summaryLines(report, paint),

@@ -187,7 +187,7 @@ class StreamCollector {
         this.streams.set(stream, events);
       }
       const id = raw.eventId === undefined || raw.eventId === '' ? undefined : raw.eventId;
-      const timestamp = typeof raw.timestamp === 'number' ? raw.timestamp : 0;
+      const timestamp = typeof raw.timestamp === 'number' ? raw.timestamp : undefined;
       // A malformed event is kept with a defect so it is counted as unparseable, never dropped.
       events.push(
         id === undefined

@@ -5,6 +5,7 @@
  * sanitised, every section bounded, the whole body under the SNS limit.
  */
 // Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
+import { shownPath } from '../analyze/analysis.ts';
 import { hintFor } from '../analyze/classify.ts';
 import { type ClassTableRow, classAction, classTableLines } from '../render/class-table.ts';
 import {
@@ -108,14 +109,32 @@ function needsPersonFor(digest: DigestWindow): boolean {
   );
 }
 
-/** What a person still has to do for one digest entry; empty when nothing. */
+/**
+ * Where a digest entry's failures are, for its "needs a person" lines: its file system, or, when
+ * the records named none, the log group they came from. (The digest keeps no account.)
+ */
+function whereText(key: GroupKey): string {
+  const scope = display(key.scope, SCOPE_CHARS);
+  return key.scopeKind === 'fileSystem'
+    ? `(file system ${scope})`
+    : `(file system unknown; log group ${scope})`;
+}
+
+/** A held sample as shown: a path relative to the file-system root, an S3 object as is. */
+function sampleText(cls: DigestClass, sample: string): string {
+  if (cls === 'unparseable' || sample.startsWith('s3://')) return sample;
+  return shownPath(sample);
+}
+
+/** What a person still has to do for one digest entry, naming where; empty when nothing. */
 function personLines(digest: DigestWindow): string[] {
+  const where = whereText(digest.key);
   const lines: string[] = [];
   if (PERSON_LABELS.has(digest.key.cls)) {
     if (digest.key.cls === 'unparseable') {
       lines.push(
         ...wrap(
-          'Needs a person: these events match no known FSx record format. Read them in the log group; if FSx changed its format, the parser needs updating.',
+          `Needs a person: these events match no known FSx record format. Read them in the log group; if FSx changed its format, the parser needs updating. ${where}`,
           '  ',
           WIDTH,
           '    ',
@@ -128,7 +147,7 @@ function personLines(digest: DigestWindow): string[] {
         if (hints.size >= MAX_HINTS) break;
       }
       for (const hint of hints) {
-        lines.push(...wrap(`Needs a person: ${display(hint, 600)}`, '  ', WIDTH, '    '));
+        lines.push(...wrap(`Needs a person: ${display(hint, 600)} ${where}`, '  ', WIDTH, '    '));
       }
     }
   }
@@ -136,7 +155,7 @@ function personLines(digest: DigestWindow): string[] {
   if (escalated > 0) {
     lines.push(
       ...wrap(
-        `Needs a person: ${plural(escalated, 'path')} still failed after the maximum number of re-exports; the summary that escalated each path lists its task history.`,
+        `Needs a person: ${plural(escalated, 'path')} still failed after the maximum number of re-exports; the summary that escalated each path lists its task history. ${where}`,
         '  ',
         WIDTH,
         '    ',
@@ -146,7 +165,7 @@ function personLines(digest: DigestWindow): string[] {
   if (refused + deferred > 0) {
     lines.push(
       ...wrap(
-        `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue); the analyzer's logs have the commands.`,
+        `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue); the analyzer's logs have the commands. ${where}`,
         '  ',
         WIDTH,
         '    ',
@@ -231,7 +250,7 @@ function digestLines(digest: DigestWindow, region: string | undefined): string[]
   if (digest.samples.length > 0) {
     lines.push(digest.key.cls === 'unparseable' ? '  Samples:' : '  Sample paths:');
     for (const sample of digest.samples.slice(0, 5)) {
-      lines.push(`    ${display(sample, SAMPLE_CHARS)}`);
+      lines.push(`    ${display(sampleText(digest.key.cls, sample), SAMPLE_CHARS)}`);
     }
   }
   const o = digest.outcomes;

@@ -162,7 +162,7 @@ interface Failure {
   readonly code: string;
   readonly eventId: string;
   /** Epoch milliseconds. */
-  readonly timestamp: number;
+  readonly timestamp: number | undefined;
   readonly logGroup: string;
 }
 
@@ -176,7 +176,10 @@ function addFailure(group: MutableGroup, failure: Failure): void {
   const code = cleanCode(failure.code);
   group.codes.set(code, (group.codes.get(code) ?? 0) + 1);
   group.eventIds.push(failure.eventId);
-  group.lastAt = Math.max(group.lastAt, Math.floor(failure.timestamp / 1000));
+  // An event without a time (never from a subscription) cannot move the window's last failure.
+  if (failure.timestamp !== undefined) {
+    group.lastAt = Math.max(group.lastAt, Math.floor(failure.timestamp / 1000));
+  }
   addLogGroup(group, failure.logGroup);
 }
 

@@ -289,15 +289,16 @@ function createLineReader(name: string, context: InputContext): LineReader {
         } else {
           collector.streams.add(fallbackStream, {
             id,
-            timestamp: 0,
+            timestamp: undefined,
             message: text,
             defect: 'not a log event object like the other lines',
           } satisfies LogEvent);
         }
         return;
       }
+      // A bare line carries no time: it stays unknown (shown as such), never epoch 0.
       const { time, stream, message } = splitLinePrefix(text);
-      collector.streams.add(stream ?? fallbackStream, { id, timestamp: time ?? 0, message });
+      collector.streams.add(stream ?? fallbackStream, { id, timestamp: time, message });
     },
     finish() {
       if (read === 0) throw new InputError('is empty');

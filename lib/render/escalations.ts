@@ -2,6 +2,7 @@ import { display } from '../shared/text.ts';
 import type { Escalation, ExportTask } from '../shared/types.ts';
 import { commandLines } from './commands.ts';
 import { bullet, PATH_CHARS, plural, WIDTH, wrap } from './layout.ts';
+import { placeText } from './places.ts';
 
 /*
  * Paths re-exported too often, as the summary email, the retrier's email and the terminal all
@@ -28,11 +29,16 @@ function escalatedTask(fileSystemId: string, escalations: readonly Escalation[])
 }
 
 /**
- * Paths re-exported too often, under "needs a person": per file system, each path with the tasks
- * that re-exported it and when, where the last task's failures are (`failuresCsv`), and a command
- * to re-export them by hand once the cause is fixed.
+ * Paths re-exported too often, under "needs a person": per file system (and its account, when
+ * `accountOf` knows it), each path with the tasks that re-exported it and when, where the last
+ * task's failures are (`failuresCsv`), and a command to re-export them by hand once the cause is
+ * fixed.
  */
-function escalationLines(escalated: readonly Escalation[], failuresCsv: FailuresCsv): string[] {
+function escalationLines(
+  escalated: readonly Escalation[],
+  failuresCsv: FailuresCsv,
+  accountOf: (fileSystemId: string) => string | undefined = () => undefined,
+): string[] {
   if (escalated.length === 0) return [];
   const lines = bullet(
     `${plural(escalated.length, 'path')} failed again after repeated re-exports and will not be re-exported automatically any more. Read the tasks' failures.csv, fix the cause, then re-export by hand:`,
@@ -44,7 +50,7 @@ function escalationLines(escalated: readonly Escalation[], failuresCsv: Failures
     byFileSystem.set(escalation.fileSystemId, group);
   }
   for (const [fileSystemId, group] of [...byFileSystem].slice(0, MAX_FILE_SYSTEMS)) {
-    lines.push('', `  On ${display(fileSystemId, 64)}:`);
+    lines.push('', `  On ${placeText({ fileSystemId, account: accountOf(fileSystemId) })}:`);
     for (const escalation of group.slice(0, MAX_PATHS)) {
       const tasks = escalation.taskIds.map((id) => display(id, 64));
       const last = escalation.taskIds.at(-1);

@@ -6,22 +6,13 @@ import {
   isDateMillis,
   minuteWindow,
 } from './insights.ts';
+import { groupByPlace, type Place, type PlaceGroup } from './places.ts';
 
 /*
  * What the summary email and the terminal report both show of a report, read from the report
  * alone: its outcomes, the failures that could not be planned, its sources, its time range and
  * the Logs Insights link to its events.
  */
-
-/** Distinct samples kept per group (files of a hint, targets of a reason). */
-const MAX_SAMPLES = 5;
-
-/** Adds a sample unless it is missing, already there, or the group has enough. */
-function pushSample(samples: string[], value: string | undefined): void {
-  if (value !== undefined && samples.length < MAX_SAMPLES && !samples.includes(value)) {
-    samples.push(value);
-  }
-}
 
 /**
  * Every task's outcome; a report built without outcomes shows its plan as planned. A report made
@@ -35,19 +26,32 @@ function outcomesOf(
   return report.plan.tasks.map((task) => ({ status: 'planned', task }));
 }
 
-/** Retryable failures that were not planned, grouped by reason, largest group first. */
+/**
+ * Retryable failures that were not planned, grouped by reason (largest group first) and, within a
+ * reason, by place. `locate` gives each failure's place and what to show of it (its path as FSx
+ * tasks take it, or its S3 object); a failure that names neither shows its event.
+ */
 function groupUnplanned(
   unplanned: readonly Unplanned[],
-): Array<{ reason: string; count: number; samples: string[] }> {
-  const groups = new Map<string, { count: number; samples: string[] }>();
+  locate: (item: Unplanned) => { readonly place: Place; readonly target: string | undefined },
+): Array<{ reason: string; count: number; places: PlaceGroup[] }> {
+  const groups = new Map<string, Array<{ place: Place; sample: string }>>();
   for (const item of unplanned) {
-    const group = groups.get(item.reason) ?? { count: 0, samples: [] };
-    group.count++;
-    pushSample(group.samples, item.target ?? `(no path; event ${item.eventId})`);
+    const { place, target } = locate(item);
+    const group = groups.get(item.reason) ?? [];
+    group.push({ place, sample: target ?? `(no path; event ${item.eventId})` });
     groups.set(item.reason, group);
   }
   return [...groups]
-    .map(([reason, group]) => ({ reason, ...group }))
+    .map(([reason, items]) => ({
+      reason,
+      count: items.length,
+      places: groupByPlace(items, {
+        fileSystemId: (entry) => entry.place.fileSystemId,
+        account: (entry) => entry.place.account,
+        sample: (entry) => entry.sample,
+      }),
+    }))
     .sort((a, b) => b.count - a.count);
 }
 
@@ -62,43 +66,64 @@ function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
   return [...merged.values()];
 }
 
-/** Earliest and latest event time (records and unparseable events) in milliseconds. */
-function eventWindow(
-  report: Pick<Report, 'records' | 'unparseable'>,
-): { first: number; last: number } | undefined {
+/**
+ * Earliest and latest known event time (records and unparseable events) in milliseconds, and how
+ * many events have no time (a bare log line carries none); `window` is undefined when no event
+ * has one.
+ */
+function eventTimes(report: Pick<Report, 'records' | 'unparseable'>): {
+  readonly window: { readonly first: number; readonly last: number } | undefined;
+  readonly unknown: number;
+} {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  let unknown = 0;
   // A loop, not Math.min(...spread): a large batch would overflow the argument stack.
   for (const events of [report.records, report.unparseable]) {
     for (const { timestamp } of events) {
-      if (!isDateMillis(timestamp)) continue;
+      if (timestamp === undefined || !isDateMillis(timestamp)) {
+        unknown++;
+        continue;
+      }
       if (timestamp < min) min = timestamp;
       if (timestamp > max) max = timestamp;
     }
   }
-  if (!isDateMillis(min) || !isDateMillis(max)) return undefined;
-  return { first: min, last: max };
+  const known = isDateMillis(min) && isDateMillis(max);
+  return { window: known ? { first: min, last: max } : undefined, unknown };
 }
 
-/** Earliest and latest event time (records and unparseable events), as ISO UTC. */
+/**
+ * The report's time range as ISO UTC from its known event times, and how many events have no
+ * time; undefined when the report has no event. `from`/`to` are undefined when no event has a
+ * time: outputs then say "unknown", never 1970.
+ */
 function timeRange(
   report: Pick<Report, 'records' | 'unparseable'>,
-): { from: string; to: string } | undefined {
-  const window = eventWindow(report);
-  if (window === undefined) return undefined;
-  return { from: new Date(window.first).toISOString(), to: new Date(window.last).toISOString() };
+):
+  | { readonly from: string | undefined; readonly to: string | undefined; readonly unknown: number }
+  | undefined {
+  if (report.records.length + report.unparseable.length === 0) return undefined;
+  const { window, unknown } = eventTimes(report);
+  if (window === undefined) return { from: undefined, to: undefined, unknown };
+  return {
+    from: new Date(window.first).toISOString(),
+    to: new Date(window.last).toISOString(),
+    unknown,
+  };
 }
 
 /**
  * The Logs Insights link that lists the report's events: its log groups, its event time range
  * widened to whole minutes, a query narrowed to its file systems' `datarepo_` streams when every
- * event came from one. Undefined without a region, an event time or a log group.
+ * event came from one. Undefined without a region, a known event time or a log group.
  */
 function reportInsightsLink(
   report: Pick<Report, 'region' | 'sources' | 'records' | 'unparseable'>,
 ): string | undefined {
   if (report.region === undefined || report.region === '') return undefined;
-  const window = eventWindow(report);
+  // Only known times make the window: a report without any has no link (never one for 1970).
+  const { window } = eventTimes(report);
   // Widened to whole minutes, the window must still be a valid date range.
   if (window === undefined || !isDateMillis(window.last + 60_000)) return undefined;
   if (!isDateMillis(window.first - 60_000)) return undefined;
@@ -131,12 +156,4 @@ function reportInsightsLink(
   });
 }
 
-export {
-  groupUnplanned,
-  MAX_SAMPLES,
-  outcomesOf,
-  pushSample,
-  reportInsightsLink,
-  timeRange,
-  uniqueSources,
-};
+export { groupUnplanned, outcomesOf, reportInsightsLink, timeRange, uniqueSources };

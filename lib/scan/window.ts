@@ -85,15 +85,16 @@ function isCalendarDate(text: string): boolean {
 }
 
 /**
- * Reads one `--since` / `--until` value: a duration means that long before `now`; otherwise an
- * ISO-8601 date (UTC midnight) or date-time with `Z` or an offset.
+ * Reads one `--since` / `--until` value: a duration means that long before `now`, with or without
+ * a leading minus (`-24h` is how many people write "24 hours ago"); otherwise an ISO-8601 date
+ * (UTC midnight) or date-time with `Z` or an offset.
  *
  * @param option The option's name, for the error message.
  * @throws WindowError naming the option and what it accepts.
  */
 function parseTimeArgument(text: string, option: string, now: number): number {
   const value = text.trim();
-  const duration = parseDuration(value);
+  const duration = parseDuration(value.startsWith('-') ? value.slice(1) : value);
   if (duration !== undefined) return now - duration;
   if (ISO_DATE.test(value) || ISO_TIME.test(value)) {
     if (!isCalendarDate(value)) {

@@ -34,7 +34,11 @@ export interface LogBatch {
  */
 export interface LogEvent {
   readonly id: string;
-  readonly timestamp: number;
+  /**
+   * Epoch milliseconds; undefined when the input carries no time (a bare log line read by
+   * `analyze`). A subscription event always has one.
+   */
+  readonly timestamp: number | undefined;
   readonly message: unknown;
   /** Set by the decoder when the event itself was malformed (not an object, id not a string…). */
   readonly defect?: string;
@@ -43,7 +47,8 @@ export interface LogEvent {
 /** Where a record came from, kept for the summary and console links. */
 export interface EventOrigin {
   readonly eventId: string;
-  readonly timestamp: number;
+  /** The log event's time (epoch milliseconds); undefined when the input carried none. */
+  readonly timestamp: number | undefined;
   readonly owner: string;
   readonly logGroup: string;
   readonly logStream: string;
@@ -383,10 +388,19 @@ export interface TimeWindow {
  * filters of their event log groups) and what a scheduled doctor keeps between runs.
  */
 
-/** How bad a doctor finding is. PROBLEM and UNKNOWN make `doctor` exit 1. */
-export type Severity = 'OK' | 'NOTE' | 'WARN' | 'PROBLEM' | 'UNKNOWN';
-/** What a doctor finding is about. */
-export type Check = 'file-system' | 'logging' | 'subscription' | 'associations' | 'association';
+/** How bad a doctor finding can be, mildest first. PROBLEM and UNKNOWN make `doctor` exit 1. */
+export const SEVERITIES = ['OK', 'NOTE', 'WARN', 'PROBLEM', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** What a doctor finding can be about. `topic`: the summary topic's subscriptions (whom alerts reach). */
+export const CHECKS = [
+  'file-system',
+  'logging',
+  'subscription',
+  'associations',
+  'association',
+  'topic',
+] as const;
+export type Check = (typeof CHECKS)[number];
 
 /** What a lookup found, or why it could not look. */
 export type Checked<T> =
@@ -447,6 +461,24 @@ export interface FileSystemInventory {
   readonly associations: Checked<readonly AssociationFacts[]>;
 }
 
+/** One subscription of the summary topic (ListSubscriptionsByTopic), without its endpoint. */
+export interface TopicSubscriptionFacts {
+  /** email, sqs, https, ... */
+  readonly protocol: string;
+  /** false while SNS waits for the endpoint to confirm (SubscriptionArn "PendingConfirmation"). */
+  readonly confirmed: boolean;
+}
+
+export type TopicFacts =
+  | { readonly exists: true; readonly subscriptions: readonly TopicSubscriptionFacts[] }
+  | { readonly exists: false };
+
+/** The summary topic doctor was given, and its subscriptions. */
+export interface TopicInventory {
+  readonly topicArn: string;
+  readonly lookup: Checked<TopicFacts>;
+}
+
 /** Everything doctor looked at, as read by lib/aws/inventory.ts. */
 export interface Inventory {
   readonly region: string | undefined;
@@ -454,6 +486,8 @@ export interface Inventory {
   readonly fileSystems: readonly FileSystemInventory[];
   /** Keyed by log group name. */
   readonly logGroups: ReadonlyMap<string, Checked<LogGroupFacts>>;
+  /** Absent: no topic was given (doctor without --topic-arn), so whom alerts reach is not checked. */
+  readonly topic?: TopicInventory;
 }
 
 /** What a scheduled doctor keeps of a run: enough to tell the next run what changed. */

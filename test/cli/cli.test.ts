@@ -151,6 +151,11 @@ describe('CLI: help and usage', () => {
       'analyze --help',
     ],
     [['analyze'], 'no FILE given', 'analyze --help'],
+    [
+      ['analyze', '--region', 'samples/events'],
+      'fsx-export-analyzer: --region needs a Region name such as eu-west-1; "samples/events" looks like a file\n',
+      'analyze --help',
+    ],
     [[], 'no command given', '--help'],
   ])('rejects %j with exit 2 and a usage hint', async (args, problem, hint) => {
     // Prepare

@@ -258,6 +258,17 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
     expect(fsx.tasks()).toHaveLength(2);
   });
 
+  it('reads --since -2h as 2 hours ago: the pinned window of --since 2h', async () => {
+    // Act
+    const result = await reexport(['--class', 'permission', '--dry-run', '--since', '-2h']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '--since 2026-11-25T10:00:00.000Z --until 2026-11-25T12:00:00.000Z --yes',
+    );
+  });
+
   it('escapes an error name from the endpoint before it reaches the terminal', async () => {
     // Prepare
     fsx.inject({
@@ -382,6 +393,10 @@ describe('Integration: reexport against logs-server and fsx-server', () => {
     ],
     [['--yes'], /^--class is required/],
     [['--class', 'permission', '--yes', '--dry-run'], /cannot be combined/],
+    [
+      ['--class', 'permission', '--yes', '--region', 'samples/events'],
+      /^--region needs a Region name such as eu-west-1; "samples\/events" looks like a file$/,
+    ],
   ])('refuses %j with a clear line before any call', async (args, message) => {
     // Act
     const run = reexport(args);

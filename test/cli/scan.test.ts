@@ -359,4 +359,51 @@ describe('Integration: scan against logs-server', () => {
     await expect(since).rejects.toThrow(/^--since must be a duration/);
     expect(server?.calls).toHaveLength(0);
   });
+
+  it('reads --since -24h as 24 hours ago, the same window as --since 24h', async () => {
+    // Prepare
+    const events = [failure('S3ExportAccessDenied', '/ns1/a.bin', 3)];
+
+    // Act
+    const result = await scan(events, ['--json', '--since', '-24h', '--until', '-1h']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const document = JSON.parse(result.stdout) as { scan: { window: unknown }; records: number };
+    expect(document.scan.window).toEqual({
+      start: '2026-11-24T12:00:00.000Z',
+      end: '2026-11-25T11:00:00.000Z',
+    });
+    expect(document.records).toBe(1);
+  });
+
+  it.each([
+    [
+      'samples/events',
+      '--region needs a Region name such as eu-west-1; "samples/events" looks like a file',
+    ],
+    [
+      'events.json',
+      '--region needs a Region name such as eu-west-1; "events.json" looks like a file',
+    ],
+    ['Mars', '--region needs a Region name such as eu-west-1 (got "Mars")'],
+  ])('refuses --region %j before any call', async (region, message) => {
+    // Act
+    const run = scan([], ['--region', region]);
+
+    // Assess
+    await expect(run).rejects.toThrow(message);
+    expect(server?.calls).toHaveLength(0);
+  });
+
+  it.each(['eu-west-1', 'cn-north-1', 'us-gov-west-1', 'ap-southeast-5'])(
+    'takes --region %s',
+    async (region) => {
+      // Act
+      const result = await scan([], ['--region', region]);
+
+      // Assess
+      expect(result.code).toBe(0);
+    },
+  );
 });

@@ -13,10 +13,11 @@ import { readInput } from '../../lib/input/read.ts';
 import { AnalyzerError } from '../../lib/shared/errors.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../lib/shared/limits.ts';
 import type { LogBatch, Report } from '../../lib/shared/types.ts';
+import { INPUT_KINDS } from './input-kinds.ts';
 import {
+  KINDS as BROKEN_KINDS,
   type Expect,
   GOOD_PATHS,
-  KINDS,
   type Kind,
   lambdaEvent,
   messagePayload,
@@ -25,10 +26,10 @@ import {
 } from './kinds.ts';
 
 /*
- * Every kind of bad input (kinds.ts) through the pure path and through the real binary: a
- * one-line error that names the problem, or an unparseable event counted next to the rest of the
- * batch, analysed as usual. Nothing may throw anything but an AnalyzerError, print a stack trace,
- * lose an event or let a control character through.
+ * Every kind of bad input (kinds.ts) and every input format (input-kinds.ts) through the pure
+ * path and through the real binary: a one-line error that names the problem, or an unparseable
+ * event counted next to the rest of the batch, analysed as usual. Nothing may throw anything but
+ * an AnalyzerError, print a stack trace, lose an event or let a control character through.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,6 +41,8 @@ const DOCS_HEADING = '### Bad input: what each kind produces';
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const SUBJECT = /^[\x20-\x7e]{1,99}$/;
+/** Every kind: the broken and hostile inputs, then the formats an operator copies out of AWS. */
+const KINDS: readonly Kind[] = [...BROKEN_KINDS, ...INPUT_KINDS];
 /** How generous the memory bound is: the cap alone is 32 MiB, the 10,000-event batch a few MB. */
 const RSS_BOUND = 256 * 1024 * 1024;
 
@@ -137,8 +140,18 @@ interface JsonReport {
   records: number;
   unparseable: number;
   skippedMessages: number;
-  failures: Array<{ eventId: string; path: string | null; code: string; class: string }>;
+  failures: Array<{
+    eventId: string;
+    timestamp: number | null;
+    logStream: string;
+    fileSystemId: string | null;
+    path: string | null;
+    code: string;
+    class: string;
+  }>;
   unparseableEvents: Array<{ eventId: string; reason: string }>;
+  retries: Array<{ eventIds: string[] }>;
+  notRetried: Array<{ eventId: string; reason: string }>;
 }
 
 let scratch = '';
@@ -214,7 +227,11 @@ describe('Corpus: pure path (decode, then processBatches)', () => {
     }
     if (expected.kind === 'record') {
       expect(report.unparseable.map((event) => event.reason)).toEqual([]);
-      assessBadRecords(report.records, expected.bad);
+      assessBadRecords(
+        report.records,
+        expected.bad,
+        planOf(report.plan.tasks, report.plan.unplanned),
+      );
     } else {
       expect(report.unparseable.length).toBeGreaterThan(0);
       for (const event of report.unparseable) expect(event.reason).toMatch(expected.reason);
@@ -279,10 +296,35 @@ describe('Corpus: what reaches a person has no control character', () => {
   });
 });
 
+/** What a record's fields are checked against, from the pure report or the `--json` output. */
+interface SeenRecord {
+  readonly eventId: string;
+  readonly timestamp: number | undefined;
+  readonly logStream: string;
+  readonly fileSystemId: string | undefined;
+  readonly path: string | undefined;
+  readonly code: string;
+  readonly class: string;
+}
+
+/** What the plan did with an event: `planned` (in a task), its not-re-exported reason, or nothing. */
+type PlanOf = (eventId: string) => string | undefined;
+
+function planOf(
+  tasks: ReadonlyArray<{ eventIds: readonly string[] }>,
+  unplanned: ReadonlyArray<{ eventId: string; reason: string }>,
+): PlanOf {
+  return (eventId) =>
+    tasks.some((task) => task.eventIds.includes(eventId))
+      ? 'planned'
+      : unplanned.find((item) => item.eventId === eventId)?.reason;
+}
+
 /** The records besides the good ones: none, or as many as the kind says, the first one as it says. */
 function assessBadRecords(
-  records: ReadonlyArray<{ path: string | undefined; code: string; class: string }>,
+  records: readonly SeenRecord[],
   bad: Extract<Expect, { kind: 'record' }>['bad'],
+  plan: PlanOf,
 ): void {
   const good = new Set<string | undefined>([...GOOD_PATHS, ...GOOD_FILE_PATHS]);
   const others = records.filter((record) => !good.has(record.path));
@@ -292,10 +334,16 @@ function assessBadRecords(
   }
   expect(others).toHaveLength(bad.count);
   const [first] = others;
-  expect(first?.code).toBe(bad.first.code);
-  expect(first?.class).toBe(bad.first.class);
-  if (bad.first.path instanceof RegExp) expect(first?.path).toMatch(bad.first.path);
-  else expect(first?.path).toBe(bad.first.path);
+  const wanted = bad.first;
+  expect(first?.code).toBe(wanted.code);
+  expect(first?.class).toBe(wanted.class);
+  if (wanted.path instanceof RegExp) expect(first?.path).toMatch(wanted.path);
+  else expect(first?.path).toBe(wanted.path);
+  if (wanted.logStream !== undefined) expect(first?.logStream).toBe(wanted.logStream);
+  if ('fileSystemId' in wanted) expect(first?.fileSystemId).toBe(wanted.fileSystemId);
+  if (wanted.timestamp !== undefined) expect(first?.timestamp).toBe(wanted.timestamp);
+  if (wanted.plan === 'planned') expect(plan(first?.eventId ?? '')).toBe('planned');
+  else if (wanted.plan !== undefined) expect(plan(first?.eventId ?? '')).toMatch(wanted.plan);
 }
 
 /** Asserts what `analyze --json BAD GOOD` printed for a kind expected to give `expected`. */
@@ -318,7 +366,14 @@ function assessRun(run: Run, badFile: string, kind: Kind, expected: Expect): voi
     return;
   }
   expect(run.code, run.stderr).toBe(0);
-  expect(run.stderr).toBe('');
+  if (kind.note === undefined) {
+    expect(run.stderr).toBe('');
+  } else {
+    const prefix = `fsx-export-analyzer: ${badFile}: `;
+    expect(run.stderr.startsWith(prefix), run.stderr).toBe(true);
+    expect(run.stderr.endsWith('\n')).toBe(true);
+    expect(run.stderr.slice(prefix.length, -1)).toMatch(kind.note);
+  }
   if (expected.kind === 'skipped') {
     expect(report.skippedMessages).toBe(1);
     expect(report.events).toBe(2);
@@ -331,8 +386,14 @@ function assessRun(run: Run, badFile: string, kind: Kind, expected: Expect): voi
   if (expected.kind === 'record') {
     expect(report.unparseable).toBe(0);
     assessBadRecords(
-      report.failures.map((failure) => ({ ...failure, path: failure.path ?? undefined })),
+      report.failures.map((failure) => ({
+        ...failure,
+        path: failure.path ?? undefined,
+        fileSystemId: failure.fileSystemId ?? undefined,
+        timestamp: failure.timestamp ?? undefined,
+      })),
       expected.bad,
+      planOf(report.retries, report.notRetried),
     );
   } else {
     expect(report.unparseable).toBeGreaterThan(0);

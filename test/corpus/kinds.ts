@@ -4,8 +4,10 @@ import type { FailureClass } from '../../lib/shared/types.ts';
 /*
  * The bad-input corpus: every kind of hostile or broken input the analyzer must survive, as
  * generators (nothing big is committed). Each kind says at which level it is broken and what the
- * analyzer must make of it. corpus.test.ts runs every kind through the pure path and the CLI;
- * docs/design.md#bad-input-what-each-kind-produces documents what each one produces.
+ * analyzer must make of it. The inputs an operator copies out of AWS (Kinesis events, on-failure
+ * records, `aws logs` output) are in input-kinds.ts. corpus.test.ts runs every kind through the
+ * pure path and the CLI; docs/design.md#bad-input-what-each-kind-produces documents what each
+ * one produces.
  *
  * Levels, and what `build()` returns:
  * - `event`: the Lambda event as the handler receives it (any value), or a string: the text of a
@@ -42,6 +44,12 @@ interface BadRecords {
     readonly class: FailureClass;
     /** Exactly, or matching the pattern (for paths too long or too odd to write out). */
     readonly path: string | RegExp | undefined;
+    /** Checked when given: where the input says the record was logged, and when. */
+    readonly logStream?: string;
+    readonly fileSystemId?: string | undefined;
+    readonly timestamp?: number;
+    /** Checked when given: in a planned task, or not re-exported for a reason matching this. */
+    readonly plan?: 'planned' | RegExp;
   };
 }
 
@@ -56,6 +64,11 @@ interface Kind {
    * (a JSON scalar on one line is a raw log message to the CLI, not a Lambda event).
    */
   readonly cli?: Expect;
+  /**
+   * The one line `analyze` prints on stderr about how it read a readable input (the batch inside
+   * an on-failure record, say), after `<file>: `; none when absent.
+   */
+  readonly note?: RegExp;
   /** Log events the input holds when it is not refused; default 3 (two good ones and the bad one). */
   readonly events?: number;
   /** False when the input cannot carry the two good records (a bare number is no batch). */
@@ -848,14 +861,20 @@ const KINDS: readonly Kind[] = [
   },
 ];
 
-export type { Expect, Kind };
+export type { Expect, Kind, RawLogEvent };
 export {
   BAD_ID,
+  FS,
   GOOD_PATHS,
   goodEvents,
+  HOSTILE,
   KINDS,
   lambdaEvent,
   messagePayload,
   payload,
+  record,
   repeatedPrefixLine,
+  STREAM,
+  UNPARSEABLE_TEXT,
+  withGood,
 };

@@ -1,19 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  accountOf,
   analyzeBatches,
   classesOf,
   countByClass,
   countByCode,
   countOutcomes,
+  isQuiet,
+  quietText,
   reportSeverity,
+  shownPath,
+  shownTarget,
   toJsonReport,
   toJsonText,
 } from '../../../lib/analyze/analysis.ts';
 import { processBatches } from '../../../lib/analyze/pipeline.ts';
 import type { TaskOutcome } from '../../../lib/shared/types.ts';
 import { batch } from '../../helpers/events.ts';
-import { emptyReport, queuedOutcome, startedOutcome, task } from '../../helpers/reports.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import {
+  emptyReport,
+  queuedOutcome,
+  record,
+  startedOutcome,
+  task,
+  unparseable,
+} from '../../helpers/reports.ts';
 
 describe('Function: analyzeBatches', () => {
   // A message that is certainly a record (with the code and path it must keep), or anything.
@@ -240,5 +253,102 @@ describe('Function: toJsonReport', () => {
     ]);
     expect(json['escalated']).toEqual([escalation]);
     expect(toJsonReport(emptyReport())['escalated']).toEqual([]);
+  });
+});
+
+describe('Function: toJsonReport (times)', () => {
+  it('writes an unknown event time as null, never 0', () => {
+    // Prepare
+    const report = emptyReport({
+      records: [record(0, { timestamp: undefined }), record(1)],
+    });
+
+    // Act
+    const json = JSON.parse(toJsonText(report));
+
+    // Assess
+    expect(json.failures.map((failure: { timestamp: unknown }) => failure.timestamp)).toEqual([
+      null,
+      1_764_072_000_001,
+    ]);
+  });
+});
+
+describe('Function: shownPath / shownTarget', () => {
+  it('shows paths relative to the file-system root, as FSx tasks take them', () => {
+    // Act
+    const shown = ['/ns1/dir/file', 'ns1/dir/file', '/ns1//dir/./file', '//ns1/../x', '/'].map(
+      shownPath,
+    );
+
+    // Assess
+    expect(shown).toEqual(['ns1/dir/file', 'ns1/dir/file', 'ns1/dir/file', 'ns1/../x', '/']);
+  });
+
+  it('shows a record that names only an S3 key as s3://bucket/key', () => {
+    // Act
+    const targets = [
+      shownTarget(record(0, { path: '/ns1/a.bin' })),
+      shownTarget(record(1, { path: undefined, s3Key: 'pre/a.bin', bucket: 'bkt' })),
+      shownTarget(record(2, { path: undefined, s3Key: 'pre/a.bin' })),
+      shownTarget(record(3, { path: undefined })),
+    ];
+
+    // Assess
+    expect(targets).toEqual(['ns1/a.bin', 's3://bkt/pre/a.bin', 'pre/a.bin', undefined]);
+  });
+});
+
+describe('Function: accountOf', () => {
+  it("gives a file system's account only when its records name exactly one", () => {
+    // Prepare
+    const other = 'fs-0fedcba9876543210';
+    const report = emptyReport({
+      records: [
+        record(0),
+        record(1),
+        record(2, { fileSystemId: other }),
+        record(3, { fileSystemId: other, owner: '210987654321' }),
+        record(4, { fileSystemId: 'fs-11111111', owner: 'unknown' }),
+      ],
+    });
+
+    // Act
+    const accounts = [FS, other, 'fs-11111111', 'fs-22222222'].map((id) => accountOf(report, id));
+
+    // Assess
+    expect(accounts).toEqual(['123456789012', undefined, undefined, undefined]);
+  });
+});
+
+describe('Function: isQuiet / quietText', () => {
+  it('is quiet only when there is nothing at all to show', () => {
+    // Prepare
+    const reports = [
+      emptyReport(),
+      emptyReport({ records: [record(0)] }),
+      emptyReport({ unparseable: [unparseable(0)] }),
+      emptyReport({ plan: { tasks: [task()], unplanned: [], awaitingMapping: [] } }),
+    ];
+
+    // Act
+    const quiet = reports.map(isQuiet);
+
+    // Assess
+    expect(quiet).toEqual([true, false, false, false]);
+  });
+
+  it('counts the events read and the control messages skipped', () => {
+    // Act
+    const texts = [
+      quietText({ events: 1, skippedMessages: 0 }),
+      quietText({ events: 0, skippedMessages: 3 }),
+    ];
+
+    // Assess
+    expect(texts).toEqual([
+      'No FSx export failures in 1 log event.',
+      'No FSx export failures in 0 log events (3 control messages skipped).',
+    ]);
   });
 });

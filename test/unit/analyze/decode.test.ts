@@ -50,7 +50,7 @@ describe('Function: decodeLambdaEvent', () => {
     expect(decoded).toEqual({ type: 'skipped', messageType: 'CONTROL_MESSAGE' });
   });
 
-  it('keeps malformed events with a defect so the rest of the batch goes on', () => {
+  it('keeps malformed events with a defect and no time so the rest of the batch goes on', () => {
     // Prepare
     const data = payload([{ message: 'ok' }]);
     const event = lambdaEvent({
@@ -64,16 +64,21 @@ describe('Function: decodeLambdaEvent', () => {
     // Assess
     if (decoded.type !== 'data') throw new Error('expected data');
     expect(decoded.batch.events).toHaveLength(3);
-    expect(decoded.batch.events[0]).toMatchObject({
+    expect(decoded.batch.events[0]).toEqual({
       id: '#0',
+      timestamp: undefined,
+      message: null,
       defect: 'log event is not an object',
     });
-    expect(decoded.batch.events[1]).toMatchObject({
+    // Unknown, not epoch 0: a missing time must never read as 1970.
+    expect(decoded.batch.events[1]).toEqual({
       id: '#1',
-      timestamp: 0,
+      timestamp: undefined,
+      message: 'm',
       defect: 'log event id is missing or not a string',
     });
     expect(decoded.batch.events[2]?.defect).toBeUndefined();
+    expect(decoded.batch.events[2]?.timestamp).toBe(1_764_072_000_000);
   });
 
   it.each([

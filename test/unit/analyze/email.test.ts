@@ -142,7 +142,10 @@ describe('Function: renderEmail', () => {
     });
     expect(publication.body).toContain('Read 3 log events: 0 FSx records, 3 unparseable.');
     expect(flat(publication.body)).toContain('They were kept, not dropped');
-    expect(publication.body).toContain('message is a number, not a string (event ev-2)');
+    // Each example names its file system (from the datarepo_ stream) and account.
+    expect(flat(publication.body)).toContain(
+      'message is a number, not a string (event ev-2; file system fs-0123456789abcdef0, account 123456789012)',
+    );
     expect(publication.body).toContain(
       '  Class        Records  Files  File systems  What happens\n  unparseable        3      -             1  a person should read them\n',
     );
@@ -251,8 +254,9 @@ describe('Function: renderEmail', () => {
     expect(text).toContain(hintFor('S3ExportFileSizeTooLarge'));
     expect(text).toContain(hintFor('S3CompletionReportValidateFailure'));
     expect(text).toContain(hintFor('S3ExportSomethingNew'));
-    expect(body).toContain('Examples (5 of 7):');
-    for (const index of [0, 1, 2, 3, 4]) expect(body).toContain(`    /ns1/denied-${index}.bin\n`);
+    expect(body).toContain(`  File system ${FS}, account 123456789012: 7 records\n`);
+    // Paths as FSx tasks take them: relative to the file-system root.
+    for (const index of [0, 1, 2, 3, 4]) expect(body).toContain(`    ns1/denied-${index}.bin\n`);
     expect(body).not.toContain('denied-5.bin');
     expect(body).toContain('    s3://bkt/k/new.bin');
     const person = body.slice(
@@ -417,6 +421,119 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('FSx refused 1 re-export task (1 path)');
   });
 
+  it('names the account of refused and deferred re-exports when the records give it', () => {
+    // Prepare
+    const refused = task({ clientRequestToken: 'fea-refused' });
+    const deferred = task({ clientRequestToken: 'fea-deferred', delaySeconds: 300 });
+    const report = emptyReport({
+      events: 1,
+      records: [record(0)],
+      plan: { tasks: [refused, deferred], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'refused', task: refused, error: 'BadRequest', reason: 'no', retryLater: true },
+        { status: 'deferred', task: deferred, reason: 'busy' },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(`* Refused by FSx on ${FS}: 1 path (account 123456789012).`);
+    expect(flat(body)).toContain(
+      `* Deferred on ${FS}: 1 path, delay 300 s (account 123456789012).`,
+    );
+  });
+
+  it('names the file system of every record a person must fix, one block per file system', () => {
+    // Prepare
+    const other = 'fs-0fedcba9876543210';
+    const report = emptyReport({
+      events: 4,
+      records: [
+        record(0, { class: 'report', code: 'S3CompletionReportUploadFailure', path: undefined }),
+        record(1, {
+          class: 'report',
+          code: 'S3CompletionReportUploadFailure',
+          path: undefined,
+          fileSystemId: other,
+          owner: '210987654321',
+        }),
+        record(2, {
+          class: 'report',
+          code: 'S3CompletionReportUploadFailure',
+          path: undefined,
+          fileSystemId: undefined,
+          owner: 'unknown',
+        }),
+        record(3, {
+          class: 'limit',
+          code: 'S3ExportFileSizeTooLarge',
+          path: '/ns1//big/./file.bin',
+          fileSystemId: undefined,
+          owner: '210987654321',
+        }),
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain(
+      [
+        `  File system ${FS}, account 123456789012: 1 record`,
+        `  File system ${other}, account 210987654321: 1 record`,
+        '  File system unknown: 1 record',
+      ].join('\n'),
+    );
+    expect(body).toContain(
+      '  File system unknown, account 210987654321: 1 record\n    ns1/big/file.bin\n',
+    );
+    expect(body).not.toContain('account unknown');
+  });
+
+  it('says the event times are unknown, or how many have none, and links only known times', () => {
+    // Prepare
+    const untimed = emptyReport({
+      events: 2,
+      records: [record(0, { timestamp: undefined })],
+      unparseable: [unparseable(0, { timestamp: undefined })],
+    });
+    const mixed = emptyReport({
+      events: 3,
+      records: [record(0), record(1, { timestamp: undefined }), record(2)],
+    });
+
+    // Act
+    const none = renderEmail(untimed).body;
+    const some = renderEmail(mixed).body;
+
+    // Assess
+    expect(none).toContain('Event times: unknown (the input carries no time for any event).');
+    expect(none).not.toContain('1970');
+    expect(none).not.toContain('Logs Insights');
+    expect(flat(some)).toContain(
+      'Events from 2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.002Z (UTC). 1 log event has no time.',
+    );
+    expect(some).toContain('These events in CloudWatch Logs Insights:');
+  });
+
+  it('says in one line that a report with nothing in it has no failures, without empty sections', () => {
+    // Prepare
+    const empty = emptyReport({ dryRun: true, skippedMessages: 1 });
+
+    // Act
+    const publication = renderEmail(empty);
+
+    // Assess
+    expect(publication.body).toBe(
+      'No FSx export failures in 0 log events (1 control message skipped).\n\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.',
+    );
+    expect(publication.subject).toBe('[dry run] FSx event log: no export failures in 0 events');
+    expect(publication.attributes['needsPerson']).toBe('false');
+  });
+
   it('tells when and why a queued re-export waits, and keeps it out of "need a person"', () => {
     // Prepare
     const queued = task({ clientRequestToken: 'fea-queued', paths: ['ns1/q1', 'ns1/q2'] });
@@ -534,7 +651,9 @@ describe('Function: renderEmail', () => {
     const text = flat(publication.body);
     expect(text).toContain('Not re-exported: 1 retryable failure could not be planned.');
     expect(text).toContain('* 1 x path contains ".."');
-    expect(publication.body).toContain('    /ns1/../etc/passwd');
+    expect(publication.body).toContain(
+      `  File system ${FS}, account 123456789012: 1 failure\n    ns1/../etc/passwd\n`,
+    );
     expect(text).toContain('1 retryable failure could not be re-exported: see RE-EXPORTS below.');
     expect(text).toContain(
       'Re-exported once mapped: 3 retryable failures name only an S3 key. The Lambda maps keys to paths',

@@ -352,17 +352,18 @@ describe('Property: parsing is total', () => {
 });
 
 describe('Trust: only what FSx wrote chooses the file system and the path', () => {
-  it("keeps the log stream's file system when a path names another one", () => {
+  it("keeps the log stream's file system when the record names another one", () => {
     // Prepare
-    const message = 'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin';
+    const message =
+      'ERROR S3ExportInternalError on fs-0123abcd4567ef890 path=/ns1/shared/fs-0fedcba9876543210/data.bin';
 
     // Act
     const record = asRecord(parseOne(message));
 
-    // Assess
+    // Assess: the id in the text is kept apart; the one inside the path names nothing.
     expect(record.fileSystemId).toBe(FS);
     expect(record.namedFileSystemId).toBe('fs-0123abcd4567ef890');
-    expect(record.path).toBe('/ns1/shared/fs-0123abcd4567ef890/data.bin');
+    expect(record.path).toBe('/ns1/shared/fs-0fedcba9876543210/data.bin');
   });
 
   it("uses the record's id only when the stream names no file system", () => {
@@ -431,5 +432,36 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
         expect(record.pathUncertain).toBeUndefined();
       }),
     );
+  });
+
+  it.each([
+    ['a path', 'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin'],
+    [
+      'an S3 key',
+      'Failed to export S3 object with key data/fs-0123abcd4567ef890/x.bin in S3 bucket ml-archive due to an internal error.',
+    ],
+  ])('never takes an id inside %s as the file system, when no stream names one', (_where, text) => {
+    // Prepare
+    const input = batch([{ message: text }], 'custom-stream');
+
+    // Act
+    const record = asRecord(parseEvent(input.events[0] as (typeof input.events)[0], input));
+
+    // Assess
+    expect(record.fileSystemId).toBeUndefined();
+  });
+
+  it('still reads an id the text names outside the path', () => {
+    // Prepare
+    const input = batch(
+      [{ message: 'ERROR S3ExportInternalError on fs-0123abcd4567ef890 path=/ns1/a.bin' }],
+      'custom-stream',
+    );
+
+    // Act
+    const record = asRecord(parseEvent(input.events[0] as (typeof input.events)[0], input));
+
+    // Assess
+    expect(record.fileSystemId).toBe('fs-0123abcd4567ef890');
   });
 });

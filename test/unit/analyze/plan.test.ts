@@ -277,7 +277,7 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
   it.each([
     [
       'names another file system than its log stream',
-      'ERROR S3ExportInternalError path=/ns1/shared/fs-0123abcd4567ef890/data.bin',
+      'ERROR S3ExportInternalError on fs-0123abcd4567ef890 path=/ns1/shared/data.bin',
       'the record names fs-0123abcd4567ef890',
     ],
     [

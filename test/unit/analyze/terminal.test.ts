@@ -10,6 +10,7 @@ import {
   reportOf,
   startedOutcome,
   task,
+  unparseable,
 } from '../../helpers/reports.ts';
 
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -76,6 +77,88 @@ describe('Function: renderTerminal', () => {
     );
     expect(withoutRegion).not.toContain('Logs Insights');
     expect(withoutRegion).not.toContain('https://');
+  });
+
+  it('says the time range is unknown for lines without times, with no Logs Insights link', () => {
+    // Prepare
+    const untimed = emptyReport({
+      events: 2,
+      records: [record(0, { timestamp: undefined })],
+      unparseable: [unparseable(0, { timestamp: undefined })],
+    });
+    const mixed = emptyReport({
+      events: 3,
+      records: [record(0), record(1, { timestamp: undefined }), record(2)],
+    });
+
+    // Act
+    const none = renderTerminal(untimed);
+    const some = renderTerminal(mixed);
+
+    // Assess
+    expect(none).toContain('Time range:      unknown (the input carries no time for any event)\n');
+    expect(none).not.toContain('1970');
+    expect(none).not.toContain('Logs Insights');
+    expect(some).toContain(
+      'Time range:      2025-11-25T12:00:00.000Z to 2025-11-25T12:00:00.002Z (1 event has no time)\n',
+    );
+    expect(some).toContain('Logs Insights:');
+  });
+
+  it('names the file system and account of refused and deferred re-exports', () => {
+    // Prepare
+    const refused = task({ clientRequestToken: 'fea-refused' });
+    const deferred = task({ clientRequestToken: 'fea-deferred', delaySeconds: 300 });
+    const report = emptyReport({
+      region: undefined,
+      records: [record(0)],
+      events: 1,
+      plan: { tasks: [refused, deferred], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'refused', task: refused, error: 'BadRequest', reason: 'no', retryLater: true },
+        { status: 'deferred', task: deferred, reason: 'busy' },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toContain(`  fea-refused on ${FS} (account 123456789012):\n`);
+    expect(output).toContain(`  fea-deferred on ${FS} (account 123456789012):\n`);
+  });
+
+  it('names the file system of every record a person must fix, paths relative to its root', () => {
+    // Prepare
+    const report = emptyReport({
+      region: undefined,
+      events: 3,
+      records: [
+        record(0, { class: 'permission', code: 'S3ExportAccessDenied', path: '/ns1//a.bin' }),
+        record(1, {
+          class: 'permission',
+          code: 'S3ExportAccessDenied',
+          path: 'ns1/b.bin',
+          fileSystemId: undefined,
+          owner: 'unknown',
+        }),
+        record(2, { class: 'permission', code: 'S3ExportAccessDenied', path: '/ns1/./c.bin' }),
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const person = block(output, 'What a person must fix');
+    const first = person.findIndex((line) => line.startsWith('      File system'));
+    expect(person.slice(first)).toEqual([
+      `      File system ${FS}, account 123456789012: 2 records`,
+      '        ns1/a.bin',
+      '        ns1/c.bin',
+      '      File system unknown: 1 record',
+      '        ns1/b.bin',
+    ]);
   });
 
   it('prints per-code and per-file-system tables', async () => {
@@ -221,16 +304,18 @@ describe('Function: renderTerminal', () => {
     // Assess
     expect(block(output, 'Not re-exported')).toEqual([
       '  1 x path contains "..", which leaves the file system root',
-      '      /ns1/../escape.bin',
+      `    File system ${FS}, account 123456789012: 1 failure`,
+      '      ns1/../escape.bin',
     ]);
     expect(output).toContain(
-      '  not a documented FSx data repository event (no known code or message) (event ev-2, datarepo_fs-0123456789abcdef0)\n    {"level":"ERROR"}',
+      `  not a documented FSx data repository event (no known code or message) (event ev-2 in stream datarepo_${FS}; file system ${FS}, account 123456789012)\n    {"level":"ERROR"}`,
     );
     const person = block(output, 'What a person must fix');
     expect(person[0]).toBe('  Access denied: a person must fix permissions: 1');
     expect(person[1]).toBe('    S3ExportAccessDenied (1)');
     expect(person.join(' ').replace(/\s+/g, ' ')).toContain(hintFor('S3ExportAccessDenied'));
-    expect(person).toContain('      /ns1/denied.bin');
+    expect(person).toContain(`      File system ${FS}, account 123456789012: 1 record`);
+    expect(person).toContain('        ns1/denied.bin');
     expect(person).toContain('  Retryable failures not re-exported: 1 (see above)');
     const ordered = [
       'Not re-exported',
@@ -337,16 +422,17 @@ describe('Function: renderTerminal', () => {
     for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
   });
 
-  it('renders an empty report', () => {
+  it('says in one line that a report with nothing in it has no failures', () => {
     // Prepare
-    const report = emptyReport({ region: undefined });
+    const empty = emptyReport({ region: undefined });
+    const healthChecks = emptyReport({ dryRun: true, skippedMessages: 2 });
 
     // Act
-    const output = renderTerminal(report);
+    const output = renderTerminal(empty);
+    const skipped = renderTerminal(healthChecks, { color: true });
 
     // Assess
-    expect(output).toBe(
-      'FSx export analysis  2025-11-25T12:30:00.000Z\n\nEvents read:     0\nFSx records:     0\nUnparseable:     0\n',
-    );
+    expect(output).toBe('No FSx export failures in 0 log events.\n');
+    expect(skipped).toBe('No FSx export failures in 0 log events (2 control messages skipped).\n');
   });
 });

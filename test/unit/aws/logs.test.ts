@@ -189,7 +189,7 @@ describe('Function: readLogWindow', () => {
       onPage: (batches) =>
         pages.push(
           batches.flatMap((item) =>
-            item.events.map((e) => `${item.logStream}:${e.timestamp - START}`),
+            item.events.map((e) => `${item.logStream}:${(e.timestamp ?? 0) - START}`),
           ),
         ),
     });

@@ -158,6 +158,59 @@ describe('renderDigestEmail', () => {
     expect(email.attributes['needsPerson']).toBe('true');
   });
 
+  it('names the file system, or the log group when none is known, on every "needs a person" line', () => {
+    // Prepare
+    const onFileSystem = digest({
+      outcomes: { ...NO_OUTCOMES, escalated: 1, refused: 1 },
+    });
+    const onLogGroup = digest({
+      key: { scopeKind: 'logGroup', scope: '/aws/fsx/lustre', cls: 'unparseable' },
+      codes: new Map(),
+    });
+
+    // Act
+    const body = flat(
+      renderDigestEmail({
+        digests: [onFileSystem, onLogGroup],
+        recovered: [],
+        generatedAt: GENERATED_AT,
+        region: REGION,
+      }).body,
+    );
+
+    // Assess
+    expect(body).toContain(`Then re-export the paths. (file system ${FS})`);
+    expect(body).toContain(`lists its task history. (file system ${FS})`);
+    expect(body).toContain(`the analyzer's logs have the commands. (file system ${FS})`);
+    expect(body).toContain(
+      'the parser needs updating. (file system unknown; log group /aws/fsx/lustre)',
+    );
+  });
+
+  it('shows sample paths relative to the file-system root, S3 objects and unparseable samples as held', () => {
+    // Prepare
+    const paths = digest({ samples: ['/ns1//a.bin', 's3://bkt//k.bin'] });
+    const events = digest({
+      key: { scopeKind: 'logGroup', scope: '/aws/fsx/lustre', cls: 'unparseable' },
+      samples: ['/not/a//path'],
+    });
+
+    // Act
+    const [pathBody, eventBody] = [paths, events].map(
+      (held) =>
+        renderDigestEmail({
+          digests: [held],
+          recovered: [],
+          generatedAt: GENERATED_AT,
+          region: REGION,
+        }).body,
+    );
+
+    // Assess
+    expect(pathBody).toContain('  Sample paths:\n    ns1/a.bin\n    s3://bkt//k.bin\n');
+    expect(eventBody).toContain('  Samples:\n    /not/a//path\n');
+  });
+
   it('dates the end of a window that ran past midnight (a late digest run)', () => {
     // Prepare: the window opened at 10:00 and was closed 25 hours later.
     const late = digest({ windowEnd: T0 + 25 * W });

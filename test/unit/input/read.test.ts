@@ -220,7 +220,7 @@ describe('Function: readInput', () => {
   });
 
   describe('raw log lines', () => {
-    it('makes one event per non-blank line with id <name>:<line> and timestamp 0', () => {
+    it('makes one event per non-blank line with id <name>:<line> and no time', () => {
       // Prepare
       const text = `${BUSY}\n\n   \r\nERROR S3ExportAccessDenied path=/ns1/a.bin\r\n`;
 
@@ -239,10 +239,10 @@ describe('Function: readInput', () => {
             subscriptionFilters: [],
             streamFileSystemId: undefined,
             events: [
-              { id: 'fsx.log:1', timestamp: 0, message: BUSY },
+              { id: 'fsx.log:1', timestamp: undefined, message: BUSY },
               {
                 id: 'fsx.log:4',
-                timestamp: 0,
+                timestamp: undefined,
                 message: 'ERROR S3ExportAccessDenied path=/ns1/a.bin',
               },
             ],
@@ -309,7 +309,7 @@ describe('Function: readInput', () => {
 
       // Assess
       expect(single.batches[0]?.events).toEqual([
-        { id: 'one.log:1', timestamp: 0, message: record1 },
+        { id: 'one.log:1', timestamp: undefined, message: record1 },
       ]);
       expect(many.batches[0]?.events.map((event) => event.message)).toEqual([record1, record2]);
     });
@@ -513,6 +513,26 @@ describe('Function: readInput (what operators copy out of AWS)', () => {
       'datarepo_fs-0fedcba9876543210',
     ]);
     expect(input.batches[0]?.events).toEqual([{ id: 'e1', timestamp: AT, message: RECORD }]);
+  });
+
+  it('gives lines without a time, and NDJSON lines that are not events, no time rather than 0', () => {
+    // Prepare
+    const mixed = `2025-11-25T06:04:12.000Z ${RECORD}\n${RECORD}\n`;
+    const events = `${JSON.stringify({ timestamp: AT, message: RECORD, eventId: 'e1' })}\nnot json\n`;
+
+    // Act
+    const lines = readInput(mixed, 'mixed.log', CONTEXT);
+    const ndjson = readInput(events, 'events.ndjson', CONTEXT);
+
+    // Assess
+    expect(lines.batches[0]?.events.map((event) => event.timestamp)).toEqual([AT, undefined]);
+    expect(ndjson.batches[0]?.events[1]).toEqual({
+      id: 'events.ndjson:2',
+      timestamp: undefined,
+      message: 'not json',
+      defect: 'not a log event object like the other lines',
+    });
+    expect(ndjson.batches[0]?.events[1]).toHaveProperty('timestamp', undefined);
   });
 
   it('reads the batch inside a Lambda on-failure record, and says so', () => {

@@ -152,6 +152,53 @@ describe('Function: renderRetrierEmail', () => {
     expect(publication.attributes['needsPerson']).toBe('true');
   });
 
+  it('names the file system of every item that needs a person, paths relative to its root', () => {
+    // Prepare
+    const other = 'fs-0fedcba9876543210';
+    const report = retrierReport({
+      messages: 3,
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/e',
+          taskIds: [T1],
+          lastAttemptAt: undefined,
+          reportPath: undefined,
+        },
+      ],
+      refused: [
+        {
+          task: task({ fileSystemId: other, paths: ['ns1/r'] }),
+          error: 'BadRequest',
+          reason: 'path not found',
+          messages: 1,
+        },
+      ],
+      deadLettered: [
+        {
+          messageId: 'msg-1',
+          receiveCount: 5,
+          task: task({ fileSystemId: other, paths: ['ns2/d'] }),
+          reason: 'busy',
+          deferredReason: 'busy',
+          deferredAt: '2026-11-25T10:00:00.000Z',
+        },
+      ],
+    });
+
+    // Act
+    const { body } = renderRetrierEmail(report);
+
+    // Assess
+    const person = body.slice(body.indexOf('WHAT NEEDS A PERSON'), body.indexOf('Sent by'));
+    const text = flat(person);
+    expect(person).toContain(`  On ${FS}:\n    ns1/e\n`);
+    expect(text).toContain(`FSx refused the re-export on ${other} for good`);
+    expect(text).toContain(`Message msg-1 on ${other}: 1 path`);
+    // Every path as FSx tasks take it: no leading slash anywhere.
+    expect(person).not.toMatch(/'\/ns|^ +\/ns/m);
+  });
+
   it('lets no control character or bidi override into the email', () => {
     // Prepare
     const report = retrierReport({

@@ -43,6 +43,21 @@ describe('Function: escalationLines', () => {
     expect(lines.at(-1)).toBe('');
   });
 
+  it('names the account of each file system when the caller knows it', () => {
+    // Prepare
+    const other = 'fs-0fedcba9876543210';
+    const escalated = [escalation('ns1/a.bin'), escalation('ns1/b.bin', { fileSystemId: other })];
+
+    // Act
+    const lines = escalationLines(escalated, failuresCsv, (id) =>
+      id === FS ? '123456789012' : undefined,
+    );
+
+    // Assess
+    expect(lines).toContain(`  On ${FS}, account 123456789012:`);
+    expect(lines).toContain(`  On ${other}:`);
+  });
+
   it('gives no lines when nothing was escalated', () => {
     // Act
     const lines = escalationLines([], failuresCsv);

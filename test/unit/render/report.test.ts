@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { reportInsightsLink } from '../../../lib/render/report.ts';
-import { emptyReport, record } from '../../helpers/reports.ts';
+import { groupUnplanned, reportInsightsLink, timeRange } from '../../../lib/render/report.ts';
+import type { Unplanned } from '../../../lib/shared/types.ts';
+import { FS } from '../../helpers/fixtures.ts';
+import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
+
+const AT = 1_764_072_000_000;
 
 describe('Function: reportInsightsLink', () => {
   it('lists every data repository stream when an event came from another stream', () => {
@@ -22,6 +26,28 @@ describe('Function: reportInsightsLink', () => {
     );
   });
 
+  it('gives no link when no event has a time, and spans only the known times otherwise', () => {
+    // Prepare
+    const untimed = emptyReport({
+      records: [record(0, { timestamp: undefined })],
+      unparseable: [unparseable(0, { timestamp: undefined })],
+    });
+    const mixed = emptyReport({
+      records: [record(0, { timestamp: AT }), record(1, { timestamp: undefined })],
+    });
+
+    // Act
+    const none = reportInsightsLink(untimed);
+    const known = reportInsightsLink(mixed);
+
+    // Assess
+    expect(none).toBeUndefined();
+    expect(known).toContain(
+      "~(end~'2025-11-25T12*3a01*3a00.000Z~start~'2025-11-25T12*3a00*3a00.000Z~",
+    );
+    expect(known).not.toContain('1970');
+  });
+
   it('gives no link without a region, an event time or a log group', () => {
     // Prepare
     const reports = [
@@ -37,5 +63,94 @@ describe('Function: reportInsightsLink', () => {
 
     // Assess
     expect(links).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('Function: timeRange', () => {
+  it('spans the known times and counts the events without one', () => {
+    // Prepare
+    const report = emptyReport({
+      records: [record(0, { timestamp: AT + 5 }), record(1, { timestamp: undefined })],
+      unparseable: [unparseable(0, { timestamp: AT }), unparseable(1, { timestamp: undefined })],
+    });
+
+    // Act
+    const range = timeRange(report);
+
+    // Assess
+    expect(range).toEqual({
+      from: '2025-11-25T12:00:00.000Z',
+      to: '2025-11-25T12:00:00.005Z',
+      unknown: 2,
+    });
+  });
+
+  it('says the times are unknown when no event has one, never 1970', () => {
+    // Prepare
+    const report = emptyReport({ records: [record(0, { timestamp: undefined })] });
+
+    // Act
+    const range = timeRange(report);
+
+    // Assess
+    expect(range).toEqual({ from: undefined, to: undefined, unknown: 1 });
+  });
+
+  it('has no range for a report without events', () => {
+    // Act
+    const range = timeRange(emptyReport());
+
+    // Assess
+    expect(range).toBeUndefined();
+  });
+});
+
+describe('Function: groupUnplanned', () => {
+  it('groups by reason, then by place, showing what locate gives', () => {
+    // Prepare
+    const item = (eventId: string, reason: string, target?: string): Unplanned => ({
+      fileSystemId: FS,
+      eventId,
+      class: 'transient',
+      target,
+      reason,
+    });
+    const unplanned = [
+      item('e1', 'cut', '/ns1/a'),
+      item('e2', 'dotdot', '/ns1/../b'),
+      item('e3', 'cut', '/ns1/c'),
+      item('e4', 'cut'),
+    ];
+
+    // Act
+    const groups = groupUnplanned(unplanned, (entry) => ({
+      place: {
+        fileSystemId: entry.fileSystemId,
+        account: entry.eventId === 'e3' ? '1' : undefined,
+      },
+      target: entry.target?.slice(1),
+    }));
+
+    // Assess
+    expect(groups).toEqual([
+      {
+        reason: 'cut',
+        count: 3,
+        places: [
+          {
+            fileSystemId: FS,
+            account: undefined,
+            count: 2,
+            samples: ['ns1/a', '(no path; event e4)'],
+          },
+          { fileSystemId: FS, account: '1', count: 1, samples: ['ns1/c'] },
+        ],
+      },
+      {
+        reason: 'dotdot',
+        count: 1,
+        places: [{ fileSystemId: FS, account: undefined, count: 1, samples: ['ns1/../b'] }],
+      },
+    ]);
   });
 });

@@ -99,6 +99,26 @@ describe('Function: parseTimeArgument', () => {
     expect(time).toBe(NOW - 90 * 60_000);
   });
 
+  it('takes a duration with a leading minus ("24 hours ago") as the same duration', () => {
+    // Act
+    const times = ['-24h', ' -90m', '-1d12h'].map((text) =>
+      parseTimeArgument(text, '--since', NOW),
+    );
+
+    // Assess
+    expect(times).toEqual([NOW - DAY, NOW - 90 * 60_000, NOW - 36 * HOUR]);
+  });
+
+  it('refuses two minus signs, or a minus before what is not a duration', () => {
+    // Act
+    const parse = ['--24h', '-2026-11-24', '-'].map(
+      (text) => () => parseTimeArgument(text, '--since', NOW),
+    );
+
+    // Assess
+    for (const attempt of parse) expect(attempt).toThrow(/^--since must be a duration/);
+  });
+
   it('takes ISO dates (UTC midnight) and times with a zone', () => {
     // Prepare
     const inputs = [

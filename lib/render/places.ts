@@ -1,0 +1,138 @@
+import { display } from '../shared/text.ts';
+import { fileSystemOfStream } from './insights.ts';
+import { plural } from './layout.ts';
+
+/*
+ * Where an item that needs a person is: its file system and, when the input named it, the account
+ * (the log batch's owner). Every email and report names both the same way, so a person reading
+ * any of them knows which file system to act on (docs/operate.md#the-summary).
+ */
+
+/** Distinct samples kept per place; the count says how many items there are in all. */
+const MAX_PLACE_SAMPLES = 5;
+/** Places listed per group; the rest are counted in one line. */
+const MAX_PLACES = 10;
+/** Owner the CLI gives an input that names none (lib/input/read.ts): not an account. */
+const UNKNOWN_OWNER = 'unknown';
+
+/** An item's file system (undefined: not known) and account (undefined: not known). */
+interface Place {
+  readonly fileSystemId: string | undefined;
+  readonly account: string | undefined;
+}
+
+/** The items of one place: how many, and a few distinct samples (untrusted), first seen first. */
+interface PlaceGroup extends Place {
+  readonly count: number;
+  readonly samples: readonly string[];
+}
+
+/** The account a batch owner names, or undefined for an input that named none. */
+function knownAccount(owner: string | undefined): string | undefined {
+  if (owner === undefined) return undefined;
+  const trimmed = owner.trim();
+  return trimmed === '' || trimmed === UNKNOWN_OWNER ? undefined : owner;
+}
+
+/** The place of an event known only by its log stream (`datarepo_<fs-id>`) and owner. */
+function streamPlace(logStream: string, owner: string): Place {
+  return { fileSystemId: fileSystemOfStream(logStream), account: knownAccount(owner) };
+}
+
+/**
+ * A place as every output writes it after "file system": `fs-0123…, account 123456789012`,
+ * `fs-0123…`, or `unknown`. Sanitised.
+ *
+ * @example placeText({ fileSystemId: undefined, account: '123456789012' }) // 'unknown, account 123456789012'
+ */
+function placeText(place: Place): string {
+  const id = place.fileSystemId === undefined ? 'unknown' : display(place.fileSystemId, 64);
+  return place.account === undefined ? id : `${id}, account ${display(place.account, 32)}`;
+}
+
+/** ` (account 123456789012)` after a line that already names the file system; '' when unknown. */
+function accountNote(account: string | undefined): string {
+  return account === undefined ? '' : ` (account ${display(account, 32)})`;
+}
+
+/** How `groupByPlace` reads an item: its file system, its account, and what to show of it. */
+interface PlaceOf<T> {
+  readonly fileSystemId: (item: T) => string | undefined;
+  readonly account: (item: T) => string | undefined;
+  /** Asked only while the item's place still has room for a sample. */
+  readonly sample: (item: T) => string | undefined;
+}
+
+/**
+ * Groups items by place: most items first (ties in first-seen order), each place with up to
+ * five distinct samples. A sample left undefined counts but shows nothing.
+ */
+function groupByPlace<T>(items: Iterable<T>, of: PlaceOf<T>): PlaceGroup[] {
+  type Group = { fileSystemId: string | undefined; account: string | undefined; count: number };
+  type Entry = Group & { samples: string[] };
+  // Keyed by file system, then account: exact whatever characters untrusted ids hold.
+  const byPlace = new Map<string | undefined, Map<string | undefined, Entry>>();
+  const groups: Entry[] = [];
+  for (const item of items) {
+    const fileSystemId = of.fileSystemId(item);
+    const account = of.account(item);
+    let byAccount = byPlace.get(fileSystemId);
+    if (byAccount === undefined) {
+      byAccount = new Map();
+      byPlace.set(fileSystemId, byAccount);
+    }
+    let group = byAccount.get(account);
+    if (group === undefined) {
+      group = { fileSystemId, account, count: 0, samples: [] };
+      byAccount.set(account, group);
+      groups.push(group);
+    }
+    group.count++;
+    // Thousands of records share a few places: only the first few are looked at closely.
+    if (group.samples.length >= MAX_PLACE_SAMPLES) continue;
+    const sample = of.sample(item);
+    if (sample !== undefined && !group.samples.includes(sample)) group.samples.push(sample);
+  }
+  return groups.sort((a, b) => b.count - a.count);
+}
+
+interface PlaceLinesOptions {
+  /** Indent of a place's line; its samples are indented two more. */
+  readonly indent: string;
+  /** What is counted: "record", "failure". */
+  readonly noun: string;
+  /** Longest sample shown. */
+  readonly sampleChars: number;
+}
+
+/**
+ * The lines that name each place of a group, with its count and samples:
+ * `File system fs-0123…, account 123456789012: 2 records`, then one sample per line.
+ */
+function placeLines(groups: readonly PlaceGroup[], options: PlaceLinesOptions): string[] {
+  const { indent, noun, sampleChars } = options;
+  const lines: string[] = [];
+  for (const group of groups.slice(0, MAX_PLACES)) {
+    lines.push(`${indent}File system ${placeText(group)}: ${plural(group.count, noun)}`);
+    for (const sample of group.samples) lines.push(`${indent}  ${display(sample, sampleChars)}`);
+  }
+  if (groups.length > MAX_PLACES) {
+    const rest = groups.slice(MAX_PLACES).reduce((sum, group) => sum + group.count, 0);
+    lines.push(
+      `${indent}and ${plural(groups.length - MAX_PLACES, 'more file system')} (${plural(rest, noun)})`,
+    );
+  }
+  return lines;
+}
+
+export type { Place, PlaceGroup, PlaceLinesOptions, PlaceOf };
+export {
+  accountNote,
+  groupByPlace,
+  knownAccount,
+  MAX_PLACE_SAMPLES,
+  MAX_PLACES,
+  placeLines,
+  placeText,
+  streamPlace,
+};
