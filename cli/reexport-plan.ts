@@ -1,6 +1,6 @@
 import { jsonDocumentText } from '../lib/analyze/analysis.ts';
-import { CLASS_ORDER } from '../lib/analyze/classify.ts';
 import { DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
+import { CLASS_ORDER } from '../lib/shared/classes.ts';
 import { display, sanitize } from '../lib/shared/text.ts';
 import type { ExportTask, FailureClass, Plan, Unplanned } from '../lib/shared/types.ts';
 import { PROGRAM, plural, UsageError } from './common.ts';

@@ -453,6 +453,4 @@ function hintFor(code: string): string {
   return lookup(code)[0]?.hint ?? UNKNOWN_HINT;
 }
 
-// The class facts live in lib/shared/classes.ts; re-exported for the catalog's readers.
-export { CLASS_ORDER, classTitle, isRetryable, mostSevere } from '../shared/classes.ts';
 export { CATALOG, classify, hintFor, isKnownName, lookup };

@@ -1,4 +1,5 @@
 import { clientRequestToken, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
+import { isRetryable } from '../shared/classes.ts';
 import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../shared/fsx.ts';
 import type {
   Association,
@@ -8,7 +9,6 @@ import type {
   Plan,
   Unplanned,
 } from '../shared/types.ts';
-import { isRetryable } from './classify.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;

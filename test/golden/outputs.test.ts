@@ -13,7 +13,17 @@ import { doctorChanges } from '../../lib/doctor/changes.ts';
 import { diagnose } from '../../lib/doctor/diagnose.ts';
 import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
-import type { Publication, Report } from '../../lib/shared/types.ts';
+import type { FileSystemFacts, Inventory, Publication, Report } from '../../lib/shared/types.ts';
+import {
+  ACCOUNT,
+  ANALYZER,
+  association,
+  fileSystem,
+  filter,
+  GROUP,
+  REGION,
+  subscribed,
+} from '../helpers/doctor.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { queuedOutcome, reportOf, startedOutcome, task } from '../helpers/reports.ts';
@@ -250,44 +260,21 @@ describe('Golden: every email', () => {
   });
 
   it('doctor table, JSON and alert email', async () => {
-    // Prepare
-    const region = 'eu-west-1';
-    const account = '123456789012';
-    const group = '/aws/fsx/lustre';
-    const analyzer = `arn:aws:lambda:${region}:${account}:function:fsx-export-analyzer-prod-analyzer`;
-    const fileSystem = (
-      id: string,
-      logging: { level: string; destination?: string } | undefined,
-    ) => ({
-      fileSystemId: id,
-      lifecycle: 'AVAILABLE',
-      name: 'training',
-      arn: `arn:aws:fsx:${region}:${account}:file-system/${id}`,
-      ownerId: account,
-      creationTime: new Date('2025-01-01T00:00:00Z'),
-      logging,
-    });
-    const association = (over: Record<string, unknown> = {}) => ({
-      associationId: 'dra-0123456789abcdef0',
-      lifecycle: 'AVAILABLE',
-      fileSystemPath: '/ns1',
-      dataRepositoryPath: 's3://ml-archive/datasets/',
-      failureMessage: undefined,
-      exportEvents: ['NEW', 'CHANGED', 'DELETED'],
-      importEvents: [],
-      importedFileChunkSize: 1024,
-      ...over,
-    });
-    const groupArn = `arn:aws:logs:${region}:${account}:log-group:${group}`;
-    const inventory = {
-      region,
+    // Prepare: a watched file system, one with logging off and a MISCONFIGURED association, and
+    // one logging to an unsubscribed group whose associations could not be read.
+    const other = (id: string, logging: FileSystemFacts['logging']) =>
+      fileSystem({
+        fileSystemId: id,
+        arn: `arn:aws:fsx:${REGION}:${ACCOUNT}:file-system/${id}`,
+        logging,
+      });
+    const otherGroup = '/aws/fsx/other team';
+    const inventory: Inventory = {
+      region: REGION,
       fileSystems: [
+        { fileSystem: fileSystem(), associations: { ok: true, value: [association()] } },
         {
-          fileSystem: fileSystem(FS, { level: 'WARN_ERROR', destination: groupArn }),
-          associations: { ok: true, value: [association()] },
-        },
-        {
-          fileSystem: fileSystem('fs-0fedcba9876543210', { level: 'DISABLED' }),
+          fileSystem: other('fs-0fedcba9876543210', { level: 'DISABLED', destination: undefined }),
           associations: {
             ok: true,
             value: [
@@ -301,9 +288,9 @@ describe('Golden: every email', () => {
           },
         },
         {
-          fileSystem: fileSystem('fs-0aaaaaaaaaaaaaaaa', {
+          fileSystem: other('fs-0aaaaaaaaaaaaaaaa', {
             level: 'ERROR',
-            destination: `arn:aws:logs:${region}:${account}:log-group:/aws/fsx/other team`,
+            destination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${otherGroup}`,
           }),
           associations: {
             ok: false,
@@ -313,23 +300,14 @@ describe('Golden: every email', () => {
           },
         },
       ],
-      logGroups: new Map<string, unknown>([
-        [
-          group,
-          {
-            ok: true,
-            value: {
-              exists: true,
-              filters: [{ filterName: 'sub', destinationArn: analyzer, filterPattern: '' }],
-            },
-          },
-        ],
-        ['/aws/fsx/other team', { ok: true, value: { exists: true, filters: [] } }],
+      logGroups: new Map([
+        [GROUP, subscribed(filter(ANALYZER))],
+        [otherGroup, subscribed()],
       ]),
-    } as unknown as Parameters<typeof diagnose>[0];
+    };
 
     // Act
-    const result = diagnose(inventory, { functionRef: analyzer });
+    const result = diagnose(inventory, { functionRef: ANALYZER });
     const { changes } = doctorChanges([], result.findings);
     const output = [
       renderDoctorText(result),

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CATALOG,
-  CLASS_ORDER,
-  classify,
-  hintFor,
-  isRetryable,
-  lookup,
-  mostSevere,
-} from '../../../lib/analyze/classify.ts';
+import { CATALOG, classify, hintFor, lookup } from '../../../lib/analyze/classify.ts';
+import { CLASS_ORDER, isRetryable, mostSevere } from '../../../lib/shared/classes.ts';
 import type { FailureClass } from '../../../lib/shared/types.ts';
 
 describe('Function: classify', () => {
