@@ -1,17 +1,11 @@
-import { associationsNeeded, normalisePath, type PlanOptions } from '../lib/analyze/plan.ts';
+import { associationsNeeded, type PlanOptions } from '../lib/analyze/plan.ts';
 import { errorName } from '../lib/aws/aws-errors.ts';
 import { FsxCallError } from '../lib/aws/fsx.ts';
 import { describeError } from '../lib/shared/errors.ts';
 import { explainFsxError } from '../lib/shared/fsx-errors.ts';
 import type { FsxPort, FsxTaskPort } from '../lib/shared/ports.ts';
 import { display } from '../lib/shared/text.ts';
-import type {
-  Association,
-  ExportTask,
-  FailureClass,
-  FailureRecord,
-  Unplanned,
-} from '../lib/shared/types.ts';
+import type { Association, ExportTask, FailureClass, FailureRecord } from '../lib/shared/types.ts';
 
 /*
  * What `reexport` asks FSx: the associations its plan needs, the tasks already active, and the
@@ -74,43 +68,6 @@ function associationWarnings(
     }
   }
   return warnings;
-}
-
-const OUTSIDE =
-  'the path is under no data repository association of the file system: there is no S3 path to export it to';
-
-/** Whether a path relative to the file-system root lies under an association's path. */
-function isUnder(path: string, fileSystemPath: string): boolean {
-  const root = fileSystemPath.replace(/^\/+/, '').replace(/\/*$/, '/');
-  return root === '/' || `${path}/`.startsWith(root);
-}
-
-/**
- * Splits off the failures whose path lies outside every association of their file system, each
- * with its reason, so the plan never sends them to FSx. Only file systems with associations read
- * are checked (one with none is linked the legacy way, or REPORT_PATH decides); records the plan
- * refuses anyway (an untrusted or invalid path) are left to the plan and its own reason.
- */
-function outsideAssociations(
-  records: readonly FailureRecord[],
-  associations: ReadonlyMap<string, readonly Association[]>,
-): { readonly inside: FailureRecord[]; readonly outside: Unplanned[] } {
-  const inside: FailureRecord[] = [];
-  const outside: Unplanned[] = [];
-  for (const record of records) {
-    const linked = associations.get(record.fileSystemId ?? '') ?? [];
-    const trusted = record.namedFileSystemId === undefined && record.pathUncertain !== true;
-    const normal = record.path === undefined ? undefined : normalisePath(record.path);
-    if (linked.length === 0 || !trusted || normal === undefined || !('path' in normal)) {
-      inside.push(record);
-    } else if (linked.some((association) => isUnder(normal.path, association.fileSystemPath))) {
-      inside.push(record);
-    } else {
-      const { fileSystemId, eventId, path } = record;
-      outside.push({ fileSystemId, eventId, class: record.class, target: path, reason: OUTSIDE });
-    }
-  }
-  return { inside, outside };
 }
 
 type StartOutcome =
@@ -176,4 +133,4 @@ async function activeTaskIds(
 }
 
 export type { AssociationWarning, StartOutcome };
-export { activeTaskIds, associationWarnings, outsideAssociations, readAssociations, startTask };
+export { activeTaskIds, associationWarnings, readAssociations, startTask };

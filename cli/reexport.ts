@@ -39,7 +39,7 @@ import {
   startAll,
   type WindowRead,
 } from './reexport-run.ts';
-import { associationWarnings, outsideAssociations, readAssociations } from './reexport-tasks.ts';
+import { associationWarnings, readAssociations } from './reexport-tasks.ts';
 
 /*
  * `reexport`: after a person fixed the cause (a bucket policy, a KMS key...), re-exports the paths
@@ -172,8 +172,8 @@ async function confirmed(run: Run, plan: Plan, yes: boolean): Promise<boolean> {
 }
 
 /**
- * Plans with the associations FSx gives (paths outside every association left out, with their
- * reason), shows the plan and warns of MISCONFIGURED associations, asks, and starts it.
+ * Plans with the associations FSx gives (the plan leaves out paths outside every association,
+ * with their reason), shows the plan and warns of MISCONFIGURED associations, asks, and starts it.
  */
 async function startPlan(run: Run, read: WindowRead, yes: boolean) {
   const { io } = run;
@@ -182,9 +182,7 @@ async function startPlan(run: Run, read: WindowRead, yes: boolean) {
     const fsx = createFsxAdapter(fsxClient, { cacheSeconds: 0 });
     const associations = await readAssociations(read.records, run.classes, fsx);
     const warnings = associationWarnings(associations.associations);
-    const { inside, outside } = outsideAssociations(read.records, associations.associations);
-    const planned = planReexports(inside, planOptions(run, associations));
-    const plan: Plan = { ...planned, unplanned: [...planned.unplanned, ...outside] };
+    const plan = planReexports(read.records, planOptions(run, associations));
     const view = { dryRun: false, allPaths: run.allPaths };
     say(run, line(planLines(plan, read.records.length, view).join('\n')));
     for (const warning of warnings) complain(io, `warning: ${warning.message}`);

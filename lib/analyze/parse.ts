@@ -207,14 +207,24 @@ function tryJson(text: string): unknown {
  * recognise('Failed to export file because it is being used by another process.')
  */
 function recognise(message: string): Recognised | undefined {
+  const read = readMessage(message);
+  return typeof read === 'string' ? undefined : read;
+}
+
+const NOT_DOCUMENTED = 'not a documented FSx data repository event (no known code or message)';
+// A record cut short (or a cut JSON document): read as text, a code inside it would become a
+// failure with no trustworthy path or file system.
+const CUT_JSON = 'looks like a JSON record but is not valid JSON (cut short?): not read';
+
+/** What one message is: a record, or why it is none. */
+function readMessage(message: string): Recognised | string {
   const trimmed = message.trim();
   if (trimmed.startsWith('{')) {
     const root = tryJson(trimmed);
-    if (root !== null && typeof root === 'object' && !Array.isArray(root)) {
-      return recogniseJson(root);
-    }
+    if (root === undefined) return CUT_JSON;
+    return recogniseJson(root) ?? NOT_DOCUMENTED;
   }
-  return recogniseText(message);
+  return recogniseText(message) ?? NOT_DOCUMENTED;
 }
 
 function describeType(value: unknown): string {
@@ -257,14 +267,8 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
     return unparseable(event, batch, `message is ${describeType(message)}, not a string`);
   }
   if (message.trim().length === 0) return unparseable(event, batch, 'message is empty');
-  const found = recognise(message);
-  if (found === undefined) {
-    return unparseable(
-      event,
-      batch,
-      'not a documented FSx data repository event (no known code or message)',
-    );
-  }
+  const found = readMessage(message);
+  if (typeof found === 'string') return unparseable(event, batch, found);
   // The log stream is named by FSx; an id in the record's text only fills in when it names none.
   const streamFileSystemId = batch.streamFileSystemId;
   const named = found.fileSystemId;

@@ -1,4 +1,4 @@
-import { clientRequestToken, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
+import { clientRequestToken, isUnder, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
 import { isRetryable } from '../shared/classes.ts';
 import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../shared/fsx.ts';
 import type {
@@ -121,14 +121,27 @@ interface Candidate {
 const AWAITS_MAPPING =
   'only an S3 key is known: the Lambda maps it to a path with the data repository associations, which a dry run does not read';
 
+const OUTSIDE_ASSOCIATIONS =
+  'the path is under no data repository association of the file system: there is no S3 path to export it to';
+
 function resolvePath(
   record: FailureRecord,
   fileSystemId: string,
   options: PlanOptions,
 ): PathResult {
-  if (record.path !== undefined) return normalisePath(record.path);
-  if (record.s3Key === undefined) return { reason: 'the record names no file path or S3 key' };
   const associations = options.associations.get(fileSystemId);
+  if (record.path !== undefined) {
+    const normal = normalisePath(record.path);
+    // Checked only where associations were read; a file system with none is linked the legacy
+    // way (or REPORT_PATH decides), and FSx is the judge there.
+    if ('path' in normal && associations !== undefined && associations.length > 0) {
+      if (!associations.some((association) => isUnder(normal.path, association.fileSystemPath))) {
+        return { reason: OUTSIDE_ASSOCIATIONS };
+      }
+    }
+    return normal;
+  }
+  if (record.s3Key === undefined) return { reason: 'the record names no file path or S3 key' };
   if (associations === undefined) {
     const error = options.associationErrors.get(fileSystemId);
     if (error === undefined) return { awaitsMapping: true };

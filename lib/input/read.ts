@@ -14,6 +14,10 @@ import { splitLinePrefix } from './lines.ts';
  * without it. The formats, and how each is recognised: docs/cli.md#input-formats.
  */
 
+// The first key of each document kind as the AWS CLI and Lambda write them (formats.ts).
+const DOCUMENT_OPENING =
+  /^\[?\s*\{\s*"(?:awslogs|messageType|logEvents|events|Records|requestContext|version|Messages)"/;
+
 /** Placeholder for an owner or log stream the input does not name. */
 const UNKNOWN = 'unknown';
 
@@ -369,7 +373,9 @@ function readInput(text: string, name: string, context: InputContext): Input {
     // A multi-line JSON document (its first line opens an object or array) of an unknown shape,
     // or broken, is a mistake better reported than analysed line by line; one JSON object per
     // line is NDJSON or FSx's own JSON records.
-    if (trimmed.includes('\n') && /[{[]$/.test(firstLine)) {
+    // A compact document cut short opens with the key only a document has: never a log line.
+    const cutDocument = !trimmed.includes('\n') && DOCUMENT_OPENING.test(trimmed);
+    if ((trimmed.includes('\n') && /[{[]$/.test(firstLine)) || cutDocument) {
       const whole = tryParse(trimmed);
       throw new InputError(
         whole.ok

@@ -53,6 +53,7 @@ function withSlash(path: string): string {
   return path.endsWith('/') ? path : `${path}/`;
 }
 
+/** Whether a path relative to the file-system root lies under an association's path. */
 function isUnder(path: string, fileSystemPath: string): boolean {
   const root = withSlash(fileSystemPath).replace(/^\/+/, '');
   return root === '' || withSlash(path).startsWith(root);
@@ -175,6 +176,7 @@ export {
   escalationOf,
   failuresCsvPath,
   fsxRefusal,
+  isUnder,
   missingReportPath,
   pathsPerTask,
   reachedAttemptLimit,

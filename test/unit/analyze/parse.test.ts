@@ -276,7 +276,13 @@ describe('Function: parseEvent (unparseable)', () => {
     ['empty text', '   ', 'message is empty'],
     ['unknown text', 'kernel: eth0 link up', 'not a documented'],
     ['JSON without a code', '{"type":"Export","path":"/a"}', 'not a documented'],
-    ['broken JSON', '{"errorCode":', 'not a documented'],
+    ['broken JSON', '{"errorCode":', 'not valid JSON (cut short?)'],
+    // Read as text, the code inside would become a failure with nothing trustworthy around it.
+    [
+      'a JSON record cut short after its code',
+      '{"errorCode":"InternalAutoExportError","filePath":"/ns1/a.b',
+      'not valid JSON (cut short?)',
+    ],
   ])('counts %s as unparseable with a reason and a sample', (_name, message, reason) => {
     // Prepare / Act
     const parsed = asUnparseable(parseOne(message));

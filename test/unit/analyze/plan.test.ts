@@ -312,3 +312,33 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
     expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/lab notes/run 3.csv']]);
   });
 });
+
+describe('Paths outside every association', () => {
+  it('are left out with the reason wherever the associations were read (Lambda, analyze, reexport)', () => {
+    // Prepare: the file system links /ns1 only.
+    const input = records([internal('/elsewhere/z.bin'), internal('/ns1/a.bin')]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/a.bin']]);
+    expect(plan.unplanned).toEqual([
+      expect.objectContaining({
+        target: '/elsewhere/z.bin',
+        reason: expect.stringContaining('under no data repository association'),
+      }),
+    ]);
+  });
+
+  it('go to FSx as today where no association was read (a dry run, or none linked)', () => {
+    // Act
+    const plan = planReexports(
+      records([internal('/elsewhere/z.bin')]),
+      options({ associations: new Map([[FS, []]]) }),
+    );
+
+    // Assess
+    expect(plan.tasks.map((task) => task.paths)).toEqual([['elsewhere/z.bin']]);
+  });
+});

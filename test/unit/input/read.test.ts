@@ -638,3 +638,38 @@ describe('Function: readInput (what operators copy out of AWS)', () => {
     ]);
   });
 });
+
+describe('Function: readInput (documents cut short)', () => {
+  it.each([
+    [
+      'filter-log-events output',
+      '{"events":[{"logStreamName":"datarepo_fs-0a1b2c3d4e5f60718","message":"{\\"errorCode\\":\\"InternalAutoExportError\\"',
+    ],
+    ['a Lambda event', '{"awslogs":{"data":"H4sIAAAAAAAA'],
+    [
+      'an on-failure record',
+      '{"version":"1.0","timestamp":"2025-11-25T06:10:00.000Z","requestContext":{',
+    ],
+  ])(
+    'refuses %s on one line that does not parse, instead of reading it as a log line',
+    (_what, text) => {
+      // Act
+      const error = inputError(text);
+
+      // Assess
+      expect(error.message).toMatch(/^is not valid JSON: /);
+    },
+  );
+
+  it('still reads a cut FSx record on one line as a log line, counted unparseable downstream', () => {
+    // Act
+    const input = readInput(
+      '{"errorCode":"S3ExportResourceBusy","filePath":"/ns1/a',
+      'cut.log',
+      CONTEXT,
+    );
+
+    // Assess
+    expect(input.batches[0]?.events).toHaveLength(1);
+  });
+});
