@@ -9,6 +9,7 @@ import { renderDoctorJson, renderDoctorText } from '../lib/doctor/render.ts';
 import { lambdaFunctionName, parseArn } from '../lib/shared/arn.ts';
 import {
   checkFileSystemId,
+  checkRegion,
   EXIT_FAILURE,
   EXIT_OK,
   type Io,
@@ -63,7 +64,6 @@ logs:DescribeSubscriptionFilters, and with a topic sns:ListSubscriptionsByTopic.
 are read as by the AWS CLI.
 `;
 
-const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function checkFunction(value: string | undefined): void {
@@ -123,9 +123,7 @@ function checkedOptions(
     throw new UsageError('--file-system-id must name a file system (fs-...)', 'doctor');
   }
   checkFunction(values.function);
-  if (values.region !== undefined && !REGION.test(values.region)) {
-    throw new UsageError(`--region must look like eu-west-1 (got "${values.region}")`, 'doctor');
-  }
+  checkRegion(values.region, 'doctor');
   const region = values.region ?? setting(env, 'AWS_REGION');
   return { fileSystemId, region, topicArn: topicOf(values['topic-arn'], env) };
 }

@@ -1,4 +1,4 @@
-import { jsonDocumentText } from '../lib/analyze/analysis.ts';
+import { jsonDocumentText, shownPath } from '../lib/analyze/analysis.ts';
 import { DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { CLASS_ORDER } from '../lib/shared/classes.ts';
 import { display, sanitize } from '../lib/shared/text.ts';
@@ -79,7 +79,11 @@ function bounded(lines: readonly string[], allPaths: boolean): string[] {
 
 /** One line per failure left out: its file system, what it named, and its event. */
 function unplannedItem(item: Unplanned): string {
-  const target = item.target === undefined ? 'no path or S3 key' : display(item.target);
+  // Shown one way everywhere: relative to the file-system root, as FSx tasks take paths.
+  const target =
+    item.target === undefined
+      ? 'no path or S3 key'
+      : display(item.target.startsWith('s3://') ? item.target : shownPath(item.target));
   return `    ${item.fileSystemId ?? 'no file system'} ${target} (event ${display(item.eventId)})`;
 }
 

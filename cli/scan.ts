@@ -67,7 +67,7 @@ Options:
   --email                 the email the Lambda would publish, then the trend
   --region REGION         AWS Region (default: AWS_REGION, the profile's Region)
   --max-events N          stop when the window holds more than N events (default
-                          ${DEFAULT_MAX_EVENTS}; about 1.3 KB of memory each; the previous window
+                          ${DEFAULT_MAX_EVENTS}; about 0.7 KiB of memory each; the previous window
                           is only counted, page by page, and has no limit)
   -h, --help              this text
 

@@ -413,7 +413,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
   it.each([
     [['--file-system-id', 'fs-1'], '--file-system-id must look like fs-0123456789abcdef0'],
     [['--function', 'not a name'], '--function must be a Lambda function name or ARN'],
-    [['--region', 'Mars'], '--region must look like eu-west-1'],
+    [['--region', 'Mars'], '--region needs a Region name such as eu-west-1 (got "Mars")'],
     [
       ['--topic-arn', 'arn:aws:sqs:us-east-1:123456789012:queue'],
       '--topic-arn must be an SNS topic ARN',

@@ -254,7 +254,7 @@ describe('Integration: what reexport shows and leaves out', () => {
         [
           'Not re-exported: 1 failure',
           '  1 × the path is under no data repository association of the file system: there is no S3 path to export it to',
-          `    ${FS} /scratch/x.bin (event ev-outside)`,
+          `    ${FS} scratch/x.bin (event ev-outside)`,
         ].join('\n'),
       );
     });
