@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { processBatches } from '../lib/analyze/pipeline.ts';
+import { loadConfig } from '../lib/common/config.ts';
+import { InputError } from '../lib/common/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
+import type { LogBatch } from '../lib/common/types.ts';
 import { readAssociations } from '../lib/input/associations.ts';
 import type { InputContext } from '../lib/input/read.ts';
-import { loadConfig } from '../lib/shared/config.ts';
-import { InputError } from '../lib/shared/errors.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import type { LogBatch } from '../lib/shared/types.ts';
 import {
   checkFileSystemId,
   checkRegion,

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { toJsonText } from '../lib/analyze/analysis.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { renderTerminal } from '../lib/analyze/terminal.ts';
-import { AnalyzerError, describeError } from '../lib/shared/errors.ts';
-import { sanitize } from '../lib/shared/text.ts';
-import type { Report } from '../lib/shared/types.ts';
+import { AnalyzerError, describeError } from '../lib/common/errors.ts';
+import { sanitize } from '../lib/common/text.ts';
+import type { Report } from '../lib/common/types.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 /*

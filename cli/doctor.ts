@@ -4,9 +4,9 @@ import { FSxClient } from '@aws-sdk/client-fsx';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { clientOptions } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
+import { lambdaFunctionName, parseArn } from '../lib/common/arn.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import { renderDoctorJson, renderDoctorText } from '../lib/doctor/render.ts';
-import { lambdaFunctionName, parseArn } from '../lib/shared/arn.ts';
 import {
   checkFileSystemId,
   checkRegion,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
-import { ConfigError, DecodeError, describeError, InputError } from '../lib/shared/errors.ts';
+import { ConfigError, DecodeError, describeError, InputError } from '../lib/common/errors.ts';
 import {
   complain,
   DEFAULT_OWNER,

@@ -1,9 +1,9 @@
 import { DEFAULT_MAX_EVENTS, LogsReadError } from '../lib/aws/logs.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
+import type { LogWindow, LogWindowPort, ReadProgress } from '../lib/common/ports.ts';
+import { sanitize } from '../lib/common/text.ts';
+import type { LogBatch, TimeWindow } from '../lib/common/types.ts';
 import { resolveWindow, WindowError } from '../lib/scan/window.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import type { LogWindow, LogWindowPort, ReadProgress } from '../lib/shared/ports.ts';
-import { sanitize } from '../lib/shared/text.ts';
-import type { LogBatch, TimeWindow } from '../lib/shared/types.ts';
 import {
   checkFileSystemId,
   checkRegion,

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AnalyzerError, describeError } from '../lib/shared/errors.ts';
+import { AnalyzerError, describeError } from '../lib/common/errors.ts';
 import * as analyze from './analyze.ts';
 import {
   type Command,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { InputError } from '../lib/shared/errors.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
+import { InputError } from '../lib/common/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
 import {
   checkFileSystemId,
   complain,

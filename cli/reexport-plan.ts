@@ -1,8 +1,8 @@
 import { jsonDocumentText, shownPath } from '../lib/analyze/analysis.ts';
 import { DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
-import { CLASS_ORDER } from '../lib/shared/classes.ts';
-import { display, sanitize } from '../lib/shared/text.ts';
-import type { ExportTask, FailureClass, Plan, Unplanned } from '../lib/shared/types.ts';
+import { CLASS_ORDER } from '../lib/common/classes.ts';
+import { display, sanitize } from '../lib/common/text.ts';
+import type { ExportTask, FailureClass, Plan, Unplanned } from '../lib/common/types.ts';
 import { PROGRAM, plural, UsageError } from './common.ts';
 import type { WindowOptions } from './log-window.ts';
 import type { AssociationWarning, StartOutcome } from './reexport-tasks.ts';

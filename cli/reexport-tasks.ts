@@ -1,11 +1,11 @@
 import { associationsNeeded, type PlanOptions } from '../lib/analyze/plan.ts';
 import { errorName } from '../lib/aws/aws-errors.ts';
 import { FsxCallError } from '../lib/aws/fsx.ts';
-import { describeError } from '../lib/shared/errors.ts';
-import { explainFsxError } from '../lib/shared/fsx-errors.ts';
-import type { FsxPort, FsxTaskPort } from '../lib/shared/ports.ts';
-import { display } from '../lib/shared/text.ts';
-import type { Association, ExportTask, FailureClass, FailureRecord } from '../lib/shared/types.ts';
+import { describeError } from '../lib/common/errors.ts';
+import { explainFsxError } from '../lib/common/fsx-errors.ts';
+import type { FsxPort, FsxTaskPort } from '../lib/common/ports.ts';
+import { display } from '../lib/common/text.ts';
+import type { Association, ExportTask, FailureClass, FailureRecord } from '../lib/common/types.ts';
 
 /*
  * What `reexport` asks FSx: the associations its plan needs, the tasks already active, and the

@@ -5,11 +5,11 @@ import { planReexports } from '../lib/analyze/plan.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { clientOptions } from '../lib/aws/http.ts';
 import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
+import { loadConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
+import { sanitize } from '../lib/common/text.ts';
+import type { FailureRecord, Plan } from '../lib/common/types.ts';
 import { describeWindow } from '../lib/scan/window.ts';
-import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import { sanitize } from '../lib/shared/text.ts';
-import type { FailureRecord, Plan } from '../lib/shared/types.ts';
 import {
   complain,
   EXIT_FAILURE,

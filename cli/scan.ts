@@ -3,6 +3,11 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/analyze/analysis.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
 import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
+import { loadConfig } from '../lib/common/config.ts';
+import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
+import type { LogWindow, LogWindowPort } from '../lib/common/ports.ts';
+import { sanitize } from '../lib/common/text.ts';
+import type { Report } from '../lib/common/types.ts';
 import {
   compareWindows,
   mergeSummaries,
@@ -14,11 +19,6 @@ import {
   type WindowSummary,
 } from '../lib/scan/trend.ts';
 import { describeWindow, previousWindow } from '../lib/scan/window.ts';
-import { loadConfig } from '../lib/shared/config.ts';
-import { DEFAULT_LOG_GROUP } from '../lib/shared/fsx.ts';
-import type { LogWindow, LogWindowPort } from '../lib/shared/ports.ts';
-import { sanitize } from '../lib/shared/text.ts';
-import type { Report } from '../lib/shared/types.ts';
 import {
   complain,
   consoleRegion,

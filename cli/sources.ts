@@ -4,8 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { InputError } from '../lib/common/errors.ts';
 import { createLineReader, type Input, type InputContext, readInput } from '../lib/input/read.ts';
-import { InputError } from '../lib/shared/errors.ts';
 import { fileProblem, type Io, UsageError } from './common.ts';
 
 /*

@@ -12,11 +12,11 @@ import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { emit, emitOnError } from '../lib/aws/telemetry.ts';
+import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/common/config.ts';
+import type { LogBatch } from '../lib/common/types.ts';
 import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import type { LogBatch } from '../lib/shared/types.ts';
 
 // Read once per container: configuration does not change between invocations, and the adapters'
 // caches (the FSx associations) live as long as the container.

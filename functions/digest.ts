@@ -3,11 +3,11 @@ import { createDigestStore } from '../lib/aws/digests.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
+import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { ConfigError } from '../lib/common/errors.ts';
 import { renderDigestEmail } from '../lib/digest/email.ts';
 import { digestRunTelemetry, heldFailures } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import { ConfigError } from '../lib/shared/errors.ts';
 
 /*
  * The digest run, on a schedule: closes the alert windows whose end has passed and emails one

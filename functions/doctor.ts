@@ -4,11 +4,11 @@ import { readInventory } from '../lib/aws/inventory.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
+import { loadDoctorConfig } from '../lib/common/config.ts';
 import { doctorChanges } from '../lib/doctor/changes.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import { renderDoctorAlert } from '../lib/doctor/render.ts';
 import { doctorTelemetry, problemCount } from '../lib/doctor/telemetry.ts';
-import { loadDoctorConfig } from '../lib/shared/config.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the

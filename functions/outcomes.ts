@@ -4,11 +4,11 @@ import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
+import { loadConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { ConfigError } from '../lib/common/errors.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
 import { checkOutcomes } from '../lib/reexport/outcomes.ts';
 import { outcomeTelemetry } from '../lib/reexport/telemetry.ts';
-import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import { ConfigError } from '../lib/shared/errors.ts';
 
 /*
  * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started and

@@ -12,12 +12,12 @@ import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
 import { emit } from '../lib/aws/telemetry.ts';
+import { loadConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { ConfigError } from '../lib/common/errors.ts';
 import { dryRunRetrier } from '../lib/reexport/dry-run.ts';
 import { renderRetrierEmail } from '../lib/reexport/email.ts';
 import { createRetrierRun, hasNews } from '../lib/reexport/retrier.ts';
 import { malformedTelemetry, retrierTelemetry } from '../lib/reexport/telemetry.ts';
-import { loadConfig, loadReexportConfig } from '../lib/shared/config.ts';
-import { ConfigError } from '../lib/shared/errors.ts';
 
 /*
  * The retrier: consumes the deferral queue. Each SQS batch is decided per file system by

@@ -1,12 +1,4 @@
-import { plural } from '../render/layout.ts';
-import {
-  groupByPlace,
-  knownAccount,
-  type Place,
-  type PlaceGroup,
-  type PlaceOf,
-} from '../render/places.ts';
-import { CLASS_ORDER, PERSON_CLASSES } from '../shared/classes.ts';
+import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
 import type {
   FailureClass,
   FailureRecord,
@@ -16,7 +8,15 @@ import type {
   TaskOutcome,
   UnparseableEvent,
   Unplanned,
-} from '../shared/types.ts';
+} from '../common/types.ts';
+import { plural } from '../render/layout.ts';
+import {
+  groupByPlace,
+  knownAccount,
+  type Place,
+  type PlaceGroup,
+  type PlaceOf,
+} from '../render/places.ts';
 import { hintFor } from './classify.ts';
 import { parseEvent } from './parse.ts';
 import { normalisePath } from './plan.ts';

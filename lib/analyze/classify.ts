@@ -1,4 +1,4 @@
-import type { EventKind, FailureClass } from '../shared/types.ts';
+import type { EventKind, FailureClass } from '../common/types.ts';
 
 // Over 400 lines because it is the table itself: every documented row with its hint, one place.
 

@@ -1,10 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
-import { DecodeError, describeError } from '../shared/errors.ts';
-import { fileSystemIdFromStream } from '../shared/fsx.ts';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../shared/limits.ts';
-import type { LogBatch, LogEvent } from '../shared/types.ts';
+import { DecodeError, describeError } from '../common/errors.ts';
+import { fileSystemIdFromStream } from '../common/fsx.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../common/limits.ts';
+import type { LogBatch, LogEvent } from '../common/types.ts';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -6,6 +6,9 @@
  */
 // Over ~400 lines on purpose: the six sections of one email, read and changed together.
 
+import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import { display, toAsciiLine } from '../common/text.ts';
+import type { FailureClass, Publication, Report, TaskOutcome } from '../common/types.ts';
 import { failuresCsvPath } from '../reexport/rules.ts';
 import { classTableLines, classTableRows } from '../render/class-table.ts';
 import { commandLines } from '../render/commands.ts';
@@ -32,9 +35,6 @@ import {
   timeRange,
   uniqueSources,
 } from '../render/report.ts';
-import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../shared/classes.ts';
-import { display, toAsciiLine } from '../shared/text.ts';
-import type { FailureClass, Publication, Report, TaskOutcome } from '../shared/types.ts';
 import {
   accountOf,
   awaitingMappingText,

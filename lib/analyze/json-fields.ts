@@ -1,5 +1,5 @@
-import { FILE_SYSTEM_ID } from '../shared/fsx.ts';
-import type { EventKind } from '../shared/types.ts';
+import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import type { EventKind } from '../common/types.ts';
 import { isKnownName } from './classify.ts';
 
 /*

@@ -1,5 +1,5 @@
-import { FILE_SYSTEM_ID } from '../shared/fsx.ts';
-import { truncateEnd } from '../shared/text.ts';
+import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import { truncateEnd } from '../common/text.ts';
 import type {
   EventKind,
   FailureRecord,
@@ -7,7 +7,7 @@ import type {
   LogEvent,
   ParsedEvent,
   UnparseableEvent,
-} from '../shared/types.ts';
+} from '../common/types.ts';
 import { type CatalogEntry, isKnownName, lookup } from './classify.ts';
 import { best, collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {

@@ -1,3 +1,20 @@
+import { describeError } from '../common/errors.ts';
+import type {
+  DeferralPort,
+  DeferredExport,
+  ExportRequest,
+  FsxPort,
+  LedgerPort,
+} from '../common/ports.ts';
+import type {
+  Association,
+  Escalation,
+  ExportTask,
+  FailureRecord,
+  LogBatch,
+  Report,
+  TaskOutcome,
+} from '../common/types.ts';
 import {
   clientRequestToken,
   escalationOf,
@@ -7,23 +24,6 @@ import {
   reachedAttemptLimit,
   recordStart,
 } from '../reexport/rules.ts';
-import { describeError } from '../shared/errors.ts';
-import type {
-  DeferralPort,
-  DeferredExport,
-  ExportRequest,
-  FsxPort,
-  LedgerPort,
-} from '../shared/ports.ts';
-import type {
-  Association,
-  Escalation,
-  ExportTask,
-  FailureRecord,
-  LogBatch,
-  Report,
-  TaskOutcome,
-} from '../shared/types.ts';
 import { type Analysis, analyzeBatches } from './analysis.ts';
 import { associationsNeeded, type PlanOptions, planReexports } from './plan.ts';
 

@@ -1,6 +1,5 @@
-import { clientRequestToken, isUnder, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
-import { isRetryable } from '../shared/classes.ts';
-import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../shared/fsx.ts';
+import { isRetryable } from '../common/classes.ts';
+import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../common/fsx.ts';
 import type {
   Association,
   ExportTask,
@@ -8,7 +7,8 @@ import type {
   FailureRecord,
   Plan,
   Unplanned,
-} from '../shared/types.ts';
+} from '../common/types.ts';
+import { clientRequestToken, isUnder, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;

@@ -1,4 +1,4 @@
-import type { Report } from '../shared/types.ts';
+import type { Report } from '../common/types.ts';
 import { countOutcomes } from './analysis.ts';
 
 /*

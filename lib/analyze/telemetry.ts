@@ -1,7 +1,7 @@
-import { CLASS_ORDER } from '../shared/classes.ts';
-import { describeError } from '../shared/errors.ts';
-import { sanitize } from '../shared/text.ts';
-import type { LogBatch, LogLine, MetricPoint, Report, Telemetry } from '../shared/types.ts';
+import { CLASS_ORDER } from '../common/classes.ts';
+import { describeError } from '../common/errors.ts';
+import { sanitize } from '../common/text.ts';
+import type { LogBatch, LogLine, MetricPoint, Report, Telemetry } from '../common/types.ts';
 import { countByClass, countByFileSystem, countOutcomes, fileSystemsOf } from './analysis.ts';
 
 /*

@@ -4,6 +4,9 @@
  * added here, and only when the caller asks for them (a TTY without NO_COLOR).
  */
 
+import { classTitle } from '../common/classes.ts';
+import { display } from '../common/text.ts';
+import type { FailureClass, Report, TaskOutcome } from '../common/types.ts';
 import { failuresCsvPath } from '../reexport/rules.ts';
 import { classTableLines, classTableRows } from '../render/class-table.ts';
 import { exportCommand } from '../render/commands.ts';
@@ -18,9 +21,6 @@ import {
   timeRange,
   uniqueSources,
 } from '../render/report.ts';
-import { classTitle } from '../shared/classes.ts';
-import { display } from '../shared/text.ts';
-import type { FailureClass, Report, TaskOutcome } from '../shared/types.ts';
 import {
   accountOf,
   awaitingMappingText,

@@ -5,9 +5,9 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CLASS_ORDER } from '../shared/classes.ts';
-import { AnalyzerError } from '../shared/errors.ts';
-import type { DigestRules, DigestStore, ObserveResult, PendingWork } from '../shared/ports.ts';
+import { CLASS_ORDER } from '../common/classes.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import type { DigestRules, DigestStore, ObserveResult, PendingWork } from '../common/ports.ts';
 import type {
   BatchGroup,
   DigestClass,
@@ -15,7 +15,7 @@ import type {
   GroupKey,
   OutcomeCounts,
   Recovered,
-} from '../shared/types.ts';
+} from '../common/types.ts';
 import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 
 /*

@@ -5,8 +5,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { AnalyzerError } from '../shared/errors.ts';
-import { CHECKS, type FindingState, SEVERITIES } from '../shared/types.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { CHECKS, type FindingState, SEVERITIES } from '../common/types.ts';
 
 /*
  * What the scheduled doctor remembers between runs, in the ledger table (key `id`, TTL

@@ -6,7 +6,7 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { describeError } from '../shared/errors.ts';
+import { describeError } from '../common/errors.ts';
 import { errorName } from './aws-errors.ts';
 
 /*

@@ -7,17 +7,17 @@ import {
   DescribeDataRepositoryTasksCommand,
   type FSxClient,
 } from '@aws-sdk/client-fsx';
-import { AnalyzerError } from '../shared/errors.ts';
-import { ASSOCIATIONS_PAGE_SIZE, TASK_ID, toAssociation } from '../shared/fsx.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { ASSOCIATIONS_PAGE_SIZE, TASK_ID, toAssociation } from '../common/fsx.ts';
 import type {
   ExportRequest,
   FsxPort,
   FsxTaskPort,
   StartResult,
   TaskStatus,
-} from '../shared/ports.ts';
-import { truncateEnd } from '../shared/text.ts';
-import type { Association } from '../shared/types.ts';
+} from '../common/ports.ts';
+import { truncateEnd } from '../common/text.ts';
+import type { Association } from '../common/types.ts';
 import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
 import { allPages } from './calls.ts';
 

@@ -15,9 +15,9 @@ import {
   type SNSClient,
   type Subscription,
 } from '@aws-sdk/client-sns';
-import { AnalyzerError } from '../shared/errors.ts';
-import { ASSOCIATIONS_PAGE_SIZE, loggedTo } from '../shared/fsx.ts';
-import { display } from '../shared/text.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { ASSOCIATIONS_PAGE_SIZE, loggedTo } from '../common/fsx.ts';
+import { display } from '../common/text.ts';
 import type {
   AssociationFacts,
   Checked,
@@ -28,7 +28,7 @@ import type {
   SubscriptionFilterFacts,
   TopicFacts,
   TopicInventory,
-} from '../shared/types.ts';
+} from '../common/types.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 

@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Config, ReexportConfig } from '../shared/config.ts';
-import { describeError } from '../shared/errors.ts';
-import type { UnreadMessage } from '../shared/types.ts';
+import type { Config, ReexportConfig } from '../common/config.ts';
+import { describeError } from '../common/errors.ts';
+import type { UnreadMessage } from '../common/types.ts';
 import { tracingReady } from './clients.ts';
 import { logger, metrics } from './telemetry.ts';
 

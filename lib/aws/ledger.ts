@@ -8,8 +8,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { AnalyzerError } from '../shared/errors.ts';
-import type { AttemptHistory, LedgerPort, TrackedTask } from '../shared/ports.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import type { AttemptHistory, LedgerPort, TrackedTask } from '../common/ports.ts';
 import { mapLimited } from './calls.ts';
 import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 

@@ -4,12 +4,12 @@ import {
   type FilterLogEventsCommandInput,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { logGroupName } from '../shared/arn.ts';
-import { AnalyzerError } from '../shared/errors.ts';
-import { fileSystemIdFromStream } from '../shared/fsx.ts';
-import type { LogWindow, LogWindowPort, LogWindowQuery, ReadOptions } from '../shared/ports.ts';
-import { sanitize, truncateEnd } from '../shared/text.ts';
-import type { LogBatch, LogEvent } from '../shared/types.ts';
+import { logGroupName } from '../common/arn.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { fileSystemIdFromStream } from '../common/fsx.ts';
+import type { LogWindow, LogWindowPort, LogWindowQuery, ReadOptions } from '../common/ports.ts';
+import { sanitize, truncateEnd } from '../common/text.ts';
+import type { LogBatch, LogEvent } from '../common/types.ts';
 import {
   ACCESS_DENIED,
   BAD_CREDENTIALS,

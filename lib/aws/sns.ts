@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { describeError, PublishError } from '../shared/errors.ts';
-import type { Publication } from '../shared/types.ts';
+import { describeError, PublishError } from '../common/errors.ts';
+import type { Publication } from '../common/types.ts';
 import { errorName } from './aws-errors.ts';
 import { logger } from './telemetry.ts';
 

@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-sqs';
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
-import { AnalyzerError } from '../shared/errors.ts';
-import { FORBIDDEN_PATH_CHARS, MAX_TASK_PATHS } from '../shared/fsx.ts';
-import type { DeferralPort, DeferredExport } from '../shared/ports.ts';
-import { truncateEnd } from '../shared/text.ts';
-import type { FailureClass } from '../shared/types.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { FORBIDDEN_PATH_CHARS, MAX_TASK_PATHS } from '../common/fsx.ts';
+import type { DeferralPort, DeferredExport } from '../common/ports.ts';
+import { truncateEnd } from '../common/text.ts';
+import type { FailureClass } from '../common/types.ts';
 
 /*
  * The deferral queue: re-exports that must wait (busy files, a task already executing, throttling)

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LogLine, MetricPoint, Telemetry } from '../shared/types.ts';
+import type { LogLine, MetricPoint, Telemetry } from '../common/types.ts';
 
 /*
  * Powertools is configured once per container. Empty variables count as unset, like in
- * lib/shared/config.ts. The log level is left to Powertools, which reads AWS_LAMBDA_LOG_LEVEL
+ * lib/common/config.ts. The log level is left to Powertools, which reads AWS_LAMBDA_LOG_LEVEL
  * (Lambda's advanced logging controls, which win), then POWERTOOLS_LOG_LEVEL / LOG_LEVEL, default
  * INFO. What each function logs and counts is composed by its feature (lib/<feature>/telemetry.ts)
  * as plain data; this module only writes it (docs/operate.md#the-functions-own-logs-and-metrics).

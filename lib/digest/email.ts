@@ -7,6 +7,16 @@
 // Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
 import { shownPath } from '../analyze/analysis.ts';
 import { hintFor } from '../analyze/classify.ts';
+import { classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import { display } from '../common/text.ts';
+import type {
+  BatchGroup,
+  DigestClass,
+  DigestWindow,
+  GroupKey,
+  Publication,
+  Recovered,
+} from '../common/types.ts';
 import { type ClassTableRow, classAction, classTableLines } from '../render/class-table.ts';
 import {
   asciiIds,
@@ -18,16 +28,6 @@ import {
 } from '../render/envelope.ts';
 import { insightsLink, insightsQuery } from '../render/insights.ts';
 import { formatTable, joinSections, plural, section, WIDTH, wrap } from '../render/layout.ts';
-import { classTitle, PERSON_CLASSES } from '../shared/classes.ts';
-import { display } from '../shared/text.ts';
-import type {
-  BatchGroup,
-  DigestClass,
-  DigestWindow,
-  GroupKey,
-  Publication,
-  Recovered,
-} from '../shared/types.ts';
 
 /** One digest run's content. */
 interface DigestContent {

@@ -1,8 +1,8 @@
 import { hasFindings } from '../analyze/analysis.ts';
 import { renderEmail } from '../analyze/email.ts';
-import { describeError } from '../shared/errors.ts';
-import type { DigestStore } from '../shared/ports.ts';
-import type { Publication, Report } from '../shared/types.ts';
+import { describeError } from '../common/errors.ts';
+import type { DigestStore } from '../common/ports.ts';
+import type { Publication, Report } from '../common/types.ts';
 import { type HeldBack, heldNote, withHeldNote } from './email.ts';
 import { groupReport } from './windows.ts';
 

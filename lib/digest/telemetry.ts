@@ -1,5 +1,5 @@
-import type { PendingWork } from '../shared/ports.ts';
-import type { LogLine, MetricPoint, Telemetry } from '../shared/types.ts';
+import type { PendingWork } from '../common/ports.ts';
+import type { LogLine, MetricPoint, Telemetry } from '../common/types.ts';
 import type { GateDecision } from './gate.ts';
 import { keyFields } from './windows.ts';
 

@@ -17,9 +17,9 @@
  * Counts are conserved: every failure is in exactly one alert or exactly one digest.
  */
 import { createHash } from 'node:crypto';
-import { isRetryable } from '../shared/classes.ts';
-import type { DigestRules } from '../shared/ports.ts';
-import { sanitize, truncateEnd, truncateMiddle } from '../shared/text.ts';
+import { isRetryable } from '../common/classes.ts';
+import type { DigestRules } from '../common/ports.ts';
+import { sanitize, truncateEnd, truncateMiddle } from '../common/text.ts';
 import type {
   BatchGroup,
   DigestClass,
@@ -34,7 +34,7 @@ import type {
   WindowOpening,
   WindowStatus,
   WindowView,
-} from '../shared/types.ts';
+} from '../common/types.ts';
 
 /** What the batch grouping kept out of the window state (hostile or huge batches). */
 interface Grouping {

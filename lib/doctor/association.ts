@@ -1,6 +1,6 @@
+import { display } from '../common/text.ts';
+import type { AssociationFacts } from '../common/types.ts';
 import { shellArg } from '../render/shell.ts';
-import { display } from '../shared/text.ts';
-import type { AssociationFacts } from '../shared/types.ts';
 import { type Context, type Finding, finding, MAX_VALUE, regionArg } from './finding.ts';
 
 /*

@@ -1,4 +1,4 @@
-import type { Check, FindingState, Severity } from '../shared/types.ts';
+import type { Check, FindingState, Severity } from '../common/types.ts';
 import type { Finding } from './diagnose.ts';
 
 /*

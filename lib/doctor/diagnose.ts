@@ -1,8 +1,8 @@
+import { logGroupName } from '../common/arn.ts';
+import { DEFAULT_LOG_GROUP, EVENT_LOGGING_SINCE, loggedTo } from '../common/fsx.ts';
+import { display } from '../common/text.ts';
+import type { FileSystemFacts, Inventory, Severity } from '../common/types.ts';
 import { shellArg } from '../render/shell.ts';
-import { logGroupName } from '../shared/arn.ts';
-import { DEFAULT_LOG_GROUP, EVENT_LOGGING_SINCE, loggedTo } from '../shared/fsx.ts';
-import { display } from '../shared/text.ts';
-import type { FileSystemFacts, Inventory, Severity } from '../shared/types.ts';
 import { associationFindings } from './association.ts';
 import {
   type Context,

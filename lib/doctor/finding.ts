@@ -1,6 +1,6 @@
-import { parseArn } from '../shared/arn.ts';
-import { display } from '../shared/text.ts';
-import type { Check, FileSystemFacts, Severity } from '../shared/types.ts';
+import { parseArn } from '../common/arn.ts';
+import { display } from '../common/text.ts';
+import type { Check, FileSystemFacts, Severity } from '../common/types.ts';
 
 /*
  * A doctor finding and what every check builds one from: the file system's context (partition,

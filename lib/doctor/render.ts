@@ -1,7 +1,7 @@
+import { sanitize } from '../common/text.ts';
+import { type Publication, SEVERITIES } from '../common/types.ts';
 import { asciiIds, subjectWith, summaryAttributes } from '../render/envelope.ts';
 import { WIDTH as EMAIL_WIDTH, plural, section } from '../render/layout.ts';
-import { sanitize } from '../shared/text.ts';
-import { type Publication, SEVERITIES } from '../shared/types.ts';
 import { ACTIONABLE, type FindingChange } from './changes.ts';
 import type { DoctorResult, Finding } from './diagnose.ts';
 import { ALL_FILE_SYSTEMS } from './topic.ts';

@@ -1,13 +1,13 @@
-import { shellArg } from '../render/shell.ts';
-import { lambdaFunctionName, parseArn } from '../shared/arn.ts';
-import { FILTERS_PER_LOG_GROUP } from '../shared/fsx.ts';
-import { display, sanitize } from '../shared/text.ts';
+import { lambdaFunctionName, parseArn } from '../common/arn.ts';
+import { FILTERS_PER_LOG_GROUP } from '../common/fsx.ts';
+import { display, sanitize } from '../common/text.ts';
 import type {
   Checked,
   Inventory,
   LogGroupFacts,
   SubscriptionFilterFacts,
-} from '../shared/types.ts';
+} from '../common/types.ts';
+import { shellArg } from '../render/shell.ts';
 import {
   type Context,
   couldNotCheck,

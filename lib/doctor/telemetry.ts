@@ -1,4 +1,4 @@
-import type { Telemetry } from '../shared/types.ts';
+import type { Telemetry } from '../common/types.ts';
 import { ACTIONABLE } from './changes.ts';
 import type { DoctorResult } from './diagnose.ts';
 

@@ -1,7 +1,7 @@
+import { parseArn } from '../common/arn.ts';
+import { display } from '../common/text.ts';
+import type { TopicInventory, TopicSubscriptionFacts } from '../common/types.ts';
 import { shellArg } from '../render/shell.ts';
-import { parseArn } from '../shared/arn.ts';
-import { display } from '../shared/text.ts';
-import type { TopicInventory, TopicSubscriptionFacts } from '../shared/types.ts';
 import { type Context, couldNotCheck, type Finding, finding, regionArg } from './finding.ts';
 
 /*

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { InputError } from '../shared/errors.ts';
-import { toAssociation } from '../shared/fsx.ts';
-import type { Association } from '../shared/types.ts';
+import { InputError } from '../common/errors.ts';
+import { toAssociation } from '../common/fsx.ts';
+import type { Association } from '../common/types.ts';
 
 /*
  * `analyze --associations FILE`: the JSON `aws fsx describe-data-repository-associations` prints,

@@ -1,8 +1,8 @@
 import { decodeData, decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
-import { DecodeError, describeError, InputError } from '../shared/errors.ts';
-import { DEFAULT_LOG_GROUP } from '../shared/fsx.ts';
-import { display } from '../shared/text.ts';
-import type { LogBatch, LogEvent } from '../shared/types.ts';
+import { DecodeError, describeError, InputError } from '../common/errors.ts';
+import { DEFAULT_LOG_GROUP } from '../common/fsx.ts';
+import { display } from '../common/text.ts';
+import type { LogBatch, LogEvent } from '../common/types.ts';
 import { type DocumentKind, documentKind, isLogEvent, type JsonObject } from './formats.ts';
 import { splitLinePrefix } from './lines.ts';
 

@@ -5,6 +5,8 @@
  * values go through `display()` or `toAsciiLine()`, the most urgent section comes first.
  */
 
+import { display } from '../common/text.ts';
+import type { ExportTask, Publication } from '../common/types.ts';
 import { commandLines } from '../render/commands.ts';
 import {
   asciiIds,
@@ -27,8 +29,6 @@ import {
   WIDTH,
   wrap,
 } from '../render/layout.ts';
-import { display } from '../shared/text.ts';
-import type { ExportTask, Publication } from '../shared/types.ts';
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
 import type { RetrierReport } from './retrier.ts';
 import { failuresCsvPath } from './rules.ts';

@@ -1,4 +1,4 @@
-import type { FsxTaskPort, LedgerPort, TaskStatus, TrackedTask } from '../shared/ports.ts';
+import type { FsxTaskPort, LedgerPort, TaskStatus, TrackedTask } from '../common/ports.ts';
 import { failuresCsvPath } from './rules.ts';
 
 /*

@@ -1,12 +1,12 @@
-import { describeError } from '../shared/errors.ts';
+import { describeError } from '../common/errors.ts';
 import type {
   DeferredExport,
   ExportRequest,
   FsxPort,
   FsxTaskPort,
   LedgerPort,
-} from '../shared/ports.ts';
-import type { Escalation, ExportTask, FailureClass } from '../shared/types.ts';
+} from '../common/ports.ts';
+import type { Escalation, ExportTask, FailureClass } from '../common/types.ts';
 import {
   clientRequestToken,
   escalationOf,

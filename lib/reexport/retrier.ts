@@ -1,5 +1,5 @@
-import { AnalyzerError } from '../shared/errors.ts';
-import type { Escalation } from '../shared/types.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import type { Escalation } from '../common/types.ts';
 import {
   type DeadLetter,
   deadLettersOf,

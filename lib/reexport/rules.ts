@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { MAX_TASK_PATHS } from '../shared/fsx.ts';
-import { explainFsxError } from '../shared/fsx-errors.ts';
-import type { AttemptHistory, ExportRequest, LedgerPort, TrackedTask } from '../shared/ports.ts';
-import type { Association, Escalation } from '../shared/types.ts';
+import { MAX_TASK_PATHS } from '../common/fsx.ts';
+import { explainFsxError } from '../common/fsx-errors.ts';
+import type { AttemptHistory, ExportRequest, LedgerPort, TrackedTask } from '../common/ports.ts';
+import type { Association, Escalation } from '../common/types.ts';
 
 /*
  * The rules of a re-export, each defined once: the analyzer's pipeline, the retrier and the CLI's

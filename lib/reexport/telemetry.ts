@@ -1,4 +1,4 @@
-import type { LogLine, MetricPoint, Telemetry, UnreadMessage } from '../shared/types.ts';
+import type { LogLine, MetricPoint, Telemetry, UnreadMessage } from '../common/types.ts';
 import type { OutcomeReport } from './outcomes.ts';
 import type { RetrierReport } from './retrier.ts';
 

@@ -1,7 +1,7 @@
-import { CLASS_ORDER } from '../shared/classes.ts';
-import { targetOf } from '../shared/records.ts';
-import { display } from '../shared/text.ts';
-import type { FailureClass, Report } from '../shared/types.ts';
+import { CLASS_ORDER } from '../common/classes.ts';
+import { targetOf } from '../common/records.ts';
+import { display } from '../common/text.ts';
+import type { FailureClass, Report } from '../common/types.ts';
 import { fileSystemOfStream } from './insights.ts';
 import { countCell, formatTable, type TableOptions } from './layout.ts';
 

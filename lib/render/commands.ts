@@ -1,4 +1,4 @@
-import type { ExportTask } from '../shared/types.ts';
+import type { ExportTask } from '../common/types.ts';
 import { WIDTH, wrap } from './layout.ts';
 import { shellArg, shellQuote } from './shell.ts';
 

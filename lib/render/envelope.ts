@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { display, toAsciiLine } from '../shared/text.ts';
+import { display, toAsciiLine } from '../common/text.ts';
 
 /*
  * What every email the analyzer sends through SNS shares around its body: a printable-ASCII

@@ -1,5 +1,5 @@
-import { display } from '../shared/text.ts';
-import type { Escalation, ExportTask } from '../shared/types.ts';
+import { display } from '../common/text.ts';
+import type { Escalation, ExportTask } from '../common/types.ts';
 import { commandLines } from './commands.ts';
 import { bullet, PATH_CHARS, plural, WIDTH, wrap } from './layout.ts';
 import { placeText } from './places.ts';

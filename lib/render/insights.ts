@@ -4,7 +4,7 @@
  * Pure: no SDK, no clock. Every value that reaches a link is escaped, so a link is plain URL-safe
  * ASCII whatever the log group names or the query hold.
  */
-import { AnalyzerError } from '../shared/errors.ts';
+import { AnalyzerError } from '../common/errors.ts';
 
 /** Logs Insights queries at most 50 log groups at once. */
 const MAX_LOG_GROUPS = 50;

@@ -1,4 +1,4 @@
-import { display } from '../shared/text.ts';
+import { display } from '../common/text.ts';
 
 /*
  * Plain-text layout shared by every rendering (the emails, the terminal report, the trend): word

@@ -1,4 +1,4 @@
-import { display } from '../shared/text.ts';
+import { display } from '../common/text.ts';
 import { fileSystemOfStream } from './insights.ts';
 import { plural } from './layout.ts';
 

@@ -1,4 +1,4 @@
-import type { Report, Source, TaskOutcome, Unplanned } from '../shared/types.ts';
+import type { Report, Source, TaskOutcome, Unplanned } from '../common/types.ts';
 import {
   fileSystemOfStream,
   insightsLink,

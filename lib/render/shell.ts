@@ -1,4 +1,4 @@
-import { hasUnsafeChar } from '../shared/text.ts';
+import { hasUnsafeChar } from '../common/text.ts';
 
 /*
  * Shell quoting for the commands we print (emails, the terminal, doctor's fixes), one style

@@ -1,8 +1,8 @@
 import { byCountThenCode, countByClass, countByCode, fileSystemsOf } from '../analyze/analysis.ts';
+import { CLASS_ORDER } from '../common/classes.ts';
+import { display } from '../common/text.ts';
+import type { FailureClass, FailureRecord, TimeWindow } from '../common/types.ts';
 import { formatTable, section } from '../render/layout.ts';
-import { CLASS_ORDER } from '../shared/classes.ts';
-import { display } from '../shared/text.ts';
-import type { FailureClass, FailureRecord, TimeWindow } from '../shared/types.ts';
 import { describeWindow } from './window.ts';
 
 /*

@@ -1,6 +1,6 @@
-import { AnalyzerError } from '../shared/errors.ts';
-import { sanitize } from '../shared/text.ts';
-import type { TimeWindow } from '../shared/types.ts';
+import { AnalyzerError } from '../common/errors.ts';
+import { sanitize } from '../common/text.ts';
+import type { TimeWindow } from '../common/types.ts';
 
 /*
  * Time windows for `scan` and `reexport`: parsing `--since` / `--until`, and the previous window

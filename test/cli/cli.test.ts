@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { CLASS_ORDER } from '../../lib/shared/classes.ts';
+import { CLASS_ORDER } from '../../lib/common/classes.ts';
 
 // These tests run the real binary on the bundle the global setup built (dist/), exactly as a
 // user would after `npm run build`.

@@ -9,10 +9,10 @@ import { decodeLambdaEvent, toBatch } from '../../lib/analyze/decode.ts';
 import { renderEmail } from '../../lib/analyze/email.ts';
 import { type PipelineOptions, processBatches } from '../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
+import { AnalyzerError } from '../../lib/common/errors.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../lib/common/limits.ts';
+import type { LogBatch, Report } from '../../lib/common/types.ts';
 import { readInput } from '../../lib/input/read.ts';
-import { AnalyzerError } from '../../lib/shared/errors.ts';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../lib/shared/limits.ts';
-import type { LogBatch, Report } from '../../lib/shared/types.ts';
 import { INPUT_KINDS } from './input-kinds.ts';
 import {
   KINDS as BROKEN_KINDS,

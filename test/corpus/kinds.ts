@@ -1,5 +1,5 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import type { FailureClass } from '../../lib/shared/types.ts';
+import type { FailureClass } from '../../lib/common/types.ts';
 
 /*
  * The bad-input corpus: every kind of hostile or broken input the analyzer must survive, as

@@ -11,18 +11,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderEmail } from '../../lib/analyze/email.ts';
 import { processBatches } from '../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
-import { doctorChanges } from '../../lib/doctor/changes.ts';
-import { diagnose } from '../../lib/doctor/diagnose.ts';
-import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
-import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
-import type { FsxPort, StartResult } from '../../lib/shared/ports.ts';
+import type { FsxPort, StartResult } from '../../lib/common/ports.ts';
 import type {
   FailureClass,
   Inventory,
   LogBatch,
   Publication,
   Report,
-} from '../../lib/shared/types.ts';
+} from '../../lib/common/types.ts';
+import { doctorChanges } from '../../lib/doctor/changes.ts';
+import { diagnose } from '../../lib/doctor/diagnose.ts';
+import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
+import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
 import { lambdaEvent, payload } from '../helpers/events.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { DRA, FS } from '../helpers/fixtures.ts';

@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeLambdaEvent } from '../../lib/analyze/decode.ts';
 import { renderEmail } from '../../lib/analyze/email.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
+import type { FileSystemFacts, Inventory, Publication, Report } from '../../lib/common/types.ts';
 import { renderDigestEmail } from '../../lib/digest/email.ts';
 import { NO_OUTCOMES } from '../../lib/digest/windows.ts';
 import { doctorChanges } from '../../lib/doctor/changes.ts';
 import { diagnose } from '../../lib/doctor/diagnose.ts';
 import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
-import type { FileSystemFacts, Inventory, Publication, Report } from '../../lib/shared/types.ts';
 import {
   ACCOUNT,
   ANALYZER,

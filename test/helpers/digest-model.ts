@@ -1,4 +1,3 @@
-import { decideRoll, increment, isStale, NO_OUTCOMES, opening } from '../../lib/digest/windows.ts';
 import type {
   BatchGroup,
   DigestWindow,
@@ -8,7 +7,8 @@ import type {
   Recovered,
   WindowCounters,
   WindowStatus,
-} from '../../lib/shared/types.ts';
+} from '../../lib/common/types.ts';
+import { decideRoll, increment, isStale, NO_OUTCOMES, opening } from '../../lib/digest/windows.ts';
 
 /*
  * The in-memory reference model of one digest group's item: the same window rules

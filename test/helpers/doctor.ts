@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import type { DoctorResult, Finding } from '../../lib/doctor/diagnose.ts';
 import type {
   AssociationFacts,
   Checked,
@@ -7,7 +6,8 @@ import type {
   Inventory,
   LogGroupFacts,
   SubscriptionFilterFacts,
-} from '../../lib/shared/types.ts';
+} from '../../lib/common/types.ts';
+import type { DoctorResult, Finding } from '../../lib/doctor/diagnose.ts';
 import { FS } from './fixtures.ts';
 
 /* Builders of doctor inventories: one healthy Lustre file system, changed where a test says. */

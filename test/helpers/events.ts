@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
-import type { LogBatch, LogEvent } from '../../lib/shared/types.ts';
+import type { LogBatch, LogEvent } from '../../lib/common/types.ts';
 import { FS } from './fixtures.ts';
 
 /** A readable fixture for one log event: the message is what FSx would write. */

@@ -9,8 +9,8 @@ import type {
   StartResult,
   TaskStatus,
   TrackedTask,
-} from '../../lib/shared/ports.ts';
-import type { Association } from '../../lib/shared/types.ts';
+} from '../../lib/common/ports.ts';
+import type { Association } from '../../lib/common/types.ts';
 import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
 /*

@@ -1,4 +1,4 @@
-import type { Association } from '../../lib/shared/types.ts';
+import type { Association } from '../../lib/common/types.ts';
 
 /** The file system the fixtures belong to unless a test names another. */
 const FS = 'fs-0123456789abcdef0';

@@ -6,7 +6,7 @@ import type {
 } from '@aws-sdk/client-fsx';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type MockInstance, vi } from 'vitest';
-import type { DeferredExport } from '../../lib/shared/ports.ts';
+import type { DeferredExport } from '../../lib/common/ports.ts';
 import { DRA, DRA_REPORT_PATH, FS } from './fixtures.ts';
 
 /*

@@ -6,7 +6,7 @@ import type {
   Report,
   TaskOutcome,
   UnparseableEvent,
-} from '../../lib/shared/types.ts';
+} from '../../lib/common/types.ts';
 import { DEFAULT_STREAM } from './events.ts';
 import { FS } from './fixtures.ts';
 

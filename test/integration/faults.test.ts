@@ -9,7 +9,7 @@ import type {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerResult } from '../../functions/analyzer.ts';
 import type { OutcomeResult } from '../../functions/outcomes.ts';
-import type { DeferredExport } from '../../lib/shared/ports.ts';
+import type { DeferredExport } from '../../lib/common/ports.ts';
 import type { LocalDynamo } from '../helpers/dynalite.ts';
 import { busy, lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIdempotencyStore, idempotencyConfig } from '../../lib/aws/idempotency.ts';
 import { createLedger } from '../../lib/aws/ledger.ts';
-import type { LedgerPort, TrackedTask } from '../../lib/shared/ports.ts';
+import type { LedgerPort, TrackedTask } from '../../lib/common/ports.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT } from '../helpers/lambda.ts';

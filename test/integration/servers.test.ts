@@ -3,7 +3,7 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFsxAdapter, FsxCallError } from '../../lib/aws/fsx.ts';
 import { createDeferralQueue, DeferralError, parseDeferredExport } from '../../lib/aws/sqs.ts';
-import type { DeferredExport, ExportRequest } from '../../lib/shared/ports.ts';
+import type { DeferredExport, ExportRequest } from '../../lib/common/ports.ts';
 import { CREDENTIALS, FS } from '../helpers/fixtures.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FEATURES = ['input', 'analyze', 'reexport', 'digest', 'doctor', 'scan'];
-const LIB_FOLDERS = ['shared', 'render', 'aws', ...FEATURES];
+const LIB_FOLDERS = ['common', 'render', 'aws', ...FEATURES];
 const LAYERS = ['functions', 'cli', ...LIB_FOLDERS.map((folder) => `lib/${folder}`)];
 /** The only imports allowed between two different feature folders. */
 const FEATURE_EDGES = new Set([
@@ -112,17 +112,17 @@ const EDGE_RULES: Record<string, (edge: Edge) => boolean> = {
   'functions/ does not import cli/': (e) => e.from === 'functions' && e.to === 'cli',
   'cli/ imports functions/ only lazily': (e) =>
     e.from === 'cli' && e.to === 'functions' && !e.dynamic,
-  'a feature imports only render, shared, itself and the allowed features': (e) => {
+  'a feature imports only render, common, itself and the allowed features': (e) => {
     const [from, to] = [featureOf(e.from), featureOf(e.to)];
-    if (from === undefined || ['package', 'lib/render', 'lib/shared'].includes(e.to)) return false;
+    if (from === undefined || ['package', 'lib/render', 'lib/common'].includes(e.to)) return false;
     return to === undefined || (to !== from && !FEATURE_EDGES.has(`${from} -> ${to}`));
   },
-  'lib/render/ imports only lib/shared/ and itself': only('lib/render', [
-    'lib/shared',
+  'lib/render/ imports only lib/common/ and itself': only('lib/render', [
+    'lib/common',
     'lib/render',
   ]),
-  'lib/shared/ imports only itself': only('lib/shared', ['lib/shared']),
-  'lib/aws/ imports only lib/shared/ and itself': only('lib/aws', ['lib/shared', 'lib/aws']),
+  'lib/common/ imports only itself': only('lib/common', ['lib/common']),
+  'lib/aws/ imports only lib/common/ and itself': only('lib/aws', ['lib/common', 'lib/aws']),
   'only lib/aws/ imports @aws-sdk and Powertools': (e) =>
     e.from.startsWith('lib/') && e.from !== 'lib/aws' && AWS_PACKAGE.test(e.target),
   'lib/ does not import functions/ or cli/': (e) =>

@@ -16,7 +16,7 @@ import {
   toJsonText,
 } from '../../../lib/analyze/analysis.ts';
 import { processBatches } from '../../../lib/analyze/pipeline.ts';
-import type { TaskOutcome } from '../../../lib/shared/types.ts';
+import type { TaskOutcome } from '../../../lib/common/types.ts';
 import { batch } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, classify, hintFor, lookup } from '../../../lib/analyze/classify.ts';
-import { CLASS_ORDER, isRetryable, mostSevere } from '../../../lib/shared/classes.ts';
-import type { FailureClass } from '../../../lib/shared/types.ts';
+import { CLASS_ORDER, isRetryable, mostSevere } from '../../../lib/common/classes.ts';
+import type { FailureClass } from '../../../lib/common/types.ts';
 
 describe('Function: classify', () => {
   // The classification, written out by hand so the table cannot drift from it.

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeData, decodeLambdaEvent } from '../../../lib/analyze/decode.ts';
-import { DecodeError } from '../../../lib/shared/errors.ts';
+import { DecodeError } from '../../../lib/common/errors.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
 function base64Gzip(text: string | Buffer): string {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { hintFor } from '../../../lib/analyze/classify.ts';
 import { renderEmail } from '../../../lib/analyze/email.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
-import { explainFsxError } from '../../../lib/shared/fsx-errors.ts';
-import type { ExportTask, Publication, Report, TaskOutcome } from '../../../lib/shared/types.ts';
+import { explainFsxError } from '../../../lib/common/fsx-errors.ts';
+import type { ExportTask, Publication, Report, TaskOutcome } from '../../../lib/common/types.ts';
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../lib/analyze/classify.ts';
 import { parseEvent, recognise } from '../../../lib/analyze/parse.ts';
-import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../../lib/shared/types.ts';
+import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../../lib/common/types.ts';
 import { batch } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

@@ -8,7 +8,7 @@ import {
   type PlanOptions,
   planReexports,
 } from '../../../lib/analyze/plan.ts';
-import type { Association, FailureRecord } from '../../../lib/shared/types.ts';
+import type { Association, FailureRecord } from '../../../lib/common/types.ts';
 import { batch, type EventSpec } from '../../helpers/events.ts';
 import { DRA, FS } from '../../helpers/fixtures.ts';
 

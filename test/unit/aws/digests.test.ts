@@ -11,9 +11,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDigestStore, DigestStoreError, digestItemId } from '../../../lib/aws/digests.ts';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
+import type { BatchGroup, GroupKey } from '../../../lib/common/types.ts';
 import { digestRules, groupReport, pathHash } from '../../../lib/digest/windows.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
-import type { BatchGroup, GroupKey } from '../../../lib/shared/types.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record } from '../../helpers/reports.ts';
 

@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDoctorState, DoctorStateError } from '../../../lib/aws/doctor-state.ts';
-import type { FindingState } from '../../../lib/shared/types.ts';
+import type { FindingState } from '../../../lib/common/types.ts';
 
 const TABLE = 'fsx-export-analyzer-test-ledger';
 const dynamoMock = mockClient(DynamoDBClient);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoFailure, isConditionalFailure } from '../../../lib/aws/dynamo.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
 
 /** An adapter's own error class, as lib/aws/ledger.ts declares LedgerError. */
 class StoreError extends AnalyzerError {

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFsxAdapter, FsxCallError } from '../../../lib/aws/fsx.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { genericError, socketError } from '../../helpers/fsx-errors.ts';
 

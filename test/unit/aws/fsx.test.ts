@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFsxAdapter } from '../../../lib/aws/fsx.ts';
-import type { ExportRequest } from '../../../lib/shared/ports.ts';
+import type { ExportRequest } from '../../../lib/common/ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { fsxExceptions, genericError, socketError } from '../../helpers/fsx-errors.ts';
 

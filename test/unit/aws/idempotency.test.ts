@@ -15,7 +15,7 @@ import {
   isAlreadyInProgress,
   runOnce,
 } from '../../../lib/aws/idempotency.ts';
-import type { Telemetry } from '../../../lib/shared/types.ts';
+import type { Telemetry } from '../../../lib/common/types.ts';
 import { lambdaEvent, payload } from '../../helpers/events.ts';
 import { CONTEXT, TABLE } from '../../helpers/lambda.ts';
 

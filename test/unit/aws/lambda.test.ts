@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { loadConfig } from '../../../lib/shared/config.ts';
+import { loadConfig } from '../../../lib/common/config.ts';
 import { CONTEXT, coldStartWith, emfDocuments, sqsRecord, TOPIC } from '../../helpers/lambda.ts';
 
 type LambdaModule = typeof import('../../../lib/aws/lambda.ts');

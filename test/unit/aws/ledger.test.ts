@@ -14,8 +14,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLedger, LedgerError } from '../../../lib/aws/ledger.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
-import type { TrackedTask } from '../../../lib/shared/ports.ts';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
+import type { TrackedTask } from '../../../lib/common/ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 
 const TABLE = 'fea-ledger';

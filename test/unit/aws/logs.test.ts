@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { analyzeBatches } from '../../../lib/analyze/analysis.ts';
 import { createLogWindowReader, LogsReadError, readLogWindow } from '../../../lib/aws/logs.ts';
-import type { ReadProgress } from '../../../lib/shared/ports.ts';
+import type { ReadProgress } from '../../../lib/common/ports.ts';
 import { json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

@@ -8,8 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deliver, publishSummary, toMessageAttributes } from '../../../lib/aws/sns.ts';
 import { logger } from '../../../lib/aws/telemetry.ts';
-import { PublishError } from '../../../lib/shared/errors.ts';
-import type { Publication } from '../../../lib/shared/types.ts';
+import { PublishError } from '../../../lib/common/errors.ts';
+import type { Publication } from '../../../lib/common/types.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 const snsMock = mockClient(SNSClient);

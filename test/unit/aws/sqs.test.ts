@@ -9,8 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeferralQueue, DeferralError, parseDeferredExport } from '../../../lib/aws/sqs.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
-import type { DeferredExport } from '../../../lib/shared/ports.ts';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
+import type { DeferredExport } from '../../../lib/common/ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/fsx-export-analyzer-deferrals';

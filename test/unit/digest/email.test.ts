@@ -1,14 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { heldNote, renderDigestEmail, withHeldNote } from '../../../lib/digest/email.ts';
-import { groupReport, NO_OUTCOMES } from '../../../lib/digest/windows.ts';
 import type {
   BatchGroup,
   DigestWindow,
   GroupKey,
   Publication,
   Recovered,
-} from '../../../lib/shared/types.ts';
+} from '../../../lib/common/types.ts';
+import { heldNote, renderDigestEmail, withHeldNote } from '../../../lib/digest/email.ts';
+import { groupReport, NO_OUTCOMES } from '../../../lib/digest/windows.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record } from '../../helpers/reports.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { renderEmail } from '../../../lib/analyze/email.ts';
+import type { DigestStore, ObserveResult } from '../../../lib/common/ports.ts';
+import type { BatchGroup, FailureRecord } from '../../../lib/common/types.ts';
 import { alertingReport, gate, summaryOf } from '../../../lib/digest/gate.ts';
 import { MAX_GROUPS } from '../../../lib/digest/windows.ts';
-import type { DigestStore, ObserveResult } from '../../../lib/shared/ports.ts';
-import type { BatchGroup, FailureRecord } from '../../../lib/shared/types.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
 
 const WINDOW_END = 1_764_075_600; // 2025-11-25 13:00 UTC

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadDigestConfig } from '../../../lib/common/config.ts';
+import type { BatchGroup, Escalation, FailureRecord } from '../../../lib/common/types.ts';
 import {
   decideRoll,
   groupReport,
@@ -12,8 +14,6 @@ import {
   OTHER_CODE,
   pathHash,
 } from '../../../lib/digest/windows.ts';
-import { loadDigestConfig } from '../../../lib/shared/config.ts';
-import type { BatchGroup, Escalation, FailureRecord } from '../../../lib/shared/types.ts';
 import { acknowledge, type GroupState, observe, roll } from '../../helpers/digest-model.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record, startedOutcome, task, unparseable } from '../../helpers/reports.ts';

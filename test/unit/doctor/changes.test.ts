@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Checked, FindingState, LogGroupFacts } from '../../../lib/common/types.ts';
 import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
 import { type DoctorResult, diagnose } from '../../../lib/doctor/diagnose.ts';
-import type { Checked, FindingState, LogGroupFacts } from '../../../lib/shared/types.ts';
 import { association, GROUP, inventory } from '../../helpers/doctor.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Inventory } from '../../../lib/common/types.ts';
 import { diagnose } from '../../../lib/doctor/diagnose.ts';
-import type { Inventory } from '../../../lib/shared/types.ts';
 import {
   ACCOUNT,
   ANALYZER,

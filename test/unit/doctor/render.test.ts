@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Inventory } from '../../../lib/common/types.ts';
 import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
 import { diagnose, type Finding } from '../../../lib/doctor/diagnose.ts';
 import {
@@ -6,7 +7,6 @@ import {
   renderDoctorJson,
   renderDoctorText,
 } from '../../../lib/doctor/render.ts';
-import type { Inventory } from '../../../lib/shared/types.ts';
 import {
   ACCOUNT,
   ANALYZER,

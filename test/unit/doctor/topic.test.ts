@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
-import { diagnose } from '../../../lib/doctor/diagnose.ts';
-import { renderDoctorAlert, renderDoctorText } from '../../../lib/doctor/render.ts';
 import type {
   Checked,
   Inventory,
   TopicFacts,
   TopicSubscriptionFacts,
-} from '../../../lib/shared/types.ts';
+} from '../../../lib/common/types.ts';
+import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
+import { diagnose } from '../../../lib/doctor/diagnose.ts';
+import { renderDoctorAlert, renderDoctorText } from '../../../lib/doctor/render.ts';
 import { HOSTILE, inventory, only, REGION, UNSAFE } from '../../helpers/doctor.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

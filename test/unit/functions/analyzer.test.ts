@@ -83,7 +83,7 @@ function coldStart(env: Record<string, string> = {}) {
     },
     async () => {
       const { handler } = await import('../../../functions/analyzer.ts');
-      const errors = await import('../../../lib/shared/errors.ts');
+      const errors = await import('../../../lib/common/errors.ts');
       const { logger } = await import('../../../lib/aws/telemetry.ts');
       return { handler, errors, logger };
     },

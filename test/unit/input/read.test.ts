@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../../lib/common/errors.ts';
 import { type InputContext, readInput } from '../../../lib/input/read.ts';
-import { InputError } from '../../../lib/shared/errors.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
 const CONTEXT: InputContext = { maxDecompressedBytes: 1024 * 1024 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DeferredExport } from '../../../lib/common/ports.ts';
 import {
   createRetrierRun,
   hasNews,
@@ -7,7 +8,6 @@ import {
   RetryLaterError,
 } from '../../../lib/reexport/retrier.ts';
 import { clientRequestToken } from '../../../lib/reexport/rules.ts';
-import type { DeferredExport } from '../../../lib/shared/ports.ts';
 import { fakeFsx, fakeLedger, taskStatus } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AttemptHistory, ExportRequest } from '../../../lib/common/ports.ts';
+import type { Association } from '../../../lib/common/types.ts';
 import {
   clientRequestToken,
   escalationOf,
@@ -10,8 +12,6 @@ import {
   recordStart,
   reportPathFor,
 } from '../../../lib/reexport/rules.ts';
-import type { AttemptHistory, ExportRequest } from '../../../lib/shared/ports.ts';
-import type { Association } from '../../../lib/shared/types.ts';
 import { fakeLedger } from '../../helpers/fake-ports.ts';
 import { DRA, DRA_REPORT_PATH, FS } from '../../helpers/fixtures.ts';
 

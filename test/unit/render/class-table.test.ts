@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { CLASS_ORDER } from '../../../lib/common/classes.ts';
 import {
   type ClassTableRow,
   classTableLines,
   classTableRows,
 } from '../../../lib/render/class-table.ts';
-import { CLASS_ORDER } from '../../../lib/shared/classes.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
 
 // \n is the only control character an email body may hold (and no tab is ever written).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Escalation } from '../../../lib/common/types.ts';
 import { escalationLines } from '../../../lib/render/escalations.ts';
-import type { Escalation } from '../../../lib/shared/types.ts';
 import { FS } from '../../helpers/fixtures.ts';
 
 /** A stand-in for the re-export rule, so the test sees which task's failures are named. */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AnalyzerError } from '../../../lib/common/errors.ts';
 import {
   cloudWatchHome,
   consoleLink,
@@ -10,7 +11,6 @@ import {
   jsurlEscape,
   minuteWindow,
 } from '../../../lib/render/insights.ts';
-import { AnalyzerError } from '../../../lib/shared/errors.ts';
 
 /** What a URL may hold without any further escaping (RFC 3986 unreserved and the few delimiters we use). */
 const URL_SAFE = /^[A-Za-z0-9._~:/?#$'()*=-]+$/;

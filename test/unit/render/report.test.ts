@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Unplanned } from '../../../lib/common/types.ts';
 import { groupUnplanned, reportInsightsLink, timeRange } from '../../../lib/render/report.ts';
-import type { Unplanned } from '../../../lib/shared/types.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
 

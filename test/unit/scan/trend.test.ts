@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeBatches } from '../../../lib/analyze/analysis.ts';
+import type { TimeWindow } from '../../../lib/common/types.ts';
 import {
   compareWindows,
   mergeSummaries,
@@ -8,7 +9,6 @@ import {
   summarizeWindow,
   trendToJson,
 } from '../../../lib/scan/trend.ts';
-import type { TimeWindow } from '../../../lib/shared/types.ts';
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 

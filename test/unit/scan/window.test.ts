@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { TimeWindow } from '../../../lib/common/types.ts';
 import {
   describeWindow,
   formatDuration,
@@ -10,7 +11,6 @@ import {
   resolveWindow,
   WindowError,
 } from '../../../lib/scan/window.ts';
-import type { TimeWindow } from '../../../lib/shared/types.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { display, sanitize, toAsciiLine, truncateMiddle } from '../../../lib/shared/text.ts';
+import { display, sanitize, toAsciiLine, truncateMiddle } from '../../../lib/common/text.ts';
 
 /**
  * Any UTF-16 code unit, lone surrogates included: `fc.string({ unit: 'binary' })` only makes whole

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadDoctorConfig, loadReexportConfig } from '../../../lib/shared/config.ts';
-import { ConfigError } from '../../../lib/shared/errors.ts';
+import { loadConfig, loadDoctorConfig, loadReexportConfig } from '../../../lib/common/config.ts';
+import { ConfigError } from '../../../lib/common/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORBIDDEN_PATH_CHARS, fileSystemIdFromStream } from '../../../lib/shared/fsx.ts';
+import { FORBIDDEN_PATH_CHARS, fileSystemIdFromStream } from '../../../lib/common/fsx.ts';
 
 describe('Function: fileSystemIdFromStream', () => {
   it.each([

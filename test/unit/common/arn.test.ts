@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logGroupName } from '../../../lib/shared/arn.ts';
+import { logGroupName } from '../../../lib/common/arn.ts';
 import { GROUP, GROUP_ARN } from '../../helpers/doctor.ts';
 
 describe('Function: logGroupName', () => {
