@@ -1,6 +1,7 @@
 /**
  * Domain types shared by the pure core (decode → parse → classify → plan → render).
  * Nothing here depends on AWS SDK types: adapters in lib/aws/ translate at the edge.
+ * Over 400 lines on purpose: the one vocabulary every folder and adapter speaks, in one place.
  */
 
 /** The eight classes every recognised record falls into. */
