@@ -1,5 +1,6 @@
 import {
   BAD_ID,
+  type BadRecords,
   FS,
   goodEvents,
   HOSTILE,
@@ -111,6 +112,14 @@ function tailTime(event: RawLogEvent): string {
 
 const BAD_TIME = 1_764_072_000_001;
 
+/** What a kind reads besides the two good records: one busy record at `path`, as `extra` says. */
+function oneBusy(path: string, extra: Omit<BadRecords['first'], 'code' | 'class' | 'path'> = {}) {
+  return {
+    count: 1,
+    first: { code: 'S3ExportResourceBusy', class: 'busy', path, ...extra },
+  } as const;
+}
+
 const INPUT_KINDS: readonly Kind[] = [
   // Documents the CLI reads and the Lambda refuses.
   {
@@ -128,16 +137,7 @@ const INPUT_KINDS: readonly Kind[] = [
     expect: NOT_A_SUBSCRIPTION,
     cli: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/kinesis.bin',
-          logStream: OTHER_STREAM,
-          fileSystemId: OTHER_FS,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/kinesis.bin', { logStream: OTHER_STREAM, fileSystemId: OTHER_FS }),
     },
     note: /^read 2 Kinesis record\(s\) carrying subscription payloads$/,
   },
@@ -149,16 +149,7 @@ const INPUT_KINDS: readonly Kind[] = [
     // The analyzer's own error (errorType) is no FSx failure: only the batch's records count.
     cli: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/on-failure.bin',
-          logStream: STREAM,
-          fileSystemId: FS,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/on-failure.bin', { logStream: STREAM, fileSystemId: FS }),
     },
     note: /^read the batch inside a Lambda on-failure record \(RetriesExhausted, 3 attempts, last error PublishError\): its analyzer error is not an FSx failure$/,
   },
@@ -180,10 +171,7 @@ const INPUT_KINDS: readonly Kind[] = [
     expect: NOT_A_SUBSCRIPTION,
     cli: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: { code: 'S3ExportResourceBusy', class: 'busy', path: '/ns1/corpus/sqs.bin' },
-      },
+      bad: oneBusy('/ns1/corpus/sqs.bin'),
     },
     // The error type is shown escaped (the harness checks stderr for control characters).
     note: /^read the batch inside a Lambda on-failure record \(RetriesExhausted, 3 attempts, last error PublishError\\x1b\[2J/,
@@ -216,17 +204,11 @@ const INPUT_KINDS: readonly Kind[] = [
     expect: NOT_A_SUBSCRIPTION,
     cli: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/filter.bin',
-          logStream: OTHER_STREAM,
-          fileSystemId: OTHER_FS,
-          timestamp: BAD_TIME,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/filter.bin', {
+        logStream: OTHER_STREAM,
+        fileSystemId: OTHER_FS,
+        timestamp: BAD_TIME,
+      }),
     },
   },
   {
@@ -251,16 +233,10 @@ const INPUT_KINDS: readonly Kind[] = [
         .join('\n'),
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/ndjson-event.bin',
-          logStream: OTHER_STREAM,
-          fileSystemId: OTHER_FS,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/ndjson-event.bin', {
+        logStream: OTHER_STREAM,
+        fileSystemId: OTHER_FS,
+      }),
     },
   },
   {
@@ -272,17 +248,11 @@ const INPUT_KINDS: readonly Kind[] = [
         .join('\n'),
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/ndjson.bin',
-          logStream: OTHER_STREAM,
-          fileSystemId: OTHER_FS,
-          timestamp: BAD_TIME,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/ndjson.bin', {
+        logStream: OTHER_STREAM,
+        fileSystemId: OTHER_FS,
+        timestamp: BAD_TIME,
+      }),
     },
   },
   {
@@ -294,18 +264,12 @@ const INPUT_KINDS: readonly Kind[] = [
         .join('\n'),
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/tail.bin',
-          logStream: OTHER_STREAM,
-          fileSystemId: OTHER_FS,
-          timestamp: BAD_TIME,
-          plan: 'planned',
-        },
-      },
+      bad: oneBusy('/ns1/corpus/tail.bin', {
+        logStream: OTHER_STREAM,
+        fileSystemId: OTHER_FS,
+        timestamp: BAD_TIME,
+        plan: 'planned',
+      }),
     },
   },
   {
@@ -321,17 +285,11 @@ const INPUT_KINDS: readonly Kind[] = [
         .join('\n'),
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/s3-export.bin',
-          logStream: 'unknown',
-          fileSystemId: OTHER_FS,
-          timestamp: BAD_TIME,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/s3-export.bin', {
+        logStream: 'unknown',
+        fileSystemId: OTHER_FS,
+        timestamp: BAD_TIME,
+      }),
     },
   },
   {
@@ -346,17 +304,11 @@ const INPUT_KINDS: readonly Kind[] = [
         .join('\n'),
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/corpus/console.bin',
-          logStream: 'unknown',
-          fileSystemId: undefined,
-          timestamp: BAD_TIME,
-        },
-      },
+      bad: oneBusy('/ns1/corpus/console.bin', {
+        logStream: 'unknown',
+        fileSystemId: undefined,
+        timestamp: BAD_TIME,
+      }),
     },
   },
 
@@ -410,15 +362,7 @@ const INPUT_KINDS: readonly Kind[] = [
     build: () => 'S3ExportResourceBusy file_path=/ns1/lab notes/run 3.csv',
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/lab notes/run 3.csv',
-          plan: 'planned',
-        },
-      },
+      bad: oneBusy('/ns1/lab notes/run 3.csv', { plan: 'planned' }),
     },
   },
   {
@@ -427,15 +371,9 @@ const INPUT_KINDS: readonly Kind[] = [
     build: () => `S3ExportResourceBusy file_path=/ns1/lab notes/run 4.csv fs=${FS}`,
     expect: {
       kind: 'record',
-      bad: {
-        count: 1,
-        first: {
-          code: 'S3ExportResourceBusy',
-          class: 'busy',
-          path: '/ns1/lab notes/run 4.csv',
-          plan: /^the path was read from unquoted text and may be cut short: not re-exported/,
-        },
-      },
+      bad: oneBusy('/ns1/lab notes/run 4.csv', {
+        plan: /^the path was read from unquoted text and may be cut short: not re-exported/,
+      }),
     },
   },
 ];

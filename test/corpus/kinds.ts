@@ -861,7 +861,7 @@ const KINDS: readonly Kind[] = [
   },
 ];
 
-export type { Expect, Kind, RawLogEvent };
+export type { BadRecords, Expect, Kind, RawLogEvent };
 export {
   BAD_ID,
   FS,
