@@ -9,11 +9,11 @@ import { renderEmail } from '../../lib/analyze/email.ts';
 import { renderTerminal } from '../../lib/analyze/terminal.ts';
 import type { FileSystemFacts, Inventory, Publication, Report } from '../../lib/common/types.ts';
 import { renderDigestEmail } from '../../lib/digest/email.ts';
-import { NO_OUTCOMES } from '../../lib/digest/windows.ts';
 import { doctorChanges } from '../../lib/doctor/changes.ts';
 import { diagnose } from '../../lib/doctor/diagnose.ts';
 import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
+import { digest, KEY, recovered } from '../helpers/digests.ts';
 import {
   ACCOUNT,
   ANALYZER,
@@ -24,7 +24,7 @@ import {
   REGION,
   subscribed,
 } from '../helpers/doctor.ts';
-import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
+import { endedTasks } from '../helpers/fake-ports.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { queuedOutcome, reportOf, startedOutcome, task } from '../helpers/reports.ts';
 
@@ -194,26 +194,7 @@ describe('Golden: every email', () => {
       generatedAt: '2026-11-25T12:00:00.000Z',
       region: 'eu-west-1',
       stillOpen: 2,
-      finished: [
-        {
-          tracked: trackedTask(T1, { startedBy: 'reexport' }),
-          lifecycle: 'SUCCEEDED',
-          status: taskStatus(T1, { totalCount: 10, succeededCount: 10 }),
-          failuresCsv: undefined,
-        },
-        {
-          tracked: trackedTask(T2, { paths: ['ns1/a', 'ns1/b', 'ns1/c', 'ns1/d'] }),
-          lifecycle: 'FAILED',
-          status: taskStatus(T2, {
-            lifecycle: 'FAILED',
-            totalCount: 4,
-            succeededCount: 1,
-            failedCount: 3,
-            failureMessage: 'Some files could not be exported',
-          }),
-          failuresCsv: `s3://bucket/prefix/fsx-export-analyzer-reports/${T2}/failures.csv`,
-        },
-      ],
+      finished: endedTasks(T1, T2, 's3://bucket/prefix/fsx-export-analyzer-reports'),
     });
 
     // Assess
@@ -221,36 +202,10 @@ describe('Golden: every email', () => {
   });
 
   it('digest email with a digest and a recovery', async () => {
-    // Prepare
-    const T0 = 1_764_064_800;
-    const W = 3600;
-    const key = { scopeKind: 'fileSystem' as const, scope: FS, cls: 'permission' as const };
-
     // Act
     const publication = renderDigestEmail({
-      digests: [
-        {
-          key,
-          logGroups: ['/aws/fsx/lustre'],
-          windowStart: T0,
-          windowEnd: T0 + W,
-          held: 42,
-          newFailures: 30,
-          recurringFailures: 10,
-          untracked: 2,
-          outcomes: NO_OUTCOMES,
-          codes: new Map([['S3ExportAccessDenied', 42]]),
-          samples: ['ns1/a.bin', 'ns1/b.bin'],
-        },
-      ],
-      recovered: [
-        {
-          key: { ...key, cls: 'transient' as const },
-          lastFailureAt: T0 + 50 * 60,
-          windowEnd: T0 + 2 * W,
-          windowSeconds: W,
-        },
-      ],
+      digests: [digest()],
+      recovered: [recovered({ key: { ...KEY, cls: 'transient' } })],
       generatedAt: '2025-11-25T11:01:00.000Z',
       region: 'eu-west-1',
     });

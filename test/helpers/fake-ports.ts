@@ -11,6 +11,7 @@ import type {
   TrackedTask,
 } from '../../lib/common/ports.ts';
 import type { Association } from '../../lib/common/types.ts';
+import type { FinishedTask } from '../../lib/reexport/outcomes.ts';
 import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
 /*
@@ -205,4 +206,31 @@ function fakeFsx(
   return { port, started, listed, described };
 }
 
-export { fakeDeferral, fakeFsx, fakeLedger, taskStatus, trackedTask };
+/**
+ * Two tasks the outcome check found ended: `succeeded` (10 of 10, started by `reexport`) and
+ * `failed` (1 of 4 exported, its failures.csv under `reportPath`).
+ */
+function endedTasks(succeeded: string, failed: string, reportPath: string): FinishedTask[] {
+  return [
+    {
+      tracked: trackedTask(succeeded, { startedBy: 'reexport' }),
+      lifecycle: 'SUCCEEDED',
+      status: taskStatus(succeeded, { totalCount: 10, succeededCount: 10 }),
+      failuresCsv: undefined,
+    },
+    {
+      tracked: trackedTask(failed, { paths: ['ns1/a', 'ns1/b', 'ns1/c', 'ns1/d'] }),
+      lifecycle: 'FAILED',
+      status: taskStatus(failed, {
+        lifecycle: 'FAILED',
+        totalCount: 4,
+        succeededCount: 1,
+        failedCount: 3,
+        failureMessage: 'Some files could not be exported',
+      }),
+      failuresCsv: `${reportPath}/${failed}/failures.csv`,
+    },
+  ];
+}
+
+export { endedTasks, fakeDeferral, fakeFsx, fakeLedger, taskStatus, trackedTask };

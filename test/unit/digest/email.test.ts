@@ -1,51 +1,16 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import type {
-  BatchGroup,
-  DigestWindow,
-  GroupKey,
-  Publication,
-  Recovered,
-} from '../../../lib/common/types.ts';
+import type { BatchGroup, Publication } from '../../../lib/common/types.ts';
 import { heldNote, renderDigestEmail, withHeldNote } from '../../../lib/digest/email.ts';
 import { groupReport, NO_OUTCOMES } from '../../../lib/digest/windows.ts';
+import { digest, KEY, recovered, T0, W } from '../../helpers/digests.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record } from '../../helpers/reports.ts';
 
-const T0 = 1_764_064_800; // 2025-11-25 10:00 UTC
-const W = 3600;
 const GENERATED_AT = '2025-11-25T11:01:00.000Z';
 const REGION = 'eu-west-1';
-const KEY: GroupKey = { scopeKind: 'fileSystem', scope: FS, cls: 'permission' };
 const ESC = '\u001b[31m';
 const BIDI = '\u202e';
-
-function digest(overrides: Partial<DigestWindow> = {}): DigestWindow {
-  return {
-    key: KEY,
-    logGroups: ['/aws/fsx/lustre'],
-    windowStart: T0,
-    windowEnd: T0 + W,
-    held: 42,
-    newFailures: 30,
-    recurringFailures: 10,
-    untracked: 2,
-    outcomes: NO_OUTCOMES,
-    codes: new Map([['S3ExportAccessDenied', 42]]),
-    samples: ['ns1/a.bin', 'ns1/b.bin'],
-    ...overrides,
-  };
-}
-
-function recovered(overrides: Partial<Recovered> = {}): Recovered {
-  return {
-    key: KEY,
-    lastFailureAt: T0 + 50 * 60,
-    windowEnd: T0 + 2 * W,
-    windowSeconds: W,
-    ...overrides,
-  };
-}
 
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 

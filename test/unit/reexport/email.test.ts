@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
 import type { OutcomeReport } from '../../../lib/reexport/outcomes.ts';
 import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
-import { taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
+import { endedTasks, taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { task } from '../../helpers/reports.ts';
 
@@ -230,26 +230,7 @@ describe('Function: renderOutcomeEmail', () => {
     // Prepare
     const report = outcomeReport({
       stillOpen: 2,
-      finished: [
-        {
-          tracked: trackedTask(T1, { startedBy: 'reexport' }),
-          lifecycle: 'SUCCEEDED',
-          status: taskStatus(T1, { totalCount: 10, succeededCount: 10 }),
-          failuresCsv: undefined,
-        },
-        {
-          tracked: trackedTask(T2, { paths: ['ns1/a', 'ns1/b', 'ns1/c', 'ns1/d'] }),
-          lifecycle: 'FAILED',
-          status: taskStatus(T2, {
-            lifecycle: 'FAILED',
-            totalCount: 4,
-            succeededCount: 1,
-            failedCount: 3,
-            failureMessage: 'Some files could not be exported',
-          }),
-          failuresCsv: `${REPORT}/${T2}/failures.csv`,
-        },
-      ],
+      finished: endedTasks(T1, T2, REPORT),
     });
 
     // Act
