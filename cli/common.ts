@@ -5,7 +5,7 @@ import { renderTerminal } from '../lib/analyze/terminal.ts';
 import { AnalyzerError, describeError } from '../lib/common/errors.ts';
 import { sanitize } from '../lib/common/text.ts';
 import type { Report } from '../lib/common/types.ts';
-import packageJson from '../package.json' with { type: 'json' };
+import { VERSION } from '../lib/common/version.ts';
 
 /*
  * What every command of the CLI shares: the process seam (Io), exit statuses, usage errors,
@@ -13,7 +13,6 @@ import packageJson from '../package.json' with { type: 'json' };
  */
 
 const PROGRAM = 'fsx-export-analyzer';
-const VERSION: string = packageJson.version;
 /** The account id of the documented examples: make-event's default owner, invoke's function ARN. */
 const DEFAULT_OWNER = '123456789012';
 

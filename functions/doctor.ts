@@ -48,7 +48,7 @@ async function run(now: Date): Promise<DoctorRunResult> {
     published = await deliver(
       snsClient,
       topicArn,
-      renderDoctorAlert(result, changes),
+      renderDoctorAlert(result, changes, now.toISOString()),
       'doctor alert',
     );
   }

@@ -1,4 +1,5 @@
 import type { Report } from '../common/types.ts';
+import { VERSION } from '../common/version.ts';
 import { countOutcomes } from './analysis.ts';
 
 /*
@@ -23,6 +24,8 @@ interface AnalyzerResult {
   /** Failures held back for the digest; present only when digests are on. */
   readonly heldForDigest?: number;
   readonly dryRun: boolean;
+  /** The release of the analyzer that did it (package.json `version`). */
+  readonly version: string;
 }
 
 /** What the invocation did beyond the report. */
@@ -51,6 +54,7 @@ function analyzerResult(report: Report, delivery: Delivery): AnalyzerResult {
     published: delivery.published,
     ...(delivery.heldForDigest === undefined ? {} : { heldForDigest: delivery.heldForDigest }),
     dryRun: report.dryRun,
+    version: VERSION,
   };
 }
 
@@ -65,6 +69,7 @@ function skippedResult(dryRun: boolean): AnalyzerResult {
     tasksDeferred: 0,
     published: null,
     dryRun,
+    version: VERSION,
   };
 }
 

@@ -1,6 +1,6 @@
 import { sanitize } from '../common/text.ts';
 import { type Publication, SEVERITIES } from '../common/types.ts';
-import { asciiIds, subjectWith, summaryAttributes } from '../render/envelope.ts';
+import { asciiIds, fitBody, footer, subjectWith, summaryAttributes } from '../render/envelope.ts';
 import { WIDTH as EMAIL_WIDTH, plural, section } from '../render/layout.ts';
 import { ACTIONABLE, type FindingChange } from './changes.ts';
 import type { DoctorResult, Finding } from './diagnose.ts';
@@ -130,9 +130,14 @@ function changeLine(change: FindingChange): string {
 
 /**
  * The email of a scheduled doctor run that found changes: the subject says whether things got
- * worse or are fixed, the body lists the changes, then the whole doctor report with its fixes.
+ * worse or are fixed, the body lists the changes, then the whole doctor report with its fixes,
+ * then the footer every email ends with (`generatedAt`: when the run checked, ISO 8601).
  */
-function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange[]): Publication {
+function renderDoctorAlert(
+  result: DoctorResult,
+  changes: readonly FindingChange[],
+  generatedAt: string,
+): Publication {
   const worse = changes.filter(
     (change) => change.after !== undefined && ACTIONABLE.has(change.after),
   );
@@ -176,7 +181,7 @@ function renderDoctorAlert(result: DoctorResult, changes: readonly FindingChange
   );
   return {
     subject: subjectWith(subject),
-    body: `${lines.join('\n')}\n`,
+    body: fitBody(lines, footer(generatedAt, 'doctor')),
     attributes: summaryAttributes('doctor', ids, worse.length > 0),
   };
 }

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { display, toAsciiLine } from '../common/text.ts';
+import { VERSION } from '../common/version.ts';
 
 /*
  * What every email the analyzer sends through SNS shares around its body: a printable-ASCII
@@ -38,10 +39,13 @@ function fitBody(lines: readonly string[], footer: readonly string[]): string {
   return [...kept, ...tail].join('\n');
 }
 
-/** The last lines of every email: who sent it (`who`: which part of the analyzer) and when. */
+/**
+ * The last lines of every email: who sent it (`who`: which part of the analyzer), which release
+ * (so a reader can tell which version of the stack is deployed) and when.
+ */
 function footer(at: string, who?: string): string[] {
   const by = who === undefined ? '' : ` (${who})`;
-  return ['', `Sent by fsx-export-analyzer${by} at ${display(at, 64)}.`];
+  return ['', `Sent by fsx-export-analyzer ${VERSION}${by} at ${display(at, 64)}.`];
 }
 
 /** Sorted unique ids as printable ASCII, for subjects and message attributes. */

@@ -23,6 +23,7 @@ import { doctorChanges } from '../../lib/doctor/changes.ts';
 import { diagnose } from '../../lib/doctor/diagnose.ts';
 import { renderDoctorAlert, renderDoctorJson, renderDoctorText } from '../../lib/doctor/render.ts';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../lib/reexport/email.ts';
+import { DOCTOR_AT } from '../helpers/doctor.ts';
 import { lambdaEvent, payload } from '../helpers/events.ts';
 import { taskStatus, trackedTask } from '../helpers/fake-ports.ts';
 import { DRA, FS } from '../helpers/fixtures.ts';
@@ -391,7 +392,11 @@ describe('Security: what reaches a person carries no control character', () => {
         const result = diagnose(inventory);
         const text = renderDoctorText(result);
         const json = renderDoctorJson(result);
-        const alert = renderDoctorAlert(result, doctorChanges(undefined, result.findings).changes);
+        const alert = renderDoctorAlert(
+          result,
+          doctorChanges(undefined, result.findings).changes,
+          DOCTOR_AT,
+        );
 
         // Assess
         assessTerminal(text);

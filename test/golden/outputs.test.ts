@@ -18,6 +18,7 @@ import {
   ACCOUNT,
   ANALYZER,
   association,
+  DOCTOR_AT,
   fileSystem,
   filter,
   GROUP,
@@ -267,7 +268,7 @@ describe('Golden: every email', () => {
     const output = [
       renderDoctorText(result),
       renderDoctorJson(result),
-      email(renderDoctorAlert(result, changes)),
+      email(renderDoctorAlert(result, changes, DOCTOR_AT)),
     ].join('\n--- next ---\n');
 
     // Assess

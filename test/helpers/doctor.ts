@@ -13,6 +13,8 @@ import { FS } from './fixtures.ts';
 /* Builders of doctor inventories: one healthy Lustre file system, changed where a test says. */
 
 export const REGION = 'eu-west-1';
+/** When the tests' scheduled doctor run checked (its email footer says so). */
+export const DOCTOR_AT = '2026-11-25T12:00:00.000Z';
 export const ACCOUNT = '123456789012';
 export const GROUP = '/aws/fsx/lustre';
 export const GROUP_ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${GROUP}`;

@@ -121,7 +121,11 @@ const EDGE_RULES: Record<string, (edge: Edge) => boolean> = {
     'lib/common',
     'lib/render',
   ]),
-  'lib/common/ imports only itself': only('lib/common', ['lib/common']),
+  // package.json: the release version is read there once (lib/common/version.ts).
+  'lib/common/ imports only itself and package.json': only('lib/common', [
+    'lib/common',
+    'package.json',
+  ]),
   'lib/aws/ imports only lib/common/ and itself': only('lib/aws', ['lib/common', 'lib/aws']),
   'only lib/aws/ imports @aws-sdk and Powertools': (e) =>
     e.from.startsWith('lib/') && e.from !== 'lib/aws' && AWS_PACKAGE.test(e.target),

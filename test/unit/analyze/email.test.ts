@@ -4,6 +4,7 @@ import { renderEmail } from '../../../lib/analyze/email.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
 import { explainFsxError } from '../../../lib/common/fsx-errors.ts';
 import type { ExportTask, Publication, Report, TaskOutcome } from '../../../lib/common/types.ts';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
@@ -217,7 +218,11 @@ describe('Function: renderEmail', () => {
     ].map((marker) => body.indexOf(marker));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
-    expect(body.endsWith('\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.')).toBe(true);
+    expect(
+      body.endsWith(
+        `\nSent by fsx-export-analyzer ${packageJson.version} at 2025-11-25T12:30:00.000Z.`,
+      ),
+    ).toBe(true);
   });
 
   it('says what a person must do, with hints and a few sample files', async () => {
@@ -528,7 +533,7 @@ describe('Function: renderEmail', () => {
 
     // Assess
     expect(publication.body).toBe(
-      'No FSx export failures in 0 log events (1 control message skipped).\n\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.',
+      `No FSx export failures in 0 log events (1 control message skipped).\n\nSent by fsx-export-analyzer ${packageJson.version} at 2025-11-25T12:30:00.000Z.`,
     );
     expect(publication.subject).toBe('[dry run] FSx event log: no export failures in 0 events');
     expect(publication.attributes['needsPerson']).toBe('false');
@@ -839,7 +844,7 @@ describe('Function: renderEmail', () => {
     expect(bytes).toBeLessThanOrEqual(250_000);
     expect(bytes).toBeGreaterThan(200_000);
     expect(publication.body).toContain(
-      "\n\n[truncated: the full report is in the analyzer's logs]\n\nSent by fsx-export-analyzer at 2025-11-25T12:30:00.000Z.",
+      `\n\n[truncated: the full report is in the analyzer's logs]\n\nSent by fsx-export-analyzer ${packageJson.version} at 2025-11-25T12:30:00.000Z.`,
     );
     expect(publication.body).not.toMatch(LONE_SURROGATE);
     expect(publication.body).not.toMatch(FORBIDDEN);

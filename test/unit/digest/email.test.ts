@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchGroup, Publication } from '../../../lib/common/types.ts';
 import { heldNote, renderDigestEmail, withHeldNote } from '../../../lib/digest/email.ts';
 import { groupReport, NO_OUTCOMES } from '../../../lib/digest/windows.ts';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { digest, KEY, recovered, T0, W } from '../../helpers/digests.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record } from '../../helpers/reports.ts';
@@ -45,7 +46,9 @@ describe('renderDigestEmail', () => {
     expect(body).toContain('S3ExportAccessDenied 42');
     expect(body).toContain('Sample paths: ns1/a.bin ns1/b.bin');
     expect(body).toContain('Needs a person: FSx was denied s3:PutObject.');
-    expect(email.body).toContain(`Sent by fsx-export-analyzer (digest) at ${GENERATED_AT}.`);
+    expect(email.body).toContain(
+      `Sent by fsx-export-analyzer ${packageJson.version} (digest) at ${GENERATED_AT}.`,
+    );
     expect(email.attributes).toEqual({
       summary: 'digest',
       fileSystemId: FS,

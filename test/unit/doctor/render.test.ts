@@ -7,10 +7,12 @@ import {
   renderDoctorJson,
   renderDoctorText,
 } from '../../../lib/doctor/render.ts';
+import packageJson from '../../../package.json' with { type: 'json' };
 import {
   ACCOUNT,
   ANALYZER,
   association,
+  DOCTOR_AT,
   fileSystem,
   filter,
   GROUP,
@@ -216,7 +218,11 @@ describe('Function: renderDoctorAlert', () => {
     );
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
+    const alert = renderDoctorAlert(
+      result,
+      doctorChanges(before, result.findings).changes,
+      DOCTOR_AT,
+    );
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 new problem: ${FS} association`);
@@ -225,6 +231,11 @@ describe('Function: renderDoctorAlert', () => {
     );
     expect(alert.body).toContain('THE WHOLE CHECK');
     expect(alert.body).toContain('How to fix:');
+    expect(
+      alert.body.endsWith(
+        `\n\nSent by fsx-export-analyzer ${packageJson.version} (doctor) at ${DOCTOR_AT}.`,
+      ),
+    ).toBe(true);
     expect(alert.attributes).toEqual({
       summary: 'doctor',
       fileSystemId: FS,
@@ -246,7 +257,11 @@ describe('Function: renderDoctorAlert', () => {
     const result = diagnose(inventory());
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
+    const alert = renderDoctorAlert(
+      result,
+      doctorChanges(before, result.findings).changes,
+      DOCTOR_AT,
+    );
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: fixed, export failures are watched again`);
@@ -267,7 +282,11 @@ describe('Function: renderDoctorAlert', () => {
     const result = diagnose(inventory({ fileSystem: off }));
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
+    const alert = renderDoctorAlert(
+      result,
+      doctorChanges(before, result.findings).changes,
+      DOCTOR_AT,
+    );
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 fixed, 1 still to fix`);
@@ -290,7 +309,7 @@ describe('Function: renderDoctorAlert', () => {
     };
 
     // Act
-    const alert = renderDoctorAlert(diagnose(inventory()), [change]);
+    const alert = renderDoctorAlert(diagnose(inventory()), [change], DOCTOR_AT);
 
     // Assess
     expect(alert.body).toContain(`* ${FS} ${check}: ${words}\n`);
@@ -309,7 +328,7 @@ describe('Function: renderDoctorAlert', () => {
     }));
 
     // Act
-    const alert = renderDoctorAlert(diagnose(inventory()), changes);
+    const alert = renderDoctorAlert(diagnose(inventory()), changes, DOCTOR_AT);
 
     // Assess
     expect(alert.subject.length).toBeLessThan(100);

@@ -8,7 +8,7 @@ import type {
 import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
 import { diagnose } from '../../../lib/doctor/diagnose.ts';
 import { renderDoctorAlert, renderDoctorText } from '../../../lib/doctor/render.ts';
-import { HOSTILE, inventory, only, REGION, UNSAFE } from '../../helpers/doctor.ts';
+import { DOCTOR_AT, HOSTILE, inventory, only, REGION, UNSAFE } from '../../helpers/doctor.ts';
 import { FS } from '../../helpers/fixtures.ts';
 
 /* The topic check: whom the alerts reach, from the summary topic's subscriptions. */
@@ -191,7 +191,11 @@ describe('Function: renderDoctorText and renderDoctorAlert, the summary topic', 
     const result = diagnose(withTopic(subscriptions(PENDING)));
 
     // Act
-    const alert = renderDoctorAlert(result, doctorChanges(before, result.findings).changes);
+    const alert = renderDoctorAlert(
+      result,
+      doctorChanges(before, result.findings).changes,
+      DOCTOR_AT,
+    );
 
     // Assess
     expect(alert.subject).toBe(`FSx doctor in ${REGION}: 1 new problem: (all) topic`);
@@ -210,17 +214,21 @@ describe('Function: renderDoctorText and renderDoctorAlert, the summary topic', 
     const changes = doctorChanges([], result.findings).changes;
 
     // Act
-    const alert = renderDoctorAlert(result, [
-      ...changes,
-      {
-        key: `${FS}|logging|${FS}`,
-        fileSystemId: FS,
-        check: 'logging',
-        before: 'OK',
-        after: 'PROBLEM',
-        detail: 'logging is off',
-      },
-    ]);
+    const alert = renderDoctorAlert(
+      result,
+      [
+        ...changes,
+        {
+          key: `${FS}|logging|${FS}`,
+          fileSystemId: FS,
+          check: 'logging',
+          before: 'OK',
+          after: 'PROBLEM',
+          detail: 'logging is off',
+        },
+      ],
+      DOCTOR_AT,
+    );
 
     // Assess
     expect(alert.attributes['fileSystemIds']).toEqual([FS]);

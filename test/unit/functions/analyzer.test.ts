@@ -32,6 +32,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { controlMessage, type EventSpec, lambdaEvent, payload } from '../../helpers/events.ts';
 import { DRA_REPORT_PATH, FS, taskId } from '../../helpers/fixtures.ts';
 import { fsxExceptions, genericError, socketError } from '../../helpers/fsx-errors.ts';
@@ -132,6 +133,7 @@ describe('Function: handler', () => {
       tasksDeferred: 0,
       published: 'msg-0001',
       dryRun: false,
+      version: packageJson.version,
     });
     expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 1);
     expect(fsxMock).toHaveReceivedCommandWith(CreateDataRepositoryTaskCommand, {
@@ -324,6 +326,7 @@ describe('Function: handler', () => {
       tasksDeferred: 0,
       published: null,
       dryRun: true,
+      version: packageJson.version,
     });
     expect(info).toHaveBeenCalledWith(
       'Dry run: summary not published',
@@ -693,6 +696,8 @@ describe('Function: handler', () => {
         pathsEscalated: 0,
         published: 'msg-first',
         dryRun: false,
+        // Written by an earlier release: a duplicate gets the result as it was recorded.
+        version: '0.0.1',
       };
       ddbMock.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
         if (!isIdempotencyPut(input)) return {};

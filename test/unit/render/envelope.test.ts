@@ -7,6 +7,7 @@ import {
   subjectWith,
   summaryAttributes,
 } from '../../../lib/render/envelope.ts';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { FS } from '../../helpers/fixtures.ts';
 
 describe('Function: subjectWith', () => {
@@ -103,16 +104,19 @@ describe('Function: asciiIds / onFileSystems', () => {
 });
 
 describe('Function: footer', () => {
-  it('says who sent the email and when, after a blank line, with the time sanitised', () => {
+  it('says who sent the email, its release and when, after a blank line, with the time sanitised', () => {
     // Act
     const plain = footer('2026-11-25T10:00:00.000Z');
     const named = footer('2026-11-25T10:00:00\u001b[2J', 'retrier');
 
     // Assess
-    expect(plain).toEqual(['', 'Sent by fsx-export-analyzer at 2026-11-25T10:00:00.000Z.']);
+    expect(plain).toEqual([
+      '',
+      `Sent by fsx-export-analyzer ${packageJson.version} at 2026-11-25T10:00:00.000Z.`,
+    ]);
     expect(named).toEqual([
       '',
-      'Sent by fsx-export-analyzer (retrier) at 2026-11-25T10:00:00\\x1b[2J.',
+      `Sent by fsx-export-analyzer ${packageJson.version} (retrier) at 2026-11-25T10:00:00\\x1b[2J.`,
     ]);
   });
 });
