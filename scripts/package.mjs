@@ -13,8 +13,8 @@ import { buildAll } from './build.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
 
-/** Runs `osls package` with this Node.js; resolves to its exit code. */
-function packageStack(args) {
+/** Runs `osls package` with this Node.js; resolves to its exit code. Used by release.mjs too. */
+export function packageStack(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [osls, 'package', ...args], {
       cwd: root,
@@ -30,16 +30,18 @@ function packageStack(args) {
   });
 }
 
-const started = Date.now();
-try {
-  await buildAll();
-} catch (error) {
-  console.error(`build failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
-  process.exit(1);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  try {
+    await buildAll();
+  } catch (error) {
+    console.error(`build failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+    process.exit(1);
+  }
+  const code = await packageStack(process.argv.slice(2));
+  if (code === 0) {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`Built and packaged in ${seconds} s`);
+  }
+  process.exitCode = code;
 }
-const code = await packageStack(process.argv.slice(2));
-if (code === 0) {
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Built and packaged in ${seconds} s`);
-}
-process.exitCode = code;

@@ -877,6 +877,24 @@ describe('Stack: osls package', () => {
     ]);
   });
 
+  it("outputs the release it runs and tags the stack with it: package.json's version", async () => {
+    // Prepare
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const state = JSON.parse(
+      await readFile(join(workDir, 'default', 'serverless-state.json'), 'utf8'),
+    ) as { service: { provider: { stackTags: Record<string, string> } } };
+
+    // Act
+    const output = (defaults.Outputs as Record<string, { Value: unknown }>)['Version']?.Value;
+    const tags = state.service.provider.stackTags;
+
+    // Assess
+    expect(output).toBe(version);
+    expect(tags).toEqual({ service: 'fsx-export-analyzer', stage: 'dev', version });
+  });
+
   it('outputs the deferral queue URL, the dead-letter queue URL and the table name', () => {
     // Prepare
     const outputs = defaults.Outputs as Record<string, { Value: unknown }>;
