@@ -5,9 +5,10 @@
 //   node scripts/npm-build.mjs prepack   `npm pack` / `npm publish`: builds dist/ afresh, then keeps
 //                                        only what the installed CLI loads in the package.
 //
-// npm runs `prepare` again after `prepack` on a pack or a publish
-// (https://docs.npmjs.com/cli/using-npm/scripts#life-cycle-operation-order): `prepare` skips its
-// build then, because a second build would replace dist/ and drop the list prepack wrote.
+// On a pack or a publish npm runs `prepare` too, after `prepack`
+// (https://docs.npmjs.com/cli/using-npm/scripts#life-cycle-operation-order). `prepare` skips its
+// build then (npm sets npm_command to pack or publish): a second build would replace dist/ and
+// drop the list prepack wrote.
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
