@@ -9,10 +9,17 @@ import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { runOnce } from '../lib/aws/idempotency.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { deliver } from '../lib/aws/sns.ts';
+import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { emit, emitOnError } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { chatJson } from '../lib/chat/format.ts';
+import { renderChatSummary } from '../lib/chat/render.ts';
+import {
+  loadChatConfig,
+  loadConfig,
+  loadDigestConfig,
+  loadReexportConfig,
+} from '../lib/common/config.ts';
 import type { LogBatch } from '../lib/common/types.ts';
 import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
@@ -20,14 +27,16 @@ import { digestRules } from '../lib/digest/windows.ts';
 
 // Read once per container: configuration does not change between invocations, and the adapters'
 // caches (the FSx associations) live as long as the container.
-const { config, reexport, digest } = loadOrLog(() => ({
+const { config, reexport, digest, chat } = loadOrLog(() => ({
   config: loadConfig(),
   reexport: loadReexportConfig(),
   digest: loadDigestConfig(),
+  chat: loadChatConfig(),
 }));
 const reach = reachOf(config, reexport);
 const { ledgerTable, deferralQueueUrl } = reach;
 const { attemptWindowHours, retryLaterSeconds, maxAttempts } = reexport;
+const chatTarget = { topicArn: chat.chatTopicArn, dryRun: config.dryRun };
 const fsx = reach.fsx
   ? createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds })
   : undefined;
@@ -66,6 +75,11 @@ async function analyze(batch: LogBatch): Promise<AnalyzerResult> {
   // alerts again for the groups this run opened (the store knows the batch).
   const published =
     summary === undefined ? null : await deliver(snsClient, reach.topicArn, summary, 'summary');
+  // The chat alert follows the email, best effort (docs/operate.md#chat-alerts).
+  if (summary !== undefined && decision.show !== undefined) {
+    const message = renderChatSummary(decision.show, { heldFailures: decision.heldFailures });
+    await deliverChat(snsClient, chatTarget, [chatJson(message)], 'summary');
+  }
   return analyzerResult(report, {
     published,
     heldForDigest: digestStore === undefined ? undefined : decision.heldFailures,

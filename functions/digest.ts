@@ -1,9 +1,16 @@
 import { dynamoClient, snsClient } from '../lib/aws/clients.ts';
 import { createDigestStore } from '../lib/aws/digests.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
-import { deliver } from '../lib/aws/sns.ts';
+import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadDigestConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { chatJson } from '../lib/chat/format.ts';
+import { renderChatDigest } from '../lib/chat/render.ts';
+import {
+  loadChatConfig,
+  loadConfig,
+  loadDigestConfig,
+  loadReexportConfig,
+} from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
 import { renderDigestEmail } from '../lib/digest/email.ts';
 import { digestRunTelemetry, heldFailures } from '../lib/digest/telemetry.ts';
@@ -29,7 +36,7 @@ interface DigestResult {
   readonly published: string | null;
 }
 
-const { config, table, windowSeconds } = loadOrLog(() => {
+const { config, table, windowSeconds, chat } = loadOrLog(() => {
   const config = loadConfig();
   const table = loadReexportConfig().ledgerTable;
   const { windowMinutes } = loadDigestConfig();
@@ -41,7 +48,7 @@ const { config, table, windowSeconds } = loadOrLog(() => {
       'Environment variable DIGEST_WINDOW_MINUTES must be from 1 to 1440 for the digest function',
     );
   }
-  return { config, table, windowSeconds: windowMinutes * 60 };
+  return { config, table, windowSeconds: windowMinutes * 60, chat: loadChatConfig() };
 });
 const { topicArn } = reachOf(config);
 const store = createDigestStore(dynamoClient, {
@@ -55,16 +62,25 @@ async function run(): Promise<DigestResult> {
   emit(digestRunTelemetry(work, table));
   let published: string | null = null;
   if (work.digests.length > 0 || work.recovered.length > 0) {
-    const publication = renderDigestEmail({
+    const content = {
       digests: work.digests,
       recovered: work.recovered,
       generatedAt: new Date().toISOString(),
       region: config.region,
-    });
+    };
+    const publication = renderDigestEmail(content);
     // A PublishError fails the run on purpose: nothing is acknowledged, so the next run sends it.
     published = await deliver(snsClient, topicArn, publication, 'digest');
     // Only what SNS accepted is cleared: a dry run publishes nothing, so it acknowledges nothing.
     if (published !== null) await store.acknowledge(work);
+    // Chat alerts follow the email, best effort (docs/operate.md#chat-alerts).
+    const messages = renderChatDigest(content).map(chatJson);
+    await deliverChat(
+      snsClient,
+      { topicArn: chat.chatTopicArn, dryRun: config.dryRun },
+      messages,
+      'digest',
+    );
   }
   return {
     digests: work.digests.length,

@@ -2,9 +2,11 @@ import { dynamoClient, fsxClient, logsClient, snsClient } from '../lib/aws/clien
 import { createDoctorState } from '../lib/aws/doctor-state.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
-import { deliver } from '../lib/aws/sns.ts';
+import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
-import { loadDoctorConfig } from '../lib/common/config.ts';
+import { chatJson } from '../lib/chat/format.ts';
+import { renderChatDoctor } from '../lib/chat/render.ts';
+import { loadChatConfig, loadDoctorConfig } from '../lib/common/config.ts';
 import { doctorChanges } from '../lib/doctor/changes.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import { renderDoctorAlert } from '../lib/doctor/render.ts';
@@ -29,6 +31,7 @@ interface DoctorRunResult {
 }
 
 const config = loadOrLog(loadDoctorConfig);
+const chat = loadOrLog(loadChatConfig);
 const { topicArn } = reachOf(config);
 const state = createDoctorState(dynamoClient, config.ledgerTable, config.region);
 
@@ -53,6 +56,15 @@ async function run(now: Date): Promise<DoctorRunResult> {
     );
   }
   await state.save(next, now);
+  if (changes.length > 0) {
+    // The chat alert follows the email, best effort (docs/operate.md#chat-alerts).
+    await deliverChat(
+      snsClient,
+      { topicArn: chat.chatTopicArn, dryRun: config.dryRun },
+      [chatJson(renderChatDoctor(result, changes, now.toISOString()))],
+      'doctor',
+    );
+  }
   const problems = problemCount(result);
   return { fileSystems: result.fileSystems, problems, changes: changes.length, published };
 }

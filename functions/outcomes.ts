@@ -2,9 +2,11 @@ import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { deliver } from '../lib/aws/sns.ts';
+import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { chatJson } from '../lib/chat/format.ts';
+import { renderChatOutcomes } from '../lib/chat/render.ts';
+import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
 import { checkOutcomes } from '../lib/reexport/outcomes.ts';
@@ -23,14 +25,19 @@ interface OutcomeResult {
   readonly published: string | null;
 }
 
-const { config, table, attemptWindowHours } = loadOrLog(() => {
+const { config, table, attemptWindowHours, chat } = loadOrLog(() => {
   const config = loadConfig();
   const reexport = loadReexportConfig();
   const table = reexport.ledgerTable;
   if (table === undefined) {
     throw new ConfigError('Environment variable LEDGER_TABLE is required by the outcome check');
   }
-  return { config, table, attemptWindowHours: reexport.attemptWindowHours };
+  return {
+    config,
+    table,
+    attemptWindowHours: reexport.attemptWindowHours,
+    chat: loadChatConfig(),
+  };
 });
 const { topicArn } = reachOf(config);
 const ports = {
@@ -57,6 +64,13 @@ async function check(): Promise<OutcomeResult> {
       );
       throw error;
     }
+    // The chat alert follows the email, best effort (docs/operate.md#chat-alerts).
+    await deliverChat(
+      snsClient,
+      { topicArn: chat.chatTopicArn, dryRun: config.dryRun },
+      [chatJson(renderChatOutcomes(report))],
+      'outcome',
+    );
   }
   return { finished: report.finished.length, stillOpen: report.stillOpen, published };
 }

@@ -9,10 +9,12 @@ import {
   settleRecords,
 } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
-import { deliver } from '../lib/aws/sns.ts';
+import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
 import { emit } from '../lib/aws/telemetry.ts';
-import { loadConfig, loadReexportConfig } from '../lib/common/config.ts';
+import { chatJson } from '../lib/chat/format.ts';
+import { renderChatRetrier } from '../lib/chat/render.ts';
+import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
 import { dryRunRetrier } from '../lib/reexport/dry-run.ts';
 import { renderRetrierEmail } from '../lib/reexport/email.ts';
@@ -25,8 +27,12 @@ import { malformedTelemetry, retrierTelemetry } from '../lib/reexport/telemetry.
  * those come back, after the queue's visibility timeout.
  */
 
-const { config, reexport } = loadOrLog(() => {
-  const settings = { config: loadConfig(), reexport: loadReexportConfig() };
+const { config, reexport, chat } = loadOrLog(() => {
+  const settings = {
+    config: loadConfig(),
+    reexport: loadReexportConfig(),
+    chat: loadChatConfig(),
+  };
   // Without the ledger the retrier could neither limit attempts nor claim a window.
   if (settings.reexport.ledgerTable === undefined && !settings.config.dryRun) {
     throw new ConfigError(
@@ -76,6 +82,13 @@ async function retry(event: SQSEvent, context: Context): Promise<SQSBatchRespons
     // One email per invocation. A PublishError fails the whole invocation: every record comes
     // back, and the deterministic tokens and the ADD-only ledger make the repeat harmless.
     await deliver(snsClient, reach.topicArn, renderRetrierEmail(report), 'retrier email');
+    // The chat alert follows the email, best effort (docs/operate.md#chat-alerts).
+    await deliverChat(
+      snsClient,
+      { topicArn: chat.chatTopicArn, dryRun: config.dryRun },
+      [chatJson(renderChatRetrier(report))],
+      'retrier',
+    );
   }
   return response;
 }

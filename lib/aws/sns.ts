@@ -2,7 +2,7 @@ import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws
 import { describeError, PublishError } from '../common/errors.ts';
 import type { Publication } from '../common/types.ts';
 import { errorName } from './aws-errors.ts';
-import { logger } from './telemetry.ts';
+import { emit, logger } from './telemetry.ts';
 
 /**
  * Turns our attributes into SNS message attributes. SNS rejects an attribute whose value is
@@ -83,4 +83,81 @@ async function deliver(
   return messageId;
 }
 
-export { deliver, publishSummary, toMessageAttributes };
+/** Where chat alerts go: the chat topic (undefined: none configured), and whether this is a dry run. */
+interface ChatTarget {
+  readonly topicArn: string | undefined;
+  readonly dryRun: boolean;
+}
+
+/** What `deliverChat` did. */
+interface ChatDelivery {
+  readonly published: number;
+  readonly failed: number;
+}
+
+/**
+ * Publishes chat alerts (custom-notification JSON, already rendered by lib/chat/) to the chat
+ * topic, one SNS message each, after the email went out. Best effort, on purpose: a chat topic
+ * that refuses (denied, throttled past the SDK's retries, KMS) is logged and counted
+ * (`ChatPublishFailures`) but never fails the invocation, because a retry would send the email
+ * again and the email already carries everything (docs/operate.md#chat-alerts).
+ */
+async function deliverChat(
+  client: SNSClient,
+  target: ChatTarget,
+  messages: readonly string[],
+  label: string,
+): Promise<ChatDelivery> {
+  if (target.topicArn === undefined || messages.length === 0) return { published: 0, failed: 0 };
+  if (target.dryRun) {
+    for (const message of messages)
+      logger.info(`Dry run: ${label} chat alert not published`, { message });
+    return { published: 0, failed: 0 };
+  }
+  let published = 0;
+  const reasons: string[] = [];
+  for (const message of messages) {
+    try {
+      const response = await client.send(
+        new PublishCommand({ TopicArn: target.topicArn, Message: message }),
+      );
+      if (response.MessageId === undefined || response.MessageId === '') {
+        throw new Error('the response has no MessageId');
+      }
+      published++;
+    } catch (error) {
+      reasons.push(`${errorName(error)}: ${describeError(error)}`);
+    }
+  }
+  const failed = reasons.length;
+  emit({
+    metrics: [
+      { name: 'ChatAlertsPublished', value: published },
+      { name: 'ChatPublishFailures', value: failed },
+    ],
+    logs:
+      failed === 0
+        ? [
+            {
+              level: 'info',
+              message: `${capitalised(label)} chat alerts published`,
+              fields: { published },
+            },
+          ]
+        : [
+            {
+              level: 'error',
+              message: `${capitalised(label)} chat alerts not published; the email went out`,
+              fields: { topicArn: target.topicArn, published, failed, reason: reasons[0] },
+            },
+          ],
+  });
+  return { published, failed };
+}
+
+function capitalised(label: string): string {
+  return `${label.charAt(0).toUpperCase()}${label.slice(1)}`;
+}
+
+export type { ChatDelivery, ChatTarget };
+export { deliver, deliverChat, publishSummary, toMessageAttributes };

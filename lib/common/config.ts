@@ -88,6 +88,7 @@ const EXPECTED = {
   MAX_RECEIVES: 'must be an integer from 1 to 1000',
   DIGEST_WINDOW_MINUTES: 'must be an integer from 0 (digests off) to 1440',
   ANALYZER_FUNCTION_NAME: 'must be a Lambda function name (1 to 64 of A-Z a-z 0-9 _ -)',
+  CHAT_TOPIC_ARN: 'must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)',
 } as const;
 
 type Variable = keyof typeof EXPECTED;
@@ -162,6 +163,10 @@ const DigestSchema = z.object({
 
 const DoctorSchema = z.object({
   ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
+});
+
+const ChatSchema = z.object({
+  CHAT_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
 });
 
 const REEXPORT_VARIABLES = [
@@ -290,5 +295,24 @@ function loadDoctorConfig(env: Record<string, string | undefined> = process.env)
   });
 }
 
-export type { Config, DigestConfig, DoctorConfig, ReexportConfig };
-export { loadConfig, loadDigestConfig, loadDoctorConfig, loadReexportConfig };
+/** Chat alerts (docs/operate.md#chat-alerts): the second topic, in the custom-notification format. */
+interface ChatConfig {
+  /** The topic Amazon Q Developer in chat applications subscribes to; undefined: no chat alerts. */
+  readonly chatTopicArn: string | undefined;
+}
+
+/**
+ * Reads and validates CHAT_TOPIC_ARN (optional). A malformed ARN fails the cold start, naming
+ * the variable, rather than losing every chat alert later.
+ *
+ * @param env - Defaults to `process.env`; tests pass a plain object.
+ * @throws ConfigError naming the variable.
+ */
+function loadChatConfig(env: Record<string, string | undefined> = process.env): ChatConfig {
+  const parsed = ChatSchema.safeParse({ CHAT_TOPIC_ARN: env['CHAT_TOPIC_ARN'] });
+  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
+  return Object.freeze({ chatTopicArn: parsed.data.CHAT_TOPIC_ARN });
+}
+
+export type { ChatConfig, Config, DigestConfig, DoctorConfig, ReexportConfig };
+export { loadChatConfig, loadConfig, loadDigestConfig, loadDoctorConfig, loadReexportConfig };

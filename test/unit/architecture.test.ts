@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FEATURES = ['input', 'analyze', 'reexport', 'digest', 'doctor', 'scan'];
+const FEATURES = ['input', 'analyze', 'reexport', 'digest', 'doctor', 'scan', 'chat'];
 const LIB_FOLDERS = ['common', 'render', 'aws', ...FEATURES];
 const LAYERS = ['functions', 'cli', ...LIB_FOLDERS.map((folder) => `lib/${folder}`)];
 /** The only imports allowed between two different feature folders. */
@@ -14,6 +14,10 @@ const FEATURE_EDGES = new Set([
   'scan -> analyze',
   'scan -> input',
   'analyze -> reexport',
+  'chat -> analyze',
+  'chat -> digest',
+  'chat -> reexport',
+  'chat -> doctor',
 ]);
 const AWS_PACKAGE = /^@aws-(?:sdk|lambda-powertools)\//;
 
