@@ -80,7 +80,7 @@ function code(text: string, max = 200): string {
  * sanitised: one line, no mention or link syntax, shortened from the end.
  */
 function prose(text: string, max: number): string {
-  const clean = sanitize(text).replace(/[<>]/g, (char) => LOOK_ALIKES[char] ?? char);
+  const clean = sanitize(text).replace(ACTIVE, (char) => LOOK_ALIKES[char] ?? char);
   return truncateEnd(clean, max);
 }
 
@@ -95,6 +95,8 @@ function plain(text: string, max: number): string {
  * (a code span, a bold run, a link) is ever left half open. `noun` names what was left out.
  */
 function fitBlocks(blocks: readonly string[], max: number, noun = 'more lines'): string {
+  const whole = blocks.join('\n');
+  if (whole.length <= max) return whole;
   const kept: string[] = [];
   let length = 0;
   for (let index = 0; index < blocks.length; index++) {
