@@ -55,6 +55,8 @@ interface SnsFault {
   /** How many calls fail; `Infinity` for every call until `clear()`. */
   readonly times: number;
   readonly kind: SnsFaultKind;
+  /** Only calls naming this topic get it (e.g. the chat topic alone refuses). */
+  readonly topicArn?: string;
 }
 
 /** A message attribute as Publish carried it. */
@@ -86,6 +88,8 @@ interface SnsCall {
 interface SnsServerOptions {
   /** When set, Publish to any other topic fails with NotFound, as SNS does. */
   readonly topicArn?: string | undefined;
+  /** More topics that exist besides `topicArn` (the chat topic). */
+  readonly moreTopicArns?: readonly string[] | undefined;
 }
 
 interface SnsServer {
@@ -203,7 +207,7 @@ const invalid = (message: string): WireError => ({
 function publishProblem(
   params: Readonly<Record<string, string>>,
   attributes: Readonly<Record<string, SnsAttribute>>,
-  topicArn: string | undefined,
+  topicArns: readonly string[] | undefined,
 ): WireError | undefined {
   const target = params['TopicArn'] ?? params['TargetArn'];
   if (target === undefined || target === '') {
@@ -211,7 +215,7 @@ function publishProblem(
       'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
     );
   }
-  if (topicArn !== undefined && target !== topicArn) {
+  if (topicArns !== undefined && !topicArns.includes(target)) {
     return { status: 404, code: 'NotFound', message: 'Topic does not exist' };
   }
   const message = params['Message'];
@@ -256,11 +260,25 @@ function publishProblem(
 async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer> {
   const calls: SnsCall[] = [];
   const published: PublishedMessage[] = [];
-  const faults: { operation: string; remaining: number; kind: SnsFaultKind }[] = [];
+  const faults: {
+    operation: string;
+    remaining: number;
+    kind: SnsFaultKind;
+    topicArn: string | undefined;
+  }[] = [];
+  const topicArns =
+    options.topicArn === undefined
+      ? undefined
+      : [options.topicArn, ...(options.moreTopicArns ?? [])];
 
-  function takeFault(operation: string): SnsFaultKind | undefined {
+  function takeFault(
+    operation: string,
+    params: Readonly<Record<string, string>>,
+  ): SnsFaultKind | undefined {
     const index = faults.findIndex(
-      (fault) => fault.operation === operation || fault.operation === '*',
+      (fault) =>
+        (fault.operation === operation || fault.operation === '*') &&
+        (fault.topicArn === undefined || fault.topicArn === params['TopicArn']),
     );
     const fault = faults[index];
     if (fault === undefined) return undefined;
@@ -272,7 +290,7 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
   /** Publishes; returns the MessageId, or the error SNS would answer. */
   function publish(params: Readonly<Record<string, string>>): string | WireError {
     const attributes = attributesOf(params);
-    const problem = publishProblem(params, attributes, options.topicArn);
+    const problem = publishProblem(params, attributes, topicArns);
     if (problem !== undefined) return problem;
     const messageId = randomUUID();
     published.push({
@@ -302,7 +320,7 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
     const body = await readBody(request);
     const params = Object.fromEntries(new URLSearchParams(body));
     const operation = params['Action'] ?? '';
-    const fault = takeFault(operation);
+    const fault = takeFault(operation, params);
     calls.push({ operation, params, fault });
     if (request.method !== 'POST') {
       sendError(response, invalid('awsQuery requests are POST /'));
@@ -345,7 +363,12 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
     published,
     inject(fault: SnsFault): void {
       if (!(fault.times > 0)) throw new RangeError('a fault needs times > 0');
-      faults.push({ operation: fault.operation, remaining: fault.times, kind: fault.kind });
+      faults.push({
+        operation: fault.operation,
+        remaining: fault.times,
+        kind: fault.kind,
+        topicArn: fault.topicArn,
+      });
     },
     clear(): void {
       faults.length = 0;
