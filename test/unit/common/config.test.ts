@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadDoctorConfig, loadReexportConfig } from '../../../lib/common/config.ts';
+import {
+  loadChatConfig,
+  loadConfig,
+  loadDoctorConfig,
+  loadReexportConfig,
+} from '../../../lib/common/config.ts';
 import { ConfigError } from '../../../lib/common/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
@@ -403,5 +408,28 @@ describe('Function: loadDoctorConfig', () => {
     // Assess
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(message);
+  });
+});
+
+describe('Function: loadChatConfig', () => {
+  it.each([
+    ['unset', {}, undefined],
+    ['empty', { CHAT_TOPIC_ARN: ' ' }, undefined],
+    ['a topic', { CHAT_TOPIC_ARN: `${TOPIC}-chat` }, `${TOPIC}-chat`],
+  ])('reads CHAT_TOPIC_ARN %s', (_name, env, expected) => {
+    // Act, Assess
+    expect(loadChatConfig(env)).toEqual({ chatTopicArn: expected });
+  });
+
+  it('fails fast on a malformed ARN, naming the variable', () => {
+    // Act
+    const load = () =>
+      loadChatConfig({
+        CHAT_TOPIC_ARN: 'arn:aws:chatbot::123456789012:chat-configuration/slack-channel/x',
+      });
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^Environment variable CHAT_TOPIC_ARN must be an SNS topic ARN/);
   });
 });
