@@ -322,7 +322,81 @@ async function tracingEnabled({ resolveVariable }) {
   return String(await tracing(resolveVariable));
 }
 
+// Chat channel ids (docs/operate.md#chat-alerts), in the forms the channel configurations accept
+// (AWS::Chatbot::SlackChannelConfiguration, AWS::Chatbot::MicrosoftTeamsChannelConfiguration).
+const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const TEAMS_CHANNEL_ID = /^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/;
+
+/**
+ * Which chat channel the stack creates: `slack` (chatSlackWorkspaceId and chatSlackChannelId),
+ * `teams` (chatTeamsTeamId, chatTeamsTenantId and chatTeamsChannelId) or `none`. Half a set, both
+ * sets, or an id of the wrong form fails packaging, naming the parameter.
+ */
+async function chatKind({ resolveVariable }) {
+  const read = async (name) => String((await resolveVariable(`param:${name}`)) ?? '').trim();
+  const slack = {
+    chatSlackWorkspaceId: [
+      await read('chatSlackWorkspaceId'),
+      SLACK_WORKSPACE_ID,
+      'a Slack workspace id such as T0123ABCD',
+    ],
+    chatSlackChannelId: [
+      await read('chatSlackChannelId'),
+      SLACK_CHANNEL_ID,
+      'a Slack channel id such as C0123ABCD',
+    ],
+  };
+  const teams = {
+    chatTeamsTeamId: [await read('chatTeamsTeamId'), UUID, 'a Microsoft Teams team id (a UUID)'],
+    chatTeamsTenantId: [
+      await read('chatTeamsTenantId'),
+      UUID,
+      'a Microsoft Entra tenant id (a UUID)',
+    ],
+    chatTeamsChannelId: [
+      await read('chatTeamsChannelId'),
+      TEAMS_CHANNEL_ID,
+      'a URL-encoded Teams channel id such as 19%3Aabc%40thread.tacv2',
+    ],
+  };
+  const given = (set) => Object.values(set).some(([value]) => value !== '');
+  const check = (set) => {
+    for (const [name, [value, pattern, what]] of Object.entries(set)) {
+      if (value === '') {
+        fail(
+          `Parameter ${name} is required with ${Object.keys(set)
+            .filter((other) => other !== name)
+            .join(' and ')}`,
+        );
+      }
+      if (!pattern.test(value))
+        fail(`Parameter ${name} must be ${what} (got "${value.slice(0, 80)}")`);
+    }
+  };
+  if (given(slack) && given(teams)) {
+    fail('Chat parameters: give either the Slack ids or the Microsoft Teams ids, not both');
+  }
+  if (given(slack)) {
+    check(slack);
+    return 'slack';
+  }
+  if (given(teams)) {
+    check(teams);
+    return 'teams';
+  }
+  return 'none';
+}
+
+/** "true" when the chat parameters name a channel: the chat topic and its grants are created. */
+async function chatEnabled(resolver) {
+  return String((await chatKind(resolver)) !== 'none');
+}
+
 module.exports = {
+  chatEnabled,
+  chatKind,
   analyzerConcurrency,
   digestCheckSeconds,
   digestSchedule,

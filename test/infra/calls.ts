@@ -26,6 +26,7 @@ type ResourceName =
   | 'fileSystems'
   | 'exportTasks'
   | 'fsxLogGroups'
+  | 'chatTopic'
   | '*';
 
 /** One SDK command a function's code sends. */
@@ -46,6 +47,8 @@ interface CodeCall {
    * `{function}` stands for the function's name, `{region}` for the stack's Region.
    */
   readonly keys?: string;
+  /** Sent only when the stack has a chat channel (the chat parameters; infra/chat.yml). */
+  readonly chatOnly?: true;
 }
 
 /** A grant the function's own code does not use: Lambda, SNS or X-Ray use the role. */
@@ -77,6 +80,17 @@ const publish: CodeCall = {
   adapter: SNS,
   via: 'deliver',
   resources: ['summaryTopic'],
+};
+
+/** Every function that emails sends its chat alert too, when the stack has a chat channel. */
+const publishChat: CodeCall = {
+  action: 'sns:Publish',
+  command: 'PublishCommand',
+  source: SNS,
+  adapter: SNS,
+  via: 'deliverChat',
+  resources: ['chatTopic'],
+  chatOnly: true,
 };
 
 /** The ledger's attempt items: histories (attempts) and recording one (recordAttempt). */
@@ -130,6 +144,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
     startExport,
     listAssociations,
     publish,
+    publishChat,
     {
       // SendMessageBatch is authorized by sqs:SendMessage (the SQS API reference).
       action: 'sqs:SendMessage',
@@ -194,6 +209,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
     },
     trackTask,
     publish,
+    publishChat,
   ],
   outcomes: [
     {
@@ -223,6 +239,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       keys: 'task#*',
     },
     publish,
+    publishChat,
   ],
   digest: [
     // collect scans for the due windows (scanAll): no key.
@@ -244,6 +261,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       keys: 'digest#*',
     },
     publish,
+    publishChat,
   ],
   doctor: [
     {
@@ -289,6 +307,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       keys: 'doctor#{region}',
     },
     publish,
+    publishChat,
     {
       action: 'sns:ListSubscriptionsByTopic',
       command: 'ListSubscriptionsByTopicCommand',
@@ -379,9 +398,10 @@ function grantLine(action: string, resource: string, key?: string): string {
 }
 
 /** The grant lines a function needs: its code's calls and the platform's, deduplicated, sorted. */
-function neededGrants(name: FunctionName, tracing: boolean): string[] {
+function neededGrants(name: FunctionName, tracing: boolean, chat = false): string[] {
   const lines = new Set<string>();
   for (const call of CODE_CALLS[name]) {
+    if (call.chatOnly === true && !chat) continue;
     for (const resource of call.resources) lines.add(grantLine(call.action, resource, call.keys));
   }
   for (const grant of PLATFORM_GRANTS[name]) {

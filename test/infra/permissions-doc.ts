@@ -38,6 +38,8 @@ const WHY: Readonly<Record<string, string>> = {
   ReadSubscriptionFilters:
     'Whether each FSx log group carries the analyzer’s subscription filter. FSx logs only to `/aws/fsx/…` groups.',
   PublishSummary: 'The function’s emails, to the summary topic.',
+  PublishChat:
+    'The function’s chat alerts (custom notifications), to the chat topic. Its key is the summary topic’s, which UseTopicKey covers.',
   ReadTopicSubscriptions:
     'Whether the summary topic has a confirmed subscription: a pending one receives nothing. Read-only, on this topic only.',
   UseTopicKey:
@@ -178,6 +180,9 @@ function statementsOf(document: unknown): Statement[] {
 /** When a conditional policy applies: its condition, named by the parameter behind it. */
 function when(policy: PolicyResource): string {
   if (policy.Condition === undefined) return '';
+  if (policy.Condition === 'ChatOn') {
+    return ' (only with a chat channel, the `chat…` parameters: condition ChatOn)';
+  }
   if (policy.Condition !== 'TracingEnabled')
     throw new Error(`unknown condition ${policy.Condition}`);
   return ' (only with `tracing=true`: condition TracingEnabled)';
@@ -217,6 +222,7 @@ function renderPermissions(template: Template): string {
     '- `fileSystemIds` (default `*`): the file systems `StartExportTasksOnFileSystems` names, instead of `file-system/*`.',
     '- `fileSystemTag` (`key=value`, default none): adds `StringEquals aws:ResourceTag/<key>: <value>` to `StartExportTasksOnFileSystems`, so tasks start only on file systems carrying the tag. Outside the dev stages (`dev`, `local`, `test`, `dev-…`), `npm run package` warns when neither this nor an id list limits the file systems.',
     '- `tracing` (default `false`): `true` attaches the X-Ray policy TracingPolicy (below) to every role.',
+    '- `chatSlackWorkspaceId` and `chatSlackChannelId`, or `chatTeamsTeamId`, `chatTeamsTenantId` and `chatTeamsChannelId` (default none): a chat channel. The stack then creates the chat topic, attaches ChatPublishPolicy (below) to every role, and gives the channel configuration a role with no permissions and the guardrail `ReadOnlyAccess` (`infra/chat.yml`).',
     '',
     'The ledger table holds several kinds of items, told apart by the prefix of their key `id`. Every keyed grant on it carries `dynamodb:LeadingKeys` for the kinds the function uses, and a `Null` condition so that a request without a key (Scan) never matches it. Scan cannot be limited by key: the outcome check and the digest function, which scan, have it in a statement of its own.',
     '',
@@ -256,7 +262,10 @@ function renderPermissions(template: Template): string {
       const targets = list(item.Properties?.['Topics'] ?? item.Properties?.['Queues'])
         .map(value)
         .join(', ');
-      documents.push([`${logicalId} (on ${targets})`, item.Properties?.['PolicyDocument']]);
+      documents.push([
+        `${logicalId} (on ${targets})${when(item)}`,
+        item.Properties?.['PolicyDocument'],
+      ]);
     }
   }
   for (const [title, document] of documents) {

@@ -23,6 +23,8 @@ interface Settings {
   digestSchedule(resolver: Resolver): Promise<string>;
   digestWindowMinutes(resolver: Resolver): Promise<string>;
   deferralAgeAlarmSeconds(resolver: Resolver): Promise<number>;
+  chatKind(resolver: Resolver): Promise<string>;
+  chatEnabled(resolver: Resolver): Promise<string>;
 }
 
 const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
@@ -481,5 +483,56 @@ describe('Settings: digestWindowMinutes and digestSchedule', () => {
     await expect(result).rejects.toThrow(
       `Parameter digestCheckMinutes must be a whole number of minutes from 1 to 60 (got "${digestCheckMinutes}")`,
     );
+  });
+});
+
+describe('Settings: chatKind and chatEnabled', () => {
+  const TEAMS = {
+    chatTeamsTeamId: '0b7a4c2e-1f3d-4e5a-9b8c-7d6e5f4a3b2c',
+    chatTeamsTenantId: '11111111-2222-4333-8444-555555555555',
+    chatTeamsChannelId: '19%3Ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+  };
+  const SLACK = { chatSlackWorkspaceId: 'T0123ABCD', chatSlackChannelId: 'C0123ABCD' };
+
+  it.each([
+    ['no chat parameters', {}, 'none', 'false'],
+    ['empty chat parameters', { chatSlackWorkspaceId: ' ', chatTeamsTeamId: '' }, 'none', 'false'],
+    ['a Slack channel', SLACK, 'slack', 'true'],
+    ['a Microsoft Teams channel', TEAMS, 'teams', 'true'],
+  ])('%s', async (_name, params, kind, enabled) => {
+    // Act, Assess
+    await expect(settings.chatKind(resolver(params))).resolves.toBe(kind);
+    await expect(settings.chatEnabled(resolver(params))).resolves.toBe(enabled);
+  });
+
+  it.each([
+    [
+      'half a Slack set',
+      { chatSlackWorkspaceId: 'T0123ABCD' },
+      'Parameter chatSlackChannelId is required with chatSlackWorkspaceId',
+    ],
+    [
+      'two thirds of a Teams set',
+      { chatTeamsTeamId: TEAMS.chatTeamsTeamId, chatTeamsChannelId: TEAMS.chatTeamsChannelId },
+      'Parameter chatTeamsTenantId is required with chatTeamsTeamId and chatTeamsChannelId',
+    ],
+    [
+      'both sets',
+      { ...SLACK, ...TEAMS },
+      'give either the Slack ids or the Microsoft Teams ids, not both',
+    ],
+    [
+      'a Slack workspace id of the wrong form',
+      { ...SLACK, chatSlackWorkspaceId: 'my-workspace' },
+      'Parameter chatSlackWorkspaceId must be a Slack workspace id',
+    ],
+    [
+      'a Teams channel id that is not URL-encoded',
+      { ...TEAMS, chatTeamsChannelId: '19:abc@thread.tacv2' },
+      'Parameter chatTeamsChannelId must be a URL-encoded Teams channel id',
+    ],
+  ])('refuses %s', async (_name, params, message) => {
+    // Act, Assess
+    await expect(settings.chatKind(resolver(params))).rejects.toThrow(message);
   });
 });

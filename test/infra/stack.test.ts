@@ -43,16 +43,35 @@ const FUNCTIONS = {
   doctor: 'DoctorLambdaFunction',
 } as const;
 /** What each deployed function gets as a Ref on top of its plain-string environment. */
+/** Each function's chat topic: only with a chat channel (infra/chat.yml). */
+const CHAT_REF = { 'Fn::If': ['ChatOn', { Ref: 'ChatTopic' }, { Ref: 'AWS::NoValue' }] };
 const DEPLOY_REFS = {
   analyzer: {
     SUMMARY_TOPIC_ARN: TOPIC,
+    CHAT_TOPIC_ARN: CHAT_REF,
     DEFERRAL_QUEUE_URL: { Ref: 'DeferralQueue' },
     LEDGER_TABLE: { Ref: 'LedgerTable' },
   },
-  retrier: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
-  outcomes: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
-  digest: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
-  doctor: { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: { Ref: 'LedgerTable' } },
+  retrier: {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    CHAT_TOPIC_ARN: CHAT_REF,
+    LEDGER_TABLE: { Ref: 'LedgerTable' },
+  },
+  outcomes: {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    CHAT_TOPIC_ARN: CHAT_REF,
+    LEDGER_TABLE: { Ref: 'LedgerTable' },
+  },
+  digest: {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    CHAT_TOPIC_ARN: CHAT_REF,
+    LEDGER_TABLE: { Ref: 'LedgerTable' },
+  },
+  doctor: {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    CHAT_TOPIC_ARN: CHAT_REF,
+    LEDGER_TABLE: { Ref: 'LedgerTable' },
+  },
 } as const;
 const SERVICE_DIMENSION = [{ Name: 'service', Value: 'fsx-export-analyzer-dev' }];
 const PSEUDO_PARAMETERS = ['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix'];
@@ -138,6 +157,8 @@ const CUSTOM_ARGS = [
   '--param=analyzerConcurrency=25',
   `--param=fileSystemTag=${CUSTOM_TAG.key}=${CUSTOM_TAG.value}`,
   '--param=tracing=true',
+  '--param=chatSlackWorkspaceId=T0123ABCD',
+  '--param=chatSlackChannelId=C0123ABCD',
 ];
 
 /** An FSx ARN of the stack's account and Region, as the roles name them. */
@@ -265,6 +286,7 @@ function grantsOf(template: Template, name: FunctionName): string[] {
     ],
     [JSON.stringify(TABLE_ARN), 'ledgerTable'],
     [JSON.stringify(TOPIC), 'summaryTopic'],
+    [JSON.stringify({ Ref: 'ChatTopic' }), 'chatTopic'],
     [JSON.stringify(KEY_ARN), 'topicKey'],
     [JSON.stringify(DEFERRAL_ARN), 'deferralQueue'],
     [JSON.stringify(QUEUE_ARN), 'failureQueue'],
@@ -1162,7 +1184,10 @@ describe('Stack: osls package', () => {
 
   it('gives each function a role of its own and osls no default role', () => {
     // Prepare
-    const roles = resourcesOfType(defaults, 'AWS::IAM::Role').map(([logicalId]) => logicalId);
+    // The chat channel's role (infra/chat.yml) is no function's: the chat tests check it.
+    const roles = resourcesOfType(defaults, 'AWS::IAM::Role')
+      .map(([logicalId]) => logicalId)
+      .filter((logicalId) => logicalId !== 'ChatChannelRole');
 
     // Act
     const used = Object.values(FUNCTIONS).map((logicalId) =>
@@ -1185,7 +1210,10 @@ describe('Stack: osls package', () => {
     'grants %s exactly the SDK commands its code sends and what Lambda, SNS and X-Ray do with its role',
     (name) => {
       // Prepare
-      const needed = { defaults: neededGrants(name, false), custom: neededGrants(name, true) };
+      const needed = {
+        defaults: neededGrants(name, false),
+        custom: neededGrants(name, true, true),
+      };
 
       // Act
       const granted = { defaults: grantsOf(defaults, name), custom: grantsOf(custom, name) };
@@ -1540,5 +1568,112 @@ describe('Stack: osls invoke local', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
     expect(retrierInvokeRun.output).toContain('"RetrierMessages":1');
     expect(retrierInvokeRun.output).toContain('"service":"fsx-export-analyzer-dev"');
+  });
+});
+
+describe('Stack: chat alerts (infra/chat.yml)', () => {
+  const CHAT_IDS = [
+    'ChatTopic',
+    'ChatTopicPolicy',
+    'ChatPublishPolicy',
+    'ChatChannelRole',
+    'ChatSlackChannel',
+    'ChatTeamsChannel',
+  ];
+
+  it('creates nothing for chat without the chat parameters', () => {
+    // Act
+    const on = conditionHolds(defaults, 'ChatOn');
+
+    // Assess
+    expect(on).toBe(false);
+    expect(conditionHolds(defaults, 'ChatSlack')).toBe(false);
+    expect(conditionHolds(defaults, 'ChatTeams')).toBe(false);
+    for (const logicalId of CHAT_IDS) {
+      expect(resource(defaults, logicalId).Condition).toMatch(/^Chat(On|Slack|Teams)$/);
+    }
+  });
+
+  it('creates an encrypted, TLS-only chat topic, given to every function, with a Slack channel', () => {
+    // Prepare
+    const topic = resource(custom, 'ChatTopic');
+    const policy = resource(custom, 'ChatTopicPolicy');
+
+    // Act
+    const on = conditionHolds(custom, 'ChatOn');
+
+    // Assess
+    expect(on).toBe(true);
+    expect(conditionHolds(custom, 'ChatSlack')).toBe(true);
+    expect(conditionHolds(custom, 'ChatTeams')).toBe(false);
+    expect(topic.Properties).toMatchObject({
+      TopicName: 'fsx-export-analyzer-ci-chat',
+      KmsMasterKeyId: { Ref: 'AnalyzerKey' },
+    });
+    expect(allStatements(policy.Properties?.['PolicyDocument'])).toEqual([
+      {
+        Sid: 'DenyUnencryptedTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: 'ChatTopic' },
+        Condition: { Bool: { 'aws:SecureTransport': false } },
+      },
+    ]);
+    for (const logicalId of Object.values(FUNCTIONS)) {
+      const variables = variablesOf(custom, logicalId);
+      expect(variables['CHAT_TOPIC_ARN']).toEqual(CHAT_REF);
+      expect(variables['SUMMARY_TOPIC_ARN']).toEqual(TOPIC);
+    }
+    expect(resource(custom, 'ChatPublishPolicy').Properties).toMatchObject({
+      Roles: Object.values(ROLE_OF).map((roleId) => ({ Ref: roleId })),
+      PolicyDocument: {
+        Statement: [allow('PublishChat', 'sns:Publish', { Ref: 'ChatTopic' })],
+      },
+    });
+  });
+
+  it('configures the channels with a role that has no permissions and the ReadOnlyAccess guardrail', () => {
+    // Prepare
+    const role = resource(custom, 'ChatChannelRole');
+    const slack = resource(custom, 'ChatSlackChannel');
+    const teams = resource(custom, 'ChatTeamsChannel');
+    const guardrail = [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/ReadOnlyAccess` }];
+
+    // Act
+    const trust = allStatements(role.Properties?.['AssumeRolePolicyDocument']);
+
+    // Assess
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'chatbot.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+      },
+    ]);
+    expect(role.Properties?.['Policies']).toBeUndefined();
+    expect(role.Properties?.['ManagedPolicyArns']).toBeUndefined();
+    expect(slack.Type).toBe('AWS::Chatbot::SlackChannelConfiguration');
+    expect(slack.Properties).toEqual({
+      ConfigurationName: 'fsx-export-analyzer-ci',
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123ABCD',
+      IamRoleArn: { 'Fn::GetAtt': ['ChatChannelRole', 'Arn'] },
+      SnsTopicArns: [{ Ref: 'ChatTopic' }],
+      GuardrailPolicies: guardrail,
+      LoggingLevel: 'ERROR',
+      UserRoleRequired: false,
+    });
+    expect(teams.Type).toBe('AWS::Chatbot::MicrosoftTeamsChannelConfiguration');
+    expect(teams.Condition).toBe('ChatTeams');
+    expect(teams.Properties).toMatchObject({
+      IamRoleArn: { 'Fn::GetAtt': ['ChatChannelRole', 'Arn'] },
+      SnsTopicArns: [{ Ref: 'ChatTopic' }],
+      GuardrailPolicies: guardrail,
+    });
+    expect(custom.Outputs?.['ChatTopicArn']).toMatchObject({
+      Condition: 'ChatOn',
+      Value: { Ref: 'ChatTopic' },
+    });
   });
 });
