@@ -1,11 +1,15 @@
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { AnalyzerResult } from '../../functions/analyzer.ts';
 import type { DigestResult } from '../../functions/digest.ts';
+import type { DoctorRunResult } from '../../functions/doctor.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, emfDocuments, POWERTOOLS_ENV } from '../helpers/lambda.ts';
+import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
+import { type LogsServer, startLogsServer } from '../servers/logs-server.ts';
 import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
 import { CustomNotificationSchema } from '../unit/chat/schema.ts';
 
@@ -195,5 +199,100 @@ describe('Chat alerts through the local SNS server', () => {
     // Assess
     expect(onTopic(TOPIC)).toHaveLength(1);
     expect(sns.calls.filter((call) => call.params['TopicArn'] === CHAT)).toHaveLength(0);
+  });
+});
+
+describe('Chat alerts of the scheduled doctor through the local servers', () => {
+  const ANALYZER = 'fsx-export-analyzer-prod-analyzer';
+  let dynamo: LocalDynamo;
+  let sns: SnsServer;
+  let logs: LogsServer;
+  let fsx: FsxServer | undefined;
+
+  async function coldStart(
+    lifecycle: string,
+  ): Promise<(event: unknown, context: Context) => Promise<DoctorRunResult>> {
+    await fsx?.stop();
+    fsx = await startFsxServer({ region: 'eu-west-1' });
+    fsx.addFileSystem(FS, [
+      {
+        fileSystemPath: '/ns1',
+        dataRepositoryPath: 's3://ml-archive/datasets/',
+        associationId: 'dra-0123456789abcdef0',
+        lifecycle,
+      },
+    ]);
+    vi.resetModules();
+    const settings: Record<string, string> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+      AWS_MAX_ATTEMPTS: '1',
+      SUMMARY_TOPIC_ARN: TOPIC,
+      CHAT_TOPIC_ARN: CHAT,
+      LEDGER_TABLE: dynamo.tableName,
+      ANALYZER_FUNCTION_NAME: ANALYZER,
+      DRY_RUN: 'false',
+      ...POWERTOOLS_ENV,
+    };
+    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
+    return (await import('../../functions/doctor.ts')).handler;
+  }
+
+  beforeEach(async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    // The test server does not list subscriptions: the summary topic has a confirmed one.
+    const send = SNSClient.prototype.send;
+    vi.spyOn(SNSClient.prototype, 'send').mockImplementation(function (
+      this: SNSClient,
+      command: unknown,
+      ...rest: unknown[]
+    ) {
+      if (command instanceof ListSubscriptionsByTopicCommand) {
+        const confirmed = { Protocol: 'email', SubscriptionArn: `${TOPIC}:0a1b2c3d` };
+        return Promise.resolve({ Subscriptions: [confirmed], $metadata: {} });
+      }
+      return (send as (...args: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+    } as never);
+    dynamo = await startDynalite();
+    sns = await startSnsServer({ topicArn: TOPIC, moreTopicArns: [CHAT] });
+    const ours = {
+      filterName: 'fsx-export-analyzer',
+      destinationArn: `arn:aws:lambda:eu-west-1:123456789012:function:${ANALYZER}`,
+    };
+    logs = await startLogsServer({
+      groups: { '/aws/fsx/lustre': { subscriptionFilters: [ours] } },
+    });
+  });
+
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    await fsx?.stop();
+    fsx = undefined;
+    await logs.stop();
+    await sns.stop();
+    await dynamo.stop();
+  });
+
+  it('sends the email and the chat alert when an association breaks, and both when it is fixed', async () => {
+    // Act
+    await (await coldStart('AVAILABLE'))({}, CONTEXT);
+    await (await coldStart('MISCONFIGURED'))({}, CONTEXT);
+    sns.inject({ operation: 'Publish', topicArn: CHAT, times: 1, kind: 'authorization-error' });
+    await (await coldStart('AVAILABLE'))({}, CONTEXT);
+
+    // Assess
+    expect(sns.published.map((message) => message.topicArn)).toEqual([TOPIC, CHAT, TOPIC]);
+    const chat = CustomNotificationSchema.parse(JSON.parse(sns.published[1]?.message ?? ''));
+    expect(chat.content.title).toBe('🔴 FSx doctor: 1 new problem');
+    expect(chat.metadata?.eventType).toBe('fsx-export-analyzer.doctor');
+    expect(chat.content.nextSteps?.length).toBeGreaterThan(0);
   });
 });
