@@ -10,7 +10,7 @@ import type {
   TaskStatus,
   TrackedTask,
 } from '../../lib/common/ports.ts';
-import type { Association } from '../../lib/common/types.ts';
+import type { Association, ReportedFailure } from '../../lib/common/types.ts';
 import type { FinishedTask } from '../../lib/reexport/outcomes.ts';
 import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
@@ -33,7 +33,10 @@ function fakeDeferral(error?: Error) {
 
 interface LedgerState {
   /** `<fs> <path>` → task ids, oldest first. */
-  readonly attempts: Map<string, { taskIds: string[]; lastAttemptAt: string }>;
+  readonly attempts: Map<
+    string,
+    { taskIds: string[]; lastAttemptAt: string; failedWith?: ReportedFailure }
+  >;
   readonly windows: Set<string>;
   readonly tasks: Map<string, { task: TrackedTask; closed: string | undefined }>;
 }
@@ -75,6 +78,7 @@ function fakeLedger(
             path,
             taskIds: [...entry.taskIds],
             lastAttemptAt: entry.lastAttemptAt,
+            ...(entry.failedWith === undefined ? {} : { failedWith: entry.failedWith }),
           });
         }
       }
@@ -93,6 +97,11 @@ function fakeLedger(
         }
         state.attempts.set(key(fileSystemId, path), entry);
       }
+    },
+    async markFailed(fileSystemId, path, failure) {
+      guard('markFailed');
+      const entry = state.attempts.get(key(fileSystemId, path));
+      if (entry !== undefined) entry.failedWith = failure;
     },
     async claimWindow(fileSystemId, at, windowSeconds) {
       guard('claimWindow');
