@@ -164,7 +164,10 @@ function parseFailuresCsv(text: string, options: ParseOptions = {}): ParsedRepor
     if (record.problem !== undefined) {
       malformed.push({ line, reason: record.problem });
     } else if (fields.length !== 3) {
-      malformed.push({ line, reason: `${fields.length} fields instead of 3` });
+      malformed.push({
+        line,
+        reason: `${fields.length} ${fields.length === 1 ? 'field' : 'fields'} instead of 3`,
+      });
     } else {
       const [path = '', status = '', code = ''] = fields;
       if (path === '') malformed.push({ line, reason: 'an empty path' });

@@ -271,6 +271,8 @@ function finishedLines(finished: FinishedTask): string[] {
     lines.push(...wrap(`FSx: ${display(status.failureMessage, REASON_CHARS)}`, '  ', WIDTH, '  '));
   }
   if (finished.report !== undefined) {
+    // The task's paths first, then what its report says about them.
+    lines.push('  Re-exported paths:', ...pathLines(tracked.paths, '    '));
     lines.push(...reportLines(finished.report, finished));
   } else if (finished.failuresCsv !== undefined) {
     lines.push(
@@ -288,7 +290,7 @@ function finishedLines(finished: FinishedTask): string[] {
       ),
     );
   }
-  lines.push(...pathLines(tracked.paths, '    '));
+  if (finished.report === undefined) lines.push(...pathLines(tracked.paths, '    '));
   return lines;
 }
 
@@ -368,7 +370,7 @@ function reportLines(report: CompletionReport, finished: FinishedTask): string[]
   } else {
     lines.push(
       ...wrap(
-        `${plural(report.files.length, 'file')} still failed${escalated.length > 0 ? `; ${escalated.length} of them ${escalated.length === 1 ? 'is a path' : 'are paths'} this task re-exported, failed again and escalated to a person with its code instead of re-exported again` : ''}:`,
+        `${plural(report.files.length, 'file')} still failed${escalated.length > 0 ? `; ${escalated.length === 1 ? '1 of them is a path this task re-exported: it failed again, so it is' : `${escalated.length} of them are paths this task re-exported: they failed again, so they are`} escalated to a person with the error code below instead of re-exported again` : ''}:`,
         '  ',
         WIDTH,
         '  ',
