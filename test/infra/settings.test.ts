@@ -500,18 +500,16 @@ describe('Settings: reportObjects', () => {
     expect(set).toEqual([arn('*/fsx-export-analyzer-reports'), arn('ops-reports/fsx/x')]);
   });
 
-  it.each([
-    'ops-reports/fsx',
-    's3://Bad_Bucket/x',
-    's3://ok-bucket/$x',
-    's3://ok-bucket/a*',
-  ])('refuses a reportPath that is not s3://bucket/prefix: %s', async (reportPath) => {
-    // Act
-    const run = settings.reportObjects(resolver({ reportPath }));
+  it.each(['ops-reports/fsx', 's3://Bad_Bucket/x', 's3://ok-bucket/$x', 's3://ok-bucket/a*'])(
+    'refuses a reportPath that is not s3://bucket/prefix: %s',
+    async (reportPath) => {
+      // Act
+      const run = settings.reportObjects(resolver({ reportPath }));
 
-    // Assess
-    await expect(run).rejects.toThrow(
-      'Parameter reportPath must be s3://bucket or s3://bucket/prefix',
-    );
-  });
+      // Assess
+      await expect(run).rejects.toThrow(
+        'Parameter reportPath must be s3://bucket or s3://bucket/prefix',
+      );
+    },
+  );
 });
