@@ -1,7 +1,9 @@
-import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
+import { classify, hintFor } from '../lib/analyze/classify.ts';
+import { dynamoClient, fsxClient, s3Client, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
+import { createS3ReportReader } from '../lib/aws/s3.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
 import { chatJson } from '../lib/chat/format.ts';
@@ -9,12 +11,14 @@ import { renderChatOutcomes } from '../lib/chat/render.ts';
 import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
-import { checkOutcomes } from '../lib/reexport/outcomes.ts';
+import { checkOutcomes, markFailedAgain } from '../lib/reexport/outcomes.ts';
+import { type DescribeCode, MAX_REPORT_BYTES } from '../lib/reexport/report.ts';
 import { outcomeTelemetry } from '../lib/reexport/telemetry.ts';
 
 /*
- * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started and
- * emails one follow-up per run for those that ended.
+ * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started,
+ * reads back the completion report of those that ended with failures, and emails one follow-up
+ * per run for them.
  */
 
 /** What one run did. */
@@ -43,17 +47,22 @@ const { topicArn } = reachOf(config);
 const ports = {
   ledger: createLedger(dynamoClient, { tableName: table, attemptWindowHours }),
   fsx: createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds }),
+  reports: createS3ReportReader(s3Client, { maxBytes: MAX_REPORT_BYTES }),
 };
+/** Completion-report codes, classified with the analyzer's table (`S3AccessDenied`: permission). */
+const describeCode: DescribeCode = (code) => ({ class: classify(code), hint: hintFor(code) });
 
 async function check(): Promise<OutcomeResult> {
-  const report = await checkOutcomes(ports, { region: config.region });
+  const report = await checkOutcomes(ports, { region: config.region, describeCode });
   emit(outcomeTelemetry(report));
   let published: string | null = null;
   if (report.finished.length > 0) {
     // Tasks are closed before the email goes out, so two overlapping runs never report one
     // twice. If the publish fails, this run's closes are undone so the next run reports them,
-    // and the run fails (alarm); the outcomes logged above remain either way.
+    // and the run fails (alarm); the outcomes logged above remain either way. Paths that failed
+    // again are marked first: the email says they are escalated, so that must already hold.
     try {
+      await markFailedAgain(ports.ledger, report);
       published = await deliver(snsClient, topicArn, renderOutcomeEmail(report), 'outcome email');
     } catch (error) {
       const closedAt = new Date(report.generatedAt);

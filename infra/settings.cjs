@@ -394,10 +394,33 @@ async function chatEnabled(resolver) {
   return String((await chatKind(resolver)) !== 'none');
 }
 
+// Where completion reports go unless reportPath says otherwise: a folder of this name at the
+// root of each data repository association (lib/reexport/rules.ts, reportPathFor).
+const REPORT_FOLDER = 'fsx-export-analyzer-reports';
+
+/**
+ * The objects the outcome check may read (s3:GetObject): each task's failures.csv in the report
+ * folder of any association (`*` spans the bucket and the association's prefix), plus under the
+ * reportPath parameter when it is set. Nothing else in any bucket.
+ */
+async function reportObjects({ resolveVariable }) {
+  const raw = String((await resolveVariable('param:reportPath')) ?? '').trim();
+  const arn = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path}/task-*/failures.csv` });
+  const objects = [arn(`*/${REPORT_FOLDER}`)];
+  if (raw !== '') {
+    const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[^*?$]*)?$/.exec(raw);
+    if (match === null)
+      fail(`Parameter reportPath must be s3://bucket or s3://bucket/prefix (got "${raw}")`);
+    objects.push(arn(`${match[1]}${(match[2] ?? '').replace(/\/+$/, '')}`));
+  }
+  return objects;
+}
+
 module.exports = {
   chatEnabled,
   chatKind,
   analyzerConcurrency,
+  reportObjects,
   digestCheckSeconds,
   digestSchedule,
   doctorCheckSeconds,

@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { requestHandler } from './http.ts';
@@ -61,4 +62,7 @@ const logsClient = /* @__PURE__ */ traced(
   /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler }),
 );
 
-export { dynamoClient, fsxClient, logsClient, snsClient, sqsClient, tracingReady };
+// The outcome check reads task completion reports (lib/aws/s3.ts).
+const s3Client = /* @__PURE__ */ traced(/* @__PURE__ */ new S3Client({ requestHandler }));
+
+export { dynamoClient, fsxClient, logsClient, s3Client, snsClient, sqsClient, tracingReady };

@@ -10,6 +10,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { AnalyzerError } from '../common/errors.ts';
 import type { AttemptHistory, LedgerPort, TrackedTask } from '../common/ports.ts';
+import type { FailureClass, ReportedFailure } from '../common/types.ts';
 import { mapLimited } from './calls.ts';
 import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from './dynamo.ts';
 
@@ -27,7 +28,9 @@ import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from 
  *          stops at 2,048 bytes. `ADD` to a set makes recording the same task twice a no-op, so
  *          the number of attempts is the size of the set. Each new attempt pushes `expiration`
  *          on, so the window slides: attempts count together while they are less than a window
- *          apart.
+ *          apart. failedCode, failedClass, failedTask, failedAt: set by the outcome check when
+ *          a task's completion report says the path failed again (markFailed); the path is then
+ *          escalated with that code. They go with the item when it expires.
  * window   id = window#<fileSystemId>#<window start, epoch seconds>
  *          kind = "window", fileSystemId, windowStart, windowSeconds, claimedAt (ISO),
  *          expiration = window start + 2 windows.
@@ -131,13 +134,37 @@ function toHistory(
   if (text(item, 'kind') !== 'attempt' || isExpired(item, nowSeconds)) return undefined;
   const taskIds = item['taskIds']?.SS ?? [];
   if (taskIds.length === 0) return undefined;
+  const failedWith = toFailure(item);
   return {
     fileSystemId,
     path,
     // A set has no order; sorting by id at least makes the history stable between reads.
     taskIds: [...taskIds].sort(),
     lastAttemptAt: text(item, 'lastAttemptAt'),
+    ...(failedWith === undefined ? {} : { failedWith }),
   };
+}
+
+const CLASSES: ReadonlySet<string> = new Set<FailureClass>([
+  'transient',
+  'busy',
+  'permission',
+  'limit',
+  'skipped',
+  'report',
+  'import',
+  'unknown',
+]);
+
+/** The failure markFailed wrote on an attempt item, when it has a whole one. */
+function toFailure(item: Item): ReportedFailure | undefined {
+  const code = text(item, 'failedCode');
+  const cls = text(item, 'failedClass');
+  const taskId = text(item, 'failedTask');
+  if (code === undefined || cls === undefined || taskId === undefined || !CLASSES.has(cls)) {
+    return undefined;
+  }
+  return { code, class: cls as FailureClass, taskId };
 }
 
 function toTrackedTask(item: Item): TrackedTask | undefined {
@@ -496,7 +523,48 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
     );
   }
 
-  return { attempts, recordAttempt, claimWindow, trackTask, openTasks, closeTask, reopenTask };
+  async function markFailed(
+    fileSystemId: string,
+    path: string,
+    failure: ReportedFailure,
+    at: Date,
+  ): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { id: { S: attemptId(fileSystemId, path) } },
+          UpdateExpression:
+            'SET failedCode = :code, failedClass = :class, failedTask = :task, failedAt = :at',
+          // Only a live history: a write on an expired or missing item would make one up.
+          ConditionExpression: '#kind = :attempt AND expiration >= :now',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: marshall({
+            ':code': failure.code,
+            ':class': failure.class,
+            ':task': failure.taskId,
+            ':at': at.toISOString(),
+            ':attempt': 'attempt',
+            ':now': epochSeconds(now()),
+          }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) return;
+      throw dynamoFailure(LedgerError, 'UpdateItem', tableName, error);
+    }
+  }
+
+  return {
+    attempts,
+    recordAttempt,
+    claimWindow,
+    trackTask,
+    openTasks,
+    closeTask,
+    reopenTask,
+    markFailed,
+  };
 }
 
 export type { LedgerOptions };

@@ -6,6 +6,7 @@ import type {
   Increment,
   LogBatch,
   Recovered,
+  ReportedFailure,
   RollDecision,
   TimeWindow,
   WindowOpening,
@@ -56,6 +57,11 @@ interface AttemptHistory {
   /** Tasks that re-exported this path within the attempts window, oldest first. */
   readonly taskIds: readonly string[];
   readonly lastAttemptAt: string | undefined;
+  /**
+   * Set by the outcome check when a re-export task's completion report says the path failed
+   * again: the path is then escalated with this code instead of being re-exported again.
+   */
+  readonly failedWith?: ReportedFailure;
 }
 
 /** A task we started, remembered until its outcome has been reported. */
@@ -103,6 +109,12 @@ interface LedgerPort {
    * Only reopens the close made at `closedAt` (never another run's).
    */
   reopenTask(taskId: string, closedAt: Date): Promise<void>;
+  /**
+   * Marks a path that failed again in a re-export task (its completion report) on its attempt
+   * history, so the next failure escalates it with that code. Idempotent; a path with no live
+   * history is left alone (its window has passed).
+   */
+  markFailed(fileSystemId: string, path: string, failure: ReportedFailure, at: Date): Promise<void>;
 }
 
 /** A data repository task as DescribeDataRepositoryTasks reports it. */
@@ -255,6 +267,33 @@ interface DigestRules {
   ): RollDecision;
 }
 
+/** What reading a completion report from S3 gave: its first bytes, or why it could not be read. */
+type ReportRead =
+  | {
+      readonly ok: true;
+      /** The text read, at most the adapter's byte cap (decoded as UTF-8). */
+      readonly text: string;
+      /** Bytes read. */
+      readonly bytes: number;
+      /** The object's whole size, when S3 said it. */
+      readonly totalBytes: number | undefined;
+      /** The object is longer than the cap: `text` is its beginning only. */
+      readonly truncated: boolean;
+    }
+  | {
+      readonly ok: false;
+      /** `NoSuchKey`, `NoSuchBucket`, `AccessDenied`, `KmsDenied`, `Throttled`, `NetworkError`, or S3's own error name. */
+      readonly error: string;
+      /** S3's message, one line. */
+      readonly message: string;
+    };
+
+/** Reads task completion reports (`s3://bucket/key`). The adapter lives in lib/aws/s3.ts. */
+interface ReportPort {
+  /** Reads the first bytes of an object, up to the adapter's cap. Never throws for an S3 error. */
+  read(s3Url: string): Promise<ReportRead>;
+}
+
 export type {
   AttemptHistory,
   DeferralPort,
@@ -272,6 +311,8 @@ export type {
   PendingWork,
   ReadOptions,
   ReadProgress,
+  ReportPort,
+  ReportRead,
   StartResult,
   TaskStatus,
   TrackedTask,

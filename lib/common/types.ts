@@ -199,6 +199,15 @@ export interface Escalation {
   readonly lastAttemptAt: string | undefined;
   /** Completion-report path of those tasks, where their failures.csv lie (when known). */
   readonly reportPath: string | undefined;
+  /** The code a re-export task's completion report gave the path, when it failed again there. */
+  readonly failedWith?: ReportedFailure;
+}
+/** A path's failure in a re-export task, as the task's completion report gave it. */
+export interface ReportedFailure {
+  /** The ErrorCode of failures.csv (`S3AccessDenied`…). */
+  readonly code: string;
+  readonly class: FailureClass;
+  readonly taskId: string;
 }
 /** The batches' origin, for headers and console links. */
 export interface Source {

@@ -22,6 +22,7 @@ import {
   countCell,
   formatTable,
   joinSections,
+  PATH_CHARS,
   pathLines,
   plural,
   REASON_CHARS,
@@ -29,7 +30,9 @@ import {
   WIDTH,
   wrap,
 } from '../render/layout.ts';
+import { shellArg } from '../render/shell.ts';
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
+import type { CompletionReport, FailedFile } from './report.ts';
 import type { RetrierReport } from './retrier.ts';
 import { failuresCsvPath } from './rules.ts';
 
@@ -267,13 +270,17 @@ function finishedLines(finished: FinishedTask): string[] {
   if (status?.failureMessage !== undefined) {
     lines.push(...wrap(`FSx: ${display(status.failureMessage, REASON_CHARS)}`, '  ', WIDTH, '  '));
   }
-  if (finished.failuresCsv !== undefined) {
+  if (finished.report !== undefined) {
+    // The task's paths first, then what its report says about them.
+    lines.push('  Re-exported paths:', ...pathLines(tracked.paths, '    '));
+    lines.push(...reportLines(finished.report, finished));
+  } else if (finished.failuresCsv !== undefined) {
     lines.push(
       `  Failed files: ${display(finished.failuresCsv, 400)}`,
       `    aws s3 cp ${display(finished.failuresCsv, 400)} -`,
     );
   }
-  if (finished.lifecycle !== 'SUCCEEDED') {
+  if (finished.lifecycle !== 'SUCCEEDED' && !hasEscalations(finished)) {
     lines.push(
       ...wrap(
         'Its paths already count as attempts in the ledger: a path that fails again is re-exported until the attempt limit, then listed under "needs a person".',
@@ -283,12 +290,160 @@ function finishedLines(finished: FinishedTask): string[] {
       ),
     );
   }
-  lines.push(...pathLines(tracked.paths, '    '));
+  if (finished.report === undefined) lines.push(...pathLines(tracked.paths, '    '));
+  return lines;
+}
+
+/** Failed files listed per task; the others are counted (the report holds them all). */
+const MAX_REPORT_FILES = 20;
+
+/** What each S3 refusal means for a person reading the email, in plain words. */
+const UNREADABLE: Readonly<Record<string, string>> = {
+  NoSuchKey:
+    'there is no failures.csv at that address: FSx wrote none (a task that fails before it exports anything writes no report), or it was deleted or moved.',
+  NoSuchBucket: 'the bucket does not exist any more.',
+  AccessDenied:
+    "the outcome check may not read it: its role's s3:GetObject covers the report folder only, or a bucket policy denies the read.",
+  KmsDenied:
+    "the report is encrypted with a KMS key the outcome check's role may not use: allow it kms:Decrypt on that key (through S3), or read it with a role that can.",
+  Throttled:
+    'S3 throttled the read (SlowDown) through all of its retries; the outcome check does not read it again.',
+  NetworkError: 'S3 did not answer in time.',
+};
+
+function hasEscalations(finished: FinishedTask): boolean {
+  return finished.report?.state === 'read' && finished.report.files.some((file) => file.escalated);
+}
+
+function fetchCommand(url: string): string {
+  return `    aws s3 cp ${shellArg(display(url, 400))} -`;
+}
+
+/** The failed files of one code: the code, its class, its hint, then the paths. */
+function codeLines(code: string, files: readonly FailedFile[], hint: string | undefined): string[] {
+  const first = files[0];
+  const lines = wrap(
+    `${display(code === '' ? '(no code)' : code, 80)} (${first?.class ?? 'unknown'}): ${plural(files.length, 'file')}. ${display(hint ?? '', REASON_CHARS)}`,
+    '    ',
+    WIDTH,
+    '      ',
+  );
+  for (const file of files) {
+    lines.push(
+      `      ${display(file.path, PATH_CHARS)}${file.escalated ? '  (failed again: escalated)' : ''}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * What a task's failures.csv said: the files that still failed, per error code with its class
+ * and hint (at most MAX_REPORT_FILES listed), the paths escalated with that code and the
+ * command to re-export them by hand; or, when it could not be read, why and how to fetch it.
+ */
+function reportLines(report: CompletionReport, finished: FinishedTask): string[] {
+  if (report.state === 'unreadable') {
+    const meaning = UNREADABLE[report.error] ?? 'S3 refused the read; the message above says why.';
+    return [
+      ...wrap(
+        `The completion report could not be read (${display(report.error, 80)}: ${display(report.message, REASON_CHARS)}): ${meaning} The files that failed are not listed here; fetch the report with:`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+      fetchCommand(report.url),
+    ];
+  }
+  const lines = [`  Completion report: ${display(report.url, 400)}`];
+  const escalated = report.files.filter((file) => file.escalated);
+  if (report.files.length === 0) {
+    lines.push(
+      ...wrap(
+        report.malformed.length === 0
+          ? 'It lists no failed file.'
+          : 'It lists no failed file that could be read.',
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+    );
+  } else {
+    lines.push(
+      ...wrap(
+        `${plural(report.files.length, 'file')} still failed${escalated.length > 0 ? `; ${escalated.length === 1 ? '1 of them is a path this task re-exported: it failed again, so it is' : `${escalated.length} of them are paths this task re-exported: they failed again, so they are`} escalated to a person with the error code below instead of re-exported again` : ''}:`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+    );
+    const shown = report.files.slice(0, MAX_REPORT_FILES);
+    const byCode = new Map<string, FailedFile[]>();
+    for (const file of shown) byCode.set(file.code, [...(byCode.get(file.code) ?? []), file]);
+    for (const [code, files] of byCode)
+      lines.push(...codeLines(code, files, report.hints.get(code)));
+    if (report.files.length > shown.length) {
+      lines.push(
+        `    and ${plural(report.files.length - shown.length, 'more file')}, in the report.`,
+      );
+    }
+  }
+  if (report.otherStatus > 0) {
+    lines.push(
+      `  ${plural(report.otherStatus, 'row')} with a status other than "failed", not listed.`,
+    );
+  }
+  if (report.malformed.length > 0) {
+    const where = report.malformed
+      .slice(0, 3)
+      .map((row) => `line ${row.line}: ${row.reason}`)
+      .join('; ');
+    lines.push(
+      ...wrap(
+        `${plural(report.malformed.length, 'row')} could not be read and ${report.malformed.length === 1 ? 'is' : 'are'} not listed (${where}${report.malformed.length > 3 ? '; …' : ''}).`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+    );
+  }
+  if (report.truncated) {
+    lines.push(
+      ...wrap(
+        `Only the first ${report.bytes.toLocaleString('en-US')} bytes${report.totalBytes === undefined ? '' : ` of ${report.totalBytes.toLocaleString('en-US')}`} were read: the files past them are not listed or escalated. Fetch the whole report with:`,
+        '  ',
+        WIDTH,
+        '  ',
+      ),
+      fetchCommand(report.url),
+    );
+  } else if (report.files.length > 0 || report.malformed.length > 0) {
+    lines.push('  Fetch the report with:', fetchCommand(report.url));
+  }
+  if (escalated.length > 0) {
+    lines.push(
+      ...commandLines(
+        {
+          fileSystemId: finished.tracked.fileSystemId,
+          paths: [...new Set(escalated.map((file) => file.path))],
+          eventIds: [],
+          classes: [],
+          delaySeconds: 0,
+          clientRequestToken: '',
+          reportPath: finished.tracked.reportPath,
+        },
+        'Once the cause is fixed, re-export the escalated paths by hand with:',
+      ),
+    );
+  }
   return lines;
 }
 
 function isSuccess(finished: FinishedTask): boolean {
-  return finished.lifecycle === 'SUCCEEDED' && (finished.status?.failedCount ?? 0) === 0;
+  return (
+    finished.lifecycle === 'SUCCEEDED' &&
+    (finished.status?.failedCount ?? 0) === 0 &&
+    (finished.report?.state !== 'read' || finished.report.files.length === 0)
+  );
 }
 
 /**

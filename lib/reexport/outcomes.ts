@@ -1,4 +1,13 @@
-import type { FsxTaskPort, LedgerPort, TaskStatus, TrackedTask } from '../common/ports.ts';
+import { describeError } from '../common/errors.ts';
+import type {
+  FsxTaskPort,
+  LedgerPort,
+  ReportPort,
+  ReportRead,
+  TaskStatus,
+  TrackedTask,
+} from '../common/ports.ts';
+import { type CompletionReport, type DescribeCode, interpretReport } from './report.ts';
 import { failuresCsvPath } from './rules.ts';
 
 /*
@@ -20,6 +29,8 @@ interface FinishedTask {
   readonly status: TaskStatus | undefined;
   /** Where FSx wrote the failed files of the task, when it has a completion report. */
   readonly failuresCsv: string | undefined;
+  /** What failures.csv said, or why it could not be read; absent when not read. */
+  readonly report?: CompletionReport;
 }
 
 /** What one outcome check found; the follow-up email and the metrics read only this. */
@@ -36,11 +47,15 @@ interface OutcomeOptions {
   readonly region: string | undefined;
   /** Clock; injectable for tests. */
   readonly now?: () => Date;
+  /** Classifies completion-report codes; with `reports`, failures.csv is read back. */
+  readonly describeCode?: DescribeCode;
 }
 
 interface OutcomePorts {
   readonly ledger: LedgerPort;
   readonly fsx: FsxTaskPort;
+  /** Reads completion reports; without it (or `describeCode`) reports are only pointed at. */
+  readonly reports?: ReportPort;
 }
 
 function byStart(a: TrackedTask, b: TrackedTask): number {
@@ -94,8 +109,53 @@ async function checkOutcomes(ports: OutcomePorts, options: OutcomeOptions): Prom
           : failuresCsvPath(reportPath, tracked.taskId),
     });
   }
-  return { generatedAt: now.toISOString(), region: options.region, finished, stillOpen };
+  const { reports } = ports;
+  const { describeCode } = options;
+  const read =
+    reports === undefined || describeCode === undefined
+      ? finished
+      : await Promise.all(
+          finished.map(async (task) => {
+            if (task.failuresCsv === undefined) return task;
+            // An S3 refusal comes back as a named error the email states. The tasks are closed
+            // already: even a bug in the read must not lose their report.
+            const got = await reports.read(task.failuresCsv).catch(
+              (error: unknown): ReportRead => ({
+                ok: false,
+                error: error instanceof Error ? error.name : 'Error',
+                message: describeError(error),
+              }),
+            );
+            const report = interpretReport(task.failuresCsv, got, task.tracked.paths, describeCode);
+            return { ...task, report };
+          }),
+        );
+  return { generatedAt: now.toISOString(), region: options.region, finished: read, stillOpen };
+}
+
+/**
+ * Marks on its attempt history every path a finished task re-exported that its completion report
+ * says failed again, with the report's code: the next failure of that path is escalated to a
+ * person with that code instead of re-exported again (rules.ts, reachedAttemptLimit). Idempotent;
+ * a ledger error propagates, so the run fails before its email and the next run does it again.
+ * Returns how many paths were marked.
+ */
+async function markFailedAgain(ledger: LedgerPort, report: OutcomeReport): Promise<number> {
+  const at = new Date(report.generatedAt);
+  let marked = 0;
+  for (const finished of report.finished) {
+    if (finished.report?.state !== 'read') continue;
+    const seen = new Set<string>();
+    for (const file of finished.report.files) {
+      if (!file.escalated || seen.has(file.path)) continue;
+      seen.add(file.path);
+      const failure = { code: file.code, class: file.class, taskId: finished.tracked.taskId };
+      await ledger.markFailed(finished.tracked.fileSystemId, file.path, failure, at);
+      marked++;
+    }
+  }
+  return marked;
 }
 
 export type { FinishedTask, OutcomeOptions, OutcomePorts, OutcomeReport };
-export { checkOutcomes };
+export { checkOutcomes, markFailedAgain };

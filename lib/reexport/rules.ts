@@ -99,14 +99,18 @@ function failuresCsvPath(reportPath: string, taskId: string): string {
 }
 
 /**
- * The attempt limit: a path re-exported `maxAttempts` times within the ledger's window is
- * escalated to a person instead of re-exported again (docs/design.md#the-attempts-ledger-and-the-attempt-limit).
+ * The attempt limit: a path re-exported `maxAttempts` times within the ledger's window, or one
+ * whose last re-export task's completion report says it failed again, is escalated to a person
+ * instead of re-exported again (docs/design.md#the-attempts-ledger-and-the-attempt-limit).
  */
 function reachedAttemptLimit(
   history: AttemptHistory | undefined,
   maxAttempts: number,
 ): history is AttemptHistory {
-  return history !== undefined && history.taskIds.length >= maxAttempts;
+  return (
+    history !== undefined &&
+    (history.taskIds.length >= maxAttempts || history.failedWith !== undefined)
+  );
 }
 
 /** What a person is told about a path past the attempt limit: its history and report path. */
@@ -122,6 +126,7 @@ function escalationOf(
     taskIds: history.taskIds,
     lastAttemptAt: history.lastAttemptAt,
     reportPath,
+    ...(history.failedWith === undefined ? {} : { failedWith: history.failedWith }),
   };
 }
 

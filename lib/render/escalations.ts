@@ -40,8 +40,9 @@ function escalationLines(
   accountOf: (fileSystemId: string) => string | undefined = () => undefined,
 ): string[] {
   if (escalated.length === 0) return [];
+  const reported = escalated.some((escalation) => escalation.failedWith !== undefined);
   const lines = bullet(
-    `${plural(escalated.length, 'path')} failed again after repeated re-exports and will not be re-exported automatically any more. Read the tasks' failures.csv, fix the cause, then re-export by hand:`,
+    `${plural(escalated.length, 'path')} failed again after ${reported ? 'their re-exports' : 'repeated re-exports'} and will not be re-exported automatically any more. Read the tasks' failures.csv, fix the cause, then re-export by hand:`,
   );
   const byFileSystem = new Map<string, Escalation[]>();
   for (const escalation of escalated) {
@@ -63,6 +64,17 @@ function escalationLines(
           '      ',
         ),
       );
+      if (escalation.failedWith !== undefined) {
+        const { code, taskId } = escalation.failedWith;
+        lines.push(
+          ...wrap(
+            `Task ${display(taskId, 64)} reported ${display(code, 80)} (${escalation.failedWith.class}) for it in its completion report.`,
+            '      ',
+            WIDTH,
+            '      ',
+          ),
+        );
+      }
       if (last !== undefined && escalation.reportPath !== undefined) {
         lines.push(`      Failures: ${display(failuresCsv(escalation.reportPath, last), 400)}`);
       }

@@ -1,3 +1,4 @@
+import { classify, hintFor } from '../../lib/analyze/classify.ts';
 import type {
   AttemptHistory,
   DeferralPort,
@@ -6,12 +7,15 @@ import type {
   FsxPort,
   FsxTaskPort,
   LedgerPort,
+  ReportPort,
+  ReportRead,
   StartResult,
   TaskStatus,
   TrackedTask,
 } from '../../lib/common/ports.ts';
-import type { Association } from '../../lib/common/types.ts';
+import type { Association, ReportedFailure } from '../../lib/common/types.ts';
 import type { FinishedTask } from '../../lib/reexport/outcomes.ts';
+import { type DescribeCode, interpretReport } from '../../lib/reexport/report.ts';
 import { DRA, DRA_REPORT_PATH, FS, taskId } from './fixtures.ts';
 
 /*
@@ -33,7 +37,10 @@ function fakeDeferral(error?: Error) {
 
 interface LedgerState {
   /** `<fs> <path>` → task ids, oldest first. */
-  readonly attempts: Map<string, { taskIds: string[]; lastAttemptAt: string }>;
+  readonly attempts: Map<
+    string,
+    { taskIds: string[]; lastAttemptAt: string; failedWith?: ReportedFailure }
+  >;
   readonly windows: Set<string>;
   readonly tasks: Map<string, { task: TrackedTask; closed: string | undefined }>;
 }
@@ -75,6 +82,7 @@ function fakeLedger(
             path,
             taskIds: [...entry.taskIds],
             lastAttemptAt: entry.lastAttemptAt,
+            ...(entry.failedWith === undefined ? {} : { failedWith: entry.failedWith }),
           });
         }
       }
@@ -93,6 +101,11 @@ function fakeLedger(
         }
         state.attempts.set(key(fileSystemId, path), entry);
       }
+    },
+    async markFailed(fileSystemId, path, failure) {
+      guard('markFailed');
+      const entry = state.attempts.get(key(fileSystemId, path));
+      if (entry !== undefined) entry.failedWith = failure;
     },
     async claimWindow(fileSystemId, at, windowSeconds) {
       guard('claimWindow');
@@ -233,4 +246,98 @@ function endedTasks(succeeded: string, failed: string, reportPath: string): Fini
   ];
 }
 
-export { endedTasks, fakeDeferral, fakeFsx, fakeLedger, taskStatus, trackedTask };
+/**
+ * A report port that answers from a map of `s3://` addresses: text is a whole report, a
+ * ReportRead is answered as it is, and an address not in the map is NoSuchKey. `reads` records
+ * every address asked for.
+ */
+function fakeReports(objects: Record<string, string | ReportRead> = {}) {
+  const reads: string[] = [];
+  const port: ReportPort = {
+    async read(url) {
+      reads.push(url);
+      const found = objects[url];
+      if (found === undefined) {
+        return { ok: false, error: 'NoSuchKey', message: 'The specified key does not exist.' };
+      }
+      if (typeof found !== 'string') return found;
+      const bytes = Buffer.byteLength(found);
+      return { ok: true, text: found, bytes, totalBytes: bytes, truncated: false };
+    },
+  };
+  return { port, reads };
+}
+
+/** Completion-report codes, classified with the analyzer's table as functions/outcomes.ts does. */
+const describeCode: DescribeCode = (code) => ({ class: classify(code), hint: hintFor(code) });
+
+/**
+ * A failed task whose completion report was read: two of its four paths failed again (one
+ * denied, one busy), a file under none of them failed too, and one row was malformed. With a
+ * second task whose report could not be read (`readError`), when given.
+ */
+function reportedTasks(failed: string, reportPath: string, readError?: string): FinishedTask[] {
+  const tracked = trackedTask(failed, { paths: ['ns1/a.bin', 'ns1/b.log', 'ns1/c', 'ns1/d'] });
+  const url = `${reportPath}/${failed}/failures.csv`;
+  const text = [
+    'ns1/a.bin,failed,S3AccessDenied',
+    'ns1/b.log,failed,ResourceBusy',
+    'ns1/c/inside.dat,failed,FileSizeTooLarge',
+    'broken row',
+    '',
+  ].join('\n');
+  const bytes = Buffer.byteLength(text);
+  const read: FinishedTask = {
+    tracked,
+    lifecycle: 'FAILED',
+    status: taskStatus(failed, {
+      lifecycle: 'FAILED',
+      totalCount: 4,
+      succeededCount: 1,
+      failedCount: 3,
+      failureMessage: 'Some files could not be exported',
+    }),
+    failuresCsv: url,
+    report: interpretReport(
+      url,
+      { ok: true, text, bytes, totalBytes: bytes, truncated: false },
+      tracked.paths,
+      describeCode,
+    ),
+  };
+  if (readError === undefined) return [read];
+  const other = `${failed.slice(0, -1)}9`;
+  const otherUrl = `${reportPath}/${other}/failures.csv`;
+  return [
+    read,
+    {
+      tracked: trackedTask(other, { paths: ['ns1/e.bin'] }),
+      lifecycle: 'FAILED',
+      status: taskStatus(other, {
+        lifecycle: 'FAILED',
+        totalCount: 1,
+        succeededCount: 0,
+        failedCount: 1,
+      }),
+      failuresCsv: otherUrl,
+      report: interpretReport(
+        otherUrl,
+        { ok: false, error: readError, message: 'Access Denied' },
+        ['ns1/e.bin'],
+        describeCode,
+      ),
+    },
+  ];
+}
+
+export {
+  describeCode,
+  endedTasks,
+  fakeDeferral,
+  fakeFsx,
+  fakeLedger,
+  fakeReports,
+  reportedTasks,
+  taskStatus,
+  trackedTask,
+};

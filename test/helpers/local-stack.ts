@@ -1,5 +1,6 @@
 import { type FaultProxy, startDynamoProxy } from '../servers/dynamo-proxy.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
+import { type S3Server, startS3Server } from '../servers/s3-server.ts';
 import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
 import { type SqsServer, startSqsServer } from '../servers/sqs-server.ts';
 import { type LocalDynamo, startDynalite } from './dynalite.ts';
@@ -17,6 +18,8 @@ interface LocalStack {
   readonly fsx: FsxServer;
   readonly sqs: SqsServer;
   readonly sns: SnsServer;
+  /** Holds the completion reports the outcome check reads back. */
+  readonly s3: S3Server;
   /** Stops every server, dynalite last (after the proxy in front of it). */
   stop(): Promise<void>;
 }
@@ -34,7 +37,7 @@ interface LocalStackOptions {
   readonly topicArn?: string;
 }
 
-/** Starts dynalite, its proxy and the FSx, SQS and SNS servers. */
+/** Starts dynalite, its proxy and the FSx, SQS, SNS and S3 servers (S3 with the bucket ml-archive). */
 async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dynamo = await startDynalite();
   const dynamoProxy = await startDynamoProxy(dynamo.endpoint);
@@ -50,14 +53,17 @@ async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> 
     now: options.queueClock,
   });
   const sns = await startSnsServer({ topicArn: options.topicArn });
+  const s3 = await startS3Server();
+  s3.createBucket('ml-archive');
   return {
     dynamo,
     dynamoProxy,
     fsx,
     sqs,
     sns,
+    s3,
     async stop() {
-      await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), dynamoProxy.stop()]);
+      await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), s3.stop(), dynamoProxy.stop()]);
       await dynamo.stop();
     },
   };
@@ -74,6 +80,7 @@ function localStackEnv(stack: LocalStack): Record<string, string> {
     AWS_ENDPOINT_URL_FSX: stack.fsx.endpoint,
     AWS_ENDPOINT_URL_SQS: stack.sqs.endpoint,
     AWS_ENDPOINT_URL_SNS: stack.sns.endpoint,
+    AWS_ENDPOINT_URL_S3: stack.s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoProxy.endpoint,
     DEFERRAL_QUEUE_URL: stack.sqs.queueUrl,
     LEDGER_TABLE: stack.dynamo.tableName,

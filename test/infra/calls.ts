@@ -27,6 +27,7 @@ type ResourceName =
   | 'exportTasks'
   | 'fsxLogGroups'
   | 'chatTopic'
+  | 'reportObjects'
   | '*';
 
 /** One SDK command a function's code sends. */
@@ -69,6 +70,7 @@ const SQS = 'lib/aws/sqs.ts';
 const INVENTORY = 'lib/aws/inventory.ts';
 const DOCTOR_STATE = 'lib/aws/doctor-state.ts';
 const IDEMPOTENCY = 'lib/aws/idempotency.ts';
+const S3 = 'lib/aws/s3.ts';
 /** Powertools idempotency's DynamoDB layer: the commands it sends on the analyzer's behalf. */
 const POWERTOOLS_DYNAMODB =
   'node_modules/@aws-lambda-powertools/idempotency/lib/esm/persistence/DynamoDBPersistenceLayer.js';
@@ -238,6 +240,23 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       resources: ['ledgerTable'],
       keys: 'task#*',
     },
+    {
+      action: 'dynamodb:UpdateItem',
+      command: 'UpdateItemCommand',
+      source: LEDGER,
+      adapter: LEDGER,
+      via: 'markFailed',
+      resources: ['ledgerTable'],
+      keys: 'attempt#*',
+    },
+    {
+      action: 's3:GetObject',
+      command: 'GetObjectCommand',
+      source: S3,
+      adapter: S3,
+      via: 'read',
+      resources: ['reportObjects'],
+    },
     publish,
     publishChat,
   ],
@@ -382,6 +401,7 @@ const CLIENT_SERVICES: Readonly<Record<string, string>> = {
   snsClient: 'sns',
   sqsClient: 'sqs',
   logsClient: 'logs',
+  s3Client: 's3',
 };
 
 /** Commands whose IAM action is not named after them (the SQS API reference). */

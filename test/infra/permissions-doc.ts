@@ -60,6 +60,10 @@ const WHY: Readonly<Record<string, string>> = {
   LedgerFindOpenTasks:
     'Finds the open tasks: a filtered Scan. Scan has no leading key, so `dynamodb:LeadingKeys` cannot limit it.',
   LedgerCloseTasks: 'Closes each finished task once, or reopens it: `task#` items only.',
+  LedgerMarkFailedAgain:
+    'Marks a path that failed again in its re-export task (its completion report) on its attempt history, so its next failure is escalated with that code: `attempt#` items only.',
+  ReadCompletionReports:
+    'Reads back each finished task’s `failures.csv` (at most 1 MiB of it): only `task-*/failures.csv` in a `fsx-export-analyzer-reports` folder, and under `reportPath` when it is set. No other object of any bucket, no listing.',
   LedgerFindDueWindows:
     'Finds the due alert windows: a filtered Scan, which `dynamodb:LeadingKeys` cannot limit.',
   LedgerRollDigestWindows:

@@ -25,6 +25,7 @@ interface Settings {
   deferralAgeAlarmSeconds(resolver: Resolver): Promise<number>;
   chatKind(resolver: Resolver): Promise<string>;
   chatEnabled(resolver: Resolver): Promise<string>;
+  reportObjects(resolver: Resolver): Promise<Array<{ 'Fn::Sub': string }>>;
 }
 
 const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
@@ -535,4 +536,33 @@ describe('Settings: chatKind and chatEnabled', () => {
     // Act, Assess
     await expect(settings.chatKind(resolver(params))).rejects.toThrow(message);
   });
+});
+
+describe('Settings: reportObjects', () => {
+  const arn = (folder: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:s3:::${folder}/task-*/failures.csv`,
+  });
+
+  it("grants only the tasks' failures.csv in the report folders, and under reportPath when set", async () => {
+    // Act
+    const none = await settings.reportObjects(resolver({ reportPath: '' }));
+    const set = await settings.reportObjects(resolver({ reportPath: 's3://ops-reports/fsx/x//' }));
+
+    // Assess
+    expect(none).toEqual([arn('*/fsx-export-analyzer-reports')]);
+    expect(set).toEqual([arn('*/fsx-export-analyzer-reports'), arn('ops-reports/fsx/x')]);
+  });
+
+  it.each(['ops-reports/fsx', 's3://Bad_Bucket/x', 's3://ok-bucket/$x', 's3://ok-bucket/a*'])(
+    'refuses a reportPath that is not s3://bucket/prefix: %s',
+    async (reportPath) => {
+      // Act
+      const run = settings.reportObjects(resolver({ reportPath }));
+
+      // Assess
+      await expect(run).rejects.toThrow(
+        'Parameter reportPath must be s3://bucket or s3://bucket/prefix',
+      );
+    },
+  );
 });

@@ -159,6 +159,7 @@ const CUSTOM_ARGS = [
   '--param=tracing=true',
   '--param=chatSlackWorkspaceId=T0123ABCD',
   '--param=chatSlackChannelId=C0123ABCD',
+  '--param=reportPath=s3://ops-reports/fsx/',
 ];
 
 /** An FSx ARN of the stack's account and Region, as the roles name them. */
@@ -248,6 +249,16 @@ function eventsPermissions(template: Template, logicalId: string): Array<[string
   );
 }
 
+/** A task's failures.csv under a report folder: what the outcome check may read. */
+function reportObjectArn(folder: string): { 'Fn::Sub': string } {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${folder}/task-*/failures.csv` };
+}
+/** In every association's report folder; and under the custom package's reportPath parameter. */
+const REPORT_OBJECTS = [
+  reportObjectArn('*/fsx-export-analyzer-reports'),
+  reportObjectArn('ops-reports/fsx'),
+];
+
 /** The logical ids of each function's role and log group. */
 const ROLE_OF: Record<FunctionName, string> = {
   analyzer: 'AnalyzerRole',
@@ -298,6 +309,7 @@ function grantsOf(template: Template, name: FunctionName): string[] {
       'fsxLogGroups',
     ],
     ['"*"', '*'],
+    ...REPORT_OBJECTS.map((arn) => [JSON.stringify(arn), 'reportObjects'] as const),
   ]);
   // The file systems of the fileSystemIds parameter, whichever they are, are one resource here.
   for (const arn of [fileSystems ?? []].flat()) names.set(JSON.stringify(arn), 'fileSystems');
@@ -1067,9 +1079,15 @@ describe('Stack: osls package', () => {
       // Scan has no leading key: it cannot carry dynamodb:LeadingKeys, so it stands apart.
       allow('LedgerFindOpenTasks', 'dynamodb:Scan', TABLE_ARN),
       allow('LedgerCloseTasks', 'dynamodb:UpdateItem', TABLE_ARN, leadingKeys('task#*')),
+      allow('LedgerMarkFailedAgain', 'dynamodb:UpdateItem', TABLE_ARN, leadingKeys('attempt#*')),
+      // Only a task's failures.csv in a report folder (and under reportPath when it is set).
+      allow('ReadCompletionReports', 's3:GetObject', REPORT_OBJECTS),
       PUBLISH_SUMMARY,
       USE_TOPIC_KEY,
     ]);
+    expect(policiesOf(resource(defaults, 'OutcomesRole')).bySid['ReadCompletionReports']).toEqual(
+      allow('ReadCompletionReports', 's3:GetObject', [REPORT_OBJECTS[0]]),
+    );
   });
 
   it('runs the digest function every digestCheckMinutes, one run at a time, with W from digestWindowMinutes', () => {

@@ -55,6 +55,29 @@ describe('Integration: DynamoDB ledger on dynalite', () => {
   });
 
   describe('attempts', () => {
+    it('keeps the failure a completion report gave a live path, and leaves an unknown path alone', async () => {
+      // Prepare
+      await ledger.recordAttempt(FS, ['ns1/a.bin'], 'task-1', clock);
+      const failure = { code: 'S3AccessDenied', class: 'permission' as const, taskId: 'task-1' };
+
+      // Act
+      await ledger.markFailed(FS, 'ns1/a.bin', failure, clock);
+      await ledger.markFailed(FS, 'ns1/a.bin', failure, clock);
+      await ledger.markFailed(FS, 'ns1/never.bin', failure, clock);
+      const histories = await ledger.attempts(FS, ['ns1/a.bin', 'ns1/never.bin']);
+
+      // Assess
+      expect(histories.get('ns1/a.bin')).toMatchObject({
+        taskIds: ['task-1'],
+        failedWith: failure,
+      });
+      expect(histories.has('ns1/never.bin')).toBe(false);
+      const { Items = [] } = await dynamo.client.send(
+        new ScanCommand({ TableName: dynamo.tableName }),
+      );
+      expect(Items).toHaveLength(1);
+    });
+
     it('returns what was recorded, per path, and nothing for other paths', async () => {
       // Prepare
       const at = new Date('2025-06-01T10:05:00.000Z');

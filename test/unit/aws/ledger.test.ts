@@ -647,3 +647,81 @@ describe('Function: createLedger', () => {
     });
   });
 });
+
+describe('Function: createLedger, markFailed', () => {
+  beforeEach(() => ddbMock.reset());
+
+  const failure = { code: 'S3AccessDenied', class: 'permission' as const, taskId: 'task-1' };
+
+  it('sets the failure on a live attempt item only, and takes a missing one quietly', async () => {
+    // Prepare
+    ddbMock
+      .on(UpdateItemCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ $metadata: {}, message: 'no item' }));
+
+    // Act
+    await ledger().markFailed(FS, 'ns1/a.bin', failure, NOW);
+
+    // Assess
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: TABLE,
+      Key: { id: { S: attemptId('ns1/a.bin') } },
+      ConditionExpression: '#kind = :attempt AND expiration >= :now',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':code': { S: 'S3AccessDenied' },
+        ':class': { S: 'permission' },
+        ':task': { S: 'task-1' },
+        ':now': { N: String(NOW_SECONDS) },
+      }),
+    });
+  });
+
+  it('fails with a LedgerError naming the call when DynamoDB fails', async () => {
+    // Prepare
+    ddbMock
+      .on(UpdateItemCommand)
+      .rejects(new InternalServerError({ $metadata: {}, message: 'try later' }));
+
+    // Act
+    const run = ledger().markFailed(FS, 'ns1/a.bin', failure, NOW);
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(LedgerError);
+    await expect(run).rejects.toThrow(`DynamoDB UpdateItem on ${TABLE} failed`);
+  });
+
+  it('reads the failure back into the attempt history, and ignores a partial one', async () => {
+    // Prepare
+    const item = (path: string, extra: Item): Item => ({
+      id: { S: attemptId(path) },
+      kind: { S: 'attempt' },
+      taskIds: { SS: ['task-1'] },
+      lastAttemptAt: { S: NOW.toISOString() },
+      expiration: { N: String(NOW_SECONDS + 3600) },
+      ...extra,
+    });
+    ddbMock.on(BatchGetItemCommand).resolves({
+      Responses: {
+        [TABLE]: [
+          item('ns1/a.bin', {
+            failedCode: { S: 'S3AccessDenied' },
+            failedClass: { S: 'permission' },
+            failedTask: { S: 'task-1' },
+          }),
+          item('ns1/b.bin', {
+            failedCode: { S: 'S3AccessDenied' },
+            failedClass: { S: 'nonsense' },
+          }),
+        ],
+      },
+    });
+
+    // Act
+    const histories = await ledger().attempts(FS, ['ns1/a.bin', 'ns1/b.bin']);
+
+    // Assess
+    expect(histories.get('ns1/a.bin')?.failedWith).toEqual(failure);
+    expect(histories.get('ns1/b.bin')).toBeDefined();
+    expect(histories.get('ns1/b.bin')?.failedWith).toBeUndefined();
+  });
+});

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -11,6 +12,7 @@ import {
   DescribeDataRepositoryTasksCommand,
   FSxClient,
 } from '@aws-sdk/client-fsx';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
@@ -33,6 +35,10 @@ const T3 = taskId(3);
 const fsxMock = mockClient(FSxClient);
 const snsMock = mockClient(SNSClient);
 const ddbMock = mockClient(DynamoDBClient);
+const s3Mock = mockClient(S3Client);
+
+/** T2's completion report: its path failed again, denied. */
+const FAILURES = 'ns1/a.bin,failed,S3AccessDenied\n';
 
 let consoleLog: MockInstance<typeof console.log>;
 
@@ -68,6 +74,11 @@ describe('Function: outcomes handler', () => {
     fsxMock.reset();
     snsMock.reset();
     ddbMock.reset();
+    s3Mock.reset();
+    s3Mock.on(GetObjectCommand).callsFake(() => ({
+      Body: Readable.from([Buffer.from(FAILURES)]),
+      ContentRange: `bytes 0-${FAILURES.length - 1}/${FAILURES.length}`,
+    }));
     consoleLog = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     ddbMock.on(ScanCommand).resolves({ Items: [taskItem(T1), taskItem(T2), taskItem(T3)] });
     ddbMock.on(UpdateItemCommand).resolves({});
@@ -95,7 +106,7 @@ describe('Function: outcomes handler', () => {
     expect(fsxMock).toHaveReceivedCommandWith(DescribeDataRepositoryTasksCommand, {
       TaskIds: [T1, T2, T3],
     });
-    expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
+    expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 3);
     expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { id: { S: `task#${T2}` } },
       ExpressionAttributeValues: expect.objectContaining({ ':lifecycle': { S: 'FAILED' } }),
@@ -106,8 +117,24 @@ describe('Function: outcomes handler', () => {
     expect(flat(input?.Message)).toContain(
       `Task ${T2} on ${FS}: FAILED. 4 files, 1 exported, 3 failed.`,
     );
+    expect(s3Mock).toHaveReceivedCommandTimes(GetObjectCommand, 1);
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: 'ml-archive',
+      Key: `datasets/fsx-export-analyzer-reports/${T2}/failures.csv`,
+      Range: 'bytes=0-1048575',
+    });
     expect(input?.Message).toContain(`${DRA_REPORT_PATH}/${T2}/failures.csv`);
-    expect(flat(input?.Message)).toContain('Its paths already count as attempts');
+    expect(flat(input?.Message)).toContain('S3AccessDenied (permission): 1 file.');
+    expect(input?.Message).toContain('ns1/a.bin  (failed again: escalated)');
+    // The path is marked on its attempt history before the email goes out.
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { id: { S: expect.stringMatching(/^attempt#fs-0123456789abcdef0#/) } },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':code': { S: 'S3AccessDenied' },
+        ':class': { S: 'permission' },
+        ':task': { S: T2 },
+      }),
+    });
     expect(emfDocuments(consoleLog)).toContainEqual(
       expect.objectContaining({ ReexportsSucceeded: 1, ReexportsFailed: 1, ReexportsOpen: 1 }),
     );
@@ -173,6 +200,55 @@ describe('Function: outcomes handler', () => {
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'FsxCallError' });
     expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 0);
+  });
+
+  it.each([
+    ['NoSuchKey', 'The specified key does not exist.', 'there is no failures.csv at that address'],
+    ['AccessDenied', 'Access Denied', 'the outcome check may not read it'],
+    ['KMS.DisabledException', 'The key is disabled', 'encrypted with a KMS key'],
+    ['SlowDown', 'Please reduce your request rate.', 'S3 throttled the read'],
+  ])(
+    'still reports the task when its report cannot be read (%s), saying so with the command',
+    async (name, message, meaning) => {
+      // Prepare
+      const { handler } = await coldStart();
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(Object.assign(new Error(message), { name, $metadata: {} }));
+
+      // Act
+      const result = await handler({}, CONTEXT);
+
+      // Assess
+      expect(result).toEqual({ finished: 2, stillOpen: 1, published: 'msg-0001' });
+      const text = flat(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message);
+      expect(text).toContain('The completion report could not be read');
+      expect(text).toContain(meaning);
+      expect(text).toContain(`aws s3 cp ${DRA_REPORT_PATH}/${T2}/failures.csv -`);
+      expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
+    },
+  );
+
+  it('reopens the tasks and fails when a failed-again path cannot be marked, sending nothing', async () => {
+    // Prepare
+    const { handler } = await coldStart();
+    ddbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+      if (input.Key?.['id']?.S?.startsWith('attempt#') === true) {
+        throw Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
+      }
+      return {};
+    });
+
+    // Act
+    const run = handler({}, CONTEXT);
+
+    // Assess
+    await expect(run).rejects.toThrow();
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { id: { S: `task#${T2}` } },
+      UpdateExpression: expect.stringContaining('REMOVE'),
+    });
   });
 
   it('fails the cold start without a ledger table', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
 import type { OutcomeReport } from '../../../lib/reexport/outcomes.ts';
 import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
-import { endedTasks, taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
+import { endedTasks, reportedTasks, taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { task } from '../../helpers/reports.ts';
 
@@ -305,5 +305,128 @@ describe('Function: renderOutcomeEmail', () => {
     expect(publication.subject).toBe('FSx re-export outcomes on 3 file systems: 120 succeeded');
     expect(Buffer.byteLength(publication.body)).toBeLessThan(250_000);
     expect(publication.body).toContain('and 70 more tasks.');
+  });
+});
+
+describe('Function: renderOutcomeEmail, with completion reports read back', () => {
+  it('lists the files that still failed per code with their class and hint, and the escalated paths with a command', () => {
+    // Prepare
+    const report = outcomeReport({ finished: reportedTasks(T2, REPORT) });
+
+    // Act
+    const publication = renderOutcomeEmail(report);
+
+    // Assess
+    const body = publication.body;
+    const text = flat(body);
+    expect(text).toContain(
+      '3 files still failed; 2 of them are paths this task re-exported: they failed again, so they are escalated to a person with the error code below instead of re-exported again:',
+    );
+    expect(text).toContain('S3AccessDenied (permission): 1 file. FSx was denied s3:PutObject.');
+    expect(body).toContain('      ns1/a.bin  (failed again: escalated)');
+    expect(text).toContain('ResourceBusy (busy): 1 file.');
+    expect(body).toContain('      ns1/b.log  (failed again: escalated)');
+    expect(text).toContain('FileSizeTooLarge (limit): 1 file.');
+    expect(body).toContain('      ns1/c/inside.dat\n');
+    expect(text).toContain(
+      '1 row could not be read and is not listed (line 4: 1 field instead of 3).',
+    );
+    expect(body).toContain(`    aws s3 cp ${REPORT}/${T2}/failures.csv -`);
+    expect(body).toContain("--paths 'ns1/a.bin' 'ns1/b.log'");
+    expect(text).not.toContain('Its paths already count as attempts');
+    expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
+  });
+
+  it.each([
+    ['NoSuchKey', 'there is no failures.csv at that address'],
+    [
+      'AccessDenied',
+      "the outcome check may not read it: its role's s3:GetObject covers the report folder only",
+    ],
+    ['KmsDenied', 'the report is encrypted with a KMS key the outcome check'],
+    ['Throttled', 'S3 throttled the read (SlowDown)'],
+  ])(
+    'says plainly that a report could not be read (%s), with the command to fetch it',
+    (error, meaning) => {
+      // Prepare
+      const [, unreadable] = reportedTasks(T2, REPORT, error);
+      const report = outcomeReport({ finished: [unreadable as NonNullable<typeof unreadable>] });
+
+      // Act
+      const { body } = renderOutcomeEmail(report);
+
+      // Assess
+      const text = flat(body);
+      expect(text).toContain(
+        `The completion report could not be read (${error}: Access Denied): ${meaning}`,
+      );
+      expect(text).toContain('The files that failed are not listed here; fetch the report with:');
+      expect(body).toMatch(
+        /\n {4}aws s3 cp s3:\/\/bucket\/prefix\/fsx-export-analyzer-reports\/task-0+9\/failures\.csv -\n/,
+      );
+    },
+  );
+
+  it('caps the files listed per task, says how many more, and that a cut report lists fewer', () => {
+    // Prepare
+    const [task] = endedTasks(T1, T2, REPORT).slice(1);
+    const files = Array.from({ length: 45 }, (_, i) => ({
+      path: `ns1/f${i}.bin`,
+      code: 'S3AccessDenied',
+      class: 'permission' as const,
+      escalated: false,
+    }));
+    const finished = {
+      ...(task as NonNullable<typeof task>),
+      report: {
+        state: 'read' as const,
+        url: `${REPORT}/${T2}/failures.csv`,
+        files,
+        hints: new Map([['S3AccessDenied', 'Fix access.']]),
+        otherStatus: 0,
+        malformed: [],
+        truncated: true,
+        bytes: 1_048_576,
+        totalBytes: 5_000_000,
+      },
+    };
+
+    // Act
+    const { body } = renderOutcomeEmail(outcomeReport({ finished: [finished] }));
+
+    // Assess
+    const text = flat(body);
+    expect(body).toContain('      ns1/f19.bin\n    and 25 more files, in the report.');
+    expect(body).not.toContain('ns1/f20.bin');
+    expect(text).toContain(
+      'Only the first 1,048,576 bytes of 5,000,000 were read: the files past them are not listed or escalated.',
+    );
+  });
+
+  it('lets no control character or bidi override from a report into the email', () => {
+    // Prepare
+    const [task] = reportedTasks(T2, REPORT);
+    const base = task as NonNullable<typeof task>;
+    const finished = {
+      ...base,
+      report: {
+        state: 'read' as const,
+        url: `${REPORT}/${T2}/failures.csv`,
+        files: [{ path: HOSTILE, code: HOSTILE, class: 'unknown' as const, escalated: true }],
+        hints: new Map([[HOSTILE, 'Not documented.']]),
+        otherStatus: 0,
+        malformed: [],
+        truncated: false,
+        bytes: 10,
+        totalBytes: 10,
+      },
+    };
+
+    // Act
+    const { body, subject } = renderOutcomeEmail(outcomeReport({ finished: [finished] }));
+
+    // Assess
+    expect(body).not.toMatch(FORBIDDEN);
+    expect(subject).not.toMatch(FORBIDDEN);
   });
 });

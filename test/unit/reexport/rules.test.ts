@@ -105,6 +105,16 @@ describe('Function: reachedAttemptLimit', () => {
     expect(reachedAttemptLimit(twice, 2)).toBe(true);
     expect(reachedAttemptLimit(twice, 1)).toBe(true);
   });
+
+  it('escalates at once a path its last task reported failed again, and carries the code', () => {
+    // Prepare
+    const failedWith = { code: 'S3AccessDenied', class: 'permission' as const, taskId: 'task-1' };
+    const once = { ...history('task-1'), failedWith };
+
+    // Act / Assess
+    expect(reachedAttemptLimit(once, 3)).toBe(true);
+    expect(escalationOf(FS, 'ns1/a.bin', once, REPORT)).toMatchObject({ failedWith });
+  });
 });
 
 describe('Function: escalationOf', () => {
