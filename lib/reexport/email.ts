@@ -319,6 +319,12 @@ function fetchCommand(url: string): string {
   return `    aws s3 cp ${shellArg(display(url, 400))} -`;
 }
 
+/** After a path the task re-exported: whether it is escalated or stays under the attempt limit. */
+function againNote(file: FailedFile): string {
+  if (file.escalated) return '  (failed again: escalated)';
+  return file.again ? '  (failed again: retried up to the attempt limit)' : '';
+}
+
 /** The failed files of one code: the code, its class, its hint, then the paths. */
 function codeLines(code: string, files: readonly FailedFile[], hint: string | undefined): string[] {
   const first = files[0];
@@ -329,9 +335,7 @@ function codeLines(code: string, files: readonly FailedFile[], hint: string | un
     '      ',
   );
   for (const file of files) {
-    lines.push(
-      `      ${display(file.path, PATH_CHARS)}${file.escalated ? '  (failed again: escalated)' : ''}`,
-    );
+    lines.push(`      ${display(file.path, PATH_CHARS)}${againNote(file)}`);
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import { isRetryable } from '../common/classes.ts';
 import type { ReportRead } from '../common/ports.ts';
 import type { FailureClass } from '../common/types.ts';
 import { type MalformedRow, parseFailuresCsv } from './csv.ts';
@@ -27,9 +28,14 @@ interface FailedFile {
   readonly code: string;
   readonly class: FailureClass;
   /**
-   * The path is one the task re-exported: it failed again, so it is escalated to a person with
-   * this code instead of being re-exported again (a file under a directory the task exported is
-   * listed only: its own attempts are keyed by its own path).
+   * The path is one the task re-exported, so it failed again (a file under a directory the task
+   * exported is listed only: its own attempts are keyed by its own path).
+   */
+  readonly again: boolean;
+  /**
+   * It failed again with a code no retry fixes (permission, limit, unknown…): it is escalated to
+   * a person with this code instead of being re-exported again. A path that failed again as busy
+   * or with an internal error is not: it stays under the attempt limit like any other.
    */
   readonly escalated: boolean;
 }
@@ -91,11 +97,13 @@ function interpretReport(
     const info = describeCode(row.code);
     if (!hints.has(row.code)) hints.set(row.code, info.hint);
     const path = relative(row.path);
+    const again = wanted.has(path);
     files.push({
       path,
       code: row.code,
       class: info.class,
-      escalated: wanted.has(path),
+      again,
+      escalated: again && !isRetryable(info.class),
     });
   }
   return {

@@ -320,19 +320,19 @@ describe('Function: renderOutcomeEmail, with completion reports read back', () =
     const body = publication.body;
     const text = flat(body);
     expect(text).toContain(
-      '3 files still failed; 2 of them are paths this task re-exported: they failed again, so they are escalated to a person with the error code below instead of re-exported again:',
+      '3 files still failed; 1 of them is a path this task re-exported: it failed again, so it is escalated to a person with the error code below instead of re-exported again:',
     );
     expect(text).toContain('S3AccessDenied (permission): 1 file. FSx was denied s3:PutObject.');
     expect(body).toContain('      ns1/a.bin  (failed again: escalated)');
     expect(text).toContain('ResourceBusy (busy): 1 file.');
-    expect(body).toContain('      ns1/b.log  (failed again: escalated)');
+    expect(body).toContain('      ns1/b.log  (failed again: retried up to the attempt limit)');
     expect(text).toContain('FileSizeTooLarge (limit): 1 file.');
     expect(body).toContain('      ns1/c/inside.dat\n');
     expect(text).toContain(
       '1 row could not be read and is not listed (line 4: 1 field instead of 3).',
     );
     expect(body).toContain(`    aws s3 cp ${REPORT}/${T2}/failures.csv -`);
-    expect(body).toContain("--paths 'ns1/a.bin' 'ns1/b.log'");
+    expect(body).toContain("--paths 'ns1/a.bin' --report");
     expect(text).not.toContain('Its paths already count as attempts');
     expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
   });
@@ -374,6 +374,7 @@ describe('Function: renderOutcomeEmail, with completion reports read back', () =
       path: `ns1/f${i}.bin`,
       code: 'S3AccessDenied',
       class: 'permission' as const,
+      again: false,
       escalated: false,
     }));
     const finished = {
@@ -412,7 +413,9 @@ describe('Function: renderOutcomeEmail, with completion reports read back', () =
       report: {
         state: 'read' as const,
         url: `${REPORT}/${T2}/failures.csv`,
-        files: [{ path: HOSTILE, code: HOSTILE, class: 'unknown' as const, escalated: true }],
+        files: [
+          { path: HOSTILE, code: HOSTILE, class: 'unknown' as const, again: true, escalated: true },
+        ],
         hints: new Map([[HOSTILE, 'Not documented.']]),
         otherStatus: 0,
         malformed: [],

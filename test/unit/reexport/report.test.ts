@@ -45,6 +45,30 @@ describe('Function: interpretReport', () => {
     expect(report.state === 'read' && report.hints.get('S3AccessDenied')).toContain('s3:PutObject');
   });
 
+  it('keeps a path that failed again as busy or internal under the attempt limit instead of escalating it', () => {
+    // Prepare
+    const text =
+      'ns1/a.bin,failed,ResourceBusy\nns1/b.bin,failed,InternalAutoExportError\nns1/c.bin,failed,S3AccessDenied\n';
+
+    // Act
+    const report = interpretReport(
+      URL1,
+      whole(text),
+      ['ns1/a.bin', 'ns1/b.bin', 'ns1/c.bin'],
+      describeCode,
+    );
+
+    // Assess
+    expect(
+      report.state === 'read' &&
+        report.files.map((file) => [file.path, file.class, file.again, file.escalated]),
+    ).toEqual([
+      ['ns1/a.bin', 'busy', true, false],
+      ['ns1/b.bin', 'transient', true, false],
+      ['ns1/c.bin', 'permission', true, true],
+    ]);
+  });
+
   it('says why a report could not be read', () => {
     // Act
     const report = interpretReport(
