@@ -328,21 +328,26 @@ const context = {
   logGroupName: '/aws/lambda/' + name, logStreamName: 'bench', getRemainingTimeInMillis: () => 60000,
   done() {}, fail() {}, succeed() {},
 };
+const cpu = process.cpuUsage();
 const started = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 const imported = performance.now();
+const importCpu = process.cpuUsage(cpu);
 let invoked = imported, result, stack;
 if (event !== undefined) {
   try { result = await handler(event, context); } catch (error) { stack = String(error && error.stack); }
   invoked = performance.now();
 }
 process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: imported - started, firstMs: invoked - started,
+  importCpuMs: (importCpu.user + importCpu.system) / 1000,
   maxRssKiB: process.resourceUsage().maxRSS, result, stack }) + '\\n');
 process.exit(0);
 `;
 
 interface ChildFigure {
   readonly importMs: number;
+  /** CPU time (user + system, all threads) of the import: steadier than wall time on a busy machine. */
+  readonly importCpuMs: number;
   readonly firstMs: number;
   readonly maxRssKiB: number;
   readonly result?: unknown;
@@ -404,16 +409,23 @@ interface Variant {
   readonly env: Record<string, string>;
 }
 
-/** Median import time of each variant, the variants taken in turn in every round. */
-async function importTimes(variants: readonly Variant[]): Promise<Map<string, number>> {
-  const times = new Map<string, number[]>(variants.map((variant) => [variant.label, []]));
+/** Median import time, wall and CPU, of each variant, the variants taken in turn in every round. */
+async function importTimes(
+  variants: readonly Variant[],
+): Promise<Map<string, { wall: number; cpu: number }>> {
+  const times = new Map(
+    variants.map((variant) => [variant.label, { wall: [] as number[], cpu: [] as number[] }]),
+  );
   for (let run = 0; run < PROCESS_RUNS; run++) {
     for (const variant of variants) {
       const figure = await coldStart(variant.bundle, variant.env);
-      times.get(variant.label)?.push(figure.importMs);
+      times.get(variant.label)?.wall.push(figure.importMs);
+      times.get(variant.label)?.cpu.push(figure.importCpuMs);
     }
   }
-  return new Map([...times].map(([label, values]) => [label, median(values)]));
+  return new Map(
+    [...times].map(([label, { wall, cpu }]) => [label, { wall: median(wall), cpu: median(cpu) }]),
+  );
 }
 
 /** What the build module exports to the benchmark (scripts/build.mjs). */
@@ -726,16 +738,19 @@ async function processSection(): Promise<void> {
       { label: 'analyzer, full map', bundle: fullMap, env: lambdaEnv('analyzer') },
     ];
     const imports = await importTimes(variants);
-    const at = (label: string) => imports.get(label) ?? Number.NaN;
+    const at = (label: string) => imports.get(label)?.wall ?? Number.NaN;
+    const cpuAt = (label: string) => imports.get(label)?.cpu ?? Number.NaN;
     const yardstick = at('sns');
     console.log(
       `\nCold start: import in a fresh process, production environment, NODE_OPTIONS=--enable-source-maps, median of ${PROCESS_RUNS}`,
     );
-    console.log(`  one-client SNS function   ${ms(yardstick)}   (the yardstick)`);
+    console.log(
+      `  one-client SNS function   ${ms(yardstick)}           CPU ${ms(cpuAt('sns'))}           (the yardstick)`,
+    );
     for (const name of FUNCTIONS) {
       const target = name === 'analyzer' ? '   (target <= 1.5)' : '';
       console.log(
-        `  ${name.padEnd(24)}  ${ms(at(name))}   ${(at(name) / yardstick).toFixed(2)}x${target}`,
+        `  ${name.padEnd(24)}  ${ms(at(name))}   ${(at(name) / yardstick).toFixed(2)}x   CPU ${ms(cpuAt(name))}   ${(cpuAt(name) / cpuAt('sns')).toFixed(2)}x${target}`,
       );
     }
     console.log(
@@ -746,7 +761,7 @@ async function processSection(): Promise<void> {
       `  source map cost (analyzer import): none ${ms(none).trim()}, map without sources (shipped) +${(at('analyzer') - none).toFixed(1)} ms, map with sources +${(at('analyzer, full map') - none).toFixed(1)} ms`,
     );
     console.log(
-      `  a production stack trace:  ${(await traceFrame(dir)).replace(pathToFileURL(ROOT).href, '.')}`,
+      `  a production stack trace:  ${(await traceFrame(dir)).replace(pathToFileURL(ROOT).href, '.').replace(ROOT, '.')}`,
     );
 
     const first = await firstInvocations(stack, dir, sns);
