@@ -464,9 +464,17 @@ async function firstInvocations(
   stack: LocalStack,
   dir: string,
   sns: string,
-): Promise<{ analyzer: number; sns: number; analyzerRss: number; snsRss: number }> {
+): Promise<{
+  analyzer: number;
+  sns: number;
+  analyzerImport: number;
+  snsImport: number;
+  analyzerRss: number;
+  snsRss: number;
+}> {
   const stackEnv = localStackEnv(stack);
   const times = { analyzer: [] as number[], sns: [] as number[] };
+  const imports = { analyzer: [] as number[], sns: [] as number[] };
   const rss = { analyzer: [] as number[], sns: [] as number[] };
   for (let run = 0; run < PROCESS_RUNS; run++) {
     const fileSystemId = runFileSystem(run);
@@ -490,12 +498,15 @@ async function firstInvocations(
         throw new Error(`the ${label} failed its first invocation: ${figure.stack}`);
       }
       times[label].push(figure.firstMs);
+      imports[label].push(figure.importMs);
       rss[label].push(figure.maxRssKiB * 1024);
     }
   }
   return {
     analyzer: median(times.analyzer),
     sns: median(times.sns),
+    analyzerImport: median(imports.analyzer),
+    snsImport: median(imports.sns),
     analyzerRss: median(rss.analyzer),
     snsRss: median(rss.sns),
   };
@@ -769,7 +780,7 @@ async function processSection(): Promise<void> {
       `\nInit + first invocation (local servers, ${FIRST_EVENTS}-event batch; SNS function: one publish), median of ${PROCESS_RUNS}`,
     );
     console.log(
-      `  analyzer ${ms(first.analyzer).trim()}, SNS function ${ms(first.sns).trim()}: ${(first.analyzer / first.sns).toFixed(2)}x`,
+      `  analyzer ${ms(first.analyzer).trim()} (import ${ms(first.analyzerImport).trim()}), SNS function ${ms(first.sns).trim()} (import ${ms(first.snsImport).trim()}): ${(first.analyzer / first.sns).toFixed(2)}x`,
     );
 
     const peak = await batchRss(stack, dir);
