@@ -312,8 +312,8 @@ function lambdaEnv(name: FunctionName | 'sns', extra: Record<string, string> = {
 }
 
 /**
- * The child of every cold-start figure: it reads the event first (Lambda has it before it loads
- * the handler), then imports the bundle, runs one invocation when given an event, and reports the
+ * The child of every cold-start figure: it reads the event first (so that reading the file counts
+ * in no figure), then imports the bundle, runs one invocation when given an event, and reports the
  * times from just before the import, its peak RSS, and the stack of an error the handler threw.
  */
 const HARNESS = `
