@@ -1,40 +1,59 @@
 /**
- * `npm run bench`: the analyzer's speed and size against the raw floor, in one run.
+ * `npm run bench`: the analyzer's speed, start-up, memory and size, each against a yardstick
+ * measured in the same run (design.md, Benchmark, says what each target means):
  *
- * - Pipeline: a 10,000-event subscription batch through decode, parse, classify, plan and render
- *   (the email), versus the floor: base64 + gunzip + JSON.parse of the envelope and of each message.
- *   Target: ratio 1.5 or less.
- * - The minified Lambda bundle's size (target 1 MB or less) and its module init time.
- * - `scan`: a 100,000-event window read page by page through readLogWindow (a stub
- *   CloudWatchLogsClient answering 10,000-event FilterLogEvents pages in process, so no network)
- *   and analysed as `scan` does; events per second and the peak RSS and heap.
+ * - Pipeline: a 10,000-event subscription batch (mixed, and all JSON) through decode, parse,
+ *   classify, plan and render (the email), against the floor (base64 + gunzip + JSON.parse of the
+ *   envelope and of each message that starts with `{`) and against the peer: Powertools parser's
+ *   CloudWatch Logs envelope with a zod schema for the messages, which only decodes and validates.
+ * - Cold start: each Lambda bundle imported in a fresh process with its production environment
+ *   and the stack's NODE_OPTIONS, beside a one-client SNS function bundled the same way; then
+ *   init plus the first invocation against local servers (moving work into the first call does
+ *   not count as faster). The cost of the source map, measured.
+ * - Memory: peak RSS of one 10,000-event batch through the analyzer's handler in a fresh process.
+ * - The CLI: `analyze --json` on a 10,000-event batch as a whole process, against a script that
+ *   only decodes it.
+ * - The zip of each Lambda artifact, as serverless.yml packages it.
+ * - `scan`: a 100,000-event window read page by page through readLogWindow (an in-process
+ *   FilterLogEvents stub) and analysed as `scan` does; events per second, peak RSS and heap.
  *
  * Figures, not assertions: timing on a shared machine is noisy, so this prints medians of many
- * runs and leaves judgement to the reader.
+ * runs, interleaved so that drift hits both sides of a ratio alike, and leaves judgement to the
+ * reader. Runs on Node.js 20 and 24 (docs/develop.md says how to run it on 24).
  */
-import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
+import { parse } from '@aws-lambda-powertools/parser';
+import { CloudWatchEnvelope } from '@aws-lambda-powertools/parser/envelopes/cloudwatch';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import type {
   CloudWatchLogsClient,
   FilteredLogEvent,
   FilterLogEventsCommand,
   FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { z } from 'zod';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { type PipelineOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { readLogWindow } from '../lib/aws/logs.ts';
+import { type LocalStack, localStackEnv, startLocalStack } from '../test/helpers/local-stack.ts';
 
 const EVENTS = 10_000;
 const SCAN_EVENTS = 100_000;
 const SCAN_PAGE = 10_000;
 const SCAN_RUNS = 3;
 const RUNS = 25;
+/** Fresh processes per figure of the cold-start, memory and CLI sections. */
+const PROCESS_RUNS = 9;
+/** Events in the batch of each first invocation: a typical subscription delivery. */
+const FIRST_EVENTS = 100;
 const FS = 'fs-0123456789abcdef0';
 /** The analyzer's defaults, as a dry run: the pipeline plans but starts nothing. */
 const DRY_RUN: PipelineOptions = {
@@ -45,15 +64,21 @@ const DRY_RUN: PipelineOptions = {
   dryRun: true,
 };
 
+/** dist/bench.js runs from dist/; the repository is one folder up. */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LAMBDA_DIR = join(ROOT, 'dist', 'lambda');
+const FUNCTIONS = ['analyzer', 'retrier', 'outcomes', 'digest', 'doctor'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
 /** Realistic messages across all classes: JSON records in several shapes and documented text. */
-function message(i: number, jsonOnly: boolean): string {
+function message(i: number, jsonOnly: boolean, fileSystemId = FS): string {
   const path = `/ns1/checkpoints/run-${i % 97}/step-${i}.pt`;
   const json = [
     () =>
       JSON.stringify({
         errorCode: 'InternalAutoExportError',
         filePath: path,
-        fileSystemId: FS,
+        fileSystemId,
         time: '2026-11-25T10:00:00Z',
       }),
     () =>
@@ -91,44 +116,497 @@ function message(i: number, jsonOnly: boolean): string {
   return (pool[i % pool.length] as () => string)();
 }
 
-function lambdaEvent(jsonOnly: boolean): { awslogs: { data: string } } {
+interface SubscriptionEvent {
+  readonly awslogs: { readonly data: string };
+}
+
+interface BatchShape {
+  readonly events?: number;
+  /** Makes each batch distinct (ids and times), so no idempotency record replays another. */
+  readonly seed?: number;
+  readonly fileSystemId?: string;
+}
+
+/** A DATA_MESSAGE from the log stream of `fileSystemId` (FS unless set). */
+function lambdaEvent(
+  jsonOnly: boolean,
+  { events = EVENTS, seed = 0, fileSystemId = FS }: BatchShape = {},
+): SubscriptionEvent {
   const payload = {
     messageType: 'DATA_MESSAGE',
     owner: '123456789012',
     logGroup: '/aws/fsx/lustre',
-    logStream: `datarepo_${FS}`,
+    logStream: `datarepo_${fileSystemId}`,
     subscriptionFilters: ['fsx-export-analyzer'],
-    logEvents: Array.from({ length: EVENTS }, (_, i) => ({
-      id: String(37_000_000_000_000_000n + BigInt(i)),
-      timestamp: 1_764_064_800_000 + i,
-      message: message(i, jsonOnly),
+    logEvents: Array.from({ length: events }, (_, i) => ({
+      id: String(37_000_000_000_000_000n + BigInt(seed * 1_000_000 + i)),
+      timestamp: 1_764_064_800_000 + seed * 1_000_000 + i,
+      message: message(i, jsonOnly, fileSystemId),
     })),
   };
   return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
 }
 
-/** The floor: what any consumer of this batch must do at least. */
-function floor(event: { awslogs: { data: string } }): number {
+/**
+ * The floor: what any consumer of this batch must do at least. Base64, gunzip and JSON.parse of
+ * the envelope, then JSON.parse of each message that can be a JSON record (it starts with `{`);
+ * a plain-text line costs one character test, not a thrown exception.
+ */
+function floor(event: SubscriptionEvent): number {
   const payload = JSON.parse(
     gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString('utf8'),
-  );
+  ) as { logEvents: { message: string }[] };
   let parsed = 0;
   for (const logEvent of payload.logEvents) {
-    try {
+    if (logEvent.message.charCodeAt(0) === 0x7b) {
       JSON.parse(logEvent.message);
       parsed++;
-    } catch {
-      // Plain-text messages are not JSON; the attempt is part of the floor.
     }
   }
   return parsed;
 }
 
-async function ours(event: { awslogs: { data: string } }): Promise<number> {
+/**
+ * The peer: what a Lambda author would write instead with Powertools' parser. Its CloudWatch Logs
+ * envelope decodes the batch (base64, gunzip, JSON) and validates it with zod, then each message
+ * against this schema: a JSON record of the shapes FSx may write (loose: any other field is kept),
+ * or a line of text. Safe parsing, so a bad message does not sink the batch.
+ */
+const FsxRecordSchema = z.looseObject({
+  errorCode: z.string().optional(),
+  errorType: z.string().optional(),
+  filePath: z.string().optional(),
+  path: z.string().optional(),
+  s3Key: z.string().optional(),
+  bucket: z.string().optional(),
+  fileSystemId: z.string().optional(),
+  time: z.string().optional(),
+  level: z.string().optional(),
+  type: z.string().optional(),
+  message: z.string().optional(),
+  event: z.looseObject({ error: z.looseObject({ code: z.string() }).optional() }).optional(),
+});
+const MessageSchema = z.union([
+  // Only a message that starts with `{` is tried as JSON, as the floor does.
+  z.string().startsWith('{').pipe(JSONStringified(FsxRecordSchema)),
+  z.string(),
+]);
+
+function peer(event: SubscriptionEvent): number {
+  const result = parse(event, CloudWatchEnvelope, MessageSchema, true);
+  if (!result.success) throw new Error(`the peer refused the bench batch: ${result.error.message}`);
+  return result.data.length;
+}
+
+async function ours(event: SubscriptionEvent): Promise<number> {
   const decoded = decodeLambdaEvent(event);
   if (decoded.type !== 'data') throw new Error('bench batch must be a DATA_MESSAGE');
   const report = await processBatches([decoded.batch], DRY_RUN, undefined);
   return renderEmail(report).body.length + report.plan.tasks.length;
+}
+
+interface PipelineFigure {
+  readonly floor: number;
+  readonly peer: number;
+  readonly ours: number;
+}
+
+async function compare(label: string, jsonOnly: boolean): Promise<PipelineFigure> {
+  const event = lambdaEvent(jsonOnly);
+  const times = { floor: [] as number[], peer: [] as number[], ours: [] as number[] };
+  for (let run = 0; run < RUNS + 3; run++) {
+    // Interleaved so drift on a shared machine hits all three alike; the first runs warm the JIT.
+    let start = performance.now();
+    floor(event);
+    const floorTime = performance.now() - start;
+    start = performance.now();
+    peer(event);
+    const peerTime = performance.now() - start;
+    start = performance.now();
+    await ours(event);
+    const ourTime = performance.now() - start;
+    if (run >= 3) {
+      times.floor.push(floorTime);
+      times.peer.push(peerTime);
+      times.ours.push(ourTime);
+    }
+  }
+  const figure = {
+    floor: median(times.floor),
+    peer: median(times.peer),
+    ours: median(times.ours),
+  };
+  const kib = (Buffer.byteLength(event.awslogs.data) / 1024).toFixed(0);
+  console.log(
+    `${label.padEnd(28)} floor ${ms(figure.floor)}   peer ${ms(figure.peer)}   analyzer ${ms(figure.ours)}   vs floor ${(figure.ours / figure.floor).toFixed(2)}   vs peer ${(figure.ours / figure.peer).toFixed(2)}   (${kib} KiB base64)`,
+  );
+  return figure;
+}
+
+// ---- Fresh processes: cold start, first invocation, memory, the CLI --------------------------
+
+const ACCOUNT = '123456789012';
+const STAGE = 'fsx-export-analyzer-prod';
+const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:${STAGE}-SummaryTopic`;
+
+/**
+ * Each function's environment as serverless.yml sets it in production (parameters at their
+ * defaults; the topic, the deferral queue and the ledger table on, digests on, tracing off),
+ * NODE_OPTIONS included. Keep in step with serverless.yml.
+ */
+const COMMON_ENV: Record<string, string> = {
+  DRY_RUN: 'false',
+  POWERTOOLS_SERVICE_NAME: STAGE,
+  POWERTOOLS_METRICS_NAMESPACE: 'FsxExportAnalyzer',
+  NODE_OPTIONS: '--enable-source-maps',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  SUMMARY_TOPIC_ARN: TOPIC,
+  LEDGER_TABLE: `${STAGE}-LedgerTable`,
+};
+const FUNCTION_ENV: Record<FunctionName | 'sns', Record<string, string>> = {
+  analyzer: {
+    REPORT_PATH: '',
+    MAX_PATHS_PER_TASK: '100',
+    BUSY_DELAY_SECONDS: '600',
+    ASSOCIATION_CACHE_SECONDS: '300',
+    RETRY_LATER_SECONDS: '300',
+    MAX_ATTEMPTS: '3',
+    ATTEMPT_WINDOW_HOURS: '24',
+    DIGEST_WINDOW_MINUTES: '60',
+    DEFERRAL_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${STAGE}-DeferralQueue`,
+  },
+  retrier: {
+    REPORT_PATH: '',
+    MAX_PATHS_PER_TASK: '100',
+    ASSOCIATION_CACHE_SECONDS: '300',
+    MAX_ATTEMPTS: '3',
+    ATTEMPT_WINDOW_HOURS: '24',
+    COALESCE_WINDOW_SECONDS: '300',
+    MAX_RECEIVES: '5',
+  },
+  outcomes: { ATTEMPT_WINDOW_HOURS: '24' },
+  digest: { DIGEST_WINDOW_MINUTES: '60' },
+  doctor: { ANALYZER_FUNCTION_NAME: `${STAGE}-analyzer` },
+  // The yardstick reads only the topic.
+  sns: {},
+};
+
+/** What Lambda itself sets, plus a guard: an endpoint nothing sets goes to a closed port. */
+function lambdaEnv(name: FunctionName | 'sns', extra: Record<string, string> = {}) {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_LAMBDA_FUNCTION_NAME: `${STAGE}-${name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: name === 'analyzer' ? '512' : '256',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+    AWS_SESSION_TOKEN: 'not-a-token',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    ...COMMON_ENV,
+    ...FUNCTION_ENV[name],
+    ...extra,
+  };
+}
+
+/**
+ * The child of every cold-start figure: it reads the event first (so that reading the file counts
+ * in no figure), then imports the bundle, runs one invocation when given an event, and reports the
+ * times from just before the import, its peak RSS, and the stack of an error the handler threw.
+ */
+const HARNESS = `
+const { readFileSync } = await import('node:fs');
+const eventFile = process.env.BENCH_EVENT;
+const event = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : undefined;
+const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const context = {
+  callbackWaitsForEmptyEventLoop: true, functionName: name, functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:${ACCOUNT}:function:' + name,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, awsRequestId: 'bench-' + process.pid,
+  logGroupName: '/aws/lambda/' + name, logStreamName: 'bench', getRemainingTimeInMillis: () => 60000,
+  done() {}, fail() {}, succeed() {},
+};
+const cpu = process.cpuUsage();
+const started = performance.now();
+const { handler } = await import(process.env.BENCH_BUNDLE);
+const imported = performance.now();
+const importCpu = process.cpuUsage(cpu);
+let invoked = imported, result, stack;
+if (event !== undefined) {
+  try { result = await handler(event, context); } catch (error) { stack = String(error && error.stack); }
+  invoked = performance.now();
+}
+process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: imported - started, firstMs: invoked - started,
+  importCpuMs: (importCpu.user + importCpu.system) / 1000,
+  maxRssKiB: process.resourceUsage().maxRSS, result, stack }) + '\\n');
+process.exit(0);
+`;
+
+interface ChildFigure {
+  readonly importMs: number;
+  /** CPU time (user + system, all threads) of the import: steadier than wall time on a busy machine. */
+  readonly importCpuMs: number;
+  readonly firstMs: number;
+  readonly maxRssKiB: number;
+  readonly result?: unknown;
+  readonly stack?: string;
+}
+
+interface NodeRun {
+  readonly ms: number;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs this Node.js with `args` and `env`, asynchronously so that the local servers in this
+ * process keep answering; `ms` is the whole process, start to exit.
+ */
+function runNode(args: readonly string[], env: Record<string, string>): Promise<NodeRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        ms: performance.now() - started,
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** Imports `bundle` in a fresh process (and invokes it with the event in `eventFile`). */
+async function coldStart(
+  bundle: string,
+  env: Record<string, string>,
+  eventFile?: string,
+): Promise<ChildFigure> {
+  const run = await runNode(['--no-warnings', '--input-type=module', '-e', HARNESS], {
+    ...env,
+    BENCH_BUNDLE: pathToFileURL(bundle).href,
+    ...(eventFile === undefined ? {} : { BENCH_EVENT: eventFile }),
+  });
+  const line = run.stdout.split('\n').find((text) => text.startsWith('BENCH '));
+  if (run.code !== 0 || line === undefined) {
+    throw new Error(`cold start of ${bundle} failed (exit ${run.code}): ${run.stderr.trim()}`);
+  }
+  return JSON.parse(line.slice('BENCH '.length)) as ChildFigure;
+}
+
+interface Variant {
+  readonly label: string;
+  readonly bundle: string;
+  readonly env: Record<string, string>;
+}
+
+/** Median import time, wall and CPU, of each variant, the variants taken in turn in every round. */
+async function importTimes(
+  variants: readonly Variant[],
+): Promise<Map<string, { wall: number; cpu: number }>> {
+  const times = new Map(
+    variants.map((variant) => [variant.label, { wall: [] as number[], cpu: [] as number[] }]),
+  );
+  for (let run = 0; run < PROCESS_RUNS; run++) {
+    for (const variant of variants) {
+      const figure = await coldStart(variant.bundle, variant.env);
+      times.get(variant.label)?.wall.push(figure.importMs);
+      times.get(variant.label)?.cpu.push(figure.importCpuMs);
+    }
+  }
+  return new Map(
+    [...times].map(([label, { wall, cpu }]) => [label, { wall: median(wall), cpu: median(cpu) }]),
+  );
+}
+
+/** What the build module exports to the benchmark (scripts/build.mjs). */
+interface BuildModule {
+  buildLambda(
+    entryPoints: Record<string, string>,
+    outdir: string,
+    overrides?: Record<string, unknown>,
+  ): Promise<unknown>;
+}
+
+/**
+ * The yardstick, bundled as the functions are (scripts/bench/sns-function.ts), and the analyzer
+ * again with its sources embedded in the map, for the cost of each source-map choice.
+ */
+async function buildYardsticks(dir: string): Promise<{ sns: string; fullMap: string }> {
+  // A computed specifier: esbuild leaves it alone, and the build runs from the sources.
+  const buildScript = pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href;
+  const { buildLambda } = (await import(buildScript)) as BuildModule;
+  await buildLambda({ sns: join(ROOT, 'scripts', 'bench', 'sns-function.ts') }, dir);
+  await buildLambda({ analyzer: join(ROOT, 'functions', 'analyzer.ts') }, join(dir, 'full-map'), {
+    sourcesContent: true,
+  });
+  return { sns: join(dir, 'sns.mjs'), fullMap: join(dir, 'full-map', 'analyzer.mjs') };
+}
+
+/** A file system id per run: the digest windows and the idempotency keys start afresh. */
+const runFileSystem = (run: number) => `fs-0123456789ab${run.toString(16).padStart(5, '0')}`;
+
+/**
+ * Init plus the first invocation, against the local servers: the analyzer with a typical batch
+ * (associations, tasks, the deferral queue, the ledger, idempotency, digests, the summary), and
+ * the yardstick publishing the same event once. Also the peak RSS of both processes.
+ */
+async function firstInvocations(
+  stack: LocalStack,
+  dir: string,
+  sns: string,
+): Promise<{
+  analyzer: number;
+  sns: number;
+  analyzerImport: number;
+  snsImport: number;
+  analyzerRss: number;
+  snsRss: number;
+}> {
+  const stackEnv = localStackEnv(stack);
+  const times = { analyzer: [] as number[], sns: [] as number[] };
+  const imports = { analyzer: [] as number[], sns: [] as number[] };
+  const rss = { analyzer: [] as number[], sns: [] as number[] };
+  for (let run = 0; run < PROCESS_RUNS; run++) {
+    const fileSystemId = runFileSystem(run);
+    stack.fsx.addFileSystem(fileSystemId, [
+      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
+    ]);
+    const eventFile = join(dir, `first-${run}.json`);
+    const event = lambdaEvent(false, { events: FIRST_EVENTS, seed: run + 1, fileSystemId });
+    writeFileSync(eventFile, JSON.stringify(event));
+    const analyzer = await coldStart(
+      join(LAMBDA_DIR, 'analyzer.mjs'),
+      lambdaEnv('analyzer', stackEnv),
+      eventFile,
+    );
+    const yardstick = await coldStart(sns, lambdaEnv('sns', stackEnv), eventFile);
+    for (const [label, figure] of [
+      ['analyzer', analyzer],
+      ['sns', yardstick],
+    ] as const) {
+      if (figure.stack !== undefined) {
+        throw new Error(`the ${label} failed its first invocation: ${figure.stack}`);
+      }
+      times[label].push(figure.firstMs);
+      imports[label].push(figure.importMs);
+      rss[label].push(figure.maxRssKiB * 1024);
+    }
+  }
+  return {
+    analyzer: median(times.analyzer),
+    sns: median(times.sns),
+    analyzerImport: median(imports.analyzer),
+    snsImport: median(imports.sns),
+    analyzerRss: median(rss.analyzer),
+    snsRss: median(rss.sns),
+  };
+}
+
+/** Peak RSS of the analyzer's process after one 10,000-event batch, against the local servers. */
+async function batchRss(stack: LocalStack, dir: string): Promise<number> {
+  const peaks: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const fileSystemId = runFileSystem(PROCESS_RUNS + run);
+    stack.fsx.addFileSystem(fileSystemId, [
+      { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
+    ]);
+    const eventFile = join(dir, `batch-${run}.json`);
+    writeFileSync(eventFile, JSON.stringify(lambdaEvent(false, { seed: 100 + run, fileSystemId })));
+    const figure = await coldStart(
+      join(LAMBDA_DIR, 'analyzer.mjs'),
+      lambdaEnv('analyzer', localStackEnv(stack)),
+      eventFile,
+    );
+    if (figure.stack !== undefined) throw new Error(`the 10k batch failed: ${figure.stack}`);
+    peaks.push(figure.maxRssKiB * 1024);
+  }
+  return median(peaks);
+}
+
+/**
+ * Where a production stack trace points: the analyzer, with the stack's NODE_OPTIONS, given a
+ * batch it cannot decode. The first frame should name a TypeScript file and line.
+ */
+async function traceFrame(dir: string): Promise<string> {
+  const eventFile = join(dir, 'undecodable.json');
+  writeFileSync(eventFile, JSON.stringify({ awslogs: { data: 'bm90IGd6aXA=' } }));
+  const figure = await coldStart(
+    join(LAMBDA_DIR, 'analyzer.mjs'),
+    lambdaEnv('analyzer'),
+    eventFile,
+  );
+  const frame = figure.stack?.split('\n').find((text) => text.trimStart().startsWith('at '));
+  return frame?.trim() ?? '(no stack)';
+}
+
+/** A script that only decodes a subscription event file: the floor of `analyze` on it. */
+const DECODE_ONLY = `
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+const event = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const payload = JSON.parse(gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString('utf8'));
+let parsed = 0;
+for (const logEvent of payload.logEvents) {
+  if (logEvent.message.charCodeAt(0) === 0x7b) { JSON.parse(logEvent.message); parsed++; }
+}
+process.stdout.write(String(parsed) + '\\n');
+`;
+
+/** `analyze --json` on a 10,000-event batch, whole process, against the decode-only script. */
+async function cliFigures(dir: string): Promise<{ analyze: number; decode: number }> {
+  const eventFile = join(dir, 'batch.json');
+  writeFileSync(eventFile, JSON.stringify(lambdaEvent(false)));
+  const decodeScript = join(dir, 'decode-only.mjs');
+  writeFileSync(decodeScript, DECODE_ONLY);
+  const cli = join(ROOT, 'bin', 'fsx-export-analyzer.js');
+  const env = { PATH: process.env['PATH'] ?? '' };
+  const times = { analyze: [] as number[], decode: [] as number[] };
+  for (let run = 0; run < PROCESS_RUNS; run++) {
+    const analyze = await runNode([cli, 'analyze', '--json', eventFile], env);
+    // 1: failures found, which this batch has; 2 would be a refused input.
+    if (analyze.code !== 0 && analyze.code !== 1) {
+      throw new Error(`analyze --json exited ${analyze.code}: ${analyze.stderr.trim()}`);
+    }
+    const decode = await runNode([decodeScript, eventFile], env);
+    if (decode.code !== 0) throw new Error(`the decode-only script failed: ${decode.stderr}`);
+    times.analyze.push(analyze.ms);
+    times.decode.push(decode.ms);
+  }
+  return { analyze: median(times.analyze), decode: median(times.decode) };
+}
+
+/** The files serverless.yml packages for a function (its `package.patterns`). */
+function artifactFiles(name: FunctionName, bundle = join(LAMBDA_DIR, `${name}.mjs`)) {
+  return [
+    { path: `infra/lambda/${name}.js`, file: join(ROOT, 'infra', 'lambda', `${name}.js`) },
+    { path: 'infra/lambda/package.json', file: join(ROOT, 'infra', 'lambda', 'package.json') },
+    { path: `dist/lambda/${name}.mjs`, file: bundle },
+    { path: `dist/lambda/${name}.mjs.map`, file: `${bundle}.map` },
+    { path: 'dist/lambda/tracing.mjs', file: join(LAMBDA_DIR, 'tracing.mjs') },
+  ];
+}
+
+/**
+ * The size of the zip osls writes for these files: each deflated at level 9 (osls's archiver
+ * setting), a local header and a central directory entry per file, and the end record.
+ */
+function zipSize(files: readonly { path: string; file: string }[]): number {
+  let size = 22;
+  for (const { path, file } of files) {
+    const name = Buffer.byteLength(path);
+    size += 30 + name + deflateRawSync(readFileSync(file), { level: 9 }).length + 46 + name;
+  }
+  return size;
 }
 
 /**
@@ -224,84 +702,131 @@ async function scanFigures(): Promise<void> {
   );
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-async function compare(label: string, jsonOnly: boolean): Promise<number> {
-  const event = lambdaEvent(jsonOnly);
-  const floorTimes: number[] = [];
-  const ourTimes: number[] = [];
-  for (let run = 0; run < RUNS + 3; run++) {
-    // Alternate so drift on a shared machine hits both sides alike; the first runs warm up the JIT.
-    let start = performance.now();
-    floor(event);
-    const floorTime = performance.now() - start;
-    start = performance.now();
-    await ours(event);
-    const ourTime = performance.now() - start;
-    if (run >= 3) {
-      floorTimes.push(floorTime);
-      ourTimes.push(ourTime);
-    }
-  }
-  const ratio = median(ourTimes) / median(floorTimes);
-  const compressed = Buffer.byteLength(event.awslogs.data);
-  console.log(
-    `${label.padEnd(30)} floor ${median(floorTimes).toFixed(1).padStart(6)} ms   analyzer ${median(ourTimes).toFixed(1).padStart(6)} ms   ratio ${ratio.toFixed(2)}   (event ${(compressed / 1024).toFixed(0)} KiB base64)`,
-  );
-  return ratio;
-}
+const ms = (value: number) => `${value.toFixed(1).padStart(6)} ms`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const ratio = (value: number, target: number) =>
+  `${value.toFixed(2)} (target <= ${target}: ${value <= target ? 'met' : 'MISSED'})`;
 
-function initTime(bundle: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(bundle)}); process.stdout.write(String(performance.now() - t));`;
-  const times: number[] = [];
-  for (let run = 0; run < 7; run++) {
-    const out = execFileSync(
-      process.execPath,
-      ['--no-warnings', '--input-type=module', '-e', script],
-      {
-        env: {
-          ...process.env,
-          SUMMARY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
-          AWS_REGION: 'us-east-1',
-        },
-        encoding: 'utf8',
-      },
-    );
-    times.push(Number(out));
-  }
-  return median(times);
-}
-
-async function main(): Promise<void> {
-  const dist = dirname(fileURLToPath(import.meta.url));
-  const bundle = join(dist, 'lambda', 'analyzer.mjs');
+async function pipelineSection(): Promise<void> {
   console.log(
-    `fsx-export-analyzer benchmark: ${EVENTS} events per batch, median of ${RUNS} runs, Node.js ${process.versions.node}\n`,
+    `Pipeline: ${EVENTS.toLocaleString('en-US')} events per batch, decode to rendered email, median of ${RUNS} runs`,
   );
   const mixed = await compare('mixed (60% JSON, 40% text)', false);
   const json = await compare('all JSON records', true);
+  console.log(
+    `  vs peer, both batches:     mixed ${ratio(mixed.ours / mixed.peer, 1)}, all JSON ${ratio(json.ours / json.peer, 1)}`,
+  );
+  console.log(
+    `  vs floor:                  mixed ${ratio(mixed.ours / mixed.floor, 2.5)}, all JSON ${ratio(json.ours / json.floor, 1.6)}`,
+  );
+}
 
-  const rssBefore = process.memoryUsage().rss;
-  await ours(lambdaEvent(false));
-  const rssAfter = process.memoryUsage().rss;
+async function processSection(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fea-bench-'));
+  const stack = await startLocalStack({ fileSystems: [FS], maxReceiveCount: 5, topicArn: TOPIC });
+  try {
+    const { sns, fullMap } = await buildYardsticks(dir);
+    const noMaps = { NODE_OPTIONS: '' };
+    const variants: Variant[] = [
+      { label: 'sns', bundle: sns, env: lambdaEnv('sns') },
+      ...FUNCTIONS.map((name) => ({
+        label: name,
+        bundle: join(LAMBDA_DIR, `${name}.mjs`),
+        env: lambdaEnv(name),
+      })),
+      { label: 'sns, no maps', bundle: sns, env: lambdaEnv('sns', noMaps) },
+      {
+        label: 'analyzer, no maps',
+        bundle: join(LAMBDA_DIR, 'analyzer.mjs'),
+        env: lambdaEnv('analyzer', noMaps),
+      },
+      { label: 'analyzer, full map', bundle: fullMap, env: lambdaEnv('analyzer') },
+    ];
+    const imports = await importTimes(variants);
+    const at = (label: string) => imports.get(label)?.wall ?? Number.NaN;
+    const cpuAt = (label: string) => imports.get(label)?.cpu ?? Number.NaN;
+    const yardstick = at('sns');
+    console.log(
+      `\nCold start: import in a fresh process, production environment, NODE_OPTIONS=--enable-source-maps, median of ${PROCESS_RUNS}`,
+    );
+    console.log(
+      `  one-client SNS function   ${ms(yardstick)}           CPU ${ms(cpuAt('sns'))}           (the yardstick)`,
+    );
+    for (const name of FUNCTIONS) {
+      const target = name === 'analyzer' ? '   (target <= 1.5)' : '';
+      console.log(
+        `  ${name.padEnd(24)}  ${ms(at(name))}   ${(at(name) / yardstick).toFixed(2)}x   CPU ${ms(cpuAt(name))}   ${(cpuAt(name) / cpuAt('sns')).toFixed(2)}x${target}`,
+      );
+    }
+    console.log(
+      `  analyzer vs yardstick: ${ratio(at('analyzer') / yardstick, 1.5)}; without source maps ${(at('analyzer, no maps') / at('sns, no maps')).toFixed(2)}x (${ms(at('analyzer, no maps')).trim()} vs ${ms(at('sns, no maps')).trim()})`,
+    );
+    const none = at('analyzer, no maps');
+    console.log(
+      `  source map cost (analyzer import): none ${ms(none).trim()}, map without sources (shipped) +${(at('analyzer') - none).toFixed(1)} ms, map with sources +${(at('analyzer, full map') - none).toFixed(1)} ms`,
+    );
+    console.log(
+      `  a production stack trace:  ${(await traceFrame(dir)).replace(pathToFileURL(ROOT).href, '.').replace(ROOT, '.')}`,
+    );
 
-  const size = statSync(bundle).size;
-  const gzipped = gzipSync(await import('node:fs').then((fs) => fs.readFileSync(bundle))).length;
-  const init = initTime(bundle);
+    const first = await firstInvocations(stack, dir, sns);
+    console.log(
+      `\nInit + first invocation (local servers, ${FIRST_EVENTS}-event batch; SNS function: one publish), median of ${PROCESS_RUNS}`,
+    );
+    console.log(
+      `  analyzer ${ms(first.analyzer).trim()} (import ${ms(first.analyzerImport).trim()}), SNS function ${ms(first.sns).trim()} (import ${ms(first.snsImport).trim()}): ${(first.analyzer / first.sns).toFixed(2)}x`,
+    );
+
+    const peak = await batchRss(stack, dir);
+    console.log('\nMemory: peak RSS of a fresh process');
+    console.log(
+      `  analyzer, one ${EVENTS.toLocaleString('en-US')}-event batch (median of 3): ${mib(peak)} (target <= 100 MiB: ${peak <= 100 * 1024 * 1024 ? 'met' : 'MISSED'}); SNS function after one publish: ${mib(first.snsRss)}; analyzer after a ${FIRST_EVENTS}-event batch: ${mib(first.analyzerRss)}`,
+    );
+
+    const cli = await cliFigures(dir);
+    console.log(
+      `\nCLI: analyze --json on ${EVENTS.toLocaleString('en-US')} events, whole process, median of ${PROCESS_RUNS}`,
+    );
+    console.log(
+      `  analyze ${ms(cli.analyze).trim()}, a script that only decodes it ${ms(cli.decode).trim()}: ${ratio(cli.analyze / cli.decode, 1.8)}`,
+    );
+
+    console.log(
+      '\nArtifacts: each function zipped as serverless.yml packages it (target <= 1 MB each)',
+    );
+    for (const name of FUNCTIONS) {
+      const bundle = join(LAMBDA_DIR, `${name}.mjs`);
+      const zip = zipSize(artifactFiles(name));
+      const packaged = join(ROOT, '.serverless', `${name}.zip`);
+      const actual =
+        existsSync(packaged) && statSync(packaged).mtimeMs >= statSync(bundle).mtimeMs
+          ? `; osls package wrote ${kib(statSync(packaged).size)}`
+          : '';
+      console.log(
+        `  ${name.padEnd(9)} zip ${kib(zip).padStart(8)} ${zip <= 1024 * 1024 ? 'met' : 'MISSED'}   (bundle ${kib(statSync(bundle).size)}, map ${kib(statSync(`${bundle}.map`).size)}${actual})`,
+      );
+    }
+    const fullZip = zipSize(artifactFiles('analyzer', fullMap));
+    console.log(`  analyzer with the sources embedded in its map: zip ${kib(fullZip)}`);
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `fsx-export-analyzer benchmark: Node.js ${process.versions.node} (${process.platform} ${process.arch}, ${cpus().length} CPUs)\n`,
+  );
+  await pipelineSection();
+  await processSection();
   console.log('');
-  console.log(
-    `pipeline ratio (target <= 1.5): mixed ${mixed.toFixed(2)}, all JSON ${json.toFixed(2)}`,
-  );
-  console.log(
-    `lambda bundle (target <= 1 MB): ${(size / 1024).toFixed(0)} KiB minified, ${(gzipped / 1024).toFixed(0)} KiB gzipped`,
-  );
-  console.log(`module init time: ${init.toFixed(0)} ms (median of 7 cold imports)`);
-  console.log(
-    `RSS after one 10k batch: ${(rssAfter / 1024 / 1024).toFixed(0)} MiB (grew ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(0)} MiB)`,
-  );
   await scanFigures();
 }
 
