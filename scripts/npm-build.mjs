@@ -20,8 +20,8 @@ const CLI = 'dist/cli.js';
 
 /**
  * The outputs the CLI loads, statically or with a dynamic import(), from the build's metafile:
- * dist/cli.js and the chunks it reaches. The benchmark and the load test share dist/chunks/ but
- * their own chunks are left out.
+ * dist/cli.js and the chunks it reaches. The load test shares dist/chunks/ but its own chunks
+ * are left out (the benchmark is built on its own).
  */
 export function cliOutputs(metafile) {
   const seen = new Set();
