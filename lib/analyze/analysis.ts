@@ -2,29 +2,28 @@ import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
 import type {
   FailureClass,
   FailureRecord,
+  HintGroup,
   LogBatch,
+  PersonFinding,
   Report,
+  ReportTotals,
   Source,
   TaskOutcome,
   UnparseableEvent,
   Unplanned,
+  UnplannedGroup,
 } from '../common/types.ts';
 import { plural } from '../render/layout.ts';
-import {
-  groupByPlace,
-  knownAccount,
-  type Place,
-  type PlaceGroup,
-  type PlaceOf,
-} from '../render/places.ts';
-import { hintFor } from './classify.ts';
+import { knownAccount, type Place } from '../render/places.ts';
+import { groupUnplanned } from '../render/report.ts';
 import { parseEvent } from './parse.ts';
-import { normalisePath } from './plan.ts';
+import { byCountThenCode, shownPath, shownTarget, totalsFor } from './totals.ts';
 
 /*
  * The parsing step (batches to records) and the statistics every output reads of its result:
  * counts per class, code, file system and outcome status, the classes present, and what a person
- * must act on. Counts are memoised per array, so each is computed once however many outputs ask.
+ * must act on. They are read from the report's totals (lib/analyze/totals.ts), gathered in one
+ * pass however many outputs ask.
  */
 // Over ~400 lines on purpose: every statistic the outputs share, memoised together in one place.
 
@@ -62,84 +61,57 @@ function analyzeBatches(batches: readonly LogBatch[]): Analysis {
   return { sources, events, records, unparseable };
 }
 
-/**
- * Memoises a statistic per array (of records, of outcomes): the renderers, the metrics and the
- * JSON output all ask for the same counts, and recounting 10,000 records each time shows up in
- * the benchmark.
- */
-function memo<K extends object, T>(compute: (items: K) => T) {
-  const cache = new WeakMap<K, T>();
-  return (items: K): T => {
-    let value = cache.get(items);
-    if (value === undefined) {
-      // Frozen: one caller must not change what the next one reads.
-      value = Object.freeze(compute(items));
-      cache.set(items, value);
-    }
-    return value;
-  };
+/** What the statistics read: a report (folded or not), or a plain list of records. */
+type Counted =
+  | readonly FailureRecord[]
+  | {
+      readonly records: readonly FailureRecord[];
+      readonly unparseable?: readonly UnparseableEvent[];
+      readonly folded?: Report['folded'];
+    };
+
+function totals(of: Counted): ReportTotals {
+  if (Array.isArray(of)) return totalsFor(of as readonly FailureRecord[]);
+  const report = of as Exclude<Counted, readonly FailureRecord[]>;
+  return report.folded?.totals ?? totalsFor(report.records, report.unparseable);
+}
+
+/** Every statistic of a report (or a list of records), gathered once. */
+function reportTotals(of: Counted): ReportTotals {
+  return totals(of);
 }
 
 /** A count for every class, zero included, in severity order. */
-const countByClass = memo(computeByClass);
-
-function computeByClass(records: readonly FailureRecord[]): Record<FailureClass, number> {
-  const counts = Object.fromEntries(CLASS_ORDER.map((cls) => [cls, 0])) as Record<
-    FailureClass,
-    number
-  >;
-  for (const record of records) counts[record.class]++;
-  return counts;
+function countByClass(of: Counted): Readonly<Record<FailureClass, number>> {
+  return totals(of).byClass;
 }
 
 /** The classes with at least one record, most severe first. */
-function classesOf(report: Pick<Report, 'records'>): FailureClass[] {
-  const counts = countByClass(report.records);
+function classesOf(report: Counted): FailureClass[] {
+  const counts = countByClass(report);
   return CLASS_ORDER.filter((cls) => counts[cls] > 0);
 }
 
 /** Counts per code, most frequent first (ties by code). */
-const countByCode = memo(computeByCode);
-
-function computeByCode(records: readonly FailureRecord[]): Array<[code: string, count: number]> {
-  const counts = new Map<string, number>();
-  for (const record of records) counts.set(record.code, (counts.get(record.code) ?? 0) + 1);
-  return [...counts].sort(byCountThenCode);
-}
-
-/** The order of per-code counts: most frequent first, ties by code. */
-function byCountThenCode(a: readonly [string, number], b: readonly [string, number]): number {
-  return b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
+function countByCode(of: Counted): ReadonlyArray<readonly [code: string, count: number]> {
+  return totals(of).byCode;
 }
 
 /** The class shown for each code in the code tables: that of its first record. */
-const codeClasses = memo((records: readonly FailureRecord[]): ReadonlyMap<string, FailureClass> => {
-  const classOf = new Map<string, FailureClass>();
-  for (const record of records) {
-    if (!classOf.has(record.code)) classOf.set(record.code, record.class);
-  }
-  return classOf;
-});
+function codeClasses(of: Counted): ReadonlyMap<string, FailureClass> {
+  return totals(of).codeClasses;
+}
 
 /** Per file system: counts per class. Records without an id are grouped under `unknown`. */
-const countByFileSystem = memo(computeByFileSystem);
-
-function computeByFileSystem(
-  records: readonly FailureRecord[],
-): Array<[fileSystemId: string, counts: Record<FailureClass, number>]> {
-  const groups = new Map<string, FailureRecord[]>();
-  for (const record of records) {
-    const id = record.fileSystemId ?? 'unknown';
-    const group = groups.get(id) ?? [];
-    group.push(record);
-    groups.set(id, group);
-  }
-  return [...groups.keys()].sort().map((id) => [id, computeByClass(groups.get(id) ?? [])]);
+function countByFileSystem(
+  of: Counted,
+): ReadonlyArray<readonly [fileSystemId: string, counts: Readonly<Record<FailureClass, number>>]> {
+  return totals(of).byFileSystem;
 }
 
 /** The most severe class present in a report, if any record exists. */
-function reportSeverity(report: Pick<Report, 'records'>): FailureClass | undefined {
-  const counts = countByClass(report.records);
+function reportSeverity(report: Counted): FailureClass | undefined {
+  const counts = countByClass(report);
   return CLASS_ORDER.find((cls) => counts[cls] > 0);
 }
 
@@ -149,9 +121,14 @@ interface OutcomeCount {
   readonly paths: number;
 }
 
+const outcomeCounts = new WeakMap<object, Readonly<Record<TaskOutcome['status'], OutcomeCount>>>();
+
 /** Tasks and paths per outcome status, every status included. */
-const countOutcomes = memo(
-  (outcomes: readonly TaskOutcome[]): Readonly<Record<TaskOutcome['status'], OutcomeCount>> => {
+function countOutcomes(
+  outcomes: readonly TaskOutcome[],
+): Readonly<Record<TaskOutcome['status'], OutcomeCount>> {
+  let value = outcomeCounts.get(outcomes);
+  if (value === undefined) {
     const counts: Record<TaskOutcome['status'], { tasks: number; paths: number }> = {
       started: { tasks: 0, paths: 0 },
       queued: { tasks: 0, paths: 0 },
@@ -163,78 +140,67 @@ const countOutcomes = memo(
       counts[outcome.status].tasks++;
       counts[outcome.status].paths += outcome.task.paths.length;
     }
-    return counts;
-  },
-);
+    value = Object.freeze(counts);
+    outcomeCounts.set(outcomes, value);
+  }
+  return value;
+}
+
+/** Retryable failures not planned: all of them, also those a folded report lists no more. */
+function unplannedCount(report: Pick<Report, 'plan' | 'folded'>): number {
+  return report.folded?.unplanned.count ?? report.plan.unplanned.length;
+}
+
+/** Retryable failures that wait for their S3 key to be mapped, all of them. */
+function awaitingMappingCount(report: Pick<Report, 'plan' | 'folded'>): number {
+  return report.folded?.awaitingMapping ?? report.plan.awaitingMapping.length;
+}
+
+/** How many records a report has (its `records` may hold only the first ones when folded). */
+function recordCount(report: Counted): number {
+  return totals(report).records;
+}
+
+/** How many unparseable events a report has. */
+function unparseableCount(report: Counted): number {
+  return totals(report).unparseable;
+}
 
 /**
  * Whether a person must act: a record no retry fixes, a refused task, a retryable failure that
  * could not be planned, or an event we could not read.
  */
 function needsPerson(
-  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes' | 'escalated'>,
+  report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes' | 'escalated' | 'folded'>,
 ): boolean {
+  const counts = countByClass(report);
   return (
-    report.records.some((record) => PERSON_CLASSES.includes(record.class)) ||
+    PERSON_CLASSES.some((cls) => counts[cls] > 0) ||
     (report.escalated?.length ?? 0) > 0 ||
     // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
     report.outcomes.some(
       (outcome) => outcome.status === 'refused' || outcome.status === 'deferred',
     ) ||
-    report.plan.unplanned.length > 0 ||
-    report.unparseable.length > 0
+    unplannedCount(report) > 0 ||
+    unparseableCount(report) > 0
   );
 }
 
-/**
- * A path as every output shows it: relative to the file-system root, as FSx tasks take it
- * (`ns1/dir/file`), by the plan's own normalisation. A path the plan refuses (`..`) is shown as
- * written without its leading slashes; the root itself as `/`.
- */
-function shownPath(raw: string): string {
-  const normalised = normalisePath(raw);
-  if ('path' in normalised) return normalised.path;
-  const relative = raw.replace(/^\/+/, '');
-  return relative === '' ? raw : relative;
-}
-
-/** What a record points at, as shown: its path (see `shownPath`), else `s3://bucket/key`. */
-function shownTarget(record: FailureRecord): string | undefined {
-  if (record.path !== undefined) return shownPath(record.path);
-  if (record.s3Key === undefined) return undefined;
-  return record.bucket === undefined ? record.s3Key : `s3://${record.bucket}/${record.s3Key}`;
-}
-
-/** A record's place: its file system and the account of its batch; shown: its target. */
-const RECORD_PLACE: PlaceOf<FailureRecord> = {
-  fileSystemId: (record) => record.fileSystemId,
-  account: (record) => knownAccount(record.owner),
-  sample: shownTarget,
-};
-
 /** Records by event id (the first one, should an input repeat an id). */
-const recordsById = memo((records: readonly FailureRecord[]) => {
-  const byId = new Map<string, FailureRecord>();
-  for (const record of records) if (!byId.has(record.eventId)) byId.set(record.eventId, record);
-  return byId;
-});
-
-/** Per file system, the account its records came from, when they name exactly one. */
-const accountsByFileSystem = memo((records: readonly FailureRecord[]) => {
-  const accounts = new Map<string, string | undefined>();
-  for (const record of records) {
-    if (record.fileSystemId === undefined) continue;
-    const account = knownAccount(record.owner);
-    const seen = accounts.get(record.fileSystemId);
-    if (!accounts.has(record.fileSystemId)) accounts.set(record.fileSystemId, account);
-    else if (seen !== account) accounts.set(record.fileSystemId, undefined);
+const byIdCache = new WeakMap<readonly FailureRecord[], Map<string, FailureRecord>>();
+function recordsById(records: readonly FailureRecord[]): Map<string, FailureRecord> {
+  let byId = byIdCache.get(records);
+  if (byId === undefined) {
+    byId = new Map<string, FailureRecord>();
+    for (const record of records) if (!byId.has(record.eventId)) byId.set(record.eventId, record);
+    byIdCache.set(records, byId);
   }
-  return accounts;
-});
+  return byId;
+}
 
 /** The account of a file system's records in a report, when known (for tasks and escalations). */
-function accountOf(report: Pick<Report, 'records'>, fileSystemId: string): string | undefined {
-  return accountsByFileSystem(report.records).get(fileSystemId);
+function accountOf(report: Counted, fileSystemId: string): string | undefined {
+  return totals(report).accounts.get(fileSystemId);
 }
 
 /** Where a retryable failure that was not planned is, and what is shown of it. */
@@ -253,58 +219,25 @@ function unplannedPlace(
   };
 }
 
-/** Codes that share one remediation hint within a class, with a few affected files per place. */
-interface HintGroup {
-  readonly hint: string;
-  readonly count: number;
-  /** Most frequent first. */
-  readonly codes: ReadonlyArray<readonly [code: string, count: number]>;
-  /** The file systems (and accounts) of its records, each with a few shown targets (untrusted). */
-  readonly places: readonly PlaceGroup[];
-}
-
-interface PersonFinding {
-  readonly cls: FailureClass;
-  readonly count: number;
-  readonly groups: readonly HintGroup[];
+/**
+ * Retryable failures that were not planned, grouped by reason (largest group first) and place:
+ * from the plan, or, for a folded report, as gathered while folding.
+ */
+function unplannedGroups(
+  report: Pick<Report, 'records' | 'plan' | 'folded'>,
+): readonly UnplannedGroup[] {
+  return (
+    report.folded?.unplanned.groups ?? groupUnplanned(report.plan.unplanned, unplannedPlace(report))
+  );
 }
 
 /**
  * The classes a person must act on, each split by remediation hint (unknown codes all share
  * one), with counts per code and, per file system, a few affected files.
  */
-function personFindings(report: Pick<Report, 'records'>): readonly PersonFinding[] {
-  return findingsOf(report.records);
+function personFindings(report: Counted): readonly PersonFinding[] {
+  return totals(report).findings;
 }
-
-const findingsOf = memo((all: readonly FailureRecord[]): PersonFinding[] => {
-  const findings: PersonFinding[] = [];
-  for (const cls of PERSON_CLASSES) {
-    const records = all.filter((record) => record.class === cls);
-    if (records.length === 0) continue;
-    const groups = new Map<string, { codes: Map<string, number>; records: FailureRecord[] }>();
-    for (const record of records) {
-      const hint = hintFor(record.code);
-      const group = groups.get(hint) ?? { codes: new Map<string, number>(), records: [] };
-      group.codes.set(record.code, (group.codes.get(record.code) ?? 0) + 1);
-      group.records.push(record);
-      groups.set(hint, group);
-    }
-    findings.push({
-      cls,
-      count: records.length,
-      groups: [...groups]
-        .map(([hint, group]) => ({
-          hint,
-          count: group.records.length,
-          codes: [...group.codes].sort(byCountThenCode),
-          places: groupByPlace(group.records, RECORD_PLACE),
-        }))
-        .sort((a, b) => b.count - a.count),
-    });
-  }
-  return findings;
-});
 
 /**
  * Whether a report has nothing at all to show: no record, no unparseable event, nothing planned,
@@ -314,7 +247,7 @@ function isQuiet(report: Report): boolean {
   const { plan } = report;
   return (
     !hasFindings(report) &&
-    plan.tasks.length + plan.unplanned.length + plan.awaitingMapping.length === 0 &&
+    plan.tasks.length + unplannedCount(report) + awaitingMappingCount(report) === 0 &&
     report.outcomes.length === 0 &&
     (report.escalated?.length ?? 0) === 0
   );
@@ -330,20 +263,15 @@ function quietText(report: Pick<Report, 'events' | 'skippedMessages'>): string {
 }
 
 /** Whether a report has anything worth telling a person (a record or an unparseable event). */
-function hasFindings(report: Pick<Report, 'records' | 'unparseable'>): boolean {
-  return report.records.length > 0 || report.unparseable.length > 0;
+function hasFindings(report: Counted): boolean {
+  const { records, unparseable } = totals(report);
+  return records > 0 || unparseable > 0;
 }
 
 /** Sorted unique file-system ids named by records (and log streams). */
-function fileSystemsOf(report: Pick<Report, 'records'>): string[] {
-  return [...fileSystemIds(report.records)];
+function fileSystemsOf(report: Counted): string[] {
+  return [...totals(report).fileSystemIds];
 }
-
-const fileSystemIds = memo((records: readonly FailureRecord[]): readonly string[] => {
-  const ids = new Set<string>();
-  for (const record of records) if (record.fileSystemId) ids.add(record.fileSystemId);
-  return [...ids].sort();
-});
 
 /**
  * The machine-readable report: the CLI's `--json` output. Field names are a stable interface
@@ -354,12 +282,12 @@ function toJsonReport(report: Report): Record<string, unknown> {
     generatedAt: report.generatedAt,
     dryRun: report.dryRun,
     events: report.events,
-    records: report.records.length,
-    unparseable: report.unparseable.length,
+    records: recordCount(report),
+    unparseable: unparseableCount(report),
     skippedMessages: report.skippedMessages,
-    byClass: countByClass(report.records),
-    byCode: Object.fromEntries(countByCode(report.records)),
-    fileSystems: Object.fromEntries(countByFileSystem(report.records)),
+    byClass: countByClass(report),
+    byCode: Object.fromEntries(countByCode(report)),
+    fileSystems: Object.fromEntries(countByFileSystem(report)),
     mostSevereClass: reportSeverity(report) ?? null,
     sources: report.sources,
     retries: report.plan.tasks.map((task) => ({
@@ -371,6 +299,8 @@ function toJsonReport(report: Report): Record<string, unknown> {
       eventIds: task.eventIds,
       reportPath: task.reportPath ?? null,
     })),
+    // Only for an input too large to list whole: how many items each list leaves out.
+    ...(report.folded === undefined ? {} : { truncated: truncatedCounts(report.folded, report) }),
     notRetried: report.plan.unplanned,
     awaitingMapping: report.plan.awaitingMapping,
     escalated: report.escalated ?? [],
@@ -424,6 +354,17 @@ function jsonDocumentText(document: unknown): string {
   );
 }
 
+/** What a folded report's JSON lists leave out, per list ("N more"). */
+function truncatedCounts(folded: NonNullable<Report['folded']>, report: Report) {
+  return {
+    failures: folded.recordsOmitted,
+    unparseableEvents: folded.unparseableOmitted,
+    notRetried: folded.unplanned.count - report.plan.unplanned.length,
+    awaitingMapping: folded.awaitingMapping - report.plan.awaitingMapping.length,
+    eventIds: folded.eventIdsOmitted,
+  };
+}
+
 function toJsonText(report: Report): string {
   return jsonDocumentText(toJsonReport(report));
 }
@@ -441,6 +382,7 @@ export type { Analysis, HintGroup, OutcomeCount, PersonFinding };
 export {
   accountOf,
   analyzeBatches,
+  awaitingMappingCount,
   awaitingMappingText,
   byCountThenCode,
   classesOf,
@@ -456,10 +398,15 @@ export {
   needsPerson,
   personFindings,
   quietText,
+  recordCount,
   reportSeverity,
+  reportTotals,
   shownPath,
   shownTarget,
   toJsonReport,
   toJsonText,
+  unparseableCount,
+  unplannedCount,
+  unplannedGroups,
   unplannedPlace,
 };

@@ -28,15 +28,10 @@ import {
   wrap,
 } from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
-import {
-  groupUnplanned,
-  outcomesOf,
-  reportInsightsLink,
-  timeRange,
-  uniqueSources,
-} from '../render/report.ts';
+import { outcomesOf, reportInsightsLink, timeRange, uniqueSources } from '../render/report.ts';
 import {
   accountOf,
+  awaitingMappingCount,
   awaitingMappingText,
   classesOf,
   codeClasses,
@@ -49,8 +44,12 @@ import {
   needsPerson,
   personFindings,
   quietText,
+  recordCount,
   reportSeverity,
-  unplannedPlace,
+  reportTotals,
+  unparseableCount,
+  unplannedCount,
+  unplannedGroups,
 } from './analysis.ts';
 
 const MAX_EXAMPLES = 5;
@@ -75,9 +74,9 @@ interface Counts {
 
 function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Counts {
   const byStatus = countOutcomes(outcomes);
-  const byClass = countByClass(report.records);
+  const byClass = countByClass(report);
   return {
-    failed: report.records.length,
+    failed: recordCount(report),
     reexported: byStatus.started.paths,
     queued: byStatus.queued.paths,
     planned: byStatus.planned.paths,
@@ -85,18 +84,18 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     // this. Queued paths do not: the retrier takes them on.
     needPerson:
       PERSON_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0) +
-      report.plan.unplanned.length +
+      unplannedCount(report) +
       byStatus.refused.paths +
       byStatus.deferred.paths +
       (report.escalated?.length ?? 0),
-    unparseable: report.unparseable.length,
+    unparseable: unparseableCount(report),
   };
 }
 
 function subjectLine(report: Report, counts: Counts): string {
   const prefix = report.dryRun ? '[dry run] ' : '';
   let main: string;
-  if (report.records.length === 0) {
+  if (recordCount(report) === 0) {
     const groups = [...new Set(report.sources.map((source) => source.logGroup))];
     const group = groups.length === 1 ? toAsciiLine(groups[0] ?? '', 40) : '';
     const where = groups.length > 1 ? plural(groups.length, 'log group') : group || 'the log';
@@ -113,9 +112,7 @@ function subjectLine(report: Report, counts: Counts): string {
         : single === ''
           ? 'an unknown file system'
           : single;
-    const title = report.records.every((record) => record.class === 'import')
-      ? 'FSx import events'
-      : 'FSx export failures';
+    const title = reportTotals(report).onlyImport ? 'FSx import events' : 'FSx export failures';
     main = `${title} on ${where}: ${counts.failed} failed`;
     const optional = [
       report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
@@ -150,14 +147,14 @@ function headlineSection(report: Report, counts: Counts): string[] {
         : 'No FSx data repository failure was found.';
   const lines = [...wrap(summary), ''];
   // The shape at a glance, before any detail.
-  const table = classTableLines(classTableRows(report));
+  const table = classTableLines(classTableRows(reportTotals(report), report.dryRun));
   if (table.length > 0) lines.push(...table, '');
-  let read = `Read ${plural(report.events, 'log event')}: ${plural(report.records.length, 'FSx record')}, ${counts.unparseable} unparseable.`;
+  let read = `Read ${plural(report.events, 'log event')}: ${plural(recordCount(report), 'FSx record')}, ${counts.unparseable} unparseable.`;
   if (report.skippedMessages > 0) {
     read += ` Skipped ${plural(report.skippedMessages, 'control message')}.`;
   }
   lines.push(...wrap(read));
-  const fileSystems = countByFileSystem(report.records);
+  const fileSystems = countByFileSystem(report);
   for (const [id, byClass] of fileSystems.slice(0, MAX_FILE_SYSTEMS)) {
     const total = Object.values(byClass).reduce((sum, count) => sum + count, 0);
     lines.push(
@@ -172,9 +169,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
   if (fileSystems.length > MAX_FILE_SYSTEMS) {
     lines.push(`And ${plural(fileSystems.length - MAX_FILE_SYSTEMS, 'more file system')}.`);
   }
-  const range = timeRange(report);
+  const range = timeRange(reportTotals(report));
   if (range !== undefined) lines.push(...wrap(timeRangeText(range)));
-  const link = reportInsightsLink(report);
+  const link = reportInsightsLink(report, reportTotals(report));
   if (link !== undefined) {
     // Never wrapped: a link cut in two does not work.
     lines.push('', 'These events in CloudWatch Logs Insights:', `  ${link}`);
@@ -239,17 +236,17 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
       ),
     );
   }
-  if (report.plan.unplanned.length > 0) {
+  if (unplannedCount(report) > 0) {
     lines.push(
       ...bullet(
-        `${plural(report.plan.unplanned.length, 'retryable failure')} could not be re-exported: see RE-EXPORTS below.`,
+        `${plural(unplannedCount(report), 'retryable failure')} could not be re-exported: see RE-EXPORTS below.`,
       ),
     );
   }
-  if (report.unparseable.length > 0) {
+  if (unparseableCount(report) > 0) {
     lines.push(
       ...bullet(
-        `${plural(report.unparseable.length, 'log event')} could not be read as FSx records: see UNPARSEABLE EVENTS below.`,
+        `${plural(unparseableCount(report), 'log event')} could not be read as FSx records: see UNPARSEABLE EVENTS below.`,
       ),
     );
   }
@@ -258,9 +255,9 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
 }
 
 function codeSection(report: Report): string[] {
-  const codes = countByCode(report.records);
+  const codes = countByCode(report);
   if (codes.length === 0) return [];
-  const classOf = codeClasses(report.records);
+  const classOf = codeClasses(report);
   const lines = formatTable(
     ['Records', 'Code', 'Class'],
     codes
@@ -358,12 +355,12 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       lines.push(`and ${plural(outcomes.length - MAX_OUTCOMES, 'more task')}.`);
     }
   }
-  const unplanned = groupUnplanned(report.plan.unplanned, unplannedPlace(report));
+  const unplanned = unplannedGroups(report);
   if (unplanned.length > 0) {
     if (lines.length > 0) lines.push('');
     lines.push(
       ...wrap(
-        `Not re-exported: ${plural(report.plan.unplanned.length, 'retryable failure')} could not be planned.`,
+        `Not re-exported: ${plural(unplannedCount(report), 'retryable failure')} could not be planned.`,
       ),
     );
     for (const group of unplanned.slice(0, MAX_REASONS)) {
@@ -376,7 +373,7 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       lines.push(`and ${plural(unplanned.length - MAX_REASONS, 'more reason')}.`);
     }
   }
-  const awaiting = report.plan.awaitingMapping.length;
+  const awaiting = awaitingMappingCount(report);
   if (awaiting > 0) {
     if (lines.length > 0) lines.push('');
     lines.push(...wrap(`Re-exported once mapped: ${awaitingMappingText(awaiting)}`));
@@ -385,7 +382,7 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
 }
 
 function unparseableSection(report: Report): string[] {
-  const count = report.unparseable.length;
+  const count = unparseableCount(report);
   if (count === 0) return [];
   const lines = wrap(
     `${plural(count, 'log event')} could not be read as FSx data repository records. They were kept, not dropped: they are counted here and remain in the log group (see WHERE TO LOOK).`,

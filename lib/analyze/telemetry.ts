@@ -44,13 +44,13 @@ function reportMetrics(report: Report): MetricPoint[] {
   ];
   // Only classes that occurred: a zero for each of eight classes on every invocation would
   // multiply the EMF lines without telling a dashboard anything a missing point does not.
-  const byClass = countByClass(report.records);
+  const byClass = countByClass(report);
   for (const cls of CLASS_ORDER) {
     if (byClass[cls] > 0) {
       points.push({ name: 'Failures', value: byClass[cls], dimensions: { Class: cls } });
     }
   }
-  for (const [fileSystemId, perClass] of countByFileSystem(report.records)) {
+  for (const [fileSystemId, perClass] of countByFileSystem(report)) {
     for (const cls of CLASS_ORDER) {
       if (perClass[cls] > 0) {
         points.push({
@@ -80,7 +80,7 @@ function reportLog(report: Report): LogLine[] {
         events: report.events,
         records: report.records.length,
         unparseable: report.unparseable.length,
-        byClass: countByClass(report.records),
+        byClass: countByClass(report),
         tasksStarted: counts.started.tasks,
         tasksRefused: counts.refused.tasks,
         tasksDeferred: counts.deferred.tasks,

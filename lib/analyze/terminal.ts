@@ -14,15 +14,10 @@ import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
-import {
-  groupUnplanned,
-  outcomesOf,
-  reportInsightsLink,
-  timeRange,
-  uniqueSources,
-} from '../render/report.ts';
+import { outcomesOf, reportInsightsLink, timeRange, uniqueSources } from '../render/report.ts';
 import {
   accountOf,
+  awaitingMappingCount,
   awaitingMappingText,
   classesOf,
   codeClasses,
@@ -32,7 +27,11 @@ import {
   isQuiet,
   personFindings,
   quietText,
-  unplannedPlace,
+  recordCount,
+  reportTotals,
+  unparseableCount,
+  unplannedCount,
+  unplannedGroups,
 } from './analysis.ts';
 
 interface TerminalOptions {
@@ -93,13 +92,13 @@ function summaryLines(report: Report, paint: Paint): string[] {
   const lines = [`${paint(title, 'bold')}  ${display(report.generatedAt, 64)}`, ''];
   lines.push(
     `Events read:     ${report.events}`,
-    `FSx records:     ${report.records.length}`,
-    `Unparseable:     ${report.unparseable.length}`,
+    `FSx records:     ${recordCount(report)}`,
+    `Unparseable:     ${unparseableCount(report)}`,
   );
   if (report.skippedMessages > 0) lines.push(`Control messages skipped: ${report.skippedMessages}`);
-  const range = timeRange(report);
+  const range = timeRange(reportTotals(report));
   if (range !== undefined) lines.push(`Time range:      ${timeRangeText(range)}`);
-  const link = reportInsightsLink(report);
+  const link = reportInsightsLink(report, reportTotals(report));
   // On a line of its own, never wrapped or coloured, so a terminal can open it.
   if (link !== undefined) lines.push('Logs Insights:', `  ${link}`);
   if (report.dryRun) {
@@ -120,7 +119,7 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 
 /** The shape at a glance: the same compact table as the email, coloured by class. */
 function classTable(report: Report, paint: Paint): string[] {
-  const lines = classTableLines(classTableRows(report), {
+  const lines = classTableLines(classTableRows(reportTotals(report), report.dryRun), {
     paint: (cell, row, column) => {
       if (row < 0) return paint(cell, 'bold');
       if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
@@ -132,9 +131,9 @@ function classTable(report: Report, paint: Paint): string[] {
 }
 
 function codeTable(report: Report, paint: Paint): string[] {
-  const codes = countByCode(report.records);
+  const codes = countByCode(report);
   if (codes.length === 0) return [];
-  const classOf = codeClasses(report.records);
+  const classOf = codeClasses(report);
   const rows = codes
     .slice(0, MAX_ROWS)
     .map(([code, count]) => [display(code, CELL), classOf.get(code) ?? 'unknown', String(count)]);
@@ -151,7 +150,7 @@ function codeTable(report: Report, paint: Paint): string[] {
 }
 
 function fileSystemTable(report: Report, paint: Paint): string[] {
-  const fileSystems = countByFileSystem(report.records);
+  const fileSystems = countByFileSystem(report);
   if (fileSystems.length === 0) return [];
   const classes = classesOf(report);
   const rows = fileSystems.slice(0, MAX_ROWS).map(([id, counts]) => {
@@ -241,7 +240,7 @@ function reexportLines(report: Report, paint: Paint): string[] {
 }
 
 function unplannedLines(report: Report, paint: Paint): string[] {
-  const groups = groupUnplanned(report.plan.unplanned, unplannedPlace(report));
+  const groups = unplannedGroups(report);
   if (groups.length === 0) return [];
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_ROWS)) {
@@ -255,7 +254,7 @@ function unplannedLines(report: Report, paint: Paint): string[] {
 }
 
 function awaitingMappingLines(report: Report, paint: Paint): string[] {
-  const count = report.plan.awaitingMapping.length;
+  const count = awaitingMappingCount(report);
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
@@ -265,14 +264,15 @@ function awaitingMappingLines(report: Report, paint: Paint): string[] {
 
 function unparseableLines(report: Report, paint: Paint): string[] {
   const events = report.unparseable;
-  if (events.length === 0) return [];
+  const count = unparseableCount(report);
+  if (count === 0) return [];
   const lines = events
     .slice(0, MAX_SAMPLES)
     .flatMap((event) => [
       `  ${display(event.reason, CELL)} (event ${display(event.eventId, 64)} in stream ${display(event.logStream, CELL)}; file system ${placeText(streamPlace(event.logStream, event.owner))})`,
       `    ${paint(display(event.sample, 200), 'dim')}`,
     ]);
-  if (events.length > MAX_SAMPLES) lines.push(`  ${more(events.length - MAX_SAMPLES, 'event')}`);
+  if (count > MAX_SAMPLES) lines.push(`  ${more(count - MAX_SAMPLES, 'event')}`);
   return [...heading(paint, 'Unparseable events (kept, not dropped)'), ...lines];
 }
 
@@ -303,8 +303,8 @@ function personLines(report: Report, paint: Paint): string[] {
   if (refused > 0) {
     lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused} (see Re-exports)`);
   }
-  if (report.plan.unplanned.length > 0) {
-    lines.push(`  Retryable failures not re-exported: ${report.plan.unplanned.length} (see above)`);
+  if (unplannedCount(report) > 0) {
+    lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);
   }
   if (lines.length === 0) return [];
   return [...heading(paint, 'What a person must fix'), ...lines];

@@ -232,6 +232,103 @@ export interface Report {
   readonly outcomes: readonly TaskOutcome[];
   /** Paths a person must take over after too many re-exports (only with an attempts ledger). */
   readonly escalated?: readonly Escalation[];
+  /**
+   * Set only when the input was too large to keep every record (`analyze` on a huge file):
+   * the statistics of every event; `records`, `unparseable` and the plan's lists then hold the
+   * first ones only (docs/cli.md#large-inputs).
+   */
+  readonly folded?: FoldedReport;
+}
+
+/** Items of one place (file system and account): how many, and a few distinct samples. */
+export interface PlaceCount {
+  readonly fileSystemId: string | undefined;
+  readonly account: string | undefined;
+  readonly count: number;
+  /** Untrusted, first seen first. */
+  readonly samples: readonly string[];
+}
+
+/** Codes that share one remediation hint within a class, with a few affected files per place. */
+export interface HintGroup {
+  readonly hint: string;
+  readonly count: number;
+  /** Most frequent first. */
+  readonly codes: ReadonlyArray<readonly [code: string, count: number]>;
+  /** The file systems (and accounts) of its records, each with a few shown targets (untrusted). */
+  readonly places: readonly PlaceCount[];
+}
+
+/** A class a person must act on, split by remediation hint. */
+export interface PersonFinding {
+  readonly cls: FailureClass;
+  readonly count: number;
+  readonly groups: readonly HintGroup[];
+}
+
+/** One class's row of the class table, before it knows whether the report is a dry run. */
+export interface ClassTally {
+  readonly cls: FailureClass;
+  readonly records: number;
+  /** Distinct targets (path, else S3 object) per file system, added up. */
+  readonly files: number;
+  readonly fileSystems: number;
+}
+
+/**
+ * What every output counts of a report's records and unparseable events, computed in one pass
+ * (lib/analyze/totals.ts), so no output walks the records again.
+ */
+export interface ReportTotals {
+  readonly records: number;
+  readonly unparseable: number;
+  readonly byClass: Readonly<Record<FailureClass, number>>;
+  /** Most frequent first, ties by code. */
+  readonly byCode: ReadonlyArray<readonly [code: string, count: number]>;
+  /** The class shown for each code: that of its first record. */
+  readonly codeClasses: ReadonlyMap<string, FailureClass>;
+  /** Per file system (`unknown` for records without one), in id order: counts per class. */
+  readonly byFileSystem: ReadonlyArray<
+    readonly [fileSystemId: string, counts: Readonly<Record<FailureClass, number>>]
+  >;
+  /** Per file system, the account its records came from when they name exactly one. */
+  readonly accounts: ReadonlyMap<string, string | undefined>;
+  /** File systems named by records, sorted. */
+  readonly fileSystemIds: readonly string[];
+  readonly findings: readonly PersonFinding[];
+  /** Class table rows, in severity order, classes with records only. */
+  readonly classTally: readonly ClassTally[];
+  /** File systems of unparseable events, from `datarepo_<id>` stream names. */
+  readonly unparseableFileSystems: number;
+  /** Earliest and latest known event time (ms); undefined when no event has one. */
+  readonly window: { readonly first: number; readonly last: number } | undefined;
+  /** Events without a (valid) time. */
+  readonly untimed: number;
+  /** Log groups and streams of the events, first seen first. */
+  readonly logGroups: readonly string[];
+  readonly logStreams: readonly string[];
+  /** Every record is of class `import` (false when there is none). */
+  readonly onlyImport: boolean;
+}
+
+/** Retryable failures not re-exported for one reason, by place. */
+export interface UnplannedGroup {
+  readonly reason: string;
+  readonly count: number;
+  readonly places: readonly PlaceCount[];
+}
+
+/** The whole of a report too large to keep every record; its lists hold the first items. */
+export interface FoldedReport {
+  readonly totals: ReportTotals;
+  /** Every retryable failure not re-exported, grouped (the plan lists the first ones). */
+  readonly unplanned: { readonly count: number; readonly groups: readonly UnplannedGroup[] };
+  readonly awaitingMapping: number;
+  /** Records and unparseable events past the kept ones. */
+  readonly recordsOmitted: number;
+  readonly unparseableOmitted: number;
+  /** Event ids left out of the tasks' `eventIds` past the kept ones. */
+  readonly eventIdsOmitted: number;
 }
 
 /*

@@ -1,8 +1,6 @@
 import { CLASS_ORDER } from '../common/classes.ts';
-import { targetOf } from '../common/records.ts';
 import { display } from '../common/text.ts';
-import type { FailureClass, Report } from '../common/types.ts';
-import { fileSystemOfStream } from './insights.ts';
+import type { FailureClass, ReportTotals } from '../common/types.ts';
 import { countCell, formatTable, type TableOptions } from './layout.ts';
 
 /*
@@ -102,57 +100,24 @@ function classTableLines(
 }
 
 /**
- * The class table's rows for a report: per class, its records, distinct files (path, else S3
- * object, per file system) and file systems; unparseable events last, their file systems read
- * from `datarepo_<id>` stream names. One pass over the records.
+ * The class table's rows for a report's totals: per class, its records, distinct files (path,
+ * else S3 object, per file system) and file systems; unparseable events last, their file systems
+ * read from `datarepo_<id>` stream names.
  */
-function classTableRows(
-  report: Pick<Report, 'records' | 'unparseable' | 'dryRun'>,
-): ClassTableRow[] {
-  // Targets kept per file system, not joined into keys: no new string per record.
-  const tallies = new Map<FailureClass, { records: number; files: Map<string, Set<string>> }>();
-  for (const record of report.records) {
-    let tally = tallies.get(record.class);
-    if (tally === undefined) {
-      tally = { records: 0, files: new Map() };
-      tallies.set(record.class, tally);
-    }
-    tally.records++;
-    const fileSystem = record.fileSystemId ?? '';
-    let targets = tally.files.get(fileSystem);
-    if (targets === undefined) {
-      targets = new Set();
-      tally.files.set(fileSystem, targets);
-    }
-    const target = targetOf(record);
-    if (target !== undefined) targets.add(target);
-  }
-  const rows: ClassTableRow[] = [];
-  for (const cls of CLASS_ORDER) {
-    const tally = tallies.get(cls);
-    if (tally === undefined) continue;
-    let files = 0;
-    for (const targets of tally.files.values()) files += targets.size;
-    rows.push({
-      label: cls,
-      records: tally.records,
-      files,
-      // Records without a file system id count no file system.
-      fileSystems: tally.files.size - (tally.files.has('') ? 1 : 0),
-      action: classAction(cls, report.dryRun),
-    });
-  }
-  if (report.unparseable.length > 0) {
-    const fileSystems = new Set<string>();
-    for (const event of report.unparseable) {
-      const id = fileSystemOfStream(event.logStream);
-      if (id !== undefined) fileSystems.add(id);
-    }
+function classTableRows(totals: ReportTotals, dryRun: boolean): ClassTableRow[] {
+  const rows: ClassTableRow[] = totals.classTally.map((tally) => ({
+    label: tally.cls,
+    records: tally.records,
+    files: tally.files,
+    fileSystems: tally.fileSystems,
+    action: classAction(tally.cls, dryRun),
+  }));
+  if (totals.unparseable > 0) {
     rows.push({
       label: 'unparseable',
-      records: report.unparseable.length,
+      records: totals.unparseable,
       files: undefined,
-      fileSystems: fileSystems.size,
+      fileSystems: totals.unparseableFileSystems,
       action: UNPARSEABLE_ACTION,
     });
   }

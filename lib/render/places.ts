@@ -1,3 +1,4 @@
+import { detach } from '../common/records.ts';
 import { display } from '../common/text.ts';
 import { fileSystemOfStream } from './insights.ts';
 import { plural } from './layout.ts';
@@ -64,36 +65,64 @@ interface PlaceOf<T> {
 }
 
 /**
- * Groups items by place: most items first (ties in first-seen order), each place with up to
- * five distinct samples. A sample left undefined counts but shows nothing.
+ * Groups items by place as they come, so a caller that cannot hold every item (a huge `analyze`
+ * input) gets the same groups as {@link groupByPlace} over all of them.
  */
-function groupByPlace<T>(items: Iterable<T>, of: PlaceOf<T>): PlaceGroup[] {
-  type Group = { fileSystemId: string | undefined; account: string | undefined; count: number };
-  type Entry = Group & { samples: string[] };
+type Tally = {
+  fileSystemId: string | undefined;
+  account: string | undefined;
+  count: number;
+  samples: string[];
+};
+
+class PlaceTally<T> {
+  readonly #of: PlaceOf<T>;
   // Keyed by file system, then account: exact whatever characters untrusted ids hold.
-  const byPlace = new Map<string | undefined, Map<string | undefined, Entry>>();
-  const groups: Entry[] = [];
-  for (const item of items) {
-    const fileSystemId = of.fileSystemId(item);
-    const account = of.account(item);
-    let byAccount = byPlace.get(fileSystemId);
+  readonly #byPlace = new Map<string | undefined, Map<string | undefined, Tally>>();
+  readonly #groups: Tally[] = [];
+
+  constructor(of: PlaceOf<T>) {
+    this.#of = of;
+  }
+
+  add(item: T): void {
+    const fileSystemId = this.#of.fileSystemId(item);
+    const account = this.#of.account(item);
+    let byAccount = this.#byPlace.get(fileSystemId);
     if (byAccount === undefined) {
       byAccount = new Map();
-      byPlace.set(fileSystemId, byAccount);
+      this.#byPlace.set(fileSystemId, byAccount);
     }
     let group = byAccount.get(account);
     if (group === undefined) {
       group = { fileSystemId, account, count: 0, samples: [] };
       byAccount.set(account, group);
-      groups.push(group);
+      this.#groups.push(group);
     }
     group.count++;
     // Thousands of records share a few places: only the first few are looked at closely.
-    if (group.samples.length >= MAX_PLACE_SAMPLES) continue;
-    const sample = of.sample(item);
-    if (sample !== undefined && !group.samples.includes(sample)) group.samples.push(sample);
+    if (group.samples.length >= MAX_PLACE_SAMPLES) return;
+    const sample = this.#of.sample(item);
+    // A copy: a sample cut out of a long input line must not keep that line alive.
+    if (sample !== undefined && !group.samples.includes(sample)) group.samples.push(detach(sample));
   }
-  return groups.sort((a, b) => b.count - a.count);
+
+  /** The groups so far: most items first (ties in first-seen order). */
+  groups(): PlaceGroup[] {
+    return this.#groups
+      .map((group) => ({ ...group, samples: [...group.samples] }))
+      .sort((a, b) => b.count - a.count);
+  }
+}
+
+/**
+ * Groups items by place: most items first (ties in first-seen order), each place with up to
+ * five distinct samples. A sample left undefined counts but shows nothing.
+ */
+function groupByPlace<T>(items: Iterable<T>, of: PlaceOf<T>): PlaceGroup[] {
+  const tally = new PlaceTally(of);
+  for (const item of items) tally.add(item);
+  return tally.groups();
 }
 
 interface PlaceLinesOptions {
@@ -132,6 +161,7 @@ export {
   knownAccount,
   MAX_PLACE_SAMPLES,
   MAX_PLACES,
+  PlaceTally,
   placeLines,
   placeText,
   streamPlace,

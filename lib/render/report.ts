@@ -1,4 +1,11 @@
-import type { Report, Source, TaskOutcome, Unplanned } from '../common/types.ts';
+import type {
+  Report,
+  ReportTotals,
+  Source,
+  TaskOutcome,
+  Unplanned,
+  UnplannedGroup,
+} from '../common/types.ts';
 import {
   fileSystemOfStream,
   insightsLink,
@@ -6,7 +13,7 @@ import {
   isDateMillis,
   minuteWindow,
 } from './insights.ts';
-import { groupByPlace, type Place, type PlaceGroup } from './places.ts';
+import { groupByPlace, type Place } from './places.ts';
 
 /*
  * What the summary email and the terminal report both show of a report, read from the report
@@ -34,7 +41,7 @@ function outcomesOf(
 function groupUnplanned(
   unplanned: readonly Unplanned[],
   locate: (item: Unplanned) => { readonly place: Place; readonly target: string | undefined },
-): Array<{ reason: string; count: number; places: PlaceGroup[] }> {
+): UnplannedGroup[] {
   const groups = new Map<string, Array<{ place: Place; sample: string }>>();
   for (const item of unplanned) {
     const { place, target } = locate(item);
@@ -67,44 +74,17 @@ function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
 }
 
 /**
- * Earliest and latest known event time (records and unparseable events) in milliseconds, and how
- * many events have no time (a bare log line carries none); `window` is undefined when no event
- * has one.
- */
-function eventTimes(report: Pick<Report, 'records' | 'unparseable'>): {
-  readonly window: { readonly first: number; readonly last: number } | undefined;
-  readonly unknown: number;
-} {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let unknown = 0;
-  // A loop, not Math.min(...spread): a large batch would overflow the argument stack.
-  for (const events of [report.records, report.unparseable]) {
-    for (const { timestamp } of events) {
-      if (timestamp === undefined || !isDateMillis(timestamp)) {
-        unknown++;
-        continue;
-      }
-      if (timestamp < min) min = timestamp;
-      if (timestamp > max) max = timestamp;
-    }
-  }
-  const known = isDateMillis(min) && isDateMillis(max);
-  return { window: known ? { first: min, last: max } : undefined, unknown };
-}
-
-/**
  * The report's time range as ISO UTC from its known event times, and how many events have no
  * time; undefined when the report has no event. `from`/`to` are undefined when no event has a
  * time: outputs then say "unknown", never 1970.
  */
 function timeRange(
-  report: Pick<Report, 'records' | 'unparseable'>,
+  totals: ReportTotals,
 ):
   | { readonly from: string | undefined; readonly to: string | undefined; readonly unknown: number }
   | undefined {
-  if (report.records.length + report.unparseable.length === 0) return undefined;
-  const { window, unknown } = eventTimes(report);
+  if (totals.records + totals.unparseable === 0) return undefined;
+  const { window, untimed: unknown } = totals;
   if (window === undefined) return { from: undefined, to: undefined, unknown };
   return {
     from: new Date(window.first).toISOString(),
@@ -119,27 +99,21 @@ function timeRange(
  * event came from one. Undefined without a region, a known event time or a log group.
  */
 function reportInsightsLink(
-  report: Pick<Report, 'region' | 'sources' | 'records' | 'unparseable'>,
+  report: Pick<Report, 'region' | 'sources'>,
+  totals: ReportTotals,
 ): string | undefined {
   if (report.region === undefined || report.region === '') return undefined;
   // Only known times make the window: a report without any has no link (never one for 1970).
-  const { window } = eventTimes(report);
+  const { window } = totals;
   // Widened to whole minutes, the window must still be a valid date range.
   if (window === undefined || !isDateMillis(window.last + 60_000)) return undefined;
   if (!isDateMillis(window.first - 60_000)) return undefined;
   const logGroups = new Set<string>();
   for (const source of report.sources) logGroups.add(source.logGroup);
-  // Distinct names first: a batch has thousands of events but only a few streams.
-  const streams = new Set<string>();
-  for (const events of [report.records, report.unparseable]) {
-    for (const event of events) {
-      logGroups.add(event.logGroup);
-      streams.add(event.logStream);
-    }
-  }
+  for (const logGroup of totals.logGroups) logGroups.add(logGroup);
   const fileSystems = new Set<string>();
   let everyStreamKnown = true;
-  for (const stream of streams) {
+  for (const stream of totals.logStreams) {
     const id = fileSystemOfStream(stream);
     if (id === undefined) everyStreamKnown = false;
     else fileSystems.add(id);

@@ -41,7 +41,7 @@ function summarizeWindow(
     unparseable: analysis.unparseable.length,
     byClass: { ...countByClass(analysis.records) },
     byCode: new Map(countByCode(analysis.records)),
-    fileSystems: fileSystemsOf(analysis),
+    fileSystems: fileSystemsOf(analysis.records),
   };
 }
 

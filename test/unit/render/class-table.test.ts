@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reportTotals } from '../../../lib/analyze/analysis.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
 import {
   type ClassTableRow,
@@ -90,7 +91,7 @@ describe('Function: classTableRows', () => {
     });
 
     // Act
-    const rows = classTableRows(report);
+    const rows = classTableRows(reportTotals(report), report.dryRun);
 
     // Assess
     expect(rows).toEqual([

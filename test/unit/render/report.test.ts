@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Unplanned } from '../../../lib/common/types.ts';
+import { reportTotals } from '../../../lib/analyze/analysis.ts';
+import type { Report, Unplanned } from '../../../lib/common/types.ts';
 import { groupUnplanned, reportInsightsLink, timeRange } from '../../../lib/render/report.ts';
+
+/** The link as the outputs ask for it: with the report's totals. */
+const linkOf = (report: Report) => reportInsightsLink(report, reportTotals(report));
+const rangeOf = (report: Report) => timeRange(reportTotals(report));
+
 import { FS } from '../../helpers/fixtures.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
 
@@ -15,7 +21,7 @@ describe('Function: reportInsightsLink', () => {
     });
 
     // Act
-    const link = reportInsightsLink(report);
+    const link = linkOf(report);
 
     // Assess
     expect(link).toContain(
@@ -37,8 +43,8 @@ describe('Function: reportInsightsLink', () => {
     });
 
     // Act
-    const none = reportInsightsLink(untimed);
-    const known = reportInsightsLink(mixed);
+    const none = linkOf(untimed);
+    const known = linkOf(mixed);
 
     // Assess
     expect(none).toBeUndefined();
@@ -59,7 +65,7 @@ describe('Function: reportInsightsLink', () => {
     ];
 
     // Act
-    const links = reports.map(reportInsightsLink);
+    const links = reports.map(linkOf);
 
     // Assess
     expect(links).toEqual([undefined, undefined, undefined, undefined, undefined]);
@@ -75,7 +81,7 @@ describe('Function: timeRange', () => {
     });
 
     // Act
-    const range = timeRange(report);
+    const range = rangeOf(report);
 
     // Assess
     expect(range).toEqual({
@@ -90,7 +96,7 @@ describe('Function: timeRange', () => {
     const report = emptyReport({ records: [record(0, { timestamp: undefined })] });
 
     // Act
-    const range = timeRange(report);
+    const range = rangeOf(report);
 
     // Assess
     expect(range).toEqual({ from: undefined, to: undefined, unknown: 1 });
@@ -98,7 +104,7 @@ describe('Function: timeRange', () => {
 
   it('has no range for a report without events', () => {
     // Act
-    const range = timeRange(emptyReport());
+    const range = rangeOf(emptyReport());
 
     // Assess
     expect(range).toBeUndefined();
