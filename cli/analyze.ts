@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { processBatches } from '../lib/analyze/pipeline.ts';
+import { ReportFold } from '../lib/analyze/fold.ts';
+import { type PipelineOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { loadConfig } from '../lib/common/config.ts';
 import { InputError } from '../lib/common/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
-import type { LogBatch } from '../lib/common/types.ts';
+import type { LogBatch, Report } from '../lib/common/types.ts';
 import { readAssociations } from '../lib/input/associations.ts';
-import type { InputContext } from '../lib/input/read.ts';
+import type { BatchSink, InputContext } from '../lib/input/read.ts';
 import {
   checkFileSystemId,
   checkRegion,
@@ -64,17 +65,69 @@ Environment: BUSY_DELAY_SECONDS (default 600), MAX_PATHS_PER_TASK (default 100),
 MAX_DECOMPRESSED_BYTES, NO_COLOR.
 `;
 
-/** What the FILE arguments gave: their batches, and how many could (not) be read. */
+/**
+ * From this many events, `analyze` folds each batch into the report as it is read
+ * (lib/analyze/fold.ts) instead of holding every record: memory then grows with the distinct
+ * paths, not with the input. Below it, the report is exactly the Lambda's.
+ */
+const FOLD_FROM_EVENTS = 50_000;
+
+/** Takes batches as the FILE arguments are read, and holds them or folds them. */
+class Batches {
+  readonly #options: PipelineOptions;
+  #held: LogBatch[] = [];
+  #heldEvents = 0;
+  #fold: ReportFold | undefined;
+  /** Events taken so far (to tell whether a file that failed had already given some). */
+  taken = 0;
+
+  constructor(options: PipelineOptions) {
+    this.#options = options;
+  }
+
+  readonly sink: BatchSink = {
+    everyEvents: FOLD_FROM_EVENTS,
+    take: (batches) => this.take(batches),
+  };
+
+  take(batches: readonly LogBatch[]): void {
+    for (const batch of batches) {
+      this.taken += batch.events.length;
+      if (this.#fold !== undefined) {
+        this.#fold.add(batch);
+        continue;
+      }
+      this.#held.push(batch);
+      this.#heldEvents += batch.events.length;
+    }
+    if (this.#fold === undefined && this.#heldEvents >= FOLD_FROM_EVENTS) {
+      this.#fold = new ReportFold(this.#options);
+      for (const batch of this.#held) this.#fold.add(batch);
+      this.#held = [];
+    }
+  }
+
+  /** The report of every batch taken. */
+  async report(skippedMessages: number): Promise<Report> {
+    if (this.#fold !== undefined) return this.#fold.report(skippedMessages);
+    return processBatches(this.#held, this.#options, undefined, skippedMessages);
+  }
+}
+
+/** How many FILE arguments could (not) be read, and the control messages they skipped. */
 interface Inputs {
-  readonly batches: LogBatch[];
   readonly skippedMessages: number;
   readonly bad: number;
   readonly good: number;
 }
 
 /** Reads every FILE argument; each one that cannot be read is reported on one stderr line. */
-async function readAll(args: readonly string[], io: Io, context: InputContext): Promise<Inputs> {
-  const batches: LogBatch[] = [];
+async function readAll(
+  args: readonly string[],
+  io: Io,
+  context: InputContext,
+  batches: Batches,
+): Promise<Inputs> {
   let skippedMessages = 0;
   let bad = 0;
   let good = 0;
@@ -84,19 +137,25 @@ async function readAll(args: readonly string[], io: Io, context: InputContext): 
       bad++;
       continue;
     }
+    const before = batches.taken;
     try {
-      const input = await readSource(source, context, io);
-      batches.push(...input.batches);
+      const input = await readSource(source, context, io, batches.sink);
+      batches.take(input.batches);
       skippedMessages += input.skippedMessages;
       for (const note of input.notes) complain(io, `${source.name}: ${note}`);
       good++;
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      complain(io, `${source.name}: ${error.message}`);
+      // A huge file hands its events over while it is read: those before the error stay counted.
+      const partly =
+        batches.taken > before
+          ? ` (its first ${batches.taken - before} events are in the report)`
+          : '';
+      complain(io, `${source.name}: ${error.message}${partly}`);
       bad++;
     }
   }
-  return { batches, skippedMessages, bad, good };
+  return { skippedMessages, bad, good };
 }
 
 /** `--associations FILE`, read and checked before any log file; a bad one is a usage error. */
@@ -158,24 +217,19 @@ async function command(args: string[], io: Io): Promise<number> {
     maxDecompressedBytes: config.maxDecompressedBytes,
   };
 
-  const { batches, skippedMessages, bad, good } = await readAll(positionals, io, context);
+  const batches = new Batches({
+    dryRun: true,
+    maxPathsPerTask: config.maxPathsPerTask,
+    busyDelaySeconds: config.busyDelaySeconds,
+    reportPath: config.reportPath,
+    region: consoleRegion(values.region, io.env),
+    ...(knownAssociations === undefined ? {} : { knownAssociations }),
+  });
+  const { skippedMessages, bad, good } = await readAll(positionals, io, context, batches);
   // Nothing readable: an empty report would only hide the errors above.
-  if (good === 0) return EXIT_USAGE;
+  if (good === 0 && batches.taken === 0) return EXIT_USAGE;
 
-  const report = await processBatches(
-    batches,
-    {
-      dryRun: true,
-      maxPathsPerTask: config.maxPathsPerTask,
-      busyDelaySeconds: config.busyDelaySeconds,
-      reportPath: config.reportPath,
-      region: consoleRegion(values.region, io.env),
-      ...(knownAssociations === undefined ? {} : { knownAssociations }),
-    },
-    undefined,
-    skippedMessages,
-  );
-  printReport(report, format, io);
+  printReport(await batches.report(skippedMessages), format, io);
   return bad > 0 ? EXIT_USAGE : EXIT_OK;
 }
 

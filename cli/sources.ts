@@ -5,7 +5,13 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../lib/common/errors.ts';
-import { createLineReader, type Input, type InputContext, readInput } from '../lib/input/read.ts';
+import {
+  type BatchSink,
+  createLineReader,
+  type Input,
+  type InputContext,
+  readInput,
+} from '../lib/input/read.ts';
 import { fileProblem, type Io, UsageError } from './common.ts';
 
 /*
@@ -142,6 +148,7 @@ async function readFileInput(
   name: string,
   context: InputContext,
   io: Io,
+  sink: BatchSink | undefined,
 ): Promise<Input> {
   let kind: Awaited<ReturnType<typeof magic>>;
   let size: number;
@@ -163,7 +170,7 @@ async function readFileInput(
   });
   const text: Readable = kind === 'gzip' ? raw.pipe(createGunzip()) : raw;
   try {
-    return await readLines(text, name, contextFor(path, context));
+    return await readLines(text, name, contextFor(path, context), sink);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(
@@ -196,9 +203,14 @@ function opensDocument(firstLine: string): boolean {
  * Reads a text stream: one JSON document (a file of one line, or pretty-printed AWS CLI output)
  * is parsed whole; anything else goes line by line through the line reader.
  */
-async function readLines(stream: Readable, name: string, context: InputContext): Promise<Input> {
+async function readLines(
+  stream: Readable,
+  name: string,
+  context: InputContext,
+  sink: BatchSink | undefined,
+): Promise<Input> {
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  const reader = createLineReader(name, context);
+  const reader = createLineReader(name, context, sink);
   // Lines held until the second non-blank line tells a one-line file from a stream of lines.
   const held: string[] = [];
   let heldBytes = 0;
@@ -241,10 +253,19 @@ async function readText(source: Source, io: Io): Promise<string> {
   }
 }
 
-/** Reads a source: standard input whole (it is what a person pipes), a file by {@link readFileInput}. */
-async function readSource(source: Source, context: InputContext, io: Io): Promise<Input> {
+/**
+ * Reads a source: standard input whole (it is what a person pipes), a file by
+ * {@link readFileInput}. With a sink, a file of log lines hands its batches over while it is
+ * read (a huge file is never held whole); the batches returned are the rest.
+ */
+async function readSource(
+  source: Source,
+  context: InputContext,
+  io: Io,
+  sink?: BatchSink,
+): Promise<Input> {
   if (source.path === undefined) return readInput(await io.readStdin(), source.name, context);
-  return readFileInput(source.path, source.name, context, io);
+  return readFileInput(source.path, source.name, context, io, sink);
 }
 
 export type { BadSource, Source };

@@ -1,5 +1,6 @@
-import { isRetryable } from '../common/classes.ts';
+import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import { FORBIDDEN_PATH_CHARS, MAX_PATH_LENGTH } from '../common/fsx.ts';
+import { detach } from '../common/records.ts';
 import type {
   Association,
   ExportTask,
@@ -111,11 +112,17 @@ function keyToPath(
   return withSlash(bestMatch.fsPath) + key.slice(bestMatch.prefix.length);
 }
 
+const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << index])) as Record<
+  FailureClass,
+  number
+>;
+
 interface Candidate {
   readonly path: string;
   delaySeconds: number;
   readonly eventIds: string[];
-  readonly classes: Set<FailureClass>;
+  /** Bit `CLASS_BIT[cls]` per class seen: a number, not a Set, per distinct path. */
+  classes: number;
 }
 
 const AWAITS_MAPPING =
@@ -183,6 +190,17 @@ function unplannedOf(record: FailureRecord, reason: string): Unplanned {
   };
 }
 
+/** An item whose strings keep no input line alive (a plan with limits lists only the first). */
+function detachedItem(item: Unplanned): Unplanned {
+  return {
+    fileSystemId: item.fileSystemId === undefined ? undefined : detach(item.fileSystemId),
+    eventId: detach(item.eventId),
+    class: item.class,
+    target: item.target === undefined ? undefined : detach(item.target),
+    reason: detach(item.reason),
+  };
+}
+
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) {
@@ -217,13 +235,13 @@ function tasksOf(
     for (const part of chunk(group, maxPaths)) {
       const paths = part.map((candidate) => candidate.path);
       const ids = new Set<string>();
-      const classSet = new Set<FailureClass>();
+      let mask = 0;
       for (const candidate of part) {
         for (const id of candidate.eventIds) ids.add(id);
-        for (const cls of candidate.classes) classSet.add(cls);
+        mask |= candidate.classes;
       }
       const eventIds = [...ids].sort();
-      const classes = [...classSet].sort();
+      const classes = CLASS_ORDER.filter((cls) => (mask & CLASS_BIT[cls]) !== 0).sort();
       const associations = options.associations.get(fileSystemId);
       tasks.push({
         fileSystemId,
@@ -241,6 +259,132 @@ function tasksOf(
   return tasks;
 }
 
+/** Limits for a plan over more records than memory holds (`analyze` on a huge input). */
+interface PlannerLimits {
+  /** Event ids kept in tasks in all; past it ids are only counted (and left out of tokens). */
+  readonly maxEventIds: number;
+  /** Unplanned and awaiting-mapping items listed; past it they are only counted. */
+  readonly maxListed: number;
+  /** Called with every unplanned item and its record, listed or not. */
+  readonly onUnplanned?: (item: Unplanned, record: FailureRecord) => void;
+}
+
+/**
+ * Plans re-exports one record at a time (see {@link planReexports}); with limits, what it keeps
+ * grows with the distinct paths, not with the records.
+ */
+class Planner {
+  readonly #options: PlanOptions;
+  readonly #limits: PlannerLimits | undefined;
+  readonly #byFileSystem = new Map<string, Map<string, Candidate>>();
+  readonly #unplanned: Unplanned[] = [];
+  readonly #awaitingMapping: Unplanned[] = [];
+  #unplannedCount = 0;
+  #awaitingCount = 0;
+  #eventIds = 0;
+  #eventIdsOmitted = 0;
+
+  constructor(options: PlanOptions, limits?: PlannerLimits) {
+    this.#options = options;
+    this.#limits = limits;
+  }
+
+  #unplan(record: FailureRecord, reason: string): void {
+    const item = unplannedOf(record, reason);
+    this.#unplannedCount++;
+    if (this.#limits === undefined) {
+      this.#unplanned.push(item);
+      return;
+    }
+    if (this.#unplanned.length < this.#limits.maxListed) this.#unplanned.push(detachedItem(item));
+    this.#limits.onUnplanned?.(item, record);
+  }
+
+  /** Adds one record: planned, unplanned with its reason, awaiting mapping, or not for this plan. */
+  add(record: FailureRecord): void {
+    const options = this.#options;
+    if (!isPlanned(record.class, options.classes)) return;
+    if (record.fileSystemId === undefined) {
+      this.#unplan(record, 'no file-system id in the record or the log stream name');
+      return;
+    }
+    const distrust = untrusted(record);
+    if (distrust !== undefined) {
+      this.#unplan(record, distrust);
+      return;
+    }
+    const resolved = resolvePath(record, record.fileSystemId, options);
+    if ('awaitsMapping' in resolved) {
+      this.#awaitingCount++;
+      if (this.#limits === undefined || this.#awaitingMapping.length < this.#limits.maxListed) {
+        const item = unplannedOf(record, AWAITS_MAPPING);
+        this.#awaitingMapping.push(this.#limits === undefined ? item : detachedItem(item));
+      }
+      return;
+    }
+    if ('reason' in resolved) {
+      this.#unplan(record, resolved.reason);
+      return;
+    }
+    const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
+    let paths = this.#byFileSystem.get(record.fileSystemId);
+    if (paths === undefined) {
+      paths = new Map<string, Candidate>();
+      this.#byFileSystem.set(this.#keep(record.fileSystemId), paths);
+    }
+    const existing = paths.get(resolved.path);
+    if (existing === undefined) {
+      const path = this.#keep(resolved.path);
+      paths.set(path, { path, delaySeconds, eventIds: [], classes: CLASS_BIT[record.class] });
+      this.#addEventId(paths.get(path) as Candidate, record.eventId);
+    } else {
+      this.#addEventId(existing, record.eventId);
+      existing.classes |= CLASS_BIT[record.class];
+      // A path that is both busy and failed internally waits for its writer: exporting it
+      // earlier would most likely fail busy again.
+      existing.delaySeconds = Math.max(existing.delaySeconds, delaySeconds);
+    }
+  }
+
+  /** With limits, a kept string is a copy, so it does not keep its input line alive. */
+  #keep(text: string): string {
+    return this.#limits === undefined ? text : detach(text);
+  }
+
+  #addEventId(candidate: Candidate, eventId: string): void {
+    if (this.#limits === undefined) {
+      candidate.eventIds.push(eventId);
+      return;
+    }
+    if (this.#eventIds >= this.#limits.maxEventIds) {
+      this.#eventIdsOmitted++;
+      return;
+    }
+    this.#eventIds++;
+    candidate.eventIds.push(detach(eventId));
+  }
+
+  /** The plan of every record added. */
+  plan(): Plan {
+    const maxPaths = pathsPerTask(this.#options.maxPathsPerTask);
+    const tasks: ExportTask[] = [];
+    for (const fileSystemId of [...this.#byFileSystem.keys()].sort()) {
+      const byPath = this.#byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
+      for (const task of tasksOf(fileSystemId, byPath, maxPaths, this.#options)) tasks.push(task);
+    }
+    return { tasks, unplanned: this.#unplanned, awaitingMapping: this.#awaitingMapping };
+  }
+
+  /** What a plan with limits counted but did not list. */
+  counts(): { unplanned: number; awaitingMapping: number; eventIdsOmitted: number } {
+    return {
+      unplanned: this.#unplannedCount,
+      awaitingMapping: this.#awaitingCount,
+      eventIdsOmitted: this.#eventIdsOmitted,
+    };
+  }
+}
+
 /**
  * Plans the re-exports for a set of records: retryable records (`transient`, `busy`), or those
  * of `options.classes`, with a known path become EXPORT_TO_REPOSITORY tasks, deduplicated per file
@@ -249,59 +393,9 @@ function tasksOf(
  * nothing is dropped silently.
  */
 function planReexports(records: readonly FailureRecord[], options: PlanOptions): Plan {
-  const maxPaths = pathsPerTask(options.maxPathsPerTask);
-  const byFileSystem = new Map<string, Map<string, Candidate>>();
-  const unplanned: Unplanned[] = [];
-  const awaitingMapping: Unplanned[] = [];
-  for (const record of records) {
-    if (!isPlanned(record.class, options.classes)) continue;
-    if (record.fileSystemId === undefined) {
-      unplanned.push(unplannedOf(record, 'no file-system id in the record or the log stream name'));
-      continue;
-    }
-    const distrust = untrusted(record);
-    if (distrust !== undefined) {
-      unplanned.push(unplannedOf(record, distrust));
-      continue;
-    }
-    const resolved = resolvePath(record, record.fileSystemId, options);
-    if ('awaitsMapping' in resolved) {
-      awaitingMapping.push(unplannedOf(record, AWAITS_MAPPING));
-      continue;
-    }
-    if ('reason' in resolved) {
-      unplanned.push(unplannedOf(record, resolved.reason));
-      continue;
-    }
-    const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
-    let paths = byFileSystem.get(record.fileSystemId);
-    if (paths === undefined) {
-      paths = new Map<string, Candidate>();
-      byFileSystem.set(record.fileSystemId, paths);
-    }
-    const existing = paths.get(resolved.path);
-    if (existing === undefined) {
-      paths.set(resolved.path, {
-        path: resolved.path,
-        delaySeconds,
-        eventIds: [record.eventId],
-        classes: new Set([record.class]),
-      });
-    } else {
-      existing.eventIds.push(record.eventId);
-      existing.classes.add(record.class);
-      // A path that is both busy and failed internally waits for its writer: exporting it
-      // earlier would most likely fail busy again.
-      existing.delaySeconds = Math.max(existing.delaySeconds, delaySeconds);
-    }
-  }
-
-  const tasks: ExportTask[] = [];
-  for (const fileSystemId of [...byFileSystem.keys()].sort()) {
-    const byPath = byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
-    for (const task of tasksOf(fileSystemId, byPath, maxPaths, options)) tasks.push(task);
-  }
-  return { tasks, unplanned, awaitingMapping };
+  const planner = new Planner(options);
+  for (const record of records) planner.add(record);
+  return planner.plan();
 }
 
 /**
@@ -324,5 +418,5 @@ function associationsNeeded(
   return [...needed].sort();
 }
 
-export type { PlanOptions };
-export { associationsNeeded, keyToPath, normalisePath, planReexports };
+export type { PlannerLimits, PlanOptions };
+export { associationsNeeded, isPlanned, keyToPath, normalisePath, Planner, planReexports };

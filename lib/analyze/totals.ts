@@ -64,11 +64,11 @@ interface HintTally {
   count: number;
 }
 
-interface ClassFiles {
-  records: number;
-  /** Distinct targets per file system ('' for none): no joined key string per record. */
-  readonly files: Map<string, Set<string>>;
-}
+/** Bit of each class in a target's mask. */
+const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << index])) as Record<
+  FailureClass,
+  number
+>;
 
 /**
  * Gathers {@link ReportTotals} one record (or unparseable event) at a time. Keys it keeps are
@@ -83,7 +83,15 @@ class TotalsBuilder {
   readonly #byFileSystem = new Map<string, Record<FailureClass, number>>();
   readonly #accounts = new Map<string, string | undefined>();
   readonly #findings = new Map<FailureClass, Map<string, HintTally>>();
-  readonly #classFiles = new Map<FailureClass, ClassFiles>();
+  /** Records per class. */
+  readonly #classRecords = new Map<FailureClass, number>();
+  /** File systems ('' for none) per class. */
+  readonly #classFileSystems = new Map<FailureClass, Set<string>>();
+  /**
+   * Per file system ('' for none), per distinct target, the classes it failed with: one entry
+   * per distinct file, however many classes, so a huge input costs one entry per file.
+   */
+  readonly #targets = new Map<string, Map<string, number>>();
   readonly #unparseableStreams = new Set<string>();
   readonly #unparseableFileSystems = new Set<string>();
   #min = Number.POSITIVE_INFINITY;
@@ -135,21 +143,25 @@ class TotalsBuilder {
       }
     }
 
-    let files = this.#classFiles.get(cls);
-    if (files === undefined) {
-      files = { records: 0, files: new Map() };
-      this.#classFiles.set(cls, files);
-    }
-    files.records++;
+    this.#classRecords.set(cls, (this.#classRecords.get(cls) ?? 0) + 1);
     const fileSystem = fileSystemId ?? '';
-    let targets = files.files.get(fileSystem);
-    if (targets === undefined) {
-      targets = new Set();
-      files.files.set(detach(fileSystem), targets);
+    let fileSystems = this.#classFileSystems.get(cls);
+    if (fileSystems === undefined) {
+      fileSystems = new Set();
+      this.#classFileSystems.set(cls, fileSystems);
     }
+    if (!fileSystems.has(fileSystem)) fileSystems.add(detach(fileSystem));
     const target = targetOf(record);
-    if (target !== undefined && !targets.has(target)) targets.add(detach(target));
-
+    if (target !== undefined) {
+      let targets = this.#targets.get(fileSystem);
+      if (targets === undefined) {
+        targets = new Map();
+        this.#targets.set(detach(fileSystem), targets);
+      }
+      const mask = targets.get(target);
+      if (mask === undefined) targets.set(detach(target), CLASS_BIT[cls]);
+      else if ((mask & CLASS_BIT[cls]) === 0) targets.set(target, mask | CLASS_BIT[cls]);
+    }
     if (PERSON_CLASSES.includes(cls)) this.#addFinding(record);
     this.#origin(record);
   }
@@ -203,18 +215,25 @@ class TotalsBuilder {
       }
       findings.push({ cls, count, groups: groups.sort((a, b) => b.count - a.count) });
     }
+    const files = new Map<FailureClass, number>();
+    for (const targets of this.#targets.values()) {
+      for (const mask of targets.values()) {
+        for (const cls of CLASS_ORDER) {
+          if ((mask & CLASS_BIT[cls]) !== 0) files.set(cls, (files.get(cls) ?? 0) + 1);
+        }
+      }
+    }
     const classTally: ClassTally[] = [];
     for (const cls of CLASS_ORDER) {
-      const files = this.#classFiles.get(cls);
-      if (files === undefined) continue;
-      let distinct = 0;
-      for (const targets of files.files.values()) distinct += targets.size;
+      const records = this.#classRecords.get(cls);
+      if (records === undefined) continue;
+      const fileSystems = this.#classFileSystems.get(cls) ?? new Set<string>();
       classTally.push({
         cls,
-        records: files.records,
-        files: distinct,
+        records,
+        files: files.get(cls) ?? 0,
         // Records without a file system id count no file system.
-        fileSystems: files.files.size - (files.files.has('') ? 1 : 0),
+        fileSystems: fileSystems.size - (fileSystems.has('') ? 1 : 0),
       });
     }
     const known = isDateMillis(this.#min) && isDateMillis(this.#max);

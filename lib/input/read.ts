@@ -65,6 +65,8 @@ function withFallbackFileSystem(batch: LogBatch, context: InputContext): LogBatc
 /** Events of one input grouped per log stream, in first-seen order, as a subscription would. */
 class StreamGroups {
   readonly #groups = new Map<string, unknown[]>();
+  /** Events held. */
+  size = 0;
 
   add(stream: string, event: unknown): void {
     let group = this.#groups.get(stream);
@@ -73,6 +75,12 @@ class StreamGroups {
       this.#groups.set(stream, group);
     }
     group.push(event);
+    this.size++;
+  }
+
+  clear(): void {
+    this.#groups.clear();
+    this.size = 0;
   }
 
   /** One batch per stream; events the decoder cannot read become defective, not lost. */
@@ -96,22 +104,47 @@ class StreamGroups {
   }
 }
 
+/**
+ * Where a line reader hands its batches over while it reads, so a huge input is never held
+ * whole: every `everyEvents` events, the batches read so far (one per log stream) go to `take`.
+ */
+interface BatchSink {
+  readonly everyEvents: number;
+  readonly take: (batches: LogBatch[]) => void;
+}
+
 /** Where one input's batches are collected while its documents or lines are read. */
 class Collector {
-  readonly batches: LogBatch[] = [];
+  batches: LogBatch[] = [];
   readonly notes: string[] = [];
   readonly streams = new StreamGroups();
   skippedMessages = 0;
   readonly name: string;
   readonly context: InputContext;
+  readonly #sink: BatchSink | undefined;
+  #events = 0;
 
-  constructor(name: string, context: InputContext) {
+  constructor(name: string, context: InputContext, sink?: BatchSink) {
     this.name = name;
     this.context = context;
+    this.#sink = sink;
   }
 
   push(batch: LogBatch): void {
     this.batches.push(withFallbackFileSystem(batch, this.context));
+    this.#events += batch.events.length;
+  }
+
+  /** Hands what was read to the sink once enough events are held. */
+  flushIfFull(): void {
+    const sink = this.#sink;
+    if (sink === undefined || this.#events + this.streams.size < sink.everyEvents) return;
+    for (const batch of this.streams.batches(this.context)) this.push(batch);
+    this.streams.clear();
+    const batches = this.batches;
+    this.batches = [];
+    this.#events = 0;
+    sink.take(batches);
   }
 
   note(text: string): void {
@@ -260,55 +293,60 @@ interface LineReader {
  * A reader for a line-oriented input. Event ids are `<name>:<line number>` when the line has no
  * id of its own, so the same file always gives the same report and the same task tokens.
  */
-function createLineReader(name: string, context: InputContext): LineReader {
-  const collector = new Collector(name, context);
+function createLineReader(name: string, context: InputContext, sink?: BatchSink): LineReader {
+  const collector = new Collector(name, context, sink);
   const fallbackStream = defaultStream(context);
   let mode: LineMode | undefined;
   let number = 0;
   let read = 0;
   return {
     line(raw) {
-      number++;
-      const text = number === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-      if (text.trim().length === 0) return;
-      read++;
-      const id = `${name}:${number}`;
-      if (mode === undefined) mode = lineMode(text);
-      if (mode === 'documents') {
-        const parsed = tryParse(text);
-        if (!parsed.ok) throw new InputError(`line ${number}: is not valid JSON: ${parsed.error}`);
-        const kind = documentKind(parsed.value);
-        if (kind === undefined) {
-          throw new InputError(
-            `line ${number}: is not a Lambda event, subscription payload or on-failure record like the first line`,
-          );
-        }
-        addDocument(collector, parsed.value, kind, `line ${number}: `);
-        return;
-      }
-      if (mode === 'events') {
-        const parsed = tryParse(text);
-        if (parsed.ok && isLogEvent(parsed.value)) {
-          addLogEvent(collector, parsed.value, id);
-        } else {
-          collector.streams.add(fallbackStream, {
-            id,
-            timestamp: undefined,
-            message: text,
-            defect: 'not a log event object like the other lines',
-          } satisfies LogEvent);
-        }
-        return;
-      }
-      // A bare line carries no time: it stays unknown (shown as such), never epoch 0.
-      const { time, stream, message } = splitLinePrefix(text);
-      collector.streams.add(stream ?? fallbackStream, { id, timestamp: time, message });
+      readLine(raw);
+      collector.flushIfFull();
     },
     finish() {
       if (read === 0) throw new InputError('is empty');
       return collector.result();
     },
   };
+
+  function readLine(raw: string): void {
+    number++;
+    const text = number === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+    if (text.trim().length === 0) return;
+    read++;
+    const id = `${name}:${number}`;
+    if (mode === undefined) mode = lineMode(text);
+    if (mode === 'documents') {
+      const parsed = tryParse(text);
+      if (!parsed.ok) throw new InputError(`line ${number}: is not valid JSON: ${parsed.error}`);
+      const kind = documentKind(parsed.value);
+      if (kind === undefined) {
+        throw new InputError(
+          `line ${number}: is not a Lambda event, subscription payload or on-failure record like the first line`,
+        );
+      }
+      addDocument(collector, parsed.value, kind, `line ${number}: `);
+      return;
+    }
+    if (mode === 'events') {
+      const parsed = tryParse(text);
+      if (parsed.ok && isLogEvent(parsed.value)) {
+        addLogEvent(collector, parsed.value, id);
+      } else {
+        collector.streams.add(fallbackStream, {
+          id,
+          timestamp: undefined,
+          message: text,
+          defect: 'not a log event object like the other lines',
+        } satisfies LogEvent);
+      }
+      return;
+    }
+    // A bare line carries no time: it stays unknown (shown as such), never epoch 0.
+    const { time, stream, message } = splitLinePrefix(text);
+    collector.streams.add(stream ?? fallbackStream, { id, timestamp: time, message });
+  }
 }
 
 function lineMode(first: string): LineMode {
@@ -389,5 +427,5 @@ function readInput(text: string, name: string, context: InputContext): Input {
   return reader.finish();
 }
 
-export type { Input, InputContext, LineReader };
+export type { BatchSink, Input, InputContext, LineReader };
 export { createLineReader, readInput };
