@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../lib/common/errors.ts';
-import { type InputContext, readInput } from '../../../lib/input/read.ts';
+import type { LogBatch } from '../../../lib/common/types.ts';
+import { createLineReader, type InputContext, readInput } from '../../../lib/input/read.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
 const CONTEXT: InputContext = { maxDecompressedBytes: 1024 * 1024 };
@@ -671,5 +672,61 @@ describe('Function: readInput (documents cut short)', () => {
 
     // Assess
     expect(input.batches[0]?.events).toHaveLength(1);
+  });
+});
+
+describe('Function: createLineReader (with a sink, for huge files)', () => {
+  const CONTEXT: InputContext = { maxDecompressedBytes: 1e8 };
+
+  it('hands its batches over every N events, and finish() returns the rest: no event lost or repeated', () => {
+    // Prepare
+    const taken: LogBatch[][] = [];
+    const reader = createLineReader('big.log', CONTEXT, {
+      everyEvents: 3,
+      take: (batches) => taken.push(batches),
+    });
+    const lines = [
+      '2025-11-25T06:04:12Z datarepo_fs-0123456789abcdef0 {"errorCode":"S3ExportResourceBusy","filePath":"/a"}',
+      '{"errorCode":"InternalAutoExportError","filePath":"/b"}',
+      '',
+      '2025-11-25T06:04:13Z datarepo_fs-0123456789abcdef0 {"errorCode":"S3ExportResourceBusy","filePath":"/c"}',
+      'not a record',
+      '{"errorCode":"InternalAutoExportError","filePath":"/d"}',
+      '{"errorCode":"InternalAutoExportError","filePath":"/e"}',
+      '{"errorCode":"InternalAutoExportError","filePath":"/f"}',
+    ];
+
+    // Act
+    for (const line of lines) reader.line(line);
+    const rest = reader.finish();
+
+    // Assess
+    expect(taken).toHaveLength(2);
+    const ids = (batches: readonly LogBatch[]) =>
+      batches.flatMap((batch) => batch.events.map((event) => event.id));
+    expect(ids(taken[0] ?? [])).toEqual(['big.log:1', 'big.log:4', 'big.log:2']);
+    expect(ids(taken[1] ?? [])).toEqual(['big.log:5', 'big.log:6', 'big.log:7']);
+    expect(ids(rest.batches)).toEqual(['big.log:8']);
+    expect(taken[0]?.map((batch) => batch.streamFileSystemId)).toEqual([
+      'fs-0123456789abcdef0',
+      undefined,
+    ]);
+  });
+
+  it('hands nothing over while the input stays under N events (the whole-input path)', () => {
+    // Prepare
+    const taken: LogBatch[][] = [];
+    const reader = createLineReader('small.log', CONTEXT, {
+      everyEvents: 10,
+      take: (batches) => taken.push(batches),
+    });
+
+    // Act
+    for (const line of ['one', 'two', 'three']) reader.line(line);
+    const rest = reader.finish();
+
+    // Assess
+    expect(taken).toEqual([]);
+    expect(rest.batches.flatMap((batch) => batch.events)).toHaveLength(3);
   });
 });
