@@ -71,6 +71,11 @@ MAX_DECOMPRESSED_BYTES, NO_COLOR.
  * paths, not with the input. Below it, the report is exactly the Lambda's.
  */
 const FOLD_FROM_EVENTS = 50_000;
+/**
+ * Once folding, a file hands its batches over in smaller steps: less is held at a time, and
+ * what is dropped dies young, so the heap stays small instead of filling with garbage.
+ */
+const FOLD_STEP_EVENTS = 4_096;
 
 /** Takes batches as the FILE arguments are read, and holds them or folds them. */
 class Batches {
@@ -85,10 +90,15 @@ class Batches {
     this.#options = options;
   }
 
-  readonly sink: BatchSink = {
-    everyEvents: FOLD_FROM_EVENTS,
-    take: (batches) => this.take(batches),
-  };
+  readonly sink: BatchSink = (() => {
+    const batches = this;
+    return {
+      get everyEvents() {
+        return batches.#fold === undefined ? FOLD_FROM_EVENTS : FOLD_STEP_EVENTS;
+      },
+      take: (taken: LogBatch[]) => batches.take(taken),
+    };
+  })();
 
   take(batches: readonly LogBatch[]): void {
     for (const batch of batches) {

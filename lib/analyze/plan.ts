@@ -117,10 +117,13 @@ const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << 
   number
 >;
 
+/** Shared by every candidate that has no event id kept yet; never pushed to. */
+const NO_EVENT_IDS: string[] = [];
+
 interface Candidate {
   readonly path: string;
   delaySeconds: number;
-  readonly eventIds: string[];
+  eventIds: string[];
   /** Bit `CLASS_BIT[cls]` per class seen: a number, not a Set, per distinct path. */
   classes: number;
 }
@@ -335,8 +338,14 @@ class Planner {
     const existing = paths.get(resolved.path);
     if (existing === undefined) {
       const path = this.#keep(resolved.path);
-      paths.set(path, { path, delaySeconds, eventIds: [], classes: CLASS_BIT[record.class] });
-      this.#addEventId(paths.get(path) as Candidate, record.eventId);
+      const candidate: Candidate = {
+        path,
+        delaySeconds,
+        eventIds: NO_EVENT_IDS,
+        classes: CLASS_BIT[record.class],
+      };
+      paths.set(path, candidate);
+      this.#addEventId(candidate, record.eventId);
     } else {
       this.#addEventId(existing, record.eventId);
       existing.classes |= CLASS_BIT[record.class];
@@ -352,16 +361,15 @@ class Planner {
   }
 
   #addEventId(candidate: Candidate, eventId: string): void {
-    if (this.#limits === undefined) {
-      candidate.eventIds.push(eventId);
-      return;
-    }
-    if (this.#eventIds >= this.#limits.maxEventIds) {
+    if (this.#limits !== undefined && this.#eventIds >= this.#limits.maxEventIds) {
       this.#eventIdsOmitted++;
       return;
     }
     this.#eventIds++;
-    candidate.eventIds.push(detach(eventId));
+    const id = this.#limits === undefined ? eventId : detach(eventId);
+    // Allocated on the first id only: past the limit, a path costs no array.
+    if (candidate.eventIds === NO_EVENT_IDS) candidate.eventIds = [id];
+    else candidate.eventIds.push(id);
   }
 
   /** The plan of every record added. */
