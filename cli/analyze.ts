@@ -47,7 +47,9 @@ A FILE may be a folder: every file below it is read, in path order (an export to
 disk, <prefix>/<task id>/<log stream>/000000.gz, gives each object its folder's log stream).
 "-" reads standard input. An unreadable file is reported on stderr and the others are still
 analysed (exit status 2); when no FILE can be read, no report is printed. Files over 8 MiB are
-read line by line with their progress on stderr.
+read line by line with their progress on stderr. Past 50,000 events each batch is counted as it
+is read, so memory grows with distinct paths, not with the input; --json then lists the first
+1,000 items of each list and says how many it left out ("truncated").
 
 Options:
   --json                  print the report as one JSON document

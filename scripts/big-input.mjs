@@ -8,7 +8,15 @@
 // of the CLI process, read in that process when it exits (no external `time` needed). Figures,
 // not assertions: docs/cli.md#large-inputs quotes them. BIG_INPUT_KEEP=1 keeps the file.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +45,10 @@ function pathOf(n) {
 
 /** One line: the mix an operator gathers from `aws logs tail`, an S3 export and the console. */
 function line(i) {
-  const fs = FILE_SYSTEMS[i % FILE_SYSTEMS.length];
   // Skewed: a few paths fail again and again, most only once or twice.
   const n = Math.floor(PATHS * next() ** 2);
+  // A file lives on one file system.
+  const fs = FILE_SYSTEMS[n % FILE_SYSTEMS.length];
   const path = pathOf(n);
   const time = new Date(START + i * 37).toISOString();
   const kind = next();
@@ -102,7 +111,12 @@ function measure(dir, file, args) {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const maxRssKiB = Number(spawnSync('cat', [rssFile]).stdout.toString());
-  return { status: run.status, seconds, maxRssMiB: maxRssKiB / 1024, stdout: run.stdout.toString() };
+  return {
+    status: run.status,
+    seconds,
+    maxRssMiB: maxRssKiB / 1024,
+    stdout: run.stdout.toString(),
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fea-big-'));

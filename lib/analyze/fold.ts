@@ -48,7 +48,7 @@ type UnplannedEntry = { readonly place: Place; readonly sample: string };
 class ReportFold {
   readonly #options: PipelineOptions;
   readonly #limits: FoldLimits;
-  readonly #totals = new TotalsBuilder();
+  readonly #totals = new TotalsBuilder(detach);
   readonly #records: FailureRecord[] = [];
   readonly #unparseable: UnparseableEvent[] = [];
   readonly #sources = new Map<string, Source>();

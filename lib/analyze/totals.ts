@@ -1,5 +1,5 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
-import { detach, targetOf } from '../common/records.ts';
+import { targetOf } from '../common/records.ts';
 import type {
   ClassTally,
   FailureClass,
@@ -75,6 +75,13 @@ const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << 
  * detached copies, so a record of a huge input can be dropped once added.
  */
 class TotalsBuilder {
+  /** How a key that outlives its record is stored (a copy when folding a huge input). */
+  readonly #keep: (text: string) => string;
+
+  constructor(keep: (text: string) => string = (text) => text) {
+    this.#keep = keep;
+  }
+
   #records = 0;
   #unparseable = 0;
   readonly #byClass = zeroCounts();
@@ -108,8 +115,8 @@ class TotalsBuilder {
       if (timestamp < this.#min) this.#min = timestamp;
       if (timestamp > this.#max) this.#max = timestamp;
     }
-    if (!this.#logGroups.has(event.logGroup)) this.#logGroups.add(detach(event.logGroup));
-    if (!this.#logStreams.has(event.logStream)) this.#logStreams.add(detach(event.logStream));
+    if (!this.#logGroups.has(event.logGroup)) this.#logGroups.add(this.#keep(event.logGroup));
+    if (!this.#logStreams.has(event.logStream)) this.#logStreams.add(this.#keep(event.logStream));
   }
 
   /** Adds one record. */
@@ -121,7 +128,7 @@ class TotalsBuilder {
     const code = record.code;
     const codeCount = this.#byCode.get(code);
     if (codeCount === undefined) {
-      const kept = detach(code);
+      const kept = this.#keep(code);
       this.#byCode.set(kept, 1);
       this.#codeClasses.set(kept, cls);
     } else this.#byCode.set(code, codeCount + 1);
@@ -131,13 +138,16 @@ class TotalsBuilder {
     let perClass = this.#byFileSystem.get(groupId);
     if (perClass === undefined) {
       perClass = zeroCounts();
-      this.#byFileSystem.set(detach(groupId), perClass);
+      this.#byFileSystem.set(this.#keep(groupId), perClass);
     }
     perClass[cls]++;
     if (fileSystemId !== undefined) {
       const account = knownAccount(record.owner);
       if (!this.#accounts.has(fileSystemId)) {
-        this.#accounts.set(detach(fileSystemId), account === undefined ? account : detach(account));
+        this.#accounts.set(
+          this.#keep(fileSystemId),
+          account === undefined ? account : this.#keep(account),
+        );
       } else if (this.#accounts.get(fileSystemId) !== account) {
         this.#accounts.set(fileSystemId, undefined);
       }
@@ -150,16 +160,16 @@ class TotalsBuilder {
       fileSystems = new Set();
       this.#classFileSystems.set(cls, fileSystems);
     }
-    if (!fileSystems.has(fileSystem)) fileSystems.add(detach(fileSystem));
+    if (!fileSystems.has(fileSystem)) fileSystems.add(this.#keep(fileSystem));
     const target = targetOf(record);
     if (target !== undefined) {
       let targets = this.#targets.get(fileSystem);
       if (targets === undefined) {
         targets = new Map();
-        this.#targets.set(detach(fileSystem), targets);
+        this.#targets.set(this.#keep(fileSystem), targets);
       }
       const mask = targets.get(target);
-      if (mask === undefined) targets.set(detach(target), CLASS_BIT[cls]);
+      if (mask === undefined) targets.set(this.#keep(target), CLASS_BIT[cls]);
       else if ((mask & CLASS_BIT[cls]) === 0) targets.set(target, mask | CLASS_BIT[cls]);
     }
     if (PERSON_CLASSES.includes(cls)) this.#addFinding(record);
@@ -180,7 +190,7 @@ class TotalsBuilder {
     }
     tally.count++;
     const count = tally.codes.get(record.code);
-    if (count === undefined) tally.codes.set(detach(record.code), 1);
+    if (count === undefined) tally.codes.set(this.#keep(record.code), 1);
     else tally.codes.set(record.code, count + 1);
     tally.places.add(record);
   }
@@ -189,7 +199,7 @@ class TotalsBuilder {
   addUnparseable(event: UnparseableEvent): void {
     this.#unparseable++;
     if (!this.#unparseableStreams.has(event.logStream)) {
-      this.#unparseableStreams.add(detach(event.logStream));
+      this.#unparseableStreams.add(this.#keep(event.logStream));
       const id = fileSystemOfStream(event.logStream);
       if (id !== undefined) this.#unparseableFileSystems.add(id);
     }
