@@ -3,6 +3,7 @@ import {
   countOutcomes,
   fileSystemsOf,
   personFindings,
+  reportTotals,
   shownPath,
 } from '../analyze/analysis.ts';
 import { CLASS_ORDER, classTitle, mostSevere, PERSON_CLASSES } from '../common/classes.ts';
@@ -172,7 +173,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   if ((options.heldFailures ?? 0) > 0) {
     blocks.push('', `${plural(options.heldFailures ?? 0, 'repeat failure')} held for the digest.`);
   }
-  const link = reportInsightsLink(report);
+  const link = reportInsightsLink(report, reportTotals(report));
   if (link !== undefined) blocks.push('', `Logs Insights: ${link}`);
 
   const anchor = epochOf(report.generatedAt);
