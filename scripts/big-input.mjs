@@ -102,7 +102,7 @@ function measure(dir, file, args) {
   const rssFile = join(dir, 'rss.txt');
   writeFileSync(
     preload,
-    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); writeFileSync(${JSON.stringify(rssFile)}, [u.maxRSS, u.userCPUTime + u.systemCPUTime].join(' ')); });\n`,
   );
   const started = process.hrtime.bigint();
   const run = spawnSync(process.execPath, ['--import', preload, BIN, 'analyze', ...args, file], {
@@ -139,7 +139,7 @@ try {
       detail = `; events ${report.events}, records ${report.records}, unparseable ${report.unparseable}, tasks ${report.retries.length}, truncated ${JSON.stringify(report.truncated ?? {})}`;
     }
     console.log(
-      `${label}: exit ${result.status}, ${result.seconds.toFixed(1)} s, peak RSS ${result.maxRssMiB.toFixed(0)} MiB${detail}`,
+      `${label}: exit ${result.status}, ${result.seconds.toFixed(1)} s wall (${result.cpuSeconds.toFixed(1)} s CPU), peak RSS ${result.maxRssMiB.toFixed(0)} MiB${detail}`,
     );
   }
 } finally {
