@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { clientOptions } from '../lib/aws/http.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
+import { createBacklogReader } from '../lib/aws/metrics.ts';
 import { lambdaFunctionName, parseArn } from '../lib/common/arn.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import { renderDoctorJson, renderDoctorText } from '../lib/doctor/render.ts';
+import { parseDuration } from '../lib/scan/window.ts';
 import {
   checkFileSystemId,
   checkRegion,
@@ -27,7 +30,7 @@ import {
  */
 
 const help = `Usage: ${PROGRAM} doctor [--file-system-id ID] [--function NAME|ARN] [--topic-arn ARN]
-                            [--json] [--region R]
+                            [--backlog-threshold DURATION] [--json] [--region R]
 
 Checks that export failures of your FSx for Lustre file systems are being watched. For each
 file system in the account and Region (or the one named):
@@ -36,6 +39,9 @@ file system in the account and Region (or the one named):
   subscription  the log group carries a subscription filter to the analyzer function
   association   each data repository association is AVAILABLE (MISCONFIGURED: automatic
                 export silently stops), and with which automatic-export events
+  backlog       how old the oldest change not yet exported to S3 is (CloudWatch metric
+                AgeOfOldestQueuedMessage, Publisher AutoExport); at or past the threshold
+                it is a PROBLEM
 And, given the summary topic:
   topic         the topic has a confirmed subscription (one pending confirmation receives
                 nothing, so no email or alarm would reach anyone)
@@ -48,6 +54,8 @@ Options:
                         function named as the stack names it, fsx-export-analyzer-<stage>-analyzer
   --topic-arn ARN       the summary topic to check (the stack's SummaryTopicArn output);
                         default: SUMMARY_TOPIC_ARN; without either, the topic is not checked
+  --backlog-threshold DURATION
+                        a backlog this old is a PROBLEM: 90m, 2h, 1d (default 1h)
   --json                one JSON document for scripts (findings: fileSystemId, check,
                         severity, detail, fix, commands)
   --region R            the Region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
@@ -59,9 +67,10 @@ Exit status: 0 nothing to fix; 1 a PROBLEM or UNKNOWN, or no FSx for Lustre file
 the Region (wrong Region?); 2 bad usage, or the file systems cannot be listed at all (no
 credentials, fsx:DescribeFileSystems denied, unknown --file-system-id).
 Needs: fsx:DescribeFileSystems, fsx:DescribeDataRepositoryAssociations,
-logs:DescribeSubscriptionFilters, and with a topic sns:ListSubscriptionsByTopic. AWS settings
-(AWS_PROFILE, AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_SNS, ...)
-are read as by the AWS CLI.
+logs:DescribeSubscriptionFilters, cloudwatch:GetMetricData (the backlog; without it the backlog
+is UNKNOWN), and with a topic sns:ListSubscriptionsByTopic. AWS settings (AWS_PROFILE,
+AWS_ENDPOINT_URL_FSX, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH,
+AWS_ENDPOINT_URL_SNS, ...) are read as by the AWS CLI.
 `;
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -96,6 +105,22 @@ function topicOf(value: string | undefined, env: Io['env']): string | undefined 
     );
   }
   return topicArn;
+}
+
+/** The longest --backlog-threshold: a week, like the stack's BACKLOG_THRESHOLD_MINUTES. */
+const MAX_BACKLOG_THRESHOLD_MS = 7 * 24 * 3_600_000;
+
+/** --backlog-threshold in seconds (default one hour); a usage error unless 1 minute to 7 days. */
+function backlogThresholdOf(value: string | undefined): number {
+  if (value === undefined) return 3600;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 60_000 || ms > MAX_BACKLOG_THRESHOLD_MS) {
+    throw new UsageError(
+      `--backlog-threshold must be a duration from 1m to 7d, such as 90m or 2h (got "${value}")`,
+      'doctor',
+    );
+  }
+  return Math.round(ms / 1000);
 }
 
 /** The Region the clients will call, or a usage error saying how to set one. */
@@ -139,6 +164,7 @@ async function command(args: string[], io: Io): Promise<number> {
         'file-system-id': { type: 'string' },
         function: { type: 'string' },
         'topic-arn': { type: 'string' },
+        'backlog-threshold': { type: 'string' },
         json: { type: 'boolean' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -153,8 +179,10 @@ async function command(args: string[], io: Io): Promise<number> {
     throw new UsageError(`unexpected argument "${positionals[0]}"`, 'doctor');
   }
   const { fileSystemId, region, topicArn } = checkedOptions(values, io.env);
+  const backlogThresholdSeconds = backlogThresholdOf(values['backlog-threshold']);
   const fsx = new FSxClient(clientOptions(region));
   const logs = new CloudWatchLogsClient(clientOptions(region));
+  const metrics = new CloudWatchClient(clientOptions(region));
   // The topic is read where it lives, which need not be the Region checked.
   const sns =
     topicArn === undefined ? undefined : new SNSClient(clientOptions(parseArn(topicArn)?.region));
@@ -169,12 +197,21 @@ async function command(args: string[], io: Io): Promise<number> {
         topicArn,
       },
     );
-    const result = diagnose(inventory, { functionRef: values.function });
+    const ids = inventory.fileSystems.map((entry) => entry.fileSystem.fileSystemId);
+    if (ids.length > 0) {
+      io.stderr(`doctor: reading the export backlog of ${ids.length} file system(s)\n`);
+    }
+    const backlog = await createBacklogReader(metrics).ages(ids, new Date());
+    const result = diagnose(
+      { ...inventory, backlog },
+      { functionRef: values.function, backlogThresholdSeconds },
+    );
     io.stdout(values.json === true ? renderDoctorJson(result) : renderDoctorText(result));
     return result.healthy ? EXIT_OK : EXIT_FAILURE;
   } finally {
     fsx.destroy();
     logs.destroy();
+    metrics.destroy();
     sns?.destroy();
   }
 }

@@ -1,7 +1,14 @@
-import { dynamoClient, fsxClient, logsClient, snsClient } from '../lib/aws/clients.ts';
+import {
+  dynamoClient,
+  fsxClient,
+  logsClient,
+  metricsClient,
+  snsClient,
+} from '../lib/aws/clients.ts';
 import { createDoctorState } from '../lib/aws/doctor-state.ts';
 import { readInventory } from '../lib/aws/inventory.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
+import { createBacklogReader } from '../lib/aws/metrics.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
 import { chatJson } from '../lib/chat/format.ts';
@@ -14,8 +21,8 @@ import { doctorTelemetry, problemCount } from '../lib/doctor/telemetry.ts';
 
 /*
  * The scheduled doctor: the checks of `fsx-export-analyzer doctor` (event logging on, the
- * analyzer subscribed to the log group, associations AVAILABLE with automatic export, the summary
- * topic with a confirmed subscription), run on a schedule, with one email when something a person
+ * analyzer subscribed to the log group, associations AVAILABLE with automatic export, the export
+ * backlog under its threshold, the summary topic with a confirmed subscription), run on a schedule, with one email when something a person
  * acts on appears or goes away (a check that cannot be made, e.g. a throttled call, only when it
  * fails two runs in a row: doctorChanges). A MISCONFIGURED association stops automatic export
  * without a single failure event, so the analyzer alone would never notice it.
@@ -34,6 +41,7 @@ const config = loadOrLog(loadDoctorConfig);
 const chat = loadOrLog(loadChatConfig);
 const { topicArn } = reachOf(config);
 const state = createDoctorState(dynamoClient, config.ledgerTable, config.region);
+const backlogReader = createBacklogReader(metricsClient);
 
 async function run(now: Date): Promise<DoctorRunResult> {
   // The topic's subscriptions are read even in a dry run: reading changes nothing.
@@ -41,7 +49,18 @@ async function run(now: Date): Promise<DoctorRunResult> {
     { fsx: fsxClient, logs: logsClient, sns: snsClient },
     { region: config.region, topicArn: config.summaryTopicArn },
   );
-  const result = diagnose(inventory, { functionRef: config.analyzerFunction });
+  // The export backlog of every file system: read-only too; a failed read is UNKNOWN, not an error.
+  const backlog = await backlogReader.ages(
+    inventory.fileSystems.map((entry) => entry.fileSystem.fileSystemId),
+    now,
+  );
+  const result = diagnose(
+    { ...inventory, backlog },
+    {
+      functionRef: config.analyzerFunction,
+      backlogThresholdSeconds: config.backlogThresholdMinutes * 60,
+    },
+  );
   const { changes, state: next } = doctorChanges(await state.load(), result.findings);
   emit(doctorTelemetry(result, changes.length));
   let published: string | null = null;

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient } from '@aws-sdk/client-fsx';
@@ -64,5 +65,18 @@ const logsClient = /* @__PURE__ */ traced(
 
 // The outcome check reads task completion reports (lib/aws/s3.ts).
 const s3Client = /* @__PURE__ */ traced(/* @__PURE__ */ new S3Client({ requestHandler }));
+// The export backlog (lib/aws/metrics.ts): AWS_ENDPOINT_URL_CLOUDWATCH points it elsewhere.
+const metricsClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new CloudWatchClient({ requestHandler }),
+);
 
-export { dynamoClient, fsxClient, logsClient, s3Client, snsClient, sqsClient, tracingReady };
+export {
+  dynamoClient,
+  fsxClient,
+  logsClient,
+  metricsClient,
+  s3Client,
+  snsClient,
+  sqsClient,
+  tracingReady,
+};

@@ -89,6 +89,7 @@ const EXPECTED = {
   DIGEST_WINDOW_MINUTES: 'must be an integer from 0 (digests off) to 1440',
   ANALYZER_FUNCTION_NAME: 'must be a Lambda function name (1 to 64 of A-Z a-z 0-9 _ -)',
   CHAT_TOPIC_ARN: 'must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)',
+  BACKLOG_THRESHOLD_MINUTES: 'must be an integer from 1 to 10080 (one week)',
 } as const;
 
 type Variable = keyof typeof EXPECTED;
@@ -163,6 +164,8 @@ const DigestSchema = z.object({
 
 const DoctorSchema = z.object({
   ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
+  // An automatic-export backlog older than this is a doctor PROBLEM (default one hour).
+  BACKLOG_THRESHOLD_MINUTES: integer(1, 10_080, 60),
 });
 
 const ChatSchema = z.object({
@@ -267,11 +270,14 @@ type DoctorConfig = Config & {
   readonly region: string;
   /** The analyzer a log group's subscription filter must point to; undefined: the stack's naming. */
   readonly analyzerFunction: string | undefined;
+  /** An automatic-export backlog at least this old is a PROBLEM (BACKLOG_THRESHOLD_MINUTES). */
+  readonly backlogThresholdMinutes: number;
 };
 
 /**
  * Reads the scheduled doctor's settings: those of `loadConfig` (topic, dry run, Region), plus
- * LEDGER_TABLE and AWS_REGION (both required) and ANALYZER_FUNCTION_NAME.
+ * LEDGER_TABLE and AWS_REGION (both required), ANALYZER_FUNCTION_NAME and
+ * BACKLOG_THRESHOLD_MINUTES (default 60).
  *
  * @param env - Defaults to `process.env`; tests pass a plain object.
  * @throws ConfigError naming the first invalid or missing variable.
@@ -285,13 +291,17 @@ function loadDoctorConfig(env: Record<string, string | undefined> = process.env)
   if (config.region === undefined) {
     throw new ConfigError('Environment variable AWS_REGION is required by the scheduled doctor');
   }
-  const parsed = DoctorSchema.safeParse({ ANALYZER_FUNCTION_NAME: env['ANALYZER_FUNCTION_NAME'] });
+  const parsed = DoctorSchema.safeParse({
+    ANALYZER_FUNCTION_NAME: env['ANALYZER_FUNCTION_NAME'],
+    BACKLOG_THRESHOLD_MINUTES: env['BACKLOG_THRESHOLD_MINUTES'],
+  });
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   return Object.freeze({
     ...config,
     ledgerTable,
     region: config.region,
     analyzerFunction: parsed.data.ANALYZER_FUNCTION_NAME,
+    backlogThresholdMinutes: parsed.data.BACKLOG_THRESHOLD_MINUTES,
   });
 }
 

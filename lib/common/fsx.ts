@@ -92,3 +92,14 @@ export function toAssociation(
     dataRepositoryPath: DataRepositoryPath,
   };
 }
+
+/**
+ * The automatic-export backlog metric: in namespace AWS/FSx, dimensions FileSystemId and
+ * Publisher, FSx publishes the age in seconds of the oldest change on the file system not yet
+ * exported to S3 (Publisher AutoExport). See docs/fsx-facts.md#export-backlog.
+ */
+export const BACKLOG_METRIC = {
+  namespace: 'AWS/FSx',
+  metricName: 'AgeOfOldestQueuedMessage',
+  publisher: 'AutoExport',
+} as const;

@@ -1,5 +1,6 @@
 import type {
   Association,
+  BacklogReadings,
   BatchGroup,
   DigestWindow,
   FailureClass,
@@ -294,8 +295,19 @@ interface ReportPort {
   read(s3Url: string): Promise<ReportRead>;
 }
 
+/**
+ * Reads the automatic-export backlog of file systems from CloudWatch (lib/aws/metrics.ts). Never
+ * throws: a failed read gives every file system a "could not check" entry, so no email or doctor
+ * run fails for it.
+ */
+interface BacklogPort {
+  /** The newest backlog age of each file system (at most 500 per call, deduplicated). */
+  ages(fileSystemIds: readonly string[], now: Date): Promise<BacklogReadings>;
+}
+
 export type {
   AttemptHistory,
+  BacklogPort,
   DeferralPort,
   DeferredExport,
   DigestRules,

@@ -506,6 +506,7 @@ export const CHECKS = [
   'associations',
   'association',
   'topic',
+  'backlog',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -595,7 +596,24 @@ export interface Inventory {
   readonly logGroups: ReadonlyMap<string, Checked<LogGroupFacts>>;
   /** Absent: no topic was given (doctor without --topic-arn), so whom alerts reach is not checked. */
   readonly topic?: TopicInventory;
+  /** The automatic-export backlog per file system (lib/aws/metrics.ts); absent: not read. */
+  readonly backlog?: BacklogReadings;
 }
+
+/**
+ * The automatic-export backlog of one file system: the newest data point of FSx's
+ * AgeOfOldestQueuedMessage metric (namespace AWS/FSx, Publisher AutoExport), the age of the oldest
+ * change on the file system not yet exported to S3 (docs/fsx-facts.md#export-backlog).
+ */
+export interface BacklogFacts {
+  /** Seconds; undefined when CloudWatch has no data point in the lookback window. */
+  readonly ageSeconds: number | undefined;
+  /** When that data point was taken (epoch milliseconds). */
+  readonly at: number | undefined;
+}
+
+/** The backlog of each file system asked for, by file system id: read, or why it could not be. */
+export type BacklogReadings = ReadonlyMap<string, Checked<BacklogFacts>>;
 
 /** What a scheduled doctor keeps of a run: enough to tell the next run what changed. */
 export interface FindingState {

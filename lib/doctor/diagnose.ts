@@ -4,6 +4,7 @@ import { display } from '../common/text.ts';
 import type { FileSystemFacts, Inventory, Severity } from '../common/types.ts';
 import { shellArg } from '../render/shell.ts';
 import { associationFindings } from './association.ts';
+import { backlogFindings, DEFAULT_BACKLOG_THRESHOLD_SECONDS } from './backlog.ts';
 import {
   type Context,
   contextOf,
@@ -168,13 +169,15 @@ function countBy(findings: readonly Finding[]): Record<Severity, number> {
 
 /**
  * Checks every file system of the inventory: its lifecycle, event logging, the subscription of
- * its log group to the analyzer, and each data repository association; then, when the inventory
- * has the summary topic, whether it has a confirmed subscription.
+ * its log group to the analyzer, each data repository association and, when the inventory has
+ * it, the automatic-export backlog; then, when the inventory has the summary topic, whether it
+ * has a confirmed subscription.
  */
 function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResult {
   const findings: Finding[] = [];
   const names: Record<string, string> = {};
   const known = knownAnalyzer(inventory.logGroups, options.functionRef);
+  const threshold = options.backlogThresholdSeconds ?? DEFAULT_BACKLOG_THRESHOLD_SECONDS;
   for (const { fileSystem, associations } of inventory.fileSystems) {
     const context = contextOf(fileSystem, inventory.region);
     if (fileSystem.name !== undefined && fileSystem.name !== '') {
@@ -219,6 +222,14 @@ function diagnose(inventory: Inventory, options: DoctorOptions = {}): DoctorResu
         findings.push(...associationFindings(association, context));
       }
     }
+    findings.push(
+      ...backlogFindings(
+        context,
+        inventory.backlog?.get(fileSystem.fileSystemId),
+        associations,
+        threshold,
+      ),
+    );
   }
   findings.push(...topicFindings(inventory.topic));
   const counts = countBy(findings);

@@ -32,6 +32,8 @@ interface Finding {
 interface DoctorOptions {
   /** --function: the analyzer's function name or ARN; default: the deployed stack's naming. */
   readonly functionRef?: string | undefined;
+  /** A backlog at least this old (seconds) is a PROBLEM; default one hour. */
+  readonly backlogThresholdSeconds?: number | undefined;
 }
 
 /** The file system a check looks at, and what its fix commands name. */

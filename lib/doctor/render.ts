@@ -145,13 +145,20 @@ function renderDoctorAlert(
   const left = result.counts.PROBLEM + result.counts.UNKNOWN;
   // "Fixed" only when nothing is left: one file system fixed while another still is not
   // watched must not read as all clear.
+  // A backlog that drained is not a watch restored: say what cleared.
+  const backlogOnly = changes.every((change) => change.check === 'backlog');
   const better =
-    left === 0
-      ? { subject: 'fixed, export failures are watched again', text: 'Every problem is gone.' }
-      : {
-          subject: `${changes.length} fixed, ${left} still to fix`,
-          text: 'Some problems are gone; others remain (see THE WHOLE CHECK).',
-        };
+    left === 0 && backlogOnly
+      ? {
+          subject: 'export backlog cleared, automatic export keeps up',
+          text: 'The automatic-export backlog is back under its threshold.',
+        }
+      : left === 0
+        ? { subject: 'fixed, export failures are watched again', text: 'Every problem is gone.' }
+        : {
+            subject: `${changes.length} fixed, ${left} still to fix`,
+            text: 'Some problems are gone; others remain (see THE WHOLE CHECK).',
+          };
   const subject =
     worse.length === 0
       ? `FSx doctor${where}: ${better.subject}`

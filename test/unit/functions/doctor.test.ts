@@ -5,6 +5,7 @@ import type { DoctorRunResult } from '../../../functions/doctor.ts';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { CONTEXT, flat, POWERTOOLS_ENV, rejectionOf } from '../../helpers/lambda.ts';
+import { type CloudWatchServer, startCloudWatchServer } from '../../servers/cloudwatch-server.ts';
 import { type FsxServer, startFsxServer } from '../../servers/fsx-server.ts';
 import { type LogsServer, startLogsServer } from '../../servers/logs-server.ts';
 import { type SnsServer, startSnsServer } from '../../servers/sns-server.ts';
@@ -35,6 +36,7 @@ describe('Function: doctor handler', () => {
   let sns: SnsServer;
   let logs: LogsServer;
   let fsx: FsxServer | undefined;
+  let cloudwatch: CloudWatchServer;
   /** What ListSubscriptionsByTopic answers; every other SNS call goes to the test server. */
   let topicSubscriptions: Subscription[];
   /** The topics whose subscriptions were listed, in order. */
@@ -56,6 +58,7 @@ describe('Function: doctor handler', () => {
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_FSX: fsx.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
       AWS_MAX_ATTEMPTS: '1',
       SUMMARY_TOPIC_ARN: TOPIC,
       LEDGER_TABLE: dynamo.tableName,
@@ -86,6 +89,9 @@ describe('Function: doctor handler', () => {
     dynamo = await startDynalite();
     sns = await startSnsServer({ topicArn: TOPIC });
     logs = await startLogsServer({ groups: { [GROUP]: { subscriptionFilters: [OURS] } } });
+    // Automatic export keeps up unless a test says otherwise: 30 s behind, a minute ago.
+    cloudwatch = await startCloudWatchServer();
+    cloudwatch.putBacklog(FS, new Date(Date.now() - 60_000), 30);
   });
 
   afterEach(async () => {
@@ -94,6 +100,7 @@ describe('Function: doctor handler', () => {
     await fsx?.stop();
     fsx = undefined;
     await logs.stop();
+    await cloudwatch.stop();
     await sns.stop();
     await dynamo.stop();
   });
@@ -228,4 +235,69 @@ describe('Function: doctor handler', () => {
       `aws sns confirm-subscription --region eu-west-1 --topic-arn ${TOPIC} --token <token> --authenticate-on-unsubscribe true`,
     );
   });
+
+  it('emails when the export backlog passes the threshold, and again when it clears', async () => {
+    // Prepare: 30 s behind; then two hours; then caught up.
+    const runs: DoctorRunResult[] = [];
+    const ago = (ms: number) => new Date(Date.now() - ms);
+
+    // Act
+    runs.push(await (await coldStart('AVAILABLE'))({}, CONTEXT));
+    cloudwatch.putBacklog(FS, ago(30_000), 7_200);
+    runs.push(await (await coldStart('AVAILABLE'))({}, CONTEXT));
+    cloudwatch.putBacklog(FS, ago(10_000), 12);
+    runs.push(await (await coldStart('AVAILABLE'))({}, CONTEXT));
+
+    // Assess
+    expect(runs.map((run) => [run.problems, run.changes, run.published !== null])).toEqual([
+      [0, 0, false],
+      [1, 1, true],
+      [0, 1, true],
+    ]);
+    expect(sns.published.map((message) => message.subject)).toEqual([
+      `FSx doctor in eu-west-1: 1 new problem: ${FS} backlog`,
+      'FSx doctor in eu-west-1: export backlog cleared, automatic export keeps up',
+    ]);
+    expect(flat(sns.published[0]?.message)).toContain(
+      `* ${FS} backlog: OK -> PROBLEM: automatic export is behind: the oldest change not yet exported to S3 is 2 h 00 min old`,
+    );
+    expect(sns.published[0]?.message).toContain(`fsx-export-analyzer scan --file-system-id ${FS}`);
+    expect(flat(sns.published[1]?.message)).toContain(`* ${FS} backlog: PROBLEM -> OK`);
+    expect(cloudwatch.calls.map((call) => call.operation)).toEqual([
+      'GetMetricData',
+      'GetMetricData',
+      'GetMetricData',
+    ]);
+  });
+
+  it.each([
+    [
+      'denied',
+      { type: 'AccessDeniedException', message: 'not authorized' },
+      'Grant cloudwatch:GetMetricData',
+    ],
+    ['throttled', 'throttle', 'Run doctor again'],
+  ] as const)(
+    'says "backlog unknown" when CloudWatch is %s two runs in a row, and still emails',
+    async (_name, kind, fix) => {
+      // Prepare
+      cloudwatch.inject({ operation: 'GetMetricData', times: Number.POSITIVE_INFINITY, kind });
+
+      // Act
+      const first = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+      const second = await (await coldStart('AVAILABLE'))({}, CONTEXT);
+
+      // Assess: quiet after one failed read (a hiccup), told after two.
+      expect([first.changes, second.changes, second.problems]).toEqual([0, 1, 1]);
+      expect(sns.published).toHaveLength(1);
+      expect(sns.published[0]?.subject).toBe(
+        `FSx doctor in eu-west-1: 1 new problem: ${FS} backlog`,
+      );
+      const body = flat(sns.published[0]?.message);
+      expect(body).toContain(
+        `* ${FS} backlog: new -> UNKNOWN: backlog unknown: could not read AgeOfOldestQueuedMessage`,
+      );
+      expect(body).toContain(fix);
+    },
+  );
 });
