@@ -18,8 +18,13 @@ function ageText(seconds: number): string {
   const minutes = Math.floor(whole / 60);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
-  return `${Math.floor(hours / 24)} d ${String(hours % 24).padStart(2, '0')} h`;
+  if (hours < 24) {
+    return minutes % 60 === 0
+      ? `${hours} h`
+      : `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  }
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${String(hours % 24).padStart(2, '0')} h`;
 }
 
 /** "2026-11-25 10:04 UTC" for a data point's time. */

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { fakeIo } from '../helpers/cli.ts';
 import { FS } from '../helpers/fixtures.ts';
+import { type CloudWatchServer, startCloudWatchServer } from '../servers/cloudwatch-server.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogGroupSeed, type LogsServer, startLogsServer } from '../servers/logs-server.ts';
 
@@ -36,6 +37,7 @@ interface JsonFinding {
 
 let fsx: FsxServer;
 let logs: LogsServer | undefined;
+let cloudwatch: CloudWatchServer;
 
 /** Starts the logs server with these groups (the FSx server is started for every test). */
 async function logGroups(groups: Record<string, LogGroupSeed>): Promise<LogsServer> {
@@ -98,12 +100,17 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     vi.stubEnv('AWS_PROFILE', undefined);
     vi.stubEnv('AWS_ENDPOINT_URL', undefined);
     vi.stubEnv('AWS_ENDPOINT_URL_FSX', fsx.endpoint);
+    // The export backlog of FS: 30 s, a minute ago (automatic export keeps up).
+    cloudwatch = await startCloudWatchServer();
+    cloudwatch.putBacklog(FS, new Date(Date.now() - 60_000), 30);
+    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', cloudwatch.endpoint);
   });
 
   afterEach(async () => {
     vi.unstubAllEnvs();
     vi.restoreAllMocks();
     await fsx.stop();
+    await cloudwatch.stop();
     await logs?.stop();
     logs = undefined;
   });
@@ -119,7 +126,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      'doctor: 1 FSx for Lustre file system in us-east-1; 3 OK; watching: nothing to fix',
+      'doctor: 1 FSx for Lustre file system in us-east-1; 4 OK; watching: nothing to fix',
     );
     expect(run.stdout).toMatch(
       /fs-0123456789abcdef0 subscription OK {6}\/aws\/fsx\/lustre is subscribed/,
@@ -168,6 +175,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       ['logging', 'PROBLEM'],
       ['subscription', 'OK'],
       ['association', 'OK'],
+      ['backlog', 'OK'],
     ]);
     expect(findings(run)[0]?.detail).toContain('export failures are ERROR events');
   });
@@ -293,6 +301,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       [FS, 'logging', 'OK'],
       [FS, 'subscription', 'OK'],
       [FS, 'association', 'OK'],
+      [FS, 'backlog', 'OK'],
       ['fs-0fedcba9876543210', 'file-system', 'NOTE'],
       ['fs-0fedcba9876543210', 'logging', 'OK'],
       ['fs-0fedcba9876543210', 'subscription', 'OK'],
@@ -315,7 +324,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       fileSystems: 1,
       names: { [FS]: 'training' },
       healthy: true,
-      counts: { OK: 3, NOTE: 0, WARN: 0, PROBLEM: 0, UNKNOWN: 0 },
+      counts: { OK: 4, NOTE: 0, WARN: 0, PROBLEM: 0, UNKNOWN: 0 },
       findings: [
         {
           key: `${FS}|logging|${FS}`,
@@ -329,6 +338,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
         },
         expect.objectContaining({ check: 'subscription', subject: GROUP }),
         expect.objectContaining({ check: 'association' }),
+        expect.objectContaining({ check: 'backlog', severity: 'OK', commands: [] }),
       ],
     });
     expect(fsx.calls[0]?.input).toEqual({ FileSystemIds: [FS] });
@@ -385,7 +395,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    expect(findings(run).map((item) => item.severity)).toEqual(['OK', 'UNKNOWN', 'OK']);
+    expect(findings(run).map((item) => item.severity)).toEqual(['OK', 'UNKNOWN', 'OK', 'OK']);
     expect(findings(run)[1]?.detail).toBe(
       'could not check the subscription of /aws/fsx/lustre: AccessDeniedException: not authorized ' +
         '(needs logs:DescribeSubscriptionFilters)',
@@ -468,7 +478,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(seen).toEqual([{ topicArn, region: 'us-east-1' }]);
-    expect(run.stdout).toContain('4 OK; watching: nothing to fix');
+    expect(run.stdout).toContain('5 OK; watching: nothing to fix');
     expect(run.stdout).toContain(
       '(all)                topic        OK      summary topic fsx-export-analyzer-prod-summary has',
     );
@@ -484,6 +494,82 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
     expect(fsx.calls).toEqual([]);
   });
 
+  it('reports a backlog past --backlog-threshold as a PROBLEM with where to look, exit 1', async () => {
+    // Prepare: 45 minutes behind, against a 30-minute threshold.
+    fsx.addFileSystem(FS, [DRA]);
+    await logGroups({ [GROUP]: { subscriptionFilters: [OURS] } });
+    cloudwatch.putBacklog(FS, new Date(Date.now() - 10_000), 2_700);
+
+    // Act
+    const run = await doctor('--json', '--backlog-threshold', '30m');
+
+    // Assess
+    expect(run.code).toBe(1);
+    const backlog = findings(run).find((item) => item.check === 'backlog');
+    expect(backlog).toMatchObject({ severity: 'PROBLEM' });
+    expect(backlog?.detail).toContain(
+      'automatic export is behind: the oldest change not yet exported to S3 is 45 min old',
+    );
+    expect(backlog?.detail).toContain('threshold 30 min');
+    expect(backlog?.commands[0]).toBe(
+      `fsx-export-analyzer scan --file-system-id ${FS} --since 6h --region us-east-1`,
+    );
+    expect(cloudwatch.calls[0]?.input).toMatchObject({
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        {
+          Id: 'b0',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/FSx',
+              MetricName: 'AgeOfOldestQueuedMessage',
+              Dimensions: [
+                { Name: 'FileSystemId', Value: FS },
+                { Name: 'Publisher', Value: 'AutoExport' },
+              ],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
+    });
+  });
+
+  it('says "backlog unknown" with the permission to grant when GetMetricData is denied', async () => {
+    // Prepare
+    fsx.addFileSystem(FS, [DRA]);
+    await logGroups({ [GROUP]: { subscriptionFilters: [OURS] } });
+    cloudwatch.inject({
+      operation: 'GetMetricData',
+      times: 1,
+      kind: {
+        type: 'AccessDeniedException',
+        message: 'User is not authorized to perform: cloudwatch:GetMetricData',
+      },
+    });
+
+    // Act
+    const run = await doctor();
+
+    // Assess: everything else is still checked.
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('3 OK, 1 UNKNOWN');
+    expect(run.stdout).toContain('backlog      UNKNOWN backlog unknown');
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Grant cloudwatch:GetMetricData to the identity running doctor',
+    );
+  });
+
+  it.each(['0m', '8d', 'soon'])('refuses --backlog-threshold %s with exit 2', async (value) => {
+    // Act
+    const run = await doctor('--backlog-threshold', value);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--backlog-threshold must be a duration from 1m to 7d');
+  });
+
   it('runs from the built binary with the standard AWS endpoint settings', async () => {
     // Prepare
     fsx.addFileSystem(FS, [DRA], { logConfiguration: { Level: 'WARN_ONLY' } });
@@ -494,6 +580,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       ...awsEnv(),
       AWS_ENDPOINT_URL_FSX: fsx.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
     };
 
     // Act

@@ -259,7 +259,7 @@ describe('Function: doctor handler', () => {
       'FSx doctor in eu-west-1: export backlog cleared, automatic export keeps up',
     ]);
     expect(flat(sns.published[0]?.message)).toContain(
-      `* ${FS} backlog: OK -> PROBLEM: automatic export is behind: the oldest change not yet exported to S3 is 2 h 00 min old`,
+      `* ${FS} backlog: OK -> PROBLEM: automatic export is behind: the oldest change not yet exported to S3 is 2 h old`,
     );
     expect(sns.published[0]?.message).toContain(`fsx-export-analyzer scan --file-system-id ${FS}`);
     expect(flat(sns.published[1]?.message)).toContain(`* ${FS} backlog: PROBLEM -> OK`);
