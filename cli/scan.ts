@@ -8,6 +8,9 @@ import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
 import type { LogWindow, LogWindowPort } from '../lib/common/ports.ts';
 import { sanitize } from '../lib/common/text.ts';
 import type { Report } from '../lib/common/types.ts';
+import { histogramLines } from '../lib/render/histogram.ts';
+import { section } from '../lib/render/layout.ts';
+import { type FailureHistogram, failureHistogram, histogramToJson } from '../lib/scan/histogram.ts';
 import {
   compareWindows,
   mergeSummaries,
@@ -55,7 +58,8 @@ const help = `Usage: ${PROGRAM} scan [--log-group NAME] [options]
 Reads the window [--since, --until) of a log group from CloudWatch Logs (FilterLogEvents, every
 page), prints the same report as "analyze" (a dry run: nothing is started or published), and a
 trend against the previous window of the same length: failures per class then and now, new
-error codes, file systems that started or stopped failing.
+error codes, file systems that started or stopped failing; then the failures over time, one
+row per class, one column per time bucket (at most 30, of a round length).
 
 Options:
   --log-group NAME        log group to read, name or ARN (default ${DEFAULT_LOG_GROUP})
@@ -121,9 +125,27 @@ interface ScanResult {
   readonly options: WindowOptions;
 }
 
+/**
+ * The failures over time, per class: block characters for a terminal, ASCII for an email; a line
+ * for records without a time. Empty without failures.
+ */
+function histogramText(histogram: FailureHistogram, ascii: boolean): string {
+  const bars = histogramLines(histogram, { ascii });
+  const untimed =
+    histogram.untimed > 0
+      ? [`  ${histogram.untimed} record(s) without a time are not in the histogram.`]
+      : [];
+  if (bars.length === 0 && untimed.length === 0) return '';
+  const lines = ascii
+    ? section('FAILURES OVER TIME', [...bars, ...untimed])
+    : ['Failures over time, per class:', ...bars, ...untimed];
+  return `${lines.join('\n')}\n`;
+}
+
 /** Prints the scan as --json, --email or for the terminal. */
 function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
   const { report, trend, read, options } = scan;
+  const histogram = failureHistogram(options.window, report.records);
   const heading = `Scan of ${sanitize(options.logGroup)}${
     options.fileSystemId === undefined ? '' : ` (${options.fileSystemId})`
   }, ${describeWindow(options.window)}`;
@@ -143,6 +165,7 @@ function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
             pages: read.pages,
           },
           trend: trend === undefined ? null : trendToJson(trend),
+          histogram: histogramToJson(histogram),
         }),
       ),
     );
@@ -150,12 +173,16 @@ function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
     printReport(report, 'email', io);
     io.stdout(`\n${heading}\n\n`);
     if (trend !== undefined) io.stdout(renderTrendEmail(trend));
+    const text = histogramText(histogram, true);
+    if (text !== '') io.stdout(`\n${text}`);
   } else {
     io.stdout(`${heading}\n\n`);
     printReport(report, 'terminal', io);
     if (trend !== undefined) {
       io.stdout(`\n${renderTrendTerminal(trend, { color: useColor(io) })}`);
     }
+    const text = histogramText(histogram, false);
+    if (text !== '') io.stdout(`\n${text}`);
   }
 }
 

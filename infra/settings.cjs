@@ -416,11 +416,73 @@ async function reportObjects({ resolveVariable }) {
   return objects;
 }
 
+/**
+ * Parameter backlogThresholdMinutes (1 to 10080): an automatic-export backlog at least this old
+ * is a doctor PROBLEM and sets off the backlog alarms. A string for the doctor's
+ * BACKLOG_THRESHOLD_MINUTES (Lambda environment values are strings).
+ */
+async function backlogThresholdMinutes({ resolveVariable }) {
+  const minutes = await integerParam(
+    resolveVariable,
+    'backlogThresholdMinutes',
+    1,
+    10_080,
+    ' of minutes',
+  );
+  return String(minutes);
+}
+
+/**
+ * One backlog alarm per file system of the fileSystemIds parameter (none for *): FSx's
+ * AgeOfOldestQueuedMessage (AWS/FSx, Publisher AutoExport, in seconds) at or past
+ * backlogThresholdMinutes for two 5-minute periods, to the summary topic, and back to OK.
+ * CloudFormation cannot loop over a list, so the resources are generated here and included from
+ * serverless.yml as a resources entry of their own. Missing data is not breaching: FSx publishes
+ * nothing for a file system without automatic export, which is not a backlog.
+ */
+async function backlogAlarms({ resolveVariable }) {
+  const ids = (await fileSystemIds(resolveVariable)).filter((id) => id !== '*');
+  const minutes = Number(await backlogThresholdMinutes({ resolveVariable }));
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const resources = {};
+  for (const id of ids) {
+    const suffix = id.replace(/^fs-/, '');
+    resources[`ExportBacklog${suffix.charAt(0).toUpperCase()}${suffix.slice(1)}Alarm`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${service}-${stage}-export-backlog-${id}`,
+        AlarmDescription:
+          `Automatic export on ${id} is behind: the oldest change not yet exported to S3 is ` +
+          `at least ${minutes} minutes old. Run fsx-export-analyzer doctor --file-system-id ${id}; ` +
+          'see docs/operate.md, "The export backlog".',
+        Namespace: 'AWS/FSx',
+        MetricName: 'AgeOfOldestQueuedMessage',
+        Dimensions: [
+          { Name: 'FileSystemId', Value: id },
+          { Name: 'Publisher', Value: 'AutoExport' },
+        ],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 2,
+        Threshold: minutes * 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'SummaryTopic' }],
+        OKActions: [{ Ref: 'SummaryTopic' }],
+      },
+    };
+  }
+  return { Resources: resources };
+}
+
 module.exports = {
   chatEnabled,
   chatKind,
   analyzerConcurrency,
   reportObjects,
+  backlogAlarms,
+  backlogThresholdMinutes,
   digestCheckSeconds,
   digestSchedule,
   doctorCheckSeconds,

@@ -71,6 +71,17 @@ const INVENTORY = 'lib/aws/inventory.ts';
 const DOCTOR_STATE = 'lib/aws/doctor-state.ts';
 const IDEMPOTENCY = 'lib/aws/idempotency.ts';
 const S3 = 'lib/aws/s3.ts';
+const METRICS = 'lib/aws/metrics.ts';
+
+/** The export backlog (createBacklogReader): GetMetricData takes no resource ARN. */
+const readBacklog: CodeCall = {
+  action: 'cloudwatch:GetMetricData',
+  command: 'GetMetricDataCommand',
+  source: METRICS,
+  adapter: METRICS,
+  via: 'createBacklogReader',
+  resources: ['*'],
+};
 /** Powertools idempotency's DynamoDB layer: the commands it sends on the analyzer's behalf. */
 const POWERTOOLS_DYNAMODB =
   'node_modules/@aws-lambda-powertools/idempotency/lib/esm/persistence/DynamoDBPersistenceLayer.js';
@@ -335,6 +346,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
       via: 'readInventory',
       resources: ['summaryTopic'],
     },
+    readBacklog,
   ],
 };
 
@@ -402,6 +414,7 @@ const CLIENT_SERVICES: Readonly<Record<string, string>> = {
   sqsClient: 'sqs',
   logsClient: 'logs',
   s3Client: 's3',
+  metricsClient: 'cloudwatch',
 };
 
 /** Commands whose IAM action is not named after them (the SQS API reference). */

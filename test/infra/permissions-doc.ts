@@ -70,6 +70,8 @@ const WHY: Readonly<Record<string, string>> = {
     'Rolls the windows and clears the published digests (conditional writes): `digest#` items only.',
   LedgerDoctorState: 'The previous run’s findings: the one item of this Region.',
   SendTraces: 'X-Ray active tracing. No resource type.',
+  ReadExportBacklog:
+    'Reads the automatic-export backlog (AWS/FSx AgeOfOldestQueuedMessage). GetMetricData has no resource type and no condition key that names a metric, so it cannot be scoped: read-only, metrics of this account and Region.',
   AccountAdministersKeyAndDelegatesUseToIam:
     'The account administers the key; IAM policies (the roles above) decide who uses it.',
   CloudWatchAlarmsPublishToEncryptedTopic:
@@ -227,6 +229,7 @@ function renderPermissions(template: Template): string {
     '- `fileSystemTag` (`key=value`, default none): adds `StringEquals aws:ResourceTag/<key>: <value>` to `StartExportTasksOnFileSystems`, so tasks start only on file systems carrying the tag. Outside the dev stages (`dev`, `local`, `test`, `dev-…`), `npm run package` warns when neither this nor an id list limits the file systems.',
     '- `tracing` (default `false`): `true` attaches the X-Ray policy TracingPolicy (below) to every role.',
     '- `chatSlackWorkspaceId` and `chatSlackChannelId`, or `chatTeamsTeamId`, `chatTeamsTenantId` and `chatTeamsChannelId` (default none): a chat channel. The stack then creates the chat topic, attaches ChatPublishPolicy (below) to every role, and gives the channel configuration a role with no permissions and the guardrail `ReadOnlyAccess` (`infra/chat.yml`).',
+    '- `fileSystemIds` and `backlogThresholdMinutes` (default 60) also give each listed file system an export-backlog alarm to the summary topic (no alarm for `*`); alarms need no role.',
     '',
     'The ledger table holds several kinds of items, told apart by the prefix of their key `id`. Every keyed grant on it carries `dynamodb:LeadingKeys` for the kinds the function uses, and a `Null` condition so that a request without a key (Scan) never matches it. Scan cannot be limited by key: the outcome check and the digest function, which scan, have it in a statement of its own.',
     '',

@@ -160,6 +160,7 @@ const CUSTOM_ARGS = [
   '--param=chatSlackWorkspaceId=T0123ABCD',
   '--param=chatSlackChannelId=C0123ABCD',
   '--param=reportPath=s3://ops-reports/fsx/',
+  '--param=backlogThresholdMinutes=90',
 ];
 
 /** An FSx ARN of the stack's account and Region, as the roles name them. */
@@ -1502,6 +1503,59 @@ describe('Stack: osls package', () => {
     expect(
       rulesTargeting(defaults, FUNCTIONS.outcomes)[0]?.[1].Properties?.['ScheduleExpression'],
     ).toBe('rate(10 minutes)');
+  });
+
+  it('alarms on the export backlog of each listed file system (none for *), and lets the doctor read it', () => {
+    // Prepare
+    const backlogAlarms = (template: Template) =>
+      resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+        ([, alarm]) => alarm.Properties?.['MetricName'] === 'AgeOfOldestQueuedMessage',
+      );
+
+    // Act
+    const alarms = backlogAlarms(custom);
+    const policy = resource(custom, 'ReadBacklogMetricsPolicy');
+
+    // Assess
+    expect(backlogAlarms(defaults)).toEqual([]);
+    expect(alarms.map(([logicalId]) => logicalId).sort()).toEqual([
+      'ExportBacklog0123456789abcdef0Alarm',
+      'ExportBacklog0fedcba9876543210Alarm',
+    ]);
+    for (const [index, id] of CUSTOM_FILE_SYSTEMS.entries()) {
+      expect(resource(custom, `ExportBacklog${id.slice(3)}Alarm`).Properties).toMatchObject({
+        AlarmName: `fsx-export-analyzer-ci-export-backlog-${id}`,
+        Namespace: 'AWS/FSx',
+        MetricName: 'AgeOfOldestQueuedMessage',
+        Dimensions: [
+          { Name: 'FileSystemId', Value: id },
+          { Name: 'Publisher', Value: 'AutoExport' },
+        ],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 2,
+        // backlogThresholdMinutes=90, in the metric's seconds.
+        Threshold: 5400,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [TOPIC],
+        OKActions: [TOPIC],
+      });
+      expect(alarms[index]?.[1].Properties?.['AlarmDescription']).toContain('doctor');
+    }
+    expect(variablesOf(defaults, FUNCTIONS.doctor)).toMatchObject({
+      BACKLOG_THRESHOLD_MINUTES: '60',
+    });
+    expect(variablesOf(custom, FUNCTIONS.doctor)).toMatchObject({
+      BACKLOG_THRESHOLD_MINUTES: '90',
+    });
+    // GetMetricData names no resource and has no condition key for a metric: "*", read-only.
+    expect(policy.Properties).toMatchObject({
+      Roles: [{ Ref: 'DoctorRole' }],
+      PolicyDocument: {
+        Statement: [allow('ReadExportBacklog', 'cloudwatch:GetMetricData', '*')],
+      },
+    });
   });
 
   it('builds a dashboard of failures, re-exports, the retrier, outcomes and the deferral queues', () => {
