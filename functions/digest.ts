@@ -1,10 +1,12 @@
-import { dynamoClient, snsClient } from '../lib/aws/clients.ts';
+import { dynamoClient, metricsClient, snsClient } from '../lib/aws/clients.ts';
 import { createDigestStore } from '../lib/aws/digests.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
+import { createBacklogReader, createFailureSeriesReader } from '../lib/aws/metrics.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
-import { emit } from '../lib/aws/telemetry.ts';
+import { emit, NAMESPACE, SERVICE_NAME } from '../lib/aws/telemetry.ts';
 import { chatJson } from '../lib/chat/format.ts';
 import { renderChatDigest } from '../lib/chat/render.ts';
+import { CLASS_ORDER } from '../lib/common/classes.ts';
 import {
   loadChatConfig,
   loadConfig,
@@ -12,7 +14,7 @@ import {
   loadReexportConfig,
 } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
-import { renderDigestEmail } from '../lib/digest/email.ts';
+import { type DigestContent, renderDigestEmail } from '../lib/digest/email.ts';
 import { digestRunTelemetry, heldFailures } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
 
@@ -20,7 +22,9 @@ import { digestRules } from '../lib/digest/windows.ts';
  * The digest run, on a schedule: closes the alert windows whose end has passed and emails one
  * message per run with every digest (repeats held back) and every recovery notice. Windows are
  * rolled first and their counters kept as "pending" in the same atomic write; the email goes
- * out; then the pending entries are cleared. A failed publish leaves them pending and fails the
+ * out; then the pending entries are cleared. Beside the windows it shows each file system's export
+ * backlog and the failures per class over the last day, read from CloudWatch (never failing the
+ * email: "unknown" when they cannot be read). A failed publish leaves them pending and fails the
  * run (alarm): the next run sends them again. A publish that SNS accepted but whose answer was
  * lost is sent twice: a duplicate digest, never a lost one.
  */
@@ -57,16 +61,46 @@ const store = createDigestStore(dynamoClient, {
   rules: digestRules,
 });
 
+const backlogReader = createBacklogReader(metricsClient);
+// The analyzer's own Failures metric (same namespace and service name: serverless.yml).
+const failureSeries = createFailureSeriesReader(metricsClient, {
+  namespace: NAMESPACE,
+  service: SERVICE_NAME,
+});
+const HOUR_MS = 3_600_000;
+
+/**
+ * What the digest shows beside the windows: each file system's export backlog, and the failures
+ * per class over the last 24 whole hours. Both ports never throw; a failure reads "unknown".
+ */
+async function context(
+  ids: readonly string[],
+  now: Date,
+): Promise<Pick<DigestContent, 'backlog' | 'failures'>> {
+  const end = Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS;
+  const window = { start: end - 24 * HOUR_MS, end };
+  const [backlog, series] = await Promise.all([
+    backlogReader.ages(ids, now),
+    failureSeries.failuresByClass(CLASS_ORDER, window, 3600),
+  ]);
+  return { backlog, failures: { window, periodSeconds: 3600, series } };
+}
+
 async function run(): Promise<DigestResult> {
   const work = await store.collect();
   emit(digestRunTelemetry(work, table));
   let published: string | null = null;
   if (work.digests.length > 0 || work.recovered.length > 0) {
-    const content = {
+    const now = new Date();
+    const ids = [...work.digests, ...work.recovered]
+      .filter((item) => item.key.scopeKind === 'fileSystem')
+      .map((item) => item.key.scope);
+    const content: DigestContent = {
       digests: work.digests,
       recovered: work.recovered,
-      generatedAt: new Date().toISOString(),
+      generatedAt: now.toISOString(),
       region: config.region,
+      ...(await context(ids, now)),
     };
     const publication = renderDigestEmail(content);
     // A PublishError fails the run on purpose: nothing is acknowledged, so the next run sends it.

@@ -5,7 +5,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { BACKLOG_METRIC } from '../common/fsx.ts';
-import type { BacklogPort } from '../common/ports.ts';
+import type { BacklogPort, FailureSeries, FailureSeriesPort } from '../common/ports.ts';
 import { display } from '../common/text.ts';
 import type { BacklogFacts, BacklogReadings, Checked } from '../common/types.ts';
 import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
@@ -168,4 +168,80 @@ function createBacklogReader(client: CloudWatchClient): BacklogPort {
   };
 }
 
-export { createBacklogReader, LOOKBACK_MINUTES };
+/**
+ * The failure series port over a CloudWatch client: one Sum query per class of the analyzer's
+ * EMF metric Failures (dimensions Class and service, as lib/aws/telemetry.ts emits it), summed
+ * into the buckets of the window. Never throws.
+ */
+function createFailureSeriesReader(
+  client: CloudWatchClient,
+  metric: { readonly namespace: string; readonly service: string },
+): FailureSeriesPort {
+  return {
+    async failuresByClass(classes, window, periodSeconds) {
+      const periodMs = periodSeconds * 1000;
+      const buckets = Math.max(1, Math.ceil((window.end - window.start) / periodMs));
+      const queries: MetricDataQuery[] = classes.slice(0, MAX_QUERIES).map((cls, index) => ({
+        Id: `c${index}`,
+        ReturnData: true,
+        MetricStat: {
+          Metric: {
+            Namespace: metric.namespace,
+            MetricName: 'Failures',
+            Dimensions: [
+              { Name: 'Class', Value: cls },
+              { Name: 'service', Value: metric.service },
+            ],
+          },
+          Period: periodSeconds,
+          Stat: 'Sum',
+        },
+      }));
+      const series = new Map(classes.map((cls) => [cls, new Array<number>(buckets).fill(0)]));
+      try {
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const output = await client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: queries,
+              StartTime: new Date(window.start),
+              EndTime: new Date(window.end),
+              ScanBy: 'TimestampAscending',
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          );
+          if (output === undefined) throw new Error('GetMetricData returned no answer');
+          for (const result of output.MetricDataResults ?? []) {
+            if (result.StatusCode === 'Forbidden') {
+              throw Object.assign(new Error('not allowed to read the Failures metric'), {
+                name: 'AccessDenied',
+              });
+            }
+            const cls = classes[Number((result.Id ?? '').slice(1))];
+            const row = cls === undefined ? undefined : series.get(cls);
+            (result.Timestamps ?? []).forEach((time, index) => {
+              const value = result.Values?.[index];
+              const at = time instanceof Date ? time.getTime() : Number.NaN;
+              const bucket = Math.floor((at - window.start) / periodMs);
+              if (row === undefined || value === undefined || !Number.isFinite(value)) return;
+              if (bucket >= 0 && bucket < buckets) row[bucket] = (row[bucket] ?? 0) + value;
+            });
+          }
+          token = output.NextToken === '' ? undefined : output.NextToken;
+          pages += 1;
+        } while (token !== undefined && pages < MAX_PAGES);
+      } catch (error) {
+        return {
+          ok: false,
+          reason: reasonOf(error),
+          permission: PERMISSION,
+          denied: isDenied(error),
+        };
+      }
+      return { ok: true, value: series satisfies FailureSeries };
+    },
+  };
+}
+
+export { createBacklogReader, createFailureSeriesReader, LOOKBACK_MINUTES };

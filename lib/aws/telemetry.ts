@@ -55,4 +55,4 @@ function emitOnError<T>(step: () => T, onError: (error: unknown) => Telemetry): 
   }
 }
 
-export { emit, emitOnError, logger, metrics };
+export { emit, emitOnError, logger, metrics, NAMESPACE, SERVICE_NAME };

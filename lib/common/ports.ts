@@ -2,6 +2,7 @@ import type {
   Association,
   BacklogReadings,
   BatchGroup,
+  Checked,
   DigestWindow,
   FailureClass,
   Increment,
@@ -305,6 +306,22 @@ interface BacklogPort {
   ages(fileSystemIds: readonly string[], now: Date): Promise<BacklogReadings>;
 }
 
+/** Failures per class and bucket, oldest bucket first, by class. */
+type FailureSeries = ReadonlyMap<string, readonly number[]>;
+
+/**
+ * Reads the analyzer's own Failures metric per class back from CloudWatch (lib/aws/metrics.ts):
+ * the digest's failures over time. Never throws: a failed read is a "could not check".
+ */
+interface FailureSeriesPort {
+  /** Failures of each class in each `periodSeconds` bucket of [start, end). */
+  failuresByClass(
+    classes: readonly string[],
+    window: TimeWindow,
+    periodSeconds: number,
+  ): Promise<Checked<FailureSeries>>;
+}
+
 export type {
   AttemptHistory,
   BacklogPort,
@@ -313,6 +330,8 @@ export type {
   DigestRules,
   DigestStore,
   ExportRequest,
+  FailureSeries,
+  FailureSeriesPort,
   FsxPort,
   FsxTaskPort,
   LedgerPort,

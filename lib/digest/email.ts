@@ -7,16 +7,21 @@
 // Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
 import { shownPath } from '../analyze/analysis.ts';
 import { hintFor } from '../analyze/classify.ts';
-import { classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import type { FailureSeries } from '../common/ports.ts';
 import { display } from '../common/text.ts';
 import type {
+  BacklogReadings,
   BatchGroup,
+  Checked,
   DigestClass,
   DigestWindow,
   GroupKey,
   Publication,
   Recovered,
+  TimeWindow,
 } from '../common/types.ts';
+import { backlogLines } from '../render/backlog.ts';
 import { type ClassTableRow, classAction, classTableLines } from '../render/class-table.ts';
 import {
   asciiIds,
@@ -26,6 +31,7 @@ import {
   subjectWith,
   summaryAttributes,
 } from '../render/envelope.ts';
+import { histogramLines } from '../render/histogram.ts';
 import { insightsLink, insightsQuery } from '../render/insights.ts';
 import { formatTable, joinSections, plural, section, WIDTH, wrap } from '../render/layout.ts';
 
@@ -37,6 +43,17 @@ interface DigestContent {
   readonly generatedAt: string;
   /** AWS Region for console links; no links without it. */
   readonly region: string | undefined;
+  /** The export backlog of the digest's file systems; absent: not read (no section). */
+  readonly backlog?: BacklogReadings | undefined;
+  /** Failures per class over a recent window (the analyzer's own metric); absent: no section. */
+  readonly failures?: FailuresOverTime | undefined;
+}
+
+/** The analyzer's Failures metric per class, read back for the digest's compact histogram. */
+interface FailuresOverTime {
+  readonly window: TimeWindow;
+  readonly periodSeconds: number;
+  readonly series: Checked<FailureSeries>;
 }
 
 /** Groups shown in full; the table lists up to MAX_ROWS, the rest are counted. */
@@ -311,6 +328,29 @@ function recoveredLines(recovered: readonly Recovered[]): string[] {
   return lines;
 }
 
+/**
+ * The compact per-class histogram of the failures over `failures.window` (ASCII, one column per
+ * period), or one line saying why it is unknown; empty without failures in the window.
+ */
+function failuresOverTimeLines(failures: FailuresOverTime | undefined): string[] {
+  if (failures === undefined) return [];
+  const { series } = failures;
+  if (!series.ok) {
+    const grant = series.denied === true ? ` Grant ${series.permission} to show it.` : '';
+    return wrap(
+      `Unknown: the failures could not be read (${display(series.reason, 120)}).${grant}`,
+    );
+  }
+  return histogramLines(
+    {
+      start: failures.window.start,
+      bucketMs: failures.periodSeconds * 1000,
+      rows: CLASS_ORDER.map((cls) => ({ label: cls, counts: series.value.get(cls) ?? [] })),
+    },
+    { ascii: true, indent: '' },
+  );
+}
+
 function subjectOf(content: DigestContent, total: number, ids: readonly string[]): string {
   if (content.digests.length === 0) {
     return subjectWith(`FSx export failures recovered${onFileSystems(ids)}`, [
@@ -371,6 +411,10 @@ function renderDigestEmail(content: DigestContent): Publication {
     digests.length > 0 ? section('HELD REPEATS', tableLines(digests)) : [],
     detailed,
     section('RECOVERED', recoveredLines(content.recovered)),
+    section('FAILURES OVER TIME', failuresOverTimeLines(content.failures)),
+    content.backlog === undefined
+      ? []
+      : section('EXPORT BACKLOG', backlogLines(ids, content.backlog)),
   ]);
   const attributes = summaryAttributes('digest', ids, digests.some(needsPersonFor));
   attributes['classes'] = [
@@ -426,5 +470,5 @@ function withHeldNote(publication: Publication, note: readonly string[]): Public
   return { ...publication, body };
 }
 
-export type { DigestContent, HeldBack };
+export type { DigestContent, FailuresOverTime, HeldBack };
 export { heldNote, renderDigestEmail, withHeldNote };

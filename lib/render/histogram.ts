@@ -28,7 +28,8 @@ const ASCII = ['_', '-', '~', '=', '+', '*', '#'] as const;
 /** The character of one count: the empty mark for 0, else a step of the ramp (never 0 for 1+). */
 function mark(count: number, peak: number, ramp: readonly string[], empty: string): string {
   if (count <= 0 || peak <= 0) return empty;
-  const step = Math.min(ramp.length - 1, Math.floor(((count - 1) / peak) * ramp.length));
+  // The peak gets the top step; any count at all at least the lowest one.
+  const step = Math.min(ramp.length - 1, Math.max(0, Math.ceil((count / peak) * ramp.length) - 1));
   return ramp[step] ?? empty;
 }
 
@@ -67,7 +68,7 @@ function histogramLines(
     new Date(histogram.start).toISOString().slice(0, 10) !==
     new Date(end - 1).toISOString().slice(0, 10);
   const lines = [
-    `${indent}One column per ${lengthText(histogram.bucketMs)}, ${stamp(histogram.start, true)} to ${stamp(end, true)} UTC; the tallest mark is ${plural(peak, 'failure')} in one column.`,
+    `${indent}1 column = ${lengthText(histogram.bucketMs)}, ${stamp(histogram.start, true)} to ${stamp(end, true)} UTC; tallest mark: ${plural(peak, 'failure')}.`,
   ];
   for (const row of rows) {
     const bars = Array.from({ length: buckets }, (_, index) =>

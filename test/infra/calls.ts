@@ -292,6 +292,8 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
     },
     publish,
     publishChat,
+    readBacklog,
+    { ...readBacklog, via: 'createFailureSeriesReader' },
   ],
   doctor: [
     {

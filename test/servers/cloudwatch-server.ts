@@ -5,13 +5,20 @@ import { AwsJsonError, type AwsJsonServer, startAwsJsonServer } from './aws-json
  * @aws-sdk/client-cloudwatch (3.1098.0) speaks AWS JSON 1.0 to CloudWatch (target prefix
  * GraniteServiceVersion20100801, awsQueryCompatible: errors also carry `x-amzn-query-error`),
  * so this is the JSON server with CloudWatch's shapes: epoch-second timestamps, one
- * MetricDataResult per query with its StatusCode, NextToken paging. Only MetricStat queries of
- * metrics that were put are answered with values; others come back empty, as CloudWatch does.
+ * MetricDataResult per query with its StatusCode, NextToken paging. Each query gets the points
+ * that were put for exactly its metric (namespace, name, dimensions), as stored: the server does
+ * not aggregate by period or statistic, so tests put one point per period.
  */
 
 interface CloudWatchServer extends AwsJsonServer {
   /** Adds a data point of AWS/FSx AgeOfOldestQueuedMessage (Publisher AutoExport). */
   putBacklog(fileSystemId: string, at: Date, seconds: number): void;
+  /** Adds a data point of any metric (its dimensions in any order). */
+  putMetric(
+    metric: { namespace: string; name: string; dimensions: Record<string, string> },
+    at: Date,
+    value: number,
+  ): void;
   /** Marks a file system's query Forbidden (a StatusCode, not an error of the whole call). */
   forbid(fileSystemId: string): void;
 }
@@ -31,18 +38,28 @@ function field(value: unknown, name: string): unknown {
     : undefined;
 }
 
-/** The backlog key of a MetricStat, or undefined when it is another metric. */
-function backlogKey(stat: unknown): string | undefined {
+/** A metric's identity: namespace, name and its dimensions sorted by name. */
+function metricKey(namespace: unknown, name: unknown, dimensions: Record<string, unknown>): string {
+  const sorted = Object.entries(dimensions).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([namespace, name, sorted]);
+}
+
+/** The key of a MetricStat's metric, as metricKey makes it. */
+function statKey(stat: unknown): string {
   const metric = field(stat, 'Metric');
-  if (field(metric, 'Namespace') !== 'AWS/FSx') return undefined;
-  if (field(metric, 'MetricName') !== 'AgeOfOldestQueuedMessage') return undefined;
   const dimensions = field(metric, 'Dimensions');
-  if (!Array.isArray(dimensions) || dimensions.length !== 2) return undefined;
-  const value = (name: string) =>
-    dimensions.find((dimension) => field(dimension, 'Name') === name)?.Value as unknown;
-  if (value('Publisher') !== 'AutoExport') return undefined;
-  const id = value('FileSystemId');
-  return typeof id === 'string' ? id : undefined;
+  const named: Record<string, unknown> = {};
+  for (const dimension of Array.isArray(dimensions) ? dimensions : []) {
+    named[String(field(dimension, 'Name'))] = field(dimension, 'Value');
+  }
+  return metricKey(field(metric, 'Namespace'), field(metric, 'MetricName'), named);
+}
+
+function backlogKeyOf(fileSystemId: string): string {
+  return metricKey('AWS/FSx', 'AgeOfOldestQueuedMessage', {
+    FileSystemId: fileSystemId,
+    Publisher: 'AutoExport',
+  });
 }
 
 /** Starts the server on 127.0.0.1 at a free port. */
@@ -75,11 +92,11 @@ async function startCloudWatchServer(
       if (typeof id !== 'string' || !/^[a-z][A-Za-z0-9_]*$/.test(id) || stat === undefined) {
         throw new AwsJsonError('ValidationError', 'Each query needs an Id and a MetricStat');
       }
-      const key = backlogKey(stat);
-      if (key !== undefined && forbidden.has(key)) {
+      const key = statKey(stat);
+      if (forbidden.has(key)) {
         return { Id: id, Label: 'AgeOfOldestQueuedMessage', StatusCode: 'Forbidden' };
       }
-      const inWindow = (key === undefined ? [] : (points.get(key) ?? []))
+      const inWindow = (points.get(key) ?? [])
         .filter((point) => point.at >= start && point.at < end)
         .sort((a, b) => (descending ? b.at - a.at : a.at - b.at));
       return {
@@ -114,12 +131,15 @@ async function startCloudWatchServer(
   return {
     ...server,
     putBacklog(fileSystemId, at, seconds) {
-      const list = points.get(fileSystemId) ?? [];
-      list.push({ at: at.getTime(), value: seconds });
-      points.set(fileSystemId, list);
+      const key = backlogKeyOf(fileSystemId);
+      points.set(key, [...(points.get(key) ?? []), { at: at.getTime(), value: seconds }]);
+    },
+    putMetric(metric, at, value) {
+      const key = metricKey(metric.namespace, metric.name, metric.dimensions);
+      points.set(key, [...(points.get(key) ?? []), { at: at.getTime(), value }]);
     },
     forbid(fileSystemId) {
-      forbidden.add(fileSystemId);
+      forbidden.add(backlogKeyOf(fileSystemId));
     },
   };
 }

@@ -6,6 +6,7 @@ import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { CONTEXT, POWERTOOLS_ENV, rejectionOf } from '../../helpers/lambda.ts';
+import { type CloudWatchServer, startCloudWatchServer } from '../../servers/cloudwatch-server.ts';
 import { type SnsServer, startSnsServer } from '../../servers/sns-server.ts';
 
 /*
@@ -52,6 +53,7 @@ function tooLong(path: string): EventSpec {
 describe('Function: digest handler and the analyzer with digests on', () => {
   let dynamo: LocalDynamo;
   let sns: SnsServer;
+  let cloudwatch: CloudWatchServer;
   let handlers: Handlers;
 
   async function coldStart(env: Record<string, string> = {}): Promise<Handlers> {
@@ -65,6 +67,7 @@ describe('Function: digest handler and the analyzer with digests on', () => {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_FSX: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
       AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
       SUMMARY_TOPIC_ARN: TOPIC,
       DEFERRAL_QUEUE_URL: '',
@@ -98,6 +101,7 @@ describe('Function: digest handler and the analyzer with digests on', () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     dynamo = await startDynalite();
     sns = await startSnsServer({ topicArn: TOPIC });
+    cloudwatch = await startCloudWatchServer();
     handlers = await coldStart();
   });
 
@@ -106,6 +110,7 @@ describe('Function: digest handler and the analyzer with digests on', () => {
     vi.unstubAllEnvs();
     vi.restoreAllMocks();
     await sns.stop();
+    await cloudwatch.stop();
     await dynamo.stop();
   });
 
@@ -154,6 +159,67 @@ describe('Function: digest handler and the analyzer with digests on', () => {
       dataType: 'String',
       stringValue: 'digest',
     });
+  });
+
+  it("shows each file system's export backlog and the failures per class over the last day", async () => {
+    // Prepare: 3 permission failures in the 09:00 hour and 1 in the 10:00 hour (the analyzer's
+    // own metric, as CloudWatch would hold it), and a 20-minute backlog on FS.
+    const failures = (hour: string, count: number) =>
+      cloudwatch.putMetric(
+        {
+          namespace: 'FsxExportAnalyzer',
+          name: 'Failures',
+          // The default service name: the test sets no POWERTOOLS_SERVICE_NAME.
+          dimensions: { Class: 'permission', service: 'fsx-export-analyzer' },
+        },
+        at(hour),
+        count,
+      );
+    failures('09:00', 3);
+    failures('10:00', 1);
+    await analyze([denied('/ns1/a.bin')]);
+    vi.setSystemTime(at('10:10'));
+    await analyze([denied('/ns1/b.bin')]);
+    cloudwatch.putBacklog(FS, at('10:59'), 1200);
+
+    // Act
+    vi.setSystemTime(at('11:01'));
+    const run = await handlers.digest({}, CONTEXT);
+
+    // Assess
+    expect(run.published).not.toBeNull();
+    const body = sns.published[1]?.message ?? '';
+    expect(body).toContain('EXPORT BACKLOG');
+    expect(flat(body)).toContain(`${FS} 20 min`);
+    expect(body).toContain('FAILURES OVER TIME');
+    expect(body).toContain(
+      '1 column = 1 h, 11-24 12:00 to 11-25 12:00 UTC; tallest mark: 3 failures.',
+    );
+    expect(body).toContain(`permission  ${'.'.repeat(21)}#~.  4`);
+  });
+
+  it('still sends the digest when CloudWatch refuses, saying the backlog is unknown', async () => {
+    // Prepare
+    cloudwatch.inject({
+      operation: 'GetMetricData',
+      times: Number.POSITIVE_INFINITY,
+      kind: { type: 'AccessDeniedException', message: 'User is not authorized' },
+    });
+    await analyze([denied('/ns1/a.bin')]);
+    vi.setSystemTime(at('10:10'));
+    await analyze([denied('/ns1/b.bin')]);
+
+    // Act
+    vi.setSystemTime(at('11:01'));
+    const run = await handlers.digest({}, CONTEXT);
+
+    // Assess
+    expect(run).toMatchObject({ digests: 1 });
+    expect(run.published).not.toBeNull();
+    const body = flat(sns.published[1]?.message);
+    expect(body).toContain(`${FS} unknown`);
+    expect(body).toContain('grant cloudwatch:GetMetricData to read it');
+    expect(body).toContain('Grant cloudwatch:GetMetricData to show it.');
   });
 
   it('shows a new class in full and one line for the repeats it held back', async () => {

@@ -75,7 +75,7 @@ describe('Function: histogramLines', () => {
 
     // Assess
     expect(terminal).toEqual([
-      '  One column per 1 h, 11-25 00:00 to 11-26 00:00 UTC; the tallest mark is 8 failures in one column.',
+      '  1 column = 1 h, 11-25 00:00 to 11-26 00:00 UTC; tallest mark: 8 failures.',
       `  permission  ${'·'.repeat(12)}▁${'·'.repeat(11)}  1`,
       `  transient   █▁${'·'.repeat(21)}▁  10`,
       `              00:00${' '.repeat(14)}00:00`,
