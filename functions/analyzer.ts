@@ -1,14 +1,23 @@
 import type { Context } from 'aws-lambda';
+import { fileSystemsOf } from '../lib/analyze/analysis.ts';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
+import { withBacklog } from '../lib/analyze/email.ts';
 import { type DurableOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { type AnalyzerResult, analyzerResult, skippedResult } from '../lib/analyze/result.ts';
 import * as signals from '../lib/analyze/telemetry.ts';
-import { dynamoClient, fsxClient, snsClient, sqsClient } from '../lib/aws/clients.ts';
+import {
+  dynamoClient,
+  fsxClient,
+  metricsClient,
+  snsClient,
+  sqsClient,
+} from '../lib/aws/clients.ts';
 import { createDigestStore } from '../lib/aws/digests.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { runOnce } from '../lib/aws/idempotency.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
+import { createBacklogReader } from '../lib/aws/metrics.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { createDeferralQueue } from '../lib/aws/sqs.ts';
 import { emit, emitOnError } from '../lib/aws/telemetry.ts';
@@ -20,7 +29,7 @@ import {
   loadDigestConfig,
   loadReexportConfig,
 } from '../lib/common/config.ts';
-import type { LogBatch } from '../lib/common/types.ts';
+import type { BacklogReadings, LogBatch } from '../lib/common/types.ts';
 import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
@@ -63,13 +72,37 @@ const digestStore =
         rules: digestRules,
       });
 
+// The summary shows each file system's export backlog; a dry run calls nothing beyond the logs.
+const backlogReader = reach.fsx ? createBacklogReader(metricsClient) : undefined;
+/** The summary waits at most this long for the backlog, then says it is unknown. */
+const BACKLOG_WAIT_MS = 5_000;
+
+/** The backlog of the summary's file systems, or undefined when not read in time (never throws). */
+async function backlogOf(ids: readonly string[]): Promise<BacklogReadings | undefined> {
+  if (backlogReader === undefined || ids.length === 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), BACKLOG_WAIT_MS);
+  });
+  try {
+    return await Promise.race([backlogReader.ages(ids, new Date()).catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Analyses and re-exports one decoded batch, then publishes its summary. */
 async function analyze(batch: LogBatch): Promise<AnalyzerResult> {
   const report = await processBatches([batch], options, fsx, 0);
   emit(signals.reportTelemetry(report));
   const decision = await gate(report, digestStore);
   emit(gateTelemetry(decision));
-  const summary = summaryOf(decision);
+  const gated = summaryOf(decision);
+  const ids = fileSystemsOf(report);
+  const summary =
+    gated === undefined || backlogReader === undefined || ids.length === 0
+      ? gated
+      : withBacklog(gated, ids, await backlogOf(ids));
   // A PublishError fails the invocation on purpose: Lambda retries, and the deterministic task
   // tokens make the repeated CreateDataRepositoryTask calls return the same tasks. The retry
   // alerts again for the groups this run opened (the store knows the batch).

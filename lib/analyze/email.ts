@@ -8,8 +8,15 @@
 
 import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../common/classes.ts';
 import { display, toAsciiLine } from '../common/text.ts';
-import type { FailureClass, Publication, Report, TaskOutcome } from '../common/types.ts';
+import type {
+  BacklogReadings,
+  FailureClass,
+  Publication,
+  Report,
+  TaskOutcome,
+} from '../common/types.ts';
 import { failuresCsvPath } from '../reexport/rules.ts';
+import { backlogLines } from '../render/backlog.ts';
 import { classTableLines, classTableRows } from '../render/class-table.ts';
 import { commandLines } from '../render/commands.ts';
 import { fitBody, footer, MAX_ATTRIBUTE_IDS, SUBJECT_MAX } from '../render/envelope.ts';
@@ -473,4 +480,25 @@ function renderEmail(report: Report): Publication {
   };
 }
 
-export { renderEmail };
+/**
+ * Adds the EXPORT BACKLOG section to a rendered summary, before its footer: how old the oldest
+ * change not yet exported to S3 is on each of the summary's file systems ("unknown" when it could
+ * not be read, `readings` undefined when it was not read in time). Unchanged without file systems.
+ */
+function withBacklog(
+  publication: Publication,
+  fileSystemIds: readonly string[],
+  readings: BacklogReadings | undefined,
+): Publication {
+  const lines = section('EXPORT BACKLOG', backlogLines(fileSystemIds, readings));
+  if (lines.length === 0) return publication;
+  const text = lines.join('\n');
+  const cut = publication.body.lastIndexOf('\n\nSent by fsx-export-analyzer');
+  const body =
+    cut < 0
+      ? `${publication.body}\n\n${text}`
+      : `${publication.body.slice(0, cut)}\n\n${text}${publication.body.slice(cut)}`;
+  return { ...publication, body };
+}
+
+export { renderEmail, withBacklog };

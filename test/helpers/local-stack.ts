@@ -1,3 +1,4 @@
+import { type CloudWatchServer, startCloudWatchServer } from '../servers/cloudwatch-server.ts';
 import { type FaultProxy, startDynamoProxy } from '../servers/dynamo-proxy.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type S3Server, startS3Server } from '../servers/s3-server.ts';
@@ -9,7 +10,7 @@ import { CREDENTIALS } from './fixtures.ts';
 /*
  * The local AWS the three functions run against end to end (the fault-injection and durable
  * re-export integration tests, and `npm run load`): dynalite behind the fault proxy (which also
- * keeps the DynamoDB call log), and the FSx, SQS and SNS test servers.
+ * keeps the DynamoDB call log), and the FSx, SQS, SNS and CloudWatch test servers.
  */
 
 interface LocalStack {
@@ -20,6 +21,8 @@ interface LocalStack {
   readonly sns: SnsServer;
   /** Holds the completion reports the outcome check reads back. */
   readonly s3: S3Server;
+  /** The export backlog the summaries show (GetMetricData). */
+  readonly cloudwatch: CloudWatchServer;
   /** Stops every server, dynalite last (after the proxy in front of it). */
   stop(): Promise<void>;
 }
@@ -55,6 +58,7 @@ async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> 
   const sns = await startSnsServer({ topicArn: options.topicArn });
   const s3 = await startS3Server();
   s3.createBucket('ml-archive');
+  const cloudwatch = await startCloudWatchServer();
   return {
     dynamo,
     dynamoProxy,
@@ -62,8 +66,16 @@ async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> 
     sqs,
     sns,
     s3,
+    cloudwatch,
     async stop() {
-      await Promise.all([fsx.stop(), sqs.stop(), sns.stop(), s3.stop(), dynamoProxy.stop()]);
+      await Promise.all([
+        fsx.stop(),
+        sqs.stop(),
+        sns.stop(),
+        s3.stop(),
+        cloudwatch.stop(),
+        dynamoProxy.stop(),
+      ]);
       await dynamo.stop();
     },
   };
@@ -82,6 +94,7 @@ function localStackEnv(stack: LocalStack): Record<string, string> {
     AWS_ENDPOINT_URL_SNS: stack.sns.endpoint,
     AWS_ENDPOINT_URL_S3: stack.s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoProxy.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: stack.cloudwatch.endpoint,
     DEFERRAL_QUEUE_URL: stack.sqs.queueUrl,
     LEDGER_TABLE: stack.dynamo.tableName,
   };

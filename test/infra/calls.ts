@@ -158,6 +158,7 @@ const CODE_CALLS: Readonly<Record<FunctionName, readonly CodeCall[]>> = {
     listAssociations,
     publish,
     publishChat,
+    readBacklog,
     {
       // SendMessageBatch is authorized by sqs:SendMessage (the SQS API reference).
       action: 'sqs:SendMessage',

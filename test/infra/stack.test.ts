@@ -1505,7 +1505,7 @@ describe('Stack: osls package', () => {
     ).toBe('rate(10 minutes)');
   });
 
-  it('alarms on the export backlog of each listed file system (none for *), and lets the doctor and the digest read it', () => {
+  it('alarms on the export backlog of each listed file system (none for *), and lets the analyzer, the digest and the doctor read it', () => {
     // Prepare
     const backlogAlarms = (template: Template) =>
       resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
@@ -1551,7 +1551,7 @@ describe('Stack: osls package', () => {
     });
     // GetMetricData names no resource and has no condition key for a metric: "*", read-only.
     expect(policy.Properties).toMatchObject({
-      Roles: [{ Ref: 'DoctorRole' }, { Ref: 'DigestRole' }],
+      Roles: [{ Ref: 'AnalyzerRole' }, { Ref: 'DigestRole' }, { Ref: 'DoctorRole' }],
       PolicyDocument: {
         Statement: [allow('ReadExportBacklog', 'cloudwatch:GetMetricData', '*')],
       },

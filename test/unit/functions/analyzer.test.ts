@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
@@ -54,6 +55,8 @@ const fsxMock = mockClient(FSxClient);
 const snsMock = mockClient(SNSClient);
 const ddbMock = mockClient(DynamoDBClient);
 const sqsMock = mockClient(SQSClient);
+// The summary's export backlog: unanswered unless a test says (the section then says "unknown").
+const cloudwatchMock = mockClient(CloudWatchClient);
 
 const transient = (path: string): EventSpec => ({
   message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
@@ -154,6 +157,57 @@ describe('Function: handler', () => {
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
     expect(publishedMessages()[0]?.Message).toContain('task-00000000000000001');
+  });
+
+  it("shows the file system's export backlog in the summary, and unknown when CloudWatch refuses", async () => {
+    // Prepare
+    cloudwatchMock.reset();
+    cloudwatchMock
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [
+          {
+            Id: 'b0',
+            Timestamps: [new Date(Date.now() - 60_000)],
+            Values: [5_400],
+            StatusCode: 'Complete',
+          },
+        ],
+      })
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(lambdaEvent(payload([transient('/ns1/a.bin')])), CONTEXT);
+    await handler(lambdaEvent(payload([transient('/ns1/b.bin')])), CONTEXT);
+
+    // Assess
+    const [first, second] = publishedMessages().map((message) => message.Message ?? '');
+    expect(first).toMatch(/EXPORT BACKLOG\n-+\n.*\n {2}fs-0123456789abcdef0 +1 h 30 min\n/);
+    expect(first?.indexOf('EXPORT BACKLOG')).toBeLessThan(first?.indexOf('Sent by') ?? 0);
+    expect(second).toContain('fs-0123456789abcdef0  unknown');
+    expect(second?.replace(/\s+/g, ' ')).toContain('grant cloudwatch:GetMetricData to read it');
+    expect(cloudwatchMock).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'AgeOfOldestQueuedMessage' }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  it('reads no backlog in a dry run', async () => {
+    // Prepare
+    cloudwatchMock.reset();
+    const { handler } = await coldStart({ DRY_RUN: 'true' });
+
+    // Act
+    await handler(lambdaEvent(payload([transient('/ns1/a.bin')])), CONTEXT);
+
+    // Assess
+    expect(cloudwatchMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
   });
 
   it('sends the same idempotency token when the same batch arrives twice', async () => {
