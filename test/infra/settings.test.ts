@@ -26,6 +26,10 @@ interface Settings {
   chatKind(resolver: Resolver): Promise<string>;
   chatEnabled(resolver: Resolver): Promise<string>;
   reportObjects(resolver: Resolver): Promise<Array<{ 'Fn::Sub': string }>>;
+  backlogThresholdMinutes(resolver: Resolver): Promise<string>;
+  backlogAlarms(
+    resolver: Resolver,
+  ): Promise<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>;
 }
 
 const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
@@ -562,6 +566,58 @@ describe('Settings: reportObjects', () => {
       // Assess
       await expect(run).rejects.toThrow(
         'Parameter reportPath must be s3://bucket or s3://bucket/prefix',
+      );
+    },
+  );
+});
+
+describe('Settings: backlog alarms', () => {
+  it('makes one alarm per listed file system, at the threshold in seconds', async () => {
+    // Prepare
+    const params = {
+      fileSystemIds: 'fs-0123456789abcdef0, fs-0fedcba9876543210',
+      backlogThresholdMinutes: '45',
+    };
+
+    // Act
+    const { Resources } = await settings.backlogAlarms(resolver(params));
+
+    // Assess
+    expect(Object.keys(Resources)).toEqual([
+      'ExportBacklog0123456789abcdef0Alarm',
+      'ExportBacklog0fedcba9876543210Alarm',
+    ]);
+    expect(Resources['ExportBacklog0fedcba9876543210Alarm']?.Properties).toMatchObject({
+      AlarmName: 'fsx-export-analyzer-prod-export-backlog-fs-0fedcba9876543210',
+      Threshold: 2700,
+      Dimensions: [
+        { Name: 'FileSystemId', Value: 'fs-0fedcba9876543210' },
+        { Name: 'Publisher', Value: 'AutoExport' },
+      ],
+    });
+  });
+
+  it('makes none for *: there is no list to loop over', async () => {
+    // Act
+    const { Resources } = await settings.backlogAlarms(
+      resolver({ fileSystemIds: '*', backlogThresholdMinutes: '60' }),
+    );
+
+    // Assess
+    expect(Resources).toEqual({});
+  });
+
+  it.each(['0', '10081', 'an hour'])(
+    'refuses backlogThresholdMinutes=%s in one line',
+    async (value) => {
+      // Act
+      const failure = settings.backlogThresholdMinutes(
+        resolver({ backlogThresholdMinutes: value }),
+      );
+
+      // Assess
+      await expect(failure).rejects.toThrow(
+        `Parameter backlogThresholdMinutes must be a whole number of minutes from 1 to 10080 (got "${value}")`,
       );
     },
   );
