@@ -8,6 +8,7 @@ import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, emfDocuments, POWERTOOLS_ENV } from '../helpers/lambda.ts';
+import { type CloudWatchServer, startCloudWatchServer } from '../servers/cloudwatch-server.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogsServer, startLogsServer } from '../servers/logs-server.ts';
 import { type SnsServer, startSnsServer } from '../servers/sns-server.ts';
@@ -208,6 +209,7 @@ describe('Chat alerts of the scheduled doctor through the local servers', () => 
   let sns: SnsServer;
   let logs: LogsServer;
   let fsx: FsxServer | undefined;
+  let cloudwatch: CloudWatchServer;
 
   async function coldStart(
     lifecycle: string,
@@ -233,6 +235,7 @@ describe('Chat alerts of the scheduled doctor through the local servers', () => 
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_FSX: fsx.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
       AWS_MAX_ATTEMPTS: '1',
       SUMMARY_TOPIC_ARN: TOPIC,
       CHAT_TOPIC_ARN: CHAT,
@@ -269,6 +272,9 @@ describe('Chat alerts of the scheduled doctor through the local servers', () => 
     logs = await startLogsServer({
       groups: { '/aws/fsx/lustre': { subscriptionFilters: [ours] } },
     });
+    // Automatic export keeps up: the backlog check stays OK.
+    cloudwatch = await startCloudWatchServer();
+    cloudwatch.putBacklog(FS, new Date(Date.now() - 60_000), 30);
   });
 
   afterEach(async () => {
@@ -277,6 +283,7 @@ describe('Chat alerts of the scheduled doctor through the local servers', () => 
     await fsx?.stop();
     fsx = undefined;
     await logs.stop();
+    await cloudwatch.stop();
     await sns.stop();
     await dynamo.stop();
   });
