@@ -1,0 +1,136 @@
+import type { Context, KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
+import type { DurableOptions } from '../lib/analyze/pipeline.ts';
+import {
+  createAccounts,
+  memberDeferral,
+  memberFsx,
+  memberLedger,
+  unreachableFsx,
+} from '../lib/aws/accounts.ts';
+import { fsxClientWith, stsClient } from '../lib/aws/clients.ts';
+import { createFsxAdapter } from '../lib/aws/fsx.ts';
+import { settleKinesisRecords } from '../lib/aws/kinesis.ts';
+import {
+  memberAccountOf,
+  type OrganizationConfig,
+  withAccountTelemetry,
+} from '../lib/common/organization.ts';
+import type { FsxPort } from '../lib/common/ports.ts';
+import type { LogBatch, Telemetry } from '../lib/common/types.ts';
+import { decodeKinesisData } from '../lib/input/kinesis.ts';
+
+/*
+ * Organization mode's wiring (docs/organization.md): which ports a batch's owner gets, and the
+ * analyzer's Kinesis event source. The home account (and every batch of a single-account stack)
+ * gets the container's own ports, unchanged; a member account gets FSx through its role, and a
+ * ledger and queue that carry its account.
+ */
+
+/** The ports one batch is analysed with. */
+interface AccountPorts {
+  /** The member account; undefined: the home account, exactly as a single-account stack. */
+  readonly account: string | undefined;
+  readonly fsx: FsxPort | undefined;
+  readonly durable: DurableOptions | undefined;
+}
+
+interface Routing {
+  /** The ports for a batch whose payload names `owner`. */
+  portsFor(owner: string): Promise<AccountPorts>;
+  /** `telemetry` with the account as a dimension and log field (unchanged for the home account). */
+  telemetryFor(ports: AccountPorts, telemetry: Telemetry): Telemetry;
+}
+
+interface RoutingOptions {
+  readonly organization: OrganizationConfig | undefined;
+  /** The container's own ports: the home account's. */
+  readonly home: AccountPorts;
+  /** Whether FSx may be called at all (false in a dry run). */
+  readonly live: boolean;
+  readonly associationCacheSeconds: number;
+  /** RoleSessionName in the members' CloudTrail. */
+  readonly sessionName: string;
+}
+
+/** Ports per account, created once per container and account. */
+function createRouting(options: RoutingOptions): Routing {
+  const { organization, home } = options;
+  const accounts =
+    organization === undefined
+      ? undefined
+      : createAccounts(stsClient, { organization, sessionName: options.sessionName });
+  const adapters = new Map<string, FsxPort>();
+
+  function memberPorts(account: string, fsx: FsxPort): AccountPorts {
+    const durable = home.durable;
+    return {
+      account,
+      fsx,
+      durable:
+        durable === undefined
+          ? undefined
+          : {
+              ...durable,
+              ledger: durable.ledger && memberLedger(durable.ledger, account),
+              deferral: durable.deferral && memberDeferral(durable.deferral, account),
+            },
+    };
+  }
+
+  return {
+    async portsFor(owner) {
+      const account = memberAccountOf(owner, organization);
+      if (account === undefined || accounts === undefined || !options.live) return home;
+      const unassumable = await accounts.check(account);
+      if (unassumable !== undefined) return memberPorts(account, unreachableFsx(unassumable));
+      let fsx = adapters.get(account);
+      if (fsx === undefined) {
+        const client = fsxClientWith(accounts.credentials(account));
+        fsx = memberFsx(
+          createFsxAdapter(client, { cacheSeconds: options.associationCacheSeconds }),
+          account,
+        );
+        adapters.set(account, fsx);
+      }
+      return memberPorts(account, fsx);
+    },
+    telemetryFor: (ports, telemetry) => withAccountTelemetry(telemetry, ports.account),
+  };
+}
+
+/**
+ * The analyzer's Kinesis event: each record's subscription payload is decoded and handed to
+ * `analyze` with the raw data (the idempotency key), one record after another. A record that
+ * cannot be decoded, or whose analysis fails, is answered as a batch item failure: Kinesis
+ * retries it (and the records after it; idempotency answers those already done), then the
+ * on-failure destination keeps it. A CONTROL_MESSAGE is skipped.
+ */
+function analyzeKinesis(
+  event: { Records: unknown[] },
+  context: Context,
+  maxDecompressedBytes: number,
+  analyze: (data: string, batch: LogBatch) => Promise<unknown>,
+  onSkipped: (messageType: string) => void,
+  onUndecodable: (error: unknown) => void,
+): Promise<KinesisStreamBatchResponse> {
+  const records = event.Records as KinesisStreamRecord[];
+  return settleKinesisRecords(
+    records,
+    async (record) => {
+      const at = `record ${record.kinesis?.sequenceNumber ?? '?'}`;
+      let decoded: ReturnType<typeof decodeKinesisData>;
+      try {
+        decoded = decodeKinesisData(record.kinesis?.data, at, maxDecompressedBytes);
+      } catch (error) {
+        onUndecodable(error);
+        throw error;
+      }
+      if (decoded.type === 'skipped') onSkipped(decoded.messageType);
+      else await analyze(record.kinesis.data, decoded.batch);
+    },
+    context,
+  );
+}
+
+export type { AccountPorts, Routing };
+export { analyzeKinesis, createRouting };
