@@ -15,9 +15,19 @@ import {
   type OrganizationConfig,
   withAccountTelemetry,
 } from '../lib/common/organization.ts';
-import type { FsxPort } from '../lib/common/ports.ts';
+import type { FsxPort, FsxTaskPort } from '../lib/common/ports.ts';
 import type { LogBatch, Telemetry } from '../lib/common/types.ts';
 import { decodeKinesisData } from '../lib/input/kinesis.ts';
+import {
+  createRetrierRun,
+  type QueuedExport,
+  type RetrierOptions,
+  type RetrierPorts,
+  type RetrierReport,
+  type RetrierRun,
+  type RetrierWait,
+  RetryLaterError,
+} from '../lib/reexport/retrier.ts';
 
 /*
  * Organization mode's wiring (docs/organization.md): which ports a batch's owner gets, and the
@@ -39,6 +49,16 @@ interface Routing {
   portsFor(owner: string): Promise<AccountPorts>;
   /** `telemetry` with the account as a dimension and log field (unchanged for the home account). */
   telemetryFor(ports: AccountPorts, telemetry: Telemetry): Telemetry;
+  /**
+   * The retrier's run over a batch of deferral messages: one run per account, each with that
+   * account's FSx and ledger. The messages of a member whose role cannot be assumed wait in the
+   * queue (batch item failures), reported with the reason.
+   */
+  retrierRun(
+    items: readonly QueuedExport[],
+    home: RetrierPorts,
+    options: RetrierOptions,
+  ): Promise<RetrierRun>;
 }
 
 interface RoutingOptions {
@@ -59,7 +79,24 @@ function createRouting(options: RoutingOptions): Routing {
     organization === undefined
       ? undefined
       : createAccounts(stsClient, { organization, sessionName: options.sessionName });
-  const adapters = new Map<string, FsxPort>();
+  const adapters = new Map<string, FsxPort & FsxTaskPort>();
+
+  /** The FSx adapter of a member whose role was assumed, one per account and container. */
+  function adapterOf(
+    account: string,
+    credentials: NonNullable<typeof accounts>,
+  ): FsxPort & FsxTaskPort {
+    let fsx = adapters.get(account);
+    if (fsx === undefined) {
+      const client = fsxClientWith(credentials.credentials(account));
+      fsx = memberFsx(
+        createFsxAdapter(client, { cacheSeconds: options.associationCacheSeconds }),
+        account,
+      );
+      adapters.set(account, fsx);
+    }
+    return fsx;
+  }
 
   function memberPorts(account: string, fsx: FsxPort): AccountPorts {
     const durable = home.durable;
@@ -83,18 +120,80 @@ function createRouting(options: RoutingOptions): Routing {
       if (account === undefined || accounts === undefined || !options.live) return home;
       const unassumable = await accounts.check(account);
       if (unassumable !== undefined) return memberPorts(account, unreachableFsx(unassumable));
-      let fsx = adapters.get(account);
-      if (fsx === undefined) {
-        const client = fsxClientWith(accounts.credentials(account));
-        fsx = memberFsx(
-          createFsxAdapter(client, { cacheSeconds: options.associationCacheSeconds }),
-          account,
-        );
-        adapters.set(account, fsx);
-      }
-      return memberPorts(account, fsx);
+      return memberPorts(account, adapterOf(account, accounts));
     },
     telemetryFor: (ports, telemetry) => withAccountTelemetry(telemetry, ports.account),
+    async retrierRun(items, retrierHome, retrierOptions) {
+      const groups = new Map<string | undefined, QueuedExport[]>();
+      for (const item of items) {
+        const account =
+          accounts === undefined ? undefined : memberAccountOf(item.message.account, organization);
+        groups.set(account, [...(groups.get(account) ?? []), item]);
+      }
+      const runs: RetrierRun[] = [];
+      const runOf = new Map<string, RetrierRun>();
+      const waits = new Map<string, string>();
+      const waiting: RetrierWait[] = [];
+      for (const [account, group] of groups) {
+        let ports = retrierHome;
+        if (account !== undefined && accounts !== undefined) {
+          const unassumable = await accounts.check(account);
+          if (unassumable !== undefined) {
+            for (const item of group) waits.set(item.messageId, unassumable);
+            waiting.push(...waitsOf(group, unassumable));
+            continue;
+          }
+          ports = {
+            fsx: adapterOf(account, accounts),
+            ledger: memberLedger(retrierHome.ledger, account),
+          };
+        }
+        const run = createRetrierRun(group, ports, retrierOptions);
+        runs.push(run);
+        for (const item of group) runOf.set(item.messageId, run);
+      }
+      return {
+        async settle(messageId) {
+          const reason = waits.get(messageId);
+          if (reason !== undefined) throw new RetryLaterError(reason);
+          const run = runOf.get(messageId);
+          if (run === undefined) throw new Error(`message ${messageId} is not part of this batch`);
+          await run.settle(messageId);
+        },
+        async report() {
+          const reports = await Promise.all(runs.map((run) => run.report()));
+          return mergeReports(reports, waiting, items.length, retrierOptions);
+        },
+      };
+    },
+  };
+}
+
+/** One wait per file system for messages whose account cannot be reached. */
+function waitsOf(group: readonly QueuedExport[], reason: string): RetrierWait[] {
+  const counts = new Map<string, number>();
+  for (const item of group) {
+    counts.set(item.message.fileSystemId, (counts.get(item.message.fileSystemId) ?? 0) + 1);
+  }
+  return [...counts].map(([fileSystemId, messages]) => ({ fileSystemId, messages, reason }));
+}
+
+/** The reports of one batch's runs (one per account) as one report: one email per invocation. */
+function mergeReports(
+  reports: readonly RetrierReport[],
+  waiting: readonly RetrierWait[],
+  messages: number,
+  options: RetrierOptions,
+): RetrierReport {
+  return {
+    generatedAt: reports[0]?.generatedAt ?? (options.now?.() ?? new Date()).toISOString(),
+    region: options.region,
+    messages,
+    started: reports.flatMap((report) => report.started),
+    escalated: reports.flatMap((report) => report.escalated),
+    refused: reports.flatMap((report) => report.refused),
+    waiting: [...reports.flatMap((report) => report.waiting), ...waiting],
+    deadLettered: reports.flatMap((report) => report.deadLettered),
   };
 }
 

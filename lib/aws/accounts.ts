@@ -151,9 +151,9 @@ function createAccounts(sts: STSClient, options: AccountsOptions): Accounts {
 }
 
 /** The FSx port of a member account: the tokens it sends carry the account. */
-function memberFsx(fsx: FsxPort, account: string): FsxPort {
+function memberFsx<T extends FsxPort>(fsx: T, account: string): T {
   return {
-    listAssociations: (fileSystemId) => fsx.listAssociations(fileSystemId),
+    ...fsx,
     startExport: (request: ExportRequest) =>
       fsx.startExport({
         ...request,
