@@ -15,7 +15,7 @@ import {
   type OrganizationConfig,
   withAccountTelemetry,
 } from '../lib/common/organization.ts';
-import type { FsxPort, FsxTaskPort } from '../lib/common/ports.ts';
+import type { FsxPort, FsxTaskPort, LedgerPort, TaskStatus } from '../lib/common/ports.ts';
 import type { LogBatch, Telemetry } from '../lib/common/types.ts';
 import { decodeKinesisData } from '../lib/input/kinesis.ts';
 import {
@@ -59,6 +59,15 @@ interface Routing {
     home: RetrierPorts,
     options: RetrierOptions,
   ): Promise<RetrierRun>;
+  /**
+   * The outcome check's ports: a tracked task of a member account is looked up in that account
+   * (through its role). While the role cannot be assumed the task is not found, so it stays
+   * open, and is reported UNKNOWN after a day as any task FSx does not know.
+   */
+  outcomePorts(home: { ledger: LedgerPort; fsx: FsxTaskPort }): {
+    ledger: LedgerPort;
+    fsx: FsxTaskPort;
+  };
 }
 
 interface RoutingOptions {
@@ -123,6 +132,46 @@ function createRouting(options: RoutingOptions): Routing {
       return memberPorts(account, adapterOf(account, accounts));
     },
     telemetryFor: (ports, telemetry) => withAccountTelemetry(telemetry, ports.account),
+    outcomePorts(outcomeHome) {
+      // Which account each open task belongs to, as the ledger's last openTasks() said.
+      const accountOfTask = new Map<string, string>();
+      const ledger: LedgerPort = {
+        ...outcomeHome.ledger,
+        async openTasks() {
+          const open = await outcomeHome.ledger.openTasks();
+          for (const task of open) {
+            const account = memberAccountOf(task.account, organization);
+            if (account !== undefined) accountOfTask.set(task.taskId, account);
+          }
+          return open;
+        },
+      };
+      const fsx: FsxTaskPort = {
+        activeTasks: (fileSystemId) => outcomeHome.fsx.activeTasks(fileSystemId),
+        async describeTasks(taskIds) {
+          const byAccount = new Map<string | undefined, string[]>();
+          for (const taskId of taskIds) {
+            const account = accounts === undefined ? undefined : accountOfTask.get(taskId);
+            byAccount.set(account, [...(byAccount.get(account) ?? []), taskId]);
+          }
+          const found: TaskStatus[] = [];
+          for (const [account, ids] of byAccount) {
+            if (account === undefined || accounts === undefined) {
+              found.push(...(await outcomeHome.fsx.describeTasks(ids)));
+            } else if ((await accounts.check(account)) === undefined) {
+              found.push(...(await adapterOf(account, accounts).describeTasks(ids)));
+            }
+          }
+          // In the order asked, as the adapter answers.
+          const byId = new Map(found.map((status) => [status.taskId, status]));
+          return taskIds.flatMap((taskId) => {
+            const status = byId.get(taskId);
+            return status === undefined ? [] : [status];
+          });
+        },
+      };
+      return { ledger, fsx };
+    },
     async retrierRun(items, retrierHome, retrierOptions) {
       const groups = new Map<string | undefined, QueuedExport[]>();
       for (const item of items) {

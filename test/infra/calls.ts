@@ -415,6 +415,16 @@ const ORGANIZATION_CALLS: Readonly<Partial<Record<FunctionName, readonly CodeCal
       resources: ['*'],
     },
   ],
+  outcomes: [
+    {
+      action: 'sts:AssumeRole',
+      command: 'AssumeRoleCommand',
+      source: 'lib/aws/accounts.ts',
+      adapter: 'lib/aws/accounts.ts',
+      via: 'createAccounts',
+      resources: ['*'],
+    },
+  ],
 };
 
 /** Adapters only the CLI uses (cli/): no function imports them, no role grants their calls. */

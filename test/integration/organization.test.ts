@@ -6,6 +6,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OutcomeResult } from '../../functions/outcomes.ts';
 import { payload, transient } from '../helpers/events.ts';
 import { kinesisEvent } from '../helpers/kinesis.ts';
 import { CONTEXT, coldStartWith, flat } from '../helpers/lambda.ts';
@@ -28,6 +29,7 @@ const FS_MEMBER = 'fs-0bbbbbbbbbbbbbbb2';
 type Handlers = {
   analyzer: (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
   retrier: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  outcomes: (event: unknown, context: Context) => Promise<OutcomeResult>;
 };
 
 describe('Integration: organization mode', () => {
@@ -61,6 +63,7 @@ describe('Integration: organization mode', () => {
     return coldStartWith(settings, async () => ({
       analyzer: (await import('../../functions/analyzer.ts')).handler,
       retrier: (await import('../../functions/retrier.ts')).handler,
+      outcomes: (await import('../../functions/outcomes.ts')).handler,
     }));
   }
 
@@ -136,6 +139,26 @@ describe('Integration: organization mode', () => {
     expect(home).toContain(`Account: ${HOME}`);
     expect(member).toContain(`Account: ${MEMBER} (prod-hpc)`);
     expect(member).toContain(`Token: ${created()[1]?.token}`);
+  });
+
+  it("reports how each account's task ended, looked up in its own account", async () => {
+    // Prepare
+    await handlers.analyzer(kinesisEvent([homeBatch(), memberBatch()]), CONTEXT);
+    for (const task of stack.fsx.tasks()) stack.fsx.setLifecycle(task.TaskId, 'SUCCEEDED');
+    const before = stack.fsx.calls.length;
+
+    // Act
+    const result = await handlers.outcomes({}, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ finished: 2, stillOpen: 0 });
+    const lookups = stack.fsx.calls
+      .slice(before)
+      .filter((call) => call.operation === 'DescribeDataRepositoryTasks');
+    const keys = lookups.map(
+      (call) => /Credential=([^/]+)\//.exec(String(call.headers['authorization']))?.[1] ?? '',
+    );
+    expect(keys.map((key) => accountOfAccessKey(key) ?? 'home').sort()).toEqual([MEMBER, 'home']);
   });
 
   it("queues an unassumable member's work, names it in the email, and starts it once the role works", async () => {
