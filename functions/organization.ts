@@ -135,15 +135,25 @@ function createRouting(options: RoutingOptions): Routing {
     outcomePorts(outcomeHome) {
       // Which account each open task belongs to, as the ledger's last openTasks() said.
       const accountOfTask = new Map<string, string>();
+      const accountOfFileSystem = new Map<string, string>();
       const ledger: LedgerPort = {
         ...outcomeHome.ledger,
         async openTasks() {
           const open = await outcomeHome.ledger.openTasks();
           for (const task of open) {
             const account = memberAccountOf(task.account, organization);
-            if (account !== undefined) accountOfTask.set(task.taskId, account);
+            if (account === undefined) continue;
+            accountOfTask.set(task.taskId, account);
+            accountOfFileSystem.set(task.fileSystemId, account);
           }
           return open;
+        },
+        // A member's attempt items are keyed `<account>/<fs-id>` (memberLedger).
+        markFailed: (fileSystemId, path, failure, at) => {
+          const account = accountOfFileSystem.get(fileSystemId);
+          const ledger =
+            account === undefined ? outcomeHome.ledger : memberLedger(outcomeHome.ledger, account);
+          return ledger.markFailed(fileSystemId, path, failure, at);
         },
       };
       const fsx: FsxTaskPort = {

@@ -204,6 +204,8 @@ function memberLedger(ledger: LedgerPort, account: string): LedgerPort {
     openTasks: () => ledger.openTasks(),
     closeTask: (taskId, lifecycle, at) => ledger.closeTask(taskId, lifecycle, at),
     reopenTask: (taskId, closedAt) => ledger.reopenTask(taskId, closedAt),
+    markFailed: (fileSystemId, path, failure, at) =>
+      ledger.markFailed(scoped(fileSystemId), path, failure, at),
   };
 }
 
