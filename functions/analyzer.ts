@@ -1,4 +1,4 @@
-import type { Context } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { fileSystemsOf } from '../lib/analyze/analysis.ts';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { withBacklog } from '../lib/analyze/email.ts';
@@ -29,18 +29,26 @@ import {
   loadDigestConfig,
   loadReexportConfig,
 } from '../lib/common/config.ts';
+import {
+  loadOrganizationConfig,
+  withAccountName,
+  withAccountTokens,
+} from '../lib/common/organization.ts';
 import type { BacklogReadings, LogBatch } from '../lib/common/types.ts';
 import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
+import { isKinesisEvent } from '../lib/input/kinesis.ts';
+import { type AccountPorts, analyzeKinesis, createRouting } from './organization.ts';
 
 // Read once per container: configuration does not change between invocations, and the adapters'
 // caches (the FSx associations) live as long as the container.
-const { config, reexport, digest, chat } = loadOrLog(() => ({
+const { config, reexport, digest, chat, organization } = loadOrLog(() => ({
   config: loadConfig(),
   reexport: loadReexportConfig(),
   digest: loadDigestConfig(),
   chat: loadChatConfig(),
+  organization: loadOrganizationConfig(),
 }));
 const reach = reachOf(config, reexport);
 const { ledgerTable, deferralQueueUrl } = reach;
@@ -59,8 +67,15 @@ const durable: DurableOptions | undefined =
   ledger === undefined && deferral === undefined
     ? undefined
     : { deferral, ledger, retryLaterSeconds, maxAttempts };
-// The pipeline reads its settings (paths per task, busy delay, report path, Region, dry run).
-const options = { ...config, ...(durable && { durable }) };
+// Organization mode: a member account's batches get FSx through its role, and a ledger and queue
+// that carry its account; the home account's (every batch of a single-account stack) these ports.
+const routing = createRouting({
+  organization,
+  home: { account: undefined, fsx, durable },
+  live: reach.fsx,
+  associationCacheSeconds: config.associationCacheSeconds,
+  sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+});
 // Digests keep their windows in the ledger table; without it (or with W = 0) every batch with
 // findings is emailed whole.
 const digestStore =
@@ -91,14 +106,29 @@ async function backlogOf(ids: readonly string[]): Promise<BacklogReadings | unde
   }
 }
 
+/** One decoded batch and the ports of the account that wrote it. */
+interface Work {
+  readonly batch: LogBatch;
+  readonly ports: AccountPorts;
+}
+
 /** Analyses and re-exports one decoded batch, then publishes its summary. */
-async function analyze(batch: LogBatch): Promise<AnalyzerResult> {
-  const report = await processBatches([batch], options, fsx, 0);
-  emit(signals.reportTelemetry(report));
+async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
+  // The pipeline reads its settings (paths per task, busy delay, report path, Region, dry run).
+  const options = { ...config, ...(ports.durable && { durable: ports.durable }) };
+  const analysed = await processBatches(
+    [withAccountName(batch, organization)],
+    options,
+    ports.fsx,
+    0,
+  );
+  const report = withAccountTokens(analysed, ports.account);
+  emit(routing.telemetryFor(ports, signals.reportTelemetry(report)));
   const decision = await gate(report, digestStore);
   emit(gateTelemetry(decision));
   const gated = summaryOf(decision);
-  const ids = fileSystemsOf(report);
+  // The backlog metric lives in the file system's own account: a member's is not read from here.
+  const ids = ports.account === undefined ? fileSystemsOf(report) : [];
   const summary =
     gated === undefined || backlogReader === undefined || ids.length === 0
       ? gated
@@ -127,26 +157,57 @@ const analyzeOnce = runOnce(
   ledgerTable === undefined
     ? undefined
     : { client: dynamoClient, tableName: ledgerTable, attemptWindowHours },
-  { replayed: signals.duplicateTelemetry, inProgress: signals.inProgressTelemetry },
+  {
+    replayed: (work) => signals.duplicateTelemetry(work.batch),
+    inProgress: (work) => signals.inProgressTelemetry(work.batch),
+  },
 );
 
-async function analyzeEvent(event: unknown, context: Context): Promise<AnalyzerResult> {
+async function analyzeEvent(
+  event: unknown,
+  context: Context,
+): Promise<AnalyzerResult | KinesisStreamBatchResponse> {
+  // Organization mode: Kinesis records from the central Logs destination, settled one by one.
+  if (isKinesisEvent(event)) {
+    return analyzeKinesis(
+      event,
+      context,
+      config.maxDecompressedBytes,
+      async (data, batch) => {
+        const ports = await routing.portsFor(batch.owner);
+        // The record's payload is the idempotency key, as awslogs.data is for a subscription.
+        await analyzeOnce({ awslogs: { data } }, context, { batch, ports });
+      },
+      (messageType) => emit(signals.skippedTelemetry(messageType)),
+      (error) => emit(signals.undecodableTelemetry(error)),
+    );
+  }
   // An undecodable batch fails the invocation: Lambda retries it, then hands it to the
   // on-failure destination.
   const decoded = emitOnError(
     () => decodeLambdaEvent(event, config.maxDecompressedBytes),
     signals.undecodableTelemetry,
   );
-  if (decoded.type === 'data') return analyzeOnce(event, context, decoded.batch);
+  if (decoded.type === 'data') {
+    const ports = await routing.portsFor(decoded.batch.owner);
+    return analyzeOnce(event, context, { batch: decoded.batch, ports });
+  }
   emit(signals.skippedTelemetry(decoded.messageType));
   return skippedResult(config.dryRun);
 }
 
 /**
  * Lambda entry point for a CloudWatch Logs subscription: decode, analyse and re-export, then
- * publish one summary.
+ * publish one summary. In organization mode also for the Kinesis event source: one summary per
+ * record, and the records that failed as batch item failures.
  */
-const handler = lambdaHandler(analyzeEvent);
+const handler = lambdaHandler(analyzeEvent) as AnalyzerHandler;
+
+/** A Kinesis event answers its batch item failures; a CloudWatch Logs event, the analysis. */
+interface AnalyzerHandler {
+  (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse>;
+  (event: unknown, context: Context): Promise<AnalyzerResult>;
+}
 
 export type { AnalyzerResult };
 export { handler };

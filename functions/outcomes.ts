@@ -10,10 +10,12 @@ import { chatJson } from '../lib/chat/format.ts';
 import { renderChatOutcomes } from '../lib/chat/render.ts';
 import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
+import { loadOrganizationConfig } from '../lib/common/organization.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
 import { checkOutcomes, markFailedAgain } from '../lib/reexport/outcomes.ts';
 import { type DescribeCode, MAX_REPORT_BYTES } from '../lib/reexport/report.ts';
 import { outcomeTelemetry } from '../lib/reexport/telemetry.ts';
+import { createRouting } from './organization.ts';
 
 /*
  * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started,
@@ -44,13 +46,27 @@ const { config, table, attemptWindowHours, chat } = loadOrLog(() => {
   };
 });
 const { topicArn } = reachOf(config);
-const ports = {
+const home = {
   ledger: createLedger(dynamoClient, { tableName: table, attemptWindowHours }),
   fsx: createFsxAdapter(fsxClient, { cacheSeconds: config.associationCacheSeconds }),
   reports: createS3ReportReader(s3Client, { maxBytes: MAX_REPORT_BYTES }),
 };
 /** Completion-report codes, classified with the analyzer's table (`S3AccessDenied`: permission). */
 const describeCode: DescribeCode = (code) => ({ class: classify(code), hint: hintFor(code) });
+// Organization mode: a member account's tasks are looked up in that account
+// (functions/organization.ts); unset, exactly the single-account ports.
+const organization = loadOrLog(() => loadOrganizationConfig());
+const routed =
+  organization === undefined
+    ? home
+    : createRouting({
+        organization,
+        home: { account: undefined, fsx: undefined, durable: undefined },
+        live: !config.dryRun,
+        associationCacheSeconds: config.associationCacheSeconds,
+        sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+      }).outcomePorts(home);
+const ports = { ...home, ...routed };
 
 async function check(): Promise<OutcomeResult> {
   const report = await checkOutcomes(ports, { region: config.region, describeCode });

@@ -16,10 +16,12 @@ import { chatJson } from '../lib/chat/format.ts';
 import { renderChatRetrier } from '../lib/chat/render.ts';
 import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/config.ts';
 import { ConfigError } from '../lib/common/errors.ts';
+import { loadOrganizationConfig } from '../lib/common/organization.ts';
 import { dryRunRetrier } from '../lib/reexport/dry-run.ts';
 import { renderRetrierEmail } from '../lib/reexport/email.ts';
 import { createRetrierRun, hasNews } from '../lib/reexport/retrier.ts';
 import { malformedTelemetry, retrierTelemetry } from '../lib/reexport/telemetry.ts';
+import { createRouting } from './organization.ts';
 
 /*
  * The retrier: consumes the deferral queue. Each SQS batch is decided per file system by
@@ -52,6 +54,16 @@ const options = {
   reportPath,
   region,
 };
+// Organization mode: a member account's messages are retried through its role
+// (functions/organization.ts); unset, the retrier is exactly the single-account one.
+const organization = loadOrLog(() => loadOrganizationConfig());
+const routing = createRouting({
+  organization,
+  home: { account: undefined, fsx: undefined, durable: undefined },
+  live: reach.fsx,
+  associationCacheSeconds: config.associationCacheSeconds,
+  sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+});
 const ports =
   reach.ledgerTable === undefined
     ? undefined
@@ -66,7 +78,11 @@ async function retry(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   emit(malformedTelemetry(unread));
   const reasons = new Map(unread.map((message) => [message.messageId, message.reason]));
   const run =
-    ports === undefined ? dryRunRetrier(items, region) : createRetrierRun(items, ports, options);
+    ports === undefined
+      ? dryRunRetrier(items, region)
+      : organization === undefined
+        ? createRetrierRun(items, ports, options)
+        : await routing.retrierRun(items, ports, options);
   const response = await settleRecords(
     records,
     async (record) => {

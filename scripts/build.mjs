@@ -55,7 +55,7 @@ export async function buildAll() {
   // CLI and load test: code splitting keeps the AWS SDK in a chunk that only `invoke` loads.
   const cli = await build({
     ...common,
-    entryPoints: { cli: 'cli/main.ts', load: 'scripts/load.ts' },
+    entryPoints: { cli: 'cli/main.ts', load: 'scripts/load.ts', 'org-sim': 'scripts/org-sim.ts' },
     outdir: dist,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -1,10 +1,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FSxClient } from '@aws-sdk/client-fsx';
+import { FSxClient, type FSxClientConfig } from '@aws-sdk/client-fsx';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { requestHandler } from './http.ts';
 
 /*
@@ -62,6 +63,8 @@ const dynamoClient = /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({
 const logsClient = /* @__PURE__ */ traced(
   /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler }),
 );
+// Organization mode only: assumes the member accounts' roles (lib/aws/accounts.ts).
+const stsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new STSClient({ requestHandler }));
 
 // The outcome check reads task completion reports (lib/aws/s3.ts).
 const s3Client = /* @__PURE__ */ traced(/* @__PURE__ */ new S3Client({ requestHandler }));
@@ -70,13 +73,23 @@ const metricsClient = /* @__PURE__ */ traced(
   /* @__PURE__ */ new CloudWatchClient({ requestHandler }),
 );
 
+/**
+ * An FSx client that signs with `credentials`: a member account's, in organization mode (one per
+ * account, kept by the caller for the container's life).
+ */
+function fsxClientWith(credentials: NonNullable<FSxClientConfig['credentials']>): FSxClient {
+  return new FSxClient({ requestHandler, credentials });
+}
+
 export {
   dynamoClient,
   fsxClient,
+  fsxClientWith,
   logsClient,
   metricsClient,
   s3Client,
   snsClient,
   sqsClient,
+  stsClient,
   tracingReady,
 };

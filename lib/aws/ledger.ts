@@ -37,6 +37,8 @@ import { dynamoFailure, getItemConsistent, isConditionalFailure, scanAll } from 
  *          Created with attribute_not_exists(id): the conditional write is the lock.
  * task     id = task#<taskId>
  *          kind = "task", every TrackedTask field (paths as a List), status = "OPEN" | "CLOSED",
+ *          and in organization mode the member `account` (docs/organization.md); attempt and
+ *          window keys of a member's file system are `<account>/<fileSystemId>` there.
  *          lifecycle and closedAt once closed, expiration = startedAt + 14 days.
  *
  * TTL deletes expired items lazily (up to days later), so every read also drops items whose
@@ -191,6 +193,7 @@ function toTrackedTask(item: Item): TrackedTask | undefined {
     if (path.S === undefined) return undefined;
     pathTexts.push(path.S);
   }
+  const account = text(item, 'account');
   return {
     taskId,
     fileSystemId,
@@ -199,6 +202,7 @@ function toTrackedTask(item: Item): TrackedTask | undefined {
     reportPath,
     startedAt,
     startedBy,
+    ...(account === undefined ? {} : { account }),
   };
 }
 
@@ -430,6 +434,7 @@ function createLedger(client: DynamoDBClient, options: LedgerOptions): LedgerPor
             reportPath: task.reportPath,
             startedAt: task.startedAt,
             startedBy: task.startedBy,
+            ...(task.account === undefined ? {} : { account: task.account }),
             status: OPEN,
             expiration: startSeconds + TASK_RETENTION_SECONDS,
           }),

@@ -97,6 +97,12 @@ const DeferredExportSchema = z.strictObject(
     logGroup: z.string({ error: 'is not a string' }),
     logStream: z.string({ error: 'is not a string' }),
     deferredAt: z.iso.datetime({ error: 'is not an ISO-8601 UTC time' }),
+    // Organization mode: the member account (docs/organization.md); absent: the home account.
+    account: z.optional(
+      z
+        .string({ error: 'is not a string' })
+        .check(z.regex(/^\d{12}$/, 'is not a 12-digit account id')),
+    ),
   },
   { error: 'is not a JSON object' },
 );
@@ -132,6 +138,7 @@ function validate(value: unknown): DeferredExport {
     logGroup: data.logGroup,
     logStream: data.logStream,
     deferredAt: data.deferredAt,
+    ...(data.account === undefined ? {} : { account: data.account }),
   };
 }
 
@@ -174,6 +181,7 @@ function serialize(message: DeferredExport): string {
     logGroup: message.logGroup,
     logStream: message.logStream,
     deferredAt: message.deferredAt,
+    account: message.account,
   }).replace(/[\ufffe\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
 }
 

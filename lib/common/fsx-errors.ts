@@ -48,6 +48,13 @@ const FSX_ERRORS = {
     retryLater: true,
     meaning: 'the FSx endpoint could not be reached (timeout or connection reset); re-export later',
   },
+  // Not an FSx error: organization mode could not assume the member account's role
+  // (docs/organization.md). The task waits in the deferral queue until the role works.
+  MemberRoleUnavailable: {
+    retryLater: true,
+    meaning:
+      "the central functions cannot assume the member account's role (infra/member-account.yml); the re-export waits in the deferral queue until they can",
+  },
   AccessDenied: {
     retryLater: false,
     meaning:

@@ -41,6 +41,8 @@ interface DeferredExport {
   readonly logStream: string;
   /** When the analyzer deferred it (ISO-8601). */
   readonly deferredAt: string;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** Sends re-exports to the deferral queue. */
@@ -76,6 +78,8 @@ interface TrackedTask {
   readonly startedAt: string;
   /** Who started it: a function of the stack, or a person with `fsx-export-analyzer reexport`. */
   readonly startedBy: 'analyzer' | 'retrier' | 'reexport';
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** The attempts ledger and task tracking, in DynamoDB. All writes are idempotent. */

@@ -1,9 +1,10 @@
-import { decodeData, decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
+import { decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
 import { DecodeError, describeError, InputError } from '../common/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../common/fsx.ts';
 import { display } from '../common/text.ts';
 import type { LogBatch, LogEvent } from '../common/types.ts';
 import { type DocumentKind, documentKind, isLogEvent, type JsonObject } from './formats.ts';
+import { decodeKinesisData } from './kinesis.ts';
 import { splitLinePrefix } from './lines.ts';
 
 /*
@@ -195,18 +196,15 @@ function addKinesis(collector: Collector, document: JsonObject, where: string): 
   records.forEach((record, index) => {
     const data = ((record as JsonObject)['kinesis'] as JsonObject)['data'];
     const at = `${where}record ${index + 1}`;
-    if (typeof data !== 'string') throw new InputError(`${at}: kinesis.data is not a string`);
-    let payload: unknown;
+    let decoded: ReturnType<typeof toBatch>;
     try {
-      payload = decodeData(data, collector.context.maxDecompressedBytes);
+      decoded = decodeKinesisData(data, at, collector.context.maxDecompressedBytes);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      // The decoder names the Lambda field; here the same bytes sit in kinesis.data.
-      throw new InputError(`${at}: ${error.message.replace(/^awslogs\.data/, 'kinesis.data')}`, {
-        cause: error,
-      });
+      // The message already says where (`at`): not prefixed again by addDocument.
+      throw new InputError(error.message, { cause: error });
     }
-    addDecoded(collector, toBatch(payload, `${at}: kinesis.data`));
+    addDecoded(collector, decoded);
   });
   collector.note(`read ${records.length} Kinesis record(s) carrying subscription payloads`);
 }

@@ -8,6 +8,7 @@ import {
   CODE_CALLS,
   type FunctionName,
   IMPORTED_WITHOUT_CALLS,
+  ORGANIZATION_CALLS,
 } from './calls.ts';
 import { ROOT } from './osls.ts';
 
@@ -120,7 +121,7 @@ describe('Calls: the table of SDK commands per function is the code', () => {
   it('covers every command lib/aws constructs, but for the CLI-only adapters no function imports', () => {
     // Prepare
     const tabled = new Set(
-      Object.values(CODE_CALLS).flatMap((calls) =>
+      [...Object.values(CODE_CALLS), ...Object.values(ORGANIZATION_CALLS)].flatMap((calls) =>
         calls.map((call) => `${call.source} ${call.command}`),
       ),
     );

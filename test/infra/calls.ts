@@ -404,6 +404,44 @@ const IMPORTED_WITHOUT_CALLS: Readonly<Partial<Record<FunctionName, Record<strin
   retrier: { [SQS]: 'parseDeferredExport only: reads the deferral message Lambda delivers' },
 };
 
+/**
+ * Calls only organization mode makes (docs/organization.md), through functions/organization.ts:
+ * granted by infra/organization.yml, never by the single-account stack. test/infra/
+ * organization.test.ts checks the organization template grants them to these functions.
+ */
+const ORGANIZATION_CALLS: Readonly<Partial<Record<FunctionName, readonly CodeCall[]>>> = {
+  analyzer: [
+    {
+      action: 'sts:AssumeRole',
+      command: 'AssumeRoleCommand',
+      source: 'lib/aws/accounts.ts',
+      adapter: 'lib/aws/accounts.ts',
+      via: 'createAccounts',
+      resources: ['*'],
+    },
+  ],
+  retrier: [
+    {
+      action: 'sts:AssumeRole',
+      command: 'AssumeRoleCommand',
+      source: 'lib/aws/accounts.ts',
+      adapter: 'lib/aws/accounts.ts',
+      via: 'createAccounts',
+      resources: ['*'],
+    },
+  ],
+  outcomes: [
+    {
+      action: 'sts:AssumeRole',
+      command: 'AssumeRoleCommand',
+      source: 'lib/aws/accounts.ts',
+      adapter: 'lib/aws/accounts.ts',
+      via: 'createAccounts',
+      resources: ['*'],
+    },
+  ],
+};
+
 /** Adapters only the CLI uses (cli/): no function imports them, no role grants their calls. */
 const CLI_ONLY_ADAPTERS: Readonly<Record<string, string>> = {
   'lib/aws/logs.ts': 'FilterLogEvents, for the CLI commands `scan` and `reexport`',
@@ -458,5 +496,6 @@ export {
   grantLine,
   IMPORTED_WITHOUT_CALLS,
   neededGrants,
+  ORGANIZATION_CALLS,
   PLATFORM_GRANTS,
 };

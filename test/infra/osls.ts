@@ -66,13 +66,13 @@ function offlineEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs `osls ...args` in the repository with this Node.js, without stdin. */
-function osls(args: readonly string[]): Promise<Run> {
+/** Runs `osls ...args` in the repository (or the service in `cwd`) with this Node.js, without stdin. */
+function osls(args: readonly string[], cwd: string = ROOT): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [OSLS, ...args],
-      { cwd: ROOT, env: offlineEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 150_000 },
+      { cwd, env: offlineEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 150_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, output: `${stdout}${stderr}` });
