@@ -17,6 +17,12 @@ interface CompiledTemplate {
   readonly head: string;
   /** The longest literal part, lower case: present in any text the template can match. */
   readonly anchor: string;
+  /**
+   * The words of the literal parts after the head, lower case, longest first. Each must appear in
+   * any text the template can match, so one missing word rules the template out without running
+   * its regex (the import texts share a head and would otherwise try up to 9 failing regexes).
+   */
+  readonly words: readonly string[];
   readonly pattern: RegExp;
   /** The same pattern, sticky: tried only at the position where a documented text starts. */
   readonly sticky: RegExp;
@@ -43,10 +49,16 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
     .reduce((a, b) => (b.length > a.length ? b : a), '')
     .toLowerCase();
   const head = (parts[0] ?? '').toLowerCase();
+  const words = new Set<string>();
+  parts.forEach((part, index) => {
+    if (index === 0 || part.startsWith('{')) return;
+    for (const word of part.toLowerCase().split(' ')) if (word.length > 2) words.add(word);
+  });
   return {
     entry,
     head,
     anchor,
+    words: [...words].sort((a, b) => b.length - a.length),
     pattern: new RegExp(`${source}\\.?`, 'is'),
     sticky: new RegExp(`${source}\\.?`, 'iys'),
   };
@@ -62,6 +74,33 @@ const TEMPLATES: readonly CompiledTemplate[] = CATALOG.flatMap((entry) =>
 )
   .sort((a, b) => b.literal - a.literal)
   .map(({ compiled }) => compiled);
+
+/** The first three words of a text, lower case: every head has them, so they index the templates. */
+function openingOf(lower: string, from: number): string | undefined {
+  let end = from;
+  for (let word = 0; word < 3; word++) {
+    end = lower.indexOf(' ', end + 1);
+    if (end < 0) return undefined;
+  }
+  return lower.slice(from, end);
+}
+
+// The templates by their opening words, each list in TEMPLATES' order: the fast path then tries
+// only the few whose head can start where the hint was found, not all ~30.
+const BY_OPENING = new Map<string, CompiledTemplate[]>();
+for (const template of TEMPLATES) {
+  const opening = openingOf(template.head, 0);
+  if (opening === undefined) throw new Error(`template head too short to index: ${template.head}`);
+  const list = BY_OPENING.get(opening);
+  if (list === undefined) BY_OPENING.set(opening, [template]);
+  else list.push(template);
+}
+
+/** True when every fixed word of the template is somewhere in the (lower-case) text. */
+function hasWords(template: CompiledTemplate, lower: string): boolean {
+  for (const word of template.words) if (!lower.includes(word)) return false;
+  return true;
+}
 
 /** Entries whose message text names an S3 key or a bucket: the text can add those fields. */
 const TEXT_NAMES_KEY = new Set(CATALOG.filter((e) => e.templates.some((t) => t.includes('{key}'))));
@@ -87,9 +126,13 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   if (hint === null) return undefined;
   const lower = text.toLowerCase();
   // Fast path: a documented text begins where the hint was found, so only the templates that
-  // open with the words found there are tried, and only at that position.
-  for (const template of TEMPLATES) {
-    if (!lower.startsWith(template.head, hint.index)) continue;
+  // open with the words found there are tried, and only at that position. A template passing
+  // `startsWith` is always in the list its opening words index (heads hold three words and a
+  // space), so the index changes nothing but the cost.
+  const opening = openingOf(lower, hint.index);
+  const candidates = opening === undefined ? undefined : BY_OPENING.get(opening);
+  for (const template of candidates ?? []) {
+    if (!lower.startsWith(template.head, hint.index) || !hasWords(template, lower)) continue;
     template.sticky.lastIndex = hint.index;
     const match = applyTemplate(template.sticky, template.entry, text);
     if (match !== undefined) return match;
@@ -98,7 +141,7 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   // documented length, where a search from every position stays cheap.
   if (text.length > SLOW_PATH_LIMIT) return undefined;
   for (const template of TEMPLATES) {
-    if (!lower.includes(template.anchor)) continue;
+    if (!lower.includes(template.anchor) || !hasWords(template, lower)) continue;
     const match = applyTemplate(template.pattern, template.entry, text);
     if (match !== undefined) return match;
   }
