@@ -224,6 +224,41 @@ describe('Function: planReexports', () => {
   });
 });
 
+describe('Path order in a task', () => {
+  it("is the normalised paths' order, distinct, whatever form the records wrote (property)", () => {
+    // The planner keys and sorts by the record's own string where it is `/` + the path (see
+    // Planner's #sortKey): mixing raw forms must not change the order or split a path in two.
+    const segment = fc.constantFrom('a', 'b', 'A', '~', 'ä', 'x y', '.', '');
+    const pathArb = fc
+      .tuple(
+        fc.constantFrom('', '/', '//', './'),
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+      )
+      .map(([lead, segments]) => lead + segments.join('/'));
+    fc.assert(
+      fc.property(fc.array(pathArb, { maxLength: 60 }), (paths) => {
+        // Prepare
+        const input = records(paths.map((path) => internal(path)));
+        const expected = [
+          ...new Set(
+            paths.flatMap((path) => {
+              const normal = normalisePath(path);
+              return 'path' in normal ? [normal.path] : [];
+            }),
+          ),
+        ].sort();
+
+        // Act
+        const plan = planReexports(input, options({ associations: new Map() }));
+
+        // Assess
+        expect(plan.tasks.flatMap((task) => task.paths)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('Function: normalisePath', () => {
   it.each([
     ['/ns1/a/b', 'ns1/a/b'],
