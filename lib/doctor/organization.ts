@@ -152,7 +152,7 @@ function memberRow(reading: MemberReading): {
         issue(
           'PROBLEM',
           'role',
-          `cannot assume ${reading.roleArn} (${reading.reason}): nothing in the account can be checked, and the analyzer's re-exports for it wait in the deferral queue`,
+          `cannot assume ${reading.roleArn} (${reading.reason}): nothing in the account can be checked; if the central functions cannot assume it either, its re-exports wait in the deferral queue`,
           ROLE_FIX,
         ),
       ],
