@@ -4,7 +4,7 @@ import { describeError } from '../common/errors.ts';
 import { display } from '../common/text.ts';
 import type { Inventory } from '../common/types.ts';
 import { type Accounts, AssumeRoleError } from './accounts.ts';
-import { errorName } from './aws-errors.ts';
+import { ACCESS_DENIED, errorName } from './aws-errors.ts';
 import { clientOptions } from './http.ts';
 import { InventoryError, readInventory } from './inventory.ts';
 
@@ -17,7 +17,12 @@ import { InventoryError, readInventory } from './inventory.ts';
 
 /** A member account read through its role: or why it could not be. */
 type MemberInventory =
-  | { readonly kind: 'unassumable'; readonly reason: string }
+  | {
+      readonly kind: 'unassumable';
+      readonly reason: string;
+      /** STS refused the role (missing, or its trust policy does not admit the caller). */
+      readonly refused: boolean;
+    }
   | { readonly kind: 'unlisted'; readonly reason: string }
   | { readonly kind: 'read'; readonly inventory: Inventory };
 
@@ -48,8 +53,12 @@ async function readMemberInventory(
   try {
     await credentials();
   } catch (error) {
-    if (error instanceof AssumeRoleError)
-      return { kind: 'unassumable', reason: assumeReason(error) };
+    if (error instanceof AssumeRoleError) {
+      // AccessDenied: the role is missing or does not trust the caller; anything else (no
+      // credentials, no connection) says nothing about the member.
+      const refused = ACCESS_DENIED.has(errorName(error.cause ?? error));
+      return { kind: 'unassumable', reason: assumeReason(error), refused };
+    }
     throw error;
   }
   const fsx = new FSxClient({ ...clientOptions(options.region), credentials });

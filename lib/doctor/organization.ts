@@ -23,7 +23,12 @@ type MemberReading = MemberAccount & {
   /** The member role doctor assumed (or tried to). */
   readonly roleArn: string;
 } & (
-    | { readonly kind: 'unassumable'; readonly reason: string }
+    | {
+        readonly kind: 'unassumable';
+        readonly reason: string;
+        /** STS refused (a PROBLEM of the member); else STS could not be asked (UNKNOWN). */
+        readonly refused: boolean;
+      }
     | { readonly kind: 'unlisted'; readonly reason: string }
     | { readonly kind: 'checked'; readonly result: DoctorResult }
   );
@@ -117,6 +122,10 @@ function labelOf(member: MemberAccount): string {
   return member.name === undefined ? member.account : `${member.account} (${member.name})`;
 }
 
+const STS_FIX =
+  'STS could not be asked (the reason says why: the credentials doctor runs with, ' +
+  'AWS_ENDPOINT_URL_STS, an outage); fix that, then run doctor again.';
+
 const ROLE_FIX =
   'Deploy infra/member-account.yml to the account (the StackSet, docs/organization.md), or fix ' +
   "the role's trust policy: it admits only the roles in its CentralRoleArns parameter, so run " +
@@ -138,24 +147,21 @@ function memberRow(reading: MemberReading): {
     commands: [],
   });
   if (reading.kind === 'unassumable') {
+    const severity: Severity = reading.refused ? 'PROBLEM' : 'UNKNOWN';
+    const detail = reading.refused
+      ? `cannot assume ${reading.roleArn} (${reading.reason}): nothing in the account can be checked; if the central functions cannot assume it either, its re-exports wait in the deferral queue`
+      : `could not assume ${reading.roleArn} (${reading.reason}): nothing in the account was checked`;
     return {
       row: {
         ...base,
         fileSystems: '-',
-        role: 'PROBLEM',
+        role: severity,
         subscription: '-',
         logging: '-',
         associations: '-',
-        verdict: 'PROBLEM',
+        verdict: severity,
       },
-      issues: [
-        issue(
-          'PROBLEM',
-          'role',
-          `cannot assume ${reading.roleArn} (${reading.reason}): nothing in the account can be checked; if the central functions cannot assume it either, its re-exports wait in the deferral queue`,
-          ROLE_FIX,
-        ),
-      ],
+      issues: [issue(severity, 'role', detail, reading.refused ? ROLE_FIX : STS_FIX)],
       fileSystems: 0,
     };
   }
@@ -285,7 +291,7 @@ function renderOrganizationText(result: OrganizationResult): string {
       ]),
     );
   }
-  if (result.rows.every((row) => row.fileSystems === '0' || row.fileSystems === '-')) {
+  if (result.rows.every((row) => row.fileSystems === '0')) {
     out.push(
       '',
       `No FSx for Lustre file system in any member account${where}: is this the right Region (--region)?`,

@@ -34,6 +34,7 @@ const unassumable: MemberReading = {
   roleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/fsx-export-analyzer-member`,
   kind: 'unassumable',
   reason: 'AccessDenied: not authorized to perform: sts:AssumeRole',
+  refused: true,
 };
 
 describe('Function: parseMemberAccounts', () => {
@@ -130,6 +131,24 @@ describe('Function: diagnoseOrganization', () => {
       `cannot assume ${unassumable.roleArn} (AccessDenied`,
     );
     expect(result.issues[0]?.fix).toContain('Deploy infra/member-account.yml to the account');
+  });
+
+  it('makes a member UNKNOWN, not a PROBLEM, when STS could not be asked', () => {
+    // Prepare
+    const reading: MemberReading = {
+      ...unassumable,
+      reason: 'Error: connect ECONNREFUSED 127.0.0.1:9',
+      refused: false,
+    };
+
+    // Act
+    const result = diagnoseOrganization([reading], 'eu-west-1');
+
+    // Assess
+    expect(result.healthy).toBe(false);
+    expect(result.rows[0]).toMatchObject({ role: 'UNKNOWN', verdict: 'UNKNOWN' });
+    expect(result.issues[0]?.fix).toContain('STS could not be asked');
+    expect(renderOrganizationText(result)).not.toContain('No FSx for Lustre file system');
   });
 
   it('makes a member whose file systems cannot be listed UNKNOWN', () => {
