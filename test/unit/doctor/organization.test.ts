@@ -190,6 +190,47 @@ describe('Function: diagnoseOrganization', () => {
   });
 });
 
+describe('Function: diagnose, in a member account (logsDestination)', () => {
+  it('subscribes a missing log group to the destination, not to a function', () => {
+    // Prepare
+    const setup = inventory({
+      logGroups: { [GROUP]: { ok: true, value: { exists: false } } },
+    });
+
+    // Act
+    const result = diagnose(setup, { logsDestination: { arn: DESTINATION } });
+
+    // Assess
+    const found = result.findings.find((item) => item.check === 'subscription');
+    expect(found?.severity).toBe('PROBLEM');
+    expect(found?.fix).toContain('deploy infra/member-account.yml to the account with it');
+    expect(found?.commands).toEqual([
+      'aws logs create-log-group --region eu-west-1 --log-group-name /aws/fsx/lustre',
+      `aws logs put-subscription-filter --region eu-west-1 --log-group-name /aws/fsx/lustre --filter-name fsx-export-analyzer --filter-pattern '' --destination-arn ${DESTINATION}`,
+    ]);
+    expect(found?.commands.join(' ')).not.toContain('lambda');
+  });
+
+  it('asks to free a slot of a full log group, then to deploy the member stack again', () => {
+    // Prepare
+    const full = subscribed(
+      filter('arn:aws:lambda:eu-west-1:123456789012:function:a', 'a'),
+      filter('arn:aws:firehose:eu-west-1:123456789012:deliverystream/b', 'b'),
+    );
+
+    // Act
+    const result = diagnose(inventory({ logGroups: { [GROUP]: full } }), {
+      logsDestination: { arn: DESTINATION },
+    });
+
+    // Assess
+    const found = result.findings.find((item) => item.check === 'subscription');
+    expect(found?.severity).toBe('PROBLEM');
+    expect(found?.fix).toContain('deploy infra/member-account.yml to the account again');
+    expect(found?.commands).toHaveLength(2);
+  });
+});
+
 describe('Function: renderOrganizationText', () => {
   it('prints the summary, one row per member and the fixes, within 100 columns', () => {
     // Prepare
