@@ -31,6 +31,8 @@ import {
 
 const help = `Usage: ${PROGRAM} doctor [--file-system-id ID] [--function NAME|ARN] [--topic-arn ARN]
                             [--backlog-threshold DURATION] [--json] [--region R]
+       ${PROGRAM} doctor --org --accounts ID[=NAME],... [--member-role NAME]
+                            [--destination ARN] [--region R]
 
 Checks that export failures of your FSx for Lustre file systems are being watched. For each
 file system in the account and Region (or the one named):
@@ -60,6 +62,21 @@ Options:
                         severity, detail, fix, commands)
   --region R            the Region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)
   -h, --help            this text
+
+Organization mode (docs/organization.md), from the central account:
+  --org                 check each member account through its member role instead: role
+                        assumable, its FSx log groups subscribed to the central Logs destination,
+                        logging, associations; one row per account, the fixes below
+  --accounts ID[=NAME],...
+                        the member accounts to check (222233334444=prod-hpc shows a name)
+  --member-role NAME    the member role (default fsx-export-analyzer-member, the member
+                        template's MemberRoleName)
+  --destination ARN     the central destination the filters must target (the stack's output
+                        OrganizationLogDestinationArn); default: any destination named as the
+                        stack names it, fsx-export-analyzer-<stage>-fsx-logs
+  Run it as a role the member roles trust (their CentralRoleArns), with sts:AssumeRole on them.
+  Exit status as above: 1 when a member's role cannot be assumed or a member has a PROBLEM or
+  UNKNOWN, or no member has an FSx for Lustre file system in the Region.
 
 Statuses: OK, NOTE (worth knowing), WARN (probably not what you want), PROBLEM (failures
 would go unnoticed), UNKNOWN (could not check: the line names the permission).
@@ -153,6 +170,40 @@ function checkedOptions(
   return { fileSystemId, region, topicArn: topicOf(values['topic-arn'], env) };
 }
 
+/** The options of `doctor --org` alone, and the single-account ones it does not take. */
+const ORG_ONLY = ['accounts', 'member-role', 'destination'] as const;
+const SINGLE_ONLY = [
+  'file-system-id',
+  'function',
+  'topic-arn',
+  'backlog-threshold',
+  'json',
+] as const;
+
+/** `doctor --org`: refuses the single-account options, then runs cli/doctor-org.ts. */
+async function organizationCommand(
+  values: Partial<Record<(typeof ORG_ONLY)[number] | 'region', string>> &
+    Partial<Record<(typeof SINGLE_ONLY)[number], string | boolean>>,
+  io: Io,
+): Promise<number> {
+  for (const option of SINGLE_ONLY) {
+    if (values[option] !== undefined) {
+      throw new UsageError(`--${option} does not apply to doctor --org`, 'doctor');
+    }
+  }
+  checkRegion(values.region, 'doctor');
+  const { organizationDoctor } = await import('./doctor-org.ts');
+  return organizationDoctor(
+    {
+      accounts: values.accounts,
+      memberRole: values['member-role'],
+      destination: values.destination,
+      region: values.region ?? setting(io.env, 'AWS_REGION'),
+    },
+    io,
+  );
+}
+
 /** Runs `doctor`; see `help`. */
 async function command(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOrUsage('doctor', () =>
@@ -167,6 +218,10 @@ async function command(args: string[], io: Io): Promise<number> {
         'backlog-threshold': { type: 'string' },
         json: { type: 'boolean' },
         region: { type: 'string' },
+        org: { type: 'boolean' },
+        accounts: { type: 'string' },
+        'member-role': { type: 'string' },
+        destination: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -177,6 +232,12 @@ async function command(args: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument "${positionals[0]}"`, 'doctor');
+  }
+  if (values.org === true) return organizationCommand(values, io);
+  for (const option of ORG_ONLY) {
+    if (values[option] !== undefined) {
+      throw new UsageError(`--${option} applies only to doctor --org`, 'doctor');
+    }
   }
   const { fileSystemId, region, topicArn } = checkedOptions(values, io.env);
   const backlogThresholdSeconds = backlogThresholdOf(values['backlog-threshold']);

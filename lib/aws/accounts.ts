@@ -3,8 +3,8 @@ import { AnalyzerError, describeError } from '../common/errors.ts';
 import {
   accountScopedId,
   accountScopedToken,
+  type MemberRoleConfig,
   memberRoleArn,
-  type OrganizationConfig,
   unassumableReason,
 } from '../common/organization.ts';
 import type {
@@ -51,7 +51,7 @@ class AssumeRoleError extends AnalyzerError {
 }
 
 interface AccountsOptions {
-  readonly organization: OrganizationConfig;
+  readonly organization: MemberRoleConfig;
   /** RoleSessionName: shows in the member's CloudTrail who called (2-64 of [\w+=,.@-]). */
   readonly sessionName: string;
   /** Clock in milliseconds; injectable for tests. */

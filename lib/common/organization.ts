@@ -27,6 +27,9 @@ interface OrganizationConfig {
   readonly accountNames: ReadonlyMap<string, string>;
 }
 
+/** What reaching a member's role needs: its name, the partition, the names shown in messages. */
+type MemberRoleConfig = Pick<OrganizationConfig, 'memberRoleName' | 'partition' | 'accountNames'>;
+
 /**
  * `111122223333=prod-hpc,444455556666=ml-training`: ids and the names shown beside them.
  *
@@ -100,7 +103,7 @@ function memberAccountOf(
 }
 
 /** The role the central functions assume in a member account. */
-function memberRoleArn(account: string, organization: OrganizationConfig): string {
+function memberRoleArn(account: string, organization: MemberRoleConfig): string {
   return `arn:${organization.partition}:iam::${account}:role/${organization.memberRoleName}`;
 }
 
@@ -124,7 +127,10 @@ function accountScopedToken(token: string, account: string | undefined): string 
 }
 
 /** `111122223333 (prod-hpc)` when the stack names the account, else the id. */
-function accountLabel(account: string, organization: OrganizationConfig | undefined): string {
+function accountLabel(
+  account: string,
+  organization: Pick<OrganizationConfig, 'accountNames'> | undefined,
+): string {
   const name = organization?.accountNames.get(account);
   return name === undefined ? account : `${account} (${name})`;
 }
@@ -133,11 +139,7 @@ function accountLabel(account: string, organization: OrganizationConfig | undefi
  * What a person reads when a member's role cannot be assumed: the account, the role, the error,
  * and the fix. Its work waits in the deferral queue meanwhile.
  */
-function unassumableReason(
-  account: string,
-  organization: OrganizationConfig,
-  error: string,
-): string {
+function unassumableReason(account: string, organization: MemberRoleConfig, error: string): string {
   return display(
     `account ${accountLabel(account, organization)}: the central functions cannot assume ${memberRoleArn(account, organization)} (${error}); deploy infra/member-account.yml to the account (StackSet, docs/organization.md) or fix the role's trust policy. Its re-exports wait in the deferral queue`,
     600,
@@ -191,8 +193,9 @@ function withAccountName(batch: LogBatch, organization: OrganizationConfig | und
   return label === batch.owner ? batch : { ...batch, owner: label };
 }
 
-export type { OrganizationConfig };
+export type { MemberRoleConfig, OrganizationConfig };
 export {
+  ACCOUNT_ID,
   accountLabel,
   accountScopedId,
   accountScopedToken,
@@ -200,6 +203,7 @@ export {
   memberAccountOf,
   memberRoleArn,
   parseAccountNames,
+  ROLE_NAME,
   unassumableReason,
   withAccountName,
   withAccountTelemetry,

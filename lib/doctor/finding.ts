@@ -34,6 +34,12 @@ interface DoctorOptions {
   readonly functionRef?: string | undefined;
   /** A backlog at least this old (seconds) is a PROBLEM; default one hour. */
   readonly backlogThresholdSeconds?: number | undefined;
+  /**
+   * Organization mode (`doctor --org`): a member's log groups must be subscribed to the central
+   * CloudWatch Logs destination, not to a function. `arn` undefined: any destination named as the
+   * central stack names it (fsx-export-analyzer-<stage>-fsx-logs).
+   */
+  readonly logsDestination?: { readonly arn: string | undefined } | undefined;
 }
 
 /** The file system a check looks at, and what its fix commands name. */

@@ -215,4 +215,4 @@ function renderDoctorJson(result: DoctorResult): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-export { renderDoctorAlert, renderDoctorJson, renderDoctorText };
+export { fixGroups, pad, renderDoctorAlert, renderDoctorJson, renderDoctorText };

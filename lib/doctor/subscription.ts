@@ -28,6 +28,9 @@ import {
 /** The analyzer function as osls names it: <service>-<stage>-analyzer (serverless.yml). */
 const DEPLOYED_ANALYZER = new RegExp(`^${SERVICE}-([A-Za-z0-9_-]+)-analyzer$`);
 
+/** The central Logs destination as infra/organization.cjs names it: <service>-<stage>-fsx-logs. */
+const DEPLOYED_DESTINATION = new RegExp(`^${SERVICE}-[A-Za-z0-9_-]+-fsx-logs$`);
+
 /** What the fix commands name: the analyzer, and the log groups already subscribed to it. */
 interface KnownAnalyzer {
   /** --function, else the one analyzer the log groups' filters point to; undefined if unknown. */
@@ -58,6 +61,59 @@ function isAnalyzer(destinationArn: string, functionRef: string | undefined): bo
     );
   }
   return functionRef === name;
+}
+
+/**
+ * Whether a subscription filter's destination is the central CloudWatch Logs destination of
+ * organization mode: the ARN given (--destination), else any Logs destination named as the central
+ * stack names it. A function, a Kinesis stream or Firehose is not it: a member account reaches the
+ * central analyzer only through the destination (docs/organization.md).
+ */
+function isLogsDestination(destinationArn: string, wanted: string | undefined): boolean {
+  const arn = parseArn(destinationArn);
+  if (arn?.service !== 'logs' || !arn.resource.startsWith('destination:')) return false;
+  if (wanted !== undefined) return destinationArn === wanted;
+  return DEPLOYED_DESTINATION.test(arn.resource.slice('destination:'.length));
+}
+
+/** Whether a filter's destination is what the log group must be subscribed to. */
+function isTarget(destinationArn: string, options: DoctorOptions): boolean {
+  return options.logsDestination === undefined
+    ? isAnalyzer(destinationArn, options.functionRef)
+    : isLogsDestination(destinationArn, options.logsDestination.arn);
+}
+
+/** How a finding names what the log group must be subscribed to. */
+function targetName(options: DoctorOptions): string {
+  if (options.logsDestination !== undefined) {
+    const arn = options.logsDestination.arn;
+    return `the central Logs destination (${display(arn ?? `${SERVICE}-<stage>-fsx-logs`, MAX_VALUE)})`;
+  }
+  return options.functionRef === undefined
+    ? `the analyzer (a function named ${SERVICE}-<stage>-analyzer)`
+    : `the analyzer (${display(options.functionRef, MAX_VALUE)})`;
+}
+
+/**
+ * The fix of a member account's log group (organization mode): the member stack subscribes it;
+ * by hand, one filter to the central destination (its access policy admits the member, so no
+ * permission is added).
+ */
+function memberSubscriptionFix(
+  context: Context,
+  logGroup: string,
+  destinationArn: string | undefined,
+): { fix: string; commands: string[] } {
+  const destination = destinationArn ?? '<OrganizationLogDestinationArn>';
+  return {
+    fix:
+      `Deploy infra/member-account.yml to account ${context.account} (the StackSet, ` +
+      'docs/organization.md) with this log group, or subscribe it by hand in that account:',
+    commands: [
+      `aws logs put-subscription-filter${regionArg(context)} --log-group-name ${shellArg(logGroup)} ` +
+        `--filter-name ${SERVICE} --filter-pattern '' --destination-arn ${shellArg(destination)}`,
+    ],
+  };
 }
 
 /**
@@ -150,11 +206,11 @@ function filterFinding(
   context: Context,
   logGroup: string,
   filters: readonly SubscriptionFilterFacts[],
-  functionRef: string | undefined,
+  options: DoctorOptions,
   known: KnownAnalyzer,
 ): Finding {
   const shown = display(logGroup, MAX_VALUE);
-  const first = filters.find((filter) => isAnalyzer(filter.destinationArn, functionRef));
+  const first = filters.find((filter) => isTarget(filter.destinationArn, options));
   if (first !== undefined) {
     const target = display(
       lambdaFunctionName(first.destinationArn) ?? first.destinationArn,
@@ -179,10 +235,8 @@ function filterFinding(
       `${shown} is subscribed to ${target} (filter ${display(first.filterName, 60)})`,
     );
   }
-  const whose =
-    functionRef === undefined
-      ? `the analyzer (a function named ${SERVICE}-<stage>-analyzer)`
-      : `the analyzer (${display(functionRef, MAX_VALUE)})`;
+  const whose = targetName(options);
+  const member = options.logsDestination;
   const others = filters
     .map((filter) =>
       display(lambdaFunctionName(filter.destinationArn) ?? filter.destinationArn, 80),
@@ -197,7 +251,9 @@ function filterFinding(
       `${shown} has no subscription to ${whose}, and already has ${filters.length} filters ` +
         `(${others}): a log group allows only ${FILTERS_PER_LOG_GROUP}`,
       'Remove the filter you can do without (run only its command: one per filter), then ' +
-        `deploy the stack with this log group (${deployHint(context, logGroup, known)}).`,
+        (member === undefined
+          ? `deploy the stack with this log group (${deployHint(context, logGroup, known)}).`
+          : 'deploy infra/member-account.yml to the account again (the StackSet).'),
       filters.map(
         (filter) =>
           `aws logs delete-subscription-filter${regionArg(context)} --log-group-name ` +
@@ -205,7 +261,10 @@ function filterFinding(
       ),
     );
   }
-  const { fix, commands } = subscriptionFix(context, logGroup, known);
+  const { fix, commands } =
+    member === undefined
+      ? subscriptionFix(context, logGroup, known)
+      : memberSubscriptionFix(context, logGroup, member.arn);
   return finding(
     context,
     'subscription',
@@ -244,7 +303,10 @@ function subscriptionFindings(
     return [couldNotCheck(context, 'subscription', shown, `the subscription of ${shown}`, lookup)];
   }
   if (!lookup.value.exists) {
-    const { commands } = subscriptionFix(context, logGroup, known);
+    const { commands } =
+      options.logsDestination === undefined
+        ? subscriptionFix(context, logGroup, known)
+        : memberSubscriptionFix(context, logGroup, options.logsDestination.arn);
     return [
       finding(
         context,
@@ -254,8 +316,10 @@ function subscriptionFindings(
         `log group ${shown} does not exist (yet): no subscription filter can be added until ` +
           'it does, so the first export failures would reach nobody',
         'Create the log group now (FSx writes into an existing group; a custom destination that ' +
-          'was deleted must be created again anyway), then deploy the stack with it, or ' +
-          'subscribe the analyzer by hand:',
+          'was deleted must be created again anyway), then ' +
+          (options.logsDestination === undefined
+            ? 'deploy the stack with it, or subscribe the analyzer by hand:'
+            : 'deploy infra/member-account.yml to the account with it, or subscribe it by hand:'),
         [
           `aws logs create-log-group${regionArg(context)} --log-group-name ${shellArg(logGroup)}`,
           ...commands,
@@ -263,8 +327,8 @@ function subscriptionFindings(
       ),
     ];
   }
-  return [filterFinding(context, logGroup, lookup.value.filters, options.functionRef, known)];
+  return [filterFinding(context, logGroup, lookup.value.filters, options, known)];
 }
 
 export type { KnownAnalyzer };
-export { isAnalyzer, knownAnalyzer, subscriptionFindings };
+export { isAnalyzer, isLogsDestination, knownAnalyzer, subscriptionFindings };
