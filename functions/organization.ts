@@ -189,7 +189,7 @@ function createRouting(options: RoutingOptions): Routing {
           accounts === undefined ? undefined : memberAccountOf(item.message.account, organization);
         groups.set(account, [...(groups.get(account) ?? []), item]);
       }
-      const runs: RetrierRun[] = [];
+      const runs: { account: string | undefined; run: RetrierRun }[] = [];
       const runOf = new Map<string, RetrierRun>();
       const waits = new Map<string, string>();
       const waiting: RetrierWait[] = [];
@@ -199,7 +199,7 @@ function createRouting(options: RoutingOptions): Routing {
           const unassumable = await accounts.check(account);
           if (unassumable !== undefined) {
             for (const item of group) waits.set(item.messageId, unassumable);
-            waiting.push(...waitsOf(group, unassumable));
+            waiting.push(...waitsOf(group, unassumable, account));
             continue;
           }
           ports = {
@@ -208,7 +208,7 @@ function createRouting(options: RoutingOptions): Routing {
           };
         }
         const run = createRetrierRun(group, ports, retrierOptions);
-        runs.push(run);
+        runs.push({ account, run });
         for (const item of group) runOf.set(item.messageId, run);
       }
       return {
@@ -220,7 +220,9 @@ function createRouting(options: RoutingOptions): Routing {
           await run.settle(messageId);
         },
         async report() {
-          const reports = await Promise.all(runs.map((run) => run.report()));
+          const reports = await Promise.all(
+            runs.map(async ({ account, run }) => withAccount(await run.report(), account)),
+          );
           return mergeReports(reports, waiting, items.length, retrierOptions);
         },
       };
@@ -228,13 +230,32 @@ function createRouting(options: RoutingOptions): Routing {
   };
 }
 
+/** A member account's run report with every item naming the account, for the email. */
+function withAccount(report: RetrierReport, account: string | undefined): RetrierReport {
+  if (account === undefined) return report;
+  const tag = <T extends object>(items: readonly T[]): T[] =>
+    items.map((item) => ({ ...item, account }));
+  return {
+    ...report,
+    started: tag(report.started),
+    refused: tag(report.refused),
+    waiting: tag(report.waiting),
+    deadLettered: tag(report.deadLettered),
+  };
+}
+
 /** One wait per file system for messages whose account cannot be reached. */
-function waitsOf(group: readonly QueuedExport[], reason: string): RetrierWait[] {
+function waitsOf(group: readonly QueuedExport[], reason: string, account: string): RetrierWait[] {
   const counts = new Map<string, number>();
   for (const item of group) {
     counts.set(item.message.fileSystemId, (counts.get(item.message.fileSystemId) ?? 0) + 1);
   }
-  return [...counts].map(([fileSystemId, messages]) => ({ fileSystemId, messages, reason }));
+  return [...counts].map(([fileSystemId, messages]) => ({
+    fileSystemId,
+    messages,
+    reason,
+    account,
+  }));
 }
 
 /** The reports of one batch's runs (one per account) as one report: one email per invocation. */

@@ -30,6 +30,7 @@ import {
   WIDTH,
   wrap,
 } from '../render/layout.ts';
+import { accountNote } from '../render/places.ts';
 import { shellArg } from '../render/shell.ts';
 import type { FinishedTask, OutcomeReport } from './outcomes.ts';
 import type { CompletionReport, FailedFile } from './report.ts';
@@ -114,7 +115,7 @@ function retrierPersonLines(report: RetrierReport): string[] {
     const { task } = refusal;
     lines.push(
       ...bullet(
-        `FSx refused the re-export on ${display(task.fileSystemId, 64)} for good: ${plural(task.paths.length, 'path')} from ${plural(refusal.messages, 'queued message')}.`,
+        `FSx refused the re-export on ${display(task.fileSystemId, 64)}${accountNote(refusal.account)} for good: ${plural(task.paths.length, 'path')} from ${plural(refusal.messages, 'queued message')}.`,
       ),
       ...wrap(
         `${display(refusal.error, 80)}: ${display(refusal.reason, REASON_CHARS)}`,
@@ -137,7 +138,7 @@ function retrierPersonLines(report: RetrierReport): string[] {
       lines.push(
         '',
         ...wrap(
-          `Message ${display(dead.messageId, 80)} on ${display(task.fileSystemId, 64)}: ${plural(task.paths.length, 'path')}, deferred at ${display(dead.deferredAt, 64)} (${display(dead.deferredReason, 80)}), received ${dead.receiveCount} times.`,
+          `Message ${display(dead.messageId, 80)} on ${display(task.fileSystemId, 64)}${accountNote(dead.account)}: ${plural(task.paths.length, 'path')}, deferred at ${display(dead.deferredAt, 64)} (${display(dead.deferredReason, 80)}), received ${dead.receiveCount} times.`,
           '  ',
           WIDTH,
           '  ',
@@ -160,7 +161,7 @@ function startedLines(report: RetrierReport): string[] {
     const { task } = start;
     lines.push(
       ...bullet(
-        `Started task ${display(start.taskId, 64)} on ${display(task.fileSystemId, 64)}: ${plural(task.paths.length, 'path')} from ${plural(start.messages, 'queued message')} (${display(start.lifecycle, 32)}).`,
+        `Started task ${display(start.taskId, 64)} on ${display(task.fileSystemId, 64)}${accountNote(start.account)}: ${plural(task.paths.length, 'path')} from ${plural(start.messages, 'queued message')} (${display(start.lifecycle, 32)}).`,
       ),
       `  Token: ${display(task.clientRequestToken, 64)}`,
       ...(task.reportPath === undefined
@@ -188,7 +189,7 @@ function waitingLines(report: RetrierReport): string[] {
     .slice(0, MAX_ITEMS)
     .flatMap((wait) =>
       bullet(
-        `${display(wait.fileSystemId, 64)}: ${plural(wait.messages, 'message')} back to the queue: ${display(wait.reason, REASON_CHARS)}`,
+        `${display(wait.fileSystemId, 64)}${accountNote(wait.account)}: ${plural(wait.messages, 'message')} back to the queue: ${display(wait.reason, REASON_CHARS)}`,
       ),
     );
 }
@@ -258,7 +259,7 @@ function finishedLines(finished: FinishedTask): string[] {
   const { tracked, status } = finished;
   const lines = [
     ...bullet(
-      `Task ${display(tracked.taskId, 64)} on ${display(tracked.fileSystemId, 64)}: ${finished.lifecycle}. ${countsLine(finished)}`,
+      `Task ${display(tracked.taskId, 64)} on ${display(tracked.fileSystemId, 64)}${accountNote(tracked.account)}: ${finished.lifecycle}. ${countsLine(finished)}`,
     ),
     ...wrap(
       `Started by ${startedByText(tracked.startedBy)} at ${display(tracked.startedAt, 64)} for ${plural(tracked.paths.length, 'path')}${status?.endTime === undefined ? '' : `; ended at ${display(status.endTime, 64)}`}.`,

@@ -58,6 +58,8 @@ interface RetrierStart {
   readonly taskId: string;
   readonly lifecycle: string;
   readonly messages: number;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** A task FSx refused for good: its paths go to a person. */
@@ -66,6 +68,8 @@ interface RetrierRefusal {
   readonly error: string;
   readonly reason: string;
   readonly messages: number;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** A message that waits again after its last allowed receive: SQS moves it to the DLQ. */
@@ -79,6 +83,8 @@ interface DeadLetter {
   /** Why the analyzer deferred it (`busy`, an FSx error). */
   readonly deferredReason: string;
   readonly deferredAt: string;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** The decision for one file system's messages. */

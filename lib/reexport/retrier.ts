@@ -25,6 +25,8 @@ interface RetrierWait {
   readonly fileSystemId: string;
   readonly messages: number;
   readonly reason: string;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 
 /** What one retrier invocation did; the retrier email and the metrics read only this. */

@@ -175,6 +175,7 @@ describe('Integration: organization mode', () => {
     queueClock += 301_000;
     handlers = await coldStart();
     const fixed = await runRetrier();
+    const retrierEmails = emails().slice(1).join('\n');
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -184,6 +185,7 @@ describe('Integration: organization mode', () => {
     expect(email).toContain('infra/member-account.yml');
     expect(stillDenied).toHaveLength(1);
     expect(fixed).toEqual([]);
+    expect(retrierEmails).toContain(`on ${FS_MEMBER} (account ${MEMBER}):`);
     expect(queued()).toEqual([]);
     expect(created().map(({ fileSystemId, account }) => ({ fileSystemId, account }))).toEqual([
       { fileSystemId: FS_HOME, account: 'home' },

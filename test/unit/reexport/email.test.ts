@@ -225,6 +225,40 @@ describe('Function: renderRetrierEmail', () => {
   });
 });
 
+describe('Function: renderRetrierEmail and renderOutcomeEmail, organization mode', () => {
+  const MEMBER = '222233334444';
+
+  it("names a member account after each item's file system, and nothing for the home account", () => {
+    // Prepare
+    const started = task({ clientRequestToken: 'fea-r1', paths: ['ns1/a'] });
+    const report = retrierReport({
+      messages: 3,
+      started: [
+        { task: started, taskId: T1, lifecycle: 'PENDING', messages: 1, account: MEMBER },
+        { task: started, taskId: T2, lifecycle: 'PENDING', messages: 1 },
+      ],
+      waiting: [
+        { fileSystemId: 'fs-0fedcba9876543210', messages: 1, reason: 'role', account: MEMBER },
+      ],
+    });
+    const [ended] = endedTasks(T1, T2, REPORT);
+    const finished = ended as NonNullable<typeof ended>;
+    const outcomes = outcomeReport({
+      finished: [{ ...finished, tracked: { ...finished.tracked, account: MEMBER } }],
+    });
+
+    // Act
+    const retrier = flat(renderRetrierEmail(report).body);
+    const outcome = flat(renderOutcomeEmail(outcomes).body);
+
+    // Assess
+    expect(retrier).toContain(`* Started task ${T1} on ${FS} (account ${MEMBER}): 1 path`);
+    expect(retrier).toContain(`* Started task ${T2} on ${FS}: 1 path`);
+    expect(retrier).toContain(`* fs-0fedcba9876543210 (account ${MEMBER}): 1 message back`);
+    expect(outcome).toContain(`on ${FS} (account ${MEMBER}): `);
+  });
+});
+
 describe('Function: renderOutcomeEmail', () => {
   it('lists failed tasks first with counts, details and the failures.csv location', () => {
     // Prepare
