@@ -238,6 +238,7 @@ function withAccount(report: RetrierReport, account: string | undefined): Retrie
   return {
     ...report,
     started: tag(report.started),
+    escalated: tag(report.escalated),
     refused: tag(report.refused),
     waiting: tag(report.waiting),
     deadLettered: tag(report.deadLettered),

@@ -201,6 +201,8 @@ export interface Escalation {
   readonly reportPath: string | undefined;
   /** The code a re-export task's completion report gave the path, when it failed again there. */
   readonly failedWith?: ReportedFailure;
+  /** Organization mode: the member account that owns the file system; absent: the home account. */
+  readonly account?: string;
 }
 /** A path's failure in a re-export task, as the task's completion report gave it. */
 export interface ReportedFailure {

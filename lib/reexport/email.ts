@@ -110,7 +110,9 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
 }
 
 function retrierPersonLines(report: RetrierReport): string[] {
-  const lines = [...escalationLines(report.escalated, failuresCsvPath)];
+  const accountOf = (fileSystemId: string) =>
+    report.escalated.find((escalation) => escalation.fileSystemId === fileSystemId)?.account;
+  const lines = [...escalationLines(report.escalated, failuresCsvPath, accountOf)];
   for (const refusal of report.refused.slice(0, MAX_ITEMS)) {
     const { task } = refusal;
     lines.push(

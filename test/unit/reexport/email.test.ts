@@ -240,6 +240,16 @@ describe('Function: renderRetrierEmail and renderOutcomeEmail, organization mode
       waiting: [
         { fileSystemId: 'fs-0fedcba9876543210', messages: 1, reason: 'role', account: MEMBER },
       ],
+      escalated: [
+        {
+          fileSystemId: 'fs-0aaaaaaaaaaaaaaa1',
+          path: 'ns1/x',
+          taskIds: [T1],
+          lastAttemptAt: '2026-11-25T11:00:00.000Z',
+          reportPath: undefined,
+          account: MEMBER,
+        },
+      ],
     });
     const [ended] = endedTasks(T1, T2, REPORT);
     const finished = ended as NonNullable<typeof ended>;
@@ -255,6 +265,7 @@ describe('Function: renderRetrierEmail and renderOutcomeEmail, organization mode
     expect(retrier).toContain(`* Started task ${T1} on ${FS} (account ${MEMBER}): 1 path`);
     expect(retrier).toContain(`* Started task ${T2} on ${FS}: 1 path`);
     expect(retrier).toContain(`* fs-0fedcba9876543210 (account ${MEMBER}): 1 message back`);
+    expect(retrier).toContain(`On fs-0aaaaaaaaaaaaaaa1, account ${MEMBER}:`);
     expect(outcome).toContain(`on ${FS} (account ${MEMBER}): `);
   });
 });
