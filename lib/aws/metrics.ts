@@ -1,6 +1,7 @@
 import {
   type CloudWatchClient,
   GetMetricDataCommand,
+  type GetMetricDataCommandInput,
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
@@ -100,6 +101,32 @@ function readingOf(results: readonly MetricDataResult[]): Checked<BacklogFacts> 
   return { ok: true, value: facts };
 }
 
+/**
+ * Every result of one GetMetricData request, page by page (at most MAX_PAGES); throws the SDK
+ * error. The one paging loop both readers share.
+ */
+async function metricData(
+  client: CloudWatchClient,
+  request: Omit<GetMetricDataCommandInput, 'NextToken'>,
+): Promise<MetricDataResult[]> {
+  const results: MetricDataResult[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const output = await client.send(
+      new GetMetricDataCommand({
+        ...request,
+        ...(token === undefined ? {} : { NextToken: token }),
+      }),
+    );
+    if (output === undefined) throw new Error('GetMetricData returned no answer');
+    results.push(...(output.MetricDataResults ?? []));
+    token = output.NextToken === '' ? undefined : output.NextToken;
+    pages += 1;
+  } while (token !== undefined && pages < MAX_PAGES);
+  return results;
+}
+
 /** Reads one batch of at most MAX_QUERIES file systems, every page; throws the SDK error. */
 async function readBatch(
   client: CloudWatchClient,
@@ -108,26 +135,13 @@ async function readBatch(
 ): Promise<Map<string, Checked<BacklogFacts>>> {
   const queries = queriesOf(fileSystemIds);
   const byId = new Map<string, MetricDataResult[]>(queries.map((query) => [String(query.Id), []]));
-  const start = new Date(now.getTime() - LOOKBACK_MINUTES * 60_000);
-  let token: string | undefined;
-  let pages = 0;
-  do {
-    const output = await client.send(
-      new GetMetricDataCommand({
-        MetricDataQueries: queries,
-        StartTime: start,
-        EndTime: now,
-        ScanBy: 'TimestampDescending',
-        ...(token === undefined ? {} : { NextToken: token }),
-      }),
-    );
-    if (output === undefined) throw new Error('GetMetricData returned no answer');
-    for (const result of output.MetricDataResults ?? []) {
-      byId.get(result.Id ?? '')?.push(result);
-    }
-    token = output.NextToken === '' ? undefined : output.NextToken;
-    pages += 1;
-  } while (token !== undefined && pages < MAX_PAGES);
+  const results = await metricData(client, {
+    MetricDataQueries: queries,
+    StartTime: new Date(now.getTime() - LOOKBACK_MINUTES * 60_000),
+    EndTime: now,
+    ScanBy: 'TimestampDescending',
+  });
+  for (const result of results) byId.get(result.Id ?? '')?.push(result);
   const readings = new Map<string, Checked<BacklogFacts>>();
   queries.forEach((query, index) => {
     const fileSystemId = fileSystemIds[index];
@@ -199,38 +213,28 @@ function createFailureSeriesReader(
       }));
       const series = new Map(classes.map((cls) => [cls, new Array<number>(buckets).fill(0)]));
       try {
-        let token: string | undefined;
-        let pages = 0;
-        do {
-          const output = await client.send(
-            new GetMetricDataCommand({
-              MetricDataQueries: queries,
-              StartTime: new Date(window.start),
-              EndTime: new Date(window.end),
-              ScanBy: 'TimestampAscending',
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          );
-          if (output === undefined) throw new Error('GetMetricData returned no answer');
-          for (const result of output.MetricDataResults ?? []) {
-            if (result.StatusCode === 'Forbidden') {
-              throw Object.assign(new Error('not allowed to read the Failures metric'), {
-                name: 'AccessDenied',
-              });
-            }
-            const cls = classes[Number((result.Id ?? '').slice(1))];
-            const row = cls === undefined ? undefined : series.get(cls);
-            (result.Timestamps ?? []).forEach((time, index) => {
-              const value = result.Values?.[index];
-              const at = time instanceof Date ? time.getTime() : Number.NaN;
-              const bucket = Math.floor((at - window.start) / periodMs);
-              if (row === undefined || value === undefined || !Number.isFinite(value)) return;
-              if (bucket >= 0 && bucket < buckets) row[bucket] = (row[bucket] ?? 0) + value;
+        const results = await metricData(client, {
+          MetricDataQueries: queries,
+          StartTime: new Date(window.start),
+          EndTime: new Date(window.end),
+          ScanBy: 'TimestampAscending',
+        });
+        for (const result of results) {
+          if (result.StatusCode === 'Forbidden') {
+            throw Object.assign(new Error('not allowed to read the Failures metric'), {
+              name: 'AccessDenied',
             });
           }
-          token = output.NextToken === '' ? undefined : output.NextToken;
-          pages += 1;
-        } while (token !== undefined && pages < MAX_PAGES);
+          const cls = classes[Number((result.Id ?? '').slice(1))];
+          const row = cls === undefined ? undefined : series.get(cls);
+          (result.Timestamps ?? []).forEach((time, index) => {
+            const value = result.Values?.[index];
+            const at = time instanceof Date ? time.getTime() : Number.NaN;
+            const bucket = Math.floor((at - window.start) / periodMs);
+            if (row === undefined || value === undefined || !Number.isFinite(value)) return;
+            if (bucket >= 0 && bucket < buckets) row[bucket] = (row[bucket] ?? 0) + value;
+          });
+        }
       } catch (error) {
         return {
           ok: false,
