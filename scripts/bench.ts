@@ -820,14 +820,28 @@ async function processSection(): Promise<void> {
   }
 }
 
+/** The benchmark's sections, in the order they run. */
+const SECTIONS = ['pipeline', 'process', 'scan'];
+
 async function main(): Promise<void> {
   console.log(
     `fsx-export-analyzer benchmark: Node.js ${process.versions.node} (${process.platform} ${process.arch}, ${cpus().length} CPUs)\n`,
   );
-  await pipelineSection();
-  await processSection();
-  console.log('');
-  await scanFigures();
+  // `npm run bench -- pipeline` (or `process`, `scan`) runs only the sections named.
+  const wanted = new Set(process.argv.slice(2));
+  const runs = (section: string) => wanted.size === 0 || wanted.has(section);
+  const unknown = [...wanted].filter((section) => !SECTIONS.includes(section));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (runs('pipeline')) await pipelineSection();
+  if (runs('process')) await processSection();
+  if (runs('scan')) {
+    console.log('');
+    await scanFigures();
+  }
 }
 
 await main();
