@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readForm, sendQueryError, sendXml } from './aws-query.ts';
 import { dropConnection, serveLocal } from './local-http.ts';
 
 /*
@@ -141,33 +142,8 @@ const FAULT_ERRORS: Readonly<Record<string, WireError>> = {
   },
 };
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-function sendXml(response: ServerResponse, status: number, body: string): void {
-  const text = `<?xml version="1.0"?>\n${body}`;
-  response.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(text);
-}
-
 function sendError(response: ServerResponse, error: WireError): void {
-  const type = error.status >= 500 ? 'Receiver' : 'Sender';
-  sendXml(
-    response,
-    error.status,
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  sendQueryError(response, NAMESPACE, error);
 }
 
 /** `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` → attributes. */
@@ -317,8 +293,7 @@ async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const params = Object.fromEntries(new URLSearchParams(body));
+    const params = await readForm(request);
     const operation = params['Action'] ?? '';
     const fault = takeFault(operation, params);
     calls.push({ operation, params, fault });

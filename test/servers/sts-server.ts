@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { escapeXml, readForm, sendQueryError, sendXml } from './aws-query.ts';
 import { dropConnection, serveLocal } from './local-http.ts';
 
 /*
@@ -43,33 +44,8 @@ interface StsServer {
   stop(): Promise<void>;
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-function sendXml(response: ServerResponse, status: number, body: string): void {
-  const text = `<?xml version="1.0"?>\n${body}`;
-  response.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(text);
-}
-
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  const type = status >= 500 ? 'Receiver' : 'Sender';
-  sendXml(
-    response,
-    status,
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  sendQueryError(response, NAMESPACE, { status, code, message });
 }
 
 /** The access key id of credentials issued for `account`: `ASIA` + the account + 4 characters. */
@@ -88,7 +64,7 @@ async function startStsServer(options: StsServerOptions = {}): Promise<StsServer
   const denied = options.denied ?? new Set<string>();
   const now = options.now ?? Date.now;
   const server = await serveLocal(async (request, response) => {
-    const params = Object.fromEntries(new URLSearchParams(await readBody(request)));
+    const params = await readForm(request);
     const operation = params['Action'] ?? '';
     if (operation !== 'AssumeRole') {
       calls.push({ operation, params, account: undefined, refused: true });
