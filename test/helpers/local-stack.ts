@@ -100,5 +100,34 @@ function localStackEnv(stack: LocalStack): Record<string, string> {
   };
 }
 
+/**
+ * The environment of the analyzer, retrier and outcome check on the local stack with durable
+ * re-export on (a live run: deferral queue and ledger, no completion reports), `overrides` on top.
+ * Blank values unset what a developer's shell may have set.
+ */
+function durableStackEnv(
+  stack: LocalStack,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...localStackEnv(stack),
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+    AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
+    DRY_RUN: 'false',
+    REPORT_PATH: '',
+    MAX_PATHS_PER_TASK: '',
+    ASSOCIATION_CACHE_SECONDS: '',
+    MAX_DECOMPRESSED_BYTES: '',
+    BUSY_DELAY_SECONDS: '600',
+    RETRY_LATER_SECONDS: '300',
+    MAX_ATTEMPTS: '3',
+    ATTEMPT_WINDOW_HOURS: '24',
+    COALESCE_WINDOW_SECONDS: '300',
+    MAX_RECEIVES: '5',
+    ...overrides,
+  };
+}
+
 export type { LocalStack };
-export { localStackEnv, startLocalStack };
+export { durableStackEnv, localStackEnv, startLocalStack };

@@ -5,7 +5,7 @@ import type { OutcomeResult } from '../../functions/outcomes.ts';
 import { busy, lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, coldStartWith, flat } from '../helpers/lambda.ts';
-import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
+import { durableStackEnv, type LocalStack, startLocalStack } from '../helpers/local-stack.ts';
 import type { FaultProxy } from '../servers/dynamo-proxy.ts';
 import type { FsxServer } from '../servers/fsx-server.ts';
 import type { SnsServer } from '../servers/sns-server.ts';
@@ -47,24 +47,12 @@ describe('Integration: durable re-export end to end', () => {
 
   /** Stubs the environment, then loads the three functions in one fresh module graph. */
   async function coldStart(env: Record<string, string> = {}): Promise<Handlers> {
-    const settings: Record<string, string> = {
-      ...localStackEnv(stack),
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      DRY_RUN: 'false',
-      REPORT_PATH: '',
-      MAX_PATHS_PER_TASK: '',
-      ASSOCIATION_CACHE_SECONDS: '',
-      MAX_DECOMPRESSED_BYTES: '',
+    const settings = durableStackEnv(stack, {
       BUSY_DELAY_SECONDS: String(BUSY_DELAY_SECONDS),
       RETRY_LATER_SECONDS: String(RETRY_LATER_SECONDS),
-      MAX_ATTEMPTS: '3',
-      ATTEMPT_WINDOW_HOURS: '24',
-      COALESCE_WINDOW_SECONDS: '300',
       MAX_RECEIVES: String(MAX_RECEIVES),
       ...env,
-    };
+    });
     return coldStartWith(settings, async () => {
       const analyzer = await import('../../functions/analyzer.ts');
       const retrier = await import('../../functions/retrier.ts');

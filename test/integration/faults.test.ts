@@ -14,7 +14,7 @@ import type { LocalDynamo } from '../helpers/dynalite.ts';
 import { busy, lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, coldStartWith, TOPIC } from '../helpers/lambda.ts';
-import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
+import { durableStackEnv, type LocalStack, startLocalStack } from '../helpers/local-stack.ts';
 import {
   type FaultProxy,
   FSX,
@@ -94,28 +94,18 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
 
   /** Stubs the environment, then loads the three functions in one fresh module graph. */
   async function coldStart(): Promise<Handlers> {
-    const settings: Record<string, string> = {
-      ...localStackEnv(stack),
+    const settings = durableStackEnv(stack, {
       // Through the fault proxies, so faults apply.
       AWS_ENDPOINT_URL_FSX: fsxProxy.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
       DEFERRAL_QUEUE_URL: queueUrl,
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
       AWS_MAX_ATTEMPTS: '',
-      AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      DRY_RUN: 'false',
-      REPORT_PATH: '',
-      MAX_PATHS_PER_TASK: '',
       ASSOCIATION_CACHE_SECONDS: '0',
-      MAX_DECOMPRESSED_BYTES: '',
       BUSY_DELAY_SECONDS: String(DELAY_SECONDS),
       RETRY_LATER_SECONDS: String(DELAY_SECONDS),
-      MAX_ATTEMPTS: '3',
-      ATTEMPT_WINDOW_HOURS: '24',
       COALESCE_WINDOW_SECONDS: String(COALESCE_WINDOW_SECONDS),
       MAX_RECEIVES: String(MAX_RECEIVES),
-    };
+    });
     return coldStartWith(settings, async () => {
       const analyzer = await import('../../functions/analyzer.ts');
       const retrier = await import('../../functions/retrier.ts');

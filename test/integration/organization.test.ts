@@ -10,7 +10,7 @@ import type { OutcomeResult } from '../../functions/outcomes.ts';
 import { payload, transient } from '../helpers/events.ts';
 import { kinesisEvent } from '../helpers/kinesis.ts';
 import { CONTEXT, coldStartWith, flat } from '../helpers/lambda.ts';
-import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
+import { durableStackEnv, type LocalStack, startLocalStack } from '../helpers/local-stack.ts';
 import { accountOfAccessKey, type StsServer, startStsServer } from '../servers/sts-server.ts';
 
 /*
@@ -39,27 +39,12 @@ describe('Integration: organization mode', () => {
   let handlers: Handlers;
 
   async function coldStart(): Promise<Handlers> {
-    const settings: Record<string, string> = {
-      ...localStackEnv(stack),
+    const settings = durableStackEnv(stack, {
       AWS_ENDPOINT_URL_STS: sts.endpoint,
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      DRY_RUN: 'false',
-      REPORT_PATH: '',
-      MAX_PATHS_PER_TASK: '',
-      ASSOCIATION_CACHE_SECONDS: '',
-      MAX_DECOMPRESSED_BYTES: '',
-      BUSY_DELAY_SECONDS: '600',
-      RETRY_LATER_SECONDS: '300',
-      MAX_ATTEMPTS: '3',
-      ATTEMPT_WINDOW_HOURS: '24',
-      COALESCE_WINDOW_SECONDS: '300',
-      MAX_RECEIVES: '5',
       ORGANIZATION_ACCOUNT_ID: HOME,
       ORGANIZATION_MEMBER_ROLE: 'fsx-export-analyzer-member',
       ORGANIZATION_ACCOUNT_NAMES: `${MEMBER}=prod-hpc`,
-    };
+    });
     return coldStartWith(settings, async () => ({
       analyzer: (await import('../../functions/analyzer.ts')).handler,
       retrier: (await import('../../functions/retrier.ts')).handler,
