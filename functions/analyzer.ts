@@ -32,6 +32,7 @@ import {
 import {
   loadOrganizationConfig,
   withAccountName,
+  withAccountTelemetry,
   withAccountTokens,
 } from '../lib/common/organization.ts';
 import type { BacklogReadings, LogBatch } from '../lib/common/types.ts';
@@ -39,7 +40,7 @@ import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
 import { isKinesisEvent } from '../lib/input/kinesis.ts';
-import { type AccountPorts, analyzeKinesis, createRouting } from './organization.ts';
+import type { AccountPorts, Routing } from './organization.ts';
 
 // Read once per container: configuration does not change between invocations, and the adapters'
 // caches (the FSx associations) live as long as the container.
@@ -67,15 +68,31 @@ const durable: DurableOptions | undefined =
   ledger === undefined && deferral === undefined
     ? undefined
     : { deferral, ledger, retryLaterSeconds, maxAttempts };
+// The home account's ports: every batch of a single-account stack gets these.
+const home: AccountPorts = { account: undefined, fsx, durable };
 // Organization mode: a member account's batches get FSx through its role, and a ledger and queue
-// that carry its account; the home account's (every batch of a single-account stack) these ports.
-const routing = createRouting({
-  organization,
-  home: { account: undefined, fsx, durable },
-  live: reach.fsx,
-  associationCacheSeconds: config.associationCacheSeconds,
-  sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
-});
+// that carry its account (functions/organization.ts). Its code (STS, the member roles, the
+// Kinesis source) is a chunk of its own, loaded only when organization mode is configured: a
+// single-account container neither parses nor initialises it. The load starts here, at init; the
+// first invocation waits for it (no top-level await: see lib/aws/clients.ts).
+const routingReady: Promise<Routing | undefined> =
+  organization === undefined
+    ? Promise.resolve(undefined)
+    : import('./organization.ts').then(({ createRouting }) =>
+        createRouting({
+          organization,
+          home,
+          live: reach.fsx,
+          associationCacheSeconds: config.associationCacheSeconds,
+          sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+        }),
+      );
+
+/** The ports for a batch whose payload names `owner`: the home account's without organization mode. */
+async function portsFor(owner: string): Promise<AccountPorts> {
+  const routing = await routingReady;
+  return routing === undefined ? home : routing.portsFor(owner);
+}
 // Digests keep their windows in the ledger table; without it (or with W = 0) every batch with
 // findings is emailed whole.
 const digestStore =
@@ -123,7 +140,7 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
     0,
   );
   const report = withAccountTokens(analysed, ports.account);
-  emit(routing.telemetryFor(ports, signals.reportTelemetry(report)));
+  emit(withAccountTelemetry(signals.reportTelemetry(report), ports.account));
   const decision = await gate(report, digestStore);
   emit(gateTelemetry(decision));
   const gated = summaryOf(decision);
@@ -169,12 +186,13 @@ async function analyzeEvent(
 ): Promise<AnalyzerResult | KinesisStreamBatchResponse> {
   // Organization mode: Kinesis records from the central Logs destination, settled one by one.
   if (isKinesisEvent(event)) {
+    const { analyzeKinesis } = await import('./organization.ts');
     return analyzeKinesis(
       event,
       context,
       config.maxDecompressedBytes,
       async (data, batch) => {
-        const ports = await routing.portsFor(batch.owner);
+        const ports = await portsFor(batch.owner);
         // The record's payload is the idempotency key, as awslogs.data is for a subscription.
         await analyzeOnce({ awslogs: { data } }, context, { batch, ports });
       },
@@ -189,7 +207,7 @@ async function analyzeEvent(
     signals.undecodableTelemetry,
   );
   if (decoded.type === 'data') {
-    const ports = await routing.portsFor(decoded.batch.owner);
+    const ports = await portsFor(decoded.batch.owner);
     return analyzeOnce(event, context, { batch: decoded.batch, ports });
   }
   emit(signals.skippedTelemetry(decoded.messageType));

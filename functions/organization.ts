@@ -7,9 +7,10 @@ import {
   memberLedger,
   unreachableFsx,
 } from '../lib/aws/accounts.ts';
-import { fsxClientWith, stsClient } from '../lib/aws/clients.ts';
+import { fsxClientWith } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { settleKinesisRecords } from '../lib/aws/kinesis.ts';
+import { stsClient } from '../lib/aws/organization-clients.ts';
 import {
   memberAccountOf,
   type OrganizationConfig,

@@ -12,10 +12,9 @@ import { loadChatConfig, loadConfig, loadReexportConfig } from '../lib/common/co
 import { ConfigError } from '../lib/common/errors.ts';
 import { loadOrganizationConfig } from '../lib/common/organization.ts';
 import { renderOutcomeEmail } from '../lib/reexport/email.ts';
-import { checkOutcomes, markFailedAgain } from '../lib/reexport/outcomes.ts';
+import { checkOutcomes, markFailedAgain, type OutcomePorts } from '../lib/reexport/outcomes.ts';
 import { type DescribeCode, MAX_REPORT_BYTES } from '../lib/reexport/report.ts';
 import { outcomeTelemetry } from '../lib/reexport/telemetry.ts';
-import { createRouting } from './organization.ts';
 
 /*
  * The outcome check, on a schedule: looks up the tasks the analyzer and the retrier started,
@@ -54,21 +53,25 @@ const home = {
 /** Completion-report codes, classified with the analyzer's table (`S3AccessDenied`: permission). */
 const describeCode: DescribeCode = (code) => ({ class: classify(code), hint: hintFor(code) });
 // Organization mode: a member account's tasks are looked up in that account
-// (functions/organization.ts); unset, exactly the single-account ports.
+// (functions/organization.ts); unset, exactly the single-account ports. That code is a chunk of
+// its own, loaded (from init on) only when organization mode is configured.
 const organization = loadOrLog(() => loadOrganizationConfig());
-const routed =
+const portsReady: Promise<OutcomePorts> =
   organization === undefined
-    ? home
-    : createRouting({
-        organization,
-        home: { account: undefined, fsx: undefined, durable: undefined },
-        live: !config.dryRun,
-        associationCacheSeconds: config.associationCacheSeconds,
-        sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
-      }).outcomePorts(home);
-const ports = { ...home, ...routed };
+    ? Promise.resolve(home)
+    : import('./organization.ts').then(({ createRouting }) => ({
+        ...home,
+        ...createRouting({
+          organization,
+          home: { account: undefined, fsx: undefined, durable: undefined },
+          live: !config.dryRun,
+          associationCacheSeconds: config.associationCacheSeconds,
+          sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+        }).outcomePorts(home),
+      }));
 
 async function check(): Promise<OutcomeResult> {
+  const ports = await portsReady;
   const report = await checkOutcomes(ports, { region: config.region, describeCode });
   emit(outcomeTelemetry(report));
   let published: string | null = null;

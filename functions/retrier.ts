@@ -21,7 +21,7 @@ import { dryRunRetrier } from '../lib/reexport/dry-run.ts';
 import { renderRetrierEmail } from '../lib/reexport/email.ts';
 import { createRetrierRun, hasNews } from '../lib/reexport/retrier.ts';
 import { malformedTelemetry, retrierTelemetry } from '../lib/reexport/telemetry.ts';
-import { createRouting } from './organization.ts';
+import type { Routing } from './organization.ts';
 
 /*
  * The retrier: consumes the deferral queue. Each SQS batch is decided per file system by
@@ -55,15 +55,21 @@ const options = {
   region,
 };
 // Organization mode: a member account's messages are retried through its role
-// (functions/organization.ts); unset, the retrier is exactly the single-account one.
+// (functions/organization.ts); unset, the retrier is exactly the single-account one. That code is a
+// chunk of its own, loaded (from init on) only when organization mode is configured.
 const organization = loadOrLog(() => loadOrganizationConfig());
-const routing = createRouting({
-  organization,
-  home: { account: undefined, fsx: undefined, durable: undefined },
-  live: reach.fsx,
-  associationCacheSeconds: config.associationCacheSeconds,
-  sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
-});
+const routingReady: Promise<Routing> | undefined =
+  organization === undefined
+    ? undefined
+    : import('./organization.ts').then(({ createRouting }) =>
+        createRouting({
+          organization,
+          home: { account: undefined, fsx: undefined, durable: undefined },
+          live: reach.fsx,
+          associationCacheSeconds: config.associationCacheSeconds,
+          sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
+        }),
+      );
 const ports =
   reach.ledgerTable === undefined
     ? undefined
@@ -80,9 +86,9 @@ async function retry(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   const run =
     ports === undefined
       ? dryRunRetrier(items, region)
-      : organization === undefined
+      : routingReady === undefined
         ? createRetrierRun(items, ports, options)
-        : await routing.retrierRun(items, ports, options);
+        : await (await routingReady).retrierRun(items, ports, options);
   const response = await settleRecords(
     records,
     async (record) => {

@@ -22,7 +22,15 @@
  * reader. Runs on Node.js 20 and 24 (docs/develop.md says how to run it on 24).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -448,6 +456,7 @@ async function buildYardsticks(dir: string): Promise<{ sns: string; fullMap: str
   await buildLambda({ sns: join(ROOT, 'scripts', 'bench', 'sns-function.ts') }, dir);
   await buildLambda({ analyzer: join(ROOT, 'functions', 'analyzer.ts') }, join(dir, 'full-map'), {
     sourcesContent: true,
+    chunkNames: 'chunks/analyzer/[name]-[hash]',
   });
   return { sns: join(dir, 'sns.mjs'), fullMap: join(dir, 'full-map', 'analyzer.mjs') };
 }
@@ -593,6 +602,11 @@ function artifactFiles(name: FunctionName, bundle = join(LAMBDA_DIR, `${name}.mj
     { path: `dist/lambda/${name}.mjs`, file: bundle },
     { path: `dist/lambda/${name}.mjs.map`, file: `${bundle}.map` },
     { path: 'dist/lambda/tracing.mjs', file: join(LAMBDA_DIR, 'tracing.mjs') },
+    // The chunks the bundle loads when needed (scripts/build.mjs: splitting).
+    ...readdirSync(join(dirname(bundle), 'chunks', name)).map((file) => ({
+      path: `dist/lambda/chunks/${name}/${file}`,
+      file: join(dirname(bundle), 'chunks', name, file),
+    })),
   ];
 }
 

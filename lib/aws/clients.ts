@@ -5,7 +5,6 @@ import { FSxClient, type FSxClientConfig } from '@aws-sdk/client-fsx';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { STSClient } from '@aws-sdk/client-sts';
 import { requestHandler } from './http.ts';
 
 /*
@@ -32,9 +31,16 @@ interface Tracing {
 
 // The clients this bundle creates: the only ones X-Ray capture has to reach.
 const created: object[] = [];
+// Set once the tracing module has loaded (tracing on).
+let tracing: Tracing | undefined;
 
+/**
+ * Registers an SDK client for X-Ray capture: at once when tracing has loaded, else when it does
+ * (lib/aws/organization-clients.ts creates its client later, with organization mode's chunk).
+ */
 function traced<T extends object>(client: T): T {
   created.push(client);
+  tracing?.capture(client);
   return client;
 }
 
@@ -49,8 +55,9 @@ const TRACING_MODULE = import.meta.url.endsWith('.ts') ? './tracing.ts' : './tra
  */
 const tracingReady: Promise<void> =
   process.env['POWERTOOLS_TRACE_ENABLED'] === 'true'
-    ? import(TRACING_MODULE).then((tracing: Tracing) => {
-        for (const client of created) tracing.capture(client);
+    ? import(TRACING_MODULE).then((loaded: Tracing) => {
+        tracing = loaded;
+        for (const client of created) loaded.capture(client);
       })
     : Promise.resolve();
 
@@ -63,8 +70,7 @@ const dynamoClient = /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({
 const logsClient = /* @__PURE__ */ traced(
   /* @__PURE__ */ new CloudWatchLogsClient({ requestHandler }),
 );
-// Organization mode only: assumes the member accounts' roles (lib/aws/accounts.ts).
-const stsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new STSClient({ requestHandler }));
+// Organization mode's STS client: lib/aws/organization-clients.ts.
 
 // The outcome check reads task completion reports (lib/aws/s3.ts).
 const s3Client = /* @__PURE__ */ traced(/* @__PURE__ */ new S3Client({ requestHandler }));
@@ -90,6 +96,6 @@ export {
   s3Client,
   snsClient,
   sqsClient,
-  stsClient,
+  traced,
   tracingReady,
 };

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,12 @@ const VIA_SNS = {
     ],
   },
 };
+/** The chunks `npm run build` wrote for a function (scripts/build.mjs), as zip entries. */
+function chunksOf(name: string): string[] {
+  const dir = `dist/lambda/chunks/${name}`;
+  return readdirSync(join(ROOT, dir)).map((file) => `${dir}/${file}`);
+}
+
 /** A ledger grant's condition: only items whose key starts with one of the patterns. */
 function leadingKeys(...patterns: unknown[]): Record<string, unknown> {
   return {
@@ -442,7 +449,7 @@ afterAll(async () => {
 
 describe('Stack: osls package', () => {
   it.each(Object.entries(FUNCTIONS))(
-    'packages the %s handler it names, its bundle and source map, the tracing bundle, nothing else',
+    'packages the %s handler it names, its bundle, chunks and source maps, the tracing bundle, nothing else',
     async (name, logicalId) => {
       // Prepare
       const zip = await readFile(join(workDir, 'default', `${name}.zip`));
@@ -457,6 +464,7 @@ describe('Stack: osls package', () => {
         [
           `dist/lambda/${name}.mjs`,
           `dist/lambda/${name}.mjs.map`,
+          ...chunksOf(name),
           'dist/lambda/tracing.mjs',
           `infra/lambda/${name}.js`,
           'infra/lambda/package.json',
