@@ -15,6 +15,11 @@ const NAMESPACE = POWERTOOLS_METRICS_NAMESPACE || 'FsxExportAnalyzer';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: NAMESPACE, serviceName: SERVICE_NAME });
+// The points with dimensions of their own go through one single-metric instance, made when the
+// first is emitted: `singleMetric()` builds a new Metrics (and a new Console) per call, a cost
+// every point of a batch would pay. A single-metric instance prints each point at once and then
+// drops its dimensions, so reusing it prints the same documents.
+let single: Metrics | undefined;
 
 /**
  * Adds one count as an EMF metric (unit Count). A point without dimensions joins the invocation's
@@ -27,10 +32,8 @@ function addMetric(point: MetricPoint): void {
     metrics.addMetric(point.name, MetricUnit.Count, point.value);
     return;
   }
-  metrics
-    .singleMetric()
-    .addDimensions(point.dimensions)
-    .addMetric(point.name, MetricUnit.Count, point.value);
+  single ??= metrics.singleMetric();
+  single.addDimensions(point.dimensions).addMetric(point.name, MetricUnit.Count, point.value);
 }
 
 /** Writes one structured log line. */
