@@ -1,16 +1,11 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
-import {
-  lambdaHandler,
-  loadOrLog,
-  reachOf,
-  readRecords,
-  settleRecords,
-} from '../lib/aws/lambda.ts';
+import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { parseDeferredExport } from '../lib/aws/sqs.ts';
+import { readRecords, settleRecords } from '../lib/aws/sqs-batch.ts';
 import { emit } from '../lib/aws/telemetry.ts';
 import { chatJson } from '../lib/chat/format.ts';
 import { renderChatRetrier } from '../lib/chat/render.ts';
