@@ -1,9 +1,10 @@
 import { classify, hintFor } from '../lib/analyze/classify.ts';
-import { dynamoClient, fsxClient, s3Client, snsClient } from '../lib/aws/clients.ts';
+import { dynamoClient, fsxClient, snsClient } from '../lib/aws/clients.ts';
 import { createFsxAdapter } from '../lib/aws/fsx.ts';
 import { lambdaHandler, loadOrLog, reachOf } from '../lib/aws/lambda.ts';
 import { createLedger } from '../lib/aws/ledger.ts';
 import { createS3ReportReader } from '../lib/aws/s3.ts';
+import { s3Client } from '../lib/aws/s3-client.ts';
 import { deliver, deliverChat } from '../lib/aws/sns.ts';
 import { emit } from '../lib/aws/telemetry.ts';
 import { chatJson } from '../lib/chat/format.ts';

@@ -2,7 +2,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FSxClient, type FSxClientConfig } from '@aws-sdk/client-fsx';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { requestHandler } from './http.ts';
@@ -36,7 +35,7 @@ let tracing: Tracing | undefined;
 
 /**
  * Registers an SDK client for X-Ray capture: at once when tracing has loaded, else when it does
- * (lib/aws/organization-clients.ts creates its client later, with organization mode's chunk).
+ * (lib/aws/organization-clients.ts and s3-client.ts create theirs later, with their chunks).
  */
 function traced<T extends object>(client: T): T {
   created.push(client);
@@ -72,8 +71,7 @@ const logsClient = /* @__PURE__ */ traced(
 );
 // Organization mode's STS client: lib/aws/organization-clients.ts.
 
-// The outcome check reads task completion reports (lib/aws/s3.ts).
-const s3Client = /* @__PURE__ */ traced(/* @__PURE__ */ new S3Client({ requestHandler }));
+// The outcome check's S3 client (completion reports): lib/aws/s3-client.ts.
 // The export backlog (lib/aws/metrics.ts): AWS_ENDPOINT_URL_CLOUDWATCH points it elsewhere.
 const metricsClient = /* @__PURE__ */ traced(
   /* @__PURE__ */ new CloudWatchClient({ requestHandler }),
@@ -93,7 +91,6 @@ export {
   fsxClientWith,
   logsClient,
   metricsClient,
-  s3Client,
   snsClient,
   sqsClient,
   traced,

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReportPort, ReportRead } from '../common/ports.ts';
 import { truncateEnd } from '../common/text.ts';
 import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-errors.ts';
@@ -8,6 +8,10 @@ import { ACCESS_DENIED, errorField, isNetworkError, THROTTLING } from './aws-err
  * Range header, so a report of any size costs at most `maxBytes` of memory and transfer. What it
  * cannot read comes back as a named error, never a throw: the outcome check says it in the email
  * (docs/operate.md#completion-reports).
+ *
+ * The S3 client code (about 130 KiB with its checksum and S3 middleware) is imported at the first
+ * read, not with this module: the Lambda bundle keeps it in a chunk of its own (scripts/build.mjs:
+ * splitting), which the outcome check's runs that read no report never load or compile.
  */
 
 interface S3ReportOptions {
@@ -82,13 +86,17 @@ async function readCapped(
 }
 
 /**
- * Creates the report reader. Asks S3 for bytes 0 to `maxBytes - 1` and also stops reading the
+ * Creates the report reader on `client`, or on the client `client()` gives at the first read
+ * (lib/aws/s3-client.ts). Asks S3 for bytes 0 to `maxBytes - 1` and also stops reading the
  * body at `maxBytes`, in case a server ignores the Range header. An empty object answers 416
  * InvalidRange to any range: that is an empty report, not an error.
  *
  * @throws RangeError when `maxBytes` is not a positive whole number.
  */
-function createS3ReportReader(client: S3Client, options: S3ReportOptions): ReportPort {
+function createS3ReportReader(
+  client: S3Client | (() => Promise<S3Client>),
+  options: S3ReportOptions,
+): ReportPort {
   if (!Number.isInteger(options.maxBytes) || options.maxBytes <= 0) {
     throw new RangeError(`maxBytes must be a positive whole number, got ${options.maxBytes}`);
   }
@@ -100,7 +108,9 @@ function createS3ReportReader(client: S3Client, options: S3ReportOptions): Repor
         return { ok: false, error: 'InvalidUrl', message: 'not an s3://bucket/key address' };
       }
       try {
-        const output = await client.send(
+        const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+        const s3 = typeof client === 'function' ? await client() : client;
+        const output = await s3.send(
           new GetObjectCommand({
             Bucket: location.bucket,
             Key: location.key,

@@ -447,7 +447,7 @@ const CLI_ONLY_ADAPTERS: Readonly<Record<string, string>> = {
   'lib/aws/logs.ts': 'FilterLogEvents, for the CLI commands `scan` and `reexport`',
 };
 
-/** The IAM prefix of each SDK client of lib/aws/clients.ts. */
+/** The IAM prefix of each SDK client of lib/aws/clients.ts (and s3-client.ts). */
 const CLIENT_SERVICES: Readonly<Record<string, string>> = {
   dynamoClient: 'dynamodb',
   fsxClient: 'fsx',
