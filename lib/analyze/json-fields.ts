@@ -107,19 +107,39 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
 
-interface Fields {
-  codes: Array<{ rank: number; value: string }>;
-  known: string[];
-  messages: Array<{ rank: number; value: string }>;
-  paths: Array<{ rank: number; value: string }>;
-  keys: Array<{ rank: number; value: string }>;
-  buckets: Array<{ rank: number; value: string }>;
-  fileSystemId: string | undefined;
-  associationId: string | undefined;
-  time: string | undefined;
-  level: 'ERROR' | 'WARN' | undefined;
-  kind: EventKind | undefined;
-  s3Uri: { bucket: string; key: string } | undefined;
+/**
+ * What the walk found in one JSON record: per role, the field that wins (the lowest rank, the
+ * first of equal rank). Scalars rather than lists of candidates: this runs for every record, and
+ * only the codes are ever read as a list (in walk order), which most records hold one of.
+ */
+class Fields {
+  /** The winning code field (lowest rank), and every code field in walk order. */
+  code: string | undefined = undefined;
+  codeRank = 0;
+  /** The first code field, and the others in walk order when there are more (rare). */
+  firstCode: string | undefined = undefined;
+  moreCodes: string[] | undefined = undefined;
+  /** The code field of lowest rank that is a documented code or label. */
+  knownCode: string | undefined = undefined;
+  knownCodeRank = 0;
+  /** The first documented code or label found in a message or a field with no known role. */
+  known: string | undefined = undefined;
+  message: string | undefined = undefined;
+  messageRank = 0;
+  path: string | undefined = undefined;
+  pathRank = 0;
+  key: string | undefined = undefined;
+  keyRank = 0;
+  bucket: string | undefined = undefined;
+  bucketRank = 0;
+  fileSystemId: string | undefined = undefined;
+  associationId: string | undefined = undefined;
+  time: string | undefined = undefined;
+  level: 'ERROR' | 'WARN' | undefined = undefined;
+  kind: EventKind | undefined = undefined;
+  /** The first `s3://bucket/key` URI in a path or a field with no known role. */
+  s3UriBucket: string | undefined = undefined;
+  s3UriKey: string | undefined = undefined;
 }
 
 function toLevel(value: string): 'ERROR' | 'WARN' | undefined {
@@ -144,86 +164,121 @@ function toIsoTime(value: string | number): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-function best(list: Array<{ rank: number; value: string }>): string | undefined {
-  let winner: { rank: number; value: string } | undefined;
-  for (const item of list) if (winner === undefined || item.rank < winner.rank) winner = item;
-  return winner?.value;
-}
-
-/** Walks a parsed JSON value breadth-first within fixed bounds, collecting candidate fields. */
+/**
+ * Walks a parsed JSON value breadth-first within fixed bounds, collecting candidate fields.
+ *
+ * Level by level rather than through a queue of every node: the strings of one level are read
+ * as they are met (the order a queue would give them, since a level is its parents' children in
+ * order), and only objects and arrays wait for the next level. A flat record, the usual shape,
+ * then costs one loop over its fields and no list at all. `nodes` counts what a queue would have
+ * held, so the bound cuts a huge record exactly where it always did.
+ */
 function collectFields(root: unknown): Fields {
-  const fields: Fields = {
-    codes: [],
-    known: [],
-    messages: [],
-    paths: [],
-    keys: [],
-    buckets: [],
-    fileSystemId: undefined,
-    associationId: undefined,
-    time: undefined,
-    level: undefined,
-    kind: undefined,
-    s3Uri: undefined,
-  };
-  // Parallel arrays instead of an object per node: this runs for every field of every record.
-  const keys: string[] = [''];
-  const values: unknown[] = [root];
-  const depths: number[] = [0];
-  for (let head = 0; head < values.length; head++) {
-    const value = values[head];
-    const key = keys[head] as string;
-    if (value !== null && typeof value === 'object') {
-      const depth = (depths[head] as number) + 1;
-      if (depth > MAX_DEPTH) continue;
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          if (values.length >= MAX_NODES) break;
-          keys.push(key);
-          values.push(item);
-          depths.push(depth);
-        }
-      } else {
-        const object = value as Record<string, unknown>;
-        for (const childKey in object) {
-          if (values.length >= MAX_NODES) break;
-          keys.push(childKey);
-          values.push(object[childKey]);
-          depths.push(depth);
-        }
-      }
-      continue;
-    }
-    if (typeof value === 'string') {
-      if (value.length > 0) collectString(fields, roleOf(key), value);
-    } else if (typeof value === 'number' && fields.time === undefined) {
-      if (roleOf(key)?.role === 'time') fields.time = toIsoTime(value);
-    }
+  const fields = new Fields();
+  if (root === null || typeof root !== 'object') {
+    readLeaf(fields, '', root);
+    return fields;
+  }
+  const walk: Walk = { fields, nodes: 1, next: undefined, nextKeys: undefined };
+  readContainer(walk, root, '');
+  // Objects and arrays wait for the next level, with the field name their items inherit.
+  for (let depth = 2; depth <= MAX_DEPTH && walk.next !== undefined; depth++) {
+    const level = walk.next;
+    const levelKeys = walk.nextKeys as string[];
+    walk.next = undefined;
+    walk.nextKeys = undefined;
+    for (let i = 0; i < level.length; i++)
+      readContainer(walk, level[i] as object, levelKeys[i] as string);
   }
   return fields;
 }
 
+interface Walk {
+  readonly fields: Fields;
+  /** Nodes a queue would have held so far, the root included. */
+  nodes: number;
+  next: object[] | undefined;
+  nextKeys: string[] | undefined;
+}
+
+/** Reads the strings among an object's (or array's) items and keeps the rest for the next level. */
+function readContainer(walk: Walk, container: object, arrayKey: string): void {
+  if (Array.isArray(container)) {
+    for (const item of container) {
+      if (walk.nodes >= MAX_NODES) return;
+      walk.nodes++;
+      readItem(walk, arrayKey, item);
+    }
+    return;
+  }
+  const object = container as Record<string, unknown>;
+  for (const key in object) {
+    if (walk.nodes >= MAX_NODES) return;
+    walk.nodes++;
+    readItem(walk, key, object[key]);
+  }
+}
+
+function readItem(walk: Walk, key: string, value: unknown): void {
+  if (value !== null && typeof value === 'object') {
+    if (walk.next === undefined || walk.nextKeys === undefined) {
+      walk.next = [value];
+      walk.nextKeys = [key];
+    } else {
+      walk.next.push(value);
+      walk.nextKeys.push(key);
+    }
+  } else readLeaf(walk.fields, key, value);
+}
+
+/** One value that is neither an object nor an array, under the field name `key`. */
+function readLeaf(fields: Fields, key: string, value: unknown): void {
+  if (typeof value === 'string') {
+    if (value.length > 0) collectString(fields, roleOf(key), value);
+  } else if (typeof value === 'number' && fields.time === undefined) {
+    if (roleOf(key)?.role === 'time') fields.time = toIsoTime(value);
+  }
+}
+
 function collectString(fields: Fields, info: RoleInfo | undefined, value: string): void {
-  const role = info?.role;
-  const rank = info?.rank ?? 0;
-  switch (role) {
+  if (info === undefined) {
+    collectOther(fields, value);
+    return;
+  }
+  const rank = info.rank;
+  // A strict `<`: of fields with equal rank, the first one met wins.
+  switch (info.role) {
     case 'code':
-      fields.codes.push({ rank, value });
+      collectCode(fields, rank, value);
       return;
     case 'message':
-      fields.messages.push({ rank, value });
-      if (value.length <= MAX_CODE_LENGTH && isKnownName(value)) fields.known.push(value);
+      if (fields.message === undefined || rank < fields.messageRank) {
+        fields.message = value;
+        fields.messageRank = rank;
+      }
+      if (fields.known === undefined && value.length <= MAX_CODE_LENGTH && isKnownName(value)) {
+        fields.known = value;
+      }
       return;
     case 'path':
       // A file or object that happens to be named like a code is still a path, never the code.
-      fields.paths.push({ rank, value });
+      if (fields.path === undefined || rank < fields.pathRank) {
+        fields.path = value;
+        fields.pathRank = rank;
+      }
       recordS3Uri(fields, value);
       return;
     case 'key':
-      fields.keys.push({ rank, value });
+      if (fields.key === undefined || rank < fields.keyRank) {
+        fields.key = value;
+        fields.keyRank = rank;
+      }
       return;
     case 'bucket':
-      fields.buckets.push({ rank, value });
+      if (fields.bucket === undefined || rank < fields.bucketRank) {
+        fields.bucket = value;
+        fields.bucketRank = rank;
+      }
       return;
     case 'fs': {
       const id = FILE_SYSTEM_ID.exec(value)?.[0];
@@ -239,8 +294,20 @@ function collectString(fields: Fields, info: RoleInfo | undefined, value: string
     case 'level':
       fields.level ??= toLevel(value);
       return;
-    default:
-      collectOther(fields, value);
+  }
+}
+
+function collectCode(fields: Fields, rank: number, value: string): void {
+  if (fields.firstCode === undefined) fields.firstCode = value;
+  else if (fields.moreCodes === undefined) fields.moreCodes = [value];
+  else fields.moreCodes.push(value);
+  if (fields.code === undefined || rank < fields.codeRank) {
+    fields.code = value;
+    fields.codeRank = rank;
+  }
+  if ((fields.knownCode === undefined || rank < fields.knownCodeRank) && isKnownName(value)) {
+    fields.knownCode = value;
+    fields.knownCodeRank = rank;
   }
 }
 
@@ -248,7 +315,7 @@ function collectString(fields: Fields, info: RoleInfo | undefined, value: string
 function collectOther(fields: Fields, value: string): void {
   if (value.length <= MAX_CODE_LENGTH) {
     if (isKnownName(value)) {
-      fields.known.push(value);
+      fields.known ??= value;
       return;
     }
     const kind = KIND_VALUES[value.toLowerCase().replace(/[\s_-]/g, '')];
@@ -268,10 +335,13 @@ function collectOther(fields: Fields, value: string): void {
 }
 
 function recordS3Uri(fields: Fields, value: string): void {
-  if (fields.s3Uri !== undefined || !value.startsWith('s3://')) return;
+  if (fields.s3UriBucket !== undefined || !value.startsWith('s3://')) return;
   const match = S3_URI.exec(value);
-  if (match?.[1] !== undefined) fields.s3Uri = { bucket: match[1], key: match[2] ?? '' };
+  if (match?.[1] !== undefined) {
+    fields.s3UriBucket = match[1];
+    fields.s3UriKey = match[2] ?? '';
+  }
 }
 
 export type { Fields };
-export { best, collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel };
+export { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel };

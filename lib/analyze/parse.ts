@@ -8,8 +8,8 @@ import type {
   ParsedEvent,
   UnparseableEvent,
 } from '../common/types.ts';
-import { type CatalogEntry, isKnownName, lookup } from './classify.ts';
-import { best, collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
+import { type CatalogEntry, lookup } from './classify.ts';
+import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {
   matchTemplate,
   TEXT_NAMES_BUCKET,
@@ -54,6 +54,9 @@ function narrow(
   return candidates.find((entry) => entry.kind === kind) ?? candidates[0];
 }
 
+const NO_ENTRIES: readonly CatalogEntry[] = [];
+const NO_CODES: readonly string[] = [];
+
 /** What a message says, before the log event's origin is added: the record's own fields. */
 type Recognised = Pick<
   FailureRecord,
@@ -70,29 +73,26 @@ type Recognised = Pick<
 
 function recogniseJson(root: unknown): Recognised | undefined {
   const fields = collectFields(root);
-  const message = best(fields.messages);
-  let knownCode: { rank: number; value: string } | undefined;
-  for (const item of fields.codes) {
-    if ((knownCode === undefined || item.rank < knownCode.rank) && isKnownName(item.value)) {
-      knownCode = item;
-    }
-  }
-  const named = knownCode?.value ?? fields.known[0];
-  const candidates = named === undefined ? [] : lookup(named);
+  const message = fields.message;
+  const named = fields.knownCode ?? fields.known;
+  const candidates = named === undefined ? NO_ENTRIES : lookup(named);
   // Template matching reads the message field first, then any code field holding a sentence.
   // It is skipped when the code alone settles the entry and the fields already name what the
   // text could add: most JSON records then cost one walk and no regular expression.
   const only = candidates.length === 1 ? candidates[0] : undefined;
   const textCouldAdd =
     only === undefined ||
-    (fields.keys.length === 0 && TEXT_NAMES_KEY.has(only)) ||
-    (fields.buckets.length === 0 && TEXT_NAMES_BUCKET.has(only));
+    (fields.key === undefined && TEXT_NAMES_KEY.has(only)) ||
+    (fields.bucket === undefined && TEXT_NAMES_BUCKET.has(only));
   let template: TemplateMatch | undefined;
   if (textCouldAdd) {
     template = message === undefined ? undefined : matchTemplate(message);
-    for (const item of fields.codes) {
-      if (template !== undefined) break;
-      template = matchTemplate(item.value);
+    if (template === undefined && fields.firstCode !== undefined) {
+      template = matchTemplate(fields.firstCode);
+      for (const value of fields.moreCodes ?? NO_CODES) {
+        if (template !== undefined) break;
+        template = matchTemplate(value);
+      }
     }
   }
   let entry: CatalogEntry | undefined;
@@ -104,7 +104,7 @@ function recogniseJson(root: unknown): Recognised | undefined {
     entry = template.entry;
     code = entry.code;
   } else {
-    const raw = best(fields.codes)?.trim();
+    const raw = fields.code?.trim();
     if (raw !== undefined && raw.length > 0) code = truncateEnd(raw, MAX_CODE_LENGTH);
   }
   if (code === undefined) return undefined;
@@ -113,9 +113,9 @@ function recogniseJson(root: unknown): Recognised | undefined {
     entry,
     format: 'json',
     fileSystemId: fields.fileSystemId,
-    path: best(fields.paths),
-    s3Key: best(fields.keys) ?? template?.key ?? fields.s3Uri?.key,
-    bucket: best(fields.buckets) ?? template?.bucket ?? fields.s3Uri?.bucket,
+    path: fields.path,
+    s3Key: fields.key ?? template?.key ?? fields.s3UriKey,
+    bucket: fields.bucket ?? template?.bucket ?? fields.s3UriBucket,
     associationId: fields.associationId,
     time: fields.time,
     level: fields.level ?? entry?.level,
