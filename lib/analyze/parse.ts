@@ -37,6 +37,8 @@ const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
 // `file_path=…` in a key=value text line: the value is trusted whole only when it is quoted or
 // runs to the end of the line; see textPath.
 const TEXT_PATH_KEY = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*/i;
+// Every key above ends in `path`: a line without it (most documented texts) skips the search.
+const TEXT_PATH_WORD = /path/i;
 const NEXT_TEXT_KEY = /\s+[A-Za-z_][\w.-]*\s*[=:]/;
 
 /**
@@ -133,6 +135,7 @@ function textPath(
   text: string,
   documentedFrom: number | undefined,
 ): { path: string; uncertain: boolean } | undefined {
+  if (!TEXT_PATH_WORD.test(text)) return undefined;
   const key = TEXT_PATH_KEY.exec(text);
   if (key === null) return undefined;
   const from = key.index + key[0].length;
@@ -153,9 +156,16 @@ function textPath(
  * A file-system id the text names outside its path and S3 key: a folder called `fs-…` inside a
  * path names no file system, and must never choose where a re-export goes.
  */
-function idOutside(text: string, spans: ReadonlyArray<string | undefined>): string | undefined {
+function idOutside(
+  text: string,
+  path: string | undefined,
+  key: string | undefined,
+): string | undefined {
+  // An id is `fs-…` or `fc-…`, and taking spans out (each becomes one space) cannot join one.
+  if (!text.includes('fs-') && !text.includes('fc-')) return undefined;
   let rest = text;
-  for (const span of spans) if (span !== undefined && span !== '') rest = rest.replace(span, ' ');
+  if (path !== undefined && path !== '') rest = rest.replace(path, ' ');
+  if (key !== undefined && key !== '') rest = rest.replace(key, ' ');
   return FILE_SYSTEM_ID.exec(rest)?.[0];
 }
 
@@ -178,7 +188,7 @@ function recogniseText(text: string): Recognised | undefined {
     code,
     entry,
     format: 'text',
-    fileSystemId: idOutside(text, [found?.path, template?.key]),
+    fileSystemId: idOutside(text, found?.path, template?.key),
     path: found?.path,
     pathUncertain: found?.uncertain === true,
     s3Key: template?.key,
