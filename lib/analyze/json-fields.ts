@@ -112,17 +112,42 @@ const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
  * first of equal rank). Scalars rather than lists of candidates: this runs for every record, and
  * only the codes are ever read as a list (in walk order), which most records hold one of.
  */
-class Fields {
-  /** The winning code field (lowest rank), and every code field in walk order. */
+interface Fields {
+  /** The winning code field: the lowest rank, the first of equal rank. */
+  readonly code: string | undefined;
+  /** The first code field met, and the others in walk order when there are more (rare). */
+  readonly firstCode: string | undefined;
+  readonly moreCodes: readonly string[] | undefined;
+  /** The code field of lowest rank that is a documented code or label. */
+  readonly knownCode: string | undefined;
+  /** The first documented code or label found in a message or a field with no known role. */
+  readonly known: string | undefined;
+  readonly message: string | undefined;
+  readonly path: string | undefined;
+  readonly key: string | undefined;
+  readonly bucket: string | undefined;
+  readonly fileSystemId: string | undefined;
+  readonly associationId: string | undefined;
+  readonly time: string | undefined;
+  readonly level: 'ERROR' | 'WARN' | undefined;
+  readonly kind: EventKind | undefined;
+  /** The first `s3://bucket/key` URI in a path or a field with no known role. */
+  readonly s3UriBucket: string | undefined;
+  readonly s3UriKey: string | undefined;
+}
+
+/**
+ * The walk's state and what it found. One instance serves every record (reset before each
+ * walk): the walk runs for every JSON record of a batch, and an object per record was a
+ * measurable share of the garbage collector's work.
+ */
+class FieldWalk implements Fields {
   code: string | undefined = undefined;
   codeRank = 0;
-  /** The first code field, and the others in walk order when there are more (rare). */
   firstCode: string | undefined = undefined;
   moreCodes: string[] | undefined = undefined;
-  /** The code field of lowest rank that is a documented code or label. */
   knownCode: string | undefined = undefined;
   knownCodeRank = 0;
-  /** The first documented code or label found in a message or a field with no known role. */
   known: string | undefined = undefined;
   message: string | undefined = undefined;
   messageRank = 0;
@@ -137,10 +162,44 @@ class Fields {
   time: string | undefined = undefined;
   level: 'ERROR' | 'WARN' | undefined = undefined;
   kind: EventKind | undefined = undefined;
-  /** The first `s3://bucket/key` URI in a path or a field with no known role. */
   s3UriBucket: string | undefined = undefined;
   s3UriKey: string | undefined = undefined;
+  /** Nodes a queue would have held so far, the root included. */
+  nodes = 0;
+  /** Objects and arrays for the next level, with the field name their items inherit. */
+  next: object[] | undefined = undefined;
+  nextKeys: string[] | undefined = undefined;
+
+  reset(): void {
+    this.code = undefined;
+    this.codeRank = 0;
+    this.firstCode = undefined;
+    this.moreCodes = undefined;
+    this.knownCode = undefined;
+    this.knownCodeRank = 0;
+    this.known = undefined;
+    this.message = undefined;
+    this.messageRank = 0;
+    this.path = undefined;
+    this.pathRank = 0;
+    this.key = undefined;
+    this.keyRank = 0;
+    this.bucket = undefined;
+    this.bucketRank = 0;
+    this.fileSystemId = undefined;
+    this.associationId = undefined;
+    this.time = undefined;
+    this.level = undefined;
+    this.kind = undefined;
+    this.s3UriBucket = undefined;
+    this.s3UriKey = undefined;
+    this.nodes = 1;
+    this.next = undefined;
+    this.nextKeys = undefined;
+  }
 }
+
+const walk = new FieldWalk();
 
 function toLevel(value: string): 'ERROR' | 'WARN' | undefined {
   const upper = value.trim().toUpperCase();
@@ -165,7 +224,8 @@ function toIsoTime(value: string | number): string | undefined {
 }
 
 /**
- * Walks a parsed JSON value breadth-first within fixed bounds, collecting candidate fields.
+ * Walks a parsed JSON value breadth-first within fixed bounds, collecting candidate fields. The
+ * result is valid until the next call (one object serves every record).
  *
  * Level by level rather than through a queue of every node: the strings of one level are read
  * as they are met (the order a queue would give them, since a level is its parents' children in
@@ -174,35 +234,26 @@ function toIsoTime(value: string | number): string | undefined {
  * held, so the bound cuts a huge record exactly where it always did.
  */
 function collectFields(root: unknown): Fields {
-  const fields = new Fields();
+  walk.reset();
   if (root === null || typeof root !== 'object') {
-    readLeaf(fields, '', root);
-    return fields;
+    readLeaf(walk, '', root);
+    return walk;
   }
-  const walk: Walk = { fields, nodes: 1, next: undefined, nextKeys: undefined };
   readContainer(walk, root, '');
-  // Objects and arrays wait for the next level, with the field name their items inherit.
   for (let depth = 2; depth <= MAX_DEPTH && walk.next !== undefined; depth++) {
     const level = walk.next;
     const levelKeys = walk.nextKeys as string[];
     walk.next = undefined;
     walk.nextKeys = undefined;
-    for (let i = 0; i < level.length; i++)
+    for (let i = 0; i < level.length; i++) {
       readContainer(walk, level[i] as object, levelKeys[i] as string);
+    }
   }
-  return fields;
-}
-
-interface Walk {
-  readonly fields: Fields;
-  /** Nodes a queue would have held so far, the root included. */
-  nodes: number;
-  next: object[] | undefined;
-  nextKeys: string[] | undefined;
+  return walk;
 }
 
 /** Reads the strings among an object's (or array's) items and keeps the rest for the next level. */
-function readContainer(walk: Walk, container: object, arrayKey: string): void {
+function readContainer(walk: FieldWalk, container: object, arrayKey: string): void {
   if (Array.isArray(container)) {
     for (const item of container) {
       if (walk.nodes >= MAX_NODES) return;
@@ -219,7 +270,7 @@ function readContainer(walk: Walk, container: object, arrayKey: string): void {
   }
 }
 
-function readItem(walk: Walk, key: string, value: unknown): void {
+function readItem(walk: FieldWalk, key: string, value: unknown): void {
   if (value !== null && typeof value === 'object') {
     if (walk.next === undefined || walk.nextKeys === undefined) {
       walk.next = [value];
@@ -228,11 +279,11 @@ function readItem(walk: Walk, key: string, value: unknown): void {
       walk.next.push(value);
       walk.nextKeys.push(key);
     }
-  } else readLeaf(walk.fields, key, value);
+  } else readLeaf(walk, key, value);
 }
 
 /** One value that is neither an object nor an array, under the field name `key`. */
-function readLeaf(fields: Fields, key: string, value: unknown): void {
+function readLeaf(fields: FieldWalk, key: string, value: unknown): void {
   if (typeof value === 'string') {
     if (value.length > 0) collectString(fields, roleOf(key), value);
   } else if (typeof value === 'number' && fields.time === undefined) {
@@ -240,7 +291,7 @@ function readLeaf(fields: Fields, key: string, value: unknown): void {
   }
 }
 
-function collectString(fields: Fields, info: RoleInfo | undefined, value: string): void {
+function collectString(fields: FieldWalk, info: RoleInfo | undefined, value: string): void {
   if (info === undefined) {
     collectOther(fields, value);
     return;
@@ -297,7 +348,7 @@ function collectString(fields: Fields, info: RoleInfo | undefined, value: string
   }
 }
 
-function collectCode(fields: Fields, rank: number, value: string): void {
+function collectCode(fields: FieldWalk, rank: number, value: string): void {
   if (fields.firstCode === undefined) fields.firstCode = value;
   else if (fields.moreCodes === undefined) fields.moreCodes = [value];
   else fields.moreCodes.push(value);
@@ -312,7 +363,7 @@ function collectCode(fields: Fields, rank: number, value: string): void {
 }
 
 /** A string in a field with no known role: a code or label, an id, an event kind or an S3 URI. */
-function collectOther(fields: Fields, value: string): void {
+function collectOther(fields: FieldWalk, value: string): void {
   if (value.length <= MAX_CODE_LENGTH) {
     if (isKnownName(value)) {
       fields.known ??= value;
@@ -334,7 +385,7 @@ function collectOther(fields: Fields, value: string): void {
   recordS3Uri(fields, value);
 }
 
-function recordS3Uri(fields: Fields, value: string): void {
+function recordS3Uri(fields: FieldWalk, value: string): void {
   if (fields.s3UriBucket !== undefined || !value.startsWith('s3://')) return;
   const match = S3_URI.exec(value);
   if (match?.[1] !== undefined) {
