@@ -73,7 +73,28 @@ type Recognised = Pick<
   | 'level'
 > & { readonly entry: CatalogEntry | undefined; readonly pathUncertain: boolean };
 
-function recogniseJson(root: unknown): Recognised | undefined {
+/**
+ * What the message being read says. One instance serves every message: the readers below fill
+ * it and parseEvent copies it into the record, so a message costs no object besides its record.
+ */
+class Reading {
+  code = '';
+  entry: CatalogEntry | undefined = undefined;
+  format: 'json' | 'text' = 'json';
+  fileSystemId: string | undefined = undefined;
+  path: string | undefined = undefined;
+  pathUncertain = false;
+  s3Key: string | undefined = undefined;
+  bucket: string | undefined = undefined;
+  associationId: string | undefined = undefined;
+  time: string | undefined = undefined;
+  level: 'ERROR' | 'WARN' | undefined = undefined;
+}
+
+const reading = new Reading();
+
+/** Reads a JSON record into `reading`; false when it names no code. */
+function recogniseJson(root: unknown): boolean {
   const fields = collectFields(root);
   const message = fields.message;
   const named = fields.knownCode ?? fields.known;
@@ -109,20 +130,19 @@ function recogniseJson(root: unknown): Recognised | undefined {
     const raw = fields.code?.trim();
     if (raw !== undefined && raw.length > 0) code = truncateEnd(raw, MAX_CODE_LENGTH);
   }
-  if (code === undefined) return undefined;
-  return {
-    code,
-    entry,
-    format: 'json',
-    fileSystemId: fields.fileSystemId,
-    path: fields.path,
-    s3Key: fields.key ?? template?.key ?? fields.s3UriKey,
-    bucket: fields.bucket ?? template?.bucket ?? fields.s3UriBucket,
-    associationId: fields.associationId,
-    time: fields.time,
-    level: fields.level ?? entry?.level,
-    pathUncertain: false,
-  };
+  if (code === undefined) return false;
+  reading.code = code;
+  reading.entry = entry;
+  reading.format = 'json';
+  reading.fileSystemId = fields.fileSystemId;
+  reading.path = fields.path;
+  reading.pathUncertain = false;
+  reading.s3Key = fields.key ?? template?.key ?? fields.s3UriKey;
+  reading.bucket = fields.bucket ?? template?.bucket ?? fields.s3UriBucket;
+  reading.associationId = fields.associationId;
+  reading.time = fields.time;
+  reading.level = fields.level ?? entry?.level;
+  return true;
 }
 
 /**
@@ -169,34 +189,34 @@ function idOutside(
   return FILE_SYSTEM_ID.exec(rest)?.[0];
 }
 
-function recogniseText(text: string): Recognised | undefined {
+/** Reads a line of message text into `reading`; false when it names no code. */
+function recogniseText(text: string): boolean {
   const template = matchTemplate(text);
   let entry = template?.entry;
   let code = entry?.code;
   if (entry === undefined) {
-    for (const token of text.match(CODE_TOKEN) ?? []) {
+    for (const token of text.match(CODE_TOKEN) ?? NO_CODES) {
       const candidates = lookup(token);
       entry = candidates[0];
       code = entry?.code ?? token;
       if (entry !== undefined) break;
     }
   }
-  if (code === undefined) return undefined;
+  if (code === undefined) return false;
   const found = textPath(text, template?.start);
   const level = TEXT_LEVEL.exec(text)?.[1];
-  return {
-    code,
-    entry,
-    format: 'text',
-    fileSystemId: idOutside(text, found?.path, template?.key),
-    path: found?.path,
-    pathUncertain: found?.uncertain === true,
-    s3Key: template?.key,
-    bucket: template?.bucket,
-    associationId: DRA_ID.exec(text)?.[0],
-    time: undefined,
-    level: level === undefined ? entry?.level : toLevel(level),
-  };
+  reading.code = code;
+  reading.entry = entry;
+  reading.format = 'text';
+  reading.fileSystemId = idOutside(text, found?.path, template?.key);
+  reading.path = found?.path;
+  reading.pathUncertain = found?.uncertain === true;
+  reading.s3Key = template?.key;
+  reading.bucket = template?.bucket;
+  reading.associationId = DRA_ID.exec(text)?.[0];
+  reading.time = undefined;
+  reading.level = level === undefined ? entry?.level : toLevel(level);
+  return true;
 }
 
 function tryJson(text: string): unknown {
@@ -217,8 +237,20 @@ function tryJson(text: string): unknown {
  * recognise('Failed to export file because it is being used by another process.')
  */
 function recognise(message: string): Recognised | undefined {
-  const read = readMessage(message);
-  return typeof read === 'string' ? undefined : read;
+  if (readMessage(message, message.trim()) !== undefined) return undefined;
+  return {
+    code: reading.code,
+    entry: reading.entry,
+    format: reading.format,
+    fileSystemId: reading.fileSystemId,
+    path: reading.path,
+    pathUncertain: reading.pathUncertain,
+    s3Key: reading.s3Key,
+    bucket: reading.bucket,
+    associationId: reading.associationId,
+    time: reading.time,
+    level: reading.level,
+  };
 }
 
 const NOT_DOCUMENTED = 'not a documented FSx data repository event (no known code or message)';
@@ -226,15 +258,17 @@ const NOT_DOCUMENTED = 'not a documented FSx data repository event (no known cod
 // failure with no trustworthy path or file system.
 const CUT_JSON = 'looks like a JSON record but is not valid JSON (cut short?): not read';
 
-/** What one message is: a record, or why it is none. */
-function readMessage(message: string): Recognised | string {
-  const trimmed = message.trim();
+/**
+ * Reads one message (and its trimmed text) into `reading`. Returns why it is no record, or
+ * undefined when `reading` holds the record.
+ */
+function readMessage(message: string, trimmed: string): string | undefined {
   if (trimmed.startsWith('{')) {
     const root = tryJson(trimmed);
     if (root === undefined) return CUT_JSON;
-    return recogniseJson(root) ?? NOT_DOCUMENTED;
+    return recogniseJson(root) ? undefined : NOT_DOCUMENTED;
   }
-  return recogniseText(message) ?? NOT_DOCUMENTED;
+  return recogniseText(message) ? undefined : NOT_DOCUMENTED;
 }
 
 function describeType(value: unknown): string {
@@ -276,9 +310,11 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   if (typeof message !== 'string') {
     return unparseable(event, batch, `message is ${describeType(message)}, not a string`);
   }
-  if (message.trim().length === 0) return unparseable(event, batch, 'message is empty');
-  const found = readMessage(message);
-  if (typeof found === 'string') return unparseable(event, batch, found);
+  const trimmed = message.trim();
+  if (trimmed.length === 0) return unparseable(event, batch, 'message is empty');
+  const reason = readMessage(message, trimmed);
+  if (reason !== undefined) return unparseable(event, batch, reason);
+  const found = reading;
   // The log stream is named by FSx; an id in the record's text only fills in when it names none.
   const streamFileSystemId = batch.streamFileSystemId;
   const named = found.fileSystemId;
