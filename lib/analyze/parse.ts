@@ -40,6 +40,9 @@ const TEXT_PATH_KEY = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*/i;
 // Every key above ends in `path`: a line without it (most documented texts) skips the search.
 const TEXT_PATH_WORD = /path/i;
 const NEXT_TEXT_KEY = /\s+[A-Za-z_][\w.-]*\s*[=:]/;
+// The fixed text that a path key (`path`, any case), a level, an association id and a
+// file-system id each need. Most documented lines hold none of them and skip all four searches.
+const TEXT_EXTRAS = /[Pp][Aa][Tt][Hh]|ERROR|WARN|dra-|f[sc]-/;
 
 /**
  * Chooses one entry among those a code or label names. A shared label ("Access denied") is
@@ -203,17 +206,18 @@ function recogniseText(text: string): boolean {
     }
   }
   if (code === undefined) return false;
-  const found = textPath(text, template?.start);
-  const level = TEXT_LEVEL.exec(text)?.[1];
+  const extras = TEXT_EXTRAS.test(text);
+  const found = extras ? textPath(text, template?.start) : undefined;
+  const level = extras ? TEXT_LEVEL.exec(text)?.[1] : undefined;
   reading.code = code;
   reading.entry = entry;
   reading.format = 'text';
-  reading.fileSystemId = idOutside(text, found?.path, template?.key);
+  reading.fileSystemId = extras ? idOutside(text, found?.path, template?.key) : undefined;
   reading.path = found?.path;
   reading.pathUncertain = found?.uncertain === true;
   reading.s3Key = template?.key;
   reading.bucket = template?.bucket;
-  reading.associationId = DRA_ID.exec(text)?.[0];
+  reading.associationId = extras ? DRA_ID.exec(text)?.[0] : undefined;
   reading.time = undefined;
   reading.level = level === undefined ? entry?.level : toLevel(level);
   return true;
