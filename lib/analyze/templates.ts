@@ -106,18 +106,35 @@ const TEMPLATES: readonly CompiledTemplate[] = COMPILED.map((template) => ({
   words: [...template.words].sort((a, b) => uses(a) - uses(b) || b.length - a.length),
 }));
 
-/** The first three words of a text, lower case: every head has them, so they index the templates. */
-function openingOf(lower: string, from: number): string | undefined {
+/**
+ * Where the opening of a text (its first three words, from `from`) ends: at the third space, or
+ * -1. Every head holds its three words and a space, so they index the templates.
+ */
+function openingEnd(lower: string, from: number): number {
   let end = from;
   for (let word = 0; word < 3; word++) {
     end = lower.indexOf(' ', end + 1);
-    if (end < 0) return undefined;
+    if (end < 0) return -1;
   }
-  return lower.slice(from, end);
+  return end;
+}
+
+/**
+ * A number for the opening `lower.slice(from, end)`, built from its length and two of its
+ * characters: no string to cut and hash for every line. Distinct for the templates' openings
+ * (checked below); another opening may share one, which is harmless: a head matches only where
+ * its own opening is, so the heads of the group found then all fail.
+ */
+function openingKey(lower: string, from: number, end: number): number {
+  const length = end - from;
+  if (length > 0x1fff) return -1;
+  const middle = lower.charCodeAt(from + (length > 10 ? 10 : length - 1)) & 0xff;
+  return (length << 16) | (middle << 8) | (lower.charCodeAt(end - 1) & 0xff);
 }
 
 /** The templates that open with the same three words, in TEMPLATES' order. */
 interface OpeningGroup {
+  readonly opening: string;
   readonly templates: readonly CompiledTemplate[];
   /** The distinct heads of those templates (the import texts mostly share one). */
   readonly heads: readonly string[];
@@ -127,14 +144,18 @@ interface OpeningGroup {
 
 // The templates by their opening words: the fast path then tries only the few whose head can
 // start where the hint was found, not all ~30, and compares each distinct head once.
-const BY_OPENING = new Map<string, OpeningGroup>();
+const BY_OPENING = new Map<number, OpeningGroup>();
 for (const template of TEMPLATES) {
-  const opening = openingOf(template.head, 0);
-  if (opening === undefined) throw new Error(`template head too short to index: ${template.head}`);
-  let group = BY_OPENING.get(opening);
+  const end = openingEnd(template.head, 0);
+  if (end < 0) throw new Error(`template head too short to index: ${template.head}`);
+  const opening = template.head.slice(0, end);
+  const key = openingKey(template.head, 0, end);
+  let group = BY_OPENING.get(key);
   if (group === undefined) {
-    group = { templates: [], heads: [], headOf: [] };
-    BY_OPENING.set(opening, group);
+    group = { opening, templates: [], heads: [], headOf: [] };
+    BY_OPENING.set(key, group);
+  } else if (group.opening !== opening) {
+    throw new Error(`template openings share an index: ${opening}, ${group.opening}`);
   }
   let head = group.heads.indexOf(template.head);
   if (head < 0) head = (group.heads as string[]).push(template.head) - 1;
@@ -179,8 +200,8 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   // open with the words found there are tried, and only at that position. A template passing
   // `startsWith` is always in the list its opening words index (heads hold three words and a
   // space), so the index changes nothing but the cost.
-  const opening = openingOf(lower, hint.index);
-  const group = opening === undefined ? undefined : BY_OPENING.get(opening);
+  const end = openingEnd(lower, hint.index);
+  const group = end < 0 ? undefined : BY_OPENING.get(openingKey(lower, hint.index, end));
   if (group !== undefined) {
     const from = hint.index;
     let checked = 0;
