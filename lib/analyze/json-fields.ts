@@ -103,6 +103,19 @@ function roleOf(rawKey: string): RoleInfo | undefined {
   return info ?? undefined;
 }
 
+// Generic fields repeat a few values ("Export"): each spelling is normalised once, like the
+// field names above (bounded the same way).
+const kindCache = new Map<string, EventKind | null>();
+
+function kindOf(value: string): EventKind | undefined {
+  let kind = kindCache.get(value);
+  if (kind === undefined) {
+    kind = KIND_VALUES[value.toLowerCase().replace(/[\s_-]/g, '')] ?? null;
+    if (kindCache.size < ROLE_CACHE_LIMIT) kindCache.set(value, kind);
+  }
+  return kind ?? undefined;
+}
+
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
@@ -369,7 +382,7 @@ function collectOther(fields: FieldWalk, value: string): void {
       fields.known ??= value;
       return;
     }
-    const kind = KIND_VALUES[value.toLowerCase().replace(/[\s_-]/g, '')];
+    const kind = kindOf(value);
     if (kind !== undefined) {
       // A generic field such as `type: "Export"` tells the event kind, never the error code.
       fields.kind ??= kind;
