@@ -173,6 +173,17 @@ function hasWords(template: CompiledTemplate, lower: string): boolean {
   return true;
 }
 
+/**
+ * Whether the rarest word of the template is in the (lower-case) text: what the fast path looks
+ * for before it runs the regex. That word rules out the siblings that share a head; looking for
+ * every word would cost the matching template more than its regex, which needs them all anyway
+ * (so checking fewer changes nothing but the cost).
+ */
+function hasRarestWord(template: CompiledTemplate, lower: string): boolean {
+  const word = template.words[0];
+  return word === undefined || lower.includes(word);
+}
+
 /** Entries whose message text names an S3 key or a bucket: the text can add those fields. */
 const TEXT_NAMES_KEY = new Set(CATALOG.filter((e) => e.templates.some((t) => t.includes('{key}'))));
 const TEXT_NAMES_BUCKET = new Set(
@@ -214,7 +225,7 @@ function matchTemplate(message: string): TemplateMatch | undefined {
         // `indexOf` at `from` is `startsWith(head, from)`, and several times cheaper on V8.
         if (lower.indexOf(template.head, from) === from) matched |= bit;
       }
-      if ((matched & bit) === 0 || !hasWords(template, lower)) continue;
+      if ((matched & bit) === 0 || !hasRarestWord(template, lower)) continue;
       // A text with no variable part, as documented (case included), needs no regex: the
       // pattern matches it where it starts, capturing nothing.
       if (template.literal !== undefined && text.indexOf(template.literal, from) === from) {
