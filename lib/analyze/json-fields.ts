@@ -179,9 +179,17 @@ class FieldWalk implements Fields {
   s3UriKey: string | undefined = undefined;
   /** Nodes a queue would have held so far, the root included. */
   nodes = 0;
-  /** Objects and arrays for the next level, with the field name their items inherit. */
-  next: object[] | undefined = undefined;
-  nextKeys: string[] | undefined = undefined;
+  /**
+   * Objects and arrays for the next level (the first `nextCount`), with the field name their
+   * items inherit; and the lists of the level being read, which hold the level after it. Kept
+   * from walk to walk, like the rest (what they still hold of the last record, at most MAX_NODES
+   * items, is overwritten by the next).
+   */
+  next: object[] = [];
+  nextKeys: string[] = [];
+  nextCount = 0;
+  spare: object[] = [];
+  spareKeys: string[] = [];
 
   reset(): void {
     this.code = undefined;
@@ -207,8 +215,7 @@ class FieldWalk implements Fields {
     this.s3UriBucket = undefined;
     this.s3UriKey = undefined;
     this.nodes = 1;
-    this.next = undefined;
-    this.nextKeys = undefined;
+    this.nextCount = 0;
   }
 }
 
@@ -253,12 +260,16 @@ function collectFields(root: unknown): Fields {
     return walk;
   }
   readContainer(walk, root, '');
-  for (let depth = 2; depth <= MAX_DEPTH && walk.next !== undefined; depth++) {
+  for (let depth = 2; depth <= MAX_DEPTH && walk.nextCount > 0; depth++) {
     const level = walk.next;
-    const levelKeys = walk.nextKeys as string[];
-    walk.next = undefined;
-    walk.nextKeys = undefined;
-    for (let i = 0; i < level.length; i++) {
+    const levelKeys = walk.nextKeys;
+    const count = walk.nextCount;
+    walk.next = walk.spare;
+    walk.nextKeys = walk.spareKeys;
+    walk.nextCount = 0;
+    walk.spare = level;
+    walk.spareKeys = levelKeys;
+    for (let i = 0; i < count; i++) {
       readContainer(walk, level[i] as object, levelKeys[i] as string);
     }
   }
@@ -285,13 +296,9 @@ function readContainer(walk: FieldWalk, container: object, arrayKey: string): vo
 
 function readItem(walk: FieldWalk, key: string, value: unknown): void {
   if (value !== null && typeof value === 'object') {
-    if (walk.next === undefined || walk.nextKeys === undefined) {
-      walk.next = [value];
-      walk.nextKeys = [key];
-    } else {
-      walk.next.push(value);
-      walk.nextKeys.push(key);
-    }
+    walk.next[walk.nextCount] = value;
+    walk.nextKeys[walk.nextCount] = key;
+    walk.nextCount++;
   } else readLeaf(walk, key, value);
 }
 
