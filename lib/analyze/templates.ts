@@ -208,8 +208,8 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   if (hint === null) return undefined;
   const lower = text.toLowerCase();
   // Fast path: a documented text begins where the hint was found, so only the templates that
-  // open with the words found there are tried, and only at that position. A template passing
-  // `startsWith` is always in the list its opening words index (heads hold three words and a
+  // open with the words found there are tried, and only at that position. A template whose head
+  // starts there is always in the group its opening words index (heads hold three words and a
   // space), so the index changes nothing but the cost.
   const end = openingEnd(lower, hint.index);
   const group = end < 0 ? undefined : BY_OPENING.get(openingKey(lower, hint.index, end));
