@@ -204,6 +204,21 @@ function detachedItem(item: Unplanned): Unplanned {
   };
 }
 
+/**
+ * The strings sorted, each once. Sorting first and dropping repeats next to each other: event ids
+ * are fresh strings, and hashing each into a Set costs more than the sort they get anyway.
+ */
+function sortedUnique(strings: string[]): string[] {
+  strings.sort();
+  let kept = 0;
+  for (let index = 0; index < strings.length; index++) {
+    const text = strings[index] as string;
+    if (kept === 0 || text !== strings[kept - 1]) strings[kept++] = text;
+  }
+  strings.length = kept;
+  return strings;
+}
+
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) {
@@ -227,24 +242,33 @@ function tasksOf(
   // Sorting the keys themselves (code-unit order) is much cheaper than a comparator; each key
   // sorts exactly as its path does (see Planner's #sortKey).
   const byDelay = new Map<number, Candidate[]>();
+  // Most paths share one delay: the group is looked up only when it changes.
+  let lastDelay: number | undefined;
+  let lastGroup: Candidate[] = [];
   for (const sortKey of [...bySortKey.keys()].sort()) {
     const candidate = bySortKey.get(sortKey);
     if (candidate === undefined) continue;
-    const group = byDelay.get(candidate.delaySeconds);
-    if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
-    else group.push(candidate);
+    if (candidate.delaySeconds !== lastDelay) {
+      lastDelay = candidate.delaySeconds;
+      const group = byDelay.get(lastDelay);
+      if (group === undefined) {
+        lastGroup = [];
+        byDelay.set(lastDelay, lastGroup);
+      } else lastGroup = group;
+    }
+    lastGroup.push(candidate);
   }
   for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
     const group = byDelay.get(delaySeconds) ?? [];
     for (const part of chunk(group, maxPaths)) {
       const paths = part.map((candidate) => candidate.path);
-      const ids = new Set<string>();
+      const ids: string[] = [];
       let mask = 0;
       for (const candidate of part) {
-        for (const id of candidate.eventIds) ids.add(id);
+        for (const id of candidate.eventIds) ids.push(id);
         mask |= candidate.classes;
       }
-      const eventIds = [...ids].sort();
+      const eventIds = sortedUnique(ids);
       const classes = CLASS_ORDER.filter((cls) => (mask & CLASS_BIT[cls]) !== 0).sort();
       const associations = options.associations.get(fileSystemId);
       tasks.push({
@@ -364,17 +388,15 @@ class Planner {
    * (usual): the normalised path is made with `slice(1)`, and V8 keeps such sliced strings,
    * which compare ~3x slower in a sort. With limits the kept path is a flat copy already and is
    * its own key. One planner makes every key in one form, so the order is the paths' order.
+   *
+   * `path` is `raw` normalised (when `raw` is set), and normalising only drops characters: the
+   * leading slash, and at least one more for each empty, `.` or trailing segment it collapses. So
+   * a `raw` that starts with `/` and is one character longer is `/` + `path`, with no comparison
+   * of the two (the property test in plan.test.ts holds the order and dedup to this).
    */
   #sortKey(raw: string | undefined, path: string): string {
     if (this.#limits !== undefined) return path;
-    if (
-      raw !== undefined &&
-      raw.length === path.length + 1 &&
-      raw.charCodeAt(0) === 47 &&
-      raw.startsWith(path, 1)
-    ) {
-      return raw;
-    }
+    if (raw !== undefined && raw.length === path.length + 1 && raw.charCodeAt(0) === 47) return raw;
     return `/${path}`;
   }
 
