@@ -298,8 +298,10 @@ async function processBatches(
   const plan = planReexports(analysis.records, planOptions);
   const live = !options.dryRun && fsx !== undefined;
   const ledger = live ? options.durable?.ledger : undefined;
+  // Which batch an event came from, for a queued task's origin: needed only with several
+  // batches (one batch is every task's origin), so a subscription's batch maps no event ids.
   const batchOfEvent = new Map<string, LogBatch>();
-  if (live && options.durable?.deferral !== undefined) {
+  if (live && options.durable?.deferral !== undefined && batches.length > 1) {
     for (const batch of batches)
       for (const event of batch.events) batchOfEvent.set(event.id, batch);
   }
