@@ -9,7 +9,13 @@ import type {
   Plan,
   Unplanned,
 } from '../common/types.ts';
-import { clientRequestToken, isUnder, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
+import {
+  associationRoot,
+  clientRequestToken,
+  isUnderRoot,
+  pathsPerTask,
+  reportPathFor,
+} from '../reexport/rules.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
@@ -137,6 +143,17 @@ const AWAITS_MAPPING =
 const OUTSIDE_ASSOCIATIONS =
   'the path is under no data repository association of the file system: there is no S3 path to export it to';
 
+/** Each association's root (see associationRoot), made once per list, not once per record. */
+const roots = new WeakMap<readonly Association[], readonly string[]>();
+function rootsOf(associations: readonly Association[]): readonly string[] {
+  let found = roots.get(associations);
+  if (found === undefined) {
+    found = associations.map((association) => associationRoot(association.fileSystemPath));
+    roots.set(associations, found);
+  }
+  return found;
+}
+
 function resolvePath(
   record: FailureRecord,
   fileSystemId: string,
@@ -148,7 +165,7 @@ function resolvePath(
     // Checked only where associations were read; a file system with none is linked the legacy
     // way (or REPORT_PATH decides), and FSx is the judge there.
     if ('path' in normal && associations !== undefined && associations.length > 0) {
-      if (!associations.some((association) => isUnder(normal.path, association.fileSystemPath))) {
+      if (!rootsOf(associations).some((root) => isUnderRoot(normal.path, root))) {
         return { reason: OUTSIDE_ASSOCIATIONS };
       }
     }
