@@ -95,6 +95,15 @@ function splitS3(uri: string): { bucket: string; prefix: string } | undefined {
   return { bucket: match[1], prefix: prefix === '' ? '' : withSlash(prefix) };
 }
 
+/** Each association's bucket and prefix, split once (a plan maps thousands of keys). */
+const repositories = new WeakMap<Association, { bucket: string; prefix: string } | undefined>();
+function repositoryOf(association: Association): { bucket: string; prefix: string } | undefined {
+  if (repositories.has(association)) return repositories.get(association);
+  const repository = splitS3(association.dataRepositoryPath);
+  repositories.set(association, repository);
+  return repository;
+}
+
 /**
  * Maps an S3 key to its file-system path through the associations: the association whose bucket
  * matches and whose prefix is the longest prefix of the key (associations cannot overlap, so at
@@ -109,7 +118,7 @@ function keyToPath(
 ): string | undefined {
   let bestMatch: { prefix: string; fsPath: string } | undefined;
   for (const association of associations) {
-    const repository = splitS3(association.dataRepositoryPath);
+    const repository = repositoryOf(association);
     if (repository === undefined) continue;
     if (bucket !== undefined && repository.bucket !== bucket) continue;
     if (!key.startsWith(repository.prefix)) continue;
