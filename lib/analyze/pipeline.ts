@@ -70,8 +70,12 @@ async function readAssociations(
 ): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
   const associations = new Map<string, readonly Association[]>();
   const associationErrors = new Map<string, string>();
-  const needed = associationsNeeded(analysis.records, options.reportPath);
   const known = options.knownAssociations;
+  // A dry run without an associations file reads none: no pass over the records to name them.
+  if (known === undefined && (fsx === undefined || options.dryRun)) {
+    return { associations, associationErrors };
+  }
+  const needed = associationsNeeded(analysis.records, options.reportPath);
   if (known !== undefined) {
     for (const fileSystemId of needed) {
       const found = known.byFileSystem.get(fileSystemId);
@@ -80,7 +84,7 @@ async function readAssociations(
     }
     return { associations, associationErrors };
   }
-  if (fsx === undefined || options.dryRun) return { associations, associationErrors };
+  if (fsx === undefined) return { associations, associationErrors };
   await Promise.all(
     needed.map(async (fileSystemId) => {
       try {
@@ -294,8 +298,10 @@ async function processBatches(
   const plan = planReexports(analysis.records, planOptions);
   const live = !options.dryRun && fsx !== undefined;
   const ledger = live ? options.durable?.ledger : undefined;
+  // Which batch an event came from, for a queued task's origin: needed only with several
+  // batches (one batch is every task's origin), so a subscription's batch maps no event ids.
   const batchOfEvent = new Map<string, LogBatch>();
-  if (live && options.durable?.deferral !== undefined) {
+  if (live && options.durable?.deferral !== undefined && batches.length > 1) {
     for (const batch of batches)
       for (const event of batch.events) batchOfEvent.set(event.id, batch);
   }

@@ -9,10 +9,18 @@ import type {
   Plan,
   Unplanned,
 } from '../common/types.ts';
-import { clientRequestToken, isUnder, pathsPerTask, reportPathFor } from '../reexport/rules.ts';
+import {
+  associationRoot,
+  clientRequestToken,
+  isUnderRoot,
+  pathsPerTask,
+  reportPathFor,
+} from '../reexport/rules.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
+// Either of the above: the usual path matches neither, found in one scan instead of two.
+const FORBIDDEN_OR_ODD = new RegExp(`${FORBIDDEN_PATH_CHARS.source}|${ODD_SEGMENTS.source}`);
 
 interface PlanOptions {
   readonly maxPathsPerTask: number;
@@ -52,13 +60,14 @@ type PathResult =
  * @example normalisePath('/ns1//dir/./file.bin') // { path: 'ns1/dir/file.bin' }
  */
 function normalisePath(raw: string): PathResult {
-  if (FORBIDDEN_PATH_CHARS.test(raw)) {
-    return { reason: 'path contains a line break or NUL, which FSx does not accept' };
-  }
-  // Fast path for the usual "/ns1/dir/file": nothing to collapse, only the leading slash to drop.
-  if (raw.length <= MAX_PATH_LENGTH && !ODD_SEGMENTS.test(raw)) {
+  // Fast path for the usual "/ns1/dir/file": nothing forbidden, nothing to collapse, only the
+  // leading slash to drop.
+  if (raw.length <= MAX_PATH_LENGTH && !FORBIDDEN_OR_ODD.test(raw)) {
     const path = raw.charCodeAt(0) === 47 ? raw.slice(1) : raw;
     if (path.length > 0) return { path };
+  }
+  if (FORBIDDEN_PATH_CHARS.test(raw)) {
+    return { reason: 'path contains a line break or NUL, which FSx does not accept' };
   }
   const segments: string[] = [];
   for (const segment of raw.split('/')) {
@@ -86,6 +95,15 @@ function splitS3(uri: string): { bucket: string; prefix: string } | undefined {
   return { bucket: match[1], prefix: prefix === '' ? '' : withSlash(prefix) };
 }
 
+/** Each association's bucket and prefix, split once (a plan maps thousands of keys). */
+const repositories = new WeakMap<Association, { bucket: string; prefix: string } | undefined>();
+function repositoryOf(association: Association): { bucket: string; prefix: string } | undefined {
+  if (repositories.has(association)) return repositories.get(association);
+  const repository = splitS3(association.dataRepositoryPath);
+  repositories.set(association, repository);
+  return repository;
+}
+
 /**
  * Maps an S3 key to its file-system path through the associations: the association whose bucket
  * matches and whose prefix is the longest prefix of the key (associations cannot overlap, so at
@@ -100,7 +118,7 @@ function keyToPath(
 ): string | undefined {
   let bestMatch: { prefix: string; fsPath: string } | undefined;
   for (const association of associations) {
-    const repository = splitS3(association.dataRepositoryPath);
+    const repository = repositoryOf(association);
     if (repository === undefined) continue;
     if (bucket !== undefined && repository.bucket !== bucket) continue;
     if (!key.startsWith(repository.prefix)) continue;
@@ -134,6 +152,17 @@ const AWAITS_MAPPING =
 const OUTSIDE_ASSOCIATIONS =
   'the path is under no data repository association of the file system: there is no S3 path to export it to';
 
+/** Each association's root (see associationRoot), made once per list, not once per record. */
+const roots = new WeakMap<readonly Association[], readonly string[]>();
+function rootsOf(associations: readonly Association[]): readonly string[] {
+  let found = roots.get(associations);
+  if (found === undefined) {
+    found = associations.map((association) => associationRoot(association.fileSystemPath));
+    roots.set(associations, found);
+  }
+  return found;
+}
+
 function resolvePath(
   record: FailureRecord,
   fileSystemId: string,
@@ -145,7 +174,7 @@ function resolvePath(
     // Checked only where associations were read; a file system with none is linked the legacy
     // way (or REPORT_PATH decides), and FSx is the judge there.
     if ('path' in normal && associations !== undefined && associations.length > 0) {
-      if (!associations.some((association) => isUnder(normal.path, association.fileSystemPath))) {
+      if (!rootsOf(associations).some((root) => isUnderRoot(normal.path, root))) {
         return { reason: OUTSIDE_ASSOCIATIONS };
       }
     }
@@ -204,6 +233,21 @@ function detachedItem(item: Unplanned): Unplanned {
   };
 }
 
+/**
+ * The strings sorted, each once. Sorting first and dropping repeats next to each other: event ids
+ * are fresh strings, and hashing each into a Set costs more than the sort they get anyway.
+ */
+function sortedUnique(strings: string[]): string[] {
+  strings.sort();
+  let kept = 0;
+  for (let index = 0; index < strings.length; index++) {
+    const text = strings[index] as string;
+    if (kept === 0 || text !== strings[kept - 1]) strings[kept++] = text;
+  }
+  strings.length = kept;
+  return strings;
+}
+
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) {
@@ -227,24 +271,33 @@ function tasksOf(
   // Sorting the keys themselves (code-unit order) is much cheaper than a comparator; each key
   // sorts exactly as its path does (see Planner's #sortKey).
   const byDelay = new Map<number, Candidate[]>();
+  // Most paths share one delay: the group is looked up only when it changes.
+  let lastDelay: number | undefined;
+  let lastGroup: Candidate[] = [];
   for (const sortKey of [...bySortKey.keys()].sort()) {
     const candidate = bySortKey.get(sortKey);
     if (candidate === undefined) continue;
-    const group = byDelay.get(candidate.delaySeconds);
-    if (group === undefined) byDelay.set(candidate.delaySeconds, [candidate]);
-    else group.push(candidate);
+    if (candidate.delaySeconds !== lastDelay) {
+      lastDelay = candidate.delaySeconds;
+      const group = byDelay.get(lastDelay);
+      if (group === undefined) {
+        lastGroup = [];
+        byDelay.set(lastDelay, lastGroup);
+      } else lastGroup = group;
+    }
+    lastGroup.push(candidate);
   }
   for (const delaySeconds of [...byDelay.keys()].sort((a, b) => a - b)) {
     const group = byDelay.get(delaySeconds) ?? [];
     for (const part of chunk(group, maxPaths)) {
       const paths = part.map((candidate) => candidate.path);
-      const ids = new Set<string>();
+      const ids: string[] = [];
       let mask = 0;
       for (const candidate of part) {
-        for (const id of candidate.eventIds) ids.add(id);
+        for (const id of candidate.eventIds) ids.push(id);
         mask |= candidate.classes;
       }
-      const eventIds = [...ids].sort();
+      const eventIds = sortedUnique(ids);
       const classes = CLASS_ORDER.filter((cls) => (mask & CLASS_BIT[cls]) !== 0).sort();
       const associations = options.associations.get(fileSystemId);
       tasks.push({
@@ -364,17 +417,15 @@ class Planner {
    * (usual): the normalised path is made with `slice(1)`, and V8 keeps such sliced strings,
    * which compare ~3x slower in a sort. With limits the kept path is a flat copy already and is
    * its own key. One planner makes every key in one form, so the order is the paths' order.
+   *
+   * `path` is `raw` normalised (when `raw` is set), and normalising only drops characters: the
+   * leading slash, and at least one more for each empty, `.` or trailing segment it collapses. So
+   * a `raw` that starts with `/` and is one character longer is `/` + `path`, with no comparison
+   * of the two (the property test in plan.test.ts holds the order and dedup to this).
    */
   #sortKey(raw: string | undefined, path: string): string {
     if (this.#limits !== undefined) return path;
-    if (
-      raw !== undefined &&
-      raw.length === path.length + 1 &&
-      raw.charCodeAt(0) === 47 &&
-      raw.startsWith(path, 1)
-    ) {
-      return raw;
-    }
+    if (raw !== undefined && raw.length === path.length + 1 && raw.charCodeAt(0) === 47) return raw;
     return `/${path}`;
   }
 

@@ -64,41 +64,79 @@ interface HintTally {
   count: number;
 }
 
-/** Bit of each class in a target's mask. */
-const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << index])) as Record<
-  FailureClass,
-  number
->;
+/** Per code: its record count and the class of its first record. */
+interface CodeTally {
+  count: number;
+  readonly cls: FailureClass;
+}
+
+/** Per class: what the class table and the person findings read. */
+interface ClassTallies {
+  /** The class's position in CLASS_ORDER, and its bit in a file system's mask. */
+  readonly index: number;
+  readonly bit: number;
+  /** Distinct file systems with a record of this class. */
+  fileSystems: number;
+  /** Distinct targets (per file system) with a record of this class. */
+  files: number;
+  /** Person classes: per remediation hint, then the same tally by code (one lookup a record). */
+  readonly byHint: Map<string, HintTally> | undefined;
+  readonly byCode: Map<string, HintTally> | undefined;
+}
+
+/**
+ * What the builder keeps per file system ('' for records without one): the classes seen there,
+ * and per class its distinct targets (by class index). A set per class, not one map of class
+ * masks: a record then costs one set look-up instead of a get and a set, and a file fails with
+ * one class nearly always, so a huge input still costs about one entry per file.
+ */
+interface FileSystemTally {
+  classes: number;
+  readonly targets: (Set<string> | undefined)[];
+}
 
 /**
  * Gathers {@link ReportTotals} one record (or unparseable event) at a time. Keys it keeps are
  * detached copies, so a record of a huge input can be dropped once added.
+ *
+ * Per record it does as few map look-ups as it can: records of one batch share their file system,
+ * owner, log group and stream, so those are looked up again only when they change from the last
+ * record's; a record then costs a look-up by code and one by target.
  */
 class TotalsBuilder {
   /** How a key that outlives its record is stored (a copy when folding a huge input). */
   readonly #keep: (text: string) => string;
+  /** Whether keys are copies: a key is then copied only when it is new. */
+  readonly #copies: boolean;
 
-  constructor(keep: (text: string) => string = (text) => text) {
-    this.#keep = keep;
+  constructor(keep?: (text: string) => string) {
+    this.#keep = keep ?? ((text) => text);
+    this.#copies = keep !== undefined;
   }
 
   #records = 0;
   #unparseable = 0;
   readonly #byClass = zeroCounts();
-  readonly #byCode = new Map<string, number>();
-  readonly #codeClasses = new Map<string, FailureClass>();
+  /** In first-seen order, as the code table breaks ties. */
+  readonly #byCode = new Map<string, CodeTally>();
   readonly #byFileSystem = new Map<string, Record<FailureClass, number>>();
   readonly #accounts = new Map<string, string | undefined>();
-  readonly #findings = new Map<FailureClass, Map<string, HintTally>>();
-  /** Records per class. */
-  readonly #classRecords = new Map<FailureClass, number>();
-  /** File systems ('' for none) per class. */
-  readonly #classFileSystems = new Map<FailureClass, Set<string>>();
-  /**
-   * Per file system ('' for none), per distinct target, the classes it failed with: one entry
-   * per distinct file, however many classes, so a huge input costs one entry per file.
-   */
-  readonly #targets = new Map<string, Map<string, number>>();
+  readonly #classes = Object.fromEntries(
+    CLASS_ORDER.map((cls, index) => {
+      const person = PERSON_CLASSES.includes(cls);
+      const tallies: ClassTallies = {
+        index,
+        bit: 1 << index,
+        fileSystems: 0,
+        files: 0,
+        byHint: person ? new Map() : undefined,
+        byCode: person ? new Map() : undefined,
+      };
+      return [cls, tallies];
+    }),
+  ) as Record<FailureClass, ClassTallies>;
+  /** Keyed by file system, '' for none (not `unknown`, which an id could spell). */
+  readonly #fileSystems = new Map<string, FileSystemTally>();
   readonly #unparseableStreams = new Set<string>();
   readonly #unparseableFileSystems = new Set<string>();
   #min = Number.POSITIVE_INFINITY;
@@ -107,42 +145,57 @@ class TotalsBuilder {
   readonly #logGroups = new Set<string>();
   readonly #logStreams = new Set<string>();
   #onlyImport = true;
+  /** The last record's file system, owner, group and stream, and what they looked up. */
+  #last:
+    | {
+        readonly fileSystemId: string | undefined;
+        readonly owner: string;
+        readonly perClass: Record<FailureClass, number>;
+        readonly place: FileSystemTally;
+      }
+    | undefined;
+  #lastGroup: string | undefined;
+  #lastStream: string | undefined;
 
   #origin(event: { timestamp: number | undefined; logGroup: string; logStream: string }): void {
-    const { timestamp } = event;
+    const { timestamp, logGroup, logStream } = event;
     if (timestamp === undefined || !isDateMillis(timestamp)) this.#untimed++;
     else {
       if (timestamp < this.#min) this.#min = timestamp;
       if (timestamp > this.#max) this.#max = timestamp;
     }
-    if (!this.#logGroups.has(event.logGroup)) this.#logGroups.add(this.#keep(event.logGroup));
-    if (!this.#logStreams.has(event.logStream)) this.#logStreams.add(this.#keep(event.logStream));
+    if (logGroup !== this.#lastGroup) {
+      this.#lastGroup = logGroup;
+      if (!this.#logGroups.has(logGroup)) this.#logGroups.add(this.#keep(logGroup));
+    }
+    if (logStream !== this.#lastStream) {
+      this.#lastStream = logStream;
+      if (!this.#logStreams.has(logStream)) this.#logStreams.add(this.#keep(logStream));
+    }
   }
 
-  /** Adds one record. */
-  addRecord(record: FailureRecord): void {
-    this.#records++;
-    const cls = record.class;
-    this.#byClass[cls]++;
-    if (cls !== 'import') this.#onlyImport = false;
-    const code = record.code;
-    const codeCount = this.#byCode.get(code);
-    if (codeCount === undefined) {
-      const kept = this.#keep(code);
-      this.#byCode.set(kept, 1);
-      this.#codeClasses.set(kept, cls);
-    } else this.#byCode.set(code, codeCount + 1);
-
-    const fileSystemId = record.fileSystemId;
+  /** The tallies of a record's file system (and its account noted), looked up once per change. */
+  #placeOf(record: FailureRecord) {
+    const { fileSystemId, owner } = record;
+    const last = this.#last;
+    if (last !== undefined && last.fileSystemId === fileSystemId && last.owner === owner) {
+      return last;
+    }
     const groupId = fileSystemId ?? 'unknown';
     let perClass = this.#byFileSystem.get(groupId);
     if (perClass === undefined) {
       perClass = zeroCounts();
       this.#byFileSystem.set(this.#keep(groupId), perClass);
     }
-    perClass[cls]++;
+    const key = fileSystemId ?? '';
+    let place = this.#fileSystems.get(key);
+    if (place === undefined) {
+      place = { classes: 0, targets: [] };
+      this.#fileSystems.set(this.#keep(key), place);
+    }
+    // Noted per change only: noting the same file system and owner again changes nothing.
     if (fileSystemId !== undefined) {
-      const account = knownAccount(record.owner);
+      const account = knownAccount(owner);
       if (!this.#accounts.has(fileSystemId)) {
         this.#accounts.set(
           this.#keep(fileSystemId),
@@ -152,41 +205,66 @@ class TotalsBuilder {
         this.#accounts.set(fileSystemId, undefined);
       }
     }
+    const found = { fileSystemId, owner, perClass, place };
+    this.#last = found;
+    return found;
+  }
 
-    this.#classRecords.set(cls, (this.#classRecords.get(cls) ?? 0) + 1);
-    const fileSystem = fileSystemId ?? '';
-    let fileSystems = this.#classFileSystems.get(cls);
-    if (fileSystems === undefined) {
-      fileSystems = new Set();
-      this.#classFileSystems.set(cls, fileSystems);
+  /** Adds one record. */
+  addRecord(record: FailureRecord): void {
+    this.#records++;
+    const cls = record.class;
+    const tallies = this.#classes[cls];
+    const bit = tallies.bit;
+    this.#byClass[cls]++;
+    if (cls !== 'import') this.#onlyImport = false;
+    const code = record.code;
+    const codeTally = this.#byCode.get(code);
+    if (codeTally === undefined) this.#byCode.set(this.#keep(code), { count: 1, cls });
+    else codeTally.count++;
+
+    const { perClass, place } = this.#placeOf(record);
+    perClass[cls]++;
+    if ((place.classes & bit) === 0) {
+      place.classes |= bit;
+      // Records without a file system id count no file system.
+      if (record.fileSystemId !== undefined && record.fileSystemId !== '') tallies.fileSystems++;
     }
-    if (!fileSystems.has(fileSystem)) fileSystems.add(this.#keep(fileSystem));
     const target = targetOf(record);
     if (target !== undefined) {
-      let targets = this.#targets.get(fileSystem);
+      let targets = place.targets[tallies.index];
       if (targets === undefined) {
-        targets = new Map();
-        this.#targets.set(this.#keep(fileSystem), targets);
+        targets = new Set();
+        place.targets[tallies.index] = targets;
       }
-      const mask = targets.get(target);
-      if (mask === undefined) targets.set(this.#keep(target), CLASS_BIT[cls]);
-      else if ((mask & CLASS_BIT[cls]) === 0) targets.set(target, mask | CLASS_BIT[cls]);
+      // One look-up, not has-then-add; a copy is made only for a target not seen yet.
+      if (this.#copies) {
+        if (!targets.has(target)) {
+          targets.add(this.#keep(target));
+          tallies.files++;
+        }
+      } else {
+        const before = targets.size;
+        targets.add(target);
+        if (targets.size !== before) tallies.files++;
+      }
     }
-    if (PERSON_CLASSES.includes(cls)) this.#addFinding(record);
+    if (tallies.byCode !== undefined) this.#addFinding(record, tallies);
     this.#origin(record);
   }
 
-  #addFinding(record: FailureRecord): void {
-    let byHint = this.#findings.get(record.class);
-    if (byHint === undefined) {
-      byHint = new Map();
-      this.#findings.set(record.class, byHint);
-    }
-    const hint = hintFor(record.code);
-    let tally = byHint.get(hint);
+  #addFinding(record: FailureRecord, tallies: ClassTallies): void {
+    const byCode = tallies.byCode as Map<string, HintTally>;
+    let tally = byCode.get(record.code);
     if (tally === undefined) {
-      tally = { codes: new Map(), places: new PlaceTally(RECORD_PLACE), count: 0 };
-      byHint.set(hint, tally);
+      const byHint = tallies.byHint as Map<string, HintTally>;
+      const hint = hintFor(record.code);
+      tally = byHint.get(hint);
+      if (tally === undefined) {
+        tally = { codes: new Map(), places: new PlaceTally(RECORD_PLACE), count: 0 };
+        byHint.set(hint, tally);
+      }
+      byCode.set(this.#keep(record.code), tally);
     }
     tally.count++;
     const count = tally.codes.get(record.code);
@@ -210,8 +288,8 @@ class TotalsBuilder {
   totals(): ReportTotals {
     const findings: PersonFinding[] = [];
     for (const cls of PERSON_CLASSES) {
-      const byHint = this.#findings.get(cls);
-      if (byHint === undefined) continue;
+      const byHint = this.#classes[cls].byHint;
+      if (byHint === undefined || byHint.size === 0) continue;
       let count = 0;
       const groups: HintGroup[] = [];
       for (const [hint, tally] of byHint) {
@@ -225,26 +303,18 @@ class TotalsBuilder {
       }
       findings.push({ cls, count, groups: groups.sort((a, b) => b.count - a.count) });
     }
-    const files = new Map<FailureClass, number>();
-    for (const targets of this.#targets.values()) {
-      for (const mask of targets.values()) {
-        for (const cls of CLASS_ORDER) {
-          if ((mask & CLASS_BIT[cls]) !== 0) files.set(cls, (files.get(cls) ?? 0) + 1);
-        }
-      }
-    }
     const classTally: ClassTally[] = [];
     for (const cls of CLASS_ORDER) {
-      const records = this.#classRecords.get(cls);
-      if (records === undefined) continue;
-      const fileSystems = this.#classFileSystems.get(cls) ?? new Set<string>();
-      classTally.push({
-        cls,
-        records,
-        files: files.get(cls) ?? 0,
-        // Records without a file system id count no file system.
-        fileSystems: fileSystems.size - (fileSystems.has('') ? 1 : 0),
-      });
+      const records = this.#byClass[cls];
+      if (records === 0) continue;
+      const { files, fileSystems } = this.#classes[cls];
+      classTally.push({ cls, records, files, fileSystems });
+    }
+    const byCode: [string, number][] = [];
+    const codeClasses = new Map<string, FailureClass>();
+    for (const [code, tally] of this.#byCode) {
+      byCode.push([code, tally.count]);
+      codeClasses.set(code, tally.cls);
     }
     const known = isDateMillis(this.#min) && isDateMillis(this.#max);
     const fileSystemIds = [...this.#accounts.keys()].filter((id) => id !== '').sort();
@@ -252,8 +322,8 @@ class TotalsBuilder {
       records: this.#records,
       unparseable: this.#unparseable,
       byClass: { ...this.#byClass },
-      byCode: [...this.#byCode].sort(byCountThenCode),
-      codeClasses: new Map(this.#codeClasses),
+      byCode: byCode.sort(byCountThenCode),
+      codeClasses,
       byFileSystem: [...this.#byFileSystem.keys()]
         .sort()
         .map((id) => [id, { ...(this.#byFileSystem.get(id) ?? zeroCounts()) }] as const),

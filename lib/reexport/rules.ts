@@ -53,10 +53,27 @@ function withSlash(path: string): string {
   return path.endsWith('/') ? path : `${path}/`;
 }
 
+/**
+ * An association's file-system path as paths are compared with it: relative to the root, with a
+ * trailing slash (`ns1/`), or '' for the whole file system.
+ */
+function associationRoot(fileSystemPath: string): string {
+  return withSlash(fileSystemPath).replace(/^\/+/, '');
+}
+
+/**
+ * Whether a path relative to the file-system root lies under an association's root (see
+ * associationRoot): the path with a trailing slash starts with the root, written without making
+ * that string, as thousands of paths are checked against each association.
+ */
+function isUnderRoot(path: string, root: string): boolean {
+  if (root === '' || path.startsWith(root)) return true;
+  return root.length === path.length + 1 && !path.endsWith('/') && root.startsWith(path);
+}
+
 /** Whether a path relative to the file-system root lies under an association's path. */
 function isUnder(path: string, fileSystemPath: string): boolean {
-  const root = withSlash(fileSystemPath).replace(/^\/+/, '');
-  return root === '' || withSlash(path).startsWith(root);
+  return isUnderRoot(path, associationRoot(fileSystemPath));
 }
 
 /**
@@ -70,11 +87,14 @@ function reportPathFor(
 ): string | undefined {
   const ranked = associations
     .filter((association) => association.dataRepositoryPath.startsWith('s3://'))
-    .map((association) => ({
-      association,
-      available: association.lifecycle === 'AVAILABLE' ? 1 : 0,
-      covered: paths.filter((path) => isUnder(path, association.fileSystemPath)).length,
-    }))
+    .map((association) => {
+      const root = associationRoot(association.fileSystemPath);
+      return {
+        association,
+        available: association.lifecycle === 'AVAILABLE' ? 1 : 0,
+        covered: paths.filter((path) => isUnderRoot(path, root)).length,
+      };
+    })
     .sort(
       (a, b) =>
         b.available - a.available ||
@@ -177,11 +197,13 @@ function fsxRefusal(error: string, message: string): Refusal {
 
 export type { Refusal };
 export {
+  associationRoot,
   clientRequestToken,
   escalationOf,
   failuresCsvPath,
   fsxRefusal,
   isUnder,
+  isUnderRoot,
   missingReportPath,
   pathsPerTask,
   reachedAttemptLimit,

@@ -80,6 +80,8 @@ class PlaceTally<T> {
   // Keyed by file system, then account: exact whatever characters untrusted ids hold.
   readonly #byPlace = new Map<string | undefined, Map<string | undefined, Tally>>();
   readonly #groups: Tally[] = [];
+  /** The last item's group: items come in runs of one place, so most need no look-up. */
+  #last: Tally | undefined;
 
   constructor(of: PlaceOf<T>) {
     this.#of = of;
@@ -88,6 +90,20 @@ class PlaceTally<T> {
   add(item: T): void {
     const fileSystemId = this.#of.fileSystemId(item);
     const account = this.#of.account(item);
+    let group = this.#last;
+    if (group === undefined || group.fileSystemId !== fileSystemId || group.account !== account) {
+      group = this.#groupOf(fileSystemId, account);
+      this.#last = group;
+    }
+    group.count++;
+    // Thousands of records share a few places: only the first few are looked at closely.
+    if (group.samples.length >= MAX_PLACE_SAMPLES) return;
+    const sample = this.#of.sample(item);
+    // A copy: a sample cut out of a long input line must not keep that line alive.
+    if (sample !== undefined && !group.samples.includes(sample)) group.samples.push(detach(sample));
+  }
+
+  #groupOf(fileSystemId: string | undefined, account: string | undefined): Tally {
     let byAccount = this.#byPlace.get(fileSystemId);
     if (byAccount === undefined) {
       byAccount = new Map();
@@ -99,12 +115,7 @@ class PlaceTally<T> {
       byAccount.set(account, group);
       this.#groups.push(group);
     }
-    group.count++;
-    // Thousands of records share a few places: only the first few are looked at closely.
-    if (group.samples.length >= MAX_PLACE_SAMPLES) return;
-    const sample = this.#of.sample(item);
-    // A copy: a sample cut out of a long input line must not keep that line alive.
-    if (sample !== undefined && !group.samples.includes(sample)) group.samples.push(detach(sample));
+    return group;
   }
 
   /** The groups so far: most items first (ties in first-seen order). */

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeData, decodeLambdaEvent } from '../../../lib/analyze/decode.ts';
 import { DecodeError } from '../../../lib/common/errors.ts';
@@ -133,5 +134,60 @@ describe('Function: decodeLambdaEvent', () => {
     // Assess
     expect(act).toThrow('decompresses to more than 1048576 bytes');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('refuses exactly the text that is not base64, as a regular expression would (property)', () => {
+    // Prepare: mostly base64 digits, some padding, URL-safe digits and characters outside both,
+    // in lengths that are multiples of 4 (other lengths are refused before decoding).
+    const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+    const char = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom('Q', 'U', 'J', 'D', 'z', '0', '9', '+', '/') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('=', '-', '_', '*', '.', '\t', '\r', 'é', 'Ł', '\u0000'),
+      },
+      // Any UTF-16 code unit: past ASCII, Node.js may read one as its low byte.
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+      },
+    );
+    const text = fc
+      .array(char, { minLength: 1, maxLength: 24 })
+      .map((chars) => chars.slice(0, chars.length - (chars.length % 4)).join(''))
+      .filter((candidate) => candidate.length > 0);
+
+    fc.assert(
+      fc.property(text, (candidate) => {
+        // Act
+        let refused = false;
+        try {
+          decodeData(candidate);
+        } catch (error) {
+          refused = (error as Error).message === 'awslogs.data is not valid base64';
+        }
+
+        // Assess
+        expect(refused).toBe(!BASE64.test(candidate));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('decodes gzip whose last trailer states less than the whole, and refuses a false one', () => {
+    // Prepare: the trailer's size (ISIZE) only sizes the output buffer. Two gzip members: the
+    // trailer read is the second's, far smaller than the whole.
+    const json = JSON.stringify(payload([{ id: '1', timestamp: 1, message: 'x'.repeat(60_000) }]));
+    const cut = json.length - 10;
+    const members = Buffer.concat([gzipSync(json.slice(0, cut)), gzipSync(json.slice(cut))]);
+    const lying = gzipSync(json);
+    lying.writeUInt32LE(7, lying.length - 4);
+
+    // Act
+    const decoded = decodeData(members.toString('base64'));
+
+    // Assess: the whole payload; gunzip itself checks the stated size.
+    expect(decoded).toEqual(JSON.parse(json));
+    expect(() => decodeData(lying.toString('base64'))).toThrow('awslogs.data is corrupt gzip');
   });
 });

@@ -1,11 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AttemptHistory, ExportRequest } from '../../../lib/common/ports.ts';
 import type { Association } from '../../../lib/common/types.ts';
 import {
+  associationRoot,
   clientRequestToken,
   escalationOf,
   failuresCsvPath,
   fsxRefusal,
+  isUnder,
+  isUnderRoot,
   missingReportPath,
   pathsPerTask,
   reachedAttemptLimit,
@@ -216,5 +220,27 @@ describe('Function: fsxRefusal', () => {
       reason: 'an unexpected error; see the analyzer logs (what happened)',
       retryLater: false,
     });
+  });
+});
+
+describe('isUnderRoot', () => {
+  it('answers as the path with a trailing slash starting with the root (property)', () => {
+    // Prepare: paths and association paths from a few segments, slashes anywhere.
+    const text = fc
+      .array(fc.constantFrom('a', 'ab', 'b', '/', '//'), { maxLength: 5 })
+      .map((parts) => parts.join(''));
+
+    fc.assert(
+      fc.property(text, text, (path, fileSystemPath) => {
+        // Act
+        const root = associationRoot(fileSystemPath);
+        const withSlash = path.endsWith('/') ? path : `${path}/`;
+
+        // Assess
+        expect(isUnderRoot(path, root)).toBe(root === '' || withSlash.startsWith(root));
+        expect(isUnder(path, fileSystemPath)).toBe(isUnderRoot(path, root));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
