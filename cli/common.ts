@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { toJsonText } from '../lib/analyze/analysis.ts';
+import { toJsonReport } from '../lib/analyze/analysis.ts';
 import { renderEmail } from '../lib/analyze/email.ts';
 import { renderTerminal } from '../lib/analyze/terminal.ts';
 import { AnalyzerError, describeError } from '../lib/common/errors.ts';
 import { sanitize } from '../lib/common/text.ts';
 import type { Report } from '../lib/common/types.ts';
 import { VERSION } from '../lib/common/version.ts';
+import { jsonDocumentPieces } from './output.ts';
 
 /*
  * What every command of the CLI shares: the process seam (Io), exit statuses, usage errors,
@@ -153,10 +154,19 @@ function useColor(io: Io): boolean {
   return io.isTTY && setting(io.env, 'NO_COLOR') === undefined;
 }
 
+/**
+ * Prints a JSON document as `jsonDocumentText` writes it, with a final line break. In pieces:
+ * a large batch makes megabytes, which the pipe takes while the next piece is made.
+ */
+function printJson(document: Readonly<Record<string, unknown>>, io: Io): void {
+  for (const piece of jsonDocumentPieces(document)) io.stdout(piece);
+  io.stdout('\n');
+}
+
 /** Prints a report as analyze does: terminal text (colour on a TTY), JSON, or the email. */
 function printReport(report: Report, format: ReportFormat, io: Io): void {
   if (format === 'json') {
-    io.stdout(line(toJsonText(report)));
+    printJson(toJsonReport(report), io);
   } else if (format === 'email') {
     const publication = renderEmail(report);
     io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));
@@ -187,6 +197,7 @@ export {
   PROGRAM,
   parseOrUsage,
   plural,
+  printJson,
   printReport,
   reportFormat,
   setting,

@@ -17,6 +17,7 @@ import {
 } from './common.ts';
 import * as invoke from './invoke.ts';
 import * as makeEvent from './make-event.ts';
+import { utf8Bytes } from './output.ts';
 
 /*
  * The command-line interface: the dispatcher, error reporting and the process seam. Each command
@@ -179,7 +180,7 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
   });
   process.exitCode = await main(argv, {
     stdout: (text) => {
-      process.stdout.write(text);
+      process.stdout.write(utf8Bytes(text));
     },
     stderr: (text) => {
       process.stderr.write(text);

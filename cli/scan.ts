@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { analyzeBatches, jsonDocumentText, toJsonReport } from '../lib/analyze/analysis.ts';
+import { analyzeBatches, toJsonReport } from '../lib/analyze/analysis.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
 import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { loadConfig } from '../lib/common/config.ts';
@@ -27,9 +27,9 @@ import {
   consoleRegion,
   EXIT_OK,
   type Io,
-  line,
   PROGRAM,
   parseOrUsage,
+  printJson,
   printReport,
   type ReportFormat,
   reportFormat,
@@ -150,24 +150,23 @@ function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
     options.fileSystemId === undefined ? '' : ` (${options.fileSystemId})`
   }, ${describeWindow(options.window)}`;
   if (format === 'json') {
-    io.stdout(
-      line(
-        jsonDocumentText({
-          ...toJsonReport(report),
-          scan: {
-            logGroup: options.logGroup,
-            fileSystemId: options.fileSystemId ?? null,
-            window: {
-              start: new Date(options.window.start).toISOString(),
-              end: new Date(options.window.end).toISOString(),
-            },
-            eventsRead: read.events,
-            pages: read.pages,
+    printJson(
+      {
+        ...toJsonReport(report),
+        scan: {
+          logGroup: options.logGroup,
+          fileSystemId: options.fileSystemId ?? null,
+          window: {
+            start: new Date(options.window.start).toISOString(),
+            end: new Date(options.window.end).toISOString(),
           },
-          trend: trend === undefined ? null : trendToJson(trend),
-          histogram: histogramToJson(histogram),
-        }),
-      ),
+          eventsRead: read.events,
+          pages: read.pages,
+        },
+        trend: trend === undefined ? null : trendToJson(trend),
+        histogram: histogramToJson(histogram),
+      },
+      io,
     );
   } else if (format === 'email') {
     printReport(report, 'email', io);

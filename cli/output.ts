@@ -1,0 +1,70 @@
+import { Buffer } from 'node:buffer';
+import { jsonDocumentText } from '../lib/analyze/analysis.ts';
+
+/*
+ * Large output, written in pieces. `analyze --json` on a big batch prints megabytes (every failure
+ * listed, indented). As one string it was joined (a copy), escaped in one pass, then converted to
+ * UTF-8 character by character before the first byte reached the pipe. In pieces, each is made,
+ * escaped and copied out as bytes while it is small, and the first reaches the pipe at once.
+ */
+
+/** Items of a long list serialised per piece: with failures at ~0.5 KiB each, ~64 KiB a piece. */
+const ITEMS_PER_PIECE = 128;
+
+/** The text of one member of a top-level object, as it sits inside it: `  "key": value`. */
+function memberText(key: string, value: unknown): string | undefined {
+  const text = jsonDocumentText({ [key]: value });
+  // `{}`: JSON.stringify leaves out a member whose value is undefined (or a function).
+  return text === '{}' ? undefined : text.slice('{\n'.length, -'\n}'.length);
+}
+
+/**
+ * The text of `jsonDocumentText(document)` in pieces, for writing as they are made: the pieces
+ * joined are exactly that text (a test checks it). Each top-level member is one piece; a long
+ * list is cut into slices of items, each slice serialised in its place so its indentation and
+ * escapes are what the whole document would have. (An item's `toJSON` sees its index within the
+ * slice as its key; report documents hold plain values only.)
+ */
+function* jsonDocumentPieces(document: Readonly<Record<string, unknown>>): Generator<string> {
+  let separator = '{\n';
+  for (const [key, value] of Object.entries(document)) {
+    if (!Array.isArray(value) || value.length <= ITEMS_PER_PIECE) {
+      const member = memberText(key, value);
+      if (member === undefined) continue;
+      yield separator + member;
+      separator = ',\n';
+      continue;
+    }
+    // `  "key": [` then the items at the indentation of a top-level list, then `  ]`.
+    const head = (memberText(key, []) as string).slice(0, -']'.length);
+    yield `${separator}${head}\n`;
+    // A slice serialised as this member's value: `{\n  "key": [\n` items `\n  ]\n}`.
+    const before = `{\n${head}\n`.length;
+    const after = '\n  ]\n}'.length;
+    for (let start = 0; start < value.length; start += ITEMS_PER_PIECE) {
+      const slice = jsonDocumentText({ [key]: value.slice(start, start + ITEMS_PER_PIECE) });
+      const items = slice.slice(before, -after);
+      yield start === 0 ? items : `,\n${items}`;
+    }
+    yield '\n  ]';
+    separator = ',\n';
+  }
+  yield separator === '{\n' ? '{}' : '\n}';
+}
+
+/** Below this many characters a text is written as it is: encoding it first would not pay. */
+const ENCODE_FROM_CHARS = 4096;
+
+/**
+ * The bytes of `text` in UTF-8, made the fast way when it is ASCII (as JSON output nearly always
+ * is): then a Latin-1 copy is the same bytes, and a plain copy. Short texts are returned as they
+ * are; the stream encodes them.
+ */
+function utf8Bytes(text: string): string | Buffer {
+  if (text.length < ENCODE_FROM_CHARS) return text;
+  // As many UTF-8 bytes as UTF-16 code units only when every character is ASCII.
+  const ascii = Buffer.byteLength(text, 'utf8') === text.length;
+  return Buffer.from(text, ascii ? 'latin1' : 'utf8');
+}
+
+export { jsonDocumentPieces, utf8Bytes };
