@@ -241,7 +241,7 @@ async function command(args: string[], io: Io): Promise<number> {
   // Nothing readable: an empty report would only hide the errors above.
   if (good === 0 && batches.taken === 0) return EXIT_USAGE;
 
-  printReport(await batches.report(skippedMessages), format, io);
+  await printReport(await batches.report(skippedMessages), format, io);
   return bad > 0 ? EXIT_USAGE : EXIT_OK;
 }
 

@@ -33,6 +33,12 @@ interface Io {
    * or the person presses Ctrl-C. Absent: nothing can be asked.
    */
   readonly prompt?: (question: string) => Promise<string | undefined>;
+  /**
+   * Resolves once stdout has taken what was written (a pipe's reader has caught up). Long output
+   * waits for it between pieces, so the pipe drains while the next piece is made rather than all
+   * at exit. Absent: nothing to wait for.
+   */
+  readonly drain?: () => Promise<void>;
 }
 
 /** A command in its own module: its --help text and how it runs. */
@@ -158,15 +164,18 @@ function useColor(io: Io): boolean {
  * Prints a JSON document as `jsonDocumentText` writes it, with a final line break. In pieces:
  * a large batch makes megabytes, which the pipe takes while the next piece is made.
  */
-function printJson(document: Readonly<Record<string, unknown>>, io: Io): void {
-  for (const piece of jsonDocumentPieces(document)) io.stdout(piece);
+async function printJson(document: Readonly<Record<string, unknown>>, io: Io): Promise<void> {
+  for (const piece of jsonDocumentPieces(document)) {
+    io.stdout(piece);
+    await io.drain?.();
+  }
   io.stdout('\n');
 }
 
 /** Prints a report as analyze does: terminal text (colour on a TTY), JSON, or the email. */
-function printReport(report: Report, format: ReportFormat, io: Io): void {
+async function printReport(report: Report, format: ReportFormat, io: Io): Promise<void> {
   if (format === 'json') {
-    printJson(toJsonReport(report), io);
+    await printJson(toJsonReport(report), io);
   } else if (format === 'email') {
     const publication = renderEmail(report);
     io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));

@@ -160,6 +160,24 @@ async function prompt(question: string): Promise<string | undefined> {
   });
 }
 
+/**
+ * Resolves when stdout has taken what was written: at once for a file or a terminal (written
+ * synchronously), once the reader has emptied the pipe otherwise, or when stdout has closed.
+ */
+function stdoutDrained(): Promise<void> {
+  const stdout = process.stdout;
+  if (!stdout.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stdout.off('drain', done);
+      stdout.off('close', done);
+      resolve();
+    };
+    stdout.on('drain', done);
+    stdout.on('close', done);
+  });
+}
+
 /** Exit status of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
 
@@ -191,6 +209,7 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
     stderrIsTTY: process.stderr.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
     prompt,
+    drain: stdoutDrained,
   });
 }
 

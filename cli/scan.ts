@@ -143,14 +143,14 @@ function histogramText(histogram: FailureHistogram, ascii: boolean): string {
 }
 
 /** Prints the scan as --json, --email or for the terminal. */
-function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
+async function printScan(format: ReportFormat, scan: ScanResult, io: Io): Promise<void> {
   const { report, trend, read, options } = scan;
   const histogram = failureHistogram(options.window, report.records);
   const heading = `Scan of ${sanitize(options.logGroup)}${
     options.fileSystemId === undefined ? '' : ` (${options.fileSystemId})`
   }, ${describeWindow(options.window)}`;
   if (format === 'json') {
-    printJson(
+    await printJson(
       {
         ...toJsonReport(report),
         scan: {
@@ -169,14 +169,14 @@ function printScan(format: ReportFormat, scan: ScanResult, io: Io): void {
       io,
     );
   } else if (format === 'email') {
-    printReport(report, 'email', io);
+    await printReport(report, 'email', io);
     io.stdout(`\n${heading}\n\n`);
     if (trend !== undefined) io.stdout(renderTrendEmail(trend));
     const text = histogramText(histogram, true);
     if (text !== '') io.stdout(`\n${text}`);
   } else {
     io.stdout(`${heading}\n\n`);
-    printReport(report, 'terminal', io);
+    await printReport(report, 'terminal', io);
     if (trend !== undefined) {
       io.stdout(`\n${renderTrendTerminal(trend, { color: useColor(io) })}`);
     }
@@ -241,7 +241,7 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
       trend = compareWindows(summarizeWindow(options.window, report), previous);
     }
 
-    printScan(format, { report, trend, read: current, options }, io);
+    await printScan(format, { report, trend, read: current, options }, io);
     return status;
   } finally {
     client.destroy();
