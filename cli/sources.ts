@@ -1,7 +1,6 @@
 import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../lib/common/errors.ts';
@@ -10,6 +9,7 @@ import {
   createLineReader,
   type Input,
   type InputContext,
+  type LineReader,
   readInput,
 } from '../lib/input/read.ts';
 import { fileProblem, type Io, UsageError } from './common.ts';
@@ -18,7 +18,8 @@ import { fileProblem, type Io, UsageError } from './common.ts';
  * The files a command reads: `-` (standard input), files, and folders read recursively in a stable
  * order. A file is recognised by its bytes, never its name: gzip anywhere (a CloudWatch Logs
  * export to S3 synced to disk is `<prefix>/<task id>/<log stream>/000000.gz`), then the formats of
- * lib/input. Log lines are streamed, so a file of any size is read one line at a time.
+ * lib/input. A large or gzipped file is streamed, so a file of any size is read one line at a
+ * time; a small plain one is read in one go.
  */
 
 /** The marker object a CloudWatch Logs export task writes first; it holds no events. */
@@ -27,7 +28,7 @@ const EXPORT_MARKER = 'aws-logs-write-test';
 const EXPORT_OBJECT = /^\d{6}\.gz$/;
 /** A whole JSON document is held in memory to be parsed; beyond this, NDJSON is the way. */
 const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
-/** Inputs from this size on show progress on stderr. */
+/** Inputs from this size on are streamed and show progress on stderr; smaller ones read whole. */
 const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
@@ -100,15 +101,17 @@ async function expandSources(
   return sources;
 }
 
-/** What the first bytes of a file say it is. */
-async function magic(path: string): Promise<'gzip' | 'zip' | 'other'> {
+/** What a file is by its first bytes, and its size: one open for both. */
+async function probe(path: string): Promise<{ kind: 'gzip' | 'zip' | 'other'; size: number }> {
   const handle = await open(path, 'r');
   try {
+    const { size } = await handle.stat();
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-    if (bytesRead === 4 && head.toString('latin1') === 'PK\u0003\u0004') return 'zip';
-    return 'other';
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return { kind: 'gzip', size };
+    if (bytesRead === 4 && head.toString('latin1') === 'PK\u0003\u0004')
+      return { kind: 'zip', size };
+    return { kind: 'other', size };
   } finally {
     await handle.close();
   }
@@ -139,7 +142,8 @@ function progress(io: Io, name: string, total: number): (read: number) => void {
 
 /**
  * Reads one file: gunzipped when its bytes say gzip, parsed whole when it is one JSON document
- * (its first line opens an object or array), streamed line by line otherwise.
+ * (its first line opens an object or array), line by line otherwise. A plain file below
+ * PROGRESS_FROM_BYTES is read in one go and split here; larger or gzipped ones are streamed.
  *
  * @throws InputError with a one-line message for an unreadable or unrecognised file.
  */
@@ -150,27 +154,37 @@ async function readFileInput(
   io: Io,
   sink: BatchSink | undefined,
 ): Promise<Input> {
-  let kind: Awaited<ReturnType<typeof magic>>;
+  let kind: Awaited<ReturnType<typeof probe>>['kind'];
   let size: number;
   try {
-    kind = await magic(path);
-    size = (await stat(path)).size;
+    ({ kind, size } = await probe(path));
   } catch (error) {
     throw new InputError(fileProblem(error), { cause: error });
   }
   if (kind === 'zip') {
     throw new InputError('is a zip archive: unzip it and pass the folder instead');
   }
-  const raw = createReadStream(path);
-  const report = progress(io, name, size);
-  let read = 0;
-  raw.on('data', (chunk) => {
-    read += chunk.length;
-    report(read);
-  });
-  const text: Readable = kind === 'gzip' ? raw.pipe(createGunzip()) : raw;
+  const text = new TextReader(name, contextFor(path, context), sink);
+  // Most inputs (a Lambda event, a page of filter-log-events) are small: one read, no stream.
+  const whole = kind === 'other' && size < PROGRESS_FROM_BYTES;
+  const raw = whole ? undefined : createReadStream(path);
   try {
-    return await readLines(text, name, contextFor(path, context), sink);
+    if (raw === undefined) {
+      for (const line of splitLines(await readFile(path, 'utf8'))) text.line(line);
+    } else {
+      const report = progress(io, name, size);
+      let read = 0;
+      raw.on('data', (chunk) => {
+        read += chunk.length;
+        report(read);
+      });
+      const stream: Readable = kind === 'gzip' ? raw.pipe(createGunzip()) : raw;
+      // Loaded only here: most inputs are read whole.
+      const { createInterface } = await import('node:readline');
+      const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const line of lines) text.line(line);
+    }
+    return text.finish();
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(
@@ -178,8 +192,21 @@ async function readFileInput(
       { cause: error },
     );
   } finally {
-    raw.destroy();
+    raw?.destroy();
   }
+}
+
+/** Line breaks as node:readline takes them (with crlfDelay Infinity): CRLF, LF or a lone CR. */
+const LINE_BREAK = /\r\n|\n|\r/;
+
+/**
+ * The lines of a text exactly as node:readline gives them for a stream of it: without their
+ * breaks, and without an empty last line after a final break (a test checks both agree).
+ */
+function splitLines(text: string): string[] {
+  const lines = text.split(LINE_BREAK);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }
 
 function isJson(text: string): boolean {
@@ -200,47 +227,55 @@ function opensDocument(firstLine: string): boolean {
 }
 
 /**
- * Reads a text stream: one JSON document (a file of one line, or pretty-printed AWS CLI output)
- * is parsed whole; anything else goes line by line through the line reader.
+ * Reads a text line by line: one JSON document (a file of one line, or pretty-printed AWS CLI
+ * output) is parsed whole; anything else goes line by line through the line reader.
  */
-async function readLines(
-  stream: Readable,
-  name: string,
-  context: InputContext,
-  sink: BatchSink | undefined,
-): Promise<Input> {
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  const reader = createLineReader(name, context, sink);
-  // Lines held until the second non-blank line tells a one-line file from a stream of lines.
-  const held: string[] = [];
-  let heldBytes = 0;
-  let nonBlank = 0;
-  let mode: 'undecided' | 'document' | 'lines' = 'undecided';
-  for await (const line of lines) {
+class TextReader {
+  readonly #name: string;
+  readonly #context: InputContext;
+  readonly #reader: LineReader;
+  /** Lines held until the second non-blank line tells a one-line file from a stream of lines. */
+  readonly #held: string[] = [];
+  #heldBytes = 0;
+  #nonBlank = 0;
+  #mode: 'undecided' | 'document' | 'lines' = 'undecided';
+
+  constructor(name: string, context: InputContext, sink: BatchSink | undefined) {
+    this.#name = name;
+    this.#context = context;
+    this.#reader = createLineReader(name, context, sink);
+  }
+
+  /** Takes the next line (without its break). */
+  line(line: string): void {
     if (line.includes('\u0000')) throw new InputError('is not a text file (it contains NUL bytes)');
-    if (mode === 'lines') {
-      reader.line(line);
-      continue;
+    if (this.#mode === 'lines') {
+      this.#reader.line(line);
+      return;
     }
-    held.push(line);
-    heldBytes += line.length + 1;
-    if (heldBytes > MAX_DOCUMENT_BYTES) {
+    this.#held.push(line);
+    this.#heldBytes += line.length + 1;
+    if (this.#heldBytes > MAX_DOCUMENT_BYTES) {
       throw new InputError(
         `is a JSON document over ${MAX_DOCUMENT_BYTES / MIB} MiB: turn it into one document per line (jq -c) and read that`,
       );
     }
-    if (mode === 'document' || line.trim().length === 0) continue;
-    nonBlank++;
-    if (nonBlank === 1) {
-      if (opensDocument(line)) mode = 'document';
-      continue;
+    if (this.#mode === 'document' || line.trim().length === 0) return;
+    this.#nonBlank++;
+    if (this.#nonBlank === 1) {
+      if (opensDocument(line)) this.#mode = 'document';
+      return;
     }
-    mode = 'lines';
-    for (const earlier of held) reader.line(earlier);
-    held.length = 0;
+    this.#mode = 'lines';
+    for (const earlier of this.#held) this.#reader.line(earlier);
+    this.#held.length = 0;
   }
-  if (mode !== 'lines') return readInput(held.join('\n'), name, context);
-  return reader.finish();
+
+  /** What the text held, once every line was taken. */
+  finish(): Input {
+    if (this.#mode !== 'lines') return readInput(this.#held.join('\n'), this.#name, this.#context);
+    return this.#reader.finish();
+  }
 }
 
 /** The whole text of a source (a Lambda event file, raw lines to wrap); errors as InputError. */
@@ -269,4 +304,4 @@ async function readSource(
 }
 
 export type { BadSource, Source };
-export { expandSources, readSource, readText };
+export { expandSources, readSource, readText, splitLines };
