@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import { toJsonReport } from '../lib/analyze/analysis.ts';
-import { renderEmail } from '../lib/analyze/email.ts';
-import { renderTerminal } from '../lib/analyze/terminal.ts';
 import { AnalyzerError, describeError } from '../lib/common/errors.ts';
 import { sanitize } from '../lib/common/text.ts';
 import type { Report } from '../lib/common/types.ts';
@@ -177,9 +175,12 @@ async function printReport(report: Report, format: ReportFormat, io: Io): Promis
   if (format === 'json') {
     await printJson(toJsonReport(report), io);
   } else if (format === 'email') {
+    // The renderers load only for their format: `--json` on a large input needs neither.
+    const { renderEmail } = await import('../lib/analyze/email.ts');
     const publication = renderEmail(report);
     io.stdout(line(`Subject: ${publication.subject}\n\n${publication.body}`));
   } else {
+    const { renderTerminal } = await import('../lib/analyze/terminal.ts');
     io.stdout(line(renderTerminal(report, { color: useColor(io) })));
   }
 }

@@ -15,15 +15,14 @@ import {
   UsageError,
   VERSION,
 } from './common.ts';
-import * as invoke from './invoke.ts';
-import * as makeEvent from './make-event.ts';
 import { utf8Bytes } from './output.ts';
 
 /*
  * The command-line interface: the dispatcher, error reporting and the process seam. Each command
- * lives in its own module. Only pure lib/ modules are imported statically: `analyze` must run
- * without AWS credentials and without loading the AWS SDK. The Lambda handler (and with it the
- * SDK) is imported dynamically by `invoke` alone, which esbuild turns into a separate chunk.
+ * lives in its own module. Only `analyze` and pure lib/ modules are imported statically: it must
+ * run without AWS credentials and without loading the AWS SDK, and it is the command run on large
+ * inputs, where start-up counts. Every other command is imported when it runs (esbuild makes each
+ * a chunk); the Lambda handler (and with it the SDK) is imported by `invoke` alone.
  */
 
 const HELP = `${PROGRAM} ${VERSION}
@@ -50,18 +49,19 @@ AWS_ENDPOINT_URL...); analyze, invoke --dry-run and make-event never do.
 Set DEBUG=1 to print stack traces of unexpected errors.
 `;
 
-const COMMAND_HELP: Record<string, string> = {
-  analyze: analyze.help,
-  invoke: invoke.help,
-  'make-event': makeEvent.help,
-};
-
-/** Commands that call AWS, each in its own lazily loaded module. */
-const AWS_COMMANDS = {
+/** The commands other than `analyze`, each in its own module, loaded when it runs. */
+const LAZY_COMMANDS = {
+  invoke: () => import('./invoke.ts'),
+  'make-event': () => import('./make-event.ts'),
+  // These call AWS: their modules (and the SDK) load only when one of them runs.
   scan: () => import('./scan.ts'),
   reexport: () => import('./reexport.ts'),
   doctor: () => import('./doctor.ts'),
 } satisfies Record<string, () => Promise<Command>>;
+
+function isLazyCommand(name: string): name is keyof typeof LAZY_COMMANDS {
+  return Object.hasOwn(LAZY_COMMANDS, name);
+}
 
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -74,11 +74,11 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     case 'help': {
       const topic = rest[0];
-      if (topic !== undefined && Object.hasOwn(AWS_COMMANDS, topic)) {
-        io.stdout((await AWS_COMMANDS[topic as keyof typeof AWS_COMMANDS]()).help);
+      if (topic !== undefined && isLazyCommand(topic)) {
+        io.stdout((await LAZY_COMMANDS[topic]()).help);
         return EXIT_OK;
       }
-      io.stdout(topic === undefined ? HELP : (COMMAND_HELP[topic] ?? HELP));
+      io.stdout(topic === 'analyze' ? analyze.help : HELP);
       return EXIT_OK;
     }
     case '--version':
@@ -86,16 +86,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     case 'analyze':
       return analyze.command(rest, io);
-    case 'invoke':
-      return invoke.command(rest, io);
-    case 'make-event':
-      return makeEvent.command(rest, io);
-    case 'scan':
-    case 'reexport':
-    case 'doctor':
-      // These call AWS: their modules (and the SDK) load only when one of them runs.
-      return (await AWS_COMMANDS[command]()).command(rest, io);
     default:
+      if (isLazyCommand(command)) return (await LAZY_COMMANDS[command]()).command(rest, io);
       throw new UsageError(
         command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`,
       );

@@ -465,23 +465,18 @@ describe('CLI: invoke', () => {
 });
 
 describe('CLI: bundle', () => {
-  it('loads no AWS SDK code for analyze: the SDK is only reachable by dynamic import', async () => {
-    // Prepare
-    const meta = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-meta.json'), 'utf8')) as {
-      outputs: Record<
-        string,
-        {
-          imports: Array<{ path: string; kind: string; external?: boolean }>;
-          inputs: Record<string, unknown>;
-        }
-      >;
-    };
-    const usesSdk = (output: string): boolean =>
-      Object.keys(meta.outputs[output]?.inputs ?? {}).some((input) =>
-        /@aws-sdk|@smithy/.test(input),
-      );
+  interface Metafile {
+    outputs: Record<
+      string,
+      {
+        imports: Array<{ path: string; kind: string; external?: boolean }>;
+        inputs: Record<string, unknown>;
+      }
+    >;
+  }
 
-    // Act
+  /** The outputs `dist/cli.js` loads before it runs (static imports, transitively). */
+  function loadedAtStart(meta: Metafile): Set<string> {
     const reached = new Set<string>();
     const queue = ['dist/cli.js'];
     for (let output = queue.pop(); output !== undefined; output = queue.pop()) {
@@ -491,6 +486,23 @@ describe('CLI: bundle', () => {
         if (edge.kind === 'import-statement' && edge.external !== true) queue.push(edge.path);
       }
     }
+    return reached;
+  }
+
+  async function readMetafile(): Promise<Metafile> {
+    return JSON.parse(await readFile(join(ROOT, 'dist', 'cli-meta.json'), 'utf8')) as Metafile;
+  }
+
+  it('loads no AWS SDK code for analyze: the SDK is only reachable by dynamic import', async () => {
+    // Prepare
+    const meta = await readMetafile();
+    const usesSdk = (output: string): boolean =>
+      Object.keys(meta.outputs[output]?.inputs ?? {}).some((input) =>
+        /@aws-sdk|@smithy/.test(input),
+      );
+
+    // Act
+    const reached = loadedAtStart(meta);
 
     // Assess
     expect(meta.outputs['dist/cli.js']).toBeDefined();
@@ -499,6 +511,30 @@ describe('CLI: bundle', () => {
     expect(Object.keys(meta.outputs).some(usesSdk)).toBe(true);
     const dynamic = meta.outputs['dist/cli.js']?.imports.filter((e) => e.kind === 'dynamic-import');
     expect(dynamic?.length).toBeGreaterThan(0);
+  });
+
+  it('starts analyze without the other commands or the email and terminal renderers', async () => {
+    // Prepare
+    const meta = await readMetafile();
+    const lazy = [
+      'cli/invoke.ts',
+      'cli/make-event.ts',
+      'cli/scan.ts',
+      'lib/analyze/email.ts',
+      'lib/analyze/terminal.ts',
+    ];
+
+    // Act
+    const inputs = [...loadedAtStart(meta)].flatMap((output) =>
+      Object.keys(meta.outputs[output]?.inputs ?? {}),
+    );
+
+    // Assess
+    expect(inputs).toContain('cli/analyze.ts');
+    expect(inputs.filter((input) => lazy.includes(input))).toEqual([]);
+    // Each is still in the bundle, behind a dynamic import.
+    const bundled = Object.values(meta.outputs).flatMap((output) => Object.keys(output.inputs));
+    expect(lazy.filter((input) => !bundled.includes(input))).toEqual([]);
   });
 });
 
