@@ -14,6 +14,7 @@ import {
   shownTarget,
   toJsonReport,
   toJsonText,
+  unplannedGroups,
 } from '../../../lib/analyze/analysis.ts';
 import { processBatches } from '../../../lib/analyze/pipeline.ts';
 import type { TaskOutcome } from '../../../lib/common/types.ts';
@@ -349,6 +350,35 @@ describe('Function: isQuiet / quietText', () => {
     expect(texts).toEqual([
       'No FSx export failures in 1 log event.',
       'No FSx export failures in 0 log events (3 control messages skipped).',
+    ]);
+  });
+});
+
+describe('Function: unplannedGroups', () => {
+  it('places each item by the first record of its event id, whatever else the records hold', () => {
+    const records = [
+      record(1, { owner: 'unknown' }),
+      record(2, { eventId: 'ev-dup', owner: '111111111111', path: '/ns1/first.bin' }),
+      record(3, { eventId: 'ev-dup', owner: '222222222222', path: '/ns1/second.bin' }),
+      record(4),
+    ];
+    const unplanned = [
+      { fileSystemId: FS, eventId: 'ev-dup', class: 'transient', target: 'x', reason: 'why' },
+      { fileSystemId: FS, eventId: 'ev-gone', class: 'busy', target: 'kept', reason: 'why' },
+    ] as const;
+    const report = emptyReport({
+      records,
+      plan: { tasks: [], unplanned: [...unplanned], awaitingMapping: [] },
+    });
+    expect(unplannedGroups(report)).toEqual([
+      {
+        reason: 'why',
+        count: 2,
+        places: [
+          { fileSystemId: FS, account: '111111111111', count: 1, samples: ['ns1/first.bin'] },
+          { fileSystemId: FS, account: undefined, count: 1, samples: ['kept'] },
+        ],
+      },
     ]);
   });
 });
