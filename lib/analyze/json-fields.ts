@@ -119,6 +119,9 @@ function kindOf(value: string): EventKind | undefined {
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const DRA_ID = /\bdra-[0-9a-f]{8,}\b/;
 const S3_URI = /^s3:\/\/([^/\s]+)\/?(.*)$/;
+// A value that is one file-system id and nothing else (the usual `fileSystemId` field): the
+// first match of FILE_SYSTEM_ID in it is then the whole value, found without a match array.
+const WHOLE_FILE_SYSTEM_ID = new RegExp(`^(?:${FILE_SYSTEM_ID.source})$`);
 
 /**
  * What the walk found in one JSON record: per role, the field that wins (the lowest rank, the
@@ -352,7 +355,7 @@ function collectString(fields: FieldWalk, info: RoleInfo | undefined, value: str
       }
       return;
     case 'fs': {
-      const id = FILE_SYSTEM_ID.exec(value)?.[0];
+      const id = WHOLE_FILE_SYSTEM_ID.test(value) ? value : FILE_SYSTEM_ID.exec(value)?.[0];
       if (id !== undefined) fields.fileSystemId = id;
       return;
     }

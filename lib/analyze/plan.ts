@@ -46,11 +46,7 @@ function isPlanned(cls: FailureClass, classes: ReadonlySet<FailureClass> | undef
   return classes === undefined ? isRetryable(cls) : classes.has(cls);
 }
 
-type PathResult =
-  | { readonly path: string }
-  | { readonly reason: string }
-  /** Only an S3 key, and no associations to map it with (a dry run that did not read them). */
-  | { readonly awaitsMapping: true };
+type PathResult = { readonly path: string } | { readonly reason: string };
 
 /**
  * Normalises a path from a record to what CreateDataRepositoryTask expects for export: relative to
@@ -60,11 +56,20 @@ type PathResult =
  * @example normalisePath('/ns1//dir/./file.bin') // { path: 'ns1/dir/file.bin' }
  */
 function normalisePath(raw: string): PathResult {
+  const normal = normalised(raw);
+  return typeof normal === 'string' ? { path: normal } : normal;
+}
+
+/**
+ * {@link normalisePath}, with the path itself rather than an object holding it: the plan
+ * normalises every planned record's path, and keeps only the strings.
+ */
+function normalised(raw: string): string | { readonly reason: string } {
   // Fast path for the usual "/ns1/dir/file": nothing forbidden, nothing to collapse, only the
   // leading slash to drop.
   if (raw.length <= MAX_PATH_LENGTH && !FORBIDDEN_OR_ODD.test(raw)) {
     const path = raw.charCodeAt(0) === 47 ? raw.slice(1) : raw;
-    if (path.length > 0) return { path };
+    if (path.length > 0) return path;
   }
   if (FORBIDDEN_PATH_CHARS.test(raw)) {
     return { reason: 'path contains a line break or NUL, which FSx does not accept' };
@@ -81,7 +86,7 @@ function normalisePath(raw: string): PathResult {
   if (path.length > MAX_PATH_LENGTH) {
     return { reason: `path is longer than ${MAX_PATH_LENGTH} characters, the FSx task limit` };
   }
-  return { path };
+  return path;
 }
 
 function withSlash(path: string): string {
@@ -135,13 +140,15 @@ const CLASS_BIT = Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, 1 << 
   number
 >;
 
-/** Shared by every candidate that has no event id kept yet; never pushed to. */
-const NO_EVENT_IDS: string[] = [];
-
 interface Candidate {
   readonly path: string;
   delaySeconds: number;
-  eventIds: string[];
+  /**
+   * Its event ids kept: the first on its own, the others (a path failing more than once) in a
+   * list made only then, so a path costs no array.
+   */
+  firstEventId: string | undefined;
+  moreEventIds: string[] | undefined;
   /** Bit `CLASS_BIT[cls]` per class seen: a number, not a Set, per distinct path. */
   classes: number;
 }
@@ -163,18 +170,20 @@ function rootsOf(associations: readonly Association[]): readonly string[] {
   return found;
 }
 
-function resolvePath(
-  record: FailureRecord,
-  fileSystemId: string,
-  options: PlanOptions,
-): PathResult {
+/**
+ * A record's path to re-export (normalised), why there is none, or that it names only an S3 key
+ * and there are no associations to map it with (a dry run that did not read them).
+ */
+type Resolved = string | { readonly reason: string } | { readonly awaitsMapping: true };
+
+function resolvePath(record: FailureRecord, fileSystemId: string, options: PlanOptions): Resolved {
   const associations = options.associations.get(fileSystemId);
   if (record.path !== undefined) {
-    const normal = normalisePath(record.path);
+    const normal = normalised(record.path);
     // Checked only where associations were read; a file system with none is linked the legacy
     // way (or REPORT_PATH decides), and FSx is the judge there.
-    if ('path' in normal && associations !== undefined && associations.length > 0) {
-      if (!rootsOf(associations).some((root) => isUnderRoot(normal.path, root))) {
+    if (typeof normal === 'string' && associations !== undefined && associations.length > 0) {
+      if (!rootsOf(associations).some((root) => isUnderRoot(normal, root))) {
         return { reason: OUTSIDE_ASSOCIATIONS };
       }
     }
@@ -192,7 +201,7 @@ function resolvePath(
   if (path === undefined) {
     return { reason: 'the S3 key is under no data repository association of the file system' };
   }
-  return normalisePath(path);
+  return normalised(path);
 }
 
 /** Why a record's own text cannot be trusted to choose a re-export; undefined when it can. */
@@ -294,7 +303,9 @@ function tasksOf(
       const ids: string[] = [];
       let mask = 0;
       for (const candidate of part) {
-        for (const id of candidate.eventIds) ids.push(id);
+        if (candidate.firstEventId !== undefined) ids.push(candidate.firstEventId);
+        if (candidate.moreEventIds !== undefined)
+          for (const id of candidate.moreEventIds) ids.push(id);
         mask |= candidate.classes;
       }
       const eventIds = sortedUnique(ids);
@@ -372,7 +383,7 @@ class Planner {
       return;
     }
     const resolved = resolvePath(record, record.fileSystemId, options);
-    if ('awaitsMapping' in resolved) {
+    if (typeof resolved === 'object' && 'awaitsMapping' in resolved) {
       this.#awaitingCount++;
       if (this.#limits === undefined || this.#awaitingMapping.length < this.#limits.maxListed) {
         const item = unplannedOf(record, AWAITS_MAPPING);
@@ -380,7 +391,7 @@ class Planner {
       }
       return;
     }
-    if ('reason' in resolved) {
+    if (typeof resolved === 'object') {
       this.#unplan(record, resolved.reason);
       return;
     }
@@ -390,14 +401,15 @@ class Planner {
       paths = new Map<string, Candidate>();
       this.#byFileSystem.set(this.#keep(record.fileSystemId), paths);
     }
-    const sortKey = this.#sortKey(record.path, resolved.path);
+    const sortKey = this.#sortKey(record.path, resolved);
     const existing = paths.get(sortKey);
     if (existing === undefined) {
-      const path = this.#keep(resolved.path);
+      const path = this.#keep(resolved);
       const candidate: Candidate = {
         path,
         delaySeconds,
-        eventIds: NO_EVENT_IDS,
+        firstEventId: undefined,
+        moreEventIds: undefined,
         classes: CLASS_BIT[record.class],
       };
       paths.set(this.#limits === undefined ? sortKey : path, candidate);
@@ -441,9 +453,9 @@ class Planner {
     }
     this.#eventIds++;
     const id = this.#limits === undefined ? eventId : detach(eventId);
-    // Allocated on the first id only: past the limit, a path costs no array.
-    if (candidate.eventIds === NO_EVENT_IDS) candidate.eventIds = [id];
-    else candidate.eventIds.push(id);
+    if (candidate.firstEventId === undefined) candidate.firstEventId = id;
+    else if (candidate.moreEventIds === undefined) candidate.moreEventIds = [id];
+    else candidate.moreEventIds.push(id);
   }
 
   /** The plan of every record added. */
