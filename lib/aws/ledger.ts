@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
@@ -99,7 +99,8 @@ function epochSeconds(date: Date): number {
 }
 
 function attemptId(fileSystemId: string, path: string): string {
-  return `attempt#${fileSystemId}#${createHash('sha256').update(path).digest('base64url')}`;
+  // One-shot: no Hash object per path (attempts() hashes every path of every task).
+  return `attempt#${fileSystemId}#${hash('sha256', path, 'base64url')}`;
 }
 
 function text(item: Item, name: string): string | undefined {

@@ -16,7 +16,7 @@
  * - OPEN, window over, no failure since it opened → RECOVERED notice; back to QUIET.
  * Counts are conserved: every failure is in exactly one alert or exactly one digest.
  */
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { isRetryable } from '../common/classes.ts';
 import type { DigestRules } from '../common/ports.ts';
 import { sanitize, truncateEnd, truncateMiddle } from '../common/text.ts';
@@ -24,6 +24,7 @@ import type {
   BatchGroup,
   DigestClass,
   Escalation,
+  FailureClass,
   FailureRecord,
   GroupKey,
   Increment,
@@ -63,7 +64,8 @@ const NO_OUTCOMES: OutcomeCounts = { started: 0, queued: 0, deferred: 0, refused
 
 /** A 72-bit base64url hash of a path: short enough to keep a thousand per item. */
 function pathHash(path: string): string {
-  return createHash('sha256').update(path).digest('base64url').slice(0, 12);
+  // One-shot: no Hash object per path (a batch hashes one path per record).
+  return oneShotHash('sha256', path, 'base64url').slice(0, 12);
 }
 
 /** The comparable form of a record's target: its path without leading slashes, else its S3 key. */
@@ -220,12 +222,30 @@ function groupReport(
     }
     return group;
   };
+  // A batch's records name one file system (or log group) and a few classes: each distinct
+  // (scope, class) is sanitised and keyed once, not once per record.
+  const fileSystems = new Map<string, Map<FailureClass, MutableGroup>>();
+  const logGroups = new Map<string, Map<FailureClass, MutableGroup>>();
+  const groupOf = (record: FailureRecord): MutableGroup => {
+    const { fileSystemId, logGroup } = record;
+    const named = fileSystemId !== undefined && fileSystemId !== '';
+    const scope = named ? fileSystemId : logGroup;
+    const scopes = named ? fileSystems : logGroups;
+    let classes = scopes.get(scope);
+    if (classes === undefined) {
+      classes = new Map();
+      scopes.set(scope, classes);
+    }
+    let group = classes.get(record.class);
+    if (group === undefined) {
+      const scopeKind = named ? 'fileSystem' : 'logGroup';
+      group = take({ scopeKind, scope: sanitize(scope), cls: record.class });
+      classes.set(record.class, group);
+    }
+    return group;
+  };
   for (const record of report.records) {
-    const group = take(
-      record.fileSystemId === undefined || record.fileSystemId === ''
-        ? { scopeKind: 'logGroup', scope: sanitize(record.logGroup), cls: record.class }
-        : { scopeKind: 'fileSystem', scope: sanitize(record.fileSystemId), cls: record.class },
-    );
+    const group = groupOf(record);
     const target = targetKey(record);
     const hash = target === undefined ? undefined : pathHash(target);
     const { code, eventId, timestamp, logGroup } = record;
