@@ -2,7 +2,7 @@ import { hasFindings } from '../analyze/analysis.ts';
 import { renderEmail } from '../analyze/email.ts';
 import { describeError } from '../common/errors.ts';
 import type { DigestStore } from '../common/ports.ts';
-import type { Publication, Report } from '../common/types.ts';
+import type { BatchGroup, Publication, Report } from '../common/types.ts';
 import { type HeldBack, heldNote, withHeldNote } from './email.ts';
 import { groupReport } from './windows.ts';
 
@@ -59,17 +59,13 @@ async function gate(
   if (!hasFindings(report)) return { kind: 'quiet', show: undefined, held: [], heldFailures: 0 };
   if (store === undefined) return { kind: 'off', show: report, held: [], heldFailures: 0 };
   const { groups, overflow } = groupReport(report);
-  const shown = new Set<string>();
+  const alerting: BatchGroup[] = [...overflow];
   const held: HeldBack[] = [];
-  for (const group of overflow) for (const id of group.eventIds) shown.add(id);
   try {
     for (const group of groups) {
       const result = await store.observe(group);
-      if (result.alerted || result.urgent) {
-        for (const id of group.eventIds) shown.add(id);
-      } else {
-        held.push({ group, windowEnd: result.windowEnd });
-      }
+      if (result.alerted || result.urgent) alerting.push(group);
+      else held.push({ group, windowEnd: result.windowEnd });
     }
   } catch (error) {
     return {
@@ -81,9 +77,13 @@ async function gate(
     };
   }
   const heldFailures = held.reduce((sum, item) => sum + item.group.failures, 0);
-  if (shown.size === 0) return { kind: 'windows', show: undefined, held, heldFailures };
-  const show = held.length === 0 ? report : alertingReport(report, shown);
-  return { kind: 'windows', show, held, heldFailures };
+  const shows = alerting.some((group) => group.eventIds.length > 0);
+  if (!shows) return { kind: 'windows', show: undefined, held, heldFailures };
+  // Nothing held (the usual first batch of a window): the whole report, without a set of its ids.
+  if (held.length === 0) return { kind: 'windows', show: report, held, heldFailures };
+  const shown = new Set<string>();
+  for (const group of alerting) for (const id of group.eventIds) shown.add(id);
+  return { kind: 'windows', show: alertingReport(report, shown), held, heldFailures };
 }
 
 /** The summary to publish for a decision, with its paragraph on what it held; undefined: none. */
