@@ -87,6 +87,9 @@ const routingReady: Promise<Routing | undefined> =
           sessionName: process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'fsx-export-analyzer',
         }),
       );
+// Awaited by each invocation, which then fails with the real error, not at init as an unhandled
+// rejection.
+routingReady.catch(() => undefined);
 
 /** The ports for a batch whose payload names `owner`: the home account's without organization mode. */
 async function portsFor(owner: string): Promise<AccountPorts> {

@@ -43,10 +43,18 @@ function traced<T extends object>(client: T): T {
   return client;
 }
 
-// The bundle sits beside each function's bundle in the package; in the sources (tests, local
-// runs) it is the TypeScript module. A computed specifier keeps esbuild from inlining it. No
-// top-level await: `osls invoke local` loads the handler with require(), which refuses it.
-const TRACING_MODULE = import.meta.url.endsWith('.ts') ? './tracing.ts' : './tracing.mjs';
+// The bundle sits beside each function's bundle in the package (dist/lambda/tracing.mjs); in the
+// sources (tests, local runs) it is the TypeScript module. This code may itself be in one of the
+// function's chunks, dist/lambda/chunks/<function>/ (scripts/build.mjs), two folders further down,
+// so the specifier is resolved from the folder above `chunks/`. A computed specifier keeps esbuild
+// from inlining it. No top-level await: `osls invoke local` loads the handler with require(),
+// which refuses it.
+const TRACING_MODULE = import.meta.url.endsWith('.ts')
+  ? './tracing.ts'
+  : new URL(
+      import.meta.url.includes('/chunks/') ? '../../tracing.mjs' : './tracing.mjs',
+      import.meta.url,
+    ).href;
 
 /**
  * Resolves once the clients record their calls in X-Ray (at once when tracing is off). The
@@ -59,6 +67,9 @@ const tracingReady: Promise<void> =
         for (const client of created) loaded.capture(client);
       })
     : Promise.resolve();
+// Awaited by every invocation (lib/aws/lambda.ts), which then fails with the real error; handled
+// here too, so a failed load is not an unhandled rejection that ends the container at init.
+tracingReady.catch(() => undefined);
 
 // Pure: each function's bundle keeps only the clients it uses (the packages have no side effects),
 // and a container constructs no client its function never calls.

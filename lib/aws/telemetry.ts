@@ -33,7 +33,12 @@ function addMetric(point: MetricPoint): void {
     return;
   }
   single ??= metrics.singleMetric();
-  single.addDimensions(point.dimensions).addMetric(point.name, MetricUnit.Count, point.value);
+  try {
+    single.addDimensions(point.dimensions).addMetric(point.name, MetricUnit.Count, point.value);
+  } finally {
+    // Publishing clears them; a point that failed half-way must not lend them to the next one.
+    single.clearDimensions();
+  }
 }
 
 /** Writes one structured log line. */
