@@ -178,7 +178,9 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
   // `... | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-    throw error;
+    // Output that cannot be written (a full disk, a closed descriptor): one line, no stack trace.
+    process.stderr.write(`${PROGRAM}: cannot write the output: ${error.code ?? error.message}\n`);
+    process.exit(EXIT_FAILURE);
   });
   // The SDK warns on every AWS command that its releases after January 2027 need Node 22: news
   // for whoever upgrades the pinned SDK, noise for an operator mid-incident. Set it to false to see it.

@@ -1,6 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -244,6 +244,24 @@ describe('CLI: analyze', () => {
     const report = JSON.parse(stdout) as JsonReport & { failures: unknown[] };
     expect(report.records).toBe(3000);
     expect(report.failures).toHaveLength(3000);
+  });
+
+  it('says in one line that the output cannot be written (a full disk), and exits 1', async () => {
+    // Prepare: stdout is /dev/full, where every write fails with ENOSPC.
+    const full = await open('/dev/full', 'w');
+
+    // Act
+    const run = spawnSync(process.execPath, [BIN, 'analyze', '--json', EVENTS], {
+      cwd: ROOT,
+      env: cleanEnv({}),
+      stdio: ['ignore', full.fd, 'pipe'],
+      encoding: 'utf8',
+    });
+    await full.close();
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('fsx-export-analyzer: cannot write the output: ENOSPC\n');
   });
 
   it('prints one parseable JSON report with --json', async () => {
