@@ -10,6 +10,8 @@ import type { LogBatch, LogEvent } from '../common/types.ts';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Largest gunzip output buffer a gzip trailer may ask for; a larger payload takes more chunks. */
 const MAX_OUTPUT_CHUNK = 64 * 1024 * 1024;
+/** Deflate's largest expansion, 1032:1 (https://www.zlib.net/zlib_tech.html). */
+const MAX_DEFLATE_RATIO = 1032;
 
 const LambdaEventSchema = z.object(
   {
@@ -135,7 +137,13 @@ function isFullBase64(text: string, decoded: Buffer): boolean {
  */
 function outputChunkSize(compressed: Buffer, maxDecompressedBytes: number): number {
   const stated = compressed.length >= 18 ? compressed.readUInt32LE(compressed.length - 4) : 0;
-  const most = Math.min(maxDecompressedBytes + 1, MAX_OUTPUT_CHUNK);
+  // Deflate expands at most about 1032 times, so a larger stated size is a lying trailer (bytes
+  // after the stream): not worth a buffer of the cap's size on every decode.
+  const most = Math.min(
+    maxDecompressedBytes + 1,
+    MAX_OUTPUT_CHUNK,
+    compressed.length * MAX_DEFLATE_RATIO + 1,
+  );
   return Math.max(constants.Z_DEFAULT_CHUNK, Math.min(stated + 1, most));
 }
 
