@@ -6,7 +6,7 @@ import { MAX_REPORT_BYTES } from '../../lib/reexport/report.ts';
 import { lambdaEvent, payload, transient } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
 import { CONTEXT, coldStartWith, flat } from '../helpers/lambda.ts';
-import { type LocalStack, localStackEnv, startLocalStack } from '../helpers/local-stack.ts';
+import { durableStackEnv, type LocalStack, startLocalStack } from '../helpers/local-stack.ts';
 import type { S3Fault } from '../servers/s3-server.ts';
 
 /*
@@ -32,23 +32,11 @@ describe('Integration: completion reports read back by the outcome check', () =>
   beforeEach(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     stack = await startLocalStack({ fileSystems: [FS], maxReceiveCount: 3, region: 'eu-west-1' });
-    handlers = await coldStartWith(
-      {
-        ...localStackEnv(stack),
-        AWS_SESSION_TOKEN: '',
-        AWS_PROFILE: '',
-        AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-        DRY_RUN: 'false',
-        REPORT_PATH: '',
-        MAX_ATTEMPTS: '3',
-        ATTEMPT_WINDOW_HOURS: '24',
-      },
-      async () => {
-        const analyzer = await import('../../functions/analyzer.ts');
-        const outcomes = await import('../../functions/outcomes.ts');
-        return { analyzer: analyzer.handler, outcomes: outcomes.handler };
-      },
-    );
+    handlers = await coldStartWith(durableStackEnv(stack), async () => {
+      const analyzer = await import('../../functions/analyzer.ts');
+      const outcomes = await import('../../functions/outcomes.ts');
+      return { analyzer: analyzer.handler, outcomes: outcomes.handler };
+    });
   });
 
   afterEach(async () => {
