@@ -44,6 +44,17 @@ const POWERTOOLS_ENV: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
+/**
+ * Static credentials for handler tests whose SDK clients talk to local servers, and blanks for
+ * whatever a developer's shell may have set that would take precedence over them.
+ */
+const LOCAL_CREDENTIALS: Record<string, string> = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+  AWS_SESSION_TOKEN: '',
+  AWS_PROFILE: '',
+};
+
 /** What every handler's cold start gets unless the test sets it: {@link TOPIC}, no dry run. */
 const HANDLER_ENV: Record<string, string> = {
   SUMMARY_TOPIC_ARN: TOPIC,
@@ -202,6 +213,7 @@ export {
   deferred,
   emfDocuments,
   flat,
+  LOCAL_CREDENTIALS,
   POWERTOOLS_ENV,
   rejectionOf,
   resetHandlerTest,

@@ -7,7 +7,7 @@ import type { DoctorRunResult } from '../../functions/doctor.ts';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../helpers/events.ts';
 import { FS } from '../helpers/fixtures.ts';
-import { CONTEXT, emfDocuments, POWERTOOLS_ENV } from '../helpers/lambda.ts';
+import { CONTEXT, coldStartWith, emfDocuments, LOCAL_CREDENTIALS } from '../helpers/lambda.ts';
 import { type CloudWatchServer, startCloudWatchServer } from '../servers/cloudwatch-server.ts';
 import { type FsxServer, startFsxServer } from '../servers/fsx-server.ts';
 import { type LogsServer, startLogsServer } from '../servers/logs-server.ts';
@@ -50,36 +50,33 @@ describe('Chat alerts through the local SNS server', () => {
   let consoleLog: MockInstance<typeof console.log>;
 
   async function coldStart(env: Record<string, string> = {}): Promise<Handlers> {
-    vi.resetModules();
-    const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_FSX: 'http://127.0.0.1:9',
-      AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      AWS_MAX_ATTEMPTS: '2',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      CHAT_TOPIC_ARN: CHAT,
-      DEFERRAL_QUEUE_URL: '',
-      LEDGER_TABLE: dynamo.tableName,
-      DIGEST_WINDOW_MINUTES: '60',
-      DRY_RUN: 'false',
-      REPORT_PATH: '',
-      MAX_PATHS_PER_TASK: '',
-      ASSOCIATION_CACHE_SECONDS: '',
-      MAX_DECOMPRESSED_BYTES: '',
-      BUSY_DELAY_SECONDS: '',
-      ...POWERTOOLS_ENV,
-      ...env,
-    };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    const analyzer = await import('../../functions/analyzer.ts');
-    const digest = await import('../../functions/digest.ts');
-    return { analyzer: analyzer.handler, digest: digest.handler };
+    // A cold start: the handler's module graph loaded afresh with this environment.
+    return coldStartWith(
+      {
+        ...LOCAL_CREDENTIALS,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_FSX: 'http://127.0.0.1:9',
+        AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
+        AWS_MAX_ATTEMPTS: '2',
+        SUMMARY_TOPIC_ARN: TOPIC,
+        CHAT_TOPIC_ARN: CHAT,
+        DEFERRAL_QUEUE_URL: '',
+        LEDGER_TABLE: dynamo.tableName,
+        DIGEST_WINDOW_MINUTES: '60',
+        REPORT_PATH: '',
+        MAX_PATHS_PER_TASK: '',
+        ASSOCIATION_CACHE_SECONDS: '',
+        MAX_DECOMPRESSED_BYTES: '',
+        BUSY_DELAY_SECONDS: '',
+        ...env,
+      },
+      async () => {
+        const analyzer = await import('../../functions/analyzer.ts');
+        const digest = await import('../../functions/digest.ts');
+        return { analyzer: analyzer.handler, digest: digest.handler };
+      },
+    );
   }
 
   function analyze(handlers: Handlers, events: readonly EventSpec[]): Promise<AnalyzerResult> {
@@ -224,28 +221,23 @@ describe('Chat alerts of the scheduled doctor through the local servers', () => 
         lifecycle,
       },
     ]);
-    vi.resetModules();
-    const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-      AWS_MAX_ATTEMPTS: '1',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      CHAT_TOPIC_ARN: CHAT,
-      LEDGER_TABLE: dynamo.tableName,
-      ANALYZER_FUNCTION_NAME: ANALYZER,
-      DRY_RUN: 'false',
-      ...POWERTOOLS_ENV,
-    };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    return (await import('../../functions/doctor.ts')).handler;
+    // A cold start: the handler's module graph loaded afresh with this environment.
+    return coldStartWith(
+      {
+        ...LOCAL_CREDENTIALS,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_FSX: fsx.endpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+        AWS_MAX_ATTEMPTS: '1',
+        SUMMARY_TOPIC_ARN: TOPIC,
+        CHAT_TOPIC_ARN: CHAT,
+        LEDGER_TABLE: dynamo.tableName,
+        ANALYZER_FUNCTION_NAME: ANALYZER,
+      },
+      async () => (await import('../../functions/doctor.ts')).handler,
+    );
   }
 
   beforeEach(async () => {

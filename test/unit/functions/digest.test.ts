@@ -5,7 +5,7 @@ import type { DigestResult } from '../../../functions/digest.ts';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.ts';
 import { type EventSpec, lambdaEvent, payload } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
-import { CONTEXT, POWERTOOLS_ENV, rejectionOf } from '../../helpers/lambda.ts';
+import { CONTEXT, coldStartWith, LOCAL_CREDENTIALS, rejectionOf } from '../../helpers/lambda.ts';
 import { type CloudWatchServer, startCloudWatchServer } from '../../servers/cloudwatch-server.ts';
 import { type SnsServer, startSnsServer } from '../../servers/sns-server.ts';
 
@@ -57,35 +57,32 @@ describe('Function: digest handler and the analyzer with digests on', () => {
   let handlers: Handlers;
 
   async function coldStart(env: Record<string, string> = {}): Promise<Handlers> {
-    vi.resetModules();
-    const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_FSX: 'http://127.0.0.1:9',
-      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-      AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      DEFERRAL_QUEUE_URL: '',
-      LEDGER_TABLE: dynamo.tableName,
-      DIGEST_WINDOW_MINUTES: '60',
-      DRY_RUN: 'false',
-      REPORT_PATH: '',
-      MAX_PATHS_PER_TASK: '',
-      ASSOCIATION_CACHE_SECONDS: '',
-      MAX_DECOMPRESSED_BYTES: '',
-      BUSY_DELAY_SECONDS: '',
-      ...POWERTOOLS_ENV,
-      ...env,
-    };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    const analyzer = await import('../../../functions/analyzer.ts');
-    const digest = await import('../../../functions/digest.ts');
-    return { analyzer: analyzer.handler, digest: digest.handler };
+    // A cold start: the handler's module graph loaded afresh with this environment.
+    return coldStartWith(
+      {
+        ...LOCAL_CREDENTIALS,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_FSX: 'http://127.0.0.1:9',
+        AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+        AWS_LAMBDA_FUNCTION_NAME: 'fsx-export-analyzer-test-analyzer',
+        SUMMARY_TOPIC_ARN: TOPIC,
+        DEFERRAL_QUEUE_URL: '',
+        LEDGER_TABLE: dynamo.tableName,
+        DIGEST_WINDOW_MINUTES: '60',
+        REPORT_PATH: '',
+        MAX_PATHS_PER_TASK: '',
+        ASSOCIATION_CACHE_SECONDS: '',
+        MAX_DECOMPRESSED_BYTES: '',
+        BUSY_DELAY_SECONDS: '',
+        ...env,
+      },
+      async () => {
+        const analyzer = await import('../../../functions/analyzer.ts');
+        const digest = await import('../../../functions/digest.ts');
+        return { analyzer: analyzer.handler, digest: digest.handler };
+      },
+    );
   }
 
   function analyze(events: readonly EventSpec[], fileSystemId = FS): Promise<AnalyzerResult> {

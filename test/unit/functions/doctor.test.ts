@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DoctorRunResult } from '../../../functions/doctor.ts';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.ts';
 import { FS } from '../../helpers/fixtures.ts';
-import { CONTEXT, flat, POWERTOOLS_ENV, rejectionOf } from '../../helpers/lambda.ts';
+import {
+  CONTEXT,
+  coldStartWith,
+  flat,
+  LOCAL_CREDENTIALS,
+  rejectionOf,
+} from '../../helpers/lambda.ts';
 import { type CloudWatchServer, startCloudWatchServer } from '../../servers/cloudwatch-server.ts';
 import { type FsxServer, startFsxServer } from '../../servers/fsx-server.ts';
 import { type LogsServer, startLogsServer } from '../../servers/logs-server.ts';
@@ -47,27 +53,22 @@ describe('Function: doctor handler', () => {
     await fsx?.stop();
     fsx = await startFsxServer({ region: 'eu-west-1' });
     fsx.addFileSystem(FS, [{ ...DRA, associationId: 'dra-0123456789abcdef0', lifecycle }]);
-    vi.resetModules();
-    const settings: Record<string, string> = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_FSX: fsx.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-      AWS_MAX_ATTEMPTS: '1',
-      SUMMARY_TOPIC_ARN: TOPIC,
-      LEDGER_TABLE: dynamo.tableName,
-      ANALYZER_FUNCTION_NAME: ANALYZER,
-      DRY_RUN: 'false',
-      ...POWERTOOLS_ENV,
-    };
-    for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    return (await import('../../../functions/doctor.ts')).handler;
+    // A cold start: the handler's module graph loaded afresh with this environment.
+    return coldStartWith(
+      {
+        ...LOCAL_CREDENTIALS,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        AWS_ENDPOINT_URL_FSX: fsx.endpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+        AWS_MAX_ATTEMPTS: '1',
+        SUMMARY_TOPIC_ARN: TOPIC,
+        LEDGER_TABLE: dynamo.tableName,
+        ANALYZER_FUNCTION_NAME: ANALYZER,
+      },
+      async () => (await import('../../../functions/doctor.ts')).handler,
+    );
   }
 
   beforeEach(async () => {
