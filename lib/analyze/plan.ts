@@ -149,6 +149,8 @@ interface Candidate {
    */
   firstEventId: string | undefined;
   moreEventIds: string[] | undefined;
+  /** The first event id's position among the ids the planner kept (see Planner's #ascending). */
+  firstSeq: number;
   /** Bit `CLASS_BIT[cls]` per class seen: a number, not a Set, per distinct path. */
   classes: number;
 }
@@ -266,6 +268,38 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
+ * The event ids of a task's candidates, sorted and each once. When the planner saw its ids in
+ * strictly ascending order (usual: CloudWatch Logs ids grow with time), their order is the order
+ * they came in, so a part whose candidates hold one id each is sorted by that position, a
+ * numeric sort, instead of comparing ids that share most of their digits.
+ */
+function eventIdsOf(part: readonly Candidate[], ascending: boolean): string[] {
+  const ids: string[] = [];
+  let single = ascending;
+  for (const candidate of part) {
+    if (candidate.firstEventId !== undefined) ids.push(candidate.firstEventId);
+    else single = false;
+    if (candidate.moreEventIds !== undefined) {
+      single = false;
+      for (const id of candidate.moreEventIds) ids.push(id);
+    }
+  }
+  if (!single) return sortedUnique(ids);
+  // Each position times the part's size plus the candidate's index: one native numeric sort.
+  const span = part.length;
+  const order = new Float64Array(span);
+  for (let index = 0; index < span; index++) {
+    order[index] = (part[index] as Candidate).firstSeq * span + index;
+  }
+  order.sort();
+  for (let index = 0; index < span; index++) {
+    const candidate = part[(order[index] as number) % span] as Candidate;
+    ids[index] = candidate.firstEventId as string;
+  }
+  return ids;
+}
+
+/**
  * One file system's tasks: its paths grouped by delay (shortest first), each group in path order
  * and split into tasks of at most `maxPaths` paths, each with its token and report path.
  */
@@ -274,6 +308,7 @@ function tasksOf(
   bySortKey: ReadonlyMap<string, Candidate>,
   maxPaths: number,
   options: PlanOptions,
+  ascending: boolean,
 ): ExportTask[] {
   const tasks: ExportTask[] = [];
   // One pass over the sorted paths groups them by delay, each group staying in path order.
@@ -300,15 +335,9 @@ function tasksOf(
     const group = byDelay.get(delaySeconds) ?? [];
     for (const part of chunk(group, maxPaths)) {
       const paths = part.map((candidate) => candidate.path);
-      const ids: string[] = [];
       let mask = 0;
-      for (const candidate of part) {
-        if (candidate.firstEventId !== undefined) ids.push(candidate.firstEventId);
-        if (candidate.moreEventIds !== undefined)
-          for (const id of candidate.moreEventIds) ids.push(id);
-        mask |= candidate.classes;
-      }
-      const eventIds = sortedUnique(ids);
+      for (const candidate of part) mask |= candidate.classes;
+      const eventIds = eventIdsOf(part, ascending);
       const classes = CLASS_ORDER.filter((cls) => (mask & CLASS_BIT[cls]) !== 0).sort();
       const associations = options.associations.get(fileSystemId);
       tasks.push({
@@ -352,10 +381,17 @@ class Planner {
   #awaitingCount = 0;
   #eventIds = 0;
   #eventIdsOmitted = 0;
+  /**
+   * Whether every id kept so far came after the one before it (see eventIdsOf), and the last.
+   * Not tracked with limits, where ids may be left out.
+   */
+  #ascending: boolean;
+  #lastEventId: string | undefined;
 
   constructor(options: PlanOptions, limits?: PlannerLimits) {
     this.#options = options;
     this.#limits = limits;
+    this.#ascending = limits === undefined;
   }
 
   #unplan(record: FailureRecord, reason: string): void {
@@ -410,6 +446,7 @@ class Planner {
         delaySeconds,
         firstEventId: undefined,
         moreEventIds: undefined,
+        firstSeq: 0,
         classes: CLASS_BIT[record.class],
       };
       paths.set(this.#limits === undefined ? sortKey : path, candidate);
@@ -453,8 +490,15 @@ class Planner {
     }
     this.#eventIds++;
     const id = this.#limits === undefined ? eventId : detach(eventId);
-    if (candidate.firstEventId === undefined) candidate.firstEventId = id;
-    else if (candidate.moreEventIds === undefined) candidate.moreEventIds = [id];
+    if (this.#ascending) {
+      // One comparison per id here instead of a sort's several per id later.
+      if (this.#lastEventId !== undefined && !(this.#lastEventId < id)) this.#ascending = false;
+      this.#lastEventId = id;
+    }
+    if (candidate.firstEventId === undefined) {
+      candidate.firstEventId = id;
+      candidate.firstSeq = this.#eventIds;
+    } else if (candidate.moreEventIds === undefined) candidate.moreEventIds = [id];
     else candidate.moreEventIds.push(id);
   }
 
@@ -464,7 +508,9 @@ class Planner {
     const tasks: ExportTask[] = [];
     for (const fileSystemId of [...this.#byFileSystem.keys()].sort()) {
       const byPath = this.#byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
-      for (const task of tasksOf(fileSystemId, byPath, maxPaths, this.#options)) tasks.push(task);
+      for (const task of tasksOf(fileSystemId, byPath, maxPaths, this.#options, this.#ascending)) {
+        tasks.push(task);
+      }
     }
     return { tasks, unplanned: this.#unplanned, awaitingMapping: this.#awaitingMapping };
   }

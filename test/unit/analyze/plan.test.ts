@@ -224,6 +224,43 @@ describe('Function: planReexports', () => {
   });
 });
 
+describe('Event ids of a task', () => {
+  it('are sorted and distinct, whether the batch lists its ids in order or not (property)', () => {
+    // Distinct ids in ascending order take the planner's numeric sort (see eventIdsOf): paths
+    // then mostly hold one id each, in an order other than the ids'. Others take the string sort.
+    const idArb = fc.stringMatching(/^[0-9]{1,4}$/);
+    const pathArb = fc.stringMatching(/^\/ns1\/[a-z]{1,2}$/);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ id: idArb, path: pathArb }), { maxLength: 80 }),
+        fc.constantFrom('sorted', 'distinct and sorted', 'as generated'),
+        fc.integer({ min: 1, max: 100 }),
+        (specs, idOrder, maxPathsPerTask) => {
+          // Prepare
+          let ids = specs.map((s) => s.id);
+          if (idOrder === 'distinct and sorted') ids = specs.map((_, i) => String(1000 + i));
+          else if (idOrder === 'sorted') ids.sort();
+          const input = records(specs.map((s, i) => internal(s.path, ids[i])));
+
+          // Act
+          const plan = planReexports(input, options({ maxPathsPerTask }));
+
+          // Assess: every path planned; each task lists exactly its paths' ids, in code-unit
+          // order, each once.
+          expect(plan.unplanned).toEqual([]);
+          for (const task of plan.tasks) {
+            const own = input
+              .filter((r) => task.paths.includes((r.path ?? '').slice(1)))
+              .map((r) => r.eventId);
+            expect(task.eventIds).toEqual([...new Set(own)].sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('Path order in a task', () => {
   it("is the normalised paths' order, distinct, whatever form the records wrote (property)", () => {
     // The planner keys and sorts by the record's own string where it is `/` + the path (see
