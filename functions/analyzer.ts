@@ -158,8 +158,9 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
   // alerts again for the groups this run opened (the store knows the batch).
   const published =
     summary === undefined ? null : await deliver(snsClient, reach.topicArn, summary, 'summary');
-  // The chat alert follows the email, best effort (docs/operate.md#chat-alerts).
-  if (summary !== undefined && decision.show !== undefined) {
+  // The chat alert follows the email, best effort (docs/operate.md#chat-alerts); without a chat
+  // topic there is nothing to render it for.
+  if (summary !== undefined && decision.show !== undefined && chatTarget.topicArn !== undefined) {
     const message = renderChatSummary(decision.show, { heldFailures: decision.heldFailures });
     await deliverChat(snsClient, chatTarget, [chatJson(message)], 'summary');
   }

@@ -105,9 +105,28 @@ function toBatch(payload: unknown, where = 'payload'): Decoded {
       logStream,
       subscriptionFilters: subscriptionFilters ?? [],
       streamFileSystemId: fileSystemIdFromStream(logStream),
-      events: logEvents.map(toLogEvent),
+      events: toLogEvents(logEvents),
     },
   };
+}
+
+/**
+ * The batch's events: the parsed array itself when every event is well-formed (the norm), so a
+ * batch's 10,000 events are not copied into a second array; otherwise a copy with the malformed
+ * events replaced (toLogEvent).
+ */
+function toLogEvents(raws: unknown[]): LogEvent[] {
+  for (let index = 0; index < raws.length; index++) {
+    const raw = raws[index];
+    const event = toLogEvent(raw, index);
+    if (event === raw) continue;
+    const events = raws.slice(0, index) as LogEvent[];
+    events.push(event);
+    for (let rest = index + 1; rest < raws.length; rest++)
+      events.push(toLogEvent(raws[rest], rest));
+    return events;
+  }
+  return raws as LogEvent[];
 }
 
 /**

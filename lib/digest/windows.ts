@@ -68,12 +68,23 @@ function pathHash(path: string): string {
   return oneShotHash('sha256', path, 'base64url').slice(0, 12);
 }
 
-/** The comparable form of a record's target: its path without leading slashes, else its S3 key. */
+/**
+ * The comparable form of a record's target: its path without leading slashes, else its S3 key.
+ * The slashes are cut with `slice`, not a regular expression: V8 answers a slice with a view of
+ * the path it came from instead of a copy, and every record of a batch comes through here.
+ */
 function targetKey(record: FailureRecord): string | undefined {
-  if (record.path !== undefined && record.path !== '') return record.path.replace(/^\/+/, '');
+  const { path } = record;
+  if (path !== undefined && path !== '') {
+    let start = 0;
+    while (path.charCodeAt(start) === SLASH) start++;
+    return start === 0 ? path : path.slice(start);
+  }
   if (record.s3Key === undefined) return undefined;
   return `s3://${record.bucket ?? ''}/${record.s3Key}`;
 }
+
+const SLASH = 0x2f;
 
 const CODE_CHARS = 120;
 
@@ -142,10 +153,26 @@ function newGroup(key: GroupKey): MutableGroup {
 /** Log groups per group stay few (one per file system in practice); the bound is for safety. */
 const MAX_LOG_GROUPS = 10;
 
-function addLogGroup(group: MutableGroup, logGroup: string): void {
+function addLogGroup(group: MutableGroup, logGroup: string, clean: (text: string) => string): void {
   if (logGroup === '' || group.logGroups.length >= MAX_LOG_GROUPS) return;
-  const clean = sanitize(logGroup);
-  if (!group.logGroups.includes(clean)) group.logGroups.push(clean);
+  const cleaned = clean(logGroup);
+  if (!group.logGroups.includes(cleaned)) group.logGroups.push(cleaned);
+}
+
+/**
+ * `clean`, remembering its answers for one grouping: a batch repeats a few codes and log groups
+ * thousands of times, and sanitising each repeat again would only make garbage.
+ */
+function remembered(clean: (text: string) => string): (text: string) => string {
+  const answers = new Map<string, string>();
+  return (text) => {
+    let answer = answers.get(text);
+    if (answer === undefined) {
+      answer = clean(text);
+      answers.set(text, answer);
+    }
+    return answer;
+  };
 }
 
 function outcomeBucket(status: TaskOutcome['status']): keyof OutcomeCounts {
@@ -155,34 +182,43 @@ function outcomeBucket(status: TaskOutcome['status']): keyof OutcomeCounts {
   return 'deferred';
 }
 
-/** One failure as a group counts it. */
-interface Failure {
-  /** The short hash of its path (or S3 target); undefined when it names none. */
-  readonly target: string | undefined;
-  /** What the digest may show of it, under its hash. */
-  readonly sample: { readonly key: string; readonly text: string } | undefined;
-  readonly code: string;
-  readonly eventId: string;
-  /** Epoch milliseconds. */
-  readonly timestamp: number | undefined;
-  readonly logGroup: string;
+/** Where a failure came from: the record or unparseable event itself, read in place. */
+type FailureOrigin = Pick<FailureRecord, 'eventId' | 'timestamp' | 'logGroup'>;
+
+/** The per-grouping cleaners of codes and log groups (see `remembered`). */
+interface Cleaners {
+  readonly code: (text: string) => string;
+  readonly logGroup: (text: string) => string;
 }
 
-function addFailure(group: MutableGroup, failure: Failure): void {
-  const { sample } = failure;
+/**
+ * Counts one failure in its group: `target` is the short hash of its path (or S3 target),
+ * undefined when it names none. No object is made per failure: a batch adds thousands.
+ */
+function addFailure(
+  group: MutableGroup,
+  origin: FailureOrigin,
+  code: string,
+  target: string | undefined,
+  clean: Cleaners,
+): void {
   group.failures += 1;
-  group.targets.push(failure.target);
-  if (sample !== undefined && !group.samples.has(sample.key) && group.samples.size < MAX_SAMPLES) {
-    group.samples.set(sample.key, cleanSample(sample.text));
-  }
-  const code = cleanCode(failure.code);
-  group.codes.set(code, (group.codes.get(code) ?? 0) + 1);
-  group.eventIds.push(failure.eventId);
+  group.targets.push(target);
+  const cleanCode = clean.code(code);
+  group.codes.set(cleanCode, (group.codes.get(cleanCode) ?? 0) + 1);
+  group.eventIds.push(origin.eventId);
   // An event without a time (never from a subscription) cannot move the window's last failure.
-  if (failure.timestamp !== undefined) {
-    group.lastAt = Math.max(group.lastAt, Math.floor(failure.timestamp / 1000));
+  if (origin.timestamp !== undefined) {
+    group.lastAt = Math.max(group.lastAt, Math.floor(origin.timestamp / 1000));
   }
-  addLogGroup(group, failure.logGroup);
+  addLogGroup(group, origin.logGroup, clean.logGroup);
+}
+
+/** Keeps what the digest may show of a failure, under `key`, while the group has room for it. */
+function addSample(group: MutableGroup, key: string, text: string): void {
+  if (!group.samples.has(key) && group.samples.size < MAX_SAMPLES) {
+    group.samples.set(key, cleanSample(text));
+  }
 }
 
 /** Counts each escalation in the retryable group of its file system that holds its path. */
@@ -244,41 +280,37 @@ function groupReport(
     }
     return group;
   };
-  for (const record of report.records) {
+  const clean: Cleaners = { code: remembered(cleanCode), logGroup: remembered(sanitize) };
+  // Indexed loops over the per-event arrays: on the first, not yet optimised run of a Lambda
+  // container, `for...of` makes an iterator result object per element.
+  const { records } = report;
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as FailureRecord;
     const group = groupOf(record);
     const target = targetKey(record);
     const hash = target === undefined ? undefined : pathHash(target);
-    const { code, eventId, timestamp, logGroup } = record;
-    addFailure(group, {
-      code,
-      eventId,
-      timestamp,
-      logGroup,
-      target: hash,
-      sample: hash === undefined || target === undefined ? undefined : { key: hash, text: target },
-    });
+    addFailure(group, record, record.code, hash, clean);
+    // A record's sample is its target, kept under the target's hash.
+    if (hash !== undefined && target !== undefined) addSample(group, hash, target);
     byEvent.set(record.eventId, group);
   }
   for (const event of report.unparseable) {
     const group = take({
       scopeKind: 'logGroup',
-      scope: sanitize(event.logGroup),
+      scope: clean.logGroup(event.logGroup),
       cls: 'unparseable',
     });
-    const { eventId, timestamp, logGroup } = event;
-    addFailure(group, {
-      code: event.reason,
-      eventId,
-      timestamp,
-      logGroup,
-      target: undefined,
-      sample: event.sample === '' ? undefined : { key: pathHash(event.sample), text: event.sample },
-    });
+    addFailure(group, event, event.reason, undefined, clean);
+    // The key is hashed only while the group still has room for a sample.
+    if (event.sample !== '' && group.samples.size < MAX_SAMPLES) {
+      addSample(group, pathHash(event.sample), event.sample);
+    }
   }
   for (const outcome of report.outcomes) {
     const bucket = outcomeBucket(outcome.status);
-    for (const eventId of outcome.task.eventIds) {
-      const group = byEvent.get(eventId);
+    const { eventIds } = outcome.task;
+    for (let index = 0; index < eventIds.length; index++) {
+      const group = byEvent.get(eventIds[index] as string);
       if (group !== undefined) group.outcomes[bucket] += 1;
     }
   }
@@ -290,8 +322,10 @@ function groupReport(
 /** What a batch group opens a window with: its first MAX_HASHES paths and MAX_ESCALATED escalations. */
 function opening(group: BatchGroup): WindowOpening {
   const hashes = new Set<string>();
-  for (const hash of group.targets) {
-    if (hash !== undefined && hashes.size < MAX_HASHES) hashes.add(hash);
+  const { targets } = group;
+  for (let index = 0; index < targets.length && hashes.size < MAX_HASHES; index++) {
+    const hash = targets[index];
+    if (hash !== undefined) hashes.add(hash);
   }
   return {
     hashes: [...hashes],
@@ -310,7 +344,9 @@ function increment(view: WindowView, group: BatchGroup): Increment {
   let newFailures = 0;
   let recurringFailures = 0;
   let untracked = 0;
-  for (const hash of group.targets) {
+  const { targets } = group;
+  for (let index = 0; index < targets.length; index++) {
+    const hash = targets[index];
     if (hash === undefined) {
       untracked += 1;
     } else if (view.hashes.has(hash) || view.previousHashes.has(hash) || seen.has(hash)) {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeData, decodeLambdaEvent } from '../../../lib/analyze/decode.ts';
+import { decodeData, decodeLambdaEvent, toBatch } from '../../../lib/analyze/decode.ts';
 import { DecodeError } from '../../../lib/common/errors.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
@@ -80,6 +80,55 @@ describe('Function: decodeLambdaEvent', () => {
     });
     expect(decoded.batch.events[2]?.defect).toBeUndefined();
     expect(decoded.batch.events[2]?.timestamp).toBe(1_764_072_000_000);
+  });
+
+  it('keeps every well-formed event as parsed, uncopied, wherever a malformed one sits (property)', () => {
+    const wellFormed = fc.record({
+      id: fc.string({ minLength: 1, maxLength: 6 }),
+      timestamp: fc.option(fc.integer(), { nil: undefined }),
+      message: fc.string({ maxLength: 6 }),
+    });
+    const malformed = fc.oneof(
+      fc.constantFrom(null, 7, 'text', [1]),
+      fc.record({ id: fc.constantFrom('', 5), message: fc.string({ maxLength: 6 }) }),
+      fc.record({ id: fc.constant('e'), timestamp: fc.constantFrom('x', Number.NaN) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(wellFormed, malformed), { maxLength: 12 }),
+        (raws: unknown[]) => {
+          // Prepare
+          const logEvents = [...raws];
+
+          // Act
+          const decoded = toBatch({ ...payload([]), logEvents });
+
+          // Assess
+          if (decoded.type !== 'data') throw new Error('expected data');
+          const { events } = decoded.batch;
+          expect(events).toHaveLength(raws.length);
+          const asParsed = (raw: unknown, index: number) => events[index] === raw;
+          // Nothing to replace: the parsed array itself, not a copy of it.
+          if (raws.every(asParsed)) expect(events).toBe(logEvents);
+          raws.forEach((raw, index) => {
+            const event = events[index];
+            const fine =
+              typeof raw === 'object' &&
+              raw !== null &&
+              !Array.isArray(raw) &&
+              typeof (raw as { id?: unknown }).id === 'string' &&
+              (raw as { id: string }).id !== '' &&
+              ((raw as { timestamp?: unknown }).timestamp === undefined ||
+                Number.isFinite((raw as { timestamp?: unknown }).timestamp));
+            if (fine) expect(event).toBe(raw);
+            else {
+              expect(event).not.toBe(raw);
+              expect(event?.id === `#${index}` || event?.id === 'e').toBe(true);
+            }
+          });
+        },
+      ),
+    );
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadDigestConfig } from '../../../lib/common/config.ts';
+import { sanitize, truncateEnd, truncateMiddle } from '../../../lib/common/text.ts';
 import type { BatchGroup, Escalation, FailureRecord } from '../../../lib/common/types.ts';
 import {
   decideRoll,
@@ -130,6 +131,139 @@ describe('groupReport', () => {
     // Assess
     expect(groups).toHaveLength(MAX_GROUPS);
     expect(overflow).toHaveLength(3);
+  });
+});
+
+/**
+ * A plain grouping to check groupReport against: every record read afresh (slashes cut by a
+ * regular expression, every code and log group sanitised again), as groupReport did before it
+ * learnt to spare the garbage of 10,000 records.
+ */
+function plainGroups(report: ReturnType<typeof emptyReport>) {
+  interface PlainGroup {
+    targets: (string | undefined)[];
+    codes: Map<string, number>;
+    samples: Map<string, string>;
+  }
+  const groups = new Map<string, PlainGroup>();
+  const logGroupsOf = new Map<string, string[]>();
+  const eventIdsOf = new Map<string, string[]>();
+  const add = (
+    key: string,
+    origin: { eventId: string; logGroup: string },
+    code: string,
+    target: string | undefined,
+    sample: { key: string; text: string } | undefined,
+  ) => {
+    const group: PlainGroup = groups.get(key) ?? {
+      targets: [],
+      codes: new Map(),
+      samples: new Map(),
+    };
+    groups.set(key, group);
+    group.targets.push(target);
+    const clean = truncateEnd(sanitize(code), 120) || '(none)';
+    group.codes.set(clean, (group.codes.get(clean) ?? 0) + 1);
+    if (
+      sample !== undefined &&
+      !group.samples.has(sample.key) &&
+      group.samples.size < MAX_SAMPLES
+    ) {
+      group.samples.set(sample.key, truncateMiddle(sanitize(sample.text), 160));
+    }
+    const logGroups = logGroupsOf.get(key) ?? [];
+    logGroupsOf.set(key, logGroups);
+    const cleanGroup = sanitize(origin.logGroup);
+    if (origin.logGroup !== '' && logGroups.length < 10 && !logGroups.includes(cleanGroup)) {
+      logGroups.push(cleanGroup);
+    }
+    eventIdsOf.set(key, [...(eventIdsOf.get(key) ?? []), origin.eventId]);
+  };
+  for (const record of report.records) {
+    const named = record.fileSystemId !== undefined && record.fileSystemId !== '';
+    const scope = sanitize(named ? (record.fileSystemId ?? '') : record.logGroup);
+    const target =
+      record.path !== undefined && record.path !== ''
+        ? record.path.replace(/^\/+/, '')
+        : record.s3Key === undefined
+          ? undefined
+          : `s3://${record.bucket ?? ''}/${record.s3Key}`;
+    const hash = target === undefined ? undefined : pathHash(target);
+    const sample =
+      hash === undefined || target === undefined ? undefined : { key: hash, text: target };
+    add(`${named}|${scope}|${record.class}`, record, record.code, hash, sample);
+  }
+  for (const event of report.unparseable) {
+    const sample =
+      event.sample === '' ? undefined : { key: pathHash(event.sample), text: event.sample };
+    add(`false|${sanitize(event.logGroup)}|unparseable`, event, event.reason, undefined, sample);
+  }
+  return [...groups].map(([key, group]) => ({
+    targets: group.targets,
+    codes: [...group.codes],
+    samples: [...group.samples],
+    logGroups: logGroupsOf.get(key),
+    eventIds: eventIdsOf.get(key),
+  }));
+}
+
+describe('groupReport against a plain grouping', () => {
+  it('gives the same targets, codes, samples, log groups and events for any records', () => {
+    const text = fc.constantFrom('', 'a', 'x\u0007y', '/aws/fsx/lustre', '\ud800', 'A'.repeat(130));
+    const path = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(''),
+      fc
+        .tuple(fc.constantFrom('', '/', '//', '///'), fc.string({ maxLength: 20 }))
+        .map(([slashes, rest]) => `${slashes}${rest}`),
+    );
+    const records = fc.array(
+      fc.record({
+        path,
+        s3Key: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+        bucket: fc.option(fc.constantFrom('b', ''), { nil: undefined }),
+        code: text,
+        logGroup: text,
+        fileSystemId: fc.constantFrom(FS, OTHER_FS, '', undefined),
+        cls: fc.constantFrom('transient' as const, 'permission' as const),
+      }),
+      { maxLength: 40 },
+    );
+    const unparseables = fc.array(fc.record({ sample: text, logGroup: text, reason: text }), {
+      maxLength: 10,
+    });
+    fc.assert(
+      fc.property(records, unparseables, (raws, bad) => {
+        // Prepare
+        const report = emptyReport({
+          records: raws.map((raw, index) =>
+            record(index, {
+              path: raw.path,
+              s3Key: raw.s3Key,
+              bucket: raw.bucket,
+              code: raw.code,
+              logGroup: raw.logGroup,
+              fileSystemId: raw.fileSystemId,
+              class: raw.cls,
+            }),
+          ),
+          unparseable: bad.map((raw, index) => unparseable(index, raw)),
+        });
+
+        // Act
+        const { groups, overflow } = groupReport(report);
+
+        // Assess
+        const found = [...groups, ...overflow].map((group) => ({
+          targets: group.targets,
+          codes: [...group.codes],
+          samples: [...group.samples],
+          logGroups: group.logGroups,
+          eventIds: group.eventIds,
+        }));
+        expect(found).toEqual(plainGroups(report));
+      }),
+    );
   });
 });
 
