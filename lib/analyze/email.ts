@@ -35,7 +35,13 @@ import {
   wrap,
 } from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
-import { outcomesOf, reportInsightsLink, timeRange, uniqueSources } from '../render/report.ts';
+import {
+  ASSUMED_LOG_GROUP,
+  outcomesOf,
+  reportInsightsLink,
+  timeRange,
+  uniqueSources,
+} from '../render/report.ts';
 import {
   accountOf,
   awaitingMappingCount,
@@ -411,8 +417,9 @@ function sourceSection(report: Report): string[] {
   const sources = uniqueSources(report);
   const lines: string[] = [];
   for (const source of sources.slice(0, MAX_SOURCES)) {
+    const assumed = source.logGroupAssumed === true ? ' (assumed)' : '';
     lines.push(
-      `* Log group:  ${display(source.logGroup, 200)}`,
+      `* Log group:  ${display(source.logGroup, 200)}${assumed}`,
       `  Log stream: ${display(source.logStream, 200)}`,
       `  Account:    ${display(source.owner, 32)}`,
     );
@@ -422,6 +429,9 @@ function sourceSection(report: Report): string[] {
   }
   if (sources.length > MAX_SOURCES) {
     lines.push(`and ${plural(sources.length - MAX_SOURCES, 'more log stream')}.`);
+  }
+  if (sources.some((source) => source.logGroupAssumed === true)) {
+    lines.push(`(assumed): ${ASSUMED_LOG_GROUP}.`);
   }
   return lines;
 }

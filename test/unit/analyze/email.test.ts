@@ -877,6 +877,23 @@ describe('Function: renderEmail', () => {
     );
   });
 
+  it('marks a log group the input did not name as assumed under WHERE TO LOOK', async () => {
+    // Prepare
+    const lines = { ...batch([{ message: 'not an FSx record' }]), logGroupAssumed: true as const };
+    const named = batch([{ message: 'not an FSx record' }]);
+
+    // Act
+    const assumed = renderEmail(await reportOf([lines], { region: undefined })).body;
+    const known = renderEmail(await reportOf([named], { region: undefined })).body;
+
+    // Assess
+    expect(assumed).toContain(
+      '* Log group:  /aws/fsx/lustre (assumed)\n  Log stream: datarepo_fs-0123456789abcdef0\n  Account:    123456789012\n(assumed): the input names no log group; --log-group sets it.\n',
+    );
+    expect(known).toContain('* Log group:  /aws/fsx/lustre\n');
+    expect(known).not.toContain('assumed');
+  });
+
   it('wraps prose at 76 columns', async () => {
     // Prepare
     const report = withOutcomes(
