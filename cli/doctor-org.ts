@@ -1,9 +1,11 @@
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createAccounts } from '../lib/aws/accounts.ts';
+import { isMissingCredentials, NO_CREDENTIALS } from '../lib/aws/aws-errors.ts';
 import { clientOptions } from '../lib/aws/http.ts';
 import { readMemberInventory } from '../lib/aws/member-doctor.ts';
 import { parseArn } from '../lib/common/arn.ts';
+import { AnalyzerError } from '../lib/common/errors.ts';
 import { memberRoleArn, ROLE_NAME } from '../lib/common/organization.ts';
 import { diagnose } from '../lib/doctor/diagnose.ts';
 import {
@@ -51,6 +53,20 @@ function checkDestination(value: string | undefined): void {
   }
 }
 
+/**
+ * Stops the run (exit 2, as `doctor`, `scan` and `reexport` do) when there are no credentials to
+ * ask STS with: that is the caller's setup, not a finding about any member, so it is said once
+ * rather than as an UNKNOWN role per account. Any other failure is left to each member's AssumeRole,
+ * which reports it on the member's row.
+ */
+async function requireCredentials(sts: STSClient): Promise<void> {
+  try {
+    await sts.config.credentials();
+  } catch (error) {
+    if (isMissingCredentials(error)) throw new AnalyzerError(NO_CREDENTIALS, { cause: error });
+  }
+}
+
 /** Runs `doctor --org` with its checked options; exit 0 when every member is watched. */
 async function organizationDoctor(options: OrgOptions, io: Io): Promise<number> {
   if (options.accounts === undefined) {
@@ -78,6 +94,7 @@ async function organizationDoctor(options: OrgOptions, io: Io): Promise<number> 
     } catch {
       throw new UsageError('no AWS Region: pass --region or set AWS_REGION', 'doctor');
     }
+    await requireCredentials(sts);
     const organization = {
       memberRoleName,
       partition: partitionOf(region, options.destination),

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { ConfigError, DecodeError, describeError, InputError } from '../lib/common/errors.ts';
+import { shellArg } from '../lib/render/shell.ts';
 import {
   complain,
   DEFAULT_OWNER,
@@ -72,6 +73,23 @@ function stdoutToStderr(): () => void {
 }
 
 /**
+ * Whether text that is not one JSON document reads as log lines: it does not open a JSON document,
+ * or its first line is a whole JSON document of its own (FSx's JSON records, one per line). A JSON
+ * document cut or broken part-way is neither: its parser error says where.
+ */
+function looksLikeLogLines(text: string): boolean {
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return true;
+  const first = trimmed.split(/\r?\n/, 1)[0] ?? '';
+  try {
+    JSON.parse(first);
+    return first.length < trimmed.trimEnd().length;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Reads FILE (or standard input for `-`) as a Lambda event. A file that is not one is an
  * InputError naming it: a usage problem (2), not a handler failure (1).
  */
@@ -88,6 +106,12 @@ async function readEvent(file: string, io: Io): Promise<unknown> {
   try {
     event = JSON.parse(text);
   } catch (error) {
+    if (looksLikeLogLines(text)) {
+      const input = file === '-' ? '-' : shellArg(file);
+      throw new InputError(
+        `${source.name}: is log lines, not a Lambda event: make one with "${PROGRAM} make-event ${input} > event.json", then invoke event.json`,
+      );
+    }
     throw new InputError(`${source.name}: is not valid JSON: ${describeError(error)}`);
   }
   try {

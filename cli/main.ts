@@ -39,7 +39,7 @@ Usage:
   ${PROGRAM} doctor [options]                  check that export failures are being watched
   ${PROGRAM} <command> --help                  options of one command
   ${PROGRAM} --help | -h                       this text
-  ${PROGRAM} --version                         the version
+  ${PROGRAM} --version | -v                    the version
 
 Exit status: 0 success; 1 unexpected error, the handler failed (invoke), an AWS call failed
 (scan), a re-export was refused (reexport) or something is wrong (doctor); 2 bad usage, bad
@@ -82,6 +82,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     case '--version':
+    case '-v':
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     case 'analyze':

@@ -54,6 +54,7 @@ function analyzeBatches(batches: readonly LogBatch[]): Analysis {
     sources.push({
       owner: batch.owner,
       logGroup: batch.logGroup,
+      ...(batch.logGroupAssumed === true ? { logGroupAssumed: true } : {}),
       logStream: batch.logStream,
       events: batch.events.length,
     });

@@ -6,7 +6,7 @@
  */
 // Over ~400 lines on purpose: the six sections of one email, read and changed together.
 
-import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, PERSON_CLASSES, WARNING_CLASSES } from '../common/classes.ts';
 import { display, toAsciiLine } from '../common/text.ts';
 import type {
   BacklogReadings,
@@ -35,7 +35,13 @@ import {
   wrap,
 } from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
-import { outcomesOf, reportInsightsLink, timeRange, uniqueSources } from '../render/report.ts';
+import {
+  ASSUMED_LOG_GROUP,
+  outcomesOf,
+  reportInsightsLink,
+  timeRange,
+  uniqueSources,
+} from '../render/report.ts';
 import {
   accountOf,
   awaitingMappingCount,
@@ -70,7 +76,10 @@ const MAX_FILE_SYSTEMS = 20;
 const SAMPLE_CHARS = 200;
 
 interface Counts {
+  /** Records of every class but the warnings: what the headline calls "failed". */
   readonly failed: number;
+  /** Records FSx logged as warnings (skipped exports): counted apart, never as failed. */
+  readonly skipped: number;
   readonly reexported: number;
   /** Paths waiting in the deferral queue for the retrier. */
   readonly queued: number;
@@ -82,8 +91,10 @@ interface Counts {
 function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Counts {
   const byStatus = countOutcomes(outcomes);
   const byClass = countByClass(report);
+  const skipped = WARNING_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0);
   return {
-    failed: recordCount(report),
+    failed: recordCount(report) - skipped,
+    skipped,
     reexported: byStatus.started.paths,
     queued: byStatus.queued.paths,
     planned: byStatus.planned.paths,
@@ -119,13 +130,18 @@ function subjectLine(report: Report, counts: Counts): string {
         : single === ''
           ? 'an unknown file system'
           : single;
-    const title = reportTotals(report).onlyImport ? 'FSx import events' : 'FSx export failures';
-    main = `${title} on ${where}: ${counts.failed} failed`;
+    const title = reportTotals(report).onlyImport
+      ? 'FSx import events'
+      : counts.failed === 0
+        ? 'FSx export warnings'
+        : 'FSx export failures';
+    main = `${title} on ${where}: ${counts.failed === 0 ? `${counts.skipped} skipped` : `${counts.failed} failed`}`;
     const optional = [
       report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
       ...(counts.queued > 0 ? [`${counts.queued} queued`] : []),
       `${counts.needPerson} need a person`,
       ...(counts.unparseable > 0 ? [`${counts.unparseable} unparseable`] : []),
+      ...(counts.failed > 0 && counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
     ];
     // Counts are added only while they fit, so the subject is never cut mid-word.
     for (const part of optional) {
@@ -146,12 +162,15 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const retried = report.dryRun
     ? `${plural(counts.planned, 'path')} to re-export`
     : `${plural(counts.reexported, 'path')} re-exported${counts.queued > 0 ? `, ${counts.queued} queued for a later re-export` : ''}`;
+  const skipped = plural(counts.skipped, 'skipped export');
   const summary =
     counts.failed > 0
-      ? `${plural(counts.failed, 'FSx data repository failure')}: ${retried}, ${counts.needPerson} need a person.`
-      : counts.unparseable > 0
-        ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
-        : 'No FSx data repository failure was found.';
+      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${counts.needPerson} need a person.`
+      : counts.skipped > 0
+        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${counts.needPerson} need a person.`
+        : counts.unparseable > 0
+          ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
+          : 'No FSx data repository failure was found.';
   const lines = [...wrap(summary), ''];
   // The shape at a glance, before any detail.
   const table = classTableLines(classTableRows(reportTotals(report), report.dryRun));
@@ -411,8 +430,9 @@ function sourceSection(report: Report): string[] {
   const sources = uniqueSources(report);
   const lines: string[] = [];
   for (const source of sources.slice(0, MAX_SOURCES)) {
+    const assumed = source.logGroupAssumed === true ? ' (assumed)' : '';
     lines.push(
-      `* Log group:  ${display(source.logGroup, 200)}`,
+      `* Log group:  ${display(source.logGroup, 200)}${assumed}`,
       `  Log stream: ${display(source.logStream, 200)}`,
       `  Account:    ${display(source.owner, 32)}`,
     );
@@ -422,6 +442,9 @@ function sourceSection(report: Report): string[] {
   }
   if (sources.length > MAX_SOURCES) {
     lines.push(`and ${plural(sources.length - MAX_SOURCES, 'more log stream')}.`);
+  }
+  if (sources.some((source) => source.logGroupAssumed === true)) {
+    lines.push(`(assumed): ${ASSUMED_LOG_GROUP}.`);
   }
   return lines;
 }

@@ -126,6 +126,7 @@ class ReportFold {
         ? {
             owner: detach(batch.owner),
             logGroup: detach(batch.logGroup),
+            ...(batch.logGroupAssumed === true ? { logGroupAssumed: true } : {}),
             logStream: detach(batch.logStream),
             events: batch.events.length,
           }

@@ -14,7 +14,13 @@ import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
-import { outcomesOf, reportInsightsLink, timeRange, uniqueSources } from '../render/report.ts';
+import {
+  ASSUMED_LOG_GROUP,
+  outcomesOf,
+  reportInsightsLink,
+  timeRange,
+  uniqueSources,
+} from '../render/report.ts';
 import {
   accountOf,
   awaitingMappingCount,
@@ -317,7 +323,9 @@ function sourceLines(report: Report, paint: Paint): string[] {
   const lines = formatTable(
     ['Log group', 'Log stream', 'Account', 'Events'],
     shown.map((source) => [
-      display(source.logGroup, CELL),
+      source.logGroupAssumed === true
+        ? `${display(source.logGroup, CELL)} (assumed)`
+        : display(source.logGroup, CELL),
       display(source.logStream, CELL),
       display(source.owner, 32),
       String(source.events),
@@ -328,6 +336,9 @@ function sourceLines(report: Report, paint: Paint): string[] {
     },
   );
   if (sources.length > MAX_ROWS) lines.push(`  ${more(sources.length - MAX_ROWS, 'log stream')}`);
+  if (sources.some((source) => source.logGroupAssumed === true)) {
+    lines.push(`  (assumed): ${ASSUMED_LOG_GROUP}.`);
+  }
   if (report.region !== undefined) {
     for (const source of shown.slice(0, 10)) {
       lines.push(`  ${consoleLink(report.region, source.logGroup, source.logStream)}`);

@@ -46,6 +46,18 @@ const NETWORK_CODES = new Set([
 /** The SDK's own timeout and networking error names: the request never got an answer either. */
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
 
+/**
+ * The one line every command prints when the SDK's credential chain found nothing (it throws
+ * `CredentialsProviderError`): what to do, without the SDK's class name or its wording.
+ */
+const NO_CREDENTIALS =
+  'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role provides them';
+
+/** The SDK's credential chain found no credentials at all (not: AWS refused the ones it found). */
+function isMissingCredentials(error: unknown): boolean {
+  return errorField(error, 'name') === 'CredentialsProviderError';
+}
+
 /** A non-empty string property of a thrown value (`name`, `code`, `message`…), else undefined. */
 function errorField(error: unknown, name: string): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
@@ -82,6 +94,8 @@ export {
   EXPIRED,
   errorField,
   errorName,
+  isMissingCredentials,
   isNetworkError,
+  NO_CREDENTIALS,
   THROTTLING,
 };

@@ -29,7 +29,14 @@ import type {
   TopicFacts,
   TopicInventory,
 } from '../common/types.ts';
-import { ACCESS_DENIED, BAD_CREDENTIALS, EXPIRED, errorField } from './aws-errors.ts';
+import {
+  ACCESS_DENIED,
+  BAD_CREDENTIALS,
+  EXPIRED,
+  errorField,
+  isMissingCredentials,
+  NO_CREDENTIALS,
+} from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 
 /*
@@ -103,9 +110,6 @@ function isDenied(error: unknown): boolean {
 /** What to do about a failed DescribeFileSystems, as a parenthesis after the reason. */
 function listingHint(error: unknown): string {
   const name = errorField(error, 'name') ?? '';
-  if (name === 'CredentialsProviderError') {
-    return ' (no AWS credentials: set AWS_PROFILE, or run where a role provides them)';
-  }
   if (REFUSED_CREDENTIALS.has(name)) return ' (the AWS credentials were refused: refresh them)';
   if (ACCESS_DENIED.has(name)) return ' (needs fsx:DescribeFileSystems)';
   // Network errors, throttling after the retries, server errors: the reason says it all, and a
@@ -167,6 +171,8 @@ async function listFileSystems(
         cause: error,
       });
     }
+    // One wording for every command (lib/aws/aws-errors.ts); the SDK's own adds nothing to act on.
+    if (isMissingCredentials(error)) throw new InventoryError(NO_CREDENTIALS, { cause: error });
     throw new InventoryError(
       `cannot list FSx file systems${where}: ${reasonOf(error)}${listingHint(error)}`,
       { cause: error },

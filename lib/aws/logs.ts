@@ -15,7 +15,9 @@ import {
   BAD_CREDENTIALS,
   EXPIRED,
   errorField,
+  isMissingCredentials,
   isNetworkError,
+  NO_CREDENTIALS,
   THROTTLING,
 } from './aws-errors.ts';
 import { clientOptions, LONG_READ } from './http.ts';
@@ -110,11 +112,9 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
       true,
     );
   }
-  if (name === 'CredentialsProviderError') {
-    return explain(
-      'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-      true,
-    );
+  if (isMissingCredentials(error)) {
+    // One wording for every command (lib/aws/aws-errors.ts); the SDK's own adds nothing to act on.
+    return new LogsReadError(NO_CREDENTIALS, name, true, { cause: error });
   }
   if (/region is missing/i.test(message)) {
     return explain('no AWS Region: pass --region or set AWS_REGION', true);

@@ -6,7 +6,13 @@ import {
   reportTotals,
   shownPath,
 } from '../analyze/analysis.ts';
-import { CLASS_ORDER, classTitle, mostSevere, PERSON_CLASSES } from '../common/classes.ts';
+import {
+  CLASS_ORDER,
+  classTitle,
+  mostSevere,
+  PERSON_CLASSES,
+  WARNING_CLASSES,
+} from '../common/classes.ts';
 import type { DigestClass, DigestWindow, Recovered, Report } from '../common/types.ts';
 import type { DigestContent } from '../digest/email.ts';
 import type { FindingChange } from '../doctor/changes.ts';
@@ -96,12 +102,18 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       : ids.length > 1
         ? plural(ids.length, 'file system')
         : 'an unknown file system';
-  const failed = report.records.length;
+  // Skipped exports are warnings: counted apart, never as failed (as in the email).
+  const skipped = WARNING_CLASSES.reduce((sum, each) => sum + byClass[each], 0);
+  const failed = report.records.length - skipped;
   const icon = needPerson > 0 || report.unparseable.length > 0 ? RED : YELLOW;
   const prefix = report.dryRun ? '[dry run] ' : '';
-  const title =
+  const headline =
     failed > 0
-      ? `${icon} ${prefix}FSx export failures on ${where}: ${failed} failed, ${needPerson} need a person`
+      ? `FSx export failures on ${where}: ${failed} failed, ${needPerson} need a person`
+      : `FSx export warnings on ${where}: ${skipped} skipped, ${needPerson} need a person`;
+  const title =
+    report.records.length > 0
+      ? `${icon} ${prefix}${headline}`
       : `${icon} ${prefix}FSx event log: ${plural(report.unparseable.length, 'unparseable event')}`;
 
   const blocks: string[] = [];
@@ -109,7 +121,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
     ? `${plural(outcomes.planned.paths, 'path')} to re-export`
     : `${plural(outcomes.started.paths, 'path')} re-exported${outcomes.queued.paths > 0 ? `, ${outcomes.queued.paths} queued for later` : ''}`;
   blocks.push(
-    `*${plural(failed, 'failure')}* in ${plural(report.events, 'log event')}: ${done}, *${needPerson} need a person*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
+    `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPerson} need a person*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
   );
   for (const each of CLASS_ORDER) {
     if (byClass[each] > 0) {
@@ -189,7 +201,10 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       ...CLASS_ORDER.filter((each) => byClass[each] > 0),
     ],
     threadId: threadIdOf([scope, cls, dayOf(anchor)]),
-    summary: `FSx export failures on ${fileSystem ?? scope}: ${failed} failed, ${needPerson} need a person`,
+    summary:
+      failed > 0 || skipped === 0
+        ? `FSx export failures on ${fileSystem ?? scope}: ${failed} failed, ${needPerson} need a person`
+        : `FSx export warnings on ${fileSystem ?? scope}: ${skipped} skipped, ${needPerson} need a person`,
     eventType: `${APP}.summary`,
     relatedResources: [...ids, ...new Set(report.sources.map((source) => source.logGroup))],
     additionalContext: {

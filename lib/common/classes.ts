@@ -39,6 +39,12 @@ const CLASS_INFO = {
 /** Classes a person has to act on: no retry can fix them. */
 const PERSON_CLASSES: readonly FailureClass[] = ['permission', 'limit', 'report', 'unknown'];
 
+/**
+ * Classes FSx logs as warnings, not errors (the skipped exports, docs/design.md#classification):
+ * counted and shown, but never counted as "failed" in a headline.
+ */
+const WARNING_CLASSES: readonly FailureClass[] = ['skipped'];
+
 /** Whether records of this class are re-exported. */
 function isRetryable(cls: FailureClass): boolean {
   return CLASS_INFO[cls].retry;
@@ -55,4 +61,4 @@ function mostSevere(classes: Iterable<FailureClass>): FailureClass | undefined {
   return CLASS_ORDER.find((cls) => present.has(cls));
 }
 
-export { CLASS_ORDER, classTitle, isRetryable, mostSevere, PERSON_CLASSES };
+export { CLASS_ORDER, classTitle, isRetryable, mostSevere, PERSON_CLASSES, WARNING_CLASSES };

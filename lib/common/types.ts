@@ -22,6 +22,11 @@ export type EventKind = 'export' | 'import' | 'restore' | 'report';
 export interface LogBatch {
   readonly owner: string;
   readonly logGroup: string;
+  /**
+   * True when the input named no log group and `logGroup` is the CLI's assumption (`--log-group`
+   * not given, so /aws/fsx/lustre); absent when the input or the person named it.
+   */
+  readonly logGroupAssumed?: true;
   readonly logStream: string;
   readonly subscriptionFilters: readonly string[];
   /** File-system id taken from a `datarepo_<fs-id>` stream name, when it has one. */
@@ -215,6 +220,8 @@ export interface ReportedFailure {
 export interface Source {
   readonly owner: string;
   readonly logGroup: string;
+  /** As in LogBatch: the log group is assumed, not known. Outputs say so. */
+  readonly logGroupAssumed?: true;
   readonly logStream: string;
   readonly events: number;
 }

@@ -94,8 +94,10 @@ function backlogFindings(
         'be exported with a data repository task once automatic export has caught up.',
       [
         `fsx-export-analyzer scan --file-system-id ${shellArg(context.fileSystemId)} --since 6h${regionArg(context)}`,
-        `aws cloudwatch get-metric-data${regionArg(context)} --start-time "$(date -u -d '-3 hours' +%FT%TZ)" ` +
-          `--end-time "$(date -u +%FT%TZ)" --metric-data-queries ${shellArg(
+        // Unix seconds, which the AWS CLI takes for a timestamp: `date +%s` and shell arithmetic
+        // work with GNU date and with macOS's BSD date alike (GNU's `date -d` is not on macOS).
+        `aws cloudwatch get-metric-data${regionArg(context)} --start-time "$(( $(date +%s) - 3 * 3600 ))" ` +
+          `--end-time "$(date +%s)" --metric-data-queries ${shellArg(
             `[{"Id":"backlog","MetricStat":{"Metric":{"Namespace":"AWS/FSx","MetricName":"AgeOfOldestQueuedMessage","Dimensions":[{"Name":"FileSystemId","Value":"${context.fileSystemId}"},{"Name":"Publisher","Value":"AutoExport"}]},"Period":300,"Stat":"Maximum"}}]`,
           )}`,
       ],

@@ -99,7 +99,13 @@ class StreamGroups {
         },
         'events',
       );
-      if (decoded.type === 'data') batches.push(decoded.batch);
+      if (decoded.type !== 'data') continue;
+      // The input names no log group: without --log-group, ours is only an assumption.
+      batches.push(
+        context.logGroup === undefined
+          ? { ...decoded.batch, logGroupAssumed: true }
+          : decoded.batch,
+      );
     }
     return batches;
   }

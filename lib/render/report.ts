@@ -62,13 +62,24 @@ function groupUnplanned(
     .sort((a, b) => b.count - a.count);
 }
 
+/** Why a source's log group is marked "(assumed)" in the outputs' "where to look". */
+const ASSUMED_LOG_GROUP = 'the input names no log group; --log-group sets it';
+
 /** Sources merged by account, group and stream (a stream may arrive in several batches). */
 function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
   const merged = new Map<string, Source>();
   for (const source of report.sources) {
     const key = JSON.stringify([source.owner, source.logGroup, source.logStream]);
     const existing = merged.get(key);
-    merged.set(key, { ...source, events: (existing?.events ?? 0) + source.events });
+    // A log group that any input named is known, even where another input only assumed it.
+    const assumed = source.logGroupAssumed === true && (existing?.logGroupAssumed ?? true) === true;
+    merged.set(key, {
+      owner: source.owner,
+      logGroup: source.logGroup,
+      ...(assumed ? { logGroupAssumed: true } : {}),
+      logStream: source.logStream,
+      events: (existing?.events ?? 0) + source.events,
+    });
   }
   return [...merged.values()];
 }
@@ -130,4 +141,11 @@ function reportInsightsLink(
   });
 }
 
-export { groupUnplanned, outcomesOf, reportInsightsLink, timeRange, uniqueSources };
+export {
+  ASSUMED_LOG_GROUP,
+  groupUnplanned,
+  outcomesOf,
+  reportInsightsLink,
+  timeRange,
+  uniqueSources,
+};

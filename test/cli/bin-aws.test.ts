@@ -187,3 +187,39 @@ describe('CLI: scan and reexport against local endpoints', () => {
     );
   });
 });
+
+describe('CLI: the commands that call AWS, without credentials', () => {
+  /** A user with no credentials anywhere: no keys, no profile files, no instance role. */
+  function noCredentials(): NodeJS.ProcessEnv {
+    const env = awsEnv({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    delete env['AWS_ACCESS_KEY_ID'];
+    delete env['AWS_SECRET_ACCESS_KEY'];
+    return {
+      ...env,
+      AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+    };
+  }
+
+  it.each([
+    [['doctor']],
+    [['doctor', '--org', '--accounts', '222233334444']],
+    [['scan']],
+    [['reexport', '--class', 'permission', '--dry-run']],
+  ])('%j says so in the same one line, exit status 2', async (args) => {
+    // Prepare
+    const env = noCredentials();
+
+    // Act
+    const run = await cli(args, env);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.split('\n').filter((line) => line.startsWith('fsx-export-analyzer:'));
+    expect(lines).toEqual([
+      'fsx-export-analyzer: no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role provides them',
+    ]);
+    expect(run.stderr).not.toMatch(/CredentialsProviderError|Could not load credentials/);
+  });
+});

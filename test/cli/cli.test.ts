@@ -145,17 +145,18 @@ describe('CLI: help and usage', () => {
     }
   });
 
-  it('prints the version from package.json', async () => {
+  it.each([['--version'], ['-v']])('prints the version from package.json with %s', async (flag) => {
     // Prepare
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
       version: string;
     };
 
     // Act
-    const run = await cli(['--version']);
+    const run = await cli([flag]);
 
     // Assess
     expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
     expect(run.stdout).toBe(`${version}\n`);
   });
 
@@ -556,6 +557,42 @@ describe('CLI: invoke', () => {
     expect(nonBlankLines(run.stderr)).toEqual([
       `fsx-export-analyzer: ${file}: event.awslogs is missing or not an object`,
     ]);
+  });
+
+  it.each([
+    ['text log lines', 'prod-lustre-cfd.log', null],
+    [
+      'JSON records, one per line',
+      'records.ndjson',
+      '{"errorCode":"S3ExportInternalError","filePath":"/ns1/a.bin"}\n{"errorCode":"S3ExportInternalError","filePath":"/ns1/b.bin"}\n',
+    ],
+  ])('refuses %s with exit 2 and one line that suggests make-event', async (_kind, name, text) => {
+    // Prepare
+    const file = text === null ? join(LINES, name) : join(scratch, name);
+    if (text !== null) await writeFile(file, text);
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', file]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toEqual([
+      `fsx-export-analyzer: ${file}: is log lines, not a Lambda event: make one with "fsx-export-analyzer make-event ${file} > event.json", then invoke event.json`,
+    ]);
+  });
+
+  it('still names the parser error of a JSON document that is cut short', async () => {
+    // Prepare
+    const file = join(scratch, 'cut.json');
+    await writeFile(file, '{"awslogs": {"data": "H4sI');
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', file]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^fsx-export-analyzer: .*cut\.json: is not valid JSON: /);
+    expect(run.stderr).not.toContain('make-event');
   });
 });
 

@@ -88,6 +88,34 @@ describe('Function: renderEmail', () => {
     expect(publication.subject).toMatch(/^[A-Za-z]/);
   });
 
+  it('never counts skipped exports (warnings) as failed, in the subject or the headline', async () => {
+    // Prepare
+    const skipped = { message: json('S3ExportLocalObjectReleaseWithoutS3Source', '/ns1/r.bin') };
+    const mixed = await reportOf([
+      batch([{ message: json('S3ExportAccessDenied', '/ns1/a.bin') }, skipped, skipped]),
+    ]);
+    const onlySkipped = await reportOf([batch([skipped])]);
+
+    // Act
+    const both = renderEmail(mixed);
+    const warnings = renderEmail(onlySkipped);
+
+    // Assess
+    // 3 records, 1 failed ("2 skipped" is added only when it fits in the 100 characters).
+    expect(both.subject).toBe(
+      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 need a person`,
+    );
+    expect(both.body).toMatch(
+      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 need a person\.\n/,
+    );
+    expect(warnings.subject).toBe(
+      `[dry run] FSx export warnings on ${FS}: 1 skipped, 0 to re-export, 0 need a person`,
+    );
+    expect(warnings.body).toMatch(
+      /^No FSx data repository failure, 1 skipped export \(warnings\): 0 paths to\nre-export, 0 need a person\.\n/,
+    );
+  });
+
   it('counts file systems in the subject and prefixes a dry run', async () => {
     // Prepare
     const report = await reportOf(
@@ -304,7 +332,8 @@ describe('Function: renderEmail', () => {
     ].join('\n');
     expect(
       body.startsWith(
-        `6 FSx data repository failures: 2 paths re-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
+        // The skipped export is a warning: counted apart, not among the failures.
+        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
       ),
     ).toBe(true);
     expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
@@ -875,6 +904,23 @@ describe('Function: renderEmail', () => {
     expect(publication.subject).toBe(
       'FSx export failures on fs-0123456789abcdef0: 1 failed, 1 re-exported, 0 need a person',
     );
+  });
+
+  it('marks a log group the input did not name as assumed under WHERE TO LOOK', async () => {
+    // Prepare
+    const lines = { ...batch([{ message: 'not an FSx record' }]), logGroupAssumed: true as const };
+    const named = batch([{ message: 'not an FSx record' }]);
+
+    // Act
+    const assumed = renderEmail(await reportOf([lines], { region: undefined })).body;
+    const known = renderEmail(await reportOf([named], { region: undefined })).body;
+
+    // Assess
+    expect(assumed).toContain(
+      '* Log group:  /aws/fsx/lustre (assumed)\n  Log stream: datarepo_fs-0123456789abcdef0\n  Account:    123456789012\n(assumed): the input names no log group; --log-group sets it.\n',
+    );
+    expect(known).toContain('* Log group:  /aws/fsx/lustre\n');
+    expect(known).not.toContain('assumed');
   });
 
   it('wraps prose at 76 columns', async () => {

@@ -435,4 +435,25 @@ describe('Function: renderTerminal', () => {
     expect(output).toBe('No FSx export failures in 0 log events.\n');
     expect(skipped).toBe('No FSx export failures in 0 log events (2 control messages skipped).\n');
   });
+
+  it('marks a log group the input did not name as assumed under "Where to look"', async () => {
+    // Prepare
+    const lines = { ...batch([{ message: 'not an FSx record' }]), logGroupAssumed: true as const };
+    const named = batch([{ message: 'not an FSx record' }], `datarepo_${FS}`);
+
+    // Act
+    const assumed = renderTerminal(await reportOf([lines], { region: undefined }));
+    const known = renderTerminal(await reportOf([named], { region: undefined }));
+
+    // Assess
+    expect(block(assumed, 'Where to look')).toEqual([
+      '  Log group                  Log stream                     Account       Events',
+      `  /aws/fsx/lustre (assumed)  datarepo_${FS}  123456789012       1`,
+      '  (assumed): the input names no log group; --log-group sets it.',
+    ]);
+    expect(block(known, 'Where to look')).toEqual([
+      '  Log group        Log stream                     Account       Events',
+      `  /aws/fsx/lustre  datarepo_${FS}  123456789012       1`,
+    ]);
+  });
 });

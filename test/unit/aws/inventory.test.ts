@@ -330,7 +330,8 @@ describe('Function: readInventory', () => {
       Object.assign(new Error('Could not load credentials from any providers'), {
         name: 'CredentialsProviderError',
       }),
-      'cannot list FSx file systems in eu-west-1: CredentialsProviderError: Could not load credentials from any providers (no AWS credentials: set AWS_PROFILE, or run where a role provides them)',
+      // The same line as scan and reexport, without the SDK's class name or wording.
+      'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role provides them',
     ],
     [
       'refused credentials',

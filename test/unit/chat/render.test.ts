@@ -120,6 +120,34 @@ describe('Function: renderChatSummary', () => {
     });
   });
 
+  it('counts skipped exports (warnings) apart from the failures, as the email does', () => {
+    // Prepare
+    const skipped = record(3, { class: 'skipped', code: 'S3ExportLocalObjectNotMatchDra' });
+    const withSkipped = report({ records: [...report().records, skipped] });
+    const onlySkipped = report({ records: [skipped], unparseable: [] });
+
+    // Act
+    const mixed = renderChatSummary(withSkipped);
+    const warnings = renderChatSummary(onlySkipped);
+
+    // Assess
+    assertValid(mixed);
+    assertValid(warnings);
+    expect(mixed.content.title).toBe(
+      `🔴 FSx export failures on \`${FS}\`: 3 failed, 1 need a person`,
+    );
+    expect(mixed.content.description).toContain(
+      '*3 failures* and 1 skipped export (warnings) in 4 log events',
+    );
+    expect(mixed.metadata.additionalContext).toMatchObject({ failures: '3' });
+    expect(warnings.content.title).toBe(
+      `🟡 FSx export warnings on \`${FS}\`: 1 skipped, 0 need a person`,
+    );
+    expect(warnings.metadata.summary).toBe(
+      `FSx export warnings on ${FS}: 1 skipped, 0 need a person`,
+    );
+  });
+
   it('keeps a batch of 10,000 failures within 8,000 characters, ending with what it left out', () => {
     // Prepare
     const classes: FailureClass[] = ['permission', 'limit', 'unknown'];

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -146,6 +147,30 @@ describe('Function: ageText', () => {
   ])('words %d s as %s', (seconds, text) => {
     // Act, Assess
     expect(ageText(seconds)).toBe(text);
+  });
+});
+
+describe('Function: diagnose (backlog command)', () => {
+  it('gives the metric command times that GNU date and macOS date both compute', () => {
+    // Prepare
+    const reading = age(7500);
+
+    // Act
+    const finding = only(diagnose(withBacklog(reading)), 'backlog');
+    const command = finding.commands.find((text) => text.startsWith('aws cloudwatch'));
+    const start = /--start-time "([^"]+)"/.exec(command ?? '')?.[1];
+    const end = /--end-time "([^"]+)"/.exec(command ?? '')?.[1];
+    const shell = spawnSync('sh', ['-c', `echo "${start}" "${end}"`], { encoding: 'utf8' });
+    const [from, to] = shell.stdout.trim().split(' ').map(Number);
+
+    // Assess
+    // Only `date +%s`: GNU's `date -d` and BSD's `date -v` each fail on the other system.
+    expect(command?.match(/\$\(date[^)]*\)/g)).toEqual(['$(date +%s)', '$(date +%s)']);
+    expect(shell.status).toBe(0);
+    // Unix seconds, which the AWS CLI takes for a timestamp, three hours apart.
+    expect(to).toBeGreaterThan(1_700_000_000);
+    expect((to ?? 0) - (from ?? 0)).toBeGreaterThanOrEqual(3 * 3600);
+    expect((to ?? 0) - (from ?? 0)).toBeLessThanOrEqual(3 * 3600 + 1);
   });
 });
 

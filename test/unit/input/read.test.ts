@@ -32,6 +32,7 @@ describe('Function: readInput', () => {
       // Assess
       expect(input.skippedMessages).toBe(0);
       expect(input.batches).toHaveLength(1);
+      expect(input.batches[0]).not.toHaveProperty('logGroupAssumed');
       expect(input.batches[0]).toMatchObject({
         owner: '123456789012',
         logGroup: '/aws/fsx/lustre',
@@ -174,6 +175,25 @@ describe('Function: readInput', () => {
 
       // Assess
       expect(input.batches[0]?.logGroup).toBe('/aws/fsx/prod-lustre');
+      expect(input.batches[0]).not.toHaveProperty('logGroupAssumed');
+    });
+
+    it('marks the log group of filter-log-events output assumed without --log-group', () => {
+      // Prepare
+      const text = JSON.stringify({
+        events: [
+          { logStreamName: `datarepo_${'fs-0a1b2c3d4e5f60718'}`, eventId: 'x', message: BUSY },
+        ],
+      });
+
+      // Act
+      const input = readInput(text, 'filtered.json', CONTEXT);
+
+      // Assess
+      expect(input.batches[0]).toMatchObject({
+        logGroup: '/aws/fsx/lustre',
+        logGroupAssumed: true,
+      });
     });
 
     it('gives events without an eventId (get-log-events output) a readable id', () => {
@@ -236,6 +256,8 @@ describe('Function: readInput', () => {
           {
             owner: 'unknown',
             logGroup: '/aws/fsx/lustre',
+            // The lines name no log group and --log-group was not given: the default is assumed.
+            logGroupAssumed: true,
             logStream: 'unknown',
             subscriptionFilters: [],
             streamFileSystemId: undefined,
