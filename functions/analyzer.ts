@@ -1,5 +1,5 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { fileSystemsOf } from '../lib/analyze/analysis.ts';
+import { fileSystemsOf, hasFindings } from '../lib/analyze/analysis.ts';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { withBacklog } from '../lib/analyze/email.ts';
 import { type DurableOptions, processBatches } from '../lib/analyze/pipeline.ts';
@@ -144,15 +144,22 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
   );
   const report = withAccountTokens(analysed, ports.account);
   emit(withAccountTelemetry(signals.reportTelemetry(report), ports.account));
+  // The backlog metric lives in the file system's own account: a member's is not read from here.
+  const ids = ports.account === undefined ? fileSystemsOf(report) : [];
+  // Read while the digest gate makes its round trips, not after them: a report with findings is
+  // almost always shown (only a digest window holding every group of it withholds the summary,
+  // and the reading then goes unused). backlogOf never throws.
+  const backlog =
+    backlogReader === undefined || ids.length === 0 || !hasFindings(report)
+      ? undefined
+      : backlogOf(ids);
   const decision = await gate(report, digestStore);
   emit(gateTelemetry(decision));
   const gated = summaryOf(decision);
-  // The backlog metric lives in the file system's own account: a member's is not read from here.
-  const ids = ports.account === undefined ? fileSystemsOf(report) : [];
+  // Awaited even when nothing is published, so no call is left running past the invocation.
+  const readings = await backlog;
   const summary =
-    gated === undefined || backlogReader === undefined || ids.length === 0
-      ? gated
-      : withBacklog(gated, ids, await backlogOf(ids));
+    gated === undefined || backlog === undefined ? gated : withBacklog(gated, ids, readings);
   // A PublishError fails the invocation on purpose: Lambda retries, and the deterministic task
   // tokens make the repeated CreateDataRepositoryTask calls return the same tasks. The retry
   // alerts again for the groups this run opened (the store knows the batch).

@@ -880,6 +880,36 @@ describe('Function: handler', () => {
       );
     });
 
+    it('reads the export backlog while the alert windows are read, not after', async () => {
+      // Prepare
+      const { handler } = await durable({ DIGEST_WINDOW_MINUTES: '60' });
+      const calls: string[] = [];
+      ddbMock.on(GetItemCommand).callsFake(async () => {
+        calls.push('window read');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        calls.push('window answered');
+        return {};
+      });
+      cloudwatchMock.reset();
+      cloudwatchMock.on(GetMetricDataCommand).callsFake(() => {
+        calls.push('backlog read');
+        return {
+          MetricDataResults: [
+            { Id: 'b0', Timestamps: [new Date()], Values: [5_400], StatusCode: 'Complete' },
+          ],
+        };
+      });
+
+      // Act
+      const result = await handler(lambdaEvent(payload([denied('/ns1/a')])), CONTEXT);
+
+      // Assess
+      expect(result).toMatchObject({ published: 'msg-0001', heldForDigest: 0 });
+      expect(calls.indexOf('backlog read')).toBeGreaterThanOrEqual(0);
+      expect(calls.indexOf('backlog read')).toBeLessThan(calls.indexOf('window answered'));
+      expect(publishedMessages()[0]?.Message).toMatch(/fs-0123456789abcdef0 +1 h 30 min\n/);
+    });
+
     it('makes no AWS call at all in a dry run, queue and table notwithstanding', async () => {
       // Prepare
       const { handler } = await durable({ DRY_RUN: 'true' });
