@@ -15,7 +15,7 @@ import {
   UsageError,
   VERSION,
 } from './common.ts';
-import { utf8Bytes } from './output.ts';
+import { outputEncoding } from './output.ts';
 
 /*
  * The command-line interface: the dispatcher, error reporting and the process seam. Each command
@@ -193,7 +193,7 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
   });
   process.exitCode = await main(argv, {
     stdout: (text) => {
-      process.stdout.write(utf8Bytes(text));
+      process.stdout.write(text, outputEncoding(text));
     },
     stderr: (text) => {
       process.stderr.write(text);
