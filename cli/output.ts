@@ -23,7 +23,7 @@ function memberText(key: string, value: unknown): string | undefined {
  * joined are exactly that text (a test checks it). Each top-level member is one piece; a long
  * list is cut into slices of items, each slice serialised in its place so its indentation and
  * escapes are what the whole document would have. (An item's `toJSON` sees its index within the
- * slice as its key; report documents hold plain values only.)
+ * slice, or that plus one, as its key; report documents hold plain values only.)
  */
 function* jsonDocumentPieces(document: Readonly<Record<string, unknown>>): Generator<string> {
   let separator = '{\n';
@@ -41,10 +41,15 @@ function* jsonDocumentPieces(document: Readonly<Record<string, unknown>>): Gener
     // A slice serialised as this member's value: `{\n  "key": [\n` items `\n  ]\n}`.
     const before = `{\n${head}\n`.length;
     const after = '\n  ]\n}'.length;
-    for (let start = 0; start < value.length; start += ITEMS_PER_PIECE) {
-      const slice = jsonDocumentText({ [key]: value.slice(start, start + ITEMS_PER_PIECE) });
-      const items = slice.slice(before, -after);
-      yield start === 0 ? items : `,\n${items}`;
+    yield jsonDocumentText({ [key]: value.slice(0, ITEMS_PER_PIECE) }).slice(before, -after);
+    for (let start = ITEMS_PER_PIECE; start < value.length; start += ITEMS_PER_PIECE) {
+      // Serialised after a placeholder item (`0`), the slice's text holds the `,\n` that joins
+      // it to the one before: cut out from that comma, the piece is one part of one flat string.
+      // (`,\n` + items would be a rope, which Node 20 copies into one string before writing.)
+      const slice = jsonDocumentText({
+        [key]: [0, ...value.slice(start, start + ITEMS_PER_PIECE)],
+      });
+      yield slice.slice(slice.indexOf(',', before), -after);
     }
     yield '\n  ]';
     separator = ',\n';
