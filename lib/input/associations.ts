@@ -8,17 +8,25 @@ import type { Association } from '../common/types.ts';
  * so a dry run maps S3 keys to file-system paths exactly as the Lambda does with the live answer.
  */
 
-const AssociationsSchema = z.object({
-  Associations: z.array(
-    z.object({
-      AssociationId: z.optional(z.string()),
-      FileSystemId: z.optional(z.string()),
-      Lifecycle: z.optional(z.string()),
-      FileSystemPath: z.optional(z.string()),
-      DataRepositoryPath: z.optional(z.string()),
-    }),
-  ),
-});
+/**
+ * The shape checked, built on first use: only `--associations` needs it, and zod builds a schema
+ * object by object, which every `analyze` would otherwise pay at start.
+ */
+let associationsSchema: ReturnType<typeof buildSchema> | undefined;
+
+function buildSchema() {
+  return z.object({
+    Associations: z.array(
+      z.object({
+        AssociationId: z.optional(z.string()),
+        FileSystemId: z.optional(z.string()),
+        Lifecycle: z.optional(z.string()),
+        FileSystemPath: z.optional(z.string()),
+        DataRepositoryPath: z.optional(z.string()),
+      }),
+    ),
+  });
+}
 
 /**
  * The associations of a `describe-data-repository-associations` output, by file system.
@@ -34,7 +42,8 @@ export function readAssociations(text: string): ReadonlyMap<string, readonly Ass
       'is not JSON: expected the output of aws fsx describe-data-repository-associations',
     );
   }
-  const parsed = AssociationsSchema.safeParse(value);
+  associationsSchema ??= buildSchema();
+  const parsed = associationsSchema.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
       'is not the output of aws fsx describe-data-repository-associations (no "Associations" list)',

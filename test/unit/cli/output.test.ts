@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonDocumentPieces, utf8Bytes } from '../../../cli/output.ts';
+import { jsonDocumentPieces, outputEncoding } from '../../../cli/output.ts';
 import { jsonDocumentText } from '../../../lib/analyze/analysis.ts';
 
 /** Text with what the JSON output must escape: C1 controls, separators, bidi overrides, a BOM. */
@@ -69,18 +69,41 @@ describe('Function: jsonDocumentPieces', () => {
   });
 });
 
-describe('Function: utf8Bytes', () => {
+describe('Function: outputEncoding', () => {
   it.each([
-    ['ASCII', 'x'.repeat(5000)],
-    ['non-ASCII', `${'x'.repeat(5000)}é😀\u2028`],
+    ['ASCII', 'x'.repeat(5000), 'latin1'],
+    ['non-ASCII', `${'x'.repeat(5000)}é😀\u2028`, 'utf8'],
     // Characters whose low byte is ASCII: a Latin-1 copy would turn "…" into "&".
-    ['above Latin-1', `${'x'.repeat(5000)}…😀\u2028`],
-    ['short', 'é'],
-  ])('gives the UTF-8 bytes of %s text', (_case, text) => {
+    ['above Latin-1', `${'x'.repeat(5000)}…😀\u2028`, 'utf8'],
+    ['Latin-1 but not ASCII', `${'x'.repeat(5000)}é`, 'utf8'],
+    ['short', 'é', 'utf8'],
+  ])('writes %s text as its UTF-8 bytes', (_case, text, expected) => {
     // Act
-    const bytes = utf8Bytes(text);
+    const encoding = outputEncoding(text);
 
     // Assess
-    expect(Buffer.from(bytes).equals(Buffer.from(text, 'utf8'))).toBe(true);
+    expect(encoding).toBe(expected);
+    expect(Buffer.from(text, encoding).equals(Buffer.from(text, 'utf8'))).toBe(true);
+  });
+
+  it('gives the UTF-8 bytes of any text', () => {
+    // Prepare: long ASCII text, then perhaps a few characters of any kind.
+    const texts = fc
+      .tuple(
+        fc.string({ unit: 'binary-ascii', minLength: 4090, maxLength: 4200 }),
+        fc.string({ unit: 'binary', maxLength: 3 }),
+      )
+      .map(([ascii, any]) => ascii + any);
+
+    fc.assert(
+      fc.property(texts, (text) => {
+        // Act
+        const bytes = Buffer.from(text, outputEncoding(text));
+
+        // Assess
+        expect(bytes.equals(Buffer.from(text, 'utf8'))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
