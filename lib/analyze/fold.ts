@@ -10,7 +10,7 @@ import type {
   UnplannedGroup,
 } from '../common/types.ts';
 import { knownAccount, type Place, PlaceTally } from '../render/places.ts';
-import { parseEvent } from './parse.ts';
+import { forgetTexts, parseEvent } from './parse.ts';
 import type { PipelineOptions } from './pipeline.ts';
 import { isPlanned, Planner, type PlanOptions } from './plan.ts';
 import { shownTarget, TotalsBuilder } from './totals.ts';
@@ -145,6 +145,7 @@ class ReportFold {
       this.#needAssociations(parsed);
       this.#planner.add(parsed);
     }
+    forgetTexts();
   }
 
   /** The report of every batch added. */
