@@ -1,4 +1,4 @@
-import { detach } from '../common/records.ts';
+import { detach, plainRecord } from '../common/records.ts';
 import type {
   Association,
   FailureRecord,
@@ -141,7 +141,8 @@ class ReportFold {
         continue;
       }
       this.#totals.addRecord(parsed);
-      if (this.#records.length < this.#limits.maxListed) this.#records.push(kept(parsed));
+      if (this.#records.length < this.#limits.maxListed)
+        this.#records.push(kept(plainRecord(parsed)));
       this.#needAssociations(parsed);
       this.#planner.add(parsed);
     }

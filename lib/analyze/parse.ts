@@ -1,4 +1,5 @@
 import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import { ParsedRecord } from '../common/records.ts';
 import { truncateEnd } from '../common/text.ts';
 import type {
   EventKind,
@@ -25,8 +26,7 @@ import {
  * counts wherever it sits.
  */
 
-/** Longest raw message kept on a record, and longest sample kept for an unparseable event. */
-const MESSAGE_KEEP = 1_000;
+/** Longest sample kept for an unparseable event. */
 const SAMPLE_KEEP = 240;
 
 // Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
@@ -386,31 +386,17 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   // The log stream is named by FSx; an id in the record's text only fills in when it names none.
   const streamFileSystemId = batch.streamFileSystemId;
   const named = found.fileSystemId;
-  // Written out rather than spread: object spread is markedly slower on this hot path.
-  return {
-    eventId: event.id,
-    timestamp: event.timestamp,
-    owner: batch.owner,
-    logGroup: batch.logGroup,
-    logStream: batch.logStream,
-    kind: 'record',
-    code: found.code,
-    class: found.entry?.class ?? 'unknown',
-    format: found.format,
-    fileSystemId: streamFileSystemId ?? named,
-    namedFileSystemId:
-      streamFileSystemId !== undefined && named !== undefined && named !== streamFileSystemId
-        ? named
-        : undefined,
-    path: found.path,
-    pathUncertain: found.pathUncertain || undefined,
-    s3Key: found.s3Key,
-    bucket: found.bucket,
-    associationId: found.associationId,
-    time: found.time,
-    level: found.level,
-    message: truncateEnd(message, MESSAGE_KEEP),
-  };
+  // The lean form: what the event and batch hold is read from them (lib/common/records.ts).
+  return new ParsedRecord(
+    event,
+    batch,
+    found,
+    found.entry?.class ?? 'unknown',
+    streamFileSystemId ?? named,
+    streamFileSystemId !== undefined && named !== undefined && named !== streamFileSystemId
+      ? named
+      : undefined,
+  );
 }
 
 export type { Recognised };
