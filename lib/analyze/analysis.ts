@@ -16,7 +16,7 @@ import type {
 import { plural } from '../render/layout.ts';
 import { knownAccount, type Place } from '../render/places.ts';
 import { groupUnplanned } from '../render/report.ts';
-import { parseEvent } from './parse.ts';
+import { forgetTexts, parseEvent } from './parse.ts';
 import { byCountThenCode, shownPath, shownTarget, totalsFor } from './totals.ts';
 
 /*
@@ -59,6 +59,7 @@ function analyzeBatches(batches: readonly LogBatch[]): Analysis {
       events: batch.events.length,
     });
   }
+  forgetTexts();
   return { sources, events, records, unparseable };
 }
 

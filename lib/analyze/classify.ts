@@ -419,6 +419,52 @@ for (const entry of CATALOG) {
   }
 }
 
+/** The entries a code or label names, by its normalised spelling (see lookup). */
+function lookupNormalised(codeOrLabel: string): readonly CatalogEntry[] {
+  const key = normaliseName(codeOrLabel);
+  const entry = byCode.get(key);
+  return entry === undefined ? (byLabel.get(key) ?? NONE) : [entry];
+}
+
+/*
+ * Most strings lookup sees are either a name spelt exactly as the catalog spells it, or no name
+ * at all (a message, a path). A fresh string from JSON.parse has no hash yet, and V8 hashes it at
+ * ~2 ns a character on its way into the cache, so both are told apart without the cache first:
+ * the catalog's own spellings are compared whole among those of the same length, and a string
+ * of a length no name has, with nothing for trim() to remove, is no name. Per length: the
+ * catalog's spellings of that length, and what each names.
+ */
+interface Spellings {
+  readonly names: string[];
+  readonly found: (readonly CatalogEntry[])[];
+}
+const KNOWN_SPELLINGS: (Spellings | undefined)[] = [];
+for (const entry of CATALOG) {
+  for (const name of [entry.code, entry.reportCode, entry.label]) {
+    if (name === undefined) continue;
+    // The length test below relies on it: lower-casing keeps the length of ASCII text, and the
+    // one character whose lower case is longer (U+0130) gives a non-ASCII result.
+    if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(name)) {
+      throw new Error(`catalog name is not trimmed printable ASCII: ${name}`);
+    }
+    let spellings = KNOWN_SPELLINGS[name.length];
+    if (spellings === undefined) {
+      spellings = { names: [], found: [] };
+      KNOWN_SPELLINGS[name.length] = spellings;
+    }
+    if (spellings.names.includes(name)) continue;
+    spellings.names.push(name);
+    spellings.found.push(lookupNormalised(name));
+  }
+}
+
+/** Whether trim() would keep both ends of the text: its first and last characters are printable ASCII. */
+function hasPlainEnds(text: string): boolean {
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f;
+}
+
 /**
  * Finds the catalog entries a code or label names, case-insensitively. A label shared by several
  * rows ("Access denied" is both an export and a restore label) returns them all; the caller
@@ -428,12 +474,18 @@ for (const entry of CATALOG) {
  * @example lookup('resource busy')        // the same entry, by its new label
  */
 function lookup(codeOrLabel: string): readonly CatalogEntry[] {
+  const spellings = KNOWN_SPELLINGS[codeOrLabel.length];
+  if (spellings === undefined) {
+    // No name has this length: only a text that trim() shortens can still be one.
+    if (codeOrLabel.length === 0 || hasPlainEnds(codeOrLabel)) return NONE;
+  } else {
+    const index = spellings.names.indexOf(codeOrLabel);
+    if (index >= 0) return spellings.found[index] as readonly CatalogEntry[];
+  }
   // Logs repeat the same few codes; remember each exact spelling (bounded against hostile input).
   const cached = lookupCache.get(codeOrLabel);
   if (cached !== undefined) return cached;
-  const key = normaliseName(codeOrLabel);
-  const entry = byCode.get(key);
-  const found = entry === undefined ? (byLabel.get(key) ?? NONE) : [entry];
+  const found = lookupNormalised(codeOrLabel);
   if (lookupCache.size < LOOKUP_CACHE_LIMIT) lookupCache.set(codeOrLabel, found);
   return found;
 }

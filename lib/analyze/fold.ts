@@ -1,4 +1,4 @@
-import { detach } from '../common/records.ts';
+import { detach, plainRecord } from '../common/records.ts';
 import type {
   Association,
   FailureRecord,
@@ -10,7 +10,7 @@ import type {
   UnplannedGroup,
 } from '../common/types.ts';
 import { knownAccount, type Place, PlaceTally } from '../render/places.ts';
-import { parseEvent } from './parse.ts';
+import { forgetTexts, parseEvent } from './parse.ts';
 import type { PipelineOptions } from './pipeline.ts';
 import { isPlanned, Planner, type PlanOptions } from './plan.ts';
 import { shownTarget, TotalsBuilder } from './totals.ts';
@@ -141,10 +141,12 @@ class ReportFold {
         continue;
       }
       this.#totals.addRecord(parsed);
-      if (this.#records.length < this.#limits.maxListed) this.#records.push(kept(parsed));
+      if (this.#records.length < this.#limits.maxListed)
+        this.#records.push(kept(plainRecord(parsed)));
       this.#needAssociations(parsed);
       this.#planner.add(parsed);
     }
+    forgetTexts();
   }
 
   /** The report of every batch added. */

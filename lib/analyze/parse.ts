@@ -1,4 +1,5 @@
 import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import { ParsedRecord } from '../common/records.ts';
 import { truncateEnd } from '../common/text.ts';
 import type {
   EventKind,
@@ -25,8 +26,7 @@ import {
  * counts wherever it sits.
  */
 
-/** Longest raw message kept on a record, and longest sample kept for an unparseable event. */
-const MESSAGE_KEEP = 1_000;
+/** Longest sample kept for an unparseable event. */
 const SAMPLE_KEEP = 240;
 
 // Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
@@ -95,6 +95,70 @@ class Reading {
 }
 
 const reading = new Reading();
+
+/** A copy of what `from` holds, into `to`. */
+function copyReading(from: Reading, to: Reading): void {
+  to.code = from.code;
+  to.entry = from.entry;
+  to.format = from.format;
+  to.fileSystemId = from.fileSystemId;
+  to.path = from.path;
+  to.pathUncertain = from.pathUncertain;
+  to.s3Key = from.s3Key;
+  to.bucket = from.bucket;
+  to.associationId = from.associationId;
+  to.time = from.time;
+  to.level = from.level;
+}
+
+/** A text line and what it read as: a copy of `reading`, or undefined when it named no code. */
+interface RememberedText {
+  readonly text: string;
+  readonly reading: Reading | undefined;
+}
+
+/**
+ * Longest text line remembered. Documented texts without a variable part are well under it, and
+ * FSx writes such a text word for word for every failure of its kind.
+ */
+const REMEMBERED_TEXT_LENGTH = 320;
+
+/**
+ * The last text line of each length (up to REMEMBERED_TEXT_LENGTH) and what it read as: a line
+ * repeated word for word is then read once, at the cost of one string comparison, whatever other
+ * lines come between (unless one of the same length). Template matching costs ~1 µs a line; a line
+ * reads the same whatever came before it, so this changes nothing but the cost. Cleared by
+ * forgetTexts once a caller is done with its batches, so it keeps no input alive.
+ */
+const rememberedTexts: (RememberedText | undefined)[] = [];
+
+/** recogniseText, once per distinct line among the remembered ones. */
+function readText(text: string): boolean {
+  if (text.length > REMEMBERED_TEXT_LENGTH) return recogniseText(text);
+  const remembered = rememberedTexts[text.length];
+  if (remembered !== undefined && remembered.text === text) {
+    if (remembered.reading === undefined) return false;
+    copyReading(remembered.reading, reading);
+    return true;
+  }
+  const known = recogniseText(text);
+  let copy: Reading | undefined;
+  if (known) {
+    copy = new Reading();
+    copyReading(reading, copy);
+  }
+  rememberedTexts[text.length] = { text, reading: copy };
+  return known;
+}
+
+/**
+ * Forgets the text lines parseEvent remembered (see readText): called when the batches they came
+ * from are parsed, so that the memo does not keep them (or the input chunks they were cut from)
+ * alive.
+ */
+function forgetTexts(): void {
+  rememberedTexts.length = 0;
+}
 
 /** Reads a JSON record into `reading`; false when it names no code. */
 function recogniseJson(root: unknown): boolean {
@@ -272,7 +336,7 @@ function readMessage(message: string, trimmed: string): string | undefined {
     if (root === undefined) return CUT_JSON;
     return recogniseJson(root) ? undefined : NOT_DOCUMENTED;
   }
-  return recogniseText(message) ? undefined : NOT_DOCUMENTED;
+  return readText(message) ? undefined : NOT_DOCUMENTED;
 }
 
 function describeType(value: unknown): string {
@@ -322,32 +386,18 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   // The log stream is named by FSx; an id in the record's text only fills in when it names none.
   const streamFileSystemId = batch.streamFileSystemId;
   const named = found.fileSystemId;
-  // Written out rather than spread: object spread is markedly slower on this hot path.
-  return {
-    eventId: event.id,
-    timestamp: event.timestamp,
-    owner: batch.owner,
-    logGroup: batch.logGroup,
-    logStream: batch.logStream,
-    kind: 'record',
-    code: found.code,
-    class: found.entry?.class ?? 'unknown',
-    format: found.format,
-    fileSystemId: streamFileSystemId ?? named,
-    namedFileSystemId:
-      streamFileSystemId !== undefined && named !== undefined && named !== streamFileSystemId
-        ? named
-        : undefined,
-    path: found.path,
-    pathUncertain: found.pathUncertain || undefined,
-    s3Key: found.s3Key,
-    bucket: found.bucket,
-    associationId: found.associationId,
-    time: found.time,
-    level: found.level,
-    message: truncateEnd(message, MESSAGE_KEEP),
-  };
+  // The lean form: what the event and batch hold is read from them (lib/common/records.ts).
+  return new ParsedRecord(
+    event,
+    batch,
+    found,
+    found.entry?.class ?? 'unknown',
+    streamFileSystemId ?? named,
+    streamFileSystemId !== undefined && named !== undefined && named !== streamFileSystemId
+      ? named
+      : undefined,
+  );
 }
 
 export type { Recognised };
-export { parseEvent, recognise };
+export { forgetTexts, parseEvent, recognise };

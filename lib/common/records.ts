@@ -1,4 +1,5 @@
-import type { FailureRecord } from './types.ts';
+import { truncateEnd } from './text.ts';
+import type { FailureClass, FailureRecord, LogBatch, LogEvent } from './types.ts';
 
 /**
  * What a record points at: its path, else its S3 object (`s3://bucket/key`, or the key alone
@@ -23,3 +24,148 @@ export function detach(text: string): string {
     ? Buffer.from(text, 'latin1').toString('latin1')
     : Buffer.from(text, 'utf16le').toString('utf16le');
 }
+
+/** The fields few records have, kept in an object of their own only when one is set. */
+interface RareFields {
+  readonly namedFileSystemId: string | undefined;
+  readonly pathUncertain: true | undefined;
+  readonly associationId: string | undefined;
+  readonly time: string | undefined;
+}
+
+/** What a parsed message says of itself (see ParsedRecord): the parser's reading of it. */
+interface RecordFields {
+  readonly code: string;
+  readonly format: 'json' | 'text';
+  readonly level: 'ERROR' | 'WARN' | undefined;
+  readonly path: string | undefined;
+  readonly pathUncertain: boolean;
+  readonly s3Key: string | undefined;
+  readonly bucket: string | undefined;
+  readonly associationId: string | undefined;
+  readonly time: string | undefined;
+}
+
+/** Longest raw message a record shows (`message`); the log event keeps it whole. */
+const MESSAGE_KEEP = 1_000;
+
+/**
+ * A failure record as the parser makes it: the lean form of {@link FailureRecord}. A batch makes
+ * 10,000 of them and every one lives until the report is done, so their size is what the garbage
+ * collector copies while the batch is analysed. What the log event and its batch already hold
+ * (message, owner, log group and stream) is read from them, the fields few records have are kept
+ * together in one object only when one is set, and `kind` is the class's own: 13 fields instead
+ * of 19 (docs/design.md#benchmark). The event id and time stay fields: the plan and the totals
+ * read them for every record, and reading them from the log event would touch it again. Every field reads as the interface says;
+ * being getters, some are not own properties, so a copy is made with {@link plainRecord}, never
+ * by spreading.
+ */
+class ParsedRecord implements FailureRecord {
+  readonly eventId: string;
+  readonly timestamp: number | undefined;
+  readonly #event: LogEvent;
+  readonly #batch: LogBatch;
+  readonly code: string;
+  readonly class: FailureClass;
+  readonly format: 'json' | 'text';
+  readonly level: 'ERROR' | 'WARN' | undefined;
+  readonly fileSystemId: string | undefined;
+  readonly path: string | undefined;
+  readonly s3Key: string | undefined;
+  readonly bucket: string | undefined;
+  readonly #rare: RareFields | undefined;
+
+  /**
+   * `event.message` must be a string: the message `fields` were read from. `fileSystemId` and
+   * `namedFileSystemId` as the interface says (the stream's, else the record's own).
+   */
+  constructor(
+    event: LogEvent,
+    batch: LogBatch,
+    fields: RecordFields,
+    cls: FailureClass,
+    fileSystemId: string | undefined,
+    namedFileSystemId: string | undefined,
+  ) {
+    this.eventId = event.id;
+    this.timestamp = event.timestamp;
+    this.#event = event;
+    this.#batch = batch;
+    this.code = fields.code;
+    this.class = cls;
+    this.format = fields.format;
+    this.level = fields.level;
+    this.fileSystemId = fileSystemId;
+    this.path = fields.path;
+    this.s3Key = fields.s3Key;
+    this.bucket = fields.bucket;
+    const { pathUncertain, associationId, time } = fields;
+    this.#rare =
+      namedFileSystemId === undefined &&
+      !pathUncertain &&
+      associationId === undefined &&
+      time === undefined
+        ? undefined
+        : { namedFileSystemId, pathUncertain: pathUncertain || undefined, associationId, time };
+  }
+
+  get kind(): 'record' {
+    return 'record';
+  }
+  get owner(): string {
+    return this.#batch.owner;
+  }
+  get logGroup(): string {
+    return this.#batch.logGroup;
+  }
+  get logStream(): string {
+    return this.#batch.logStream;
+  }
+  get message(): string {
+    return truncateEnd(this.#event.message as string, MESSAGE_KEEP);
+  }
+  get namedFileSystemId(): string | undefined {
+    return this.#rare?.namedFileSystemId;
+  }
+  get pathUncertain(): true | undefined {
+    return this.#rare?.pathUncertain;
+  }
+  get associationId(): string | undefined {
+    return this.#rare?.associationId;
+  }
+  get time(): string | undefined {
+    return this.#rare?.time;
+  }
+}
+
+/**
+ * A record as a plain object with every field its own, in the interface's order: what a copy
+ * of a {@link ParsedRecord} must be made from (a spread would miss the fields it reads from its
+ * log event and batch).
+ */
+function plainRecord(record: FailureRecord): FailureRecord {
+  return {
+    eventId: record.eventId,
+    timestamp: record.timestamp,
+    owner: record.owner,
+    logGroup: record.logGroup,
+    logStream: record.logStream,
+    kind: record.kind,
+    code: record.code,
+    class: record.class,
+    format: record.format,
+    fileSystemId: record.fileSystemId,
+    namedFileSystemId: record.namedFileSystemId,
+    path: record.path,
+    pathUncertain: record.pathUncertain,
+    s3Key: record.s3Key,
+    bucket: record.bucket,
+    associationId: record.associationId,
+    time: record.time,
+    level: record.level,
+    message: record.message,
+  };
+}
+
+export type { RecordFields };
+export { MESSAGE_KEEP, ParsedRecord, plainRecord };

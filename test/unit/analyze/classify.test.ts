@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, classify, hintFor, lookup } from '../../../lib/analyze/classify.ts';
 import { CLASS_ORDER, isRetryable, mostSevere } from '../../../lib/common/classes.ts';
@@ -106,5 +107,64 @@ describe('Function: classify', () => {
     expect(mostSevere(['busy', 'permission', 'transient'])).toBe('permission');
     expect(mostSevere(['skipped', 'import'])).toBe('import');
     expect(mostSevere([])).toBeUndefined();
+  });
+
+  it('finds what the normalised spelling names, whatever the case, padding or length (property)', () => {
+    // Prepare: the lookup as the catalog defines it, with no shortcut (trim, lower case, codes
+    // before report codes before labels).
+    const byCode = new Map<string, (typeof CATALOG)[number]>();
+    for (const entry of CATALOG) byCode.set(entry.code.toLowerCase(), entry);
+    for (const entry of CATALOG) {
+      const code = entry.reportCode?.toLowerCase();
+      if (code !== undefined && !byCode.has(code)) byCode.set(code, entry);
+    }
+    const reference = (value: string) => {
+      const key = value.trim().toLowerCase();
+      const entry = byCode.get(key);
+      return entry === undefined
+        ? CATALOG.filter((row) => row.label?.toLowerCase() === key)
+        : [entry];
+    };
+    const names = CATALOG.flatMap((entry) =>
+      [entry.code, entry.reportCode, entry.label].filter((name) => name !== undefined),
+    );
+    const padding = fc.constantFrom('', ' ', '\t', '\n', '\u00a0', '\ufeff', '\u2028', ' x');
+    const respelt = fc
+      .tuple(fc.constantFrom(...names), fc.array(fc.boolean(), { maxLength: 50 }))
+      .map(([name, upper]) =>
+        [...name]
+          .map((char, index) => (upper[index] ? char.toUpperCase() : char.toLowerCase()))
+          .join(''),
+      );
+    const value = fc
+      .tuple(
+        padding,
+        fc.oneof(
+          fc.constantFrom(...names),
+          respelt,
+          fc.string({ maxLength: 60 }),
+          // Lower-casing the dotted I makes a longer, non-ASCII text; the Kelvin sign becomes k.
+          fc.constantFrom('\u212aMS key not found', 'S3\u0130mportAccessDenied', 'İ'.repeat(20)),
+        ),
+        padding,
+      )
+      .map(([before, name, after]) => before + name + after);
+
+    // Act / Assess: twice, so the remembered answer is checked too.
+    fc.assert(
+      fc.property(value, (text) => {
+        const expected = reference(text).map((entry) => `${entry.code}/${entry.kind}`);
+        expect(lookup(text).map((entry) => `${entry.code}/${entry.kind}`)).toEqual(expected);
+        expect(lookup(text).map((entry) => `${entry.code}/${entry.kind}`)).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(lookup('\u212aMS key not found').map((entry) => entry.code)).toEqual([
+      'KMS key not found',
+    ]);
+    expect(lookup(' resource BUSY ').map((entry) => entry.code)).toEqual(['S3ExportResourceBusy']);
+    expect(lookup('Failed to export file because it is being used by another process.')).toEqual(
+      [],
+    );
   });
 });

@@ -6,6 +6,7 @@ import { renderEmail } from '../../../lib/analyze/email.ts';
 import { ReportFold } from '../../../lib/analyze/fold.ts';
 import { type PipelineOptions, processBatches } from '../../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../../lib/analyze/terminal.ts';
+import { plainRecord } from '../../../lib/common/records.ts';
 import type { Association, LogBatch } from '../../../lib/common/types.ts';
 import { readInput } from '../../../lib/input/read.ts';
 import { uniqueSources } from '../../../lib/render/report.ts';
@@ -99,7 +100,7 @@ describe('Class: ReportFold', () => {
     for (const key of ['events', 'records', 'unparseable', 'byClass', 'byCode', 'fileSystems']) {
       expect(json[key]).toEqual(wholeJson[key]);
     }
-    expect(folded.records).toEqual(whole.records.slice(0, 1));
+    expect(folded.records).toEqual(whole.records.slice(0, 1).map(plainRecord));
     expect(folded.unparseable).toEqual(whole.unparseable.slice(0, 1));
     expect(json['truncated']).toEqual({
       failures: whole.records.length - 1,

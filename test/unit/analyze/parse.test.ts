@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../lib/analyze/classify.ts';
-import { parseEvent, recognise } from '../../../lib/analyze/parse.ts';
+import { forgetTexts, parseEvent, recognise } from '../../../lib/analyze/parse.ts';
+import { plainRecord } from '../../../lib/common/records.ts';
 import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../../lib/common/types.ts';
 import { batch } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
@@ -353,6 +354,60 @@ describe('Property: parsing is total', () => {
         },
       ),
       { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('Property: a repeated text line reads as it does on its own', () => {
+  // Lines of a few lengths, so that lines of one length replace each other in the memo, and the
+  // same line comes back after others: documented texts (filled or not), text with a path, a
+  // level and ids, unknown texts, and lines past the remembered length.
+  const documented = CATALOG.flatMap((entry) => entry.templates);
+  const line = fc.oneof(
+    fc.constantFrom(...documented),
+    fc
+      .tuple(
+        fc.constantFrom(...documented),
+        fc.constantFrom('a', 'bb', 'a b', 'fs-0123456789abcdef0'),
+      )
+      .map(([template, value]) => template.replaceAll(/\{\w+\}/g, value)),
+    fc
+      .tuple(fc.constantFrom('ERROR', 'WARN', 'info'), fc.constantFrom('/a', '"/a b"', '/a b'))
+      .map(
+        ([level, path]) =>
+          `${level} file_path=${path} fs-0123456789abcdef0 dra-0123456789abcdef S3ExportResourceBusy`,
+      ),
+    fc.constantFrom('S3ExportSomethingNew here', 'nothing to see', 'x'.repeat(400)),
+    fc.constantFrom(...documented).map((template) => `${template} ${'y'.repeat(330)}`),
+  );
+
+  it('gives every line of a batch the record it gives alone', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), (messages) => {
+        // Prepare: what each line reads as with nothing remembered.
+        const alone = messages.map((message) => {
+          forgetTexts();
+          return parseOne(message);
+        });
+        forgetTexts();
+        const input = batch(messages.map((message) => ({ message })));
+
+        // Act
+        const parsed = input.events.map((event) => parseEvent(event, input));
+        forgetTexts();
+
+        // Assess: the same records, but for the event ids and times of the batch.
+        const fields = (parsedEvent: ParsedEvent) => {
+          const {
+            eventId: _id,
+            timestamp: _time,
+            ...rest
+          } = parsedEvent.kind === 'record' ? plainRecord(parsedEvent) : parsedEvent;
+          return rest;
+        };
+        expect(parsed.map(fields)).toEqual(alone.map(fields));
+      }),
+      { numRuns: 500 },
     );
   });
 });
