@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { AnalyzerError, describeError } from '../lib/common/errors.ts';
+import * as analyze from './analyze.ts';
 import {
   type Command,
   complain,
@@ -19,11 +19,10 @@ import { outputEncoding } from './output.ts';
 
 /*
  * The command-line interface: the dispatcher, error reporting and the process seam. Each command
- * lives in its own module, imported when it runs (esbuild makes each a chunk), so that its code is
- * compiled after `run` has turned on Node's compile cache. `analyze` and the pure lib/ modules it
- * uses load no AWS SDK code: it must run without AWS credentials, and it is the command run on
- * large inputs, where start-up counts. The Lambda handler (and with it the SDK) is imported by
- * `invoke` alone.
+ * lives in its own module. Only `analyze` and pure lib/ modules are imported statically: it must
+ * run without AWS credentials and without loading the AWS SDK, and it is the command run on large
+ * inputs, where start-up counts. Every other command is imported when it runs (esbuild makes each
+ * a chunk); the Lambda handler (and with it the SDK) is imported by `invoke` alone.
  */
 
 const HELP = `${PROGRAM} ${VERSION}
@@ -49,9 +48,6 @@ scan, reexport and doctor call AWS with the standard settings (AWS_PROFILE, AWS_
 AWS_ENDPOINT_URL...); analyze, invoke --dry-run and make-event never do.
 Set DEBUG=1 to print stack traces of unexpected errors.
 `;
-
-/** `analyze`: no AWS SDK code, whether or not the other commands below are ever loaded. */
-const loadAnalyze = () => import('./analyze.ts');
 
 /** The commands other than `analyze`, each in its own module, loaded when it runs. */
 const LAZY_COMMANDS = {
@@ -82,7 +78,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
         io.stdout((await LAZY_COMMANDS[topic]()).help);
         return EXIT_OK;
       }
-      io.stdout(topic === 'analyze' ? (await loadAnalyze()).help : HELP);
+      io.stdout(topic === 'analyze' ? analyze.help : HELP);
       return EXIT_OK;
     }
     case '--version':
@@ -90,7 +86,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     case 'analyze':
-      return (await loadAnalyze()).command(rest, io);
+      return analyze.command(rest, io);
     default:
       if (isLazyCommand(command)) return (await LAZY_COMMANDS[command]()).command(rest, io);
       throw new UsageError(
@@ -178,28 +174,8 @@ function stdoutDrained(): Promise<void> {
 /** Exit status of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
 
-/**
- * Turns on Node's on-disk compile cache (Node 22.1 and newer; Node 20 has none) for the modules
- * loaded from here on: the command's chunks. A later run then skips parsing them again; on Node
- * 24, compiling the modules of `analyze` took 14-17 -> 10-11 ms of CPU (profiles, later runs).
- * Node picks the folder: NODE_COMPILE_CACHE, else node-compile-cache in the temporary folder; it
- * checks each entry against the file, and skips the cache (without a word) when it cannot write
- * there. NODE_DISABLE_COMPILE_CACHE=1 turns it off
- * (https://nodejs.org/api/module.html#module-compile-cache).
- */
-function enableCompileCache(): void {
-  // Read from the namespace: a named import of an export Node 20 lacks would fail to link there.
-  const enable = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
-  try {
-    enable?.();
-  } catch {
-    // Only a speed-up: without it, every module is compiled as before.
-  }
-}
-
 /** Runs the CLI on this process: its arguments, streams and environment; sets the exit code. */
 async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  enableCompileCache();
   // `... | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);

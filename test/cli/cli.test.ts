@@ -418,79 +418,6 @@ describe('CLI: analyze', () => {
   });
 });
 
-describe('CLI: compile cache', () => {
-  /** The environment of a run whose temporary folder is `tmp`, with no cache setting of its own. */
-  function envWithTmp(tmp: string): Record<string, string> {
-    const env = cleanEnv({ TMPDIR: tmp }) as Record<string, string>;
-    delete env['NODE_COMPILE_CACHE'];
-    delete env['NODE_DISABLE_COMPILE_CACHE'];
-    return env;
-  }
-
-  function analyzeJson(env: Record<string, string>): Promise<Run> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, 'analyze', '--json', EVENTS],
-        { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-  }
-
-  /** The report without its one line that changes on every run. */
-  const withoutTime = (text: string) => text.replace(/"generatedAt": "[^"]*"/, '');
-
-  it('keeps compiled code in the temporary folder where Node has a compile cache (22.1+)', async () => {
-    // Prepare
-    const tmp = await mkdtemp(join(tmpdir(), 'fea-cache-'));
-    const nodeModule = (await import('node:module')) as { enableCompileCache?: unknown };
-    const hasCache = typeof nodeModule.enableCompileCache === 'function';
-
-    try {
-      // Act
-      const run = await analyzeJson(envWithTmp(tmp));
-
-      // Assess
-      expect(run.code).toBe(0);
-      expect(run.stderr).toBe('');
-      const entries = await readdir(tmp);
-      // Node 20 has no compile cache: nothing is written, and nothing fails.
-      expect(entries).toEqual(hasCache ? ['node-compile-cache'] : []);
-      if (hasCache) {
-        expect(
-          (await readdir(join(tmp, 'node-compile-cache'), { recursive: true })).length,
-        ).toBeGreaterThan(1);
-      }
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  });
-
-  it('runs as usual, without a word, when the cache folder cannot be made', async () => {
-    // Prepare: the temporary "folder" is a file, so no folder can be made in it.
-    const dir = await mkdtemp(join(tmpdir(), 'fea-cache-'));
-    const file = join(dir, 'not-a-folder');
-    await writeFile(file, '');
-
-    try {
-      // Act
-      const blocked = await analyzeJson(envWithTmp(file));
-      const usual = await analyzeJson(envWithTmp(dir));
-
-      // Assess
-      expect(blocked.code).toBe(0);
-      expect(blocked.stderr).toBe('');
-      expect(withoutTime(blocked.stdout)).toBe(withoutTime(usual.stdout));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('CLI: make-event', () => {
   it('gives a reader that is slow to start all of a large event, then exits', async () => {
     // Prepare: hex text gzips to about half, so the event is many times what a pipe holds.
@@ -680,10 +607,10 @@ describe('CLI: bundle', () => {
     >;
   }
 
-  /** The outputs `roots` load before they run (static imports, transitively). */
-  function loadedAtStart(meta: Metafile, roots: readonly string[] = ['dist/cli.js']): Set<string> {
+  /** The outputs `dist/cli.js` loads before it runs (static imports, transitively). */
+  function loadedAtStart(meta: Metafile): Set<string> {
     const reached = new Set<string>();
-    const queue = [...roots];
+    const queue = ['dist/cli.js'];
     for (let output = queue.pop(); output !== undefined; output = queue.pop()) {
       if (reached.has(output)) continue;
       reached.add(output);
@@ -692,20 +619,6 @@ describe('CLI: bundle', () => {
       }
     }
     return reached;
-  }
-
-  /**
-   * What `analyze` loads: dist/cli.js, then the chunk of cli/analyze.ts it imports when the
-   * command runs (after turning on the compile cache), each with its static imports.
-   */
-  function loadedByAnalyze(meta: Metafile): Set<string> {
-    const chunk = meta.outputs['dist/cli.js']?.imports.find(
-      (edge) =>
-        edge.kind === 'dynamic-import' &&
-        Object.keys(meta.outputs[edge.path]?.inputs ?? {}).includes('cli/analyze.ts'),
-    );
-    expect(chunk).toBeDefined();
-    return loadedAtStart(meta, ['dist/cli.js', chunk?.path ?? '']);
   }
 
   async function readMetafile(): Promise<Metafile> {
@@ -721,7 +634,7 @@ describe('CLI: bundle', () => {
       );
 
     // Act
-    const reached = loadedByAnalyze(meta);
+    const reached = loadedAtStart(meta);
 
     // Assess
     expect(meta.outputs['dist/cli.js']).toBeDefined();
@@ -744,7 +657,7 @@ describe('CLI: bundle', () => {
     ];
 
     // Act
-    const inputs = [...loadedByAnalyze(meta)].flatMap((output) =>
+    const inputs = [...loadedAtStart(meta)].flatMap((output) =>
       Object.keys(meta.outputs[output]?.inputs ?? {}),
     );
 
