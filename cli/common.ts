@@ -20,6 +20,8 @@ interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly readStdin: () => Promise<string>;
+  /** Standard input whole, as bytes (gzip on stdin is read too). Absent: `readStdin` is used. */
+  readonly readStdinBytes?: () => Promise<Buffer>;
   readonly isTTY: boolean;
   readonly env: Record<string, string | undefined>;
   /** Whether stderr is a terminal: live progress lines (`scan`) only then. Default false. */

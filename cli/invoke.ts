@@ -28,10 +28,11 @@ import { readText } from './sources.ts';
 const help = `Usage: ${PROGRAM} invoke FILE [--dry-run]
 
 Runs the real Lambda handler once on a Lambda event file (FILE, or - for standard input) with a
-fake Lambda context, and prints the handler's result as JSON on stdout. The handler's own log
-lines go to stderr. The handler reads its configuration from the environment (SUMMARY_TOPIC_ARN,
-REPORT_PATH, BUSY_DELAY_SECONDS, ...) and, without --dry-run, calls FSx and SNS with the AWS
-credentials of the environment.
+fake Lambda context, and prints the handler's result as JSON on stdout. A JSON array of events
+(what make-event prints when its input names several log streams) is run event by event, and
+the results are printed as an array. The handler's own log lines go to stderr. The handler reads
+its configuration from the environment (SUMMARY_TOPIC_ARN, REPORT_PATH, BUSY_DELAY_SECONDS, ...)
+and, without --dry-run, calls FSx and SNS with the AWS credentials of the environment.
 
 Options:
   --dry-run     set DRY_RUN=true: plan only, start no task, publish nothing
@@ -90,10 +91,10 @@ function looksLikeLogLines(text: string): boolean {
 }
 
 /**
- * Reads FILE (or standard input for `-`) as a Lambda event. A file that is not one is an
- * InputError naming it: a usage problem (2), not a handler failure (1).
+ * Reads FILE (or standard input for `-`) as a Lambda event, or a JSON array of them. A file that
+ * is not one is an InputError naming it: a usage problem (2), not a handler failure (1).
  */
-async function readEvent(file: string, io: Io): Promise<unknown> {
+async function readEvents(file: string, io: Io): Promise<unknown[]> {
   const source = { name: file === '-' ? 'stdin' : file, path: file === '-' ? undefined : file };
   let text: string;
   try {
@@ -114,15 +115,22 @@ async function readEvent(file: string, io: Io): Promise<unknown> {
     }
     throw new InputError(`${source.name}: is not valid JSON: ${describeError(error)}`);
   }
-  try {
-    // Checked here so a bad file is a usage problem (2), not a handler failure (1).
-    // No size cap here: the handler applies its own (MAX_DECOMPRESSED_BYTES).
-    decodeLambdaEvent(event, bufferConstants.MAX_LENGTH);
-  } catch (error) {
-    if (error instanceof DecodeError) throw new InputError(`${source.name}: ${error.message}`);
-    throw error;
-  }
-  return event;
+  // `make-event` prints a JSON array of events, one per log stream, when its input names several.
+  const events = Array.isArray(event) && event.length > 0 ? event : [event];
+  events.forEach((item, index) => {
+    const where = events.length > 1 || Array.isArray(event) ? `item ${index + 1}: ` : '';
+    try {
+      // Checked here so a bad file is a usage problem (2), not a handler failure (1).
+      // No size cap here: the handler applies its own (MAX_DECOMPRESSED_BYTES).
+      decodeLambdaEvent(item, bufferConstants.MAX_LENGTH);
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        throw new InputError(`${source.name}: ${where}${error.message}`);
+      }
+      throw error;
+    }
+  });
+  return events;
 }
 
 /** Runs `invoke`; see `help`. */
@@ -142,12 +150,12 @@ async function command(args: string[], io: Io): Promise<number> {
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError('no FILE given', 'invoke');
   if (extra.length > 0) throw new UsageError('invoke takes exactly one FILE', 'invoke');
-  const event = await readEvent(file, io);
+  const events = await readEvents(file, io);
 
   // The handler reads its configuration when its module loads, so DRY_RUN must be set first.
   if (values['dry-run'] === true) Object.assign(process.env, { DRY_RUN: 'true' });
   const restore = stdoutToStderr();
-  let result: unknown;
+  const results: unknown[] = [];
   try {
     let handler: (event: unknown, context: Context) => Promise<unknown>;
     try {
@@ -160,16 +168,24 @@ async function command(args: string[], io: Io): Promise<number> {
       return EXIT_FAILURE;
     }
     try {
-      result = await handler(event, fakeContext(setting(io.env, 'AWS_REGION') ?? 'us-east-1'));
+      // One invocation per event, in order, as Lambda would receive them.
+      for (const event of events) {
+        const result = await handler(
+          event,
+          fakeContext(setting(io.env, 'AWS_REGION') ?? 'us-east-1'),
+        );
+        results.push(result ?? null);
+      }
     } catch (error) {
-      complain(io, `invoke failed: ${describeError(error)}`);
+      const which = events.length > 1 ? ` (event ${results.length + 1} of ${events.length})` : '';
+      complain(io, `invoke failed${which}: ${describeError(error)}`);
       if (isDebug(io.env) && error instanceof Error) io.stderr(line(error.stack ?? ''));
       return EXIT_FAILURE;
     }
   } finally {
     restore();
   }
-  io.stdout(line(JSON.stringify(result ?? null, null, 2)));
+  io.stdout(line(JSON.stringify(results.length === 1 ? results[0] : results, null, 2)));
   return EXIT_OK;
 }
 

@@ -123,10 +123,14 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-async function readStdin(): Promise<string> {
+async function readStdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readStdin(): Promise<string> {
+  return (await readStdinBytes()).toString('utf8');
 }
 
 /**
@@ -199,6 +203,7 @@ async function run(argv: readonly string[] = process.argv.slice(2)): Promise<voi
       process.stderr.write(text);
     },
     readStdin,
+    readStdinBytes,
     isTTY: process.stdout.isTTY === true,
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,

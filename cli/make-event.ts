@@ -1,8 +1,10 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../lib/common/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
+import type { Input, InputContext } from '../lib/input/read.ts';
 import {
   checkFileSystemId,
   complain,
@@ -15,7 +17,7 @@ import {
   parseOrUsage,
   UsageError,
 } from './common.ts';
-import { expandSources, readText } from './sources.ts';
+import { expandSources, readSource } from './sources.ts';
 
 /*
  * `make-event`: turns raw log lines into the Lambda event CloudWatch Logs would send, with
@@ -25,19 +27,25 @@ import { expandSources, readText } from './sources.ts';
 /** The documented example stream, and a fixed start so output is stable. */
 const DEFAULT_EVENT_STREAM = 'datarepo_fs-0123456789abcdef0';
 const DEFAULT_START_TIME = '2025-11-25T12:00:00.000Z';
+/** An AWS account id: 12 digits. */
+const ACCOUNT_ID = /^\d{12}$/;
 
 const help = `Usage: ${PROGRAM} make-event [options] FILE... | -
 
-Turns raw log messages (one per line, blank lines ignored; all FILEs in order, "-" for standard
-input) into the Lambda event CloudWatch Logs would send: { "awslogs": { "data": base64(gzip(
-payload)) } }, printed on stdout. Event ids and timestamps are deterministic: the n-th line
-(from 0) gets --start-time + n seconds, and its id is derived from that time, n and the stream.
+Turns log lines, or anything analyze reads (gzip, aws logs tail lines, filter-log-events
+output, ...: all FILEs in order, "-" for standard input), into the Lambda event CloudWatch Logs
+would send: { "awslogs": { "data": base64(gzip(payload)) } }, printed on stdout. Each event keeps
+the log stream, time and id its input gives; an input naming several log streams gives a JSON
+array of events, one per stream. An event with no time of its own (a bare line) gets
+--start-time + n seconds (n counted from 0 over the output), and an id derived from that time, n
+and the stream, so the same lines always give the same event. An input analyze refuses, or one
+whose events cannot be rebuilt as they were, is refused (exit status 2).
 
 Options:
   --log-group NAME        log group (default ${DEFAULT_LOG_GROUP})
-  --log-stream NAME       log stream (default ${DEFAULT_EVENT_STREAM})
+  --log-stream NAME       log stream of lines that name none (default ${DEFAULT_EVENT_STREAM})
   --file-system-id ID     use the log stream datarepo_ID (instead of --log-stream)
-  --owner ACCOUNT         owner account id (default ${DEFAULT_OWNER})
+  --owner ACCOUNT         account id (12 digits) of inputs that name none (default ${DEFAULT_OWNER})
   --start-time ISO        time of the first event (default ${DEFAULT_START_TIME})
   -h, --help              this text
 `;
@@ -52,12 +60,43 @@ function eventId(timestamp: number, index: number, logGroup: string, logStream: 
   return `${String(timestamp).padStart(13, '0')}${String(index).padStart(6, '0')}${digits}`;
 }
 
-/** The non-blank lines of every FILE argument; each bad or empty one is reported on stderr. */
-async function readLines(
+/** One subscription batch to be: the log group, stream and owner the input named, and its events. */
+interface Group {
+  readonly owner: string;
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly subscriptionFilters: readonly string[];
+  readonly events: Array<{
+    id: string | undefined;
+    timestamp: number | undefined;
+    message: string;
+  }>;
+}
+
+/** The owner or stream the CLI's reader writes when the input names none (lib/input/read.ts). */
+const UNNAMED = 'unknown';
+
+/**
+ * Whether an event id is one the CLI's reader made up (`<file>:<line>`, `<file>#<n>`, see
+ * docs/cli.md#what-each-format-gives) rather than one the input carried.
+ */
+function madeUpId(id: string, name: string): boolean {
+  return id.startsWith(`${name}:`) || id.startsWith(`${name}#`);
+}
+
+/**
+ * Reads every FILE argument with analyze's reader (lib/input, cli/sources.ts) and groups the
+ * events per owner, log group and stream, in first-seen order. An input the reader refuses, or
+ * one holding an event that cannot be rebuilt as it was (not an object, no id, a message that is
+ * not text), is reported on stderr and counted in `bad`.
+ */
+async function readGroups(
   args: readonly string[],
   io: Io,
-): Promise<{ messages: string[]; bad: number }> {
-  const messages: string[] = [];
+  context: InputContext,
+  owner: string | undefined,
+): Promise<{ groups: Group[]; bad: number }> {
+  const groups = new Map<string, Group>();
   let bad = 0;
   for (const source of await expandSources(args, 'make-event', { folders: false })) {
     if ('problem' in source) {
@@ -65,27 +104,69 @@ async function readLines(
       bad++;
       continue;
     }
-    let text: string;
+    let input: Input;
     try {
-      text = await readText(source, io);
+      input = await readSource(source, context, io);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       complain(io, `${source.name}: ${error.message}`);
       bad++;
       continue;
     }
-    const lines = text
-      .replace(/^\uFEFF/, '')
-      .split(/\r?\n/)
-      .filter((message) => message.trim().length > 0);
-    if (lines.length === 0) {
-      complain(io, `${source.name}: is empty`);
+    const problem = unbuildable(input);
+    if (problem !== undefined) {
+      complain(io, `${source.name}: ${problem}`);
       bad++;
       continue;
     }
-    messages.push(...lines);
+    for (const note of input.notes) complain(io, `${source.name}: ${note}`);
+    if (input.skippedMessages > 0) {
+      complain(
+        io,
+        `${source.name}: left out ${input.skippedMessages} control message(s): they hold no log events`,
+      );
+    }
+    for (const batch of input.batches) {
+      const batchOwner = batch.owner === UNNAMED ? (owner ?? DEFAULT_OWNER) : batch.owner;
+      const logStream = batch.logStream === UNNAMED ? DEFAULT_EVENT_STREAM : batch.logStream;
+      const key = JSON.stringify([batchOwner, batch.logGroup, logStream]);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = {
+          owner: batchOwner,
+          logGroup: batch.logGroup,
+          logStream,
+          // Kept from a subscription payload; lines were never sent through one.
+          subscriptionFilters:
+            batch.subscriptionFilters.length > 0 ? batch.subscriptionFilters : [PROGRAM],
+          events: [],
+        };
+        groups.set(key, group);
+      }
+      for (const event of batch.events) {
+        group.events.push({
+          id: madeUpId(event.id, source.name) ? undefined : event.id,
+          timestamp: event.timestamp,
+          message: event.message as string,
+        });
+      }
+    }
   }
-  return { messages, bad };
+  return { groups: [...groups.values()], bad };
+}
+
+/** Why an input's events cannot be rebuilt as they were; undefined when they can. */
+function unbuildable(input: Input): string | undefined {
+  const events = input.batches.flatMap((batch) => batch.events);
+  if (events.length === 0) {
+    return 'holds no log events (only control messages): there is nothing to put in an event';
+  }
+  const defective = events.filter(
+    (event) => event.defect !== undefined || typeof event.message !== 'string',
+  );
+  if (defective.length === 0) return undefined;
+  const first = defective[0];
+  return `holds ${defective.length} log event(s) that cannot be rebuilt as they were (the first: ${first?.defect ?? 'its message is not text'}): invoke or analyze the file as it is`;
 }
 
 /** Runs `make-event`; see `help`. */
@@ -125,29 +206,53 @@ async function command(args: string[], io: Io): Promise<number> {
       'make-event',
     );
   }
-  const logGroup = values['log-group'] ?? DEFAULT_LOG_GROUP;
-  const logStream =
-    fileSystemId === undefined
-      ? (values['log-stream'] ?? DEFAULT_EVENT_STREAM)
-      : `datarepo_${fileSystemId}`;
+  if (start < 0) {
+    throw new UsageError(`--start-time must not be before 1970 (got "${startText}")`, 'make-event');
+  }
+  if (values.owner !== undefined && !ACCOUNT_ID.test(values.owner)) {
+    throw new UsageError(
+      `--owner must be a 12-digit AWS account id (got "${values.owner}")`,
+      'make-event',
+    );
+  }
+  // --log-stream and --file-system-id name the stream of lines that name none; a stream the
+  // input names is kept (it names the file system), as is an export object's folder.
+  const context: InputContext = {
+    logGroup: values['log-group'] ?? DEFAULT_LOG_GROUP,
+    logStream: values['log-stream'],
+    fileSystemId,
+    maxDecompressedBytes: bufferConstants.MAX_LENGTH,
+  };
 
-  const { messages, bad } = await readLines(positionals, io);
+  const { groups, bad } = await readGroups(positionals, io, context, values.owner);
   // A partial event would silently lack the bad file's lines.
   if (bad > 0) return EXIT_USAGE;
 
-  const payload = {
-    messageType: 'DATA_MESSAGE',
-    owner: values.owner ?? DEFAULT_OWNER,
-    logGroup,
-    logStream,
-    subscriptionFilters: [PROGRAM],
-    logEvents: messages.map((message, index) => {
-      const timestamp = start + index * 1000;
-      return { id: eventId(timestamp, index, logGroup, logStream), timestamp, message };
-    }),
-  };
-  const data = gzipSync(JSON.stringify(payload)).toString('base64');
-  io.stdout(line(JSON.stringify({ awslogs: { data } }, null, 2)));
+  // Events without a time of their own get --start-time + n seconds, n counted over the output.
+  let index = 0;
+  const events = groups.map((group) => {
+    const payload = {
+      messageType: 'DATA_MESSAGE',
+      owner: group.owner,
+      logGroup: group.logGroup,
+      logStream: group.logStream,
+      subscriptionFilters: group.subscriptionFilters,
+      logEvents: group.events.map((event) => {
+        const timestamp = event.timestamp ?? start + index * 1000;
+        const id = event.id ?? eventId(timestamp, index, group.logGroup, group.logStream);
+        index++;
+        return { id, timestamp, message: event.message };
+      }),
+    };
+    return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
+  });
+  if (events.length > 1) {
+    complain(
+      io,
+      `the input names ${events.length} log streams: printed ${events.length} events (a JSON array), one per stream, as CloudWatch Logs would send them`,
+    );
+  }
+  io.stdout(line(JSON.stringify(events.length === 1 ? events[0] : events, null, 2)));
   return EXIT_OK;
 }
 

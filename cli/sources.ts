@@ -1,8 +1,9 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { InputError } from '../lib/common/errors.ts';
 import {
   type BatchSink,
@@ -101,20 +102,72 @@ async function expandSources(
   return sources;
 }
 
-/** What a file is by its first bytes, and its size: one open for both. */
-async function probe(path: string): Promise<{ kind: 'gzip' | 'zip' | 'other'; size: number }> {
+type ByteKind = 'gzip' | 'zip' | 'other';
+
+/** What bytes are by their first four: gzip (`1f 8b`), a zip archive (`PK\3\4`), or other. */
+function byteKind(head: Uint8Array): ByteKind {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'PK\u0003\u0004')
+    return 'zip';
+  return 'other';
+}
+
+/**
+ * What a file is by its first bytes, and its size: one open for both. A pipe, FIFO or character
+ * device (`<(cmd)`, `/dev/stdin`) cannot seek: it is `stream`, sniffed as it is read.
+ */
+async function probe(
+  path: string,
+): Promise<{ kind: ByteKind; size: number } | { kind: 'stream'; stream: Readable }> {
   const handle = await open(path, 'r');
+  let keep = false;
   try {
-    const { size } = await handle.stat();
+    const stats = await handle.stat();
+    // Read from this very open: a FIFO opened a second time would wait for a second writer.
+    keep = !stats.isFile();
+    if (keep) return { kind: 'stream', stream: handle.createReadStream() };
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return { kind: 'gzip', size };
-    if (bytesRead === 4 && head.toString('latin1') === 'PK\u0003\u0004')
-      return { kind: 'zip', size };
-    return { kind: 'other', size };
+    return { kind: byteKind(head.subarray(0, bytesRead)), size: stats.size };
   } finally {
-    await handle.close();
+    if (!keep) await handle.close();
   }
+}
+
+/**
+ * The first bytes of a stream (up to four), put back so they are read again; `ended` when the
+ * stream ended within them (it then has nothing more to give: `head` is all of it).
+ */
+async function sniff(stream: Readable): Promise<{ head: Buffer; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  for (;;) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk !== null) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= 4) break;
+      continue;
+    }
+    if (stream.readableEnded) {
+      ended = true;
+      break;
+    }
+    ended = await new Promise<boolean>((resolve, reject) => {
+      const done = (end: boolean) => {
+        stream.off('readable', onReadable).off('end', onEnd).off('error', reject);
+        resolve(end);
+      };
+      const onReadable = () => done(false);
+      const onEnd = () => done(true);
+      stream.once('readable', onReadable).once('end', onEnd).once('error', reject);
+    });
+    if (ended) break;
+  }
+  const head = Buffer.concat(chunks);
+  if (!ended && head.length > 0) stream.unshift(head);
+  return { head, ended };
 }
 
 /** The log stream an export-to-S3 object names by its folder, unless the person named one. */
@@ -154,22 +207,42 @@ async function readFileInput(
   io: Io,
   sink: BatchSink | undefined,
 ): Promise<Input> {
-  let kind: Awaited<ReturnType<typeof probe>>['kind'];
+  let kind: ByteKind;
   let size: number;
+  let raw: Readable | undefined;
+  /** All of a pipe that ended within its first bytes. */
+  let all: Buffer | undefined;
   try {
-    ({ kind, size } = await probe(path));
+    const probed = await probe(path);
+    if (probed.kind === 'stream') {
+      // A pipe can be read once only: its first bytes are looked at, then put back.
+      size = 0;
+      raw = probed.stream;
+      const { head, ended } = await sniff(raw);
+      kind = byteKind(head);
+      if (ended) {
+        raw.destroy();
+        raw = undefined;
+        all = head;
+      }
+    } else ({ kind, size } = probed);
   } catch (error) {
+    raw?.destroy();
     throw new InputError(fileProblem(error), { cause: error });
   }
   if (kind === 'zip') {
+    raw?.destroy();
     throw new InputError('is a zip archive: unzip it and pass the folder instead');
   }
   const text = new TextReader(name, contextFor(path, context), sink);
   // Most inputs (a Lambda event, a page of filter-log-events) are small: one read, no stream.
-  const whole = kind === 'other' && size < PROGRESS_FROM_BYTES;
-  const raw = whole ? undefined : createReadStream(path);
+  const whole = raw === undefined && kind === 'other' && size < PROGRESS_FROM_BYTES;
+  if (!whole && all === undefined) raw ??= createReadStream(path);
   try {
-    if (raw === undefined) {
+    if (all !== undefined) {
+      const bytes = kind === 'gzip' ? gunzipSync(all) : all;
+      for (const line of splitLines(bytes.toString('utf8'))) text.line(line);
+    } else if (raw === undefined) {
       for (const line of splitLines(await readFile(path, 'utf8'))) text.line(line);
     } else {
       const report = progress(io, name, size);
@@ -288,6 +361,25 @@ async function readText(source: Source, io: Io): Promise<string> {
   }
 }
 
+/** Standard input whole, as text: gunzipped when its bytes say gzip, as a file would be. */
+async function stdinText(io: Io): Promise<string> {
+  if (io.readStdinBytes === undefined) return io.readStdin();
+  const bytes = await io.readStdinBytes();
+  const kind = byteKind(bytes.subarray(0, 4));
+  if (kind === 'zip') {
+    throw new InputError('is a zip archive: unzip it and pass the folder instead');
+  }
+  if (kind === 'other') return bytes.toString('utf8');
+  try {
+    // Read whole like any standard input; a string cannot be longer than this anyway.
+    return gunzipSync(bytes, { maxOutputLength: bufferConstants.MAX_STRING_LENGTH }).toString(
+      'utf8',
+    );
+  } catch (error) {
+    throw new InputError(`is not a readable gzip file: ${fileProblem(error)}`, { cause: error });
+  }
+}
+
 /**
  * Reads a source: standard input whole (it is what a person pipes), a file by
  * {@link readFileInput}. With a sink, a file of log lines hands its batches over while it is
@@ -299,7 +391,7 @@ async function readSource(
   io: Io,
   sink?: BatchSink,
 ): Promise<Input> {
-  if (source.path === undefined) return readInput(await io.readStdin(), source.name, context);
+  if (source.path === undefined) return readInput(await stdinText(io), source.name, context);
   return readFileInput(source.path, source.name, context, io, sink);
 }
 

@@ -48,6 +48,15 @@ function firstIssue(error: z.core.$ZodError, prefix: string): string {
 }
 
 /**
+ * A usable log event time: milliseconds since 1970, as CloudWatch Logs stores them
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_InputLogEvent.html).
+ * A negative time is not one FSx can have written: it stays unknown rather than shown as 1969.
+ */
+function isEpochMillis(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/**
  * Turns one raw log event into a `LogEvent` without failing: a malformed event is kept with a
  * `defect` so the parser counts it as unparseable and the rest of the batch goes on. An event
  * without a usable time keeps `timestamp: undefined` (shown as "unknown"), never epoch 0.
@@ -65,13 +74,11 @@ function toLogEvent(raw: unknown, index: number): LogEvent {
   if (typeof id === 'string' && id.length > 0) {
     // Well-formed (the norm), or with no time at all: use the parsed object as it is instead of
     // copying it (a copy would also drop the `defect` the CLI's line reader sets).
-    if (timestamp === undefined || (typeof timestamp === 'number' && Number.isFinite(timestamp))) {
-      return raw as LogEvent;
-    }
+    if (timestamp === undefined || isEpochMillis(timestamp)) return raw as LogEvent;
   }
   const event = {
     id: typeof id === 'string' && id.length > 0 ? id : `#${index}`,
-    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : undefined,
+    timestamp: isEpochMillis(timestamp) ? timestamp : undefined,
     message,
   };
   if (typeof id !== 'string' || id.length === 0) {

@@ -544,6 +544,23 @@ describe('CLI: invoke', () => {
     expect(result).toMatchObject({ dryRun: true, events: 17 });
   });
 
+  it("runs each event of make-event's array (one per log stream) and prints their results", async () => {
+    // Prepare: filter-log-events output of two log streams gives two events.
+    const made = await cli(['make-event', 'samples/filter-log-events.json']);
+    const file = join(scratch, 'two-streams.json');
+    await writeFile(file, made.stdout);
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', file], { env: { AWS_REGION: 'us-east-1' } });
+
+    // Assess
+    expect(made.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
+    expect(results).toHaveLength(2);
+    expect(results.map((result) => result['events'])).toEqual([5, 3]);
+  });
+
   it('rejects a file that is not a Lambda event with exit 2 before loading the handler', async () => {
     // Prepare
     const file = join(scratch, 'not-an-event.json');

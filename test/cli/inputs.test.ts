@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,5 +125,70 @@ describe('CLI inputs', () => {
     expect(report?.events).toBe(count);
     expect(report?.records).toBe(count);
     expect(err).toMatch(/large\.log: 12 of 12 MiB read\n$/);
+  });
+  it('reads a named pipe (FIFO) as a stream: <(cmd) and /dev/stdin are pipes too', async () => {
+    // Prepare: a writer that sends gzip bytes through a FIFO, as `analyze <(cat x.gz)` does.
+    const fifo = join(scratch, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    const source = join(scratch, 'piped.gz');
+    await writeFile(source, gzipSync(`${RECORD}\n${RECORD}\n`));
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', source, fifo]);
+    const written = new Promise((resolve) => writer.on('close', resolve));
+
+    // Act
+    const { code, report, err } = await analyzeJson([
+      '--file-system-id',
+      'fs-0a1b2c3d4e5f60718',
+      fifo,
+    ]);
+    await written;
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(report?.records).toBe(2);
+  });
+
+  it('refuses an empty named pipe as empty', async () => {
+    // Prepare
+    const fifo = join(scratch, 'empty-pipe');
+    spawnSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', ': > "$1"', 'sh', fifo]);
+    const written = new Promise((resolve) => writer.on('close', resolve));
+
+    // Act
+    const { code, err } = await analyzeJson([fifo]);
+    await written;
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(`fsx-export-analyzer: ${fifo}: is empty\n`);
+  });
+
+  it('reads gzip on standard input, and names gzip when it is cut', async () => {
+    // Prepare
+    const gzip = gzipSync(`${RECORD}\n`);
+    const stdin = (bytes: Buffer) => ({
+      ...fakeIo(),
+      readStdin: async () => bytes.toString('utf8'),
+      readStdinBytes: async () => bytes,
+    });
+    const whole = stdin(gzip);
+    const cut = stdin(gzip.subarray(0, 12));
+
+    // Act
+    const code = await main(
+      ['analyze', '--json', '--file-system-id', 'fs-0a1b2c3d4e5f60718', '-'],
+      whole,
+    );
+    const cutCode = await main(['analyze', '-'], cut);
+
+    // Assess
+    expect(code).toBe(0);
+    expect((JSON.parse(whole.out.join('')) as JsonReport).records).toBe(1);
+    expect(cutCode).toBe(2);
+    expect(cut.err.join('')).toBe(
+      'fsx-export-analyzer: stdin: is not a readable gzip file: unexpected end of file\n',
+    );
   });
 });

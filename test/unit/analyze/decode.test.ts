@@ -82,16 +82,28 @@ describe('Function: decodeLambdaEvent', () => {
     expect(decoded.batch.events[2]?.timestamp).toBe(1_764_072_000_000);
   });
 
+  it('takes a negative time as no time: never shown as 1969', () => {
+    // Prepare
+    const logEvents = [{ id: '1', timestamp: -5, message: 'm' }];
+
+    // Act
+    const decoded = toBatch({ ...payload([]), logEvents });
+
+    // Assess
+    if (decoded.type !== 'data') throw new Error('expected data');
+    expect(decoded.batch.events[0]).toEqual({ id: '1', timestamp: undefined, message: 'm' });
+  });
+
   it('keeps every well-formed event as parsed, uncopied, wherever a malformed one sits (property)', () => {
     const wellFormed = fc.record({
       id: fc.string({ minLength: 1, maxLength: 6 }),
-      timestamp: fc.option(fc.integer(), { nil: undefined }),
+      timestamp: fc.option(fc.nat(), { nil: undefined }),
       message: fc.string({ maxLength: 6 }),
     });
     const malformed = fc.oneof(
       fc.constantFrom(null, 7, 'text', [1]),
       fc.record({ id: fc.constantFrom('', 5), message: fc.string({ maxLength: 6 }) }),
-      fc.record({ id: fc.constant('e'), timestamp: fc.constantFrom('x', Number.NaN) }),
+      fc.record({ id: fc.constant('e'), timestamp: fc.constantFrom('x', Number.NaN, -5) }),
     );
     fc.assert(
       fc.property(
@@ -119,7 +131,8 @@ describe('Function: decodeLambdaEvent', () => {
               typeof (raw as { id?: unknown }).id === 'string' &&
               (raw as { id: string }).id !== '' &&
               ((raw as { timestamp?: unknown }).timestamp === undefined ||
-                Number.isFinite((raw as { timestamp?: unknown }).timestamp));
+                ((raw as { timestamp: number }).timestamp >= 0 &&
+                  Number.isFinite((raw as { timestamp?: unknown }).timestamp)));
             if (fine) expect(event).toBe(raw);
             else {
               expect(event).not.toBe(raw);

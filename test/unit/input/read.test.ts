@@ -466,6 +466,20 @@ describe('Function: readInput', () => {
         'is JSON but neither a Lambda event, a subscription payload, a Kinesis event, an on-failure record nor `aws logs filter-log-events` output',
       );
     });
+
+    it('reads the same object on one line as a log line: FSx writes its JSON records so', () => {
+      // Prepare: one line is a record of a log (kept, and shown unparseable when it is no FSx
+      // record); a document spread over lines is not a log's lines (refused, above).
+      const text = '{"foo":1}\n';
+
+      // Act
+      const { batches } = readInput(text, 'in.log', CONTEXT);
+
+      // Assess
+      expect(batches.flatMap((batch) => batch.events)).toEqual([
+        { id: 'in.log:1', timestamp: undefined, message: '{"foo":1}' },
+      ]);
+    });
   });
 });
 
