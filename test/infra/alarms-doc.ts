@@ -316,4 +316,4 @@ function renderAlarmDocs(
   };
 }
 
-export { alarmCounts, alarmRows, GUIDANCE, renderAlarmDocs, UPDATE_COMMAND };
+export { alarmCounts, alarmRows, formatMarkdown, GUIDANCE, renderAlarmDocs, UPDATE_COMMAND };

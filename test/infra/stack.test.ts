@@ -7,10 +7,12 @@ import {
   UPDATE_COMMAND as ALARMS_UPDATE_COMMAND,
   alarmCounts,
   alarmRows,
+  formatMarkdown,
   GUIDANCE,
   renderAlarmDocs,
 } from './alarms-doc.ts';
 import { type FunctionName, grantLine, neededGrants, type ResourceName } from './calls.ts';
+import { DEPLOYER_ACTIONS, renderDeployer, resourceTypes } from './deployer-doc.ts';
 import {
   actionsOf,
   allStatements,
@@ -1432,6 +1434,27 @@ describe('Stack: osls package', () => {
     expect(current.deploy, `docs/deploy.md is stale: run ${ALARMS_UPDATE_COMMAND}`).toBe(
       rendered.deploy,
     );
+  });
+
+  it("lists in docs/deploy.md the deployer's actions for every resource type of the stack", async () => {
+    // Prepare
+    const path = join(ROOT, 'docs', 'deploy.md');
+    const current = await readFile(path, 'utf8');
+
+    // Act: the chat channels are in every template (under a condition); organization mode's
+    // resources come from infra/organization.yml.
+    const types = resourceTypes([prod, custom]);
+    const rendered = formatMarkdown(renderDeployer(current, [prod, custom]), 'docs/deploy.md');
+    if (process.env['FEA_UPDATE_DOCS'] === '1') await writeFile(path, rendered);
+
+    // Assess
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::Logs::Destination']),
+    );
+    expect(types.filter((type) => DEPLOYER_ACTIONS[type] === undefined)).toEqual([]);
+    expect(Object.keys(DEPLOYER_ACTIONS).filter((type) => !types.includes(type))).toEqual([]);
+    expect(rendered).toContain('`iam:PassRole`');
+    expect(current, `docs/deploy.md is stale: run ${ALARMS_UPDATE_COMMAND}`).toBe(rendered);
   });
 
   it('alarms to the topic on errors, throttles, duration, failed batches, unparseable records and permanently refused re-exports', () => {
