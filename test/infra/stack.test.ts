@@ -1420,6 +1420,14 @@ describe('Stack: osls package', () => {
     });
     expect(rows.filter((row) => row.guidance === undefined).map((row) => row.name)).toEqual([]);
     expect(Object.keys(GUIDANCE).sort()).toEqual([...names].sort());
+    // The notification quotes the description: it must lead the reader to the table.
+    const descriptions = resourcesOfType(prod, 'AWS::CloudWatch::Alarm').map(
+      ([logicalId, alarm]) => [
+        logicalId,
+        String(alarm.Properties?.['AlarmDescription']).includes('docs/operate.md'),
+      ],
+    );
+    expect(descriptions.filter(([, leads]) => leads !== true)).toEqual([]);
     expect(rows.at(-1)).toMatchObject({
       name: 'export-backlog-<fs-id>',
       perFileSystem: true,
