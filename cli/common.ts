@@ -97,7 +97,12 @@ function parseOrUsage<T>(command: string, parse: () => T): T {
   } catch (error) {
     // parseArgs explains how to pass a positional starting with '-' in a second sentence;
     // the first sentence is the problem.
-    const message = describeError(error).split(/\.\s/, 1)[0] ?? 'invalid arguments';
+    const problem = describeError(error).split(/\.\s/, 1)[0] ?? 'invalid arguments';
+    // Written as the CLI's own messages are: lower case, names in double quotes.
+    const message = `${problem.charAt(0).toLowerCase()}${problem.slice(1)}`.replace(
+      /'([^']*)'/g,
+      '"$1"',
+    );
     throw new UsageError(message, command);
   }
 }

@@ -90,7 +90,8 @@ re-exported: it is listed under "Not re-exported" with its reason.
 Environment: REPORT_PATH overrides the completion-report path. With LEDGER_TABLE (the deployed
 stack's table), started tasks are recorded as attempts and tracked, so the stack's outcome check
 emails their results. Needs logs:FilterLogEvents, fsx:DescribeDataRepositoryAssociations,
-fsx:DescribeDataRepositoryTasks and fsx:CreateDataRepositoryTask (and dynamodb:* on the table).
+fsx:DescribeDataRepositoryTasks and fsx:CreateDataRepositoryTask; with LEDGER_TABLE also
+dynamodb:UpdateItem, dynamodb:PutItem and dynamodb:GetItem on the table.
 
 Exit status: 0 every task started (or already started, or nothing to do, or declined);
 1 FSx refused a task, or an AWS call failed; 2 bad usage, unknown log group, missing

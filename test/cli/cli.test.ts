@@ -162,7 +162,16 @@ describe('CLI: help and usage', () => {
 
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"', '--help'],
-    [['analyze', '--bogus', 'x.json'], "Unknown option '--bogus'", 'analyze --help'],
+    [
+      ['analyze', '--bogus', 'x.json'],
+      'fsx-export-analyzer: unknown option "--bogus"\n',
+      'analyze --help',
+    ],
+    [
+      ['scan', '--since'],
+      'fsx-export-analyzer: option "--since <value>" argument missing\n',
+      'scan --help',
+    ],
     [
       ['analyze', '--json', '--email', 'x.json'],
       '--json and --email cannot be combined',

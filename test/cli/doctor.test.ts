@@ -429,7 +429,7 @@ describe('doctor against local FSx and CloudWatch Logs', () => {
       '--topic-arn must be an SNS topic ARN',
     ],
     [['extra'], 'unexpected argument "extra"'],
-    [['--bogus'], 'Unknown option'],
+    [['--bogus'], 'fsx-export-analyzer: unknown option "--bogus"\n'],
   ])('refuses %j with exit 2', async (args, message) => {
     // Act
     const run = await doctor(...args);

@@ -3,7 +3,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  UPDATE_COMMAND as ALARMS_UPDATE_COMMAND,
+  alarmCounts,
+  alarmRows,
+  formatMarkdown,
+  GUIDANCE,
+  renderAlarmDocs,
+} from './alarms-doc.ts';
 import { type FunctionName, grantLine, neededGrants, type ResourceName } from './calls.ts';
+import { DEPLOYER_ACTIONS, renderDeployer, resourceTypes } from './deployer-doc.ts';
 import {
   actionsOf,
   allStatements,
@@ -355,6 +364,8 @@ function grantsOf(template: Template, name: FunctionName): string[] {
 let workDir: string;
 let defaults: Template;
 let custom: Template;
+/** Stage prod, the default parameters and one listed file system: every kind of alarm. */
+let prod: Template;
 let defaultRun: Run;
 let customRun: Run;
 let ownGroupRun: Run;
@@ -401,7 +412,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'fsx-export-analyzer-stack-'));
   // One `osls package` at a time: each empties and rewrites the repository's .serverless/
   // before moving its output. `invoke local` packages nothing, so it runs alongside.
-  const packages = (async (): Promise<[Run, Run, Run]> => {
+  const packages = (async (): Promise<[Run, Run, Run, Run]> => {
     const first = await packageInto(join(workDir, 'default'));
     const second = await packageInto(join(workDir, 'custom'), CUSTOM_ARGS);
     const third = await packageInto(join(workDir, 'own-group'), [
@@ -409,7 +420,12 @@ beforeAll(async () => {
       'ci',
       '--param=logGroups=/aws/fsx/lustre,/aws/lambda/fsx-export-analyzer-ci-analyzer',
     ]);
-    return [first, second, third];
+    const fourth = await packageInto(join(workDir, 'prod'), [
+      '--stage',
+      'prod',
+      `--param=fileSystemIds=${CUSTOM_FILE_SYSTEMS[0]}`,
+    ]);
+    return [first, second, third, fourth];
   })();
   const invoke = osls([
     'invoke',
@@ -435,12 +451,15 @@ beforeAll(async () => {
   ]);
   // `osls print` resolves the whole configuration and writes nothing: it runs alongside too.
   const prodPrint = osls(['print', '--stage', 'prod']);
-  [[defaultRun, customRun, ownGroupRun], invokeRun, retrierInvokeRun, prodPrintRun] =
+  let prodRun: Run;
+  [[defaultRun, customRun, ownGroupRun, prodRun], invokeRun, retrierInvokeRun, prodPrintRun] =
     await Promise.all([packages, invoke, invokeRetrier, prodPrint]);
   if (defaultRun.code !== 0) throw new Error(`osls package failed:\n${defaultRun.output}`);
   if (customRun.code !== 0) throw new Error(`osls package failed:\n${customRun.output}`);
+  if (prodRun.code !== 0) throw new Error(`osls package failed:\n${prodRun.output}`);
   defaults = await readTemplate(join(workDir, 'default'));
   custom = await readTemplate(join(workDir, 'custom'));
+  prod = await readTemplate(join(workDir, 'prod'));
 }, 180_000);
 
 afterAll(async () => {
@@ -1363,6 +1382,87 @@ describe('Stack: osls package', () => {
     // Assess
     for (const roleId of Object.values(ROLE_OF)) expect(rendered).toContain(`(role ${roleId})`);
     expect(current, `docs/permissions.md is stale: run ${UPDATE_COMMAND}`).toBe(rendered);
+  });
+
+  it('documents every alarm, what fires it and what to do, in docs/operate.md, and their count in deploy.md and the cost', async () => {
+    // Prepare
+    const paths = {
+      operate: join(ROOT, 'docs', 'operate.md'),
+      deploy: join(ROOT, 'docs', 'deploy.md'),
+    };
+    const current = {
+      operate: await readFile(paths.operate, 'utf8'),
+      deploy: await readFile(paths.deploy, 'utf8'),
+    };
+
+    // Act
+    const rows = alarmRows(prod, 'prod');
+    const rendered = renderAlarmDocs(prod, 'prod', current);
+    if (process.env['FEA_UPDATE_DOCS'] === '1') {
+      await writeFile(paths.operate, rendered.operate);
+      await writeFile(paths.deploy, rendered.deploy);
+    }
+
+    // Assess: every alarm of every package has guidance, and none is left without an alarm.
+    const names = rows.map((row) => row.name);
+    expect(names).toHaveLength(Object.keys(ALARMS).length + 1);
+    expect(alarmCounts(prod, 'prod')).toEqual({
+      fixed: Object.keys(ALARMS).length,
+      perFileSystem: 1,
+    });
+    expect(alarmCounts(defaults, 'dev')).toEqual({
+      fixed: Object.keys(ALARMS).length,
+      perFileSystem: 0,
+    });
+    expect(alarmCounts(custom, 'ci')).toEqual({
+      fixed: Object.keys(ALARMS).length,
+      perFileSystem: 1,
+    });
+    expect(rows.filter((row) => row.guidance === undefined).map((row) => row.name)).toEqual([]);
+    expect(Object.keys(GUIDANCE).sort()).toEqual([...names].sort());
+    // The notification quotes the description: it must lead the reader to the table.
+    const descriptions = resourcesOfType(prod, 'AWS::CloudWatch::Alarm').map(
+      ([logicalId, alarm]) => [
+        logicalId,
+        String(alarm.Properties?.['AlarmDescription']).includes('docs/operate.md'),
+      ],
+    );
+    expect(descriptions.filter(([, leads]) => leads !== true)).toEqual([]);
+    expect(rows.at(-1)).toMatchObject({
+      name: 'export-backlog-<fs-id>',
+      perFileSystem: true,
+      condition: 'AWS/FSx `AgeOfOldestQueuedMessage` maximum ≥ 1 h in 2 periods of 5 min in a row',
+    });
+    expect(rendered.deploy).toContain(
+      `${Object.keys(ALARMS).length} CloudWatch alarms (plus 1 per file system listed in \`fileSystemIds\`) and 1 dashboard`,
+    );
+    expect(current.operate, `docs/operate.md is stale: run ${ALARMS_UPDATE_COMMAND}`).toBe(
+      rendered.operate,
+    );
+    expect(current.deploy, `docs/deploy.md is stale: run ${ALARMS_UPDATE_COMMAND}`).toBe(
+      rendered.deploy,
+    );
+  });
+
+  it("lists in docs/deploy.md the deployer's actions for every resource type of the stack", async () => {
+    // Prepare
+    const path = join(ROOT, 'docs', 'deploy.md');
+    const current = await readFile(path, 'utf8');
+
+    // Act: the chat channels are in every template (under a condition); organization mode's
+    // resources come from infra/organization.yml.
+    const types = resourceTypes([prod, custom]);
+    const rendered = formatMarkdown(renderDeployer(current, [prod, custom]), 'docs/deploy.md');
+    if (process.env['FEA_UPDATE_DOCS'] === '1') await writeFile(path, rendered);
+
+    // Assess
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::Logs::Destination']),
+    );
+    expect(types.filter((type) => DEPLOYER_ACTIONS[type] === undefined)).toEqual([]);
+    expect(Object.keys(DEPLOYER_ACTIONS).filter((type) => !types.includes(type))).toEqual([]);
+    expect(rendered).toContain('`iam:PassRole`');
+    expect(current, `docs/deploy.md is stale: run ${ALARMS_UPDATE_COMMAND}`).toBe(rendered);
   });
 
   it('alarms to the topic on errors, throttles, duration, failed batches, unparseable records and permanently refused re-exports', () => {
