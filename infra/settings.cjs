@@ -524,8 +524,17 @@ function unknownParams(cliParams, params) {
   const known = Object.keys(params?.default ?? {});
   const given = [];
   for (const item of [cliParams ?? []].flat()) {
-    const name = /^([^=]+)=/.exec(String(item))?.[1];
-    if (name !== undefined) given.push([name, ' (--param)']);
+    // osls's own form (name=value, the value not empty); osls would otherwise refuse it once
+    // per variable that reads a parameter, in as many lines.
+    const match = /^([^=]+)=(.*)$/s.exec(String(item));
+    if (match === null) fail(`--param "${shown(item)}" is not name=value`);
+    if (match[2].trim() === '') {
+      fail(
+        `Parameter ${shown(match[1])} (--param) has no value: give --param="${shown(match[1])}=value", ` +
+          'or leave it out for its default',
+      );
+    }
+    given.push([match[1], ' (--param)']);
   }
   for (const [section, values] of Object.entries(params ?? {})) {
     if (section === 'default') continue;

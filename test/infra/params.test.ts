@@ -29,6 +29,10 @@ const REFUSALS: ReadonlyArray<readonly [string, string]> = [
     'Error: Unknown parameter fileSystemId (--param): did you mean fileSystemIds?',
   ],
   [
+    'fileSystemIds=',
+    'Error: Parameter fileSystemIds (--param) has no value: give --param="fileSystemIds=value", or leave it out for its default',
+  ],
+  [
     'logGroups=/var/log/x',
     'Error: Parameter logGroups: "/var/log/x" is not an FSx log group (FSx writes only to log groups whose name begins with /aws/fsx/)',
   ],

@@ -842,6 +842,21 @@ describe('Settings: unknownParams', () => {
     expect(check).toThrow(message);
   });
 
+  it.each([
+    [
+      ['fileSystemIds='],
+      'Parameter fileSystemIds (--param) has no value: give --param="fileSystemIds=value", or leave it out for its default',
+    ],
+    [['maxAttempts= '], 'Parameter maxAttempts (--param) has no value'],
+    [['maxAttempts'], '--param "maxAttempts" is not name=value'],
+  ])('refuses --param %j, which is not name=value', (cliParams, message) => {
+    // Act
+    const check = () => settings.unknownParams(cliParams, PARAMS);
+
+    // Assess
+    expect(check).toThrow(message);
+  });
+
   it('refuses an unknown name in a stage section of serverless.yml', () => {
     // Prepare
     const params = { ...PARAMS, prod: { maxAtempts: '5' } };
