@@ -515,12 +515,28 @@ const LOG_RETENTION_DAYS = [
   3653,
 ];
 
+// Organization mode's parameters (infra/organization.cjs), read only with organization=true:
+// given without it, they would be ignored and the stack would watch this account alone.
+const ORGANIZATION_ONLY = [
+  'organizationId',
+  'organizationAccounts',
+  'memberRoleName',
+  'accountNames',
+  'kinesisStreamMode',
+  'kinesisShards',
+  'kinesisBatchSize',
+  'kinesisParallelization',
+  'kinesisMaxRetries',
+  'kinesisBisectOnError',
+];
+
 /**
  * The names of `--param` options and of serverless.yml's stage sections (params.<stage>) that
  * params.default does not declare, each with where it was given. osls takes such a name and
- * ignores it: a misspelt parameter would silently keep its default.
+ * ignores it: a misspelt parameter would silently keep its default. Organization mode's
+ * parameters given on the command line are refused too unless `organization` is true.
  */
-function unknownParams(cliParams, params) {
+function unknownParams(cliParams, params, organization = 'true') {
   const known = Object.keys(params?.default ?? {});
   const given = [];
   for (const item of [cliParams ?? []].flat()) {
@@ -542,7 +558,17 @@ function unknownParams(cliParams, params) {
       given.push([name, ` (params.${section} in serverless.yml)`]);
     }
   }
-  for (const [name, where] of given) checkKnownName(name, known, where);
+  for (const [name, where] of given) {
+    checkKnownName(name, known, where);
+    // On the command line only: a params.<stage> section may hold another stage's settings.
+    if (
+      where === ' (--param)' &&
+      ORGANIZATION_ONLY.includes(name) &&
+      String(organization).trim().toLowerCase() !== 'true'
+    ) {
+      fail(`Parameter ${name}${where} is read only with organization=true (docs/organization.md)`);
+    }
+  }
 }
 
 /**
@@ -554,7 +580,11 @@ function unknownParams(cliParams, params) {
  */
 async function checkedParams({ options, resolveConfigurationProperty, resolveVariable }) {
   if (typeof resolveConfigurationProperty === 'function') {
-    unknownParams(options?.param, await resolveConfigurationProperty(['params']));
+    const params = await resolveConfigurationProperty(['params']);
+    // Forms and names first, before any parameter is read: osls fails every read of a parameter
+    // while one --param has no value.
+    unknownParams(options?.param, params);
+    unknownParams(options?.param, params, await resolveVariable('param:organization'));
   }
   const read = (name) => resolveVariable(`param:${name}`);
   for (const [name, variable] of Object.entries(ENVIRONMENT_PARAMS)) {

@@ -41,6 +41,10 @@ const REFUSALS: ReadonlyArray<readonly [string, string]> = [
     'Error: Parameter fileSystemIds: "fs-XYZ" is not a file system id (fs-0123456789abcdef0)',
   ],
   [
+    'organizationId=o-a1b2c3d4e5',
+    'Error: Parameter organizationId (--param) is read only with organization=true (docs/organization.md)',
+  ],
+  [
     'organization=true',
     'Error: Organization mode needs exactly one of the parameters organizationId and organizationAccounts',
   ],

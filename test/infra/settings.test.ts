@@ -37,7 +37,11 @@ interface Settings {
     resolver: Resolver,
   ): Promise<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>;
   checkedParams(resolver: Resolver): Promise<true>;
-  unknownParams(cliParams: unknown, params: Record<string, Record<string, unknown>>): void;
+  unknownParams(
+    cliParams: unknown,
+    params: Record<string, Record<string, unknown>>,
+    organization?: string,
+  ): void;
   readonly ENVIRONMENT_PARAMS: Readonly<Record<string, string>>;
 }
 
@@ -855,6 +859,37 @@ describe('Settings: unknownParams', () => {
 
     // Assess
     expect(check).toThrow(message);
+  });
+
+  it.each([
+    [['organizationId=o-a1b2c3d4e5'], 'false'],
+    [['kinesisShards=2'], ' FALSE '],
+  ])('refuses organization mode parameter %j with organization=%j', (cliParams, organization) => {
+    // Prepare
+    const params = { default: { organization: 'false', organizationId: '', kinesisShards: '1' } };
+
+    // Act
+    const check = () => settings.unknownParams(cliParams, params, organization);
+
+    // Assess
+    expect(check).toThrow(
+      `Parameter ${cliParams[0]?.split('=')[0]} (--param) is read only with organization=true (docs/organization.md)`,
+    );
+  });
+
+  it('takes organization mode parameters with organization=true, or in a stage section', () => {
+    // Prepare
+    const params = { default: { organization: 'false', organizationId: '' } };
+    const staged = { ...params, prod: { organization: 'true', organizationId: 'o-a1b2c3d4e5' } };
+
+    // Act
+    const checks = [
+      () => settings.unknownParams(['organizationId=o-a1b2c3d4e5'], params, 'true'),
+      () => settings.unknownParams([], staged, 'false'),
+    ];
+
+    // Assess
+    for (const check of checks) expect(check).not.toThrow();
   });
 
   it('refuses an unknown name in a stage section of serverless.yml', () => {
