@@ -4,6 +4,8 @@
 // byte-for-byte what it was. CommonJS for the same reason as infra/settings.cjs; offline.
 'use strict';
 
+const { fail, refusingResolvers } = require('./params.cjs');
+
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -12,10 +14,6 @@ const STREAM_MODES = ['ON_DEMAND', 'PROVISIONED'];
 const MAX_BATCH_SIZE = 10_000;
 const MAX_PARALLELIZATION = 10;
 const MAX_RETRY_ATTEMPTS = 10_000;
-
-function fail(message) {
-  throw new Error(message);
-}
 
 function listParam(value) {
   return [
@@ -211,7 +209,7 @@ async function accountNames({ resolveVariable }) {
   return text;
 }
 
-module.exports = {
+module.exports = refusingResolvers({
   accountNames,
   assumeMemberRoleStatement,
   destinationName,
@@ -225,4 +223,4 @@ module.exports = {
   resourcesFile,
   shardCount,
   streamModeDetails,
-};
+});

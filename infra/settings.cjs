@@ -4,6 +4,16 @@
 // own settings are read, never AWS.
 'use strict';
 
+const {
+  checkBooleanVariable,
+  checkIntegerVariable,
+  checkKnownName,
+  checkReportPathVariable,
+  fail,
+  refusingResolvers,
+  shown,
+} = require('./params.cjs');
+
 // FSx only writes event logs to log groups whose name begins with /aws/fsx/ (docs/fsx-facts.md#event-logs), and a
 // CloudWatch Logs log group name is 1-512 of these characters.
 const FSX_LOG_GROUP = /^\/aws\/fsx\/[.\-_/#A-Za-z0-9]{1,503}$/;
@@ -29,11 +39,6 @@ function listParam(value) {
     .split(/[\s,]+/)
     .filter((item) => item.length > 0);
   return [...new Set(items)];
-}
-
-function fail(message) {
-  // osls prints this message inside its "Cannot resolve ..." error.
-  throw new Error(message);
 }
 
 // osls resolves a variable once per place that uses it (both roles that start export tasks): one
@@ -164,7 +169,9 @@ async function integerParam(resolveVariable, name, min, max, unit) {
   const text = String(raw ?? '').trim();
   const value = typeof raw === 'number' ? raw : /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`Parameter ${name} must be a whole number${unit} from ${min} to ${max} (got "${raw}")`);
+    fail(
+      `Parameter ${name} must be a whole number${unit} from ${min} to ${max} (got "${shown(raw)}")`,
+    );
   }
   return value;
 }
@@ -200,7 +207,7 @@ async function deferralVisibilityTimeout({ resolveVariable }) {
  * knows which receive is the last and can name the paths in its email before the move.
  */
 async function maxReceiveCount({ resolveVariable }) {
-  return integerParam(resolveVariable, 'maxReceives', 1, 1000, '');
+  return envInteger(resolveVariable, 'maxReceives');
 }
 
 // The three scheduled functions' intervals in minutes, each from its parameter.
@@ -239,6 +246,7 @@ async function deferralAgeAlarmSeconds(resolver) {
  * digest function's DIGEST_WINDOW_MINUTES. A string: Lambda environment values are strings.
  */
 async function digestWindowMinutes({ resolveVariable }) {
+  // The parameter's range (1 to 1440) lies within the variable's (0, digests off, to 1440).
   const minutes = await integerParam(
     resolveVariable,
     'digestWindowMinutes',
@@ -246,6 +254,7 @@ async function digestWindowMinutes({ resolveVariable }) {
     1440,
     ' of minutes',
   );
+  await envInteger(resolveVariable, 'digestWindowMinutes');
   return String(minutes);
 }
 
@@ -304,7 +313,7 @@ async function tracing(resolveVariable) {
     .trim()
     .toLowerCase();
   if (text !== 'true' && text !== 'false') {
-    fail(`Parameter tracing must be true or false (got "${raw}")`);
+    fail(`Parameter tracing must be true or false (got "${shown(raw)}")`);
   }
   return text === 'true';
 }
@@ -422,14 +431,7 @@ async function reportObjects({ resolveVariable }) {
  * BACKLOG_THRESHOLD_MINUTES (Lambda environment values are strings).
  */
 async function backlogThresholdMinutes({ resolveVariable }) {
-  const minutes = await integerParam(
-    resolveVariable,
-    'backlogThresholdMinutes',
-    1,
-    10_080,
-    ' of minutes',
-  );
-  return String(minutes);
+  return String(await envInteger(resolveVariable, 'backlogThresholdMinutes'));
 }
 
 /**
@@ -476,7 +478,141 @@ async function backlogAlarms({ resolveVariable }) {
   return { Resources: resources };
 }
 
-module.exports = {
+/**
+ * The parameters serverless.yml passes to a function's environment, with the variable each
+ * becomes: checked at package time against the rule the function applies at every cold start
+ * (lib/common/env-rules.json), so a value every invocation would refuse is never deployed.
+ */
+const ENVIRONMENT_PARAMS = {
+  dryRun: 'DRY_RUN',
+  reportPath: 'REPORT_PATH',
+  maxPathsPerTask: 'MAX_PATHS_PER_TASK',
+  busyDelaySeconds: 'BUSY_DELAY_SECONDS',
+  associationCacheSeconds: 'ASSOCIATION_CACHE_SECONDS',
+  retryLaterSeconds: 'RETRY_LATER_SECONDS',
+  maxAttempts: 'MAX_ATTEMPTS',
+  attemptWindowHours: 'ATTEMPT_WINDOW_HOURS',
+  coalesceWindowSeconds: 'COALESCE_WINDOW_SECONDS',
+  maxReceives: 'MAX_RECEIVES',
+  digestWindowMinutes: 'DIGEST_WINDOW_MINUTES',
+  backlogThresholdMinutes: 'BACKLOG_THRESHOLD_MINUTES',
+};
+
+/** An integer parameter of ENVIRONMENT_PARAMS, refused unless its function would accept it. */
+async function envInteger(resolveVariable, name) {
+  return checkIntegerVariable(
+    name,
+    ENVIRONMENT_PARAMS[name],
+    await resolveVariable(`param:${name}`),
+  );
+}
+
+// An address SNS can deliver to: local part, @, a domain with a dot; no spaces or separators.
+const EMAIL = /^[^\s@,;<>"()[\]]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+// The retention periods CloudWatch Logs accepts (PutRetentionPolicy retentionInDays).
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+// Organization mode's parameters (infra/organization.cjs), read only with organization=true:
+// given without it, they would be ignored and the stack would watch this account alone.
+const ORGANIZATION_ONLY = [
+  'organizationId',
+  'organizationAccounts',
+  'memberRoleName',
+  'accountNames',
+  'kinesisStreamMode',
+  'kinesisShards',
+  'kinesisBatchSize',
+  'kinesisParallelization',
+  'kinesisMaxRetries',
+  'kinesisBisectOnError',
+];
+
+/**
+ * The names of `--param` options and of serverless.yml's stage sections (params.<stage>) that
+ * params.default does not declare, each with where it was given. osls takes such a name and
+ * ignores it: a misspelt parameter would silently keep its default. Organization mode's
+ * parameters given on the command line are refused too unless `organization` is true.
+ */
+function unknownParams(cliParams, params, organization = 'true') {
+  const known = Object.keys(params?.default ?? {});
+  const given = [];
+  for (const item of [cliParams ?? []].flat()) {
+    // osls's own form (name=value, the value not empty); osls would otherwise refuse it once
+    // per variable that reads a parameter, in as many lines.
+    const match = /^([^=]+)=(.*)$/s.exec(String(item));
+    if (match === null) fail(`--param "${shown(item)}" is not name=value`);
+    if (match[2].trim() === '') {
+      fail(
+        `Parameter ${shown(match[1])} (--param) has no value: give --param="${shown(match[1])}=value", ` +
+          'or leave it out for its default',
+      );
+    }
+    given.push([match[1], ' (--param)']);
+  }
+  for (const [section, values] of Object.entries(params ?? {})) {
+    if (section === 'default') continue;
+    for (const name of Object.keys(values ?? {})) {
+      given.push([name, ` (params.${section} in serverless.yml)`]);
+    }
+  }
+  for (const [name, where] of given) {
+    checkKnownName(name, known, where);
+    // On the command line only: a params.<stage> section may hold another stage's settings.
+    if (
+      where === ' (--param)' &&
+      ORGANIZATION_ONLY.includes(name) &&
+      String(organization).trim().toLowerCase() !== 'true'
+    ) {
+      fail(`Parameter ${name}${where} is read only with organization=true (docs/organization.md)`);
+    }
+  }
+}
+
+/**
+ * Checks every parameter once, at package time, before anything is packaged: the names
+ * (unknownParams), the parameters that become environment variables (ENVIRONMENT_PARAMS, with
+ * the functions' own rules), notificationEmail, memorySize and logRetentionDays. The other
+ * parameters are checked where their values are computed, above. serverless.yml resolves it
+ * once (custom.checkedParams); a refusal is one line naming the parameter (infra/params.cjs).
+ */
+async function checkedParams({ options, resolveConfigurationProperty, resolveVariable }) {
+  if (typeof resolveConfigurationProperty === 'function') {
+    const params = await resolveConfigurationProperty(['params']);
+    // Forms and names first, before any parameter is read: osls fails every read of a parameter
+    // while one --param has no value.
+    unknownParams(options?.param, params);
+    unknownParams(options?.param, params, await resolveVariable('param:organization'));
+  }
+  const read = (name) => resolveVariable(`param:${name}`);
+  for (const [name, variable] of Object.entries(ENVIRONMENT_PARAMS)) {
+    if (variable === 'DRY_RUN') checkBooleanVariable(name, variable, await read(name));
+    else if (variable === 'REPORT_PATH') checkReportPathVariable(name, variable, await read(name));
+    // Its own, narrower rule first (one message whichever place resolves it first).
+    else if (name === 'digestWindowMinutes') await digestWindowMinutes({ resolveVariable });
+    else checkIntegerVariable(name, variable, await read(name));
+  }
+  const email = String((await read('notificationEmail')) ?? '').trim();
+  if (email !== '' && (!EMAIL.test(email) || email.length > 254)) {
+    fail(
+      `Parameter notificationEmail must be an email address such as ops@example.com (got "${shown(email)}")`,
+    );
+  }
+  await integerParam(resolveVariable, 'memorySize', 128, 10_240, ' of MB');
+  const retention = Number(String((await read('logRetentionDays')) ?? '').trim() || Number.NaN);
+  if (!LOG_RETENTION_DAYS.includes(retention)) {
+    fail(
+      `Parameter logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')} ` +
+        `(got "${shown(await read('logRetentionDays'))}")`,
+    );
+  }
+  return true;
+}
+
+module.exports = refusingResolvers({
+  checkedParams,
   chatEnabled,
   chatKind,
   analyzerConcurrency,
@@ -499,4 +635,7 @@ module.exports = {
   outcomeSchedule,
   deferralAgeAlarmSeconds,
   tracingEnabled,
-};
+});
+// Not variable resolvers: for the tests (test/infra/settings.test.ts).
+module.exports.ENVIRONMENT_PARAMS = ENVIRONMENT_PARAMS;
+module.exports.unknownParams = unknownParams;

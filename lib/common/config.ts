@@ -1,5 +1,8 @@
 // zod/mini: the same validation at a fraction of the bundle size (the classic API adds ~430 KiB).
 import * as z from 'zod/mini';
+// The ranges and words shared with infra/settings.cjs, which checks the stack's parameters
+// against them at package time: each rule defined once.
+import RULES from './env-rules.json' with { type: 'json' };
 import { ConfigError } from './errors.ts';
 import { FORBIDDEN_PATH_CHARS } from './fsx.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.ts';
@@ -64,33 +67,46 @@ const QUEUE_URL =
   /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?|http:\/\/(?:localhost|127\.0\.0\.1)(?::\d{1,5})?)\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const TRUE_WORDS = ['true', '1', 'yes'];
-const FALSE_WORDS = ['false', '0', 'no'];
+const TRUE_WORDS: readonly string[] = RULES.booleanWords.true;
+const FALSE_WORDS: readonly string[] = RULES.booleanWords.false;
+const REPORT_PATH_START = new RegExp(RULES.reportPath.start);
+
+type IntegerVariable = keyof typeof RULES.integers;
+
+/** An integer variable's range, as its "must be …" text says it. */
+function integerRange(name: IntegerVariable) {
+  const rule: { min: number; max: number; minText?: string; maxText?: string } =
+    RULES.integers[name];
+  return {
+    min: rule.min,
+    max: rule.max,
+    expected: `must be an integer from ${rule.minText ?? rule.min} to ${rule.maxText ?? rule.max}`,
+  };
+}
 
 /** What each variable must be, completing "Environment variable NAME …". */
 const EXPECTED = {
   SUMMARY_TOPIC_ARN: 'must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)',
-  REPORT_PATH:
-    'must be an s3://bucket/prefix path of 3 to 4357 characters without line breaks or NUL',
-  MAX_PATHS_PER_TASK: 'must be an integer from 1 to 100',
+  REPORT_PATH: `must be an s3://bucket/prefix path of ${RULES.reportPath.minLength} to ${RULES.reportPath.maxLength} characters without line breaks or NUL`,
+  MAX_PATHS_PER_TASK: integerRange('MAX_PATHS_PER_TASK').expected,
   DRY_RUN: 'must be true, false, 1, 0, yes or no',
-  BUSY_DELAY_SECONDS: 'must be an integer from 0 to 900',
-  ASSOCIATION_CACHE_SECONDS: 'must be an integer from 0 to 86400',
-  MAX_DECOMPRESSED_BYTES: 'must be an integer from 1024 to 268435456',
+  BUSY_DELAY_SECONDS: integerRange('BUSY_DELAY_SECONDS').expected,
+  ASSOCIATION_CACHE_SECONDS: integerRange('ASSOCIATION_CACHE_SECONDS').expected,
+  MAX_DECOMPRESSED_BYTES: integerRange('MAX_DECOMPRESSED_BYTES').expected,
   AWS_REGION: 'must be an AWS Region name such as us-east-1',
   DEFERRAL_QUEUE_URL:
     'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/name',
   LEDGER_TABLE: 'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)',
-  RETRY_LATER_SECONDS: 'must be an integer from 0 to 900',
-  MAX_ATTEMPTS: 'must be an integer from 1 to 20',
-  ATTEMPT_WINDOW_HOURS: 'must be an integer from 1 to 720',
-  COALESCE_WINDOW_SECONDS: 'must be an integer from 60 to 3600',
-  MAX_RECEIVES: 'must be an integer from 1 to 1000',
-  DIGEST_WINDOW_MINUTES: 'must be an integer from 0 (digests off) to 1440',
+  RETRY_LATER_SECONDS: integerRange('RETRY_LATER_SECONDS').expected,
+  MAX_ATTEMPTS: integerRange('MAX_ATTEMPTS').expected,
+  ATTEMPT_WINDOW_HOURS: integerRange('ATTEMPT_WINDOW_HOURS').expected,
+  COALESCE_WINDOW_SECONDS: integerRange('COALESCE_WINDOW_SECONDS').expected,
+  MAX_RECEIVES: integerRange('MAX_RECEIVES').expected,
+  DIGEST_WINDOW_MINUTES: integerRange('DIGEST_WINDOW_MINUTES').expected,
   ANALYZER_FUNCTION_NAME: 'must be a Lambda function name (1 to 64 of A-Z a-z 0-9 _ -)',
   CHAT_TOPIC_ARN: 'must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)',
-  BACKLOG_THRESHOLD_MINUTES: 'must be an integer from 1 to 10080 (one week)',
-} as const;
+  BACKLOG_THRESHOLD_MINUTES: integerRange('BACKLOG_THRESHOLD_MINUTES').expected,
+};
 
 type Variable = keyof typeof EXPECTED;
 
@@ -98,7 +114,8 @@ type Variable = keyof typeof EXPECTED;
 const unsetIfEmpty = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
-function integer(min: number, max: number, fallback: number) {
+function integer(name: IntegerVariable, fallback: number) {
+  const { min, max } = integerRange(name);
   return z.pipe(
     z.transform(unsetIfEmpty),
     z._default(
@@ -119,12 +136,12 @@ const EnvSchema = z.object({
   SUMMARY_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
   REPORT_PATH: optionalString(
     (value) =>
-      value.length >= 3 &&
-      value.length <= 4357 &&
-      /^s3:\/\/[^/]+/.test(value) &&
+      value.length >= RULES.reportPath.minLength &&
+      value.length <= RULES.reportPath.maxLength &&
+      REPORT_PATH_START.test(value) &&
       !FORBIDDEN_PATH_CHARS.test(value),
   ),
-  MAX_PATHS_PER_TASK: integer(1, 100, 100),
+  MAX_PATHS_PER_TASK: integer('MAX_PATHS_PER_TASK', 100),
   DRY_RUN: z.pipe(
     z.transform(unsetIfEmpty),
     z._default(
@@ -140,9 +157,9 @@ const EnvSchema = z.object({
     ),
   ),
   // 900 s is the longest delay SQS allows, which the deferral queue will use.
-  BUSY_DELAY_SECONDS: integer(0, 900, 600),
-  ASSOCIATION_CACHE_SECONDS: integer(0, 86_400, 300),
-  MAX_DECOMPRESSED_BYTES: integer(1024, 268_435_456, DEFAULT_MAX_DECOMPRESSED_BYTES),
+  BUSY_DELAY_SECONDS: integer('BUSY_DELAY_SECONDS', 600),
+  ASSOCIATION_CACHE_SECONDS: integer('ASSOCIATION_CACHE_SECONDS', 300),
+  MAX_DECOMPRESSED_BYTES: integer('MAX_DECOMPRESSED_BYTES', DEFAULT_MAX_DECOMPRESSED_BYTES),
   AWS_REGION: optionalString((value) => REGION.test(value)),
 });
 
@@ -150,22 +167,22 @@ const ReexportSchema = z.object({
   DEFERRAL_QUEUE_URL: optionalString((value) => QUEUE_URL.test(value)),
   LEDGER_TABLE: optionalString((value) => TABLE_NAME.test(value)),
   // 900 s is the longest delay SQS allows for a message.
-  RETRY_LATER_SECONDS: integer(0, 900, 300),
-  MAX_ATTEMPTS: integer(1, 20, 3),
-  ATTEMPT_WINDOW_HOURS: integer(1, 720, 24),
-  COALESCE_WINDOW_SECONDS: integer(60, 3600, 300),
-  MAX_RECEIVES: integer(1, 1000, 5),
+  RETRY_LATER_SECONDS: integer('RETRY_LATER_SECONDS', 300),
+  MAX_ATTEMPTS: integer('MAX_ATTEMPTS', 3),
+  ATTEMPT_WINDOW_HOURS: integer('ATTEMPT_WINDOW_HOURS', 24),
+  COALESCE_WINDOW_SECONDS: integer('COALESCE_WINDOW_SECONDS', 300),
+  MAX_RECEIVES: integer('MAX_RECEIVES', 5),
 });
 
 const DigestSchema = z.object({
   // 0 or unset: every batch with findings is emailed.
-  DIGEST_WINDOW_MINUTES: integer(0, 1440, 0),
+  DIGEST_WINDOW_MINUTES: integer('DIGEST_WINDOW_MINUTES', 0),
 });
 
 const DoctorSchema = z.object({
   ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
   // An automatic-export backlog older than this is a doctor PROBLEM (default one hour).
-  BACKLOG_THRESHOLD_MINUTES: integer(1, 10_080, 60),
+  BACKLOG_THRESHOLD_MINUTES: integer('BACKLOG_THRESHOLD_MINUTES', 60),
 });
 
 const ChatSchema = z.object({

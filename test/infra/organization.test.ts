@@ -63,7 +63,14 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'fsx-export-analyzer-org-'));
   service = join(workDir, 'service');
   await mkdir(service);
-  for (const part of ['serverless.yml', 'package.json', 'infra', 'dist']) {
+  // lib/common/env-rules.json: the parameters' rules, which infra/params.cjs reads.
+  for (const part of [
+    'serverless.yml',
+    'package.json',
+    'infra',
+    'dist',
+    'lib/common/env-rules.json',
+  ]) {
     await cp(join(ROOT, part), join(service, part), { recursive: true });
   }
   await symlink(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');

@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadDigestConfig, loadDoctorConfig, loadReexportConfig } from '../../lib/common/config.ts';
+import RULES from '../../lib/common/env-rules.json' with { type: 'json' };
+import { ConfigError } from '../../lib/common/errors.ts';
+import { ROOT } from './osls.ts';
 
 // infra/settings.cjs computes serverless.yml values from the parameters; osls calls each export
 // with a resolver for `${...}` variables. Here the resolver is a plain map.
@@ -30,9 +36,19 @@ interface Settings {
   backlogAlarms(
     resolver: Resolver,
   ): Promise<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>;
+  checkedParams(resolver: Resolver): Promise<true>;
+  unknownParams(
+    cliParams: unknown,
+    params: Record<string, Record<string, unknown>>,
+    organization?: string,
+  ): void;
+  readonly ENVIRONMENT_PARAMS: Readonly<Record<string, string>>;
 }
 
-const settings = createRequire(import.meta.url)('../../infra/settings.cjs') as Settings;
+const require = createRequire(import.meta.url);
+const settings = require('../../infra/settings.cjs') as Settings;
+// osls's own YAML reader, with the CloudFormation tags (!Ref, !Sub, !GetAtt, ...).
+const parseYaml = require('osls/lib/utils/fs/parse.js') as (file: string, text: string) => unknown;
 
 function resolver(params: Record<string, unknown>, stage = 'prod'): Resolver {
   const variables: Record<string, unknown> = {
@@ -379,7 +395,7 @@ describe('Settings: maxReceiveCount', () => {
 
     // Assess
     await expect(result).rejects.toThrow(
-      'Parameter maxReceives must be a whole number from 1 to 1000',
+      'Parameter maxReceives (MAX_RECEIVES) must be an integer from 1 to 1000',
     );
   });
 });
@@ -617,8 +633,290 @@ describe('Settings: backlog alarms', () => {
 
       // Assess
       await expect(failure).rejects.toThrow(
-        `Parameter backlogThresholdMinutes must be a whole number of minutes from 1 to 10080 (got "${value}")`,
+        `Parameter backlogThresholdMinutes (BACKLOG_THRESHOLD_MINUTES) must be an integer from 1 to 10080 (one week) (got "${value}")`,
       );
     },
   );
+});
+
+describe('Settings: checkedParams (every parameter at package time)', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:123456789012:fsx-export-analyzer-dev-summary';
+  // What every function of the stack is given besides the parameters (serverless.yml).
+  const DEPLOYED = {
+    SUMMARY_TOPIC_ARN: TOPIC,
+    LEDGER_TABLE: 'fsx-export-analyzer-dev-ledger',
+    AWS_REGION: 'us-east-1',
+  };
+  const DEFAULTS = (
+    parseYaml('serverless.yml', readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+      params: { default: Record<string, unknown> };
+    }
+  ).params.default;
+  const integers = Object.entries(settings.ENVIRONMENT_PARAMS).filter(
+    ([, variable]) => variable in RULES.integers,
+  ) as Array<[string, keyof typeof RULES.integers]>;
+
+  /** The function's refusal of `variable`=`value` at cold start, or undefined if it accepts it. */
+  function functionRefusal(variable: string, value: string): string | undefined {
+    const env = { ...DEPLOYED, [variable]: value };
+    try {
+      loadDoctorConfig(env);
+      loadReexportConfig(env);
+      loadDigestConfig(env);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+  }
+
+  /** checkedParams' refusal with `name`=`value` and every other parameter at its default. */
+  async function packageRefusal(name: string, value: unknown): Promise<string | undefined> {
+    try {
+      await settings.checkedParams(resolver({ ...DEFAULTS, [name]: value }));
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  it('accepts the defaults of serverless.yml', async () => {
+    // Act
+    const refusal = await packageRefusal('dryRun', DEFAULTS['dryRun']);
+
+    // Assess
+    expect(refusal).toBeUndefined();
+  });
+
+  it.each(integers)(
+    'refuses %s exactly where its function refuses %s, in the same words',
+    async (name, variable) => {
+      // Prepare
+      const { min, max } = RULES.integers[variable];
+      const refused = [String(max + 1), 'ten', '1.5', '-1', ...(min > 0 ? [String(min - 1)] : [])];
+
+      for (const value of refused) {
+        // Act
+        const atColdStart = functionRefusal(variable, value);
+        const atPackage = await packageRefusal(name, value);
+
+        // Assess
+        expect(atColdStart).toMatch(
+          new RegExp(`^Environment variable ${variable} must be an integer from`),
+        );
+        if (name === 'digestWindowMinutes') {
+          // Its parameter's own range (1 to 1440) lies within the variable's: refused too.
+          expect(atPackage).toContain(`Parameter ${name} must be a whole number`);
+        } else {
+          expect(atPackage).toBe(
+            atColdStart?.replace(
+              `Environment variable ${variable}`,
+              `Parameter ${name} (${variable})`,
+            ),
+          );
+        }
+      }
+      for (const value of [String(max), ` ${Math.max(min, 1)} `]) {
+        expect(functionRefusal(variable, value)).toBeUndefined();
+        expect(await packageRefusal(name, value)).toBeUndefined();
+      }
+    },
+  );
+
+  it.each([
+    ['dryRun', 'DRY_RUN', 'maybe'],
+    ['reportPath', 'REPORT_PATH', 'bucket/reports'],
+    ['reportPath', 'REPORT_PATH', 's3:'],
+  ])(
+    'refuses %s as its function refuses %s=%j, in the same words',
+    async (name, variable, value) => {
+      // Act
+      const atColdStart = functionRefusal(variable, value);
+      const atPackage = await packageRefusal(name, value);
+
+      // Assess
+      expect(atColdStart).toMatch(new RegExp(`^Environment variable ${variable} must be`));
+      expect(atPackage).toBe(
+        atColdStart?.replace(`Environment variable ${variable}`, `Parameter ${name} (${variable})`),
+      );
+    },
+  );
+
+  it.each([['Yes'], ['0'], [' false ']])(
+    'accepts dryRun %j, as the functions do',
+    async (value) => {
+      // Act
+      const refusal = await packageRefusal('dryRun', value);
+
+      // Assess
+      expect(functionRefusal('DRY_RUN', value)).toBeUndefined();
+      expect(refusal).toBeUndefined();
+    },
+  );
+
+  it.each(['notanemail', 'ops@example', 'two words@example.com', 'a@b.com,c@d.com'])(
+    'refuses notificationEmail %j',
+    async (value) => {
+      // Act
+      const refusal = await packageRefusal('notificationEmail', value);
+
+      // Assess
+      expect(refusal).toBe(
+        `Parameter notificationEmail must be an email address such as ops@example.com (got "${value}")`,
+      );
+    },
+  );
+
+  it.each(['', 'storage-team@example.com', 'ops+fsx@hpc.example.co.uk'])(
+    'accepts notificationEmail %j',
+    async (value) => {
+      // Act
+      const refusal = await packageRefusal('notificationEmail', value);
+
+      // Assess
+      expect(refusal).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['memorySize', '64', 'Parameter memorySize must be a whole number of MB from 128 to 10240'],
+    ['logRetentionDays', '31', 'Parameter logRetentionDays must be one of 1, 3, 5, 7, 14, 30,'],
+  ])('refuses %s %j', async (name, value, message) => {
+    // Act
+    const refusal = await packageRefusal(name, value);
+
+    // Assess
+    expect(refusal).toContain(message);
+  });
+
+  it('keeps a refusal on one line, whatever the value holds', async () => {
+    // Act
+    const refusal = await packageRefusal('maxAttempts', '3\n    at fake (stack.js:1:1)');
+
+    // Assess
+    expect(refusal).toBe(
+      'Parameter maxAttempts (MAX_ATTEMPTS) must be an integer from 1 to 20 (got "3\\u000a    at fake (stack.js:1:1)")',
+    );
+  });
+
+  it('checks every parameter serverless.yml passes to a function environment', () => {
+    // Prepare
+    const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+
+    // Act
+    const direct = [...text.matchAll(/^\s+([A-Z][A-Z0-9_]+): \$\{param:(\w+)\}\s*$/gm)].map(
+      ([, variable, name]) => [name, variable],
+    );
+    const computed = [
+      ...text.matchAll(/^\s+([A-Z][A-Z0-9_]+): \$\{file\(infra\/settings\.cjs\):(\w+)\}\s*$/gm),
+    ].map(([, variable, name]) => [name, variable]);
+
+    // Assess
+    expect(direct.length).toBeGreaterThanOrEqual(10);
+    for (const [name, variable] of direct) {
+      expect(settings.ENVIRONMENT_PARAMS[name as string]).toBe(variable);
+    }
+    // POWERTOOLS_TRACE_ENABLED is Powertools' own, from the parameter tracing (checked above).
+    expect(computed.length).toBeGreaterThanOrEqual(3);
+    for (const [name, variable] of computed) {
+      if (variable === 'POWERTOOLS_TRACE_ENABLED') continue;
+      expect(settings.ENVIRONMENT_PARAMS[name as string]).toBe(variable);
+    }
+  });
+});
+
+describe('Settings: unknownParams', () => {
+  const PARAMS = { default: { fileSystemIds: '*', fileSystemTag: '', maxAttempts: '3' } };
+
+  it.each([
+    [
+      ['bogusParam=1'],
+      'Unknown parameter bogusParam (--param): serverless.yml knows fileSystemIds, fileSystemTag, maxAttempts',
+    ],
+    [
+      ['fileSystemId=fs-0123456789abcdef0'],
+      'Unknown parameter fileSystemId (--param): did you mean fileSystemIds?',
+    ],
+    [['maxattempts=3'], 'Unknown parameter maxattempts (--param): did you mean maxAttempts?'],
+  ])('refuses --param %j', (cliParams, message) => {
+    // Act
+    const check = () => settings.unknownParams(cliParams, PARAMS);
+
+    // Assess
+    expect(check).toThrow(message);
+  });
+
+  it.each([
+    [
+      ['fileSystemIds='],
+      'Parameter fileSystemIds (--param) has no value: give --param="fileSystemIds=value", or leave it out for its default',
+    ],
+    [['maxAttempts= '], 'Parameter maxAttempts (--param) has no value'],
+    [['maxAttempts'], '--param "maxAttempts" is not name=value'],
+  ])('refuses --param %j, which is not name=value', (cliParams, message) => {
+    // Act
+    const check = () => settings.unknownParams(cliParams, PARAMS);
+
+    // Assess
+    expect(check).toThrow(message);
+  });
+
+  it.each([
+    [['organizationId=o-a1b2c3d4e5'], 'false'],
+    [['kinesisShards=2'], ' FALSE '],
+  ])('refuses organization mode parameter %j with organization=%j', (cliParams, organization) => {
+    // Prepare
+    const params = { default: { organization: 'false', organizationId: '', kinesisShards: '1' } };
+
+    // Act
+    const check = () => settings.unknownParams(cliParams, params, organization);
+
+    // Assess
+    expect(check).toThrow(
+      `Parameter ${cliParams[0]?.split('=')[0]} (--param) is read only with organization=true (docs/organization.md)`,
+    );
+  });
+
+  it('takes organization mode parameters with organization=true, or in a stage section', () => {
+    // Prepare
+    const params = { default: { organization: 'false', organizationId: '' } };
+    const staged = { ...params, prod: { organization: 'true', organizationId: 'o-a1b2c3d4e5' } };
+
+    // Act
+    const checks = [
+      () => settings.unknownParams(['organizationId=o-a1b2c3d4e5'], params, 'true'),
+      () => settings.unknownParams([], staged, 'false'),
+    ];
+
+    // Assess
+    for (const check of checks) expect(check).not.toThrow();
+  });
+
+  it('refuses an unknown name in a stage section of serverless.yml', () => {
+    // Prepare
+    const params = { ...PARAMS, prod: { maxAtempts: '5' } };
+
+    // Act
+    const check = () => settings.unknownParams([], params);
+
+    // Assess
+    expect(check).toThrow(
+      'Unknown parameter maxAtempts (params.prod in serverless.yml): did you mean maxAttempts?',
+    );
+  });
+
+  it('accepts known names, values with = in them, and no --param at all', () => {
+    // Prepare
+    const params = { ...PARAMS, prod: { maxAttempts: '5' } };
+
+    // Act
+    const checks = [
+      () => settings.unknownParams(['fileSystemTag=team=hpc', 'maxAttempts=4'], params),
+      () => settings.unknownParams('maxAttempts=4', params),
+      () => settings.unknownParams(undefined, params),
+    ];
+
+    // Assess
+    for (const check of checks) expect(check).not.toThrow();
+  });
 });

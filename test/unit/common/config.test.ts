@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   loadChatConfig,
   loadConfig,
+  loadDigestConfig,
   loadDoctorConfig,
   loadReexportConfig,
 } from '../../../lib/common/config.ts';
+import RULES from '../../../lib/common/env-rules.json' with { type: 'json' };
 import { ConfigError } from '../../../lib/common/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:fsx-export-failures';
@@ -431,5 +433,44 @@ describe('Function: loadChatConfig', () => {
     // Assess
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^Environment variable CHAT_TOPIC_ARN must be an SNS topic ARN/);
+  });
+});
+
+describe('Configuration: the shared rules (lib/common/env-rules.json)', () => {
+  // infra/settings.cjs refuses the stack's parameters by the same file at package time.
+  const doctorEnv = { SUMMARY_TOPIC_ARN: TOPIC, LEDGER_TABLE: 'ledger', AWS_REGION: 'us-east-1' };
+  const loadAll = (env: Record<string, string>) => {
+    loadDoctorConfig({ ...doctorEnv, ...env });
+    loadReexportConfig(env);
+    loadDigestConfig(env);
+  };
+
+  it.each(Object.entries(RULES.integers))(
+    'takes %s within the range of the rules file, and only that',
+    (variable, rule) => {
+      // Prepare
+      const within = [rule.min, rule.max].map(String);
+      const outside = [String(rule.max + 1), ...(rule.min > 0 ? [String(rule.min - 1)] : [])];
+
+      // Act, Assess
+      for (const value of within) expect(() => loadAll({ [variable]: value })).not.toThrow();
+      for (const value of outside) {
+        expect(() => loadAll({ [variable]: value })).toThrow(
+          new RegExp(
+            `^Environment variable ${variable} must be an integer from ${rule.min}\\b.* to ${rule.max}\\b`,
+          ),
+        );
+      }
+    },
+  );
+
+  it('reads DRY_RUN by the words of the rules file', () => {
+    // Act
+    const words = [...RULES.booleanWords.true, ...RULES.booleanWords.false].map(
+      (word) => loadConfig({ SUMMARY_TOPIC_ARN: TOPIC, DRY_RUN: word.toUpperCase() }).dryRun,
+    );
+
+    // Assess
+    expect(words).toEqual([true, true, true, false, false, false]);
   });
 });
