@@ -40,6 +40,10 @@ const TEXT_PATH_KEY = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*/i;
 // Every key above ends in `path`: a line without it (most documented texts) skips the search.
 const TEXT_PATH_WORD = /path/i;
 const NEXT_TEXT_KEY = /\s+[A-Za-z_][\w.-]*\s*[=:]/;
+// A file-system id (FSx's shape, lib/common/fsx.ts) that starts a word after whitespace: in an
+// unquoted path it may be a field of its own that the path ran on into
+// (docs/cli.md#what-a-records-own-text-may-decide).
+const ID_AFTER_SPACE = new RegExp(`(?<=\\s)${FILE_SYSTEM_ID.source}`);
 // The fixed text that a path key (`path`, any case), a level, an association id and a
 // file-system id each need. Most documented lines hold none of them and skip all four searches.
 const TEXT_EXTRAS = /[Pp][Aa][Tt][Hh]|ERROR|WARN|dra-|f[sc]-/;
@@ -213,15 +217,29 @@ function recogniseJson(root: unknown): boolean {
 }
 
 /**
+ * The file-system id an unquoted text path may have run on into: the first id-shaped word after
+ * whitespace in it (`/ns1/a.txt fs-0123abcd` is a path with a space, or a path and an id). Such a
+ * path is uncertain, and the id counts as named. Undefined when the path holds none.
+ */
+function idInUnquotedPath(path: string): string | undefined {
+  return ID_AFTER_SPACE.exec(path)?.[0];
+}
+
+/** A text line's path: whether it is uncertain, and the id it may have run on into. */
+interface TextPath {
+  readonly path: string;
+  readonly uncertain: boolean;
+  readonly runOnId: string | undefined;
+}
+
+/**
  * The path of a key=value text line. A quoted value is taken whole; an unquoted one runs to the
  * next `key=`, the start of the documented message text, or the end of the line. An unquoted
- * value with a space that ends at another key may have been cut (or may run on): it is kept for
- * the report but marked uncertain, so it is never re-exported.
+ * value with a space is kept for the report but marked uncertain, so it is never re-exported,
+ * when it ends at another key (it may have been cut) or holds an id-shaped word after a space
+ * (it may have run on into a file-system id: idInUnquotedPath).
  */
-function textPath(
-  text: string,
-  documentedFrom: number | undefined,
-): { path: string; uncertain: boolean } | undefined {
+function textPath(text: string, documentedFrom: number | undefined): TextPath | undefined {
   if (!TEXT_PATH_WORD.test(text)) return undefined;
   const key = TEXT_PATH_KEY.exec(text);
   if (key === null) return undefined;
@@ -230,13 +248,16 @@ function textPath(
   const rest = text.slice(from, to);
   if (rest.startsWith('"')) {
     const end = rest.indexOf('"', 1);
-    if (end > 0) return { path: rest.slice(1, end), uncertain: false };
-    return { path: rest.slice(1).trimEnd(), uncertain: true };
+    if (end > 0) return { path: rest.slice(1, end), uncertain: false, runOnId: undefined };
+    return { path: rest.slice(1).trimEnd(), uncertain: true, runOnId: undefined };
   }
   const next = NEXT_TEXT_KEY.exec(rest);
   const path = (next === null ? rest : rest.slice(0, next.index)).trimEnd();
   if (path.length === 0) return undefined;
-  return { path, uncertain: next !== null && /\s/.test(path) };
+  // Only a path with whitespace can be in doubt: most paths cost one search and nothing more.
+  if (!/\s/.test(path)) return { path, uncertain: false, runOnId: undefined };
+  const runOnId = idInUnquotedPath(path);
+  return { path, uncertain: next !== null || runOnId !== undefined, runOnId };
 }
 
 /**
@@ -276,7 +297,11 @@ function recogniseText(text: string): boolean {
   reading.code = code;
   reading.entry = entry;
   reading.format = 'text';
-  reading.fileSystemId = extras ? idOutside(text, found?.path, template?.key) : undefined;
+  // An id the path may have run on into counts as named, like one outside it
+  // (docs/cli.md#what-a-records-own-text-may-decide).
+  reading.fileSystemId = extras
+    ? (idOutside(text, found?.path, template?.key) ?? found?.runOnId)
+    : undefined;
   reading.path = found?.path;
   reading.pathUncertain = found?.uncertain === true;
   reading.s3Key = template?.key;
@@ -400,4 +425,4 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
 }
 
 export type { Recognised };
-export { forgetTexts, parseEvent, recognise };
+export { forgetTexts, idInUnquotedPath, parseEvent, recognise };

@@ -16,6 +16,7 @@ import {
   pathsPerTask,
   reportPathFor,
 } from '../reexport/rules.ts';
+import { idInUnquotedPath } from './parse.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
@@ -212,6 +213,10 @@ function untrusted(record: FailureRecord): string | undefined {
     return `the record names ${record.namedFileSystemId} but was logged for ${record.fileSystemId}: not re-exported, check it by hand`;
   }
   if (record.pathUncertain === true) {
+    const id = record.path === undefined ? undefined : idInUnquotedPath(record.path);
+    if (id !== undefined) {
+      return `the path was read from unquoted text and may run on into the file-system id ${id}: not re-exported, check it by hand`;
+    }
     return 'the path was read from unquoted text and may be cut short: not re-exported, check it by hand';
   }
   return undefined;

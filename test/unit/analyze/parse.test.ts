@@ -479,6 +479,88 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
     expect(record.pathUncertain === true).toBe(uncertain);
   });
 
+  it.each([
+    [
+      'the reported line: a path, then an id of another file system',
+      'file_path=/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1',
+      '/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1',
+      true,
+      'fs-0aaaaaaaaaaaaaaa1',
+    ],
+    [
+      "a path, then the stream's own id",
+      `file_path=/ns1/abc/def.txt ${FS}`,
+      `/ns1/abc/def.txt ${FS}`,
+      true,
+      undefined,
+    ],
+    [
+      'an id-shaped word after a space, inside the path',
+      'path=/ns1/x fc-0123abcd/data.bin',
+      '/ns1/x fc-0123abcd/data.bin',
+      true,
+      'fc-0123abcd',
+    ],
+    [
+      'a path, an id and the documented text',
+      'path=/ns1/a.bin fs-0aaaaaaaaaaaaaaa1 Failed to export file because it is being used by another process.',
+      '/ns1/a.bin fs-0aaaaaaaaaaaaaaa1',
+      true,
+      'fs-0aaaaaaaaaaaaaaa1',
+    ],
+    [
+      'a quoted path with an id in it',
+      'file_path="/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1"',
+      '/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1',
+      false,
+      undefined,
+    ],
+    [
+      'a plain space, to the end of the line',
+      'file_path=/ns1/abc/def ghi.txt',
+      '/ns1/abc/def ghi.txt',
+      false,
+      undefined,
+    ],
+    ['a trailing space', 'file_path=/ns1/abc/def.txt ', '/ns1/abc/def.txt', false, undefined],
+    [
+      'a longer run of hex digits after the space (not an id)',
+      'file_path=/ns1/abc/def fs-0aaaaaaaaaaaaaaaa12',
+      '/ns1/abc/def fs-0aaaaaaaaaaaaaaaa12',
+      false,
+      undefined,
+    ],
+    [
+      'an id inside a word after the space (not an id)',
+      'file_path=/ns1/abc/def xfs-0aaaaaaaaaaaaaaa1',
+      '/ns1/abc/def xfs-0aaaaaaaaaaaaaaa1',
+      false,
+      undefined,
+    ],
+  ])('reads %s as uncertain only when it may hold an id', (_what, text, path, uncertain, named) => {
+    // Act
+    const record = asRecord(parseOne(`ERROR S3ExportInternalError ${text}`));
+
+    // Assess
+    expect(record.path).toBe(path);
+    expect(record.pathUncertain === true).toBe(uncertain);
+    expect(record.fileSystemId).toBe(FS);
+    expect(record.namedFileSystemId).toBe(named);
+  });
+
+  it('counts an id an unquoted path may run on into as named, also when no stream names one', () => {
+    // Prepare
+    const text = 'ERROR S3ExportInternalError file_path=/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1';
+    const input = batch([{ message: text }], 'custom-stream');
+
+    // Act
+    const record = asRecord(parseEvent(input.events[0] as (typeof input.events)[0], input));
+
+    // Assess: it fills in as any named id does, and the path stays uncertain.
+    expect(record.fileSystemId).toBe('fs-0aaaaaaaaaaaaaaa1');
+    expect(record.pathUncertain).toBe(true);
+  });
+
   it('takes JSON string values whole, whatever characters they hold', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 60 }), (path) => {
@@ -524,5 +606,65 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
 
     // Assess
     expect(record.fileSystemId).toBe('fs-0123abcd4567ef890');
+  });
+});
+
+describe('Property: an unquoted text path is trusted only when it cannot hold an id', () => {
+  // Words that cannot spell a key, a level, a code, a documented text or an id by themselves.
+  const word = fc.string({
+    unit: fc.constantFrom(...'abgkmnoquvwxyz0123456789._'),
+    minLength: 1,
+    maxLength: 8,
+  });
+  const id = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom('fs-', 'fc-'),
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 8, maxLength: 17 }),
+      )
+      .map(([prefix, hex]) => prefix + hex),
+    fc.constant(FS),
+  );
+  const part = fc.record({
+    separator: fc.constantFrom('/', ' ', '  ', '\t'),
+    word,
+    isId: fc.constant(false),
+  });
+  const idPart = fc.record({
+    separator: fc.constantFrom('/', ' ', '  ', '\t'),
+    word: id,
+    isId: fc.constant(true),
+  });
+  const line = fc.record({
+    first: word,
+    parts: fc.array(fc.oneof(part, idPart), { maxLength: 6 }),
+    trailing: fc.constantFrom('', ' ', '  '),
+    quoted: fc.boolean(),
+  });
+
+  it('marks it uncertain, and names the id, exactly when an id-shaped word follows whitespace', () => {
+    fc.assert(
+      fc.property(line, ({ first, parts, trailing, quoted }) => {
+        // Prepare: the model, from how the line was built.
+        const value = `/${first}${parts.map((p) => p.separator + p.word).join('')}${trailing}`;
+        const runOn = parts.find((p) => p.isId && p.separator !== '/')?.word;
+        const message = `ERROR S3ExportInternalError file_path=${quoted ? `"${value}"` : value}`;
+
+        // Act
+        const record = asRecord(parseOne(message));
+
+        // Assess
+        expect(record.fileSystemId).toBe(FS);
+        if (quoted) {
+          expect(record.path).toBe(value);
+          expect(record.pathUncertain).toBeUndefined();
+          expect(record.namedFileSystemId).toBeUndefined();
+        } else {
+          expect(record.path).toBe(value.trimEnd());
+          expect(record.pathUncertain === true).toBe(runOn !== undefined);
+          expect(record.namedFileSystemId).toBe(runOn === FS ? undefined : runOn);
+        }
+      }),
+    );
   });
 });

@@ -357,6 +357,16 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
       'ERROR S3ExportInternalError path=/ns1/lab notes/run 3.csv level=ERROR',
       'may be cut short',
     ],
+    [
+      "has an unquoted path that may run on into another file system's id",
+      'ERROR S3ExportInternalError file_path=/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1',
+      `the record names fs-0aaaaaaaaaaaaaaa1 but was logged for ${FS}`,
+    ],
+    [
+      "has an unquoted path that may run on into its own stream's id",
+      `ERROR S3ExportInternalError file_path=/ns1/abc/def.txt ${FS}`,
+      `the path was read from unquoted text and may run on into the file-system id ${FS}: not re-exported`,
+    ],
   ])('%s', (_what, message, reason) => {
     // Prepare
     const input = records([{ message }]);
@@ -382,6 +392,22 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
 
     // Assess
     expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/lab notes/run 3.csv']]);
+  });
+
+  it('re-exports a quoted path whole, even with an id-shaped word in it', () => {
+    // Prepare
+    const input = records([
+      { message: 'ERROR S3ExportInternalError file_path="/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1"' },
+    ]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess
+    expect(plan.unplanned).toEqual([]);
+    expect(plan.tasks.map((task) => task.paths)).toEqual([
+      ['ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1'],
+    ]);
   });
 });
 
