@@ -82,7 +82,8 @@ type Recognised = Pick<
 
 /**
  * What the message being read says. One instance serves every message: the readers below fill
- * it and parseEvent copies it into the record, so a message costs no object besides its record.
+ * it and the ParsedRecord constructor copies it, so a message costs no object besides its record
+ * (the text-line memo below keeps one more per distinct remembered line).
  */
 class Reading {
   code = '';
