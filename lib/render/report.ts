@@ -72,7 +72,9 @@ function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
     const key = JSON.stringify([source.owner, source.logGroup, source.logStream]);
     const existing = merged.get(key);
     // A log group that any input named is known, even where another input only assumed it.
-    const assumed = source.logGroupAssumed === true && (existing?.logGroupAssumed ?? true) === true;
+    const assumed =
+      source.logGroupAssumed === true &&
+      (existing === undefined || existing.logGroupAssumed === true);
     merged.set(key, {
       owner: source.owner,
       logGroup: source.logGroup,
