@@ -11,7 +11,7 @@ import {
   classTitle,
   mostSevere,
   PERSON_CLASSES,
-  WARNING_CLASSES,
+  warningCount,
 } from '../common/classes.ts';
 import type { DigestClass, DigestWindow, Recovered, Report } from '../common/types.ts';
 import type { DigestContent } from '../digest/email.ts';
@@ -21,7 +21,7 @@ import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { classAction } from '../render/class-table.ts';
 import { plural } from '../render/layout.ts';
-import { reportInsightsLink } from '../render/report.ts';
+import { failureHeadline, reportInsightsLink } from '../render/report.ts';
 import { type ChatNotification, code, dayOf, notification, prose, threadIdOf } from './format.ts';
 
 /*
@@ -103,14 +103,11 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
         ? plural(ids.length, 'file system')
         : 'an unknown file system';
   // Skipped exports are warnings: counted apart, never as failed (as in the email).
-  const skipped = WARNING_CLASSES.reduce((sum, each) => sum + byClass[each], 0);
+  const skipped = warningCount(byClass);
   const failed = report.records.length - skipped;
   const icon = needPerson > 0 || report.unparseable.length > 0 ? RED : YELLOW;
   const prefix = report.dryRun ? '[dry run] ' : '';
-  const headline =
-    failed > 0
-      ? `FSx export failures on ${where}: ${failed} failed, ${needPerson} need a person`
-      : `FSx export warnings on ${where}: ${skipped} skipped, ${needPerson} need a person`;
+  const headline = `${failureHeadline(where, failed, skipped)}, ${needPerson} need a person`;
   const title =
     report.records.length > 0
       ? `${icon} ${prefix}${headline}`
@@ -201,10 +198,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       ...CLASS_ORDER.filter((each) => byClass[each] > 0),
     ],
     threadId: threadIdOf([scope, cls, dayOf(anchor)]),
-    summary:
-      failed > 0 || skipped === 0
-        ? `FSx export failures on ${fileSystem ?? scope}: ${failed} failed, ${needPerson} need a person`
-        : `FSx export warnings on ${fileSystem ?? scope}: ${skipped} skipped, ${needPerson} need a person`,
+    summary: `${failureHeadline(fileSystem ?? scope, failed, skipped)}, ${needPerson} need a person`,
     eventType: `${APP}.summary`,
     relatedResources: [...ids, ...new Set(report.sources.map((source) => source.logGroup))],
     additionalContext: {
