@@ -21,7 +21,7 @@ import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { classAction } from '../render/class-table.ts';
 import { plural } from '../render/layout.ts';
-import { failureHeadline, reportInsightsLink } from '../render/report.ts';
+import { failureHeadline, failuresAndWarnings, reportInsightsLink } from '../render/report.ts';
 import { type ChatNotification, code, dayOf, notification, prose, threadIdOf } from './format.ts';
 
 /*
@@ -77,6 +77,8 @@ function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
 interface SummaryOptions {
   /** Failures the digest gate held back from this summary (they come in the digest). */
   readonly heldFailures?: number;
+  /** Of `heldFailures`, the skipped exports (warnings): said apart, never as failures. */
+  readonly heldSkipped?: number;
 }
 
 /**
@@ -179,8 +181,11 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       `*Unparseable log events:* ${report.unparseable.length} (samples in the email)`,
     );
   }
-  if ((options.heldFailures ?? 0) > 0) {
-    blocks.push('', `${plural(options.heldFailures ?? 0, 'repeat failure')} held for the digest.`);
+  const held = options.heldFailures ?? 0;
+  if (held > 0) {
+    const heldSkipped = options.heldSkipped ?? 0;
+    const what = failuresAndWarnings(held - heldSkipped, heldSkipped, 'repeat failure');
+    blocks.push('', `${what} held for the digest.`);
   }
   const link = reportInsightsLink(report, reportTotals(report));
   if (link !== undefined) blocks.push('', `Logs Insights: ${link}`);
