@@ -154,7 +154,14 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
     backlogReader === undefined || ids.length === 0 || !hasFindings(report)
       ? undefined
       : backlogOf(ids);
-  const decision = await gate(report, digestStore);
+  let decision: Awaited<ReturnType<typeof gate>>;
+  try {
+    decision = await gate(report, digestStore);
+  } catch (error) {
+    // Not left running past the invocation either (backlogOf never throws, its timer ends it).
+    await backlog;
+    throw error;
+  }
   emit(gateTelemetry(decision));
   const gated = summaryOf(decision);
   // Awaited even when nothing is published, so no call is left running past the invocation.
