@@ -1,7 +1,7 @@
 import { FSxClient } from '@aws-sdk/client-fsx';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createAccounts } from '../lib/aws/accounts.ts';
-import { isMissingCredentials, NO_CREDENTIALS } from '../lib/aws/aws-errors.ts';
+import { credentialsProblem, isMissingCredentials } from '../lib/aws/aws-errors.ts';
 import { clientOptions } from '../lib/aws/http.ts';
 import { readMemberInventory } from '../lib/aws/member-doctor.ts';
 import { parseArn } from '../lib/common/arn.ts';
@@ -54,8 +54,8 @@ function checkDestination(value: string | undefined): void {
 }
 
 /**
- * Stops the run (exit 2, as `doctor`, `scan` and `reexport` do) when there are no credentials to
- * ask STS with: that is the caller's setup, not a finding about any member, so it is said once
+ * Stops the run (exit 2, as `doctor`, `scan` and `reexport` do) when the SDK cannot load
+ * credentials to ask STS with: that is the caller's setup, not a finding about any member, so it is said once
  * rather than as an UNKNOWN role per account. Any other failure is left to each member's AssumeRole,
  * which reports it on the member's row.
  */
@@ -63,7 +63,8 @@ async function requireCredentials(sts: STSClient): Promise<void> {
   try {
     await sts.config.credentials();
   } catch (error) {
-    if (isMissingCredentials(error)) throw new AnalyzerError(NO_CREDENTIALS, { cause: error });
+    if (isMissingCredentials(error))
+      throw new AnalyzerError(credentialsProblem(error), { cause: error });
   }
 }
 

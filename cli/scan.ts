@@ -228,7 +228,9 @@ async function command(args: string[], io: Io, deps: ScanDeps = {}): Promise<num
       },
       undefined,
     );
-    // The batches are no longer needed; the report keeps only parsed records.
+    // Drops our list of the batches. A lean record keeps its log event and batch (the batch's
+    // whole event array with it), so this frees only the batches no record comes from (those of
+    // unparseable events only: an unparseable event keeps copies of its strings, not its batch).
     current.batches.length = 0;
 
     const previous = await countPrevious(logs, options, io, now);

@@ -36,6 +36,7 @@ import {
   withAccountTokens,
 } from '../lib/common/organization.ts';
 import type { BacklogReadings, LogBatch } from '../lib/common/types.ts';
+import { heldCounts } from '../lib/digest/email.ts';
 import { gate, summaryOf } from '../lib/digest/gate.ts';
 import { gateTelemetry } from '../lib/digest/telemetry.ts';
 import { digestRules } from '../lib/digest/windows.ts';
@@ -153,7 +154,14 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
     backlogReader === undefined || ids.length === 0 || !hasFindings(report)
       ? undefined
       : backlogOf(ids);
-  const decision = await gate(report, digestStore);
+  let decision: Awaited<ReturnType<typeof gate>>;
+  try {
+    decision = await gate(report, digestStore);
+  } catch (error) {
+    // Not left running past the invocation either (backlogOf never throws, its timer ends it).
+    await backlog;
+    throw error;
+  }
   emit(gateTelemetry(decision));
   const gated = summaryOf(decision);
   // Awaited even when nothing is published, so no call is left running past the invocation.
@@ -168,7 +176,10 @@ async function analyze({ batch, ports }: Work): Promise<AnalyzerResult> {
   // The chat alert follows the email, best effort (docs/operate.md#chat-alerts); without a chat
   // topic there is nothing to render it for.
   if (summary !== undefined && decision.show !== undefined && chatTarget.topicArn !== undefined) {
-    const message = renderChatSummary(decision.show, { heldFailures: decision.heldFailures });
+    const message = renderChatSummary(decision.show, {
+      heldFailures: decision.heldFailures,
+      heldSkipped: heldCounts(decision.held).skipped,
+    });
     await deliverChat(snsClient, chatTarget, [chatJson(message)], 'summary');
   }
   return analyzerResult(report, {

@@ -1,4 +1,5 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
+import { sourceOf } from '../common/records.ts';
 import type {
   FailureClass,
   FailureRecord,
@@ -51,13 +52,7 @@ function analyzeBatches(batches: readonly LogBatch[]): Analysis {
       else unparseable.push(parsed);
     }
     events += batch.events.length;
-    sources.push({
-      owner: batch.owner,
-      logGroup: batch.logGroup,
-      ...(batch.logGroupAssumed === true ? { logGroupAssumed: true } : {}),
-      logStream: batch.logStream,
-      events: batch.events.length,
-    });
+    sources.push(sourceOf(batch));
   }
   forgetTexts();
   return { sources, events, records, unparseable };

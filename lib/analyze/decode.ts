@@ -57,6 +57,18 @@ function isEpochMillis(value: unknown): value is number {
 }
 
 /**
+ * The events whose `defect` our own readers set (lib/input/read.ts). A `defect` on any other event
+ * came with the input: it is never trusted (it need not even be a string).
+ */
+const OWN_DEFECTS = new WeakSet<LogEvent>();
+
+/** Marks an event built by our own reader as defective, so {@link toBatch} keeps its `defect`. */
+function defective(event: LogEvent & { readonly defect: string }): LogEvent {
+  OWN_DEFECTS.add(event);
+  return event;
+}
+
+/**
  * Turns one raw log event into a `LogEvent` without failing: a malformed event is kept with a
  * `defect` so the parser counts it as unparseable and the rest of the batch goes on. An event
  * without a usable time keeps `timestamp: undefined` (shown as "unknown"), never epoch 0.
@@ -70,11 +82,17 @@ function toLogEvent(raw: unknown, index: number): LogEvent {
       defect: 'log event is not an object',
     };
   }
-  const { id, timestamp, message } = raw as Record<string, unknown>;
+  const { id, timestamp, message, defect } = raw as Record<string, unknown>;
   if (typeof id === 'string' && id.length > 0) {
     // Well-formed (the norm), or with no time at all: use the parsed object as it is instead of
-    // copying it (a copy would also drop the `defect` the CLI's line reader sets).
-    if (timestamp === undefined || isEpochMillis(timestamp)) return raw as LogEvent;
+    // copying it (a copy would also drop the `defect` the CLI's line reader sets). An input
+    // event's own `defect` is dropped by the copy below.
+    if (
+      (timestamp === undefined || isEpochMillis(timestamp)) &&
+      (defect === undefined || OWN_DEFECTS.has(raw as LogEvent))
+    ) {
+      return raw as LogEvent;
+    }
   }
   const event = {
     id: typeof id === 'string' && id.length > 0 ? id : `#${index}`,
@@ -230,4 +248,4 @@ function decodeLambdaEvent(
 }
 
 export type { Decoded };
-export { decodeData, decodeLambdaEvent, toBatch };
+export { decodeData, decodeLambdaEvent, defective, toBatch };

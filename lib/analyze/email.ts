@@ -6,7 +6,7 @@
  */
 // Over ~400 lines on purpose: the six sections of one email, read and changed together.
 
-import { CLASS_ORDER, classTitle, PERSON_CLASSES, WARNING_CLASSES } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, PERSON_CLASSES, warningCount } from '../common/classes.ts';
 import { display, toAsciiLine } from '../common/text.ts';
 import type {
   BacklogReadings,
@@ -37,6 +37,7 @@ import {
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   ASSUMED_LOG_GROUP,
+  failureHeadline,
   outcomesOf,
   reportInsightsLink,
   timeRange,
@@ -91,7 +92,7 @@ interface Counts {
 function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Counts {
   const byStatus = countOutcomes(outcomes);
   const byClass = countByClass(report);
-  const skipped = WARNING_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0);
+  const skipped = warningCount(byClass);
   return {
     failed: recordCount(report) - skipped,
     skipped,
@@ -130,12 +131,8 @@ function subjectLine(report: Report, counts: Counts): string {
         : single === ''
           ? 'an unknown file system'
           : single;
-    const title = reportTotals(report).onlyImport
-      ? 'FSx import events'
-      : counts.failed === 0
-        ? 'FSx export warnings'
-        : 'FSx export failures';
-    main = `${title} on ${where}: ${counts.failed === 0 ? `${counts.skipped} skipped` : `${counts.failed} failed`}`;
+    const title = reportTotals(report).onlyImport ? 'FSx import events' : undefined;
+    main = failureHeadline(where, counts.failed, counts.skipped, title);
     const optional = [
       report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
       ...(counts.queued > 0 ? [`${counts.queued} queued`] : []),

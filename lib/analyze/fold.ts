@@ -1,4 +1,4 @@
-import { detach, plainRecord } from '../common/records.ts';
+import { detach, plainRecord, sourceOf } from '../common/records.ts';
 import type {
   Association,
   FailureRecord,
@@ -120,18 +120,19 @@ class ReportFold {
   add(batch: LogBatch): void {
     const key = `${batch.owner}\u0000${batch.logGroup}\u0000${batch.logStream}`;
     const source = this.#sources.get(key);
-    this.#sources.set(
-      source === undefined ? detach(key) : key,
-      source === undefined
-        ? {
-            owner: detach(batch.owner),
-            logGroup: detach(batch.logGroup),
-            ...(batch.logGroupAssumed === true ? { logGroupAssumed: true } : {}),
-            logStream: detach(batch.logStream),
-            events: batch.events.length,
-          }
-        : { ...source, events: source.events + batch.events.length },
-    );
+    if (source === undefined) {
+      this.#sources.set(detach(key), sourceOf(batch, detach));
+    } else {
+      // A log group that any batch named is known, whichever batch came first (as uniqueSources).
+      const assumed = source.logGroupAssumed === true && batch.logGroupAssumed === true;
+      this.#sources.set(key, {
+        owner: source.owner,
+        logGroup: source.logGroup,
+        ...(assumed ? { logGroupAssumed: true } : {}),
+        logStream: source.logStream,
+        events: source.events + batch.events.length,
+      });
+    }
     this.#events += batch.events.length;
     for (const event of batch.events) {
       const parsed = parseEvent(event, batch);

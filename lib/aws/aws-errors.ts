@@ -9,6 +9,8 @@
  * its own file, so each caller's classification stays what it was.
  */
 
+import { display } from '../common/text.ts';
+
 /** Throttling after the SDK's retries: the call may pass later. */
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -53,9 +55,32 @@ const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingErro
 const NO_CREDENTIALS =
   'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role provides them';
 
-/** The SDK's credential chain found no credentials at all (not: AWS refused the ones it found). */
+/** The message of the last link of the SDK's default credential chain: no provider had any. */
+const NOTHING_FOUND = /^Could not load credentials from any providers\b/;
+
+/**
+ * The SDK could not load credentials (it throws `CredentialsProviderError`): not only when there
+ * are none, but also for an expired SSO session, a profile that needs MFA, a profile cycle…
+ * (not: AWS refused the ones it found).
+ */
 function isMissingCredentials(error: unknown): boolean {
   return errorField(error, 'name') === 'CredentialsProviderError';
+}
+
+/**
+ * The one line every command prints for {@link isMissingCredentials}: {@link NO_CREDENTIALS} when
+ * the chain found nothing at all (naming `AWS_PROFILE` when it is set: then that profile is not
+ * in the AWS config files), else the SDK's own advice (e.g. "run 'aws sso login'"), sanitised,
+ * on one line.
+ */
+function credentialsProblem(error: unknown, profile = process.env['AWS_PROFILE']): string {
+  const message = errorField(error, 'message') ?? '';
+  if (NOTHING_FOUND.test(message)) {
+    if (profile === undefined || profile === '') return NO_CREDENTIALS;
+    return `no AWS credentials found for AWS_PROFILE=${display(profile, 64)}: check that this profile exists in the AWS config files (~/.aws/config, ~/.aws/credentials)`;
+  }
+  const line = message.replace(/\s+/g, ' ').trim();
+  return `AWS credentials could not be loaded: ${line === '' ? 'no reason given' : display(line, 300)}`;
 }
 
 /** A non-empty string property of a thrown value (`name`, `code`, `message`…), else undefined. */
@@ -91,6 +116,7 @@ function isNetworkError(
 export {
   ACCESS_DENIED,
   BAD_CREDENTIALS,
+  credentialsProblem,
   EXPIRED,
   errorField,
   errorName,

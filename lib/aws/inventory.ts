@@ -32,10 +32,10 @@ import type {
 import {
   ACCESS_DENIED,
   BAD_CREDENTIALS,
+  credentialsProblem,
   EXPIRED,
   errorField,
   isMissingCredentials,
-  NO_CREDENTIALS,
 } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 
@@ -171,8 +171,10 @@ async function listFileSystems(
         cause: error,
       });
     }
-    // One wording for every command (lib/aws/aws-errors.ts); the SDK's own adds nothing to act on.
-    if (isMissingCredentials(error)) throw new InventoryError(NO_CREDENTIALS, { cause: error });
+    // One wording for every command (lib/aws/aws-errors.ts), keeping the SDK's advice when it has some.
+    if (isMissingCredentials(error)) {
+      throw new InventoryError(credentialsProblem(error), { cause: error });
+    }
     throw new InventoryError(
       `cannot list FSx file systems${where}: ${reasonOf(error)}${listingHint(error)}`,
       { cause: error },

@@ -13,11 +13,11 @@ import type { LogBatch, LogEvent } from '../common/types.ts';
 import {
   ACCESS_DENIED,
   BAD_CREDENTIALS,
+  credentialsProblem,
   EXPIRED,
   errorField,
   isMissingCredentials,
   isNetworkError,
-  NO_CREDENTIALS,
   THROTTLING,
 } from './aws-errors.ts';
 import { clientOptions, LONG_READ } from './http.ts';
@@ -113,8 +113,8 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
     );
   }
   if (isMissingCredentials(error)) {
-    // One wording for every command (lib/aws/aws-errors.ts); the SDK's own adds nothing to act on.
-    return new LogsReadError(NO_CREDENTIALS, name, true, { cause: error });
+    // One wording for every command (lib/aws/aws-errors.ts), keeping the SDK's advice when it has some.
+    return new LogsReadError(credentialsProblem(error), name, true, { cause: error });
   }
   if (/region is missing/i.test(message)) {
     return explain('no AWS Region: pass --region or set AWS_REGION', true);

@@ -11,7 +11,7 @@ import {
   classTitle,
   mostSevere,
   PERSON_CLASSES,
-  WARNING_CLASSES,
+  warningCount,
 } from '../common/classes.ts';
 import type { DigestClass, DigestWindow, Recovered, Report } from '../common/types.ts';
 import type { DigestContent } from '../digest/email.ts';
@@ -21,7 +21,7 @@ import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { classAction } from '../render/class-table.ts';
 import { plural } from '../render/layout.ts';
-import { reportInsightsLink } from '../render/report.ts';
+import { failureHeadline, failuresAndWarnings, reportInsightsLink } from '../render/report.ts';
 import { type ChatNotification, code, dayOf, notification, prose, threadIdOf } from './format.ts';
 
 /*
@@ -77,6 +77,8 @@ function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
 interface SummaryOptions {
   /** Failures the digest gate held back from this summary (they come in the digest). */
   readonly heldFailures?: number;
+  /** Of `heldFailures`, the skipped exports (warnings): said apart, never as failures. */
+  readonly heldSkipped?: number;
 }
 
 /**
@@ -103,14 +105,11 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
         ? plural(ids.length, 'file system')
         : 'an unknown file system';
   // Skipped exports are warnings: counted apart, never as failed (as in the email).
-  const skipped = WARNING_CLASSES.reduce((sum, each) => sum + byClass[each], 0);
+  const skipped = warningCount(byClass);
   const failed = report.records.length - skipped;
   const icon = needPerson > 0 || report.unparseable.length > 0 ? RED : YELLOW;
   const prefix = report.dryRun ? '[dry run] ' : '';
-  const headline =
-    failed > 0
-      ? `FSx export failures on ${where}: ${failed} failed, ${needPerson} need a person`
-      : `FSx export warnings on ${where}: ${skipped} skipped, ${needPerson} need a person`;
+  const headline = `${failureHeadline(where, failed, skipped)}, ${needPerson} need a person`;
   const title =
     report.records.length > 0
       ? `${icon} ${prefix}${headline}`
@@ -182,8 +181,11 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       `*Unparseable log events:* ${report.unparseable.length} (samples in the email)`,
     );
   }
-  if ((options.heldFailures ?? 0) > 0) {
-    blocks.push('', `${plural(options.heldFailures ?? 0, 'repeat failure')} held for the digest.`);
+  const held = options.heldFailures ?? 0;
+  if (held > 0) {
+    const heldSkipped = options.heldSkipped ?? 0;
+    const what = failuresAndWarnings(held - heldSkipped, heldSkipped, 'repeat failure');
+    blocks.push('', `${what} held for the digest.`);
   }
   const link = reportInsightsLink(report, reportTotals(report));
   if (link !== undefined) blocks.push('', `Logs Insights: ${link}`);
@@ -201,10 +203,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       ...CLASS_ORDER.filter((each) => byClass[each] > 0),
     ],
     threadId: threadIdOf([scope, cls, dayOf(anchor)]),
-    summary:
-      failed > 0 || skipped === 0
-        ? `FSx export failures on ${fileSystem ?? scope}: ${failed} failed, ${needPerson} need a person`
-        : `FSx export warnings on ${fileSystem ?? scope}: ${skipped} skipped, ${needPerson} need a person`,
+    summary: `${failureHeadline(fileSystem ?? scope, failed, skipped)}, ${needPerson} need a person`,
     eventType: `${APP}.summary`,
     relatedResources: [...ids, ...new Set(report.sources.map((source) => source.logGroup))],
     additionalContext: {

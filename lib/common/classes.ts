@@ -45,6 +45,11 @@ const PERSON_CLASSES: readonly FailureClass[] = ['permission', 'limit', 'report'
  */
 const WARNING_CLASSES: readonly FailureClass[] = ['skipped'];
 
+/** How many of the counted records are warnings (skipped exports), which a headline never calls failed. */
+function warningCount(byClass: Readonly<Record<FailureClass, number>>): number {
+  return WARNING_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0);
+}
+
 /** Whether records of this class are re-exported. */
 function isRetryable(cls: FailureClass): boolean {
   return CLASS_INFO[cls].retry;
@@ -61,4 +66,12 @@ function mostSevere(classes: Iterable<FailureClass>): FailureClass | undefined {
   return CLASS_ORDER.find((cls) => present.has(cls));
 }
 
-export { CLASS_ORDER, classTitle, isRetryable, mostSevere, PERSON_CLASSES, WARNING_CLASSES };
+export {
+  CLASS_ORDER,
+  classTitle,
+  isRetryable,
+  mostSevere,
+  PERSON_CLASSES,
+  WARNING_CLASSES,
+  warningCount,
+};

@@ -1,5 +1,5 @@
 import { truncateEnd } from './text.ts';
-import type { FailureClass, FailureRecord, LogBatch, LogEvent } from './types.ts';
+import type { FailureClass, FailureRecord, LogBatch, LogEvent, Source } from './types.ts';
 
 /**
  * What a record points at: its path, else its S3 object (`s3://bucket/key`, or the key alone
@@ -139,6 +139,20 @@ class ParsedRecord implements FailureRecord {
 }
 
 /**
+ * The source one batch stands for: its account, log group (and whether that was assumed), stream
+ * and event count. `text` copies each string (the fold passes {@link detach}).
+ */
+function sourceOf(batch: LogBatch, text: (value: string) => string = (value) => value): Source {
+  return {
+    owner: text(batch.owner),
+    logGroup: text(batch.logGroup),
+    ...(batch.logGroupAssumed === true ? { logGroupAssumed: true } : {}),
+    logStream: text(batch.logStream),
+    events: batch.events.length,
+  };
+}
+
+/**
  * A record as a plain object with every field its own, in the interface's order: what a copy
  * of a {@link ParsedRecord} must be made from (a spread would miss the fields it reads from its
  * log event and batch).
@@ -168,4 +182,4 @@ function plainRecord(record: FailureRecord): FailureRecord {
 }
 
 export type { RecordFields };
-export { MESSAGE_KEEP, ParsedRecord, plainRecord };
+export { MESSAGE_KEEP, ParsedRecord, plainRecord, sourceOf };

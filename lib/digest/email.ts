@@ -7,7 +7,7 @@
 // Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
 import { shownPath } from '../analyze/analysis.ts';
 import { hintFor } from '../analyze/classify.ts';
-import { CLASS_ORDER, classTitle, PERSON_CLASSES } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, PERSON_CLASSES, WARNING_CLASSES } from '../common/classes.ts';
 import type { FailureSeries } from '../common/ports.ts';
 import { display } from '../common/text.ts';
 import type {
@@ -34,6 +34,7 @@ import {
 import { histogramLines } from '../render/histogram.ts';
 import { insightsLink, insightsQuery } from '../render/insights.ts';
 import { formatTable, joinSections, plural, section, WIDTH, wrap } from '../render/layout.ts';
+import { failuresAndWarnings } from '../render/report.ts';
 
 /** One digest run's content. */
 interface DigestContent {
@@ -351,15 +352,33 @@ function failuresOverTimeLines(failures: FailuresOverTime | undefined): string[]
   );
 }
 
-function subjectOf(content: DigestContent, total: number, ids: readonly string[]): string {
+/** Held failures with the skipped exports (warnings) apart, as the summary's headline counts them. */
+function heldApart(held: readonly { readonly cls: DigestClass; readonly count: number }[]): {
+  readonly failed: number;
+  readonly skipped: number;
+} {
+  let failed = 0;
+  let skipped = 0;
+  for (const { cls, count } of held) {
+    if (cls !== 'unparseable' && WARNING_CLASSES.includes(cls)) skipped += count;
+    else failed += count;
+  }
+  return { failed, skipped };
+}
+
+function subjectOf(content: DigestContent, ids: readonly string[]): string {
   if (content.digests.length === 0) {
     return subjectWith(`FSx export failures recovered${onFileSystems(ids)}`, [
       [...new Set(content.recovered.map((notice) => classLabel(notice.key.cls)))].join(', '),
     ]);
   }
   const classes = [...new Set(content.digests.map((digest) => classLabel(digest.key.cls)))];
+  const { failed, skipped } = heldApart(
+    content.digests.map((digest) => ({ cls: digest.key.cls, count: digest.held })),
+  );
   return subjectWith(`FSx export digest${onFileSystems(ids)}`, [
-    plural(total, 'repeated failure'),
+    ...(failed > 0 || skipped === 0 ? [plural(failed, 'repeated failure')] : []),
+    ...(skipped > 0 ? [`${skipped} skipped`] : []),
     classes.join(', '),
     ...(content.recovered.length > 0 ? [`${content.recovered.length} recovered`] : []),
   ]);
@@ -378,6 +397,7 @@ function renderDigestEmail(content: DigestContent): Publication {
       a.windowStart - b.windowStart,
   );
   const total = digests.reduce((sum, digest) => sum + digest.held, 0);
+  const apart = heldApart(digests.map((digest) => ({ cls: digest.key.cls, count: digest.held })));
   const ids = asciiIds(
     [...digests, ...content.recovered]
       .filter((item) => item.key.scopeKind === 'fileSystem')
@@ -385,7 +405,7 @@ function renderDigestEmail(content: DigestContent): Publication {
   );
   const headline =
     digests.length > 0
-      ? `${plural(total, 'repeated failure')} of already-alerted classes ${total === 1 ? 'was' : 'were'} held back in ${plural(digests.length, 'alert window')} instead of being emailed one by one.${content.recovered.length > 0 ? ` ${plural(content.recovered.length, 'class', 'classes')} recovered.` : ''}`
+      ? `${failuresAndWarnings(apart.failed, apart.skipped, 'repeated failure')} of already-alerted classes ${total === 1 ? 'was' : 'were'} held back in ${plural(digests.length, 'alert window')} instead of being emailed one by one.${content.recovered.length > 0 ? ` ${plural(content.recovered.length, 'class', 'classes')} recovered.` : ''}`
       : `${plural(content.recovered.length, 'class', 'classes')} recovered: no failures for a full window.`;
   const detailed = digests
     .slice(0, MAX_DETAILED)
@@ -421,7 +441,7 @@ function renderDigestEmail(content: DigestContent): Publication {
     ...new Set([...digests, ...content.recovered].map((item) => item.key.cls)),
   ].sort();
   return {
-    subject: subjectOf(content, total, ids),
+    subject: subjectOf(content, ids),
     body: fitBody(lines, footer(content.generatedAt, 'digest')),
     attributes,
   };
@@ -434,13 +454,21 @@ interface HeldBack {
   readonly windowEnd: number;
 }
 
+/** The failures a summary held back, with the skipped exports (warnings) apart. */
+function heldCounts(held: readonly HeldBack[]): {
+  readonly failed: number;
+  readonly skipped: number;
+} {
+  return heldApart(held.map((item) => ({ cls: item.group.key.cls, count: item.group.failures })));
+}
+
 /**
  * The summary's paragraph about the repeats it held back: how many, of which classes where, and
  * when the digest comes. Empty when nothing was held.
  */
 function heldNote(held: readonly HeldBack[]): string[] {
   if (held.length === 0) return [];
-  const total = held.reduce((sum, item) => sum + item.group.failures, 0);
+  const { failed, skipped } = heldCounts(held);
   const parts = held
     .slice(0, 5)
     .map(
@@ -450,7 +478,7 @@ function heldNote(held: readonly HeldBack[]): string[] {
   if (held.length > 5) parts.push(plural(held.length - 5, 'more group'));
   const due = Math.max(...held.map((item) => item.windowEnd));
   return wrap(
-    `Also ${plural(total, 'more failure')} of already-alerted classes, not shown here: ${parts.join(', ')}. They will be in the digest after ${hhmm(due)} UTC.`,
+    `Also ${failuresAndWarnings(failed, skipped, 'more failure')} of already-alerted classes, not shown here: ${parts.join(', ')}. They will be in the digest after ${hhmm(due)} UTC.`,
   );
 }
 
@@ -471,4 +499,4 @@ function withHeldNote(publication: Publication, note: readonly string[]): Public
 }
 
 export type { DigestContent, FailuresOverTime, HeldBack };
-export { heldNote, renderDigestEmail, withHeldNote };
+export { heldCounts, heldNote, renderDigestEmail, withHeldNote };

@@ -1,8 +1,8 @@
-import { decodeLambdaEvent, toBatch } from '../analyze/decode.ts';
+import { decodeLambdaEvent, defective, toBatch } from '../analyze/decode.ts';
 import { DecodeError, describeError, InputError } from '../common/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../common/fsx.ts';
 import { display } from '../common/text.ts';
-import type { LogBatch, LogEvent } from '../common/types.ts';
+import type { LogBatch } from '../common/types.ts';
 import { type DocumentKind, documentKind, isLogEvent, type JsonObject } from './formats.ts';
 import { decodeKinesisData } from './kinesis.ts';
 import { splitLinePrefix } from './lines.ts';
@@ -338,12 +338,15 @@ function createLineReader(name: string, context: InputContext, sink?: BatchSink)
       if (parsed.ok && isLogEvent(parsed.value)) {
         addLogEvent(collector, parsed.value, id);
       } else {
-        collector.streams.add(fallbackStream, {
-          id,
-          timestamp: undefined,
-          message: text,
-          defect: 'not a log event object like the other lines',
-        } satisfies LogEvent);
+        collector.streams.add(
+          fallbackStream,
+          defective({
+            id,
+            timestamp: undefined,
+            message: text,
+            defect: 'not a log event object like the other lines',
+          }),
+        );
       }
       return;
     }

@@ -13,6 +13,7 @@ import {
   isDateMillis,
   minuteWindow,
 } from './insights.ts';
+import { plural } from './layout.ts';
 import { groupByPlace, type Place } from './places.ts';
 
 /*
@@ -72,7 +73,9 @@ function uniqueSources(report: Pick<Report, 'sources'>): Source[] {
     const key = JSON.stringify([source.owner, source.logGroup, source.logStream]);
     const existing = merged.get(key);
     // A log group that any input named is known, even where another input only assumed it.
-    const assumed = source.logGroupAssumed === true && (existing?.logGroupAssumed ?? true) === true;
+    const assumed =
+      source.logGroupAssumed === true &&
+      (existing === undefined || existing.logGroupAssumed === true);
     merged.set(key, {
       owner: source.owner,
       logGroup: source.logGroup,
@@ -141,8 +144,34 @@ function reportInsightsLink(
   });
 }
 
+/**
+ * The opening of a summary's headline (email subject, chat title and chat summary): failures
+ * when there are any, else the skipped exports (warnings), which are never counted as failed.
+ * `title` replaces "FSx export failures/warnings" (the email says "FSx import events").
+ *
+ * @example failureHeadline('fs-1', 44, 4) // 'FSx export failures on fs-1: 44 failed'
+ */
+function failureHeadline(where: string, failed: number, skipped: number, title?: string): string {
+  return failed > 0 || skipped === 0
+    ? `${title ?? 'FSx export failures'} on ${where}: ${failed} failed`
+    : `${title ?? 'FSx export warnings'} on ${where}: ${skipped} skipped`;
+}
+
+/**
+ * Counted failures in prose with the warnings apart, as the summary's headline says them:
+ * "3 repeated failures and 2 skipped exports (warnings)", or only the warnings when no failure.
+ * `failure` is the noun for the failures ("repeated failure", "more failure").
+ */
+function failuresAndWarnings(failed: number, skipped: number, failure = 'failure'): string {
+  const warnings = `${plural(skipped, 'skipped export')} (warnings)`;
+  if (failed === 0 && skipped > 0) return warnings;
+  return `${plural(failed, failure)}${skipped > 0 ? ` and ${warnings}` : ''}`;
+}
+
 export {
   ASSUMED_LOG_GROUP,
+  failureHeadline,
+  failuresAndWarnings,
   groupUnplanned,
   outcomesOf,
   reportInsightsLink,

@@ -1,4 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -222,4 +224,78 @@ describe('CLI: the commands that call AWS, without credentials', () => {
     ]);
     expect(run.stderr).not.toMatch(/CredentialsProviderError|Could not load credentials/);
   });
+});
+
+describe('CLI: the commands that call AWS, when the SDK cannot load the credentials it was told to use', () => {
+  /** A user whose AWS config holds `config` and who picks `profile`; nothing else to fall back on. */
+  function withProfile(profile: string, config: string): NodeJS.ProcessEnv {
+    const dir = mkdtempSync(join(tmpdir(), 'fea-aws-config-'));
+    writeFileSync(join(dir, 'config'), config);
+    const env = awsEnv({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    delete env['AWS_ACCESS_KEY_ID'];
+    delete env['AWS_SECRET_ACCESS_KEY'];
+    return {
+      ...env,
+      HOME: dir,
+      USERPROFILE: dir,
+      AWS_PROFILE: profile,
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    };
+  }
+
+  /** An IAM Identity Center (SSO) profile that has never logged in: no cached token. */
+  const SSO_CONFIG = [
+    '[profile prod]',
+    'sso_session = corp',
+    'sso_account_id = 111122223333',
+    'sso_role_name = Admin',
+    '[sso-session corp]',
+    'sso_start_url = https://example.awsapps.com/start',
+    'sso_region = eu-west-1',
+    '',
+  ].join('\n');
+
+  it.each([
+    [['doctor']],
+    [['doctor', '--org', '--accounts', '222233334444']],
+    [['scan']],
+    [['reexport', '--class', 'permission', '--dry-run']],
+  ])('%j with an SSO profile and no session keeps the SDK advice, exit status 2', async (args) => {
+    // Prepare
+    const env = withProfile('prod', SSO_CONFIG);
+
+    // Act
+    const run = await cli(args, env);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.split('\n').filter((line) => line.startsWith('fsx-export-analyzer:'));
+    expect(lines).toEqual([
+      "fsx-export-analyzer: AWS credentials could not be loaded: The SSO session token associated with profile=prod was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+    ]);
+    expect(run.stderr).not.toMatch(/CredentialsProviderError|no AWS credentials found/);
+  });
+
+  it.each([[['doctor']], [['scan']]])(
+    '%j with a profile that is not in the config names it, exit status 2',
+    async (args) => {
+      // Prepare
+      const env = withProfile('typo', SSO_CONFIG);
+
+      // Act
+      const run = await cli(args, env);
+
+      // Assess
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('fsx-export-analyzer:'));
+      expect(lines).toEqual([
+        'fsx-export-analyzer: no AWS credentials found for AWS_PROFILE=typo: check that this profile exists in the AWS config files (~/.aws/config, ~/.aws/credentials)',
+      ]);
+    },
+  );
 });

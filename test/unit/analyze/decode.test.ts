@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeData, decodeLambdaEvent, toBatch } from '../../../lib/analyze/decode.ts';
+import { decodeData, decodeLambdaEvent, defective, toBatch } from '../../../lib/analyze/decode.ts';
 import { DecodeError } from '../../../lib/common/errors.ts';
 import { controlMessage, lambdaEvent, payload } from '../../helpers/events.ts';
 
@@ -92,6 +92,37 @@ describe('Function: decodeLambdaEvent', () => {
     // Assess
     if (decoded.type !== 'data') throw new Error('expected data');
     expect(decoded.batch.events[0]).toEqual({ id: '1', timestamp: undefined, message: 'm' });
+  });
+
+  it.each([[{ a: 1 }], ['a defect the input chose']])(
+    'never takes a defect from the input (%j): the event is read as any other',
+    (defect) => {
+      // Prepare
+      const data = payload([{ message: 'ok' }]);
+      const [first] = data.logEvents;
+      const event = lambdaEvent({ ...data, logEvents: [{ ...first, defect }] });
+
+      // Act
+      const decoded = decodeLambdaEvent(event);
+
+      // Assess
+      if (decoded.type !== 'data') throw new Error('expected data');
+      expect(decoded.batch.events).toEqual([
+        { id: first?.id, timestamp: first?.timestamp, message: 'ok' },
+      ]);
+    },
+  );
+
+  it('keeps the defect our own reader set', () => {
+    // Prepare
+    const own = defective({ id: 'x:1', timestamp: undefined, message: '{', defect: 'not JSON' });
+
+    // Act
+    const decoded = toBatch({ ...payload([]), logEvents: [own] });
+
+    // Assess
+    if (decoded.type !== 'data') throw new Error('expected data');
+    expect(decoded.batch.events).toEqual([own]);
   });
 
   it('keeps every well-formed event as parsed, uncopied, wherever a malformed one sits (property)', () => {

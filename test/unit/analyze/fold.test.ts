@@ -6,7 +6,7 @@ import { renderEmail } from '../../../lib/analyze/email.ts';
 import { ReportFold } from '../../../lib/analyze/fold.ts';
 import { type PipelineOptions, processBatches } from '../../../lib/analyze/pipeline.ts';
 import { renderTerminal } from '../../../lib/analyze/terminal.ts';
-import { plainRecord } from '../../../lib/common/records.ts';
+import { plainRecord, sourceOf } from '../../../lib/common/records.ts';
 import type { Association, LogBatch } from '../../../lib/common/types.ts';
 import { readInput } from '../../../lib/input/read.ts';
 import { uniqueSources } from '../../../lib/render/report.ts';
@@ -142,6 +142,56 @@ describe('Class: ReportFold', () => {
     // Assess
     expect(renderTerminal(folded)).toBe(renderTerminal(whole));
     expect(folded.plan).toEqual(whole.plan);
+  });
+
+  it.each([
+    ['assumed, then named', [true, false]],
+    ['named, then assumed', [false, true]],
+  ])('knows a log group some batch named, in either order (%s)', (_, order) => {
+    // Prepare
+    const [one, two] = readInput(
+      `{"errorCode":"AccessDenied","filePath":"/a","fileSystemId":"${FS}"}\n`,
+      'a.log',
+      {
+        maxDecompressedBytes: 1e8,
+      },
+    ).batches;
+    if (one === undefined || two !== undefined) throw new Error('expected one batch');
+    const { logGroupAssumed: _assumed, ...named } = one;
+    const batches = order.map((assumed) =>
+      assumed ? { ...named, logGroupAssumed: true as const } : named,
+    );
+
+    // Act
+    const folded = fold(batches, OPTIONS);
+    const merged = uniqueSources({ sources: batches.map((batch) => sourceOf(batch)) });
+
+    // Assess
+    const expected = {
+      owner: one.owner,
+      logGroup: one.logGroup,
+      logStream: one.logStream,
+      events: 2,
+    };
+    expect(folded.sources).toEqual([expected]);
+    expect(merged).toEqual([expected]);
+  });
+
+  it('keeps a log group assumed when every batch of its source assumed it', () => {
+    // Prepare
+    const batches = readInput(
+      `{"errorCode":"AccessDenied","filePath":"/a","fileSystemId":"${FS}"}\n`,
+      'a.log',
+      {
+        maxDecompressedBytes: 1e8,
+      },
+    ).batches;
+
+    // Act
+    const folded = fold([...batches, ...batches], OPTIONS);
+
+    // Assess
+    expect(folded.sources).toEqual([expect.objectContaining({ logGroupAssumed: true, events: 2 })]);
   });
 
   it('refuses to fold a run that would start tasks', () => {

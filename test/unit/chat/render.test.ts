@@ -98,6 +98,21 @@ function outcomeReport(overrides: Partial<OutcomeReport> = {}): OutcomeReport {
 }
 
 describe('Function: renderChatSummary', () => {
+  it('says held skipped exports apart from held failures', () => {
+    // Act
+    const both = renderChatSummary(report(), { heldFailures: 5, heldSkipped: 2 });
+    const onlySkipped = renderChatSummary(report(), { heldFailures: 2, heldSkipped: 2 });
+
+    // Assess
+    expect(both.content.description).toContain(
+      '3 repeat failures and 2 skipped exports (warnings) held for the digest.',
+    );
+    expect(onlySkipped.content.description).toContain(
+      '2 skipped exports (warnings) held for the digest.',
+    );
+    expect(onlySkipped.content.description).not.toContain('repeat failure');
+  });
+
   it('says what failed and who must act, threaded under the file system and its most severe class', () => {
     // Act
     const message = renderChatSummary(report(), { heldFailures: 2 });

@@ -1,18 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CLASS_ORDER } from '../../../lib/common/classes.ts';
 import { ParsedRecord, plainRecord, type RecordFields } from '../../../lib/common/records.ts';
 import type { FailureClass, FailureRecord, LogBatch, LogEvent } from '../../../lib/common/types.ts';
 
-const CLASSES: readonly FailureClass[] = [
-  'transient',
-  'busy',
-  'permission',
-  'limit',
-  'skipped',
-  'report',
-  'import',
-  'unknown',
-];
+const CLASSES: readonly FailureClass[] = CLASS_ORDER;
 
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 

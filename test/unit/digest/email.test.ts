@@ -25,6 +25,34 @@ function expectEmailRules(publication: Publication): void {
 }
 
 describe('renderDigestEmail', () => {
+  it('counts held skipped exports apart from the failures, in the subject and the headline', () => {
+    // Act
+    const mixed = renderDigestEmail({
+      digests: [digest(), digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+    const onlySkipped = renderDigestEmail({
+      digests: [digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(mixed.subject).toBe(
+      `FSx export digest on ${FS}: 42 repeated failures, 3 skipped, permission, skipped`,
+    );
+    expect(flat(mixed.body)).toContain(
+      '42 repeated failures and 3 skipped exports (warnings) of already-alerted classes were held back in 2 alert windows',
+    );
+    expect(onlySkipped.subject).toBe(`FSx export digest on ${FS}: 3 skipped, skipped`);
+    expect(flat(onlySkipped.body)).toContain(
+      '3 skipped exports (warnings) of already-alerted classes were held back in 1 alert window',
+    );
+  });
+
   it('shows counts, new versus recurring paths, codes, samples and what needs a person', () => {
     // Act
     const email = renderDigestEmail({
@@ -328,7 +356,7 @@ describe('renderDigestEmail', () => {
 });
 
 describe('heldNote and withHeldNote', () => {
-  function group(cls: 'permission' | 'limit', failures: number): BatchGroup {
+  function group(cls: 'permission' | 'limit' | 'skipped', failures: number): BatchGroup {
     const records = Array.from({ length: failures }, (_, index) =>
       record(index, {
         class: cls,
@@ -352,6 +380,23 @@ describe('heldNote and withHeldNote', () => {
       `Also 42 more failures of already-alerted classes, not shown here: permission on ${FS} (40), limit on ${FS} (2). They will be in the digest after 11:10 UTC.`,
     );
     for (const line of note) expect(line.length).toBeLessThanOrEqual(76);
+  });
+
+  it('says held skipped exports apart, as warnings, never as failures', () => {
+    // Act
+    const both = heldNote([
+      { group: group('permission', 40), windowEnd: T0 + W },
+      { group: group('skipped', 2), windowEnd: T0 + W },
+    ]);
+    const onlySkipped = heldNote([{ group: group('skipped', 2), windowEnd: T0 + W }]);
+
+    // Assess
+    expect(flat(both.join('\n'))).toMatch(
+      /^Also 40 more failures and 2 skipped exports \(warnings\) of already-alerted classes, not shown here: /,
+    );
+    expect(flat(onlySkipped.join('\n'))).toMatch(
+      /^Also 2 skipped exports \(warnings\) of already-alerted classes, not shown here: /,
+    );
   });
 
   it('adds nothing when nothing was held', () => {

@@ -910,6 +910,39 @@ describe('Function: handler', () => {
       expect(publishedMessages()[0]?.Message).toMatch(/fs-0123456789abcdef0 +1 h 30 min\n/);
     });
 
+    it('lets the backlog read finish before it fails when the digest gate throws', async () => {
+      // Prepare
+      const calls: string[] = [];
+      vi.doMock('../../../lib/digest/gate.ts', async (load) => ({
+        ...(await load<typeof import('../../../lib/digest/gate.ts')>()),
+        gate: async () => {
+          calls.push('gate threw');
+          throw new Error('gate broke');
+        },
+      }));
+      const { handler } = await durable({ DIGEST_WINDOW_MINUTES: '60' });
+      cloudwatchMock.reset();
+      cloudwatchMock.on(GetMetricDataCommand).callsFake(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        calls.push('backlog answered');
+        return { MetricDataResults: [] };
+      });
+
+      try {
+        // Act
+        const failure = await rejectionOf(
+          handler(lambdaEvent(payload([denied('/ns1/a')])), CONTEXT),
+        );
+        const seen = [...calls];
+
+        // Assess
+        expect(String(failure)).toMatch(/gate broke/);
+        expect(seen).toEqual(['gate threw', 'backlog answered']);
+      } finally {
+        vi.doUnmock('../../../lib/digest/gate.ts');
+      }
+    });
+
     it('makes no AWS call at all in a dry run, queue and table notwithstanding', async () => {
       // Prepare
       const { handler } = await durable({ DRY_RUN: 'true' });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
-import type { Report, Unplanned } from '../../../lib/common/types.ts';
-import { groupUnplanned, reportInsightsLink, timeRange } from '../../../lib/render/report.ts';
+import { CLASS_ORDER, warningCount } from '../../../lib/common/classes.ts';
+import type { FailureClass, Report, Unplanned } from '../../../lib/common/types.ts';
+import {
+  failureHeadline,
+  failuresAndWarnings,
+  groupUnplanned,
+  reportInsightsLink,
+  timeRange,
+} from '../../../lib/render/report.ts';
 
 /** The link as the outputs ask for it: with the report's totals. */
 const linkOf = (report: Report) => reportInsightsLink(report, reportTotals(report));
@@ -158,5 +165,40 @@ describe('Function: groupUnplanned', () => {
         places: [{ fileSystemId: FS, account: undefined, count: 1, samples: ['ns1/../b'] }],
       },
     ]);
+  });
+});
+
+describe('Function: failureHeadline', () => {
+  it.each([
+    [44, 4, undefined, 'FSx export failures on fs-1: 44 failed'],
+    [0, 4, undefined, 'FSx export warnings on fs-1: 4 skipped'],
+    [0, 0, undefined, 'FSx export failures on fs-1: 0 failed'],
+    [2, 0, 'FSx import events', 'FSx import events on fs-1: 2 failed'],
+  ])('counts %d failed and %d skipped apart (%s)', (failed, skipped, title, expected) => {
+    expect(failureHeadline('fs-1', failed, skipped, title)).toBe(expected);
+  });
+});
+
+describe('Function: failuresAndWarnings', () => {
+  it.each([
+    [3, 2, 'repeated failure', '3 repeated failures and 2 skipped exports (warnings)'],
+    [1, 0, 'more failure', '1 more failure'],
+    [0, 1, 'more failure', '1 skipped export (warnings)'],
+    [0, 0, 'failure', '0 failures'],
+  ])('says %d failures and %d warnings apart', (failed, skipped, noun, expected) => {
+    expect(failuresAndWarnings(failed, skipped, noun)).toBe(expected);
+  });
+});
+
+describe('Function: warningCount', () => {
+  it('counts only the warning classes', () => {
+    // Prepare
+    const byClass = Object.fromEntries(CLASS_ORDER.map((cls) => [cls, 1])) as Record<
+      FailureClass,
+      number
+    >;
+
+    // Act & Assess
+    expect(warningCount({ ...byClass, skipped: 5 })).toBe(5);
   });
 });
