@@ -36,6 +36,7 @@ import {
   EXPIRED,
   errorField,
   isMissingCredentials,
+  isNetworkError,
 } from './aws-errors.ts';
 import { allPages, mapLimited } from './calls.ts';
 
@@ -112,8 +113,9 @@ function listingHint(error: unknown): string {
   const name = errorField(error, 'name') ?? '';
   if (REFUSED_CREDENTIALS.has(name)) return ' (the AWS credentials were refused: refresh them)';
   if (ACCESS_DENIED.has(name)) return ' (needs fsx:DescribeFileSystems)';
-  // Network errors, throttling after the retries, server errors: the reason says it all, and a
-  // wrong AWS_ENDPOINT_URL* is the usual suspect for a refused connection.
+  // The same advice scan gives when CloudWatch Logs cannot be reached (lib/aws/logs.ts).
+  if (isNetworkError(error)) return ' (check the network, AWS_ENDPOINT_URL and --region)';
+  // Throttling after the retries, server errors: the reason says it all.
   return '';
 }
 

@@ -117,7 +117,10 @@ function readError(error: unknown, query: LogWindowQuery): LogsReadError {
     return new LogsReadError(credentialsProblem(error), name, true, { cause: error });
   }
   if (/region is missing/i.test(message)) {
-    return explain('no AWS Region: pass --region or set AWS_REGION', true);
+    // The same line as doctor's; the SDK's "Region is missing" would only repeat it.
+    return new LogsReadError('no AWS Region: pass --region or set AWS_REGION', name, true, {
+      cause: error,
+    });
   }
   if (name === 'InvalidParameterException') {
     return explain(`CloudWatch Logs refused the query on "${group}"`, true);

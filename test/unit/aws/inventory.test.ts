@@ -341,7 +341,7 @@ describe('Function: readInventory', () => {
     [
       'a refused connection',
       socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9'),
-      'cannot list FSx file systems in eu-west-1: connect ECONNREFUSED 127.0.0.1:9',
+      'cannot list FSx file systems in eu-west-1: connect ECONNREFUSED 127.0.0.1:9 (check the network, AWS_ENDPOINT_URL and --region)',
     ],
   ])(
     'fails the run in one line when file systems cannot be listed (%s)',

@@ -253,7 +253,7 @@ describe('Function: readLogWindow', () => {
       /^no AWS credentials found: set AWS_PROFILE \(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\), or run where a role provides them$/,
       true,
     ],
-    [new Error('Region is missing'), /no AWS Region: pass --region/, true],
+    [new Error('Region is missing'), /^no AWS Region: pass --region or set AWS_REGION$/, true],
     [
       new InvalidParameterException({
         $metadata: {},
@@ -301,9 +301,10 @@ describe('Function: readLogWindow', () => {
     await expect(read).rejects.toThrow(message);
     const text = await read.catch((caught: Error) => caught.message);
     expect(text).not.toContain('\n');
-    // What AWS said is kept after the explanation; missing credentials are no AWS answer, and the
-    // SDK's class name and wording would only hide the one thing to do.
+    // What AWS said is kept after the explanation; missing credentials or Region are no AWS
+    // answer, and the SDK's class name and wording would only hide the one thing to do.
     if (error.name === 'CredentialsProviderError') expect(text).not.toContain(error.name);
+    else if (/region is missing/i.test(error.message)) expect(text).not.toContain(error.message);
     else expect(text).toContain(`(${error.name}: `);
   });
 });
