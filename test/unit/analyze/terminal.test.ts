@@ -58,6 +58,30 @@ describe('Function: renderTerminal', () => {
     expect(output.indexOf('Failures by class')).toBeLessThan(output.indexOf('Failures by code'));
   });
 
+  it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
+    // Prepare: a `..` path is never re-exported.
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/d.bin') },
+        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
+        { message: json('S3ExportResourceBusy', '/ns1/../b.bin') },
+      ]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class')).toEqual([
+      '  Class      Records  Files  File systems  What happens',
+      '  transient        2      2             1  would be re-exported *',
+      '  busy             1      1             1  would not be re-exported *',
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not re-exported"',
+      '    below.',
+    ]);
+    expect(output).toContain('\nNot re-exported\n');
+  });
+
   it('prints the Logs Insights link of the window on its own line, only with a region', async () => {
     // Prepare
     const report = await reportOf([
