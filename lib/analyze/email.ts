@@ -365,6 +365,9 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
         ...bullet(`Would start on ${fs}${delay}: ${paths}.`),
         token,
         ...pathLines(task.paths, '    '),
+        ...(outcome.note === undefined
+          ? []
+          : wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '  ', WIDTH, '  ')),
       ];
     }
   }

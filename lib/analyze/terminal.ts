@@ -194,7 +194,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
     case 'queued':
       return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
     case 'planned':
-      return 'dry run';
+      return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
   }
 }
 
@@ -243,6 +243,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
     }
     if (outcome.status === 'queued') {
       lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
+    }
+    if (outcome.status === 'planned' && outcome.note !== undefined) {
+      lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);

@@ -802,6 +802,28 @@ describe('Function: renderEmail', () => {
     expectSafeAttributes(publication);
   });
 
+  it("prints a planned task's note under it, sanitised", () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toMatch(
+      new RegExp(
+        `\\* Would start on ${FS}: 1 path\\. Token: \\S+ ns1/a\\.bin Note: ${FS} is not in dra\\\\x1b`,
+      ),
+    );
+    expect(body).not.toMatch(FORBIDDEN);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare: a `..` path is never re-exported.
     const report = await reportOf([

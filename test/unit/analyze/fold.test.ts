@@ -142,6 +142,9 @@ describe('Class: ReportFold', () => {
     // Assess
     expect(renderTerminal(folded)).toBe(renderTerminal(whole));
     expect(folded.plan).toEqual(whole.plan);
+    // The sample file systems are not in the file: their tasks carry the same notes.
+    expect(folded.outcomes).toEqual(whole.outcomes);
+    expect(whole.outcomes.filter((outcome) => 'note' in outcome).length).toBeGreaterThan(0);
   });
 
   it.each([
