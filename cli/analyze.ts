@@ -182,6 +182,10 @@ async function associationsOption(file: string | undefined, io: Io) {
   }
 }
 
+/** The stderr line of `analyze --email` without a Region (docs/cli.md, "Links need a Region"). */
+const NO_REGION_NOTE =
+  'no AWS Region (--region, AWS_REGION or AWS_DEFAULT_REGION): the email leaves out the console and Logs Insights links the Lambda would include';
+
 /** Runs `analyze`; see `help`. */
 async function command(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOrUsage('analyze', () =>
@@ -229,12 +233,13 @@ async function command(args: string[], io: Io): Promise<number> {
     maxDecompressedBytes: config.maxDecompressedBytes,
   };
 
+  const region = consoleRegion(values.region, io.env);
   const batches = new Batches({
     dryRun: true,
     maxPathsPerTask: config.maxPathsPerTask,
     busyDelaySeconds: config.busyDelaySeconds,
     reportPath: config.reportPath,
-    region: consoleRegion(values.region, io.env),
+    region,
     ...(knownAssociations === undefined ? {} : { knownAssociations }),
   });
   const { skippedMessages, bad, good } = await readAll(positionals, io, context, batches);
@@ -242,6 +247,9 @@ async function command(args: string[], io: Io): Promise<number> {
   if (good === 0 && batches.taken === 0) return EXIT_USAGE;
 
   await printReport(await batches.report(skippedMessages), format, io);
+  // --email is the message the Lambda (which always knows its Region) would publish: say on
+  // stderr, not in the message, that this one lacks its links.
+  if (format === 'email' && region === undefined) complain(io, NO_REGION_NOTE);
   return bad > 0 ? EXIT_USAGE : EXIT_OK;
 }
 

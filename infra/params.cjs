@@ -114,7 +114,7 @@ function checkReportPathVariable(name, variable, raw) {
     text.length < minLength ||
     text.length > maxLength ||
     !new RegExp(start).test(text) ||
-    /[\u0000\u0085\u2028\u2029\r\n]/.test(text)
+    new RegExp(RULES.forbiddenPathChars).test(text)
   ) {
     fail(
       `Parameter ${name} (${variable}) must be an s3://bucket/prefix path of ${minLength} to ` +

@@ -17,7 +17,12 @@ import type {
 } from '../common/types.ts';
 import { failuresCsvPath } from '../reexport/rules.ts';
 import { backlogLines } from '../render/backlog.ts';
-import { classTableLines, classTableRows } from '../render/class-table.ts';
+import {
+  classTableLines,
+  classTableRows,
+  notReexportedNote,
+  notReexportedOf,
+} from '../render/class-table.ts';
 import { commandLines } from '../render/commands.ts';
 import { fitBody, footer, MAX_ATTRIBUTE_IDS, SUBJECT_MAX } from '../render/envelope.ts';
 import { escalationLines } from '../render/escalations.ts';
@@ -170,8 +175,13 @@ function headlineSection(report: Report, counts: Counts): string[] {
           : 'No FSx data repository failure was found.';
   const lines = [...wrap(summary), ''];
   // The shape at a glance, before any detail.
-  const table = classTableLines(classTableRows(reportTotals(report), report.dryRun));
-  if (table.length > 0) lines.push(...table, '');
+  const totals = reportTotals(report);
+  const notReexported = notReexportedOf(report);
+  const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
+  if (table.length > 0) {
+    const note = notReexportedNote(totals, notReexported, 'RE-EXPORTS');
+    lines.push(...table, ...(note === undefined ? [] : wrap(note, '  ', WIDTH, '    ')), '');
+  }
   let read = `Read ${plural(report.events, 'log event')}: ${plural(recordCount(report), 'FSx record')}, ${counts.unparseable} unparseable.`;
   if (report.skippedMessages > 0) {
     read += ` Skipped ${plural(report.skippedMessages, 'control message')}.`;
@@ -355,6 +365,9 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
         ...bullet(`Would start on ${fs}${delay}: ${paths}.`),
         token,
         ...pathLines(task.paths, '    '),
+        ...(outcome.note === undefined
+          ? []
+          : wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '  ', WIDTH, '  ')),
       ];
     }
   }

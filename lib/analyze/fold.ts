@@ -11,7 +11,7 @@ import type {
 } from '../common/types.ts';
 import { knownAccount, type Place, PlaceTally } from '../render/places.ts';
 import { forgetTexts, parseEvent } from './parse.ts';
-import type { PipelineOptions } from './pipeline.ts';
+import { type PipelineOptions, plannedOutcome } from './pipeline.ts';
 import { isPlanned, Planner, type PlanOptions } from './plan.ts';
 import { shownTarget, TotalsBuilder } from './totals.ts';
 
@@ -169,7 +169,9 @@ class ReportFold {
       records: this.#records,
       unparseable: this.#unparseable,
       plan,
-      outcomes: plan.tasks.map((task) => ({ status: 'planned', task })),
+      outcomes: plan.tasks.map((task) =>
+        plannedOutcome(task, this.#options.knownAssociations, this.#associationErrors),
+      ),
       folded: {
         totals,
         unplanned: { count: counts.unplanned, groups },

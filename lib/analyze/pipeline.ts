@@ -97,6 +97,26 @@ async function readAssociations(
   return { associations, associationErrors };
 }
 
+/**
+ * A dry run's task. With `analyze --associations FILE` and no REPORT_PATH, a task whose file
+ * system the file leaves out, or lists without an S3 association, has no completion report path:
+ * the Lambda would read the associations from FSx, or refuse the task (NoReportPath). The note
+ * says so, naming the file system and the file, instead of showing the task as simply planned.
+ */
+function plannedOutcome(
+  task: ExportTask,
+  known: PipelineOptions['knownAssociations'],
+  associationErrors: ReadonlyMap<string, string>,
+): TaskOutcome {
+  if (known === undefined || task.reportPath !== undefined) return { status: 'planned', task };
+  const missing = associationErrors.get(task.fileSystemId);
+  const note =
+    missing === undefined
+      ? `${known.source} lists no S3 data repository association of ${task.fileSystemId} to hold the completion report: the Lambda would refuse this task (NoReportPath) unless REPORT_PATH is set.`
+      : `${missing}: the Lambda reads this file system's associations from FSx for the task's completion report; this dry run has no report path (add the file system to the file, or set REPORT_PATH).`;
+  return { status: 'planned', task, note };
+}
+
 /** What a task's run produced beyond its outcome: the message to queue, if any. */
 interface Executed {
   readonly outcome: TaskOutcome;
@@ -153,7 +173,9 @@ async function execute(
   origin: LogBatch,
   now: Date,
 ): Promise<Executed> {
-  if (options.dryRun || fsx === undefined) return { outcome: { status: 'planned', task } };
+  if (options.dryRun || fsx === undefined) {
+    return { outcome: plannedOutcome(task, options.knownAssociations, associationErrors) };
+  }
   const deferral = options.durable?.deferral;
   if (task.delaySeconds > 0) {
     // Starting a busy file's export at once would most likely fail busy again and pause
@@ -356,4 +378,4 @@ const EMPTY_BATCH: LogBatch = {
 };
 
 export type { DurableOptions, PipelineOptions };
-export { processBatches };
+export { plannedOutcome, processBatches };

@@ -8,7 +8,12 @@ import { classTitle } from '../common/classes.ts';
 import { display } from '../common/text.ts';
 import type { FailureClass, Report, TaskOutcome } from '../common/types.ts';
 import { failuresCsvPath } from '../reexport/rules.ts';
-import { classTableLines, classTableRows } from '../render/class-table.ts';
+import {
+  classTableLines,
+  classTableRows,
+  notReexportedNote,
+  notReexportedOf,
+} from '../render/class-table.ts';
 import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
@@ -125,7 +130,9 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 
 /** The shape at a glance: the same compact table as the email, coloured by class. */
 function classTable(report: Report, paint: Paint): string[] {
-  const lines = classTableLines(classTableRows(reportTotals(report), report.dryRun), {
+  const totals = reportTotals(report);
+  const notReexported = notReexportedOf(report);
+  const lines = classTableLines(classTableRows(totals, report.dryRun, notReexported), {
     paint: (cell, row, column) => {
       if (row < 0) return paint(cell, 'bold');
       if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
@@ -133,7 +140,10 @@ function classTable(report: Report, paint: Paint): string[] {
       return cell;
     },
   });
-  return lines.length === 0 ? [] : [...heading(paint, 'Failures by class'), ...lines];
+  if (lines.length === 0) return [];
+  const note = notReexportedNote(totals, notReexported, '"Not re-exported"');
+  if (note !== undefined) lines.push(...wrap(note, '  ', WIDTH, '    '));
+  return [...heading(paint, 'Failures by class'), ...lines];
 }
 
 function codeTable(report: Report, paint: Paint): string[] {
@@ -184,7 +194,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
     case 'queued':
       return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
     case 'planned':
-      return 'dry run';
+      return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
   }
 }
 
@@ -233,6 +243,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
     }
     if (outcome.status === 'queued') {
       lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
+    }
+    if (outcome.status === 'planned' && outcome.note !== undefined) {
+      lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);

@@ -1,4 +1,5 @@
 import { logGroupName } from './arn.ts';
+import RULES from './env-rules.json' with { type: 'json' };
 import type { Association, LoggingFacts } from './types.ts';
 
 /*
@@ -38,9 +39,11 @@ export const MAX_PATH_LENGTH = 4096;
 
 /**
  * Characters the DataRepositoryTaskPath, ArchivePath and CompletionReport Path patterns forbid
- * (docs/fsx-facts.md#createdatarepositorytask).
+ * (docs/fsx-facts.md#createdatarepositorytask). Written in lib/common/env-rules.json, which
+ * infra/params.cjs reads too: the package-time check of the reportPath parameter refuses the
+ * same characters the functions refuse in REPORT_PATH.
  */
-export const FORBIDDEN_PATH_CHARS = /[\u0000\u0085\u2028\u2029\r\n]/;
+export const FORBIDDEN_PATH_CHARS = new RegExp(RULES.forbiddenPathChars);
 
 /** A data repository task id; FSx fails a call naming anything else (docs/fsx-facts.md#createdatarepositorytask). */
 export const TASK_ID = /^task-[0-9a-f]{17,}$/;

@@ -191,7 +191,15 @@ export type TaskOutcome =
       /** Earliest time the retrier looks at it (ISO-8601). */
       readonly notBefore: string;
     }
-  | { readonly status: 'planned'; readonly task: ExportTask };
+  | {
+      readonly status: 'planned';
+      readonly task: ExportTask;
+      /**
+       * What the dry run could not tell of the task, in words: set when `analyze --associations
+       * FILE` gave it no completion report path (lib/analyze/pipeline.ts, plannedOutcome).
+       */
+      readonly note?: string;
+    };
 /**
  * A path that is not re-exported again because it was re-exported `maxAttempts` times within the
  * attempts window and still fails: a person takes over, with the history to start from.

@@ -312,12 +312,42 @@ function tableLines(digests: readonly DigestWindow[]): string[] {
   return lines;
 }
 
+/** Whether a digest class is a warning (skipped exports): counted and shown, never called a failure. */
+function isWarning(cls: DigestClass): boolean {
+  return cls !== 'unparseable' && WARNING_CLASSES.includes(cls);
+}
+
+/** What a recovery notice says stopped: "permission failures on", "skipped exports (warnings) on". */
+function recoveredWhat(cls: DigestClass): string {
+  if (cls === 'unparseable') return 'unparseable events in';
+  return isWarning(cls) ? `${cls} exports (warnings) on` : `${cls} failures on`;
+}
+
+/**
+ * The recovery notices' words for what stopped, so a run that only saw warnings recover never
+ * speaks of failures: the subject's noun and the headline's (e.g. "warnings", "skipped exports
+ * (warnings)"), by whether the notices hold failure classes, warning classes or both.
+ */
+function recoveredNouns(recovered: readonly Recovered[]): {
+  readonly subject: string;
+  readonly headline: string;
+} {
+  const warnings = recovered.some((notice) => isWarning(notice.key.cls));
+  const failures = recovered.some((notice) => !isWarning(notice.key.cls));
+  if (!warnings) return { subject: 'failures', headline: 'failures' };
+  if (!failures) return { subject: 'warnings', headline: 'skipped exports (warnings)' };
+  return {
+    subject: 'failures and warnings',
+    headline: 'failures or skipped exports (warnings)',
+  };
+}
+
 function recoveredLines(recovered: readonly Recovered[]): string[] {
   const lines = recovered
     .slice(0, MAX_RECOVERED)
     .flatMap((notice) =>
       wrap(
-        `* No ${notice.key.cls === 'unparseable' ? 'unparseable events in' : `${notice.key.cls} failures on`} ${scopeText(notice.key)} for a full window (${minutes(notice.windowSeconds)}) since ${day(notice.lastFailureAt)} ${hhmm(notice.lastFailureAt)} UTC. The next one alerts at once.`,
+        `* No ${recoveredWhat(notice.key.cls)} ${scopeText(notice.key)} for a full window (${minutes(notice.windowSeconds)}) since ${day(notice.lastFailureAt)} ${hhmm(notice.lastFailureAt)} UTC. The next one alerts at once.`,
         '',
         WIDTH,
         '  ',
@@ -360,7 +390,7 @@ function heldApart(held: readonly { readonly cls: DigestClass; readonly count: n
   let failed = 0;
   let skipped = 0;
   for (const { cls, count } of held) {
-    if (cls !== 'unparseable' && WARNING_CLASSES.includes(cls)) skipped += count;
+    if (isWarning(cls)) skipped += count;
     else failed += count;
   }
   return { failed, skipped };
@@ -368,7 +398,8 @@ function heldApart(held: readonly { readonly cls: DigestClass; readonly count: n
 
 function subjectOf(content: DigestContent, ids: readonly string[]): string {
   if (content.digests.length === 0) {
-    return subjectWith(`FSx export failures recovered${onFileSystems(ids)}`, [
+    const { subject } = recoveredNouns(content.recovered);
+    return subjectWith(`FSx export ${subject} recovered${onFileSystems(ids)}`, [
       [...new Set(content.recovered.map((notice) => classLabel(notice.key.cls)))].join(', '),
     ]);
   }
@@ -406,7 +437,7 @@ function renderDigestEmail(content: DigestContent): Publication {
   const headline =
     digests.length > 0
       ? `${failuresAndWarnings(apart.failed, apart.skipped, 'repeated failure')} of already-alerted classes ${total === 1 ? 'was' : 'were'} held back in ${plural(digests.length, 'alert window')} instead of being emailed one by one.${content.recovered.length > 0 ? ` ${plural(content.recovered.length, 'class', 'classes')} recovered.` : ''}`
-      : `${plural(content.recovered.length, 'class', 'classes')} recovered: no failures for a full window.`;
+      : `${plural(content.recovered.length, 'class', 'classes')} recovered: no ${recoveredNouns(content.recovered).headline} for a full window.`;
   const detailed = digests
     .slice(0, MAX_DETAILED)
     .flatMap((digest, index) => [

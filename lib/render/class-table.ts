@@ -1,7 +1,7 @@
-import { CLASS_ORDER } from '../common/classes.ts';
+import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import { display } from '../common/text.ts';
-import type { FailureClass, ReportTotals } from '../common/types.ts';
-import { countCell, formatTable, type TableOptions } from './layout.ts';
+import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
+import { countCell, formatTable, plural, type TableOptions } from './layout.ts';
 
 /*
  * The compact per-class table that opens the summary email, the digest and the terminal report:
@@ -26,6 +26,8 @@ const DRY_RUN_ACTION: Partial<Record<FailureClass, string>> = {
 };
 
 const UNPARSEABLE_ACTION = 'a person should read them';
+/** Marks a row whose action the note under the table qualifies (see {@link notReexportedNote}). */
+const MARK = '*';
 /** Longest "what happens" cell: the class table stays within the email width. */
 const ACTION_CHARS = 29;
 
@@ -100,17 +102,91 @@ function classTableLines(
 }
 
 /**
+ * Retryable records the plan could not re-export (an untrusted path, `..`, no path…), per class:
+ * they make "re-exported" untrue for some or all records of their class. `exact` is false when a
+ * folded report listed only the first of them: then only `total` is known, not the split.
+ */
+interface NotReexported {
+  readonly byClass: ReadonlyMap<FailureClass, number>;
+  readonly total: number;
+  readonly exact: boolean;
+}
+
+/** A report's retryable records that could not be re-exported, per class (see {@link NotReexported}). */
+function notReexportedOf(report: Pick<Report, 'plan' | 'folded'>): NotReexported {
+  const byClass = new Map<FailureClass, number>();
+  for (const item of report.plan.unplanned) {
+    byClass.set(item.class, (byClass.get(item.class) ?? 0) + 1);
+  }
+  const total = report.folded?.unplanned.count ?? report.plan.unplanned.length;
+  return { byClass, total, exact: total === report.plan.unplanned.length };
+}
+
+/**
+ * A retryable class's action, true for every record of it: "would not be re-exported" when none
+ * of its records can be; marked for the note under the table when some (or, without the split,
+ * perhaps some) cannot.
+ */
+function retryableAction(
+  cls: FailureClass,
+  records: number,
+  dryRun: boolean,
+  notReexported: NotReexported | undefined,
+): string {
+  const action = classAction(cls, dryRun);
+  if (notReexported === undefined || notReexported.total === 0 || !isRetryable(cls)) {
+    return action;
+  }
+  if (!notReexported.exact) return `${action} ${MARK}`;
+  const count = notReexported.byClass.get(cls) ?? 0;
+  if (count === 0) return action;
+  if (count >= records) return `${dryRun ? 'would not be' : 'not'} re-exported ${MARK}`;
+  return `${action} ${MARK}`;
+}
+
+/**
+ * The note under the class table for its marked rows: "* 2 of 7 transient records could not be
+ * re-exported: see RE-EXPORTS below." (`see` names the section listing them), or a count of them
+ * all when a folded report did not keep the split. Undefined when every row is true as it is.
+ */
+function notReexportedNote(
+  totals: ReportTotals,
+  notReexported: NotReexported,
+  see: string,
+): string | undefined {
+  if (notReexported.total === 0) return undefined;
+  if (!notReexported.exact) {
+    return `${MARK} ${plural(notReexported.total, 'retryable failure')} of the classes marked ${MARK} could not be re-exported: see ${see} below.`;
+  }
+  const parts = totals.classTally
+    .filter((tally) => (notReexported.byClass.get(tally.cls) ?? 0) > 0)
+    .map(
+      (tally) =>
+        `${notReexported.byClass.get(tally.cls)} of ${tally.records} ${tally.cls} ${tally.records === 1 ? 'record' : 'records'}`,
+    );
+  if (parts.length === 0) return undefined;
+  const list =
+    parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `${MARK} ${list} could not be re-exported: see ${see} below.`;
+}
+
+/**
  * The class table's rows for a report's totals: per class, its records, distinct files (path,
  * else S3 object, per file system) and file systems; unparseable events last, their file systems
- * read from `datarepo_<id>` stream names.
+ * read from `datarepo_<id>` stream names. With `notReexported`, a retryable class whose records
+ * could not all be re-exported says so (with {@link notReexportedNote} under the table).
  */
-function classTableRows(totals: ReportTotals, dryRun: boolean): ClassTableRow[] {
+function classTableRows(
+  totals: ReportTotals,
+  dryRun: boolean,
+  notReexported?: NotReexported,
+): ClassTableRow[] {
   const rows: ClassTableRow[] = totals.classTally.map((tally) => ({
     label: tally.cls,
     records: tally.records,
     files: tally.files,
     fileSystems: tally.fileSystems,
-    action: classAction(tally.cls, dryRun),
+    action: retryableAction(tally.cls, tally.records, dryRun, notReexported),
   }));
   if (totals.unparseable > 0) {
     rows.push({
@@ -124,5 +200,5 @@ function classTableRows(totals: ReportTotals, dryRun: boolean): ClassTableRow[] 
   return rows;
 }
 
-export type { ClassTableOptions, ClassTableRow };
-export { classAction, classTableLines, classTableRows };
+export type { ClassTableOptions, ClassTableRow, NotReexported };
+export { classAction, classTableLines, classTableRows, notReexportedNote, notReexportedOf };

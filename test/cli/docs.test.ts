@@ -116,7 +116,7 @@ describe('Docs: docs/cli.md agrees with --help', () => {
     expect(doc).not.toContain('--region must look like');
   });
 
-  it('says that analyze without a Region leaves the links out, as it does', async () => {
+  it('says that analyze without a Region leaves the links out, and --email says so on stderr', async () => {
     // Prepare
     const doc = await readFile(CLI_MD, 'utf8');
     const withoutRegion = fakeIo();
@@ -128,7 +128,12 @@ describe('Docs: docs/cli.md agrees with --help', () => {
 
     // Assess
     expect(withRegion.out.join('')).toContain('https://eu-west-1.console.aws.amazon.com/');
+    expect(withRegion.err).toEqual([]);
     expect(withoutRegion.out.join('')).not.toContain('console.aws.amazon.com');
+    expect(withoutRegion.err).toEqual([
+      'fsx-export-analyzer: no AWS Region (--region, AWS_REGION or AWS_DEFAULT_REGION): the email leaves out the console and Logs Insights links the Lambda would include\n',
+    ]);
     expect(doc).toContain('With none of\nthem, `analyze` leaves the links out');
+    expect(doc.replace(/\s+/g, ' ')).toContain('`--email` says so in one line on stderr');
   });
 });

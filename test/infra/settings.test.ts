@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadDigestConfig, loadDoctorConfig, loadReexportConfig } from '../../lib/common/config.ts';
 import RULES from '../../lib/common/env-rules.json' with { type: 'json' };
 import { ConfigError } from '../../lib/common/errors.ts';
+import { FORBIDDEN_PATH_CHARS } from '../../lib/common/fsx.ts';
 import { ROOT } from './osls.ts';
 
 // infra/settings.cjs computes serverless.yml values from the parameters; osls calls each export
@@ -741,6 +742,24 @@ describe('Settings: checkedParams (every parameter at package time)', () => {
       );
     },
   );
+
+  it('refuses in reportPath exactly the characters its functions refuse in REPORT_PATH', async () => {
+    // Prepare: one path per character up to U+2FFF (FSx's forbidden characters all lie below it).
+    const codes = Array.from({ length: 0x3000 }, (_, code) => code);
+    const refusedAt = { coldStart: [] as number[], package: [] as number[] };
+
+    // Act
+    for (const code of codes) {
+      const value = `s3://ops-reports/fsx/a${String.fromCharCode(code)}b`;
+      if (functionRefusal('REPORT_PATH', value) !== undefined) refusedAt.coldStart.push(code);
+      if ((await packageRefusal('reportPath', value)) !== undefined) refusedAt.package.push(code);
+    }
+
+    // Assess: both read the one pattern of lib/common/env-rules.json.
+    expect(refusedAt.coldStart).toEqual([0x0, 0xa, 0xd, 0x85, 0x2028, 0x2029]);
+    expect(refusedAt.package).toEqual(refusedAt.coldStart);
+    expect(FORBIDDEN_PATH_CHARS.source).toBe(RULES.forbiddenPathChars);
+  });
 
   it.each([['Yes'], ['0'], [' false ']])(
     'accepts dryRun %j, as the functions do',

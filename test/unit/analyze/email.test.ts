@@ -802,6 +802,51 @@ describe('Function: renderEmail', () => {
     expectSafeAttributes(publication);
   });
 
+  it("prints a planned task's note under it, sanitised", () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toMatch(
+      new RegExp(
+        `\\* Would start on ${FS}: 1 path\\. Token: \\S+ ns1/a\\.bin Note: ${FS} is not in dra\\\\x1b`,
+      ),
+    );
+    expect(body).not.toMatch(FORBIDDEN);
+  });
+
+  it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
+    // Prepare: a `..` path is never re-exported.
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/d.bin') },
+        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
+      ]),
+    ]);
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const lines = body.split('\n');
+    const header = lines.findIndex((line) => line.includes('What happens'));
+    expect(lines.slice(header + 1, header + 4)).toEqual([
+      '  transient        2      2             1  would be re-exported *',
+      '  * 1 of 2 transient records could not be re-exported: see RE-EXPORTS below.',
+      '',
+    ]);
+    expect(body).toContain('\nRE-EXPORTS\n');
+  });
+
   it('stays under the SNS size limit with 10,000 long paths and 10,000 unknown codes', () => {
     // Prepare
     const filler = 'p'.repeat(4_000);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toJsonReport } from '../../../lib/analyze/analysis.ts';
 import {
   type DurableOptions,
   type PipelineOptions,
@@ -7,7 +8,7 @@ import {
 import { clientRequestToken } from '../../../lib/reexport/rules.ts';
 import { batch, type EventSpec } from '../../helpers/events.ts';
 import { fakeDeferral, fakeFsx, fakeLedger } from '../../helpers/fake-ports.ts';
-import { FS } from '../../helpers/fixtures.ts';
+import { DRA, DRA_REPORT_PATH, FS } from '../../helpers/fixtures.ts';
 
 const OPTIONS: PipelineOptions = {
   maxPathsPerTask: 100,
@@ -134,6 +135,65 @@ describe('Function: processBatches', () => {
     expect(fsx.listed).toEqual([]);
     expect(fsx.started).toEqual([]);
     expect(report.outcomes).toMatchObject([{ status: 'planned' }]);
+  });
+
+  describe('in a dry run with --associations FILE', () => {
+    const OTHER = 'fs-0fedcba9876543210';
+    const NO_S3 = 'fs-0aaaabbbbccccdddd';
+    const known = {
+      source: 'dra.json',
+      byFileSystem: new Map([
+        [FS, [DRA]],
+        [NO_S3, []],
+      ]),
+    };
+    const input = [
+      batch([internal('/ns1/a')]),
+      batch([internal('/ns1/b')], `datarepo_${OTHER}`),
+      batch([internal('/ns1/c')], `datarepo_${NO_S3}`),
+    ];
+
+    it('notes each task without a report path, naming its file system and the file', async () => {
+      // Act
+      const report = await processBatches(
+        input,
+        { ...OPTIONS, dryRun: true, knownAssociations: known },
+        undefined,
+      );
+
+      // Assess
+      const byFileSystem = new Map(report.outcomes.map((item) => [item.task.fileSystemId, item]));
+      expect(byFileSystem.get(FS)).toEqual({
+        status: 'planned',
+        task: expect.objectContaining({ reportPath: DRA_REPORT_PATH }),
+      });
+      expect(byFileSystem.get(OTHER)).toMatchObject({
+        status: 'planned',
+        task: { reportPath: undefined },
+        note: `${OTHER} is not in dra.json: the Lambda reads this file system's associations from FSx for the task's completion report; this dry run has no report path (add the file system to the file, or set REPORT_PATH).`,
+      });
+      expect(byFileSystem.get(NO_S3)).toMatchObject({
+        status: 'planned',
+        note: `dra.json lists no S3 data repository association of ${NO_S3} to hold the completion report: the Lambda would refuse this task (NoReportPath) unless REPORT_PATH is set.`,
+      });
+      // --json carries it as the outcome's `note`.
+      expect(toJsonReport(report)['outcomes']).toContainEqual(
+        expect.objectContaining({ fileSystemId: OTHER, note: expect.stringMatching(/^fs-0f/) }),
+      );
+    });
+
+    it('notes nothing when REPORT_PATH gives every task its report path', async () => {
+      // Act
+      const report = await processBatches(
+        input,
+        { ...OPTIONS, dryRun: true, reportPath: 's3://r/p', knownAssociations: known },
+        undefined,
+      );
+
+      // Assess
+      expect(report.outcomes).toHaveLength(3);
+      for (const outcome of report.outcomes) expect(outcome).not.toHaveProperty('note');
+    });
   });
 
   it('does not read associations when a report path override and paths are given', async () => {

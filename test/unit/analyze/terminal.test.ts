@@ -58,6 +58,51 @@ describe('Function: renderTerminal', () => {
     expect(output.indexOf('Failures by class')).toBeLessThan(output.indexOf('Failures by code'));
   });
 
+  it("prints a planned task's note under its paths, sanitised, and points to it", () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const lines = output.split('\n');
+    const paths = lines.indexOf('    ns1/a.bin');
+    expect(lines[paths + 1]).toMatch(new RegExp(`^ {4}Note: ${FS} is not in dra\\\\x1b`));
+    expect(output).toMatch(/planned .* dry run \(see note\)/);
+    expect(output).not.toMatch(UNSAFE);
+  });
+
+  it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
+    // Prepare: a `..` path is never re-exported.
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/d.bin') },
+        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
+        { message: json('S3ExportResourceBusy', '/ns1/../b.bin') },
+      ]),
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class')).toEqual([
+      '  Class      Records  Files  File systems  What happens',
+      '  transient        2      2             1  would be re-exported *',
+      '  busy             1      1             1  would not be re-exported *',
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not re-exported"',
+      '    below.',
+    ]);
+    expect(output).toContain('\nNot re-exported\n');
+  });
+
   it('prints the Logs Insights link of the window on its own line, only with a region', async () => {
     // Prepare
     const report = await reportOf([

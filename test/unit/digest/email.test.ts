@@ -293,6 +293,42 @@ describe('renderDigestEmail', () => {
     expect(email.body).not.toContain('HELD REPEATS');
   });
 
+  it('words a recovery of skipped exports as warnings, never as failures', () => {
+    // Prepare
+    const skipped = recovered({ key: { ...KEY, cls: 'skipped' } });
+
+    // Act
+    const alone = renderDigestEmail({
+      digests: [],
+      recovered: [skipped],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+    const mixed = renderDigestEmail({
+      digests: [],
+      recovered: [recovered(), skipped],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(alone.subject).toBe(`FSx export warnings recovered on ${FS}: skipped`);
+    expect(flat(alone.body)).toContain(
+      '1 class recovered: no skipped exports (warnings) for a full window.',
+    );
+    expect(flat(alone.body)).toContain(
+      `* No skipped exports (warnings) on ${FS} for a full window (60 minutes) since 2025-11-25 10:50 UTC.`,
+    );
+    expect(flat(alone.body)).not.toMatch(/no failures|skipped failures|failures recovered/i);
+    expect(mixed.subject).toBe(
+      `FSx export failures and warnings recovered on ${FS}: permission, skipped`,
+    );
+    expect(flat(mixed.body)).toContain(
+      '2 classes recovered: no failures or skipped exports (warnings) for a full window.',
+    );
+    expect(flat(mixed.body)).toContain(`* No permission failures on ${FS} for a full window`);
+  });
+
   it('sanitises hostile scopes, codes and samples, and keeps the subject ASCII', () => {
     // Prepare
     const hostile = digest({

@@ -1,10 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
+import type { FailureRecord, FoldedReport, Report, Unplanned } from '../../../lib/common/types.ts';
 import {
   type ClassTableRow,
   classTableLines,
   classTableRows,
+  notReexportedNote,
+  notReexportedOf,
 } from '../../../lib/render/class-table.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
 
@@ -111,5 +115,145 @@ describe('Function: classTableRows', () => {
         action: 'a person should read them',
       },
     ]);
+  });
+});
+
+describe('Class table: retryable records that could not be re-exported', () => {
+  /** The plan's unplanned item for a record (the reason does not matter to the table). */
+  function unplannedOf(item: FailureRecord): Unplanned {
+    return {
+      fileSystemId: item.fileSystemId,
+      eventId: item.eventId,
+      class: item.class,
+      target: item.path,
+      reason: 'the path is not one FSx wrote',
+    };
+  }
+
+  /** A report of `records`, the ones at `unplannedAt` not re-exportable. */
+  function reportWith(
+    records: FailureRecord[],
+    unplannedAt: readonly number[],
+    overrides: Partial<Report> = {},
+  ): Report {
+    const unplanned = unplannedAt.map((index) => unplannedOf(records[index] as FailureRecord));
+    return emptyReport({
+      records,
+      plan: { tasks: [], unplanned, awaitingMapping: [] },
+      ...overrides,
+    });
+  }
+
+  const records = [
+    record(0),
+    record(1),
+    record(2),
+    record(3, { class: 'busy', code: 'S3ExportResourceBusy' }),
+    record(4, { class: 'busy', code: 'S3ExportResourceBusy' }),
+    record(5, { class: 'permission', code: 'S3ExportAccessDenied' }),
+  ];
+
+  it('marks a class with some records not re-exported, and says none for a class with all', () => {
+    // Prepare
+    const dry = reportWith(records, [1, 3, 4], { dryRun: true });
+    const live = reportWith(records, [1, 3, 4], { dryRun: false });
+
+    // Act
+    const actions = [dry, live].map((report) =>
+      classTableRows(reportTotals(report), report.dryRun, notReexportedOf(report)).map(
+        (row) => `${row.label}: ${row.action}`,
+      ),
+    );
+    const note = notReexportedNote(reportTotals(dry), notReexportedOf(dry), 'RE-EXPORTS');
+
+    // Assess
+    expect(actions).toEqual([
+      [
+        'permission: a person must act',
+        'transient: would be re-exported *',
+        'busy: would not be re-exported *',
+      ],
+      ['permission: a person must act', 'transient: re-exported *', 'busy: not re-exported *'],
+    ]);
+    expect(note).toBe(
+      '* 1 of 3 transient records and 2 of 2 busy records could not be re-exported: see RE-EXPORTS below.',
+    );
+  });
+
+  it('leaves the table and the note as they were when every retryable record is re-exported', () => {
+    // Prepare
+    const report = reportWith(records, []);
+
+    // Act
+    const marked = classTableRows(reportTotals(report), false, notReexportedOf(report));
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+
+    // Assess
+    expect(marked).toEqual(classTableRows(reportTotals(report), false));
+    expect(note).toBeUndefined();
+  });
+
+  it('marks every retryable class and counts them all when a folded report kept only the first', () => {
+    // Prepare: 5 not re-exportable in all, only the first listed.
+    const listed = reportWith(records, [1], { dryRun: true });
+    const folded = {
+      totals: reportTotals(listed),
+      unplanned: { count: 5, groups: [] },
+      awaitingMapping: 0,
+      recordsOmitted: 0,
+      unparseableOmitted: 0,
+      eventIdsOmitted: 0,
+    } satisfies FoldedReport;
+    const report = { ...listed, folded };
+
+    // Act
+    const rows = classTableRows(reportTotals(report), true, notReexportedOf(report));
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+
+    // Assess
+    expect(rows.map((row) => row.action)).toEqual([
+      'a person must act',
+      'would be re-exported *',
+      'would re-export after delay *',
+    ]);
+    expect(note).toBe(
+      '* 5 retryable failures of the classes marked * could not be re-exported: see RE-EXPORTS below.',
+    );
+  });
+
+  it('says of each retryable class exactly what happens to its records (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ busy: fc.boolean(), unplanned: fc.boolean() }), { maxLength: 30 }),
+        fc.boolean(),
+        (items, dryRun) => {
+          // Prepare
+          const built = items.map((item, index) =>
+            record(index, item.busy ? { class: 'busy', code: 'S3ExportResourceBusy' } : {}),
+          );
+          const unplannedAt = items.flatMap((item, index) => (item.unplanned ? [index] : []));
+          const report = reportWith(built, unplannedAt, { dryRun });
+
+          // Act
+          const totals = reportTotals(report);
+          const rows = classTableRows(totals, dryRun, notReexportedOf(report));
+          const note = notReexportedNote(totals, notReexportedOf(report), 'RE-EXPORTS') ?? '';
+
+          // Assess
+          for (const cls of ['transient', 'busy'] as const) {
+            const all = items.filter((item) => item.busy === (cls === 'busy'));
+            const notDone = all.filter((item) => item.unplanned).length;
+            const row = rows.find((candidate) => candidate.label === cls);
+            if (all.length === 0) {
+              expect(row).toBeUndefined();
+              continue;
+            }
+            expect(row?.action.endsWith(' *')).toBe(notDone > 0);
+            expect(/\bnot (be )?re-exported/.test(row?.action ?? '')).toBe(notDone === all.length);
+            expect(note.includes(`${notDone} of ${all.length} ${cls} record`)).toBe(notDone > 0);
+          }
+        },
+      ),
+    );
   });
 });
