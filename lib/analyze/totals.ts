@@ -14,6 +14,7 @@ import { fileSystemOfStream, isDateMillis } from '../render/insights.ts';
 import { knownAccount, type PlaceOf, PlaceTally } from '../render/places.ts';
 import { hintFor } from './classify.ts';
 import { normalisePath } from './plan.ts';
+import { StringSet } from './string-tables.ts';
 
 /*
  * Every statistic the outputs read of a report's records and unparseable events, gathered in one
@@ -92,7 +93,7 @@ interface ClassTallies {
  */
 interface FileSystemTally {
   classes: number;
-  readonly targets: (Set<string> | undefined)[];
+  readonly targets: (StringSet | undefined)[];
 }
 
 /**
@@ -234,7 +235,7 @@ class TotalsBuilder {
     if (target !== undefined) {
       let targets = place.targets[tallies.index];
       if (targets === undefined) {
-        targets = new Set();
+        targets = new StringSet();
         place.targets[tallies.index] = targets;
       }
       // One look-up, not has-then-add; a copy is made only for a target not seen yet.
@@ -243,11 +244,7 @@ class TotalsBuilder {
           targets.add(this.#keep(target));
           tallies.files++;
         }
-      } else {
-        const before = targets.size;
-        targets.add(target);
-        if (targets.size !== before) tallies.files++;
-      }
+      } else if (targets.add(target)) tallies.files++;
     }
     if (tallies.byCode !== undefined) this.#addFinding(record, tallies);
     this.#origin(record);

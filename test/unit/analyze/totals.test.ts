@@ -136,6 +136,25 @@ describe('TotalsBuilder', () => {
     );
   });
 
+  it('counts distinct files as the plain pass does past 4,096 of them in one class', () => {
+    // Prepare: 9,000 busy records on 6,000 distinct paths, some written twice, plus a copy
+    const records = Array.from({ length: 9_000 }, (_, index) => {
+      const file = index % 6_000;
+      return record(index, { class: 'busy', path: `/ns1/run-${file % 97}/step-${file}.pt` });
+    });
+
+    // Act
+    const totals = totalsOf(records);
+    const copies = totalsOf(records, detach);
+
+    // Assess
+    expect(totals.classTally).toEqual(plainTotals(records).classTally);
+    expect(totals.classTally).toEqual([
+      { cls: 'busy', records: 9_000, files: 6_000, fileSystems: 1 },
+    ]);
+    expect(copies.classTally).toEqual(totals.classTally);
+  });
+
   it('counts the window, untimed events and the groups and streams of unparseable events too', () => {
     // Prepare
     const builder = new TotalsBuilder();
