@@ -74,7 +74,10 @@ function plainTotals(records: readonly FailureRecord[]) {
       return { cls, count: of.length, groups: groups.sort((a, b) => b.count - a.count) };
     },
   );
-  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings };
+  const byClass = Object.fromEntries(
+    CLASS_ORDER.map((cls) => [cls, records.filter((r) => r.class === cls).length]),
+  );
+  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass };
 }
 
 function totalsOf(records: readonly FailureRecord[], keep?: (text: string) => string) {
@@ -84,8 +87,8 @@ function totalsOf(records: readonly FailureRecord[], keep?: (text: string) => st
 }
 
 function comparable(totals: ReportTotals) {
-  const { classTally, accounts, byCode, codeClasses, byFileSystem, findings } = totals;
-  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings };
+  const { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass } = totals;
+  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass };
 }
 
 const CLASSES: FailureClass[] = [...CLASS_ORDER];
@@ -114,6 +117,10 @@ describe('TotalsBuilder', () => {
 
         // Assess
         expect(comparable(totals)).toEqual(plainTotals(records));
+        // Every class in severity order, as the JSON output writes them.
+        expect(Object.keys(totals.byClass)).toEqual(CLASS_ORDER);
+        for (const [, counts] of totals.byFileSystem)
+          expect(Object.keys(counts)).toEqual(CLASS_ORDER);
         expect(totals.records).toBe(records.length);
         expect(totals.onlyImport).toBe(
           records.length > 0 && records.every((r) => r.class === 'import'),
