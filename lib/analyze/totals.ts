@@ -1,5 +1,4 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
-import { targetOf } from '../common/records.ts';
 import type {
   ClassTally,
   FailureClass,
@@ -96,15 +95,82 @@ interface ClassTallies {
   readonly byCode: Map<string, HintTally> | undefined;
 }
 
+const S3 = 's3://';
+
+/**
+ * The distinct targets of one class on one file system: distinct as the strings `targetOf`
+ * gives, counted without making `s3://bucket/key` for every record that names a bucket (joining
+ * the strings, then hashing the join, cost about twice hashing the key alone). Each target of
+ * the form `s3://<bucket>/<key>` with no `/` in the bucket is kept as its key in its bucket's set,
+ * whichever fields spelt it (a path, an S3 key alone, or a bucket and a key); every other target
+ * is kept whole. So one target string is kept in one place only, and the count is that of the
+ * distinct strings.
+ */
+class Targets {
+  readonly #keep: ((text: string) => string) | undefined;
+  readonly #whole = new StringSet();
+  readonly #byBucket = new Map<string, StringSet>();
+  /** The last bucket and its keys: the records of a batch name one bucket or a few. */
+  #lastBucket: string | undefined;
+  #lastKeys: StringSet | undefined;
+
+  /** `keep` as TotalsBuilder's: when set, a new key is kept as a copy. */
+  constructor(keep: ((text: string) => string) | undefined) {
+    this.#keep = keep;
+  }
+
+  /** Adds a record's target; whether it was new. False for a record with none. */
+  add(record: FailureRecord): boolean {
+    if (record.path !== undefined) return this.#addTarget(record.path);
+    const key = record.s3Key;
+    if (key === undefined) return false;
+    const bucket = record.bucket;
+    if (bucket === undefined) return this.#addTarget(key);
+    if (bucket.includes('/')) return this.#addTarget(`${S3}${bucket}/${key}`);
+    return this.#addKey(bucket, key);
+  }
+
+  /** A target as one string: split into bucket and key when it has that form. */
+  #addTarget(target: string): boolean {
+    if (target.startsWith(S3)) {
+      const slash = target.indexOf('/', S3.length);
+      if (slash >= 0) return this.#addKey(target.slice(S3.length, slash), target.slice(slash + 1));
+    }
+    return Targets.#addTo(this.#whole, target, this.#keep);
+  }
+
+  #addKey(bucket: string, key: string): boolean {
+    let keys = this.#lastKeys;
+    if (keys === undefined || bucket !== this.#lastBucket) {
+      keys = this.#byBucket.get(bucket);
+      if (keys === undefined) {
+        keys = new StringSet();
+        this.#byBucket.set(this.#keep === undefined ? bucket : this.#keep(bucket), keys);
+      }
+      this.#lastBucket = bucket;
+      this.#lastKeys = keys;
+    }
+    return Targets.#addTo(keys, key, this.#keep);
+  }
+
+  /** One look-up, not has-then-add, unless a new key is kept as a copy. */
+  static #addTo(set: StringSet, key: string, keep: ((text: string) => string) | undefined) {
+    if (keep === undefined) return set.add(key);
+    if (set.has(key)) return false;
+    set.add(keep(key));
+    return true;
+  }
+}
+
 /**
  * What the builder keeps per file system ('' for records without one): the classes seen there,
- * and per class its distinct targets (by class index). A set per class, not one map of class
+ * and per class its distinct targets (by class index). Targets per class, not one map of class
  * masks: a record then costs one set look-up instead of a get and a set, and a file fails with
  * one class nearly always, so a huge input still costs about one entry per file.
  */
 interface FileSystemTally {
   classes: number;
-  readonly targets: (StringSet | undefined)[];
+  readonly targets: (Targets | undefined)[];
 }
 
 /**
@@ -242,21 +308,12 @@ class TotalsBuilder {
       // Records without a file system id count no file system.
       if (record.fileSystemId !== undefined && record.fileSystemId !== '') tallies.fileSystems++;
     }
-    const target = targetOf(record);
-    if (target !== undefined) {
-      let targets = place.targets[tallies.index];
-      if (targets === undefined) {
-        targets = new StringSet();
-        place.targets[tallies.index] = targets;
-      }
-      // One look-up, not has-then-add; a copy is made only for a target not seen yet.
-      if (this.#copies) {
-        if (!targets.has(target)) {
-          targets.add(this.#keep(target));
-          tallies.files++;
-        }
-      } else if (targets.add(target)) tallies.files++;
+    let targets = place.targets[index];
+    if (targets === undefined) {
+      targets = new Targets(this.#copies ? this.#keep : undefined);
+      place.targets[index] = targets;
     }
+    if (targets.add(record)) tallies.files++;
     if (tallies.byCode !== undefined) this.#addFinding(record, tallies);
     this.#origin(record);
   }

@@ -99,9 +99,20 @@ const recordArb = fc
     // `unknown` and '' spelled as ids too: they must not merge with records that name none.
     fileSystemId: fc.constantFrom(undefined, '', 'unknown', 'fs-0123456789abcdef0', 'fs-1'),
     owner: fc.constantFrom('123456789012', '210987654321', 'unknown', ' '),
-    path: fc.constantFrom(undefined, '/ns1/a', '/ns1/b', 'ns1/a', '/ns1//a'),
-    s3Key: fc.constantFrom(undefined, 'k/1', 'k/2'),
-    bucket: fc.constantFrom(undefined, 'bkt'),
+    // Paths, keys and buckets whose targets spell one another (`s3://b/kt/k/1` three ways).
+    path: fc.constantFrom(
+      undefined,
+      '/ns1/a',
+      '/ns1/b',
+      'ns1/a',
+      '/ns1//a',
+      's3://bkt/k/1',
+      's3://b/kt/k/1',
+      's3://bkt',
+      'k/1',
+    ),
+    s3Key: fc.constantFrom(undefined, 'k/1', 'k/2', 'kt/k/1', 's3://bkt/k/2'),
+    bucket: fc.constantFrom(undefined, 'bkt', 'b', 'b/kt', ''),
   })
   .map(({ cls, ...fields }) => ({ class: cls, ...fields }));
 
@@ -141,6 +152,30 @@ describe('TotalsBuilder', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('counts one file for one target string, however the record spelt it', () => {
+    // Prepare: `s3://b/kt/k/1` four ways, `s3://bkt/k/1` two ways, `k/1` two ways
+    const spellings: Partial<FailureRecord>[] = [
+      { path: 's3://b/kt/k/1' },
+      { path: undefined, bucket: 'b', s3Key: 'kt/k/1' },
+      { path: undefined, bucket: 'b/kt', s3Key: 'k/1' },
+      { path: undefined, s3Key: 's3://b/kt/k/1' },
+      { path: 's3://bkt/k/1' },
+      { path: undefined, bucket: 'bkt', s3Key: 'k/1' },
+      { path: 'k/1' },
+      { path: undefined, s3Key: 'k/1' },
+    ];
+    const records = spellings.map((spelling, index) => record(index, spelling));
+
+    // Act
+    const totals = totalsOf(records);
+    const copies = totalsOf(records, detach);
+
+    // Assess
+    expect(totals.classTally).toEqual([{ cls: 'transient', records: 8, files: 3, fileSystems: 1 }]);
+    expect(totals.classTally).toEqual(plainTotals(records).classTally);
+    expect(copies.classTally).toEqual(totals.classTally);
   });
 
   it('counts distinct files as the plain pass does past 4,096 of them in one class', () => {
