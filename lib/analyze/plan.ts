@@ -17,6 +17,7 @@ import {
   reportPathFor,
 } from '../reexport/rules.ts';
 import { idInUnquotedPath } from './parse.ts';
+import { StringMap } from './string-tables.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
 const ODD_SEGMENTS = /\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$/;
@@ -310,7 +311,7 @@ function eventIdsOf(part: readonly Candidate[], ascending: boolean): string[] {
  */
 function tasksOf(
   fileSystemId: string,
-  bySortKey: ReadonlyMap<string, Candidate>,
+  bySortKey: StringMap<Candidate>,
   maxPaths: number,
   options: PlanOptions,
   ascending: boolean,
@@ -323,7 +324,7 @@ function tasksOf(
   // Most paths share one delay: the group is looked up only when it changes.
   let lastDelay: number | undefined;
   let lastGroup: Candidate[] = [];
-  for (const sortKey of [...bySortKey.keys()].sort()) {
+  for (const sortKey of bySortKey.keys().sort()) {
     const candidate = bySortKey.get(sortKey);
     if (candidate === undefined) continue;
     if (candidate.delaySeconds !== lastDelay) {
@@ -379,7 +380,7 @@ class Planner {
   readonly #options: PlanOptions;
   readonly #limits: PlannerLimits | undefined;
   /** Per file system, its candidates by sort key (see #sortKey): one key per distinct path. */
-  readonly #byFileSystem = new Map<string, Map<string, Candidate>>();
+  readonly #byFileSystem = new Map<string, StringMap<Candidate>>();
   readonly #unplanned: Unplanned[] = [];
   readonly #awaitingMapping: Unplanned[] = [];
   #unplannedCount = 0;
@@ -439,7 +440,7 @@ class Planner {
     const delaySeconds = record.class === 'busy' ? options.busyDelaySeconds : 0;
     let paths = this.#byFileSystem.get(record.fileSystemId);
     if (paths === undefined) {
-      paths = new Map<string, Candidate>();
+      paths = new StringMap<Candidate>();
       this.#byFileSystem.set(this.#keep(record.fileSystemId), paths);
     }
     const sortKey = this.#sortKey(record.path, resolved);
@@ -454,7 +455,7 @@ class Planner {
         firstSeq: 0,
         classes: CLASS_BIT[record.class],
       };
-      paths.set(this.#limits === undefined ? sortKey : path, candidate);
+      paths.add(this.#limits === undefined ? sortKey : path, candidate);
       this.#addEventId(candidate, record.eventId);
     } else {
       this.#addEventId(existing, record.eventId);
@@ -512,7 +513,7 @@ class Planner {
     const maxPaths = pathsPerTask(this.#options.maxPathsPerTask);
     const tasks: ExportTask[] = [];
     for (const fileSystemId of [...this.#byFileSystem.keys()].sort()) {
-      const byPath = this.#byFileSystem.get(fileSystemId) ?? new Map<string, Candidate>();
+      const byPath = this.#byFileSystem.get(fileSystemId) ?? new StringMap<Candidate>();
       for (const task of tasksOf(fileSystemId, byPath, maxPaths, this.#options, this.#ascending)) {
         tasks.push(task);
       }

@@ -1,5 +1,4 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
-import { targetOf } from '../common/records.ts';
 import type {
   ClassTally,
   FailureClass,
@@ -14,6 +13,7 @@ import { fileSystemOfStream, isDateMillis } from '../render/insights.ts';
 import { knownAccount, type PlaceOf, PlaceTally } from '../render/places.ts';
 import { hintFor } from './classify.ts';
 import { normalisePath } from './plan.ts';
+import { StringSet } from './string-tables.ts';
 
 /*
  * Every statistic the outputs read of a report's records and unparseable events, gathered in one
@@ -53,9 +53,20 @@ function byCountThenCode(a: readonly [string, number], b: readonly [string, numb
   return b[1] - a[1] || (a[0] < b[0] ? -1 : 1);
 }
 
-/** A count for every class, zero included, keyed in severity order (the JSON output's order). */
-function zeroCounts(): Record<FailureClass, number> {
-  return Object.fromEntries(CLASS_ORDER.map((cls) => [cls, 0])) as Record<FailureClass, number>;
+/**
+ * Counts by class index (CLASS_ORDER), as the builder keeps them: an element of a typed array
+ * costs less to count into, once per record, than a property named by the class.
+ */
+function newCounts(): Float64Array {
+  return new Float64Array(CLASS_ORDER.length);
+}
+
+/** Counts by class index as the outputs read them: every class, zero included, in severity order. */
+function countsByClass(counts: Float64Array): Record<FailureClass, number> {
+  return Object.fromEntries(CLASS_ORDER.map((cls, index) => [cls, counts[index] ?? 0])) as Record<
+    FailureClass,
+    number
+  >;
 }
 
 interface HintTally {
@@ -84,15 +95,82 @@ interface ClassTallies {
   readonly byCode: Map<string, HintTally> | undefined;
 }
 
+const S3 = 's3://';
+
+/**
+ * The distinct targets of one class on one file system: distinct as the strings `targetOf`
+ * gives, counted without making `s3://bucket/key` for every record that names a bucket (joining
+ * the strings, then hashing the join, cost about twice hashing the key alone). Each target of
+ * the form `s3://<bucket>/<key>` with no `/` in the bucket is kept as its key in its bucket's set,
+ * whichever fields spelt it (a path, an S3 key alone, or a bucket and a key); every other target
+ * is kept whole. So one target string is kept in one place only, and the count is that of the
+ * distinct strings.
+ */
+class Targets {
+  readonly #keep: ((text: string) => string) | undefined;
+  readonly #whole = new StringSet();
+  readonly #byBucket = new Map<string, StringSet>();
+  /** The last bucket and its keys: the records of a batch name one bucket or a few. */
+  #lastBucket: string | undefined;
+  #lastKeys: StringSet | undefined;
+
+  /** `keep` as TotalsBuilder's: when set, a new key is kept as a copy. */
+  constructor(keep: ((text: string) => string) | undefined) {
+    this.#keep = keep;
+  }
+
+  /** Adds a record's target; whether it was new. False for a record with none. */
+  add(record: FailureRecord): boolean {
+    if (record.path !== undefined) return this.#addTarget(record.path);
+    const key = record.s3Key;
+    if (key === undefined) return false;
+    const bucket = record.bucket;
+    if (bucket === undefined) return this.#addTarget(key);
+    if (bucket.includes('/')) return this.#addTarget(`${S3}${bucket}/${key}`);
+    return this.#addKey(bucket, key);
+  }
+
+  /** A target as one string: split into bucket and key when it has that form. */
+  #addTarget(target: string): boolean {
+    if (target.startsWith(S3)) {
+      const slash = target.indexOf('/', S3.length);
+      if (slash >= 0) return this.#addKey(target.slice(S3.length, slash), target.slice(slash + 1));
+    }
+    return Targets.#addTo(this.#whole, target, this.#keep);
+  }
+
+  #addKey(bucket: string, key: string): boolean {
+    let keys = this.#lastKeys;
+    if (keys === undefined || bucket !== this.#lastBucket) {
+      keys = this.#byBucket.get(bucket);
+      if (keys === undefined) {
+        keys = new StringSet();
+        this.#byBucket.set(this.#keep === undefined ? bucket : this.#keep(bucket), keys);
+      }
+      this.#lastBucket = bucket;
+      this.#lastKeys = keys;
+    }
+    return Targets.#addTo(keys, key, this.#keep);
+  }
+
+  /** One look-up, not has-then-add, unless a new key is kept as a copy. */
+  static #addTo(set: StringSet, key: string, keep: ((text: string) => string) | undefined) {
+    if (keep === undefined) return set.add(key);
+    if (set.has(key)) return false;
+    set.add(keep(key));
+    return true;
+  }
+}
+
 /**
  * What the builder keeps per file system ('' for records without one): the classes seen there,
- * and per class its distinct targets (by class index). A set per class, not one map of class
+ * and per class its distinct targets (by class index). Targets per class, not one map of class
  * masks: a record then costs one set look-up instead of a get and a set, and a file fails with
  * one class nearly always, so a huge input still costs about one entry per file.
  */
 interface FileSystemTally {
   classes: number;
-  readonly targets: (Set<string> | undefined)[];
+  readonly targets: (Targets | undefined)[];
 }
 
 /**
@@ -116,10 +194,10 @@ class TotalsBuilder {
 
   #records = 0;
   #unparseable = 0;
-  readonly #byClass = zeroCounts();
+  readonly #byClass = newCounts();
   /** In first-seen order, as the code table breaks ties. */
   readonly #byCode = new Map<string, CodeTally>();
-  readonly #byFileSystem = new Map<string, Record<FailureClass, number>>();
+  readonly #byFileSystem = new Map<string, Float64Array>();
   readonly #accounts = new Map<string, string | undefined>();
   readonly #classes = Object.fromEntries(
     CLASS_ORDER.map((cls, index) => {
@@ -150,7 +228,7 @@ class TotalsBuilder {
     | {
         readonly fileSystemId: string | undefined;
         readonly owner: string;
-        readonly perClass: Record<FailureClass, number>;
+        readonly perClass: Float64Array;
         readonly place: FileSystemTally;
       }
     | undefined;
@@ -184,7 +262,7 @@ class TotalsBuilder {
     const groupId = fileSystemId ?? 'unknown';
     let perClass = this.#byFileSystem.get(groupId);
     if (perClass === undefined) {
-      perClass = zeroCounts();
+      perClass = newCounts();
       this.#byFileSystem.set(this.#keep(groupId), perClass);
     }
     const key = fileSystemId ?? '';
@@ -215,8 +293,8 @@ class TotalsBuilder {
     this.#records++;
     const cls = record.class;
     const tallies = this.#classes[cls];
-    const bit = tallies.bit;
-    this.#byClass[cls]++;
+    const { bit, index } = tallies;
+    this.#byClass[index] = (this.#byClass[index] as number) + 1;
     if (cls !== 'import') this.#onlyImport = false;
     const code = record.code;
     const codeTally = this.#byCode.get(code);
@@ -224,31 +302,18 @@ class TotalsBuilder {
     else codeTally.count++;
 
     const { perClass, place } = this.#placeOf(record);
-    perClass[cls]++;
+    perClass[index] = (perClass[index] as number) + 1;
     if ((place.classes & bit) === 0) {
       place.classes |= bit;
       // Records without a file system id count no file system.
       if (record.fileSystemId !== undefined && record.fileSystemId !== '') tallies.fileSystems++;
     }
-    const target = targetOf(record);
-    if (target !== undefined) {
-      let targets = place.targets[tallies.index];
-      if (targets === undefined) {
-        targets = new Set();
-        place.targets[tallies.index] = targets;
-      }
-      // One look-up, not has-then-add; a copy is made only for a target not seen yet.
-      if (this.#copies) {
-        if (!targets.has(target)) {
-          targets.add(this.#keep(target));
-          tallies.files++;
-        }
-      } else {
-        const before = targets.size;
-        targets.add(target);
-        if (targets.size !== before) tallies.files++;
-      }
+    let targets = place.targets[index];
+    if (targets === undefined) {
+      targets = new Targets(this.#copies ? this.#keep : undefined);
+      place.targets[index] = targets;
     }
+    if (targets.add(record)) tallies.files++;
     if (tallies.byCode !== undefined) this.#addFinding(record, tallies);
     this.#origin(record);
   }
@@ -305,7 +370,7 @@ class TotalsBuilder {
     }
     const classTally: ClassTally[] = [];
     for (const cls of CLASS_ORDER) {
-      const records = this.#byClass[cls];
+      const records = this.#byClass[this.#classes[cls].index] ?? 0;
       if (records === 0) continue;
       const { files, fileSystems } = this.#classes[cls];
       classTally.push({ cls, records, files, fileSystems });
@@ -321,12 +386,12 @@ class TotalsBuilder {
     return {
       records: this.#records,
       unparseable: this.#unparseable,
-      byClass: { ...this.#byClass },
+      byClass: countsByClass(this.#byClass),
       byCode: byCode.sort(byCountThenCode),
       codeClasses,
       byFileSystem: [...this.#byFileSystem.keys()]
         .sort()
-        .map((id) => [id, { ...(this.#byFileSystem.get(id) ?? zeroCounts()) }] as const),
+        .map((id) => [id, countsByClass(this.#byFileSystem.get(id) ?? newCounts())] as const),
       accounts: new Map(this.#accounts),
       fileSystemIds,
       findings,

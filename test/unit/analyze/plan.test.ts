@@ -72,6 +72,24 @@ describe('Function: planReexports', () => {
     expect(small.tasks.every((task) => task.paths.length <= 7)).toBe(true);
   });
 
+  it('plans 10,000 distinct busy paths of one file system as the plain definition does', () => {
+    // Prepare: more paths than one fast table holds (string-tables.ts), some failing twice
+    const paths = Array.from({ length: 10_000 }, (_, i) => `/ns1/run-${i % 97}/step-${i}.pt`);
+    const input = records([...paths, ...paths.slice(0, 300)].map(busy));
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess: every path once, in code-unit order, 100 to a task, all after the busy delay
+    const expected = paths.map((path) => path.slice(1)).sort();
+    expect(plan.tasks.map((task) => task.paths)).toEqual(
+      Array.from({ length: 100 }, (_, i) => expected.slice(i * 100, i * 100 + 100)),
+    );
+    expect(plan.tasks.every((task) => task.delaySeconds === 600)).toBe(true);
+    expect(plan.tasks.reduce((sum, task) => sum + task.eventIds.length, 0)).toBe(10_300);
+    expect(plan.unplanned).toEqual([]);
+  });
+
   it('gives busy paths their delay in a task of their own, and never retries other classes', () => {
     // Prepare
     const input = records([

@@ -74,7 +74,10 @@ function plainTotals(records: readonly FailureRecord[]) {
       return { cls, count: of.length, groups: groups.sort((a, b) => b.count - a.count) };
     },
   );
-  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings };
+  const byClass = Object.fromEntries(
+    CLASS_ORDER.map((cls) => [cls, records.filter((r) => r.class === cls).length]),
+  );
+  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass };
 }
 
 function totalsOf(records: readonly FailureRecord[], keep?: (text: string) => string) {
@@ -84,8 +87,8 @@ function totalsOf(records: readonly FailureRecord[], keep?: (text: string) => st
 }
 
 function comparable(totals: ReportTotals) {
-  const { classTally, accounts, byCode, codeClasses, byFileSystem, findings } = totals;
-  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings };
+  const { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass } = totals;
+  return { classTally, accounts, byCode, codeClasses, byFileSystem, findings, byClass };
 }
 
 const CLASSES: FailureClass[] = [...CLASS_ORDER];
@@ -96,9 +99,20 @@ const recordArb = fc
     // `unknown` and '' spelled as ids too: they must not merge with records that name none.
     fileSystemId: fc.constantFrom(undefined, '', 'unknown', 'fs-0123456789abcdef0', 'fs-1'),
     owner: fc.constantFrom('123456789012', '210987654321', 'unknown', ' '),
-    path: fc.constantFrom(undefined, '/ns1/a', '/ns1/b', 'ns1/a', '/ns1//a'),
-    s3Key: fc.constantFrom(undefined, 'k/1', 'k/2'),
-    bucket: fc.constantFrom(undefined, 'bkt'),
+    // Paths, keys and buckets whose targets spell one another (`s3://b/kt/k/1` three ways).
+    path: fc.constantFrom(
+      undefined,
+      '/ns1/a',
+      '/ns1/b',
+      'ns1/a',
+      '/ns1//a',
+      's3://bkt/k/1',
+      's3://b/kt/k/1',
+      's3://bkt',
+      'k/1',
+    ),
+    s3Key: fc.constantFrom(undefined, 'k/1', 'k/2', 'kt/k/1', 's3://bkt/k/2'),
+    bucket: fc.constantFrom(undefined, 'bkt', 'b', 'b/kt', ''),
   })
   .map(({ cls, ...fields }) => ({ class: cls, ...fields }));
 
@@ -114,6 +128,10 @@ describe('TotalsBuilder', () => {
 
         // Assess
         expect(comparable(totals)).toEqual(plainTotals(records));
+        // Every class in severity order, as the JSON output writes them.
+        expect(Object.keys(totals.byClass)).toEqual(CLASS_ORDER);
+        for (const [, counts] of totals.byFileSystem)
+          expect(Object.keys(counts)).toEqual(CLASS_ORDER);
         expect(totals.records).toBe(records.length);
         expect(totals.onlyImport).toBe(
           records.length > 0 && records.every((r) => r.class === 'import'),
@@ -134,6 +152,49 @@ describe('TotalsBuilder', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('counts one file for one target string, however the record spelt it', () => {
+    // Prepare: `s3://b/kt/k/1` four ways, `s3://bkt/k/1` two ways, `k/1` two ways
+    const spellings: Partial<FailureRecord>[] = [
+      { path: 's3://b/kt/k/1' },
+      { path: undefined, bucket: 'b', s3Key: 'kt/k/1' },
+      { path: undefined, bucket: 'b/kt', s3Key: 'k/1' },
+      { path: undefined, s3Key: 's3://b/kt/k/1' },
+      { path: 's3://bkt/k/1' },
+      { path: undefined, bucket: 'bkt', s3Key: 'k/1' },
+      { path: 'k/1' },
+      { path: undefined, s3Key: 'k/1' },
+    ];
+    const records = spellings.map((spelling, index) => record(index, spelling));
+
+    // Act
+    const totals = totalsOf(records);
+    const copies = totalsOf(records, detach);
+
+    // Assess
+    expect(totals.classTally).toEqual([{ cls: 'transient', records: 8, files: 3, fileSystems: 1 }]);
+    expect(totals.classTally).toEqual(plainTotals(records).classTally);
+    expect(copies.classTally).toEqual(totals.classTally);
+  });
+
+  it('counts distinct files as the plain pass does past 4,096 of them in one class', () => {
+    // Prepare: 9,000 busy records on 6,000 distinct paths, some written twice, plus a copy
+    const records = Array.from({ length: 9_000 }, (_, index) => {
+      const file = index % 6_000;
+      return record(index, { class: 'busy', path: `/ns1/run-${file % 97}/step-${file}.pt` });
+    });
+
+    // Act
+    const totals = totalsOf(records);
+    const copies = totalsOf(records, detach);
+
+    // Assess
+    expect(totals.classTally).toEqual(plainTotals(records).classTally);
+    expect(totals.classTally).toEqual([
+      { cls: 'busy', records: 9_000, files: 6_000, fileSystems: 1 },
+    ]);
+    expect(copies.classTally).toEqual(totals.classTally);
   });
 
   it('counts the window, untimed events and the groups and streams of unparseable events too', () => {

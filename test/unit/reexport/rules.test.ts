@@ -28,6 +28,9 @@ function history(...taskIds: string[]): AttemptHistory {
   return { fileSystemId: FS, path: 'ns1/a.bin', taskIds, lastAttemptAt: '2026-11-25T11:00:00Z' };
 }
 
+/** The token of FS, paths `ns1/a` and `ns1/b`, events `ev-1` and `ev-2`, as FSx has been sent it. */
+const KNOWN_TOKEN = 'fea-7z83jTR-Bo3PjDpZwSsSoOMoc565FpljQNKBYNFbn94';
+
 describe('Function: clientRequestToken', () => {
   it('is deterministic, valid for FSx, and changes with paths or events', () => {
     // Prepare / Act
@@ -39,6 +42,14 @@ describe('Function: clientRequestToken', () => {
     expect(token).not.toBe(clientRequestToken(FS, ['ns1/a'], ['e2']));
     expect(token).not.toBe(clientRequestToken(FS, ['ns1/b'], ['e1']));
     expect(token).not.toBe(clientRequestToken('fs-0fedcba9876543210', ['ns1/a'], ['e1']));
+  });
+
+  it('is what it was for a known task (a duplicate delivery after an upgrade gets the same task)', () => {
+    // Prepare / Act
+    const token = clientRequestToken(FS, ['ns1/a', 'ns1/b'], ['ev-1', 'ev-2']);
+
+    // Assess
+    expect(token).toBe(KNOWN_TOKEN);
   });
 });
 
