@@ -204,17 +204,17 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   // further only gives hostile input more room to cost time.
   const text =
     message.length > TEMPLATE_SCAN_LIMIT ? message.slice(0, TEMPLATE_SCAN_LIMIT) : message;
-  const hint = TEMPLATE_HINT.exec(text);
-  if (hint === null) return undefined;
+  // `search`, not `exec`: only where the hint is matters, and it then builds no match array.
+  const from = text.search(TEMPLATE_HINT);
+  if (from < 0) return undefined;
   const lower = text.toLowerCase();
   // Fast path: a documented text begins where the hint was found, so only the templates that
   // open with the words found there are tried, and only at that position. A template whose head
   // starts there is always in the group its opening words index (heads hold three words and a
   // space), so the index changes nothing but the cost.
-  const end = openingEnd(lower, hint.index);
-  const group = end < 0 ? undefined : BY_OPENING.get(openingKey(lower, hint.index, end));
+  const end = openingEnd(lower, from);
+  const group = end < 0 ? undefined : BY_OPENING.get(openingKey(lower, from, end));
   if (group !== undefined) {
-    const from = hint.index;
     let checked = 0;
     let matched = 0;
     for (let i = 0; i < group.templates.length; i++) {
