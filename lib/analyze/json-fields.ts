@@ -1,6 +1,6 @@
 import { FILE_SYSTEM_ID } from '../common/fsx.ts';
 import type { EventKind } from '../common/types.ts';
-import { isKnownName } from './classify.ts';
+import { type CatalogEntry, lookup } from './classify.ts';
 
 /*
  * The walk over a JSON record: every string it holds, found breadth-first within fixed bounds and
@@ -138,6 +138,11 @@ interface Fields {
   readonly knownCode: string | undefined;
   /** The first documented code or label found in a message or a field with no known role. */
   readonly known: string | undefined;
+  /**
+   * What `knownCode`, else `known`, names: `lookup` of it, kept from the walk so that the
+   * caller does not look the same string up again. Empty when neither is set.
+   */
+  readonly named: readonly CatalogEntry[];
   readonly message: string | undefined;
   readonly path: string | undefined;
   readonly key: string | undefined;
@@ -157,6 +162,8 @@ interface Fields {
  * walk): the walk runs for every JSON record of a batch, and an object per record was a
  * measurable share of the garbage collector's work.
  */
+const NO_ENTRIES: readonly CatalogEntry[] = [];
+
 class FieldWalk implements Fields {
   code: string | undefined = undefined;
   codeRank = 0;
@@ -164,7 +171,9 @@ class FieldWalk implements Fields {
   moreCodes: string[] | undefined = undefined;
   knownCode: string | undefined = undefined;
   knownCodeRank = 0;
+  knownCodeEntries: readonly CatalogEntry[] = NO_ENTRIES;
   known: string | undefined = undefined;
+  knownEntries: readonly CatalogEntry[] = NO_ENTRIES;
   message: string | undefined = undefined;
   messageRank = 0;
   path: string | undefined = undefined;
@@ -194,6 +203,10 @@ class FieldWalk implements Fields {
   spare: object[] = [];
   spareKeys: string[] = [];
 
+  get named(): readonly CatalogEntry[] {
+    return this.knownCode === undefined ? this.knownEntries : this.knownCodeEntries;
+  }
+
   reset(): void {
     this.code = undefined;
     this.codeRank = 0;
@@ -201,7 +214,9 @@ class FieldWalk implements Fields {
     this.moreCodes = undefined;
     this.knownCode = undefined;
     this.knownCodeRank = 0;
+    this.knownCodeEntries = NO_ENTRIES;
     this.known = undefined;
+    this.knownEntries = NO_ENTRIES;
     this.message = undefined;
     this.messageRank = 0;
     this.path = undefined;
@@ -225,6 +240,9 @@ class FieldWalk implements Fields {
 const walk = new FieldWalk();
 
 function toLevel(value: string): 'ERROR' | 'WARN' | undefined {
+  // The usual spellings first: trim() and toUpperCase() would make two strings of each.
+  if (value === 'ERROR') return 'ERROR';
+  if (value === 'WARN' || value === 'WARNING') return 'WARN';
   const upper = value.trim().toUpperCase();
   if (upper === 'ERROR') return 'ERROR';
   if (upper === 'WARN' || upper === 'WARNING') return 'WARN';
@@ -330,8 +348,8 @@ function collectString(fields: FieldWalk, info: RoleInfo | undefined, value: str
         fields.message = value;
         fields.messageRank = rank;
       }
-      if (fields.known === undefined && value.length <= MAX_CODE_LENGTH && isKnownName(value)) {
-        fields.known = value;
+      if (fields.known === undefined && value.length <= MAX_CODE_LENGTH) {
+        collectKnown(fields, value);
       }
       return;
     case 'path':
@@ -379,17 +397,30 @@ function collectCode(fields: FieldWalk, rank: number, value: string): void {
     fields.code = value;
     fields.codeRank = rank;
   }
-  if ((fields.knownCode === undefined || rank < fields.knownCodeRank) && isKnownName(value)) {
-    fields.knownCode = value;
-    fields.knownCodeRank = rank;
+  if (fields.knownCode === undefined || rank < fields.knownCodeRank) {
+    const entries = lookup(value);
+    if (entries.length > 0) {
+      fields.knownCode = value;
+      fields.knownCodeRank = rank;
+      fields.knownCodeEntries = entries;
+    }
   }
+}
+
+/** Takes `value` as the record's first documented code or label, when it is one. */
+function collectKnown(fields: FieldWalk, value: string): boolean {
+  const entries = lookup(value);
+  if (entries.length === 0) return false;
+  fields.known = value;
+  fields.knownEntries = entries;
+  return true;
 }
 
 /** A string in a field with no known role: a code or label, an id, an event kind or an S3 URI. */
 function collectOther(fields: FieldWalk, value: string): void {
   if (value.length <= MAX_CODE_LENGTH) {
-    if (isKnownName(value)) {
-      fields.known ??= value;
+    // A documented name is taken only when none was found before, but is never read as more.
+    if (fields.known !== undefined ? lookup(value).length > 0 : collectKnown(fields, value)) {
       return;
     }
     const kind = kindOf(value);

@@ -63,7 +63,6 @@ function narrow(
   return candidates.find((entry) => entry.kind === kind) ?? candidates[0];
 }
 
-const NO_ENTRIES: readonly CatalogEntry[] = [];
 const NO_CODES: readonly string[] = [];
 
 /** What a message says, before the log event's origin is added: the record's own fields. */
@@ -116,10 +115,14 @@ function copyReading(from: Reading, to: Reading): void {
   to.level = from.level;
 }
 
-/** A text line and what it read as: a copy of `reading`, or undefined when it named no code. */
+/**
+ * A text line and what it read as: `known` is false when it named no code, else `reading` holds
+ * a copy of what it read as. Mutable: a new line of the same length takes the slot over.
+ */
 interface RememberedText {
-  readonly text: string;
-  readonly reading: Reading | undefined;
+  text: string;
+  known: boolean;
+  readonly reading: Reading;
 }
 
 /**
@@ -142,17 +145,22 @@ function readText(text: string): boolean {
   if (text.length > REMEMBERED_TEXT_LENGTH) return recogniseText(text);
   const remembered = rememberedTexts[text.length];
   if (remembered !== undefined && remembered.text === text) {
-    if (remembered.reading === undefined) return false;
+    if (!remembered.known) return false;
     copyReading(remembered.reading, reading);
     return true;
   }
   const known = recogniseText(text);
-  let copy: Reading | undefined;
-  if (known) {
-    copy = new Reading();
-    copyReading(reading, copy);
+  if (remembered === undefined) {
+    const copy = new Reading();
+    if (known) copyReading(reading, copy);
+    rememberedTexts[text.length] = { text, known, reading: copy };
+  } else {
+    // Lines with a variable part (an S3 key) rarely repeat: the slot is overwritten in place,
+    // so that each of them costs no new objects.
+    remembered.text = text;
+    remembered.known = known;
+    if (known) copyReading(reading, remembered.reading);
   }
-  rememberedTexts[text.length] = { text, reading: copy };
   return known;
 }
 
@@ -170,7 +178,7 @@ function recogniseJson(root: unknown): boolean {
   const fields = collectFields(root);
   const message = fields.message;
   const named = fields.knownCode ?? fields.known;
-  const candidates = named === undefined ? NO_ENTRIES : lookup(named);
+  const candidates = fields.named;
   // Template matching reads the message field first, then any code field holding a sentence.
   // It is skipped when the code alone settles the entry and the fields already name what the
   // text could add: most JSON records then cost one walk and no regular expression.

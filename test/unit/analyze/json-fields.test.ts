@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CATALOG, lookup } from '../../../lib/analyze/classify.ts';
 import { collectFields } from '../../../lib/analyze/json-fields.ts';
 
 /**
@@ -105,6 +106,40 @@ describe('Function: collectFields', () => {
         expect([...met, ...(fields.moreCodes ?? [])]).toEqual(codesByQueue(root));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('names the entries of the documented code or label it found, as lookup does', () => {
+    // Prepare: records whose fields hold documented names (any case, padded), unknown names and
+    // other text, under code, message and unknown field names, nested or not.
+    const names = CATALOG.flatMap((entry) =>
+      [entry.code, entry.label, entry.reportCode].filter((name) => name !== undefined),
+    );
+    const value = fc.oneof(
+      fc.constantFrom(...names),
+      fc.constantFrom(...names).map((name) => ` ${name.toUpperCase()}`),
+      fc.constantFrom(...names).map((name) => name.toLowerCase()),
+      fc.constantFrom('S3ExportSomethingNew', 'Export', '', 'x'.repeat(130)),
+      fc.string({ maxLength: 12 }),
+    );
+    const key = fc.constantFrom('errorCode', 'code', 'error', 'message', 'detail', 'other', 'x');
+    const flat = fc.dictionary(key, value, { maxKeys: 6 });
+    const record = fc.oneof(
+      flat,
+      fc.record({ event: flat, more: fc.array(flat, { maxLength: 2 }) }),
+    );
+
+    fc.assert(
+      fc.property(record, (root) => {
+        // Act
+        const fields = collectFields(root);
+
+        // Assess
+        const named = fields.knownCode ?? fields.known;
+        expect(fields.named).toEqual(named === undefined ? [] : lookup(named));
+        if (named !== undefined) expect(fields.named.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1_000 },
     );
   });
 });

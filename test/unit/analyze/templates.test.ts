@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../lib/analyze/classify.ts';
-import { matchTemplate } from '../../../lib/analyze/templates.ts';
+import { matchTemplate, presentWords, wordPresence } from '../../../lib/analyze/templates.ts';
 
 const BUSY = 'Failed to export file because it is being used by another process.';
 
@@ -75,6 +75,67 @@ describe('Function: matchTemplate', () => {
           if (template.includes('{key}')) expect(match?.key).toBe(key);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('Function: presentWords', () => {
+  it('finds exactly the words a text includes, overlapping or starting one another', () => {
+    // Prepare: words from a small alphabet (so that they overlap, repeat and start one another,
+    // with characters a pattern treats specially), and texts made of their pieces.
+    const word = fc.stringMatching(/^[ab.(|]{1,5}$/);
+    const words = fc.array(word, { minLength: 1, maxLength: 12 });
+    const text = fc.array(fc.oneof(word, fc.constantFrom('a', 'b', '.', ' ', '')), {
+      maxLength: 12,
+    });
+
+    fc.assert(
+      fc.property(words, text, (list, pieces) => {
+        const presence = wordPresence(list);
+        const line = pieces.join('');
+
+        // Act
+        const mask = presentWords(presence, line);
+
+        // Assess
+        for (const item of list) {
+          const bit = presence.bits.get(item) as number;
+          expect((mask & bit) !== 0).toBe(line.includes(item));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('matches an import text whose key holds the words of the texts before it', () => {
+    // Prepare: each import text, with a key holding words that rule its siblings in or out.
+    const imports = CATALOG.flatMap((entry) =>
+      entry.templates
+        .filter((template) => template.startsWith('Failed to import S3 object with key'))
+        .map((template) => [entry, template] as const),
+    );
+    const key = fc
+      .array(fc.constantFrom('tier', 'full', 'exist', 'found', 'posix', 'symlink', 'raw', '/'), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((parts) => parts.join(''));
+
+    fc.assert(
+      fc.property(fc.constantFrom(...imports), key, ([entry, template], value) => {
+        // Act
+        const match = matchTemplate(
+          template
+            .replace('{key}', value)
+            .replace('{bucket}', 'ml-archive')
+            .replace('{value}', 'GLACIER'),
+        );
+
+        // Assess
+        expect(match?.entry).toBe(entry);
+        expect(match?.key).toBe(value);
+      }),
       { numRuns: 500 },
     );
   });
