@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { toJsonReport } from '../lib/analyze/analysis.ts';
+import { toJsonDocument } from '../lib/analyze/analysis.ts';
 import { AnalyzerError, describeError } from '../lib/common/errors.ts';
 import { sanitize } from '../lib/common/text.ts';
 import type { Report } from '../lib/common/types.ts';
@@ -180,7 +180,7 @@ async function printJson(document: Readonly<Record<string, unknown>>, io: Io): P
 /** Prints a report as analyze does: terminal text (colour on a TTY), JSON, or the email. */
 async function printReport(report: Report, format: ReportFormat, io: Io): Promise<void> {
   if (format === 'json') {
-    await printJson(toJsonReport(report), io);
+    await printJson(toJsonDocument(report), io);
   } else if (format === 'email') {
     // The renderers load only for their format: `--json` on a large input needs neither.
     const { renderEmail } = await import('../lib/analyze/email.ts');

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { jsonDocumentText } from '../lib/analyze/analysis.ts';
+import { FailureList, jsonDocumentText } from '../lib/analyze/analysis.ts';
 
 /*
  * Large output, written in pieces. `analyze --json` on a big batch prints megabytes (every failure
@@ -28,7 +28,11 @@ function memberText(key: string, value: unknown): string | undefined {
 function* jsonDocumentPieces(document: Readonly<Record<string, unknown>>): Generator<string> {
   let separator = '{\n';
   for (const [key, value] of Object.entries(document)) {
-    if (!Array.isArray(value) || value.length <= ITEMS_PER_PIECE) {
+    // A FailureList makes its items a slice at a time, as they are written.
+    if (
+      !(Array.isArray(value) || value instanceof FailureList) ||
+      value.length <= ITEMS_PER_PIECE
+    ) {
       const member = memberText(key, value);
       if (member === undefined) continue;
       yield separator + member;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { analyzeBatches, toJsonReport } from '../lib/analyze/analysis.ts';
+import { analyzeBatches, toJsonDocument } from '../lib/analyze/analysis.ts';
 import { processBatches } from '../lib/analyze/pipeline.ts';
 import { createLogsClient, createLogWindowReader, DEFAULT_MAX_EVENTS } from '../lib/aws/logs.ts';
 import { loadConfig } from '../lib/common/config.ts';
@@ -152,7 +152,7 @@ async function printScan(format: ReportFormat, scan: ScanResult, io: Io): Promis
   if (format === 'json') {
     await printJson(
       {
-        ...toJsonReport(report),
+        ...toJsonDocument(report),
         scan: {
           logGroup: options.logGroup,
           fileSystemId: options.fileSystemId ?? null,

@@ -305,6 +305,19 @@ function fileSystemsOf(report: Counted): string[] {
  * (documented in the README); new fields may be added, none removed.
  */
 function toJsonReport(report: Report): Record<string, unknown> {
+  return jsonReport(report, report.records.map(failureJson));
+}
+
+/**
+ * The `--json` document as `toJsonReport` gives it, but with `failures` as a {@link FailureList}:
+ * serialised straight from the records a slice at a time, instead of as an object per record
+ * made first and held until the whole document is written. JSON.stringify gives the same text.
+ */
+function toJsonDocument(report: Report): Record<string, unknown> {
+  return jsonReport(report, new FailureList(report.records));
+}
+
+function jsonReport(report: Report, failures: unknown): Record<string, unknown> {
   return {
     generatedAt: report.generatedAt,
     dryRun: report.dryRun,
@@ -337,23 +350,7 @@ function toJsonReport(report: Report): Record<string, unknown> {
       clientRequestToken: task.clientRequestToken,
       paths: task.paths.length,
     })),
-    failures: report.records.map((record) => ({
-      eventId: record.eventId,
-      // null, never 0: a time the input did not carry is unknown.
-      timestamp: record.timestamp ?? null,
-      logGroup: record.logGroup,
-      logStream: record.logStream,
-      fileSystemId: record.fileSystemId ?? null,
-      class: record.class,
-      code: record.code,
-      format: record.format,
-      level: record.level ?? null,
-      path: record.path ?? null,
-      s3Key: record.s3Key ?? null,
-      bucket: record.bucket ?? null,
-      associationId: record.associationId ?? null,
-      time: record.time ?? null,
-    })),
+    failures,
     unparseableEvents: report.unparseable.map((event) => ({
       eventId: event.eventId,
       logGroup: event.logGroup,
@@ -362,6 +359,55 @@ function toJsonReport(report: Report): Record<string, unknown> {
       sample: event.sample,
     })),
   };
+}
+
+/** One item of the `failures` list. */
+function failureJson(record: FailureRecord) {
+  return {
+    eventId: record.eventId,
+    // null, never 0: a time the input did not carry is unknown.
+    timestamp: record.timestamp ?? null,
+    logGroup: record.logGroup,
+    logStream: record.logStream,
+    fileSystemId: record.fileSystemId ?? null,
+    class: record.class,
+    code: record.code,
+    format: record.format,
+    level: record.level ?? null,
+    path: record.path ?? null,
+    s3Key: record.s3Key ?? null,
+    bucket: record.bucket ?? null,
+    associationId: record.associationId ?? null,
+    time: record.time ?? null,
+  };
+}
+
+/**
+ * A report's `failures` as a member of a `--json` document: a list whose items are made when they
+ * are serialised. JSON.stringify calls `toJSON` and gets the plain list; the CLI's writer
+ * (cli/output.ts) takes a `slice` at a time, so each item dies young, right after its slice is
+ * written, instead of 10,000 of them being held (and copied by each garbage collection) until
+ * the whole document is out.
+ */
+class FailureList {
+  readonly #records: readonly FailureRecord[];
+
+  constructor(records: readonly FailureRecord[]) {
+    this.#records = records;
+  }
+
+  get length(): number {
+    return this.#records.length;
+  }
+
+  /** The items from `start` to `end` (excluded), as Array.prototype.slice takes them. */
+  slice(start?: number, end?: number): ReturnType<typeof failureJson>[] {
+    return this.#records.slice(start, end).map(failureJson);
+  }
+
+  toJSON(): ReturnType<typeof failureJson>[] {
+    return this.#records.map(failureJson);
+  }
 }
 
 // JSON.stringify escapes C0 controls but not C1 controls, line separators or bidi overrides;
@@ -418,6 +464,7 @@ export {
   countByCode,
   countByFileSystem,
   countOutcomes,
+  FailureList,
   fileSystemsOf,
   hasFindings,
   isQuiet,
@@ -430,6 +477,7 @@ export {
   reportTotals,
   shownPath,
   shownTarget,
+  toJsonDocument,
   toJsonReport,
   toJsonText,
   unparseableCount,

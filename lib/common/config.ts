@@ -132,62 +132,86 @@ function optionalString(check: (value: string) => boolean) {
   return z.pipe(z.transform(unsetIfEmpty), z.optional(z.string().check(z.refine(check))));
 }
 
-const EnvSchema = z.object({
-  SUMMARY_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
-  REPORT_PATH: optionalString(
-    (value) =>
-      value.length >= RULES.reportPath.minLength &&
-      value.length <= RULES.reportPath.maxLength &&
-      REPORT_PATH_START.test(value) &&
-      !FORBIDDEN_PATH_CHARS.test(value),
-  ),
-  MAX_PATHS_PER_TASK: integer('MAX_PATHS_PER_TASK', 100),
-  DRY_RUN: z.pipe(
-    z.transform(unsetIfEmpty),
-    z._default(
-      z.pipe(
-        z.string().check(
-          z.trim(),
-          z.toLowerCase(),
-          z.refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value)),
-        ),
-        z.transform((value: string) => TRUE_WORDS.includes(value)),
-      ),
-      false,
+/**
+ * Builds a schema on first use and keeps it. zod makes objects for every check of a schema as it
+ * is built, which was most of this module's import time: each process now builds only the
+ * schemas of the settings it reads (the CLI's `analyze` only the analyzer's). Every `load…Config`
+ * still validates when it is called, so a Lambda function still fails at init on a bad variable.
+ */
+function onFirstUse<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => {
+    schema ??= build();
+    return schema;
+  };
+}
+
+const envSchema = onFirstUse(() =>
+  z.object({
+    SUMMARY_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
+    REPORT_PATH: optionalString(
+      (value) =>
+        value.length >= RULES.reportPath.minLength &&
+        value.length <= RULES.reportPath.maxLength &&
+        REPORT_PATH_START.test(value) &&
+        !FORBIDDEN_PATH_CHARS.test(value),
     ),
-  ),
-  // 900 s is the longest delay SQS allows, which the deferral queue will use.
-  BUSY_DELAY_SECONDS: integer('BUSY_DELAY_SECONDS', 600),
-  ASSOCIATION_CACHE_SECONDS: integer('ASSOCIATION_CACHE_SECONDS', 300),
-  MAX_DECOMPRESSED_BYTES: integer('MAX_DECOMPRESSED_BYTES', DEFAULT_MAX_DECOMPRESSED_BYTES),
-  AWS_REGION: optionalString((value) => REGION.test(value)),
-});
+    MAX_PATHS_PER_TASK: integer('MAX_PATHS_PER_TASK', 100),
+    DRY_RUN: z.pipe(
+      z.transform(unsetIfEmpty),
+      z._default(
+        z.pipe(
+          z.string().check(
+            z.trim(),
+            z.toLowerCase(),
+            z.refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value)),
+          ),
+          z.transform((value: string) => TRUE_WORDS.includes(value)),
+        ),
+        false,
+      ),
+    ),
+    // 900 s is the longest delay SQS allows, which the deferral queue will use.
+    BUSY_DELAY_SECONDS: integer('BUSY_DELAY_SECONDS', 600),
+    ASSOCIATION_CACHE_SECONDS: integer('ASSOCIATION_CACHE_SECONDS', 300),
+    MAX_DECOMPRESSED_BYTES: integer('MAX_DECOMPRESSED_BYTES', DEFAULT_MAX_DECOMPRESSED_BYTES),
+    AWS_REGION: optionalString((value) => REGION.test(value)),
+  }),
+);
 
-const ReexportSchema = z.object({
-  DEFERRAL_QUEUE_URL: optionalString((value) => QUEUE_URL.test(value)),
-  LEDGER_TABLE: optionalString((value) => TABLE_NAME.test(value)),
-  // 900 s is the longest delay SQS allows for a message.
-  RETRY_LATER_SECONDS: integer('RETRY_LATER_SECONDS', 300),
-  MAX_ATTEMPTS: integer('MAX_ATTEMPTS', 3),
-  ATTEMPT_WINDOW_HOURS: integer('ATTEMPT_WINDOW_HOURS', 24),
-  COALESCE_WINDOW_SECONDS: integer('COALESCE_WINDOW_SECONDS', 300),
-  MAX_RECEIVES: integer('MAX_RECEIVES', 5),
-});
+const reexportSchema = onFirstUse(() =>
+  z.object({
+    DEFERRAL_QUEUE_URL: optionalString((value) => QUEUE_URL.test(value)),
+    LEDGER_TABLE: optionalString((value) => TABLE_NAME.test(value)),
+    // 900 s is the longest delay SQS allows for a message.
+    RETRY_LATER_SECONDS: integer('RETRY_LATER_SECONDS', 300),
+    MAX_ATTEMPTS: integer('MAX_ATTEMPTS', 3),
+    ATTEMPT_WINDOW_HOURS: integer('ATTEMPT_WINDOW_HOURS', 24),
+    COALESCE_WINDOW_SECONDS: integer('COALESCE_WINDOW_SECONDS', 300),
+    MAX_RECEIVES: integer('MAX_RECEIVES', 5),
+  }),
+);
 
-const DigestSchema = z.object({
-  // 0 or unset: every batch with findings is emailed.
-  DIGEST_WINDOW_MINUTES: integer('DIGEST_WINDOW_MINUTES', 0),
-});
+const digestSchema = onFirstUse(() =>
+  z.object({
+    // 0 or unset: every batch with findings is emailed.
+    DIGEST_WINDOW_MINUTES: integer('DIGEST_WINDOW_MINUTES', 0),
+  }),
+);
 
-const DoctorSchema = z.object({
-  ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
-  // An automatic-export backlog older than this is a doctor PROBLEM (default one hour).
-  BACKLOG_THRESHOLD_MINUTES: integer('BACKLOG_THRESHOLD_MINUTES', 60),
-});
+const doctorSchema = onFirstUse(() =>
+  z.object({
+    ANALYZER_FUNCTION_NAME: optionalString((value) => FUNCTION_NAME.test(value)),
+    // An automatic-export backlog older than this is a doctor PROBLEM (default one hour).
+    BACKLOG_THRESHOLD_MINUTES: integer('BACKLOG_THRESHOLD_MINUTES', 60),
+  }),
+);
 
-const ChatSchema = z.object({
-  CHAT_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
-});
+const chatSchema = onFirstUse(() =>
+  z.object({
+    CHAT_TOPIC_ARN: optionalString((value) => TOPIC_ARN.test(value)),
+  }),
+);
 
 const REEXPORT_VARIABLES = [
   'DEFERRAL_QUEUE_URL',
@@ -214,8 +238,9 @@ function describeIssue(error: z.core.$ZodError, env: Record<string, string | und
  * @throws ConfigError naming the first invalid variable.
  */
 function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const input = Object.fromEntries(Object.keys(EnvSchema.shape).map((name) => [name, env[name]]));
-  const parsed = EnvSchema.safeParse(input);
+  const schema = envSchema();
+  const input = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, env[name]]));
+  const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   const values = parsed.data;
   const base: BaseConfig = {
@@ -246,7 +271,7 @@ function loadConfig(env: Record<string, string | undefined> = process.env): Conf
  */
 function loadReexportConfig(env: Record<string, string | undefined> = process.env): ReexportConfig {
   const input = Object.fromEntries(REEXPORT_VARIABLES.map((name) => [name, env[name]]));
-  const parsed = ReexportSchema.safeParse(input);
+  const parsed = reexportSchema().safeParse(input);
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   const values = parsed.data;
   return Object.freeze({
@@ -274,7 +299,7 @@ interface DigestConfig {
  * @throws ConfigError naming the variable.
  */
 function loadDigestConfig(env: Record<string, string | undefined> = process.env): DigestConfig {
-  const parsed = DigestSchema.safeParse({ DIGEST_WINDOW_MINUTES: env['DIGEST_WINDOW_MINUTES'] });
+  const parsed = digestSchema().safeParse({ DIGEST_WINDOW_MINUTES: env['DIGEST_WINDOW_MINUTES'] });
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   return Object.freeze({ windowMinutes: parsed.data.DIGEST_WINDOW_MINUTES });
 }
@@ -308,7 +333,7 @@ function loadDoctorConfig(env: Record<string, string | undefined> = process.env)
   if (config.region === undefined) {
     throw new ConfigError('Environment variable AWS_REGION is required by the scheduled doctor');
   }
-  const parsed = DoctorSchema.safeParse({
+  const parsed = doctorSchema().safeParse({
     ANALYZER_FUNCTION_NAME: env['ANALYZER_FUNCTION_NAME'],
     BACKLOG_THRESHOLD_MINUTES: env['BACKLOG_THRESHOLD_MINUTES'],
   });
@@ -336,7 +361,7 @@ interface ChatConfig {
  * @throws ConfigError naming the variable.
  */
 function loadChatConfig(env: Record<string, string | undefined> = process.env): ChatConfig {
-  const parsed = ChatSchema.safeParse({ CHAT_TOPIC_ARN: env['CHAT_TOPIC_ARN'] });
+  const parsed = chatSchema().safeParse({ CHAT_TOPIC_ARN: env['CHAT_TOPIC_ARN'] });
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error, env));
   return Object.freeze({ chatTopicArn: parsed.data.CHAT_TOPIC_ARN });
 }
