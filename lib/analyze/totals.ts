@@ -136,25 +136,29 @@ class Targets {
       const slash = target.indexOf('/', S3.length);
       if (slash >= 0) return this.#addKey(target.slice(S3.length, slash), target.slice(slash + 1));
     }
-    return Targets.#addTo(this.#whole, target, this.#keep);
+    return this.#addTo(this.#whole, target);
   }
 
   #addKey(bucket: string, key: string): boolean {
     let keys = this.#lastKeys;
     if (keys === undefined || bucket !== this.#lastBucket) {
-      keys = this.#byBucket.get(bucket);
+      // The bucket may be cut from a path: when folding, even the last one is kept as a copy, so
+      // it does not keep its input line alive. A batch switches bucket rarely.
+      const kept = this.#keep === undefined ? bucket : this.#keep(bucket);
+      keys = this.#byBucket.get(kept);
       if (keys === undefined) {
         keys = new StringSet();
-        this.#byBucket.set(this.#keep === undefined ? bucket : this.#keep(bucket), keys);
+        this.#byBucket.set(kept, keys);
       }
-      this.#lastBucket = bucket;
+      this.#lastBucket = kept;
       this.#lastKeys = keys;
     }
-    return Targets.#addTo(keys, key, this.#keep);
+    return this.#addTo(keys, key);
   }
 
   /** One look-up, not has-then-add, unless a new key is kept as a copy. */
-  static #addTo(set: StringSet, key: string, keep: ((text: string) => string) | undefined) {
+  #addTo(set: StringSet, key: string): boolean {
+    const keep = this.#keep;
     if (keep === undefined) return set.add(key);
     if (set.has(key)) return false;
     set.add(keep(key));
