@@ -62,7 +62,7 @@ describe('clients resolving their middleware', () => {
     return handler;
   }
 
-  it('resolves a command class once per client, however many calls, concurrent or not', async () => {
+  it('resolves a command class once per client, for calls concurrent or not', async () => {
     // Prepare: a fresh container's client, answered locally.
     vi.resetModules();
     vi.stubEnv('AWS_REGION', 'us-east-1');
@@ -84,16 +84,18 @@ describe('clients resolving their middleware', () => {
     expect(resolve).toHaveBeenCalledTimes(1);
   });
 
-  it('leaves the S3 client resolving per call: its endpoint follows each bucket', async () => {
+  it('leaves S3 and SQS resolving per call: a call may change their endpoint', async () => {
     // Prepare
     vi.resetModules();
     const { s3Client } = await import('../../../lib/aws/s3-client.ts');
+    const { sqsClient } = await import('../../../lib/aws/clients.ts');
 
     // Act
-    const client = await s3Client();
+    const s3 = await s3Client();
 
-    // Assess
-    expect(client.config.cacheMiddleware).not.toBe(true);
+    // Assess: S3's endpoint follows the bucket, SQS's may follow the QueueUrl.
+    expect(s3.config.cacheMiddleware).not.toBe(true);
+    expect(sqsClient.config.cacheMiddleware).not.toBe(true);
   });
 });
 
