@@ -1,6 +1,5 @@
 import { STSClient } from '@aws-sdk/client-sts';
-import { traced } from './clients.ts';
-import { requestHandler } from './http.ts';
+import { clientOptions, traced } from './clients.ts';
 
 /*
  * The SDK client only organization mode uses, created once per container like those of
@@ -10,6 +9,6 @@ import { requestHandler } from './http.ts';
  */
 
 /** Assumes the member accounts' roles (lib/aws/accounts.ts). */
-const stsClient = traced(new STSClient({ requestHandler }));
+const stsClient = traced(new STSClient(clientOptions));
 
 export { stsClient };

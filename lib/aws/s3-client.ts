@@ -15,6 +15,8 @@ let s3: Promise<S3Client> | undefined;
 /** The S3 client, created once per container at its first use. */
 function s3Client(): Promise<S3Client> {
   s3 ??= import('@aws-sdk/client-s3').then(({ S3Client }) =>
+    // Not clients.ts's clientOptions: an S3 call's endpoint follows its bucket, so its
+    // middleware is resolved per call (see clientOptions there).
     traced(new S3Client({ requestHandler })),
   );
   return s3;

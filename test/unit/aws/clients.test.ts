@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   dynamoClient,
@@ -32,6 +34,68 @@ describe('clients', () => {
       requestTimeout: 10_000,
       throwOnRequestTimeout: true,
     });
+  });
+});
+
+describe('clients resolving their middleware', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** An HTTP handler that answers every request with an empty DynamoDB JSON body. */
+  function answering(): { handle: () => Promise<unknown>; requests: number } {
+    const handler = {
+      requests: 0,
+      async handle() {
+        handler.requests++;
+        return {
+          response: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Readable.from([Buffer.from('{}')]),
+          },
+        };
+      },
+    };
+    return handler;
+  }
+
+  it('resolves a command class once per client, for calls concurrent or not', async () => {
+    // Prepare: a fresh container's client, answered locally.
+    vi.resetModules();
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAIOSFODNN7EXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'not-a-secret');
+    const { dynamoClient: client } = await import('../../../lib/aws/clients.ts');
+    const handler = answering();
+    Object.assign(client.config, { requestHandler: handler });
+    const resolve = vi.spyOn(PutItemCommand.prototype, 'resolveMiddleware');
+    const put = (id: string) =>
+      client.send(new PutItemCommand({ TableName: 'ledger', Item: { id: { S: id } } }));
+
+    // Act
+    const outputs = [...(await Promise.all([put('a'), put('b'), put('c')])), await put('d')];
+
+    // Assess: every call went out and came back; the stack was built for the first one only.
+    expect(handler.requests).toBe(4);
+    expect(outputs.map((output) => output.$metadata.httpStatusCode)).toEqual([200, 200, 200, 200]);
+    expect(resolve).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves S3 and SQS resolving per call: a call may change their endpoint', async () => {
+    // Prepare
+    vi.resetModules();
+    const { s3Client } = await import('../../../lib/aws/s3-client.ts');
+    const { sqsClient } = await import('../../../lib/aws/clients.ts');
+
+    // Act
+    const s3 = await s3Client();
+
+    // Assess: S3's endpoint follows the bucket, SQS's may follow the QueueUrl.
+    expect(s3.config.cacheMiddleware).not.toBe(true);
+    expect(sqsClient.config.cacheMiddleware).not.toBe(true);
   });
 });
 
