@@ -9,7 +9,7 @@ import type {
   ParsedEvent,
   UnparseableEvent,
 } from '../common/types.ts';
-import { type CatalogEntry, lookup } from './classify.ts';
+import { CATALOG, type CatalogEntry, lookup } from './classify.ts';
 import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {
   matchTemplate,
@@ -29,10 +29,23 @@ import {
 /** Longest sample kept for an unparseable event. */
 const SAMPLE_KEEP = 240;
 
-// Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
-// recognisable (class `unknown`) instead of unparseable.
-const CODE_TOKEN =
-  /\b(?:S3(?:Export|Import|CompletionReport)[A-Za-z]+|InternalAutoExportError|NoDiskSpace)\b/g;
+// A word with a documented code prefix: an unknown code of that shape still makes a text line
+// recognisable (class `unknown`) instead of unparseable. Digits belong to the word
+// (`S3ExportLocalObjectReleaseWithoutS3Source`): stopping at one would leave no whole word.
+const PREFIXED_CODE = /S3(?:Export|Import|CompletionReport)[A-Za-z0-9]+/;
+// Code tokens in plain text: a prefixed word, or any catalogued code that is not one (such as
+// `InternalAutoExportError`, or `KMS key not found` where only the new table has the row),
+// spelt as the catalog spells it. Built from the catalog, so every code it lists is a token.
+const CODE_TOKEN = new RegExp(
+  `\\b(?:${[
+    PREFIXED_CODE.source,
+    ...CATALOG.map((entry) => entry.code)
+      .filter((code) => !new RegExp(`^${PREFIXED_CODE.source}$`).test(code))
+      .sort((a, b) => b.length - a.length)
+      .map((code) => code.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+  ].join('|')})\\b`,
+  'g',
+);
 const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
 // `file_path=…` in a key=value text line: the value is trusted whole only when it is quoted or
 // runs to the end of the line; see textPath.

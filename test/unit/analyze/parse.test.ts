@@ -88,6 +88,59 @@ describe('Function: parseEvent (documented message text)', () => {
     expect(unknown.class).toBe('unknown');
   });
 
+  it('reads a code with a digit in it as a whole token', () => {
+    // Prepare / Act
+    const known = asRecord(
+      parseOne('WARN S3ExportLocalObjectReleaseWithoutS3Source path=/ns1/p/two.dat'),
+    );
+    const unknown = asRecord(parseOne('ERROR S3Export2FastError path=/ns1/p/three.dat'));
+
+    // Assess
+    expect(known.code).toBe('S3ExportLocalObjectReleaseWithoutS3Source');
+    expect(known.class).toBe('skipped');
+    expect(known.path).toBe('/ns1/p/two.dat');
+    expect(unknown.code).toBe('S3Export2FastError');
+    expect(unknown.class).toBe('unknown');
+  });
+
+  it.each(CATALOG.map((entry) => [entry.code, entry] as const))(
+    'recognises the catalogued code %j in a text line',
+    (code, entry) => {
+      // Prepare: the code alone, as a key=value line holds it, with no documented text.
+      const message = `${entry.level} ${code} path=/ns1/p/one.dat`;
+
+      // Act
+      const record = asRecord(parseOne(message));
+
+      // Assess
+      expect(record.code).toBe(code);
+      expect(record.class).toBe(entry.class);
+      expect(record.format).toBe('text');
+      expect(record.path).toBe('/ns1/p/one.dat');
+    },
+  );
+
+  it('recognises every catalogued code wherever it stands among other words', () => {
+    // Words that spell no code: lower case, digits and punctuation.
+    const words = fc.array(
+      fc.string({ unit: fc.constantFrom(...'abcdexyz0123456789.:[]-'), maxLength: 10 }),
+      { maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...CATALOG), words, words, (entry, before, after) => {
+        // Prepare
+        const message = [...before, entry.code, ...after].join(' ');
+
+        // Act
+        const record = asRecord(parseOne(message));
+
+        // Assess
+        expect(record.code).toBe(entry.code);
+        expect(record.class).toBe(entry.class);
+      }),
+    );
+  });
+
   it('takes the file-system id from the log stream when the record lacks it', () => {
     // Prepare / Act
     const record = asRecord(
