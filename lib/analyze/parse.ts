@@ -9,7 +9,7 @@ import type {
   ParsedEvent,
   UnparseableEvent,
 } from '../common/types.ts';
-import { type CatalogEntry, lookup } from './classify.ts';
+import { CATALOG, type CatalogEntry, lookup } from './classify.ts';
 import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {
   matchTemplate,
@@ -29,13 +29,26 @@ import {
 /** Longest sample kept for an unparseable event. */
 const SAMPLE_KEEP = 240;
 
-// Code-shaped tokens in plain text: documented prefixes, so an unknown code still makes the line
-// recognisable (class `unknown`) instead of unparseable.
-const CODE_TOKEN =
-  /\b(?:S3(?:Export|Import|CompletionReport)[A-Za-z]+|InternalAutoExportError|NoDiskSpace)\b/g;
+// A word with a documented code prefix: an unknown code of that shape still makes a text line
+// recognisable (class `unknown`) instead of unparseable. Digits belong to the word
+// (`S3ExportLocalObjectReleaseWithoutS3Source`): stopping at one would leave no whole word.
+const PREFIXED_CODE = /S3(?:Export|Import|CompletionReport)[A-Za-z0-9]+/;
+// Code tokens in plain text: a prefixed word, or any catalogued code that is not one (such as
+// `InternalAutoExportError`, or `KMS key not found` where only the new table has the row),
+// spelt as the catalog spells it. Built from the catalog, so every code it lists is a token.
+const CODE_TOKEN = new RegExp(
+  `\\b(?:${[
+    PREFIXED_CODE.source,
+    ...CATALOG.map((entry) => entry.code)
+      .filter((code) => !new RegExp(`^${PREFIXED_CODE.source}$`).test(code))
+      .sort((a, b) => b.length - a.length)
+      .map((code) => code.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+  ].join('|')})\\b`,
+  'g',
+);
 const TEXT_LEVEL = /\b(ERROR|WARN(?:ING)?)\b/;
-// `file_path=…` in a key=value text line: the value is trusted whole only when it is quoted or
-// runs to the end of the line; see textPath.
+// `file_path=…` in a key=value text line: the value is trusted whole only when it is quoted, holds
+// no whitespace, or the documented text ends it; see textPath.
 const TEXT_PATH_KEY = /\b(?:file_?path|local_?path|fs_?path|path)\s*[=:]\s*/i;
 // Every key above ends in `path`: a line without it (most documented texts) skips the search.
 const TEXT_PATH_WORD = /path/i;
@@ -234,39 +247,64 @@ function idInUnquotedPath(path: string): string | undefined {
   return ID_AFTER_SPACE.exec(path)?.[0];
 }
 
-/** A text line's path: whether it is uncertain, and the id it may have run on into. */
+/**
+ * Why an unquoted text path cannot be trusted: it may have been cut short by another `key=` (or
+ * its quote was never closed), it may run on into a file-system id, or it may run on into the
+ * rest of the message (the line's own words, not a documented text that ends it).
+ */
+type PathDoubt = 'cut' | 'id' | 'message';
+
+/** A text line's path: why it is uncertain (undefined: it is not), and the id it may run on into. */
 interface TextPath {
   readonly path: string;
-  readonly uncertain: boolean;
+  readonly doubt: PathDoubt | undefined;
   readonly runOnId: string | undefined;
 }
 
 /**
  * The path of a key=value text line. A quoted value is taken whole; an unquoted one runs to the
- * next `key=`, the start of the documented message text, or the end of the line. An unquoted
- * value with a space is kept for the report but marked uncertain, so it is never re-exported,
- * when it ends at another key (it may have been cut) or holds an id-shaped word after a space
- * (it may have run on into a file-system id: idInUnquotedPath).
+ * next `key=`, the start of the documented message text, or the end of the line. Lustre paths may
+ * hold whitespace, so where an unquoted value with whitespace really ends cannot be known: it is
+ * kept for the report but marked uncertain, so it is never re-exported, unless the documented
+ * message text ends it and no id-shaped word follows a space in it. The doubt says which end is
+ * in question (PathDoubt; idInUnquotedPath).
  */
 function textPath(text: string, documentedFrom: number | undefined): TextPath | undefined {
   if (!TEXT_PATH_WORD.test(text)) return undefined;
   const key = TEXT_PATH_KEY.exec(text);
   if (key === null) return undefined;
   const from = key.index + key[0].length;
-  const to = documentedFrom !== undefined && documentedFrom > from ? documentedFrom : text.length;
+  const documented = documentedFrom !== undefined && documentedFrom > from;
+  const to = documented ? documentedFrom : text.length;
   const rest = text.slice(from, to);
   if (rest.startsWith('"')) {
     const end = rest.indexOf('"', 1);
-    if (end > 0) return { path: rest.slice(1, end), uncertain: false, runOnId: undefined };
-    return { path: rest.slice(1).trimEnd(), uncertain: true, runOnId: undefined };
+    if (end > 0) return { path: rest.slice(1, end), doubt: undefined, runOnId: undefined };
+    return { path: rest.slice(1).trimEnd(), doubt: 'cut', runOnId: undefined };
   }
   const next = NEXT_TEXT_KEY.exec(rest);
   const path = (next === null ? rest : rest.slice(0, next.index)).trimEnd();
   if (path.length === 0) return undefined;
   // Only a path with whitespace can be in doubt: most paths cost one search and nothing more.
-  if (!/\s/.test(path)) return { path, uncertain: false, runOnId: undefined };
+  if (!/\s/.test(path)) return { path, doubt: undefined, runOnId: undefined };
   const runOnId = idInUnquotedPath(path);
-  return { path, uncertain: next !== null || runOnId !== undefined, runOnId };
+  let doubt: PathDoubt | undefined;
+  if (runOnId !== undefined) doubt = 'id';
+  else if (next !== null) doubt = 'cut';
+  else if (!documented) doubt = 'message';
+  return { path, doubt, runOnId };
+}
+
+/**
+ * Why the parser marked a text record's path uncertain, read again from its message (rare: the
+ * plan asks only for records marked so): `message` when the unquoted path ran on to the end of
+ * the line, `id` when it may run on into an id (idInUnquotedPath), else `cut`. A message shown
+ * shortened (over MESSAGE_KEEP characters) may no longer give the same path: then `cut`.
+ */
+function pathDoubt(record: Pick<FailureRecord, 'message' | 'path'>): PathDoubt {
+  const found = textPath(record.message, matchTemplate(record.message)?.start);
+  if (found === undefined || found.path !== record.path) return 'cut';
+  return found.doubt ?? 'cut';
 }
 
 /**
@@ -312,7 +350,7 @@ function recogniseText(text: string): boolean {
     ? (idOutside(text, found?.path, template?.key) ?? found?.runOnId)
     : undefined;
   reading.path = found?.path;
-  reading.pathUncertain = found?.uncertain === true;
+  reading.pathUncertain = found?.doubt !== undefined;
   reading.s3Key = template?.key;
   reading.bucket = template?.bucket;
   reading.associationId = extras ? DRA_ID.exec(text)?.[0] : undefined;
@@ -433,5 +471,5 @@ function parseEvent(event: LogEvent, batch: LogBatch): ParsedEvent {
   );
 }
 
-export type { Recognised };
-export { forgetTexts, idInUnquotedPath, parseEvent, recognise };
+export type { PathDoubt, Recognised };
+export { forgetTexts, idInUnquotedPath, parseEvent, pathDoubt, recognise };

@@ -16,7 +16,7 @@ import {
   pathsPerTask,
   reportPathFor,
 } from '../reexport/rules.ts';
-import { idInUnquotedPath } from './parse.ts';
+import { idInUnquotedPath, pathDoubt } from './parse.ts';
 import { StringMap } from './string-tables.ts';
 
 // Empty (`//`), `.` or `..` segments, or a trailing slash.
@@ -217,6 +217,9 @@ function untrusted(record: FailureRecord): string | undefined {
     const id = record.path === undefined ? undefined : idInUnquotedPath(record.path);
     if (id !== undefined) {
       return `the path was read from unquoted text and may run on into the file-system id ${id}: not re-exported, check it by hand`;
+    }
+    if (pathDoubt(record) === 'message') {
+      return 'the path was read from unquoted text and may run on into the message: not re-exported, check it by hand';
     }
     return 'the path was read from unquoted text and may be cut short: not re-exported, check it by hand';
   }

@@ -362,7 +362,19 @@ const INPUT_KINDS: readonly Kind[] = [
     build: () => 'S3ExportResourceBusy file_path=/ns1/lab notes/run 3.csv',
     expect: {
       kind: 'record',
-      bad: oneBusy('/ns1/lab notes/run 3.csv', { plan: 'planned' }),
+      bad: oneBusy('/ns1/lab notes/run 3.csv', {
+        plan: /^the path was read from unquoted text and may run on into the message: not re-exported/,
+      }),
+    },
+  },
+  {
+    name: 'unquoted text path with spaces, ended by the documented text',
+    level: 'message',
+    build: () =>
+      'file_path=/ns1/lab notes/run 5.csv Failed to export file because it is being used by another process.',
+    expect: {
+      kind: 'record',
+      bad: oneBusy('/ns1/lab notes/run 5.csv', { plan: 'planned' }),
     },
   },
   {

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../lib/analyze/classify.ts';
-import { forgetTexts, parseEvent, recognise } from '../../../lib/analyze/parse.ts';
+import {
+  forgetTexts,
+  type PathDoubt,
+  parseEvent,
+  pathDoubt,
+  recognise,
+} from '../../../lib/analyze/parse.ts';
 import { plainRecord } from '../../../lib/common/records.ts';
 import type { FailureRecord, ParsedEvent, UnparseableEvent } from '../../../lib/common/types.ts';
 import { batch } from '../../helpers/events.ts';
@@ -86,6 +92,59 @@ describe('Function: parseEvent (documented message text)', () => {
     expect(known.path).toBe('/ns1/x.bin');
     expect(unknown.code).toBe('S3ExportQuantumFlux');
     expect(unknown.class).toBe('unknown');
+  });
+
+  it('reads a code with a digit in it as a whole token', () => {
+    // Prepare / Act
+    const known = asRecord(
+      parseOne('WARN S3ExportLocalObjectReleaseWithoutS3Source path=/ns1/p/two.dat'),
+    );
+    const unknown = asRecord(parseOne('ERROR S3Export2FastError path=/ns1/p/three.dat'));
+
+    // Assess
+    expect(known.code).toBe('S3ExportLocalObjectReleaseWithoutS3Source');
+    expect(known.class).toBe('skipped');
+    expect(known.path).toBe('/ns1/p/two.dat');
+    expect(unknown.code).toBe('S3Export2FastError');
+    expect(unknown.class).toBe('unknown');
+  });
+
+  it.each(CATALOG.map((entry) => [entry.code, entry] as const))(
+    'recognises the catalogued code %j in a text line',
+    (code, entry) => {
+      // Prepare: the code alone, as a key=value line holds it, with no documented text.
+      const message = `${entry.level} ${code} path=/ns1/p/one.dat`;
+
+      // Act
+      const record = asRecord(parseOne(message));
+
+      // Assess
+      expect(record.code).toBe(code);
+      expect(record.class).toBe(entry.class);
+      expect(record.format).toBe('text');
+      expect(record.path).toBe('/ns1/p/one.dat');
+    },
+  );
+
+  it('recognises every catalogued code wherever it stands among other words', () => {
+    // Words that spell no code: lower case, digits and punctuation.
+    const words = fc.array(
+      fc.string({ unit: fc.constantFrom(...'abcdexyz0123456789.:[]-'), maxLength: 10 }),
+      { maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...CATALOG), words, words, (entry, before, after) => {
+        // Prepare
+        const message = [...before, entry.code, ...after].join(' ');
+
+        // Act
+        const record = asRecord(parseOne(message));
+
+        // Assess
+        expect(record.code).toBe(entry.code);
+        expect(record.class).toBe(entry.class);
+      }),
+    );
   });
 
   it('takes the file-system id from the log stream when the record lacks it', () => {
@@ -427,6 +486,10 @@ describe('Property: a repeated text line reads as it does on its own', () => {
 });
 
 describe('Trust: only what FSx wrote chooses the file system and the path', () => {
+  // A documented text that names no key: it ends an unquoted path before it.
+  const INTERNAL_TEXT =
+    'Automatic export encountered an internal error while exporting a file system object';
+
   it("keeps the log stream's file system when the record names another one", () => {
     // Prepare
     const message =
@@ -474,7 +537,7 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
   });
 
   it.each([
-    ['file_path=/ns1/lab notes/run 3.csv', '/ns1/lab notes/run 3.csv', false],
+    ['file_path=/ns1/lab notes/run 3.csv', '/ns1/lab notes/run 3.csv', true],
     ['file_path="/ns1/lab notes/run 3.csv" level=ERROR', '/ns1/lab notes/run 3.csv', false],
     ['path=/ns1/a.dat level=ERROR', '/ns1/a.dat', false],
     ['path=/ns1/lab notes/run 3.csv level=ERROR', '/ns1/lab notes/run 3.csv', true],
@@ -530,8 +593,22 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
       undefined,
     ],
     [
-      'a plain space, to the end of the line',
+      'a plain space, to the end of the line (it may run on into the message)',
       'file_path=/ns1/abc/def ghi.txt',
+      '/ns1/abc/def ghi.txt',
+      true,
+      undefined,
+    ],
+    [
+      'a plain space, then a shortened message',
+      'file_path=/ns1/p/one.dat Automatic export encountered an internal error',
+      '/ns1/p/one.dat Automatic export encountered an internal error',
+      true,
+      undefined,
+    ],
+    [
+      'a plain space, ended by the documented text',
+      `file_path=/ns1/abc/def ghi.txt ${INTERNAL_TEXT}`,
       '/ns1/abc/def ghi.txt',
       false,
       undefined,
@@ -539,28 +616,31 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
     ['a trailing space', 'file_path=/ns1/abc/def.txt ', '/ns1/abc/def.txt', false, undefined],
     [
       'a longer run of hex digits after the space (not an id)',
-      'file_path=/ns1/abc/def fs-0aaaaaaaaaaaaaaaa12',
+      `file_path=/ns1/abc/def fs-0aaaaaaaaaaaaaaaa12 ${INTERNAL_TEXT}`,
       '/ns1/abc/def fs-0aaaaaaaaaaaaaaaa12',
       false,
       undefined,
     ],
     [
       'an id inside a word after the space (not an id)',
-      'file_path=/ns1/abc/def xfs-0aaaaaaaaaaaaaaa1',
+      `file_path=/ns1/abc/def xfs-0aaaaaaaaaaaaaaa1 ${INTERNAL_TEXT}`,
       '/ns1/abc/def xfs-0aaaaaaaaaaaaaaa1',
       false,
       undefined,
     ],
-  ])('reads %s as uncertain only when it may hold an id', (_what, text, path, uncertain, named) => {
-    // Act
-    const record = asRecord(parseOne(`ERROR S3ExportInternalError ${text}`));
+  ])(
+    'reads %s as uncertain only when it can be read two ways',
+    (_what, text, path, uncertain, named) => {
+      // Act
+      const record = asRecord(parseOne(`ERROR S3ExportInternalError ${text}`));
 
-    // Assess
-    expect(record.path).toBe(path);
-    expect(record.pathUncertain === true).toBe(uncertain);
-    expect(record.fileSystemId).toBe(FS);
-    expect(record.namedFileSystemId).toBe(named);
-  });
+      // Assess
+      expect(record.path).toBe(path);
+      expect(record.pathUncertain === true).toBe(uncertain);
+      expect(record.fileSystemId).toBe(FS);
+      expect(record.namedFileSystemId).toBe(named);
+    },
+  );
 
   it('counts an id an unquoted path may run on into as named, also when no stream names one', () => {
     // Prepare
@@ -623,7 +703,7 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
   });
 });
 
-describe('Property: an unquoted text path is trusted only when it cannot hold an id', () => {
+describe('Property: an unquoted text path is trusted only when it cannot be read two ways', () => {
   // Words that cannot spell a key, a level, a code, a documented text or an id by themselves.
   const word = fc.string({
     unit: fc.constantFrom(...'abgkmnoquvwxyz0123456789._'),
@@ -649,20 +729,43 @@ describe('Property: an unquoted text path is trusted only when it cannot hold an
     word: id,
     isId: fc.constant(true),
   });
+  // What follows the path: nothing (the end of the line), another key, or a documented text
+  // (one without a key, and one whose key is filled in) that ends it.
+  const ending = fc.constantFrom(
+    { kind: 'end', text: '' },
+    { kind: 'key', text: ' level=ERROR' },
+    {
+      kind: 'documented',
+      text: ' Automatic export encountered an internal error while exporting a file system object',
+    },
+    {
+      kind: 'documented',
+      text: ' Failed to export S3 object with key ns1/a.dat in S3 bucket bkt due to an internal error.',
+    },
+  );
   const line = fc.record({
     first: word,
     parts: fc.array(fc.oneof(part, idPart), { maxLength: 6 }),
     trailing: fc.constantFrom('', ' ', '  '),
     quoted: fc.boolean(),
+    ending,
   });
 
-  it('marks it uncertain, and names the id, exactly when an id-shaped word follows whitespace', () => {
+  it('marks it uncertain, says why, and names the id, exactly as the model does', () => {
     fc.assert(
-      fc.property(line, ({ first, parts, trailing, quoted }) => {
-        // Prepare: the model, from how the line was built.
+      fc.property(line, ({ first, parts, trailing, quoted, ending }) => {
+        // Prepare: the model, from how the line was built. An unquoted path with whitespace is
+        // in doubt unless a documented text ends it; an id-shaped word after whitespace makes it
+        // doubtful in any case, and counts as named.
         const value = `/${first}${parts.map((p) => p.separator + p.word).join('')}${trailing}`;
         const runOn = parts.find((p) => p.isId && p.separator !== '/')?.word;
-        const message = `ERROR S3ExportInternalError file_path=${quoted ? `"${value}"` : value}`;
+        const spaced = /\s/.test(value.trimEnd());
+        let doubt: PathDoubt | undefined;
+        if (spaced && runOn !== undefined) doubt = 'id';
+        else if (spaced && ending.kind === 'key') doubt = 'cut';
+        else if (spaced && ending.kind === 'end') doubt = 'message';
+        const path = quoted ? `"${value}"` : value;
+        const message = `ERROR S3ExportInternalError file_path=${path}${ending.text}`;
 
         // Act
         const record = asRecord(parseOne(message));
@@ -675,7 +778,8 @@ describe('Property: an unquoted text path is trusted only when it cannot hold an
           expect(record.namedFileSystemId).toBeUndefined();
         } else {
           expect(record.path).toBe(value.trimEnd());
-          expect(record.pathUncertain === true).toBe(runOn !== undefined);
+          expect(record.pathUncertain === true).toBe(doubt !== undefined);
+          if (doubt !== undefined) expect(pathDoubt(record)).toBe(doubt);
           expect(record.namedFileSystemId).toBe(runOn === FS ? undefined : runOn);
         }
       }),

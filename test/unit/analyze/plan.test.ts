@@ -8,6 +8,7 @@ import {
   type PlanOptions,
   planReexports,
 } from '../../../lib/analyze/plan.ts';
+import { MESSAGE_KEEP } from '../../../lib/common/records.ts';
 import type { Association, FailureRecord } from '../../../lib/common/types.ts';
 import { batch, type EventSpec } from '../../helpers/events.ts';
 import { DRA, FS } from '../../helpers/fixtures.ts';
@@ -376,6 +377,16 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
       'may be cut short',
     ],
     [
+      'has an unquoted path that may run on into the message (a shortened text)',
+      'ERROR S3ExportInternalError file_path=/ns1/p/one.dat Automatic export encountered an internal error',
+      'the path was read from unquoted text and may run on into the message: not re-exported, check it by hand',
+    ],
+    [
+      'has an unquoted path with spaces that runs to the end of the line',
+      'ERROR S3ExportInternalError file_path=/ns1/lab notes/run 3.csv',
+      'the path was read from unquoted text and may run on into the message: not re-exported',
+    ],
+    [
       "has an unquoted path that may run on into another file system's id",
       'ERROR S3ExportInternalError file_path=/ns1/abc/def.txt fs-0aaaaaaaaaaaaaaa1',
       `the record names fs-0aaaaaaaaaaaaaaa1 but was logged for ${FS}`,
@@ -399,16 +410,34 @@ describe('Trust: a record whose own text is doubtful is shown, never re-exported
     expect(plan.unplanned[0]?.fileSystemId).toBe(FS);
   });
 
-  it('re-exports the whole unquoted path when it runs to the end of the line', () => {
+  it('keeps an uncertain path from re-export when its message is too long to show whole', () => {
+    // Prepare: the record shows its message shortened, so the path cannot be read from it again.
+    const message = `ERROR S3ExportInternalError file_path=/ns1/${'x'.repeat(MESSAGE_KEEP)} run 3.csv`;
+    const input = records([{ message }]);
+
+    // Act
+    const plan = planReexports(input, options());
+
+    // Assess: still shown and not re-exported, with a reason about the unquoted path.
+    expect(plan.tasks).toEqual([]);
+    expect(plan.unplanned[0]?.reason).toMatch(/^the path was read from unquoted text and may /);
+  });
+
+  it.each([
+    ['quoted', 'ERROR S3ExportInternalError file_path="/ns1/lab notes/run 3.csv"'],
+    [
+      'unquoted, ended by the documented text',
+      'ERROR file_path=/ns1/lab notes/run 3.csv Automatic export encountered an internal error while exporting a file system object',
+    ],
+  ])('re-exports a path with spaces whole when it is %s', (_how, message) => {
     // Prepare
-    const input = records([
-      { message: 'ERROR S3ExportInternalError file_path=/ns1/lab notes/run 3.csv' },
-    ]);
+    const input = records([{ message }]);
 
     // Act
     const plan = planReexports(input, options());
 
     // Assess
+    expect(plan.unplanned).toEqual([]);
     expect(plan.tasks.map((task) => task.paths)).toEqual([['ns1/lab notes/run 3.csv']]);
   });
 
