@@ -33,16 +33,19 @@ const SAMPLE_KEEP = 240;
 // recognisable (class `unknown`) instead of unparseable. Digits belong to the word
 // (`S3ExportLocalObjectReleaseWithoutS3Source`): stopping at one would leave no whole word.
 const PREFIXED_CODE = /S3(?:Export|Import|CompletionReport)[A-Za-z0-9]+/;
-// Code tokens in plain text: a prefixed word, or any catalogued code that is not one (such as
-// `InternalAutoExportError`, or `KMS key not found` where only the new table has the row),
-// spelt as the catalog spells it. Built from the catalog, so every code it lists is a token.
+// A code that is one word. The newer table's error types (`KMS key not found`, `File name too
+// long`) are phrases that any program's log may hold: as text they would make a line that is not
+// FSx's a record, so they count only in a JSON record; such a text line is shown as unparseable.
+const ONE_WORD = /^[A-Za-z][A-Za-z0-9]*$/;
+// Code tokens in plain text: a prefixed word, or any other one-word code of the catalog (such as
+// `InternalAutoExportError`), spelt as the catalog spells it. Built from the catalog, so a code it
+// adds is a token without a change here.
 const CODE_TOKEN = new RegExp(
   `\\b(?:${[
     PREFIXED_CODE.source,
-    ...CATALOG.map((entry) => entry.code)
-      .filter((code) => !new RegExp(`^${PREFIXED_CODE.source}$`).test(code))
-      .sort((a, b) => b.length - a.length)
-      .map((code) => code.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    ...CATALOG.map((entry) => entry.code).filter(
+      (code) => ONE_WORD.test(code) && !new RegExp(`^${PREFIXED_CODE.source}$`).test(code),
+    ),
   ].join('|')})\\b`,
   'g',
 );
