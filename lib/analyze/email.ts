@@ -362,7 +362,11 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
     case 'planned': {
       const delay = task.delaySeconds > 0 ? ` after ${task.delaySeconds} s` : '';
       return [
-        ...bullet(`Would start on ${fs}${delay}: ${paths}.`),
+        ...bullet(
+          outcome.refusal === undefined
+            ? `Would start on ${fs}${delay}: ${paths}.`
+            : `Would be refused on ${fs}${delay}: ${paths} (${outcome.refusal}, see the note).`,
+        ),
         token,
         ...pathLines(task.paths, '    '),
         ...(outcome.note === undefined
@@ -412,7 +416,8 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
   const awaiting = awaitingMappingCount(report);
   if (awaiting > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push(...wrap(`Re-exported once mapped: ${awaitingMappingText(awaiting)}`));
+    const text = awaitingMappingText(awaiting, report.plan.awaitingMappingNotes);
+    lines.push(...wrap(`Re-exported once mapped: ${text}`));
   }
   return lines;
 }

@@ -194,6 +194,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
     case 'queued':
       return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
     case 'planned':
+      if (outcome.refusal !== undefined) return 'dry run: would be refused (see note)';
       return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
   }
 }
@@ -277,7 +278,7 @@ function awaitingMappingLines(report: Report, paint: Paint): string[] {
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
-    ...wrap(awaitingMappingText(count), '  ', WIDTH, '  '),
+    ...wrap(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', WIDTH, '  '),
   ];
 }
 

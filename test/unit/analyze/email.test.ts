@@ -824,6 +824,59 @@ describe('Function: renderEmail', () => {
     expect(body).not.toMatch(FORBIDDEN);
   });
 
+  it('says a planned task the Lambda would refuse would be refused', () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `* Would be refused on ${FS}: 1 path (NoReportPath, see the note). Token:`,
+    );
+    expect(flat(body)).not.toContain('Would start');
+  });
+
+  it('names the file systems --associations FILE leaves out under "Re-exported once mapped", sanitised', () => {
+    // Prepare
+    const awaiting = {
+      fileSystemId: FS,
+      eventId: 'ev-1',
+      class: 'transient' as const,
+      target: 's3://b/k',
+      reason: 'only an S3 key is known',
+    };
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: {
+        tasks: [],
+        unplanned: [],
+        awaitingMapping: [awaiting],
+        awaitingMappingNotes: [`${FS} is not in dra${HOSTILE}.json`],
+      },
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `Re-exported once mapped: 1 retryable failure names only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${FS} is not in dra\\x1b`,
+    );
+    expect(body).not.toContain('did not read them');
+    expect(body).not.toMatch(FORBIDDEN);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare: a `..` path is never re-exported.
     const report = await reportOf([

@@ -79,6 +79,25 @@ describe('Function: renderTerminal', () => {
     expect(output).not.toMatch(UNSAFE);
   });
 
+  it('says in the Result column that the Lambda would refuse a planned task', () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toMatch(/planned .* dry run: would be refused \(see note\)\n/);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare: a `..` path is never re-exported.
     const report = await reportOf([
