@@ -54,6 +54,11 @@ function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+/** `1 needs a person`, `2 need a person`: the count on-call reads first in every summary. */
+function needPersonText(count: number): string {
+  return `${count} ${count === 1 ? 'needs' : 'need'} a person`;
+}
+
 /** "-" for a count that is zero or not known, so the eye skips it. */
 function countCell(count: number | undefined): string {
   return count === undefined || count <= 0 ? '-' : String(count);
@@ -115,6 +120,7 @@ export {
   countCell,
   formatTable,
   joinSections,
+  needPersonText,
   PATH_CHARS,
   PATHS_SHOWN_PER_TASK,
   pathLines,

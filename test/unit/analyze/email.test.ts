@@ -88,6 +88,24 @@ describe('Function: renderEmail', () => {
     expect(publication.subject).toMatch(/^[A-Za-z]/);
   });
 
+  it('keeps the "need a person" count when a large dry run\'s subject must be shortened', async () => {
+    // Prepare: 1000 paths to re-export and 3 for a person make a subject past 100 characters.
+    const transient = Array.from({ length: 1000 }, (_, index) => ({
+      message: json('S3ExportInternalError', `/ns1/f${index}.bin`),
+    }));
+    const person = Array.from({ length: 3 }, (_, index) => ({
+      message: json('S3ExportAccessDenied', `/ns1/p${index}.bin`),
+    }));
+    const report = await reportOf([batch([...transient, ...person])]);
+
+    // Act
+    const { subject } = renderEmail(report);
+
+    // Assess: "1000 to re-export" is what gives way.
+    expect(subject).toBe(`[dry run] FSx export failures on ${FS}: 1003 failed, 3 need a person`);
+    expectSafeSubject(subject);
+  });
+
   it('never counts skipped exports (warnings) as failed, in the subject or the headline', async () => {
     // Prepare
     const skipped = { message: json('S3ExportLocalObjectReleaseWithoutS3Source', '/ns1/r.bin') };
@@ -103,10 +121,10 @@ describe('Function: renderEmail', () => {
     // Assess
     // 3 records, 1 failed ("2 skipped" is added only when it fits in the 100 characters).
     expect(both.subject).toBe(
-      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 need a person`,
+      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 needs a person`,
     );
     expect(both.body).toMatch(
-      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 need a person\.\n/,
+      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 needs a person\.\n/,
     );
     expect(warnings.subject).toBe(
       `[dry run] FSx export warnings on ${FS}: 1 skipped, 0 to re-export, 0 need a person`,
@@ -333,7 +351,7 @@ describe('Function: renderEmail', () => {
     expect(
       body.startsWith(
         // The skipped export is a warning: counted apart, not among the failures.
-        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
+        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 needs a person.\n\n${table}\n\nRead 7 log events`,
       ),
     ).toBe(true);
     expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
@@ -629,7 +647,7 @@ describe('Function: renderEmail', () => {
     // Assess
     const text = flat(publication.body);
     expect(publication.subject).toBe(
-      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 need a person`,
+      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 needs a person`,
     );
     expect(publication.attributes['needsPerson']).toBe('true');
     expect(publication.body).toContain('WHAT NEEDS A PERSON');
