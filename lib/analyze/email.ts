@@ -229,7 +229,8 @@ function headlineSection(report: Report, counts: Counts): string[] {
 /** "Events from … to … (UTC).", saying how many events have no time, or that none has one. */
 function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
   if (range.from === undefined || range.to === undefined) {
-    return 'Event times: unknown (the input carries no time for any event).';
+    // As in the terminal report: a record's own "time" field is never used.
+    return 'Event times: unknown (no log event carries a time; times inside records are not used).';
   }
   const untimed =
     range.unknown > 0

@@ -121,7 +121,9 @@ function summaryLines(report: Report, paint: Paint): string[] {
 /** "… to …", saying how many events have no time, or "unknown" when none has one. */
 function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
   if (range.from === undefined || range.to === undefined) {
-    return 'unknown (the input carries no time for any event)';
+    // Only the log event's time counts (a record's own "time" field is its text, not FSx's
+    // clock): say so, since the records may well show one.
+    return 'unknown (no log event carries a time; times inside records are not used)';
   }
   const untimed =
     range.unknown > 0 ? ` (${plural(range.unknown, 'event has', 'events have')} no time)` : '';

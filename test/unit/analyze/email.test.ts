@@ -562,7 +562,9 @@ describe('Function: renderEmail', () => {
     const some = renderEmail(mixed).body;
 
     // Assess
-    expect(none).toContain('Event times: unknown (the input carries no time for any event).');
+    expect(flat(none)).toContain(
+      'Event times: unknown (no log event carries a time; times inside records are not used).',
+    );
     expect(none).not.toContain('1970');
     expect(none).not.toContain('Logs Insights');
     expect(flat(some)).toContain(

@@ -160,7 +160,9 @@ describe('Function: renderTerminal', () => {
     const some = renderTerminal(mixed);
 
     // Assess
-    expect(none).toContain('Time range:      unknown (the input carries no time for any event)\n');
+    expect(none).toContain(
+      'Time range:      unknown (no log event carries a time; times inside records are not used)\n',
+    );
     expect(none).not.toContain('1970');
     expect(none).not.toContain('Logs Insights');
     expect(some).toContain(
