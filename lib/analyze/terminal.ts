@@ -17,7 +17,14 @@ import {
 import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
-import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
+import {
+  formatTable,
+  PATHS_SHOWN_PER_TASK,
+  plural,
+  REASON_CHARS,
+  wrap,
+  wrapWithoutWidow,
+} from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   ASSUMED_LOG_GROUP,
@@ -144,7 +151,7 @@ function classTable(report: Report, paint: Paint): string[] {
   });
   if (lines.length === 0) return [];
   const note = notReexportedNote(totals, notReexported, '"Not re-exported"');
-  if (note !== undefined) lines.push(...wrap(note, '  ', WIDTH, '    '));
+  if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
 }
 

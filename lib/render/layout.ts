@@ -44,6 +44,27 @@ function wrap(text: string, indent = '', width = WIDTH, hanging = indent): strin
   return lines;
 }
 
+/**
+ * As {@link wrap}, but the last line never holds a lone word when the line before can give it
+ * one: a short note under a table then ends "… see X below." rather than on "below." alone.
+ *
+ * @example wrapWithoutWidow('aa bb cc', '', 6) // ['aa', 'bb cc']
+ */
+function wrapWithoutWidow(text: string, indent = '', width = WIDTH, hanging = indent): string[] {
+  const lines = wrap(text, indent, width, hanging);
+  const last = lines.at(-1);
+  const before = lines.at(-2);
+  if (last === undefined || before === undefined) return lines;
+  const lastWords = last.slice(hanging.length);
+  const cut = before.lastIndexOf(' ');
+  const beforeStart = lines.length === 2 ? indent.length : hanging.length;
+  // Only a lone last word, and only when the line before keeps a word of its own.
+  if (lastWords.includes(' ') || cut <= beforeStart) return lines;
+  const moved = `${hanging}${before.slice(cut + 1)} ${lastWords}`;
+  if (moved.length > width) return lines;
+  return [...lines.slice(0, -2), before.slice(0, cut), moved];
+}
+
 /** A list item: wrapped, continuation lines indented under its text. */
 function bullet(text: string): string[] {
   return wrap(text, '* ', WIDTH, '  ');
@@ -129,4 +150,5 @@ export {
   section,
   WIDTH,
   wrap,
+  wrapWithoutWidow,
 };

@@ -116,8 +116,9 @@ describe('Function: renderTerminal', () => {
       '  Class      Records  Files  File systems  What happens',
       '  transient        2      2             1  would be re-exported *',
       '  busy             1      1             1  would not be re-exported *',
-      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not re-exported"',
-      '    below.',
+      // No lone last word: "below." takes the word before it along.
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not',
+      '    re-exported" below.',
     ]);
     expect(output).toContain('\nNot re-exported\n');
   });
