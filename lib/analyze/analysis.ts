@@ -1,5 +1,6 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
 import { sourceOf } from '../common/records.ts';
+import { display } from '../common/text.ts';
 import type {
   FailureClass,
   FailureRecord,
@@ -343,6 +344,10 @@ function jsonReport(report: Report, failures: unknown): Record<string, unknown> 
     ...(report.folded === undefined ? {} : { truncated: truncatedCounts(report.folded, report) }),
     notRetried: report.plan.unplanned,
     awaitingMapping: report.plan.awaitingMapping,
+    // Only with `--associations FILE` leaving a file system out (docs/cli.md#associations-offline).
+    ...(report.plan.awaitingMappingNotes === undefined
+      ? {}
+      : { awaitingMappingNotes: report.plan.awaitingMappingNotes }),
     escalated: report.escalated ?? [],
     outcomes: report.outcomes.map(({ task, ...outcome }) => ({
       ...outcome,
@@ -442,13 +447,20 @@ function toJsonText(report: Report): string {
   return jsonDocumentText(toJsonReport(report));
 }
 
+/** A note names a file system and the `--associations` file: both shown, never whole pages. */
+const NOTE_CHARS = 300;
+
 /**
  * What the summary and the terminal say of retryable failures that name only an S3 key in a dry
- * run: the Lambda maps and re-exports them, so they are no work for a person.
+ * run: the Lambda maps and re-exports them, so they are no work for a person. `notes` (the plan's
+ * awaitingMappingNotes) name the file systems `--associations FILE` leaves out.
  */
-function awaitingMappingText(count: number): string {
+function awaitingMappingText(count: number, notes: readonly string[] = []): string {
   const what = count === 1 ? '1 retryable failure names' : `${count} retryable failures name`;
-  return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations and re-exports them; this dry run did not read them (analyze --associations FILE does).`;
+  if (notes.length === 0) {
+    return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations and re-exports them; this dry run did not read them (analyze --associations FILE does).`;
+  }
+  return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${notes.map((note) => display(note, NOTE_CHARS)).join('; ')}.`;
 }
 
 export type { Analysis, HintGroup, OutcomeCount, PersonFinding };

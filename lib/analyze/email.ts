@@ -24,13 +24,21 @@ import {
   notReexportedOf,
 } from '../render/class-table.ts';
 import { commandLines } from '../render/commands.ts';
-import { fitBody, footer, MAX_ATTRIBUTE_IDS, SUBJECT_MAX } from '../render/envelope.ts';
+import {
+  fitBody,
+  footer,
+  MAX_ATTRIBUTE_IDS,
+  partsThatFit,
+  SUBJECT_MAX,
+  type SubjectPart,
+} from '../render/envelope.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import {
   bullet,
   formatTable,
   joinSections,
+  needPersonText,
   PATH_CHARS,
   pathLines,
   plural,
@@ -138,18 +146,16 @@ function subjectLine(report: Report, counts: Counts): string {
           : single;
     const title = reportTotals(report).onlyImport ? 'FSx import events' : undefined;
     main = failureHeadline(where, counts.failed, counts.skipped, title);
-    const optional = [
+    const optional: SubjectPart[] = [
       report.dryRun ? `${counts.planned} to re-export` : `${counts.reexported} re-exported`,
       ...(counts.queued > 0 ? [`${counts.queued} queued`] : []),
-      `${counts.needPerson} need a person`,
+      { text: needPersonText(counts.needPerson), keep: true },
       ...(counts.unparseable > 0 ? [`${counts.unparseable} unparseable`] : []),
       ...(counts.failed > 0 && counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
     ];
-    // Counts are added only while they fit, so the subject is never cut mid-word.
-    for (const part of optional) {
-      if (prefix.length + main.length + 2 + part.length > SUBJECT_MAX) break;
-      main += `, ${part}`;
-    }
+    // Counts are added only while they fit, so the subject is never cut mid-word; the
+    // "need a person" count goes in first, as on-call reads it before any other.
+    for (const part of partsThatFit(prefix.length + main.length, optional)) main += `, ${part}`;
   }
   return toAsciiLine(prefix + main, SUBJECT_MAX);
 }
@@ -167,9 +173,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const skipped = plural(counts.skipped, 'skipped export');
   const summary =
     counts.failed > 0
-      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${counts.needPerson} need a person.`
+      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${needPersonText(counts.needPerson)}.`
       : counts.skipped > 0
-        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${counts.needPerson} need a person.`
+        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${needPersonText(counts.needPerson)}.`
         : counts.unparseable > 0
           ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
           : 'No FSx data repository failure was found.';
@@ -223,7 +229,8 @@ function headlineSection(report: Report, counts: Counts): string[] {
 /** "Events from … to … (UTC).", saying how many events have no time, or that none has one. */
 function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
   if (range.from === undefined || range.to === undefined) {
-    return 'Event times: unknown (the input carries no time for any event).';
+    // As in the terminal report: a record's own "time" field is never used.
+    return 'Event times: unknown (no log event carries a time; times inside records are not used).';
   }
   const untimed =
     range.unknown > 0
@@ -362,7 +369,11 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
     case 'planned': {
       const delay = task.delaySeconds > 0 ? ` after ${task.delaySeconds} s` : '';
       return [
-        ...bullet(`Would start on ${fs}${delay}: ${paths}.`),
+        ...bullet(
+          outcome.refusal === undefined
+            ? `Would start on ${fs}${delay}: ${paths}.`
+            : `Would be refused on ${fs}${delay}: ${paths} (${outcome.refusal}, see the note).`,
+        ),
         token,
         ...pathLines(task.paths, '    '),
         ...(outcome.note === undefined
@@ -412,7 +423,8 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
   const awaiting = awaitingMappingCount(report);
   if (awaiting > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push(...wrap(`Re-exported once mapped: ${awaitingMappingText(awaiting)}`));
+    const text = awaitingMappingText(awaiting, report.plan.awaitingMappingNotes);
+    lines.push(...wrap(`Re-exported once mapped: ${text}`));
   }
   return lines;
 }

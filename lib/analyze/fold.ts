@@ -11,7 +11,7 @@ import type {
 } from '../common/types.ts';
 import { knownAccount, type Place, PlaceTally } from '../render/places.ts';
 import { forgetTexts, parseEvent } from './parse.ts';
-import { type PipelineOptions, plannedOutcome } from './pipeline.ts';
+import { leftOutNote, type PipelineOptions, plannedOutcome } from './pipeline.ts';
 import { isPlanned, Planner, type PlanOptions } from './plan.ts';
 import { shownTarget, TotalsBuilder } from './totals.ts';
 
@@ -53,7 +53,7 @@ class ReportFold {
   readonly #unparseable: UnparseableEvent[] = [];
   readonly #sources = new Map<string, Source>();
   readonly #associations = new Map<string, readonly Association[]>();
-  readonly #associationErrors = new Map<string, string>();
+  readonly #associationsLeftOut = new Map<string, string>();
   readonly #unplanned = new Map<string, { count: number; places: PlaceTally<UnplannedEntry> }>();
   readonly #planner: Planner;
   readonly #planOptions: PlanOptions;
@@ -68,7 +68,9 @@ class ReportFold {
       busyDelaySeconds: options.busyDelaySeconds,
       reportPath: options.reportPath,
       associations: this.#associations,
-      associationErrors: this.#associationErrors,
+      // Read from a file, not from FSx: nothing can fail to be read.
+      associationErrors: new Map(),
+      associationsLeftOut: this.#associationsLeftOut,
     };
     this.#planner = new Planner(this.#planOptions, {
       maxEventIds: limits.maxEventIds,
@@ -109,11 +111,11 @@ class ReportFold {
       return;
     }
     if (this.#options.reportPath !== undefined && record.path !== undefined) return;
-    if (this.#associations.has(fileSystemId) || this.#associationErrors.has(fileSystemId)) return;
+    if (this.#associations.has(fileSystemId) || this.#associationsLeftOut.has(fileSystemId)) return;
     const found = known.byFileSystem.get(fileSystemId);
     const id = detach(fileSystemId);
     if (found !== undefined) this.#associations.set(id, found);
-    else this.#associationErrors.set(id, `${id} is not in ${known.source}`);
+    else this.#associationsLeftOut.set(id, leftOutNote(id, known.source));
   }
 
   /** Parses, counts and plans one batch; the batch can be dropped afterwards. */
@@ -170,7 +172,7 @@ class ReportFold {
       unparseable: this.#unparseable,
       plan,
       outcomes: plan.tasks.map((task) =>
-        plannedOutcome(task, this.#options.knownAssociations, this.#associationErrors),
+        plannedOutcome(task, this.#options.knownAssociations, this.#associationsLeftOut),
       ),
       folded: {
         totals,

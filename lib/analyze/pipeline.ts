@@ -67,7 +67,7 @@ async function readAssociations(
   analysis: Analysis,
   options: PipelineOptions,
   fsx: FsxPort | undefined,
-): Promise<Pick<PlanOptions, 'associations' | 'associationErrors'>> {
+): Promise<Pick<PlanOptions, 'associations' | 'associationErrors' | 'associationsLeftOut'>> {
   const associations = new Map<string, readonly Association[]>();
   const associationErrors = new Map<string, string>();
   const known = options.knownAssociations;
@@ -77,12 +77,15 @@ async function readAssociations(
   }
   const needed = associationsNeeded(analysis.records, options.reportPath);
   if (known !== undefined) {
+    // A file system the file leaves out is not an error: the Lambda would read its associations
+    // from FSx, so its S3-key-only records await mapping as with no file at all.
+    const associationsLeftOut = new Map<string, string>();
     for (const fileSystemId of needed) {
       const found = known.byFileSystem.get(fileSystemId);
       if (found !== undefined) associations.set(fileSystemId, found);
-      else associationErrors.set(fileSystemId, `${fileSystemId} is not in ${known.source}`);
+      else associationsLeftOut.set(fileSystemId, leftOutNote(fileSystemId, known.source));
     }
-    return { associations, associationErrors };
+    return { associations, associationErrors, associationsLeftOut };
   }
   if (fsx === undefined) return { associations, associationErrors };
   await Promise.all(
@@ -106,15 +109,28 @@ async function readAssociations(
 function plannedOutcome(
   task: ExportTask,
   known: PipelineOptions['knownAssociations'],
-  associationErrors: ReadonlyMap<string, string>,
+  associationsLeftOut: ReadonlyMap<string, string> | undefined,
 ): TaskOutcome {
   if (known === undefined || task.reportPath !== undefined) return { status: 'planned', task };
-  const missing = associationErrors.get(task.fileSystemId);
-  const note =
-    missing === undefined
-      ? `${known.source} lists no S3 data repository association of ${task.fileSystemId} to hold the completion report: the Lambda would refuse this task (NoReportPath) unless REPORT_PATH is set.`
-      : `${missing}: the Lambda reads this file system's associations from FSx for the task's completion report; this dry run has no report path (add the file system to the file, or set REPORT_PATH).`;
-  return { status: 'planned', task, note };
+  const missing = associationsLeftOut?.get(task.fileSystemId);
+  if (missing === undefined) {
+    return {
+      status: 'planned',
+      task,
+      note: `${known.source} lists no S3 data repository association of ${task.fileSystemId} to hold the completion report: the Lambda would refuse this task (NoReportPath) unless REPORT_PATH is set.`,
+      refusal: 'NoReportPath',
+    };
+  }
+  return {
+    status: 'planned',
+    task,
+    note: `${missing}: the Lambda reads this file system's associations from FSx for the task's completion report; this dry run has no report path (add the file system to the file, or set REPORT_PATH).`,
+  };
+}
+
+/** Why a dry run has no associations for a file system that `analyze --associations FILE` leaves out. */
+function leftOutNote(fileSystemId: string, source: string): string {
+  return `${fileSystemId} is not in ${source}`;
 }
 
 /** What a task's run produced beyond its outcome: the message to queue, if any. */
@@ -169,12 +185,12 @@ async function execute(
   task: ExportTask,
   options: PipelineOptions,
   fsx: FsxPort | undefined,
-  associationErrors: ReadonlyMap<string, string>,
+  read: Pick<PlanOptions, 'associationErrors' | 'associationsLeftOut'>,
   origin: LogBatch,
   now: Date,
 ): Promise<Executed> {
   if (options.dryRun || fsx === undefined) {
-    return { outcome: plannedOutcome(task, options.knownAssociations, associationErrors) };
+    return { outcome: plannedOutcome(task, options.knownAssociations, read.associationsLeftOut) };
   }
   const deferral = options.durable?.deferral;
   if (task.delaySeconds > 0) {
@@ -200,7 +216,7 @@ async function execute(
   }
   let refusal: Refusal;
   if (task.reportPath === undefined) {
-    refusal = missingReportPath(associationErrors.get(task.fileSystemId));
+    refusal = missingReportPath(read.associationErrors.get(task.fileSystemId));
   } else {
     const request: ExportRequest = {
       fileSystemId: task.fileSystemId,
@@ -309,13 +325,11 @@ async function processBatches(
 ): Promise<Report> {
   const now = options.now?.() ?? new Date();
   const analysis = analyzeBatches(batches);
-  const { associations, associationErrors } = await readAssociations(analysis, options, fsx);
   const planOptions: PlanOptions = {
     maxPathsPerTask: options.maxPathsPerTask,
     busyDelaySeconds: options.busyDelaySeconds,
     reportPath: options.reportPath,
-    associations,
-    associationErrors,
+    ...(await readAssociations(analysis, options, fsx)),
   };
   const plan = planReexports(analysis.records, planOptions);
   const live = !options.dryRun && fsx !== undefined;
@@ -346,7 +360,7 @@ async function processBatches(
     }
     if (task === undefined) continue;
     const origin = originOf(task, batchOfEvent, batches[0] ?? EMPTY_BATCH);
-    const executed = await execute(task, options, fsx, associationErrors, origin, now);
+    const executed = await execute(task, options, fsx, planOptions, origin, now);
     outcomes.push(executed.outcome);
     if (executed.deferral !== undefined) deferrals.push(executed.deferral);
   }
@@ -378,4 +392,4 @@ const EMPTY_BATCH: LogBatch = {
 };
 
 export type { DurableOptions, PipelineOptions };
-export { plannedOutcome, processBatches };
+export { leftOutNote, plannedOutcome, processBatches };

@@ -37,6 +37,12 @@ interface PlanOptions {
   /** File systems whose associations could not be read, with the reason. */
   readonly associationErrors: ReadonlyMap<string, string>;
   /**
+   * File systems a dry run has no associations for although it was given some (`analyze
+   * --associations FILE` leaves them out), with why: `fs-… is not in FILE`. Nothing failed: the
+   * Lambda reads those associations from FSx, so their S3-key-only records await mapping.
+   */
+  readonly associationsLeftOut?: ReadonlyMap<string, string>;
+  /**
    * Classes to re-export; default: the retryable ones (`transient`, `busy`). `reexport` sets the
    * classes a person fixed the cause of, e.g. `permission`.
    */
@@ -159,6 +165,11 @@ interface Candidate {
 
 const AWAITS_MAPPING =
   'only an S3 key is known: the Lambda maps it to a path with the data repository associations, which a dry run does not read';
+
+/** AWAITS_MAPPING for a file system the dry run's associations leave out; `note` says which. */
+function awaitsMappingLeftOut(note: string): string {
+  return `only an S3 key is known: the Lambda maps it to a path with the data repository associations it reads from FSx, and ${note}`;
+}
 
 const OUTSIDE_ASSOCIATIONS =
   'the path is under no data repository association of the file system: there is no S3 path to export it to';
@@ -386,6 +397,8 @@ class Planner {
   readonly #byFileSystem = new Map<string, StringMap<Candidate>>();
   readonly #unplanned: Unplanned[] = [];
   readonly #awaitingMapping: Unplanned[] = [];
+  /** The associationsLeftOut notes of the file systems with a record awaiting mapping. */
+  readonly #mappingNotes = new Set<string>();
   #unplannedCount = 0;
   #awaitingCount = 0;
   #eventIds = 0;
@@ -430,8 +443,13 @@ class Planner {
     const resolved = resolvePath(record, record.fileSystemId, options);
     if (typeof resolved === 'object' && 'awaitsMapping' in resolved) {
       this.#awaitingCount++;
+      const note = options.associationsLeftOut?.get(record.fileSystemId);
+      if (note !== undefined) this.#mappingNotes.add(note);
       if (this.#limits === undefined || this.#awaitingMapping.length < this.#limits.maxListed) {
-        const item = unplannedOf(record, AWAITS_MAPPING);
+        const item = unplannedOf(
+          record,
+          note === undefined ? AWAITS_MAPPING : awaitsMappingLeftOut(note),
+        );
         this.#awaitingMapping.push(this.#limits === undefined ? item : detachedItem(item));
       }
       return;
@@ -521,7 +539,9 @@ class Planner {
         tasks.push(task);
       }
     }
-    return { tasks, unplanned: this.#unplanned, awaitingMapping: this.#awaitingMapping };
+    const plan = { tasks, unplanned: this.#unplanned, awaitingMapping: this.#awaitingMapping };
+    if (this.#mappingNotes.size === 0) return plan;
+    return { ...plan, awaitingMappingNotes: [...this.#mappingNotes].sort() };
   }
 
   /** What a plan with limits counted but did not list. */

@@ -17,7 +17,14 @@ import {
 import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
-import { formatTable, PATHS_SHOWN_PER_TASK, plural, REASON_CHARS, wrap } from '../render/layout.ts';
+import {
+  formatTable,
+  PATHS_SHOWN_PER_TASK,
+  plural,
+  REASON_CHARS,
+  wrap,
+  wrapWithoutWidow,
+} from '../render/layout.ts';
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   ASSUMED_LOG_GROUP,
@@ -121,7 +128,9 @@ function summaryLines(report: Report, paint: Paint): string[] {
 /** "… to …", saying how many events have no time, or "unknown" when none has one. */
 function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string {
   if (range.from === undefined || range.to === undefined) {
-    return 'unknown (the input carries no time for any event)';
+    // Only the log event's time counts (a record's own "time" field is its text, not FSx's
+    // clock): say so, since the records may well show one.
+    return 'unknown (no log event carries a time; times inside records are not used)';
   }
   const untimed =
     range.unknown > 0 ? ` (${plural(range.unknown, 'event has', 'events have')} no time)` : '';
@@ -142,7 +151,7 @@ function classTable(report: Report, paint: Paint): string[] {
   });
   if (lines.length === 0) return [];
   const note = notReexportedNote(totals, notReexported, '"Not re-exported"');
-  if (note !== undefined) lines.push(...wrap(note, '  ', WIDTH, '    '));
+  if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
 }
 
@@ -194,6 +203,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
     case 'queued':
       return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
     case 'planned':
+      if (outcome.refusal !== undefined) return 'dry run: would be refused (see note)';
       return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
   }
 }
@@ -277,7 +287,7 @@ function awaitingMappingLines(report: Report, paint: Paint): string[] {
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
-    ...wrap(awaitingMappingText(count), '  ', WIDTH, '  '),
+    ...wrap(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', WIDTH, '  '),
   ];
 }
 

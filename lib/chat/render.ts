@@ -20,7 +20,7 @@ import type { DoctorResult } from '../doctor/diagnose.ts';
 import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { classAction } from '../render/class-table.ts';
-import { plural } from '../render/layout.ts';
+import { needPersonText, plural } from '../render/layout.ts';
 import { failureHeadline, failuresAndWarnings, reportInsightsLink } from '../render/report.ts';
 import { type ChatNotification, code, dayOf, notification, prose, threadIdOf } from './format.ts';
 
@@ -109,7 +109,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   const failed = report.records.length - skipped;
   const icon = needPerson > 0 || report.unparseable.length > 0 ? RED : YELLOW;
   const prefix = report.dryRun ? '[dry run] ' : '';
-  const headline = `${failureHeadline(where, failed, skipped)}, ${needPerson} need a person`;
+  const headline = `${failureHeadline(where, failed, skipped)}, ${needPersonText(needPerson)}`;
   const title =
     report.records.length > 0
       ? `${icon} ${prefix}${headline}`
@@ -120,7 +120,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
     ? `${plural(outcomes.planned.paths, 'path')} to re-export`
     : `${plural(outcomes.started.paths, 'path')} re-exported${outcomes.queued.paths > 0 ? `, ${outcomes.queued.paths} queued for later` : ''}`;
   blocks.push(
-    `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPerson} need a person*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
+    `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPersonText(needPerson)}*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
   );
   for (const each of CLASS_ORDER) {
     if (byClass[each] > 0) {
@@ -203,7 +203,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       ...CLASS_ORDER.filter((each) => byClass[each] > 0),
     ],
     threadId: threadIdOf([scope, cls, dayOf(anchor)]),
-    summary: `${failureHeadline(fileSystem ?? scope, failed, skipped)}, ${needPerson} need a person`,
+    summary: `${failureHeadline(fileSystem ?? scope, failed, skipped)}, ${needPersonText(needPerson)}`,
     eventType: `${APP}.summary`,
     relatedResources: [...ids, ...new Set(report.sources.map((source) => source.logGroup))],
     additionalContext: {
@@ -382,13 +382,13 @@ function renderChatRetrier(report: RetrierReport): ChatNotification {
     );
   }
   return notification({
-    title: `${person > 0 ? RED : YELLOW} Re-export retrier: ${report.started.length} started, ${person} need a person`,
+    title: `${person > 0 ? RED : YELLOW} Re-export retrier: ${report.started.length} started, ${needPersonText(person)}`,
     blocks,
     nextSteps:
       person > 0 ? ['The retrier email has the command to re-export each path by hand.'] : [],
     keywords: [APP, 'retrier', ...new Set(ids)],
     threadId: threadIdOf([scope, 'reexport', dayOf(epochOf(report.generatedAt))]),
-    summary: `Re-export retrier: ${report.started.length} started, ${person} need a person`,
+    summary: `Re-export retrier: ${report.started.length} started, ${needPersonText(person)}`,
     eventType: `${APP}.retrier`,
     relatedResources: [...new Set(ids)],
     additionalContext: {

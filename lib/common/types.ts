@@ -154,10 +154,16 @@ export interface Plan {
   readonly unplanned: readonly Unplanned[];
   /**
    * Retryable failures that name only an S3 key, in a dry run that did not read the data
-   * repository associations: the Lambda maps them to paths and re-exports them, so no person is
-   * needed; `analyze --associations FILE` shows their paths.
+   * repository associations (or whose `--associations FILE` leaves their file system out): the
+   * Lambda maps them to paths and re-exports them, so no person is needed;
+   * `analyze --associations FILE` shows their paths.
    */
   readonly awaitingMapping: readonly Unplanned[];
+  /**
+   * Why `analyze --associations FILE` could not map some of them, one per file system the file
+   * leaves out (`fs-… is not in FILE`); absent when there is none.
+   */
+  readonly awaitingMappingNotes?: readonly string[];
 }
 
 /** What happened to one planned re-export. */
@@ -199,6 +205,8 @@ export type TaskOutcome =
        * FILE` gave it no completion report path (lib/analyze/pipeline.ts, plannedOutcome).
        */
       readonly note?: string;
+      /** Set when the Lambda would refuse the task before asking FSx: the error it would give. */
+      readonly refusal?: 'NoReportPath';
     };
 /**
  * A path that is not re-exported again because it was re-exported `maxAttempts` times within the

@@ -324,22 +324,48 @@ function recoveredWhat(cls: DigestClass): string {
 }
 
 /**
- * The recovery notices' words for what stopped, so a run that only saw warnings recover never
- * speaks of failures: the subject's noun and the headline's (e.g. "warnings", "skipped exports
- * (warnings)"), by whether the notices hold failure classes, warning classes or both.
+ * The recovery notices' words for what stopped, so a run never calls skipped exports or
+ * unparseable events failures: the subject's noun and the headline's (e.g. "warnings", "skipped
+ * exports (warnings)", "unparseable events"), by the kinds of class the notices hold, in the
+ * order failures, warnings, unparseable events.
  */
 function recoveredNouns(recovered: readonly Recovered[]): {
   readonly subject: string;
   readonly headline: string;
 } {
-  const warnings = recovered.some((notice) => isWarning(notice.key.cls));
-  const failures = recovered.some((notice) => !isWarning(notice.key.cls));
-  if (!warnings) return { subject: 'failures', headline: 'failures' };
-  if (!failures) return { subject: 'warnings', headline: 'skipped exports (warnings)' };
+  const kinds = new Set(recovered.map((notice) => recoveredKind(notice.key.cls)));
+  const present = RECOVERED_KINDS.filter((kind) => kinds.has(kind.kind));
   return {
-    subject: 'failures and warnings',
-    headline: 'failures or skipped exports (warnings)',
+    subject: joinAnd(present.map((kind) => kind.subject)),
+    headline: joinOr(present.map((kind) => kind.headline)),
   };
+}
+
+type RecoveredKind = 'failure' | 'warning' | 'unparseable';
+
+const RECOVERED_KINDS: readonly { kind: RecoveredKind; subject: string; headline: string }[] = [
+  { kind: 'failure', subject: 'failures', headline: 'failures' },
+  { kind: 'warning', subject: 'warnings', headline: 'skipped exports (warnings)' },
+  { kind: 'unparseable', subject: 'unparseable events', headline: 'unparseable events' },
+];
+
+function recoveredKind(cls: DigestClass): RecoveredKind {
+  if (cls === 'unparseable') return 'unparseable';
+  return isWarning(cls) ? 'warning' : 'failure';
+}
+
+/** "a", "a and b", "a, b and c". */
+function joinAnd(words: readonly string[]): string {
+  return words.length < 2
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** "a", "a or b", "a, b or c". */
+function joinOr(words: readonly string[]): string {
+  return words.length < 2
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
 function recoveredLines(recovered: readonly Recovered[]): string[] {

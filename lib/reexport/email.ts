@@ -22,6 +22,7 @@ import {
   countCell,
   formatTable,
   joinSections,
+  needPersonText,
   PATH_CHARS,
   pathLines,
   plural,
@@ -216,7 +217,7 @@ function renderRetrierEmail(report: RetrierReport): Publication {
   const waiting = report.waiting.reduce((sum, wait) => sum + wait.messages, 0);
   const subject = subjectWith(`FSx re-exports retried${onFileSystems(ids)}`, [
     `${plural(report.started.length, 'task')} started`,
-    `${needPerson} need a person`,
+    { text: needPersonText(needPerson), keep: true },
     ...(report.deadLettered.length > 0 ? [`${report.deadLettered.length} dead-lettered`] : []),
   ]);
   const headline = wrap(

@@ -64,20 +64,47 @@ function onFileSystems(ids: readonly string[]): string {
   return ids.length === 1 ? ` on ${ids[0]}` : ` on ${ids.length} file systems`;
 }
 
+/** A part of a subject; `keep` parts are placed before the others may fill the room left. */
+type SubjectPart = string | { readonly text: string; readonly keep: true };
+
+/**
+ * Which of `parts` fit after `used` characters, each costing a two-character separator: the
+ * `keep` ones first (the count on-call needs most must never be what a long subject loses), then
+ * the others in order while they fit. The kept parts keep their order.
+ */
+function partsThatFit(used: number, parts: readonly SubjectPart[]): string[] {
+  const texts = parts.map((part) =>
+    toAsciiLine(typeof part === 'string' ? part : part.text, SUBJECT_MAX),
+  );
+  const kept = new Set<number>();
+  let length = used;
+  parts.forEach((part, index) => {
+    const size = 2 + (texts[index]?.length ?? 0);
+    if (typeof part !== 'string' && length + size <= SUBJECT_MAX) {
+      kept.add(index);
+      length += size;
+    }
+  });
+  for (const [index, part] of parts.entries()) {
+    if (typeof part !== 'string') continue;
+    const size = 2 + (texts[index]?.length ?? 0);
+    if (length + size > SUBJECT_MAX) break;
+    kept.add(index);
+    length += size;
+  }
+  return texts.filter((_, index) => kept.has(index));
+}
+
 /**
  * `main: part, part, …` as printable ASCII within the SNS limit: parts are added only while they
- * fit, so they are never cut mid-word; `main` alone is cut with "..." when it is too long.
+ * fit (`keep` parts first, see partsThatFit), so they are never cut mid-word; `main` alone is cut
+ * with "..." when it is too long.
  */
-function subjectWith(main: string, parts: readonly string[] = []): string {
-  let subject = toAsciiLine(main, SUBJECT_MAX);
-  let separator = ': ';
-  for (const part of parts) {
-    const joined = `${subject}${separator}${toAsciiLine(part, SUBJECT_MAX)}`;
-    if (joined.length > SUBJECT_MAX) break;
-    subject = joined;
-    separator = ', ';
-  }
-  return toAsciiLine(subject, SUBJECT_MAX);
+function subjectWith(main: string, parts: readonly SubjectPart[] = []): string {
+  const subject = toAsciiLine(main, SUBJECT_MAX);
+  const fitted = partsThatFit(subject.length, parts);
+  if (fitted.length === 0) return subject;
+  return toAsciiLine(`${subject}: ${fitted.join(', ')}`, SUBJECT_MAX);
 }
 
 /**
@@ -100,12 +127,14 @@ function summaryAttributes(
   return attributes;
 }
 
+export type { SubjectPart };
 export {
   asciiIds,
   fitBody,
   footer,
   MAX_ATTRIBUTE_IDS,
   onFileSystems,
+  partsThatFit,
   SUBJECT_MAX,
   subjectWith,
   summaryAttributes,

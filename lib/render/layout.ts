@@ -44,6 +44,27 @@ function wrap(text: string, indent = '', width = WIDTH, hanging = indent): strin
   return lines;
 }
 
+/**
+ * As {@link wrap}, but the last line never holds a lone word when the line before can give it
+ * one: a short note under a table then ends "… see X below." rather than on "below." alone.
+ *
+ * @example wrapWithoutWidow('aa bb cc', '', 6) // ['aa', 'bb cc']
+ */
+function wrapWithoutWidow(text: string, indent = '', width = WIDTH, hanging = indent): string[] {
+  const lines = wrap(text, indent, width, hanging);
+  const last = lines.at(-1);
+  const before = lines.at(-2);
+  if (last === undefined || before === undefined) return lines;
+  const lastWords = last.slice(hanging.length);
+  const cut = before.lastIndexOf(' ');
+  const beforeStart = lines.length === 2 ? indent.length : hanging.length;
+  // Only a lone last word, and only when the line before keeps a word of its own.
+  if (lastWords.includes(' ') || cut <= beforeStart) return lines;
+  const moved = `${hanging}${before.slice(cut + 1)} ${lastWords}`;
+  if (moved.length > width) return lines;
+  return [...lines.slice(0, -2), before.slice(0, cut), moved];
+}
+
 /** A list item: wrapped, continuation lines indented under its text. */
 function bullet(text: string): string[] {
   return wrap(text, '* ', WIDTH, '  ');
@@ -52,6 +73,11 @@ function bullet(text: string): string[] {
 /** `1 path`, `2 paths`. */
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** `1 needs a person`, `2 need a person`: the count on-call reads first in every summary. */
+function needPersonText(count: number): string {
+  return `${count} ${count === 1 ? 'needs' : 'need'} a person`;
 }
 
 /** "-" for a count that is zero or not known, so the eye skips it. */
@@ -115,6 +141,7 @@ export {
   countCell,
   formatTable,
   joinSections,
+  needPersonText,
   PATH_CHARS,
   PATHS_SHOWN_PER_TASK,
   pathLines,
@@ -123,4 +150,5 @@ export {
   section,
   WIDTH,
   wrap,
+  wrapWithoutWidow,
 };

@@ -266,7 +266,7 @@ describe('Integration: durable re-export end to end', () => {
     expect(result).toMatchObject({ tasksStarted: 0, pathsEscalated: 1 });
     expect(fsx.tasks()).toHaveLength(3);
     const summary = sns.published[3];
-    expect(summary?.subject).toContain('1 need a person');
+    expect(summary?.subject).toContain('1 needs a person');
     expect(flat(summary?.message)).toContain('will not be re-exported automatically any more');
     for (const taskId of taskIds) expect(summary?.message).toContain(taskId);
     expect(outcomes).toMatchObject({ finished: 3 });

@@ -441,7 +441,7 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
 
         // Assess
         expect(ourTasks()).toEqual([]);
-        expect(sns.published[0]?.subject).toContain('1 need a person');
+        expect(sns.published[0]?.subject).toContain('1 needs a person');
         expect(account(delivery)).toEqual({
           'ns1/a.bin': 'refused, a person was told',
           summary: 'published',
@@ -458,7 +458,7 @@ describe('Integration: fault injection, nothing ends nowhere', () => {
 
         // Assess
         expect(ourTasks()).toEqual([]);
-        expect(sns.published.at(-1)?.subject).toContain('1 need a person');
+        expect(sns.published.at(-1)?.subject).toContain('1 needs a person');
         expect(account(delivery)).toEqual({
           'ns1/b.log': 'refused, a person was told',
           summary: 'published',

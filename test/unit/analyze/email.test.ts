@@ -88,6 +88,24 @@ describe('Function: renderEmail', () => {
     expect(publication.subject).toMatch(/^[A-Za-z]/);
   });
 
+  it('keeps the "need a person" count when a large dry run\'s subject must be shortened', async () => {
+    // Prepare: 1000 paths to re-export and 3 for a person make a subject past 100 characters.
+    const transient = Array.from({ length: 1000 }, (_, index) => ({
+      message: json('S3ExportInternalError', `/ns1/f${index}.bin`),
+    }));
+    const person = Array.from({ length: 3 }, (_, index) => ({
+      message: json('S3ExportAccessDenied', `/ns1/p${index}.bin`),
+    }));
+    const report = await reportOf([batch([...transient, ...person])]);
+
+    // Act
+    const { subject } = renderEmail(report);
+
+    // Assess: "1000 to re-export" is what gives way.
+    expect(subject).toBe(`[dry run] FSx export failures on ${FS}: 1003 failed, 3 need a person`);
+    expectSafeSubject(subject);
+  });
+
   it('never counts skipped exports (warnings) as failed, in the subject or the headline', async () => {
     // Prepare
     const skipped = { message: json('S3ExportLocalObjectReleaseWithoutS3Source', '/ns1/r.bin') };
@@ -103,10 +121,10 @@ describe('Function: renderEmail', () => {
     // Assess
     // 3 records, 1 failed ("2 skipped" is added only when it fits in the 100 characters).
     expect(both.subject).toBe(
-      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 need a person`,
+      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 needs a person`,
     );
     expect(both.body).toMatch(
-      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 need a person\.\n/,
+      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 needs a person\.\n/,
     );
     expect(warnings.subject).toBe(
       `[dry run] FSx export warnings on ${FS}: 1 skipped, 0 to re-export, 0 need a person`,
@@ -333,7 +351,7 @@ describe('Function: renderEmail', () => {
     expect(
       body.startsWith(
         // The skipped export is a warning: counted apart, not among the failures.
-        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 need a person.\n\n${table}\n\nRead 7 log events`,
+        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 needs a person.\n\n${table}\n\nRead 7 log events`,
       ),
     ).toBe(true);
     expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
@@ -544,7 +562,9 @@ describe('Function: renderEmail', () => {
     const some = renderEmail(mixed).body;
 
     // Assess
-    expect(none).toContain('Event times: unknown (the input carries no time for any event).');
+    expect(flat(none)).toContain(
+      'Event times: unknown (no log event carries a time; times inside records are not used).',
+    );
     expect(none).not.toContain('1970');
     expect(none).not.toContain('Logs Insights');
     expect(flat(some)).toContain(
@@ -629,7 +649,7 @@ describe('Function: renderEmail', () => {
     // Assess
     const text = flat(publication.body);
     expect(publication.subject).toBe(
-      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 need a person`,
+      `FSx export failures on ${FS}: 1 failed, 0 re-exported, 1 needs a person`,
     );
     expect(publication.attributes['needsPerson']).toBe('true');
     expect(publication.body).toContain('WHAT NEEDS A PERSON');
@@ -821,6 +841,59 @@ describe('Function: renderEmail', () => {
         `\\* Would start on ${FS}: 1 path\\. Token: \\S+ ns1/a\\.bin Note: ${FS} is not in dra\\\\x1b`,
       ),
     );
+    expect(body).not.toMatch(FORBIDDEN);
+  });
+
+  it('says a planned task the Lambda would refuse would be refused', () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `* Would be refused on ${FS}: 1 path (NoReportPath, see the note). Token:`,
+    );
+    expect(flat(body)).not.toContain('Would start');
+  });
+
+  it('names the file systems --associations FILE leaves out under "Re-exported once mapped", sanitised', () => {
+    // Prepare
+    const awaiting = {
+      fileSystemId: FS,
+      eventId: 'ev-1',
+      class: 'transient' as const,
+      target: 's3://b/k',
+      reason: 'only an S3 key is known',
+    };
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: {
+        tasks: [],
+        unplanned: [],
+        awaitingMapping: [awaiting],
+        awaitingMappingNotes: [`${FS} is not in dra${HOSTILE}.json`],
+      },
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `Re-exported once mapped: 1 retryable failure names only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${FS} is not in dra\\x1b`,
+    );
+    expect(body).not.toContain('did not read them');
     expect(body).not.toMatch(FORBIDDEN);
   });
 

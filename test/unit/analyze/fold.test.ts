@@ -145,6 +145,8 @@ describe('Class: ReportFold', () => {
     // The sample file systems are not in the file: their tasks carry the same notes.
     expect(folded.outcomes).toEqual(whole.outcomes);
     expect(whole.outcomes.filter((outcome) => 'note' in outcome).length).toBeGreaterThan(0);
+    // Their S3-key-only records await mapping with the same notes, not as a person's work.
+    expect(whole.plan.awaitingMappingNotes?.length).toBeGreaterThan(0);
   });
 
   it.each([

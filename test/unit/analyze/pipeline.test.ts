@@ -175,11 +175,46 @@ describe('Function: processBatches', () => {
       expect(byFileSystem.get(NO_S3)).toMatchObject({
         status: 'planned',
         note: `dra.json lists no S3 data repository association of ${NO_S3} to hold the completion report: the Lambda would refuse this task (NoReportPath) unless REPORT_PATH is set.`,
+        refusal: 'NoReportPath',
       });
+      // Only that one would be refused: the others would start.
+      expect(byFileSystem.get(OTHER)).not.toHaveProperty('refusal');
+      expect(byFileSystem.get(FS)).not.toHaveProperty('refusal');
       // --json carries it as the outcome's `note`.
       expect(toJsonReport(report)['outcomes']).toContainEqual(
         expect.objectContaining({ fileSystemId: OTHER, note: expect.stringMatching(/^fs-0f/) }),
       );
+    });
+
+    it('leaves S3-key-only records of a file system the file leaves out awaiting mapping', async () => {
+      // Prepare: the Lambda would read OTHER's associations from FSx and map the key.
+      const keyOnly: EventSpec = {
+        message: JSON.stringify({
+          errorCode: 'S3ExportInternalError',
+          s3Key: 'k/a.pt',
+          bucket: 'b',
+        }),
+      };
+      const keyInput = [...input, batch([keyOnly], `datarepo_${OTHER}`)];
+
+      // Act
+      const report = await processBatches(
+        keyInput,
+        { ...OPTIONS, dryRun: true, knownAssociations: known },
+        undefined,
+      );
+
+      // Assess: not a person's work, and nothing "could not be read".
+      expect(report.plan.unplanned).toEqual([]);
+      expect(report.plan.awaitingMapping).toEqual([
+        expect.objectContaining({
+          fileSystemId: OTHER,
+          target: 's3://b/k/a.pt',
+          reason: `only an S3 key is known: the Lambda maps it to a path with the data repository associations it reads from FSx, and ${OTHER} is not in dra.json`,
+        }),
+      ]);
+      expect(report.plan.awaitingMappingNotes).toEqual([`${OTHER} is not in dra.json`]);
+      expect(JSON.stringify(toJsonReport(report))).not.toContain('could not be read');
     });
 
     it('notes nothing when REPORT_PATH gives every task its report path', async () => {

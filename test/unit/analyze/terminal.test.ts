@@ -79,6 +79,25 @@ describe('Function: renderTerminal', () => {
     expect(output).not.toMatch(UNSAFE);
   });
 
+  it('says in the Result column that the Lambda would refuse a planned task', () => {
+    // Prepare
+    const planned = task();
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toMatch(/planned .* dry run: would be refused \(see note\)\n/);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare: a `..` path is never re-exported.
     const report = await reportOf([
@@ -97,8 +116,9 @@ describe('Function: renderTerminal', () => {
       '  Class      Records  Files  File systems  What happens',
       '  transient        2      2             1  would be re-exported *',
       '  busy             1      1             1  would not be re-exported *',
-      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not re-exported"',
-      '    below.',
+      // No lone last word: "below." takes the word before it along.
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be re-exported: see "Not',
+      '    re-exported" below.',
     ]);
     expect(output).toContain('\nNot re-exported\n');
   });
@@ -141,7 +161,9 @@ describe('Function: renderTerminal', () => {
     const some = renderTerminal(mixed);
 
     // Assess
-    expect(none).toContain('Time range:      unknown (the input carries no time for any event)\n');
+    expect(none).toContain(
+      'Time range:      unknown (no log event carries a time; times inside records are not used)\n',
+    );
     expect(none).not.toContain('1970');
     expect(none).not.toContain('Logs Insights');
     expect(some).toContain(

@@ -120,7 +120,7 @@ describe('Function: renderChatSummary', () => {
     // Assess
     assertValid(message);
     expect(message.content.title).toBe(
-      `🔴 FSx export failures on \`${FS}\`: 3 failed, 1 need a person`,
+      `🔴 FSx export failures on \`${FS}\`: 3 failed, 1 needs a person`,
     );
     expect(message.content.description).toContain('• permission: 1 (a person must act)');
     expect(message.content.description).toContain('`S3ExportAccessDenied` ×1');
@@ -149,7 +149,7 @@ describe('Function: renderChatSummary', () => {
     assertValid(mixed);
     assertValid(warnings);
     expect(mixed.content.title).toBe(
-      `🔴 FSx export failures on \`${FS}\`: 3 failed, 1 need a person`,
+      `🔴 FSx export failures on \`${FS}\`: 3 failed, 1 needs a person`,
     );
     expect(mixed.content.description).toContain(
       '*3 failures* and 1 skipped export (warnings) in 4 log events',
@@ -259,7 +259,7 @@ describe('Functions: renderChatRetrier, renderChatOutcomes, renderChatDoctor', (
 
     // Assess
     assertValid(message);
-    expect(message.content.title).toBe('🔴 Re-export retrier: 1 started, 1 need a person');
+    expect(message.content.title).toBe('🔴 Re-export retrier: 1 started, 1 needs a person');
     expect(message.metadata.threadId).toBe(`fea_${FS}_reexport_2026-11-25`);
   });
 

@@ -284,8 +284,10 @@ describe('renderDigestEmail', () => {
     });
 
     // Assess
-    expect(email.subject).toBe(
-      `FSx export failures recovered on ${FS}: permission, unparseable events`,
+    // The class list no longer fits in the subject's 100 characters: it is left out whole.
+    expect(email.subject).toBe(`FSx export failures and unparseable events recovered on ${FS}`);
+    expect(flat(email.body)).toContain(
+      '2 classes recovered: no failures or unparseable events for a full window.',
     );
     expect(flat(email.body)).toContain(
       'No unparseable events in log group /aws/fsx/lustre for a full window',
@@ -327,6 +329,40 @@ describe('renderDigestEmail', () => {
       '2 classes recovered: no failures or skipped exports (warnings) for a full window.',
     );
     expect(flat(mixed.body)).toContain(`* No permission failures on ${FS} for a full window`);
+  });
+
+  it('words a recovery of unparseable events as unparseable events, never as failures', () => {
+    // Prepare
+    const unparseable = recovered({
+      key: { scopeKind: 'logGroup', scope: '/aws/fsx/lustre', cls: 'unparseable' },
+    });
+
+    // Act
+    const alone = renderDigestEmail({
+      digests: [],
+      recovered: [unparseable],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+    const all = renderDigestEmail({
+      digests: [],
+      recovered: [recovered(), recovered({ key: { ...KEY, cls: 'skipped' } }), unparseable],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    expect(alone.subject).toBe('FSx export unparseable events recovered: unparseable events');
+    expect(flat(alone.body)).toContain(
+      '1 class recovered: no unparseable events for a full window.',
+    );
+    expect(`${alone.subject} ${flat(alone.body)}`).not.toMatch(/no failures|failures recovered/i);
+    expect(all.subject).toMatch(
+      new RegExp(`^FSx export failures, warnings and unparseable events recovered on ${FS}`),
+    );
+    expect(flat(all.body)).toContain(
+      '3 classes recovered: no failures, skipped exports (warnings) or unparseable events for a full window.',
+    );
   });
 
   it('sanitises hostile scopes, codes and samples, and keeps the subject ASCII', () => {

@@ -727,7 +727,7 @@ describe('Function: handler', () => {
       expect(result).toMatchObject({ tasksStarted: 0, pathsEscalated: 1 });
       expect(fsxMock).toHaveReceivedCommandTimes(CreateDataRepositoryTaskCommand, 0);
       const message = publishedMessages()[0];
-      expect(message?.Subject).toContain('1 need a person');
+      expect(message?.Subject).toContain('1 needs a person');
       expect(message?.Message?.replace(/\s+/g, ' ')).toContain(
         'will not be re-exported automatically any more',
       );

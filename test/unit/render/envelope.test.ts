@@ -4,6 +4,7 @@ import {
   fitBody,
   footer,
   onFileSystems,
+  SUBJECT_MAX,
   subjectWith,
   summaryAttributes,
 } from '../../../lib/render/envelope.ts';
@@ -23,6 +24,27 @@ describe('Function: subjectWith', () => {
     // Assess
     expect(short).toBe(`${main}: 2 tasks started, 0 need a person`);
     expect(cut).toBe(`${main}: 2 tasks started`);
+  });
+
+  it('places the parts to keep first, then fills the room left in order, keeping their order', () => {
+    // Prepare
+    const main = `FSx re-exports retried on ${FS}`;
+    const long = 'x'.repeat(40);
+
+    // Act
+    const subject = subjectWith(main, [
+      long,
+      '2 tasks started',
+      { text: '7 need a person', keep: true },
+      '1 dead-lettered',
+    ]);
+
+    // Assess: the long part does not fit beside the kept one, so nothing after it is added.
+    expect(subject).toBe(`${main}: 7 need a person`);
+    expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
+    expect(subjectWith(main, ['2 tasks started', { text: '7 need a person', keep: true }])).toBe(
+      `${main}: 2 tasks started, 7 need a person`,
+    );
   });
 
   it('measures parts as the ASCII the subject will hold', () => {

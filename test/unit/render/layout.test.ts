@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bullet,
@@ -10,6 +11,7 @@ import {
   section,
   WIDTH,
   wrap,
+  wrapWithoutWidow,
 } from '../../../lib/render/layout.ts';
 
 describe('Function: wrap', () => {
@@ -61,6 +63,51 @@ describe('Function: wrap', () => {
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(WIDTH);
     expect(lines.join(' ')).toBe(text.replace(/ {2}/g, ' '));
     expect(empty).toEqual([]);
+  });
+});
+
+describe('Function: wrapWithoutWidow', () => {
+  it('moves a word down so the last line is not one word alone', () => {
+    // Prepare
+    const note =
+      '* 1 of 1 transient record and 1 of 2 busy records could not be re-exported: see "Not re-exported" below.';
+
+    // Act
+    const plain = wrap(note, '  ', 100, '    ');
+    const lines = wrapWithoutWidow(note, '  ', 100, '    ');
+
+    // Assess
+    expect(plain.at(-1)).toBe('    below.');
+    expect(lines).toEqual([
+      '  * 1 of 1 transient record and 1 of 2 busy records could not be re-exported: see "Not',
+      '    re-exported" below.',
+    ]);
+  });
+
+  it('keeps the words, their order and the width, and leaves no lone last word it could avoid', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z]{1,12}$/), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 16, max: 60 }),
+        (words, width) => {
+          // Act
+          const lines = wrapWithoutWidow(words.join(' '), '  ', width, '    ');
+
+          // Assess
+          expect(lines.join(' ').split(' ').filter(Boolean)).toEqual(words);
+          for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
+          expect(lines.length).toBe(wrap(words.join(' '), '  ', width, '    ').length);
+          const before = lines.at(-2);
+          const last = lines.at(-1) ?? '';
+          if (before !== undefined && !last.trim().includes(' ')) {
+            // Lone only when the line before has one word, or giving one would overflow.
+            const beforeWords = before.trim().split(' ');
+            const moved = `    ${beforeWords.at(-1)} ${last.trim()}`;
+            expect(beforeWords.length === 1 || moved.length > width).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });
 
