@@ -1,7 +1,7 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import { display } from '../common/text.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
-import { countCell, formatTable, plural, type TableOptions } from './layout.ts';
+import { countCell, formatTable, type TableOptions } from './layout.ts';
 
 /*
  * The compact per-class table that opens the summary email, the digest and the terminal report:
@@ -103,29 +103,34 @@ function classTableLines(
 
 /**
  * Retryable records the plan could not re-export (an untrusted path, `..`, no path…), per class:
- * they make "re-exported" untrue for some or all records of their class. `exact` is false when a
- * folded report listed only the first of them: then only `total` is known, not the split.
+ * they make "re-exported" untrue for some or all records of their class.
  */
 interface NotReexported {
   readonly byClass: ReadonlyMap<FailureClass, number>;
-  readonly total: number;
-  readonly exact: boolean;
 }
 
-/** A report's retryable records that could not be re-exported, per class (see {@link NotReexported}). */
+/**
+ * A report's retryable records that could not be re-exported, per class (see
+ * {@link NotReexported}): all of them, also those a folded report lists no more.
+ */
 function notReexportedOf(report: Pick<Report, 'plan' | 'folded'>): NotReexported {
   const byClass = new Map<FailureClass, number>();
-  for (const item of report.plan.unplanned) {
-    byClass.set(item.class, (byClass.get(item.class) ?? 0) + 1);
+  if (report.folded === undefined) {
+    for (const item of report.plan.unplanned) {
+      byClass.set(item.class, (byClass.get(item.class) ?? 0) + 1);
+    }
+  } else {
+    for (const cls of CLASS_ORDER) {
+      const count = report.folded.unplanned.byClass[cls] ?? 0;
+      if (count > 0) byClass.set(cls, count);
+    }
   }
-  const total = report.folded?.unplanned.count ?? report.plan.unplanned.length;
-  return { byClass, total, exact: total === report.plan.unplanned.length };
+  return { byClass };
 }
 
 /**
  * A retryable class's action, true for every record of it: "would not be re-exported" when none
- * of its records can be; marked for the note under the table when some (or, without the split,
- * perhaps some) cannot.
+ * of its records can be; marked for the note under the table when some cannot.
  */
 function retryableAction(
   cls: FailureClass,
@@ -134,10 +139,7 @@ function retryableAction(
   notReexported: NotReexported | undefined,
 ): string {
   const action = classAction(cls, dryRun);
-  if (notReexported === undefined || notReexported.total === 0 || !isRetryable(cls)) {
-    return action;
-  }
-  if (!notReexported.exact) return `${action} ${MARK}`;
+  if (notReexported === undefined || !isRetryable(cls)) return action;
   const count = notReexported.byClass.get(cls) ?? 0;
   if (count === 0) return action;
   if (count >= records) return `${dryRun ? 'would not be' : 'not'} re-exported ${MARK}`;
@@ -146,18 +148,14 @@ function retryableAction(
 
 /**
  * The note under the class table for its marked rows: "* 2 of 7 transient records could not be
- * re-exported: see RE-EXPORTS below." (`see` names the section listing them), or a count of them
- * all when a folded report did not keep the split. Undefined when every row is true as it is.
+ * re-exported: see RE-EXPORTS below." (`see` names the section listing them). Undefined when
+ * every row is true as it is.
  */
 function notReexportedNote(
   totals: ReportTotals,
   notReexported: NotReexported,
   see: string,
 ): string | undefined {
-  if (notReexported.total === 0) return undefined;
-  if (!notReexported.exact) {
-    return `${MARK} ${plural(notReexported.total, 'retryable failure')} of the classes marked ${MARK} could not be re-exported: see ${see} below.`;
-  }
   const parts = totals.classTally
     .filter((tally) => (notReexported.byClass.get(tally.cls) ?? 0) > 0)
     .map(
