@@ -708,11 +708,43 @@ describe('Function: renderEmail', () => {
     expect(publication.body).toContain(
       `  File system ${FS}, account 123456789012: 1 failure\n    ns1/../etc/passwd\n`,
     );
-    expect(text).toContain('1 retryable failure could not be re-exported: see RE-EXPORTS below.');
+    // The note under the table counts them; the person section says why, not how many again.
+    expect(text).toContain(
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below.',
+    );
+    expect(text).toContain(
+      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root. See RE-EXPORTS below.',
+    );
+    expect(text).not.toContain('1 retryable failure could not be re-exported');
     expect(text).toContain(
       'Re-exported once mapped: 3 retryable failures name only an S3 key. The Lambda maps keys to paths',
     );
     expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
+  });
+
+  it('names the three largest reasons records were not re-exported, with their counts, under "needs a person"', async () => {
+    // Prepare: four reasons, the '..' path the most frequent.
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/../a') },
+        { message: json('S3ExportInternalError', '/ns1/../b') },
+        { message: json('S3ExportInternalError', '/ns1/../c') },
+        { message: json('S3ExportInternalError', '/') },
+        { message: json('S3ExportInternalError', '/') },
+        { message: json('S3ExportInternalError', `/${'d'.repeat(5000)}`) },
+        { message: '{"errorCode":"S3ExportInternalError","level":"ERROR"}' },
+      ]),
+    ]);
+
+    // Act
+    const text = flat(renderEmail(report).body);
+
+    // Assess
+    expect(text).toContain(
+      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root (3); path is the file system root; not re-exported whole (2);',
+    );
+    expect(text).toContain('; 1 more reason. See RE-EXPORTS below.');
+    expect(text).toContain('* 7 of 7 transient records could not be re-exported');
   });
 
   it('shows at most five truncated unparseable samples', async () => {
