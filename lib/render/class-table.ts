@@ -1,7 +1,6 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
-import { display } from '../common/text.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
-import { countCell, formatTable, type TableOptions } from './layout.ts';
+import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
 
 /*
  * The compact per-class table that opens the summary email, the digest and the terminal report:
@@ -57,17 +56,6 @@ const LABEL_ORDER: ReadonlyArray<ClassTableRow['label']> = [...CLASS_ORDER, 'unp
 /** What happens to a class's records: "re-exported", "a person must act", … */
 function classAction(cls: FailureClass, dryRun = false): string {
   return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
-}
-
-/** Untrusted text in at most `max` characters once sanitised (escapes are longer). */
-function fitCell(text: string, max: number): string {
-  let limit = max;
-  let shown = display(text, limit);
-  while (shown.length > max && limit > 1) {
-    limit--;
-    shown = display(text, limit);
-  }
-  return shown;
 }
 
 /**
