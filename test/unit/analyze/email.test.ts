@@ -9,6 +9,8 @@ import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  partlyUnplannedReport,
+  plannedReport,
   record,
   reportOf,
   startedOutcome,
@@ -856,13 +858,7 @@ describe('Function: renderEmail', () => {
 
   it("prints a planned task's note under it, sanitised", () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
-    });
+    const report = plannedReport(`${FS} is not in dra${HOSTILE}.json`);
 
     // Act
     const { body } = renderEmail(report);
@@ -878,15 +874,7 @@ describe('Function: renderEmail', () => {
 
   it('says a planned task the Lambda would refuse would be refused', () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
-      ],
-    });
+    const report = plannedReport('no S3 association', 'NoReportPath');
 
     // Act
     const { body } = renderEmail(report);
@@ -930,13 +918,8 @@ describe('Function: renderEmail', () => {
   });
 
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
-    // Prepare: a `..` path is never re-exported.
-    const report = await reportOf([
-      batch([
-        { message: json('S3ExportInternalError', '/ns1/d.bin') },
-        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
-      ]),
-    ]);
+    // Prepare
+    const report = await partlyUnplannedReport();
 
     // Act
     const { body } = renderEmail(report);
@@ -944,9 +927,11 @@ describe('Function: renderEmail', () => {
     // Assess
     const lines = body.split('\n');
     const header = lines.findIndex((line) => line.includes('What happens'));
-    expect(lines.slice(header + 1, header + 4)).toEqual([
+    expect(lines.slice(header + 1, header + 6)).toEqual([
       '  transient        2      2             1  would be re-exported *',
-      '  * 1 of 2 transient records could not be re-exported: see RE-EXPORTS below.',
+      '  busy             1      1             1  would not be re-exported *',
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be',
+      '    re-exported: see RE-EXPORTS below.',
       '',
     ]);
     expect(body).toContain('\nRE-EXPORTS\n');

@@ -6,6 +6,8 @@ import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  partlyUnplannedReport,
+  plannedReport,
   queuedOutcome,
   record,
   reportOf,
@@ -61,13 +63,7 @@ describe('Function: renderTerminal', () => {
 
   it("prints a planned task's note under its paths, sanitised, and points to it", () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
-    });
+    const report = plannedReport(`${FS} is not in dra${HOSTILE}.json`);
 
     // Act
     const output = renderTerminal(report);
@@ -82,15 +78,7 @@ describe('Function: renderTerminal', () => {
 
   it('says in the Result column that the Lambda would refuse a planned task', () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
-      ],
-    });
+    const report = plannedReport('no S3 association', 'NoReportPath');
 
     // Act
     const output = renderTerminal(report);
@@ -100,14 +88,8 @@ describe('Function: renderTerminal', () => {
   });
 
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
-    // Prepare: a `..` path is never re-exported.
-    const report = await reportOf([
-      batch([
-        { message: json('S3ExportInternalError', '/ns1/d.bin') },
-        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
-        { message: json('S3ExportResourceBusy', '/ns1/../b.bin') },
-      ]),
-    ]);
+    // Prepare
+    const report = await partlyUnplannedReport();
 
     // Act
     const output = renderTerminal(report);
