@@ -185,7 +185,10 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const notReexported = notReexportedOf(report);
   const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
   if (table.length > 0) {
-    const note = notReexportedNote(totals, notReexported, 'RE-EXPORTS');
+    const note = notReexportedNote(totals, notReexported, {
+      unplanned: 'RE-EXPORTS',
+      escalated: 'WHAT NEEDS A PERSON',
+    });
     lines.push(...table, ...(note === undefined ? [] : wrap(note, '  ', WIDTH, '    ')), '');
   }
   let read = `Read ${plural(report.events, 'log event')}: ${plural(recordCount(report), 'FSx record')}, ${counts.unparseable} unparseable.`;

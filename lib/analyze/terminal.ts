@@ -151,7 +151,10 @@ function classTable(report: Report, paint: Paint): string[] {
     },
   });
   if (lines.length === 0) return [];
-  const note = notReexportedNote(totals, notReexported, '"Not re-exported"');
+  const note = notReexportedNote(totals, notReexported, {
+    unplanned: '"Not re-exported"',
+    escalated: '"What a person must fix"',
+  });
   if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
+import { processBatches } from '../../../lib/analyze/pipeline.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
 import type { FailureRecord, FoldedReport, Report } from '../../../lib/common/types.ts';
@@ -11,7 +12,12 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../../../lib/render/class-table.ts';
+import { batch } from '../../helpers/events.ts';
+import { fakeFsx, fakeLedger } from '../../helpers/fake-ports.ts';
 import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
+
+/** The sections the note under the table names, as in the email. */
+const SEE = { unplanned: 'RE-EXPORTS', escalated: 'WHAT NEEDS A PERSON' } as const;
 
 // \n is the only control character an email body may hold (and no tab is ever written).
 const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -162,7 +168,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
         (row) => `${row.label}: ${row.action}`,
       ),
     );
-    const note = notReexportedNote(reportTotals(dry), notReexportedOf(dry), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(dry), notReexportedOf(dry), SEE);
 
     // Assess
     expect(actions).toEqual([
@@ -184,7 +190,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
 
     // Act
     const marked = classTableRows(reportTotals(report), false, notReexportedOf(report));
-    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
 
     // Assess
     expect(marked).toEqual(classTableRows(reportTotals(report), false));
@@ -206,7 +212,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
 
     // Act
     const rows = classTableRows(reportTotals(report), true, notReexportedOf(report));
-    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
 
     // Assess
     expect(rows.map((row) => `${row.label}: ${row.action}`)).toEqual([
@@ -215,6 +221,51 @@ describe('Class table: retryable records that could not be re-exported', () => {
       'busy: would re-export after delay',
     ]);
     expect(note).toBe('* 3 of 3 transient records could not be re-exported: see RE-EXPORTS below.');
+  });
+
+  it('counts the records of escalated paths as not re-exported, as the pipeline leaves them', async () => {
+    // Prepare: ns1/a (two events) and the busy ns1/w were re-exported 3 times already.
+    const ledger = fakeLedger({
+      seed: { 'ns1/a': ['t1', 't2', 't3'], 'ns1/w': ['t1', 't2', 't3'] },
+    });
+    const internal = (path: string) => ({
+      message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
+    });
+    const busy = {
+      message: JSON.stringify({ errorCode: 'S3ExportResourceBusy', filePath: '/ns1/w' }),
+    };
+    const report = await processBatches(
+      [batch([internal('/ns1/a'), internal('/ns1/a'), internal('/ns1/b'), busy])],
+      {
+        maxPathsPerTask: 100,
+        busyDelaySeconds: 600,
+        reportPath: undefined,
+        region: 'eu-west-1',
+        dryRun: false,
+        durable: {
+          deferral: undefined,
+          ledger: ledger.port,
+          retryLaterSeconds: 300,
+          maxAttempts: 3,
+        },
+      },
+      fakeFsx().port,
+    );
+
+    // Act
+    const totals = reportTotals(report);
+    const rows = classTableRows(totals, false, notReexportedOf(report));
+    const note = notReexportedNote(totals, notReexportedOf(report), SEE);
+
+    // Assess
+    expect(report.escalated?.map((escalation) => escalation.path)).toEqual(['ns1/a', 'ns1/w']);
+    expect(rows.map((row) => `${row.label}: ${row.action}`)).toEqual([
+      'transient: re-exported *',
+      'busy: not re-exported *',
+    ]);
+    expect(note).toBe(
+      '* 2 of 3 transient records and 1 of 1 busy record reached the re-export limit: see WHAT NEEDS A PERSON below.',
+    );
   });
 
   it('says of each retryable class exactly what happens to its records (property)', () => {
@@ -233,7 +284,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
           // Act
           const totals = reportTotals(report);
           const rows = classTableRows(totals, dryRun, notReexportedOf(report));
-          const note = notReexportedNote(totals, notReexportedOf(report), 'RE-EXPORTS') ?? '';
+          const note = notReexportedNote(totals, notReexportedOf(report), SEE) ?? '';
 
           // Assess
           for (const cls of ['transient', 'busy'] as const) {
