@@ -8,6 +8,7 @@ import type {
   UnparseableEvent,
 } from '../../lib/common/types.ts';
 import { batch, DEFAULT_STREAM, json } from './events.ts';
+import { fakeFsx, fakeLedger } from './fake-ports.ts';
 import { FS } from './fixtures.ts';
 
 /** The region reports are made in, so renderers can link to the console. */
@@ -134,6 +135,30 @@ function partlyUnplannedReport(): Promise<Report> {
   ]);
 }
 
+/**
+ * A live report with a ledger where ns1/a (two events of three transient) and the busy ns1/w were
+ * re-exported 3 times already: the pipeline escalates both paths and starts ns1/b.
+ */
+function escalatedReport(): Promise<Report> {
+  const ledger = fakeLedger({ seed: { 'ns1/a': ['t1', 't2', 't3'], 'ns1/w': ['t1', 't2', 't3'] } });
+  return processBatches(
+    [
+      batch([
+        { message: json('InternalAutoExportError', '/ns1/a') },
+        { message: json('InternalAutoExportError', '/ns1/a') },
+        { message: json('InternalAutoExportError', '/ns1/b') },
+        { message: json('S3ExportResourceBusy', '/ns1/w') },
+      ]),
+    ],
+    {
+      ...OPTIONS,
+      dryRun: false,
+      durable: { deferral: undefined, ledger: ledger.port, retryLaterSeconds: 300, maxAttempts: 3 },
+    },
+    fakeFsx().port,
+  );
+}
+
 /** The outcome of a task FSx accepted as `taskId` and has not run yet (PENDING). */
 function startedOutcome(task: ExportTask, taskId: string): TaskOutcome {
   return { status: 'started', task, taskId, lifecycle: 'PENDING' };
@@ -156,6 +181,7 @@ function queuedOutcome(task: ExportTask, detail: string): TaskOutcome {
 
 export {
   emptyReport,
+  escalatedReport,
   partlyUnplannedReport,
   plannedReport,
   queuedOutcome,

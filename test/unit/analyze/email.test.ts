@@ -9,6 +9,7 @@ import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  escalatedReport,
   partlyUnplannedReport,
   plannedReport,
   record,
@@ -935,6 +936,25 @@ describe('Function: renderEmail', () => {
       '',
     ]);
     expect(body).toContain('\nRE-EXPORTS\n');
+  });
+
+  it('marks a class whose paths were escalated, and sends the reader to WHAT NEEDS A PERSON', async () => {
+    // Prepare
+    const report = await escalatedReport();
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const lines = body.split('\n');
+    const header = lines.findIndex((line) => line.includes('What happens'));
+    expect(lines.slice(header + 1, header + 5)).toEqual([
+      '  transient        3      2             1  re-exported *',
+      '  busy             1      1             1  not re-exported *',
+      '  * 2 of 3 transient records and 1 of 1 busy record reached the re-export',
+      '    limit: see WHAT NEEDS A PERSON below.',
+    ]);
+    expect(body).toContain('\nWHAT NEEDS A PERSON\n');
   });
 
   it('stays under the SNS size limit with 10,000 long paths and 10,000 unknown codes', () => {

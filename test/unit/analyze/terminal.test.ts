@@ -6,6 +6,7 @@ import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  escalatedReport,
   partlyUnplannedReport,
   plannedReport,
   queuedOutcome,
@@ -260,6 +261,23 @@ describe('Function: renderTerminal', () => {
     expect(output).toContain(
       `  ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
     );
+  });
+
+  it('marks a class whose paths were escalated, and sends the reader to what a person must fix', async () => {
+    // Prepare
+    const report = await escalatedReport();
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class').slice(1)).toEqual([
+      '  transient        3      2             1  re-exported *',
+      '  busy             1      1             1  not re-exported *',
+      '  * 2 of 3 transient records and 1 of 1 busy record reached the re-export limit: see "What a person',
+      '    must fix" below.',
+    ]);
+    expect(output).toContain('\nWhat a person must fix\n');
   });
 
   it('keeps the re-exports table within 100 columns, whatever the outcomes say', () => {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
-import { processBatches } from '../../../lib/analyze/pipeline.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
 import type { FailureRecord, FoldedReport, Report } from '../../../lib/common/types.ts';
@@ -12,9 +11,7 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../../../lib/render/class-table.ts';
-import { batch } from '../../helpers/events.ts';
-import { fakeFsx, fakeLedger } from '../../helpers/fake-ports.ts';
-import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
+import { emptyReport, escalatedReport, record, unparseable } from '../../helpers/reports.ts';
 
 /** The sections the note under the table names, as in the email. */
 const SEE = { unplanned: 'RE-EXPORTS', escalated: 'WHAT NEEDS A PERSON' } as const;
@@ -224,33 +221,8 @@ describe('Class table: retryable records that could not be re-exported', () => {
   });
 
   it('counts the records of escalated paths as not re-exported, as the pipeline leaves them', async () => {
-    // Prepare: ns1/a (two events) and the busy ns1/w were re-exported 3 times already.
-    const ledger = fakeLedger({
-      seed: { 'ns1/a': ['t1', 't2', 't3'], 'ns1/w': ['t1', 't2', 't3'] },
-    });
-    const internal = (path: string) => ({
-      message: JSON.stringify({ errorCode: 'InternalAutoExportError', filePath: path }),
-    });
-    const busy = {
-      message: JSON.stringify({ errorCode: 'S3ExportResourceBusy', filePath: '/ns1/w' }),
-    };
-    const report = await processBatches(
-      [batch([internal('/ns1/a'), internal('/ns1/a'), internal('/ns1/b'), busy])],
-      {
-        maxPathsPerTask: 100,
-        busyDelaySeconds: 600,
-        reportPath: undefined,
-        region: 'eu-west-1',
-        dryRun: false,
-        durable: {
-          deferral: undefined,
-          ledger: ledger.port,
-          retryLaterSeconds: 300,
-          maxAttempts: 3,
-        },
-      },
-      fakeFsx().port,
-    );
+    // Prepare
+    const report = await escalatedReport();
 
     // Act
     const totals = reportTotals(report);
