@@ -185,7 +185,10 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const notReexported = notReexportedOf(report);
   const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
   if (table.length > 0) {
-    const note = notReexportedNote(totals, notReexported, 'RE-EXPORTS');
+    const note = notReexportedNote(totals, notReexported, {
+      unplanned: 'RE-EXPORTS',
+      escalated: 'WHAT NEEDS A PERSON',
+    });
     lines.push(...table, ...(note === undefined ? [] : wrap(note, '  ', WIDTH, '    ')), '');
   }
   let read = `Read ${plural(report.events, 'log event')}: ${plural(recordCount(report), 'FSx record')}, ${counts.unparseable} unparseable.`;
@@ -276,13 +279,7 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
       ),
     );
   }
-  if (unplannedCount(report) > 0) {
-    lines.push(
-      ...bullet(
-        `${plural(unplannedCount(report), 'retryable failure')} could not be re-exported: see RE-EXPORTS below.`,
-      ),
-    );
-  }
+  if (unplannedCount(report) > 0) lines.push(...bullet(unplannedReasons(report)));
   if (unparseableCount(report) > 0) {
     lines.push(
       ...bullet(
@@ -292,6 +289,28 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
   }
   while (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** Reasons the person section names for records not re-exported (RE-EXPORTS lists them all). */
+const MAX_REASONS_NAMED = 3;
+
+/**
+ * The person section's line on retryable failures that could not be re-exported. The note under
+ * the class table already counts them per class: this line says why, largest reason first.
+ */
+function unplannedReasons(report: Report): string {
+  const groups = unplannedGroups(report);
+  const reasons = groups
+    .slice(0, MAX_REASONS_NAMED)
+    .map((group) =>
+      groups.length === 1
+        ? display(group.reason, REASON_CHARS)
+        : `${display(group.reason, REASON_CHARS)} (${group.count})`,
+    );
+  if (groups.length > MAX_REASONS_NAMED) {
+    reasons.push(plural(groups.length - MAX_REASONS_NAMED, 'more reason'));
+  }
+  return `Why records of the classes marked * above could not be re-exported: ${reasons.join('; ')}. See RE-EXPORTS below.`;
 }
 
 function codeSection(report: Report): string[] {

@@ -1,6 +1,7 @@
 import { detach, plainRecord, sourceOf } from '../common/records.ts';
 import type {
   Association,
+  FailureClass,
   FailureRecord,
   LogBatch,
   Report,
@@ -55,6 +56,8 @@ class ReportFold {
   readonly #associations = new Map<string, readonly Association[]>();
   readonly #associationsLeftOut = new Map<string, string>();
   readonly #unplanned = new Map<string, { count: number; places: PlaceTally<UnplannedEntry> }>();
+  /** Unplanned records per class: the class table says which classes hold them, and how many. */
+  readonly #unplannedByClass: Partial<Record<FailureClass, number>> = {};
   readonly #planner: Planner;
   readonly #planOptions: PlanOptions;
   #events = 0;
@@ -80,6 +83,7 @@ class ReportFold {
   }
 
   #addUnplanned(item: Unplanned, record: FailureRecord): void {
+    this.#unplannedByClass[item.class] = (this.#unplannedByClass[item.class] ?? 0) + 1;
     let group = this.#unplanned.get(item.reason);
     if (group === undefined) {
       group = {
@@ -176,7 +180,7 @@ class ReportFold {
       ),
       folded: {
         totals,
-        unplanned: { count: counts.unplanned, groups },
+        unplanned: { count: counts.unplanned, byClass: { ...this.#unplannedByClass }, groups },
         awaitingMapping: counts.awaitingMapping,
         recordsOmitted: totals.records - this.#records.length,
         unparseableOmitted: totals.unparseable - this.#unparseable.length,

@@ -157,13 +157,14 @@ interface Fields {
   readonly s3UriKey: string | undefined;
 }
 
+/** No catalogue entry: one shared empty list, so a reset walk allocates nothing. */
+const NO_ENTRIES: readonly CatalogEntry[] = [];
+
 /**
  * The walk's state and what it found. One instance serves every record (reset before each
  * walk): the walk runs for every JSON record of a batch, and an object per record was a
  * measurable share of the garbage collector's work.
  */
-const NO_ENTRIES: readonly CatalogEntry[] = [];
-
 class FieldWalk implements Fields {
   code: string | undefined = undefined;
   codeRank = 0;
@@ -420,7 +421,9 @@ function collectKnown(fields: FieldWalk, value: string): boolean {
 function collectOther(fields: FieldWalk, value: string): void {
   if (value.length <= MAX_CODE_LENGTH) {
     // A documented name is taken only when none was found before, but is never read as more.
-    if (fields.known !== undefined ? lookup(value).length > 0 : collectKnown(fields, value)) {
+    if (fields.known === undefined) {
+      if (collectKnown(fields, value)) return;
+    } else if (lookup(value).length > 0) {
       return;
     }
     const kind = kindOf(value);

@@ -193,7 +193,7 @@ function forgetTexts(): void {
 function recogniseJson(root: unknown): boolean {
   const fields = collectFields(root);
   const message = fields.message;
-  const named = fields.knownCode ?? fields.known;
+  // The catalogue entries a documented code or label of the record names (none: it names none).
   const candidates = fields.named;
   // Template matching reads the message field first, then any code field holding a sentence.
   // It is skipped when the code alone settles the entry and the fields already name what the
@@ -216,7 +216,7 @@ function recogniseJson(root: unknown): boolean {
   }
   let entry: CatalogEntry | undefined;
   let code: string | undefined;
-  if (named !== undefined) {
+  if (candidates.length > 0) {
     entry = narrow(candidates, template, fields.kind);
     code = entry?.code;
   } else if (template !== undefined) {

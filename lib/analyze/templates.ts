@@ -197,9 +197,9 @@ interface OpeningGroup {
    * Where several templates share a head (the import texts), their rarest words, looked for in
    * one search per line (presentWords); else undefined, and each is looked for on its own.
    */
-  presence: WordPresence | undefined;
+  readonly presence: WordPresence | undefined;
   /** For each template, the bit of its rarest word in `presence` (0: it has none, or no presence). */
-  readonly wordBit: number[];
+  readonly wordBit: readonly number[];
 }
 
 /**
@@ -208,42 +208,55 @@ interface OpeningGroup {
  */
 const PRESENCE_FROM = 4;
 
-// The templates by their opening words: the fast path then tries only the few whose head can
-// start where the hint was found, not all ~30, and compares each distinct head once.
-const BY_OPENING = new Map<number, OpeningGroup>();
-for (const template of TEMPLATES) {
-  const end = openingEnd(template.head, 0);
-  if (end < 0) throw new Error(`template head too short to index: ${template.head}`);
-  const opening = template.head.slice(0, end);
-  const key = openingKey(template.head, 0, end);
-  let group = BY_OPENING.get(key);
-  if (group === undefined) {
-    group = { opening, templates: [], heads: [], headOf: [], presence: undefined, wordBit: [] };
-    BY_OPENING.set(key, group);
-  } else if (group.opening !== opening) {
-    throw new Error(`template openings share an index: ${opening}, ${group.opening}`);
-  }
-  let head = group.heads.indexOf(template.head);
-  if (head < 0) head = (group.heads as string[]).push(template.head) - 1;
-  (group.templates as CompiledTemplate[]).push(template);
-  (group.headOf as number[]).push(head);
-}
-// Heads checked and matched are kept as bits of a number.
-for (const group of BY_OPENING.values()) {
-  if (group.heads.length > 30) throw new Error('too many template heads share an opening');
-  const worded = group.heads.map(
-    (_, head) =>
-      group.templates.filter((t, i) => group.headOf[i] === head && t.words[0] !== undefined).length,
-  );
-  if (Math.max(...worded) < PRESENCE_FROM) continue;
-  const rarest = group.templates.flatMap((template) => template.words.slice(0, 1));
-  const presence = wordPresence(rarest);
-  group.presence = presence;
-  group.templates.forEach((template, i) => {
-    const word = template.words[0];
-    group.wordBit[i] = word === undefined ? 0 : (presence.bits.get(word) as number);
+/** The group of the templates that open with `opening` (in TEMPLATES' order), built once. */
+function openingGroup(opening: string, templates: readonly CompiledTemplate[]): OpeningGroup {
+  const heads: string[] = [];
+  const headOf = templates.map((template) => {
+    const head = heads.indexOf(template.head);
+    return head < 0 ? heads.push(template.head) - 1 : head;
   });
+  // Heads checked and matched are kept as bits of a number.
+  if (heads.length > 30) throw new Error('too many template heads share an opening');
+  const worded = heads.map(
+    (_, head) => templates.filter((t, i) => headOf[i] === head && t.words[0] !== undefined).length,
+  );
+  const presence =
+    Math.max(...worded) < PRESENCE_FROM
+      ? undefined
+      : wordPresence(templates.flatMap((template) => template.words.slice(0, 1)));
+  const wordBit = templates.map((template) => {
+    const word = template.words[0];
+    return presence === undefined || word === undefined ? 0 : (presence.bits.get(word) as number);
+  });
+  return { opening, templates, heads, headOf, presence, wordBit };
 }
+
+/**
+ * The templates by their opening words: the fast path then tries only the few whose head can
+ * start where the hint was found, not all ~30, and compares each distinct head once.
+ */
+function groupByOpening(templates: readonly CompiledTemplate[]): Map<number, OpeningGroup> {
+  const byKey = new Map<number, { opening: string; templates: CompiledTemplate[] }>();
+  for (const template of templates) {
+    const end = openingEnd(template.head, 0);
+    if (end < 0) throw new Error(`template head too short to index: ${template.head}`);
+    const opening = template.head.slice(0, end);
+    const key = openingKey(template.head, 0, end);
+    const found = byKey.get(key);
+    if (found === undefined) {
+      byKey.set(key, { opening, templates: [template] });
+    } else if (found.opening !== opening) {
+      throw new Error(`template openings share an index: ${opening}, ${found.opening}`);
+    } else {
+      found.templates.push(template);
+    }
+  }
+  const groups = new Map<number, OpeningGroup>();
+  for (const [key, found] of byKey) groups.set(key, openingGroup(found.opening, found.templates));
+  return groups;
+}
+
+const BY_OPENING = groupByOpening(TEMPLATES);
 
 /** True when every fixed word of the template is somewhere in the (lower-case) text. */
 function hasWords(template: CompiledTemplate, lower: string): boolean {

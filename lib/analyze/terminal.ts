@@ -18,6 +18,7 @@ import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import {
+  fitCell,
   formatTable,
   PATHS_SHOWN_PER_TASK,
   plural,
@@ -150,7 +151,10 @@ function classTable(report: Report, paint: Paint): string[] {
     },
   });
   if (lines.length === 0) return [];
-  const note = notReexportedNote(totals, notReexported, '"Not re-exported"');
+  const note = notReexportedNote(totals, notReexported, {
+    unplanned: '"Not re-exported"',
+    escalated: '"What a person must fix"',
+  });
   if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
 }
@@ -192,16 +196,23 @@ function fileSystemTable(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'File systems'), ...lines];
 }
 
+/**
+ * Longest Result cell of the re-exports table: after the status (8), a file-system id (20), the
+ * paths (5) and the delay (7) columns, a row stays within WIDTH. The lines under the table name
+ * each task's token and give the whole reason.
+ */
+const RESULT_CHARS = 50;
+
 function outcomeDetail(outcome: TaskOutcome): string {
   switch (outcome.status) {
     case 'started':
-      return `task ${display(outcome.taskId, 64)} (${display(outcome.lifecycle, 32)})`;
+      return fitCell(`task ${outcome.taskId} (${outcome.lifecycle})`, RESULT_CHARS);
     case 'refused':
-      return display(outcome.error, 64);
+      return fitCell(outcome.error, RESULT_CHARS);
     case 'deferred':
       return 'waiting for the writer';
     case 'queued':
-      return `queued (${display(outcome.reason, 64)}) until ${display(outcome.notBefore, 64)}`;
+      return fitCell(`queued (${outcome.reason}) until ${outcome.notBefore}`, RESULT_CHARS);
     case 'planned':
       if (outcome.refusal !== undefined) return 'dry run: would be refused (see note)';
       return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
@@ -212,18 +223,19 @@ function reexportLines(report: Report, paint: Paint): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
   const shown = outcomes.slice(0, MAX_ROWS);
+  // No token column: a 47-character token would push the table past WIDTH, and each task's
+  // lines under the table start with it, in the same order.
   const lines = formatTable(
-    ['Status', 'File system', 'Paths', 'Delay', 'Token', 'Result'],
+    ['Status', 'File system', 'Paths', 'Delay', 'Result'],
     shown.map((outcome) => [
       outcome.status,
       display(outcome.task.fileSystemId, CELL),
       String(outcome.task.paths.length),
       `${outcome.task.delaySeconds} s`,
-      display(outcome.task.clientRequestToken, CELL),
       outcomeDetail(outcome),
     ]),
     {
-      align: ['left', 'left', 'right', 'right', 'left', 'left'],
+      align: ['left', 'left', 'right', 'right', 'left'],
       paint: (cell, row, column) => {
         if (row < 0) return paint(cell, 'bold');
         const outcome = shown[row];

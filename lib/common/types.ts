@@ -346,8 +346,15 @@ export interface UnplannedGroup {
 /** The whole of a report too large to keep every record; its lists hold the first items. */
 export interface FoldedReport {
   readonly totals: ReportTotals;
-  /** Every retryable failure not re-exported, grouped (the plan lists the first ones). */
-  readonly unplanned: { readonly count: number; readonly groups: readonly UnplannedGroup[] };
+  /**
+   * Every retryable failure not re-exported: in all, per class (the class table's note) and
+   * grouped by reason (the plan lists only the first ones).
+   */
+  readonly unplanned: {
+    readonly count: number;
+    readonly byClass: Readonly<Partial<Record<FailureClass, number>>>;
+    readonly groups: readonly UnplannedGroup[];
+  };
   readonly awaitingMapping: number;
   /** Records and unparseable events past the kept ones. */
   readonly recordsOmitted: number;

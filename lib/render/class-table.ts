@@ -1,7 +1,6 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
-import { display } from '../common/text.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
-import { countCell, formatTable, plural, type TableOptions } from './layout.ts';
+import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
 
 /*
  * The compact per-class table that opens the summary email, the digest and the terminal report:
@@ -59,17 +58,6 @@ function classAction(cls: FailureClass, dryRun = false): string {
   return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
 }
 
-/** Untrusted text in at most `max` characters once sanitised (escapes are longer). */
-function fitCell(text: string, max: number): string {
-  let limit = max;
-  let shown = display(text, limit);
-  while (shown.length > max && limit > 1) {
-    limit--;
-    shown = display(text, limit);
-  }
-  return shown;
-}
-
 /**
  * The compact per-class table: one row per label with records, most severe first
  * (`CLASS_ORDER`, unparseable last), columns class, records, files, file systems and what
@@ -102,30 +90,75 @@ function classTableLines(
 }
 
 /**
- * Retryable records the plan could not re-export (an untrusted path, `..`, no path…), per class:
- * they make "re-exported" untrue for some or all records of their class. `exact` is false when a
- * folded report listed only the first of them: then only `total` is known, not the split.
+ * Retryable records that were not re-exported, per class: those the plan could not re-export (an
+ * untrusted path, `..`, no path…) and those whose path was escalated to a person after repeated
+ * re-exports. They make "re-exported" untrue for some or all records of their class.
  */
 interface NotReexported {
   readonly byClass: ReadonlyMap<FailureClass, number>;
-  readonly total: number;
-  readonly exact: boolean;
+  readonly escalatedByClass: ReadonlyMap<FailureClass, number>;
 }
 
-/** A report's retryable records that could not be re-exported, per class (see {@link NotReexported}). */
-function notReexportedOf(report: Pick<Report, 'plan' | 'folded'>): NotReexported {
+/** Where the note under the class table sends the reader, per kind of record not re-exported. */
+interface NoteSections {
+  /** The section listing what the plan could not re-export ("RE-EXPORTS"). */
+  readonly unplanned: string;
+  /** The section listing the escalated paths ("WHAT NEEDS A PERSON"). */
+  readonly escalated: string;
+}
+
+function increment(counts: Map<FailureClass, number>, cls: FailureClass): void {
+  counts.set(cls, (counts.get(cls) ?? 0) + 1);
+}
+
+/**
+ * The records behind escalated paths, per class. The pipeline drops an escalated path from its
+ * planned task and keeps the event ids of the other paths only (lib/analyze/pipeline.ts,
+ * withoutPaths), so they are the events of the plan's tasks that no outcome's task holds, on a
+ * file system with an escalation.
+ */
+function escalatedByClassOf(
+  report: Pick<Report, 'records' | 'plan' | 'outcomes' | 'escalated'>,
+): Map<FailureClass, number> {
   const byClass = new Map<FailureClass, number>();
-  for (const item of report.plan.unplanned) {
-    byClass.set(item.class, (byClass.get(item.class) ?? 0) + 1);
+  const escalated = report.escalated ?? [];
+  if (escalated.length === 0) return byClass;
+  const fileSystems = new Set(escalated.map((escalation) => escalation.fileSystemId));
+  const kept = new Set<string>();
+  for (const outcome of report.outcomes) for (const id of outcome.task.eventIds) kept.add(id);
+  const dropped = new Set<string>();
+  for (const task of report.plan.tasks) {
+    if (!fileSystems.has(task.fileSystemId)) continue;
+    for (const id of task.eventIds) if (!kept.has(id)) dropped.add(id);
   }
-  const total = report.folded?.unplanned.count ?? report.plan.unplanned.length;
-  return { byClass, total, exact: total === report.plan.unplanned.length };
+  for (const record of report.records) {
+    if (dropped.has(record.eventId)) increment(byClass, record.class);
+  }
+  return byClass;
+}
+
+/**
+ * A report's retryable records that were not re-exported, per class (see {@link NotReexported}):
+ * all of them, also those a folded report lists no more.
+ */
+function notReexportedOf(
+  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes' | 'escalated'>,
+): NotReexported {
+  const byClass = new Map<FailureClass, number>();
+  if (report.folded === undefined) {
+    for (const item of report.plan.unplanned) increment(byClass, item.class);
+  } else {
+    for (const cls of CLASS_ORDER) {
+      const count = report.folded.unplanned.byClass[cls] ?? 0;
+      if (count > 0) byClass.set(cls, count);
+    }
+  }
+  return { byClass, escalatedByClass: escalatedByClassOf(report) };
 }
 
 /**
  * A retryable class's action, true for every record of it: "would not be re-exported" when none
- * of its records can be; marked for the note under the table when some (or, without the split,
- * perhaps some) cannot.
+ * of its records is; marked for the note under the table when some are not.
  */
 function retryableAction(
   cls: FailureClass,
@@ -134,40 +167,51 @@ function retryableAction(
   notReexported: NotReexported | undefined,
 ): string {
   const action = classAction(cls, dryRun);
-  if (notReexported === undefined || notReexported.total === 0 || !isRetryable(cls)) {
-    return action;
-  }
-  if (!notReexported.exact) return `${action} ${MARK}`;
-  const count = notReexported.byClass.get(cls) ?? 0;
+  if (notReexported === undefined || !isRetryable(cls)) return action;
+  const count =
+    (notReexported.byClass.get(cls) ?? 0) + (notReexported.escalatedByClass.get(cls) ?? 0);
   if (count === 0) return action;
   if (count >= records) return `${dryRun ? 'would not be' : 'not'} re-exported ${MARK}`;
   return `${action} ${MARK}`;
 }
 
+/** "2 of 7 transient records and 1 of 1 busy record", for the classes with a count; undefined: none. */
+function countsOfClasses(
+  totals: ReportTotals,
+  counts: ReadonlyMap<FailureClass, number>,
+): string | undefined {
+  const parts = totals.classTally
+    .filter((tally) => (counts.get(tally.cls) ?? 0) > 0)
+    .map(
+      (tally) =>
+        `${counts.get(tally.cls)} of ${tally.records} ${tally.cls} ${tally.records === 1 ? 'record' : 'records'}`,
+    );
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
 /**
  * The note under the class table for its marked rows: "* 2 of 7 transient records could not be
- * re-exported: see RE-EXPORTS below." (`see` names the section listing them), or a count of them
- * all when a folded report did not keep the split. Undefined when every row is true as it is.
+ * re-exported: see RE-EXPORTS below." and, for escalated paths, "1 of 7 transient records reached
+ * the re-export limit: see WHAT NEEDS A PERSON below." (`see` names the sections listing them).
+ * Undefined when every row is true as it is.
  */
 function notReexportedNote(
   totals: ReportTotals,
   notReexported: NotReexported,
-  see: string,
+  see: NoteSections,
 ): string | undefined {
-  if (notReexported.total === 0) return undefined;
-  if (!notReexported.exact) {
-    return `${MARK} ${plural(notReexported.total, 'retryable failure')} of the classes marked ${MARK} could not be re-exported: see ${see} below.`;
-  }
-  const parts = totals.classTally
-    .filter((tally) => (notReexported.byClass.get(tally.cls) ?? 0) > 0)
-    .map(
-      (tally) =>
-        `${notReexported.byClass.get(tally.cls)} of ${tally.records} ${tally.cls} ${tally.records === 1 ? 'record' : 'records'}`,
-    );
-  if (parts.length === 0) return undefined;
-  const list =
-    parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
-  return `${MARK} ${list} could not be re-exported: see ${see} below.`;
+  const unplanned = countsOfClasses(totals, notReexported.byClass);
+  const escalated = countsOfClasses(totals, notReexported.escalatedByClass);
+  const sentences = [
+    ...(unplanned === undefined
+      ? []
+      : [`${unplanned} could not be re-exported: see ${see.unplanned} below.`]),
+    ...(escalated === undefined
+      ? []
+      : [`${escalated} reached the re-export limit: see ${see.escalated} below.`]),
+  ];
+  return sentences.length === 0 ? undefined : `${MARK} ${sentences.join(' ')}`;
 }
 
 /**
@@ -200,5 +244,5 @@ function classTableRows(
   return rows;
 }
 
-export type { ClassTableOptions, ClassTableRow, NotReexported };
+export type { ClassTableOptions, ClassTableRow, NoteSections, NotReexported };
 export { classAction, classTableLines, classTableRows, notReexportedNote, notReexportedOf };

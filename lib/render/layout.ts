@@ -112,6 +112,20 @@ function formatTable(
   });
 }
 
+/**
+ * Untrusted text in at most `max` characters once sanitised (escapes are longer than the
+ * characters they stand for), for a table cell that must keep its table within a width.
+ */
+function fitCell(text: string, max: number): string {
+  let limit = max;
+  let shown = display(text, limit);
+  while (shown.length > max && limit > 1) {
+    limit--;
+    shown = display(text, limit);
+  }
+  return shown;
+}
+
 /** An underlined section; nothing at all when it has no lines. */
 function section(title: string, lines: readonly string[]): string[] {
   return lines.length === 0 ? [] : [title, '-'.repeat(title.length), ...lines];
@@ -139,6 +153,7 @@ export type { TableOptions };
 export {
   bullet,
   countCell,
+  fitCell,
   formatTable,
   joinSections,
   needPersonText,

@@ -7,7 +7,8 @@ import type {
   TaskOutcome,
   UnparseableEvent,
 } from '../../lib/common/types.ts';
-import { DEFAULT_STREAM } from './events.ts';
+import { batch, DEFAULT_STREAM, json } from './events.ts';
+import { fakeFsx, fakeLedger } from './fake-ports.ts';
 import { FS } from './fixtures.ts';
 
 /** The region reports are made in, so renderers can link to the console. */
@@ -104,6 +105,60 @@ function task(overrides: Partial<ExportTask> = {}): ExportTask {
   };
 }
 
+/**
+ * A dry-run report of one record and its planned task, with the note `analyze --associations
+ * FILE` gives a task of a file system the file leaves out (and the refusal the Lambda would meet).
+ */
+function plannedReport(note: string, refusal?: 'NoReportPath'): Report {
+  const planned = task();
+  return emptyReport({
+    dryRun: true,
+    records: [record(0)],
+    plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+    outcomes: [
+      { status: 'planned', task: planned, note, ...(refusal === undefined ? {} : { refusal }) },
+    ],
+  });
+}
+
+/**
+ * A dry-run report of {@link FS} where a `..` path (never re-exported) keeps one of two
+ * transient records and the one busy record from being re-exported.
+ */
+function partlyUnplannedReport(): Promise<Report> {
+  return reportOf([
+    batch([
+      { message: json('S3ExportInternalError', '/ns1/d.bin') },
+      { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
+      { message: json('S3ExportResourceBusy', '/ns1/../b.bin') },
+    ]),
+  ]);
+}
+
+/**
+ * A live report with a ledger where ns1/a (two events of three transient) and the busy ns1/w were
+ * re-exported 3 times already: the pipeline escalates both paths and starts ns1/b.
+ */
+function escalatedReport(): Promise<Report> {
+  const ledger = fakeLedger({ seed: { 'ns1/a': ['t1', 't2', 't3'], 'ns1/w': ['t1', 't2', 't3'] } });
+  return processBatches(
+    [
+      batch([
+        { message: json('InternalAutoExportError', '/ns1/a') },
+        { message: json('InternalAutoExportError', '/ns1/a') },
+        { message: json('InternalAutoExportError', '/ns1/b') },
+        { message: json('S3ExportResourceBusy', '/ns1/w') },
+      ]),
+    ],
+    {
+      ...OPTIONS,
+      dryRun: false,
+      durable: { deferral: undefined, ledger: ledger.port, retryLaterSeconds: 300, maxAttempts: 3 },
+    },
+    fakeFsx().port,
+  );
+}
+
 /** The outcome of a task FSx accepted as `taskId` and has not run yet (PENDING). */
 function startedOutcome(task: ExportTask, taskId: string): TaskOutcome {
   return { status: 'started', task, taskId, lifecycle: 'PENDING' };
@@ -124,4 +179,15 @@ function queuedOutcome(task: ExportTask, detail: string): TaskOutcome {
   };
 }
 
-export { emptyReport, queuedOutcome, record, reportOf, startedOutcome, task, unparseable };
+export {
+  emptyReport,
+  escalatedReport,
+  partlyUnplannedReport,
+  plannedReport,
+  queuedOutcome,
+  record,
+  reportOf,
+  startedOutcome,
+  task,
+  unparseable,
+};

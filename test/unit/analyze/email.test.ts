@@ -9,6 +9,9 @@ import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  escalatedReport,
+  partlyUnplannedReport,
+  plannedReport,
   record,
   reportOf,
   startedOutcome,
@@ -25,6 +28,14 @@ const HOSTILE =
 /** The same report as if FSx had been called: each planned task gets the given outcome. */
 function withOutcomes(report: Report, outcome: (task: ExportTask) => TaskOutcome): Report {
   return { ...report, dryRun: false, outcomes: report.plan.tasks.map(outcome) };
+}
+
+/** The class table's rows and the note under it: the lines after its header, to a blank line. */
+function classRows(body: string): string[] {
+  const lines = body.split('\n');
+  const header = lines.findIndex((line) => line.includes('What happens'));
+  const end = lines.indexOf('', header);
+  return lines.slice(header + 1, end);
 }
 
 /** Body text with line breaks and indentation folded, to find wrapped prose. */
@@ -708,11 +719,43 @@ describe('Function: renderEmail', () => {
     expect(publication.body).toContain(
       `  File system ${FS}, account 123456789012: 1 failure\n    ns1/../etc/passwd\n`,
     );
-    expect(text).toContain('1 retryable failure could not be re-exported: see RE-EXPORTS below.');
+    // The note under the table counts them; the person section says why, not how many again.
+    expect(text).toContain(
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below.',
+    );
+    expect(text).toContain(
+      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root. See RE-EXPORTS below.',
+    );
+    expect(text).not.toContain('1 retryable failure could not be re-exported');
     expect(text).toContain(
       'Re-exported once mapped: 3 retryable failures name only an S3 key. The Lambda maps keys to paths',
     );
     expect(publication.attributes).toMatchObject({ needsPerson: 'true' });
+  });
+
+  it('names the three largest reasons records were not re-exported, with their counts, under "needs a person"', async () => {
+    // Prepare: four reasons, the '..' path the most frequent.
+    const report = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/../a') },
+        { message: json('S3ExportInternalError', '/ns1/../b') },
+        { message: json('S3ExportInternalError', '/ns1/../c') },
+        { message: json('S3ExportInternalError', '/') },
+        { message: json('S3ExportInternalError', '/') },
+        { message: json('S3ExportInternalError', `/${'d'.repeat(5000)}`) },
+        { message: '{"errorCode":"S3ExportInternalError","level":"ERROR"}' },
+      ]),
+    ]);
+
+    // Act
+    const text = flat(renderEmail(report).body);
+
+    // Assess
+    expect(text).toContain(
+      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root (3); path is the file system root; not re-exported whole (2);',
+    );
+    expect(text).toContain('; 1 more reason. See RE-EXPORTS below.');
+    expect(text).toContain('* 7 of 7 transient records could not be re-exported');
   });
 
   it('shows at most five truncated unparseable samples', async () => {
@@ -824,13 +867,7 @@ describe('Function: renderEmail', () => {
 
   it("prints a planned task's note under it, sanitised", () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
-    });
+    const report = plannedReport(`${FS} is not in dra${HOSTILE}.json`);
 
     // Act
     const { body } = renderEmail(report);
@@ -846,15 +883,7 @@ describe('Function: renderEmail', () => {
 
   it('says a planned task the Lambda would refuse would be refused', () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
-      ],
-    });
+    const report = plannedReport('no S3 association', 'NoReportPath');
 
     // Act
     const { body } = renderEmail(report);
@@ -898,26 +927,37 @@ describe('Function: renderEmail', () => {
   });
 
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
-    // Prepare: a `..` path is never re-exported.
-    const report = await reportOf([
-      batch([
-        { message: json('S3ExportInternalError', '/ns1/d.bin') },
-        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
-      ]),
-    ]);
+    // Prepare
+    const report = await partlyUnplannedReport();
 
     // Act
     const { body } = renderEmail(report);
 
     // Assess
-    const lines = body.split('\n');
-    const header = lines.findIndex((line) => line.includes('What happens'));
-    expect(lines.slice(header + 1, header + 4)).toEqual([
+    expect(classRows(body)).toEqual([
       '  transient        2      2             1  would be re-exported *',
-      '  * 1 of 2 transient records could not be re-exported: see RE-EXPORTS below.',
-      '',
+      '  busy             1      1             1  would not be re-exported *',
+      '  * 1 of 2 transient records and 1 of 1 busy record could not be',
+      '    re-exported: see RE-EXPORTS below.',
     ]);
     expect(body).toContain('\nRE-EXPORTS\n');
+  });
+
+  it('marks a class whose paths were escalated, and sends the reader to WHAT NEEDS A PERSON', async () => {
+    // Prepare
+    const report = await escalatedReport();
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(classRows(body)).toEqual([
+      '  transient        3      2             1  re-exported *',
+      '  busy             1      1             1  not re-exported *',
+      '  * 2 of 3 transient records and 1 of 1 busy record reached the re-export',
+      '    limit: see WHAT NEEDS A PERSON below.',
+    ]);
+    expect(body).toContain('\nWHAT NEEDS A PERSON\n');
   });
 
   it('stays under the SNS size limit with 10,000 long paths and 10,000 unknown codes', () => {

@@ -120,6 +120,35 @@ describe('Class: ReportFold', () => {
     );
   });
 
+  it('counts the records it could not re-export per class, so the class table stays exact when the lists are cut', async () => {
+    // Prepare: 2 of 3 transient records name no file system; the busy one can be re-exported.
+    const lines = [
+      '{"errorCode":"InternalAutoExportError","filePath":"/ns1/a.bin"}',
+      '{"errorCode":"InternalAutoExportError","filePath":"/ns1/b.bin"}',
+      `{"errorCode":"InternalAutoExportError","filePath":"/ns1/c.bin","fileSystemId":"${FS}"}`,
+      `{"errorCode":"S3ExportResourceBusy","filePath":"/ns1/d.dat","fileSystemId":"${FS}"}`,
+    ].join('\n');
+    const batches = readInput(lines, 'cut.log', { maxDecompressedBytes: 1e8 }).batches;
+    const whole = await processBatches(batches, OPTIONS, undefined, 1);
+
+    // Act
+    const folded = fold(batches, OPTIONS, { maxListed: 1, maxEventIds: 1e9 });
+
+    // Assess
+    const table = (text: string) =>
+      text.slice(text.indexOf('Failures by class'), text.indexOf('Failures by code'));
+    const top = (body: string) => body.slice(0, body.indexOf('\nRead '));
+    expect(folded.plan.unplanned).toHaveLength(1);
+    expect(table(renderTerminal(folded))).toBe(table(renderTerminal(whole)));
+    expect(top(renderEmail(folded).body)).toBe(top(renderEmail(whole).body));
+    expect(top(renderEmail(folded).body)).toMatch(
+      / busy +1 +1 +1 {2}would re-export after delay\n/,
+    );
+    expect(top(renderEmail(folded).body)).toContain(
+      '* 2 of 3 transient records could not be re-exported: see RE-EXPORTS below.',
+    );
+  });
+
   it('reads the associations a record needs from --associations, as processBatches does', async () => {
     // Prepare
     const batches = inputs();

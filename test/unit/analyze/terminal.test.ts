@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { hintFor } from '../../../lib/analyze/classify.ts';
 import { renderTerminal } from '../../../lib/analyze/terminal.ts';
+import type { ExportTask } from '../../../lib/common/types.ts';
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
+  escalatedReport,
+  partlyUnplannedReport,
+  plannedReport,
   queuedOutcome,
   record,
   reportOf,
@@ -60,13 +64,7 @@ describe('Function: renderTerminal', () => {
 
   it("prints a planned task's note under its paths, sanitised, and points to it", () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [{ status: 'planned', task: planned, note: `${FS} is not in dra${HOSTILE}.json` }],
-    });
+    const report = plannedReport(`${FS} is not in dra${HOSTILE}.json`);
 
     // Act
     const output = renderTerminal(report);
@@ -81,15 +79,7 @@ describe('Function: renderTerminal', () => {
 
   it('says in the Result column that the Lambda would refuse a planned task', () => {
     // Prepare
-    const planned = task();
-    const report = emptyReport({
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        { status: 'planned', task: planned, note: 'no S3 association', refusal: 'NoReportPath' },
-      ],
-    });
+    const report = plannedReport('no S3 association', 'NoReportPath');
 
     // Act
     const output = renderTerminal(report);
@@ -99,14 +89,8 @@ describe('Function: renderTerminal', () => {
   });
 
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
-    // Prepare: a `..` path is never re-exported.
-    const report = await reportOf([
-      batch([
-        { message: json('S3ExportInternalError', '/ns1/d.bin') },
-        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
-        { message: json('S3ExportResourceBusy', '/ns1/../b.bin') },
-      ]),
-    ]);
+    // Prepare
+    const report = await partlyUnplannedReport();
 
     // Act
     const output = renderTerminal(report);
@@ -255,7 +239,7 @@ describe('Function: renderTerminal', () => {
     ]);
   });
 
-  it('shows planned re-exports with file system, path count, delay, token and first paths', async () => {
+  it('shows planned re-exports with file system, path count and delay, then each token and first paths', async () => {
     // Prepare
     const busy = ['a', 'b', 'c', 'd', 'e'].map((name) => ({
       message: json('S3ExportResourceBusy', `/ns1/${name}.bin`),
@@ -270,12 +254,83 @@ describe('Function: renderTerminal', () => {
     // Assess
     const [first, second] = report.plan.tasks;
     const table = block(output, 'Re-exports');
-    expect(table[0]).toMatch(/^ {2}Status {3}File system {11}Paths {2}Delay {2}Token {2,}Result$/);
-    expect(table[1]).toBe(`  planned  ${FS}      1    0 s  ${first?.clientRequestToken}  dry run`);
-    expect(table[2]).toBe(`  planned  ${FS}      5  300 s  ${second?.clientRequestToken}  dry run`);
+    expect(table[0]).toBe('  Status   File system           Paths  Delay  Result');
+    expect(table[1]).toBe(`  planned  ${FS}      1    0 s  dry run`);
+    expect(table[2]).toBe(`  planned  ${FS}      5  300 s  dry run`);
+    expect(output).toContain(`  ${first?.clientRequestToken} on ${FS}:\n    ns1/z.bin\n`);
     expect(output).toContain(
       `  ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
     );
+  });
+
+  it('marks a class whose paths were escalated, and sends the reader to what a person must fix', async () => {
+    // Prepare
+    const report = await escalatedReport();
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class').slice(1)).toEqual([
+      '  transient        3      2             1  re-exported *',
+      '  busy             1      1             1  not re-exported *',
+      '  * 2 of 3 transient records and 1 of 1 busy record reached the re-export limit: see "What a person',
+      '    must fix" below.',
+    ]);
+    expect(output).toContain('\nWhat a person must fix\n');
+  });
+
+  it('keeps the re-exports table within 100 columns, whatever the outcomes say', () => {
+    // Prepare: every status, the longest result cells, a long delay and many paths.
+    const paths = Array.from({ length: 12_345 }, (_, index) => `ns1/${index}.bin`);
+    const tasks = Array.from({ length: 6 }, (_, index) =>
+      task({ clientRequestToken: `fea-${index}`, delaySeconds: 86_400, paths }),
+    );
+    const [started, refused, deferred, queued, noted, refusedPlanned] = tasks as [
+      ExportTask,
+      ExportTask,
+      ExportTask,
+      ExportTask,
+      ExportTask,
+      ExportTask,
+    ];
+    const report = emptyReport({
+      region: undefined,
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'started', task: started, taskId: `task-${'0'.repeat(60)}`, lifecycle: 'x' },
+        {
+          status: 'refused',
+          task: refused,
+          error: `ServiceLimitExceeded${HOSTILE}${'e'.repeat(200)}`,
+          reason: 'r'.repeat(300),
+          retryLater: false,
+        },
+        { status: 'deferred', task: deferred, reason: 'busy files wait' },
+        {
+          status: 'queued',
+          task: queued,
+          delaySeconds: 600,
+          reason: `DataRepositoryTaskExecuting${HOSTILE}`,
+          detail: 'the file system runs a task',
+          notBefore: '2025-11-25T12:40:00.000Z',
+        },
+        { status: 'planned', task: noted, note: 'a note' },
+        { status: 'planned', task: refusedPlanned, note: 'a note', refusal: 'NoReportPath' },
+      ],
+    });
+
+    // Act
+    const table = block(renderTerminal(report), 'Re-exports');
+
+    // Assess
+    expect(table).toHaveLength(7);
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
+    expect(table[2]).toMatch(/^ {2}refused {2}.* 86400 s {2}ServiceLimitExceeded\\x1b/);
+    // Cut in the middle: the reason's whole text is under the table.
+    expect(table[4]).toMatch(/ {2}queued \(DataRepositoryTas…2025-11-25T12:40:00.000Z$/);
+    expect(table[6]).toMatch(/ {2}dry run: would be refused \(see note\)$/);
+    expect(table.join('\n')).not.toMatch(UNSAFE);
   });
 
   it('shows started, refused and deferred re-exports with what to run by hand', () => {
@@ -310,7 +365,7 @@ describe('Function: renderTerminal', () => {
     const table = block(output, 'Re-exports');
     expect(table[1]).toMatch(/^ {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
     expect(table[2]).toMatch(/^ {2}refused .* BadRequest$/);
-    expect(table[3]).toMatch(/^ {2}deferred .* 300 s {2}fea-deferred {2}waiting for the writer$/);
+    expect(table[3]).toMatch(/^ {2}deferred .* 300 s {2}waiting for the writer$/);
     expect(output).toContain('    FSx rejected the request (path not found)');
     expect(output).toContain(
       "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
@@ -346,7 +401,7 @@ describe('Function: renderTerminal', () => {
     // Assess
     const table = block(output, 'Re-exports');
     expect(table[1]).toMatch(
-      /^ {2}queued .* fea-queued {2}queued \(busy\) until 2025-11-25T12:40:00.000Z$/,
+      /^ {2}queued .* 600 s {2}queued \(busy\) until 2025-11-25T12:40:00.000Z$/,
     );
     expect(output).toContain('    busy files wait 600 s for their writer to finish');
     expect(output).not.toContain('Re-export by hand later');

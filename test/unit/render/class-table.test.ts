@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
+import { planReexports } from '../../../lib/analyze/plan.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
-import type { FailureRecord, FoldedReport, Report, Unplanned } from '../../../lib/common/types.ts';
+import type { FailureRecord, FoldedReport, Report } from '../../../lib/common/types.ts';
 import {
   type ClassTableRow,
   classTableLines,
@@ -10,7 +11,10 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../../../lib/render/class-table.ts';
-import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
+import { emptyReport, escalatedReport, record, unparseable } from '../../helpers/reports.ts';
+
+/** The sections the note under the table names, as in the email. */
+const SEE = { unplanned: 'RE-EXPORTS', escalated: 'WHAT NEEDS A PERSON' } as const;
 
 // \n is the only control character an email body may hold (and no tab is ever written).
 const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -119,29 +123,26 @@ describe('Function: classTableRows', () => {
 });
 
 describe('Class table: retryable records that could not be re-exported', () => {
-  /** The plan's unplanned item for a record (the reason does not matter to the table). */
-  function unplannedOf(item: FailureRecord): Unplanned {
-    return {
-      fileSystemId: item.fileSystemId,
-      eventId: item.eventId,
-      class: item.class,
-      target: item.path,
-      reason: 'the path is not one FSx wrote',
-    };
-  }
-
-  /** A report of `records`, the ones at `unplannedAt` not re-exportable. */
+  /**
+   * A report of `records` planned by the real planner, the ones at `unplannedAt` given a path
+   * with `..` so that the plan cannot re-export them.
+   */
   function reportWith(
     records: FailureRecord[],
     unplannedAt: readonly number[],
     overrides: Partial<Report> = {},
   ): Report {
-    const unplanned = unplannedAt.map((index) => unplannedOf(records[index] as FailureRecord));
-    return emptyReport({
-      records,
-      plan: { tasks: [], unplanned, awaitingMapping: [] },
-      ...overrides,
+    const planned = records.map((item, index) =>
+      unplannedAt.includes(index) ? { ...item, path: `/ns1/../file-${index}.bin` } : item,
+    );
+    const plan = planReexports(planned, {
+      maxPathsPerTask: 100,
+      busyDelaySeconds: 300,
+      reportPath: 's3://bucket/reports',
+      associations: new Map(),
+      associationErrors: new Map(),
     });
+    return emptyReport({ records: planned, plan, ...overrides });
   }
 
   const records = [
@@ -164,7 +165,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
         (row) => `${row.label}: ${row.action}`,
       ),
     );
-    const note = notReexportedNote(reportTotals(dry), notReexportedOf(dry), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(dry), notReexportedOf(dry), SEE);
 
     // Assess
     expect(actions).toEqual([
@@ -186,19 +187,19 @@ describe('Class table: retryable records that could not be re-exported', () => {
 
     // Act
     const marked = classTableRows(reportTotals(report), false, notReexportedOf(report));
-    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
 
     // Assess
     expect(marked).toEqual(classTableRows(reportTotals(report), false));
     expect(note).toBeUndefined();
   });
 
-  it('marks every retryable class and counts them all when a folded report kept only the first', () => {
-    // Prepare: 5 not re-exportable in all, only the first listed.
-    const listed = reportWith(records, [1], { dryRun: true });
+  it('marks only the classes with records not re-exported when a folded report kept the first', () => {
+    // Prepare: all 3 transient records not re-exportable, only the first listed; busy all fine.
+    const listed = reportWith(records, [0], { dryRun: true });
     const folded = {
       totals: reportTotals(listed),
-      unplanned: { count: 5, groups: [] },
+      unplanned: { count: 3, byClass: { transient: 3 }, groups: [] },
       awaitingMapping: 0,
       recordsOmitted: 0,
       unparseableOmitted: 0,
@@ -208,16 +209,34 @@ describe('Class table: retryable records that could not be re-exported', () => {
 
     // Act
     const rows = classTableRows(reportTotals(report), true, notReexportedOf(report));
-    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), 'RE-EXPORTS');
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
 
     // Assess
-    expect(rows.map((row) => row.action)).toEqual([
-      'a person must act',
-      'would be re-exported *',
-      'would re-export after delay *',
+    expect(rows.map((row) => `${row.label}: ${row.action}`)).toEqual([
+      'permission: a person must act',
+      'transient: would not be re-exported *',
+      'busy: would re-export after delay',
+    ]);
+    expect(note).toBe('* 3 of 3 transient records could not be re-exported: see RE-EXPORTS below.');
+  });
+
+  it('counts the records of escalated paths as not re-exported, as the pipeline leaves them', async () => {
+    // Prepare
+    const report = await escalatedReport();
+
+    // Act
+    const totals = reportTotals(report);
+    const rows = classTableRows(totals, false, notReexportedOf(report));
+    const note = notReexportedNote(totals, notReexportedOf(report), SEE);
+
+    // Assess
+    expect(report.escalated?.map((escalation) => escalation.path)).toEqual(['ns1/a', 'ns1/w']);
+    expect(rows.map((row) => `${row.label}: ${row.action}`)).toEqual([
+      'transient: re-exported *',
+      'busy: not re-exported *',
     ]);
     expect(note).toBe(
-      '* 5 retryable failures of the classes marked * could not be re-exported: see RE-EXPORTS below.',
+      '* 2 of 3 transient records and 1 of 1 busy record reached the re-export limit: see WHAT NEEDS A PERSON below.',
     );
   });
 
@@ -237,7 +256,7 @@ describe('Class table: retryable records that could not be re-exported', () => {
           // Act
           const totals = reportTotals(report);
           const rows = classTableRows(totals, dryRun, notReexportedOf(report));
-          const note = notReexportedNote(totals, notReexportedOf(report), 'RE-EXPORTS') ?? '';
+          const note = notReexportedNote(totals, notReexportedOf(report), SEE) ?? '';
 
           // Assess
           for (const cls of ['transient', 'busy'] as const) {
