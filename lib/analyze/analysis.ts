@@ -419,7 +419,6 @@ class FailureList {
 // escaping them keeps the output valid JSON and harmless in a terminal.
 const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
-/** The `--json` document as text: pretty-printed, every unsafe character escaped. */
 /**
  * A JSON document as text for a terminal or a pipe: indented, with the code points JSON leaves raw
  * but a terminal would act on (C1 controls, line/paragraph separators, bidi overrides, BOM)

@@ -88,36 +88,42 @@ tracingReady.catch(() => undefined);
  * The cache keeps the first command of each class (and its input) for the container's life: one
  * message per command class, at most a summary and a batch of queued messages.
  */
-const clientOptions = { requestHandler, cacheMiddleware: true } as const;
+const sharedClientOptions = { requestHandler, cacheMiddleware: true } as const;
 
 // Pure: each function's bundle keeps only the clients it uses (the packages have no side effects),
 // and a container constructs no client its function never calls.
-const fsxClient = /* @__PURE__ */ traced(/* @__PURE__ */ new FSxClient(clientOptions));
-const snsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new SNSClient(clientOptions));
+const fsxClient = /* @__PURE__ */ traced(/* @__PURE__ */ new FSxClient(sharedClientOptions));
+const snsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new SNSClient(sharedClientOptions));
 const sqsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({ requestHandler }));
-const dynamoClient = /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient(clientOptions));
-const logsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchLogsClient(clientOptions));
+const dynamoClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new DynamoDBClient(sharedClientOptions),
+);
+const logsClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new CloudWatchLogsClient(sharedClientOptions),
+);
 // Organization mode's STS client: lib/aws/organization-clients.ts.
 
 // The outcome check's S3 client (completion reports): lib/aws/s3-client.ts.
 // The export backlog (lib/aws/metrics.ts): AWS_ENDPOINT_URL_CLOUDWATCH points it elsewhere.
-const metricsClient = /* @__PURE__ */ traced(/* @__PURE__ */ new CloudWatchClient(clientOptions));
+const metricsClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new CloudWatchClient(sharedClientOptions),
+);
 
 /**
  * An FSx client that signs with `credentials`: a member account's, in organization mode (one per
  * account, kept by the caller for the container's life).
  */
 function fsxClientWith(credentials: NonNullable<FSxClientConfig['credentials']>): FSxClient {
-  return new FSxClient({ ...clientOptions, credentials });
+  return new FSxClient({ ...sharedClientOptions, credentials });
 }
 
 export {
-  clientOptions,
   dynamoClient,
   fsxClient,
   fsxClientWith,
   logsClient,
   metricsClient,
+  sharedClientOptions,
   snsClient,
   sqsClient,
   traced,

@@ -1,5 +1,5 @@
 import { STSClient } from '@aws-sdk/client-sts';
-import { clientOptions, traced } from './clients.ts';
+import { sharedClientOptions, traced } from './clients.ts';
 
 /*
  * The SDK client only organization mode uses, created once per container like those of
@@ -9,6 +9,6 @@ import { clientOptions, traced } from './clients.ts';
  */
 
 /** Assumes the member accounts' roles (lib/aws/accounts.ts). */
-const stsClient = traced(new STSClient(clientOptions));
+const stsClient = traced(new STSClient(sharedClientOptions));
 
 export { stsClient };

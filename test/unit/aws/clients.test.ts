@@ -44,17 +44,33 @@ describe('clients resolving their middleware', () => {
     vi.resetModules();
   });
 
-  /** An HTTP handler that answers every request with an empty DynamoDB JSON body. */
-  function answering(): { handle: () => Promise<unknown>; requests: number } {
+  /**
+   * An HTTP handler that answers each PutItem after a delay of its own, so concurrent calls finish
+   * out of order: with the item's id as the consumed table name, or, for an id starting with `x`,
+   * a conditional check failure naming it.
+   */
+  function answering(): {
+    handle: (request: { body?: unknown }) => Promise<unknown>;
+    requests: number;
+  } {
     const handler = {
       requests: 0,
-      async handle() {
+      async handle(request: { body?: unknown }) {
         handler.requests++;
+        const id = (JSON.parse(String(request.body)) as { Item: { id: { S: string } } }).Item.id.S;
+        await new Promise((resolve) => setTimeout(resolve, (id.charCodeAt(0) * 7) % 13));
+        const failed = id.startsWith('x');
+        const body = failed
+          ? {
+              __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+              message: id,
+            }
+          : { ConsumedCapacity: { TableName: id, CapacityUnits: 1 } };
         return {
           response: {
-            statusCode: 200,
+            statusCode: failed ? 400 : 200,
             headers: { 'content-type': 'application/x-amz-json-1.0' },
-            body: Readable.from([Buffer.from('{}')]),
+            body: Readable.from([Buffer.from(JSON.stringify(body))]),
           },
         };
       },
@@ -73,14 +89,26 @@ describe('clients resolving their middleware', () => {
     Object.assign(client.config, { requestHandler: handler });
     const resolve = vi.spyOn(PutItemCommand.prototype, 'resolveMiddleware');
     const put = (id: string) =>
-      client.send(new PutItemCommand({ TableName: 'ledger', Item: { id: { S: id } } }));
+      client.send(new PutItemCommand({ TableName: 'ledger', Item: { id: { S: id } } })).then(
+        (output) => output.ConsumedCapacity?.TableName,
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
 
-    // Act
-    const outputs = [...(await Promise.all([put('a'), put('b'), put('c')])), await put('d')];
+    // Act: concurrent calls sharing the cached stack, some failing, then one more.
+    const ids = ['a', 'xb', 'c', 'd', 'xe', 'f'];
+    const results = [...(await Promise.all(ids.map(put))), await put('g')];
 
-    // Assess: every call went out and came back; the stack was built for the first one only.
-    expect(handler.requests).toBe(4);
-    expect(outputs.map((output) => output.$metadata.httpStatusCode)).toEqual([200, 200, 200, 200]);
+    // Assess: each call got its own answer or error; the stack was built for the first one only.
+    expect(handler.requests).toBe(7);
+    expect(results).toEqual([
+      'a',
+      'ConditionalCheckFailedException: xb',
+      'c',
+      'd',
+      'ConditionalCheckFailedException: xe',
+      'f',
+      'g',
+    ]);
     expect(resolve).toHaveBeenCalledTimes(1);
   });
 
