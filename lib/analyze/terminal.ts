@@ -154,6 +154,7 @@ function classTable(report: Report, paint: Paint): string[] {
   const note = notReexportedNote(totals, notReexported, {
     unplanned: '"Not re-exported"',
     escalated: '"What a person must fix"',
+    outcomes: '"Re-exports"',
   });
   if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
@@ -340,9 +341,14 @@ function personLines(report: Report, paint: Paint): string[] {
     ),
   );
   while (lines.at(-1) === '') lines.pop();
-  const refused = countOutcomes(outcomesOf(report)).refused.tasks;
-  if (refused > 0) {
-    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused} (see Re-exports)`);
+  const { refused, wouldBeRefused } = countOutcomes(outcomesOf(report));
+  if (refused.tasks > 0) {
+    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.tasks} (see Re-exports)`);
+  }
+  if (wouldBeRefused.tasks > 0) {
+    lines.push(
+      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${wouldBeRefused.tasks} (see Re-exports)`,
+    );
   }
   if (unplannedCount(report) > 0) {
     lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);

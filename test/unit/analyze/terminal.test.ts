@@ -88,6 +88,25 @@ describe('Function: renderTerminal', () => {
     expect(output).toMatch(/planned .* dry run: would be refused \(see note\)\n/);
   });
 
+  it('counts a dry-run task the Lambda would refuse where refused tasks count', () => {
+    // Prepare
+    const report = plannedReport('no S3 association', 'NoReportPath');
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class')).toEqual([
+      '  Class      Records  Files  File systems  What happens',
+      '  transient        1      1             1  would not be re-exported *',
+      '  * 1 of 1 transient record would not be re-exported: the Lambda would refuse their task; see',
+      '    "Re-exports" below.',
+    ]);
+    expect(block(output, 'What a person must fix')).toEqual([
+      '  Re-exports the Lambda would refuse: 1 (see Re-exports)',
+    ]);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare
     const report = await partlyUnplannedReport();
