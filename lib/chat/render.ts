@@ -3,8 +3,10 @@ import {
   countOutcomes,
   fileSystemsOf,
   personFindings,
+  personUnplannedCount,
   reportTotals,
   shownPath,
+  unplannedReasonOf,
 } from '../analyze/analysis.ts';
 import {
   CLASS_ORDER,
@@ -94,7 +96,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   const outcomes = countOutcomes(report.outcomes);
   const needPerson =
     PERSON_CLASSES.reduce((sum, each) => sum + byClass[each], 0) +
-    report.plan.unplanned.length +
+    personUnplannedCount(report) +
     outcomes.refused.paths +
     outcomes.deferred.paths +
     (report.escalated?.length ?? 0);
@@ -166,12 +168,13 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
     );
   }
   if (report.plan.unplanned.length > 0) {
+    const reasonOf = unplannedReasonOf(report);
     blocks.push('', `*Not re-exported:* ${report.plan.unplanned.length}`);
     blocks.push(
       ...listed(
         report.plan.unplanned,
         (item) =>
-          `• ${code(item.target ?? '(no path)', PATH_CHARS)}: ${prose(item.reason, REASON_CHARS)}`,
+          `• ${code(item.target ?? '(no path)', PATH_CHARS)}: ${prose(reasonOf(item), REASON_CHARS)}`,
       ),
     );
   }
