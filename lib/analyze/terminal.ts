@@ -60,8 +60,8 @@ interface TerminalOptions {
 }
 
 /**
- * Every line fits in 100 columns, but for a link or an AWS CLI command, which stand alone on
- * their line and are never cut (a link or a command cut in two no longer works).
+ * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
+ * alone on their line and are never cut (cut in two, they no longer work). See fitLine.
  */
 const WIDTH = 100;
 const CELL = 80;
