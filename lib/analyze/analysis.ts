@@ -17,9 +17,8 @@ import type {
 } from '../common/types.ts';
 import { plural } from '../render/layout.ts';
 import { knownAccount, type Place } from '../render/places.ts';
-import { groupUnplanned, leftToPerson, outcomesOf, wouldBeRefused } from '../render/report.ts';
+import { groupUnplanned, leftToPerson, wouldBeRefused } from '../render/report.ts';
 import { forgetTexts, parseEvent } from './parse.ts';
-import { normalisePath } from './plan.ts';
 import { byCountThenCode, shownPath, shownTarget, totalsFor } from './totals.ts';
 
 /*
@@ -162,57 +161,6 @@ function unplannedCount(report: Pick<Report, 'plan' | 'folded'>): number {
   return report.folded?.unplanned.count ?? report.plan.unplanned.length;
 }
 
-const coveredCache = new WeakMap<object, ReadonlyMap<Unplanned, string>>();
-
-/**
- * Retryable failures not planned whose path, as read, is in a task of their file system all the
- * same, because another record named it: each with that task's token. Its own record is still not
- * re-exported (its text is not trusted), but a person has nothing to check by hand: the task
- * re-exports the path (RE-EXPORTS tells how it went). Empty for a folded report, whose unplanned
- * items are grouped while folding.
- */
-function coveredUnplanned(
-  report: Pick<Report, 'plan' | 'outcomes' | 'escalated' | 'folded'>,
-): ReadonlyMap<Unplanned, string> {
-  const { unplanned } = report.plan;
-  if (report.folded !== undefined || unplanned.length === 0) return new Map();
-  let covered = coveredCache.get(report.plan);
-  if (covered !== undefined) return covered;
-  // The few unplanned paths first, then one look-up per task path: no map of every path.
-  const wanted = new Map<string, Unplanned[]>();
-  for (const item of unplanned) {
-    if (item.fileSystemId === undefined || item.target === undefined) continue;
-    const normal = normalisePath(item.target);
-    if (!('path' in normal)) continue;
-    const key = `${item.fileSystemId}\u0000${normal.path}`;
-    wanted.set(key, [...(wanted.get(key) ?? []), item]);
-  }
-  const found = new Map<Unplanned, string>();
-  if (wanted.size > 0) {
-    // The tasks as they ended (an escalated path left its task), else as planned.
-    for (const { task } of outcomesOf(report)) {
-      for (const path of task.paths) {
-        for (const item of wanted.get(`${task.fileSystemId}\u0000${path}`) ?? []) {
-          if (!found.has(item)) found.set(item, task.clientRequestToken);
-        }
-      }
-    }
-  }
-  covered = found;
-  coveredCache.set(report.plan, covered);
-  return covered;
-}
-
-/**
- * Retryable failures not planned that a person must look at: all of them but those whose path a
- * task re-exports all the same (see {@link coveredUnplanned}).
- */
-function personUnplannedCount(
-  report: Pick<Report, 'plan' | 'outcomes' | 'escalated' | 'folded'>,
-): number {
-  return unplannedCount(report) - coveredUnplanned(report).size;
-}
-
 /** Retryable failures that wait for their S3 key to be mapped, all of them. */
 function awaitingMappingCount(report: Pick<Report, 'plan' | 'folded'>): number {
   return report.folded?.awaitingMapping ?? report.plan.awaitingMapping.length;
@@ -242,7 +190,7 @@ function needsPerson(
     (report.escalated?.length ?? 0) > 0 ||
     // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
     report.outcomes.some(leftToPerson) ||
-    personUnplannedCount(report) > 0 ||
+    unplannedCount(report) > 0 ||
     unparseableCount(report) > 0
   );
 }
@@ -309,48 +257,17 @@ function unplannedPlace(
   };
 }
 
-/** Where a check by hand is asked for, in the plan's reasons (lib/analyze/plan.ts, untrusted). */
-const HAND_CHECK = /, check it by hand$/;
-
-/** An unplanned item's reason, saying which task re-exports its path when one does. */
-function coveredReason(item: Unplanned, token: string): string {
-  const covered = `its path is in task ${token}, from another record: nothing to check by hand`;
-  return HAND_CHECK.test(item.reason)
-    ? `${item.reason.replace(HAND_CHECK, '')} from this record, but ${covered}`
-    : `${item.reason}; ${covered}`;
-}
-
-/** Each unplanned item's reason as shown: naming the task that re-exports its path, if any. */
-function unplannedReasonOf(
-  report: Pick<Report, 'plan' | 'outcomes' | 'escalated' | 'folded'>,
-): (item: Unplanned) => string {
-  const covered = coveredUnplanned(report);
-  return (item) => {
-    const token = covered.get(item);
-    return token === undefined ? item.reason : coveredReason(item, token);
-  };
-}
-
 /**
  * Retryable failures that were not planned, grouped by reason (largest group first) and place:
- * from the plan, or, for a folded report, as gathered while folding. One whose path a task
- * re-exports all the same says so, naming the task (see {@link coveredUnplanned}); with
- * `personOnly`, only the others are grouped.
+ * from the plan, or, for a folded report, as gathered while folding.
  */
 function unplannedGroups(
-  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes' | 'escalated'>,
-  personOnly = false,
+  report: Pick<Report, 'records' | 'plan' | 'folded'>,
 ): readonly UnplannedGroup[] {
-  if (report.folded !== undefined) return report.folded.unplanned.groups;
-  const covered = coveredUnplanned(report);
-  const { unplanned } = report.plan;
-  if (covered.size === 0) return groupUnplanned(unplanned, unplannedPlace(report, unplanned));
-  const reasonOf = unplannedReasonOf(report);
-  const items = personOnly
-    ? unplanned.filter((item) => !covered.has(item))
-    : unplanned.map((item) => (covered.has(item) ? { ...item, reason: reasonOf(item) } : item));
-  // Places are looked up by event id in the plan's own items, as without covered ones.
-  return groupUnplanned(items, unplannedPlace(report, unplanned));
+  return (
+    report.folded?.unplanned.groups ??
+    groupUnplanned(report.plan.unplanned, unplannedPlace(report, report.plan.unplanned))
+  );
 }
 
 /**
@@ -569,7 +486,6 @@ export {
   countByCode,
   countByFileSystem,
   countOutcomes,
-  coveredUnplanned,
   FailureList,
   fileSystemsOf,
   hasFindings,
@@ -577,7 +493,6 @@ export {
   jsonDocumentText,
   needsPerson,
   personFindings,
-  personUnplannedCount,
   quietText,
   recordCount,
   reportSeverity,
@@ -591,5 +506,4 @@ export {
   unplannedCount,
   unplannedGroups,
   unplannedPlace,
-  unplannedReasonOf,
 };

@@ -66,12 +66,10 @@ import {
   countByCode,
   countByFileSystem,
   countOutcomes,
-  coveredUnplanned,
   fileSystemsOf,
   isQuiet,
   needsPerson,
   personFindings,
-  personUnplannedCount,
   quietText,
   recordCount,
   reportSeverity,
@@ -119,7 +117,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     // this. Queued paths do not: the retrier takes them on.
     needPerson:
       PERSON_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0) +
-      personUnplannedCount(report) +
+      unplannedCount(report) +
       byStatus.refused.paths +
       byStatus.deferred.paths +
       byStatus.wouldBeRefused.paths +
@@ -186,7 +184,7 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const lines = [...wrap(summary), ''];
   // The shape at a glance, before any detail.
   const totals = reportTotals(report);
-  const notReexported = notReexportedOf(report, coveredUnplanned(report));
+  const notReexported = notReexportedOf(report);
   const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
   if (table.length > 0) {
     const note = notReexportedNote(totals, notReexported, {
@@ -291,7 +289,7 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
       ),
     );
   }
-  if (personUnplannedCount(report) > 0) lines.push(...bullet(unplannedReasons(report)));
+  if (unplannedCount(report) > 0) lines.push(...bullet(unplannedReasons(report)));
   if (unparseableCount(report) > 0) {
     lines.push(
       ...bullet(
@@ -311,7 +309,7 @@ const MAX_REASONS_NAMED = 3;
  * the class table already counts them per class: this line says why, largest reason first.
  */
 function unplannedReasons(report: Report): string {
-  const groups = unplannedGroups(report, true);
+  const groups = unplannedGroups(report);
   const reasons = groups
     .slice(0, MAX_REASONS_NAMED)
     .map((group) =>

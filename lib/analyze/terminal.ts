@@ -43,14 +43,13 @@ import {
   countByCode,
   countByFileSystem,
   countOutcomes,
-  coveredUnplanned,
   isQuiet,
   personFindings,
-  personUnplannedCount,
   quietText,
   recordCount,
   reportTotals,
   unparseableCount,
+  unplannedCount,
   unplannedGroups,
 } from './analysis.ts';
 
@@ -217,7 +216,7 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 /** The shape at a glance: the same compact table as the email, coloured by class. */
 function classTable(report: Report, paint: Paint): string[] {
   const totals = reportTotals(report);
-  const notReexported = notReexportedOf(report, coveredUnplanned(report));
+  const notReexported = notReexportedOf(report);
   const lines = classTableLines(classTableRows(totals, report.dryRun, notReexported), {
     paint: (cell, row, column) => {
       if (row < 0) return paint(cell, 'bold');
@@ -462,8 +461,9 @@ function personLines(report: Report, paint: Paint): string[] {
       `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${wouldBeRefused.tasks} (see Re-exports)`,
     );
   }
-  const unplanned = personUnplannedCount(report);
-  if (unplanned > 0) lines.push(`  Retryable failures not re-exported: ${unplanned} (see above)`);
+  if (unplannedCount(report) > 0) {
+    lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);
+  }
   if (lines.length === 0) return [];
   return [...heading(paint, 'What a person must fix'), ...lines];
 }

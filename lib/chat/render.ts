@@ -3,10 +3,8 @@ import {
   countOutcomes,
   fileSystemsOf,
   personFindings,
-  personUnplannedCount,
   reportTotals,
   shownPath,
-  unplannedReasonOf,
 } from '../analyze/analysis.ts';
 import {
   CLASS_ORDER,
@@ -96,7 +94,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   const outcomes = countOutcomes(report.outcomes);
   const needPerson =
     PERSON_CLASSES.reduce((sum, each) => sum + byClass[each], 0) +
-    personUnplannedCount(report) +
+    report.plan.unplanned.length +
     outcomes.refused.paths +
     outcomes.deferred.paths +
     (report.escalated?.length ?? 0);
@@ -168,13 +166,12 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
     );
   }
   if (report.plan.unplanned.length > 0) {
-    const reasonOf = unplannedReasonOf(report);
     blocks.push('', `*Not re-exported:* ${report.plan.unplanned.length}`);
     blocks.push(
       ...listed(
         report.plan.unplanned,
         (item) =>
-          `• ${code(item.target ?? '(no path)', PATH_CHARS)}: ${prose(reasonOf(item), REASON_CHARS)}`,
+          `• ${code(item.target ?? '(no path)', PATH_CHARS)}: ${prose(item.reason, REASON_CHARS)}`,
       ),
     );
   }

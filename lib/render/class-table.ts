@@ -1,5 +1,5 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
-import type { FailureClass, Report, ReportTotals, Unplanned } from '../common/types.ts';
+import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
 import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
 import { leftToPerson } from './report.ts';
 
@@ -180,18 +180,14 @@ function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outc
 
 /**
  * A report's retryable records that were not re-exported, per class (see {@link NotReexported}):
- * all of them, also those a folded report lists no more. `covered`: unplanned items whose path a
- * task re-exports all the same (lib/analyze/analysis.ts, coveredUnplanned), not counted.
+ * all of them, also those a folded report lists no more.
  */
 function notReexportedOf(
   report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes' | 'escalated' | 'dryRun'>,
-  covered: ReadonlyMap<Unplanned, string> = new Map(),
 ): NotReexported {
   const byClass = new Map<FailureClass, number>();
   if (report.folded === undefined) {
-    for (const item of report.plan.unplanned) {
-      if (!covered.has(item)) increment(byClass, item.class);
-    }
+    for (const item of report.plan.unplanned) increment(byClass, item.class);
   } else {
     for (const cls of CLASS_ORDER) {
       const count = report.folded.unplanned.byClass[cls] ?? 0;

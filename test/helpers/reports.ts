@@ -121,25 +121,6 @@ function plannedReport(note: string, refusal?: 'NoReportPath'): Report {
   });
 }
 
-/** The path two of {@link coveredReport}'s records name. */
-const COVERED_PATH = '/ns1/shared/data.bin';
-
-/**
- * A dry-run report of {@link FS} where a JSON record plans {@link COVERED_PATH}, and two text
- * records naming another file system are not trusted: one names the same path (a task covers it),
- * the other `/ns1/shared/other.bin` (checked by hand).
- */
-function coveredReport(): Promise<Report> {
-  const named = 'ERROR S3ExportInternalError on fs-0123abcd4567ef890 path=';
-  return reportOf([
-    batch([
-      { message: json('S3ExportInternalError', COVERED_PATH) },
-      { message: `${named}${COVERED_PATH}` },
-      { message: `${named}/ns1/shared/other.bin` },
-    ]),
-  ]);
-}
-
 /**
  * A dry-run report of {@link FS} where a `..` path (never re-exported) keeps one of two
  * transient records and the one busy record from being re-exported.
@@ -199,8 +180,6 @@ function queuedOutcome(task: ExportTask, detail: string): TaskOutcome {
 }
 
 export {
-  COVERED_PATH,
-  coveredReport,
   emptyReport,
   escalatedReport,
   partlyUnplannedReport,

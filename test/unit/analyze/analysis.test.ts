@@ -7,10 +7,7 @@ import {
   countByClass,
   countByCode,
   countOutcomes,
-  coveredUnplanned,
   isQuiet,
-  needsPerson,
-  personUnplannedCount,
   quietText,
   reportSeverity,
   shownPath,
@@ -24,7 +21,6 @@ import type { TaskOutcome } from '../../../lib/common/types.ts';
 import { batch } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
-  coveredReport,
   emptyReport,
   queuedOutcome,
   record,
@@ -388,48 +384,5 @@ describe('Function: unplannedGroups', () => {
         ],
       },
     ]);
-  });
-});
-
-describe('Function: coveredUnplanned', () => {
-  it("names the task that re-exports an unplanned record's path, from another record", async () => {
-    // Prepare
-    const report = await coveredReport();
-    const [first] = report.plan.tasks;
-
-    // Act
-    const covered = coveredUnplanned(report);
-    const groups = unplannedGroups(report);
-    const forPerson = unplannedGroups(report, true);
-
-    // Assess
-    expect(report.plan.unplanned.map((item) => item.target)).toEqual([
-      '/ns1/shared/data.bin',
-      '/ns1/shared/other.bin',
-    ]);
-    expect([...covered.values()]).toEqual([first?.clientRequestToken]);
-    expect(covered.has(report.plan.unplanned[0] as (typeof report.plan.unplanned)[0])).toBe(true);
-    expect(groups.map((group) => group.reason)).toEqual([
-      `the record names fs-0123abcd4567ef890 but was logged for ${FS}: not re-exported from this record, but its path is in task ${first?.clientRequestToken}, from another record: nothing to check by hand`,
-      `the record names fs-0123abcd4567ef890 but was logged for ${FS}: not re-exported, check it by hand`,
-    ]);
-    expect(forPerson.map((group) => group.count)).toEqual([1]);
-    expect(personUnplannedCount(report)).toBe(1);
-    // Nothing unplanned is re-exported: the plan is as it was.
-    expect(report.plan.tasks.flatMap((each) => each.paths)).toEqual(['ns1/shared/data.bin']);
-  });
-
-  it('leaves no one to a person when every unplanned path is in a task', async () => {
-    // Prepare
-    const report = await coveredReport();
-    const coveredOnly = {
-      ...report,
-      plan: { ...report.plan, unplanned: report.plan.unplanned.slice(0, 1) },
-    };
-
-    // Act / Assess
-    expect(needsPerson(report)).toBe(true);
-    expect(personUnplannedCount(coveredOnly)).toBe(0);
-    expect(needsPerson(coveredOnly)).toBe(false);
   });
 });

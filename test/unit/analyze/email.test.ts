@@ -8,7 +8,6 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
-  coveredReport,
   emptyReport,
   escalatedReport,
   partlyUnplannedReport,
@@ -894,27 +893,6 @@ describe('Function: renderEmail', () => {
       `* Would be refused on ${FS}: 1 path (NoReportPath, see the note). Token:`,
     );
     expect(flat(body)).not.toContain('Would start');
-  });
-
-  it("says a task re-exports an untrusted record's path when another record named it", async () => {
-    // Prepare
-    const report = await coveredReport();
-    const token = report.plan.tasks[0]?.clientRequestToken;
-
-    // Act
-    const { subject, body } = renderEmail(report);
-
-    // Assess: one record of three is left to a person, not two.
-    expect(subject).toContain('1 to re-export, 1 needs a person');
-    expect(body).toContain('  * 1 of 3 transient records could not be re-exported: see RE-EXPORTS');
-    expect(flat(body)).toContain(
-      `* 1 x the record names fs-0123abcd4567ef890 but was logged for ${FS}: not re-exported from this record, but its path is in task ${token}, from another record: nothing to check by hand File system ${FS}, account 123456789012: 1 failure ns1/shared/data.bin`,
-    );
-    const person = flat(
-      body.slice(body.indexOf('WHAT NEEDS A PERSON'), body.indexOf('FAILURES BY CODE')),
-    );
-    expect(person).toContain('check it by hand');
-    expect(person).not.toContain('nothing to check by hand');
   });
 
   it('counts a dry-run task the Lambda would refuse as needing a person, not as to re-export', () => {

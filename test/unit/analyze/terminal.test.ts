@@ -5,7 +5,6 @@ import type { ExportTask } from '../../../lib/common/types.ts';
 import { batch, json } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
-  coveredReport,
   emptyReport,
   escalatedReport,
   partlyUnplannedReport,
@@ -87,23 +86,6 @@ describe('Function: renderTerminal', () => {
 
     // Assess
     expect(output).toMatch(/planned .* dry run: would be refused \(see note\)\n/);
-  });
-
-  it("says a task re-exports an untrusted record's path, and counts only the other for a person", async () => {
-    // Prepare
-    const report = await coveredReport();
-    const token = report.plan.tasks[0]?.clientRequestToken;
-
-    // Act
-    const output = renderTerminal(report);
-
-    // Assess
-    expect(block(output, 'Not re-exported').join(' ').replace(/\s+/g, ' ')).toContain(
-      `1 x the record names fs-0123abcd4567ef890 but was logged for ${FS}: not re-exported from this record, but its path is in task ${token}, from another record: nothing to check by hand`,
-    );
-    expect(block(output, 'What a person must fix')).toEqual([
-      '  Retryable failures not re-exported: 1 (see above)',
-    ]);
   });
 
   it('counts a dry-run task the Lambda would refuse where refused tasks count', () => {

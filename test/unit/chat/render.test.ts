@@ -18,14 +18,7 @@ import { digest, KEY, recovered, T0, W } from '../../helpers/digests.ts';
 import { association, inventory } from '../../helpers/doctor.ts';
 import { endedTasks } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
-import {
-  coveredReport,
-  emptyReport,
-  record,
-  startedOutcome,
-  task,
-  unparseable,
-} from '../../helpers/reports.ts';
+import { emptyReport, record, startedOutcome, task, unparseable } from '../../helpers/reports.ts';
 import { CustomNotificationSchema, SNS_MAX_BYTES } from './schema.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -140,21 +133,6 @@ describe('Function: renderChatSummary', () => {
       mostSevereClass: 'permission',
       failures: '3',
     });
-  });
-
-  it("says a task re-exports an untrusted record's path, and counts only the other for a person", async () => {
-    // Prepare
-    const report = await coveredReport();
-
-    // Act
-    const message = renderChatSummary(report);
-
-    // Assess
-    assertValid(message);
-    expect(message.content.title).toBe(
-      `🔴 [dry run] FSx export failures on \`${FS}\`: 3 failed, 1 needs a person`,
-    );
-    expect(message.content.description).toContain('from another record: nothing to check by hand');
   });
 
   it('counts skipped exports (warnings) apart from the failures, as the email does', () => {
