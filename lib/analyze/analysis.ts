@@ -17,7 +17,7 @@ import type {
 } from '../common/types.ts';
 import { plural } from '../render/layout.ts';
 import { knownAccount, type Place } from '../render/places.ts';
-import { groupUnplanned } from '../render/report.ts';
+import { groupUnplanned, leftToPerson, wouldBeRefused } from '../render/report.ts';
 import { forgetTexts, parseEvent } from './parse.ts';
 import { byCountThenCode, shownPath, shownTarget, totalsFor } from './totals.ts';
 
@@ -119,24 +119,36 @@ interface OutcomeCount {
   readonly paths: number;
 }
 
-const outcomeCounts = new WeakMap<object, Readonly<Record<TaskOutcome['status'], OutcomeCount>>>();
+/**
+ * Tasks and paths per outcome status, every status included, and `wouldBeRefused`: those of the
+ * `planned` ones that the Lambda would refuse (a subset of `planned`; lib/render/report.ts,
+ * wouldBeRefused).
+ */
+type OutcomeCounts = Readonly<
+  Record<TaskOutcome['status'], OutcomeCount> & { wouldBeRefused: OutcomeCount }
+>;
 
-/** Tasks and paths per outcome status, every status included. */
-function countOutcomes(
-  outcomes: readonly TaskOutcome[],
-): Readonly<Record<TaskOutcome['status'], OutcomeCount>> {
+const outcomeCounts = new WeakMap<object, OutcomeCounts>();
+
+/** Tasks and paths per outcome status, every status included (see {@link OutcomeCounts}). */
+function countOutcomes(outcomes: readonly TaskOutcome[]): OutcomeCounts {
   let value = outcomeCounts.get(outcomes);
   if (value === undefined) {
-    const counts: Record<TaskOutcome['status'], { tasks: number; paths: number }> = {
+    const counts: Record<keyof OutcomeCounts, { tasks: number; paths: number }> = {
       started: { tasks: 0, paths: 0 },
       queued: { tasks: 0, paths: 0 },
       refused: { tasks: 0, paths: 0 },
       deferred: { tasks: 0, paths: 0 },
       planned: { tasks: 0, paths: 0 },
+      wouldBeRefused: { tasks: 0, paths: 0 },
     };
     for (const outcome of outcomes) {
       counts[outcome.status].tasks++;
       counts[outcome.status].paths += outcome.task.paths.length;
+      if (wouldBeRefused(outcome)) {
+        counts.wouldBeRefused.tasks++;
+        counts.wouldBeRefused.paths += outcome.task.paths.length;
+      }
     }
     value = Object.freeze(counts);
     outcomeCounts.set(outcomes, value);
@@ -165,8 +177,9 @@ function unparseableCount(report: Counted): number {
 }
 
 /**
- * Whether a person must act: a record no retry fixes, a refused task, a retryable failure that
- * could not be planned, or an event we could not read.
+ * Whether a person must act: a record no retry fixes, a task left to a person (refused, deferred,
+ * or one the Lambda would refuse), a retryable failure that could not be planned, or an event we
+ * could not read.
  */
 function needsPerson(
   report: Pick<Report, 'records' | 'unparseable' | 'plan' | 'outcomes' | 'escalated' | 'folded'>,
@@ -176,9 +189,7 @@ function needsPerson(
     PERSON_CLASSES.some((cls) => counts[cls] > 0) ||
     (report.escalated?.length ?? 0) > 0 ||
     // Deferred tasks count too: until a deferral queue starts them, a person runs the command.
-    report.outcomes.some(
-      (outcome) => outcome.status === 'refused' || outcome.status === 'deferred',
-    ) ||
+    report.outcomes.some(leftToPerson) ||
     unplannedCount(report) > 0 ||
     unparseableCount(report) > 0
   );
@@ -462,7 +473,7 @@ function awaitingMappingText(count: number, notes: readonly string[] = []): stri
   return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${notes.map((note) => display(note, NOTE_CHARS)).join('; ')}.`;
 }
 
-export type { Analysis, HintGroup, OutcomeCount, PersonFinding };
+export type { Analysis, HintGroup, OutcomeCount, OutcomeCounts, PersonFinding };
 export {
   accountOf,
   analyzeBatches,

@@ -111,7 +111,8 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     skipped,
     reexported: byStatus.started.paths,
     queued: byStatus.queued.paths,
-    planned: byStatus.planned.paths,
+    // A dry run's task the Lambda would refuse is not "to re-export": it counts as refused.
+    planned: byStatus.planned.paths - byStatus.wouldBeRefused.paths,
     // Deferred paths count too: without a queue nobody re-exports them but the person reading
     // this. Queued paths do not: the retrier takes them on.
     needPerson:
@@ -119,6 +120,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
       unplannedCount(report) +
       byStatus.refused.paths +
       byStatus.deferred.paths +
+      byStatus.wouldBeRefused.paths +
       (report.escalated?.length ?? 0),
     unparseable: unparseableCount(report),
   };
@@ -188,6 +190,7 @@ function headlineSection(report: Report, counts: Counts): string[] {
     const note = notReexportedNote(totals, notReexported, {
       unplanned: 'RE-EXPORTS',
       escalated: 'WHAT NEEDS A PERSON',
+      outcomes: 'RE-EXPORTS',
     });
     lines.push(...table, ...(note === undefined ? [] : wrap(note, '  ', WIDTH, '    ')), '');
   }
@@ -264,11 +267,18 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
   lines.push(
     ...escalationLines(report.escalated ?? [], failuresCsvPath, (id) => accountOf(report, id)),
   );
-  const { refused, deferred } = countOutcomes(outcomes);
+  const { refused, deferred, wouldBeRefused } = countOutcomes(outcomes);
   if (refused.tasks > 0) {
     lines.push(
       ...bullet(
         `FSx refused ${plural(refused.tasks, 're-export task')} (${plural(refused.paths, 'path')}): see RE-EXPORTS below.`,
+      ),
+    );
+  }
+  if (wouldBeRefused.tasks > 0) {
+    lines.push(
+      ...bullet(
+        `The Lambda would refuse ${plural(wouldBeRefused.tasks, 're-export task')} (${plural(wouldBeRefused.paths, 'path')}): see RE-EXPORTS below.`,
       ),
     );
   }
@@ -407,9 +417,15 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
   const lines: string[] = [];
   if (outcomes.length > 0) {
     const byStatus = countOutcomes(outcomes);
+    // A dry run's tasks the Lambda would refuse are planned ones, told apart.
     const tally = (['started', 'queued', 'refused', 'deferred', 'planned'] as const)
-      .filter((status) => byStatus[status].tasks > 0)
-      .map((status) => `${byStatus[status].tasks} ${status}`);
+      .map((status): [string, number] => [
+        status,
+        byStatus[status].tasks - (status === 'planned' ? byStatus.wouldBeRefused.tasks : 0),
+      ])
+      .concat([['would be refused', byStatus.wouldBeRefused.tasks]])
+      .filter(([, tasks]) => tasks > 0)
+      .map(([status, tasks]) => `${tasks} ${status}`);
     lines.push(`${plural(outcomes.length, 'task')}: ${tally.join(', ')}.`, '');
     for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) {
       // Only refused and deferred tasks name their account: they are the ones a person takes on.

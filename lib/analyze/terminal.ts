@@ -58,9 +58,18 @@ interface TerminalOptions {
   readonly color?: boolean;
 }
 
-/** Terminals are wider than email, but hints still read better in a column. */
+/**
+ * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
+ * alone on their line and are never cut (cut in two, they no longer work). See fitLine.
+ */
 const WIDTH = 100;
 const CELL = 80;
+/** Longest code in the codes table: with the class (10) and a count of 10 digits, within WIDTH. */
+const CODE_CHARS = 72;
+/** Longest unparseable sample shown (as in the email); the logs keep them whole. */
+const SAMPLE_CHARS = 200;
+/** An unparseable sample's indent, under its event's lines. */
+const SAMPLE_INDENT = '      ';
 const MAX_ROWS = 50;
 const MAX_SAMPLES = 5;
 
@@ -96,6 +105,72 @@ const STATUS_STYLE: Record<TaskOutcome['status'], Style> = {
 
 function isClass(value: string): value is FailureClass {
   return Object.hasOwn(CLASS_STYLE, value);
+}
+
+// Only our own SGR codes hold an escape: untrusted text is sanitised before it gets here.
+const SGR_CODE = /\u001b\[[0-9;]*m/g;
+
+/** A link, an S3 URI or an AWS CLI command: copied whole, so never cut, alone on its line. */
+const WHOLE = /^(?:https:\/\/|s3:\/\/|aws fsx )/;
+
+/** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
+function pieces(text: string, room: number): string[] {
+  const words: string[] = [];
+  for (const word of text.split(' ')) {
+    if (word.length <= room || WHOLE.test(word)) {
+      words.push(word);
+      continue;
+    }
+    // By code point, so no surrogate pair is split.
+    let piece = '';
+    for (const char of word) {
+      if (piece.length + char.length > room) {
+        words.push(piece);
+        piece = '';
+      }
+      piece += char;
+    }
+    words.push(piece);
+  }
+  return words;
+}
+
+/**
+ * Text cut into lines of at most `width` characters, exactly as it is (no space dropped or
+ * added): for a log line's sample, whose spacing may matter. No code point or `\xNN` / `\uNNNN`
+ * escape (sanitize's) is split.
+ */
+function chunks(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const [unit] of text.matchAll(/\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|[\s\S]/gu)) {
+    if (line.length + unit.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += unit;
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * The last guard of the 100 columns: a line still wider (long untrusted text with no space, say)
+ * is wrapped under its own indent, cutting words that no line holds. A link, an S3 URI or a
+ * command alone on its line stays whole.
+ */
+function fitLine(line: string): string[] {
+  if (line.replace(SGR_CODE, '').length <= WIDTH) return [line];
+  const indent = /^ */.exec(line)?.[0] ?? '';
+  const text = line.slice(indent.length);
+  if (WHOLE.test(text)) return [line];
+  const hanging = `${indent}  `;
+  return wrap(pieces(text, WIDTH - hanging.length).join(' '), indent, WIDTH, hanging);
+}
+
+/** A table's lines when each fits in WIDTH (colours aside), else the list `instead` gives. */
+function tableOr(lines: string[], instead: () => string[]): string[] {
+  return lines.every((line) => line.replace(SGR_CODE, '').length <= WIDTH) ? lines : instead();
 }
 
 function more(count: number, noun: string): string {
@@ -154,6 +229,7 @@ function classTable(report: Report, paint: Paint): string[] {
   const note = notReexportedNote(totals, notReexported, {
     unplanned: '"Not re-exported"',
     escalated: '"What a person must fix"',
+    outcomes: '"Re-exports"',
   });
   if (note !== undefined) lines.push(...wrapWithoutWidow(note, '  ', WIDTH, '    '));
   return [...heading(paint, 'Failures by class'), ...lines];
@@ -165,7 +241,11 @@ function codeTable(report: Report, paint: Paint): string[] {
   const classOf = codeClasses(report);
   const rows = codes
     .slice(0, MAX_ROWS)
-    .map(([code, count]) => [display(code, CELL), classOf.get(code) ?? 'unknown', String(count)]);
+    .map(([code, count]) => [
+      fitCell(code, CODE_CHARS),
+      classOf.get(code) ?? 'unknown',
+      String(count),
+    ]);
   const lines = formatTable(['Code', 'Class', 'Count'], rows, {
     align: ['left', 'left', 'right'],
     paint: (cell, row, column) => {
@@ -186,10 +266,24 @@ function fileSystemTable(report: Report, paint: Paint): string[] {
     const total = classes.reduce((sum, cls) => sum + counts[cls], 0);
     return [display(id, CELL), String(total), ...classes.map((cls) => String(counts[cls]))];
   });
-  const lines = formatTable(['File system', 'Records', ...classes], rows, {
+  const table = formatTable(['File system', 'Records', ...classes], rows, {
     align: ['left', 'right', ...classes.map(() => 'right' as const)],
     paint: (cell, row) => (row < 0 ? paint(cell, 'bold') : cell),
   });
+  // With most classes present, a column each no longer fits: one line per file system instead.
+  const lines = tableOr(table, () =>
+    fileSystems.slice(0, MAX_ROWS).flatMap(([id, counts]) => {
+      const present = classes.filter((cls) => counts[cls] > 0);
+      const total = present.reduce((sum, cls) => sum + counts[cls], 0);
+      const byClass = present.map((cls) => `${counts[cls]} ${cls}`).join(', ');
+      return wrapWithoutWidow(
+        `${fitCell(id, 64)}: ${plural(total, 'record')} (${byClass})`,
+        '  ',
+        WIDTH,
+        '    ',
+      );
+    }),
+  );
   if (fileSystems.length > MAX_ROWS) {
     lines.push(`  ${more(fileSystems.length - MAX_ROWS, 'file system')}`);
   }
@@ -197,11 +291,13 @@ function fileSystemTable(report: Report, paint: Paint): string[] {
 }
 
 /**
- * Longest Result cell of the re-exports table: after the status (8), a file-system id (20), the
- * paths (5) and the delay (7) columns, a row stays within WIDTH. The lines under the table name
- * each task's token and give the whole reason.
+ * Longest Result cell of the re-exports table: after the row number (2), the status (8), a
+ * file-system id (20), the paths (5) and the delay (7) columns, a row stays within WIDTH. The
+ * lines under the table name each task's token and give the whole reason.
  */
-const RESULT_CHARS = 50;
+const RESULT_CHARS = 46;
+/** A file-system id: `fs-` and 17 hex digits. */
+const FILE_SYSTEM_CHARS = 20;
 
 function outcomeDetail(outcome: TaskOutcome): string {
   switch (outcome.status) {
@@ -211,8 +307,11 @@ function outcomeDetail(outcome: TaskOutcome): string {
       return fitCell(outcome.error, RESULT_CHARS);
     case 'deferred':
       return 'waiting for the writer';
-    case 'queued':
-      return fitCell(`queued (${outcome.reason}) until ${outcome.notBefore}`, RESULT_CHARS);
+    case 'queued': {
+      // The time whole, the reason shortened (the lines under the table give it whole).
+      const until = `until ${display(outcome.notBefore, 24)}`;
+      return `${until} (${fitCell(outcome.reason, RESULT_CHARS - until.length - 3)})`;
+    }
     case 'planned':
       if (outcome.refusal !== undefined) return 'dry run: would be refused (see note)';
       return outcome.note === undefined ? 'dry run' : 'dry run (see note)';
@@ -223,37 +322,43 @@ function reexportLines(report: Report, paint: Paint): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
   const shown = outcomes.slice(0, MAX_ROWS);
-  // No token column: a 47-character token would push the table past WIDTH, and each task's
-  // lines under the table start with it, in the same order.
+  // No token column: a 47-character token would push the table past WIDTH. Each task's lines
+  // under the table start with its row number (#3), then its token.
   const lines = formatTable(
-    ['Status', 'File system', 'Paths', 'Delay', 'Result'],
-    shown.map((outcome) => [
+    ['#', 'Status', 'File system', 'Paths', 'Delay', 'Result'],
+    shown.map((outcome, index) => [
+      String(index + 1),
       outcome.status,
-      display(outcome.task.fileSystemId, CELL),
+      fitCell(outcome.task.fileSystemId, FILE_SYSTEM_CHARS),
       String(outcome.task.paths.length),
       `${outcome.task.delaySeconds} s`,
       outcomeDetail(outcome),
     ]),
     {
-      align: ['left', 'left', 'right', 'right', 'left'],
+      align: ['right', 'left', 'left', 'right', 'right', 'left'],
       paint: (cell, row, column) => {
         if (row < 0) return paint(cell, 'bold');
         const outcome = shown[row];
-        return column === 0 && outcome !== undefined
+        return column === 1 && outcome !== undefined
           ? paint(cell, STATUS_STYLE[outcome.status])
           : cell;
       },
     },
   );
   if (outcomes.length > MAX_ROWS) lines.push(`  ${more(outcomes.length - MAX_ROWS, 'task')}`);
-  for (const outcome of shown) {
+  for (const [index, outcome] of shown.entries()) {
     const { task } = outcome;
     // Refused and deferred tasks need a person: they name the account too, when it is known.
     const person = outcome.status === 'refused' || outcome.status === 'deferred';
     const note = person ? accountNote(accountOf(report, task.fileSystemId)) : '';
     lines.push(
       '',
-      `  ${display(task.clientRequestToken, CELL)} on ${display(task.fileSystemId, CELL)}${note}:`,
+      ...wrap(
+        `#${index + 1} ${fitCell(task.clientRequestToken, CELL)} on ${fitCell(task.fileSystemId, CELL)}${note}:`,
+        '  ',
+        WIDTH,
+        '      ',
+      ),
     );
     for (const path of task.paths.slice(0, PATHS_SHOWN_PER_TASK))
       lines.push(`    ${display(path, CELL)}`);
@@ -310,8 +415,15 @@ function unparseableLines(report: Report, paint: Paint): string[] {
   const lines = events
     .slice(0, MAX_SAMPLES)
     .flatMap((event) => [
-      `  ${display(event.reason, CELL)} (event ${display(event.eventId, 64)} in stream ${display(event.logStream, CELL)}; file system ${placeText(streamPlace(event.logStream, event.owner))})`,
-      `    ${paint(display(event.sample, 200), 'dim')}`,
+      ...wrap(
+        `${fitCell(event.reason, CELL)} (event ${fitCell(event.eventId, 64)} in stream ${fitCell(event.logStream, CELL)}; file system ${placeText(streamPlace(event.logStream, event.owner))})`,
+        '  ',
+        WIDTH,
+        '    ',
+      ),
+      ...chunks(fitCell(event.sample, SAMPLE_CHARS), WIDTH - SAMPLE_INDENT.length).map(
+        (chunk) => `${SAMPLE_INDENT}${paint(chunk, 'dim')}`,
+      ),
     ]);
   if (count > MAX_SAMPLES) lines.push(`  ${more(count - MAX_SAMPLES, 'event')}`);
   return [...heading(paint, 'Unparseable events (kept, not dropped)'), ...lines];
@@ -340,9 +452,14 @@ function personLines(report: Report, paint: Paint): string[] {
     ),
   );
   while (lines.at(-1) === '') lines.pop();
-  const refused = countOutcomes(outcomesOf(report)).refused.tasks;
-  if (refused > 0) {
-    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused} (see Re-exports)`);
+  const { refused, wouldBeRefused } = countOutcomes(outcomesOf(report));
+  if (refused.tasks > 0) {
+    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.tasks} (see Re-exports)`);
+  }
+  if (wouldBeRefused.tasks > 0) {
+    lines.push(
+      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${wouldBeRefused.tasks} (see Re-exports)`,
+    );
   }
   if (unplannedCount(report) > 0) {
     lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);
@@ -355,7 +472,7 @@ function sourceLines(report: Report, paint: Paint): string[] {
   const sources = uniqueSources(report);
   if (sources.length === 0) return [];
   const shown = sources.slice(0, MAX_ROWS);
-  const lines = formatTable(
+  const table = formatTable(
     ['Log group', 'Log stream', 'Account', 'Events'],
     shown.map((source) => [
       source.logGroupAssumed === true
@@ -369,6 +486,14 @@ function sourceLines(report: Report, paint: Paint): string[] {
       align: ['left', 'left', 'left', 'right'],
       paint: (cell, row) => (row < 0 ? paint(cell, 'bold') : cell),
     },
+  );
+  // Long names no longer fit side by side: each source on lines of its own, as in the email.
+  const lines = tableOr(table, () =>
+    shown.flatMap((source) => [
+      `  Log group:  ${fitCell(source.logGroup, CELL)}${source.logGroupAssumed === true ? ' (assumed)' : ''}`,
+      `  Log stream: ${fitCell(source.logStream, CELL)}`,
+      `  Account:    ${fitCell(source.owner, 32)}, ${plural(source.events, 'event')}`,
+    ]),
   );
   if (sources.length > MAX_ROWS) lines.push(`  ${more(sources.length - MAX_ROWS, 'log stream')}`);
   if (sources.some((source) => source.logGroupAssumed === true)) {
@@ -403,7 +528,7 @@ function renderTerminal(report: Report, options: TerminalOptions = {}): string {
     ...sourceLines(report, paint),
     ...personLines(report, paint),
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.flatMap(fitLine).join('\n')}\n`;
 }
 
 export type { TerminalOptions };

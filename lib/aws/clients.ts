@@ -111,10 +111,11 @@ const metricsClient = /* @__PURE__ */ traced(
 
 /**
  * An FSx client that signs with `credentials`: a member account's, in organization mode (one per
- * account, kept by the caller for the container's life).
+ * account, kept by the caller for the container's life). Traced like the others, so its calls
+ * show in X-Ray beside the home account's.
  */
 function fsxClientWith(credentials: NonNullable<FSxClientConfig['credentials']>): FSxClient {
-  return new FSxClient({ ...sharedClientOptions, credentials });
+  return traced(new FSxClient({ ...sharedClientOptions, credentials }));
 }
 
 export {

@@ -1,6 +1,7 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
 import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
+import { leftToPerson } from './report.ts';
 
 /*
  * The compact per-class table that opens the summary email, the digest and the terminal report:
@@ -91,12 +92,20 @@ function classTableLines(
 
 /**
  * Retryable records that were not re-exported, per class: those the plan could not re-export (an
- * untrusted path, `..`, no path…) and those whose path was escalated to a person after repeated
- * re-exports. They make "re-exported" untrue for some or all records of their class.
+ * untrusted path, `..`, no path…), those whose path was escalated to a person after repeated
+ * re-exports, and those of tasks left to a person (refused, deferred, or in a dry run refused by
+ * the Lambda). They make "re-exported" untrue for some or all records of their class.
  */
 interface NotReexported {
   readonly byClass: ReadonlyMap<FailureClass, number>;
   readonly escalatedByClass: ReadonlyMap<FailureClass, number>;
+  readonly leftToPersonByClass: ReadonlyMap<FailureClass, number>;
+  /**
+   * False when `leftToPersonByClass` may count too few: a folded report that left some event ids
+   * out of its tasks, or lost a task's records of more than one class. The note then says so.
+   */
+  readonly leftToPersonExact: boolean;
+  readonly dryRun: boolean;
 }
 
 /** Where the note under the class table sends the reader, per kind of record not re-exported. */
@@ -105,6 +114,8 @@ interface NoteSections {
   readonly unplanned: string;
   /** The section listing the escalated paths ("WHAT NEEDS A PERSON"). */
   readonly escalated: string;
+  /** The section listing the tasks and their outcomes ("RE-EXPORTS"). */
+  readonly outcomes: string;
 }
 
 function increment(counts: Map<FailureClass, number>, cls: FailureClass): void {
@@ -138,11 +149,41 @@ function escalatedByClassOf(
 }
 
 /**
+ * The records of tasks left to a person, per class (see {@link NotReexported}). A task's events
+ * are read in the records; those a folded report keeps no more count for the task's class when it
+ * has one, else the count is a lower bound (`exact` false).
+ */
+function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outcomes'>): {
+  byClass: Map<FailureClass, number>;
+  exact: boolean;
+} {
+  const byClass = new Map<FailureClass, number>();
+  const tasks = report.outcomes.filter(leftToPerson).map((outcome) => outcome.task);
+  if (tasks.length === 0) return { byClass, exact: true };
+  const unseen = new Set<string>();
+  for (const task of tasks) for (const id of task.eventIds) unseen.add(id);
+  for (const record of report.records) {
+    // delete: the first record of an id counts, as everywhere an input repeats one.
+    if (unseen.delete(record.eventId)) increment(byClass, record.class);
+  }
+  let exact = (report.folded?.eventIdsOmitted ?? 0) === 0;
+  for (const task of tasks) {
+    for (const id of task.eventIds) {
+      if (!unseen.delete(id)) continue;
+      const [only, ...others] = task.classes;
+      if (only !== undefined && others.length === 0) increment(byClass, only);
+      else exact = false;
+    }
+  }
+  return { byClass, exact };
+}
+
+/**
  * A report's retryable records that were not re-exported, per class (see {@link NotReexported}):
  * all of them, also those a folded report lists no more.
  */
 function notReexportedOf(
-  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes' | 'escalated'>,
+  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes' | 'escalated' | 'dryRun'>,
 ): NotReexported {
   const byClass = new Map<FailureClass, number>();
   if (report.folded === undefined) {
@@ -153,7 +194,14 @@ function notReexportedOf(
       if (count > 0) byClass.set(cls, count);
     }
   }
-  return { byClass, escalatedByClass: escalatedByClassOf(report) };
+  const leftToPerson = leftToPersonByClassOf(report);
+  return {
+    byClass,
+    escalatedByClass: escalatedByClassOf(report),
+    leftToPersonByClass: leftToPerson.byClass,
+    leftToPersonExact: leftToPerson.exact,
+    dryRun: report.dryRun,
+  };
 }
 
 /**
@@ -169,32 +217,41 @@ function retryableAction(
   const action = classAction(cls, dryRun);
   if (notReexported === undefined || !isRetryable(cls)) return action;
   const count =
-    (notReexported.byClass.get(cls) ?? 0) + (notReexported.escalatedByClass.get(cls) ?? 0);
+    (notReexported.byClass.get(cls) ?? 0) +
+    (notReexported.escalatedByClass.get(cls) ?? 0) +
+    (notReexported.leftToPersonByClass.get(cls) ?? 0);
   if (count === 0) return action;
   if (count >= records) return `${dryRun ? 'would not be' : 'not'} re-exported ${MARK}`;
   return `${action} ${MARK}`;
 }
 
-/** "2 of 7 transient records and 1 of 1 busy record", for the classes with a count; undefined: none. */
+/**
+ * "2 of 7 transient records and 1 of 1 busy record", for the classes with a count; undefined:
+ * none. `atLeast`: the counts are lower bounds ("at least 2 of 7 …" where short of the class).
+ */
 function countsOfClasses(
   totals: ReportTotals,
   counts: ReadonlyMap<FailureClass, number>,
+  atLeast = false,
 ): string | undefined {
   const parts = totals.classTally
     .filter((tally) => (counts.get(tally.cls) ?? 0) > 0)
-    .map(
-      (tally) =>
-        `${counts.get(tally.cls)} of ${tally.records} ${tally.cls} ${tally.records === 1 ? 'record' : 'records'}`,
-    );
+    .map((tally) => {
+      const count = counts.get(tally.cls) ?? 0;
+      // A lower bound that reached every record of its class is exact.
+      const bound = atLeast && count < tally.records ? 'at least ' : '';
+      return `${bound}${count} of ${tally.records} ${tally.cls} ${tally.records === 1 ? 'record' : 'records'}`;
+    });
   if (parts.length === 0) return undefined;
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /**
  * The note under the class table for its marked rows: "* 2 of 7 transient records could not be
- * re-exported: see RE-EXPORTS below." and, for escalated paths, "1 of 7 transient records reached
- * the re-export limit: see WHAT NEEDS A PERSON below." (`see` names the sections listing them).
- * Undefined when every row is true as it is.
+ * re-exported: see RE-EXPORTS below.", for escalated paths "1 of 7 transient records reached the
+ * re-export limit: see WHAT NEEDS A PERSON below.", and for tasks left to a person "1 of 7
+ * transient records were in a task refused or deferred to a person: see RE-EXPORTS below." (`see`
+ * names the sections listing them). Undefined when every row is true as it is.
  */
 function notReexportedNote(
   totals: ReportTotals,
@@ -203,6 +260,12 @@ function notReexportedNote(
 ): string | undefined {
   const unplanned = countsOfClasses(totals, notReexported.byClass);
   const escalated = countsOfClasses(totals, notReexported.escalatedByClass);
+  const exact = notReexported.leftToPersonExact;
+  const leftToPerson = countsOfClasses(totals, notReexported.leftToPersonByClass, !exact);
+  // A folded input keeps only its first records and event ids: it may not tell them all.
+  const bound = leftToPerson?.includes('at least ')
+    ? ' (the input is too large to tell every one)'
+    : '';
   const sentences = [
     ...(unplanned === undefined
       ? []
@@ -210,8 +273,18 @@ function notReexportedNote(
     ...(escalated === undefined
       ? []
       : [`${escalated} reached the re-export limit: see ${see.escalated} below.`]),
+    ...(leftToPerson === undefined
+      ? []
+      : [
+          notReexported.dryRun
+            ? `${leftToPerson} would not be re-exported: the Lambda would refuse their task${bound}; see ${see.outcomes} below.`
+            : `${leftToPerson} could not be re-exported: their task was refused or deferred to a person; see ${see.outcomes} below.`,
+        ]),
   ];
-  return sentences.length === 0 ? undefined : `${MARK} ${sentences.join(' ')}`;
+  if (sentences.length === 0) return undefined;
+  // "at least …" opens a sentence too.
+  const capitalised = sentences.map((text) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`);
+  return `${MARK} ${capitalised.join(' ')}`;
 }
 
 /**

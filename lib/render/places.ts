@@ -1,7 +1,6 @@
 import { detach } from '../common/records.ts';
-import { display } from '../common/text.ts';
 import { fileSystemOfStream } from './insights.ts';
-import { plural } from './layout.ts';
+import { fitCell, plural } from './layout.ts';
 
 /*
  * Where an item that needs a person is: its file system and, when the input named it, the account
@@ -47,13 +46,14 @@ function streamPlace(logStream: string, owner: string): Place {
  * @example placeText({ fileSystemId: undefined, account: '123456789012' }) // 'unknown, account 123456789012'
  */
 function placeText(place: Place): string {
-  const id = place.fileSystemId === undefined ? 'unknown' : display(place.fileSystemId, 64);
-  return place.account === undefined ? id : `${id}, account ${display(place.account, 32)}`;
+  // fitCell: at most 64 and 32 columns once escaped, so the line holding them stays short.
+  const id = place.fileSystemId === undefined ? 'unknown' : fitCell(place.fileSystemId, 64);
+  return place.account === undefined ? id : `${id}, account ${fitCell(place.account, 32)}`;
 }
 
 /** ` (account 123456789012)` after a line that already names the file system; '' when unknown. */
 function accountNote(account: string | undefined): string {
-  return account === undefined ? '' : ` (account ${display(account, 32)})`;
+  return account === undefined ? '' : ` (account ${fitCell(account, 32)})`;
 }
 
 /** How `groupByPlace` reads an item: its file system, its account, and what to show of it. */
@@ -154,7 +154,7 @@ function placeLines(groups: readonly PlaceGroup[], options: PlaceLinesOptions): 
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_PLACES)) {
     lines.push(`${indent}File system ${placeText(group)}: ${plural(group.count, noun)}`);
-    for (const sample of group.samples) lines.push(`${indent}  ${display(sample, sampleChars)}`);
+    for (const sample of group.samples) lines.push(`${indent}  ${fitCell(sample, sampleChars)}`);
   }
   if (groups.length > MAX_PLACES) {
     const rest = groups.slice(MAX_PLACES).reduce((sum, group) => sum + group.count, 0);

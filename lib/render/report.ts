@@ -35,6 +35,24 @@ function outcomesOf(
 }
 
 /**
+ * Whether a dry run's task is one the Lambda would refuse before asking FSx (`analyze
+ * --associations FILE` without REPORT_PATH: NoReportPath). Its status stays `planned`, as a dry
+ * run starts nothing, but it counts where refused tasks count: a person must act on it.
+ */
+function wouldBeRefused(outcome: TaskOutcome): boolean {
+  return outcome.status === 'planned' && outcome.refusal !== undefined;
+}
+
+/**
+ * Whether a task's paths are left to a person: refused by FSx, deferred without a deferral queue
+ * (a person runs the command once the delay has passed), or, in a dry run, one the Lambda would
+ * refuse.
+ */
+function leftToPerson(outcome: TaskOutcome): boolean {
+  return outcome.status === 'refused' || outcome.status === 'deferred' || wouldBeRefused(outcome);
+}
+
+/**
  * Retryable failures that were not planned, grouped by reason (largest group first) and, within a
  * reason, by place. `locate` gives each failure's place and what to show of it (its path as FSx
  * tasks take it, or its S3 object); a failure that names neither shows its event.
@@ -173,8 +191,10 @@ export {
   failureHeadline,
   failuresAndWarnings,
   groupUnplanned,
+  leftToPerson,
   outcomesOf,
   reportInsightsLink,
   timeRange,
   uniqueSources,
+  wouldBeRefused,
 };

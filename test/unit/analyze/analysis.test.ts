@@ -135,6 +135,8 @@ describe('Function: countOutcomes', () => {
         reason: 'r',
         retryLater: true,
       },
+      { status: 'planned', task: task({ paths: ['h'] }) },
+      { status: 'planned', task: task({ paths: ['i', 'j'] }), refusal: 'NoReportPath' },
     ];
 
     // Act
@@ -146,7 +148,9 @@ describe('Function: countOutcomes', () => {
       queued: { tasks: 1, paths: 1 },
       refused: { tasks: 2, paths: 4 },
       deferred: { tasks: 0, paths: 0 },
-      planned: { tasks: 0, paths: 0 },
+      // The tasks the Lambda would refuse are planned ones, counted apart as well.
+      planned: { tasks: 2, paths: 3 },
+      wouldBeRefused: { tasks: 1, paths: 2 },
     });
     expect(countOutcomes(outcomes)).toBe(counts);
   });

@@ -895,6 +895,31 @@ describe('Function: renderEmail', () => {
     expect(flat(body)).not.toContain('Would start');
   });
 
+  it('counts a dry-run task the Lambda would refuse as needing a person, not as to re-export', () => {
+    // Prepare
+    const report = plannedReport('no S3 association', 'NoReportPath');
+
+    // Act
+    const { subject, body, attributes } = renderEmail(report);
+
+    // Assess
+    expect(subject).toBe(
+      `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 needs a person`,
+    );
+    expect(body).toContain(
+      '1 FSx data repository failure: 0 paths to re-export, 1 needs a person.',
+    );
+    expect(body).toMatch(/ {2}transient +1 +1 +1 {2}would not be re-exported \*\n/);
+    expect(flat(body)).toContain(
+      '* 1 of 1 transient record would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    );
+    expect(flat(body)).toContain(
+      'WHAT NEEDS A PERSON ------------------- * The Lambda would refuse 1 re-export task (1 path): see RE-EXPORTS below.',
+    );
+    expect(body).toContain('1 task: 1 would be refused.');
+    expect(attributes['needsPerson']).toBe('true');
+  });
+
   it('names the file systems --associations FILE leaves out under "Re-exported once mapped", sanitised', () => {
     // Prepare
     const awaiting = {

@@ -88,6 +88,25 @@ describe('Function: renderTerminal', () => {
     expect(output).toMatch(/planned .* dry run: would be refused \(see note\)\n/);
   });
 
+  it('counts a dry-run task the Lambda would refuse where refused tasks count', () => {
+    // Prepare
+    const report = plannedReport('no S3 association', 'NoReportPath');
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Failures by class')).toEqual([
+      '  Class      Records  Files  File systems  What happens',
+      '  transient        1      1             1  would not be re-exported *',
+      '  * 1 of 1 transient record would not be re-exported: the Lambda would refuse their task; see',
+      '    "Re-exports" below.',
+    ]);
+    expect(block(output, 'What a person must fix')).toEqual([
+      '  Re-exports the Lambda would refuse: 1 (see Re-exports)',
+    ]);
+  });
+
   it('marks a class whose records could not all be re-exported, with a note under the table', async () => {
     // Prepare
     const report = await partlyUnplannedReport();
@@ -175,8 +194,8 @@ describe('Function: renderTerminal', () => {
     const output = renderTerminal(report);
 
     // Assess
-    expect(output).toContain(`  fea-refused on ${FS} (account 123456789012):\n`);
-    expect(output).toContain(`  fea-deferred on ${FS} (account 123456789012):\n`);
+    expect(output).toContain(`  #1 fea-refused on ${FS} (account 123456789012):\n`);
+    expect(output).toContain(`  #2 fea-deferred on ${FS} (account 123456789012):\n`);
   });
 
   it('names the file system of every record a person must fix, paths relative to its root', () => {
@@ -239,6 +258,87 @@ describe('Function: renderTerminal', () => {
     ]);
   });
 
+  it('lists the file systems one a line when a column per class would pass 100 columns', () => {
+    // Prepare: every class on one file system: the table would be 101 columns wide.
+    const classes = [
+      ['permission', 'S3ExportAccessDenied'],
+      ['limit', 'S3ExportObjectTooLarge'],
+      ['report', 'ReportPathAccessDenied'],
+      ['unknown', 'SomethingNew'],
+      ['transient', 'S3ExportInternalError'],
+      ['busy', 'S3ExportResourceBusy'],
+      ['import', 'S3ImportAccessDenied'],
+      ['skipped', 'S3ExportSkipped'],
+    ] as const;
+    const report = emptyReport({
+      region: undefined,
+      events: 9,
+      records: [
+        ...classes.map(([cls, code], index) => record(index, { class: cls, code })),
+        record(8, { fileSystemId: 'fs-11111111', class: 'busy', code: 'S3ExportResourceBusy' }),
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'File systems')).toEqual([
+      `  ${FS}: 8 records (1 permission, 1 limit, 1 report, 1 unknown, 1 transient, 1 busy,`,
+      '    1 import, 1 skipped)',
+      '  fs-11111111: 1 record (1 busy)',
+    ]);
+    for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('lists the sources one a line each when their names would pass 100 columns', () => {
+    // Prepare
+    const logGroup = `/aws/fsx/lustre/${'g'.repeat(60)}`;
+    const report = emptyReport({
+      region: undefined,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(block(output, 'Where to look')).toEqual([
+      `  Log group:  ${logGroup}`,
+      `  Log stream: datarepo_${FS}`,
+      '  Account:    123456789012, 1 event',
+    ]);
+  });
+
+  it('numbers the re-exports rows and their tasks alike, past 50 tasks too', () => {
+    // Prepare
+    const tasks = Array.from({ length: 52 }, (_, index) =>
+      task({ clientRequestToken: `fea-token-${index + 1}`, paths: [`ns1/${index + 1}.bin`] }),
+    );
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: tasks.map((each) => ({ status: 'planned' as const, task: each })),
+    });
+
+    // Act
+    const lines = block(renderTerminal(report), 'Re-exports');
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(lines[0]).toBe('   #  Status   File system           Paths  Delay  Result');
+    expect(lines[1]).toBe(`   1  planned  ${FS}      1    0 s  dry run`);
+    expect(lines[50]).toBe(`  50  planned  ${FS}      1    0 s  dry run`);
+    expect(lines[51]).toBe('  … and 2 more tasks');
+    expect(output).toContain(`\n  #1 fea-token-1 on ${FS}:\n    ns1/1.bin\n`);
+    expect(output).toContain(`\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n`);
+    expect(output).not.toContain('#51');
+  });
+
   it('shows planned re-exports with file system, path count and delay, then each token and first paths', async () => {
     // Prepare
     const busy = ['a', 'b', 'c', 'd', 'e'].map((name) => ({
@@ -254,12 +354,12 @@ describe('Function: renderTerminal', () => {
     // Assess
     const [first, second] = report.plan.tasks;
     const table = block(output, 'Re-exports');
-    expect(table[0]).toBe('  Status   File system           Paths  Delay  Result');
-    expect(table[1]).toBe(`  planned  ${FS}      1    0 s  dry run`);
-    expect(table[2]).toBe(`  planned  ${FS}      5  300 s  dry run`);
-    expect(output).toContain(`  ${first?.clientRequestToken} on ${FS}:\n    ns1/z.bin\n`);
+    expect(table[0]).toBe('  #  Status   File system           Paths  Delay  Result');
+    expect(table[1]).toBe(`  1  planned  ${FS}      1    0 s  dry run`);
+    expect(table[2]).toBe(`  2  planned  ${FS}      5  300 s  dry run`);
+    expect(output).toContain(`  #1 ${first?.clientRequestToken} on ${FS}:\n    ns1/z.bin\n`);
     expect(output).toContain(
-      `  ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
+      `  #2 ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
     );
   });
 
@@ -326,9 +426,9 @@ describe('Function: renderTerminal', () => {
     // Assess
     expect(table).toHaveLength(7);
     for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
-    expect(table[2]).toMatch(/^ {2}refused {2}.* 86400 s {2}ServiceLimitExceeded\\x1b/);
+    expect(table[2]).toMatch(/^ {2}2 {2}refused {2}.* 86400 s {2}ServiceLimitExceeded\\x1b/);
     // Cut in the middle: the reason's whole text is under the table.
-    expect(table[4]).toMatch(/ {2}queued \(DataRepositoryTas…2025-11-25T12:40:00.000Z$/);
+    expect(table[4]).toMatch(/ {2}until 2025-11-25T12:40:00.000Z \(DataR…\\x9b31m\)$/);
     expect(table[6]).toMatch(/ {2}dry run: would be refused \(see note\)$/);
     expect(table.join('\n')).not.toMatch(UNSAFE);
   });
@@ -363,9 +463,9 @@ describe('Function: renderTerminal', () => {
 
     // Assess
     const table = block(output, 'Re-exports');
-    expect(table[1]).toMatch(/^ {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
-    expect(table[2]).toMatch(/^ {2}refused .* BadRequest$/);
-    expect(table[3]).toMatch(/^ {2}deferred .* 300 s {2}waiting for the writer$/);
+    expect(table[1]).toMatch(/^ {2}1 {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
+    expect(table[2]).toMatch(/^ {2}2 {2}refused .* BadRequest$/);
+    expect(table[3]).toMatch(/^ {2}3 {2}deferred .* 300 s {2}waiting for the writer$/);
     expect(output).toContain('    FSx rejected the request (path not found)');
     expect(output).toContain(
       "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
@@ -401,7 +501,7 @@ describe('Function: renderTerminal', () => {
     // Assess
     const table = block(output, 'Re-exports');
     expect(table[1]).toMatch(
-      /^ {2}queued .* 600 s {2}queued \(busy\) until 2025-11-25T12:40:00.000Z$/,
+      /^ {2}1 {2}queued .* 600 s {2}until 2025-11-25T12:40:00.000Z \(busy\)$/,
     );
     expect(output).toContain('    busy files wait 600 s for their writer to finish');
     expect(output).not.toContain('Re-export by hand later');
@@ -429,9 +529,11 @@ describe('Function: renderTerminal', () => {
       `    File system ${FS}, account 123456789012: 1 failure`,
       '      ns1/../escape.bin',
     ]);
-    expect(output).toContain(
-      `  not a documented FSx data repository event (no known code or message) (event ev-2 in stream datarepo_${FS}; file system ${FS}, account 123456789012)\n    {"level":"ERROR"}`,
-    );
+    expect(block(output, 'Unparseable events (kept, not dropped)')).toEqual([
+      `  not a documented FSx data repository event (no known code or message) (event ev-2 in stream`,
+      `    datarepo_${FS}; file system ${FS}, account 123456789012)`,
+      '      {"level":"ERROR"}',
+    ]);
     const person = block(output, 'What a person must fix');
     expect(person[0]).toBe('  Access denied: a person must fix permissions: 1');
     expect(person[1]).toBe('    S3ExportAccessDenied (1)');
@@ -446,6 +548,19 @@ describe('Function: renderTerminal', () => {
     ];
     const positions = ordered.map((title) => output.indexOf(`\n${title}\n`));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('cuts a long unparseable sample into lines of 100 columns, every character kept', async () => {
+    // Prepare: spaces doubled, and ESC (shown as 4 characters, \x1b) across the first cut.
+    const sample = `${'a  b '.repeat(18)}ddd\u001b[2J${'c'.repeat(56)}`;
+    const report = await reportOf([batch([{ message: sample }])]);
+
+    // Act
+    const lines = block(renderTerminal(report), 'Unparseable events (kept, not dropped)');
+
+    // Assess
+    const shown = lines.filter((line) => line.startsWith('      '));
+    expect(shown).toEqual([`      ${'a  b '.repeat(18)}ddd`, `      \\x1b[2J${'c'.repeat(56)}`]);
   });
 
   it('prints no escape sequence at all without colour, whatever the input', () => {
@@ -539,9 +654,9 @@ describe('Function: renderTerminal', () => {
     // Assess
     expect(output).not.toContain('q'.repeat(80));
     expect(output).not.toContain('p'.repeat(80));
-    expect(output).toContain(`  00${'q'.repeat(38)}…${'q'.repeat(39)}  unknown      1`);
+    expect(output).toContain(`  00${'q'.repeat(34)}…${'q'.repeat(35)}  unknown      1`);
     expect(output).toContain('  … and 5 more codes (--json lists all)');
-    for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+    for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('says in one line that a report with nothing in it has no failures', () => {

@@ -133,12 +133,18 @@ describe('clients with tracing', () => {
     vi.resetModules();
   });
 
-  /** The middleware names of a fresh FSx client, loaded as a cold start with `env`. */
-  async function middlewareOf(env: Record<string, string>): Promise<string[]> {
+  /**
+   * The middleware names of a fresh FSx client, loaded as a cold start with `env`: the home
+   * account's, or (`member`) one made for a member account after the first invocation began.
+   */
+  async function middlewareOf(env: Record<string, string>, member = false): Promise<string[]> {
     vi.resetModules();
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-    const { fsxClient: client, tracingReady } = await import('../../../lib/aws/clients.ts');
-    await tracingReady;
+    const clients = await import('../../../lib/aws/clients.ts');
+    await clients.tracingReady;
+    const client = member
+      ? clients.fsxClientWith({ accessKeyId: 'AKIAMEMBER', secretAccessKey: 'secret' })
+      : clients.fsxClient;
     return client.middlewareStack.identify();
   }
 
@@ -154,6 +160,16 @@ describe('clients with tracing', () => {
 
     // Assess
     expect(traced).toContain('XRaySDKInstrumentation - build');
+  });
+
+  it("records a member account's FSx calls in X-Ray too, and adds nothing when tracing is off", async () => {
+    // Act
+    const traced = await middlewareOf({ ...LAMBDA, POWERTOOLS_TRACE_ENABLED: 'true' }, true);
+    const plain = await middlewareOf({ ...LAMBDA, POWERTOOLS_TRACE_ENABLED: 'false' }, true);
+
+    // Assess
+    expect(traced).toContain('XRaySDKInstrumentation - build');
+    expect(plain.filter((name) => /xray|powertools/i.test(name))).toEqual([]);
   });
 
   it('loads no X-Ray code and adds nothing when tracing is off', async () => {

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
 import { CLASS_ORDER } from '../../../lib/common/classes.ts';
-import type { FailureRecord, FoldedReport, Report } from '../../../lib/common/types.ts';
+import type {
+  ExportTask,
+  FailureRecord,
+  FoldedReport,
+  Report,
+  TaskOutcome,
+} from '../../../lib/common/types.ts';
 import {
   type ClassTableRow,
   classTableLines,
@@ -14,7 +20,11 @@ import {
 import { emptyReport, escalatedReport, record, unparseable } from '../../helpers/reports.ts';
 
 /** The sections the note under the table names, as in the email. */
-const SEE = { unplanned: 'RE-EXPORTS', escalated: 'WHAT NEEDS A PERSON' } as const;
+const SEE = {
+  unplanned: 'RE-EXPORTS',
+  escalated: 'WHAT NEEDS A PERSON',
+  outcomes: 'RE-EXPORTS',
+} as const;
 
 // \n is the only control character an email body may hold (and no tab is ever written).
 const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -238,6 +248,109 @@ describe('Class table: retryable records that could not be re-exported', () => {
     expect(note).toBe(
       '* 2 of 3 transient records and 1 of 1 busy record reached the re-export limit: see WHAT NEEDS A PERSON below.',
     );
+  });
+
+  /** The plan's tasks of `report` (transient first, then busy), each given an outcome. */
+  function withOutcomes(
+    report: Report,
+    outcome: (task: ExportTask, index: number) => TaskOutcome,
+  ): Report {
+    return { ...report, outcomes: report.plan.tasks.map(outcome) };
+  }
+
+  it('counts the records of live refused and deferred tasks as not re-exported, per class', () => {
+    // Prepare: the transient task (3 records) refused, the busy one (2 records) deferred.
+    const refused = withOutcomes(reportWith(records, []), (task, index) =>
+      index === 0
+        ? { status: 'refused', task, error: 'AccessDenied', reason: 'r', retryLater: false }
+        : { status: 'started', task, taskId: 'task-1', lifecycle: 'PENDING' },
+    );
+    const deferred = withOutcomes(reportWith(records, [1]), (task, index) =>
+      index === 0
+        ? { status: 'started', task, taskId: 'task-1', lifecycle: 'PENDING' }
+        : { status: 'deferred', task, reason: 'busy files wait 300 s' },
+    );
+
+    // Act
+    const [rows, notes] = [
+      [refused, deferred].map((report) =>
+        classTableRows(reportTotals(report), false, notReexportedOf(report)).map(
+          (row) => `${row.label}: ${row.action}`,
+        ),
+      ),
+      [refused, deferred].map((report) =>
+        notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+      ),
+    ];
+
+    // Assess
+    expect(rows).toEqual([
+      [
+        'permission: a person must act',
+        'transient: not re-exported *',
+        'busy: re-export after delay',
+      ],
+      ['permission: a person must act', 'transient: re-exported *', 'busy: not re-exported *'],
+    ]);
+    expect(notes).toEqual([
+      '* 3 of 3 transient records could not be re-exported: their task was refused or deferred to a person; see RE-EXPORTS below.',
+      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 2 busy records could not be re-exported: their task was refused or deferred to a person; see RE-EXPORTS below.',
+    ]);
+  });
+
+  it("counts a dry run's tasks the Lambda would refuse as not re-exported", () => {
+    // Prepare: `analyze --associations FILE` without REPORT_PATH: the busy task has no report path.
+    const report = withOutcomes(reportWith(records, [], { dryRun: true }), (task, index) =>
+      index === 0
+        ? { status: 'planned', task }
+        : { status: 'planned', task, note: 'no S3 association', refusal: 'NoReportPath' },
+    );
+
+    // Act
+    const rows = classTableRows(reportTotals(report), true, notReexportedOf(report));
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
+
+    // Assess
+    expect(rows.map((row) => `${row.label}: ${row.action}`)).toEqual([
+      'permission: a person must act',
+      'transient: would be re-exported',
+      'busy: would not be re-exported *',
+    ]);
+    expect(note).toBe(
+      '* 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    );
+  });
+
+  it("counts a folded report's refused tasks by their class, and says when it cannot tell all", () => {
+    // Prepare: only the first record kept; the transient task names two events, one unplanned.
+    const full = withOutcomes(reportWith(records, [1], { dryRun: true }), (task) => ({
+      status: 'planned',
+      task,
+      refusal: 'NoReportPath',
+    }));
+    const folded = (eventIdsOmitted: number): Report => ({
+      ...full,
+      records: full.records.slice(0, 1),
+      folded: {
+        totals: reportTotals(full),
+        unplanned: { count: 1, byClass: { transient: 1 }, groups: [] },
+        awaitingMapping: 0,
+        recordsOmitted: 5,
+        unparseableOmitted: 0,
+        eventIdsOmitted,
+      },
+    });
+
+    // Act
+    const notes = [folded(0), folded(7)].map((report) =>
+      notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+    );
+
+    // Assess
+    expect(notes).toEqual([
+      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. At least 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
+    ]);
   });
 
   it('says of each retryable class exactly what happens to its records (property)', () => {
