@@ -12,6 +12,9 @@ import type {
 import { CATALOG, type CatalogEntry, lookup } from './classify.ts';
 import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {
+  type KeyedLine,
+  keyedLine,
+  keyOfSameLine,
   matchTemplate,
   TEXT_NAMES_BUCKET,
   TEXT_NAMES_KEY,
@@ -156,16 +159,38 @@ const REMEMBERED_TEXT_LENGTH = 320;
  */
 const rememberedTexts: (RememberedText | undefined)[] = [];
 
+/**
+ * The last text line that read as a documented text whose reading carries over to lines that
+ * differ from it only in the S3 key (templates.ts, keyedLine), and what it read as. FSx writes
+ * one such text for each object that failed alike, so a batch holds runs of them. Cleared by
+ * forgetTexts, like the memo above.
+ */
+let keyedText: KeyedLine | undefined;
+const keyedReading = new Reading();
+
+/**
+ * recogniseText, or the reading of the last keyed line with this line's key when it is that line
+ * with another key: the same documented text, so the same reading but for the key. A key with
+ * one of TEXT_EXTRAS' words could add a level, path or id, so such a line is read in full.
+ */
+function readUnremembered(text: string): boolean {
+  const key = keyedText === undefined ? undefined : keyOfSameLine(keyedText, text);
+  if (key === undefined || TEXT_EXTRAS.test(key)) return recogniseText(text);
+  copyReading(keyedReading, reading);
+  reading.s3Key = key;
+  return true;
+}
+
 /** recogniseText, once per distinct line among the remembered ones. */
 function readText(text: string): boolean {
-  if (text.length > REMEMBERED_TEXT_LENGTH) return recogniseText(text);
+  if (text.length > REMEMBERED_TEXT_LENGTH) return readUnremembered(text);
   const remembered = rememberedTexts[text.length];
   if (remembered !== undefined && remembered.text === text) {
     if (!remembered.known) return false;
     copyReading(remembered.reading, reading);
     return true;
   }
-  const known = recogniseText(text);
+  const known = readUnremembered(text);
   if (remembered === undefined) {
     const copy = new Reading();
     if (known) copyReading(reading, copy);
@@ -187,6 +212,7 @@ function readText(text: string): boolean {
  */
 function forgetTexts(): void {
   rememberedTexts.length = 0;
+  keyedText = undefined;
 }
 
 /** Reads a JSON record into `reading`; false when it names no code. */
@@ -359,6 +385,15 @@ function recogniseText(text: string): boolean {
   reading.associationId = extras ? DRA_ID.exec(text)?.[0] : undefined;
   reading.time = undefined;
   reading.level = level === undefined ? entry?.level : toLevel(level);
+  // Without TEXT_EXTRAS' words the reading is the template's alone: remembered for lines that
+  // differ only in the key (readUnremembered).
+  if (!extras && template !== undefined) {
+    const keyed = keyedLine(text, template);
+    if (keyed !== undefined) {
+      keyedText = keyed;
+      copyReading(reading, keyedReading);
+    }
+  }
   return true;
 }
 

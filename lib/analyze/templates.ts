@@ -8,8 +8,12 @@ import { CATALOG, type CatalogEntry } from './classify.ts';
  */
 
 const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
+/** Length of the longest text TEMPLATE_HINT matches (its words are plain text). */
+const HINT_LONGEST = Math.max(...TEMPLATE_HINT.source.split('|').map((word) => word.length));
 const TEMPLATE_SCAN_LIMIT = 8_192;
 const SLOW_PATH_LIMIT = 2_048;
+/** Longest key a template captures: S3 keys are at most 1,024 bytes. */
+const KEY_LIMIT = 1_024;
 
 interface CompiledTemplate {
   readonly entry: CatalogEntry;
@@ -31,6 +35,11 @@ interface CompiledTemplate {
   /** Numbers of the groups that capture the key and the bucket; 0 when the text has none. */
   readonly keyGroup: number;
   readonly bucketGroup: number;
+  /**
+   * Whether the text is its head (ending in a space), then the key, then a literal part that
+   * starts with a space: "Failed to import S3 object with key {key} in S3 bucket…".
+   */
+  readonly keyAfterHead: boolean;
 }
 
 const BUCKET_GROUP = '([A-Za-z0-9][A-Za-z0-9._-]{0,253}[A-Za-z0-9])';
@@ -51,7 +60,7 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
       source += BUCKET_GROUP;
       bucketGroup = ++groups;
     } else if (part === '{key}') {
-      source += last ? '(\\S{1,1024})' : '(.{1,1024}?)';
+      source += last ? `(\\S{1,${KEY_LIMIT}})` : `(.{1,${KEY_LIMIT}}?)`;
       keyGroup = ++groups;
     } else if (part === '{value}') {
       source += last ? '(\\S{1,4400})' : '(.{1,4400}?)';
@@ -79,6 +88,7 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
     literal: parts.length === 1 ? parts[0] : undefined,
     keyGroup,
     bucketGroup,
+    keyAfterHead: parts[1] === '{key}' && head.endsWith(' ') && (parts[2] ?? '').startsWith(' '),
   };
 }
 
@@ -200,6 +210,12 @@ interface OpeningGroup {
   readonly presence: WordPresence | undefined;
   /** For each template, the bit of its rarest word in `presence` (0: it has none, or no presence). */
   readonly wordBit: readonly number[];
+  /**
+   * The head, when every template of the group has this one head with the key right after it
+   * (keyAfterHead, the import texts): a line matched here then carries over to lines that differ
+   * from it only in the key (see keyedLine). Undefined otherwise.
+   */
+  readonly keyHead: string | undefined;
 }
 
 /**
@@ -228,7 +244,14 @@ function openingGroup(opening: string, templates: readonly CompiledTemplate[]): 
     const word = template.words[0];
     return presence === undefined || word === undefined ? 0 : (presence.bits.get(word) as number);
   });
-  return { opening, templates, heads, headOf, presence, wordBit };
+  // A head longer than any hint: a hint found before it in a line would lie in the line's prefix.
+  const keyHead =
+    heads.length === 1 &&
+    (heads[0] as string).length > HINT_LONGEST &&
+    templates.every((template) => template.keyAfterHead)
+      ? heads[0]
+      : undefined;
+  return { opening, templates, heads, headOf, presence, wordBit, keyHead };
 }
 
 /**
@@ -287,6 +310,11 @@ interface TemplateMatch {
   readonly start: number;
   readonly key: string | undefined;
   readonly bucket: string | undefined;
+  /**
+   * The group's keyHead when the match may carry over to lines that differ only in the key
+   * (matched where the hint was found, in a group with one; see keyedLine), else undefined.
+   */
+  readonly keyHead: string | undefined;
 }
 
 /** Matches a message against every documented template; undefined when none fits. */
@@ -333,10 +361,16 @@ function matchTemplate(message: string): TemplateMatch | undefined {
       // A text with no variable part, as documented (case included), needs no regex: the
       // pattern matches it where it starts, capturing nothing.
       if (template.literal !== undefined && text.indexOf(template.literal, from) === from) {
-        return { entry: template.entry, start: from, key: undefined, bucket: undefined };
+        return {
+          entry: template.entry,
+          start: from,
+          key: undefined,
+          bucket: undefined,
+          keyHead: undefined,
+        };
       }
       template.sticky.lastIndex = from;
-      const match = applyTemplate(template, template.sticky, text);
+      const match = applyTemplate(template, template.sticky, text, group.keyHead);
       if (match !== undefined) return match;
     }
   }
@@ -345,7 +379,7 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   if (text.length > SLOW_PATH_LIMIT) return undefined;
   for (const template of TEMPLATES) {
     if (!lower.includes(template.anchor) || !hasWords(template, lower)) continue;
-    const match = applyTemplate(template, template.pattern, text);
+    const match = applyTemplate(template, template.pattern, text, undefined);
     if (match !== undefined) return match;
   }
   return undefined;
@@ -355,13 +389,91 @@ function applyTemplate(
   template: CompiledTemplate,
   pattern: RegExp,
   text: string,
+  keyHead: string | undefined,
 ): TemplateMatch | undefined {
   const match = pattern.exec(text);
   if (match === null) return undefined;
   const key = template.keyGroup === 0 ? undefined : match[template.keyGroup];
   const bucket = template.bucketGroup === 0 ? undefined : match[template.bucketGroup];
-  return { entry: template.entry, start: match.index, key: key?.trim(), bucket };
+  return { entry: template.entry, start: match.index, key: key?.trim(), bucket, keyHead };
 }
 
-export type { TemplateMatch };
-export { matchTemplate, presentWords, TEXT_NAMES_BUCKET, TEXT_NAMES_KEY, wordPresence };
+const WHITESPACE = /\s/;
+const NEXT_SPACE = /\s/g;
+
+/** A matched line cut around the first word of its key: what keyOfSameLine compares lines with. */
+interface KeyedLine {
+  /** The line up to its key. */
+  readonly prefix: string;
+  /** The line from the end of its key's first word (up to whitespace, or the whole key) on. */
+  readonly suffix: string;
+  /** How much of the key the suffix holds: the key less its first word. */
+  readonly keyRest: number;
+}
+
+/**
+ * The line `text` (matched as `match`) cut around its key's first word, when every line that
+ * differs from it only in that word, `prefix + word + suffix`, matches as it did, with that word
+ * in place of its own at the start of the key (keyOfSameLine); else undefined. FSx writes one
+ * documented text for many objects ("Failed to import S3 object with key … because it was not
+ * found in S3 bucket …"), so such lines skip the matching.
+ *
+ * Why that is exact. It is asked only of a match where every template of the group is the same
+ * head (ending in a space), the key, then a literal part that starts with a space
+ * (OpeningGroup's keyHead), found where the hint is, with the head spelt with single spaces and
+ * the key right after it, and with key plus suffix within KEY_LIMIT. A word holds no whitespace
+ * and is followed by whitespace. The other line, `prefix + word + suffix`, has its hint at the
+ * same place (it lies in the prefix, being shorter than the head), so the same group's templates
+ * are tried there. Each of their patterns matches the prefix alike, starts its key group right
+ * after it (one space before the key: the head's), and can end that group only at whitespace,
+ * so only inside the suffix (the rest of the pattern starts with `\s+`); from there the rest of
+ * the pattern reads the suffix alone, and the group stays within KEY_LIMIT. So each template
+ * matches or fails as it did (the word filters only skip templates that fail), the first to
+ * match is the same one, its key is the word and the same part of the suffix, and every other
+ * group captures the same text of the suffix.
+ */
+function keyedLine(text: string, match: TemplateMatch): KeyedLine | undefined {
+  const head = match.keyHead;
+  const key = match.key;
+  if (head === undefined || key === undefined || key.length === 0) return undefined;
+  const at = match.start + head.length;
+  if (text.length > TEMPLATE_SCAN_LIMIT || text.length - at > KEY_LIMIT) return undefined;
+  if (text.slice(match.start, at).toLowerCase() !== head || !text.startsWith(key, at)) {
+    return undefined;
+  }
+  const space = key.search(WHITESPACE);
+  const word = space < 0 ? key.length : space;
+  if (word === 0 || !WHITESPACE.test(text.charAt(at + word))) return undefined;
+  return { prefix: text.slice(0, at), suffix: text.slice(at + word), keyRest: key.length - word };
+}
+
+/**
+ * The key of `text` when it is `line` with another first word of the key (see keyedLine): it
+ * then matches the template `line` matched, with the same start and groups but this key.
+ * Undefined otherwise.
+ */
+function keyOfSameLine(line: KeyedLine, text: string): string | undefined {
+  const { prefix, suffix } = line;
+  const end = text.length - suffix.length;
+  if (end <= prefix.length || text.length - prefix.length > KEY_LIMIT) return undefined;
+  if (text.length > TEMPLATE_SCAN_LIMIT) return undefined;
+  // `indexOf` at a place rather than `startsWith` or `endsWith`: several times cheaper on V8
+  // (the suffix can only be found at `end`, and the prefix is looked for no further than once).
+  if (text.indexOf(suffix, end) !== end || text.indexOf(prefix) !== 0) return undefined;
+  // The new word must hold no whitespace: the first at or after it is the suffix's first
+  // character. A global regex's `test` finds it without making a string.
+  NEXT_SPACE.lastIndex = prefix.length;
+  if (!NEXT_SPACE.test(text) || NEXT_SPACE.lastIndex !== end + 1) return undefined;
+  return text.slice(prefix.length, end + line.keyRest);
+}
+
+export type { KeyedLine, TemplateMatch };
+export {
+  keyedLine,
+  keyOfSameLine,
+  matchTemplate,
+  presentWords,
+  TEXT_NAMES_BUCKET,
+  TEXT_NAMES_KEY,
+  wordPresence,
+};
