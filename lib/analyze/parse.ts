@@ -14,7 +14,6 @@ import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.t
 import {
   type KeyedLine,
   keyedLine,
-  keyOfSameLine,
   matchTemplate,
   TEXT_NAMES_BUCKET,
   TEXT_NAMES_KEY,
@@ -166,7 +165,33 @@ const rememberedTexts: (RememberedText | undefined)[] = [];
  * forgetTexts, like the memo above.
  */
 let keyedText: KeyedLine | undefined;
-const keyedReading = new Reading();
+/** Whether keyedText served a line since it was remembered. */
+let keyedServed = false;
+/**
+ * Keyed lines to pass over before the next is remembered, and how many that was last time:
+ * doubled (up to MAX_KEYED_SKIP) whenever a remembered line is replaced before it served any, so
+ * lines whose text never comes again (another bucket each) cost nearly nothing more; back to
+ * none once one serves.
+ */
+let keyedLeft = 0;
+let keyedSkip = 0;
+const MAX_KEYED_SKIP = 64;
+
+/** Remembers `text`, matched as `template`, for readUnremembered (unless passed over). */
+function rememberKeyed(text: string, template: TemplateMatch): void {
+  if (keyedLeft > 0) {
+    keyedLeft--;
+    return;
+  }
+  const keyed = keyedLine(text, template);
+  if (keyed === undefined) return;
+  if (keyedText !== undefined && !keyedServed) {
+    keyedSkip = Math.min(keyedSkip === 0 ? 1 : keyedSkip * 2, MAX_KEYED_SKIP);
+  }
+  keyedLeft = keyedSkip;
+  keyedText = keyed;
+  keyedServed = false;
+}
 
 /**
  * recogniseText, or the reading of the last keyed line with this line's key when it is that line
@@ -174,11 +199,31 @@ const keyedReading = new Reading();
  * one of TEXT_EXTRAS' words could add a level, path or id, so such a line is read in full.
  */
 function readUnremembered(text: string): boolean {
-  const key = keyedText === undefined ? undefined : keyOfSameLine(keyedText, text);
+  const key = keyedText?.keyOf(text);
   if (key === undefined || TEXT_EXTRAS.test(key)) return recogniseText(text);
-  copyReading(keyedReading, reading);
-  reading.s3Key = key;
+  readDocumented((keyedText as KeyedLine).match, key);
+  keyedServed = true;
+  keyedSkip = 0;
   return true;
+}
+
+/**
+ * Reads a line matched as `template` into `reading`, with `key` as its S3 key, when the line
+ * holds none of TEXT_EXTRAS' words: the template alone says what the line does.
+ */
+function readDocumented(template: TemplateMatch, key: string | undefined): void {
+  const entry = template.entry;
+  reading.code = entry.code;
+  reading.entry = entry;
+  reading.format = 'text';
+  reading.fileSystemId = undefined;
+  reading.path = undefined;
+  reading.pathUncertain = false;
+  reading.s3Key = key;
+  reading.bucket = template.bucket;
+  reading.associationId = undefined;
+  reading.time = undefined;
+  reading.level = entry.level;
 }
 
 /** recogniseText, once per distinct line among the remembered ones. */
@@ -213,6 +258,9 @@ function readText(text: string): boolean {
 function forgetTexts(): void {
   rememberedTexts.length = 0;
   keyedText = undefined;
+  keyedServed = false;
+  keyedLeft = 0;
+  keyedSkip = 0;
 }
 
 /** Reads a JSON record into `reading`; false when it names no code. */
@@ -368,6 +416,12 @@ function recogniseText(text: string): boolean {
   }
   if (code === undefined) return false;
   const extras = TEXT_EXTRAS.test(text);
+  if (!extras && template !== undefined) {
+    readDocumented(template, template.key);
+    // Remembered for lines that differ only in the key (readUnremembered).
+    rememberKeyed(text, template);
+    return true;
+  }
   const found = extras ? textPath(text, template?.start) : undefined;
   const level = extras ? TEXT_LEVEL.exec(text)?.[1] : undefined;
   reading.code = code;
@@ -385,15 +439,6 @@ function recogniseText(text: string): boolean {
   reading.associationId = extras ? DRA_ID.exec(text)?.[0] : undefined;
   reading.time = undefined;
   reading.level = level === undefined ? entry?.level : toLevel(level);
-  // Without TEXT_EXTRAS' words the reading is the template's alone: remembered for lines that
-  // differ only in the key (readUnremembered).
-  if (!extras && template !== undefined) {
-    const keyed = keyedLine(text, template);
-    if (keyed !== undefined) {
-      keyedText = keyed;
-      copyReading(reading, keyedReading);
-    }
-  }
   return true;
 }
 

@@ -312,7 +312,8 @@ interface TemplateMatch {
   readonly bucket: string | undefined;
   /**
    * The group's keyHead when the match may carry over to lines that differ only in the key
-   * (matched where the hint was found, in a group with one; see keyedLine), else undefined.
+   * (matched where the hint was found, in a group with one, the head spelt with single spaces;
+   * see keyedLine), else undefined.
    */
   readonly keyHead: string | undefined;
 }
@@ -370,7 +371,11 @@ function matchTemplate(message: string): TemplateMatch | undefined {
         };
       }
       template.sticky.lastIndex = from;
-      const match = applyTemplate(template, template.sticky, text, group.keyHead);
+      // Where `lower` is as long as the text, a position in one is the same in the other
+      // (toLowerCase changes the length only for U+0130, which it lengthens): the head checked in
+      // `lower` is then spelt so in the text, as keyedLine needs.
+      const keyHead = lower.length === text.length ? group.keyHead : undefined;
+      const match = applyTemplate(template, template.sticky, text, keyHead);
       if (match !== undefined) return match;
     }
   }
@@ -398,23 +403,93 @@ function applyTemplate(
   return { entry: template.entry, start: match.index, key: key?.trim(), bucket, keyHead };
 }
 
-const WHITESPACE = /\s/;
 const NEXT_SPACE = /\s/g;
+/** Characters at each end of a suffix compared one by one before the whole suffix is. */
+const END_CHECK = 8;
 
-/** A matched line cut around the first word of its key: what keyOfSameLine compares lines with. */
-interface KeyedLine {
-  /** The line up to its key. */
-  readonly prefix: string;
-  /** The line from the end of its key's first word (up to whitespace, or the whole key) on. */
-  readonly suffix: string;
-  /** How much of the key the suffix holds: the key less its first word. */
-  readonly keyRest: number;
+/**
+ * Where the first whitespace (as `\s` means it) at or after `from` is, or -1. Printable ASCII
+ * other than the space is never whitespace, so the usual key is stepped over without a regex.
+ */
+function wordEndOf(text: string, from: number): number {
+  let index = from;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code <= 32 || code >= 127) break;
+  }
+  if (text.charCodeAt(index) === 32) return index;
+  NEXT_SPACE.lastIndex = index;
+  return NEXT_SPACE.test(text) ? NEXT_SPACE.lastIndex - 1 : -1;
 }
 
 /**
- * The line `text` (matched as `match`) cut around its key's first word, when every line that
- * differs from it only in that word, `prefix + word + suffix`, matches as it did, with that word
- * in place of its own at the start of the key (keyOfSameLine); else undefined. FSx writes one
+ * A matched line and where the first word of its key is (up to whitespace, or the whole key):
+ * what lines that differ from it only in that word are compared with (see keyedLine). The
+ * strings around the word are cut only once a line of its length comes, so a line whose text
+ * never comes again costs no more than this object.
+ */
+class KeyedLine {
+  /** What the line matched as. */
+  readonly match: TemplateMatch;
+  readonly #text: string;
+  /** Where the key starts (its prefix ends) and its first word ends (its suffix starts). */
+  readonly #at: number;
+  readonly #wordEnd: number;
+  /** How much of the key the suffix holds: the key less its first word. */
+  readonly #keyRest: number;
+  #prefix: string | undefined;
+  #suffix: string | undefined;
+
+  constructor(match: TemplateMatch, text: string, at: number, wordEnd: number, keyRest: number) {
+    this.match = match;
+    this.#text = text;
+    this.#at = at;
+    this.#wordEnd = wordEnd;
+    this.#keyRest = keyRest;
+  }
+
+  /**
+   * The key of `text` when it is this line with another first word of the key: it then matches
+   * the template this line matched, with the same start and groups but this key. Undefined
+   * otherwise.
+   */
+  keyOf(text: string): string | undefined {
+    const line = this.#text;
+    const at = this.#at;
+    const end = text.length - (line.length - this.#wordEnd);
+    if (end <= at || text.length - at > KEY_LIMIT || text.length > TEMPLATE_SCAN_LIMIT) {
+      return undefined;
+    }
+    // The suffix's first and last characters first: lines of one text that differ elsewhere
+    // than in the key's first word (the rest of a key with spaces, another bucket) mostly differ
+    // there, and are turned away before any string is cut or searched.
+    const wordEnd = this.#wordEnd;
+    for (let index = 0; index < END_CHECK; index++) {
+      if (text.charCodeAt(end + index) !== line.charCodeAt(wordEnd + index)) return undefined;
+    }
+    for (let back = 1; back <= END_CHECK; back++) {
+      if (text.charCodeAt(text.length - back) !== line.charCodeAt(line.length - back)) {
+        return undefined;
+      }
+    }
+    this.#suffix ??= line.slice(wordEnd);
+    this.#prefix ??= line.slice(0, at);
+    // `indexOf` at a place rather than `startsWith` or `endsWith`: several times cheaper on V8
+    // (the suffix can only be found at `end`; the prefix, when not at the start, costs a search).
+    if (text.indexOf(this.#suffix, end) !== end || text.indexOf(this.#prefix) !== 0) {
+      return undefined;
+    }
+    // The new word must hold no whitespace: the first at or after it is the suffix's first
+    // character.
+    if (wordEndOf(text, at) !== end) return undefined;
+    return text.slice(at, end + this.#keyRest);
+  }
+}
+
+/**
+ * The line `text` (matched as `match`) as a KeyedLine, when every line that differs from it only
+ * in its key's first word, `prefix + word + suffix`, matches as it did, with that word in place
+ * of its own at the start of the key (KeyedLine's keyOf); else undefined. FSx writes one
  * documented text for many objects ("Failed to import S3 object with key … because it was not
  * found in S3 bucket …"), so such lines skip the matching.
  *
@@ -435,42 +510,23 @@ interface KeyedLine {
 function keyedLine(text: string, match: TemplateMatch): KeyedLine | undefined {
   const head = match.keyHead;
   const key = match.key;
-  if (head === undefined || key === undefined || key.length === 0) return undefined;
+  if (head === undefined || key === undefined) return undefined;
   const at = match.start + head.length;
   if (text.length > TEMPLATE_SCAN_LIMIT || text.length - at > KEY_LIMIT) return undefined;
-  if (text.slice(match.start, at).toLowerCase() !== head || !text.startsWith(key, at)) {
-    return undefined;
-  }
-  const space = key.search(WHITESPACE);
-  const word = space < 0 ? key.length : space;
-  if (word === 0 || !WHITESPACE.test(text.charAt(at + word))) return undefined;
-  return { prefix: text.slice(0, at), suffix: text.slice(at + word), keyRest: key.length - word };
+  // The first whitespace from the key's start on ends its first word. None there (the word is
+  // empty): the key starts later, after more whitespace. The head is spelt with single spaces
+  // (TemplateMatch's keyHead), so the key starts here, and holds the word. END_CHECK characters
+  // at least after the word: keyOf compares them one by one.
+  const wordEnd = wordEndOf(text, at);
+  const word = wordEnd - at;
+  if (word <= 0 || word > key.length || text.length - wordEnd < END_CHECK) return undefined;
+  return new KeyedLine(match, text, at, wordEnd, key.length - word);
 }
 
-/**
- * The key of `text` when it is `line` with another first word of the key (see keyedLine): it
- * then matches the template `line` matched, with the same start and groups but this key.
- * Undefined otherwise.
- */
-function keyOfSameLine(line: KeyedLine, text: string): string | undefined {
-  const { prefix, suffix } = line;
-  const end = text.length - suffix.length;
-  if (end <= prefix.length || text.length - prefix.length > KEY_LIMIT) return undefined;
-  if (text.length > TEMPLATE_SCAN_LIMIT) return undefined;
-  // `indexOf` at a place rather than `startsWith` or `endsWith`: several times cheaper on V8
-  // (the suffix can only be found at `end`, and the prefix is looked for no further than once).
-  if (text.indexOf(suffix, end) !== end || text.indexOf(prefix) !== 0) return undefined;
-  // The new word must hold no whitespace: the first at or after it is the suffix's first
-  // character. A global regex's `test` finds it without making a string.
-  NEXT_SPACE.lastIndex = prefix.length;
-  if (!NEXT_SPACE.test(text) || NEXT_SPACE.lastIndex !== end + 1) return undefined;
-  return text.slice(prefix.length, end + line.keyRest);
-}
-
-export type { KeyedLine, TemplateMatch };
+export type { TemplateMatch };
 export {
+  KeyedLine,
   keyedLine,
-  keyOfSameLine,
   matchTemplate,
   presentWords,
   TEXT_NAMES_BUCKET,

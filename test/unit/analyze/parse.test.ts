@@ -608,19 +608,26 @@ describe('Property: a line that differs from the one before only in its key read
     // Prepare: two lines of the import text the benchmark uses, whose key runs on into words.
     const line = (key: string) =>
       `Failed to import S3 object with key ${key}.csv in S3 bucket ml-archive because it was not found in S3 bucket ml-archive.`;
+    // A line as long, with the same end, but another opening: not the same text.
+    const otherOpening = line('raw/23').replace('import', 'export');
+    const alone = recognise(otherOpening);
     forgetTexts();
     recognise(line('raw/1'));
 
     // Act
     const second = recognise(line('raw/22'));
+    const other = recognise(otherOpening);
     const withSpace = recognise(line('raw 22'));
     forgetTexts();
 
-    // Assess: the key as the whole match reads it, and a key with a space read in full.
+    // Assess: the key as the whole match reads it, and a key with a space or another opening
+    // read in full.
     expect(second?.s3Key).toBe('raw/22.csv in S3 bucket ml-archive');
     expect(second?.bucket).toBe('ml-archive');
     expect(second?.code).toBe('S3ImportObjectDeleted');
     expect(withSpace?.s3Key).toBe('raw 22.csv in S3 bucket ml-archive');
+    expect(other).toEqual(alone);
+    expect(other?.code).not.toBe('S3ImportObjectDeleted');
   });
 });
 
