@@ -12,6 +12,8 @@ import type {
 import { CATALOG, type CatalogEntry, lookup } from './classify.ts';
 import { collectFields, DRA_ID, MAX_CODE_LENGTH, toLevel } from './json-fields.ts';
 import {
+  type KeyedLine,
+  keyedLine,
   matchTemplate,
   TEXT_NAMES_BUCKET,
   TEXT_NAMES_KEY,
@@ -156,16 +158,84 @@ const REMEMBERED_TEXT_LENGTH = 320;
  */
 const rememberedTexts: (RememberedText | undefined)[] = [];
 
+/**
+ * The last text line that read as a documented text whose reading carries over to lines that
+ * differ from it only in the S3 key (templates.ts, keyedLine), and what it read as. FSx writes
+ * one such text for each object that failed alike, so a batch holds runs of them. Cleared by
+ * forgetTexts, like the memo above.
+ */
+let keyedText: KeyedLine | undefined;
+/** Whether keyedText served a line since it was remembered. */
+let keyedServed = false;
+/**
+ * Keyed lines to pass over before the next is remembered, and how many that was last time:
+ * doubled (up to MAX_KEYED_SKIP) whenever a remembered line is replaced before it served any, so
+ * lines whose text never comes again (another bucket each) cost nearly nothing more; back to
+ * none once one serves.
+ */
+let keyedLeft = 0;
+let keyedSkip = 0;
+const MAX_KEYED_SKIP = 64;
+
+/** Remembers `text`, matched as `template`, for readUnremembered (unless passed over). */
+function rememberKeyed(text: string, template: TemplateMatch): void {
+  if (keyedLeft > 0) {
+    keyedLeft--;
+    return;
+  }
+  const keyed = keyedLine(text, template);
+  if (keyed === undefined) return;
+  if (keyedText !== undefined && !keyedServed) {
+    keyedSkip = Math.min(keyedSkip === 0 ? 1 : keyedSkip * 2, MAX_KEYED_SKIP);
+  }
+  keyedLeft = keyedSkip;
+  keyedText = keyed;
+  keyedServed = false;
+}
+
+/**
+ * recogniseText, or the reading of the last keyed line with this line's key when it is that line
+ * with another key: the same documented text, so the same reading but for the key. A key with
+ * one of TEXT_EXTRAS' words could add a level, path or id, so such a line is read in full.
+ */
+function readUnremembered(text: string): boolean {
+  const key = keyedText?.keyOf(text);
+  if (key === undefined || TEXT_EXTRAS.test(key)) return recogniseText(text);
+  readDocumented((keyedText as KeyedLine).match, key);
+  keyedServed = true;
+  keyedSkip = 0;
+  return true;
+}
+
+/**
+ * Reads a line matched as `template` into `reading`, with `key` as its S3 key, when the line
+ * holds none of TEXT_EXTRAS' words: the template alone says what the line does.
+ */
+function readDocumented(template: TemplateMatch, key: string | undefined): void {
+  const entry = template.entry;
+  reading.code = entry.code;
+  reading.entry = entry;
+  reading.format = 'text';
+  reading.fileSystemId = undefined;
+  reading.path = undefined;
+  reading.pathUncertain = false;
+  reading.s3Key = key;
+  reading.bucket = template.bucket;
+  reading.associationId = undefined;
+  reading.time = undefined;
+  reading.level = entry.level;
+}
+
 /** recogniseText, once per distinct line among the remembered ones. */
 function readText(text: string): boolean {
-  if (text.length > REMEMBERED_TEXT_LENGTH) return recogniseText(text);
+  if (text.length > REMEMBERED_TEXT_LENGTH) return readUnremembered(text);
   const remembered = rememberedTexts[text.length];
   if (remembered !== undefined && remembered.text === text) {
     if (!remembered.known) return false;
     copyReading(remembered.reading, reading);
     return true;
   }
-  const known = recogniseText(text);
+  const known = readUnremembered(text);
   if (remembered === undefined) {
     const copy = new Reading();
     if (known) copyReading(reading, copy);
@@ -187,6 +257,10 @@ function readText(text: string): boolean {
  */
 function forgetTexts(): void {
   rememberedTexts.length = 0;
+  keyedText = undefined;
+  keyedServed = false;
+  keyedLeft = 0;
+  keyedSkip = 0;
 }
 
 /** Reads a JSON record into `reading`; false when it names no code. */
@@ -342,6 +416,12 @@ function recogniseText(text: string): boolean {
   }
   if (code === undefined) return false;
   const extras = TEXT_EXTRAS.test(text);
+  if (!extras && template !== undefined) {
+    readDocumented(template, template.key);
+    // Remembered for lines that differ only in the key (readUnremembered).
+    rememberKeyed(text, template);
+    return true;
+  }
   const found = extras ? textPath(text, template?.start) : undefined;
   const level = extras ? TEXT_LEVEL.exec(text)?.[1] : undefined;
   reading.code = code;

@@ -8,8 +8,12 @@ import { CATALOG, type CatalogEntry } from './classify.ts';
  */
 
 const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
+/** Length of the longest text TEMPLATE_HINT matches (its words are plain text). */
+const HINT_LONGEST = Math.max(...TEMPLATE_HINT.source.split('|').map((word) => word.length));
 const TEMPLATE_SCAN_LIMIT = 8_192;
 const SLOW_PATH_LIMIT = 2_048;
+/** Longest key a template captures: S3 keys are at most 1,024 bytes. */
+const KEY_LIMIT = 1_024;
 
 interface CompiledTemplate {
   readonly entry: CatalogEntry;
@@ -31,6 +35,11 @@ interface CompiledTemplate {
   /** Numbers of the groups that capture the key and the bucket; 0 when the text has none. */
   readonly keyGroup: number;
   readonly bucketGroup: number;
+  /**
+   * Whether the text is its head (ending in a space), then the key, then a literal part that
+   * starts with a space: "Failed to import S3 object with key {key} in S3 bucket…".
+   */
+  readonly keyAfterHead: boolean;
 }
 
 const BUCKET_GROUP = '([A-Za-z0-9][A-Za-z0-9._-]{0,253}[A-Za-z0-9])';
@@ -51,7 +60,7 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
       source += BUCKET_GROUP;
       bucketGroup = ++groups;
     } else if (part === '{key}') {
-      source += last ? '(\\S{1,1024})' : '(.{1,1024}?)';
+      source += last ? `(\\S{1,${KEY_LIMIT}})` : `(.{1,${KEY_LIMIT}}?)`;
       keyGroup = ++groups;
     } else if (part === '{value}') {
       source += last ? '(\\S{1,4400})' : '(.{1,4400}?)';
@@ -79,6 +88,7 @@ function compileTemplate(entry: CatalogEntry, template: string): CompiledTemplat
     literal: parts.length === 1 ? parts[0] : undefined,
     keyGroup,
     bucketGroup,
+    keyAfterHead: parts[1] === '{key}' && head.endsWith(' ') && (parts[2] ?? '').startsWith(' '),
   };
 }
 
@@ -200,6 +210,12 @@ interface OpeningGroup {
   readonly presence: WordPresence | undefined;
   /** For each template, the bit of its rarest word in `presence` (0: it has none, or no presence). */
   readonly wordBit: readonly number[];
+  /**
+   * The head, when every template of the group has this one head with the key right after it
+   * (keyAfterHead, the import texts): a line matched here then carries over to lines that differ
+   * from it only in the key (see keyedLine). Undefined otherwise.
+   */
+  readonly keyHead: string | undefined;
 }
 
 /**
@@ -228,7 +244,14 @@ function openingGroup(opening: string, templates: readonly CompiledTemplate[]): 
     const word = template.words[0];
     return presence === undefined || word === undefined ? 0 : (presence.bits.get(word) as number);
   });
-  return { opening, templates, heads, headOf, presence, wordBit };
+  // A head longer than any hint: a hint found before it in a line would lie in the line's prefix.
+  const keyHead =
+    heads.length === 1 &&
+    (heads[0] as string).length > HINT_LONGEST &&
+    templates.every((template) => template.keyAfterHead)
+      ? heads[0]
+      : undefined;
+  return { opening, templates, heads, headOf, presence, wordBit, keyHead };
 }
 
 /**
@@ -287,6 +310,12 @@ interface TemplateMatch {
   readonly start: number;
   readonly key: string | undefined;
   readonly bucket: string | undefined;
+  /**
+   * The group's keyHead when the match may carry over to lines that differ only in the key
+   * (matched where the hint was found, in a group with one, the head spelt with single spaces;
+   * see keyedLine), else undefined.
+   */
+  readonly keyHead: string | undefined;
 }
 
 /** Matches a message against every documented template; undefined when none fits. */
@@ -333,10 +362,20 @@ function matchTemplate(message: string): TemplateMatch | undefined {
       // A text with no variable part, as documented (case included), needs no regex: the
       // pattern matches it where it starts, capturing nothing.
       if (template.literal !== undefined && text.indexOf(template.literal, from) === from) {
-        return { entry: template.entry, start: from, key: undefined, bucket: undefined };
+        return {
+          entry: template.entry,
+          start: from,
+          key: undefined,
+          bucket: undefined,
+          keyHead: undefined,
+        };
       }
       template.sticky.lastIndex = from;
-      const match = applyTemplate(template, template.sticky, text);
+      // Where `lower` is as long as the text, a position in one is the same in the other
+      // (toLowerCase changes the length only for U+0130, which it lengthens): the head checked in
+      // `lower` is then spelt so in the text, as keyedLine needs.
+      const keyHead = lower.length === text.length ? group.keyHead : undefined;
+      const match = applyTemplate(template, template.sticky, text, keyHead);
       if (match !== undefined) return match;
     }
   }
@@ -345,7 +384,7 @@ function matchTemplate(message: string): TemplateMatch | undefined {
   if (text.length > SLOW_PATH_LIMIT) return undefined;
   for (const template of TEMPLATES) {
     if (!lower.includes(template.anchor) || !hasWords(template, lower)) continue;
-    const match = applyTemplate(template, template.pattern, text);
+    const match = applyTemplate(template, template.pattern, text, undefined);
     if (match !== undefined) return match;
   }
   return undefined;
@@ -355,13 +394,142 @@ function applyTemplate(
   template: CompiledTemplate,
   pattern: RegExp,
   text: string,
+  keyHead: string | undefined,
 ): TemplateMatch | undefined {
   const match = pattern.exec(text);
   if (match === null) return undefined;
   const key = template.keyGroup === 0 ? undefined : match[template.keyGroup];
   const bucket = template.bucketGroup === 0 ? undefined : match[template.bucketGroup];
-  return { entry: template.entry, start: match.index, key: key?.trim(), bucket };
+  return { entry: template.entry, start: match.index, key: key?.trim(), bucket, keyHead };
+}
+
+const NEXT_SPACE = /\s/g;
+/** Characters at each end of a suffix compared one by one before the whole suffix is. */
+const END_CHECK = 8;
+
+/**
+ * Where the first whitespace (as `\s` means it) at or after `from` is, or -1. Printable ASCII
+ * other than the space is never whitespace, so the usual key is stepped over without a regex.
+ */
+function wordEndOf(text: string, from: number): number {
+  let index = from;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code <= 32 || code >= 127) break;
+  }
+  if (text.charCodeAt(index) === 32) return index;
+  NEXT_SPACE.lastIndex = index;
+  return NEXT_SPACE.test(text) ? NEXT_SPACE.lastIndex - 1 : -1;
+}
+
+/**
+ * A matched line and where the first word of its key is (up to whitespace, or the whole key):
+ * what lines that differ from it only in that word are compared with (see keyedLine). The
+ * strings around the word are cut only once a line of its length comes, so a line whose text
+ * never comes again costs no more than this object.
+ */
+class KeyedLine {
+  /** What the line matched as. */
+  readonly match: TemplateMatch;
+  readonly #text: string;
+  /** Where the key starts (its prefix ends) and its first word ends (its suffix starts). */
+  readonly #at: number;
+  readonly #wordEnd: number;
+  /** How much of the key the suffix holds: the key less its first word. */
+  readonly #keyRest: number;
+  #prefix: string | undefined;
+  #suffix: string | undefined;
+
+  constructor(match: TemplateMatch, text: string, at: number, wordEnd: number, keyRest: number) {
+    this.match = match;
+    this.#text = text;
+    this.#at = at;
+    this.#wordEnd = wordEnd;
+    this.#keyRest = keyRest;
+  }
+
+  /**
+   * The key of `text` when it is this line with another first word of the key: it then matches
+   * the template this line matched, with the same start and groups but this key. Undefined
+   * otherwise.
+   */
+  keyOf(text: string): string | undefined {
+    const line = this.#text;
+    const at = this.#at;
+    const end = text.length - (line.length - this.#wordEnd);
+    if (end <= at || text.length - at > KEY_LIMIT || text.length > TEMPLATE_SCAN_LIMIT) {
+      return undefined;
+    }
+    // The suffix's first and last characters first: lines of one text that differ elsewhere
+    // than in the key's first word (the rest of a key with spaces, another bucket) mostly differ
+    // there, and are turned away before any string is cut or searched.
+    const wordEnd = this.#wordEnd;
+    for (let index = 0; index < END_CHECK; index++) {
+      if (text.charCodeAt(end + index) !== line.charCodeAt(wordEnd + index)) return undefined;
+    }
+    for (let back = 1; back <= END_CHECK; back++) {
+      if (text.charCodeAt(text.length - back) !== line.charCodeAt(line.length - back)) {
+        return undefined;
+      }
+    }
+    this.#suffix ??= line.slice(wordEnd);
+    this.#prefix ??= line.slice(0, at);
+    // `indexOf` at a place rather than `startsWith` or `endsWith`: several times cheaper on V8
+    // (the suffix can only be found at `end`; the prefix, when not at the start, costs a search).
+    if (text.indexOf(this.#suffix, end) !== end || text.indexOf(this.#prefix) !== 0) {
+      return undefined;
+    }
+    // The new word must hold no whitespace: the first at or after it is the suffix's first
+    // character.
+    if (wordEndOf(text, at) !== end) return undefined;
+    return text.slice(at, end + this.#keyRest);
+  }
+}
+
+/**
+ * The line `text` (matched as `match`) as a KeyedLine, when every line that differs from it only
+ * in its key's first word, `prefix + word + suffix`, matches as it did, with that word in place
+ * of its own at the start of the key (KeyedLine's keyOf); else undefined. FSx writes one
+ * documented text for many objects ("Failed to import S3 object with key … because it was not
+ * found in S3 bucket …"), so such lines skip the matching.
+ *
+ * Why that is exact. It is asked only of a match where every template of the group is the same
+ * head (ending in a space), the key, then a literal part that starts with a space
+ * (OpeningGroup's keyHead), found where the hint is, with the head spelt with single spaces and
+ * the key right after it, and with key plus suffix within KEY_LIMIT. A word holds no whitespace
+ * and is followed by whitespace. The other line, `prefix + word + suffix`, has its hint at the
+ * same place (it lies in the prefix, being shorter than the head), so the same group's templates
+ * are tried there. Each of their patterns matches the prefix alike, starts its key group right
+ * after it (one space before the key: the head's), and can end that group only at whitespace,
+ * so only inside the suffix (the rest of the pattern starts with `\s+`); from there the rest of
+ * the pattern reads the suffix alone, and the group stays within KEY_LIMIT. So each template
+ * matches or fails as it did (the word filters only skip templates that fail), the first to
+ * match is the same one, its key is the word and the same part of the suffix, and every other
+ * group captures the same text of the suffix.
+ */
+function keyedLine(text: string, match: TemplateMatch): KeyedLine | undefined {
+  const head = match.keyHead;
+  const key = match.key;
+  if (head === undefined || key === undefined) return undefined;
+  const at = match.start + head.length;
+  if (text.length > TEMPLATE_SCAN_LIMIT || text.length - at > KEY_LIMIT) return undefined;
+  // The first whitespace from the key's start on ends its first word. None there (the word is
+  // empty): the key starts later, after more whitespace. The head is spelt with single spaces
+  // (TemplateMatch's keyHead), so the key starts here, and holds the word. END_CHECK characters
+  // at least after the word: keyOf compares them one by one.
+  const wordEnd = wordEndOf(text, at);
+  const word = wordEnd - at;
+  if (word <= 0 || word > key.length || text.length - wordEnd < END_CHECK) return undefined;
+  return new KeyedLine(match, text, at, wordEnd, key.length - word);
 }
 
 export type { TemplateMatch };
-export { matchTemplate, presentWords, TEXT_NAMES_BUCKET, TEXT_NAMES_KEY, wordPresence };
+export {
+  KeyedLine,
+  keyedLine,
+  matchTemplate,
+  presentWords,
+  TEXT_NAMES_BUCKET,
+  TEXT_NAMES_KEY,
+  wordPresence,
+};

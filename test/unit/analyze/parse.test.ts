@@ -503,6 +503,134 @@ describe('Property: a repeated text line reads as it does on its own', () => {
   });
 });
 
+describe('Property: a line that differs from the one before only in its key reads as it does on its own', () => {
+  // Lines of one documented text (after an optional prefix, in its own case or another, with the
+  // head's space doubled or not) whose keys differ in their first word, so that each line after
+  // the first can take its reading from the one before (templates.ts, keyedLine). Words and key
+  // ends are chosen to break that: whitespace of every kind, the texts' own words, the words
+  // that add a level, path or id, characters whose lower case is longer or ASCII, and keys at
+  // and past the 1,024 characters a key group takes.
+  const documented = CATALOG.flatMap((entry) => entry.templates).filter((text) =>
+    text.includes('{key}'),
+  );
+  const word = fc.oneof(
+    fc.constantFrom(
+      'raw/1.csv',
+      'a',
+      'é',
+      '\u0130x',
+      '\u212Aey',
+      'path',
+      'ERROR',
+      'WARN',
+      'fs-0123456789abcdef0',
+      'dra-0123456789abcdef',
+      'because',
+      'in',
+      '',
+      'x'.repeat(990),
+      'y'.repeat(1_030),
+    ),
+    fc
+      .array(
+        fc.constantFrom('a', '/', '.', '-', ' ', '\t', '\n', '\u00a0', '\u2028', '\ufeff', 'S3'),
+        {
+          minLength: 1,
+          maxLength: 8,
+        },
+      )
+      .map((chars) => chars.join('')),
+  );
+  const rest = fc.constantFrom(
+    '',
+    ' in S3 bucket ml-archive',
+    ' because it was not found in S3 bucket ml-archive',
+    ' x  y',
+    ' fs-0123456789abcdef0',
+    `  ${'z'.repeat(30)}`,
+  );
+  const frame = fc.record({
+    text: fc.constantFrom(...documented),
+    prefix: fc.constantFrom('', 'ERROR ', 'note: ', 'Failed to ', '\u0130 ', 'x'.repeat(20)),
+    upper: fc.boolean(),
+    doubleSpace: fc.boolean(),
+    rest,
+    bucket: fc.constantFrom('ml-archive', 'b.c'),
+  });
+  type Shape = typeof frame extends fc.Arbitrary<infer T> ? T : never;
+  const fill = (
+    { text, prefix, upper, doubleSpace, rest: keyRest, bucket }: Shape,
+    first: string,
+  ) => {
+    const filled = text
+      .replace('{key}', `${first}${keyRest}`)
+      .replace('{bucket}', bucket)
+      .replace('{value}', 'GLACIER');
+    const spaced = doubleSpace ? filled.replace('with key ', 'with key  ') : filled;
+    return prefix + (upper ? spaced.toUpperCase() : spaced);
+  };
+  const lines = fc
+    .array(fc.tuple(frame, fc.array(word, { minLength: 1, maxLength: 4 })), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .chain((frames) =>
+      fc.array(
+        fc
+          .constantFrom(...frames)
+          .chain(([shape, words]) => fc.constantFrom(...words).map((first) => fill(shape, first))),
+        { minLength: 1, maxLength: 12 },
+      ),
+    );
+
+  it('gives every line of a batch the record it gives alone', () => {
+    fc.assert(
+      fc.property(lines, (messages) => {
+        // Prepare: what each line reads as with nothing remembered.
+        const alone = messages.map((message) => {
+          forgetTexts();
+          return recognise(message);
+        });
+        forgetTexts();
+
+        // Act
+        const read = messages.map((message) => recognise(message));
+        forgetTexts();
+
+        // Assess
+        expect(read).toEqual(alone);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('reads the first word of a new key after a line of the same text', () => {
+    // Prepare: two lines of the import text the benchmark uses, whose key runs on into words.
+    const line = (key: string) =>
+      `Failed to import S3 object with key ${key}.csv in S3 bucket ml-archive because it was not found in S3 bucket ml-archive.`;
+    // A line as long, with the same end, but another opening: not the same text.
+    const otherOpening = line('raw/23').replace('import', 'export');
+    const alone = recognise(otherOpening);
+    forgetTexts();
+    recognise(line('raw/1'));
+
+    // Act
+    const second = recognise(line('raw/22'));
+    const other = recognise(otherOpening);
+    const withSpace = recognise(line('raw 22'));
+    forgetTexts();
+
+    // Assess: the key as the whole match reads it, and a key with a space or another opening
+    // read in full.
+    expect(second?.s3Key).toBe('raw/22.csv in S3 bucket ml-archive');
+    expect(second?.bucket).toBe('ml-archive');
+    expect(second?.code).toBe('S3ImportObjectDeleted');
+    expect(withSpace?.s3Key).toBe('raw 22.csv in S3 bucket ml-archive');
+    expect(other).toEqual(alone);
+    expect(other?.code).not.toBe('S3ImportObjectDeleted');
+  });
+});
+
 describe('Trust: only what FSx wrote chooses the file system and the path', () => {
   // A documented text that names no key: it ends an unquoted path before it.
   const INTERNAL_TEXT =
