@@ -65,6 +65,9 @@ const ID_AFTER_SPACE = new RegExp(`(?<=\\s)${FILE_SYSTEM_ID.source}`);
 // The fixed text that a path key (`path`, any case), a level, an association id and a
 // file-system id each need. Most documented lines hold none of them and skip all four searches.
 const TEXT_EXTRAS = /[Pp][Aa][Tt][Hh]|ERROR|WARN|dra-|f[sc]-/;
+/** One whitespace character, as `\s` means it: where a documented text may end a path. */
+const WHITESPACE = /\s/;
+const FULL_STOP = 0x2e;
 
 /**
  * Chooses one entry among those a code or label names. A shared label ("Access denied") is
@@ -339,20 +342,42 @@ interface TextPath {
 }
 
 /**
+ * Whether a documented text that ends at `end` ends there as words do: at the end of the line or
+ * before whitespace, after its closing full stops if any (the templates leave them out).
+ */
+function endsWords(text: string, end: number): boolean {
+  let index = end;
+  while (text.charCodeAt(index) === FULL_STOP) index++;
+  return index >= text.length || WHITESPACE.test(text.charAt(index));
+}
+
+/**
  * The path of a key=value text line. A quoted value is taken whole; an unquoted one runs to the
  * next `key=`, the start of the documented message text, or the end of the line. Lustre paths may
  * hold whitespace, so where an unquoted value with whitespace really ends cannot be known: it is
  * kept for the report but marked uncertain, so it is never re-exported, unless the documented
  * message text ends it and no id-shaped word follows a space in it. The doubt says which end is
  * in question (PathDoubt; idInUnquotedPath).
+ *
+ * The documented text ends the path only where it stands as words of its own (whitespace before
+ * it, whitespace or the end of the line after it): a file may be named with that text inside its
+ * name (`/ns1/x Failed to export file … process.y`), and cutting it there would re-export
+ * `/ns1/x`, another file. Such a path runs on to the end of the line instead, and is in doubt.
  */
-function textPath(text: string, documentedFrom: number | undefined): TextPath | undefined {
+function textPath(
+  text: string,
+  documentedText: Pick<TemplateMatch, 'start' | 'end'> | undefined,
+): TextPath | undefined {
   if (!TEXT_PATH_WORD.test(text)) return undefined;
   const key = TEXT_PATH_KEY.exec(text);
   if (key === null) return undefined;
   const from = key.index + key[0].length;
-  const documented = documentedFrom !== undefined && documentedFrom > from;
-  const to = documented ? documentedFrom : text.length;
+  const documented =
+    documentedText !== undefined &&
+    documentedText.start > from &&
+    WHITESPACE.test(text.charAt(documentedText.start - 1)) &&
+    endsWords(text, documentedText.end);
+  const to = documented ? documentedText.start : text.length;
   const rest = text.slice(from, to);
   if (rest.startsWith('"')) {
     const end = rest.indexOf('"', 1);
@@ -379,7 +404,7 @@ function textPath(text: string, documentedFrom: number | undefined): TextPath | 
  * shortened (over MESSAGE_KEEP characters) may no longer give the same path: then `cut`.
  */
 function pathDoubt(record: Pick<FailureRecord, 'message' | 'path'>): PathDoubt {
-  const found = textPath(record.message, matchTemplate(record.message)?.start);
+  const found = textPath(record.message, matchTemplate(record.message));
   if (found === undefined || found.path !== record.path) return 'cut';
   return found.doubt ?? 'cut';
 }
@@ -422,7 +447,7 @@ function recogniseText(text: string): boolean {
     rememberKeyed(text, template);
     return true;
   }
-  const found = extras ? textPath(text, template?.start) : undefined;
+  const found = extras ? textPath(text, template) : undefined;
   const level = extras ? TEXT_LEVEL.exec(text)?.[1] : undefined;
   reading.code = code;
   reading.entry = entry;

@@ -308,6 +308,8 @@ interface TemplateMatch {
   readonly entry: CatalogEntry;
   /** Where the documented text starts in the message. */
   readonly start: number;
+  /** Where it ends: the index just past its last character. */
+  readonly end: number;
   readonly key: string | undefined;
   readonly bucket: string | undefined;
   /**
@@ -365,6 +367,7 @@ function matchTemplate(message: string): TemplateMatch | undefined {
         return {
           entry: template.entry,
           start: from,
+          end: from + template.literal.length,
           key: undefined,
           bucket: undefined,
           keyHead: undefined,
@@ -400,7 +403,14 @@ function applyTemplate(
   if (match === null) return undefined;
   const key = template.keyGroup === 0 ? undefined : match[template.keyGroup];
   const bucket = template.bucketGroup === 0 ? undefined : match[template.bucketGroup];
-  return { entry: template.entry, start: match.index, key: key?.trim(), bucket, keyHead };
+  return {
+    entry: template.entry,
+    start: match.index,
+    end: match.index + match[0].length,
+    key: key?.trim(),
+    bucket,
+    keyHead,
+  };
 }
 
 const NEXT_SPACE = /\s/g;
@@ -429,7 +439,10 @@ function wordEndOf(text: string, from: number): number {
  * never comes again costs no more than this object.
  */
 class KeyedLine {
-  /** What the line matched as. */
+  /**
+   * What the line matched as. Only its entry and bucket hold for the other lines keyOf accepts:
+   * their key, and so where their match ends, are their own.
+   */
   readonly match: TemplateMatch;
   readonly #text: string;
   /** Where the key starts (its prefix ends) and its first word ends (its suffix starts). */

@@ -759,6 +759,20 @@ describe('Trust: only what FSx wrote chooses the file system and the path', () =
       false,
       undefined,
     ],
+    [
+      'a documented text inside the name, more of the name after it',
+      `file_path=/ns1/x ${INTERNAL_TEXT}.y`,
+      `/ns1/x ${INTERNAL_TEXT}.y`,
+      true,
+      undefined,
+    ],
+    [
+      'a documented text inside the name, right after its first word',
+      `file_path=/ns1/x${INTERNAL_TEXT}`,
+      `/ns1/x${INTERNAL_TEXT}`,
+      true,
+      undefined,
+    ],
     ['a trailing space', 'file_path=/ns1/abc/def.txt ', '/ns1/abc/def.txt', false, undefined],
     [
       'a longer run of hex digits after the space (not an id)',
@@ -888,6 +902,12 @@ describe('Property: an unquoted text path is trusted only when it cannot be read
       kind: 'documented',
       text: ' Failed to export S3 object with key ns1/a.dat in S3 bucket bkt due to an internal error.',
     },
+    // A documented text that more of the name follows: a file named with it inside. It ends
+    // nothing, so the path runs on to the end of the line.
+    {
+      kind: 'inside',
+      text: ' Automatic export encountered an internal error while exporting a file system object.y',
+    },
   );
   const line = fc.record({
     first: word,
@@ -910,6 +930,9 @@ describe('Property: an unquoted text path is trusted only when it cannot be read
         if (spaced && runOn !== undefined) doubt = 'id';
         else if (spaced && ending.kind === 'key') doubt = 'cut';
         else if (spaced && ending.kind === 'end') doubt = 'message';
+        // The inside text has whitespace, so the path it runs on into is always in doubt.
+        if (ending.kind === 'inside') doubt = runOn === undefined ? 'message' : 'id';
+        const read = ending.kind === 'inside' ? value + ending.text : value;
         const path = quoted ? `"${value}"` : value;
         const message = `ERROR S3ExportInternalError file_path=${path}${ending.text}`;
 
@@ -923,7 +946,7 @@ describe('Property: an unquoted text path is trusted only when it cannot be read
           expect(record.pathUncertain).toBeUndefined();
           expect(record.namedFileSystemId).toBeUndefined();
         } else {
-          expect(record.path).toBe(value.trimEnd());
+          expect(record.path).toBe(read.trimEnd());
           expect(record.pathUncertain === true).toBe(doubt !== undefined);
           if (doubt !== undefined) expect(pathDoubt(record)).toBe(doubt);
           expect(record.namedFileSystemId).toBe(runOn === FS ? undefined : runOn);
