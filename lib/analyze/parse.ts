@@ -202,31 +202,39 @@ function rememberKeyed(text: string, template: TemplateMatch): void {
  * one of TEXT_EXTRAS' words could add a level, path or id, so such a line is read in full.
  */
 function readUnremembered(text: string): boolean {
-  const key = keyedText?.keyOf(text);
-  if (key === undefined || TEXT_EXTRAS.test(key)) return recogniseText(text);
-  readDocumented((keyedText as KeyedLine).match, key);
+  const keyed = keyedText;
+  const key = keyed?.keyOf(text);
+  if (keyed === undefined || key === undefined || TEXT_EXTRAS.test(key)) {
+    return recogniseText(text);
+  }
+  readPlain(keyed.entry.code, keyed.entry, key, keyed.bucket);
   keyedServed = true;
   keyedSkip = 0;
   return true;
 }
 
 /**
- * Reads a line matched as `template` into `reading`, with `key` as its S3 key, when the line
- * holds none of TEXT_EXTRAS' words: the template alone says what the line does.
+ * Reads a text line into `reading` as a line with none of TEXT_EXTRAS' words reads: its code
+ * (and catalog entry), and the key and bucket its documented text names. recogniseText then adds
+ * what the extras say, when the line holds any.
  */
-function readDocumented(template: TemplateMatch, key: string | undefined): void {
-  const entry = template.entry;
-  reading.code = entry.code;
+function readPlain(
+  code: string,
+  entry: CatalogEntry | undefined,
+  key: string | undefined,
+  bucket: string | undefined,
+): void {
+  reading.code = code;
   reading.entry = entry;
   reading.format = 'text';
   reading.fileSystemId = undefined;
   reading.path = undefined;
   reading.pathUncertain = false;
   reading.s3Key = key;
-  reading.bucket = template.bucket;
+  reading.bucket = bucket;
   reading.associationId = undefined;
   reading.time = undefined;
-  reading.level = entry.level;
+  reading.level = entry?.level;
 }
 
 /** recogniseText, once per distinct line among the remembered ones. */
@@ -440,30 +448,21 @@ function recogniseText(text: string): boolean {
     }
   }
   if (code === undefined) return false;
-  const extras = TEXT_EXTRAS.test(text);
-  if (!extras && template !== undefined) {
-    readDocumented(template, template.key);
+  readPlain(code, entry, template?.key, template?.bucket);
+  if (!TEXT_EXTRAS.test(text)) {
     // Remembered for lines that differ only in the key (readUnremembered).
-    rememberKeyed(text, template);
+    if (template !== undefined) rememberKeyed(text, template);
     return true;
   }
-  const found = extras ? textPath(text, template) : undefined;
-  const level = extras ? TEXT_LEVEL.exec(text)?.[1] : undefined;
-  reading.code = code;
-  reading.entry = entry;
-  reading.format = 'text';
+  const found = textPath(text, template);
   // An id the path may have run on into counts as named, like one outside it
   // (docs/cli.md#what-a-records-own-text-may-decide).
-  reading.fileSystemId = extras
-    ? (idOutside(text, found?.path, template?.key) ?? found?.runOnId)
-    : undefined;
+  reading.fileSystemId = idOutside(text, found?.path, template?.key) ?? found?.runOnId;
   reading.path = found?.path;
   reading.pathUncertain = found?.doubt !== undefined;
-  reading.s3Key = template?.key;
-  reading.bucket = template?.bucket;
-  reading.associationId = extras ? DRA_ID.exec(text)?.[0] : undefined;
-  reading.time = undefined;
-  reading.level = level === undefined ? entry?.level : toLevel(level);
+  reading.associationId = DRA_ID.exec(text)?.[0];
+  const level = TEXT_LEVEL.exec(text)?.[1];
+  if (level !== undefined) reading.level = toLevel(level);
   return true;
 }
 

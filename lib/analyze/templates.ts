@@ -7,9 +7,11 @@ import { CATALOG, type CatalogEntry } from './classify.ts';
  * line is cut before matching.
  */
 
-const TEMPLATE_HINT = /failed to|export skipped|automatic export/i;
-/** Length of the longest text TEMPLATE_HINT matches (its words are plain text). */
-const HINT_LONGEST = Math.max(...TEMPLATE_HINT.source.split('|').map((word) => word.length));
+/** Words every documented text starts with one of (plain text, matched in any case). */
+const HINT_WORDS = ['failed to', 'export skipped', 'automatic export'];
+const TEMPLATE_HINT = new RegExp(HINT_WORDS.join('|'), 'i');
+/** Length of the longest text TEMPLATE_HINT matches. */
+const HINT_LONGEST = Math.max(...HINT_WORDS.map((word) => word.length));
 const TEMPLATE_SCAN_LIMIT = 8_192;
 const SLOW_PATH_LIMIT = 2_048;
 /** Longest key a template captures: S3 keys are at most 1,024 bytes. */
@@ -440,10 +442,11 @@ function wordEndOf(text: string, from: number): number {
  */
 class KeyedLine {
   /**
-   * What the line matched as. Only its entry and bucket hold for the other lines keyOf accepts:
-   * their key, and so where their match ends, are their own.
+   * What the line matched as, and its bucket: all of the match that holds for the other lines
+   * keyOf accepts (their key, and so where their match ends, are their own).
    */
-  readonly match: TemplateMatch;
+  readonly entry: CatalogEntry;
+  readonly bucket: string | undefined;
   readonly #text: string;
   /** Where the key starts (its prefix ends) and its first word ends (its suffix starts). */
   readonly #at: number;
@@ -454,7 +457,8 @@ class KeyedLine {
   #suffix: string | undefined;
 
   constructor(match: TemplateMatch, text: string, at: number, wordEnd: number, keyRest: number) {
-    this.match = match;
+    this.entry = match.entry;
+    this.bucket = match.bucket;
     this.#text = text;
     this.#at = at;
     this.#wordEnd = wordEnd;
@@ -536,13 +540,5 @@ function keyedLine(text: string, match: TemplateMatch): KeyedLine | undefined {
   return new KeyedLine(match, text, at, wordEnd, key.length - word);
 }
 
-export type { TemplateMatch };
-export {
-  KeyedLine,
-  keyedLine,
-  matchTemplate,
-  presentWords,
-  TEXT_NAMES_BUCKET,
-  TEXT_NAMES_KEY,
-  wordPresence,
-};
+export type { KeyedLine, TemplateMatch };
+export { keyedLine, matchTemplate, presentWords, TEXT_NAMES_BUCKET, TEXT_NAMES_KEY, wordPresence };

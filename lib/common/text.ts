@@ -33,20 +33,34 @@ function sanitize(text: string): string {
   return text.replace(UNSAFE, escapeChar).replace(LONE_SURROGATE, escapeChar);
 }
 
+/** Whether the UTF-16 unit at `index` is the second half of a surrogate pair. */
+function splitsPair(text: string, index: number): boolean {
+  const low = text.charCodeAt(index);
+  const high = text.charCodeAt(index - 1);
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff;
+}
+
 /**
  * Shortens text to at most `max` characters, keeping the start and the end (where a path's file
- * name is), and marks the cut with an ellipsis.
+ * name is), and marks the cut with an ellipsis. Never between the halves of a surrogate pair:
+ * a half left alone would be shown as an escape (`\ud83d`) that the text did not hold.
  */
 function truncateMiddle(text: string, max: number): string {
   if (text.length <= max) return text;
   const keep = Math.max(0, max - 1);
-  const head = Math.ceil(keep / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+  let head = Math.ceil(keep / 2);
+  if (splitsPair(text, head)) head--;
+  let tail = text.length - (keep - Math.ceil(keep / 2));
+  if (splitsPair(text, tail)) tail++;
+  return `${text.slice(0, head)}…${text.slice(tail)}`;
 }
 
-/** Shortens text to at most `max` characters from the start, marking the cut. */
+/** Shortens text to at most `max` characters from the start, marking the cut (as truncateMiddle). */
 function truncateEnd(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  if (splitsPair(text, end)) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 /** Sanitises, then shortens: the usual treatment for one untrusted value in a report. */

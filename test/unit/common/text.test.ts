@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { display, sanitize, toAsciiLine, truncateMiddle } from '../../../lib/common/text.ts';
+import {
+  display,
+  sanitize,
+  toAsciiLine,
+  truncateEnd,
+  truncateMiddle,
+} from '../../../lib/common/text.ts';
 
 /**
  * Any UTF-16 code unit, lone surrogates included: `fc.string({ unit: 'binary' })` only makes whole
@@ -52,6 +58,40 @@ describe('Function: truncateMiddle', () => {
 
   it('leaves short text alone', () => {
     expect(display('ns1/a.bin')).toBe('ns1/a.bin');
+  });
+
+  it('never cuts a well-formed text between the halves of a surrogate pair', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', '/', '😀', '𝒳', 'é'), maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        (text, max) => {
+          // Act
+          const middle = truncateMiddle(text, max);
+          const end = truncateEnd(text, max);
+
+          // Assess: whole code points only, within the limit, and the cut still marked.
+          for (const short of [middle, end]) {
+            expect(short.isWellFormed()).toBe(true);
+            expect(short.length).toBeLessThanOrEqual(max);
+            if (text.length > max) expect(short).toContain('…');
+            else expect(short).toBe(text);
+          }
+        },
+      ),
+    );
+  });
+
+  it('shows an emoji at the cut whole or not at all, never as an escape', () => {
+    // Prepare: the head's cut would fall between the emoji's two halves.
+    const path = `ab😀${'x'.repeat(20)}`;
+
+    // Act
+    const shown = display(path, 6);
+
+    // Assess
+    expect(shown).toBe('ab…xx');
+    expect(shown).not.toContain('\\u');
   });
 });
 
