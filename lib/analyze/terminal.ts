@@ -429,10 +429,17 @@ function unparseableLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'Unparseable events (kept, not dropped)'), ...lines];
 }
 
+/** "2 tasks, 7 paths": a count of tasks with the paths they hold. */
+function tasksAndPaths(count: { readonly tasks: number; readonly paths: number }): string {
+  return `${plural(count.tasks, 'task')}, ${plural(count.paths, 'path')}`;
+}
+
 function personLines(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   for (const finding of personFindings(report)) {
-    lines.push(`  ${paint(classTitle(finding.cls), CLASS_STYLE[finding.cls])}: ${finding.count}`);
+    lines.push(
+      `  ${paint(classTitle(finding.cls), CLASS_STYLE[finding.cls])}: ${plural(finding.count, 'record')}`,
+    );
     for (const group of finding.groups) {
       const codes = group.codes
         .slice(0, 10)
@@ -452,17 +459,23 @@ function personLines(report: Report, paint: Paint): string[] {
     ),
   );
   while (lines.at(-1) === '') lines.pop();
+  // Each figure says its unit: a task holds several paths, a path several records.
   const { refused, wouldBeRefused } = countOutcomes(outcomesOf(report));
   if (refused.tasks > 0) {
-    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.tasks} (see Re-exports)`);
+    lines.push(
+      `  ${paint('Refused re-exports', 'red')}: ${tasksAndPaths(refused)} (see Re-exports)`,
+    );
   }
   if (wouldBeRefused.tasks > 0) {
     lines.push(
-      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${wouldBeRefused.tasks} (see Re-exports)`,
+      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${tasksAndPaths(wouldBeRefused)} (see Re-exports)`,
     );
   }
-  if (unplannedCount(report) > 0) {
-    lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);
+  const unplanned = unplannedCount(report);
+  if (unplanned > 0) {
+    lines.push(
+      `  Retryable failures not re-exported: ${plural(unplanned, 'record')} (see "Not re-exported")`,
+    );
   }
   if (lines.length === 0) return [];
   return [...heading(paint, 'What a person must fix'), ...lines];

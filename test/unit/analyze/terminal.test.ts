@@ -103,7 +103,7 @@ describe('Function: renderTerminal', () => {
       '    "Re-exports" below.',
     ]);
     expect(block(output, 'What a person must fix')).toEqual([
-      '  Re-exports the Lambda would refuse: 1 (see Re-exports)',
+      '  Re-exports the Lambda would refuse: 1 task, 1 path (see Re-exports)',
     ]);
   });
 
@@ -470,7 +470,7 @@ describe('Function: renderTerminal', () => {
     expect(output).toContain(
       "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
     );
-    expect(output).toContain('  Refused re-exports: 1 (see Re-exports)');
+    expect(output).toContain('  Refused re-exports: 1 task, 1 path (see Re-exports)');
   });
 
   it('shows queued re-exports and the escalated paths with their history', () => {
@@ -535,12 +535,14 @@ describe('Function: renderTerminal', () => {
       '      {"level":"ERROR"}',
     ]);
     const person = block(output, 'What a person must fix');
-    expect(person[0]).toBe('  Access denied: a person must fix permissions: 1');
+    expect(person[0]).toBe('  Access denied: a person must fix permissions: 1 record');
     expect(person[1]).toBe('    S3ExportAccessDenied (1)');
     expect(person.join(' ').replace(/\s+/g, ' ')).toContain(hintFor('S3ExportAccessDenied'));
     expect(person).toContain(`      File system ${FS}, account 123456789012: 1 record`);
     expect(person).toContain('        ns1/denied.bin');
-    expect(person).toContain('  Retryable failures not re-exported: 1 (see above)');
+    expect(person).toContain(
+      '  Retryable failures not re-exported: 1 record (see "Not re-exported")',
+    );
     const ordered = [
       'Not re-exported',
       'Unparseable events (kept, not dropped)',
