@@ -345,7 +345,15 @@ function reexportLines(report: Report, paint: Paint): string[] {
       },
     },
   );
-  if (outcomes.length > MAX_ROWS) lines.push(`  ${more(outcomes.length - MAX_ROWS, 'task')}`);
+  // Said where the rows stop and again where the lines under them stop, so neither reads as all.
+  const rest =
+    outcomes.length > MAX_ROWS
+      ? [`  ${more(outcomes.length - MAX_ROWS, 'task')}: --json lists every one`]
+      : [];
+  lines.push(...rest);
+  // A note is the same for every task of a file system (its associations): given once, under the
+  // first task that has it, and referred back to under the others.
+  const firstWithNote = new Map<string, number>();
   for (const [index, outcome] of shown.entries()) {
     const { task } = outcome;
     // Refused and deferred tasks need a person: they name the account too, when it is known.
@@ -372,7 +380,14 @@ function reexportLines(report: Report, paint: Paint): string[] {
       lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
     }
     if (outcome.status === 'planned' && outcome.note !== undefined) {
-      lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
+      const key = `${task.fileSystemId}\n${outcome.note}`;
+      const first = firstWithNote.get(key);
+      if (first === undefined) {
+        firstWithNote.set(key, index + 1);
+        lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
+      } else {
+        lines.push(`    Note: as for #${first}.`);
+      }
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);
@@ -382,6 +397,7 @@ function reexportLines(report: Report, paint: Paint): string[] {
       }
     }
   }
+  if (rest.length > 0) lines.push('', ...rest);
   return [...heading(paint, 'Re-exports'), ...lines];
 }
 

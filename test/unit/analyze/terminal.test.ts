@@ -312,6 +312,39 @@ describe('Function: renderTerminal', () => {
     ]);
   });
 
+  it("gives a file system's note once, under its first task, and refers back to it", () => {
+    // Prepare: three tasks with the same note, two on one file system.
+    const other = 'fs-0fedcba9876543210';
+    const tasks = [
+      task({ clientRequestToken: 'fea-1', paths: ['ns1/1.bin'] }),
+      task({ clientRequestToken: 'fea-2', paths: ['ns1/2.bin'] }),
+      task({ clientRequestToken: 'fea-3', paths: ['ns1/3.bin'], fileSystemId: other }),
+    ];
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: tasks.map((each) => ({
+        status: 'planned' as const,
+        task: each,
+        note: 'no S3 association holds the completion report',
+      })),
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toContain(
+      `  #1 fea-1 on ${FS}:\n    ns1/1.bin\n    Note: no S3 association holds the completion report\n`,
+    );
+    expect(output).toContain(`  #2 fea-2 on ${FS}:\n    ns1/2.bin\n    Note: as for #1.\n`);
+    expect(output).toContain(
+      `  #3 fea-3 on ${other}:\n    ns1/3.bin\n    Note: no S3 association holds the completion report\n`,
+    );
+  });
+
   it('numbers the re-exports rows and their tasks alike, past 50 tasks too', () => {
     // Prepare
     const tasks = Array.from({ length: 52 }, (_, index) =>
@@ -333,9 +366,12 @@ describe('Function: renderTerminal', () => {
     expect(lines[0]).toBe('   #  Status   File system           Paths  Delay  Result');
     expect(lines[1]).toBe(`   1  planned  ${FS}      1    0 s  dry run`);
     expect(lines[50]).toBe(`  50  planned  ${FS}      1    0 s  dry run`);
-    expect(lines[51]).toBe('  … and 2 more tasks');
+    expect(lines[51]).toBe('  … and 2 more tasks: --json lists every one');
     expect(output).toContain(`\n  #1 fea-token-1 on ${FS}:\n    ns1/1.bin\n`);
-    expect(output).toContain(`\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n`);
+    // Where the tasks' lines stop, too: #50 is not the last task.
+    expect(output).toContain(
+      `\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n\n  … and 2 more tasks: --json lists every one\n`,
+    );
     expect(output).not.toContain('#51');
   });
 
