@@ -144,7 +144,8 @@ function pathLines(paths: readonly string[], indent: string): string[] {
     .slice(0, PATHS_SHOWN_PER_TASK)
     .map((path) => `${indent}${display(path, PATH_CHARS)}`);
   if (paths.length > PATHS_SHOWN_PER_TASK) {
-    lines.push(`${indent}and ${paths.length - PATHS_SHOWN_PER_TASK} more`);
+    // Names its noun, as the terminal's "… and 1 more path" does.
+    lines.push(`${indent}and ${plural(paths.length - PATHS_SHOWN_PER_TASK, 'more path')}`);
   }
   return lines;
 }

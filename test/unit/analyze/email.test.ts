@@ -480,7 +480,7 @@ describe('Function: renderEmail', () => {
       "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY\n",
     );
     expect(body).toContain('* Would start on fs-0123456789abcdef0: 4 paths.');
-    expect(body).toContain('    ns1/p3\n    and 1 more');
+    expect(body).toContain('    ns1/p3\n    and 1 more path\n');
     expect(body).toContain('FSx refused 1 re-export task (1 path)');
   });
 
