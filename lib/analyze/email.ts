@@ -518,8 +518,9 @@ function sourceSection(report: Report): string[] {
   for (const source of sources.slice(0, MAX_SOURCES)) {
     const assumed = source.logGroupAssumed === true ? ' (assumed)' : '';
     lines.push(
-      `* Log group:  ${display(source.logGroup, 200)}${assumed}`,
-      `  Log stream: ${display(source.logStream, 200)}`,
+      // Whole (CloudWatch allows 512 characters): a person copies them into a command.
+      `* Log group:  ${display(source.logGroup, 512)}${assumed}`,
+      `  Log stream: ${display(source.logStream, 512)}`,
       `  Account:    ${display(source.owner, 32)}`,
     );
     if (report.region !== undefined) {

@@ -60,7 +60,9 @@ interface TerminalOptions {
 
 /**
  * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
- * alone on their line and are never cut (cut in two, they no longer work). See fitLine.
+ * alone on their line and are never cut (cut in two, they no longer work), and for an identifier a
+ * person copies (a log group or stream, a file of our own options), alone on a line of its own
+ * (see {@link Whole}). See fitLine.
  */
 const WIDTH = 100;
 const CELL = 80;
@@ -113,6 +115,13 @@ const SGR_CODE = /\u001b\[[0-9;]*m/g;
 /** A link, an S3 URI or an AWS CLI command: copied whole, so never cut, alone on its line. */
 const WHOLE = /^(?:https:\/\/|s3:\/\/|aws fsx )/;
 
+/**
+ * Lines a render keeps whole past WIDTH: each holds one identifier a person copies into a command
+ * (`scan --log-group NAME`, a file path), sanitised and alone on its line. Cut, it no longer names
+ * anything. Kept by value: the same text elsewhere is that identifier again.
+ */
+type Whole = Set<string>;
+
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
   const words: string[] = [];
@@ -159,8 +168,8 @@ function chunks(text: string, width: number): string[] {
  * is wrapped under its own indent, cutting words that no line holds. A link, an S3 URI or a
  * command alone on its line stays whole.
  */
-function fitLine(line: string): string[] {
-  if (line.replace(SGR_CODE, '').length <= WIDTH) return [line];
+function fitLine(line: string, whole: Whole): string[] {
+  if (line.replace(SGR_CODE, '').length <= WIDTH || whole.has(line)) return [line];
   const indent = /^ */.exec(line)?.[0] ?? '';
   const text = line.slice(indent.length);
   if (WHOLE.test(text)) return [line];
@@ -318,7 +327,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
   }
 }
 
-function reexportLines(report: Report, paint: Paint): string[] {
+function reexportLines(report: Report, paint: Paint, whole: Whole): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
   const shown = outcomes.slice(0, MAX_ROWS);
@@ -384,7 +393,7 @@ function reexportLines(report: Report, paint: Paint): string[] {
       const first = firstWithNote.get(key);
       if (first === undefined) {
         firstWithNote.set(key, index + 1);
-        lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
+        lines.push(...wrapWhole(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', whole));
       } else {
         lines.push(`    Note: as for #${first}.`);
       }
@@ -415,12 +424,12 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'Not re-exported'), ...lines];
 }
 
-function awaitingMappingLines(report: Report, paint: Paint): string[] {
+function awaitingMappingLines(report: Report, paint: Paint, whole: Whole): string[] {
   const count = awaitingMappingCount(report);
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
-    ...wrap(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', WIDTH, '  '),
+    ...wrapWhole(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', whole),
   ];
 }
 
@@ -497,17 +506,44 @@ function personLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'What a person must fix'), ...lines];
 }
 
-function sourceLines(report: Report, paint: Paint): string[] {
+/** Longest log group or log stream name CloudWatch Logs allows: shown whole, never cut. */
+const LOG_NAME_CHARS = 512;
+
+/**
+ * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of
+ * its own, kept whole (see {@link Whole}), so it can be copied into `scan --log-group`.
+ */
+function labelled(label: string, name: string, whole: Whole, suffix = ''): string[] {
+  const line = `  ${label} ${name}${suffix}`;
+  if (line.length <= WIDTH) return [line];
+  const alone = `    ${name}`;
+  whole.add(alone);
+  return [`  ${label.trimEnd().replace(/:$/, '')}${suffix}:`, alone];
+}
+
+/**
+ * Our own prose wrapped at WIDTH, but a word no line holds (a long file path of our own options,
+ * say) stands alone on its line, whole, instead of being cut in pieces (see {@link Whole}).
+ */
+function wrapWhole(text: string, indent: string, whole: Whole): string[] {
+  const lines = wrap(text, indent, WIDTH, indent);
+  // wrap puts a word wider than a line alone on one: only such a line is longer than WIDTH.
+  for (const line of lines) if (line.length > WIDTH) whole.add(line);
+  return lines;
+}
+
+function sourceLines(report: Report, paint: Paint, whole: Whole): string[] {
   const sources = uniqueSources(report);
   if (sources.length === 0) return [];
   const shown = sources.slice(0, MAX_ROWS);
   const table = formatTable(
     ['Log group', 'Log stream', 'Account', 'Events'],
     shown.map((source) => [
+      // Whole: a name too long for the table sends every source to lines of their own.
       source.logGroupAssumed === true
-        ? `${display(source.logGroup, CELL)} (assumed)`
-        : display(source.logGroup, CELL),
-      display(source.logStream, CELL),
+        ? `${display(source.logGroup, LOG_NAME_CHARS)} (assumed)`
+        : display(source.logGroup, LOG_NAME_CHARS),
+      display(source.logStream, LOG_NAME_CHARS),
       display(source.owner, 32),
       String(source.events),
     ]),
@@ -519,8 +555,13 @@ function sourceLines(report: Report, paint: Paint): string[] {
   // Long names no longer fit side by side: each source on lines of its own, as in the email.
   const lines = tableOr(table, () =>
     shown.flatMap((source) => [
-      `  Log group:  ${fitCell(source.logGroup, CELL)}${source.logGroupAssumed === true ? ' (assumed)' : ''}`,
-      `  Log stream: ${fitCell(source.logStream, CELL)}`,
+      ...labelled(
+        'Log group: ',
+        display(source.logGroup, LOG_NAME_CHARS),
+        whole,
+        source.logGroupAssumed === true ? ' (assumed)' : '',
+      ),
+      ...labelled('Log stream:', display(source.logStream, LOG_NAME_CHARS), whole),
       `  Account:    ${fitCell(source.owner, 32)}, ${plural(source.events, 'event')}`,
     ]),
   );
@@ -545,19 +586,20 @@ function renderTerminal(report: Report, options: TerminalOptions = {}): string {
   // Nothing to show but that: one line, not tables of zeros.
   if (isQuiet(report)) return `${quietText(report)}\n`;
   const paint = painter(options.color === true);
+  const whole: Whole = new Set();
   const lines = [
     ...summaryLines(report, paint),
     ...classTable(report, paint),
     ...codeTable(report, paint),
     ...fileSystemTable(report, paint),
-    ...reexportLines(report, paint),
+    ...reexportLines(report, paint, whole),
     ...unplannedLines(report, paint),
-    ...awaitingMappingLines(report, paint),
+    ...awaitingMappingLines(report, paint, whole),
     ...unparseableLines(report, paint),
-    ...sourceLines(report, paint),
+    ...sourceLines(report, paint, whole),
     ...personLines(report, paint),
   ];
-  return `${lines.flatMap(fitLine).join('\n')}\n`;
+  return `${lines.flatMap((line) => fitLine(line, whole)).join('\n')}\n`;
 }
 
 export type { TerminalOptions };

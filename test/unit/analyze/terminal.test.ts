@@ -312,6 +312,50 @@ describe('Function: renderTerminal', () => {
     ]);
   });
 
+  it('keeps a log group name too long for its line whole, on a line of its own, to be copied', () => {
+    // Prepare: 87 characters after the label would pass 100 columns (CloudWatch allows 512).
+    const logGroup = `/aws/fsx/lustre/${'g'.repeat(100)}\u001b[31m`;
+    const report = emptyReport({
+      region: undefined,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess: whole and sanitised, never cut in the middle or across lines.
+    expect(block(output, 'Where to look')).toEqual([
+      '  Log group:',
+      `    /aws/fsx/lustre/${'g'.repeat(100)}\\x1b[31m`,
+      `  Log stream: datarepo_${FS}`,
+      '  Account:    123456789012, 1 event',
+    ]);
+    expect(output).not.toContain('…');
+  });
+
+  it("keeps a long file path of our own options whole in a task's note", () => {
+    // Prepare: the --associations file, as the dry run's note names it.
+    const file = `/home/operator/${'associations-of-the-production-cluster/'.repeat(3)}dra.json`;
+    const report = plannedReport(
+      `${file} lists no S3 data repository association of ${FS} to hold the completion report`,
+      'NoReportPath',
+    );
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess
+    const note = lines.indexOf('    Note:');
+    expect(lines[note + 1]).toBe(`    ${file}`);
+    expect(lines[note + 2]).toMatch(/^ {4}lists no S3 data repository association/);
+    // Links aside (never cut either), every other line still fits.
+    for (const line of lines.filter((each) => !/^ *https:\/\//.test(each))) {
+      if (line !== `    ${file}`) expect(line.length).toBeLessThanOrEqual(100);
+    }
+  });
+
   it("gives a file system's note once, under its first task, and refers back to it", () => {
     // Prepare: three tasks with the same note, two on one file system.
     const other = 'fs-0fedcba9876543210';
