@@ -416,7 +416,9 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_ROWS)) {
     lines.push(
-      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '      '),
+      // Continued under the reason at the File system lines' indent, as in the email: no line of
+      // the group reads as deeper than the place it belongs to.
+      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '    '),
     );
     lines.push(...placeLines(group.places, { indent: '    ', noun: 'failure', sampleChars: CELL }));
   }

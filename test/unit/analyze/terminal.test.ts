@@ -632,6 +632,34 @@ describe('Function: renderTerminal', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
   });
 
+  it('continues a long "Not re-exported" reason at the indent of its File system line', () => {
+    // Prepare
+    const reason = `the record names fs-0fedcba9876543210 but was logged for ${FS}: not re-exported, check it by hand`;
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: {
+        tasks: [],
+        unplanned: [
+          { fileSystemId: FS, eventId: 'ev-0', class: 'transient', target: 'ns1/a.bin', reason },
+        ],
+        awaitingMapping: [],
+      },
+    });
+
+    // Act
+    const lines = block(renderTerminal(report), 'Not re-exported');
+
+    // Assess: no line of the group deeper than the place it belongs to.
+    expect(lines).toEqual([
+      `  1 x the record names fs-0fedcba9876543210 but was logged for ${FS}: not`,
+      '    re-exported, check it by hand',
+      `    File system ${FS}, account 123456789012: 1 failure`,
+      '      ns1/file-0.bin',
+    ]);
+  });
+
   it('cuts a long unparseable sample into lines of 100 columns, every character kept', async () => {
     // Prepare: spaces doubled, and ESC (shown as 4 characters, \x1b) across the first cut.
     const sample = `${'a  b '.repeat(18)}ddd\u001b[2J${'c'.repeat(56)}`;
