@@ -6,7 +6,7 @@
  */
 // Over ~400 lines on purpose: the six sections of one email, read and changed together.
 
-import { CLASS_ORDER, classTitle, PERSON_CLASSES, warningCount } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, warningCount } from '../common/classes.ts';
 import { display, toAsciiLine } from '../common/text.ts';
 import type {
   BacklogReadings,
@@ -40,6 +40,7 @@ import {
   formatTable,
   joinSections,
   needPersonText,
+  needPersonUnits,
   PATH_CHARS,
   pathLines,
   plural,
@@ -69,6 +70,7 @@ import {
   countOutcomes,
   fileSystemsOf,
   isQuiet,
+  needPersonCounts,
   needsPerson,
   personFindings,
   quietText,
@@ -112,15 +114,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
   const byStatus = countOutcomes(outcomes);
   const byClass = countByClass(report);
   const skipped = warningCount(byClass);
-  const personRecords =
-    PERSON_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0) + unplannedCount(report);
-  // Deferred paths count too: without a queue nobody re-exports them but the person reading
-  // this. Queued paths do not: the retrier takes them on.
-  const personPaths =
-    byStatus.refused.paths +
-    byStatus.deferred.paths +
-    byStatus.wouldBeRefused.paths +
-    (report.escalated?.length ?? 0);
+  const person = needPersonCounts(report);
   return {
     failed: recordCount(report) - skipped,
     skipped,
@@ -128,26 +122,11 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     queued: byStatus.queued.paths,
     // A dry run's task the Lambda would refuse is not "to re-export": it counts as refused.
     planned: byStatus.planned.paths - byStatus.wouldBeRefused.paths,
-    needPerson: personRecords + personPaths,
-    personRecords,
-    personPaths,
+    needPerson: person.records + person.paths,
+    personRecords: person.records,
+    personPaths: person.paths,
     unparseable: unparseableCount(report),
   };
-}
-
-/**
- * The headline's "need a person", saying what it counts: records (of the person classes, or not
- * planned) and paths (of tasks left to a person, or escalated) are not the same unit, so a mix
- * names both: "15 need a person (8 records, 7 paths)". The subject keeps the bare total.
- */
-function needPersonUnits(counts: Counts): string {
-  const { personRecords: records, personPaths: paths } = counts;
-  if (records > 0 && paths > 0) {
-    return `${needPersonText(records + paths)} (${plural(records, 'record')}, ${plural(paths, 'path')})`;
-  }
-  if (records > 0) return `${plural(records, 'record needs', 'records need')} a person`;
-  if (paths > 0) return `${plural(paths, 'path needs', 'paths need')} a person`;
-  return needPersonText(0);
 }
 
 function subjectLine(report: Report, counts: Counts): string {
@@ -199,9 +178,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const skipped = plural(counts.skipped, 'skipped export');
   const summary =
     counts.failed > 0
-      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${needPersonUnits(counts)}.`
+      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${needPersonUnits(counts.personRecords, counts.personPaths)}.`
       : counts.skipped > 0
-        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${needPersonUnits(counts)}.`
+        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${needPersonUnits(counts.personRecords, counts.personPaths)}.`
         : counts.unparseable > 0
           ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
           : 'No FSx data repository failure was found.';
