@@ -62,7 +62,7 @@ interface TerminalOptions {
  * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
  * alone on their line and are never cut (cut in two, they no longer work), and for an identifier a
  * person copies (a log group or stream, a file of our own options), alone on a line of its own
- * (see {@link Whole}). See fitLine.
+ * (see {@link keepWhole}). See fitLine.
  */
 const WIDTH = 100;
 const CELL = 80;
@@ -112,15 +112,27 @@ function isClass(value: string): value is FailureClass {
 // Only our own SGR codes hold an escape: untrusted text is sanitised before it gets here.
 const SGR_CODE = /\u001b\[[0-9;]*m/g;
 
+/** An escape sanitize wrote for a character it would not print (lib/common/text.ts). */
+const ESCAPED = /\\x[0-9a-f]{2}|\\u[0-9a-f]{4}/;
+
 /** A link, an S3 URI or an AWS CLI command: copied whole, so never cut, alone on its line. */
 const WHOLE = /^(?:https:\/\/|s3:\/\/|aws fsx )/;
 
 /**
- * Lines a render keeps whole past WIDTH: each holds one identifier a person copies into a command
- * (`scan --log-group NAME`, a file path), sanitised and alone on its line. Cut, it no longer names
- * anything. Kept by value: the same text elsewhere is that identifier again.
+ * Opens a line kept whole past WIDTH (see {@link keepWhole}); fitLine takes it off. NUL: sanitised
+ * text never holds one (display escapes it), so no untrusted text can ask for it.
  */
-type Whole = Set<string>;
+const WHOLE_MARK = '\u0000';
+
+/**
+ * A line kept whole past WIDTH: it holds one identifier a person copies into a command (`scan
+ * --log-group NAME`, a file path), sanitised and alone on its line. Cut, it no longer names
+ * anything. Marked on the line itself, not by its text: the same text elsewhere (a hostile path
+ * equal to a log stream name) is still cut.
+ */
+function keepWhole(line: string): string {
+  return `${WHOLE_MARK}${line}`;
+}
 
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
@@ -168,8 +180,9 @@ function chunks(text: string, width: number): string[] {
  * is wrapped under its own indent, cutting words that no line holds. A link, an S3 URI or a
  * command alone on its line stays whole.
  */
-function fitLine(line: string, whole: Whole): string[] {
-  if (line.replace(SGR_CODE, '').length <= WIDTH || whole.has(line)) return [line];
+function fitLine(line: string): string[] {
+  if (line.startsWith(WHOLE_MARK)) return [line.slice(WHOLE_MARK.length)];
+  if (line.replace(SGR_CODE, '').length <= WIDTH) return [line];
   const indent = /^ */.exec(line)?.[0] ?? '';
   const text = line.slice(indent.length);
   if (WHOLE.test(text)) return [line];
@@ -327,7 +340,7 @@ function outcomeDetail(outcome: TaskOutcome): string {
   }
 }
 
-function reexportLines(report: Report, paint: Paint, whole: Whole): string[] {
+function reexportLines(report: Report, paint: Paint): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
   const shown = outcomes.slice(0, MAX_ROWS);
@@ -393,7 +406,7 @@ function reexportLines(report: Report, paint: Paint, whole: Whole): string[] {
       const first = firstWithNote.get(key);
       if (first === undefined) {
         firstWithNote.set(key, index + 1);
-        lines.push(...wrapWhole(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', whole));
+        lines.push(...wrapWhole(`Note: ${display(outcome.note, REASON_CHARS)}`, '    '));
       } else {
         lines.push(`    Note: as for #${first}.`);
       }
@@ -426,12 +439,12 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'Not re-exported'), ...lines];
 }
 
-function awaitingMappingLines(report: Report, paint: Paint, whole: Whole): string[] {
+function awaitingMappingLines(report: Report, paint: Paint): string[] {
   const count = awaitingMappingCount(report);
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
-    ...wrapWhole(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', whole),
+    ...wrapWhole(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  '),
   ];
 }
 
@@ -513,28 +526,27 @@ const LOG_NAME_CHARS = 512;
 
 /**
  * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of
- * its own, kept whole (see {@link Whole}), so it can be copied into `scan --log-group`.
+ * its own, kept whole (see {@link keepWhole}), so it can be copied into `scan --log-group`.
  */
-function labelled(label: string, name: string, whole: Whole, suffix = ''): string[] {
+function labelled(label: string, name: string, suffix = ''): string[] {
   const line = `  ${label} ${name}${suffix}`;
   if (line.length <= WIDTH) return [line];
-  const alone = `    ${name}`;
-  whole.add(alone);
-  return [`  ${label.trimEnd().replace(/:$/, '')}${suffix}:`, alone];
+  return [`  ${label.trimEnd().replace(/:$/, '')}${suffix}:`, keepWhole(`    ${name}`)];
 }
 
 /**
  * Our own prose wrapped at WIDTH, but a word no line holds (a long file path of our own options,
- * say) stands alone on its line, whole, instead of being cut in pieces (see {@link Whole}).
+ * say) stands alone on its line, whole, instead of being cut in pieces (see {@link keepWhole}).
+ * Only a word sanitize left as it was: one it had to escape is no name of ours, and is cut.
  */
-function wrapWhole(text: string, indent: string, whole: Whole): string[] {
-  const lines = wrap(text, indent, WIDTH, indent);
+function wrapWhole(text: string, indent: string): string[] {
   // wrap puts a word wider than a line alone on one: only such a line is longer than WIDTH.
-  for (const line of lines) if (line.length > WIDTH) whole.add(line);
-  return lines;
+  return wrap(text, indent, WIDTH, indent).map((line) =>
+    line.length > WIDTH && !ESCAPED.test(line) ? keepWhole(line) : line,
+  );
 }
 
-function sourceLines(report: Report, paint: Paint, whole: Whole): string[] {
+function sourceLines(report: Report, paint: Paint): string[] {
   const sources = uniqueSources(report);
   if (sources.length === 0) return [];
   const shown = sources.slice(0, MAX_ROWS);
@@ -560,10 +572,9 @@ function sourceLines(report: Report, paint: Paint, whole: Whole): string[] {
       ...labelled(
         'Log group: ',
         display(source.logGroup, LOG_NAME_CHARS),
-        whole,
         source.logGroupAssumed === true ? ' (assumed)' : '',
       ),
-      ...labelled('Log stream:', display(source.logStream, LOG_NAME_CHARS), whole),
+      ...labelled('Log stream:', display(source.logStream, LOG_NAME_CHARS)),
       `  Account:    ${fitCell(source.owner, 32)}, ${plural(source.events, 'event')}`,
     ]),
   );
@@ -588,20 +599,19 @@ function renderTerminal(report: Report, options: TerminalOptions = {}): string {
   // Nothing to show but that: one line, not tables of zeros.
   if (isQuiet(report)) return `${quietText(report)}\n`;
   const paint = painter(options.color === true);
-  const whole: Whole = new Set();
   const lines = [
     ...summaryLines(report, paint),
     ...classTable(report, paint),
     ...codeTable(report, paint),
     ...fileSystemTable(report, paint),
-    ...reexportLines(report, paint, whole),
+    ...reexportLines(report, paint),
     ...unplannedLines(report, paint),
-    ...awaitingMappingLines(report, paint, whole),
+    ...awaitingMappingLines(report, paint),
     ...unparseableLines(report, paint),
-    ...sourceLines(report, paint, whole),
+    ...sourceLines(report, paint),
     ...personLines(report, paint),
   ];
-  return `${lines.flatMap((line) => fitLine(line, whole)).join('\n')}\n`;
+  return `${lines.flatMap(fitLine).join('\n')}\n`;
 }
 
 export type { TerminalOptions };

@@ -335,6 +335,30 @@ describe('Function: renderTerminal', () => {
     expect(output).not.toContain('…');
   });
 
+  it('keeps only the log name whole, not an untrusted path with the same text elsewhere', () => {
+    // Prepare: a task path equal to a log stream name that escaping makes long (34 characters,
+    // 124 once each ESC reads \x1b), and a note of the same text.
+    const name = `ns1/${'\u001b'.repeat(30)}`;
+    const planned = task({ paths: [name] });
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup: '/aws/fsx/lustre', logStream: name, events: 1 }],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, note: `${name}x`.repeat(2) }],
+    });
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess: one line over 100 columns, the stream's, under its label.
+    const wide = lines.filter((line) => line.length > 100 && !/^ *https:/.test(line));
+    expect(wide).toHaveLength(1);
+    expect(lines[lines.indexOf(wide[0] ?? '') - 1]).toBe('  Log stream:');
+  });
+
   it("keeps a long file path of our own options whole in a task's note", () => {
     // Prepare: the --associations file, as the dry run's note names it.
     const file = `/home/operator/${'associations-of-the-production-cluster/'.repeat(3)}dra.json`;
