@@ -59,7 +59,9 @@ Options:
   --log-stream NAME       log stream of raw lines (default datarepo_<file-system-id>, else unknown)
   --file-system-id ID     file system of raw lines, and of any log stream whose name has none
   --associations FILE     the JSON of "aws fsx describe-data-repository-associations": maps
-                          records that name only an S3 key to paths, as the Lambda does
+                          records that name only an S3 key to paths, and gives each task's
+                          completion report path (without REPORT_PATH), as the Lambda does;
+                          a task it gives none gets a note, or would be refused (NoReportPath)
   --region REGION         Region for console links (default AWS_REGION, AWS_DEFAULT_REGION)
   -h, --help              this text
 

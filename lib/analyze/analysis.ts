@@ -176,6 +176,36 @@ function unparseableCount(report: Counted): number {
   return totals(report).unparseable;
 }
 
+/** What "need a person" counts, in its two units (see {@link needPersonCounts}). */
+interface NeedPersonCounts {
+  /** Records a person acts on: of the person classes, and retryable ones not planned. */
+  readonly records: number;
+  /** Paths a person re-exports: of tasks left to a person, and escalated paths. */
+  readonly paths: number;
+}
+
+/**
+ * What "need a person" counts (docs/operate.md#the-summary), once for every output: records of
+ * the classes a person must act on and retryable records that could not be planned, and paths of
+ * tasks FSx refused, deferred for want of a deferral queue (nobody but the reader re-exports
+ * them) or that the Lambda would refuse in a dry run, and escalated paths. Queued paths are not:
+ * the retrier takes them on. Unparseable events are counted apart.
+ */
+function needPersonCounts(
+  report: Pick<Report, 'records' | 'plan' | 'outcomes' | 'escalated' | 'folded'>,
+): NeedPersonCounts {
+  const byClass = countByClass(report);
+  const byStatus = countOutcomes(report.outcomes);
+  return {
+    records: PERSON_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0) + unplannedCount(report),
+    paths:
+      byStatus.refused.paths +
+      byStatus.deferred.paths +
+      byStatus.wouldBeRefused.paths +
+      (report.escalated?.length ?? 0),
+  };
+}
+
 /**
  * Whether a person must act: a record no retry fixes, a task left to a person (refused, deferred,
  * or one the Lambda would refuse), a retryable failure that could not be planned, or an event we
@@ -473,7 +503,7 @@ function awaitingMappingText(count: number, notes: readonly string[] = []): stri
   return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${notes.map((note) => display(note, NOTE_CHARS)).join('; ')}.`;
 }
 
-export type { Analysis, HintGroup, OutcomeCount, OutcomeCounts, PersonFinding };
+export type { Analysis, HintGroup, NeedPersonCounts, OutcomeCount, OutcomeCounts, PersonFinding };
 export {
   accountOf,
   analyzeBatches,
@@ -491,6 +521,7 @@ export {
   hasFindings,
   isQuiet,
   jsonDocumentText,
+  needPersonCounts,
   needsPerson,
   personFindings,
   quietText,

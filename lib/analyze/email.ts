@@ -6,7 +6,7 @@
  */
 // Over ~400 lines on purpose: the six sections of one email, read and changed together.
 
-import { CLASS_ORDER, classTitle, PERSON_CLASSES, warningCount } from '../common/classes.ts';
+import { CLASS_ORDER, classTitle, warningCount } from '../common/classes.ts';
 import { display, toAsciiLine } from '../common/text.ts';
 import type {
   BacklogReadings,
@@ -20,6 +20,7 @@ import { backlogLines } from '../render/backlog.ts';
 import {
   classTableLines,
   classTableRows,
+  countsOfClasses,
   notReexportedNote,
   notReexportedOf,
 } from '../render/class-table.ts';
@@ -39,6 +40,7 @@ import {
   formatTable,
   joinSections,
   needPersonText,
+  needPersonUnits,
   PATH_CHARS,
   pathLines,
   plural,
@@ -68,6 +70,7 @@ import {
   countOutcomes,
   fileSystemsOf,
   isQuiet,
+  needPersonCounts,
   needsPerson,
   personFindings,
   quietText,
@@ -98,7 +101,12 @@ interface Counts {
   /** Paths waiting in the deferral queue for the retrier. */
   readonly queued: number;
   readonly planned: number;
+  /** What the subject counts as needing a person: {@link Counts.personRecords} + personPaths. */
   readonly needPerson: number;
+  /** Records a person reads and acts on: of the person classes, and retryable ones not planned. */
+  readonly personRecords: number;
+  /** Paths a person re-exports: of refused, deferred or would-be-refused tasks, and escalated. */
+  readonly personPaths: number;
   readonly unparseable: number;
 }
 
@@ -106,6 +114,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
   const byStatus = countOutcomes(outcomes);
   const byClass = countByClass(report);
   const skipped = warningCount(byClass);
+  const person = needPersonCounts(report);
   return {
     failed: recordCount(report) - skipped,
     skipped,
@@ -113,15 +122,9 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     queued: byStatus.queued.paths,
     // A dry run's task the Lambda would refuse is not "to re-export": it counts as refused.
     planned: byStatus.planned.paths - byStatus.wouldBeRefused.paths,
-    // Deferred paths count too: without a queue nobody re-exports them but the person reading
-    // this. Queued paths do not: the retrier takes them on.
-    needPerson:
-      PERSON_CLASSES.reduce((sum, cls) => sum + byClass[cls], 0) +
-      unplannedCount(report) +
-      byStatus.refused.paths +
-      byStatus.deferred.paths +
-      byStatus.wouldBeRefused.paths +
-      (report.escalated?.length ?? 0),
+    needPerson: person.records + person.paths,
+    personRecords: person.records,
+    personPaths: person.paths,
     unparseable: unparseableCount(report),
   };
 }
@@ -175,9 +178,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
   const skipped = plural(counts.skipped, 'skipped export');
   const summary =
     counts.failed > 0
-      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${needPersonText(counts.needPerson)}.`
+      ? `${plural(counts.failed, 'FSx data repository failure')}${counts.skipped > 0 ? ` and ${skipped} (warnings)` : ''}: ${retried}, ${needPersonUnits(counts.personRecords, counts.personPaths)}.`
       : counts.skipped > 0
-        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${needPersonText(counts.needPerson)}.`
+        ? `No FSx data repository failure, ${skipped} (warnings): ${retried}, ${needPersonUnits(counts.personRecords, counts.personPaths)}.`
         : counts.unparseable > 0
           ? `No FSx data repository failure was recognised, but ${plural(counts.unparseable, 'log event')} could not be read.`
           : 'No FSx data repository failure was found.';
@@ -305,8 +308,10 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
 const MAX_REASONS_NAMED = 3;
 
 /**
- * The person section's line on retryable failures that could not be re-exported. The note under
- * the class table already counts them per class: this line says why, largest reason first.
+ * The person section's line on retryable failures that could not be planned, naming their classes
+ * ("Why 2 of 5 transient records could not be re-exported: …"): a class may also be marked for
+ * records of refused, deferred or escalated tasks, whose reasons the note under the class table
+ * and the lines above give, so this line must not claim every marked class. Largest reason first.
  */
 function unplannedReasons(report: Report): string {
   const groups = unplannedGroups(report);
@@ -320,7 +325,10 @@ function unplannedReasons(report: Report): string {
   if (groups.length > MAX_REASONS_NAMED) {
     reasons.push(plural(groups.length - MAX_REASONS_NAMED, 'more reason'));
   }
-  return `Why records of the classes marked * above could not be re-exported: ${reasons.join('; ')}. See RE-EXPORTS below.`;
+  const which =
+    countsOfClasses(reportTotals(report), notReexportedOf(report).byClass) ??
+    plural(unplannedCount(report), 'retryable record');
+  return `Why ${which} could not be re-exported: ${reasons.join('; ')}. See RE-EXPORTS below.`;
 }
 
 function codeSection(report: Report): string[] {
@@ -489,8 +497,9 @@ function sourceSection(report: Report): string[] {
   for (const source of sources.slice(0, MAX_SOURCES)) {
     const assumed = source.logGroupAssumed === true ? ' (assumed)' : '';
     lines.push(
-      `* Log group:  ${display(source.logGroup, 200)}${assumed}`,
-      `  Log stream: ${display(source.logStream, 200)}`,
+      // Whole (CloudWatch allows 512 characters): a person copies them into a command.
+      `* Log group:  ${display(source.logGroup, 512)}${assumed}`,
+      `  Log stream: ${display(source.logStream, 512)}`,
       `  Account:    ${display(source.owner, 32)}`,
     );
     if (report.region !== undefined) {

@@ -60,7 +60,9 @@ interface TerminalOptions {
 
 /**
  * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
- * alone on their line and are never cut (cut in two, they no longer work). See fitLine.
+ * alone on their line and are never cut (cut in two, they no longer work), and for an identifier a
+ * person copies (a log group or stream, a file of our own options), alone on a line of its own
+ * (see {@link keepWhole}). See fitLine.
  */
 const WIDTH = 100;
 const CELL = 80;
@@ -110,8 +112,27 @@ function isClass(value: string): value is FailureClass {
 // Only our own SGR codes hold an escape: untrusted text is sanitised before it gets here.
 const SGR_CODE = /\u001b\[[0-9;]*m/g;
 
+/** An escape sanitize wrote for a character it would not print (lib/common/text.ts). */
+const ESCAPED = /\\x[0-9a-f]{2}|\\u[0-9a-f]{4}/;
+
 /** A link, an S3 URI or an AWS CLI command: copied whole, so never cut, alone on its line. */
 const WHOLE = /^(?:https:\/\/|s3:\/\/|aws fsx )/;
+
+/**
+ * Opens a line kept whole past WIDTH (see {@link keepWhole}); fitLine takes it off. NUL: sanitised
+ * text never holds one (display escapes it), so no untrusted text can ask for it.
+ */
+const WHOLE_MARK = '\u0000';
+
+/**
+ * A line kept whole past WIDTH: it holds one identifier a person copies into a command (`scan
+ * --log-group NAME`, a file path), sanitised and alone on its line. Cut, it no longer names
+ * anything. Marked on the line itself, not by its text: the same text elsewhere (a hostile path
+ * equal to a log stream name) is still cut.
+ */
+function keepWhole(line: string): string {
+  return `${WHOLE_MARK}${line}`;
+}
 
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
@@ -160,6 +181,7 @@ function chunks(text: string, width: number): string[] {
  * command alone on its line stays whole.
  */
 function fitLine(line: string): string[] {
+  if (line.startsWith(WHOLE_MARK)) return [line.slice(WHOLE_MARK.length)];
   if (line.replace(SGR_CODE, '').length <= WIDTH) return [line];
   const indent = /^ */.exec(line)?.[0] ?? '';
   const text = line.slice(indent.length);
@@ -345,7 +367,15 @@ function reexportLines(report: Report, paint: Paint): string[] {
       },
     },
   );
-  if (outcomes.length > MAX_ROWS) lines.push(`  ${more(outcomes.length - MAX_ROWS, 'task')}`);
+  // Said where the rows stop and again where the lines under them stop, so neither reads as all.
+  const rest =
+    outcomes.length > MAX_ROWS
+      ? [`  ${more(outcomes.length - MAX_ROWS, 'task')}: --json lists every one`]
+      : [];
+  lines.push(...rest);
+  // A note is the same for every task of a file system (its associations): given once, under the
+  // first task that has it, and referred back to under the others.
+  const firstWithNote = new Map<string, number>();
   for (const [index, outcome] of shown.entries()) {
     const { task } = outcome;
     // Refused and deferred tasks need a person: they name the account too, when it is known.
@@ -372,7 +402,14 @@ function reexportLines(report: Report, paint: Paint): string[] {
       lines.push(...wrap(display(outcome.detail, REASON_CHARS), '    ', WIDTH, '    '));
     }
     if (outcome.status === 'planned' && outcome.note !== undefined) {
-      lines.push(...wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '    ', WIDTH, '    '));
+      const key = `${task.fileSystemId}\n${outcome.note}`;
+      const first = firstWithNote.get(key);
+      if (first === undefined) {
+        firstWithNote.set(key, index + 1);
+        lines.push(...wrapWhole(`Note: ${display(outcome.note, REASON_CHARS)}`, '    '));
+      } else {
+        lines.push(`    Note: as for #${first}.`);
+      }
     }
     if (outcome.status === 'deferred' || (outcome.status === 'refused' && outcome.retryLater)) {
       const { command, pathsShown } = exportCommand(task);
@@ -382,6 +419,7 @@ function reexportLines(report: Report, paint: Paint): string[] {
       }
     }
   }
+  if (rest.length > 0) lines.push('', ...rest);
   return [...heading(paint, 'Re-exports'), ...lines];
 }
 
@@ -391,7 +429,9 @@ function unplannedLines(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   for (const group of groups.slice(0, MAX_ROWS)) {
     lines.push(
-      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '      '),
+      // Continued under the reason at the File system lines' indent, as in the email: no line of
+      // the group reads as deeper than the place it belongs to.
+      ...wrap(`${group.count} x ${display(group.reason, REASON_CHARS)}`, '  ', WIDTH, '    '),
     );
     lines.push(...placeLines(group.places, { indent: '    ', noun: 'failure', sampleChars: CELL }));
   }
@@ -404,7 +444,7 @@ function awaitingMappingLines(report: Report, paint: Paint): string[] {
   if (count === 0) return [];
   return [
     ...heading(paint, 'Re-exported once mapped'),
-    ...wrap(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  ', WIDTH, '  '),
+    ...wrapWhole(awaitingMappingText(count, report.plan.awaitingMappingNotes), '  '),
   ];
 }
 
@@ -429,10 +469,17 @@ function unparseableLines(report: Report, paint: Paint): string[] {
   return [...heading(paint, 'Unparseable events (kept, not dropped)'), ...lines];
 }
 
+/** "2 tasks, 7 paths": a count of tasks with the paths they hold. */
+function tasksAndPaths(count: { readonly tasks: number; readonly paths: number }): string {
+  return `${plural(count.tasks, 'task')}, ${plural(count.paths, 'path')}`;
+}
+
 function personLines(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   for (const finding of personFindings(report)) {
-    lines.push(`  ${paint(classTitle(finding.cls), CLASS_STYLE[finding.cls])}: ${finding.count}`);
+    lines.push(
+      `  ${paint(classTitle(finding.cls), CLASS_STYLE[finding.cls])}: ${plural(finding.count, 'record')}`,
+    );
     for (const group of finding.groups) {
       const codes = group.codes
         .slice(0, 10)
@@ -452,20 +499,51 @@ function personLines(report: Report, paint: Paint): string[] {
     ),
   );
   while (lines.at(-1) === '') lines.pop();
+  // Each figure says its unit: a task holds several paths, a path several records.
   const { refused, wouldBeRefused } = countOutcomes(outcomesOf(report));
   if (refused.tasks > 0) {
-    lines.push(`  ${paint('Refused re-exports', 'red')}: ${refused.tasks} (see Re-exports)`);
+    lines.push(
+      `  ${paint('Refused re-exports', 'red')}: ${tasksAndPaths(refused)} (see Re-exports)`,
+    );
   }
   if (wouldBeRefused.tasks > 0) {
     lines.push(
-      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${wouldBeRefused.tasks} (see Re-exports)`,
+      `  ${paint('Re-exports the Lambda would refuse', 'red')}: ${tasksAndPaths(wouldBeRefused)} (see Re-exports)`,
     );
   }
-  if (unplannedCount(report) > 0) {
-    lines.push(`  Retryable failures not re-exported: ${unplannedCount(report)} (see above)`);
+  const unplanned = unplannedCount(report);
+  if (unplanned > 0) {
+    lines.push(
+      `  Retryable failures not re-exported: ${plural(unplanned, 'record')} (see "Not re-exported")`,
+    );
   }
   if (lines.length === 0) return [];
   return [...heading(paint, 'What a person must fix'), ...lines];
+}
+
+/** Longest log group or log stream name CloudWatch Logs allows: shown whole, never cut. */
+const LOG_NAME_CHARS = 512;
+
+/**
+ * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of
+ * its own, kept whole (see {@link keepWhole}), so it can be copied into `scan --log-group`.
+ */
+function labelled(label: string, name: string, suffix = ''): string[] {
+  const line = `  ${label} ${name}${suffix}`;
+  if (line.length <= WIDTH) return [line];
+  return [`  ${label.trimEnd().replace(/:$/, '')}${suffix}:`, keepWhole(`    ${name}`)];
+}
+
+/**
+ * Our own prose wrapped at WIDTH, but a word no line holds (a long file path of our own options,
+ * say) stands alone on its line, whole, instead of being cut in pieces (see {@link keepWhole}).
+ * Only a word sanitize left as it was: one it had to escape is no name of ours, and is cut.
+ */
+function wrapWhole(text: string, indent: string): string[] {
+  // wrap puts a word wider than a line alone on one: only such a line is longer than WIDTH.
+  return wrap(text, indent, WIDTH, indent).map((line) =>
+    line.length > WIDTH && !ESCAPED.test(line) ? keepWhole(line) : line,
+  );
 }
 
 function sourceLines(report: Report, paint: Paint): string[] {
@@ -475,10 +553,11 @@ function sourceLines(report: Report, paint: Paint): string[] {
   const table = formatTable(
     ['Log group', 'Log stream', 'Account', 'Events'],
     shown.map((source) => [
+      // Whole: a name too long for the table sends every source to lines of their own.
       source.logGroupAssumed === true
-        ? `${display(source.logGroup, CELL)} (assumed)`
-        : display(source.logGroup, CELL),
-      display(source.logStream, CELL),
+        ? `${display(source.logGroup, LOG_NAME_CHARS)} (assumed)`
+        : display(source.logGroup, LOG_NAME_CHARS),
+      display(source.logStream, LOG_NAME_CHARS),
       display(source.owner, 32),
       String(source.events),
     ]),
@@ -490,8 +569,12 @@ function sourceLines(report: Report, paint: Paint): string[] {
   // Long names no longer fit side by side: each source on lines of its own, as in the email.
   const lines = tableOr(table, () =>
     shown.flatMap((source) => [
-      `  Log group:  ${fitCell(source.logGroup, CELL)}${source.logGroupAssumed === true ? ' (assumed)' : ''}`,
-      `  Log stream: ${fitCell(source.logStream, CELL)}`,
+      ...labelled(
+        'Log group: ',
+        display(source.logGroup, LOG_NAME_CHARS),
+        source.logGroupAssumed === true ? ' (assumed)' : '',
+      ),
+      ...labelled('Log stream:', display(source.logStream, LOG_NAME_CHARS)),
       `  Account:    ${fitCell(source.owner, 32)}, ${plural(source.events, 'event')}`,
     ]),
   );

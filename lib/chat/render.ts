@@ -2,6 +2,7 @@ import {
   countByClass,
   countOutcomes,
   fileSystemsOf,
+  needPersonCounts,
   personFindings,
   reportTotals,
   shownPath,
@@ -20,7 +21,7 @@ import type { DoctorResult } from '../doctor/diagnose.ts';
 import type { OutcomeReport } from '../reexport/outcomes.ts';
 import type { RetrierReport } from '../reexport/retrier.ts';
 import { classAction } from '../render/class-table.ts';
-import { needPersonText, plural } from '../render/layout.ts';
+import { needPersonText, needPersonUnits, plural } from '../render/layout.ts';
 import { failureHeadline, failuresAndWarnings, reportInsightsLink } from '../render/report.ts';
 import { type ChatNotification, code, dayOf, notification, prose, threadIdOf } from './format.ts';
 
@@ -92,12 +93,9 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   const ids = fileSystemsOf(report);
   const fileSystem = ids.length === 1 ? (ids[0] ?? '') : undefined;
   const outcomes = countOutcomes(report.outcomes);
-  const needPerson =
-    PERSON_CLASSES.reduce((sum, each) => sum + byClass[each], 0) +
-    report.plan.unplanned.length +
-    outcomes.refused.paths +
-    outcomes.deferred.paths +
-    (report.escalated?.length ?? 0);
+  // As in the summary email: the title keeps the total, the text names its units.
+  const person = needPersonCounts(report);
+  const needPerson = person.records + person.paths;
   const where =
     fileSystem !== undefined
       ? code(fileSystem, ID_CHARS)
@@ -120,7 +118,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
     ? `${plural(outcomes.planned.paths, 'path')} to re-export`
     : `${plural(outcomes.started.paths, 'path')} re-exported${outcomes.queued.paths > 0 ? `, ${outcomes.queued.paths} queued for later` : ''}`;
   blocks.push(
-    `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPersonText(needPerson)}*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
+    `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPersonUnits(person.records, person.paths)}*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,
   );
   for (const each of CLASS_ORDER) {
     if (byClass[each] > 0) {

@@ -318,4 +318,11 @@ function classTableRows(
 }
 
 export type { ClassTableOptions, ClassTableRow, NoteSections, NotReexported };
-export { classAction, classTableLines, classTableRows, notReexportedNote, notReexportedOf };
+export {
+  classAction,
+  classTableLines,
+  classTableRows,
+  countsOfClasses,
+  notReexportedNote,
+  notReexportedOf,
+};

@@ -80,6 +80,20 @@ function needPersonText(count: number): string {
   return `${count} ${count === 1 ? 'needs' : 'need'} a person`;
 }
 
+/**
+ * "Need a person" saying what it counts, for a headline: records and paths are not one unit, so a
+ * mix names both ("15 need a person (8 records, 7 paths)"), one kind names itself ("6 records
+ * need a person"). A subject or a title keeps the bare total ({@link needPersonText}).
+ */
+function needPersonUnits(records: number, paths: number): string {
+  if (records > 0 && paths > 0) {
+    return `${needPersonText(records + paths)} (${plural(records, 'record')}, ${plural(paths, 'path')})`;
+  }
+  if (records > 0) return `${plural(records, 'record needs', 'records need')} a person`;
+  if (paths > 0) return `${plural(paths, 'path needs', 'paths need')} a person`;
+  return needPersonText(0);
+}
+
 /** "-" for a count that is zero or not known, so the eye skips it. */
 function countCell(count: number | undefined): string {
   return count === undefined || count <= 0 ? '-' : String(count);
@@ -144,7 +158,8 @@ function pathLines(paths: readonly string[], indent: string): string[] {
     .slice(0, PATHS_SHOWN_PER_TASK)
     .map((path) => `${indent}${display(path, PATH_CHARS)}`);
   if (paths.length > PATHS_SHOWN_PER_TASK) {
-    lines.push(`${indent}and ${paths.length - PATHS_SHOWN_PER_TASK} more`);
+    // Names its noun, as the terminal's "… and 1 more path" does.
+    lines.push(`${indent}and ${plural(paths.length - PATHS_SHOWN_PER_TASK, 'more path')}`);
   }
   return lines;
 }
@@ -157,6 +172,7 @@ export {
   formatTable,
   joinSections,
   needPersonText,
+  needPersonUnits,
   PATH_CHARS,
   PATHS_SHOWN_PER_TASK,
   pathLines,

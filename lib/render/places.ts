@@ -155,6 +155,11 @@ function placeLines(groups: readonly PlaceGroup[], options: PlaceLinesOptions): 
   for (const group of groups.slice(0, MAX_PLACES)) {
     lines.push(`${indent}File system ${placeText(group)}: ${plural(group.count, noun)}`);
     for (const sample of group.samples) lines.push(`${indent}  ${fitCell(sample, sampleChars)}`);
+    // Only the first few distinct samples are kept: past them, more may be unseen. How many is
+    // not known (several items may share one path), so say only that the list stops here.
+    if (group.samples.length >= MAX_PLACE_SAMPLES && group.count > group.samples.length) {
+      lines.push(`${indent}  (the first ${group.samples.length} shown)`);
+    }
   }
   if (groups.length > MAX_PLACES) {
     const rest = groups.slice(MAX_PLACES).reduce((sum, group) => sum + group.count, 0);

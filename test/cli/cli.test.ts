@@ -145,6 +145,16 @@ describe('CLI: help and usage', () => {
     }
   });
 
+  it('says in analyze --help that --associations also gives the completion report path', async () => {
+    // Act
+    const run = await cli(['analyze', '--help']);
+
+    // Assess: NoReportPath refusals and notes depend on the file, not only key mapping.
+    const help = run.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain("and gives each task's completion report path (without REPORT_PATH)");
+    expect(help).toContain('would be refused (NoReportPath)');
+  });
+
   it.each([['--version'], ['-v']])('prints the version from package.json with %s', async (flag) => {
     // Prepare
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {

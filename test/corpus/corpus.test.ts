@@ -13,6 +13,7 @@ import { AnalyzerError } from '../../lib/common/errors.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../lib/common/limits.ts';
 import type { LogBatch, Report } from '../../lib/common/types.ts';
 import { readInput } from '../../lib/input/read.ts';
+import { tooWide } from '../helpers/width.ts';
 import { INPUT_KINDS } from './input-kinds.ts';
 import {
   KINDS as BROKEN_KINDS,
@@ -301,11 +302,6 @@ describe('Corpus: what reaches a person has no control character', () => {
  * The terminal's lines wider than 100 columns. A link stands alone on its line and is never cut
  * (a link cut in two does not open), so such a line is left out.
  */
-function tooWide(terminal: string): string[] {
-  return terminal
-    .split('\n')
-    .filter((line) => line.length > 100 && !/^ *https:\/\/\S+$/.test(line));
-}
 
 /** What a record's fields are checked against, from the pure report or the `--json` output. */
 interface SeenRecord {

@@ -30,6 +30,7 @@ import { DRA, FS } from '../helpers/fixtures.ts';
 import { genericError } from '../helpers/fsx-errors.ts';
 import { CONTEXT } from '../helpers/lambda.ts';
 import { emptyReport, record, task, unparseable } from '../helpers/reports.ts';
+import { tooWide } from '../helpers/width.ts';
 
 /*
  * Security checks whatever the input: what reaches a person (email subject and body, terminal)
@@ -116,13 +117,8 @@ function assessTerminal(text: string): void {
 /** `analyze`'s terminal report: also within 100 columns (docs/cli.md, What the report shows). */
 function assessAnalyzeTerminal(text: string): void {
   assessTerminal(text);
-  // Within 100 columns, but for a link, an S3 URI or an AWS CLI command alone on its line.
-  const wide = text
-    .split('\n')
-    .filter(
-      (line) => line.length > 100 && !/^ *(https:\/\/\S+|s3:\/\/\S+|aws fsx \S.*)$/.test(line),
-    );
-  expect(wide).toEqual([]);
+  // Within 100 columns, but for a link, an S3 URI, an AWS CLI command or a log name alone.
+  expect(tooWide(text)).toEqual([]);
 }
 
 /**

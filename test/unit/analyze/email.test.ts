@@ -135,7 +135,7 @@ describe('Function: renderEmail', () => {
       `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 needs a person`,
     );
     expect(both.body).toMatch(
-      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 needs a person\.\n/,
+      /^1 FSx data repository failure and 2 skipped exports \(warnings\): 0 paths to\nre-export, 1 record needs a person\.\n/,
     );
     expect(warnings.subject).toBe(
       `[dry run] FSx export warnings on ${FS}: 1 skipped, 0 to re-export, 0 need a person`,
@@ -362,7 +362,7 @@ describe('Function: renderEmail', () => {
     expect(
       body.startsWith(
         // The skipped export is a warning: counted apart, not among the failures.
-        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 needs a person.\n\n${table}\n\nRead 7 log events`,
+        `5 FSx data repository failures and 1 skipped export (warnings): 2 paths\nre-exported, 1 record needs a person.\n\n${table}\n\nRead 7 log events`,
       ),
     ).toBe(true);
     expect(body.indexOf(table)).toBeLessThan(body.indexOf('WHAT NEEDS A PERSON'));
@@ -480,7 +480,7 @@ describe('Function: renderEmail', () => {
       "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY\n",
     );
     expect(body).toContain('* Would start on fs-0123456789abcdef0: 4 paths.');
-    expect(body).toContain('    ns1/p3\n    and 1 more');
+    expect(body).toContain('    ns1/p3\n    and 1 more path\n');
     expect(body).toContain('FSx refused 1 re-export task (1 path)');
   });
 
@@ -724,7 +724,7 @@ describe('Function: renderEmail', () => {
       '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below.',
     );
     expect(text).toContain(
-      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root. See RE-EXPORTS below.',
+      '* Why 1 of 4 transient records could not be re-exported: path contains "..", which leaves the file system root. See RE-EXPORTS below.',
     );
     expect(text).not.toContain('1 retryable failure could not be re-exported');
     expect(text).toContain(
@@ -752,7 +752,7 @@ describe('Function: renderEmail', () => {
 
     // Assess
     expect(text).toContain(
-      '* Why records of the classes marked * above could not be re-exported: path contains "..", which leaves the file system root (3); path is the file system root; not re-exported whole (2);',
+      '* Why 7 of 7 transient records could not be re-exported: path contains "..", which leaves the file system root (3); path is the file system root; not re-exported whole (2);',
     );
     expect(text).toContain('; 1 more reason. See RE-EXPORTS below.');
     expect(text).toContain('* 7 of 7 transient records could not be re-exported');
@@ -907,7 +907,7 @@ describe('Function: renderEmail', () => {
       `[dry run] FSx export failures on ${FS}: 1 failed, 0 to re-export, 1 needs a person`,
     );
     expect(body).toContain(
-      '1 FSx data repository failure: 0 paths to re-export, 1 needs a person.',
+      '1 FSx data repository failure: 0 paths to re-export, 1 path needs a person.',
     );
     expect(body).toMatch(/ {2}transient +1 +1 +1 {2}would not be re-exported \*\n/);
     expect(flat(body)).toContain(
@@ -918,6 +918,70 @@ describe('Function: renderEmail', () => {
     );
     expect(body).toContain('1 task: 1 would be refused.');
     expect(attributes['needsPerson']).toBe('true');
+  });
+
+  it('names only the classes that could not be planned in the "Why" line, not those of refused tasks', async () => {
+    // Prepare: the transient record's path has "..": never planned; the busy record's task would
+    // be refused for want of a report path, which marks its class for another reason.
+    const planned = await reportOf([
+      batch([
+        { message: json('S3ExportInternalError', '/ns1/../etc/passwd') },
+        { message: json('S3ExportResourceBusy', '/ns1/w.bin') },
+      ]),
+    ]);
+    const report: Report = {
+      ...planned,
+      outcomes: planned.plan.tasks.map(
+        (each): TaskOutcome => ({
+          status: 'planned',
+          task: each,
+          note: 'no S3 association',
+          refusal: 'NoReportPath',
+        }),
+      ),
+    };
+
+    // Act
+    const text = flat(renderEmail(report).body);
+
+    // Assess
+    expect(text).toContain(
+      '* 1 of 1 transient record could not be re-exported: see RE-EXPORTS below. 1 of 1 busy record would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    );
+    expect(text).toContain(
+      '* Why 1 of 1 transient record could not be re-exported: path contains "..", which leaves the file system root.',
+    );
+    expect(text).not.toContain('classes marked * above');
+  });
+
+  it('says what "need a person" counts in the headline: records, paths, or both', async () => {
+    // Prepare: one permission record (a person acts on it) and a busy task FSx refused (its path
+    // a person re-exports).
+    const planned = await reportOf([
+      batch([
+        { message: json('S3ExportAccessDenied', '/ns1/p.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/w.bin') },
+        { message: json('S3ExportResourceBusy', '/ns1/v.bin') },
+      ]),
+    ]);
+    const refused = withOutcomes(planned, (each) => ({
+      status: 'refused',
+      task: each,
+      error: 'BadRequest',
+      reason: 'refused',
+      retryLater: false,
+    }));
+
+    // Act
+    const { subject, body } = renderEmail(refused);
+
+    // Assess
+    // The subject keeps the bare total (paths and records alike); the headline names both.
+    expect(subject).toBe(`FSx export failures on ${FS}: 3 failed, 0 re-exported, 3 need a person`);
+    expect(flat(body)).toContain(
+      '3 FSx data repository failures: 0 paths re-exported, 3 need a person (1 record, 2 paths).',
+    );
+    expect(flat(body)).toContain('* FSx refused 1 re-export task (2 paths): see RE-EXPORTS below.');
   });
 
   it('names the file systems --associations FILE leaves out under "Re-exported once mapped", sanitised', () => {

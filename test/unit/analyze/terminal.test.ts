@@ -103,7 +103,7 @@ describe('Function: renderTerminal', () => {
       '    "Re-exports" below.',
     ]);
     expect(block(output, 'What a person must fix')).toEqual([
-      '  Re-exports the Lambda would refuse: 1 (see Re-exports)',
+      '  Re-exports the Lambda would refuse: 1 task, 1 path (see Re-exports)',
     ]);
   });
 
@@ -312,6 +312,107 @@ describe('Function: renderTerminal', () => {
     ]);
   });
 
+  it('keeps a log group name too long for its line whole, on a line of its own, to be copied', () => {
+    // Prepare: 87 characters after the label would pass 100 columns (CloudWatch allows 512).
+    const logGroup = `/aws/fsx/lustre/${'g'.repeat(100)}\u001b[31m`;
+    const report = emptyReport({
+      region: undefined,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess: whole and sanitised, never cut in the middle or across lines.
+    expect(block(output, 'Where to look')).toEqual([
+      '  Log group:',
+      `    /aws/fsx/lustre/${'g'.repeat(100)}\\x1b[31m`,
+      `  Log stream: datarepo_${FS}`,
+      '  Account:    123456789012, 1 event',
+    ]);
+    expect(output).not.toContain('…');
+  });
+
+  it('keeps only the log name whole, not an untrusted path with the same text elsewhere', () => {
+    // Prepare: a task path equal to a log stream name that escaping makes long (34 characters,
+    // 124 once each ESC reads \x1b), and a note of the same text.
+    const name = `ns1/${'\u001b'.repeat(30)}`;
+    const planned = task({ paths: [name] });
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup: '/aws/fsx/lustre', logStream: name, events: 1 }],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, note: `${name}x`.repeat(2) }],
+    });
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess: one line over 100 columns, the stream's, under its label.
+    const wide = lines.filter((line) => line.length > 100 && !/^ *https:/.test(line));
+    expect(wide).toHaveLength(1);
+    expect(lines[lines.indexOf(wide[0] ?? '') - 1]).toBe('  Log stream:');
+  });
+
+  it("keeps a long file path of our own options whole in a task's note", () => {
+    // Prepare: the --associations file, as the dry run's note names it.
+    const file = `/home/operator/${'associations-of-the-production-cluster/'.repeat(3)}dra.json`;
+    const report = plannedReport(
+      `${file} lists no S3 data repository association of ${FS} to hold the completion report`,
+      'NoReportPath',
+    );
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess
+    const note = lines.indexOf('    Note:');
+    expect(lines[note + 1]).toBe(`    ${file}`);
+    expect(lines[note + 2]).toMatch(/^ {4}lists no S3 data repository association/);
+    // Links aside (never cut either), every other line still fits.
+    for (const line of lines.filter((each) => !/^ *https:\/\//.test(each))) {
+      if (line !== `    ${file}`) expect(line.length).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it("gives a file system's note once, under its first task, and refers back to it", () => {
+    // Prepare: three tasks with the same note, two on one file system.
+    const other = 'fs-0fedcba9876543210';
+    const tasks = [
+      task({ clientRequestToken: 'fea-1', paths: ['ns1/1.bin'] }),
+      task({ clientRequestToken: 'fea-2', paths: ['ns1/2.bin'] }),
+      task({ clientRequestToken: 'fea-3', paths: ['ns1/3.bin'], fileSystemId: other }),
+    ];
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: tasks.map((each) => ({
+        status: 'planned' as const,
+        task: each,
+        note: 'no S3 association holds the completion report',
+      })),
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toContain(
+      `  #1 fea-1 on ${FS}:\n    ns1/1.bin\n    Note: no S3 association holds the completion report\n`,
+    );
+    expect(output).toContain(`  #2 fea-2 on ${FS}:\n    ns1/2.bin\n    Note: as for #1.\n`);
+    expect(output).toContain(
+      `  #3 fea-3 on ${other}:\n    ns1/3.bin\n    Note: no S3 association holds the completion report\n`,
+    );
+  });
+
   it('numbers the re-exports rows and their tasks alike, past 50 tasks too', () => {
     // Prepare
     const tasks = Array.from({ length: 52 }, (_, index) =>
@@ -333,9 +434,12 @@ describe('Function: renderTerminal', () => {
     expect(lines[0]).toBe('   #  Status   File system           Paths  Delay  Result');
     expect(lines[1]).toBe(`   1  planned  ${FS}      1    0 s  dry run`);
     expect(lines[50]).toBe(`  50  planned  ${FS}      1    0 s  dry run`);
-    expect(lines[51]).toBe('  … and 2 more tasks');
+    expect(lines[51]).toBe('  … and 2 more tasks: --json lists every one');
     expect(output).toContain(`\n  #1 fea-token-1 on ${FS}:\n    ns1/1.bin\n`);
-    expect(output).toContain(`\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n`);
+    // Where the tasks' lines stop, too: #50 is not the last task.
+    expect(output).toContain(
+      `\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n\n  … and 2 more tasks: --json lists every one\n`,
+    );
     expect(output).not.toContain('#51');
   });
 
@@ -470,7 +574,7 @@ describe('Function: renderTerminal', () => {
     expect(output).toContain(
       "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",
     );
-    expect(output).toContain('  Refused re-exports: 1 (see Re-exports)');
+    expect(output).toContain('  Refused re-exports: 1 task, 1 path (see Re-exports)');
   });
 
   it('shows queued re-exports and the escalated paths with their history', () => {
@@ -535,12 +639,14 @@ describe('Function: renderTerminal', () => {
       '      {"level":"ERROR"}',
     ]);
     const person = block(output, 'What a person must fix');
-    expect(person[0]).toBe('  Access denied: a person must fix permissions: 1');
+    expect(person[0]).toBe('  Access denied: a person must fix permissions: 1 record');
     expect(person[1]).toBe('    S3ExportAccessDenied (1)');
     expect(person.join(' ').replace(/\s+/g, ' ')).toContain(hintFor('S3ExportAccessDenied'));
     expect(person).toContain(`      File system ${FS}, account 123456789012: 1 record`);
     expect(person).toContain('        ns1/denied.bin');
-    expect(person).toContain('  Retryable failures not re-exported: 1 (see above)');
+    expect(person).toContain(
+      '  Retryable failures not re-exported: 1 record (see "Not re-exported")',
+    );
     const ordered = [
       'Not re-exported',
       'Unparseable events (kept, not dropped)',
@@ -548,6 +654,34 @@ describe('Function: renderTerminal', () => {
     ];
     const positions = ordered.map((title) => output.indexOf(`\n${title}\n`));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('continues a long "Not re-exported" reason at the indent of its File system line', () => {
+    // Prepare
+    const reason = `the record names fs-0fedcba9876543210 but was logged for ${FS}: not re-exported, check it by hand`;
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: {
+        tasks: [],
+        unplanned: [
+          { fileSystemId: FS, eventId: 'ev-0', class: 'transient', target: 'ns1/a.bin', reason },
+        ],
+        awaitingMapping: [],
+      },
+    });
+
+    // Act
+    const lines = block(renderTerminal(report), 'Not re-exported');
+
+    // Assess: no line of the group deeper than the place it belongs to.
+    expect(lines).toEqual([
+      `  1 x the record names fs-0fedcba9876543210 but was logged for ${FS}: not`,
+      '    re-exported, check it by hand',
+      `    File system ${FS}, account 123456789012: 1 failure`,
+      '      ns1/file-0.bin',
+    ]);
   });
 
   it('cuts a long unparseable sample into lines of 100 columns, every character kept', async () => {

@@ -135,6 +135,28 @@ describe('Function: renderChatSummary', () => {
     });
   });
 
+  it('says what "need a person" counts in the text, as the email headline does; the title keeps the total', () => {
+    // Prepare: one permission record, and the busy record's task refused by FSx (1 path).
+    const refused = task({ paths: ['ns1/file-2.bin'], delaySeconds: 600 });
+    const mixed = report({
+      plan: { tasks: [refused], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'refused', task: refused, error: 'BadRequest', reason: 'no', retryLater: false },
+      ],
+    });
+
+    // Act
+    const message = renderChatSummary(mixed);
+
+    // Assess
+    assertValid(message);
+    expect(message.content.title).toBe(
+      `🔴 FSx export failures on \`${FS}\`: 3 failed, 2 need a person`,
+    );
+    expect(message.content.description).toContain('*2 need a person (1 record, 1 path)*');
+    expect(renderChatSummary(report()).content.description).toContain('*1 record needs a person*');
+  });
+
   it('counts skipped exports (warnings) apart from the failures, as the email does', () => {
     // Prepare
     const skipped = record(3, { class: 'skipped', code: 'S3ExportLocalObjectNotMatchDra' });

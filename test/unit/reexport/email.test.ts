@@ -302,7 +302,7 @@ describe('Function: renderOutcomeEmail', () => {
     expect(body).toContain(`  Failed files: ${REPORT}/${T2}/failures.csv`);
     expect(body).toContain(`    aws s3 cp ${REPORT}/${T2}/failures.csv -`);
     expect(text).toContain('Its paths already count as attempts in the ledger');
-    expect(body).toContain('    ns1/c\n    and 1 more');
+    expect(body).toContain('    ns1/c\n    and 1 more path\n');
     expect(text).toContain(`* Task ${T1} on ${FS}: SUCCEEDED. 10 files, 10 exported, 0 failed.`);
     expect(text).toContain(
       'Started by a person (fsx-export-analyzer reexport) at 2026-11-25T11:00:00.000Z for 1 path; ended at',

@@ -237,7 +237,7 @@ describe('Function: pathLines', () => {
     const lines = pathLines(paths, '    ');
 
     // Assess
-    expect(lines).toEqual(['    ns1/a\\x1b.bin', '    ns1/b', '    ns1/c', '    and 2 more']);
+    expect(lines).toEqual(['    ns1/a\\x1b.bin', '    ns1/b', '    ns1/c', '    and 2 more paths']);
   });
 
   it('shortens a long path to the path width, keeping its end', () => {

@@ -164,4 +164,24 @@ describe('Function: placeLines', () => {
     expect(lines).toHaveLength(MAX_PLACES + 1);
     expect(lines.at(-1)).toBe('and 2 more file systems (6 failures)');
   });
+
+  it('says the samples stop at the first few when more items may be unseen', () => {
+    // Prepare: 6 failures, the first 5 distinct paths kept (the 6th may be one of them or not).
+    const samples = ['a', 'b', 'c', 'd', 'e'].map((name) => `ns1/${name}.bin`);
+    const full = { fileSystemId: undefined, account: undefined, count: 6, samples };
+    // 2 records of one path: every distinct path is shown, nothing to add.
+    const repeated = { fileSystemId: FS, account: undefined, count: 2, samples: ['ns1/a.bin'] };
+
+    // Act
+    const lines = placeLines([full, repeated], { indent: '', noun: 'failure', sampleChars: 80 });
+
+    // Assess
+    expect(lines).toEqual([
+      'File system unknown: 6 failures',
+      ...samples.map((sample) => `  ${sample}`),
+      '  (the first 5 shown)',
+      `File system ${FS}: 2 failures`,
+      '  ns1/a.bin',
+    ]);
+  });
 });
