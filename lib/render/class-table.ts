@@ -151,9 +151,14 @@ function escalatedByClassOf(
 /**
  * The records of tasks left to a person, per class (see {@link NotReexported}). A task's events
  * are read in the records; those a folded report keeps no more count for the task's class when it
- * has one, else the count is a lower bound (`exact` false).
+ * has one. Where that leaves a class short (a task of several classes, ids left out), the count
+ * is still exact when every task carrying the class is left to a person: then all of the class's
+ * records the plan took are (see {@link allPlannedOf}). Else it is a lower bound (`exact` false).
  */
-function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outcomes'>): {
+function leftToPersonByClassOf(
+  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes'>,
+  notPlanned: ReadonlyArray<ReadonlyMap<FailureClass, number>>,
+): {
   byClass: Map<FailureClass, number>;
   exact: boolean;
 } {
@@ -166,16 +171,49 @@ function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outc
     // delete: the first record of an id counts, as everywhere an input repeats one.
     if (unseen.delete(record.eventId)) increment(byClass, record.class);
   }
-  let exact = (report.folded?.eventIdsOmitted ?? 0) === 0;
+  // The classes whose count may be short: any class of a task when ids were left out of tasks.
+  const short = new Set<FailureClass>();
+  if ((report.folded?.eventIdsOmitted ?? 0) > 0) {
+    for (const task of tasks) for (const cls of task.classes) short.add(cls);
+  }
   for (const task of tasks) {
     for (const id of task.eventIds) {
       if (!unseen.delete(id)) continue;
       const [only, ...others] = task.classes;
       if (only !== undefined && others.length === 0) increment(byClass, only);
-      else exact = false;
+      else for (const cls of task.classes) short.add(cls);
     }
   }
-  return { byClass, exact };
+  for (const cls of short) {
+    const all = allPlannedOf(report, cls, notPlanned);
+    if (all === undefined) continue;
+    byClass.set(cls, all);
+    short.delete(cls);
+  }
+  return { byClass, exact: short.size === 0 };
+}
+
+/**
+ * All records of a class the plan of a folded report took, when every task carrying the class is
+ * left to a person (so all of them are not re-exported): the class's records less those counted
+ * as not planned (`notPlanned`: unplanned, escalated). Undefined when that is not known: a task
+ * carrying it goes ahead, a task has no outcome, or records await a mapping (not counted per class).
+ */
+function allPlannedOf(
+  report: Pick<Report, 'plan' | 'folded' | 'outcomes'>,
+  cls: FailureClass,
+  notPlanned: ReadonlyArray<ReadonlyMap<FailureClass, number>>,
+): number | undefined {
+  const folded = report.folded;
+  if (folded === undefined || folded.awaitingMapping > 0) return undefined;
+  if (report.outcomes.length < report.plan.tasks.length) return undefined;
+  const goesAhead = report.outcomes.some(
+    (outcome) => !leftToPerson(outcome) && outcome.task.classes.includes(cls),
+  );
+  if (goesAhead) return undefined;
+  let count = folded.totals.byClass[cls];
+  for (const counts of notPlanned) count -= counts.get(cls) ?? 0;
+  return Math.max(count, 0);
 }
 
 /**
@@ -194,10 +232,11 @@ function notReexportedOf(
       if (count > 0) byClass.set(cls, count);
     }
   }
-  const leftToPerson = leftToPersonByClassOf(report);
+  const escalatedByClass = escalatedByClassOf(report);
+  const leftToPerson = leftToPersonByClassOf(report, [byClass, escalatedByClass]);
   return {
     byClass,
-    escalatedByClass: escalatedByClassOf(report),
+    escalatedByClass,
     leftToPersonByClass: leftToPerson.byClass,
     leftToPersonExact: leftToPerson.exact,
     dryRun: report.dryRun,

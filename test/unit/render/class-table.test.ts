@@ -349,7 +349,79 @@ describe('Class table: retryable records that could not be re-exported', () => {
     // Assess
     expect(notes).toEqual([
       '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
-      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. At least 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
+      // Every task refused: all planned records are, whichever ids the fold left out.
+      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    ]);
+  });
+
+  it('counts every planned record of a folded class whose tasks are all refused, even in mixed tasks', () => {
+    // Prepare: a path failed both ways, so its task carries both classes; no record kept.
+    const task = (id: string, classes: ExportTask['classes'], eventIds: string[]): ExportTask => ({
+      fileSystemId: 'fs-0123456789abcdef0',
+      paths: [id],
+      eventIds,
+      classes,
+      delaySeconds: 300,
+      clientRequestToken: id,
+      reportPath: undefined,
+    });
+    const full = reportWith(
+      [
+        ...records.slice(0, 5),
+        record(6),
+        record(7, { class: 'busy', code: 'S3ExportResourceBusy' }),
+      ],
+      [1],
+      { dryRun: true },
+    );
+    const folded = (outcomes: TaskOutcome[]): Report => ({
+      ...full,
+      records: [],
+      plan: { ...full.plan, tasks: outcomes.map((outcome) => outcome.task) },
+      outcomes,
+      folded: {
+        totals: reportTotals(full),
+        unplanned: { count: 1, byClass: { transient: 1 }, groups: [] },
+        awaitingMapping: 0,
+        recordsOmitted: 7,
+        unparseableOmitted: 0,
+        eventIdsOmitted: 0,
+      },
+    });
+    const refused = (outcome: ExportTask): TaskOutcome => ({
+      status: 'planned',
+      task: outcome,
+      refusal: 'NoReportPath',
+    });
+    const mixed = task('a', ['transient', 'busy'], ['e0', 'e2', 'e3', 'e4', 'e6', 'e7']);
+    const allRefused = folded([refused(mixed)]);
+    const oneGoesAhead = folded([
+      refused(task('a', ['transient', 'busy'], ['e0', 'e3', 'e4', 'e7'])),
+      refused(task('b', ['transient'], ['e2'])),
+      { status: 'planned', task: task('c', ['transient'], ['e6']) },
+    ]);
+
+    // Act
+    const [rows, notes] = [
+      [allRefused, oneGoesAhead].map((report) =>
+        classTableRows(reportTotals(report), true, notReexportedOf(report)).map(
+          (row) => `${row.label}: ${row.action}`,
+        ),
+      ),
+      [allRefused, oneGoesAhead].map((report) =>
+        notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+      ),
+    ];
+
+    // Assess
+    expect(rows).toEqual([
+      ['transient: would not be re-exported *', 'busy: would not be re-exported *'],
+      ['transient: would be re-exported *', 'busy: would not be re-exported *'],
+    ]);
+    expect(notes).toEqual([
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below. 3 of 4 transient records and 3 of 3 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+      // A transient task goes ahead: how many transient records the mixed one holds is not known.
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below. At least 1 of 4 transient records and 3 of 3 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
     ]);
   });
 
