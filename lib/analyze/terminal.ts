@@ -134,6 +134,13 @@ function keepWhole(line: string): string {
   return `${WHOLE_MARK}${line}`;
 }
 
+/**
+ * What a line is cut between: a `\xNN` / `\uNNNN` escape (sanitize's: display() escapes before
+ * a line is fitted, so cut in two it no longer reads as one), else a code point (no surrogate
+ * pair split).
+ */
+const UNIT = new RegExp(`${ESCAPED.source}|[\\s\\S]`, 'gu');
+
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
   const words: string[] = [];
@@ -142,16 +149,7 @@ function pieces(text: string, room: number): string[] {
       words.push(word);
       continue;
     }
-    // By code point, so no surrogate pair is split.
-    let piece = '';
-    for (const char of word) {
-      if (piece.length + char.length > room) {
-        words.push(piece);
-        piece = '';
-      }
-      piece += char;
-    }
-    words.push(piece);
+    words.push(...chunks(word, room));
   }
   return words;
 }
@@ -164,7 +162,7 @@ function pieces(text: string, room: number): string[] {
 function chunks(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const [unit] of text.matchAll(/\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|[\s\S]/gu)) {
+  for (const [unit] of text.matchAll(UNIT)) {
     if (line.length + unit.length > width) {
       lines.push(line);
       line = '';

@@ -697,6 +697,34 @@ describe('Function: renderTerminal', () => {
     expect(shown).toEqual([`      ${'a  b '.repeat(18)}ddd`, `      \\x1b[2J${'c'.repeat(56)}`]);
   });
 
+  it('wraps a long escaped path or code without splitting an escape, within 100 columns', () => {
+    // Prepare: each "\u202e\u0001" is shown as 10 characters (\u202e\x01) once sanitised.
+    const hostile = '\u202e\u0001'.repeat(40);
+    const path = `ns1/${hostile}end`;
+    const planned = task({ paths: [path] });
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [
+        record(0, { path: `/${path}` }),
+        record(1, { class: 'unknown', code: `Code${hostile}`, path: '/ns1/b.bin' }),
+      ],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned }],
+    });
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess: every backslash opens a whole escape, on lines of at most 100 columns.
+    const wrapped = lines.filter((line) => line.includes('\\u202e'));
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const line of wrapped) {
+      expect(line).not.toMatch(/\\(?!x[0-9a-f]{2}|u[0-9a-f]{4})/);
+      expect(line.length).toBeLessThanOrEqual(100);
+    }
+  });
+
   it('prints no escape sequence at all without colour, whatever the input', () => {
     // Prepare
     const hostileTask = task({
