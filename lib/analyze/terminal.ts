@@ -29,6 +29,7 @@ import {
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   ASSUMED_LOG_GROUP,
+  leftToPerson,
   outcomesOf,
   reportInsightsLink,
   timeRange,
@@ -376,9 +377,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
   const firstWithNote = new Map<string, number>();
   for (const [index, outcome] of shown.entries()) {
     const { task } = outcome;
-    // Refused and deferred tasks need a person: they name the account too, when it is known.
-    const person = outcome.status === 'refused' || outcome.status === 'deferred';
-    const note = person ? accountNote(accountOf(report, task.fileSystemId)) : '';
+    // Tasks left to a person (refused, deferred, or ones the Lambda would refuse) name the
+    // account too, when it is known: the person acts in that account.
+    const note = leftToPerson(outcome) ? accountNote(accountOf(report, task.fileSystemId)) : '';
     lines.push(
       '',
       ...wrap(

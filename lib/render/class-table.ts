@@ -305,6 +305,10 @@ function notReexportedNote(
   const bound = leftToPerson?.includes('at least ')
     ? ' (the input is too large to tell every one)'
     : '';
+  // "1 of 1 transient record … refuse its task"; more records, or at least one: "their".
+  let leftCount = 0;
+  for (const count of notReexported.leftToPersonByClass.values()) leftCount += count;
+  const their = leftCount === 1 && bound === '' ? 'its' : 'their';
   const sentences = [
     ...(unplanned === undefined
       ? []
@@ -316,8 +320,8 @@ function notReexportedNote(
       ? []
       : [
           notReexported.dryRun
-            ? `${leftToPerson} would not be re-exported: the Lambda would refuse their task${bound}; see ${see.outcomes} below.`
-            : `${leftToPerson} could not be re-exported: their task was refused or deferred to a person; see ${see.outcomes} below.`,
+            ? `${leftToPerson} would not be re-exported: the Lambda would refuse ${their} task${bound}; see ${see.outcomes} below.`
+            : `${leftToPerson} could not be re-exported: ${their} task was refused or deferred to a person; see ${see.outcomes} below.`,
         ]),
   ];
   if (sentences.length === 0) return undefined;

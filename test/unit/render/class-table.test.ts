@@ -321,6 +321,32 @@ describe('Class table: retryable records that could not be re-exported', () => {
     );
   });
 
+  it('says "its task" of one record left to a person, "their task" of more', () => {
+    // Prepare: one busy record; its task refused (live) or one the Lambda would refuse (dry run).
+    const one = [record(0), record(3, { class: 'busy', code: 'S3ExportResourceBusy' })];
+    const live = withOutcomes(reportWith(one, []), (task, index) =>
+      index === 0
+        ? { status: 'started', task, taskId: 'task-1', lifecycle: 'PENDING' }
+        : { status: 'refused', task, error: 'AccessDenied', reason: 'r', retryLater: false },
+    );
+    const dry = withOutcomes(reportWith(one, [], { dryRun: true }), (task, index) =>
+      index === 0
+        ? { status: 'planned', task }
+        : { status: 'planned', task, refusal: 'NoReportPath' },
+    );
+
+    // Act
+    const notes = [live, dry].map((report) =>
+      notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+    );
+
+    // Assess
+    expect(notes).toEqual([
+      '* 1 of 1 busy record could not be re-exported: its task was refused or deferred to a person; see RE-EXPORTS below.',
+      '* 1 of 1 busy record would not be re-exported: the Lambda would refuse its task; see RE-EXPORTS below.',
+    ]);
+  });
+
   it("counts a folded report's refused tasks by their class, and says when it cannot tell all", () => {
     // Prepare: only the first record kept; the transient task names two events, one unplanned.
     const full = withOutcomes(reportWith(records, [1], { dryRun: true }), (task) => ({
