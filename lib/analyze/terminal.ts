@@ -60,10 +60,12 @@ interface TerminalOptions {
 }
 
 /**
- * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
- * alone on their line and are never cut (cut in two, they no longer work), and for an identifier a
- * person copies (a log group or stream, a file of our own options), alone on a line of its own
- * (see {@link keepWhole}). See fitLine.
+ * Every line fits in 100 characters (UTF-16 units, colours aside), but for a link, an S3 URI or
+ * an AWS CLI command, which stand alone on their line and are never cut (cut in two, they no
+ * longer work), and for an identifier a person copies (a log group or stream, a file of our own
+ * options), alone on a line of its own (see {@link keepWhole}). See fitLine. Characters, not
+ * columns: a wide (East Asian) character takes two columns of a terminal, which docs/cli.md says
+ * rather than measure every line's display width.
  */
 const WIDTH = 100;
 const CELL = 80;
