@@ -151,9 +151,9 @@ function escalatedByClassOf(
 /**
  * The records of tasks left to a person, per class (see {@link NotReexported}). A task's events
  * are read in the records; those a folded report keeps no more count for the task's class when it
- * has one. Where that leaves a class short (a task of several classes, ids left out), the count
- * is still exact when every task carrying the class is left to a person: then all of the class's
- * records the plan took are (see {@link allPlannedOf}). Else it is a lower bound (`exact` false).
+ * has one. Where that leaves a class short (a task of several classes, ids left out), the totals
+ * per file system may still tell, exactly or better (see {@link leftByFileSystemOf}); else the
+ * count is a lower bound (`exact` false).
  */
 function leftToPersonByClassOf(
   report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes'>,
@@ -185,35 +185,51 @@ function leftToPersonByClassOf(
     }
   }
   for (const cls of short) {
-    const all = allPlannedOf(report, cls, notPlanned);
-    if (all === undefined) continue;
-    byClass.set(cls, all);
-    short.delete(cls);
+    const fromTotals = leftByFileSystemOf(report, cls, notPlanned);
+    if (fromTotals === undefined) continue;
+    if (fromTotals.exact) short.delete(cls);
+    // Both are lower bounds while the class is short: the larger is the better one.
+    const counted = fromTotals.exact ? 0 : (byClass.get(cls) ?? 0);
+    if (fromTotals.count > 0 || fromTotals.exact) {
+      byClass.set(cls, Math.max(counted, fromTotals.count));
+    }
   }
   return { byClass, exact: short.size === 0 };
 }
 
 /**
- * All records of a class the plan of a folded report took, when every task carrying the class is
- * left to a person (so all of them are not re-exported): the class's records less those counted
- * as not planned (`notPlanned`: unplanned, escalated). Undefined when that is not known: a task
- * carrying it goes ahead, a task has no outcome, or records await a mapping (not counted per class).
+ * The records of a class that tasks left to a person hold, read from a folded report's totals per
+ * file system (a refusal such as NoReportPath is one file system's): on a file system where every
+ * task carrying the class is left to a person, so are all its planned records of that class; where
+ * none is, none. So the count is the class's records on the first kind of file system, less those
+ * not planned (`notPlanned`: unplanned, escalated; and records awaiting a mapping, not counted per
+ * class): exact when no file system has both kinds of task and the records it takes off are known
+ * to be on those file systems (or there are none), else a lower bound. Undefined: not folded, or a
+ * task without an outcome.
  */
-function allPlannedOf(
+function leftByFileSystemOf(
   report: Pick<Report, 'plan' | 'folded' | 'outcomes'>,
   cls: FailureClass,
   notPlanned: ReadonlyArray<ReadonlyMap<FailureClass, number>>,
-): number | undefined {
+): { count: number; exact: boolean } | undefined {
   const folded = report.folded;
-  if (folded === undefined || folded.awaitingMapping > 0) return undefined;
-  if (report.outcomes.length < report.plan.tasks.length) return undefined;
-  const goesAhead = report.outcomes.some(
-    (outcome) => !leftToPerson(outcome) && outcome.task.classes.includes(cls),
-  );
-  if (goesAhead) return undefined;
-  let count = folded.totals.byClass[cls];
-  for (const counts of notPlanned) count -= counts.get(cls) ?? 0;
-  return Math.max(count, 0);
+  if (folded === undefined || report.outcomes.length < report.plan.tasks.length) return undefined;
+  const left = new Set<string>();
+  const ahead = new Set<string>();
+  for (const outcome of report.outcomes) {
+    if (!outcome.task.classes.includes(cls)) continue;
+    (leftToPerson(outcome) ? left : ahead).add(outcome.task.fileSystemId);
+  }
+  let onLeft = 0;
+  for (const [fileSystemId, counts] of folded.totals.byFileSystem) {
+    if (left.has(fileSystemId) && !ahead.has(fileSystemId)) onLeft += counts[cls];
+  }
+  let taken = folded.awaitingMapping;
+  for (const counts of notPlanned) taken += counts.get(cls) ?? 0;
+  const mixed = [...left].some((fileSystemId) => ahead.has(fileSystemId));
+  const elsewhere = folded.totals.byClass[cls] - onLeft;
+  const exact = !mixed && (elsewhere === 0 ? folded.awaitingMapping === 0 : taken === 0);
+  return { count: Math.max(onLeft - taken, 0), exact };
 }
 
 /**

@@ -419,12 +419,16 @@ describe('Class table: retryable records that could not be re-exported', () => {
       task: outcome,
       refusal: 'NoReportPath',
     });
-    const mixed = task('a', ['transient', 'busy'], ['e0', 'e2', 'e3', 'e4', 'e6', 'e7']);
+    const mixed = task(
+      'a',
+      ['transient', 'busy'],
+      ['ev-0', 'ev-2', 'ev-3', 'ev-4', 'ev-6', 'ev-7'],
+    );
     const allRefused = folded([refused(mixed)]);
     const oneGoesAhead = folded([
-      refused(task('a', ['transient', 'busy'], ['e0', 'e3', 'e4', 'e7'])),
-      refused(task('b', ['transient'], ['e2'])),
-      { status: 'planned', task: task('c', ['transient'], ['e6']) },
+      refused(task('a', ['transient', 'busy'], ['ev-0', 'ev-3', 'ev-4', 'ev-7'])),
+      refused(task('b', ['transient'], ['ev-2'])),
+      { status: 'planned', task: task('c', ['transient'], ['ev-6']) },
     ]);
 
     // Act
@@ -449,6 +453,59 @@ describe('Class table: retryable records that could not be re-exported', () => {
       // A transient task goes ahead: how many transient records the mixed one holds is not known.
       '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below. At least 1 of 4 transient records and 3 of 3 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
     ]);
+  });
+
+  it('counts a folded class per file system when the tasks of one file system are all refused', () => {
+    // Prepare: one file system without a report path (every task refused), another fine; each
+    // path failed both ways, so every task carries both classes; no record kept.
+    const other = 'fs-0fedcba987654321a';
+    const busy = { class: 'busy', code: 'S3ExportResourceBusy' } as const;
+    const full = emptyReport({
+      dryRun: true,
+      records: [
+        record(0),
+        record(1),
+        record(2, busy),
+        record(3, { fileSystemId: other }),
+        record(4, { ...busy, fileSystemId: other }),
+      ],
+    });
+    const task = (fileSystemId: string, eventIds: string[]): ExportTask => ({
+      fileSystemId,
+      paths: ['a'],
+      eventIds,
+      classes: ['transient', 'busy'],
+      delaySeconds: 300,
+      clientRequestToken: fileSystemId,
+      reportPath: undefined,
+    });
+    const refused = task(full.records[0]?.fileSystemId ?? '', ['ev-0', 'ev-1', 'ev-2']);
+    const fine = task(other, ['ev-3', 'ev-4']);
+    const report: Report = {
+      ...full,
+      records: [],
+      plan: { tasks: [refused, fine], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: refused, refusal: 'NoReportPath' },
+        { status: 'planned', task: fine },
+      ],
+      folded: {
+        totals: reportTotals(full),
+        unplanned: { count: 0, byClass: {}, groups: [] },
+        awaitingMapping: 0,
+        recordsOmitted: 5,
+        unparseableOmitted: 0,
+        eventIdsOmitted: 0,
+      },
+    };
+
+    // Act
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
+
+    // Assess: exact, as the refusal is the whole file system's.
+    expect(note).toBe(
+      '* 2 of 3 transient records and 1 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    );
   });
 
   it('says of each retryable class exactly what happens to its records (property)', () => {
