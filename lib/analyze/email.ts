@@ -53,6 +53,7 @@ import { accountNote, placeLines, placeText, streamPlace } from '../render/place
 import {
   ASSUMED_LOG_GROUP,
   failureHeadline,
+  leftToPerson,
   outcomesOf,
   reportInsightsLink,
   timeRange,
@@ -409,7 +410,7 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
         ...bullet(
           outcome.refusal === undefined
             ? `Would start on ${fs}${delay}: ${paths}.`
-            : `Would be refused on ${fs}${delay}: ${paths} (${outcome.refusal}, see the note).`,
+            : `Would be refused on ${fs}${note}${delay}: ${paths} (${outcome.refusal}, see the note).`,
         ),
         token,
         ...pathLines(task.paths, '    '),
@@ -436,9 +437,11 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       .map(([status, tasks]) => `${tasks} ${status}`);
     lines.push(`${plural(outcomes.length, 'task')}: ${tally.join(', ')}.`, '');
     for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) {
-      // Only refused and deferred tasks name their account: they are the ones a person takes on.
-      const person = outcome.status === 'refused' || outcome.status === 'deferred';
-      const account = person ? accountOf(report, outcome.task.fileSystemId) : undefined;
+      // Only tasks left to a person (refused, deferred, or ones the Lambda would refuse) name
+      // their account: they are the ones a person takes on.
+      const account = leftToPerson(outcome)
+        ? accountOf(report, outcome.task.fileSystemId)
+        : undefined;
       lines.push(...outcomeLines(outcome, account));
     }
     if (outcomes.length > MAX_OUTCOMES) {

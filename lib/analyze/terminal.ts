@@ -29,6 +29,7 @@ import {
 import { accountNote, placeLines, placeText, streamPlace } from '../render/places.ts';
 import {
   ASSUMED_LOG_GROUP,
+  leftToPerson,
   outcomesOf,
   reportInsightsLink,
   timeRange,
@@ -59,10 +60,12 @@ interface TerminalOptions {
 }
 
 /**
- * Every line fits in 100 columns, but for a link, an S3 URI or an AWS CLI command, which stand
- * alone on their line and are never cut (cut in two, they no longer work), and for an identifier a
- * person copies (a log group or stream, a file of our own options), alone on a line of its own
- * (see {@link keepWhole}). See fitLine.
+ * Every line fits in 100 characters (UTF-16 units, colours aside), but for a link, an S3 URI or
+ * an AWS CLI command, which stand alone on their line and are never cut (cut in two, they no
+ * longer work), and for an identifier a person copies (a log group or stream, a file of our own
+ * options), alone on a line of its own (see {@link keepWhole}). See fitLine. Characters, not
+ * columns: a wide (East Asian) character takes two columns of a terminal, which docs/cli.md says
+ * rather than measure every line's display width.
  */
 const WIDTH = 100;
 const CELL = 80;
@@ -134,6 +137,13 @@ function keepWhole(line: string): string {
   return `${WHOLE_MARK}${line}`;
 }
 
+/**
+ * What a line is cut between: a `\xNN` / `\uNNNN` escape (sanitize's: display() escapes before
+ * a line is fitted, so cut in two it no longer reads as one), else a code point (no surrogate
+ * pair split).
+ */
+const UNIT = new RegExp(`${ESCAPED.source}|[\\s\\S]`, 'gu');
+
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
   const words: string[] = [];
@@ -142,16 +152,7 @@ function pieces(text: string, room: number): string[] {
       words.push(word);
       continue;
     }
-    // By code point, so no surrogate pair is split.
-    let piece = '';
-    for (const char of word) {
-      if (piece.length + char.length > room) {
-        words.push(piece);
-        piece = '';
-      }
-      piece += char;
-    }
-    words.push(piece);
+    words.push(...chunks(word, room));
   }
   return words;
 }
@@ -164,7 +165,7 @@ function pieces(text: string, room: number): string[] {
 function chunks(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const [unit] of text.matchAll(/\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|[\s\S]/gu)) {
+  for (const [unit] of text.matchAll(UNIT)) {
     if (line.length + unit.length > width) {
       lines.push(line);
       line = '';
@@ -378,9 +379,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
   const firstWithNote = new Map<string, number>();
   for (const [index, outcome] of shown.entries()) {
     const { task } = outcome;
-    // Refused and deferred tasks need a person: they name the account too, when it is known.
-    const person = outcome.status === 'refused' || outcome.status === 'deferred';
-    const note = person ? accountNote(accountOf(report, task.fileSystemId)) : '';
+    // Tasks left to a person (refused, deferred, or ones the Lambda would refuse) name the
+    // account too, when it is known: the person acts in that account.
+    const note = leftToPerson(outcome) ? accountNote(accountOf(report, task.fileSystemId)) : '';
     lines.push(
       '',
       ...wrap(

@@ -114,8 +114,9 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
       : `${icon} ${prefix}FSx event log: ${plural(report.unparseable.length, 'unparseable event')}`;
 
   const blocks: string[] = [];
+  // As in the email: a task the Lambda would refuse needs a person (above), not "to re-export".
   const done = report.dryRun
-    ? `${plural(outcomes.planned.paths, 'path')} to re-export`
+    ? `${plural(outcomes.planned.paths - outcomes.wouldBeRefused.paths, 'path')} to re-export`
     : `${plural(outcomes.started.paths, 'path')} re-exported${outcomes.queued.paths > 0 ? `, ${outcomes.queued.paths} queued for later` : ''}`;
   blocks.push(
     `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPersonUnits(person.records, person.paths)}*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,

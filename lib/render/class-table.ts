@@ -151,9 +151,14 @@ function escalatedByClassOf(
 /**
  * The records of tasks left to a person, per class (see {@link NotReexported}). A task's events
  * are read in the records; those a folded report keeps no more count for the task's class when it
- * has one, else the count is a lower bound (`exact` false).
+ * has one. Where that leaves a class short (a task of several classes, ids left out), the totals
+ * per file system may still tell, exactly or better (see {@link leftByFileSystemOf}); else the
+ * count is a lower bound (`exact` false).
  */
-function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outcomes'>): {
+function leftToPersonByClassOf(
+  report: Pick<Report, 'records' | 'plan' | 'folded' | 'outcomes'>,
+  notPlanned: ReadonlyArray<ReadonlyMap<FailureClass, number>>,
+): {
   byClass: Map<FailureClass, number>;
   exact: boolean;
 } {
@@ -166,16 +171,65 @@ function leftToPersonByClassOf(report: Pick<Report, 'records' | 'folded' | 'outc
     // delete: the first record of an id counts, as everywhere an input repeats one.
     if (unseen.delete(record.eventId)) increment(byClass, record.class);
   }
-  let exact = (report.folded?.eventIdsOmitted ?? 0) === 0;
+  // The classes whose count may be short: any class of a task when ids were left out of tasks.
+  const short = new Set<FailureClass>();
+  if ((report.folded?.eventIdsOmitted ?? 0) > 0) {
+    for (const task of tasks) for (const cls of task.classes) short.add(cls);
+  }
   for (const task of tasks) {
     for (const id of task.eventIds) {
       if (!unseen.delete(id)) continue;
       const [only, ...others] = task.classes;
       if (only !== undefined && others.length === 0) increment(byClass, only);
-      else exact = false;
+      else for (const cls of task.classes) short.add(cls);
     }
   }
-  return { byClass, exact };
+  for (const cls of short) {
+    const fromTotals = leftByFileSystemOf(report, cls, notPlanned);
+    if (fromTotals === undefined) continue;
+    if (fromTotals.exact) short.delete(cls);
+    // Both are lower bounds while the class is short: the larger is the better one.
+    const counted = fromTotals.exact ? 0 : (byClass.get(cls) ?? 0);
+    if (fromTotals.count > 0 || fromTotals.exact) {
+      byClass.set(cls, Math.max(counted, fromTotals.count));
+    }
+  }
+  return { byClass, exact: short.size === 0 };
+}
+
+/**
+ * The records of a class that tasks left to a person hold, read from a folded report's totals per
+ * file system (a refusal such as NoReportPath is one file system's): on a file system where every
+ * task carrying the class is left to a person, so are all its planned records of that class; where
+ * none is, none. So the count is the class's records on the first kind of file system, less those
+ * not planned (`notPlanned`: unplanned, escalated; and records awaiting a mapping, not counted per
+ * class): exact when no file system has both kinds of task and the records it takes off are known
+ * to be on those file systems (or there are none), else a lower bound. Undefined: not folded, or a
+ * task without an outcome.
+ */
+function leftByFileSystemOf(
+  report: Pick<Report, 'plan' | 'folded' | 'outcomes'>,
+  cls: FailureClass,
+  notPlanned: ReadonlyArray<ReadonlyMap<FailureClass, number>>,
+): { count: number; exact: boolean } | undefined {
+  const folded = report.folded;
+  if (folded === undefined || report.outcomes.length < report.plan.tasks.length) return undefined;
+  const left = new Set<string>();
+  const ahead = new Set<string>();
+  for (const outcome of report.outcomes) {
+    if (!outcome.task.classes.includes(cls)) continue;
+    (leftToPerson(outcome) ? left : ahead).add(outcome.task.fileSystemId);
+  }
+  let onLeft = 0;
+  for (const [fileSystemId, counts] of folded.totals.byFileSystem) {
+    if (left.has(fileSystemId) && !ahead.has(fileSystemId)) onLeft += counts[cls];
+  }
+  let taken = folded.awaitingMapping;
+  for (const counts of notPlanned) taken += counts.get(cls) ?? 0;
+  const mixed = [...left].some((fileSystemId) => ahead.has(fileSystemId));
+  const elsewhere = folded.totals.byClass[cls] - onLeft;
+  const exact = !mixed && (elsewhere === 0 ? folded.awaitingMapping === 0 : taken === 0);
+  return { count: Math.max(onLeft - taken, 0), exact };
 }
 
 /**
@@ -194,10 +248,11 @@ function notReexportedOf(
       if (count > 0) byClass.set(cls, count);
     }
   }
-  const leftToPerson = leftToPersonByClassOf(report);
+  const escalatedByClass = escalatedByClassOf(report);
+  const leftToPerson = leftToPersonByClassOf(report, [byClass, escalatedByClass]);
   return {
     byClass,
-    escalatedByClass: escalatedByClassOf(report),
+    escalatedByClass,
     leftToPersonByClass: leftToPerson.byClass,
     leftToPersonExact: leftToPerson.exact,
     dryRun: report.dryRun,
@@ -266,6 +321,10 @@ function notReexportedNote(
   const bound = leftToPerson?.includes('at least ')
     ? ' (the input is too large to tell every one)'
     : '';
+  // "1 of 1 transient record … refuse its task"; more records, or at least one: "their".
+  let leftCount = 0;
+  for (const count of notReexported.leftToPersonByClass.values()) leftCount += count;
+  const their = leftCount === 1 && bound === '' ? 'its' : 'their';
   const sentences = [
     ...(unplanned === undefined
       ? []
@@ -277,8 +336,8 @@ function notReexportedNote(
       ? []
       : [
           notReexported.dryRun
-            ? `${leftToPerson} would not be re-exported: the Lambda would refuse their task${bound}; see ${see.outcomes} below.`
-            : `${leftToPerson} could not be re-exported: their task was refused or deferred to a person; see ${see.outcomes} below.`,
+            ? `${leftToPerson} would not be re-exported: the Lambda would refuse ${their} task${bound}; see ${see.outcomes} below.`
+            : `${leftToPerson} could not be re-exported: ${their} task was refused or deferred to a person; see ${see.outcomes} below.`,
         ]),
   ];
   if (sentences.length === 0) return undefined;

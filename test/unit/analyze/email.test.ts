@@ -508,6 +508,31 @@ describe('Function: renderEmail', () => {
     );
   });
 
+  it('names the account of a dry-run task the Lambda would refuse, not of one it would start', () => {
+    // Prepare
+    const refused = task({ clientRequestToken: 'fea-refused', delaySeconds: 300 });
+    const started = task({ clientRequestToken: 'fea-started', paths: ['ns1/b.bin'] });
+    const report = emptyReport({
+      dryRun: true,
+      events: 1,
+      records: [record(0)],
+      plan: { tasks: [refused, started], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: refused, note: 'no S3 association', refusal: 'NoReportPath' },
+        { status: 'planned', task: started },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `* Would be refused on ${FS} (account 123456789012) after 300 s: 1 path (NoReportPath, see the note).`,
+    );
+    expect(flat(body)).toContain(`* Would start on ${FS}: 1 path.`);
+  });
+
   it('names the file system of every record a person must fix, one block per file system', () => {
     // Prepare
     const other = 'fs-0fedcba9876543210';
@@ -890,7 +915,7 @@ describe('Function: renderEmail', () => {
 
     // Assess
     expect(flat(body)).toContain(
-      `* Would be refused on ${FS}: 1 path (NoReportPath, see the note). Token:`,
+      `* Would be refused on ${FS} (account 123456789012): 1 path (NoReportPath, see the note). Token:`,
     );
     expect(flat(body)).not.toContain('Would start');
   });
@@ -911,7 +936,7 @@ describe('Function: renderEmail', () => {
     );
     expect(body).toMatch(/ {2}transient +1 +1 +1 {2}would not be re-exported \*\n/);
     expect(flat(body)).toContain(
-      '* 1 of 1 transient record would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+      '* 1 of 1 transient record would not be re-exported: the Lambda would refuse its task; see RE-EXPORTS below.',
     );
     expect(flat(body)).toContain(
       'WHAT NEEDS A PERSON ------------------- * The Lambda would refuse 1 re-export task (1 path): see RE-EXPORTS below.',
@@ -946,7 +971,7 @@ describe('Function: renderEmail', () => {
 
     // Assess
     expect(text).toContain(
-      '* 1 of 1 transient record could not be re-exported: see RE-EXPORTS below. 1 of 1 busy record would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+      '* 1 of 1 transient record could not be re-exported: see RE-EXPORTS below. 1 of 1 busy record would not be re-exported: the Lambda would refuse its task; see RE-EXPORTS below.',
     );
     expect(text).toContain(
       '* Why 1 of 1 transient record could not be re-exported: path contains "..", which leaves the file system root.',

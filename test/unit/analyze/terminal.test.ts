@@ -99,7 +99,7 @@ describe('Function: renderTerminal', () => {
     expect(block(output, 'Failures by class')).toEqual([
       '  Class      Records  Files  File systems  What happens',
       '  transient        1      1             1  would not be re-exported *',
-      '  * 1 of 1 transient record would not be re-exported: the Lambda would refuse their task; see',
+      '  * 1 of 1 transient record would not be re-exported: the Lambda would refuse its task; see',
       '    "Re-exports" below.',
     ]);
     expect(block(output, 'What a person must fix')).toEqual([
@@ -196,6 +196,30 @@ describe('Function: renderTerminal', () => {
     // Assess
     expect(output).toContain(`  #1 fea-refused on ${FS} (account 123456789012):\n`);
     expect(output).toContain(`  #2 fea-deferred on ${FS} (account 123456789012):\n`);
+  });
+
+  it('names the account of a dry-run task the Lambda would refuse, not of one it would start', () => {
+    // Prepare
+    const refused = task({ clientRequestToken: 'fea-refused' });
+    const started = task({ clientRequestToken: 'fea-started', paths: ['ns1/b.bin'] });
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      events: 1,
+      plan: { tasks: [refused, started], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: refused, note: 'no S3 association', refusal: 'NoReportPath' },
+        { status: 'planned', task: started },
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toContain(`  #1 fea-refused on ${FS} (account 123456789012):\n`);
+    expect(output).toContain(`  #2 fea-started on ${FS}:\n`);
   });
 
   it('names the file system of every record a person must fix, paths relative to its root', () => {
@@ -695,6 +719,34 @@ describe('Function: renderTerminal', () => {
     // Assess
     const shown = lines.filter((line) => line.startsWith('      '));
     expect(shown).toEqual([`      ${'a  b '.repeat(18)}ddd`, `      \\x1b[2J${'c'.repeat(56)}`]);
+  });
+
+  it('wraps a long escaped path or code without splitting an escape, within 100 columns', () => {
+    // Prepare: each "\u202e\u0001" is shown as 10 characters (\u202e\x01) once sanitised.
+    const hostile = '\u202e\u0001'.repeat(40);
+    const path = `ns1/${hostile}end`;
+    const planned = task({ paths: [path] });
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [
+        record(0, { path: `/${path}` }),
+        record(1, { class: 'unknown', code: `Code${hostile}`, path: '/ns1/b.bin' }),
+      ],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned }],
+    });
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess: every backslash opens a whole escape, on lines of at most 100 columns.
+    const wrapped = lines.filter((line) => line.includes('\\u202e'));
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const line of wrapped) {
+      expect(line).not.toMatch(/\\(?!x[0-9a-f]{2}|u[0-9a-f]{4})/);
+      expect(line.length).toBeLessThanOrEqual(100);
+    }
   });
 
   it('prints no escape sequence at all without colour, whatever the input', () => {

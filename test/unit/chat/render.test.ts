@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { renderEmail } from '../../../lib/analyze/email.ts';
 import { type ChatNotification, chatJson } from '../../../lib/chat/format.ts';
 import {
   MAX_DIGEST_MESSAGES,
@@ -183,6 +184,33 @@ describe('Function: renderChatSummary', () => {
     expect(warnings.metadata.summary).toBe(
       `FSx export warnings on ${FS}: 1 skipped, 0 need a person`,
     );
+  });
+
+  it('counts a dry-run task the Lambda would refuse as needing a person, as the email does', () => {
+    // Prepare: `analyze --associations FILE` without REPORT_PATH: the task has no report path.
+    const planned = task();
+    const refused = emptyReport({
+      dryRun: true,
+      events: 1,
+      records: [record(0)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+      outcomes: [{ status: 'planned', task: planned, refusal: 'NoReportPath' }],
+    });
+
+    // Act
+    const message = renderChatSummary(refused);
+    const email = renderEmail(refused);
+
+    // Assess
+    assertValid(message);
+    expect(message.content.title).toBe(
+      `🔴 [dry run] FSx export failures on \`${FS}\`: 1 failed, 1 needs a person`,
+    );
+    expect(message.content.description).toContain(
+      '*1 failure* in 1 log event: 0 paths to re-export, *1 path needs a person*.',
+    );
+    expect(message.metadata.additionalContext).toMatchObject({ needPerson: '1' });
+    expect(email.body).toContain('0 paths to re-export, 1 path needs a person');
   });
 
   it('keeps a batch of 10,000 failures within 8,000 characters, ending with what it left out', () => {

@@ -321,6 +321,32 @@ describe('Class table: retryable records that could not be re-exported', () => {
     );
   });
 
+  it('says "its task" of one record left to a person, "their task" of more', () => {
+    // Prepare: one busy record; its task refused (live) or one the Lambda would refuse (dry run).
+    const one = [record(0), record(3, { class: 'busy', code: 'S3ExportResourceBusy' })];
+    const live = withOutcomes(reportWith(one, []), (task, index) =>
+      index === 0
+        ? { status: 'started', task, taskId: 'task-1', lifecycle: 'PENDING' }
+        : { status: 'refused', task, error: 'AccessDenied', reason: 'r', retryLater: false },
+    );
+    const dry = withOutcomes(reportWith(one, [], { dryRun: true }), (task, index) =>
+      index === 0
+        ? { status: 'planned', task }
+        : { status: 'planned', task, refusal: 'NoReportPath' },
+    );
+
+    // Act
+    const notes = [live, dry].map((report) =>
+      notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+    );
+
+    // Assess
+    expect(notes).toEqual([
+      '* 1 of 1 busy record could not be re-exported: its task was refused or deferred to a person; see RE-EXPORTS below.',
+      '* 1 of 1 busy record would not be re-exported: the Lambda would refuse its task; see RE-EXPORTS below.',
+    ]);
+  });
+
   it("counts a folded report's refused tasks by their class, and says when it cannot tell all", () => {
     // Prepare: only the first record kept; the transient task names two events, one unplanned.
     const full = withOutcomes(reportWith(records, [1], { dryRun: true }), (task) => ({
@@ -349,8 +375,137 @@ describe('Class table: retryable records that could not be re-exported', () => {
     // Assess
     expect(notes).toEqual([
       '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
-      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. At least 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
+      // Every task refused: all planned records are, whichever ids the fold left out.
+      '* 1 of 3 transient records could not be re-exported: see RE-EXPORTS below. 2 of 3 transient records and 2 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
     ]);
+  });
+
+  it('counts every planned record of a folded class whose tasks are all refused, even in mixed tasks', () => {
+    // Prepare: a path failed both ways, so its task carries both classes; no record kept.
+    const task = (id: string, classes: ExportTask['classes'], eventIds: string[]): ExportTask => ({
+      fileSystemId: 'fs-0123456789abcdef0',
+      paths: [id],
+      eventIds,
+      classes,
+      delaySeconds: 300,
+      clientRequestToken: id,
+      reportPath: undefined,
+    });
+    const full = reportWith(
+      [
+        ...records.slice(0, 5),
+        record(6),
+        record(7, { class: 'busy', code: 'S3ExportResourceBusy' }),
+      ],
+      [1],
+      { dryRun: true },
+    );
+    const folded = (outcomes: TaskOutcome[]): Report => ({
+      ...full,
+      records: [],
+      plan: { ...full.plan, tasks: outcomes.map((outcome) => outcome.task) },
+      outcomes,
+      folded: {
+        totals: reportTotals(full),
+        unplanned: { count: 1, byClass: { transient: 1 }, groups: [] },
+        awaitingMapping: 0,
+        recordsOmitted: 7,
+        unparseableOmitted: 0,
+        eventIdsOmitted: 0,
+      },
+    });
+    const refused = (outcome: ExportTask): TaskOutcome => ({
+      status: 'planned',
+      task: outcome,
+      refusal: 'NoReportPath',
+    });
+    const mixed = task(
+      'a',
+      ['transient', 'busy'],
+      ['ev-0', 'ev-2', 'ev-3', 'ev-4', 'ev-6', 'ev-7'],
+    );
+    const allRefused = folded([refused(mixed)]);
+    const oneGoesAhead = folded([
+      refused(task('a', ['transient', 'busy'], ['ev-0', 'ev-3', 'ev-4', 'ev-7'])),
+      refused(task('b', ['transient'], ['ev-2'])),
+      { status: 'planned', task: task('c', ['transient'], ['ev-6']) },
+    ]);
+
+    // Act
+    const [rows, notes] = [
+      [allRefused, oneGoesAhead].map((report) =>
+        classTableRows(reportTotals(report), true, notReexportedOf(report)).map(
+          (row) => `${row.label}: ${row.action}`,
+        ),
+      ),
+      [allRefused, oneGoesAhead].map((report) =>
+        notReexportedNote(reportTotals(report), notReexportedOf(report), SEE),
+      ),
+    ];
+
+    // Assess
+    expect(rows).toEqual([
+      ['transient: would not be re-exported *', 'busy: would not be re-exported *'],
+      ['transient: would be re-exported *', 'busy: would not be re-exported *'],
+    ]);
+    expect(notes).toEqual([
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below. 3 of 4 transient records and 3 of 3 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+      // A transient task goes ahead: how many transient records the mixed one holds is not known.
+      '* 1 of 4 transient records could not be re-exported: see RE-EXPORTS below. At least 1 of 4 transient records and 3 of 3 busy records would not be re-exported: the Lambda would refuse their task (the input is too large to tell every one); see RE-EXPORTS below.',
+    ]);
+  });
+
+  it('counts a folded class per file system when the tasks of one file system are all refused', () => {
+    // Prepare: one file system without a report path (every task refused), another fine; each
+    // path failed both ways, so every task carries both classes; no record kept.
+    const other = 'fs-0fedcba987654321a';
+    const busy = { class: 'busy', code: 'S3ExportResourceBusy' } as const;
+    const full = emptyReport({
+      dryRun: true,
+      records: [
+        record(0),
+        record(1),
+        record(2, busy),
+        record(3, { fileSystemId: other }),
+        record(4, { ...busy, fileSystemId: other }),
+      ],
+    });
+    const task = (fileSystemId: string, eventIds: string[]): ExportTask => ({
+      fileSystemId,
+      paths: ['a'],
+      eventIds,
+      classes: ['transient', 'busy'],
+      delaySeconds: 300,
+      clientRequestToken: fileSystemId,
+      reportPath: undefined,
+    });
+    const refused = task(full.records[0]?.fileSystemId ?? '', ['ev-0', 'ev-1', 'ev-2']);
+    const fine = task(other, ['ev-3', 'ev-4']);
+    const report: Report = {
+      ...full,
+      records: [],
+      plan: { tasks: [refused, fine], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        { status: 'planned', task: refused, refusal: 'NoReportPath' },
+        { status: 'planned', task: fine },
+      ],
+      folded: {
+        totals: reportTotals(full),
+        unplanned: { count: 0, byClass: {}, groups: [] },
+        awaitingMapping: 0,
+        recordsOmitted: 5,
+        unparseableOmitted: 0,
+        eventIdsOmitted: 0,
+      },
+    };
+
+    // Act
+    const note = notReexportedNote(reportTotals(report), notReexportedOf(report), SEE);
+
+    // Assess: exact, as the refusal is the whole file system's.
+    expect(note).toBe(
+      '* 2 of 3 transient records and 1 of 2 busy records would not be re-exported: the Lambda would refuse their task; see RE-EXPORTS below.',
+    );
   });
 
   it('says of each retryable class exactly what happens to its records (property)', () => {
