@@ -526,24 +526,41 @@ function personLines(report: Report, paint: Paint): string[] {
 const LOG_NAME_CHARS = 512;
 
 /**
+ * A shown name a person can copy as it is: printable ASCII, as every log group name and the log
+ * streams FSx names are, and nothing sanitize had to escape or shortening cut. Anything else is no
+ * name that a command takes as shown, so it is never kept whole past WIDTH.
+ */
+const COPYABLE = /^[\x20-\x7e]+$/;
+
+function copyable(shown: string): boolean {
+  return COPYABLE.test(shown) && !ESCAPED.test(shown);
+}
+
+/**
  * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of
- * its own, kept whole (see {@link keepWhole}), so it can be copied into `scan --log-group`.
+ * its own: kept whole (see {@link keepWhole}) when it can be copied into `scan --log-group` as
+ * shown, else wrapped at WIDTH like any untrusted text.
  */
 function labelled(label: string, name: string, suffix = ''): string[] {
   const line = `  ${label} ${name}${suffix}`;
   if (line.length <= WIDTH) return [line];
-  return [`  ${label.trimEnd().replace(/:$/, '')}${suffix}:`, keepWhole(`    ${name}`)];
+  const own = `    ${name}`;
+  return [
+    `  ${label.trimEnd().replace(/:$/, '')}${suffix}:`,
+    copyable(name) ? keepWhole(own) : own,
+  ];
 }
 
 /**
  * Our own prose wrapped at WIDTH, but a word no line holds (a long file path of our own options,
  * say) stands alone on its line, whole, instead of being cut in pieces (see {@link keepWhole}).
- * Only a word sanitize left as it was: one it had to escape is no name of ours, and is cut.
+ * Only a word that can be copied as shown (see copyable): one sanitize had to escape, or one
+ * shortened with an ellipsis, is no name of ours any more, and is cut.
  */
 function wrapWhole(text: string, indent: string): string[] {
   // wrap puts a word wider than a line alone on one: only such a line is longer than WIDTH.
   return wrap(text, indent, WIDTH, indent).map((line) =>
-    line.length > WIDTH && !ESCAPED.test(line) ? keepWhole(line) : line,
+    line.length > WIDTH && copyable(line) ? keepWhole(line) : line,
   );
 }
 

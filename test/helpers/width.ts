@@ -8,9 +8,15 @@ function tooWide(text: string): string[] {
   return lines.filter((line, index) => {
     if (line.length <= 100) return false;
     if (/^ *(https:\/\/\S+|s3:\/\/\S+|aws fsx \S.*)$/.test(line)) return false;
-    // A name a person copies: alone, indented under "  Log group:" or "  Log stream:".
+    // A name a person copies: alone, indented under "  Log group:" or "  Log stream:", and
+    // printable ASCII with nothing escaped (terminal.ts, copyable).
     const label = lines[index - 1] ?? '';
-    return !(/^ {2}Log (group|stream)( \(assumed\))?:$/.test(label) && /^ {4}\S/.test(line));
+    const copyable = /^[\x20-\x7e]+$/.test(line) && !/\\x[0-9a-f]{2}|\\u[0-9a-f]{4}/.test(line);
+    return !(
+      /^ {2}Log (group|stream)( \(assumed\))?:$/.test(label) &&
+      /^ {4}\S/.test(line) &&
+      copyable
+    );
   });
 }
 

@@ -337,8 +337,8 @@ describe('Function: renderTerminal', () => {
   });
 
   it('keeps a log group name too long for its line whole, on a line of its own, to be copied', () => {
-    // Prepare: 87 characters after the label would pass 100 columns (CloudWatch allows 512).
-    const logGroup = `/aws/fsx/lustre/${'g'.repeat(100)}\u001b[31m`;
+    // Prepare: 116 characters after the label would pass 100 columns (CloudWatch allows 512).
+    const logGroup = `/aws/fsx/lustre/${'g'.repeat(100)}`;
     const report = emptyReport({
       region: undefined,
       events: 1,
@@ -349,17 +349,41 @@ describe('Function: renderTerminal', () => {
     // Act
     const output = renderTerminal(report);
 
-    // Assess: whole and sanitised, never cut in the middle or across lines.
+    // Assess: whole, never cut in the middle or across lines.
     expect(block(output, 'Where to look')).toEqual([
       '  Log group:',
-      `    /aws/fsx/lustre/${'g'.repeat(100)}\\x1b[31m`,
+      `    /aws/fsx/lustre/${'g'.repeat(100)}`,
       `  Log stream: datarepo_${FS}`,
       '  Account:    123456789012, 1 event',
     ]);
     expect(output).not.toContain('…');
   });
 
-  it('keeps only the log name whole, not an untrusted path with the same text elsewhere', () => {
+  it.each([
+    ['control characters', `/aws/fsx/lustre${'\u0001'.repeat(200)}`],
+    ['bidi overrides', `/aws/fsx/lustre/${'\u202e'.repeat(50)}`],
+    ['wide characters', `/aws/fsx/lustre/${'日'.repeat(150)}`],
+  ])(
+    'wraps a long log group name with %s at 100 characters: not one a command takes as shown',
+    (_what, logGroup) => {
+      // Prepare
+      const report = emptyReport({
+        region: undefined,
+        events: 1,
+        records: [record(0)],
+        sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+      });
+
+      // Act
+      const output = renderTerminal(report);
+
+      // Assess: every line within 100 characters, the name sanitised.
+      for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+      expect(output).not.toMatch(/[\u0001\u202e]/);
+    },
+  );
+
+  it('keeps no escaped name whole: not the log name, nor a path or note with the same text', () => {
     // Prepare: a task path equal to a log stream name that escaping makes long (34 characters,
     // 124 once each ESC reads \x1b), and a note of the same text.
     const name = `ns1/${'\u001b'.repeat(30)}`;
@@ -377,10 +401,29 @@ describe('Function: renderTerminal', () => {
     // Act
     const lines = renderTerminal(report).split('\n');
 
-    // Assess: one line over 100 columns, the stream's, under its label.
+    // Assess: escaped, the name is not one a command takes as shown, so nothing is kept whole:
+    // neither the stream's line nor the path's nor the note's passes 100 columns.
     const wide = lines.filter((line) => line.length > 100 && !/^ *https:/.test(line));
-    expect(wide).toHaveLength(1);
-    expect(lines[lines.indexOf(wide[0] ?? '') - 1]).toBe('  Log stream:');
+    expect(wide).toEqual([]);
+    expect(lines).toContain('  Log stream:');
+  });
+
+  it('cuts a file path the note had to shorten: with its ellipsis it names no file', () => {
+    // Prepare: a path longer than a note keeps, so the note shortens it in the middle.
+    const file = `/home/operator/${'associations-of-the-production-cluster/'.repeat(20)}dra.json`;
+    const report = plannedReport(
+      `${file} lists no S3 data repository association of ${FS} to hold the completion report`,
+      'NoReportPath',
+    );
+
+    // Act
+    const lines = renderTerminal(report).split('\n');
+
+    // Assess
+    expect(lines.some((line) => line.includes('…'))).toBe(true);
+    for (const line of lines.filter((text) => !/^ *https:/.test(text))) {
+      expect(line.length).toBeLessThanOrEqual(100);
+    }
   });
 
   it("keeps a long file path of our own options whole in a task's note", () => {
