@@ -94,8 +94,8 @@ const MAX_FILE_SYSTEMS = 20;
 /** Longest unparseable sample shown; the logs keep them whole. */
 const SAMPLE_CHARS = 200;
 /**
- * Where the tasks and paths an email leaves out are. The Lambda's email has no --json of its own,
- * so the command is named whole: `analyze --json` on the same events lists every task and path.
+ * Where the tasks and paths a dry run's email leaves out are: `analyze --json` on the same events
+ * lists every task and path (named whole: `analyze --email` prints the email a Lambda sends).
  */
 const LISTS_EVERY_ONE = 'fsx-export-analyzer analyze --json lists every one';
 
@@ -455,10 +455,10 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       if (note !== undefined) notesGiven.add(note);
     }
     if (outcomes.length > MAX_OUTCOMES) {
-      // Said where the rest are, as the terminal does: the email names its first tasks only.
-      lines.push(
-        ...wrap(`and ${plural(outcomes.length - MAX_OUTCOMES, 'more task')}: ${LISTS_EVERY_ONE}.`),
-      );
+      // A dry run says where the rest are, as the terminal does. A live run's tasks are not what
+      // `analyze --json` would list (it plans again, starting nothing), so it names none.
+      const more = plural(outcomes.length - MAX_OUTCOMES, 'more task');
+      lines.push(...wrap(report.dryRun ? `and ${more}: ${LISTS_EVERY_ONE}.` : `and ${more}.`));
     }
   }
   const unplanned = unplannedGroups(report);

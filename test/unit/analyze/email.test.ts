@@ -742,6 +742,30 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('and 5 more tasks: fsx-export-analyzer analyze --json lists every one.');
   });
 
+  it('names no command for the tasks past the 50th of a live run, which analyze would plan again', () => {
+    // Prepare
+    const tasks = Array.from({ length: 55 }, (_, index) =>
+      task({ clientRequestToken: `fea-${String(index).padStart(3, '0')}` }),
+    );
+    const report = emptyReport({
+      dryRun: false,
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: tasks.map((started, index) => ({
+        status: 'started',
+        task: started,
+        taskId: `task-${index}`,
+        lifecycle: 'PENDING',
+      })),
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('\nand 5 more tasks.\n');
+    expect(body).not.toContain('analyze --json');
+  });
+
   it("counts every task, those past the 50th too, and gives a file system's note once", () => {
     // Prepare: the first 50 tasks are all ones the Lambda would refuse, with the same note.
     const refusedTasks = Array.from({ length: 60 }, (_, index) =>
