@@ -56,6 +56,7 @@ import {
   leftToPerson,
   outcomesOf,
   reportInsightsLink,
+  taskTally,
   timeRange,
   uniqueSources,
 } from '../render/report.ts';
@@ -92,6 +93,11 @@ const MAX_SOURCES = 10;
 const MAX_FILE_SYSTEMS = 20;
 /** Longest unparseable sample shown; the logs keep them whole. */
 const SAMPLE_CHARS = 200;
+/**
+ * Where the tasks and paths a dry run's email leaves out are: `analyze --json` on the same events
+ * lists every task and path (named whole: `analyze --email` prints the email a Lambda sends).
+ */
+const LISTS_EVERY_ONE = 'fsx-export-analyzer analyze --json lists every one';
 
 interface Counts {
   /** Records of every class but the warnings: what the headline calls "failed". */
@@ -226,12 +232,11 @@ function headlineSection(report: Report, counts: Counts): string[] {
     lines.push('', 'These events in CloudWatch Logs Insights:', `  ${link}`);
   }
   if (report.dryRun) {
-    lines.push(
-      '',
-      ...wrap(
-        'DRY RUN: nothing was re-exported and FSx was not called. The re-exports below are only what would be started.',
-      ),
-    );
+    // The re-exports are spoken of only when there are some: an email of unparseable events
+    // alone has none.
+    const below =
+      outcomesOf(report).length > 0 ? ' The re-exports below are only what would be started.' : '';
+    lines.push('', ...wrap(`DRY RUN: nothing was re-exported and FSx was not called.${below}`));
   }
   return lines;
 }
@@ -350,7 +355,12 @@ function codeSection(report: Report): string[] {
 }
 
 // Over ~60 lines on purpose: one case per outcome status, side by side so their wording stays alike.
-function outcomeLines(outcome: TaskOutcome, account: string | undefined): string[] {
+/** `noteGiven`: an earlier task of the file system gave this task's note, which is not repeated. */
+function outcomeLines(
+  outcome: TaskOutcome,
+  account: string | undefined,
+  noteGiven: boolean,
+): string[] {
   const { task } = outcome;
   const fs = display(task.fileSystemId, 64);
   const note = accountNote(account);
@@ -413,10 +423,12 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
             : `Would be refused on ${fs}${note}${delay}: ${paths} (${outcome.refusal}, see the note).`,
         ),
         token,
-        ...pathLines(task.paths, '    '),
+        ...pathLines(task.paths, '    ', LISTS_EVERY_ONE),
         ...(outcome.note === undefined
           ? []
-          : wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '  ', WIDTH, '  ')),
+          : noteGiven
+            ? [`  Note: as for the first task on ${fs}.`]
+            : wrap(`Note: ${display(outcome.note, REASON_CHARS)}`, '  ', WIDTH, '  ')),
       ];
     }
   }
@@ -425,27 +437,28 @@ function outcomeLines(outcome: TaskOutcome, account: string | undefined): string
 function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): string[] {
   const lines: string[] = [];
   if (outcomes.length > 0) {
-    const byStatus = countOutcomes(outcomes);
-    // A dry run's tasks the Lambda would refuse are planned ones, told apart.
-    const tally = (['started', 'queued', 'refused', 'deferred', 'planned'] as const)
-      .map((status): [string, number] => [
-        status,
-        byStatus[status].tasks - (status === 'planned' ? byStatus.wouldBeRefused.tasks : 0),
-      ])
-      .concat([['would be refused', byStatus.wouldBeRefused.tasks]])
-      .filter(([, tasks]) => tasks > 0)
-      .map(([status, tasks]) => `${tasks} ${status}`);
-    lines.push(`${plural(outcomes.length, 'task')}: ${tally.join(', ')}.`, '');
+    lines.push(taskTally(outcomes), '');
+    // A note is the same for every task of a file system (its associations): given whole under
+    // the first task that has it, and referred back to under the others, as in the terminal.
+    const notesGiven = new Set<string>();
     for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) {
       // Only tasks left to a person (refused, deferred, or ones the Lambda would refuse) name
       // their account: they are the ones a person takes on.
       const account = leftToPerson(outcome)
         ? accountOf(report, outcome.task.fileSystemId)
         : undefined;
-      lines.push(...outcomeLines(outcome, account));
+      const note =
+        outcome.status === 'planned' && outcome.note !== undefined
+          ? `${outcome.task.fileSystemId}\n${outcome.note}`
+          : undefined;
+      lines.push(...outcomeLines(outcome, account, note !== undefined && notesGiven.has(note)));
+      if (note !== undefined) notesGiven.add(note);
     }
     if (outcomes.length > MAX_OUTCOMES) {
-      lines.push(`and ${plural(outcomes.length - MAX_OUTCOMES, 'more task')}.`);
+      // A dry run says where the rest are, as the terminal does. A live run's tasks are not what
+      // `analyze --json` would list (it plans again, starting nothing), so it names none.
+      const more = plural(outcomes.length - MAX_OUTCOMES, 'more task');
+      lines.push(...wrap(report.dryRun ? `and ${more}: ${LISTS_EVERY_ONE}.` : `and ${more}.`));
     }
   }
   const unplanned = unplannedGroups(report);

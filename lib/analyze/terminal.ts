@@ -32,6 +32,7 @@ import {
   leftToPerson,
   outcomesOf,
   reportInsightsLink,
+  taskTally,
   timeRange,
   uniqueSources,
 } from '../render/report.ts';
@@ -345,6 +346,9 @@ function reexportLines(report: Report, paint: Paint): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
   const shown = outcomes.slice(0, MAX_ROWS);
+  // The tally first, as in the email: the first rows may all be tasks the Lambda would refuse
+  // while the ones that would start are past the last row.
+  const tally = `  ${taskTally(outcomes)}`;
   // No token column: a 47-character token would push the table past WIDTH. Each task's lines
   // under the table start with its row number (#3), then its token.
   const lines = formatTable(
@@ -394,7 +398,10 @@ function reexportLines(report: Report, paint: Paint): string[] {
     for (const path of task.paths.slice(0, PATHS_SHOWN_PER_TASK))
       lines.push(`    ${display(path, CELL)}`);
     if (task.paths.length > PATHS_SHOWN_PER_TASK) {
-      lines.push(`    ${more(task.paths.length - PATHS_SHOWN_PER_TASK, 'path')}`);
+      // Where the rest are, as under the table; short whatever the count, so never wrapped.
+      lines.push(
+        `    ${more(task.paths.length - PATHS_SHOWN_PER_TASK, 'path')}: --json lists every one`,
+      );
     }
     if (outcome.status === 'refused' || outcome.status === 'deferred') {
       lines.push(...wrap(display(outcome.reason, REASON_CHARS), '    ', WIDTH, '    '));
@@ -421,7 +428,7 @@ function reexportLines(report: Report, paint: Paint): string[] {
     }
   }
   if (rest.length > 0) lines.push('', ...rest);
-  return [...heading(paint, 'Re-exports'), ...lines];
+  return [...heading(paint, 'Re-exports'), tally, ...lines];
 }
 
 function unplannedLines(report: Report, paint: Paint): string[] {

@@ -152,14 +152,18 @@ function joinSections(sections: ReadonlyArray<readonly string[]>): string[] {
     .flatMap((lines, index) => (index === 0 ? [...lines] : ['', ...lines]));
 }
 
-/** A task's first paths (untrusted, sanitised here), one a line, then how many more it has. */
-function pathLines(paths: readonly string[], indent: string): string[] {
+/**
+ * A task's first paths (untrusted, sanitised here), one a line, then how many more it has and,
+ * given `where`, where the rest are listed ("and 57 more paths: `where`").
+ */
+function pathLines(paths: readonly string[], indent: string, where?: string): string[] {
   const lines = paths
     .slice(0, PATHS_SHOWN_PER_TASK)
     .map((path) => `${indent}${display(path, PATH_CHARS)}`);
   if (paths.length > PATHS_SHOWN_PER_TASK) {
     // Names its noun, as the terminal's "… and 1 more path" does.
-    lines.push(`${indent}and ${plural(paths.length - PATHS_SHOWN_PER_TASK, 'more path')}`);
+    const rest = `and ${plural(paths.length - PATHS_SHOWN_PER_TASK, 'more path')}`;
+    lines.push(...wrap(where === undefined ? rest : `${rest}: ${where}`, indent, WIDTH, indent));
   }
   return lines;
 }

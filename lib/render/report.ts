@@ -52,6 +52,27 @@ function leftToPerson(outcome: TaskOutcome): boolean {
   return outcome.status === 'refused' || outcome.status === 'deferred' || wouldBeRefused(outcome);
 }
 
+/** The order a task tally names statuses in: what happened first, then what a dry run would do. */
+const TALLY_ORDER = ['started', 'queued', 'refused', 'deferred', 'planned'] as const;
+
+/**
+ * "72 tasks: 12 planned, 60 would be refused.": how many tasks of each status, for the email and
+ * the terminal alike. A dry run's tasks the Lambda would refuse are planned ones, counted apart so
+ * the tally shows what would start. Empty when there is no task.
+ */
+function taskTally(outcomes: readonly TaskOutcome[]): string {
+  if (outcomes.length === 0) return '';
+  const tasks = new Map<string, number>();
+  for (const outcome of outcomes) {
+    const status = wouldBeRefused(outcome) ? 'would be refused' : outcome.status;
+    tasks.set(status, (tasks.get(status) ?? 0) + 1);
+  }
+  const parts = [...TALLY_ORDER, 'would be refused']
+    .filter((status) => tasks.has(status))
+    .map((status) => `${tasks.get(status)} ${status}`);
+  return `${plural(outcomes.length, 'task')}: ${parts.join(', ')}.`;
+}
+
 /**
  * Retryable failures that were not planned, grouped by reason (largest group first) and, within a
  * reason, by place. `locate` gives each failure's place and what to show of it (its path as FSx
@@ -194,6 +215,7 @@ export {
   leftToPerson,
   outcomesOf,
   reportInsightsLink,
+  taskTally,
   timeRange,
   uniqueSources,
   wouldBeRefused,

@@ -211,6 +211,21 @@ describe('Function: renderEmail', () => {
     expect(publication.body).not.toContain('RE-EXPORTS');
   });
 
+  it('speaks of the re-exports below a dry run only when there are some', async () => {
+    // Prepare
+    const report = await reportOf([batch([{ message: 'hello' }, { message: 'world' }])], {
+      dryRun: true,
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('DRY RUN: nothing was re-exported and FSx was not called.\n');
+    expect(body).not.toContain('re-exports below');
+    expect(body).not.toContain('RE-EXPORTS');
+  });
+
   it('keeps the subject short, ASCII and on one line whatever the ids and log group', () => {
     // Prepare
     const hostileId = `fs-${'a'.repeat(300)}${HOSTILE}`;
@@ -480,7 +495,9 @@ describe('Function: renderEmail', () => {
       "    aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/a.bin' 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY\n",
     );
     expect(body).toContain('* Would start on fs-0123456789abcdef0: 4 paths.');
-    expect(body).toContain('    ns1/p3\n    and 1 more path\n');
+    expect(body).toContain(
+      '    ns1/p3\n    and 1 more path: fsx-export-analyzer analyze --json lists every one\n',
+    );
     expect(body).toContain('FSx refused 1 re-export task (1 path)');
   });
 
@@ -722,7 +739,65 @@ describe('Function: renderEmail', () => {
     // Assess
     expect(body).toContain('Token: fea-049');
     expect(body).not.toContain('fea-050');
-    expect(body).toContain('and 5 more tasks.');
+    expect(body).toContain('and 5 more tasks: fsx-export-analyzer analyze --json lists every one.');
+  });
+
+  it('names no command for the tasks past the 50th of a live run, which analyze would plan again', () => {
+    // Prepare
+    const tasks = Array.from({ length: 55 }, (_, index) =>
+      task({ clientRequestToken: `fea-${String(index).padStart(3, '0')}` }),
+    );
+    const report = emptyReport({
+      dryRun: false,
+      plan: { tasks, unplanned: [], awaitingMapping: [] },
+      outcomes: tasks.map((started, index) => ({
+        status: 'started',
+        task: started,
+        taskId: `task-${index}`,
+        lifecycle: 'PENDING',
+      })),
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('\nand 5 more tasks.\n');
+    expect(body).not.toContain('analyze --json');
+  });
+
+  it("counts every task, those past the 50th too, and gives a file system's note once", () => {
+    // Prepare: the first 50 tasks are all ones the Lambda would refuse, with the same note.
+    const refusedTasks = Array.from({ length: 60 }, (_, index) =>
+      task({ clientRequestToken: `fea-refused-${index}` }),
+    );
+    const startingTasks = Array.from({ length: 12 }, (_, index) =>
+      task({ clientRequestToken: `fea-start-${index}` }),
+    );
+    const report = emptyReport({
+      dryRun: true,
+      plan: { tasks: [...refusedTasks, ...startingTasks], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        ...refusedTasks.map((each) => ({
+          status: 'planned' as const,
+          task: each,
+          note: 'no S3 association',
+          refusal: 'NoReportPath' as const,
+        })),
+        ...startingTasks.map((each) => ({ status: 'planned' as const, task: each })),
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('\n72 tasks: 12 planned, 60 would be refused.\n');
+    expect(body.split('Note: no S3 association')).toHaveLength(2);
+    expect(body.split(`  Note: as for the first task on ${FS}.\n`)).toHaveLength(50);
+    expect(body).toContain(
+      'and 22 more tasks: fsx-export-analyzer analyze --json lists every one.',
+    );
   });
 
   it('groups retryable failures that could not be planned by reason, apart from those the Lambda maps', async () => {
@@ -1112,7 +1187,9 @@ describe('Function: renderEmail', () => {
     expect(publicationBytes(publication)).toBeLessThan(262_144);
     expect(publication.body).toContain('Read 20000 log events: 20000 FSx records, 0 unparseable.');
     expect(publication.body).toContain('  and 9981 more codes');
-    expect(publication.body).toContain('and 50 more tasks.');
+    expect(publication.body).toContain(
+      'and 50 more tasks: fsx-export-analyzer analyze --json lists every one.',
+    );
     expect(publication.body).toContain('and 9990 more codes');
     expect(publication.body).not.toContain('[truncated');
     expectSafeSubject(publication.subject);

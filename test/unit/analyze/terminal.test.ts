@@ -29,6 +29,13 @@ function block(output: string, title: string): string[] {
   return lines.slice(start + 1, end < 0 ? undefined : end);
 }
 
+/** The re-exports table, under the tally line that opens the section (checked here). */
+function reexportTable(output: string): string[] {
+  const [tally, ...table] = block(output, 'Re-exports');
+  expect(tally).toMatch(/^ {2}\d+ tasks?: .+\.$/);
+  return table;
+}
+
 describe('Function: renderTerminal', () => {
   it('prints an aligned per-class table with an unparseable row', async () => {
     // Prepare
@@ -494,7 +501,7 @@ describe('Function: renderTerminal', () => {
     });
 
     // Act
-    const lines = block(renderTerminal(report), 'Re-exports');
+    const lines = reexportTable(renderTerminal(report));
     const output = renderTerminal(report);
 
     // Assess
@@ -508,6 +515,39 @@ describe('Function: renderTerminal', () => {
       `\n  #50 fea-token-50 on ${FS}:\n    ns1/50.bin\n\n  … and 2 more tasks: --json lists every one\n`,
     );
     expect(output).not.toContain('#51');
+  });
+
+  it('opens the re-exports with the tally of tasks, so those past the 50th row are counted', () => {
+    // Prepare: the first 50 rows are all tasks the Lambda would refuse; the ones that would
+    // start come after them.
+    const refusedTasks = Array.from({ length: 60 }, (_, index) =>
+      task({ clientRequestToken: `fea-refused-${index + 1}`, paths: [`ns1/r${index}.bin`] }),
+    );
+    const startingTasks = Array.from({ length: 12 }, (_, index) =>
+      task({ clientRequestToken: `fea-start-${index + 1}`, paths: [`ns1/s${index}.bin`] }),
+    );
+    const report = emptyReport({
+      region: undefined,
+      dryRun: true,
+      records: [record(0)],
+      plan: { tasks: [...refusedTasks, ...startingTasks], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        ...refusedTasks.map((each) => ({
+          status: 'planned' as const,
+          task: each,
+          note: 'no S3 association',
+          refusal: 'NoReportPath' as const,
+        })),
+        ...startingTasks.map((each) => ({ status: 'planned' as const, task: each })),
+      ],
+    });
+
+    // Act
+    const lines = block(renderTerminal(report), 'Re-exports');
+
+    // Assess
+    expect(lines[0]).toBe('  72 tasks: 12 planned, 60 would be refused.');
+    expect(lines[1]).toBe('   #  Status   File system           Paths  Delay  Result');
   });
 
   it('shows planned re-exports with file system, path count and delay, then each token and first paths', async () => {
@@ -524,13 +564,13 @@ describe('Function: renderTerminal', () => {
 
     // Assess
     const [first, second] = report.plan.tasks;
-    const table = block(output, 'Re-exports');
+    const table = reexportTable(output);
     expect(table[0]).toBe('  #  Status   File system           Paths  Delay  Result');
     expect(table[1]).toBe(`  1  planned  ${FS}      1    0 s  dry run`);
     expect(table[2]).toBe(`  2  planned  ${FS}      5  300 s  dry run`);
     expect(output).toContain(`  #1 ${first?.clientRequestToken} on ${FS}:\n    ns1/z.bin\n`);
     expect(output).toContain(
-      `  #2 ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths\n`,
+      `  #2 ${second?.clientRequestToken} on ${FS}:\n    ns1/a.bin\n    ns1/b.bin\n    ns1/c.bin\n    … and 2 more paths: --json lists every one\n`,
     );
   });
 
@@ -592,7 +632,7 @@ describe('Function: renderTerminal', () => {
     });
 
     // Act
-    const table = block(renderTerminal(report), 'Re-exports');
+    const table = reexportTable(renderTerminal(report));
 
     // Assess
     expect(table).toHaveLength(7);
@@ -633,7 +673,7 @@ describe('Function: renderTerminal', () => {
     const output = renderTerminal(report);
 
     // Assess
-    const table = block(output, 'Re-exports');
+    const table = reexportTable(output);
     expect(table[1]).toMatch(/^ {2}1 {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
     expect(table[2]).toMatch(/^ {2}2 {2}refused .* BadRequest$/);
     expect(table[3]).toMatch(/^ {2}3 {2}deferred .* 300 s {2}waiting for the writer$/);
@@ -670,7 +710,7 @@ describe('Function: renderTerminal', () => {
     const output = renderTerminal(report);
 
     // Assess
-    const table = block(output, 'Re-exports');
+    const table = reexportTable(output);
     expect(table[1]).toMatch(
       /^ {2}1 {2}queued .* 600 s {2}until 2025-11-25T12:40:00.000Z \(busy\)$/,
     );
