@@ -22,6 +22,16 @@ const SGR = /\u001b\[[0-9;]*m/g;
 const HOSTILE = '\u001b[2J\u001b]0;x\u0007\r\nfake line\u0000\u2028\u202egnp.exe\u009b31m';
 
 /** The lines of the block that starts with `title`, up to the next blank line. */
+/** A one-record report read from `logGroup` (its stream FSx's name for FS's). */
+function sourceReport(logGroup: string) {
+  return emptyReport({
+    region: undefined,
+    events: 1,
+    records: [record(0)],
+    sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+  });
+}
+
 function block(output: string, title: string): string[] {
   const lines = output.split('\n');
   const start = lines.indexOf(title);
@@ -325,12 +335,7 @@ describe('Function: renderTerminal', () => {
   it('lists the sources one a line each when their names would pass 100 columns', () => {
     // Prepare
     const logGroup = `/aws/fsx/lustre/${'g'.repeat(60)}`;
-    const report = emptyReport({
-      region: undefined,
-      events: 1,
-      records: [record(0)],
-      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
-    });
+    const report = sourceReport(logGroup);
 
     // Act
     const output = renderTerminal(report);
@@ -346,12 +351,7 @@ describe('Function: renderTerminal', () => {
   it('keeps a log group name too long for its line whole, on a line of its own, to be copied', () => {
     // Prepare: 116 characters after the label would pass 100 columns (CloudWatch allows 512).
     const logGroup = `/aws/fsx/lustre/${'g'.repeat(100)}`;
-    const report = emptyReport({
-      region: undefined,
-      events: 1,
-      records: [record(0)],
-      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
-    });
+    const report = sourceReport(logGroup);
 
     // Act
     const output = renderTerminal(report);
@@ -374,12 +374,7 @@ describe('Function: renderTerminal', () => {
     'wraps a long log group name with %s at 100 characters: not one a command takes as shown',
     (_what, logGroup) => {
       // Prepare
-      const report = emptyReport({
-        region: undefined,
-        events: 1,
-        records: [record(0)],
-        sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
-      });
+      const report = sourceReport(logGroup);
 
       // Act
       const output = renderTerminal(report);
