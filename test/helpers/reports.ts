@@ -122,6 +122,34 @@ function plannedReport(note: string, refusal?: 'NoReportPath'): Report {
 }
 
 /**
+ * A dry run of 72 tasks on {@link FS}: 60 the Lambda would refuse (NoReportPath, one note), then
+ * 12 that would start, so the first 50 shown are all refused ones.
+ */
+function refusedThenStartingReport(overrides: Partial<Report> = {}): Report {
+  const tasks = (kind: string, count: number) =>
+    Array.from({ length: count }, (_, index) =>
+      task({ clientRequestToken: `fea-${kind}-${index + 1}`, paths: [`ns1/${kind}-${index}.bin`] }),
+    );
+  const refused = tasks('refused', 60);
+  const starting = tasks('start', 12);
+  return emptyReport({
+    dryRun: true,
+    records: [record(0)],
+    plan: { tasks: [...refused, ...starting], unplanned: [], awaitingMapping: [] },
+    outcomes: [
+      ...refused.map((each) => ({
+        status: 'planned' as const,
+        task: each,
+        note: 'no S3 association',
+        refusal: 'NoReportPath' as const,
+      })),
+      ...starting.map((each) => ({ status: 'planned' as const, task: each })),
+    ],
+    ...overrides,
+  });
+}
+
+/**
  * A dry-run report of {@link FS} where a `..` path (never re-exported) keeps one of two
  * transient records and the one busy record from being re-exported.
  */
@@ -186,6 +214,7 @@ export {
   plannedReport,
   queuedOutcome,
   record,
+  refusedThenStartingReport,
   reportOf,
   startedOutcome,
   task,

@@ -13,6 +13,7 @@ import {
   partlyUnplannedReport,
   plannedReport,
   record,
+  refusedThenStartingReport,
   reportOf,
   startedOutcome,
   task,
@@ -768,25 +769,7 @@ describe('Function: renderEmail', () => {
 
   it("counts every task, those past the 50th too, and gives a file system's note once", () => {
     // Prepare: the first 50 tasks are all ones the Lambda would refuse, with the same note.
-    const refusedTasks = Array.from({ length: 60 }, (_, index) =>
-      task({ clientRequestToken: `fea-refused-${index}` }),
-    );
-    const startingTasks = Array.from({ length: 12 }, (_, index) =>
-      task({ clientRequestToken: `fea-start-${index}` }),
-    );
-    const report = emptyReport({
-      dryRun: true,
-      plan: { tasks: [...refusedTasks, ...startingTasks], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        ...refusedTasks.map((each) => ({
-          status: 'planned' as const,
-          task: each,
-          note: 'no S3 association',
-          refusal: 'NoReportPath' as const,
-        })),
-        ...startingTasks.map((each) => ({ status: 'planned' as const, task: each })),
-      ],
-    });
+    const report = refusedThenStartingReport();
 
     // Act
     const { body } = renderEmail(report);

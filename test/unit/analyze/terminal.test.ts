@@ -11,6 +11,7 @@ import {
   plannedReport,
   queuedOutcome,
   record,
+  refusedThenStartingReport,
   reportOf,
   startedOutcome,
   task,
@@ -515,27 +516,7 @@ describe('Function: renderTerminal', () => {
   it('opens the re-exports with the tally of tasks, so those past the 50th row are counted', () => {
     // Prepare: the first 50 rows are all tasks the Lambda would refuse; the ones that would
     // start come after them.
-    const refusedTasks = Array.from({ length: 60 }, (_, index) =>
-      task({ clientRequestToken: `fea-refused-${index + 1}`, paths: [`ns1/r${index}.bin`] }),
-    );
-    const startingTasks = Array.from({ length: 12 }, (_, index) =>
-      task({ clientRequestToken: `fea-start-${index + 1}`, paths: [`ns1/s${index}.bin`] }),
-    );
-    const report = emptyReport({
-      region: undefined,
-      dryRun: true,
-      records: [record(0)],
-      plan: { tasks: [...refusedTasks, ...startingTasks], unplanned: [], awaitingMapping: [] },
-      outcomes: [
-        ...refusedTasks.map((each) => ({
-          status: 'planned' as const,
-          task: each,
-          note: 'no S3 association',
-          refusal: 'NoReportPath' as const,
-        })),
-        ...startingTasks.map((each) => ({ status: 'planned' as const, task: each })),
-      ],
-    });
+    const report = refusedThenStartingReport({ region: undefined });
 
     // Act
     const lines = block(renderTerminal(report), 'Re-exports');
