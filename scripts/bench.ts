@@ -10,7 +10,9 @@
  *   and the stack's NODE_OPTIONS, beside a one-client SNS function bundled the same way; then
  *   init plus the first invocation against local servers (moving work into the first call does
  *   not count as faster). The cost of the source map, measured.
- * - Memory: peak RSS of one 10,000-event batch through the analyzer's handler in a fresh process.
+ * - Memory: peak RSS of one 10,000-event batch through the analyzer's handler in a fresh process,
+ *   with this machine's memory and, where a memory cgroup can be made (Linux, root), limited to the
+ *   analyzer's memorySize, from which Node.js sizes its heap as it does in the function.
  * - The CLI: `analyze --json` on a 10,000-event batch as a whole process, against a script that
  *   only decodes it.
  * - The zip of each Lambda artifact, as serverless.yml packages it.
@@ -52,6 +54,7 @@ import { renderEmail } from '../lib/analyze/email.ts';
 import { type PipelineOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { readLogWindow } from '../lib/aws/logs.ts';
 import { type LocalStack, localStackEnv, startLocalStack } from '../test/helpers/local-stack.ts';
+import { ANALYZER_MEMORY_MB, createMemoryCgroup, type MemoryCgroup } from './bench/cgroup.ts';
 
 const EVENTS = 10_000;
 const SCAN_EVENTS = 100_000;
@@ -322,7 +325,8 @@ function lambdaEnv(name: FunctionName | 'sns', extra: Record<string, string> = {
 /**
  * The child of every cold-start figure: it reads the event first (so that reading the file counts
  * in no figure), then imports the bundle, runs one invocation when given an event, and reports the
- * times from just before the import, its peak RSS, and the stack of an error the handler threw.
+ * times from just before the import, its peak RSS, the memory Node sized its heap from, and the
+ * stack of an error the handler threw.
  */
 const HARNESS = `
 const { readFileSync } = await import('node:fs');
@@ -346,9 +350,12 @@ if (event !== undefined) {
   try { result = await handler(event, context); } catch (error) { stack = String(error && error.stack); }
   invoked = performance.now();
 }
+const maxRssKiB = process.resourceUsage().maxRSS;
+const { getHeapStatistics } = await import('node:v8');
 process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: imported - started, firstMs: invoked - started,
-  importCpuMs: (importCpu.user + importCpu.system) / 1000,
-  maxRssKiB: process.resourceUsage().maxRSS, result, stack }) + '\\n');
+  importCpuMs: (importCpu.user + importCpu.system) / 1000, maxRssKiB,
+  heapLimit: getHeapStatistics().heap_size_limit, constrainedMemory: process.constrainedMemory(),
+  result, stack }) + '\\n');
 process.exit(0);
 `;
 
@@ -358,6 +365,10 @@ interface ChildFigure {
   readonly importCpuMs: number;
   readonly firstMs: number;
   readonly maxRssKiB: number;
+  /** V8's heap limit, bytes: Node sizes it from the memory below, else from the machine's. */
+  readonly heapLimit: number;
+  /** `process.constrainedMemory()`: the cgroup's limit, or a huge number (or 0) without one. */
+  readonly constrainedMemory: number;
   readonly result?: unknown;
   readonly stack?: string;
 }
@@ -371,12 +382,32 @@ interface NodeRun {
 
 /**
  * Runs this Node.js with `args` and `env`, asynchronously so that the local servers in this
- * process keep answering; `ms` is the whole process, start to exit.
+ * process keep answering; `ms` is the whole process, start to exit. Given a memory cgroup, a
+ * shell moves itself into the group and then execs Node, so that Node starts inside it and sizes
+ * its heap from the group's limit (moving Node in after it started would be too late).
  */
-function runNode(args: readonly string[], env: Record<string, string>): Promise<NodeRun> {
+function runNode(
+  args: readonly string[],
+  env: Record<string, string>,
+  cgroup?: MemoryCgroup,
+): Promise<NodeRun> {
+  const [command, commandArgs] =
+    cgroup === undefined
+      ? [process.execPath, args]
+      : [
+          '/bin/sh',
+          [
+            '-c',
+            'echo $$ > "$1" && shift && exec "$@"',
+            'sh',
+            cgroup.procsFile,
+            process.execPath,
+            ...args,
+          ],
+        ];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, commandArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -393,17 +424,25 @@ function runNode(args: readonly string[], env: Record<string, string>): Promise<
   });
 }
 
-/** Imports `bundle` in a fresh process (and invokes it with the event in `eventFile`). */
+/**
+ * Imports `bundle` in a fresh process (and invokes it with the event in `eventFile`), in the
+ * memory cgroup when given one.
+ */
 async function coldStart(
   bundle: string,
   env: Record<string, string>,
   eventFile?: string,
+  cgroup?: MemoryCgroup,
 ): Promise<ChildFigure> {
-  const run = await runNode(['--no-warnings', '--input-type=module', '-e', HARNESS], {
-    ...env,
-    BENCH_BUNDLE: pathToFileURL(bundle).href,
-    ...(eventFile === undefined ? {} : { BENCH_EVENT: eventFile }),
-  });
+  const run = await runNode(
+    ['--no-warnings', '--input-type=module', '-e', HARNESS],
+    {
+      ...env,
+      BENCH_BUNDLE: pathToFileURL(bundle).href,
+      ...(eventFile === undefined ? {} : { BENCH_EVENT: eventFile }),
+    },
+    cgroup,
+  );
   const line = run.stdout.split('\n').find((text) => text.startsWith('BENCH '));
   if (run.code !== 0 || line === undefined) {
     throw new Error(`cold start of ${bundle} failed (exit ${run.code}): ${run.stderr.trim()}`);
@@ -521,25 +560,115 @@ async function firstInvocations(
   };
 }
 
-/** Peak RSS of the analyzer's process after one 10,000-event batch, against the local servers. */
-async function batchRss(stack: LocalStack, dir: string): Promise<number> {
-  const peaks: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const fileSystemId = runFileSystem(PROCESS_RUNS + run);
+/** Runs of each memory figure (each a fresh process). */
+const MEMORY_RUNS = 3;
+
+/** The figures of one memory limit: medians of the peak RSS, and the heap limit Node chose. */
+interface LimitedMemory {
+  /** The analyzer after one 10,000-event batch. */
+  readonly batch: number;
+  /** The analyzer after a FIRST_EVENTS batch, and the SNS function after one publish. */
+  readonly first: number;
+  readonly sns: number;
+  readonly heapLimit: number;
+}
+
+interface MemoryFigures {
+  /** The analyzer after one 10,000-event batch, with this machine's memory. */
+  readonly batch: number;
+  readonly heapLimit: number;
+  /** The same processes limited to the analyzer's memory, or why that was not measured. */
+  readonly limited: LimitedMemory | { readonly reason: string };
+}
+
+/**
+ * Peak RSS of the analyzer's process after one 10,000-event batch, against the local servers;
+ * then, where a memory cgroup can be made, the same, a FIRST_EVENTS batch and the SNS function's
+ * publish, each in a fresh process limited to the analyzer's memory (design.md, Benchmark, says
+ * why both). The group is removed at the end, on error too.
+ */
+async function memoryFigures(stack: LocalStack, dir: string, sns: string): Promise<MemoryFigures> {
+  const limitBytes = ANALYZER_MEMORY_MB * 1024 * 1024;
+  const cgroup = createMemoryCgroup(limitBytes, `fea-bench-${process.pid}`);
+  const analyzer = join(LAMBDA_DIR, 'analyzer.mjs');
+  const analyzerEnv = lambdaEnv('analyzer', localStackEnv(stack));
+  const snsEnv = lambdaEnv('sns', localStackEnv(stack));
+  /** A batch from a file system of its own: the digests and idempotency keys start afresh. */
+  const batchFile = (name: string, run: number, events: number, seed: number) => {
+    const fileSystemId = runFileSystem(run);
     stack.fsx.addFileSystem(fileSystemId, [
       { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
     ]);
-    const eventFile = join(dir, `batch-${run}.json`);
-    writeFileSync(eventFile, JSON.stringify(lambdaEvent(false, { seed: 100 + run, fileSystemId })));
-    const figure = await coldStart(
-      join(LAMBDA_DIR, 'analyzer.mjs'),
-      lambdaEnv('analyzer', localStackEnv(stack)),
-      eventFile,
-    );
-    if (figure.stack !== undefined) throw new Error(`the 10k batch failed: ${figure.stack}`);
-    peaks.push(figure.maxRssKiB * 1024);
+    const eventFile = join(dir, name);
+    writeFileSync(eventFile, JSON.stringify(lambdaEvent(false, { events, seed, fileSystemId })));
+    return eventFile;
+  };
+  const invoke = async (
+    label: string,
+    bundle: string,
+    env: Record<string, string>,
+    eventFile: string,
+    group?: MemoryCgroup,
+  ) => {
+    const figure = await coldStart(bundle, env, eventFile, group);
+    if (figure.stack !== undefined) throw new Error(`${label} failed: ${figure.stack}`);
+    return figure;
+  };
+  const unlimited: ChildFigure[] = [];
+  const limited = {
+    batch: [] as ChildFigure[],
+    first: [] as ChildFigure[],
+    sns: [] as ChildFigure[],
+  };
+  let reason = 'reason' in cgroup ? `no memory cgroup could be made (${cgroup.reason})` : undefined;
+  try {
+    for (let run = 0; run < MEMORY_RUNS; run++) {
+      const batch = batchFile(`batch-${run}.json`, PROCESS_RUNS + run, EVENTS, 100 + run);
+      unlimited.push(await invoke('the 10k batch', analyzer, analyzerEnv, batch));
+      if ('reason' in cgroup || reason !== undefined) continue;
+      const limitedRun = PROCESS_RUNS + MEMORY_RUNS + 2 * run;
+      const big = batchFile(`limited-${run}.json`, limitedRun, EVENTS, 200 + run);
+      const first = batchFile(`limited-first-${run}.json`, limitedRun + 1, FIRST_EVENTS, 300 + run);
+      try {
+        limited.batch.push(
+          await invoke('the limited 10k batch', analyzer, analyzerEnv, big, cgroup),
+        );
+        limited.first.push(
+          await invoke('the limited first batch', analyzer, analyzerEnv, first, cgroup),
+        );
+        limited.sns.push(await invoke('the limited SNS function', sns, snsEnv, first, cgroup));
+      } catch (error) {
+        // Out of memory, say: a finding to print, not a reason to lose the other figures.
+        reason = `a limited run failed: ${String(error).split('\n')[0]}`;
+      }
+    }
+  } finally {
+    if (!('reason' in cgroup)) cgroup.remove();
   }
-  return median(peaks);
+  const rss = (figures: readonly ChildFigure[]) =>
+    median(figures.map((figure) => figure.maxRssKiB * 1024));
+  const heapLimit = median(unlimited.map((figure) => figure.heapLimit));
+  const all = [...limited.batch, ...limited.first, ...limited.sns];
+  // Node saw the limit if it reports it, or if its heap is far smaller than without it.
+  const missed = all.find(
+    (figure) => figure.constrainedMemory !== limitBytes && figure.heapLimit >= heapLimit / 2,
+  );
+  if (reason === undefined && missed !== undefined) {
+    reason = `the limit did not apply: Node saw constrainedMemory ${missed.constrainedMemory} and a heap limit of ${mib(missed.heapLimit)} (${mib(heapLimit)} without the group)`;
+  }
+  return {
+    batch: rss(unlimited),
+    heapLimit,
+    limited:
+      reason !== undefined
+        ? { reason }
+        : {
+            batch: rss(limited.batch),
+            first: rss(limited.first),
+            sns: rss(limited.sns),
+            heapLimit: median(all.map((figure) => figure.heapLimit)),
+          },
+  };
 }
 
 /**
@@ -797,11 +926,27 @@ async function processSection(): Promise<void> {
       `  analyzer ${ms(first.analyzer).trim()} (import ${ms(first.analyzerImport).trim()}), SNS function ${ms(first.sns).trim()} (import ${ms(first.snsImport).trim()}): ${(first.analyzer / first.sns).toFixed(2)}x`,
     );
 
-    const peak = await batchRss(stack, dir);
-    console.log('\nMemory: peak RSS of a fresh process');
+    const memory = await memoryFigures(stack, dir, sns);
+    const limited = 'reason' in memory.limited ? undefined : memory.limited;
+    const target = (bytes: number | undefined) =>
+      bytes === undefined ? 'not measured' : bytes <= 100 * 1024 * 1024 ? 'met' : 'MISSED';
+    const peak = (bytes: number | undefined) =>
+      bytes === undefined ? 'not measured' : `${mib(bytes)} limited (median of ${MEMORY_RUNS})`;
     console.log(
-      `  analyzer, one ${EVENTS.toLocaleString('en-US')}-event batch (median of 3): ${mib(peak)} (target <= 100 MiB: ${peak <= 100 * 1024 * 1024 ? 'met' : 'MISSED'}); SNS function after one publish: ${mib(first.snsRss)}; analyzer after a ${FIRST_EVENTS}-event batch: ${mib(first.analyzerRss)}`,
+      `\nMemory: peak RSS of a fresh process, unlimited (V8 heap limit ${mib(memory.heapLimit)}, from this machine's memory) and limited to ${ANALYZER_MEMORY_MB} MiB (the analyzer's memorySize in serverless.yml${limited === undefined ? '' : `; V8 heap limit ${mib(limited.heapLimit)}`})`,
     );
+    console.log(
+      `  analyzer, one ${EVENTS.toLocaleString('en-US')}-event batch (median of ${MEMORY_RUNS}): ${mib(memory.batch)} unlimited; ${limited === undefined ? `limited to ${ANALYZER_MEMORY_MB} MiB: not measured` : `${mib(limited.batch)} limited to ${ANALYZER_MEMORY_MB} MiB as the function is`} (target <= 100 MiB with the function's memory: ${target(limited?.batch)}; with this machine's: ${target(memory.batch)})`,
+    );
+    console.log(
+      `  SNS function after one publish: ${mib(first.snsRss)} unlimited (median of ${PROCESS_RUNS}); ${peak(limited?.sns)}`,
+    );
+    console.log(
+      `  analyzer after a ${FIRST_EVENTS}-event batch: ${mib(first.analyzerRss)} unlimited (median of ${PROCESS_RUNS}); ${peak(limited?.first)}`,
+    );
+    if ('reason' in memory.limited) {
+      console.log(`  limited to ${ANALYZER_MEMORY_MB} MiB: not measured, ${memory.limited.reason}`);
+    }
 
     const cli = await cliFigures(dir);
     console.log(
