@@ -17,7 +17,7 @@ import type {
 } from '../common/types.ts';
 import { plural } from '../render/layout.ts';
 import { knownAccount, type Place } from '../render/places.ts';
-import { groupUnplanned, leftToPerson, wouldBeRefused } from '../render/report.ts';
+import { groupUnplanned, leftToPerson, outcomesOf, wouldBeRefused } from '../render/report.ts';
 import { forgetTexts, parseEvent } from './parse.ts';
 import { byCountThenCode, shownPath, shownTarget, totalsFor } from './totals.ts';
 
@@ -154,6 +154,38 @@ function countOutcomes(outcomes: readonly TaskOutcome[]): OutcomeCounts {
     outcomeCounts.set(outcomes, value);
   }
   return value;
+}
+
+/**
+ * The re-export tasks and their paths, all of them and per status, each task in exactly one
+ * status as the re-exports' tally counts them (lib/render/report.ts, taskTally): `planned` are the
+ * planned tasks the Lambda would start (the email's "to re-export"), `wouldBeRefused` the planned
+ * ones it would refuse, which need a person instead.
+ */
+interface ReexportCounts extends OutcomeCount {
+  readonly byStatus: Readonly<Record<TaskOutcome['status'] | 'wouldBeRefused', OutcomeCount>>;
+}
+
+/** The re-exports as the email and the terminal count them (see {@link ReexportCounts}). */
+function reexportCounts(report: Pick<Report, 'outcomes' | 'plan' | 'escalated'>): ReexportCounts {
+  const outcomes = outcomesOf(report);
+  const { started, queued, refused, deferred, planned, wouldBeRefused } = countOutcomes(outcomes);
+  return {
+    tasks: outcomes.length,
+    paths: started.paths + queued.paths + refused.paths + deferred.paths + planned.paths,
+    byStatus: {
+      started,
+      queued,
+      refused,
+      deferred,
+      // countOutcomes counts a task the Lambda would refuse among the planned ones too.
+      planned: {
+        tasks: planned.tasks - wouldBeRefused.tasks,
+        paths: planned.paths - wouldBeRefused.paths,
+      },
+      wouldBeRefused,
+    },
+  };
 }
 
 /** Retryable failures not planned: all of them, also those a folded report lists no more. */
@@ -367,6 +399,10 @@ function jsonReport(report: Report, failures: unknown): Record<string, unknown> 
     records: recordCount(report),
     unparseable: unparseableCount(report),
     skippedMessages: report.skippedMessages,
+    // The figures of the email's subject and headline, counted by its rules
+    // (docs/cli.md#need-a-person-and-re-exports).
+    needPerson: needPersonCounts(report),
+    reexports: reexportCounts(report),
     byClass: countByClass(report),
     byCode: Object.fromEntries(countByCode(report)),
     fileSystems: Object.fromEntries(countByFileSystem(report)),
@@ -503,7 +539,15 @@ function awaitingMappingText(count: number, notes: readonly string[] = []): stri
   return `${what} only an S3 key. The Lambda maps keys to paths with the file system's data repository associations, which it reads from FSx, and re-exports them; this dry run could not map them: ${notes.map((note) => display(note, NOTE_CHARS)).join('; ')}.`;
 }
 
-export type { Analysis, HintGroup, NeedPersonCounts, OutcomeCount, OutcomeCounts, PersonFinding };
+export type {
+  Analysis,
+  HintGroup,
+  NeedPersonCounts,
+  OutcomeCount,
+  OutcomeCounts,
+  PersonFinding,
+  ReexportCounts,
+};
 export {
   accountOf,
   analyzeBatches,
@@ -526,6 +570,7 @@ export {
   personFindings,
   quietText,
   recordCount,
+  reexportCounts,
   reportSeverity,
   reportTotals,
   shownPath,

@@ -88,11 +88,19 @@ function payloadOf(text: string): unknown {
   return JSON.parse(gunzipSync(Buffer.from(document.awslogs.data, 'base64')).toString('utf8'));
 }
 
+/** Tasks and paths, as `--json` counts them. */
+interface TaskCount {
+  tasks: number;
+  paths: number;
+}
+
 interface JsonReport {
   events: number;
   records: number;
   unparseable: number;
   skippedMessages: number;
+  needPerson: { records: number; paths: number };
+  reexports: TaskCount & { byStatus: Record<string, TaskCount> };
   byClass: Record<string, number>;
   byCode: Record<string, number>;
   fileSystems: Record<string, unknown>;
@@ -310,6 +318,52 @@ describe('CLI: analyze', () => {
       expect(typeof retry.delaySeconds).toBe('number');
       expect(retry.clientRequestToken).toMatch(/^[A-Za-z0-9_.-]{1,63}$/);
     }
+  });
+
+  it("gives --json the email's figures: a dry run whose tasks the Lambda would refuse (--associations)", async () => {
+    // Prepare: the file lists the file system with an NFS association only, so no S3 one to
+    // hold a completion report: without REPORT_PATH the Lambda would refuse its tasks.
+    const associations = join(scratch, 'nfs-only-associations.json');
+    await writeFile(
+      associations,
+      JSON.stringify({
+        Associations: [
+          {
+            AssociationId: 'dra-0123456789abcdef0',
+            FileSystemId: 'fs-07f3e9a1c2b4d6e8f',
+            Lifecycle: 'AVAILABLE',
+            FileSystemPath: '/ns1',
+            DataRepositoryPath: 'nfs://filer.example.com/export',
+          },
+        ],
+      }),
+    );
+    const input = join(EVENTS, 'ml-training-new-labels.json');
+    const env = { AWS_REGION: 'eu-west-1' };
+
+    // Act
+    const json = await cli(['analyze', '--json', '--associations', associations, input], { env });
+    const email = await cli(['analyze', '--email', '--associations', associations, input], { env });
+
+    // Assess
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as JsonReport;
+    expect(report.needPerson).toEqual({ records: 6, paths: 7 });
+    expect(report.reexports).toEqual({
+      tasks: 2,
+      paths: 7,
+      byStatus: {
+        started: { tasks: 0, paths: 0 },
+        queued: { tasks: 0, paths: 0 },
+        refused: { tasks: 0, paths: 0 },
+        deferred: { tasks: 0, paths: 0 },
+        planned: { tasks: 0, paths: 0 },
+        wouldBeRefused: { tasks: 2, paths: 7 },
+      },
+    });
+    // The email counts the same: none to re-export, the refused tasks' paths for a person.
+    expect(email.stdout).toContain('13 failed, 0 to re-export, 13 need a person\n');
+    expect(email.stdout).toContain('13 need a person (6 records, 7 paths).');
   });
 
   it('honours BUSY_DELAY_SECONDS for busy re-exports', async () => {

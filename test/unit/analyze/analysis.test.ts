@@ -16,14 +16,17 @@ import {
   toJsonText,
   unplannedGroups,
 } from '../../../lib/analyze/analysis.ts';
+import { renderEmail } from '../../../lib/analyze/email.ts';
 import { processBatches } from '../../../lib/analyze/pipeline.ts';
 import type { TaskOutcome } from '../../../lib/common/types.ts';
+import { taskTally } from '../../../lib/render/report.ts';
 import { batch } from '../../helpers/events.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import {
   emptyReport,
   queuedOutcome,
   record,
+  refusedThenStartingReport,
   startedOutcome,
   task,
   unparseable,
@@ -258,6 +261,154 @@ describe('Function: toJsonReport', () => {
     ]);
     expect(json['escalated']).toEqual([escalation]);
     expect(toJsonReport(emptyReport())['escalated']).toEqual([]);
+  });
+});
+
+describe('Function: toJsonReport (needPerson, reexports)', () => {
+  /** The tally RE-EXPORTS opens with, rebuilt from the `reexports` member alone. */
+  function tallyOf(reexports: {
+    tasks: number;
+    byStatus: Record<string, { tasks: number }>;
+  }): string {
+    const words: Record<string, string> = { wouldBeRefused: 'would be refused' };
+    const parts = Object.entries(reexports.byStatus)
+      .filter(([, count]) => count.tasks > 0)
+      .map(([status, count]) => `${count.tasks} ${words[status] ?? status}`);
+    return `${reexports.tasks} task${reexports.tasks === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+  }
+
+  it('counts what needs a person and the re-exports per status as the email does', () => {
+    // Prepare: a live run with a task of each status, a person-class record, an unplanned
+    // retryable record and an escalated path.
+    const started = task({ clientRequestToken: 'fea-started', paths: ['ns1/a', 'ns1/b'] });
+    const queued = task({ clientRequestToken: 'fea-queued', paths: ['ns1/c'] });
+    const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/d', 'ns1/e', 'ns1/f'] });
+    const deferred = task({
+      clientRequestToken: 'fea-deferred',
+      paths: ['ns1/g', 'ns1/h', 'ns1/i', 'ns1/j'],
+    });
+    const outcomes: TaskOutcome[] = [
+      startedOutcome(started, 'task-00000000000000001'),
+      queuedOutcome(queued, 'busy files wait'),
+      {
+        status: 'refused',
+        task: refused,
+        error: 'AccessDenied',
+        reason: 'denied',
+        retryLater: false,
+      },
+      { status: 'deferred', task: deferred, reason: 'no deferral queue' },
+    ];
+    const report = emptyReport({
+      records: [
+        record(0, { class: 'permission', code: 'S3ExportAccessDenied' }),
+        record(1, { path: '/ns1/../x' }),
+        ...Array.from({ length: 10 }, (_, index) => record(index + 2)),
+      ],
+      plan: {
+        tasks: [started, queued, refused, deferred],
+        unplanned: [
+          {
+            fileSystemId: FS,
+            eventId: 'ev-1',
+            class: 'transient',
+            target: '/ns1/../x',
+            reason: 'the path leaves the file system',
+          },
+        ],
+        awaitingMapping: [],
+      },
+      outcomes,
+      escalated: [
+        {
+          fileSystemId: FS,
+          path: 'ns1/k',
+          taskIds: ['task-00000000000000002'],
+          lastAttemptAt: '2025-11-25T11:00:00.000Z',
+          reportPath: undefined,
+        },
+      ],
+    });
+
+    // Act
+    const json = JSON.parse(toJsonText(report));
+
+    // Assess: records of person classes and unplanned ones; paths refused, deferred, escalated.
+    expect(json.needPerson).toEqual({ records: 2, paths: 3 + 4 + 1 });
+    expect(json.reexports).toEqual({
+      tasks: 4,
+      paths: 10,
+      byStatus: {
+        started: { tasks: 1, paths: 2 },
+        queued: { tasks: 1, paths: 1 },
+        refused: { tasks: 1, paths: 3 },
+        deferred: { tasks: 1, paths: 4 },
+        planned: { tasks: 0, paths: 0 },
+        wouldBeRefused: { tasks: 0, paths: 0 },
+      },
+    });
+    // The email's subject gives the same figures.
+    expect(renderEmail(report).subject).toContain(
+      `: 12 failed, ${json.reexports.byStatus.started.paths} re-exported, ${json.reexports.byStatus.queued.paths} queued, ${json.needPerson.records + json.needPerson.paths} need a person`,
+    );
+    expect(tallyOf(json.reexports)).toBe(taskTally(outcomes));
+    // Member order: the figures next to the other totals, at the top.
+    expect(Object.keys(json).slice(0, 9)).toEqual([
+      'generatedAt',
+      'dryRun',
+      'events',
+      'records',
+      'unparseable',
+      'skippedMessages',
+      'needPerson',
+      'reexports',
+      'byClass',
+    ]);
+  });
+
+  it("counts a dry run's tasks the Lambda would refuse as needing a person, not as planned", () => {
+    // Prepare: 60 tasks the Lambda would refuse (NoReportPath), 12 it would start, a path each.
+    const report = refusedThenStartingReport();
+
+    // Act
+    const json = JSON.parse(toJsonText(report));
+
+    // Assess
+    expect(json.reexports).toEqual({
+      tasks: 72,
+      paths: 72,
+      byStatus: {
+        started: { tasks: 0, paths: 0 },
+        queued: { tasks: 0, paths: 0 },
+        refused: { tasks: 0, paths: 0 },
+        deferred: { tasks: 0, paths: 0 },
+        planned: { tasks: 12, paths: 12 },
+        wouldBeRefused: { tasks: 60, paths: 60 },
+      },
+    });
+    expect(json.needPerson).toEqual({ records: 0, paths: 60 });
+    expect(tallyOf(json.reexports)).toBe('72 tasks: 12 planned, 60 would be refused.');
+    expect(tallyOf(json.reexports)).toBe(taskTally(report.outcomes));
+    expect(renderEmail(report).subject).toContain('12 to re-export, 60 need a person');
+  });
+
+  it('counts the plan of a report made without outcomes as planned, as the email shows it', () => {
+    // Prepare
+    const planned = task({ paths: ['ns1/a', 'ns1/b'] });
+    const report = emptyReport({
+      dryRun: true,
+      records: [record(0), record(1)],
+      plan: { tasks: [planned], unplanned: [], awaitingMapping: [] },
+    });
+
+    // Act
+    const json = JSON.parse(toJsonText(report));
+
+    // Assess
+    expect(json.reexports).toMatchObject({ tasks: 1, paths: 2 });
+    expect(json.reexports.byStatus.planned).toEqual({ tasks: 1, paths: 2 });
+    expect(json.needPerson).toEqual({ records: 0, paths: 0 });
+    expect(renderEmail(report).subject).toContain('2 to re-export, 0 need a person');
   });
 });
 

@@ -147,6 +147,12 @@ describe('Class: ReportFold', () => {
     expect(top(renderEmail(folded).body)).toContain(
       '* 2 of 3 transient records could not be re-exported: see RE-EXPORTS below.',
     );
+    // --json counts what needs a person over every record, not over the `notRetried` it lists.
+    const json = toJsonReport(folded);
+    expect(json['notRetried']).toHaveLength(1);
+    expect(json['needPerson']).toEqual({ records: 2, paths: 0 });
+    expect(json['needPerson']).toEqual(toJsonReport(whole)['needPerson']);
+    expect(json['reexports']).toEqual(toJsonReport(whole)['reexports']);
   });
 
   it('reads the associations a record needs from --associations, as processBatches does', async () => {
