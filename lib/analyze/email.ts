@@ -39,6 +39,7 @@ import {
   bullet,
   formatTable,
   joinSections,
+  labelledName,
   needPersonText,
   needPersonUnits,
   PATH_CHARS,
@@ -55,10 +56,12 @@ import {
   failureHeadline,
   leftToPerson,
   outcomesOf,
+  personFirst,
   reportInsightsLink,
   taskTally,
   timeRange,
   uniqueSources,
+  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -98,6 +101,11 @@ const SAMPLE_CHARS = 200;
  * lists every task and path (named whole: `analyze --email` prints the email a Lambda sends).
  */
 const LISTS_EVERY_ONE = 'fsx-export-analyzer analyze --json lists every one';
+/**
+ * Where a live run's tasks past the 50th are: the analyzer's log has a `Re-export …` line for
+ * each task, with its paths (docs/operate.md#the-functions-own-logs-and-metrics).
+ */
+const IN_THE_LOG = "the analyzer's log lists every one, with its paths";
 
 interface Counts {
   /** Records of every class but the warnings: what the headline calls "failed". */
@@ -195,7 +203,9 @@ function headlineSection(report: Report, counts: Counts): string[] {
   // The shape at a glance, before any detail.
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
+  const table = classTableLines(
+    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
+  );
   if (table.length > 0) {
     const note = notReexportedNote(totals, notReexported, {
       unplanned: 'RE-EXPORTS',
@@ -441,7 +451,8 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
     // A note is the same for every task of a file system (its associations): given whole under
     // the first task that has it, and referred back to under the others, as in the terminal.
     const notesGiven = new Set<string>();
-    for (const outcome of outcomes.slice(0, MAX_OUTCOMES)) {
+    // Tasks left to a person first: past the 50th, only tasks that need no one are left out.
+    for (const outcome of personFirst(outcomes).slice(0, MAX_OUTCOMES)) {
       // Only tasks left to a person (refused, deferred, or ones the Lambda would refuse) name
       // their account: they are the ones a person takes on.
       const account = leftToPerson(outcome)
@@ -455,10 +466,10 @@ function reexportSection(report: Report, outcomes: readonly TaskOutcome[]): stri
       if (note !== undefined) notesGiven.add(note);
     }
     if (outcomes.length > MAX_OUTCOMES) {
-      // A dry run says where the rest are, as the terminal does. A live run's tasks are not what
-      // `analyze --json` would list (it plans again, starting nothing), so it names none.
+      // Where the rest are. A live run's tasks are not what `analyze --json` would list (it plans
+      // again, starting nothing): the analyzer logs each of its tasks (lib/analyze/telemetry.ts).
       const more = plural(outcomes.length - MAX_OUTCOMES, 'more task');
-      lines.push(...wrap(report.dryRun ? `and ${more}: ${LISTS_EVERY_ONE}.` : `and ${more}.`));
+      lines.push(...wrap(`and ${more}: ${report.dryRun ? LISTS_EVERY_ONE : IN_THE_LOG}.`));
     }
   }
   const unplanned = unplannedGroups(report);
@@ -512,10 +523,15 @@ function sourceSection(report: Report): string[] {
   const lines: string[] = [];
   for (const source of sources.slice(0, MAX_SOURCES)) {
     const assumed = source.logGroupAssumed === true ? ' (assumed)' : '';
+    // Whole (CloudWatch allows 512 characters): a person copies them into a command. A name too
+    // long for its line gets a line of its own, as in the terminal.
+    const own = { indent: '    ', width: WIDTH };
     lines.push(
-      // Whole (CloudWatch allows 512 characters): a person copies them into a command.
-      `* Log group:  ${display(source.logGroup, 512)}${assumed}`,
-      `  Log stream: ${display(source.logStream, 512)}`,
+      ...labelledName('* ', 'Log group: ', display(source.logGroup, 512), {
+        ...own,
+        suffix: assumed,
+      }),
+      ...labelledName('  ', 'Log stream:', display(source.logStream, 512), own),
       `  Account:    ${display(source.owner, 32)}`,
     );
     if (report.region !== undefined) {

@@ -67,7 +67,7 @@ function reportMetrics(report: Report): MetricPoint[] {
   return points;
 }
 
-/** One invocation's log lines: what it read and did, and each refusal, deferral and escalation. */
+/** One invocation's log lines: what it read and did, each task with its paths, and escalations. */
 function reportLog(report: Report): LogLine[] {
   const counts = countOutcomes(report.outcomes);
   const lines: LogLine[] = [
@@ -93,11 +93,15 @@ function reportLog(report: Report): LogLine[] {
       },
     },
   ];
+  // One line per task started, refused, deferred or queued, each with every path: the logs then
+  // list every task a live run's email stops listing at 50. A dry run's tasks are planned ones,
+  // which `analyze --json` lists (docs/operate.md#the-functions-own-logs-and-metrics).
   for (const outcome of report.outcomes) {
     const common = {
       fileSystemId: outcome.task.fileSystemId,
       paths: outcome.task.paths.length,
       clientRequestToken: outcome.task.clientRequestToken,
+      pathList: outcome.task.paths,
     };
     if (outcome.status === 'refused') {
       lines.push({
@@ -115,6 +119,19 @@ function reportLog(report: Report): LogLine[] {
         level: 'info',
         message: 'Re-export queued',
         fields: { ...common, reason: outcome.reason, delaySeconds: outcome.delaySeconds },
+      });
+    } else if (outcome.status === 'started') {
+      lines.push({
+        level: 'info',
+        message: 'Re-export started',
+        fields: { ...common, taskId: outcome.taskId, lifecycle: outcome.lifecycle },
+      });
+    } else if (outcome.status === 'deferred') {
+      // Left to a person (no deferral queue): a warning, as a refusal is.
+      lines.push({
+        level: 'warn',
+        message: 'Re-export deferred',
+        fields: { ...common, reason: outcome.reason, delaySeconds: outcome.task.delaySeconds },
       });
     }
   }

@@ -18,6 +18,8 @@ import { exportCommand } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import {
+  chunks,
+  copyable,
   fitCell,
   formatTable,
   PATHS_SHOWN_PER_TASK,
@@ -31,10 +33,12 @@ import {
   ASSUMED_LOG_GROUP,
   leftToPerson,
   outcomesOf,
+  personFirst,
   reportInsightsLink,
   taskTally,
   timeRange,
   uniqueSources,
+  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -116,9 +120,6 @@ function isClass(value: string): value is FailureClass {
 // Only our own SGR codes hold an escape: untrusted text is sanitised before it gets here.
 const SGR_CODE = /\u001b\[[0-9;]*m/g;
 
-/** An escape sanitize wrote for a character it would not print (lib/common/text.ts). */
-const ESCAPED = /\\x[0-9a-f]{2}|\\u[0-9a-f]{4}/;
-
 /** A link, an S3 URI or an AWS CLI command: copied whole, so never cut, alone on its line. */
 const WHOLE = /^(?:https:\/\/|s3:\/\/|aws fsx )/;
 
@@ -138,13 +139,6 @@ function keepWhole(line: string): string {
   return `${WHOLE_MARK}${line}`;
 }
 
-/**
- * What a line is cut between: a `\xNN` / `\uNNNN` escape (sanitize's: display() escapes before
- * a line is fitted, so cut in two it no longer reads as one), else a code point (no surrogate
- * pair split).
- */
-const UNIT = new RegExp(`${ESCAPED.source}|[\\s\\S]`, 'gu');
-
 /** The text's words, a word too long for a line cut in pieces (a link or S3 URI never is). */
 function pieces(text: string, room: number): string[] {
   const words: string[] = [];
@@ -156,25 +150,6 @@ function pieces(text: string, room: number): string[] {
     words.push(...chunks(word, room));
   }
   return words;
-}
-
-/**
- * Text cut into lines of at most `width` characters, exactly as it is (no space dropped or
- * added): for a log line's sample, whose spacing may matter. No code point or `\xNN` / `\uNNNN`
- * escape (sanitize's) is split.
- */
-function chunks(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const [unit] of text.matchAll(UNIT)) {
-    if (line.length + unit.length > width) {
-      lines.push(line);
-      line = '';
-    }
-    line += unit;
-  }
-  if (line !== '' || lines.length === 0) lines.push(line);
-  return lines;
 }
 
 /**
@@ -241,14 +216,17 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 function classTable(report: Report, paint: Paint): string[] {
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const lines = classTableLines(classTableRows(totals, report.dryRun, notReexported), {
-    paint: (cell, row, column) => {
-      if (row < 0) return paint(cell, 'bold');
-      if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
-      if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
-      return cell;
+  const lines = classTableLines(
+    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
+    {
+      paint: (cell, row, column) => {
+        if (row < 0) return paint(cell, 'bold');
+        if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
+        if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
+        return cell;
+      },
     },
-  });
+  );
   if (lines.length === 0) return [];
   const note = notReexportedNote(totals, notReexported, {
     unplanned: '"Not re-exported"',
@@ -345,7 +323,9 @@ function outcomeDetail(outcome: TaskOutcome): string {
 function reexportLines(report: Report, paint: Paint): string[] {
   const outcomes = outcomesOf(report);
   if (outcomes.length === 0) return [];
-  const shown = outcomes.slice(0, MAX_ROWS);
+  // Tasks left to a person first, as in the email: past the last row, only tasks that need no one
+  // are left out. Rows and the lines under them are numbered in this order.
+  const shown = personFirst(outcomes).slice(0, MAX_ROWS);
   // The tally first, as in the email: the first rows may all be tasks the Lambda would refuse
   // while the ones that would start are past the last row.
   const tally = `  ${taskTally(outcomes)}`;
@@ -531,17 +511,6 @@ function personLines(report: Report, paint: Paint): string[] {
 
 /** Longest log group or log stream name CloudWatch Logs allows: shown whole, never cut. */
 const LOG_NAME_CHARS = 512;
-
-/**
- * A shown name a person can copy as it is: printable ASCII, as every log group name and the log
- * streams FSx names are, and nothing sanitize had to escape or shortening cut. Anything else is no
- * name that a command takes as shown, so it is never kept whole past WIDTH.
- */
-const COPYABLE = /^[\x20-\x7e]+$/;
-
-function copyable(shown: string): boolean {
-  return COPYABLE.test(shown) && !ESCAPED.test(shown);
-}
 
 /**
  * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of

@@ -42,6 +42,12 @@ interface ClassTableRow {
   /** Distinct files: paths (else S3 objects) per file system. */
   readonly files: number | undefined;
   readonly fileSystems: number | undefined;
+  /**
+   * Some records name no file system (in their text or their `datarepo_<fs-id>` stream): the
+   * cell then says "unknown", as every list of places does (`File system unknown: 2 records`),
+   * rather than a "-" that reads as none.
+   */
+  readonly unknownFileSystem?: boolean | undefined;
   /** What happens to them, e.g. "re-exported", "a person must act"; see {@link classAction}. */
   readonly action: string;
 }
@@ -57,6 +63,16 @@ const LABEL_ORDER: ReadonlyArray<ClassTableRow['label']> = [...CLASS_ORDER, 'unp
 /** What happens to a class's records: "re-exported", "a person must act", … */
 function classAction(cls: FailureClass, dryRun = false): string {
   return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
+}
+
+/** What the places lists call a file system no record names (lib/render/places.ts). */
+const UNKNOWN_FILE_SYSTEM = 'unknown';
+
+/** "2", "-", or with records that name no file system "unknown" / "2 + unknown". */
+function fileSystemsCell(row: ClassTableRow): string {
+  if (row.unknownFileSystem !== true) return countCell(row.fileSystems);
+  const known = row.fileSystems ?? 0;
+  return known > 0 ? `${known} + ${UNKNOWN_FILE_SYSTEM}` : UNKNOWN_FILE_SYSTEM;
 }
 
 /**
@@ -79,7 +95,7 @@ function classTableLines(
       row.label,
       String(row.records),
       countCell(row.files),
-      countCell(row.fileSystems),
+      fileSystemsCell(row),
       fitCell(row.action, ACTION_CHARS),
     ]),
     {
@@ -356,12 +372,17 @@ function classTableRows(
   totals: ReportTotals,
   dryRun: boolean,
   notReexported?: NotReexported,
+  unparseableUnknown = false,
 ): ClassTableRow[] {
+  // Records that name no file system are counted under "unknown" (lib/analyze/totals.ts): no
+  // file-system id is that word, as ids are checked to be `fs-…`/`fc-…` when read.
+  const unknown = totals.byFileSystem.find(([id]) => id === UNKNOWN_FILE_SYSTEM)?.[1];
   const rows: ClassTableRow[] = totals.classTally.map((tally) => ({
     label: tally.cls,
     records: tally.records,
     files: tally.files,
     fileSystems: tally.fileSystems,
+    unknownFileSystem: unknown !== undefined && unknown[tally.cls] > 0,
     action: retryableAction(tally.cls, tally.records, dryRun, notReexported),
   }));
   if (totals.unparseable > 0) {
@@ -370,6 +391,7 @@ function classTableRows(
       records: totals.unparseable,
       files: undefined,
       fileSystems: totals.unparseableFileSystems,
+      unknownFileSystem: unparseableUnknown,
       action: UNPARSEABLE_ACTION,
     });
   }

@@ -168,13 +168,80 @@ function pathLines(paths: readonly string[], indent: string, where?: string): st
   return lines;
 }
 
+/** An escape sanitize wrote for a character it would not print (lib/common/text.ts). */
+const ESCAPED = /\\x[0-9a-f]{2}|\\u[0-9a-f]{4}/;
+
+/**
+ * What a line is cut between: a `\xNN` / `\uNNNN` escape (sanitize's: display() escapes before
+ * a line is fitted, so cut in two it no longer reads as one), else a code point (no surrogate
+ * pair split).
+ */
+const UNIT = new RegExp(`${ESCAPED.source}|[\\s\\S]`, 'gu');
+
+/**
+ * Text cut into lines of at most `width` characters, exactly as it is (no space dropped or
+ * added): for a log line's sample, whose spacing may matter. No code point or `\xNN` / `\uNNNN`
+ * escape (sanitize's) is split.
+ */
+function chunks(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const [unit] of text.matchAll(UNIT)) {
+    if (line.length + unit.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += unit;
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/**
+ * A shown name a person can copy as it is: printable ASCII, as every log group name and the log
+ * streams FSx names are, and nothing sanitize had to escape or shortening cut. Anything else is no
+ * name that a command takes as shown, so no output keeps it whole past its width.
+ */
+const COPYABLE = /^[\x20-\x7e]+$/;
+
+/** Whether a sanitised name can be copied into a command as shown (see {@link COPYABLE}). */
+function copyable(shown: string): boolean {
+  return COPYABLE.test(shown) && !ESCAPED.test(shown);
+}
+
+/**
+ * A named value a person copies (a log group, a log stream) after its label, as the email and the
+ * terminal show it: `LEAD` + `Log group:  NAME` on one line when that fits in `width`, else the
+ * label alone (`Log group (assumed):`) and the name on a line of its own under `indent`. That
+ * line is longer than `width` only for a name that can be copied as shown (kept whole: cut, it no
+ * longer names anything); any other name is cut into lines of `width`.
+ */
+function labelledName(
+  lead: string,
+  label: string,
+  name: string,
+  options: { readonly suffix?: string; readonly indent: string; readonly width: number },
+): string[] {
+  const suffix = options.suffix ?? '';
+  const line = `${lead}${label} ${name}${suffix}`;
+  if (line.length <= options.width) return [line];
+  const head = `${lead}${label.trimEnd().replace(/:$/, '')}${suffix}:`;
+  const room = options.width - options.indent.length;
+  if (name.length <= room || copyable(name)) return [head, `${options.indent}${name}`];
+  return [head, ...chunks(name, room).map((chunk) => `${options.indent}${chunk}`)];
+}
+
 export type { TableOptions };
 export {
   bullet,
+  chunks,
+  copyable,
   countCell,
+  ESCAPED,
   fitCell,
   formatTable,
   joinSections,
+  labelledName,
   needPersonText,
   needPersonUnits,
   PATH_CHARS,

@@ -52,6 +52,25 @@ function leftToPerson(outcome: TaskOutcome): boolean {
   return outcome.status === 'refused' || outcome.status === 'deferred' || wouldBeRefused(outcome);
 }
 
+/**
+ * Outcomes in the order the email and the terminal list them: the tasks left to a person first
+ * (see {@link leftToPerson}), then the others, each group in plan order. Both outputs stop at 50
+ * tasks: a task a person must act on, and its note, is then never among those left out.
+ */
+function personFirst(outcomes: readonly TaskOutcome[]): readonly TaskOutcome[] {
+  const first = outcomes.filter(leftToPerson);
+  if (first.length === 0 || first.length === outcomes.length) return outcomes;
+  return [...first, ...outcomes.filter((outcome) => !leftToPerson(outcome))];
+}
+
+/**
+ * Whether an unparseable event the report keeps came from a stream that names no file system
+ * (not `datarepo_<fs-id>`): the class table then says "unknown", as the events' own lines do.
+ */
+function unparseableWithoutFileSystem(report: Pick<Report, 'unparseable'>): boolean {
+  return report.unparseable.some((event) => fileSystemOfStream(event.logStream) === undefined);
+}
+
 /** The order a task tally names statuses in: what happened first, then what a dry run would do. */
 const TALLY_ORDER = ['started', 'queued', 'refused', 'deferred', 'planned'] as const;
 
@@ -214,9 +233,11 @@ export {
   groupUnplanned,
   leftToPerson,
   outcomesOf,
+  personFirst,
   reportInsightsLink,
   taskTally,
   timeRange,
   uniqueSources,
+  unparseableWithoutFileSystem,
   wouldBeRefused,
 };

@@ -150,6 +150,38 @@ function refusedThenStartingReport(overrides: Partial<Report> = {}): Report {
 }
 
 /**
+ * A live run of 54 tasks on {@link FS}: 52 started (`fea-start-1`…), then one refused for good
+ * (`fea-refused`, BadRequest) and one deferred (`fea-deferred`), both past the 50th in plan order.
+ */
+function startedThenRefusedReport(): Report {
+  const started = Array.from({ length: 52 }, (_, index) =>
+    task({ clientRequestToken: `fea-start-${index + 1}`, paths: [`ns1/start-${index}.bin`] }),
+  );
+  const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/refused.bin'] });
+  const deferred = task({
+    clientRequestToken: 'fea-deferred',
+    paths: ['ns1/deferred.bin'],
+    delaySeconds: 300,
+  });
+  return emptyReport({
+    dryRun: false,
+    records: [record(0)],
+    plan: { tasks: [...started, refused, deferred], unplanned: [], awaitingMapping: [] },
+    outcomes: [
+      ...started.map((each, index) => startedOutcome(each, `task-${index + 1}`)),
+      {
+        status: 'refused',
+        task: refused,
+        error: 'BadRequest',
+        reason: 'the path is outside every data repository association',
+        retryLater: false,
+      },
+      { status: 'deferred', task: deferred, reason: 'busy files wait 300 s' },
+    ],
+  });
+}
+
+/**
  * A dry-run report of {@link FS} where a `..` path (never re-exported) keeps one of two
  * transient records and the one busy record from being re-exported.
  */
@@ -217,6 +249,7 @@ export {
   refusedThenStartingReport,
   reportOf,
   startedOutcome,
+  startedThenRefusedReport,
   task,
   unparseable,
 };

@@ -16,6 +16,7 @@ import {
   refusedThenStartingReport,
   reportOf,
   startedOutcome,
+  startedThenRefusedReport,
   task,
   unparseable,
 } from '../../helpers/reports.ts';
@@ -743,7 +744,7 @@ describe('Function: renderEmail', () => {
     expect(body).toContain('and 5 more tasks: fsx-export-analyzer analyze --json lists every one.');
   });
 
-  it('names no command for the tasks past the 50th of a live run, which analyze would plan again', () => {
+  it("names the analyzer's log for the tasks past the 50th of a live run, which analyze would plan again", () => {
     // Prepare
     const tasks = Array.from({ length: 55 }, (_, index) =>
       task({ clientRequestToken: `fea-${String(index).padStart(3, '0')}` }),
@@ -763,8 +764,29 @@ describe('Function: renderEmail', () => {
     const { body } = renderEmail(report);
 
     // Assess
-    expect(body).toContain('\nand 5 more tasks.\n');
+    expect(body).toContain(
+      "\nand 5 more tasks: the analyzer's log lists every one, with its paths.\n",
+    );
     expect(body).not.toContain('analyze --json');
+  });
+
+  it('lists the tasks left to a person first, so none is past the 50th', () => {
+    // Prepare: 52 started tasks, then a refused and a deferred one, the 53rd and 54th in plan order.
+    const report = startedThenRefusedReport();
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const reexports = body.slice(body.indexOf('RE-EXPORTS\n'));
+    expect(reexports).toContain(
+      `\n54 tasks: 52 started, 1 refused, 1 deferred.\n\n* Refused by FSx on ${FS}: 1 path (account 123456789012).\n  Token: fea-refused\n  BadRequest: the path is outside every data repository association\n`,
+    );
+    expect(reexports).toContain('\n  Token: fea-deferred\n  busy files wait 300 s\n');
+    expect(reexports.indexOf('fea-deferred')).toBeLessThan(reexports.indexOf('fea-start-1\n'));
+    expect(reexports).toContain('Token: fea-start-48\n');
+    expect(reexports).not.toContain('fea-start-49');
+    expect(reexports).toContain("\nand 4 more tasks: the analyzer's log lists every one");
   });
 
   it("counts every task, those past the 50th too, and gives a file system's note once", () => {
@@ -1253,6 +1275,55 @@ describe('Function: renderEmail', () => {
     );
     expect(known).toContain('* Log group:  /aws/fsx/lustre\n');
     expect(known).not.toContain('assumed');
+  });
+
+  it('gives a log group or stream too long for its line a line of its own under WHERE TO LOOK', () => {
+    // Prepare: a log group and a stream that do not fit after their labels in 76 columns.
+    const logGroup = `/aws/fsx/${'a'.repeat(90)}`;
+    const logStream = `datarepo_${FS}-${'s'.repeat(60)}`;
+    const report = emptyReport({
+      region: undefined,
+      events: 1,
+      records: [record(0)],
+      sources: [
+        { owner: '123456789012', logGroup, logGroupAssumed: true, logStream, events: 1 },
+        {
+          owner: '123456789012',
+          logGroup: '/aws/fsx/lustre',
+          logStream: `datarepo_${FS}`,
+          events: 1,
+        },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess: whole, as a person copies them; short names stay after their labels.
+    expect(body).toContain(
+      `\n* Log group (assumed):\n    ${logGroup}\n  Log stream:\n    ${logStream}\n  Account:    123456789012\n`,
+    );
+    expect(body).toContain(`\n* Log group:  /aws/fsx/lustre\n  Log stream: datarepo_${FS}\n`);
+  });
+
+  it('cuts at 76 columns a long log group that cannot be copied as shown', () => {
+    // Prepare: escaped control characters make it no name a command takes as shown.
+    const logGroup = `/aws/fsx/${'\u001b'.repeat(30)}`;
+    const report = emptyReport({
+      region: undefined,
+      events: 1,
+      records: [record(0)],
+      sources: [{ owner: '123456789012', logGroup, logStream: `datarepo_${FS}`, events: 1 }],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const where = body.slice(body.indexOf('WHERE TO LOOK'));
+    expect(where).toContain('\n* Log group:\n    /aws/fsx/\\x1b\\x1b');
+    for (const line of where.split('\n')) expect(line.length).toBeLessThanOrEqual(76);
+    expect(where.replace(/\n {4}/g, '')).toContain(`/aws/fsx/${'\\x1b'.repeat(30)}`);
   });
 
   it('wraps prose at 76 columns', async () => {

@@ -14,6 +14,7 @@ import {
   refusedThenStartingReport,
   reportOf,
   startedOutcome,
+  startedThenRefusedReport,
   task,
   unparseable,
 } from '../../helpers/reports.ts';
@@ -513,6 +514,28 @@ describe('Function: renderTerminal', () => {
     expect(output).not.toContain('#51');
   });
 
+  it('lists the tasks left to a person first, so none is past the 50th row', () => {
+    // Prepare: 52 started tasks, then a refused and a deferred one, the 53rd and 54th in plan order.
+    const report = startedThenRefusedReport();
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const table = reexportTable(output);
+    expect(table[1]).toMatch(/^ {3}1 {2}refused {2}.* BadRequest$/);
+    expect(table[2]).toMatch(/^ {3}2 {2}deferred .* waiting for the writer$/);
+    expect(table[3]).toMatch(/^ {3}3 {2}started {2}.* task task-1 \(PENDING\)$/);
+    expect(table[51]).toBe('  … and 4 more tasks: --json lists every one');
+    // The lines under the table use the rows' numbers, with the reason and the command.
+    expect(output).toContain(
+      `\n  #1 fea-refused on ${FS} (account 123456789012):\n    ns1/refused.bin\n    the path is outside every data repository association\n`,
+    );
+    expect(output).toContain(`\n  #2 fea-deferred on ${FS} (account 123456789012):\n`);
+    expect(output).toContain(`\n  #50 fea-start-48 on ${FS}:\n`);
+    expect(output).not.toContain('fea-start-49');
+  });
+
   it('opens the re-exports with the tally of tasks, so those past the 50th row are counted', () => {
     // Prepare: the first 50 rows are all tasks the Lambda would refuse; the ones that would
     // start come after them.
@@ -613,14 +636,15 @@ describe('Function: renderTerminal', () => {
     // Assess
     expect(table).toHaveLength(7);
     for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
-    expect(table[2]).toMatch(/^ {2}2 {2}refused {2}.* 86400 s {2}ServiceLimitExceeded\\x1b/);
+    // Tasks left to a person first: refused, deferred, would be refused, then the others.
+    expect(table[1]).toMatch(/^ {2}1 {2}refused {2}.* 86400 s {2}ServiceLimitExceeded\\x1b/);
+    expect(table[3]).toMatch(/ {2}dry run: would be refused \(see note\)$/);
     // Cut in the middle: the reason's whole text is under the table.
-    expect(table[4]).toMatch(/ {2}until 2025-11-25T12:40:00.000Z \(DataR…\\x9b31m\)$/);
-    expect(table[6]).toMatch(/ {2}dry run: would be refused \(see note\)$/);
+    expect(table[5]).toMatch(/ {2}until 2025-11-25T12:40:00.000Z \(DataR…\\x9b31m\)$/);
     expect(table.join('\n')).not.toMatch(UNSAFE);
   });
 
-  it('shows started, refused and deferred re-exports with what to run by hand', () => {
+  it('shows refused and deferred re-exports first, with what to run by hand, then started ones', () => {
     // Prepare
     const started = task({ clientRequestToken: 'fea-started' });
     const refused = task({ clientRequestToken: 'fea-refused', paths: ['ns1/r.bin'] });
@@ -650,9 +674,11 @@ describe('Function: renderTerminal', () => {
 
     // Assess
     const table = reexportTable(output);
-    expect(table[1]).toMatch(/^ {2}1 {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
-    expect(table[2]).toMatch(/^ {2}2 {2}refused .* BadRequest$/);
-    expect(table[3]).toMatch(/^ {2}3 {2}deferred .* 300 s {2}waiting for the writer$/);
+    expect(table[1]).toMatch(/^ {2}1 {2}refused .* BadRequest$/);
+    expect(table[2]).toMatch(/^ {2}2 {2}deferred .* 300 s {2}waiting for the writer$/);
+    expect(table[3]).toMatch(/^ {2}3 {2}started .* task task-0123456789abcdef0 \(PENDING\)$/);
+    expect(output).toContain('\n  #1 fea-refused on ');
+    expect(output).toContain('\n  #3 fea-started on ');
     expect(output).toContain('    FSx rejected the request (path not found)');
     expect(output).toContain(
       "      aws fsx create-data-repository-task --file-system-id fs-0123456789abcdef0 --type EXPORT_TO_REPOSITORY --paths 'ns1/b.bin' --report Enabled=true,Path=s3://bucket/prefix/fsx-export-analyzer-reports,Format=REPORT_CSV_20191124,Scope=FAILED_FILES_ONLY",

@@ -17,6 +17,7 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../../../lib/render/class-table.ts';
+import { unparseableWithoutFileSystem } from '../../../lib/render/report.ts';
 import { emptyReport, escalatedReport, record, unparseable } from '../../helpers/reports.ts';
 
 /** The sections the note under the table names, as in the email. */
@@ -109,16 +110,29 @@ describe('Function: classTableRows', () => {
     });
 
     // Act
-    const rows = classTableRows(reportTotals(report), report.dryRun);
+    const rows = classTableRows(
+      reportTotals(report),
+      report.dryRun,
+      undefined,
+      unparseableWithoutFileSystem(report),
+    );
 
-    // Assess
+    // Assess: a record or event that names no file system is said to be on an unknown one.
     expect(rows).toEqual([
-      { label: 'limit', records: 1, files: 0, fileSystems: 0, action: 'a person must act' },
+      {
+        label: 'limit',
+        records: 1,
+        files: 0,
+        fileSystems: 0,
+        unknownFileSystem: true,
+        action: 'a person must act',
+      },
       {
         label: 'transient',
         records: 4,
         files: 3,
         fileSystems: 2,
+        unknownFileSystem: false,
         action: 'would be re-exported',
       },
       {
@@ -126,8 +140,30 @@ describe('Function: classTableRows', () => {
         records: 3,
         files: undefined,
         fileSystems: 2,
+        unknownFileSystem: true,
         action: 'a person should read them',
       },
+    ]);
+  });
+
+  it('says "unknown" in the File systems column, as the lists of places do, never "-"', () => {
+    // Prepare: one transient record on FS and one on no file system; a limit record on none.
+    const report = emptyReport({
+      records: [
+        record(0),
+        record(1, { fileSystemId: undefined }),
+        record(2, { class: 'limit', fileSystemId: undefined }),
+      ],
+    });
+
+    // Act
+    const lines = classTableLines(classTableRows(reportTotals(report), report.dryRun));
+
+    // Assess
+    expect(lines).toEqual([
+      '  Class      Records  Files  File systems  What happens',
+      '  limit            1      1       unknown  a person must act',
+      '  transient        2      2   1 + unknown  re-exported',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   countCell,
   formatTable,
   joinSections,
+  labelledName,
   PATH_CHARS,
   pathLines,
   plural,
@@ -250,5 +251,47 @@ describe('Function: pathLines', () => {
     // Assess
     expect(line).toHaveLength(PATH_CHARS);
     expect(line.endsWith('file.bin')).toBe(true);
+  });
+});
+
+describe('Function: labelledName', () => {
+  const own = { indent: '    ', width: 30 };
+
+  it('keeps a name that fits after its label on one line', () => {
+    // Act
+    const lines = labelledName('* ', 'Log group: ', '/aws/fsx/lustre', own);
+
+    // Assess
+    expect(lines).toEqual(['* Log group:  /aws/fsx/lustre']);
+  });
+
+  it('moves a longer name to a line of its own, whole when it can be copied as shown', () => {
+    // Prepare
+    const name = `/aws/fsx/${'a'.repeat(40)}`;
+
+    // Act
+    const lines = labelledName('* ', 'Log group: ', name, { ...own, suffix: ' (assumed)' });
+
+    // Assess
+    expect(lines).toEqual(['* Log group (assumed):', `    ${name}`]);
+  });
+
+  it('cuts a long name that cannot be copied as shown, never inside an escape', () => {
+    // Prepare: sanitize's escapes, as display() writes them.
+    const name = `/aws/${'\\x1b'.repeat(12)}`;
+
+    // Act
+    const lines = labelledName('  ', 'Log stream:', name, own);
+
+    // Assess
+    expect(lines[0]).toBe('  Log stream:');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(30);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.slice(4))
+        .join(''),
+    ).toBe(name);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {4}(?:\/aws\/)?(?:\\x1b)+$/);
   });
 });

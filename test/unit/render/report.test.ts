@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { reportTotals } from '../../../lib/analyze/analysis.ts';
 import { CLASS_ORDER, warningCount } from '../../../lib/common/classes.ts';
-import type { FailureClass, Report, Unplanned } from '../../../lib/common/types.ts';
+import type {
+  ExportTask,
+  FailureClass,
+  Report,
+  TaskOutcome,
+  Unplanned,
+} from '../../../lib/common/types.ts';
 import {
   failureHeadline,
   failuresAndWarnings,
   groupUnplanned,
+  personFirst,
   reportInsightsLink,
   timeRange,
 } from '../../../lib/render/report.ts';
@@ -15,7 +22,7 @@ const linkOf = (report: Report) => reportInsightsLink(report, reportTotals(repor
 const rangeOf = (report: Report) => timeRange(reportTotals(report));
 
 import { FS } from '../../helpers/fixtures.ts';
-import { emptyReport, record, unparseable } from '../../helpers/reports.ts';
+import { emptyReport, record, startedOutcome, task, unparseable } from '../../helpers/reports.ts';
 
 const AT = 1_764_072_000_000;
 
@@ -200,5 +207,44 @@ describe('Function: warningCount', () => {
 
     // Act & Assess
     expect(warningCount({ ...byClass, skipped: 5 })).toBe(5);
+  });
+});
+
+describe('Function: personFirst', () => {
+  it('puts the tasks left to a person first, each group in plan order', () => {
+    // Prepare
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((name) =>
+      task({ clientRequestToken: `fea-${name}` }),
+    ) as [ExportTask, ExportTask, ExportTask, ExportTask, ExportTask];
+    const outcomes: TaskOutcome[] = [
+      startedOutcome(a, 'task-a'),
+      { status: 'refused', task: b, error: 'BadRequest', reason: 'r', retryLater: false },
+      startedOutcome(c, 'task-c'),
+      { status: 'deferred', task: d, reason: 'busy' },
+      { status: 'planned', task: e, refusal: 'NoReportPath' },
+    ];
+
+    // Act
+    const ordered = personFirst(outcomes);
+
+    // Assess
+    expect(ordered.map((outcome) => outcome.task.clientRequestToken)).toEqual([
+      'fea-b',
+      'fea-d',
+      'fea-e',
+      'fea-a',
+      'fea-c',
+    ]);
+  });
+
+  it('keeps plan order when no task is left to a person', () => {
+    // Prepare
+    const started = [startedOutcome(task(), 'task-1'), startedOutcome(task(), 'task-2')];
+
+    // Act
+    const ordered = personFirst(started);
+
+    // Assess
+    expect(ordered).toBe(started);
   });
 });
