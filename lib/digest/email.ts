@@ -183,7 +183,7 @@ function personLines(digest: DigestWindow): string[] {
   if (refused + deferred > 0) {
     lines.push(
       ...wrap(
-        `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue); the analyzer's logs have the commands. ${where}`,
+        `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue). The analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"); once the cause is fixed, fsx-export-analyzer reexport --class ${digest.key.cls} over this window re-exports every path of the class that failed in it (docs/cli.md#reexport). ${where}`,
         '  ',
         WIDTH,
         '    ',
@@ -216,11 +216,21 @@ function windowLink(digest: DigestWindow, region: string | undefined): string | 
 
 /** The per-class table of the digest: held failures per class and the file systems they hit. */
 function classTable(digests: readonly DigestWindow[]): string[] {
-  const byClass = new Map<DigestClass, { held: number; scopes: Set<string> }>();
+  const byClass = new Map<
+    DigestClass,
+    { held: number; scopes: Set<string>; unknownFileSystem: boolean }
+  >();
   for (const digest of digests) {
-    const tally = byClass.get(digest.key.cls) ?? { held: 0, scopes: new Set<string>() };
+    const tally = byClass.get(digest.key.cls) ?? {
+      held: 0,
+      scopes: new Set<string>(),
+      unknownFileSystem: false,
+    };
     tally.held += digest.held;
     if (digest.key.scopeKind === 'fileSystem') tally.scopes.add(digest.key.scope);
+    // Held by log group: its records named no file system (unparseable events never do), which
+    // the analyzer's class table shows as "unknown", not as a "-" that reads as none.
+    else tally.unknownFileSystem = true;
     byClass.set(digest.key.cls, tally);
   }
   const rows: ClassTableRow[] = [...byClass].map(([cls, tally]) => ({
@@ -229,6 +239,7 @@ function classTable(digests: readonly DigestWindow[]): string[] {
     // Distinct files are not tracked across windows; the detail below says new vs recurring.
     files: undefined,
     fileSystems: tally.scopes.size,
+    unknownFileSystem: tally.unknownFileSystem,
     action: cls === 'unparseable' ? 'a person must read them' : classAction(cls),
   }));
   return classTableLines(rows);

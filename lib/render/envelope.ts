@@ -14,7 +14,20 @@ const SUBJECT_MAX = 99;
 const BODY_BUDGET = 250_000;
 /** File system ids listed in a message attribute; a filter policy needs no more. */
 const MAX_ATTRIBUTE_IDS = 50;
-const TRUNCATED = "[truncated: the full report is in the analyzer's logs]";
+/**
+ * The last words of a cut body: what is cut, and where the rest is. The analyzer logs counts, a
+ * line per task it started, refused, deferred or queued with every path, and escalations, never
+ * the failure records (docs/operate.md#the-functions-own-logs-and-metrics): those stay in the FSx
+ * log group, which `scan` reads (docs/cli.md#scan). The envelope knows no window or log group, so
+ * the lines name neither; each is at most 76 columns and the command is never broken.
+ */
+const TRUNCATED: readonly string[] = [
+  "[truncated at the SNS size limit. The analyzer's log has one line per",
+  're-export task it started, refused, deferred or queued, with every path.',
+  'Every failure is in the FSx log group; to list those of a window, run',
+  '  fsx-export-analyzer scan --since TIME --until TIME',
+  'with --log-group or --file-system-id as needed (docs/cli.md#scan).]',
+];
 
 function utf8(text: string): number {
   return Buffer.byteLength(text, 'utf8');
@@ -27,7 +40,7 @@ function utf8(text: string): number {
 function fitBody(lines: readonly string[], footer: readonly string[]): string {
   const full = [...lines, ...footer].join('\n');
   if (utf8(full) <= BODY_BUDGET) return full;
-  const tail = ['', TRUNCATED, ...footer];
+  const tail = ['', ...TRUNCATED, ...footer];
   let budget = BODY_BUDGET - utf8(tail.join('\n')) - 1;
   const kept: string[] = [];
   for (const line of lines) {

@@ -1227,7 +1227,7 @@ describe('Function: renderEmail', () => {
     expect(bytes).toBeLessThanOrEqual(250_000);
     expect(bytes).toBeGreaterThan(200_000);
     expect(publication.body).toContain(
-      `\n\n[truncated: the full report is in the analyzer's logs]\n\nSent by fsx-export-analyzer ${packageJson.version} at 2025-11-25T12:30:00.000Z.`,
+      `with --log-group or --file-system-id as needed (docs/cli.md#scan).]\n\nSent by fsx-export-analyzer ${packageJson.version} at 2025-11-25T12:30:00.000Z.`,
     );
     expect(publication.body).not.toMatch(LONE_SURROGATE);
     expect(publication.body).not.toMatch(FORBIDDEN);

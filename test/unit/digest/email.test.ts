@@ -177,7 +177,10 @@ describe('renderDigestEmail', () => {
     // Assess
     expect(body).toContain(`Then re-export the paths. (file system ${FS})`);
     expect(body).toContain(`lists its task history. (file system ${FS})`);
-    expect(body).toContain(`the analyzer's logs have the commands. (file system ${FS})`);
+    expect(body).toContain(
+      `The analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"); once the cause is fixed, fsx-export-analyzer reexport --class permission over this window re-exports every path of the class that failed in it (docs/cli.md#reexport). (file system ${FS})`,
+    );
+    expect(body).not.toContain('commands');
     expect(body).toContain(
       'the parser needs updating. (file system unknown; log group /aws/fsx/lustre)',
     );
@@ -251,6 +254,32 @@ describe('renderDigestEmail', () => {
       /HELD REPEATS BY CLASS\n-+\n {2}Class +Records +Files +File systems/,
     );
     expect(without.body).not.toContain('logs-insights');
+  });
+
+  it('says "unknown" in the class table for failures held by log group (no file system named)', () => {
+    // Prepare
+    const onLogGroup = { scopeKind: 'logGroup', scope: '/aws/fsx/lustre' } as const;
+    const digests = [
+      digest(),
+      digest({ key: { ...KEY, scope: 'fs-0fedcba9876543210' } }),
+      digest({ key: { ...onLogGroup, cls: 'permission' } }),
+      digest({ key: { ...onLogGroup, cls: 'transient' }, codes: new Map() }),
+      digest({ key: { ...onLogGroup, cls: 'unparseable' }, codes: new Map() }),
+    ];
+
+    // Act
+    const body = renderDigestEmail({
+      digests,
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    }).body;
+
+    // Assess
+    const table = body.split('HELD REPEATS BY CLASS\n')[1]?.split('\n\n')[0] ?? '';
+    expect(table).toMatch(/\n {2}permission +126 +- +2 \+ unknown +a person must act\n/);
+    expect(table).toMatch(/\n {2}transient +42 +- +unknown +re-exported\n/);
+    expect(table).toMatch(/\n {2}unparseable +42 +- +unknown +a person must read them$/);
   });
 
   it('puts digests and recovery notices of one run in one email', () => {
