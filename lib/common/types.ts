@@ -384,7 +384,7 @@ export interface GroupKey {
 export interface OutcomeCounts {
   readonly started: number;
   readonly queued: number;
-  /** Listed with a command for a person (no deferral queue), or only planned (dry run). */
+  /** Listed with a command for a person (no deferral queue). A dry run's planned tasks count nowhere. */
   readonly deferred: number;
   readonly refused: number;
   /** Paths handed to a person after K re-exports. */

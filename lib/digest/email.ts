@@ -1,8 +1,9 @@
 /**
  * The digest email (repeats held back during alert windows, and recovery notices) and the one
  * paragraph the summary gets about the repeats it held back. Same rules as the summary: printable
- * ASCII subject under 100 characters, plain text wrapped at 76 columns, every untrusted string
- * sanitised, every section bounded, the whole body under the SNS limit.
+ * ASCII subject under 100 characters, plain text wrapped at 76 columns (a link or a command stays
+ * whole on its line), every untrusted string sanitised, every section bounded, the whole body under
+ * the SNS limit.
  */
 // Over ~400 lines on purpose: the digest and the summary's held-back note share their wording.
 import { shownPath } from '../analyze/analysis.ts';
@@ -35,6 +36,7 @@ import { histogramLines } from '../render/histogram.ts';
 import { insightsLink, insightsQuery } from '../render/insights.ts';
 import { formatTable, joinSections, plural, section, WIDTH, wrap } from '../render/layout.ts';
 import { failuresAndWarnings } from '../render/report.ts';
+import { reexportCommands } from './command.ts';
 
 /** One digest run's content. */
 interface DigestContent {
@@ -145,7 +147,7 @@ function sampleText(cls: DigestClass, sample: string): string {
 }
 
 /** What a person still has to do for one digest entry, naming where; empty when nothing. */
-function personLines(digest: DigestWindow): string[] {
+function personLines(digest: DigestWindow, region: string | undefined): string[] {
   const where = whereText(digest.key);
   const lines: string[] = [];
   if (PERSON_LABELS.has(digest.key.cls)) {
@@ -180,16 +182,44 @@ function personLines(digest: DigestWindow): string[] {
       ),
     );
   }
-  if (refused + deferred > 0) {
+  if (refused + deferred > 0) lines.push(...notReexportedLines(digest, region));
+  return lines;
+}
+
+/**
+ * The lines for an entry's failures FSx refused or left to a person: where their tasks are
+ * logged, and the `reexport` command for after the fix, each alone on its line and never wrapped
+ * (a command cut across lines does not run as printed).
+ */
+function notReexportedLines(digest: DigestWindow, region: string | undefined): string[] {
+  const { refused, deferred } = digest.outcomes;
+  const lines = wrap(
+    `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue); the analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"). ${whereText(digest.key)}`,
+    '  ',
+    WIDTH,
+    '    ',
+  );
+  const commands = reexportCommands(digest, region);
+  if (commands.length === 0) {
     lines.push(
       ...wrap(
-        `${plural(refused + deferred, 'failure')} could not be re-exported automatically (FSx refused, or no deferral queue). The analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"); once the cause is fixed, fsx-export-analyzer reexport --class ${digest.key.cls} over this window re-exports every path of the class that failed in it (docs/cli.md#reexport). ${where}`,
+        'Once the cause is fixed, re-export them with the reexport command (docs/cli.md#reexport).',
         '  ',
         WIDTH,
         '    ',
       ),
     );
+    return lines;
   }
+  lines.push(
+    ...wrap(
+      `Once the cause is fixed, re-export the class's failures of this window (${commands.length === 1 ? 'the command asks' : 'a command per log group; each asks'} before it starts; docs/cli.md#reexport):`,
+      '  ',
+      WIDTH,
+      '    ',
+    ),
+    ...commands.map((command) => `    ${command}`),
+  );
   return lines;
 }
 
@@ -293,7 +323,7 @@ function digestLines(digest: DigestWindow, region: string | undefined): string[]
       ),
     );
   }
-  lines.push(...personLines(digest));
+  lines.push(...personLines(digest, region));
   const link = windowLink(digest, region);
   // A link is never wrapped: a broken URL does not open.
   if (link !== undefined) lines.push('  The window in CloudWatch Logs Insights:', `  ${link}`);

@@ -175,11 +175,14 @@ function remembered(clean: (text: string) => string): (text: string) => string {
   };
 }
 
-function outcomeBucket(status: TaskOutcome['status']): keyof OutcomeCounts {
-  if (status === 'started') return 'started';
-  if (status === 'queued') return 'queued';
-  if (status === 'refused') return 'refused';
-  return 'deferred';
+/**
+ * The outcome count a task's failures go to, or undefined for a planned task: a dry run started,
+ * queued and deferred nothing, and wrote no "Re-export deferred" line for the digest to point at,
+ * so its failures are held with no re-export outcome, as those of a class never re-exported.
+ */
+function outcomeBucket(status: TaskOutcome['status']): keyof OutcomeCounts | undefined {
+  if (status === 'planned') return undefined;
+  return status;
 }
 
 /** Where a failure came from: the record or unparseable event itself, read in place. */
@@ -308,6 +311,7 @@ function groupReport(
   }
   for (const outcome of report.outcomes) {
     const bucket = outcomeBucket(outcome.status);
+    if (bucket === undefined) continue;
     const { eventIds } = outcome.task;
     for (let index = 0; index < eventIds.length; index++) {
       const group = byEvent.get(eventIds[index] as string);

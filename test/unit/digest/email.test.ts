@@ -178,11 +178,89 @@ describe('renderDigestEmail', () => {
     expect(body).toContain(`Then re-export the paths. (file system ${FS})`);
     expect(body).toContain(`lists its task history. (file system ${FS})`);
     expect(body).toContain(
-      `The analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"); once the cause is fixed, fsx-export-analyzer reexport --class permission over this window re-exports every path of the class that failed in it (docs/cli.md#reexport). (file system ${FS})`,
+      `1 failure could not be re-exported automatically (FSx refused, or no deferral queue); the analyzer's log lists their tasks with every path (lines "Re-export refused", "Re-export deferred"). (file system ${FS})`,
     );
     expect(body).not.toContain('commands');
     expect(body).toContain(
       'the parser needs updating. (file system unknown; log group /aws/fsx/lustre)',
+    );
+  });
+
+  it('prints the reexport command for refused or deferred failures whole, on a line of its own', () => {
+    // Prepare: a log group long enough that the command passes 76 columns by far.
+    const logGroup = `/aws/fsx/${'lustre-'.repeat(12)}it's`;
+    const refused = digest({
+      key: { ...KEY, cls: 'transient' },
+      logGroups: [logGroup],
+      outcomes: { ...NO_OUTCOMES, refused: 2, deferred: 1 },
+    });
+
+    // Act
+    const email = renderDigestEmail({
+      digests: [refused],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    });
+
+    // Assess
+    const lines = email.body.split('\n');
+    const at = lines.findIndex((line) => line.includes('fsx-export-analyzer reexport'));
+    expect(flat(lines.slice(at - 2, at).join(' ')).trim()).toBe(
+      "Once the cause is fixed, re-export the class's failures of this window (the command asks before it starts; docs/cli.md#reexport):",
+    );
+    expect(lines[at]).toBe(
+      `    fsx-export-analyzer reexport --class transient --log-group '${logGroup.replace("'", "'\\''")}' --file-system-id ${FS} --since 2025-11-25T10:00:00Z --until 2025-11-25T11:00:00Z --region eu-west-1`,
+    );
+    expect(flat(email.body)).toContain('3 failures could not be re-exported automatically');
+    expectEmailRules(email);
+  });
+
+  it('prints a reexport command per log group the failures came from', () => {
+    // Prepare
+    const refused = digest({
+      key: { ...KEY, cls: 'transient' },
+      logGroups: ['/aws/fsx/lustre', '/aws/fsx/moved'],
+      outcomes: { ...NO_OUTCOMES, refused: 1 },
+    });
+
+    // Act
+    const body = renderDigestEmail({
+      digests: [refused],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    }).body;
+
+    // Assess
+    expect(flat(body)).toContain('(a command per log group; each asks before it starts;');
+    const commands = body.split('\n').filter((line) => line.startsWith('    fsx-export-analyzer'));
+    expect(commands.map((line) => line.trim().split(' ')[5])).toEqual([
+      '/aws/fsx/lustre',
+      '/aws/fsx/moved',
+    ]);
+  });
+
+  it('prints no reexport command when the digest does not know the log group', () => {
+    // Prepare
+    const refused = digest({
+      key: { ...KEY, cls: 'transient' },
+      logGroups: [],
+      outcomes: { ...NO_OUTCOMES, refused: 1 },
+    });
+
+    // Act
+    const body = renderDigestEmail({
+      digests: [refused],
+      recovered: [],
+      generatedAt: GENERATED_AT,
+      region: REGION,
+    }).body;
+
+    // Assess
+    expect(body).not.toContain('fsx-export-analyzer reexport');
+    expect(flat(body)).toContain(
+      'Once the cause is fixed, re-export them with the reexport command (docs/cli.md#reexport).',
     );
   });
 

@@ -103,6 +103,32 @@ describe('groupReport', () => {
     expect(group?.escalations).toEqual([pathHash('ns1/file-3.bin')]);
   });
 
+  it('counts a dry run planned task in no outcome: nothing was started, queued or deferred', () => {
+    // Prepare
+    const planned = task({ eventIds: ['ev-1', 'ev-2'] });
+    const deferred = task({ eventIds: ['ev-3'] });
+    const report = emptyReport({
+      records: [record(1), record(2), record(3)],
+      outcomes: [
+        { status: 'planned', task: planned },
+        { status: 'deferred', task: deferred, reason: 'no deferral queue' },
+      ],
+    });
+
+    // Act
+    const [group] = groupReport(report).groups;
+
+    // Assess
+    expect(group?.failures).toBe(3);
+    expect(group?.outcomes).toEqual({
+      started: 0,
+      queued: 0,
+      deferred: 1,
+      refused: 0,
+      escalated: 0,
+    });
+  });
+
   it('hashes a path the same with or without its leading slash, and keeps at most 5 samples', () => {
     // Prepare
     const records = [
