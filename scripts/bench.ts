@@ -11,8 +11,9 @@
  *   init plus the first invocation against local servers (moving work into the first call does
  *   not count as faster). The cost of the source map, measured.
  * - Memory: peak RSS of one 10,000-event batch through the analyzer's handler in a fresh process,
- *   with this machine's memory and, where a memory cgroup can be made (Linux, root), limited to the
- *   analyzer's memorySize, from which Node.js sizes its heap as it does in the function.
+ *   with this machine's (or its container's) memory and, where a memory cgroup can be made (Linux,
+ *   root), limited to the analyzer's memorySize, from which Node.js sizes its heap as it does in
+ *   the function.
  * - The CLI: `analyze --json` on a 10,000-event batch as a whole process, against a script that
  *   only decodes it.
  * - The zip of each Lambda artifact, as serverless.yml packages it.
@@ -33,7 +34,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, constants as osConstants, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -54,7 +55,14 @@ import { renderEmail } from '../lib/analyze/email.ts';
 import { type PipelineOptions, processBatches } from '../lib/analyze/pipeline.ts';
 import { readLogWindow } from '../lib/aws/logs.ts';
 import { type LocalStack, localStackEnv, startLocalStack } from '../test/helpers/local-stack.ts';
-import { ANALYZER_MEMORY_MB, createMemoryCgroup, type MemoryCgroup } from './bench/cgroup.ts';
+import {
+  ANALYZER_MEMORY_MB,
+  createMemoryCgroup,
+  evictAndRemove,
+  limitMissed,
+  type MemoryCgroup,
+  memoryLimit,
+} from './bench/cgroup.ts';
 
 const EVENTS = 10_000;
 const SCAN_EVENTS = 100_000;
@@ -503,6 +511,9 @@ async function buildYardsticks(dir: string): Promise<{ sns: string; fullMap: str
 /** A file system id per run: the digest windows and the idempotency keys start afresh. */
 const runFileSystem = (run: number) => `fs-0123456789ab${run.toString(16).padStart(5, '0')}`;
 
+/** The seed of each run's FIRST_EVENTS batch, unlimited and limited alike. */
+const firstSeed = (run: number) => run + 1;
+
 /**
  * Init plus the first invocation, against the local servers: the analyzer with a typical batch
  * (associations, tasks, the deferral queue, the ledger, idempotency, digests, the summary), and
@@ -530,7 +541,7 @@ async function firstInvocations(
       { fileSystemPath: '/ns1', dataRepositoryPath: 's3://ml-archive/datasets/' },
     ]);
     const eventFile = join(dir, `first-${run}.json`);
-    const event = lambdaEvent(false, { events: FIRST_EVENTS, seed: run + 1, fileSystemId });
+    const event = lambdaEvent(false, { events: FIRST_EVENTS, seed: firstSeed(run), fileSystemId });
     writeFileSync(eventFile, JSON.stringify(event));
     const analyzer = await coldStart(
       join(LAMBDA_DIR, 'analyzer.mjs'),
@@ -574,22 +585,28 @@ interface LimitedMemory {
 }
 
 interface MemoryFigures {
-  /** The analyzer after one 10,000-event batch, with this machine's memory. */
+  /** The analyzer after one 10,000-event batch, with the memory this process is given. */
   readonly batch: number;
   readonly heapLimit: number;
+  /** The limit Node saw without the group: a container's own, or undefined for the machine's. */
+  readonly unlimitedLimit: number | undefined;
   /** The same processes limited to the analyzer's memory, or why that was not measured. */
   readonly limited: LimitedMemory | { readonly reason: string };
 }
 
+/** The exit code of a process ended by `signal`: 128 plus its number (130 for SIGINT). */
+const signalExitCode = (signal: NodeJS.Signals) => 128 + (osConstants.signals[signal] ?? 0);
+
 /**
  * Peak RSS of the analyzer's process after one 10,000-event batch, against the local servers;
- * then, where a memory cgroup can be made, the same, a FIRST_EVENTS batch and the SNS function's
- * publish, each in a fresh process limited to the analyzer's memory (design.md, Benchmark, says
- * why both). The group is removed at the end, on error too.
+ * then, where a memory cgroup can be made, the same batches (same seeds, a fresh file system so
+ * that idempotency does not replay them): the 10,000-event one, the FIRST_EVENTS one of
+ * firstInvocations and the SNS function's publish, each in a fresh process limited to the
+ * analyzer's memory (design.md, Benchmark, says why both). The group is removed at the end, on
+ * error, and on exit or SIGINT/SIGTERM too.
  */
 async function memoryFigures(stack: LocalStack, dir: string, sns: string): Promise<MemoryFigures> {
   const limitBytes = ANALYZER_MEMORY_MB * 1024 * 1024;
-  const cgroup = createMemoryCgroup(limitBytes, `fea-bench-${process.pid}`);
   const analyzer = join(LAMBDA_DIR, 'analyzer.mjs');
   const analyzerEnv = lambdaEnv('analyzer', localStackEnv(stack));
   const snsEnv = lambdaEnv('sns', localStackEnv(stack));
@@ -620,15 +637,35 @@ async function memoryFigures(stack: LocalStack, dir: string, sns: string): Promi
     first: [] as ChildFigure[],
     sns: [] as ChildFigure[],
   };
+  const cgroup = createMemoryCgroup(limitBytes, `fea-bench-${process.pid}`);
   let reason = 'reason' in cgroup ? `no memory cgroup could be made (${cgroup.reason})` : undefined;
+  // A Ctrl-C or SIGTERM ends the process before the finally below runs: remove the group then too
+  // (rmdir is synchronous, so the exit event can do it), and exit with the signal's usual code.
+  const onExit = () => {
+    if (!('reason' in cgroup)) cgroup.remove();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off('exit', onExit);
+    const removed = 'reason' in cgroup ? Promise.resolve() : evictAndRemove(cgroup);
+    void removed.finally(() => process.exit(signalExitCode(signal)));
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (let run = 0; run < MEMORY_RUNS; run++) {
-      const batch = batchFile(`batch-${run}.json`, PROCESS_RUNS + run, EVENTS, 100 + run);
+      const seed = 100 + run;
+      const batch = batchFile(`batch-${run}.json`, PROCESS_RUNS + run, EVENTS, seed);
       unlimited.push(await invoke('the 10k batch', analyzer, analyzerEnv, batch));
       if ('reason' in cgroup || reason !== undefined) continue;
       const limitedRun = PROCESS_RUNS + MEMORY_RUNS + 2 * run;
-      const big = batchFile(`limited-${run}.json`, limitedRun, EVENTS, 200 + run);
-      const first = batchFile(`limited-first-${run}.json`, limitedRun + 1, FIRST_EVENTS, 300 + run);
+      const big = batchFile(`limited-${run}.json`, limitedRun, EVENTS, seed);
+      const first = batchFile(
+        `limited-first-${run}.json`,
+        limitedRun + 1,
+        FIRST_EVENTS,
+        firstSeed(run),
+      );
       try {
         limited.batch.push(
           await invoke('the limited 10k batch', analyzer, analyzerEnv, big, cgroup),
@@ -643,22 +680,26 @@ async function memoryFigures(stack: LocalStack, dir: string, sns: string): Promi
       }
     }
   } finally {
-    if (!('reason' in cgroup)) cgroup.remove();
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    onExit();
   }
   const rss = (figures: readonly ChildFigure[]) =>
     median(figures.map((figure) => figure.maxRssKiB * 1024));
   const heapLimit = median(unlimited.map((figure) => figure.heapLimit));
   const all = [...limited.batch, ...limited.first, ...limited.sns];
-  // Node saw the limit if it reports it, or if its heap is far smaller than without it.
-  const missed = all.find(
-    (figure) => figure.constrainedMemory !== limitBytes && figure.heapLimit >= heapLimit / 2,
-  );
+  const missed = all.find((figure) => limitMissed(figure, limitBytes, heapLimit));
   if (reason === undefined && missed !== undefined) {
     reason = `the limit did not apply: Node saw constrainedMemory ${missed.constrainedMemory} and a heap limit of ${mib(missed.heapLimit)} (${mib(heapLimit)} without the group)`;
   }
   return {
     batch: rss(unlimited),
     heapLimit,
+    unlimitedLimit:
+      unlimited[0] === undefined
+        ? undefined
+        : memoryLimit(unlimited[0].constrainedMemory, totalmem()),
     limited:
       reason !== undefined
         ? { reason }
@@ -932,11 +973,16 @@ async function processSection(): Promise<void> {
       bytes === undefined ? 'not measured' : bytes <= 100 * 1024 * 1024 ? 'met' : 'MISSED';
     const peak = (bytes: number | undefined) =>
       bytes === undefined ? 'not measured' : `${mib(bytes)} limited (median of ${MEMORY_RUNS})`;
+    // Inside a container with a limit of its own, Node sizes the unlimited heap from that limit.
+    const unlimitedFrom =
+      memory.unlimitedLimit === undefined
+        ? "this machine's memory"
+        : `this container's limit, ${mib(memory.unlimitedLimit)}`;
     console.log(
-      `\nMemory: peak RSS of a fresh process, unlimited (V8 heap limit ${mib(memory.heapLimit)}, from this machine's memory) and limited to ${ANALYZER_MEMORY_MB} MiB (the analyzer's memorySize in serverless.yml${limited === undefined ? '' : `; V8 heap limit ${mib(limited.heapLimit)}`})`,
+      `\nMemory: peak RSS of a fresh process, unlimited (V8 heap limit ${mib(memory.heapLimit)}, from ${unlimitedFrom}) and limited to the analyzer's memorySize, ${ANALYZER_MEMORY_MB} in serverless.yml (Lambda's MB; a ${ANALYZER_MEMORY_MB} MiB cgroup${limited === undefined ? '' : `; V8 heap limit ${mib(limited.heapLimit)}`})`,
     );
     console.log(
-      `  analyzer, one ${EVENTS.toLocaleString('en-US')}-event batch (median of ${MEMORY_RUNS}): ${mib(memory.batch)} unlimited; ${limited === undefined ? `limited to ${ANALYZER_MEMORY_MB} MiB: not measured` : `${mib(limited.batch)} limited to ${ANALYZER_MEMORY_MB} MiB as the function is`} (target <= 100 MiB with the function's memory: ${target(limited?.batch)}; with this machine's: ${target(memory.batch)})`,
+      `  analyzer, one ${EVENTS.toLocaleString('en-US')}-event batch (median of ${MEMORY_RUNS}): ${mib(memory.batch)} unlimited; ${limited === undefined ? 'limited: not measured' : `${mib(limited.batch)} limited as the function is`} (target <= 100 MiB with the function's memory: ${target(limited?.batch)}; with ${memory.unlimitedLimit === undefined ? "this machine's" : "this container's"}: ${target(memory.batch)})`,
     );
     console.log(
       `  SNS function after one publish: ${mib(first.snsRss)} unlimited (median of ${PROCESS_RUNS}); ${peak(limited?.sns)}`,
@@ -945,7 +991,7 @@ async function processSection(): Promise<void> {
       `  analyzer after a ${FIRST_EVENTS}-event batch: ${mib(first.analyzerRss)} unlimited (median of ${PROCESS_RUNS}); ${peak(limited?.first)}`,
     );
     if ('reason' in memory.limited) {
-      console.log(`  limited to ${ANALYZER_MEMORY_MB} MiB: not measured, ${memory.limited.reason}`);
+      console.log(`  limited: not measured, ${memory.limited.reason}`);
     }
 
     const cli = await cliFigures(dir);

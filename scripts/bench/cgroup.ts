@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /*
  * A Linux memory cgroup for the benchmark's fresh processes (scripts/bench.ts), so that their peak
@@ -11,9 +12,10 @@ import { join } from 'node:path';
  */
 
 /**
- * The analyzer's memory, MB: `memorySize` in serverless.yml (`params.default.memorySize`, which
- * the analyzer's `memorySize: ${param:memorySize}` takes). test/scripts/bench/cgroup.test.ts
- * checks that the two agree.
+ * The analyzer's memory: `memorySize` in serverless.yml (`params.default.memorySize`, which the
+ * analyzer's `memorySize: ${param:memorySize}` takes). test/scripts/bench/cgroup.test.ts checks
+ * that the two agree. Lambda's unit is MB (docs/deploy.md); the bench's group takes it as MiB
+ * (2^20 bytes), the larger reading, so the limited figures never have less memory than the function.
  */
 export const ANALYZER_MEMORY_MB = 512;
 
@@ -83,8 +85,30 @@ export interface MemoryCgroup {
   readonly limitBytes: number;
   /** A process that writes its pid here moves into the group (then execs, keeping the group). */
   readonly procsFile: string;
-  /** Removes the group; call when its processes have exited. Never throws. */
+  /**
+   * Removes the group; call when its processes have exited. Never throws: a group that stays is
+   * reported on stderr with its path, so that a leaked group can be removed by hand. Once removed,
+   * later calls do nothing.
+   */
   remove(): void;
+}
+
+/**
+ * Removes the cgroup folder `dir`, synchronously (it also serves a process's `exit` event). True
+ * when the group is gone, already gone included; else warns with the path and the errno (EBUSY:
+ * a process is still in it) and returns false.
+ */
+export function removeCgroup(dir: string, warn: (message: string) => void = console.warn): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    if (reasonOf(error) === 'ENOENT') return true;
+    warn(
+      `bench: could not remove the memory cgroup ${dir} (${reasonOf(error)}); rmdir it once its processes have exited`,
+    );
+    return false;
+  }
 }
 
 /** What the system offers, read from `mount` (the real one unless a test says otherwise). */
@@ -136,12 +160,9 @@ export function createMemoryCgroup(
       failures.push(`${dir}: ${reasonOf(error)}`);
       continue;
     }
+    let removed = false;
     const remove = () => {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // Still busy or already gone: nothing more this process can do.
-      }
+      if (!removed) removed = removeCgroup(dir);
     };
     try {
       const limitFile = join(dir, hierarchy.limitFile);
@@ -160,4 +181,72 @@ export function createMemoryCgroup(
     }
   }
   return { reason: `cgroup v${hierarchy.version}, ${failures.join('; ')}` };
+}
+
+/**
+ * The memory limit a process saw, from `process.constrainedMemory()` and the machine's memory:
+ * undefined when there is none. Node sizes its heap from the smaller of the two, so a limit at or
+ * above the machine's memory (cgroup v2's "max" reads as UINT64_MAX, v1's as about 2^63) or 0 (no
+ * cgroup) is no limit (https://nodejs.org/api/process.html#processconstrainedmemory).
+ */
+export function memoryLimit(constrainedMemory: number, totalMemory: number): number | undefined {
+  return constrainedMemory > 0 && constrainedMemory < totalMemory ? constrainedMemory : undefined;
+}
+
+/** What a fresh process in the group reported of the memory Node sized its heap from. */
+export interface HeapSizing {
+  /** `process.constrainedMemory()`. */
+  readonly constrainedMemory: number;
+  /** V8's heap limit, bytes. */
+  readonly heapLimit: number;
+}
+
+/**
+ * Whether the group's limit did not reach Node in a run: Node neither reports `limitBytes` nor
+ * chose a heap limit under half of the one it chose without the group. Either shows the limit
+ * applied: the heap follows the memory (a 512 MiB group gives about 259 MiB, against GiBs).
+ */
+export function limitMissed(
+  run: HeapSizing,
+  limitBytes: number,
+  unlimitedHeapLimit: number,
+): boolean {
+  return run.constrainedMemory !== limitBytes && run.heapLimit >= unlimitedHeapLimit / 2;
+}
+
+/** The pids in a group's processes file; none once the group is gone. */
+function groupPids(procsFile: string): number[] {
+  let text = '';
+  try {
+    text = readFileSync(procsFile, 'utf8');
+  } catch {
+    // The group is gone, and its processes with it.
+  }
+  return text
+    .split('\n')
+    .filter((line) => /^\d+$/.test(line))
+    .map(Number);
+}
+
+/**
+ * Ends the group's processes (SIGKILL) and removes the group once they have left, waiting at most
+ * `timeoutMs`: for a bench stopped by a signal. A Ctrl-C reaches the child too, but it may not
+ * have exited yet; a SIGTERM to the bench alone leaves it running. A group still busy after
+ * `timeoutMs` is reported by `remove`.
+ */
+export async function evictAndRemove(group: MemoryCgroup, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const pids = groupPids(group.procsFile);
+    if (pids.length === 0 || performance.now() >= deadline) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile (ESRCH): the next read of the file no longer lists it.
+      }
+    }
+    await sleep(20);
+  }
+  group.remove();
 }

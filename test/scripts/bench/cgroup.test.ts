@@ -1,14 +1,28 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ANALYZER_MEMORY_MB,
   cgroupCandidates,
   createMemoryCgroup,
+  evictAndRemove,
+  limitMissed,
+  type MemoryCgroup,
   memoryHierarchy,
+  memoryLimit,
   ownCgroup,
+  removeCgroup,
 } from '../../../scripts/bench/cgroup.ts';
 import { ROOT } from '../../infra/osls.ts';
 
@@ -24,6 +38,9 @@ const V1_SELF = [
   '0::/',
   '',
 ].join('\n');
+
+/** `process.constrainedMemory()` under cgroup v2's "max": UINT64_MAX, as a JS number. */
+const UINT64_MAX = Number(2n ** 64n - 1n);
 
 /** /proc/self/cgroup on a cgroup v2 host. */
 const V2_SELF = '0::/user.slice/user-1000.slice/session-3.scope\n';
@@ -151,6 +168,159 @@ describe('Function: createMemoryCgroup', () => {
 
     // Assess
     expect(result).toEqual({ reason: `cgroup v2, ${join(mount, 'bench-1')}: EEXIST` });
+  });
+});
+
+describe('Function: removeCgroup', () => {
+  let parent: string | undefined;
+  afterEach(() => {
+    if (parent !== undefined) rmSync(parent, { recursive: true, force: true });
+    parent = undefined;
+  });
+
+  it('removes the group, or finds it already gone, without a word', () => {
+    // Prepare
+    parent = mkdtempSync(join(tmpdir(), 'fea-cgroup-'));
+    const group = join(parent, 'bench-1');
+    mkdirSync(group);
+    const warn = vi.fn();
+
+    // Act
+    const results = [removeCgroup(group, warn), removeCgroup(group, warn)];
+
+    // Assess
+    expect(results).toEqual([true, true]);
+    expect(existsSync(group)).toBe(false);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('warns with the path and the errno when the group stays', () => {
+    // Prepare: a folder that holds a file fails rmdir, as a group that holds a process does.
+    parent = mkdtempSync(join(tmpdir(), 'fea-cgroup-'));
+    const group = join(parent, 'bench-1');
+    mkdirSync(group);
+    writeFileSync(join(group, 'busy'), '');
+    const warn = vi.fn();
+
+    // Act
+    const removed = removeCgroup(group, warn);
+
+    // Assess
+    expect(removed).toBe(false);
+    expect(warn).toHaveBeenCalledExactlyOnceWith(
+      `bench: could not remove the memory cgroup ${group} (ENOTEMPTY); rmdir it once its processes have exited`,
+    );
+  });
+});
+
+describe('Function: evictAndRemove', () => {
+  let parent: string | undefined;
+  afterEach(() => {
+    if (parent !== undefined) rmSync(parent, { recursive: true, force: true });
+    parent = undefined;
+  });
+
+  /** A group whose processes file is a plain file that lists `pids`, and a spy for its removal. */
+  const fakeGroup = (pids: readonly number[]) => {
+    parent = mkdtempSync(join(tmpdir(), 'fea-cgroup-'));
+    const procsFile = join(parent, 'cgroup.procs');
+    writeFileSync(procsFile, pids.map((pid) => `${pid}\n`).join(''));
+    const remove = vi.fn();
+    const group: MemoryCgroup = {
+      dir: parent,
+      version: 2,
+      limitBytes: 512 * 1024 * 1024,
+      procsFile,
+      remove,
+    };
+    return { group, remove };
+  };
+
+  it('removes an empty group at once', async () => {
+    // Prepare
+    const { group, remove } = fakeGroup([]);
+    const started = performance.now();
+
+    // Act
+    await evictAndRemove(group, 5_000);
+
+    // Assess
+    expect(remove).toHaveBeenCalledOnce();
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('kills the processes in the group, then removes it', async () => {
+    // Prepare: a child of this test stands for the bench's child in the group.
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    const { group, remove } = fakeGroup([child.pid ?? 0]);
+
+    // Act: the plain file keeps listing the pid, so the wait ends at the timeout.
+    await evictAndRemove(group, 200);
+
+    // Assess
+    expect(await ended).toBe('SIGKILL');
+    expect(remove).toHaveBeenCalledOnce();
+  });
+});
+
+describe('Function: memoryLimit', () => {
+  const total = 24 * 1024 ** 3;
+
+  it('is the limit when it is below the machine memory', () => {
+    // Act
+    const limit = memoryLimit(512 * 1024 * 1024, total);
+
+    // Assess
+    expect(limit).toBe(512 * 1024 * 1024);
+  });
+
+  it('is none for 0, for cgroup v2 max, for cgroup v1 unlimited and at the machine memory', () => {
+    // Act: UINT64_MAX as a JS number; v1's unlimited is PAGE_COUNTER_MAX pages of 4 KiB.
+    const limits = [0, UINT64_MAX, Number(2n ** 63n - 4096n), total].map((constrained) =>
+      memoryLimit(constrained, total),
+    );
+
+    // Assess
+    expect(limits).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('Function: limitMissed', () => {
+  const limitBytes = 512 * 1024 * 1024;
+  const unlimitedHeap = 4144 * 1024 * 1024;
+
+  it('finds the limit applied when Node reports it or sized its heap from it', () => {
+    // Act
+    const missed = [
+      limitMissed(
+        { constrainedMemory: limitBytes, heapLimit: unlimitedHeap },
+        limitBytes,
+        unlimitedHeap,
+      ),
+      limitMissed(
+        { constrainedMemory: UINT64_MAX, heapLimit: 259 * 1024 * 1024 },
+        limitBytes,
+        unlimitedHeap,
+      ),
+    ];
+
+    // Assess
+    expect(missed).toEqual([false, false]);
+  });
+
+  it('finds it missed when Node reports another limit and a heap as large as without it', () => {
+    // Act
+    const missed = limitMissed(
+      { constrainedMemory: UINT64_MAX, heapLimit: unlimitedHeap / 2 },
+      limitBytes,
+      unlimitedHeap,
+    );
+
+    // Assess
+    expect(missed).toBe(true);
   });
 });
 
