@@ -8,6 +8,12 @@
  * came, as one Map would, and the keys after them go to eight more tables, chosen by a cheap mix
  * of the key's last characters (one of those passes 4,096 only past about 36,000 keys in all).
  * Below 4,096 keys nothing changes.
+ *
+ * An open-addressing table of our own (keys hashed in JavaScript into an Int32Array) was measured
+ * and dropped: alone it was faster, but V8 keeps a string's hash in the string once computed, and
+ * the pipeline looks each path up several times (totals, plan, the plan's sort), so a hash in
+ * JavaScript is paid at each look-up and the pipeline got no faster (docs/design.md, What 1.3x
+ * of the floor would take).
  */
 
 /** Keys per table: V8's own table doubles past this and gets slower per insert. */
