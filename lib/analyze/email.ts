@@ -24,7 +24,7 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../render/class-table.ts';
-import { commandLines } from '../render/commands.ts';
+import { ANALYZER_LOG, commandLines, fixCommands, fixLead } from '../render/commands.ts';
 import {
   fitBody,
   footer,
@@ -281,10 +281,12 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
         ...placeLines(group.places, { indent: '  ', noun: 'record', sampleChars: PATH_CHARS }),
       );
     }
-    lines.push('');
+    lines.push(...fixLines(report, finding.cls), '');
   }
   lines.push(
-    ...escalationLines(report.escalated ?? [], failuresCsvPath, (id) => accountOf(report, id)),
+    ...escalationLines(report.escalated ?? [], failuresCsvPath, ANALYZER_LOG, (id) =>
+      accountOf(report, id),
+    ),
   );
   const { refused, deferred, wouldBeRefused } = countOutcomes(outcomes);
   if (refused.tasks > 0) {
@@ -317,6 +319,31 @@ function personSection(report: Report, outcomes: readonly TaskOutcome[]): string
     );
   }
   while (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/**
+ * Under a class a person fixes, the `reexport` commands that re-export its failures afterwards,
+ * each on a line of its own, never wrapped: a command cut in two no longer works.
+ */
+function fixLines(report: Report, cls: FailureClass): string[] {
+  const { commands, more } = fixCommands(report, cls);
+  if (commands.length === 0) return [];
+  const lines = [
+    '',
+    `  ${fixLead(commands.length + more)}`,
+    ...commands.map((command) => `    ${command}`),
+  ];
+  if (more > 0) {
+    lines.push(
+      ...wrap(
+        `(and ${plural(more, 'more log group')}: the same command with each, as WHERE TO LOOK names them)`,
+        '    ',
+        WIDTH,
+        '    ',
+      ),
+    );
+  }
   return lines;
 }
 
@@ -401,6 +428,7 @@ function outcomeLines(
         ...commandLines(
           task,
           outcome.retryLater ? 'Re-export later with:' : 'Once the cause is fixed, re-export with:',
+          ANALYZER_LOG,
         ),
       ];
     }
@@ -422,7 +450,7 @@ function outcomeLines(
         ...bullet(`Deferred on ${fs}: ${paths}, delay ${task.delaySeconds} s${note}.`),
         token,
         ...wrap(display(outcome.reason, REASON_CHARS), '  ', WIDTH, '  '),
-        ...commandLines(task, 'Once the delay has passed, run:'),
+        ...commandLines(task, 'Once the delay has passed, run:', ANALYZER_LOG),
       ];
     case 'planned': {
       const delay = task.delaySeconds > 0 ? ` after ${task.delaySeconds} s` : '';

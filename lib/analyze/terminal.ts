@@ -14,7 +14,7 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../render/class-table.ts';
-import { exportCommand } from '../render/commands.ts';
+import { ANALYZER_LOG, exportCommand, fixCommands, fixLead } from '../render/commands.ts';
 import { escalationLines } from '../render/escalations.ts';
 import { consoleLink } from '../render/insights.ts';
 import {
@@ -65,12 +65,12 @@ interface TerminalOptions {
 }
 
 /**
- * Every line fits in 100 characters (UTF-16 units, colours aside), but for a link, an S3 URI or
- * an AWS CLI command, which stand alone on their line and are never cut (cut in two, they no
- * longer work), and for an identifier a person copies (a log group or stream, a file of our own
- * options), alone on a line of its own (see {@link keepWhole}). See fitLine. Characters, not
- * columns: a wide (East Asian) character takes two columns of a terminal, which docs/cli.md says
- * rather than measure every line's display width.
+ * Every line fits in 100 characters (UTF-16 units, colours aside), but for a link, an S3 URI, an
+ * AWS CLI command or a `reexport` command, which stand alone on their line and are never cut (cut
+ * in two, they no longer work), and for an identifier a person copies (a log group or stream, a
+ * file of our own options), alone on a line of its own (see {@link keepWhole}). See fitLine.
+ * Characters, not columns: a wide (East Asian) character takes two columns of a terminal, which
+ * docs/cli.md says rather than measure every line's display width.
  */
 const WIDTH = 100;
 const CELL = 80;
@@ -462,6 +462,26 @@ function tasksAndPaths(count: { readonly tasks: number; readonly paths: number }
   return `${plural(count.tasks, 'task')}, ${plural(count.paths, 'path')}`;
 }
 
+/**
+ * Under a class a person fixes, the `reexport` commands that re-export its failures afterwards,
+ * as in the email: each alone on its line and kept whole (see {@link keepWhole}), as its values
+ * are shell-quoted, so nothing in it can act on the terminal.
+ */
+function fixLines(report: Report, cls: FailureClass, paint: Paint): string[] {
+  const { commands, more: rest } = fixCommands(report, cls);
+  if (commands.length === 0) return [];
+  const lines = [
+    `    ${paint(fixLead(commands.length + rest), 'bold')}`,
+    ...commands.map((command) => keepWhole(`      ${command}`)),
+  ];
+  if (rest > 0) {
+    lines.push(
+      `      ${more(rest, 'log group')}: the same command with each, as "Where to look" names them`,
+    );
+  }
+  return lines;
+}
+
 function personLines(report: Report, paint: Paint): string[] {
   const lines: string[] = [];
   for (const finding of personFindings(report)) {
@@ -479,12 +499,13 @@ function personLines(report: Report, paint: Paint): string[] {
         ...placeLines(group.places, { indent: '      ', noun: 'record', sampleChars: CELL }),
       );
     }
+    lines.push(...fixLines(report, finding.cls, paint));
   }
   // The email's lines: plain text, already sanitised, and the same words in both places.
   lines.push(
-    ...escalationLines(report.escalated ?? [], failuresCsvPath, (id) => accountOf(report, id)).map(
-      (line) => (line === '' ? line : `  ${line}`),
-    ),
+    ...escalationLines(report.escalated ?? [], failuresCsvPath, ANALYZER_LOG, (id) =>
+      accountOf(report, id),
+    ).map((line) => (line === '' ? line : `  ${line}`)),
   );
   while (lines.at(-1) === '') lines.pop();
   // Each figure says its unit: a task holds several paths, a path several records.

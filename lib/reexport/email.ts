@@ -7,7 +7,7 @@
 
 import { display } from '../common/text.ts';
 import type { ExportTask, Publication } from '../common/types.ts';
-import { commandLines } from '../render/commands.ts';
+import { commandLines, RETRIER_LOG } from '../render/commands.ts';
 import {
   asciiIds,
   fitBody,
@@ -113,7 +113,7 @@ function outcomeTable(finished: readonly FinishedTask[], order: readonly string[
 function retrierPersonLines(report: RetrierReport): string[] {
   const accountOf = (fileSystemId: string) =>
     report.escalated.find((escalation) => escalation.fileSystemId === fileSystemId)?.account;
-  const lines = [...escalationLines(report.escalated, failuresCsvPath, accountOf)];
+  const lines = [...escalationLines(report.escalated, failuresCsvPath, RETRIER_LOG, accountOf)];
   for (const refusal of report.refused.slice(0, MAX_ITEMS)) {
     const { task } = refusal;
     lines.push(
@@ -126,7 +126,7 @@ function retrierPersonLines(report: RetrierReport): string[] {
         WIDTH,
         '  ',
       ),
-      ...commandLines(task, 'Once the cause is fixed, re-export by hand with:'),
+      ...commandLines(task, 'Once the cause is fixed, re-export by hand with:', RETRIER_LOG),
       '',
     );
   }
@@ -147,7 +147,7 @@ function retrierPersonLines(report: RetrierReport): string[] {
           '  ',
         ),
         ...wrap(`Last wait: ${display(dead.reason, REASON_CHARS)}`, '  ', WIDTH, '  '),
-        ...commandLines(task, 'When the file system is free, run:'),
+        ...commandLines(task, 'When the file system is free, run:', RETRIER_LOG),
       );
     }
     if (report.deadLettered.length > MAX_ITEMS) {
@@ -440,6 +440,8 @@ function reportLines(report: CompletionReport, finished: FinishedTask): string[]
           reportPath: finished.tracked.reportPath,
         },
         'Once the cause is fixed, re-export the escalated paths by hand with:',
+        // The outcome check logs no paths: the completion report lists the files that failed.
+        'the completion report above',
       ),
     );
   }

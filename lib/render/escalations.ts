@@ -32,11 +32,12 @@ function escalatedTask(fileSystemId: string, escalations: readonly Escalation[])
  * Paths re-exported too often, under "needs a person": per file system (and its account, when
  * `accountOf` knows it), each path with the tasks that re-exported it and when, where the last
  * task's failures are (`failuresCsv`), and a command to re-export them by hand once the cause is
- * fixed.
+ * fixed. `listedIn` names the log that lists every escalated path (the email's own function's).
  */
 function escalationLines(
   escalated: readonly Escalation[],
   failuresCsv: FailuresCsv,
+  listedIn: string,
   accountOf: (fileSystemId: string) => string | undefined = () => undefined,
 ): string[] {
   if (escalated.length === 0) return [];
@@ -82,7 +83,9 @@ function escalationLines(
     if (group.length > MAX_PATHS) {
       lines.push(`    and ${plural(group.length - MAX_PATHS, 'more path')}`);
     }
-    lines.push(...commandLines(escalatedTask(fileSystemId, group), 'Re-export by hand with:'));
+    lines.push(
+      ...commandLines(escalatedTask(fileSystemId, group), 'Re-export by hand with:', listedIn),
+    );
   }
   if (byFileSystem.size > MAX_FILE_SYSTEMS) {
     lines.push(`  and ${plural(byFileSystem.size - MAX_FILE_SYSTEMS, 'more file system')}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hintFor } from '../../../lib/analyze/classify.ts';
 import { renderEmail } from '../../../lib/analyze/email.ts';
 import { planReexports } from '../../../lib/analyze/plan.ts';
+import { reportLog } from '../../../lib/analyze/telemetry.ts';
 import { explainFsxError } from '../../../lib/common/fsx-errors.ts';
 import type { ExportTask, Publication, Report, TaskOutcome } from '../../../lib/common/types.ts';
 import packageJson from '../../../package.json' with { type: 'json' };
@@ -1350,9 +1351,93 @@ describe('Function: renderEmail', () => {
     // Assess
     const prose = body
       .split('\n')
-      .filter((line) => !line.includes('https://') && !line.startsWith('    aws fsx '));
+      .filter(
+        (line) =>
+          !line.includes('https://') &&
+          !line.startsWith('    aws fsx ') &&
+          !line.startsWith('    fsx-export-analyzer reexport '),
+      );
     expect(prose.length).toBeGreaterThan(20);
     for (const line of prose) expect(line.length).toBeLessThanOrEqual(76);
     expect(body).not.toMatch(/ \n/);
+  });
+});
+
+describe('Function: renderEmail, the command after a fix', () => {
+  it('gives the reexport command under access denied, on a line of its own, and none under limits', async () => {
+    // Prepare: the last failure at 12:00:00.002; --until excludes its bound.
+    const report = await reportOf(
+      [
+        batch([
+          { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+          { message: json('S3ExportAccessDenied', '/ns1/b.bin') },
+          { message: json('S3ExportFileSizeTooLarge', '/ns1/big.bin') },
+        ]),
+      ],
+      { dryRun: false },
+    );
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const person = body.slice(
+      body.indexOf('WHAT NEEDS A PERSON'),
+      body.indexOf('FAILURES BY CODE'),
+    );
+    const command = `fsx-export-analyzer reexport --class permission --log-group /aws/fsx/lustre --file-system-id ${FS} --since 2025-11-25T12:00:00Z --until 2025-11-25T12:00:01Z --region eu-west-1`;
+    expect(person).toContain(
+      `    ns1/b.bin\n\n  After the fix, re-export them (the command asks before it starts):\n    ${command}\n\n* S3 limits exceeded`,
+    );
+    expect(person.match(/fsx-export-analyzer reexport/g)).toHaveLength(1);
+  });
+
+  it('gives no command when the events carry no time', () => {
+    // Prepare
+    const report = emptyReport({
+      events: 1,
+      records: [
+        record(0, { class: 'permission', code: 'S3ExportAccessDenied', timestamp: undefined }),
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    expect(body).toContain('Access denied');
+    expect(body).not.toContain('After the fix');
+    expect(body).not.toContain('fsx-export-analyzer reexport');
+  });
+
+  it('names the log that lists the paths a by-hand command leaves out: the analyzer logs them', () => {
+    // Prepare: a refused and a deferred task of 12 paths each; the command names 10.
+    const paths = Array.from({ length: 12 }, (_, index) => `ns1/p-${index}.bin`);
+    const refused = task({ paths, clientRequestToken: 'fea-refused' });
+    const deferred = task({ paths, clientRequestToken: 'fea-deferred', delaySeconds: 300 });
+    const report = emptyReport({
+      plan: { tasks: [refused, deferred], unplanned: [], awaitingMapping: [] },
+      outcomes: [
+        {
+          status: 'refused',
+          task: refused,
+          error: 'AccessDenied',
+          reason: 'denied',
+          retryLater: false,
+        },
+        { status: 'deferred', task: deferred, reason: 'busy' },
+      ],
+    });
+
+    // Act
+    const { body } = renderEmail(report);
+
+    // Assess
+    const note =
+      "(The command names the first 10 of 12 paths; run it again with the others, listed in the analyzer's log.)";
+    expect(flat(body).split(note)).toHaveLength(3);
+    // What the note promises: the analyzer's log line of each task lists every path.
+    const logged = reportLog(report).filter((line) => line.message.startsWith('Re-export '));
+    expect(logged.map((line) => line.fields?.['pathList'])).toEqual([paths, paths]);
   });
 });

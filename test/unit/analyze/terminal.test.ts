@@ -18,6 +18,7 @@ import {
   task,
   unparseable,
 } from '../../helpers/reports.ts';
+import { tooWide } from '../../helpers/width.ts';
 
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const SGR = /\u001b\[[0-9;]*m/g;
@@ -265,7 +266,7 @@ describe('Function: renderTerminal', () => {
     // Assess
     const person = block(output, 'What a person must fix');
     const first = person.findIndex((line) => line.startsWith('      File system'));
-    expect(person.slice(first)).toEqual([
+    expect(person.slice(first, first + 5)).toEqual([
       `      File system ${FS}, account 123456789012: 2 records`,
       '        ns1/a.bin',
       '        ns1/c.bin',
@@ -331,7 +332,7 @@ describe('Function: renderTerminal', () => {
       '    1 import, 1 skipped)',
       '  fs-11111111: 1 record (1 busy)',
     ]);
-    for (const line of output.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(tooWide(output)).toEqual([]);
   });
 
   it('lists the sources one a line each when their names would pass 100 columns', () => {
@@ -963,5 +964,56 @@ describe('Function: renderTerminal', () => {
       '  Log group        Log stream                     Account       Events',
       `  /aws/fsx/lustre  datarepo_${FS}  123456789012       1`,
     ]);
+  });
+});
+
+describe('Function: renderTerminal, the command after a fix', () => {
+  it('gives the reexport command under access denied, alone on its line and never cut', async () => {
+    // Prepare: a log group long enough to take the command past 100 columns.
+    const logGroup = `/aws/fsx/${'lustre-'.repeat(12)}prod`;
+    const report = await reportOf([
+      {
+        ...batch([
+          { message: json('S3ExportAccessDenied', '/ns1/a.bin') },
+          { message: json('S3ExportFileSizeTooLarge', '/ns1/big.bin') },
+        ]),
+        logGroup,
+      },
+    ]);
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    const person = block(output, 'What a person must fix');
+    const lead = person.indexOf(
+      '    After the fix, re-export them (the command asks before it starts):',
+    );
+    expect(lead).toBeGreaterThan(0);
+    const command = person[lead + 1] ?? '';
+    expect(command).toBe(
+      `      fsx-export-analyzer reexport --class permission --log-group ${logGroup} --file-system-id ${FS} --since 2025-11-25T12:00:00Z --until 2025-11-25T12:00:01Z --region eu-west-1`,
+    );
+    expect(command.length).toBeGreaterThan(100);
+    expect(person[lead + 2]).toMatch(/^ {2}S3 limits exceeded/);
+    expect(output.match(/fsx-export-analyzer reexport/g)).toHaveLength(1);
+    expect(tooWide(output)).toEqual([]);
+  });
+
+  it('gives no command when the events carry no time', () => {
+    // Prepare
+    const report = emptyReport({
+      events: 1,
+      records: [
+        record(0, { class: 'permission', code: 'S3ExportAccessDenied', timestamp: undefined }),
+      ],
+    });
+
+    // Act
+    const output = renderTerminal(report);
+
+    // Assess
+    expect(output).toContain('Access denied');
+    expect(output).not.toContain('After the fix');
   });
 });

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
 import type { OutcomeReport } from '../../../lib/reexport/outcomes.ts';
+import { interpretReport } from '../../../lib/reexport/report.ts';
 import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
-import { endedTasks, reportedTasks, taskStatus, trackedTask } from '../../helpers/fake-ports.ts';
+import { retrierLog } from '../../../lib/reexport/telemetry.ts';
+import {
+  describeCode,
+  endedTasks,
+  reportedTasks,
+  taskStatus,
+  trackedTask,
+} from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
 import { task } from '../../helpers/reports.ts';
 
@@ -476,5 +484,81 @@ describe('Function: renderOutcomeEmail, with completion reports read back', () =
     // Assess
     expect(body).not.toMatch(FORBIDDEN);
     expect(subject).not.toMatch(FORBIDDEN);
+  });
+});
+
+describe('Function: renderRetrierEmail and renderOutcomeEmail, paths a command leaves out', () => {
+  /** Twelve paths: a by-hand command names the first ten. */
+  const paths = Array.from({ length: 12 }, (_, index) => `ns1/p-${index}.bin`);
+
+  it("names the retrier's log, which lists every path of its refusals, dead letters and escalations", () => {
+    // Prepare
+    const report = retrierReport({
+      messages: 3,
+      escalated: paths.map((path) => ({
+        fileSystemId: FS,
+        path,
+        taskIds: [T1],
+        lastAttemptAt: '2026-11-25T11:00:00.000Z',
+        reportPath: REPORT,
+      })),
+      refused: [{ task: task({ paths }), error: 'BadRequest', reason: 'bad', messages: 1 }],
+      deadLettered: [
+        {
+          messageId: 'msg-1',
+          receiveCount: 5,
+          task: task({ paths }),
+          reason: 'a data repository task is running',
+          deferredReason: 'busy',
+          deferredAt: '2026-11-25T10:00:00.000Z',
+        },
+      ],
+    });
+
+    // Act
+    const { body } = renderRetrierEmail(report);
+
+    // Assess
+    const note =
+      "(The command names the first 10 of 12 paths; run it again with the others, listed in the retrier's log.)";
+    expect(flat(body).split(note)).toHaveLength(4);
+    expect(body).not.toContain("analyzer's log");
+    // What the note promises: the retrier's log lines hold every path.
+    const logged = retrierLog(report, 0);
+    const fields = (message: string) => logged.find((line) => line.message === message)?.fields;
+    expect(fields('Re-export refused')?.['paths']).toEqual(paths);
+    expect(fields('Deferred re-export dead-lettered')?.['paths']).toEqual(paths);
+    expect(fields('Re-exports escalated to a person')?.['escalated']).toEqual(report.escalated);
+  });
+
+  it('names the completion report for the escalated paths of a finished task', () => {
+    // Prepare: every path failed again with a code no retry fixes, so each is escalated.
+    const tracked = trackedTask(T2, { paths });
+    const url = `${REPORT}/${T2}/failures.csv`;
+    const text = paths.map((path) => `${path},failed,S3AccessDenied`).join('\n');
+    const bytes = Buffer.byteLength(text);
+    const read = { ok: true as const, text, bytes, totalBytes: bytes, truncated: false };
+    const report = outcomeReport({
+      finished: [
+        {
+          tracked,
+          lifecycle: 'FAILED',
+          status: taskStatus(T2, { lifecycle: 'FAILED', totalCount: 12, failedCount: 12 }),
+          failuresCsv: url,
+          report: interpretReport(url, read, paths, describeCode),
+        },
+      ],
+    });
+
+    // Act
+    const { body } = renderOutcomeEmail(report);
+
+    // Assess
+    expect(flat(body)).toContain(
+      `Completion report: ${url} 12 files still failed; 12 of them are paths this task re-exported`,
+    );
+    expect(flat(body)).toContain(
+      '(The command names the first 10 of 12 paths; run it again with the others, listed in the completion report above.)',
+    );
   });
 });

@@ -24,7 +24,7 @@ describe('Function: escalationLines', () => {
     const escalated = [escalation('ns1/a.bin'), escalation('ns1/b.bin', { reportPath: undefined })];
 
     // Act
-    const lines = escalationLines(escalated, failuresCsv);
+    const lines = escalationLines(escalated, failuresCsv, "the analyzer's log");
 
     // Assess
     expect(lines[0]).toMatch(/^\* 2 paths failed again after repeated re-exports/);
@@ -49,7 +49,7 @@ describe('Function: escalationLines', () => {
     const escalated = [escalation('ns1/a.bin'), escalation('ns1/b.bin', { fileSystemId: other })];
 
     // Act
-    const lines = escalationLines(escalated, failuresCsv, (id) =>
+    const lines = escalationLines(escalated, failuresCsv, "the analyzer's log", (id) =>
       id === FS ? '123456789012' : undefined,
     );
 
@@ -60,7 +60,7 @@ describe('Function: escalationLines', () => {
 
   it('gives no lines when nothing was escalated', () => {
     // Act
-    const lines = escalationLines([], failuresCsv);
+    const lines = escalationLines([], failuresCsv, "the analyzer's log");
 
     // Assess
     expect(lines).toEqual([]);
