@@ -22,11 +22,27 @@ function jsonItemBytes(value: unknown): number {
 }
 
 /**
+ * At least jsonItemBytes summed over `items` when all are strings (JSON writes a UTF-16 unit as at
+ * most 6 bytes, `\u001f`, plus two quotes and a comma); infinite for anything else.
+ */
+function stringsBound(items: readonly unknown[]): number {
+  let bound = 0;
+  for (const item of items) {
+    if (typeof item !== 'string') return Number.POSITIVE_INFINITY;
+    bound += 6 * item.length + 3;
+  }
+  return bound;
+}
+
+/**
  * A list cut into the parts one log line each holds, in order, every part's JSON within
  * LOG_LIST_BYTES. Always at least one part (an empty list gives one empty part), so a task is
  * never left without its line.
  */
 function logParts<T>(items: readonly T[]): T[][] {
+  // Almost every task fits one line: bounding its size without serialising each path keeps that
+  // case as cheap as logging the array was; only a task that may not fit is measured exactly.
+  if (stringsBound(items) <= LOG_LIST_BYTES) return [[...items]];
   const parts = chunkBySize(items, jsonItemBytes, LOG_LIST_BYTES);
   return parts.length === 0 ? [[]] : parts;
 }

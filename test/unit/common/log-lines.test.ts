@@ -91,6 +91,17 @@ describe('Function: taskLines', () => {
 });
 
 describe('Function: logParts', () => {
+  it('keeps on one part a list that fits, measured exactly when the quick bound says it may not', () => {
+    // Prepare: 100 paths of 400 ASCII characters: 40 KB of JSON, over 200 KB by the 6-byte bound.
+    const paths = Array.from({ length: 100 }, (_, index) => `${index}/${'a'.repeat(396)}`);
+
+    // Act
+    const parts = logParts(paths);
+
+    // Assess
+    expect(parts).toEqual([paths]);
+  });
+
   it('keeps one empty part for an empty list, so a task still gets its line', () => {
     // Act
     const parts = logParts([]);
