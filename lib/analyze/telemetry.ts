@@ -1,7 +1,15 @@
 import { CLASS_ORDER } from '../common/classes.ts';
 import { describeError } from '../common/errors.ts';
+import { escalationLines, taskLines } from '../common/log-lines.ts';
 import { sanitize } from '../common/text.ts';
-import type { LogBatch, LogLine, MetricPoint, Report, Telemetry } from '../common/types.ts';
+import type {
+  LogBatch,
+  LogLine,
+  MetricPoint,
+  Report,
+  TaskOutcome,
+  Telemetry,
+} from '../common/types.ts';
 import { countByClass, countByFileSystem, countOutcomes, fileSystemsOf } from './analysis.ts';
 
 /*
@@ -67,6 +75,41 @@ function reportMetrics(report: Report): MetricPoint[] {
   return points;
 }
 
+/** What a task's line says beyond its paths, by the task's outcome; none for a planned task. */
+function outcomeFields(
+  outcome: TaskOutcome,
+): { level: LogLine['level']; message: string; own: Record<string, unknown> } | undefined {
+  switch (outcome.status) {
+    case 'refused':
+      return {
+        level: 'warn',
+        message: 'Re-export refused',
+        own: { error: outcome.error, reason: outcome.reason, retryLater: outcome.retryLater },
+      };
+    case 'queued':
+      return {
+        level: 'info',
+        message: 'Re-export queued',
+        own: { reason: outcome.reason, delaySeconds: outcome.delaySeconds },
+      };
+    case 'started':
+      return {
+        level: 'info',
+        message: 'Re-export started',
+        own: { taskId: outcome.taskId, lifecycle: outcome.lifecycle },
+      };
+    case 'deferred':
+      // Left to a person (no deferral queue): a warning, as a refusal is.
+      return {
+        level: 'warn',
+        message: 'Re-export deferred',
+        own: { reason: outcome.reason, delaySeconds: outcome.task.delaySeconds },
+      };
+    case 'planned':
+      return undefined;
+  }
+}
+
 /** One invocation's log lines: what it read and did, each task with its paths, and escalations. */
 function reportLog(report: Report): LogLine[] {
   const counts = countOutcomes(report.outcomes);
@@ -93,56 +136,17 @@ function reportLog(report: Report): LogLine[] {
       },
     },
   ];
-  // One line per task started, refused, deferred or queued, each with every path: the logs then
-  // list every task a live run's email stops listing at 50. A dry run's tasks are planned ones,
+  // One line per task started, refused, deferred or queued, each with every path (over several
+  // lines, `part` of `parts`, when they would pass a log event's size: lib/common/log-lines.ts):
+  // the logs then list every task a live run's email stops listing at 50. A dry run's tasks are planned ones,
   // which `analyze --json` lists (docs/operate.md#the-functions-own-logs-and-metrics).
   for (const outcome of report.outcomes) {
-    const common = {
-      fileSystemId: outcome.task.fileSystemId,
-      paths: outcome.task.paths.length,
-      clientRequestToken: outcome.task.clientRequestToken,
-      pathList: outcome.task.paths,
-    };
-    if (outcome.status === 'refused') {
-      lines.push({
-        level: 'warn',
-        message: 'Re-export refused',
-        fields: {
-          ...common,
-          error: outcome.error,
-          reason: outcome.reason,
-          retryLater: outcome.retryLater,
-        },
-      });
-    } else if (outcome.status === 'queued') {
-      lines.push({
-        level: 'info',
-        message: 'Re-export queued',
-        fields: { ...common, reason: outcome.reason, delaySeconds: outcome.delaySeconds },
-      });
-    } else if (outcome.status === 'started') {
-      lines.push({
-        level: 'info',
-        message: 'Re-export started',
-        fields: { ...common, taskId: outcome.taskId, lifecycle: outcome.lifecycle },
-      });
-    } else if (outcome.status === 'deferred') {
-      // Left to a person (no deferral queue): a warning, as a refusal is.
-      lines.push({
-        level: 'warn',
-        message: 'Re-export deferred',
-        fields: { ...common, reason: outcome.reason, delaySeconds: outcome.task.delaySeconds },
-      });
-    }
+    const fields = outcomeFields(outcome);
+    if (fields === undefined) continue;
+    lines.push(...taskLines(fields.level, fields.message, outcome.task, fields.own));
   }
-  if ((report.escalated?.length ?? 0) > 0) {
-    // Every path, so the logs hold the whole list the email may shorten.
-    lines.push({
-      level: 'warn',
-      message: 'Re-exports escalated to a person',
-      fields: { escalated: report.escalated },
-    });
-  }
+  // Every escalated path, so the logs hold the whole list the email may shorten.
+  lines.push(...escalationLines(report.escalated ?? []));
   return lines;
 }
 

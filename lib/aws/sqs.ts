@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 // zod/mini keeps the Lambda bundle small; the messages are ours, so no locale is needed.
 import * as z from 'zod/mini';
+import { chunkBySize } from '../common/chunks.ts';
 import { AnalyzerError } from '../common/errors.ts';
 import { FORBIDDEN_PATH_CHARS, MAX_TASK_PATHS } from '../common/fsx.ts';
 import type { DeferralPort, DeferredExport } from '../common/ports.ts';
@@ -192,21 +193,11 @@ function split(message: DeferredExport): DeferredExport[] {
   }
   // Each further path adds its JSON string and a comma to the body of the piece without paths.
   const base = byteLength(serialize({ ...message, paths: [] }));
-  const pieces: DeferredExport[] = [];
-  let paths: string[] = [];
-  let size = base;
-  for (const path of message.paths) {
-    const cost = byteLength(serialize({ ...message, paths: [path] })) - base + 1;
-    if (paths.length > 0 && (paths.length === MAX_TASK_PATHS || size + cost > SPLIT_BYTES)) {
-      pieces.push({ ...message, paths });
-      paths = [];
-      size = base;
-    }
-    paths.push(path);
-    size += cost;
-  }
-  if (paths.length > 0) pieces.push({ ...message, paths });
-  return pieces;
+  const cost = (path: string) => byteLength(serialize({ ...message, paths: [path] })) - base + 1;
+  return chunkBySize(message.paths, cost, SPLIT_BYTES - base, MAX_TASK_PATHS).map((paths) => ({
+    ...message,
+    paths,
+  }));
 }
 
 /** Whole seconds from 0 to 900, the range SQS accepts; rounded up so nothing runs early. */
@@ -248,23 +239,7 @@ function toEntry(message: DeferredExport, delaySeconds: number): Entry {
 
 /** Groups entries into batches of at most 10 entries and 256 KiB, keeping their order. */
 function chunk(entries: readonly Entry[]): Entry[][] {
-  const batches: Entry[][] = [];
-  let current: Entry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (
-      current.length === MAX_ENTRIES ||
-      (current.length > 0 && bytes + entry.bytes > SQS_MAX_BYTES)
-    ) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += entry.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return chunkBySize(entries, (entry) => entry.bytes, SQS_MAX_BYTES, MAX_ENTRIES);
 }
 
 interface Failure {

@@ -16,6 +16,16 @@ const WIDTH = 100;
 const FS_COLUMN = 21;
 const CHECK_COLUMN = 13;
 const STATUS_COLUMN = 8;
+/**
+ * Where the rest of a cut doctor email is: the doctor logs each finding a person acts on
+ * (lib/doctor/telemetry.ts), and the CLI prints the whole check (docs/cli.md#doctor).
+ */
+const DOCTOR_CUT: readonly string[] = [
+  "[truncated at the SNS size limit. The doctor's log has one line per WARN,",
+  'PROBLEM or UNKNOWN finding ("Doctor finding"). For the whole check, run',
+  '  fsx-export-analyzer doctor',
+  'in the same account and Region (docs/cli.md#doctor).]',
+];
 
 /** Where to cut `text` at most at `at`: never between the halves of a surrogate pair. */
 function cutAt(text: string, at: number): number {
@@ -188,7 +198,7 @@ function renderDoctorAlert(
   );
   return {
     subject: subjectWith(subject),
-    body: fitBody(lines, footer(generatedAt, 'doctor')),
+    body: fitBody(lines, footer(generatedAt, 'doctor'), DOCTOR_CUT),
     attributes: summaryAttributes('doctor', ids, worse.length > 0),
   };
 }

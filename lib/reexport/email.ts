@@ -39,6 +39,27 @@ import type { RetrierReport } from './retrier.ts';
 import { failuresCsvPath } from './rules.ts';
 
 const MAX_ITEMS = 50;
+/**
+ * Where the rest of a cut retrier email is: its own log, whose task lines list every path
+ * (lib/reexport/telemetry.ts, docs/operate.md#the-functions-own-logs-and-metrics).
+ */
+const RETRIER_CUT: readonly string[] = [
+  "[truncated at the SNS size limit. The retrier's log has one line per",
+  're-export task it started, refused or dead-lettered, with every path, one',
+  'per file system sent back to wait, and every path escalated to a person',
+  '(docs/operate.md#the-functions-own-logs-and-metrics).]',
+];
+/**
+ * Where the rest of a cut outcome-check email is: its log has a line per task that ended, without
+ * the paths, which the start line with the same taskId lists (lib/reexport/telemetry.ts).
+ */
+const OUTCOMES_CUT: readonly string[] = [
+  "[truncated at the SNS size limit. The outcome check's log has one line",
+  'per task that ended ("Re-export ended": taskId, counts, failuresCsv); the',
+  '"Re-export started" line with the same taskId, in the analyzer\'s or the',
+  "retrier's log, lists the task's paths",
+  '(docs/operate.md#the-functions-own-logs-and-metrics).]',
+];
 
 function distinct(values: Iterable<string>): number {
   return new Set(values).size;
@@ -232,7 +253,7 @@ function renderRetrierEmail(report: RetrierReport): Publication {
   ]);
   return {
     subject,
-    body: fitBody(lines, footer(report.generatedAt, 'retrier')),
+    body: fitBody(lines, footer(report.generatedAt, 'retrier'), RETRIER_CUT),
     attributes: summaryAttributes('retrier', ids, needPerson > 0),
   };
 }
@@ -499,7 +520,7 @@ function renderOutcomeEmail(report: OutcomeReport): Publication {
   ]);
   return {
     subject,
-    body: fitBody(lines, footer(report.generatedAt, 'outcome check')),
+    body: fitBody(lines, footer(report.generatedAt, 'outcome check'), OUTCOMES_CUT),
     attributes: summaryAttributes('outcomes', ids, problems.length > 0),
   };
 }

@@ -1,3 +1,4 @@
+import { escalationLines, taskLines } from '../common/log-lines.ts';
 import type { LogLine, MetricPoint, Telemetry, UnreadMessage } from '../common/types.ts';
 import type { OutcomeReport } from './outcomes.ts';
 import type { RetrierReport } from './retrier.ts';
@@ -52,8 +53,9 @@ function retrierMetrics(report: RetrierReport, malformed: number): MetricPoint[]
 }
 
 /**
- * One retrier invocation's log lines: the totals, then one line per start, wait, refusal and dead
- * letter with every path, so the logs hold what the email may shorten.
+ * One retrier invocation's log lines: the totals, then one line per start, wait, refusal,
+ * escalation and dead letter, each task and escalation with every path, so the logs hold what
+ * the email may shorten or a cut email loses.
  */
 function retrierLog(report: RetrierReport, malformed: number): LogLine[] {
   const logs: LogLine[] = [
@@ -71,18 +73,16 @@ function retrierLog(report: RetrierReport, malformed: number): LogLine[] {
       },
     },
   ];
+  // Paths as the analyzer logs them (`paths` counts, `pathList` lists, split into parts that fit
+  // a log event: lib/common/log-lines.ts), so one query reads both functions' logs.
   for (const start of report.started) {
-    logs.push({
-      level: 'info',
-      message: 'Re-export started',
-      fields: {
-        fileSystemId: start.task.fileSystemId,
+    logs.push(
+      ...taskLines('info', 'Re-export started', start.task, {
         taskId: start.taskId,
-        paths: start.task.paths.length,
+        lifecycle: start.lifecycle,
         messages: start.messages,
-        clientRequestToken: start.task.clientRequestToken,
-      },
-    });
+      }),
+    );
   }
   for (const wait of report.waiting) {
     logs.push({
@@ -92,36 +92,23 @@ function retrierLog(report: RetrierReport, malformed: number): LogLine[] {
     });
   }
   for (const refusal of report.refused) {
-    logs.push({
-      level: 'warn',
-      message: 'Re-export refused',
-      fields: {
-        fileSystemId: refusal.task.fileSystemId,
+    logs.push(
+      ...taskLines('warn', 'Re-export refused', refusal.task, {
         error: refusal.error,
         reason: refusal.reason,
-        paths: refusal.task.paths,
-      },
-    });
+        messages: refusal.messages,
+      }),
+    );
   }
-  if (report.escalated.length > 0) {
-    logs.push({
-      level: 'warn',
-      message: 'Re-exports escalated to a person',
-      fields: { escalated: report.escalated },
-    });
-  }
+  logs.push(...escalationLines(report.escalated));
   for (const dead of report.deadLettered) {
-    logs.push({
-      level: 'error',
-      message: 'Deferred re-export dead-lettered',
-      fields: {
+    logs.push(
+      ...taskLines('error', 'Deferred re-export dead-lettered', dead.task, {
         messageId: dead.messageId,
         receiveCount: dead.receiveCount,
-        fileSystemId: dead.task.fileSystemId,
-        paths: dead.task.paths,
         reason: dead.reason,
-      },
-    });
+      }),
+    );
   }
   return logs;
 }

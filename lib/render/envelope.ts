@@ -15,11 +15,13 @@ const BODY_BUDGET = 250_000;
 /** File system ids listed in a message attribute; a filter policy needs no more. */
 const MAX_ATTRIBUTE_IDS = 50;
 /**
- * The last words of a cut body: what is cut, and where the rest is. The analyzer logs counts, a
- * line per task it started, refused, deferred or queued with every path, and escalations, never
- * the failure records (docs/operate.md#the-functions-own-logs-and-metrics): those stay in the FSx
- * log group, which `scan` reads (docs/cli.md#scan). The envelope knows no window or log group, so
- * the lines name neither; each is at most 76 columns and the command is never broken.
+ * The last words of a cut body: what is cut, and where the rest is. Each caller knows where its
+ * own rest is and passes it to fitBody; this is the analyzer's, and the default. The analyzer
+ * logs counts, a line per task it started, refused, deferred or queued with every path, and
+ * escalations, never the failure records (docs/operate.md#the-functions-own-logs-and-metrics):
+ * those stay in the FSx log group, which `scan` reads (docs/cli.md#scan). The envelope knows no
+ * window or log group, so the lines name neither. Every note opens with CUT_OPENING, ends with
+ * "]", and has lines of at most 76 columns, the command never broken.
  */
 const TRUNCATED: readonly string[] = [
   "[truncated at the SNS size limit. The analyzer's log has one line per",
@@ -28,6 +30,8 @@ const TRUNCATED: readonly string[] = [
   '  fsx-export-analyzer scan --since TIME --until TIME',
   'with --log-group or --file-system-id as needed (docs/cli.md#scan).]',
 ];
+/** How every cut-body note begins, so a reader (and a test) can tell a cut email. */
+const CUT_OPENING = '[truncated at the SNS size limit.';
 
 function utf8(text: string): number {
   return Buffer.byteLength(text, 'utf8');
@@ -35,12 +39,17 @@ function utf8(text: string): number {
 
 /**
  * Joins the lines within the byte budget. Sections are bounded, so this only bites on
- * adversarial input; it then cuts at a line boundary (never inside a character) and says so.
+ * adversarial input; it then cuts at a line boundary (never inside a character) and ends with
+ * `note`: what is cut and where the rest is, the caller's own (default: the analyzer's, TRUNCATED).
  */
-function fitBody(lines: readonly string[], footer: readonly string[]): string {
+function fitBody(
+  lines: readonly string[],
+  footer: readonly string[],
+  note: readonly string[] = TRUNCATED,
+): string {
   const full = [...lines, ...footer].join('\n');
   if (utf8(full) <= BODY_BUDGET) return full;
-  const tail = ['', ...TRUNCATED, ...footer];
+  const tail = ['', ...note, ...footer];
   let budget = BODY_BUDGET - utf8(tail.join('\n')) - 1;
   const kept: string[] = [];
   for (const line of lines) {
@@ -143,6 +152,7 @@ function summaryAttributes(
 export type { SubjectPart };
 export {
   asciiIds,
+  CUT_OPENING,
   fitBody,
   footer,
   MAX_ATTRIBUTE_IDS,
@@ -151,4 +161,5 @@ export {
   SUBJECT_MAX,
   subjectWith,
   summaryAttributes,
+  TRUNCATED,
 };

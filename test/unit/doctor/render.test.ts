@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../lib/common/types.ts';
 import { doctorChanges, toFindingState } from '../../../lib/doctor/changes.ts';
@@ -208,6 +209,40 @@ describe('Function: renderDoctorJson', () => {
 });
 
 describe('Function: renderDoctorAlert', () => {
+  it("ends a cut body with where the rest is: the doctor's log and the CLI, not the analyzer's log", () => {
+    // Prepare: 1,500 misconfigured associations with long repository paths cannot fit.
+    const before = toFindingState(diagnose(inventory()).findings);
+    const value = Array.from({ length: 1_500 }, (_, index) =>
+      association({
+        associationId: `dra-${String(index).padStart(17, '0')}`,
+        lifecycle: 'MISCONFIGURED',
+        dataRepositoryPath: `s3://bucket/${'\u20ac'.repeat(300)}${index}`,
+      }),
+    );
+    const result = diagnose(inventory({ associations: { ok: true, value } }));
+
+    // Act
+    const alert = renderDoctorAlert(
+      result,
+      doctorChanges(before, result.findings).changes,
+      DOCTOR_AT,
+    );
+
+    // Assess
+    expect(Buffer.byteLength(alert.body, 'utf8')).toBeLessThanOrEqual(250_000);
+    expect(alert.body).toContain(
+      [
+        "[truncated at the SNS size limit. The doctor's log has one line per WARN,",
+        'PROBLEM or UNKNOWN finding ("Doctor finding"). For the whole check, run',
+        '  fsx-export-analyzer doctor',
+        'in the same account and Region (docs/cli.md#doctor).]',
+        '',
+        `Sent by fsx-export-analyzer ${packageJson.version} (doctor) at ${DOCTOR_AT}.`,
+      ].join('\n'),
+    );
+    expect(alert.body).not.toContain("The analyzer's log has one line per");
+  });
+
   it('names the new problem in the subject and shows the change, then the whole check', () => {
     // Prepare
     const before = toFindingState(diagnose(inventory()).findings);

@@ -1,6 +1,7 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
-import type { OutcomeReport } from '../../../lib/reexport/outcomes.ts';
+import type { FinishedTask, OutcomeReport } from '../../../lib/reexport/outcomes.ts';
 import { interpretReport } from '../../../lib/reexport/report.ts';
 import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
 import { retrierLog } from '../../../lib/reexport/telemetry.ts';
@@ -48,7 +49,39 @@ function outcomeReport(overrides: Partial<OutcomeReport> = {}): OutcomeReport {
   };
 }
 
+/** Paths of 4,000 characters of emoji and bidi overrides: 50 tasks of them cannot fit. */
+function hostilePaths(task: number, count = 100): string[] {
+  return Array.from({ length: count }, (_, n) => `${task}/${n}/${'\u{1f600}\u202e'.repeat(1_330)}`);
+}
+
 describe('Function: renderRetrierEmail', () => {
+  it("ends a cut body with where the rest is: the retrier's own log, not the analyzer's", () => {
+    // Prepare
+    const refused = Array.from({ length: 60 }, (_, index) => ({
+      task: task({ clientRequestToken: `fea-${index}`, paths: hostilePaths(index) }),
+      error: 'BadRequest',
+      reason: 'outside every association',
+      messages: 1,
+    }));
+
+    // Act
+    const publication = renderRetrierEmail(retrierReport({ messages: 60, refused }));
+
+    // Assess
+    expect(Buffer.byteLength(publication.body, 'utf8')).toBeLessThanOrEqual(250_000);
+    expect(publication.body).toContain(
+      [
+        "[truncated at the SNS size limit. The retrier's log has one line per",
+        're-export task it started, refused or dead-lettered, with every path, one',
+        'per file system sent back to wait, and every path escalated to a person',
+        '(docs/operate.md#the-functions-own-logs-and-metrics).]',
+        '',
+        'Sent by fsx-export-analyzer',
+      ].join('\n'),
+    );
+    expect(publication.body).not.toContain("The analyzer's log has one line per");
+  });
+
   it('reports the tasks it started, and that the outcome follows separately', () => {
     // Prepare
     const started = task({ clientRequestToken: 'fea-r1', paths: ['ns1/a', 'ns1/b'] });
@@ -279,6 +312,45 @@ describe('Function: renderRetrierEmail and renderOutcomeEmail, organization mode
 });
 
 describe('Function: renderOutcomeEmail', () => {
+  it("ends a cut body with where the rest is: the outcome check's log and the tasks' start lines", () => {
+    // Prepare: 60 failed tasks whose completion reports list 21 long hostile paths each (one
+    // report read once: reading it is what is slow, and it is not under test).
+    const paths = hostilePaths(0, 21);
+    const url = `${REPORT}/failures.csv`;
+    const text = paths.map((path) => `${path},failed,S3AccessDenied`).join('\n');
+    const bytes = Buffer.byteLength(text);
+    const read = { ok: true as const, text, bytes, totalBytes: bytes, truncated: false };
+    const report = interpretReport(url, read, paths, describeCode);
+    const finished = Array.from({ length: 60 }, (_, index): FinishedTask => {
+      const taskId = `task-${String(index).padStart(17, '0')}`;
+      return {
+        tracked: trackedTask(taskId, { paths }),
+        lifecycle: 'FAILED',
+        status: taskStatus(taskId, { lifecycle: 'FAILED', totalCount: 21, failedCount: 21 }),
+        failuresCsv: url,
+        report,
+      };
+    });
+
+    // Act
+    const publication = renderOutcomeEmail(outcomeReport({ finished }));
+
+    // Assess
+    expect(Buffer.byteLength(publication.body, 'utf8')).toBeLessThanOrEqual(250_000);
+    expect(publication.body).toContain(
+      [
+        "[truncated at the SNS size limit. The outcome check's log has one line",
+        'per task that ended ("Re-export ended": taskId, counts, failuresCsv); the',
+        '"Re-export started" line with the same taskId, in the analyzer\'s or the',
+        "retrier's log, lists the task's paths",
+        '(docs/operate.md#the-functions-own-logs-and-metrics).]',
+        '',
+        'Sent by fsx-export-analyzer',
+      ].join('\n'),
+    );
+    expect(publication.body).not.toContain("The analyzer's log has one line per");
+  });
+
   it('lists failed tasks first with counts, details and the failures.csv location', () => {
     // Prepare
     const report = outcomeReport({
@@ -526,8 +598,8 @@ describe('Function: renderRetrierEmail and renderOutcomeEmail, paths a command l
     // What the note promises: the retrier's log lines hold every path.
     const logged = retrierLog(report, 0);
     const fields = (message: string) => logged.find((line) => line.message === message)?.fields;
-    expect(fields('Re-export refused')?.['paths']).toEqual(paths);
-    expect(fields('Deferred re-export dead-lettered')?.['paths']).toEqual(paths);
+    expect(fields('Re-export refused')?.['pathList']).toEqual(paths);
+    expect(fields('Deferred re-export dead-lettered')?.['pathList']).toEqual(paths);
     expect(fields('Re-exports escalated to a person')?.['escalated']).toEqual(report.escalated);
   });
 

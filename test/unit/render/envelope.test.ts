@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   asciiIds,
+  CUT_OPENING,
   fitBody,
   footer,
   onFileSystems,
   SUBJECT_MAX,
   subjectWith,
   summaryAttributes,
+  TRUNCATED,
 } from '../../../lib/render/envelope.ts';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { FS } from '../../helpers/fixtures.ts';
@@ -173,5 +175,26 @@ describe('Function: fitBody', () => {
     expect(body).not.toContain('full report');
     const kept = body.split('\n').slice(0, -(note.length + 3));
     expect(kept).toEqual(lines.slice(0, kept.length));
+  });
+
+  it("ends a cut body with the caller's own note on where the rest is", () => {
+    // Prepare
+    const lines = Array.from({ length: 5_000 }, (_, index) => `${index} ${'\u00e9'.repeat(40)}`);
+    const note = [`${CUT_OPENING} The retrier's log has the rest.]`];
+
+    // Act
+    const body = fitBody(lines, ['', 'end'], note);
+
+    // Assess
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(250_000);
+    expect(body.endsWith(`\n\n${note[0]}\n\nend`)).toBe(true);
+    expect(body).not.toContain("The analyzer's log");
+  });
+
+  it("opens the analyzer's default note as every note opens, within 76 columns", () => {
+    // Assess
+    expect(TRUNCATED[0]?.startsWith(CUT_OPENING)).toBe(true);
+    expect(TRUNCATED.at(-1)?.endsWith(']')).toBe(true);
+    expect(Math.max(...TRUNCATED.map((line) => line.length))).toBeLessThanOrEqual(76);
   });
 });
