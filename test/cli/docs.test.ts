@@ -90,6 +90,36 @@ describe('Docs: docs/cli.md agrees with --help', () => {
     expect(documented).toEqual(helped);
   });
 
+  it('names every exit-1 cause of reexport that docs/cli.md gives, in both --help texts', async () => {
+    // Prepare: the causes as docs/cli.md's reexport section words them.
+    const doc = (await readFile(CLI_MD, 'utf8')).replace(/`/g, '').replace(/\s+/g, ' ');
+    const top = fakeIo();
+    await main(['--help'], top);
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const causes = [
+      'refused',
+      'an AWS call failed',
+      'nothing started because every failure was left out',
+      'not recorded in LEDGER_TABLE',
+    ];
+
+    // Act
+    const documented = paragraphFrom(doc, 'Exit status: 0 all started').split('; 2 ')[0] ?? '';
+    const reexport = flat(paragraphFrom(reexportHelp, 'Exit status:')).split('; 2 ')[0] ?? '';
+    const overall = flat(paragraphFrom(top.out.join(''), 'Exit status:')).split('; 2 ')[0] ?? '';
+
+    // Assess
+    for (const cause of causes) {
+      expect(documented, 'docs/cli.md, reexport').toContain(cause);
+      expect(reexport, 'reexport --help').toContain(cause);
+    }
+    // The top-level text says the same in short.
+    expect(overall).toContain('an AWS call failed (scan, reexport)');
+    expect(overall).toContain(
+      'a re-export was refused, could not be planned or was not recorded in LEDGER_TABLE (reexport)',
+    );
+  });
+
   it('quotes the lines --region is refused with as analyze and doctor print them', async () => {
     // Prepare
     const doc = await readFile(CLI_MD, 'utf8');
