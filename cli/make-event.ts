@@ -178,7 +178,8 @@ const MAX_NAMED_FILE_SYSTEMS = 3;
  * The file systems the records of `text` name in the events make-event files under a stream that
  * names none (lines without a stream go under DEFAULT_EVENT_STREAM or --file-system-id's; a stream
  * not named `datarepo_<fs-id>` takes --file-system-id too), in first-seen order; `streamless` when
- * any such event exists. Undefined when the text is not one analyze reads.
+ * some line names no stream (it would go under DEFAULT_EVENT_STREAM). Undefined when the text is
+ * not one analyze reads.
  */
 function namedFileSystems(
   text: string,
@@ -195,8 +196,8 @@ function namedFileSystems(
   let streamless = false;
   for (const batch of input.batches) {
     if (batch.streamFileSystemId !== undefined) continue;
+    if (batch.logStream === UNNAMED && batch.events.length > 0) streamless = true;
     for (const event of batch.events) {
-      streamless = true;
       if (typeof event.message !== 'string') continue;
       const id = recognise(event.message)?.fileSystemId;
       if (id !== undefined) ids.add(id);

@@ -714,8 +714,9 @@ describe('CLI: invoke', () => {
   });
 
   it('asks for one event per file system when the lines name several', async () => {
-    // Prepare: a log stream names one file system, so one event cannot hold both.
-    const file = join(scratch, 'three-file-systems.log');
+    // Prepare: a log stream names one file system, so one event cannot hold them all; the
+    // first three are named.
+    const file = join(scratch, 'four-file-systems.log');
     await writeFile(
       file,
       [
@@ -723,6 +724,7 @@ describe('CLI: invoke', () => {
         'fs-07f3e9a1c2b4d6e8f',
         'fs-0c5d8e2f1a9b3c7d4',
         'fs-0a1b2c3d4e5f60718',
+        'fs-0e1f2a3b4c5d6e7f8',
       ]
         .map((id, index) => `ERROR S3ExportInternalError path=/ns1/f${index}.bin ${id}`)
         .join('\n'),
@@ -734,7 +736,7 @@ describe('CLI: invoke', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(nonBlankLines(run.stderr)).toEqual([
-      `fsx-export-analyzer: ${file}: is log lines, not a Lambda event, and its records name 3 file systems (fs-0a1b2c3d4e5f60718, fs-07f3e9a1c2b4d6e8f, fs-0c5d8e2f1a9b3c7d4): a log stream names one file system, so make one event per file system from a file of its lines with "fsx-export-analyzer make-event --file-system-id ID FILE > event.json", then invoke each event`,
+      `fsx-export-analyzer: ${file}: is log lines, not a Lambda event, and its records name 4 file systems (fs-0a1b2c3d4e5f60718, fs-07f3e9a1c2b4d6e8f, fs-0c5d8e2f1a9b3c7d4 and 1 more): a log stream names one file system, so make one event per file system from a file of its lines with "fsx-export-analyzer make-event --file-system-id ID FILE > event.json", then invoke each event`,
     ]);
   });
 
