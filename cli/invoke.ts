@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { decodeLambdaEvent } from '../lib/analyze/decode.ts';
 import { ConfigError, DecodeError, describeError, InputError } from '../lib/common/errors.ts';
-import { shellArg } from '../lib/render/shell.ts';
 import {
   complain,
   DEFAULT_OWNER,
@@ -18,6 +17,7 @@ import {
   setting,
   UsageError,
 } from './common.ts';
+import { linesAdvice } from './make-event.ts';
 import { readText } from './sources.ts';
 
 /*
@@ -108,10 +108,7 @@ async function readEvents(file: string, io: Io): Promise<unknown[]> {
     event = JSON.parse(text);
   } catch (error) {
     if (looksLikeLogLines(text)) {
-      const input = file === '-' ? '-' : shellArg(file);
-      throw new InputError(
-        `${source.name}: is log lines, not a Lambda event: make one with "${PROGRAM} make-event ${input} > event.json", then invoke event.json`,
-      );
+      throw new InputError(`${source.name}: ${linesAdvice(text, source.name, file)}`);
     }
     throw new InputError(`${source.name}: is not valid JSON: ${describeError(error)}`);
   }

@@ -42,8 +42,9 @@ Usage:
   ${PROGRAM} --version | -v                    the version
 
 Exit status: 0 success; 1 unexpected error, the handler failed (invoke), an AWS call failed
-(scan), a re-export was refused (reexport) or something is wrong (doctor); 2 bad usage, bad
-configuration, an unreadable input file, or AWS access missing.
+(scan, reexport), a re-export was refused, could not be planned or was not recorded in
+LEDGER_TABLE (reexport), or something is wrong (doctor); 2 bad usage, bad configuration, an
+unreadable input file, or AWS access missing.
 scan, reexport and doctor call AWS with the standard settings (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL...); analyze, invoke --dry-run and make-event never do.
 Set DEBUG=1 to print stack traces of unexpected errors.

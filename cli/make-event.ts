@@ -2,9 +2,11 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { recognise } from '../lib/analyze/parse.ts';
 import { InputError } from '../lib/common/errors.ts';
 import { DEFAULT_LOG_GROUP } from '../lib/common/fsx.ts';
-import type { Input, InputContext } from '../lib/input/read.ts';
+import { type Input, type InputContext, readInput } from '../lib/input/read.ts';
+import { shellArg } from '../lib/render/shell.ts';
 import {
   checkFileSystemId,
   complain,
@@ -169,6 +171,69 @@ function unbuildable(input: Input): string | undefined {
   return `holds ${defective.length} log event(s) that cannot be rebuilt as they were (the first: ${first?.defect ?? 'its message is not text'}): invoke or analyze the file as it is`;
 }
 
+/** File systems named in the "several" advice before the rest are counted. */
+const MAX_NAMED_FILE_SYSTEMS = 3;
+
+/**
+ * The file systems the records of `text` name in the events make-event files under a stream that
+ * names none (lines without a stream go under DEFAULT_EVENT_STREAM or --file-system-id's; a stream
+ * not named `datarepo_<fs-id>` takes --file-system-id too), in first-seen order; `streamless` when
+ * some line names no stream (it would go under DEFAULT_EVENT_STREAM). Undefined when the text is
+ * not one analyze reads.
+ */
+function namedFileSystems(
+  text: string,
+  name: string,
+): { ids: string[]; streamless: boolean } | undefined {
+  let input: Input;
+  try {
+    input = readInput(text, name, { maxDecompressedBytes: bufferConstants.MAX_LENGTH });
+  } catch (error) {
+    if (error instanceof InputError) return undefined;
+    throw error;
+  }
+  const ids = new Set<string>();
+  let streamless = false;
+  for (const batch of input.batches) {
+    if (batch.streamFileSystemId !== undefined) continue;
+    if (batch.logStream === UNNAMED && batch.events.length > 0) streamless = true;
+    for (const event of batch.events) {
+      if (typeof event.message !== 'string') continue;
+      const id = recognise(event.message)?.fileSystemId;
+      if (id !== undefined) ids.add(id);
+    }
+  }
+  return { ids: [...ids], streamless };
+}
+
+/**
+ * What to say of log lines given where a Lambda event was expected (`invoke`): that they are
+ * lines, and the make-event command that turns them into an event. Without --file-system-id,
+ * make-event files lines under DEFAULT_EVENT_STREAM, and a record that names another file system
+ * than its stream is never re-exported (lib/analyze/plan.ts), so the command names the one file
+ * system the records name, asks for one event per file system when they name several (a log
+ * stream names one), and says where the lines go when they name none. `input` is the argument
+ * as typed (`-` for standard input), quoted here.
+ */
+function linesAdvice(text: string, name: string, input: string): string {
+  const file = input === '-' ? '-' : shellArg(input);
+  const found = namedFileSystems(text, name);
+  const ids = found?.ids ?? [];
+  const [only] = ids;
+  if (ids.length === 1 && only !== undefined) {
+    return `is log lines, not a Lambda event: make one with "${PROGRAM} make-event --file-system-id ${shellArg(only)} ${file} > event.json", then invoke event.json`;
+  }
+  if (ids.length > 1) {
+    const named = ids.slice(0, MAX_NAMED_FILE_SYSTEMS).join(', ');
+    const more =
+      ids.length > MAX_NAMED_FILE_SYSTEMS ? ` and ${ids.length - MAX_NAMED_FILE_SYSTEMS} more` : '';
+    return `is log lines, not a Lambda event, and its records name ${ids.length} file systems (${named}${more}): a log stream names one file system, so make one event per file system from a file of its lines with "${PROGRAM} make-event --file-system-id ID FILE > event.json", then invoke each event`;
+  }
+  const plain = `is log lines, not a Lambda event: make one with "${PROGRAM} make-event ${file} > event.json", then invoke event.json`;
+  if (found?.streamless !== true) return plain;
+  return `${plain}; its records name no file system, so make-event files them under the log stream ${DEFAULT_EVENT_STREAM} (add --file-system-id ID to name yours)`;
+}
+
 /** Runs `make-event`; see `help`. */
 async function command(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOrUsage('make-event', () =>
@@ -256,4 +321,4 @@ async function command(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-export { command, help };
+export { command, help, linesAdvice };

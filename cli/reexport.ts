@@ -94,9 +94,11 @@ fsx:DescribeDataRepositoryTasks and fsx:CreateDataRepositoryTask; with LEDGER_TA
 dynamodb:UpdateItem, dynamodb:PutItem and dynamodb:GetItem on the table.
 
 Exit status: 0 every task started (or already started, or nothing to do, or declined);
-1 FSx refused a task, or an AWS call failed; 2 bad usage, unknown log group, missing
-permission or credentials, standard input is not a terminal without --yes, or --json without
---yes or --dry-run.
+1 FSx refused a task, an AWS call failed, nothing started because every failure was left out
+(see "Not re-exported"), or tasks started but not recorded in LEDGER_TABLE (every task is still
+started); 2 bad usage (including --dry-run with --yes), unknown log group, missing permission or
+credentials, standard input is not a terminal without --yes, or --json without --yes or
+--dry-run.
 `;
 
 /**

@@ -650,16 +650,117 @@ describe('CLI: invoke', () => {
   });
 
   it.each([
-    ['text log lines', 'prod-lustre-cfd.log', null],
+    [
+      'text log lines',
+      'cfd lines.log',
+      '{"errorCode":"S3ExportInternalError","filePath":"/ns1/a.bin","fileSystemId":"fs-0a1b2c3d4e5f60718"}\nFailed to export file because it is being used by another process.\n',
+      (file: string) => `'${file}'`,
+    ],
     [
       'JSON records, one per line',
       'records.ndjson',
-      '{"errorCode":"S3ExportInternalError","filePath":"/ns1/a.bin"}\n{"errorCode":"S3ExportInternalError","filePath":"/ns1/b.bin"}\n',
+      '{"errorCode":"S3ExportInternalError","filePath":"/ns1/a.bin","fileSystemId":"fs-0a1b2c3d4e5f60718"}\n{"errorCode":"S3ExportInternalError","filePath":"/ns1/b.bin","fileSystemId":"fs-0a1b2c3d4e5f60718"}\n',
+      (file: string) => file,
     ],
-  ])('refuses %s with exit 2 and one line that suggests make-event', async (_kind, name, text) => {
-    // Prepare
-    const file = text === null ? join(LINES, name) : join(scratch, name);
-    if (text !== null) await writeFile(file, text);
+  ])(
+    'refuses %s with exit 2 and the make-event command for the file system they name',
+    async (_kind, name, text, quoted) => {
+      // Prepare: without --file-system-id, make-event would file the records under its default
+      // stream, another file system than the one they name. A name with a space is quoted.
+      const file = join(scratch, name);
+      await writeFile(file, text);
+
+      // Act
+      const run = await cli(['invoke', '--dry-run', file]);
+
+      // Assess
+      expect(run.code).toBe(2);
+      expect(nonBlankLines(run.stderr)).toEqual([
+        `fsx-export-analyzer: ${file}: is log lines, not a Lambda event: make one with "fsx-export-analyzer make-event --file-system-id fs-0a1b2c3d4e5f60718 ${quoted(file)} > event.json", then invoke event.json`,
+      ]);
+    },
+  );
+
+  it("suggests for a sample's lines the make-event command that gives the sample's figures", async () => {
+    // Prepare: the hinted command, run as printed (with the sample's log group, which the lines
+    // do not name), against the sample event made from the same lines.
+    const lines = join(LINES, 'prod-lustre-cfd.log');
+    const refused = await cli(['invoke', '--dry-run', lines]);
+    const command = /make one with "fsx-export-analyzer make-event (.*) > event\.json"/.exec(
+      refused.stderr,
+    )?.[1];
+    const made = await cli([
+      'make-event',
+      '--log-group',
+      '/aws/fsx/prod-lustre',
+      ...(command ?? '').split(' '),
+    ]);
+    const file = join(scratch, 'hinted-event.json');
+    await writeFile(file, made.stdout);
+    const env = { AWS_REGION: 'us-east-1' };
+
+    // Act
+    const hinted = await cli(['invoke', '--dry-run', file], { env });
+    const sample = await cli(['invoke', '--dry-run', join(EVENTS, 'prod-lustre-cfd.json')], {
+      env,
+    });
+
+    // Assess
+    expect(command).toBe(`--file-system-id fs-0a1b2c3d4e5f60718 ${lines}`);
+    expect(made.code, made.stderr).toBe(0);
+    expect(hinted.code, hinted.stderr).toBe(0);
+    expect(hinted.stderr).not.toContain('but was logged for');
+    expect(JSON.parse(hinted.stdout)).toEqual(JSON.parse(sample.stdout));
+  });
+
+  it('asks for one event per file system when the lines name several', async () => {
+    // Prepare: a log stream names one file system, so one event cannot hold them all; the
+    // first three are named.
+    const file = join(scratch, 'four-file-systems.log');
+    await writeFile(
+      file,
+      [
+        'fs-0a1b2c3d4e5f60718',
+        'fs-07f3e9a1c2b4d6e8f',
+        'fs-0c5d8e2f1a9b3c7d4',
+        'fs-0a1b2c3d4e5f60718',
+        'fs-0e1f2a3b4c5d6e7f8',
+      ]
+        .map((id, index) => `ERROR S3ExportInternalError path=/ns1/f${index}.bin ${id}`)
+        .join('\n'),
+    );
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', file]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toEqual([
+      `fsx-export-analyzer: ${file}: is log lines, not a Lambda event, and its records name 4 file systems (fs-0a1b2c3d4e5f60718, fs-07f3e9a1c2b4d6e8f, fs-0c5d8e2f1a9b3c7d4 and 1 more): a log stream names one file system, so make one event per file system from a file of its lines with "fsx-export-analyzer make-event --file-system-id ID FILE > event.json", then invoke each event`,
+    ]);
+  });
+
+  it('names the default log stream when the lines name no file system', async () => {
+    // Prepare: bare documented messages name none; standard input is quoted as "-".
+    const input = 'Failed to export file because it is being used by another process.\n';
+
+    // Act
+    const run = await cli(['invoke', '--dry-run', '-'], { input });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(nonBlankLines(run.stderr)).toEqual([
+      'fsx-export-analyzer: stdin: is log lines, not a Lambda event: make one with "fsx-export-analyzer make-event - > event.json", then invoke event.json; its records name no file system, so make-event files them under the log stream datarepo_fs-0123456789abcdef0 (add --file-system-id ID to name yours)',
+    ]);
+  });
+
+  it('keeps the plain make-event command for lines that carry their own log stream', async () => {
+    // Prepare: aws logs tail lines keep their stream, which names the file system.
+    const file = join(scratch, 'tail.log');
+    await writeFile(
+      file,
+      '2025-11-25T11:58:03.000Z datarepo_fs-07f3e9a1c2b4d6e8f {"errorCode":"S3ExportInternalError","filePath":"/ns1/a.bin","fileSystemId":"fs-0a1b2c3d4e5f60718"}\n',
+    );
 
     // Act
     const run = await cli(['invoke', '--dry-run', file]);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { help as analyzeHelp } from '../../cli/analyze.ts';
@@ -15,6 +15,8 @@ import { fakeIo } from '../helpers/cli.ts';
  */
 
 const CLI_MD = fileURLToPath(new URL('../../docs/cli.md', import.meta.url));
+const OPERATE_MD = fileURLToPath(new URL('../../docs/operate.md', import.meta.url));
+const SAMPLES = fileURLToPath(new URL('../../samples/events', import.meta.url));
 const SAMPLE = fileURLToPath(
   new URL('../../samples/events/ml-training-new-labels.json', import.meta.url),
 );
@@ -90,6 +92,36 @@ describe('Docs: docs/cli.md agrees with --help', () => {
     expect(documented).toEqual(helped);
   });
 
+  it('names every exit-1 cause of reexport that docs/cli.md gives, in both --help texts', async () => {
+    // Prepare: the causes as docs/cli.md's reexport section words them.
+    const doc = (await readFile(CLI_MD, 'utf8')).replace(/`/g, '').replace(/\s+/g, ' ');
+    const top = fakeIo();
+    await main(['--help'], top);
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const causes = [
+      'refused',
+      'an AWS call failed',
+      'nothing started because every failure was left out',
+      'not recorded in LEDGER_TABLE',
+    ];
+
+    // Act
+    const documented = paragraphFrom(doc, 'Exit status: 0 all started').split('; 2 ')[0] ?? '';
+    const reexport = flat(paragraphFrom(reexportHelp, 'Exit status:')).split('; 2 ')[0] ?? '';
+    const overall = flat(paragraphFrom(top.out.join(''), 'Exit status:')).split('; 2 ')[0] ?? '';
+
+    // Assess
+    for (const cause of causes) {
+      expect(documented, 'docs/cli.md, reexport').toContain(cause);
+      expect(reexport, 'reexport --help').toContain(cause);
+    }
+    // The top-level text says the same in short.
+    expect(overall).toContain('an AWS call failed (scan, reexport)');
+    expect(overall).toContain(
+      'a re-export was refused, could not be planned or was not recorded in LEDGER_TABLE (reexport)',
+    );
+  });
+
   it('quotes the lines --region is refused with as analyze and doctor print them', async () => {
     // Prepare
     const doc = await readFile(CLI_MD, 'utf8');
@@ -135,5 +167,42 @@ describe('Docs: docs/cli.md agrees with --help', () => {
     ]);
     expect(doc).toContain('With none of\nthem, `analyze` leaves the links out');
     expect(doc.replace(/\s+/g, ' ')).toContain('`--email` says so in one line on stderr');
+  });
+});
+
+describe('Docs: the summary email example in docs/operate.md', () => {
+  const marker = '<!-- generated: summary email opening, analyze --email samples/events';
+  const update = 'FEA_UPDATE_DOCS=1 npx vitest run test/cli/docs.test.ts';
+
+  /** The fenced block after the marker: its text and where it lies. */
+  function block(docs: string): { start: number; open: number; close: number; text: string } {
+    const start = docs.indexOf(marker);
+    const open = docs.indexOf('```\n', start) + 4;
+    const close = docs.indexOf('\n```\n', open - 1);
+    return { start, open, close, text: close < open ? '' : docs.slice(open, close) };
+  }
+
+  it('is the opening of analyze --email samples/events: subject, headline and class table', async () => {
+    // Prepare: the subject, then the body up to the blank line after the class table.
+    const io = fakeIo();
+    await main(['analyze', '--email', SAMPLES], io);
+    const example = io.out.join('').split('\n\n').slice(0, 3).join('\n\n');
+    const docs = await readFile(OPERATE_MD, 'utf8');
+    const { start, open, close, text } = block(docs);
+
+    // Act
+    if (process.env['FEA_UPDATE_DOCS'] === '1' && start > 0 && text !== example) {
+      await writeFile(
+        OPERATE_MD,
+        `${docs.slice(0, open)}${example}${docs.slice(Math.max(close, open - 1))}`,
+      );
+    }
+    const written = block(await readFile(OPERATE_MD, 'utf8')).text;
+
+    // Assess: one kind of run throughout, a dry run's words.
+    expect(start, 'the marker is missing from docs/operate.md').toBeGreaterThan(0);
+    expect(example).toMatch(/^Subject: \[dry run\] /);
+    expect(example).toContain('would re-export after delay');
+    expect(written, `docs/operate.md is stale: run ${update}`).toBe(example);
   });
 });
