@@ -61,7 +61,6 @@ import {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -203,9 +202,7 @@ function headlineSection(report: Report, counts: Counts): string[] {
   // The shape at a glance, before any detail.
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const table = classTableLines(
-    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
-  );
+  const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
   if (table.length > 0) {
     const note = notReexportedNote(totals, notReexported, {
       unplanned: 'RE-EXPORTS',

@@ -38,7 +38,6 @@ import {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -216,17 +215,14 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 function classTable(report: Report, paint: Paint): string[] {
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const lines = classTableLines(
-    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
-    {
-      paint: (cell, row, column) => {
-        if (row < 0) return paint(cell, 'bold');
-        if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
-        if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
-        return cell;
-      },
+  const lines = classTableLines(classTableRows(totals, report.dryRun, notReexported), {
+    paint: (cell, row, column) => {
+      if (row < 0) return paint(cell, 'bold');
+      if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
+      if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
+      return cell;
     },
-  );
+  });
   if (lines.length === 0) return [];
   const note = notReexportedNote(totals, notReexported, {
     unplanned: '"Not re-exported"',

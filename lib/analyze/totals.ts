@@ -221,6 +221,8 @@ class TotalsBuilder {
   readonly #fileSystems = new Map<string, FileSystemTally>();
   readonly #unparseableStreams = new Set<string>();
   readonly #unparseableFileSystems = new Set<string>();
+  /** Counted here, over every event: a folded report keeps only the first ones. */
+  #unparseableWithoutFileSystem = false;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
   #untimed = 0;
@@ -349,6 +351,7 @@ class TotalsBuilder {
       this.#unparseableStreams.add(this.#keep(event.logStream));
       const id = fileSystemOfStream(event.logStream);
       if (id !== undefined) this.#unparseableFileSystems.add(id);
+      else this.#unparseableWithoutFileSystem = true;
     }
     this.#origin(event);
   }
@@ -373,11 +376,19 @@ class TotalsBuilder {
       findings.push({ cls, count, groups: groups.sort((a, b) => b.count - a.count) });
     }
     const classTally: ClassTally[] = [];
+    // The classes of records that name no file system, kept under '' (see #fileSystems).
+    const withoutFileSystem = this.#fileSystems.get('')?.classes ?? 0;
     for (const cls of CLASS_ORDER) {
       const records = this.#byClass[this.#classes[cls].index] ?? 0;
       if (records === 0) continue;
-      const { files, fileSystems } = this.#classes[cls];
-      classTally.push({ cls, records, files, fileSystems });
+      const { files, fileSystems, bit } = this.#classes[cls];
+      classTally.push({
+        cls,
+        records,
+        files,
+        fileSystems,
+        withoutFileSystem: (withoutFileSystem & bit) !== 0,
+      });
     }
     const byCode: [string, number][] = [];
     const codeClasses = new Map<string, FailureClass>();
@@ -401,6 +412,7 @@ class TotalsBuilder {
       findings,
       classTally,
       unparseableFileSystems: this.#unparseableFileSystems.size,
+      unparseableWithoutFileSystem: this.#unparseableWithoutFileSystem,
       window: known ? { first: this.#min, last: this.#max } : undefined,
       untimed: this.#untimed,
       logGroups: [...this.#logGroups],

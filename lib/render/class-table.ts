@@ -372,17 +372,13 @@ function classTableRows(
   totals: ReportTotals,
   dryRun: boolean,
   notReexported?: NotReexported,
-  unparseableUnknown = false,
 ): ClassTableRow[] {
-  // Records that name no file system are counted under "unknown" (lib/analyze/totals.ts): no
-  // file-system id is that word, as ids are checked to be `fs-…`/`fc-…` when read.
-  const unknown = totals.byFileSystem.find(([id]) => id === UNKNOWN_FILE_SYSTEM)?.[1];
   const rows: ClassTableRow[] = totals.classTally.map((tally) => ({
     label: tally.cls,
     records: tally.records,
     files: tally.files,
     fileSystems: tally.fileSystems,
-    unknownFileSystem: unknown !== undefined && unknown[tally.cls] > 0,
+    unknownFileSystem: tally.withoutFileSystem,
     action: retryableAction(tally.cls, tally.records, dryRun, notReexported),
   }));
   if (totals.unparseable > 0) {
@@ -391,7 +387,7 @@ function classTableRows(
       records: totals.unparseable,
       files: undefined,
       fileSystems: totals.unparseableFileSystems,
-      unknownFileSystem: unparseableUnknown,
+      unknownFileSystem: totals.unparseableWithoutFileSystem,
       action: UNPARSEABLE_ACTION,
     });
   }

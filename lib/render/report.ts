@@ -63,14 +63,6 @@ function personFirst(outcomes: readonly TaskOutcome[]): readonly TaskOutcome[] {
   return [...first, ...outcomes.filter((outcome) => !leftToPerson(outcome))];
 }
 
-/**
- * Whether an unparseable event the report keeps came from a stream that names no file system
- * (not `datarepo_<fs-id>`): the class table then says "unknown", as the events' own lines do.
- */
-function unparseableWithoutFileSystem(report: Pick<Report, 'unparseable'>): boolean {
-  return report.unparseable.some((event) => fileSystemOfStream(event.logStream) === undefined);
-}
-
 /** The order a task tally names statuses in: what happened first, then what a dry run would do. */
 const TALLY_ORDER = ['started', 'queued', 'refused', 'deferred', 'planned'] as const;
 
@@ -238,6 +230,5 @@ export {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
   wouldBeRefused,
 };
