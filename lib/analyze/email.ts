@@ -81,6 +81,7 @@ import {
   recordCount,
   reportSeverity,
   reportTotals,
+  toReexport,
   unparseableCount,
   unplannedCount,
   unplannedGroups,
@@ -135,7 +136,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     reexported: byStatus.started.paths,
     queued: byStatus.queued.paths,
     // A dry run's task the Lambda would refuse is not "to re-export": it counts as refused.
-    planned: byStatus.planned.paths - byStatus.wouldBeRefused.paths,
+    planned: toReexport(byStatus).paths,
     needPerson: person.records + person.paths,
     personRecords: person.records,
     personPaths: person.paths,
