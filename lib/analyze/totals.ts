@@ -1,4 +1,5 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
+import { fileSystemIdFromStream } from '../common/fsx.ts';
 import type {
   ClassTally,
   FailureClass,
@@ -9,8 +10,8 @@ import type {
   ReportTotals,
   UnparseableEvent,
 } from '../common/types.ts';
-import { fileSystemOfStream, isDateMillis } from '../render/insights.ts';
-import { knownAccount, type PlaceOf, PlaceTally } from '../render/places.ts';
+import { isDateMillis } from '../render/insights.ts';
+import { knownAccount, type PlaceOf, PlaceTally, UNKNOWN_FILE_SYSTEM } from '../render/places.ts';
 import { hintFor } from './classify.ts';
 import { normalisePath } from './plan.ts';
 import { StringSet } from './string-tables.ts';
@@ -265,7 +266,7 @@ class TotalsBuilder {
     if (last !== undefined && last.fileSystemId === fileSystemId && last.owner === owner) {
       return last;
     }
-    const groupId = fileSystemId ?? 'unknown';
+    const groupId = fileSystemId ?? UNKNOWN_FILE_SYSTEM;
     let perClass = this.#byFileSystem.get(groupId);
     if (perClass === undefined) {
       perClass = newCounts();
@@ -349,7 +350,7 @@ class TotalsBuilder {
     this.#unparseable++;
     if (!this.#unparseableStreams.has(event.logStream)) {
       this.#unparseableStreams.add(this.#keep(event.logStream));
-      const id = fileSystemOfStream(event.logStream);
+      const id = fileSystemIdFromStream(event.logStream);
       if (id !== undefined) this.#unparseableFileSystems.add(id);
       else this.#unparseableWithoutFileSystem = true;
     }

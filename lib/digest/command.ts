@@ -1,4 +1,4 @@
-import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import { isFileSystemId } from '../common/fsx.ts';
 import type { DigestWindow } from '../common/types.ts';
 import { shellArg } from '../render/shell.ts';
 
@@ -11,11 +11,6 @@ import { shellArg } from '../render/shell.ts';
 /** ISO UTC to the second, as `reexport --since/--until` reads it. */
 function isoSecond(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** Whether `scope` is exactly one file-system id, which `reexport --file-system-id` accepts. */
-function isFileSystemId(scope: string): boolean {
-  return FILE_SYSTEM_ID.exec(scope)?.[0] === scope;
 }
 
 /** Whether `seconds` is a whole epoch second that names a date. */
@@ -41,6 +36,7 @@ function reexportCommands(digest: DigestWindow, region: string | undefined): str
     return [];
   }
   const byFileSystem = key.scopeKind === 'fileSystem';
+  // Only exactly one file-system id, which `reexport --file-system-id` accepts.
   if (byFileSystem && !isFileSystemId(key.scope)) return [];
   const logGroups = byFileSystem ? digest.logGroups : [key.scope];
   return logGroups

@@ -1,6 +1,7 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
 import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
+import { UNKNOWN_FILE_SYSTEM } from './places.ts';
 import { leftToPerson } from './report.ts';
 
 /*
@@ -64,9 +65,6 @@ const LABEL_ORDER: ReadonlyArray<ClassTableRow['label']> = [...CLASS_ORDER, 'unp
 function classAction(cls: FailureClass, dryRun = false): string {
   return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
 }
-
-/** What the places lists call a file system no record names (lib/render/places.ts). */
-const UNKNOWN_FILE_SYSTEM = 'unknown';
 
 /** "2", "-", or with records that name no file system "unknown" / "2 + unknown". */
 function fileSystemsCell(row: ClassTableRow): string {

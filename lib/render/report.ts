@@ -1,3 +1,4 @@
+import { fileSystemIdFromStream } from '../common/fsx.ts';
 import type {
   Report,
   ReportTotals,
@@ -6,13 +7,7 @@ import type {
   Unplanned,
   UnplannedGroup,
 } from '../common/types.ts';
-import {
-  fileSystemOfStream,
-  insightsLink,
-  insightsQuery,
-  isDateMillis,
-  minuteWindow,
-} from './insights.ts';
+import { insightsLink, insightsQuery, isDateMillis, minuteWindow } from './insights.ts';
 import { plural } from './layout.ts';
 import { groupByPlace, type Place } from './places.ts';
 
@@ -178,7 +173,7 @@ function reportInsightsLink(
   const fileSystems = new Set<string>();
   let everyStreamKnown = true;
   for (const stream of totals.logStreams) {
-    const id = fileSystemOfStream(stream);
+    const id = fileSystemIdFromStream(stream);
     if (id === undefined) everyStreamKnown = false;
     else fileSystems.add(id);
   }
