@@ -249,7 +249,6 @@ export {
   chunks,
   copyable,
   countCell,
-  ESCAPED,
   fitCell,
   formatTable,
   joinSections,
