@@ -103,9 +103,11 @@ const SAMPLE_CHARS = 200;
 const LISTS_EVERY_ONE = 'fsx-export-analyzer analyze --json lists every one';
 /**
  * Where a live run's tasks past the 50th are: the analyzer's log has a `Re-export …` line for
- * each task, with its paths (docs/operate.md#the-functions-own-logs-and-metrics).
+ * each task, with its paths (docs/operate.md#the-functions-own-logs-and-metrics). Started and
+ * queued tasks are logged at INFO, so at log level WARN the log lacks them (docs/deploy.md).
  */
-const IN_THE_LOG = "the analyzer's log lists every one, with its paths";
+const IN_THE_LOG =
+  'the analyzer\'s log lists every one with its paths ("Re-export" lines, at log level INFO or finer)';
 
 interface Counts {
   /** Records of every class but the warnings: what the headline calls "failed". */
