@@ -157,6 +157,19 @@ function countOutcomes(outcomes: readonly TaskOutcome[]): OutcomeCounts {
 }
 
 /**
+ * The planned tasks a dry run would start, "to re-export" in every output: the planned ones less
+ * those the Lambda would refuse, which countOutcomes counts among the planned too and which need
+ * a person instead.
+ */
+function toReexport(counts: OutcomeCounts): OutcomeCount {
+  const { planned, wouldBeRefused } = counts;
+  return {
+    tasks: planned.tasks - wouldBeRefused.tasks,
+    paths: planned.paths - wouldBeRefused.paths,
+  };
+}
+
+/**
  * The re-export tasks and their paths, all of them and per status, each task in exactly one
  * status as the re-exports' tally counts them (lib/render/report.ts, taskTally): `planned` are the
  * planned tasks the Lambda would start (the email's "to re-export"), `wouldBeRefused` the planned
@@ -169,22 +182,12 @@ interface ReexportCounts extends OutcomeCount {
 /** The re-exports as the email and the terminal count them (see {@link ReexportCounts}). */
 function reexportCounts(report: Pick<Report, 'outcomes' | 'plan' | 'escalated'>): ReexportCounts {
   const outcomes = outcomesOf(report);
-  const { started, queued, refused, deferred, planned, wouldBeRefused } = countOutcomes(outcomes);
+  const counts = countOutcomes(outcomes);
+  const { started, queued, refused, deferred, planned, wouldBeRefused } = counts;
   return {
     tasks: outcomes.length,
     paths: started.paths + queued.paths + refused.paths + deferred.paths + planned.paths,
-    byStatus: {
-      started,
-      queued,
-      refused,
-      deferred,
-      // countOutcomes counts a task the Lambda would refuse among the planned ones too.
-      planned: {
-        tasks: planned.tasks - wouldBeRefused.tasks,
-        paths: planned.paths - wouldBeRefused.paths,
-      },
-      wouldBeRefused,
-    },
+    byStatus: { started, queued, refused, deferred, planned: toReexport(counts), wouldBeRefused },
   };
 }
 
@@ -578,6 +581,7 @@ export {
   toJsonDocument,
   toJsonReport,
   toJsonText,
+  toReexport,
   unparseableCount,
   unplannedCount,
   unplannedGroups,

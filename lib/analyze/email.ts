@@ -61,7 +61,6 @@ import {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -82,6 +81,7 @@ import {
   recordCount,
   reportSeverity,
   reportTotals,
+  toReexport,
   unparseableCount,
   unplannedCount,
   unplannedGroups,
@@ -103,9 +103,11 @@ const SAMPLE_CHARS = 200;
 const LISTS_EVERY_ONE = 'fsx-export-analyzer analyze --json lists every one';
 /**
  * Where a live run's tasks past the 50th are: the analyzer's log has a `Re-export …` line for
- * each task, with its paths (docs/operate.md#the-functions-own-logs-and-metrics).
+ * each task, with its paths (docs/operate.md#the-functions-own-logs-and-metrics). Started and
+ * queued tasks are logged at INFO, so at log level WARN the log lacks them (docs/deploy.md).
  */
-const IN_THE_LOG = "the analyzer's log lists every one, with its paths";
+const IN_THE_LOG =
+  'the analyzer\'s log lists every one with its paths ("Re-export" lines, at log level INFO or finer)';
 
 interface Counts {
   /** Records of every class but the warnings: what the headline calls "failed". */
@@ -136,7 +138,7 @@ function headlineCounts(report: Report, outcomes: readonly TaskOutcome[]): Count
     reexported: byStatus.started.paths,
     queued: byStatus.queued.paths,
     // A dry run's task the Lambda would refuse is not "to re-export": it counts as refused.
-    planned: byStatus.planned.paths - byStatus.wouldBeRefused.paths,
+    planned: toReexport(byStatus).paths,
     needPerson: person.records + person.paths,
     personRecords: person.records,
     personPaths: person.paths,
@@ -203,9 +205,7 @@ function headlineSection(report: Report, counts: Counts): string[] {
   // The shape at a glance, before any detail.
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const table = classTableLines(
-    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
-  );
+  const table = classTableLines(classTableRows(totals, report.dryRun, notReexported));
   if (table.length > 0) {
     const note = notReexportedNote(totals, notReexported, {
       unplanned: 'RE-EXPORTS',

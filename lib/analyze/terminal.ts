@@ -22,6 +22,7 @@ import {
   copyable,
   fitCell,
   formatTable,
+  labelledName,
   PATHS_SHOWN_PER_TASK,
   plural,
   REASON_CHARS,
@@ -38,7 +39,6 @@ import {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
 } from '../render/report.ts';
 import {
   accountOf,
@@ -216,17 +216,14 @@ function timeRangeText(range: NonNullable<ReturnType<typeof timeRange>>): string
 function classTable(report: Report, paint: Paint): string[] {
   const totals = reportTotals(report);
   const notReexported = notReexportedOf(report);
-  const lines = classTableLines(
-    classTableRows(totals, report.dryRun, notReexported, unparseableWithoutFileSystem(report)),
-    {
-      paint: (cell, row, column) => {
-        if (row < 0) return paint(cell, 'bold');
-        if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
-        if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
-        return cell;
-      },
+  const lines = classTableLines(classTableRows(totals, report.dryRun, notReexported), {
+    paint: (cell, row, column) => {
+      if (row < 0) return paint(cell, 'bold');
+      if (column === 0 && isClass(cell)) return paint(cell, CLASS_STYLE[cell]);
+      if (column === 0 && cell === 'unparseable') return paint(cell, 'red');
+      return cell;
     },
-  );
+  });
   if (lines.length === 0) return [];
   const note = notReexportedNote(totals, notReexported, {
     unplanned: '"Not re-exported"',
@@ -534,19 +531,11 @@ function personLines(report: Report, paint: Paint): string[] {
 const LOG_NAME_CHARS = 512;
 
 /**
- * "  Log group:  NAME", or when that is wider than WIDTH the label alone and the name on a line of
- * its own: kept whole (see {@link keepWhole}) when it can be copied into `scan --log-group` as
- * shown, else wrapped at WIDTH like any untrusted text.
+ * How the terminal shows a log group or stream after its label (see labelledName): the name on a
+ * line of its own when the line is wider than WIDTH, kept whole (see {@link keepWhole}) when it
+ * can be copied into `scan --log-group` as shown, else wrapped at WIDTH like any untrusted text.
  */
-function labelled(label: string, name: string, suffix = ''): string[] {
-  const line = `  ${label} ${name}${suffix}`;
-  if (line.length <= WIDTH) return [line];
-  const own = `    ${name}`;
-  return [
-    `  ${label.trimEnd().replace(/:$/, '')}${suffix}:`,
-    copyable(name) ? keepWhole(own) : own,
-  ];
-}
+const NAME_LINES = { indent: '    ', width: WIDTH, markWhole: keepWhole } as const;
 
 /**
  * Our own prose wrapped at WIDTH, but a word no line holds (a long file path of our own options,
@@ -584,12 +573,11 @@ function sourceLines(report: Report, paint: Paint): string[] {
   // Long names no longer fit side by side: each source on lines of its own, as in the email.
   const lines = tableOr(table, () =>
     shown.flatMap((source) => [
-      ...labelled(
-        'Log group: ',
-        display(source.logGroup, LOG_NAME_CHARS),
-        source.logGroupAssumed === true ? ' (assumed)' : '',
-      ),
-      ...labelled('Log stream:', display(source.logStream, LOG_NAME_CHARS)),
+      ...labelledName('  ', 'Log group: ', display(source.logGroup, LOG_NAME_CHARS), {
+        ...NAME_LINES,
+        suffix: source.logGroupAssumed === true ? ' (assumed)' : '',
+      }),
+      ...labelledName('  ', 'Log stream:', display(source.logStream, LOG_NAME_CHARS), NAME_LINES),
       `  Account:    ${fitCell(source.owner, 32)}, ${plural(source.events, 'event')}`,
     ]),
   );

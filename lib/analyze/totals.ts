@@ -1,4 +1,5 @@
 import { CLASS_ORDER, PERSON_CLASSES } from '../common/classes.ts';
+import { fileSystemIdFromStream } from '../common/fsx.ts';
 import type {
   ClassTally,
   FailureClass,
@@ -9,8 +10,8 @@ import type {
   ReportTotals,
   UnparseableEvent,
 } from '../common/types.ts';
-import { fileSystemOfStream, isDateMillis } from '../render/insights.ts';
-import { knownAccount, type PlaceOf, PlaceTally } from '../render/places.ts';
+import { isDateMillis } from '../render/insights.ts';
+import { knownAccount, type PlaceOf, PlaceTally, UNKNOWN_FILE_SYSTEM } from '../render/places.ts';
 import { hintFor } from './classify.ts';
 import { normalisePath } from './plan.ts';
 import { StringSet } from './string-tables.ts';
@@ -221,6 +222,8 @@ class TotalsBuilder {
   readonly #fileSystems = new Map<string, FileSystemTally>();
   readonly #unparseableStreams = new Set<string>();
   readonly #unparseableFileSystems = new Set<string>();
+  /** Counted here, over every event: a folded report keeps only the first ones. */
+  #unparseableWithoutFileSystem = false;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
   #untimed = 0;
@@ -263,7 +266,7 @@ class TotalsBuilder {
     if (last !== undefined && last.fileSystemId === fileSystemId && last.owner === owner) {
       return last;
     }
-    const groupId = fileSystemId ?? 'unknown';
+    const groupId = fileSystemId ?? UNKNOWN_FILE_SYSTEM;
     let perClass = this.#byFileSystem.get(groupId);
     if (perClass === undefined) {
       perClass = newCounts();
@@ -347,8 +350,9 @@ class TotalsBuilder {
     this.#unparseable++;
     if (!this.#unparseableStreams.has(event.logStream)) {
       this.#unparseableStreams.add(this.#keep(event.logStream));
-      const id = fileSystemOfStream(event.logStream);
+      const id = fileSystemIdFromStream(event.logStream);
       if (id !== undefined) this.#unparseableFileSystems.add(id);
+      else this.#unparseableWithoutFileSystem = true;
     }
     this.#origin(event);
   }
@@ -373,11 +377,19 @@ class TotalsBuilder {
       findings.push({ cls, count, groups: groups.sort((a, b) => b.count - a.count) });
     }
     const classTally: ClassTally[] = [];
+    // The classes of records that name no file system, kept under '' (see #fileSystems).
+    const withoutFileSystem = this.#fileSystems.get('')?.classes ?? 0;
     for (const cls of CLASS_ORDER) {
       const records = this.#byClass[this.#classes[cls].index] ?? 0;
       if (records === 0) continue;
-      const { files, fileSystems } = this.#classes[cls];
-      classTally.push({ cls, records, files, fileSystems });
+      const { files, fileSystems, bit } = this.#classes[cls];
+      classTally.push({
+        cls,
+        records,
+        files,
+        fileSystems,
+        withoutFileSystem: (withoutFileSystem & bit) !== 0,
+      });
     }
     const byCode: [string, number][] = [];
     const codeClasses = new Map<string, FailureClass>();
@@ -401,6 +413,7 @@ class TotalsBuilder {
       findings,
       classTally,
       unparseableFileSystems: this.#unparseableFileSystems.size,
+      unparseableWithoutFileSystem: this.#unparseableWithoutFileSystem,
       window: known ? { first: this.#min, last: this.#max } : undefined,
       untimed: this.#untimed,
       logGroups: [...this.#logGroups],

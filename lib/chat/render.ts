@@ -6,6 +6,7 @@ import {
   personFindings,
   reportTotals,
   shownPath,
+  toReexport,
 } from '../analyze/analysis.ts';
 import {
   CLASS_ORDER,
@@ -116,7 +117,7 @@ function renderChatSummary(report: Report, options: SummaryOptions = {}): ChatNo
   const blocks: string[] = [];
   // As in the email: a task the Lambda would refuse needs a person (above), not "to re-export".
   const done = report.dryRun
-    ? `${plural(outcomes.planned.paths - outcomes.wouldBeRefused.paths, 'path')} to re-export`
+    ? `${plural(toReexport(outcomes).paths, 'path')} to re-export`
     : `${plural(outcomes.started.paths, 'path')} re-exported${outcomes.queued.paths > 0 ? `, ${outcomes.queued.paths} queued for later` : ''}`;
   blocks.push(
     `*${plural(failed, 'failure')}*${skipped > 0 ? ` and ${plural(skipped, 'skipped export')} (warnings)` : ''} in ${plural(report.events, 'log event')}: ${done}, *${needPersonUnits(person.records, person.paths)}*${report.unparseable.length > 0 ? `, ${report.unparseable.length} unparseable` : ''}.`,

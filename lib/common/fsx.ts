@@ -57,12 +57,19 @@ export const ASSOCIATIONS_PAGE_SIZE = 25;
  */
 export const FILE_SYSTEM_ID = /\b(?:fs|fc)-[0-9a-f]{8,17}\b/;
 
+/** Whether `text` is exactly one file-system or File Cache id, as {@link FILE_SYSTEM_ID} finds them. */
+export function isFileSystemId(text: string): boolean {
+  return FILE_SYSTEM_ID.exec(text)?.[0] === text;
+}
+
 /** FSx names each file system's event log stream `datarepo_<file-system id>` (docs/fsx-facts.md#event-logs). */
-const STREAM_FILE_SYSTEM_ID = /^datarepo_((?:fs|fc)-[0-9a-f]{8,17})$/;
+const STREAM_PREFIX = 'datarepo_';
 
 /** Takes the file-system id from a `datarepo_<fs-id>` log stream name. */
 export function fileSystemIdFromStream(logStream: string): string | undefined {
-  return STREAM_FILE_SYSTEM_ID.exec(logStream)?.[1];
+  if (!logStream.startsWith(STREAM_PREFIX)) return undefined;
+  const id = logStream.slice(STREAM_PREFIX.length);
+  return isFileSystemId(id) ? id : undefined;
 }
 
 /** A DataRepositoryAssociation as the FSx API (and the AWS CLI) returns it. */

@@ -298,6 +298,8 @@ export interface ClassTally {
   /** Distinct targets (path, else S3 object) per file system, added up. */
   readonly files: number;
   readonly fileSystems: number;
+  /** Some of its records name no file system: the class table then says "unknown". */
+  readonly withoutFileSystem: boolean;
 }
 
 /**
@@ -325,6 +327,8 @@ export interface ReportTotals {
   readonly classTally: readonly ClassTally[];
   /** File systems of unparseable events, from `datarepo_<id>` stream names. */
   readonly unparseableFileSystems: number;
+  /** Some unparseable event came from a stream that names no file system (not `datarepo_<id>`). */
+  readonly unparseableWithoutFileSystem: boolean;
   /** Earliest and latest known event time (ms); undefined when no event has one. */
   readonly window: { readonly first: number; readonly last: number } | undefined;
   /** Events without a (valid) time. */

@@ -1,22 +1,12 @@
-import { FILE_SYSTEM_ID } from '../common/fsx.ts';
+import { isFileSystemId } from '../common/fsx.ts';
 import type { DigestWindow } from '../common/types.ts';
-import { shellArg } from '../render/shell.ts';
+import { reexportCommand } from '../render/commands.ts';
 
 /*
  * The `reexport` command a digest prints for failures FSx refused or left to a person: run once
  * the cause is fixed, it re-exports the class's failures of that one window and that one file
  * system (or log group), and nothing else (docs/cli.md#reexport).
  */
-
-/** ISO UTC to the second, as `reexport --since/--until` reads it. */
-function isoSecond(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** Whether `scope` is exactly one file-system id, which `reexport --file-system-id` accepts. */
-function isFileSystemId(scope: string): boolean {
-  return FILE_SYSTEM_ID.exec(scope)?.[0] === scope;
-}
 
 /** Whether `seconds` is a whole epoch second that names a date. */
 function isEpochSecond(seconds: number): boolean {
@@ -36,23 +26,26 @@ function isEpochSecond(seconds: number): boolean {
  */
 function reexportCommands(digest: DigestWindow, region: string | undefined): string[] {
   const { key, windowStart, windowEnd } = digest;
-  if (key.cls === 'unparseable') return [];
+  const cls = key.cls;
+  if (cls === 'unparseable') return [];
   if (!isEpochSecond(windowStart) || !isEpochSecond(windowEnd) || windowStart >= windowEnd) {
     return [];
   }
   const byFileSystem = key.scopeKind === 'fileSystem';
+  // Only exactly one file-system id, which `reexport --file-system-id` accepts.
   if (byFileSystem && !isFileSystemId(key.scope)) return [];
   const logGroups = byFileSystem ? digest.logGroups : [key.scope];
   return logGroups
     .filter((logGroup) => logGroup.trim() !== '')
     .map((logGroup) =>
-      [
-        `fsx-export-analyzer reexport --class ${key.cls}`,
-        `--log-group ${shellArg(logGroup)}`,
-        ...(byFileSystem ? [`--file-system-id ${key.scope}`] : []),
-        `--since ${isoSecond(windowStart)} --until ${isoSecond(windowEnd)}`,
-        ...(region === undefined || region === '' ? [] : [`--region ${shellArg(region)}`]),
-      ].join(' '),
+      reexportCommand({
+        cls,
+        logGroup,
+        fileSystemId: byFileSystem ? key.scope : undefined,
+        since: windowStart * 1000,
+        until: windowEnd * 1000,
+        region,
+      }),
     );
 }
 

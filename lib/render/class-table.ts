@@ -1,6 +1,7 @@
 import { CLASS_ORDER, isRetryable } from '../common/classes.ts';
 import type { FailureClass, Report, ReportTotals } from '../common/types.ts';
 import { countCell, fitCell, formatTable, type TableOptions } from './layout.ts';
+import { UNKNOWN_FILE_SYSTEM } from './places.ts';
 import { leftToPerson } from './report.ts';
 
 /*
@@ -64,9 +65,6 @@ const LABEL_ORDER: ReadonlyArray<ClassTableRow['label']> = [...CLASS_ORDER, 'unp
 function classAction(cls: FailureClass, dryRun = false): string {
   return (dryRun ? DRY_RUN_ACTION[cls] : undefined) ?? CLASS_ACTION[cls];
 }
-
-/** What the places lists call a file system no record names (lib/render/places.ts). */
-const UNKNOWN_FILE_SYSTEM = 'unknown';
 
 /** "2", "-", or with records that name no file system "unknown" / "2 + unknown". */
 function fileSystemsCell(row: ClassTableRow): string {
@@ -372,17 +370,13 @@ function classTableRows(
   totals: ReportTotals,
   dryRun: boolean,
   notReexported?: NotReexported,
-  unparseableUnknown = false,
 ): ClassTableRow[] {
-  // Records that name no file system are counted under "unknown" (lib/analyze/totals.ts): no
-  // file-system id is that word, as ids are checked to be `fs-…`/`fc-…` when read.
-  const unknown = totals.byFileSystem.find(([id]) => id === UNKNOWN_FILE_SYSTEM)?.[1];
   const rows: ClassTableRow[] = totals.classTally.map((tally) => ({
     label: tally.cls,
     records: tally.records,
     files: tally.files,
     fileSystems: tally.fileSystems,
-    unknownFileSystem: unknown !== undefined && unknown[tally.cls] > 0,
+    unknownFileSystem: tally.withoutFileSystem,
     action: retryableAction(tally.cls, tally.records, dryRun, notReexported),
   }));
   if (totals.unparseable > 0) {
@@ -391,7 +385,7 @@ function classTableRows(
       records: totals.unparseable,
       files: undefined,
       fileSystems: totals.unparseableFileSystems,
-      unknownFileSystem: unparseableUnknown,
+      unknownFileSystem: totals.unparseableWithoutFileSystem,
       action: UNPARSEABLE_ACTION,
     });
   }

@@ -174,6 +174,37 @@ function isoSecond(millis: number): string {
   return new Date(millis).toISOString().replace('.000Z', 'Z');
 }
 
+/** What one `reexport` command names (docs/cli.md#reexport); each caller chooses its own. */
+interface ReexportParts {
+  readonly cls: FailureClass;
+  readonly logGroup: string;
+  /** Set only when every failure the command covers comes from this file system. */
+  readonly fileSystemId?: string | undefined;
+  /** The window [since, until) in epoch milliseconds, each on a whole second. */
+  readonly since: number;
+  readonly until: number;
+  /** Left out when undefined or empty: the CLI then uses its default Region. */
+  readonly region?: string | undefined;
+}
+
+/**
+ * The `fsx-export-analyzer reexport` command line of its parts, as the summary (email, terminal)
+ * and the digest print it. Every value is shell-quoted where it needs to be.
+ *
+ * @example reexportCommand({ cls: 'permission', logGroup: '/aws/fsx/lustre', since: 0, until: 1000 })
+ * // 'fsx-export-analyzer reexport --class permission --log-group /aws/fsx/lustre --since 1970-01-01T00:00:00Z --until 1970-01-01T00:00:01Z'
+ */
+function reexportCommand(parts: ReexportParts): string {
+  const { fileSystemId, region } = parts;
+  return [
+    `fsx-export-analyzer reexport --class ${parts.cls}`,
+    `--log-group ${shellArg(parts.logGroup)}`,
+    ...(fileSystemId === undefined ? [] : [`--file-system-id ${shellArg(fileSystemId)}`]),
+    `--since ${isoSecond(parts.since)} --until ${isoSecond(parts.until)}`,
+    ...(region === undefined || region === '' ? [] : [`--region ${shellArg(region)}`]),
+  ].join(' ');
+}
+
 /**
  * The command for one scope, or undefined when its window is unknown. `--until` is excluded
  * (docs/cli.md#reexport: the window is [since, until)), so it is the second after the last
@@ -185,14 +216,14 @@ function scopeCommand(scope: Scope, cls: FailureClass, region: string | undefine
   const until = Math.floor(scope.last / 1000) * 1000 + 1000;
   if (since < 0 || !isDateMillis(until)) return undefined;
   const [fileSystemId, ...others] = scope.fileSystems;
-  const one = others.length === 0 ? fileSystemId : undefined;
-  return [
-    `fsx-export-analyzer reexport --class ${cls}`,
-    `--log-group ${shellArg(scope.logGroup)}`,
-    ...(one === undefined ? [] : [`--file-system-id ${one}`]),
-    `--since ${isoSecond(since)} --until ${isoSecond(until)}`,
-    ...(region === undefined || region === '' ? [] : [`--region ${shellArg(region)}`]),
-  ].join(' ');
+  return reexportCommand({
+    cls,
+    logGroup: scope.logGroup,
+    fileSystemId: others.length === 0 ? fileSystemId : undefined,
+    since,
+    until,
+    region,
+  });
 }
 
 /**
@@ -240,7 +271,7 @@ function fixLead(commands: number): string {
     : 'After the fix, re-export them (a command per log group; each asks first):';
 }
 
-export type { FixCommands };
+export type { FixCommands, ReexportParts };
 export {
   ANALYZER_LOG,
   commandLines,
@@ -249,4 +280,5 @@ export {
   fixLead,
   REEXPORTED_AFTER_FIX,
   RETRIER_LOG,
+  reexportCommand,
 };

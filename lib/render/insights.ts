@@ -5,6 +5,7 @@
  * ASCII whatever the log group names or the query hold.
  */
 import { AnalyzerError } from '../common/errors.ts';
+import { isFileSystemId } from '../common/fsx.ts';
 
 /** Logs Insights queries at most 50 log groups at once. */
 const MAX_LOG_GROUPS = 50;
@@ -15,8 +16,6 @@ const QUERY_LIMIT = 1000;
 const MAX_QUERY_LIMIT = 10_000;
 const MINUTE = 60_000;
 
-// An FSx for Lustre (fs-) or File Cache (fc-) id; anything else never goes into a query.
-const FILE_SYSTEM_ID = /^f[sc]-[0-9a-z]{8,17}$/;
 const JSURL_PLAIN = /[A-Za-z0-9_.-]/;
 
 /** A link that cannot be made (an invalid date): a bug in the caller, said in one line. */
@@ -131,7 +130,8 @@ function insightsQuery(input: InsightsQueryInput = {}): string {
   const narrow =
     ids.length > 0 &&
     ids.length <= MAX_QUERY_FILE_SYSTEMS &&
-    ids.every((id) => FILE_SYSTEM_ID.test(id));
+    // Only an FSx for Lustre (fs-) or File Cache (fc-) id ever goes into a query.
+    ids.every(isFileSystemId);
   const filter = narrow
     ? `filter @logStream in [${ids.map((id) => `"datarepo_${id}"`).join(', ')}]`
     : 'filter @logStream like /^datarepo_/';
@@ -175,18 +175,10 @@ function consoleLink(region: string, logGroup: string, logStream: string): strin
   );
 }
 
-/** The file system of a `datarepo_<id>` stream, when it is one. */
-function fileSystemOfStream(logStream: string): string | undefined {
-  if (!logStream.startsWith('datarepo_')) return undefined;
-  const id = logStream.slice('datarepo_'.length);
-  return FILE_SYSTEM_ID.test(id) ? id : undefined;
-}
-
 export type { InsightsLinkInput, InsightsQueryInput };
 export {
   cloudWatchHome,
   consoleLink,
-  fileSystemOfStream,
   InsightsLinkError,
   insightsLink,
   insightsQuery,

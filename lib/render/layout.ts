@@ -215,19 +215,31 @@ function copyable(shown: string): boolean {
  * label alone (`Log group (assumed):`) and the name on a line of its own under `indent`. That
  * line is longer than `width` only for a name that can be copied as shown (kept whole: cut, it no
  * longer names anything); any other name is cut into lines of `width`.
+ *
+ * `markWhole` is the terminal's: it marks the line of a name that can be copied as kept whole,
+ * and leaves any other name's line whole for its last guard of the width to wrap
+ * (lib/analyze/terminal.ts, fitLine), as every other line of the terminal is.
  */
 function labelledName(
   lead: string,
   label: string,
   name: string,
-  options: { readonly suffix?: string; readonly indent: string; readonly width: number },
+  options: {
+    readonly suffix?: string | undefined;
+    readonly indent: string;
+    readonly width: number;
+    readonly markWhole?: ((line: string) => string) | undefined;
+  },
 ): string[] {
   const suffix = options.suffix ?? '';
   const line = `${lead}${label} ${name}${suffix}`;
   if (line.length <= options.width) return [line];
   const head = `${lead}${label.trimEnd().replace(/:$/, '')}${suffix}:`;
+  const own = `${options.indent}${name}`;
+  const mark = options.markWhole;
+  if (mark !== undefined) return [head, copyable(name) ? mark(own) : own];
   const room = options.width - options.indent.length;
-  if (name.length <= room || copyable(name)) return [head, `${options.indent}${name}`];
+  if (name.length <= room || copyable(name)) return [head, own];
   return [head, ...chunks(name, room).map((chunk) => `${options.indent}${chunk}`)];
 }
 
@@ -237,7 +249,6 @@ export {
   chunks,
   copyable,
   countCell,
-  ESCAPED,
   fitCell,
   formatTable,
   joinSections,

@@ -1,5 +1,5 @@
+import { fileSystemIdFromStream } from '../common/fsx.ts';
 import { detach } from '../common/records.ts';
-import { fileSystemOfStream } from './insights.ts';
 import { fitCell, plural } from './layout.ts';
 
 /*
@@ -12,6 +12,11 @@ import { fitCell, plural } from './layout.ts';
 const MAX_PLACE_SAMPLES = 5;
 /** Places listed per group; the rest are counted in one line. */
 const MAX_PLACES = 10;
+/**
+ * What every output calls the file system of an item that names none: the lists of places, the
+ * class table's File systems column and the per-file-system counts (ReportTotals.byFileSystem).
+ */
+const UNKNOWN_FILE_SYSTEM = 'unknown';
 /** Owner the CLI gives an input that names none (lib/input/read.ts): not an account. */
 const UNKNOWN_OWNER = 'unknown';
 
@@ -36,7 +41,7 @@ function knownAccount(owner: string | undefined): string | undefined {
 
 /** The place of an event known only by its log stream (`datarepo_<fs-id>`) and owner. */
 function streamPlace(logStream: string, owner: string): Place {
-  return { fileSystemId: fileSystemOfStream(logStream), account: knownAccount(owner) };
+  return { fileSystemId: fileSystemIdFromStream(logStream), account: knownAccount(owner) };
 }
 
 /**
@@ -47,7 +52,8 @@ function streamPlace(logStream: string, owner: string): Place {
  */
 function placeText(place: Place): string {
   // fitCell: at most 64 and 32 columns once escaped, so the line holding them stays short.
-  const id = place.fileSystemId === undefined ? 'unknown' : fitCell(place.fileSystemId, 64);
+  const id =
+    place.fileSystemId === undefined ? UNKNOWN_FILE_SYSTEM : fitCell(place.fileSystemId, 64);
   return place.account === undefined ? id : `${id}, account ${fitCell(place.account, 32)}`;
 }
 
@@ -181,4 +187,5 @@ export {
   placeLines,
   placeText,
   streamPlace,
+  UNKNOWN_FILE_SYSTEM,
 };

@@ -1,3 +1,4 @@
+import { fileSystemIdFromStream } from '../common/fsx.ts';
 import type {
   Report,
   ReportTotals,
@@ -6,13 +7,7 @@ import type {
   Unplanned,
   UnplannedGroup,
 } from '../common/types.ts';
-import {
-  fileSystemOfStream,
-  insightsLink,
-  insightsQuery,
-  isDateMillis,
-  minuteWindow,
-} from './insights.ts';
+import { insightsLink, insightsQuery, isDateMillis, minuteWindow } from './insights.ts';
 import { plural } from './layout.ts';
 import { groupByPlace, type Place } from './places.ts';
 
@@ -61,14 +56,6 @@ function personFirst(outcomes: readonly TaskOutcome[]): readonly TaskOutcome[] {
   const first = outcomes.filter(leftToPerson);
   if (first.length === 0 || first.length === outcomes.length) return outcomes;
   return [...first, ...outcomes.filter((outcome) => !leftToPerson(outcome))];
-}
-
-/**
- * Whether an unparseable event the report keeps came from a stream that names no file system
- * (not `datarepo_<fs-id>`): the class table then says "unknown", as the events' own lines do.
- */
-function unparseableWithoutFileSystem(report: Pick<Report, 'unparseable'>): boolean {
-  return report.unparseable.some((event) => fileSystemOfStream(event.logStream) === undefined);
 }
 
 /** The order a task tally names statuses in: what happened first, then what a dry run would do. */
@@ -186,7 +173,7 @@ function reportInsightsLink(
   const fileSystems = new Set<string>();
   let everyStreamKnown = true;
   for (const stream of totals.logStreams) {
-    const id = fileSystemOfStream(stream);
+    const id = fileSystemIdFromStream(stream);
     if (id === undefined) everyStreamKnown = false;
     else fileSystems.add(id);
   }
@@ -238,6 +225,5 @@ export {
   taskTally,
   timeRange,
   uniqueSources,
-  unparseableWithoutFileSystem,
   wouldBeRefused,
 };

@@ -14,6 +14,7 @@ import {
   shownTarget,
   toJsonReport,
   toJsonText,
+  toReexport,
   unplannedGroups,
 } from '../../../lib/analyze/analysis.ts';
 import { renderEmail } from '../../../lib/analyze/email.ts';
@@ -156,6 +157,23 @@ describe('Function: countOutcomes', () => {
       wouldBeRefused: { tasks: 1, paths: 2 },
     });
     expect(countOutcomes(outcomes)).toBe(counts);
+  });
+});
+
+describe('Function: toReexport', () => {
+  it('counts the planned tasks the Lambda would start, not those it would refuse', () => {
+    // Prepare
+    const outcomes: TaskOutcome[] = [
+      { status: 'planned', task: task({ paths: ['a'] }) },
+      { status: 'planned', task: task({ paths: ['b', 'c'] }), refusal: 'NoReportPath' },
+      { status: 'planned', task: task({ paths: ['d', 'e', 'f'] }) },
+    ];
+
+    // Act
+    const counts = toReexport(countOutcomes(outcomes));
+
+    // Assess
+    expect(counts).toEqual({ tasks: 2, paths: 4 });
   });
 });
 

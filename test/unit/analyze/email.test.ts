@@ -766,7 +766,7 @@ describe('Function: renderEmail', () => {
 
     // Assess
     expect(body).toContain(
-      "\nand 5 more tasks: the analyzer's log lists every one, with its paths.\n",
+      '\nand 5 more tasks: the analyzer\'s log lists every one with its paths\n("Re-export" lines, at log level INFO or finer).\n',
     );
     expect(body).not.toContain('analyze --json');
   });

@@ -155,6 +155,27 @@ describe('Class: ReportFold', () => {
     expect(json['reexports']).toEqual(toJsonReport(whole)['reexports']);
   });
 
+  it('says "unknown" for unparseable events of no file system that it lists no more', async () => {
+    // Prepare: 3 unparseable events, the first on a `datarepo_<id>` stream, the others on none.
+    const lines = [
+      `2025-11-25T06:04:12.000Z datarepo_${FS} not an FSx record`,
+      'not an FSx record either',
+      'nor this one',
+    ].join('\n');
+    const batches = readInput(lines, 'unparseable.log', { maxDecompressedBytes: 1e8 }).batches;
+    const whole = await processBatches(batches, OPTIONS, undefined, 1);
+
+    // Act: the folded report keeps only the first event, the one that names its file system.
+    const folded = fold(batches, OPTIONS, { maxListed: 1, maxEventIds: 1e9 });
+
+    // Assess
+    const row = (text: string) => text.split('\n').find((line) => line.includes('unparseable '));
+    expect(folded.unparseable).toHaveLength(1);
+    expect(row(renderTerminal(whole))).toMatch(/unparseable +3 +- +1 \+ unknown/);
+    expect(row(renderTerminal(folded))).toBe(row(renderTerminal(whole)));
+    expect(row(renderEmail(folded).body)).toBe(row(renderEmail(whole).body));
+  });
+
   it('reads the associations a record needs from --associations, as processBatches does', async () => {
     // Prepare
     const batches = inputs();

@@ -24,7 +24,15 @@ function plainTotals(records: readonly FailureRecord[]) {
         }),
       );
       const fileSystems = new Set(of.map((r) => r.fileSystemId ?? '').filter((id) => id !== ''));
-      return { cls, records: of.length, files: files.size, fileSystems: fileSystems.size };
+      // A record that counts no file system makes the class table say "unknown".
+      const withoutFileSystem = of.some((r) => (r.fileSystemId ?? '') === '');
+      return {
+        cls,
+        records: of.length,
+        files: files.size,
+        fileSystems: fileSystems.size,
+        withoutFileSystem,
+      };
     },
   );
   const accounts = new Map<string, string | undefined>();
@@ -173,7 +181,9 @@ describe('TotalsBuilder', () => {
     const copies = totalsOf(records, detach);
 
     // Assess
-    expect(totals.classTally).toEqual([{ cls: 'transient', records: 8, files: 3, fileSystems: 1 }]);
+    expect(totals.classTally).toEqual([
+      { cls: 'transient', records: 8, files: 3, fileSystems: 1, withoutFileSystem: false },
+    ]);
     expect(totals.classTally).toEqual(plainTotals(records).classTally);
     expect(copies.classTally).toEqual(totals.classTally);
   });
@@ -192,7 +202,7 @@ describe('TotalsBuilder', () => {
     // Assess
     expect(totals.classTally).toEqual(plainTotals(records).classTally);
     expect(totals.classTally).toEqual([
-      { cls: 'busy', records: 9_000, files: 6_000, fileSystems: 1 },
+      { cls: 'busy', records: 9_000, files: 6_000, fileSystems: 1, withoutFileSystem: false },
     ]);
     expect(copies.classTally).toEqual(totals.classTally);
   });
@@ -214,5 +224,21 @@ describe('TotalsBuilder', () => {
     expect(totals.logGroups).toEqual(['/aws/fsx/lustre', 'other']);
     expect(totals.logStreams).toEqual(['datarepo_fs-1', 'datarepo_fs-0123456789abcdef0']);
     expect(totals.unparseable).toBe(2);
+    expect(totals.unparseableWithoutFileSystem).toBe(false);
+  });
+
+  it('notes an unparseable event from a stream that names no file system, whichever comes first', () => {
+    // Prepare: the event of no file system comes after one of a file system, on a known stream.
+    const builder = new TotalsBuilder();
+    builder.addUnparseable(unparseable(0));
+    builder.addUnparseable(unparseable(1, { logStream: 'other' }));
+    builder.addUnparseable(unparseable(2));
+
+    // Act
+    const totals = builder.totals();
+
+    // Assess
+    expect(totals.unparseableFileSystems).toBe(1);
+    expect(totals.unparseableWithoutFileSystem).toBe(true);
   });
 });

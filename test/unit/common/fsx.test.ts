@@ -1,14 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { FORBIDDEN_PATH_CHARS, fileSystemIdFromStream } from '../../../lib/common/fsx.ts';
+import {
+  FORBIDDEN_PATH_CHARS,
+  fileSystemIdFromStream,
+  isFileSystemId,
+} from '../../../lib/common/fsx.ts';
 
 describe('Function: fileSystemIdFromStream', () => {
   it.each([
     ['datarepo_fs-0123456789abcdef0', 'fs-0123456789abcdef0'],
     ['datarepo_fc-0123456789abcdef0', 'fc-0123456789abcdef0'],
+    ['datarepo_fc-11111111', 'fc-11111111'],
     ['datarepo_fs-XYZ', undefined],
+    ['datarepo_fs-zzzzzzzz', undefined],
+    ['datarepo_fs-0123456789abcdef0-copy', undefined],
+    ['datarepo_x', undefined],
+    ['fs-11111111', undefined],
     ['some-other-stream', undefined],
   ])('reads %s', (stream, expected) => {
     expect(fileSystemIdFromStream(stream)).toBe(expected);
+  });
+});
+
+describe('Function: isFileSystemId', () => {
+  it.each([
+    ['fs-0123456789abcdef0', true],
+    ['fc-11111111', true],
+    ['fs-1111111', false],
+    ['fs-0123456789abcdef012', false],
+    ['fs-zzzzzzzz', false],
+    [' fs-11111111', false],
+    ['fs-11111111 and more', false],
+    ['', false],
+  ])('says %j is an id: %s', (text, expected) => {
+    expect(isFileSystemId(text)).toBe(expected);
   });
 });
 

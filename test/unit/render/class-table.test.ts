@@ -17,7 +17,6 @@ import {
   notReexportedNote,
   notReexportedOf,
 } from '../../../lib/render/class-table.ts';
-import { unparseableWithoutFileSystem } from '../../../lib/render/report.ts';
 import { emptyReport, escalatedReport, record, unparseable } from '../../helpers/reports.ts';
 
 /** The sections the note under the table names, as in the email. */
@@ -110,12 +109,7 @@ describe('Function: classTableRows', () => {
     });
 
     // Act
-    const rows = classTableRows(
-      reportTotals(report),
-      report.dryRun,
-      undefined,
-      unparseableWithoutFileSystem(report),
-    );
+    const rows = classTableRows(reportTotals(report), report.dryRun);
 
     // Assess: a record or event that names no file system is said to be on an unknown one.
     expect(rows).toEqual([

@@ -8,6 +8,7 @@ import {
   exportCommand,
   fixCommands,
   REEXPORTED_AFTER_FIX,
+  reexportCommand,
 } from '../../../lib/render/commands.ts';
 import { resolveWindow } from '../../../lib/scan/window.ts';
 import { FS } from '../../helpers/fixtures.ts';
@@ -53,6 +54,50 @@ function option(words: readonly string[], name: string): string | undefined {
   const index = words.indexOf(name);
   return index < 0 ? undefined : words[index + 1];
 }
+
+describe('Function: reexportCommand', () => {
+  it('writes the command line of its parts, each value as the program receives it', () => {
+    // Prepare
+    const all = {
+      cls: 'permission' as const,
+      logGroup: "/aws/fsx/it's mine",
+      fileSystemId: FS,
+      since: NOON,
+      until: NOON + 61_000,
+      region: 'eu-west-1',
+    };
+    const fewest = {
+      cls: 'transient' as const,
+      logGroup: '/aws/fsx/lustre',
+      since: 0,
+      until: 1000,
+    };
+
+    // Act
+    const commands = [reexportCommand(all), reexportCommand({ ...fewest, region: '' })];
+
+    // Assess
+    expect(shellWords(commands[0] ?? '')).toEqual([
+      'fsx-export-analyzer',
+      'reexport',
+      '--class',
+      'permission',
+      '--log-group',
+      "/aws/fsx/it's mine",
+      '--file-system-id',
+      FS,
+      '--since',
+      '2025-11-25T12:00:00Z',
+      '--until',
+      '2025-11-25T12:01:01Z',
+      '--region',
+      'eu-west-1',
+    ]);
+    expect(commands[1]).toBe(
+      'fsx-export-analyzer reexport --class transient --log-group /aws/fsx/lustre --since 1970-01-01T00:00:00Z --until 1970-01-01T00:00:01Z',
+    );
+  });
+});
 
 describe('Function: exportCommand', () => {
   it('quotes paths so the shell receives them exactly, naming at most ten', () => {

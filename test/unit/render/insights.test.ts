@@ -4,7 +4,6 @@ import { AnalyzerError } from '../../../lib/common/errors.ts';
 import {
   cloudWatchHome,
   consoleLink,
-  fileSystemOfStream,
   InsightsLinkError,
   insightsLink,
   insightsQuery,
@@ -267,11 +266,14 @@ describe('Function: insightsQuery', () => {
   it('falls back to every stream for an id that is not an FSx id, or for too many', () => {
     // Prepare
     const hostile = ['fs-11111111', 'fs-1"] | filter 1=1 #'];
+    // Not hex: no id FSx issues (lib/common/fsx.ts), so no stream it names.
+    const notHex = ['fs-11111111', 'fs-zzzzzzzz'];
     const many = Array.from({ length: 21 }, (_, index) => `fs-${String(index).padStart(8, '0')}`);
 
     // Act
     const queries = [
       insightsQuery({ fileSystemIds: hostile }),
+      insightsQuery({ fileSystemIds: notHex }),
       insightsQuery({ fileSystemIds: many }),
     ];
 
@@ -308,19 +310,6 @@ describe('Function: minuteWindow', () => {
     // Assess
     expect(window.start.toISOString()).toBe('2025-11-25T11:58:00.000Z');
     expect(window.end.toISOString()).toBe('2025-11-25T12:04:00.000Z');
-  });
-});
-
-describe('Function: fileSystemOfStream', () => {
-  it('reads the file system of a data repository stream only', () => {
-    // Prepare
-    const streams = ['datarepo_fs-0123456789abcdef0', 'datarepo_fc-11111111', 'datarepo_x', 'fs-1'];
-
-    // Act
-    const ids = streams.map(fileSystemOfStream);
-
-    // Assess
-    expect(ids).toEqual(['fs-0123456789abcdef0', 'fc-11111111', undefined, undefined]);
   });
 });
 

@@ -294,4 +294,25 @@ describe('Function: labelledName', () => {
     ).toBe(name);
     for (const line of lines.slice(1)) expect(line).toMatch(/^ {4}(?:\/aws\/)?(?:\\x1b)+$/);
   });
+
+  it("with the terminal's marker, marks a copyable name's line and leaves any other whole", () => {
+    // Prepare
+    const mark = (line: string) => `[whole]${line}`;
+    const copyableName = `/aws/fsx/${'a'.repeat(40)}`;
+    const escapedName = `/aws/${'\\x1b'.repeat(12)}`;
+
+    // Act
+    const lines = [
+      labelledName('  ', 'Log group: ', copyableName, { ...own, markWhole: mark }),
+      labelledName('  ', 'Log stream:', escapedName, { ...own, markWhole: mark }),
+      labelledName('  ', 'Log stream:', 'short', { ...own, markWhole: mark }),
+    ];
+
+    // Assess: the terminal's last guard of the width wraps the escaped one.
+    expect(lines).toEqual([
+      ['  Log group:', `[whole]    ${copyableName}`],
+      ['  Log stream:', `    ${escapedName}`],
+      ['  Log stream: short'],
+    ]);
+  });
 });

@@ -46,6 +46,23 @@ describe('Function: reportInsightsLink', () => {
     );
   });
 
+  it('narrows the query to the streams that name a file system, and only when all of them do', () => {
+    // Prepare: an unparseable event on a stream that looks like one but names no FSx id (not hex).
+    const named = emptyReport({ records: [record(0, { logStream: `datarepo_${FS}` })] });
+    const lookalike = emptyReport({
+      records: [record(0, { logStream: `datarepo_${FS}` })],
+      unparseable: [unparseable(1, { logStream: 'datarepo_fs-zzzzzzzz' })],
+    });
+
+    // Act
+    const links = [linkOf(named), linkOf(lookalike)];
+
+    // Assess
+    expect(links[0]).toContain(`filter*20*40logStream*20in*20*5b*22datarepo_${FS}*22*5d`);
+    expect(links[1]).toContain('filter*20*40logStream*20like*20*2f*5edatarepo_*2f');
+    expect(links[1]).not.toContain('zzzzzzzz');
+  });
+
   it('gives no link when no event has a time, and spans only the known times otherwise', () => {
     // Prepare
     const untimed = emptyReport({
