@@ -515,7 +515,7 @@ describe('Function: renderTerminal', () => {
     expect(output).not.toContain('#51');
   });
 
-  it('lists the tasks left to a person first, so none is past the 50th row', () => {
+  it('lists the tasks left to a person first, before the 50th row cuts the list', () => {
     // Prepare: 52 started tasks, then a refused and a deferred one, the 53rd and 54th in plan order.
     const report = startedThenRefusedReport();
 
