@@ -7,6 +7,7 @@ import type {
   TaskOutcome,
   UnparseableEvent,
 } from '../../lib/common/types.ts';
+import type { RetrierReport } from '../../lib/reexport/retrier.ts';
 import { batch, DEFAULT_STREAM, json } from './events.ts';
 import { fakeFsx, fakeLedger } from './fake-ports.ts';
 import { FS } from './fixtures.ts';
@@ -239,6 +240,21 @@ function queuedOutcome(task: ExportTask, detail: string): TaskOutcome {
   };
 }
 
+/** A retrier run that read no message and did nothing, with `overrides` on top. */
+function retrierReport(overrides: Partial<RetrierReport> = {}): RetrierReport {
+  return {
+    generatedAt: '2026-11-25T12:00:00.000Z',
+    region: REGION,
+    messages: 0,
+    started: [],
+    escalated: [],
+    refused: [],
+    waiting: [],
+    deadLettered: [],
+    ...overrides,
+  };
+}
+
 export {
   emptyReport,
   escalatedReport,
@@ -248,6 +264,7 @@ export {
   record,
   refusedThenStartingReport,
   reportOf,
+  retrierReport,
   startedOutcome,
   startedThenRefusedReport,
   task,

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { renderOutcomeEmail, renderRetrierEmail } from '../../../lib/reexport/email.ts';
 import type { FinishedTask, OutcomeReport } from '../../../lib/reexport/outcomes.ts';
 import { interpretReport } from '../../../lib/reexport/report.ts';
-import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
 import { retrierLog } from '../../../lib/reexport/telemetry.ts';
 import {
   describeCode,
@@ -13,7 +12,7 @@ import {
   trackedTask,
 } from '../../helpers/fake-ports.ts';
 import { FS } from '../../helpers/fixtures.ts';
-import { task } from '../../helpers/reports.ts';
+import { retrierReport, task } from '../../helpers/reports.ts';
 
 const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const HOSTILE = '\u001b[2J\r\nBcc: a@b.c\u202egnp.exe';
@@ -23,20 +22,6 @@ const T2 = 'task-00000000000000002';
 
 function flat(body: string): string {
   return body.replace(/\s+/g, ' ');
-}
-
-function retrierReport(overrides: Partial<RetrierReport> = {}): RetrierReport {
-  return {
-    generatedAt: '2026-11-25T12:00:00.000Z',
-    region: 'eu-west-1',
-    messages: 0,
-    started: [],
-    escalated: [],
-    refused: [],
-    waiting: [],
-    deadLettered: [],
-    ...overrides,
-  };
 }
 
 function outcomeReport(overrides: Partial<OutcomeReport> = {}): OutcomeReport {

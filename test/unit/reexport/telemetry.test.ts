@@ -1,23 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import type { RetrierReport } from '../../../lib/reexport/retrier.ts';
 import { retrierLog } from '../../../lib/reexport/telemetry.ts';
 import { FS } from '../../helpers/fixtures.ts';
-import { task } from '../../helpers/reports.ts';
-
-function retrierReport(overrides: Partial<RetrierReport> = {}): RetrierReport {
-  return {
-    generatedAt: '2026-11-25T12:00:00.000Z',
-    region: 'eu-west-1',
-    messages: 3,
-    started: [],
-    escalated: [],
-    refused: [],
-    waiting: [],
-    deadLettered: [],
-    ...overrides,
-  };
-}
+import { retrierReport, task } from '../../helpers/reports.ts';
 
 describe('Function: retrierLog', () => {
   it('names paths as the analyzer does: `paths` a count, `pathList` the paths', () => {
@@ -26,6 +11,7 @@ describe('Function: retrierLog', () => {
     const refused = task({ clientRequestToken: 'fea-r', paths: ['ns1/r.bin'] });
     const dead = task({ clientRequestToken: 'fea-d', paths: ['ns1/d.bin'] });
     const report = retrierReport({
+      messages: 3,
       started: [{ task: started, taskId: 'task-1', lifecycle: 'PENDING', messages: 1 }],
       refused: [{ task: refused, error: 'BadRequest', reason: 'no association', messages: 1 }],
       deadLettered: [
@@ -101,6 +87,7 @@ describe('Function: retrierLog', () => {
     });
     const refused = task({ clientRequestToken: 'fea-big', paths });
     const report = retrierReport({
+      messages: 3,
       refused: [{ task: refused, error: 'BadRequest', reason: 'no association', messages: 2 }],
     });
 
