@@ -24,21 +24,16 @@ function expectEmailRules(publication: Publication): void {
   }
 }
 
+/** The digest email of `digests`, nothing recovered, generated at GENERATED_AT in REGION. */
+function emailOf(digests: Parameters<typeof renderDigestEmail>[0]['digests']) {
+  return renderDigestEmail({ digests, recovered: [], generatedAt: GENERATED_AT, region: REGION });
+}
+
 describe('renderDigestEmail', () => {
   it('counts held skipped exports apart from the failures, in the subject and the headline', () => {
     // Act
-    const mixed = renderDigestEmail({
-      digests: [digest(), digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
-    const onlySkipped = renderDigestEmail({
-      digests: [digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const mixed = emailOf([digest(), digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })]);
+    const onlySkipped = emailOf([digest({ key: { ...KEY, cls: 'skipped' }, held: 3 })]);
 
     // Assess
     expect(mixed.subject).toBe(
@@ -55,12 +50,7 @@ describe('renderDigestEmail', () => {
 
   it('shows counts, new versus recurring paths, codes, samples and what needs a person', () => {
     // Act
-    const email = renderDigestEmail({
-      digests: [digest()],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([digest()]);
 
     // Assess
     expect(email.subject).toBe(`FSx export digest on ${FS}: 42 repeated failures, permission`);
@@ -98,12 +88,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [transient],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([transient]);
 
     // Assess
     const body = flat(email.body);
@@ -125,12 +110,7 @@ describe('renderDigestEmail', () => {
     const uncoded = digest({ codes: new Map() });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [transient, uncoded],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([transient, uncoded]);
 
     // Assess
     expect(email.body).not.toContain('Needs a person');
@@ -142,12 +122,7 @@ describe('renderDigestEmail', () => {
     const events = digest({ key: { ...KEY, cls: 'unparseable' }, codes: new Map() });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [events],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([events]);
 
     // Assess
     expect(email.body).toContain('Needs a person');
@@ -165,14 +140,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const body = flat(
-      renderDigestEmail({
-        digests: [onFileSystem, onLogGroup],
-        recovered: [],
-        generatedAt: GENERATED_AT,
-        region: REGION,
-      }).body,
-    );
+    const body = flat(emailOf([onFileSystem, onLogGroup]).body);
 
     // Assess
     expect(body).toContain(`Then re-export the paths. (file system ${FS})`);
@@ -196,12 +164,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [refused],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([refused]);
 
     // Assess
     const lines = email.body.split('\n');
@@ -225,12 +188,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const body = renderDigestEmail({
-      digests: [refused],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    }).body;
+    const body = emailOf([refused]).body;
 
     // Assess
     expect(flat(body)).toContain('(a command per log group; each asks before it starts;');
@@ -250,12 +208,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const body = renderDigestEmail({
-      digests: [refused],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    }).body;
+    const body = emailOf([refused]).body;
 
     // Assess
     expect(body).not.toContain('fsx-export-analyzer reexport');
@@ -273,15 +226,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const [pathBody, eventBody] = [paths, events].map(
-      (held) =>
-        renderDigestEmail({
-          digests: [held],
-          recovered: [],
-          generatedAt: GENERATED_AT,
-          region: REGION,
-        }).body,
-    );
+    const [pathBody, eventBody] = [paths, events].map((held) => emailOf([held]).body);
 
     // Assess
     expect(pathBody).toContain('  Sample paths:\n    ns1/a.bin\n    s3://bkt//k.bin\n');
@@ -293,12 +238,7 @@ describe('renderDigestEmail', () => {
     const late = digest({ windowEnd: T0 + 25 * W });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [late],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([late]);
 
     // Assess
     const body = flat(email.body);
@@ -308,12 +248,7 @@ describe('renderDigestEmail', () => {
 
   it('links each window to CloudWatch Logs Insights, and has the per-class table', () => {
     // Act
-    const email = renderDigestEmail({
-      digests: [digest()],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([digest()]);
     const without = renderDigestEmail({
       digests: [digest()],
       recovered: [],
@@ -485,12 +420,7 @@ describe('renderDigestEmail', () => {
     });
 
     // Act
-    const email = renderDigestEmail({
-      digests: [hostile],
-      recovered: [],
-      generatedAt: GENERATED_AT,
-      region: REGION,
-    });
+    const email = emailOf([hostile]);
 
     // Assess
     expectEmailRules(email);
